@@ -1,0 +1,118 @@
+package lifecycle
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors shared by every process. Test for them with [errors.Is];
+// the detailed types below carry the particulars and are reachable with
+// [errors.As].
+var (
+	// ErrNotFound reports that no record has the requested ID. Stores
+	// return it (or wrap it) from Get and Update.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict reports a stale version: the record changed since it was
+	// read, or a record with that ID already exists. Nothing was written.
+	ErrConflict = errors.New("conflict")
+	// ErrInvalidTransition reports an event that the state machine does not
+	// allow from the current state, or a guard that refused it.
+	ErrInvalidTransition = errors.New("invalid transition")
+	// ErrValidation reports bad input: a missing or malformed field.
+	ErrValidation = errors.New("validation failed")
+	// ErrForbidden reports an actor who may not perform the operation: a
+	// missing role, or a requester approving their own change.
+	ErrForbidden = errors.New("forbidden")
+)
+
+// TransitionError describes a refused transition. It matches
+// [ErrInvalidTransition] with errors.Is, and also whatever its Reason
+// matches (a guard may refuse with an [ErrForbidden] or [ErrValidation]).
+type TransitionError struct {
+	Process string   // "incident", "problem", ...
+	Subject string   // the record's ID, if known
+	From    string   // the current state
+	Event   string   // the event that was tried
+	Allowed []string // the events the machine allows from From, sorted
+	Reason  error    // the guard's reason, nil when the pair is not in the machine
+}
+
+// Error renders, for example,
+// "incident INC-42: cannot resolve from new (allowed: assign, cancel)".
+func (e *TransitionError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Process)
+	if e.Subject != "" {
+		b.WriteByte(' ')
+		b.WriteString(e.Subject)
+	}
+	fmt.Fprintf(&b, ": cannot %s from %s", e.Event, e.From)
+	if e.Reason != nil {
+		fmt.Fprintf(&b, ": %v", e.Reason)
+		return b.String()
+	}
+	if len(e.Allowed) == 0 {
+		b.WriteString(" (final state: no events allowed)")
+	} else {
+		fmt.Fprintf(&b, " (allowed: %s)", strings.Join(e.Allowed, ", "))
+	}
+	return b.String()
+}
+
+// Is reports whether target is ErrInvalidTransition.
+func (e *TransitionError) Is(target error) bool { return target == ErrInvalidTransition }
+
+// Unwrap returns the guard's reason, so that errors.Is and errors.As also
+// see through to it.
+func (e *TransitionError) Unwrap() error { return e.Reason }
+
+// ValidationError names the offending input field. It matches
+// [ErrValidation] with errors.Is.
+type ValidationError struct {
+	Field  string // the field's name, as in JSON ("title", "impact", ...)
+	Reason string // what is wrong with it
+}
+
+// Error renders "invalid <field>: <reason>".
+func (e *ValidationError) Error() string {
+	return "invalid " + e.Field + ": " + e.Reason
+}
+
+// Is reports whether target is ErrValidation.
+func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
+
+// Invalid returns a *ValidationError for field.
+func Invalid(field, reasonFormat string, args ...any) error {
+	if len(args) > 0 {
+		reasonFormat = fmt.Sprintf(reasonFormat, args...)
+	}
+	return &ValidationError{Field: field, Reason: reasonFormat}
+}
+
+// ForbiddenError tells who was refused what, and why. It matches
+// [ErrForbidden] with errors.Is.
+type ForbiddenError struct {
+	Actor  string // the actor's ID
+	Action string // what was tried, e.g. "accept major incident"
+	Reason string // e.g. `needs role "major-incident-manager"`
+}
+
+// Error renders "<actor> may not <action>: <reason>".
+func (e *ForbiddenError) Error() string {
+	return fmt.Sprintf("%s may not %s: %s", e.Actor, e.Action, e.Reason)
+}
+
+// Is reports whether target is ErrForbidden.
+func (e *ForbiddenError) Is(target error) bool { return target == ErrForbidden }
+
+// NotFound returns an error that matches [ErrNotFound] and names the record.
+func NotFound(process, id string) error {
+	return fmt.Errorf("%s %s: %w", process, id, ErrNotFound)
+}
+
+// Conflict returns an error that matches [ErrConflict] and says which
+// version was expected and which was found.
+func Conflict(process, id string, expected, found int64) error {
+	return fmt.Errorf("%s %s: expected version %d, found %d: %w", process, id, expected, found, ErrConflict)
+}

@@ -1,0 +1,75 @@
+package lifecycle
+
+import (
+	"slices"
+	"time"
+)
+
+// Standard field names used in [Change] and [Snapshot.Apply]. Processes use
+// them for the fields every process shares, so that process-neutral code
+// (SLA timers, reactors) can follow any record's history.
+const (
+	FieldState      = "state"
+	FieldPriority   = "priority"
+	FieldGroup      = "group"
+	FieldAssignee   = "assignee"
+	FieldHoldReason = "hold_reason"
+	FieldMajor      = "major"
+)
+
+// Record is one entry in a record's audit history: who did what, when, and
+// what changed. Every stored transition or update appends exactly one.
+type Record struct {
+	Seq     int       `json:"seq"`  // 1, 2, 3... within the record
+	Time    time.Time `json:"time"` // when it happened
+	Actor   string    `json:"actor"`
+	Event   string    `json:"event"` // "open", "assign", "resolve", "comment", ...
+	From    string    `json:"from"`  // state before (empty for creation)
+	To      string    `json:"to"`    // state after (equal to From when the state did not move)
+	Note    string    `json:"note,omitempty"`
+	Changes []Change  `json:"changes,omitempty"`
+}
+
+// Change is one field's old and new value, rendered as text.
+type Change struct {
+	Field string `json:"field"`
+	Old   string `json:"old,omitempty"`
+	New   string `json:"new,omitempty"`
+}
+
+// Clone returns a deep copy of r.
+func (r Record) Clone() Record {
+	r.Changes = slices.Clone(r.Changes)
+	return r
+}
+
+// CloneHistory returns a deep copy of h (nil stays nil).
+func CloneHistory(h []Record) []Record {
+	if h == nil {
+		return nil
+	}
+	out := make([]Record, len(h))
+	for i, r := range h {
+		out[i] = r.Clone()
+	}
+	return out
+}
+
+// Changed returns the change to field, and whether r has one.
+func (r Record) Changed(field string) (Change, bool) {
+	for _, c := range r.Changes {
+		if c.Field == field {
+			return c, true
+		}
+	}
+	return Change{}, false
+}
+
+// Diff appends a Change to changes when old and new differ, and returns it.
+// It is the helper processes use to build Record.Changes.
+func Diff(changes []Change, field, old, new string) []Change {
+	if old == new {
+		return changes
+	}
+	return append(changes, Change{Field: field, Old: old, New: new})
+}
