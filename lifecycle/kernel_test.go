@@ -1,0 +1,255 @@
+package lifecycle
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestErrorsMatchSentinels(t *testing.T) {
+	ve := Invalid("title", "must not be empty")
+	assert.ErrorIs(t, ve, ErrValidation)
+	assert.Equal(t, "invalid title: must not be empty", ve.Error())
+
+	fe := System.Require("x", "y") // System holds every role
+	assert.NoError(t, fe)
+	fe = Actor{ID: "ann"}.Require("major-incident-manager", "accept major incident")
+	assert.ErrorIs(t, fe, ErrForbidden)
+	assert.Equal(t, `ann may not accept major incident: needs role "major-incident-manager"`, fe.Error())
+
+	nf := NotFound("incident", "INC1")
+	assert.ErrorIs(t, nf, ErrNotFound)
+	assert.Equal(t, "incident INC1: not found", nf.Error())
+
+	c := Conflict("incident", "INC1", 3, 4)
+	assert.ErrorIs(t, c, ErrConflict)
+	assert.Equal(t, "incident INC1: expected version 3, found 4: conflict", c.Error())
+
+	assert.ErrorIs(t, Actor{}.Validate(), ErrValidation)
+	assert.NoError(t, Actor{ID: "bob"}.Validate())
+}
+
+func TestFanoutCallsAllAndJoins(t *testing.T) {
+	var mu sync.Mutex
+	var calls []string
+	rec := func(name string, err error) Notifier {
+		return NotifierFunc(func(_ context.Context, evs ...Event) error {
+			mu.Lock()
+			defer mu.Unlock()
+			calls = append(calls, name)
+			return err
+		})
+	}
+	e1, e2 := errors.New("mail down"), errors.New("chat down")
+	n := Fanout(rec("a", e1), nil, rec("b", nil), rec("c", e2))
+	err := n.Notify(context.Background(), Event{ID: "x"})
+	assert.Equal(t, []string{"a", "b", "c"}, calls)
+	assert.ErrorIs(t, err, e1)
+	assert.ErrorIs(t, err, e2)
+
+	assert.NoError(t, Discard.Notify(context.Background(), Event{}))
+	assert.Equal(t, Discard, NotifierOrDiscard(nil))
+	assert.NoError(t, Fanout().Notify(context.Background()))
+}
+
+type memRec struct {
+	version int64
+	events  []Event
+}
+
+type fakeStore struct {
+	recs     map[string]*memRec
+	failWith error
+	outbox   bool
+}
+
+func (s *fakeStore) Create(_ context.Context, r *memRec) error {
+	if s.failWith != nil {
+		return s.failWith
+	}
+	s.recs["r"] = r
+	return nil
+}
+
+func (s *fakeStore) Update(_ context.Context, r *memRec, expected int64) error {
+	if s.failWith != nil {
+		return s.failWith
+	}
+	if s.recs["r"].version != expected {
+		return Conflict("t", "r", expected, s.recs["r"].version)
+	}
+	s.recs["r"] = r
+	return nil
+}
+
+type outboxStore struct{ fakeStore }
+
+func (s *outboxStore) CreateWithEvents(ctx context.Context, r *memRec, evs []Event) error {
+	r.events = evs
+	return s.Create(ctx, r)
+}
+
+func (s *outboxStore) UpdateWithEvents(ctx context.Context, r *memRec, expected int64, evs []Event) error {
+	r.events = evs
+	return s.Update(ctx, r, expected)
+}
+
+func TestCommit(t *testing.T) {
+	ctx := context.Background()
+	var got []Event
+	n := NotifierFunc(func(_ context.Context, evs ...Event) error { got = append(got, evs...); return nil })
+	evs := []Event{{ID: "t/r/1/0"}}
+
+	s := &fakeStore{recs: map[string]*memRec{}}
+	require.NoError(t, CommitCreate(ctx, s, n, &memRec{version: 1}, evs))
+	assert.Len(t, got, 1)
+
+	// A conflict writes nothing and notifies nothing.
+	got = nil
+	err := CommitUpdate(ctx, s, n, &memRec{version: 3}, 2, evs)
+	assert.ErrorIs(t, err, ErrConflict)
+	assert.Empty(t, got)
+	assert.Equal(t, int64(1), s.recs["r"].version)
+
+	// A canceled context writes nothing.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	err = CommitUpdate(cctx, s, n, &memRec{version: 2}, 1, evs)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, int64(1), s.recs["r"].version)
+
+	// A failing notifier does not undo the stored change.
+	bad := NotifierFunc(func(context.Context, ...Event) error { return errors.New("smtp") })
+	err = CommitUpdate(ctx, s, bad, &memRec{version: 2}, 1, evs)
+	var ne *NotifyError
+	require.ErrorAs(t, err, &ne)
+	assert.Equal(t, "stored, but notification failed: smtp", err.Error())
+	assert.Equal(t, int64(2), s.recs["r"].version)
+
+	// An outbox store gets the events; the notifier is not called.
+	got = nil
+	ob := &outboxStore{fakeStore{recs: map[string]*memRec{}}}
+	require.NoError(t, CommitCreate(ctx, ob, n, &memRec{version: 1}, evs))
+	require.NoError(t, CommitUpdate(ctx, ob, n, &memRec{version: 2}, 1, evs))
+	assert.Empty(t, got)
+	assert.Equal(t, evs, ob.recs["r"].events)
+}
+
+func TestMatrix(t *testing.T) {
+	var m Matrix
+	want := [][]Priority{{1, 2, 3}, {2, 3, 4}, {3, 4, 5}}
+	for i := range 3 {
+		for j := range 3 {
+			p, err := m.Priority(Impact(i+1), Urgency(j+1))
+			require.NoError(t, err)
+			assert.Equal(t, want[i][j], p)
+		}
+	}
+	_, err := m.Priority(0, 1)
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "impact", ve.Field)
+	_, err = m.Priority(1, 4)
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "urgency", ve.Field)
+
+	itop, err := NewMatrix([][]Priority{{1, 1, 2, 3}, {1, 2, 3, 4}, {2, 3, 4, 4}})
+	require.NoError(t, err)
+	assert.Equal(t, 4, itop.Urgencies())
+	p, err := itop.Priority(3, 4)
+	require.NoError(t, err)
+	assert.Equal(t, Priority(4), p)
+
+	_, err = NewMatrix([][]Priority{{1, 2}, {1}})
+	assert.ErrorIs(t, err, ErrValidation)
+	_, err = NewMatrix(nil)
+	assert.ErrorIs(t, err, ErrValidation)
+	_, err = NewMatrix([][]Priority{{0}})
+	assert.ErrorIs(t, err, ErrValidation)
+
+	b, err := json.Marshal(itop)
+	require.NoError(t, err)
+	var back Matrix
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, itop, back)
+	assert.ErrorIs(t, json.Unmarshal([]byte(`[[1,2],[3]]`), &back), ErrValidation)
+	assert.Equal(t, "1 - critical", PriorityCritical.String())
+	assert.Equal(t, "9", Priority(9).String())
+}
+
+func TestEnums(t *testing.T) {
+	valid := []tState{"new", "open"}
+	v, err := ParseEnum("state", valid, "open")
+	require.NoError(t, err)
+	assert.Equal(t, tState("open"), v)
+	_, err = ParseEnum("state", valid, "opne")
+	assert.ErrorIs(t, err, ErrValidation)
+	assert.Equal(t, `invalid state: unknown value "opne" (valid: new, open)`, err.Error())
+	b, err := MarshalEnum("state", valid, tState("new"))
+	require.NoError(t, err)
+	assert.Equal(t, "new", string(b))
+	_, err = MarshalEnum("state", valid, tState("bogus"))
+	assert.ErrorIs(t, err, ErrValidation)
+}
+
+func TestIDs(t *testing.T) {
+	seq := Sequence("INC", 7)
+	assert.Equal(t, "INC0000001", seq())
+	assert.Equal(t, "INC0000002", seq())
+
+	r := RandomIDs("CHG")
+	seen := map[string]bool{}
+	for range 10000 {
+		id := r()
+		assert.Len(t, id, 23)
+		assert.False(t, seen[id], "duplicate %s", id)
+		seen[id] = true
+	}
+	assert.Equal(t, "incident/INC1/7/0", EventID("incident", "INC1", 7, 0))
+}
+
+func TestSnapshotApplyReplaysHistory(t *testing.T) {
+	s := Snapshot{State: "new", Priority: 3, OpenedAt: time.Unix(0, 0).UTC()}
+	hist := []Record{
+		{Seq: 1, From: "new", To: "in_progress", Changes: []Change{{Field: FieldGroup, New: "network"}, {Field: FieldAssignee, New: "bob"}}},
+		{Seq: 2, From: "in_progress", To: "on_hold", Changes: []Change{{Field: FieldHoldReason, New: "awaiting_caller"}}},
+		{Seq: 3, From: "on_hold", To: "on_hold", Changes: []Change{{Field: FieldPriority, Old: "3", New: "1"}, {Field: FieldMajor, New: "accepted"}}},
+		{Seq: 4, From: "on_hold", To: "in_progress", Changes: []Change{{Field: FieldHoldReason, Old: "awaiting_caller"}}},
+	}
+	for _, r := range hist {
+		s = s.Apply(r)
+	}
+	assert.Equal(t, Snapshot{State: "in_progress", Priority: 1, Group: "network", Assignee: "bob", Major: true, OpenedAt: time.Unix(0, 0).UTC()}, s)
+	c, ok := hist[2].Changed(FieldPriority)
+	assert.True(t, ok)
+	assert.Equal(t, "1", c.New)
+	_, ok = hist[2].Changed(FieldGroup)
+	assert.False(t, ok)
+}
+
+func TestClonesAreDeep(t *testing.T) {
+	h := []Record{{Seq: 1, Changes: []Change{{Field: "a", New: "1"}}}}
+	c := CloneHistory(h)
+	c[0].Changes[0].New = "2"
+	assert.Equal(t, "1", h[0].Changes[0].New)
+	assert.Nil(t, CloneHistory(nil))
+
+	e := Event{Data: map[string]string{"k": "v"}, Snapshot: Snapshot{Attributes: map[string]string{"a": "b"}}}
+	ec := e.Clone()
+	ec.Data["k"] = "x"
+	ec.Snapshot.Attributes["a"] = "x"
+	assert.Equal(t, "v", e.Data["k"])
+	assert.Equal(t, "b", e.Snapshot.Attributes["a"])
+	assert.Equal(t, []Change{{Field: "f", Old: "a", New: "b"}}, Diff(Diff(nil, "f", "a", "b"), "g", "x", "x"))
+}
+
+func TestSystemClockHasNoMonotonicReading(t *testing.T) {
+	now := ClockOrSystem(nil).Now()
+	assert.Equal(t, now, now.Round(0))
+}
