@@ -1,0 +1,171 @@
+package problem
+
+import (
+	"strings"
+	"time"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// NewProblem builds a new problem from o, the pure counterpart of
+// [Service.Open]: state new, version 1, one history record (event "open"),
+// priority from m (the zero Matrix is [lifecycle.DefaultMatrix]) and the
+// events to emit once it is stored ([TypeOpened], then one
+// [TypeIncidentLinked] per incident in o.Incidents). Bad input is a
+// *lifecycle.ValidationError and nothing is built.
+func NewProblem(id string, m lifecycle.Matrix, actor lifecycle.Actor, now time.Time, o Open) (*Problem, []lifecycle.Event, error) {
+	if err := actor.Validate(); err != nil {
+		return nil, nil, err
+	}
+	id = strings.TrimSpace(id)
+	if id == "" || strings.ContainsAny(id, ", \t\r\n") {
+		return nil, nil, lifecycle.Invalid("id", "%q is not a valid problem ID", id)
+	}
+	title, err := required("title", o.Title)
+	if err != nil {
+		return nil, nil, err
+	}
+	impact, urgency := o.Impact, o.Urgency
+	if impact == 0 {
+		impact = lifecycle.Impact(m.Impacts())
+	}
+	if urgency == 0 {
+		urgency = lifecycle.Urgency(m.Urgencies())
+	}
+	prio, err := m.Priority(impact, urgency)
+	if err != nil {
+		return nil, nil, err
+	}
+	var incidents []string
+	if len(o.Incidents) > 0 {
+		if incidents, err = ids("incidents", o.Incidents); err != nil {
+			return nil, nil, err
+		}
+	}
+	p := &Problem{
+		ID:          id,
+		Version:     1,
+		State:       machine.Initial(),
+		Title:       title,
+		Description: strings.TrimSpace(o.Description),
+		Impact:      impact,
+		Urgency:     urgency,
+		Priority:    prio,
+		Group:       strings.TrimSpace(o.Group),
+		Assignee:    strings.TrimSpace(o.Assignee),
+		Service:     strings.TrimSpace(o.Service),
+		ConfigItem:  strings.TrimSpace(o.ConfigItem),
+		KnownError:  KnownError{Symptom: strings.TrimSpace(o.Symptom)},
+		Incidents:   incidents,
+		OpenedBy:    actor.ID,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+	p.History = []lifecycle.Record{{
+		Seq:     1,
+		Time:    now,
+		Actor:   actor.ID,
+		Event:   "open",
+		To:      string(p.State),
+		Changes: fieldChanges(&Problem{}, p),
+	}}
+	s := &step{actor: actor, now: now}
+	s.emit(TypeOpened, nil)
+	for _, inc := range incidents {
+		s.emit(TypeIncidentLinked, map[string]string{"incident": inc})
+	}
+	return p, s.events(p, ""), nil
+}
+
+// Apply performs cmd on p with the default priority matrix; see
+// [Problem.ApplyMatrix].
+func (p *Problem) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
+	return p.ApplyMatrix(lifecycle.DefaultMatrix, actor, now, cmd)
+}
+
+// ApplyMatrix performs cmd on p: the pure transition every [Service]
+// operation runs between loading and storing. m is the priority matrix
+// (the zero Matrix is [lifecycle.DefaultMatrix]).
+//
+// It checks the actor, the command's ID (when set, it must be p.ID) and
+// Version (when set, it must be p.Version, or the error matches
+// [lifecycle.ErrConflict]), the state machine and its guards (errors match
+// [lifecycle.ErrInvalidTransition]), the actor's role (ErrForbidden) and the
+// inputs (ErrValidation). On success it has applied the change, appended
+// exactly one history record, incremented Version, set UpdatedAt to now, and
+// returns the events to emit once the change is stored. On any error p is
+// left exactly as it was.
+func (p *Problem) ApplyMatrix(m lifecycle.Matrix, actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
+	if err := actor.Validate(); err != nil {
+		return nil, err
+	}
+	if cmd == nil {
+		return nil, lifecycle.Invalid("command", "is required")
+	}
+	id, version := cmd.target()
+	if id != "" && id != p.ID {
+		return nil, lifecycle.Invalid("id", "command for %s applied to %s", id, p.ID)
+	}
+	if version != 0 && version != p.Version {
+		return nil, lifecycle.Conflict(Process, p.ID, version, p.Version)
+	}
+	c := p.Clone()
+	s := &step{actor: actor, now: now, matrix: m}
+	if err := cmd.apply(c, s); err != nil {
+		return nil, err
+	}
+	wasKnown, isKnown := p.IsKnownError(), c.IsKnownError()
+	if wasKnown && !isKnown {
+		// No command clears a root cause or workaround; this guards the
+		// invariant should one ever try.
+		return nil, lifecycle.Invalid("known_error", "a known error's root cause and workaround cannot be removed")
+	}
+	if isKnown && !wasKnown {
+		c.KnownErrorAt = now
+		s.emit(TypeKnownError, map[string]string{
+			"root_cause": c.KnownError.RootCause,
+			"workaround": c.KnownError.Workaround,
+		})
+	}
+	c.Version++
+	c.UpdatedAt = now
+	c.History = append(c.History, lifecycle.Record{
+		Seq:     len(c.History) + 1,
+		Time:    now,
+		Actor:   actor.ID,
+		Event:   string(s.event),
+		From:    string(p.State),
+		To:      string(c.State),
+		Note:    s.note,
+		Changes: fieldChanges(p, c),
+	})
+	events := s.events(c, p.State)
+	*p = *c
+	return events, nil
+}
+
+// events turns the step's pending events into envelopes for p as it now
+// stands.
+func (s *step) events(p *Problem, from State) []lifecycle.Event {
+	if len(s.out) == 0 {
+		return nil
+	}
+	snap := p.Snapshot()
+	out := make([]lifecycle.Event, len(s.out))
+	for i, e := range s.out {
+		out[i] = lifecycle.Event{
+			ID:       lifecycle.EventID(Process, p.ID, p.Version, i),
+			Process:  Process,
+			Subject:  p.ID,
+			Type:     e.typ,
+			From:     string(from),
+			To:       string(p.State),
+			Actor:    s.actor.ID,
+			Time:     s.now,
+			Version:  p.Version,
+			Snapshot: snap.Clone(),
+			Data:     e.data,
+		}
+	}
+	return out
+}

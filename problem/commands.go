@@ -1,0 +1,697 @@
+package problem
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// Command is an operation on an existing problem: one of [Assess],
+// [Confirm], [MarkDuplicate], [Cancel], [StartFix], [AcceptRisk],
+// [Resolve], [Complete], [Reanalyze], [Assign], [Update], [AddWorkNote],
+// [LinkIncident], [UnlinkIncident], [LinkChange] and [RecordKnownError].
+// The set is closed: Command cannot be implemented outside this package.
+//
+// Every command names its problem by ID and may pin the Version it was
+// based on: 0 means "whatever is current"; any other value must equal the
+// problem's version or the command fails with [lifecycle.ErrConflict]
+// before anything happens. Text inputs are trimmed of surrounding space;
+// an empty optional input leaves the field as it is.
+type Command interface {
+	target() (id string, version int64)
+	apply(p *Problem, s *step) error
+}
+
+// Open is the input for logging a new problem ([Service.Open], [NewProblem]).
+type Open struct {
+	Title       string `json:"title"` // required
+	Description string `json:"description,omitempty"`
+	// Impact and Urgency place the problem in the priority matrix; zero
+	// means the matrix's lowest level (3 with the default matrix).
+	Impact     lifecycle.Impact  `json:"impact,omitempty"`
+	Urgency    lifecycle.Urgency `json:"urgency,omitempty"`
+	Group      string            `json:"group,omitempty"`
+	Assignee   string            `json:"assignee,omitempty"`
+	Service    string            `json:"service,omitempty"`
+	ConfigItem string            `json:"config_item,omitempty"`
+	Symptom    string            `json:"symptom,omitempty"`
+	Incidents  []string          `json:"incidents,omitempty"` // incidents to link from the start
+}
+
+// Assess starts the assessment (new → assess). Group and Assignee, when
+// given, are set first; the problem must end up with an assignment group.
+type Assess struct {
+	ID       string
+	Version  int64
+	Group    string
+	Assignee string
+	Notes    string
+}
+
+// Confirm confirms the problem for root cause analysis (assess →
+// root_cause_analysis). Assignee, when given, is set first; the problem must
+// end up with an assignee.
+type Confirm struct {
+	ID       string
+	Version  int64
+	Assignee string
+	Notes    string
+}
+
+// MarkDuplicate closes the problem as a duplicate of Original (assess →
+// closed, resolution duplicate). Its linked incidents move to the original:
+// the duplicate's list is emptied, and the [Service] links them to the
+// original in a second stored change. Original is required and must differ
+// from ID; the Service also checks that it exists and is open.
+type MarkDuplicate struct {
+	ID       string
+	Version  int64
+	Original string
+	Notes    string
+}
+
+// Cancel drops the problem from any open state (→ canceled, resolution
+// canceled). Notes, the reason, are required.
+type Cancel struct {
+	ID      string
+	Version int64
+	Notes   string
+}
+
+// StartFix starts delivering the fix (root_cause_analysis →
+// fix_in_progress) through the changes named in Changes (at least one).
+// RootCause and Fix, when given, are recorded first; the problem must end up
+// with a root cause.
+type StartFix struct {
+	ID        string
+	Version   int64
+	Changes   []string
+	RootCause string
+	Fix       string
+	Notes     string
+}
+
+// AcceptRisk resolves the problem without a fix (root_cause_analysis →
+// resolved, resolution risk_accepted). Notes, the justification, are
+// required. Like [Resolve], it tells the linked incidents' owners.
+type AcceptRisk struct {
+	ID      string
+	Version int64
+	Notes   string
+}
+
+// Resolve records the fix as applied (fix_in_progress → resolved,
+// resolution fix_applied). Notes are required; Fix, when given, records the
+// permanent solution. It tells the linked incidents' owners.
+type Resolve struct {
+	ID      string
+	Version int64
+	Notes   string
+	Fix     string
+}
+
+// Complete closes a resolved problem (resolved → closed). It tells the
+// linked incidents' owners.
+type Complete struct {
+	ID      string
+	Version int64
+	Notes   string
+}
+
+// Reanalyze takes a resolved or closed problem back to root cause analysis,
+// clearing its resolution. The actor needs [RoleProblemManager]; Notes, the
+// reason, are required; a problem closed as a duplicate cannot be
+// reanalyzed.
+type Reanalyze struct {
+	ID      string
+	Version int64
+	Notes   string
+}
+
+// Assign changes the assignment group and/or the assignee. A new group given
+// without an assignee clears the assignee (the new group picks one), as in
+// ServiceNow. Something must change.
+type Assign struct {
+	ID       string
+	Version  int64
+	Group    string
+	Assignee string
+	Notes    string
+}
+
+// Update changes descriptive fields; zero values leave a field as it is.
+// Changing Impact or Urgency recomputes the priority. Something must change.
+type Update struct {
+	ID          string
+	Version     int64
+	Title       string
+	Description string
+	Impact      lifecycle.Impact
+	Urgency     lifecycle.Urgency
+	Service     string
+	ConfigItem  string
+	Notes       string
+}
+
+// AddWorkNote adds an internal work note. Text is required.
+type AddWorkNote struct {
+	ID      string
+	Version int64
+	Text    string
+}
+
+// LinkIncident links incidents to the problem. Incidents already linked
+// are skipped; at least one must be new.
+type LinkIncident struct {
+	ID        string
+	Version   int64
+	Incidents []string
+	Notes     string
+
+	duplicate string // set by the Service when moving a duplicate's incidents
+}
+
+// UnlinkIncident removes incident links. Every named incident must be
+// linked.
+type UnlinkIncident struct {
+	ID        string
+	Version   int64
+	Incidents []string
+	Notes     string
+}
+
+// LinkChange links more fixing changes while the fix is in progress.
+// Changes already linked are skipped; at least one must be new.
+type LinkChange struct {
+	ID      string
+	Version int64
+	Changes []string
+	Notes   string
+}
+
+// RecordKnownError records error-control data; empty fields leave the
+// current value, so a recorded root cause or workaround can be revised but
+// never removed. At least one field must change. When the problem first has
+// both a root cause and a workaround it becomes a known error and a
+// [TypeKnownError] event is emitted.
+type RecordKnownError struct {
+	ID         string
+	Version    int64
+	Symptom    string
+	RootCause  string
+	Workaround string
+	Fix        string
+	Notes      string
+}
+
+func (c Assess) target() (string, int64)           { return c.ID, c.Version }
+func (c Confirm) target() (string, int64)          { return c.ID, c.Version }
+func (c MarkDuplicate) target() (string, int64)    { return c.ID, c.Version }
+func (c Cancel) target() (string, int64)           { return c.ID, c.Version }
+func (c StartFix) target() (string, int64)         { return c.ID, c.Version }
+func (c AcceptRisk) target() (string, int64)       { return c.ID, c.Version }
+func (c Resolve) target() (string, int64)          { return c.ID, c.Version }
+func (c Complete) target() (string, int64)         { return c.ID, c.Version }
+func (c Reanalyze) target() (string, int64)        { return c.ID, c.Version }
+func (c Assign) target() (string, int64)           { return c.ID, c.Version }
+func (c Update) target() (string, int64)           { return c.ID, c.Version }
+func (c AddWorkNote) target() (string, int64)      { return c.ID, c.Version }
+func (c LinkIncident) target() (string, int64)     { return c.ID, c.Version }
+func (c UnlinkIncident) target() (string, int64)   { return c.ID, c.Version }
+func (c LinkChange) target() (string, int64)       { return c.ID, c.Version }
+func (c RecordKnownError) target() (string, int64) { return c.ID, c.Version }
+
+// Event types: the Type of the events problems emit. A lifecycle or update
+// event emits the type named after it; [TypeKnownError] and
+// [TypeIncidentNotified] are emitted in addition when they apply.
+const (
+	TypeOpened             = "opened"
+	TypeAssessed           = "assessed"
+	TypeConfirmed          = "confirmed"
+	TypeMarkedDuplicate    = "marked_duplicate" // Data: original, incidents (comma-separated, moved)
+	TypeCanceled           = "canceled"
+	TypeFixStarted         = "fix_started" // Data: changes (comma-separated)
+	TypeRiskAccepted       = "risk_accepted"
+	TypeResolved           = "resolved"
+	TypeClosed             = "closed"
+	TypeReanalyzed         = "reanalyzed"
+	TypeAssigned           = "assigned"
+	TypeUpdated            = "updated"
+	TypeWorkNoteAdded      = "work_note_added"
+	TypeIncidentLinked     = "incident_linked"   // one per incident; Data: incident, and duplicate when moved from one
+	TypeIncidentUnlinked   = "incident_unlinked" // one per incident; Data: incident
+	TypeChangeLinked       = "change_linked"     // one per change; Data: change
+	TypeKnownErrorRecorded = "known_error_recorded"
+	// TypeKnownError is emitted, after the event of the operation, when the
+	// problem becomes a known error. Data: root_cause, workaround.
+	TypeKnownError = "known_error"
+	// TypeIncidentNotified is emitted once per linked incident when the
+	// problem is resolved (resolve, accept_risk) or closed (complete), so
+	// that the incidents' owners are told. Data: incident, problem, reason
+	// ("resolved" or "closed"), resolution.
+	TypeIncidentNotified = "incident_notified"
+)
+
+// pending is an event waiting for the stored version's ID and snapshot.
+type pending struct {
+	typ  string
+	data map[string]string
+}
+
+// step carries one transition's context and output.
+type step struct {
+	actor  lifecycle.Actor
+	now    time.Time
+	matrix lifecycle.Matrix
+	event  Event
+	note   string
+	out    []pending
+}
+
+func (s *step) emit(typ string, data map[string]string) {
+	s.out = append(s.out, pending{typ, data})
+}
+
+// begin checks that the machine has an edge for ev from p's state (guards
+// are checked later by fire), and records ev as the step's event.
+func (s *step) begin(p *Problem, ev Event) error {
+	if _, ok := machine.Target(p.State, ev); !ok {
+		return machine.Check(p.ID, p.State, ev, p)
+	}
+	s.event = ev
+	return nil
+}
+
+// fire runs the machine, guard included, and moves p.
+func (s *step) fire(p *Problem) error {
+	to, err := machine.Fire(p.ID, p.State, s.event, p)
+	if err != nil {
+		return err
+	}
+	p.State = to
+	return nil
+}
+
+func required(field, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", lifecycle.Invalid(field, "is required")
+	}
+	return v, nil
+}
+
+// ids checks a list of record IDs: each non-empty, without commas or
+// surrounding space, listed once. It returns the trimmed IDs.
+func ids(field string, in []string) ([]string, error) {
+	if len(in) == 0 {
+		return nil, lifecycle.Invalid(field, "at least one ID is required")
+	}
+	out := make([]string, 0, len(in))
+	for _, id := range in {
+		id = strings.TrimSpace(id)
+		switch {
+		case id == "":
+			return nil, lifecycle.Invalid(field, "an ID is empty")
+		case strings.ContainsAny(id, ", \t\r\n"):
+			return nil, lifecycle.Invalid(field, "ID %q contains a comma or space", id)
+		case slices.Contains(out, id):
+			return nil, lifecycle.Invalid(field, "ID %q is listed twice", id)
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+func set(dst *string, v string) {
+	if v = strings.TrimSpace(v); v != "" {
+		*dst = v
+	}
+}
+
+func (c Assess) apply(p *Problem, s *step) error {
+	if err := s.begin(p, EventAssess); err != nil {
+		return err
+	}
+	set(&p.Group, c.Group)
+	set(&p.Assignee, c.Assignee)
+	if err := s.fire(p); err != nil {
+		return err
+	}
+	s.note = strings.TrimSpace(c.Notes)
+	s.emit(TypeAssessed, nil)
+	return nil
+}
+
+func (c Confirm) apply(p *Problem, s *step) error {
+	if err := s.begin(p, EventConfirm); err != nil {
+		return err
+	}
+	set(&p.Assignee, c.Assignee)
+	if err := s.fire(p); err != nil {
+		return err
+	}
+	s.note = strings.TrimSpace(c.Notes)
+	s.emit(TypeConfirmed, nil)
+	return nil
+}
+
+func (c MarkDuplicate) apply(p *Problem, s *step) error {
+	if err := s.begin(p, EventMarkDuplicate); err != nil {
+		return err
+	}
+	p.DuplicateOf = strings.TrimSpace(c.Original)
+	if err := s.fire(p); err != nil {
+		return err
+	}
+	moved := p.Incidents
+	p.Incidents = nil
+	p.Resolution = ResolutionDuplicate
+	p.ResolutionNotes = strings.TrimSpace(c.Notes)
+	if p.ResolutionNotes == "" {
+		p.ResolutionNotes = "duplicate of " + p.DuplicateOf
+	}
+	p.ClosedAt = s.now
+	s.note = p.ResolutionNotes
+	data := map[string]string{"original": p.DuplicateOf}
+	if len(moved) > 0 {
+		data["incidents"] = joinIDs(moved)
+	}
+	s.emit(TypeMarkedDuplicate, data)
+	return nil
+}
+
+func (c Cancel) apply(p *Problem, s *step) error {
+	if err := s.begin(p, EventCancel); err != nil {
+		return err
+	}
+	notes, err := required("notes", c.Notes)
+	if err != nil {
+		return err
+	}
+	if err := s.fire(p); err != nil {
+		return err
+	}
+	p.Resolution = ResolutionCanceled
+	p.ResolutionNotes = notes
+	p.ClosedAt = s.now
+	s.note = notes
+	s.emit(TypeCanceled, nil)
+	return nil
+}
+
+func (c StartFix) apply(p *Problem, s *step) error {
+	if err := s.begin(p, EventStartFix); err != nil {
+		return err
+	}
+	changes, err := ids("changes", c.Changes)
+	if err != nil {
+		return err
+	}
+	for _, ch := range changes {
+		if !slices.Contains(p.Changes, ch) {
+			p.Changes = append(p.Changes, ch)
+		}
+	}
+	set(&p.KnownError.RootCause, c.RootCause)
+	set(&p.KnownError.Fix, c.Fix)
+	if err := s.fire(p); err != nil {
+		return err
+	}
+	s.note = strings.TrimSpace(c.Notes)
+	s.emit(TypeFixStarted, map[string]string{"changes": joinIDs(changes)})
+	return nil
+}
+
+func (c AcceptRisk) apply(p *Problem, s *step) error {
+	if err := s.begin(p, EventAcceptRisk); err != nil {
+		return err
+	}
+	notes, err := required("notes", c.Notes)
+	if err != nil {
+		return err
+	}
+	if err := s.fire(p); err != nil {
+		return err
+	}
+	p.Resolution = ResolutionRiskAccepted
+	p.ResolutionNotes = notes
+	p.ResolvedAt = s.now
+	s.note = notes
+	s.emit(TypeRiskAccepted, nil)
+	notifyIncidents(p, s, "resolved")
+	return nil
+}
+
+func (c Resolve) apply(p *Problem, s *step) error {
+	if err := s.begin(p, EventResolve); err != nil {
+		return err
+	}
+	notes, err := required("notes", c.Notes)
+	if err != nil {
+		return err
+	}
+	set(&p.KnownError.Fix, c.Fix)
+	if err := s.fire(p); err != nil {
+		return err
+	}
+	p.Resolution = ResolutionFixApplied
+	p.ResolutionNotes = notes
+	p.ResolvedAt = s.now
+	s.note = notes
+	s.emit(TypeResolved, nil)
+	notifyIncidents(p, s, "resolved")
+	return nil
+}
+
+func (c Complete) apply(p *Problem, s *step) error {
+	if err := s.begin(p, EventComplete); err != nil {
+		return err
+	}
+	if err := s.fire(p); err != nil {
+		return err
+	}
+	p.ClosedAt = s.now
+	s.note = strings.TrimSpace(c.Notes)
+	s.emit(TypeClosed, nil)
+	notifyIncidents(p, s, "closed")
+	return nil
+}
+
+// notifyIncidents emits one TypeIncidentNotified event per linked incident.
+func notifyIncidents(p *Problem, s *step, reason string) {
+	for _, id := range p.Incidents {
+		s.emit(TypeIncidentNotified, map[string]string{
+			"incident":   id,
+			"problem":    p.ID,
+			"reason":     reason,
+			"resolution": string(p.Resolution),
+		})
+	}
+}
+
+func (c Reanalyze) apply(p *Problem, s *step) error {
+	if err := s.begin(p, EventReanalyze); err != nil {
+		return err
+	}
+	if err := s.actor.Require(RoleProblemManager, "reanalyze problem "+p.ID); err != nil {
+		return err
+	}
+	notes, err := required("notes", c.Notes)
+	if err != nil {
+		return err
+	}
+	if err := s.fire(p); err != nil {
+		return err
+	}
+	p.Resolution = ""
+	p.ResolutionNotes = ""
+	p.ResolvedAt = time.Time{}
+	p.ClosedAt = time.Time{}
+	p.Reanalyzed++
+	s.note = notes
+	s.emit(TypeReanalyzed, nil)
+	return nil
+}
+
+func (c Assign) apply(p *Problem, s *step) error {
+	if err := s.begin(p, EventAssign); err != nil {
+		return err
+	}
+	group, assignee := strings.TrimSpace(c.Group), strings.TrimSpace(c.Assignee)
+	if group == "" && assignee == "" {
+		return lifecycle.Invalid("group", "a group or an assignee is required")
+	}
+	oldGroup, oldAssignee := p.Group, p.Assignee
+	if group != "" && group != p.Group {
+		p.Group = group
+		p.Assignee = ""
+	}
+	set(&p.Assignee, assignee)
+	if p.Group == oldGroup && p.Assignee == oldAssignee {
+		return lifecycle.Invalid("assignee", "the problem is already assigned so")
+	}
+	if err := s.fire(p); err != nil {
+		return err
+	}
+	s.note = strings.TrimSpace(c.Notes)
+	s.emit(TypeAssigned, nil)
+	return nil
+}
+
+func (c Update) apply(p *Problem, s *step) error {
+	if err := s.begin(p, EventUpdate); err != nil {
+		return err
+	}
+	old := *p
+	set(&p.Title, c.Title)
+	set(&p.Description, c.Description)
+	set(&p.Service, c.Service)
+	set(&p.ConfigItem, c.ConfigItem)
+	if c.Impact != 0 {
+		p.Impact = c.Impact
+	}
+	if c.Urgency != 0 {
+		p.Urgency = c.Urgency
+	}
+	prio, err := s.matrix.Priority(p.Impact, p.Urgency)
+	if err != nil {
+		return err
+	}
+	p.Priority = prio
+	if p.Title == old.Title && p.Description == old.Description && p.Service == old.Service &&
+		p.ConfigItem == old.ConfigItem && p.Impact == old.Impact && p.Urgency == old.Urgency {
+		return lifecycle.Invalid("update", "nothing to change")
+	}
+	if err := s.fire(p); err != nil {
+		return err
+	}
+	s.note = strings.TrimSpace(c.Notes)
+	s.emit(TypeUpdated, nil)
+	return nil
+}
+
+func (c AddWorkNote) apply(p *Problem, s *step) error {
+	if err := s.begin(p, EventWorkNote); err != nil {
+		return err
+	}
+	text, err := required("text", c.Text)
+	if err != nil {
+		return err
+	}
+	if err := s.fire(p); err != nil {
+		return err
+	}
+	p.WorkNotes = append(p.WorkNotes, WorkNote{Time: s.now, Author: s.actor.ID, Text: text})
+	s.note = text
+	s.emit(TypeWorkNoteAdded, nil)
+	return nil
+}
+
+func (c LinkIncident) apply(p *Problem, s *step) error {
+	if err := s.begin(p, EventLinkIncident); err != nil {
+		return err
+	}
+	in, err := ids("incidents", c.Incidents)
+	if err != nil {
+		return err
+	}
+	var added []string
+	for _, id := range in {
+		if !slices.Contains(p.Incidents, id) {
+			added = append(added, id)
+		}
+	}
+	if len(added) == 0 {
+		return lifecycle.Invalid("incidents", "every incident is already linked")
+	}
+	if err := s.fire(p); err != nil {
+		return err
+	}
+	p.Incidents = append(p.Incidents, added...)
+	s.note = strings.TrimSpace(c.Notes)
+	for _, id := range added {
+		data := map[string]string{"incident": id}
+		if c.duplicate != "" {
+			data["duplicate"] = c.duplicate
+		}
+		s.emit(TypeIncidentLinked, data)
+	}
+	return nil
+}
+
+func (c UnlinkIncident) apply(p *Problem, s *step) error {
+	if err := s.begin(p, EventUnlinkIncident); err != nil {
+		return err
+	}
+	in, err := ids("incidents", c.Incidents)
+	if err != nil {
+		return err
+	}
+	for _, id := range in {
+		if !slices.Contains(p.Incidents, id) {
+			return lifecycle.Invalid("incidents", "incident %s is not linked", id)
+		}
+	}
+	if err := s.fire(p); err != nil {
+		return err
+	}
+	p.Incidents = slices.DeleteFunc(p.Incidents, func(id string) bool { return slices.Contains(in, id) })
+	if len(p.Incidents) == 0 {
+		p.Incidents = nil
+	}
+	s.note = strings.TrimSpace(c.Notes)
+	for _, id := range in {
+		s.emit(TypeIncidentUnlinked, map[string]string{"incident": id})
+	}
+	return nil
+}
+
+func (c LinkChange) apply(p *Problem, s *step) error {
+	if err := s.begin(p, EventLinkChange); err != nil {
+		return err
+	}
+	in, err := ids("changes", c.Changes)
+	if err != nil {
+		return err
+	}
+	var added []string
+	for _, id := range in {
+		if !slices.Contains(p.Changes, id) {
+			added = append(added, id)
+		}
+	}
+	if len(added) == 0 {
+		return lifecycle.Invalid("changes", "every change is already linked")
+	}
+	if err := s.fire(p); err != nil {
+		return err
+	}
+	p.Changes = append(p.Changes, added...)
+	s.note = strings.TrimSpace(c.Notes)
+	for _, id := range added {
+		s.emit(TypeChangeLinked, map[string]string{"change": id})
+	}
+	return nil
+}
+
+func (c RecordKnownError) apply(p *Problem, s *step) error {
+	if err := s.begin(p, EventRecordKnownError); err != nil {
+		return err
+	}
+	before := p.KnownError
+	set(&p.KnownError.Symptom, c.Symptom)
+	set(&p.KnownError.RootCause, c.RootCause)
+	set(&p.KnownError.Workaround, c.Workaround)
+	set(&p.KnownError.Fix, c.Fix)
+	if p.KnownError == before {
+		return lifecycle.Invalid("known_error", "nothing to record: give a symptom, root cause, workaround or fix that differs")
+	}
+	if err := s.fire(p); err != nil {
+		return err
+	}
+	s.note = strings.TrimSpace(c.Notes)
+	s.emit(TypeKnownErrorRecorded, nil)
+	return nil
+}

@@ -1,0 +1,199 @@
+package problem
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// Process is the process name problems carry in events, records and errors.
+const Process = "problem"
+
+// RoleProblemManager is the role that may reanalyze a resolved or closed
+// problem ([EventReanalyze]). [lifecycle.System] holds every role.
+const RoleProblemManager = "problem-manager"
+
+// Problem is the cause of one or more incidents, tracked from logging to
+// closure. Values are plain data: copy them with [Problem.Clone], change
+// them with [Problem.Apply] or through a [Service].
+type Problem struct {
+	ID      string `json:"id"`
+	Version int64  `json:"version"` // 1 when created, +1 per stored change
+	State   State  `json:"state"`
+
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+
+	Impact   lifecycle.Impact   `json:"impact"`
+	Urgency  lifecycle.Urgency  `json:"urgency"`
+	Priority lifecycle.Priority `json:"priority"` // from Impact × Urgency by the service's matrix
+
+	Group    string `json:"group,omitempty"`    // assignment group
+	Assignee string `json:"assignee,omitempty"` // problem coordinator / analyst
+
+	Service    string `json:"service,omitempty"`     // affected IT service
+	ConfigItem string `json:"config_item,omitempty"` // affected configuration item
+
+	// KnownError holds the error-control data. The problem is a known
+	// error once RootCause and Workaround are both recorded; see
+	// [Problem.IsKnownError].
+	KnownError KnownError `json:"known_error,omitzero"`
+	// KnownErrorAt is when the problem became a known error (zero before).
+	KnownErrorAt time.Time `json:"known_error_at,omitzero"`
+
+	Incidents []string `json:"incidents,omitempty"` // linked incident IDs, in link order
+	Changes   []string `json:"changes,omitempty"`   // fixing change IDs, in link order
+
+	Resolution      ResolutionCode `json:"resolution,omitempty"`
+	ResolutionNotes string         `json:"resolution_notes,omitempty"`
+	DuplicateOf     string         `json:"duplicate_of,omitempty"` // the original, for a duplicate
+	Reanalyzed      int            `json:"reanalyzed,omitempty"`   // how many times it was reanalyzed
+
+	WorkNotes []WorkNote `json:"work_notes,omitempty"`
+
+	OpenedBy   string             `json:"opened_by"`
+	History    []lifecycle.Record `json:"history"`
+	CreatedAt  time.Time          `json:"created_at"`
+	UpdatedAt  time.Time          `json:"updated_at"`
+	ResolvedAt time.Time          `json:"resolved_at,omitzero"` // zero unless resolved or closed by resolution
+	ClosedAt   time.Time          `json:"closed_at,omitzero"`   // zero unless closed or canceled
+}
+
+// KnownError is what error control records about a problem: how it shows,
+// why it happens, how to live with it and how it is fixed. iTop keeps the
+// same four fields on its known-error class.
+type KnownError struct {
+	Symptom    string `json:"symptom,omitempty"`    // what users and monitors see
+	RootCause  string `json:"root_cause,omitempty"` // why it happens
+	Workaround string `json:"workaround,omitempty"` // how to restore service meanwhile
+	Fix        string `json:"fix,omitempty"`        // the permanent solution
+}
+
+// WorkNote is an internal note added to a problem with [AddWorkNote].
+type WorkNote struct {
+	Time   time.Time `json:"time"`
+	Author string    `json:"author"`
+	Text   string    `json:"text"`
+}
+
+// IsKnownError reports whether the problem is a known error: its root cause
+// and workaround are both recorded. Once a problem is a known error it stays
+// one: neither field can be cleared.
+func (p *Problem) IsKnownError() bool {
+	return p.KnownError.RootCause != "" && p.KnownError.Workaround != ""
+}
+
+// HasIncident reports whether the incident is linked to the problem.
+func (p *Problem) HasIncident(id string) bool { return slices.Contains(p.Incidents, id) }
+
+// Clone returns a deep copy of p (nil for nil).
+func (p *Problem) Clone() *Problem {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	c.Incidents = slices.Clone(p.Incidents)
+	c.Changes = slices.Clone(p.Changes)
+	c.WorkNotes = slices.Clone(p.WorkNotes)
+	c.History = lifecycle.CloneHistory(p.History)
+	return &c
+}
+
+// Snapshot returns the process-neutral view of p that events carry. Its
+// Attributes hold "known_error" ("true" once it is one), "resolution" and
+// "duplicate_of" when set.
+func (p *Problem) Snapshot() lifecycle.Snapshot {
+	s := lifecycle.Snapshot{
+		State:      string(p.State),
+		Priority:   int(p.Priority),
+		Group:      p.Group,
+		Assignee:   p.Assignee,
+		Service:    p.Service,
+		ConfigItem: p.ConfigItem,
+		OpenedAt:   p.CreatedAt,
+	}
+	if p.IsKnownError() || p.Resolution != "" || p.DuplicateOf != "" {
+		s.Attributes = map[string]string{}
+		if p.IsKnownError() {
+			s.Attributes["known_error"] = "true"
+		}
+		if p.Resolution != "" {
+			s.Attributes["resolution"] = string(p.Resolution)
+		}
+		if p.DuplicateOf != "" {
+			s.Attributes["duplicate_of"] = p.DuplicateOf
+		}
+	}
+	return s
+}
+
+// UnmarshalJSON decodes a problem, rejecting unknown states, events and
+// resolution codes, and a missing id or state, with a
+// *lifecycle.ValidationError.
+func (p *Problem) UnmarshalJSON(b []byte) error {
+	type plain Problem
+	var v plain
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	if v.ID == "" {
+		return lifecycle.Invalid("id", "is required")
+	}
+	if v.State == "" {
+		return lifecycle.Invalid("state", "is required")
+	}
+	*p = Problem(v)
+	return nil
+}
+
+// fieldChanges lists what differs between before and after as audit
+// changes, using the lifecycle's standard field names where they exist. The
+// state is not listed: a Record's From and To carry it.
+func fieldChanges(before, after *Problem) []lifecycle.Change {
+	var c []lifecycle.Change
+	c = lifecycle.Diff(c, "title", before.Title, after.Title)
+	c = lifecycle.Diff(c, "description", before.Description, after.Description)
+	c = lifecycle.Diff(c, "impact", itoa(int(before.Impact)), itoa(int(after.Impact)))
+	c = lifecycle.Diff(c, "urgency", itoa(int(before.Urgency)), itoa(int(after.Urgency)))
+	c = lifecycle.Diff(c, lifecycle.FieldPriority, itoa(int(before.Priority)), itoa(int(after.Priority)))
+	c = lifecycle.Diff(c, lifecycle.FieldGroup, before.Group, after.Group)
+	c = lifecycle.Diff(c, lifecycle.FieldAssignee, before.Assignee, after.Assignee)
+	c = lifecycle.Diff(c, "service", before.Service, after.Service)
+	c = lifecycle.Diff(c, "config_item", before.ConfigItem, after.ConfigItem)
+	c = lifecycle.Diff(c, "symptom", before.KnownError.Symptom, after.KnownError.Symptom)
+	c = lifecycle.Diff(c, "root_cause", before.KnownError.RootCause, after.KnownError.RootCause)
+	c = lifecycle.Diff(c, "workaround", before.KnownError.Workaround, after.KnownError.Workaround)
+	c = lifecycle.Diff(c, "fix", before.KnownError.Fix, after.KnownError.Fix)
+	c = lifecycle.Diff(c, "known_error", strconv.FormatBool(before.IsKnownError()), strconv.FormatBool(after.IsKnownError()))
+	c = lifecycle.Diff(c, "incidents", joinIDs(before.Incidents), joinIDs(after.Incidents))
+	c = lifecycle.Diff(c, "changes", joinIDs(before.Changes), joinIDs(after.Changes))
+	c = lifecycle.Diff(c, "resolution", string(before.Resolution), string(after.Resolution))
+	c = lifecycle.Diff(c, "resolution_notes", before.ResolutionNotes, after.ResolutionNotes)
+	c = lifecycle.Diff(c, "duplicate_of", before.DuplicateOf, after.DuplicateOf)
+	return c
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+func joinIDs(ids []string) string {
+	n := 0
+	for _, id := range ids {
+		n += len(id) + 1
+	}
+	b := make([]byte, 0, n)
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, id...)
+	}
+	return string(b)
+}

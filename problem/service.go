@@ -1,0 +1,424 @@
+package problem
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// Incidents is the one ability problem management needs from incident
+// management: resolving an incident that waits on a problem. The incident
+// package's Service satisfies it; problem does not import incident, the
+// host wires them together in [Config].
+type Incidents interface {
+	// ResolveForProblem resolves incidentID if it is on hold awaiting
+	// problemID, with notes as its resolution notes, and does nothing
+	// otherwise. It must be idempotent: the problem Service may call it
+	// again for the same pair (for example at resolve and again at close).
+	ResolveForProblem(ctx context.Context, actor lifecycle.Actor, incidentID, problemID, notes string) error
+}
+
+// ResolveWhen says at which transitions the [Service] asks
+// [Config.Incidents] to resolve the incidents linked to a problem.
+type ResolveWhen int
+
+const (
+	// WhenResolved resolves them when the problem is resolved (resolve or
+	// accept_risk). It is the default, as in ServiceNow: the incidents'
+	// callers get their answer as soon as the fix is applied.
+	WhenResolved ResolveWhen = iota
+	// WhenClosed resolves them when the problem is closed (complete).
+	WhenClosed
+	// WhenResolvedAndClosed does both; the second call finds incidents
+	// already resolved and changes nothing.
+	WhenResolvedAndClosed
+)
+
+// Config configures a [Service]. Only Store is required; every other zero
+// value means the documented default.
+type Config struct {
+	// Store keeps the problems. Required.
+	Store Store
+	// Notifier receives the events of stored changes; nil discards them.
+	Notifier lifecycle.Notifier
+	// Clock tells the time; nil is the system clock.
+	Clock lifecycle.Clock
+	// IDs names new problems; nil is lifecycle.RandomIDs("PRB").
+	IDs lifecycle.IDFunc
+	// Matrix maps impact × urgency to priority; the zero Matrix is
+	// lifecycle.DefaultMatrix.
+	Matrix lifecycle.Matrix
+	// Incidents, when set, resolves the incidents waiting on a problem
+	// (see ResolveIncidents). Nil means problems only emit
+	// TypeIncidentNotified events and never touch incidents.
+	Incidents Incidents
+	// ResolveIncidents says when Incidents is called; the zero value is
+	// WhenResolved.
+	ResolveIncidents ResolveWhen
+}
+
+// Service runs problem management over a [Store]: every operation loads
+// the problem, applies the pure transition ([Problem.ApplyMatrix]), stores
+// it over the version it read and then notifies. It holds no state between
+// calls and is safe for concurrent use.
+//
+// Errors: a stale version is lifecycle.ErrConflict and nothing happens; an
+// error before the store succeeds means nothing was stored or notified.
+// Once the change is stored the operation returns the stored problem, even
+// when the Notifier fails (the error wraps a *lifecycle.NotifyError) or a
+// follow-up on other records fails (a *[FollowUpError]); both can come
+// joined. Stored changes are never undone.
+type Service struct {
+	store     Store
+	notifier  lifecycle.Notifier
+	clock     lifecycle.Clock
+	ids       lifecycle.IDFunc
+	matrix    lifecycle.Matrix
+	incidents Incidents
+	when      ResolveWhen
+}
+
+// New returns a Service for cfg, or a *lifecycle.ValidationError when cfg
+// has no Store or an unknown ResolveIncidents value.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, lifecycle.Invalid("store", "a Store is required")
+	}
+	if cfg.ResolveIncidents < WhenResolved || cfg.ResolveIncidents > WhenResolvedAndClosed {
+		return nil, lifecycle.Invalid("resolve_incidents", "unknown value %d", cfg.ResolveIncidents)
+	}
+	s := &Service{
+		store:     cfg.Store,
+		notifier:  lifecycle.NotifierOrDiscard(cfg.Notifier),
+		clock:     lifecycle.ClockOrSystem(cfg.Clock),
+		ids:       cfg.IDs,
+		matrix:    cfg.Matrix,
+		incidents: cfg.Incidents,
+		when:      cfg.ResolveIncidents,
+	}
+	if s.ids == nil {
+		s.ids = lifecycle.RandomIDs("PRB")
+	}
+	return s, nil
+}
+
+// FollowUpError reports that an operation's own change was stored, but
+// its follow-up on other records failed: moving a duplicate's incidents to
+// the original, or resolving the incidents waiting on a resolved or closed
+// problem. The stored change stands. Moving incidents can be retried with
+// [Service.LinkIncident] on the original, resolving them with
+// [Service.ResolveWaitingIncidents].
+type FollowUpError struct {
+	Problem string // the problem whose change was stored
+	Err     error  // the follow-ups' errors, joined
+}
+
+// Error renders "problem <id> stored, but a follow-up failed: <err>".
+func (e *FollowUpError) Error() string {
+	return fmt.Sprintf("problem %s stored, but a follow-up failed: %v", e.Problem, e.Err)
+}
+
+// Unwrap returns the follow-ups' errors.
+func (e *FollowUpError) Unwrap() error { return e.Err }
+
+// Open logs a new problem (state new) and returns it as stored. Errors:
+// ErrValidation for bad input or actor, whatever the Store's Create returns
+// (ErrConflict if the ID is taken).
+func (s *Service) Open(ctx context.Context, actor lifecycle.Actor, o Open) (*Problem, error) {
+	p, events, err := NewProblem(s.ids(), s.matrix, actor, s.clock.Now(), o)
+	if err != nil {
+		return nil, err
+	}
+	if err := lifecycle.CommitCreate(ctx, s.store, s.notifier, p, events); err != nil {
+		if stored(err) {
+			return p, err
+		}
+		return nil, err
+	}
+	return p, nil
+}
+
+// Get returns the problem with the given ID (ErrNotFound if none).
+func (s *Service) Get(ctx context.Context, id string) (*Problem, error) {
+	return s.store.Get(ctx, id)
+}
+
+// List returns a page of problems matching f; see [Store.List].
+func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
+	return s.store.List(ctx, f)
+}
+
+// SearchKnownErrors returns the known errors matching q; see
+// [Store.SearchKnownErrors].
+func (s *Service) SearchKnownErrors(ctx context.Context, q KnownErrorQuery) ([]*Problem, error) {
+	return s.store.SearchKnownErrors(ctx, q)
+}
+
+// Do performs any command: load, version check, [Problem.ApplyMatrix],
+// store over the version read, notify, then the follow-ups: for
+// [MarkDuplicate] the original (which must exist, differ from the problem,
+// be open and not itself a duplicate) gets the duplicate's incidents in a
+// second stored change; on entering resolved or closed, the linked
+// incidents are resolved through Config.Incidents as Config.ResolveIncidents
+// says. Follow-ups run after the primary change is stored, with ctx's
+// values but not its cancellation, and their errors come back in a
+// *[FollowUpError] together with the stored problem.
+func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*Problem, error) {
+	if err := actor.Validate(); err != nil {
+		return nil, err
+	}
+	if cmd == nil {
+		return nil, lifecycle.Invalid("command", "is required")
+	}
+	id, version := cmd.target()
+	if id == "" {
+		return nil, lifecycle.Invalid("id", "is required")
+	}
+	p, err := s.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if version != 0 && version != p.Version {
+		return nil, lifecycle.Conflict(Process, id, version, p.Version)
+	}
+	md, duplicate := cmd.(MarkDuplicate)
+	if duplicate {
+		if err := s.checkOriginal(ctx, p, md.Original); err != nil {
+			return nil, err
+		}
+	}
+	expected := p.Version
+	moved := p.Incidents
+	events, err := p.ApplyMatrix(s.matrix, actor, s.clock.Now(), cmd)
+	if err != nil {
+		return nil, err
+	}
+	err = lifecycle.CommitUpdate(ctx, s.store, s.notifier, p, expected, events)
+	if err != nil && !stored(err) {
+		return nil, err
+	}
+
+	fctx := context.WithoutCancel(ctx)
+	var follow []error
+	switch cmd.(type) {
+	case MarkDuplicate:
+		if len(moved) > 0 {
+			if ferr := s.moveIncidents(fctx, actor, p.DuplicateOf, p.ID, moved); ferr != nil {
+				follow = append(follow, ferr)
+			}
+		}
+	case Resolve, AcceptRisk:
+		if s.when == WhenResolved || s.when == WhenResolvedAndClosed {
+			follow = append(follow, s.resolveIncidents(fctx, actor, p))
+		}
+	case Complete:
+		if s.when == WhenClosed || s.when == WhenResolvedAndClosed {
+			follow = append(follow, s.resolveIncidents(fctx, actor, p))
+		}
+	}
+	if ferr := errors.Join(follow...); ferr != nil {
+		err = errors.Join(err, &FollowUpError{Problem: p.ID, Err: ferr})
+	}
+	return p, err
+}
+
+// stored reports whether err leaves the change stored (a notifier failure).
+func stored(err error) bool {
+	var ne *lifecycle.NotifyError
+	return errors.As(err, &ne)
+}
+
+// checkOriginal validates a MarkDuplicate's original before anything is
+// stored. Cases the pure transition refuses on its own (wrong state, no
+// original, the problem itself) are left to it.
+func (s *Service) checkOriginal(ctx context.Context, dup *Problem, original string) error {
+	original = strings.TrimSpace(original)
+	if _, ok := machine.Target(dup.State, EventMarkDuplicate); !ok || original == "" || original == dup.ID {
+		return nil
+	}
+	o, err := s.store.Get(ctx, original)
+	if errors.Is(err, lifecycle.ErrNotFound) {
+		return lifecycle.Invalid("original", "problem %s does not exist", original)
+	}
+	if err != nil {
+		return err
+	}
+	if o.DuplicateOf != "" {
+		return lifecycle.Invalid("original", "problem %s is itself a duplicate of %s", original, o.DuplicateOf)
+	}
+	if !o.State.Open() {
+		return lifecycle.Invalid("original", "problem %s is %s; the original of a duplicate must be open", original, o.State)
+	}
+	return nil
+}
+
+// moveRetries bounds the optimistic retries of a follow-up change racing
+// with other writers of the same record.
+const moveRetries = 5
+
+// moveIncidents links a duplicate's incidents to its original, as a change
+// of its own on the original, retrying on version conflicts.
+func (s *Service) moveIncidents(ctx context.Context, actor lifecycle.Actor, original, duplicate string, incidents []string) error {
+	var err error
+	for range moveRetries {
+		var o *Problem
+		if o, err = s.store.Get(ctx, original); err != nil {
+			break
+		}
+		var add []string
+		for _, id := range incidents {
+			if !o.HasIncident(id) {
+				add = append(add, id)
+			}
+		}
+		if len(add) == 0 {
+			return nil
+		}
+		cmd := LinkIncident{ID: original, Incidents: add, Notes: "moved from duplicate " + duplicate, duplicate: duplicate}
+		expected := o.Version
+		var events []lifecycle.Event
+		if events, err = o.ApplyMatrix(s.matrix, actor, s.clock.Now(), cmd); err != nil {
+			break
+		}
+		err = lifecycle.CommitUpdate(ctx, s.store, s.notifier, o, expected, events)
+		if !errors.Is(err, lifecycle.ErrConflict) {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("moving incidents %s to original %s: %w", joinIDs(incidents), original, err)
+	}
+	return nil
+}
+
+// resolveIncidents asks Config.Incidents to resolve every incident linked
+// to p, carrying on past failures.
+func (s *Service) resolveIncidents(ctx context.Context, actor lifecycle.Actor, p *Problem) error {
+	if s.incidents == nil || len(p.Incidents) == 0 {
+		return nil
+	}
+	notes := fmt.Sprintf("Resolved by problem %s (%s)", p.ID, p.Resolution)
+	if p.ResolutionNotes != "" {
+		notes += ": " + p.ResolutionNotes
+	}
+	if p.KnownError.Workaround != "" && p.Resolution == ResolutionRiskAccepted {
+		notes += "\nWorkaround: " + p.KnownError.Workaround
+	}
+	var errs []error
+	for _, inc := range p.Incidents {
+		if err := s.incidents.ResolveForProblem(ctx, actor, inc, p.ID, notes); err != nil {
+			errs = append(errs, fmt.Errorf("resolving incident %s: %w", inc, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ResolveWaitingIncidents asks Config.Incidents to resolve the incidents
+// linked to a resolved or closed problem, whatever Config.ResolveIncidents
+// says: the way to retry after a *[FollowUpError], or to resolve them by
+// hand. It is a no-op without Config.Incidents. Errors: ErrNotFound,
+// ErrValidation when the problem is neither resolved nor closed (or closed
+// as a duplicate, whose incidents moved to the original), and the
+// incidents' errors joined.
+func (s *Service) ResolveWaitingIncidents(ctx context.Context, actor lifecycle.Actor, id string) error {
+	if err := actor.Validate(); err != nil {
+		return err
+	}
+	p, err := s.store.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if (p.State != StateResolved && p.State != StateClosed) || p.Resolution == ResolutionDuplicate {
+		return lifecycle.Invalid("state", "problem %s is %s; only a resolved or closed problem resolves its incidents", id, p.State)
+	}
+	return s.resolveIncidents(ctx, actor, p)
+}
+
+// Assess starts the assessment; see [Assess].
+func (s *Service) Assess(ctx context.Context, actor lifecycle.Actor, cmd Assess) (*Problem, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Confirm confirms the problem for root cause analysis; see [Confirm].
+func (s *Service) Confirm(ctx context.Context, actor lifecycle.Actor, cmd Confirm) (*Problem, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// MarkDuplicate closes the problem as a duplicate and moves its incidents
+// to the original; see [MarkDuplicate] and [Service.Do].
+func (s *Service) MarkDuplicate(ctx context.Context, actor lifecycle.Actor, cmd MarkDuplicate) (*Problem, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Cancel drops the problem; see [Cancel].
+func (s *Service) Cancel(ctx context.Context, actor lifecycle.Actor, cmd Cancel) (*Problem, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// StartFix starts the fix through linked changes; see [StartFix].
+func (s *Service) StartFix(ctx context.Context, actor lifecycle.Actor, cmd StartFix) (*Problem, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// AcceptRisk resolves the problem with its risk accepted, then resolves the
+// waiting incidents as configured; see [AcceptRisk] and [Service.Do].
+func (s *Service) AcceptRisk(ctx context.Context, actor lifecycle.Actor, cmd AcceptRisk) (*Problem, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Resolve records the fix as applied, then resolves the waiting incidents
+// as configured; see [Resolve] and [Service.Do].
+func (s *Service) Resolve(ctx context.Context, actor lifecycle.Actor, cmd Resolve) (*Problem, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Complete closes a resolved problem, then resolves the waiting incidents
+// as configured; see [Complete] and [Service.Do].
+func (s *Service) Complete(ctx context.Context, actor lifecycle.Actor, cmd Complete) (*Problem, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Reanalyze reopens a resolved or closed problem for analysis; see
+// [Reanalyze].
+func (s *Service) Reanalyze(ctx context.Context, actor lifecycle.Actor, cmd Reanalyze) (*Problem, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Assign changes the assignment; see [Assign].
+func (s *Service) Assign(ctx context.Context, actor lifecycle.Actor, cmd Assign) (*Problem, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Update changes descriptive fields; see [Update].
+func (s *Service) Update(ctx context.Context, actor lifecycle.Actor, cmd Update) (*Problem, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// AddWorkNote adds a work note; see [AddWorkNote].
+func (s *Service) AddWorkNote(ctx context.Context, actor lifecycle.Actor, cmd AddWorkNote) (*Problem, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// LinkIncident links incidents; see [LinkIncident].
+func (s *Service) LinkIncident(ctx context.Context, actor lifecycle.Actor, cmd LinkIncident) (*Problem, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// UnlinkIncident removes incident links; see [UnlinkIncident].
+func (s *Service) UnlinkIncident(ctx context.Context, actor lifecycle.Actor, cmd UnlinkIncident) (*Problem, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// LinkChange links more fixing changes; see [LinkChange].
+func (s *Service) LinkChange(ctx context.Context, actor lifecycle.Actor, cmd LinkChange) (*Problem, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// RecordKnownError records symptom, root cause, workaround or fix; see
+// [RecordKnownError].
+func (s *Service) RecordKnownError(ctx context.Context, actor lifecycle.Actor, cmd RecordKnownError) (*Problem, error) {
+	return s.Do(ctx, actor, cmd)
+}

@@ -1,0 +1,152 @@
+package problem
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// DefaultLimit is the page size [Store.List] and [Store.SearchKnownErrors]
+// use when the query's Limit is zero or negative.
+const DefaultLimit = 100
+
+// Store keeps problems. The host implements it over its database;
+// problemtest.NewStore is an in-memory one for tests, and
+// problemtest.TestStore checks any implementation against this contract.
+//
+// Every method takes ctx first and should honour its cancellation.
+// Implementations must be safe for concurrent use. Values are copied in and
+// out: after a call returns, neither the caller nor the store may see the
+// other's later changes to a *Problem that crossed the call (a database
+// store gets this for free by serialising). Errors for a missing record
+// or a stale version must match [lifecycle.ErrNotFound] and
+// [lifecycle.ErrConflict] with errors.Is (wrap them, or use
+// lifecycle.NotFound and lifecycle.Conflict).
+//
+// A Store may also implement lifecycle.Outbox[*Problem]; the [Service] then
+// stores events with the change instead of calling its Notifier.
+type Store interface {
+	// Get returns the problem with the given ID, or an error matching
+	// lifecycle.ErrNotFound when there is none.
+	Get(ctx context.Context, id string) (*Problem, error)
+
+	// Create stores a new problem, whose Version is 1. If a problem with
+	// the same ID exists it returns an error matching
+	// lifecycle.ErrConflict and stores nothing.
+	Create(ctx context.Context, p *Problem) error
+
+	// Update replaces the stored problem p.ID, provided its stored Version
+	// is expected; the caller has already set p.Version to expected+1.
+	// It returns an error matching lifecycle.ErrNotFound when there is no
+	// such problem, and one matching lifecycle.ErrConflict when the stored
+	// version is not expected; in both cases nothing is written. The check
+	// and the write are atomic: of several concurrent updates over the
+	// same expected version, exactly one succeeds.
+	Update(ctx context.Context, p *Problem, expected int64) error
+
+	// List returns one page of the problems matching f, ordered by ID
+	// (byte-wise ascending), starting after f.After. Page.Next is the
+	// cursor for the following page: non-empty exactly when more matching
+	// problems follow. At most f.Limit problems are returned
+	// ([DefaultLimit] when f.Limit <= 0).
+	List(ctx context.Context, f Filter) (Page, error)
+
+	// SearchKnownErrors returns the known errors (problems for which
+	// IsKnownError is true, in any state) matching q, ordered by ID
+	// (byte-wise ascending), at most q.Limit of them ([DefaultLimit] when
+	// q.Limit <= 0). See [KnownErrorQuery] for the matching rules.
+	SearchKnownErrors(ctx context.Context, q KnownErrorQuery) ([]*Problem, error)
+}
+
+// Filter selects problems for [Store.List]. Empty fields match every
+// problem; set fields must all match.
+type Filter struct {
+	States     []State            // the problem is in one of these states
+	Group      string             // assignment group, exactly
+	Assignee   string             // exactly
+	Service    string             // affected service, exactly
+	ConfigItem string             // affected configuration item, exactly
+	Priority   lifecycle.Priority // exactly; 0 matches every priority
+	Incident   string             // the problem has this incident linked
+	KnownError bool               // only known errors
+
+	After string // cursor: only problems whose ID sorts after this one
+	Limit int    // page size; <= 0 means DefaultLimit
+}
+
+// Page is one page of a [Store.List] result.
+type Page struct {
+	Problems []*Problem
+	// Next is the cursor for the following page (pass it as Filter.After),
+	// or empty when this page is the last.
+	Next string
+}
+
+// KnownErrorQuery selects known errors for [Store.SearchKnownErrors], so
+// that a service desk can match a new incident to a workaround.
+type KnownErrorQuery struct {
+	// Text is split into terms at white space. A known error matches when
+	// every term occurs in its Title, KnownError.Symptom,
+	// KnownError.RootCause or KnownError.Workaround (each term in any of
+	// them), ignoring case as strings.ToLower does. Empty Text matches
+	// every known error.
+	Text string
+	// Service and ConfigItem, when set, must equal the problem's.
+	Service    string
+	ConfigItem string
+	// Limit caps the result; <= 0 means DefaultLimit.
+	Limit int
+}
+
+// Match reports whether p satisfies f's criteria (the cursor and limit
+// aside). Store implementations may use it for an in-memory scan.
+func (f Filter) Match(p *Problem) bool {
+	switch {
+	case len(f.States) > 0 && !slices.Contains(f.States, p.State),
+		f.Group != "" && p.Group != f.Group,
+		f.Assignee != "" && p.Assignee != f.Assignee,
+		f.Service != "" && p.Service != f.Service,
+		f.ConfigItem != "" && p.ConfigItem != f.ConfigItem,
+		f.Priority != 0 && p.Priority != f.Priority,
+		f.Incident != "" && !slices.Contains(p.Incidents, f.Incident),
+		f.KnownError && !p.IsKnownError():
+		return false
+	}
+	return true
+}
+
+// Match reports whether p satisfies q (the limit aside): p is a known
+// error, in q's service and configuration item, and contains every term of
+// q.Text. Store implementations may use it for an in-memory scan.
+func (q KnownErrorQuery) Match(p *Problem) bool {
+	if !p.IsKnownError() ||
+		q.Service != "" && p.Service != q.Service ||
+		q.ConfigItem != "" && p.ConfigItem != q.ConfigItem {
+		return false
+	}
+	terms := strings.Fields(strings.ToLower(q.Text))
+	if len(terms) == 0 {
+		return true
+	}
+	fields := [...]string{
+		strings.ToLower(p.Title),
+		strings.ToLower(p.KnownError.Symptom),
+		strings.ToLower(p.KnownError.RootCause),
+		strings.ToLower(p.KnownError.Workaround),
+	}
+	for _, t := range terms {
+		found := false
+		for _, f := range fields {
+			if strings.Contains(f, t) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
