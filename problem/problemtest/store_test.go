@@ -1,0 +1,160 @@
+package problemtest_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/problem"
+	"github.com/itsmkit/itsm/problem/problemtest"
+)
+
+func TestMemoryStore(t *testing.T) {
+	problemtest.TestStore(t, func(*testing.T) problem.Store { return problemtest.NewStore() })
+}
+
+func TestMemoryStoreHonoursCanceledContext(t *testing.T) {
+	s := problemtest.NewStore()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p := problemtest.Fixture("PRB-1")
+	if err := s.Create(ctx, p); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Create = %v, want context.Canceled", err)
+	}
+	if s.Len() != 0 {
+		t.Fatalf("Create with a canceled context stored %d problems", s.Len())
+	}
+	if _, err := s.Get(ctx, "PRB-1"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Get = %v", err)
+	}
+	if err := s.Update(ctx, p, 1); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Update = %v", err)
+	}
+	if _, err := s.List(ctx, problem.Filter{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("List = %v", err)
+	}
+	if _, err := s.SearchKnownErrors(ctx, problem.KnownErrorQuery{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("SearchKnownErrors = %v", err)
+	}
+}
+
+// Broken stores, each breaking one clause of the contract. The suite must
+// fail on every one of them and quote the clause.
+
+// lossyStore ignores the expected version (last writer wins).
+type lossyStore struct{ *problemtest.Store }
+
+func (l lossyStore) Update(ctx context.Context, p *problem.Problem, _ int64) error {
+	cur, err := l.Store.Get(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	return l.Store.Update(ctx, p, cur.Version)
+}
+
+// sharingStore keeps and hands out the caller's pointers.
+type sharingStore struct {
+	*problemtest.Store
+	mu sync.Mutex
+	m  map[string]*problem.Problem
+}
+
+func (s *sharingStore) Create(ctx context.Context, p *problem.Problem) error {
+	if err := s.Store.Create(ctx, p); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[p.ID] = p
+	return nil
+}
+
+func (s *sharingStore) Get(ctx context.Context, id string) (*problem.Problem, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.m[id]; ok {
+		return p, nil
+	}
+	return s.Store.Get(ctx, id)
+}
+
+// unsortedStore returns List pages newest-ID-first.
+type unsortedStore struct{ *problemtest.Store }
+
+func (u unsortedStore) List(ctx context.Context, f problem.Filter) (problem.Page, error) {
+	page, err := u.Store.List(ctx, f)
+	slices.Reverse(page.Problems)
+	return page, err
+}
+
+// exactSearchStore matches search text case-sensitively.
+type exactSearchStore struct{ *problemtest.Store }
+
+func (e exactSearchStore) SearchKnownErrors(ctx context.Context, q problem.KnownErrorQuery) ([]*problem.Problem, error) {
+	all, err := e.Store.SearchKnownErrors(ctx, problem.KnownErrorQuery{Service: q.Service, ConfigItem: q.ConfigItem, Limit: q.Limit})
+	var out []*problem.Problem
+	for _, p := range all {
+		if q.Text == "" || strings.Contains(p.Title+p.KnownError.Symptom+p.KnownError.RootCause+p.KnownError.Workaround, q.Text) {
+			out = append(out, p)
+		}
+	}
+	return out, err
+}
+
+// notFoundAsConflict reports a missing record on Update as a conflict.
+type notFoundAsConflict struct{ *problemtest.Store }
+
+func (n notFoundAsConflict) Update(ctx context.Context, p *problem.Problem, expected int64) error {
+	err := n.Store.Update(ctx, p, expected)
+	if errors.Is(err, lifecycle.ErrNotFound) {
+		return lifecycle.Conflict(problem.Process, p.ID, expected, 0)
+	}
+	return err
+}
+
+var brokenStores = map[string]struct {
+	make   func() problem.Store
+	clause string
+}{
+	"lossy":    {func() problem.Store { return lossyStore{problemtest.NewStore()} }, "ErrConflict when the stored version is not expected"},
+	"sharing":  {func() problem.Store { return &sharingStore{Store: problemtest.NewStore(), m: map[string]*problem.Problem{}} }, "Values are copied in and out"},
+	"unsorted": {func() problem.Store { return unsortedStore{problemtest.NewStore()} }, "ordered by ID"},
+	"search":   {func() problem.Store { return exactSearchStore{problemtest.NewStore()} }, "ignoring case"},
+	"notfound": {func() problem.Store { return notFoundAsConflict{problemtest.NewStore()} }, "ErrNotFound when there is no such problem"},
+}
+
+// TestBrokenStoreHelper runs the suite on the broken store named by
+// PROBLEMTEST_BROKEN; it is skipped unless TestSuiteCatchesBrokenStores
+// starts it in a child process.
+func TestBrokenStoreHelper(t *testing.T) {
+	b, ok := brokenStores[os.Getenv("PROBLEMTEST_BROKEN")]
+	if !ok {
+		t.Skip("run by TestSuiteCatchesBrokenStores")
+	}
+	problemtest.TestStore(t, func(*testing.T) problem.Store { return b.make() })
+}
+
+func TestSuiteCatchesBrokenStores(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	for name, b := range brokenStores {
+		t.Run(name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenStoreHelper$", "-test.count=1")
+			cmd.Env = append(os.Environ(), "PROBLEMTEST_BROKEN="+name)
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("the suite passed a store that breaks %q:\n%s", b.clause, out)
+			}
+			if !strings.Contains(string(out), b.clause) {
+				t.Fatalf("the suite failed without quoting %q:\n%s", b.clause, out)
+			}
+		})
+	}
+}
