@@ -122,8 +122,10 @@ var brokenStores = map[string]struct {
 	make   func() problem.Store
 	clause string
 }{
-	"lossy":    {func() problem.Store { return lossyStore{problemtest.NewStore()} }, "ErrConflict when the stored version is not expected"},
-	"sharing":  {func() problem.Store { return &sharingStore{Store: problemtest.NewStore(), m: map[string]*problem.Problem{}} }, "Values are copied in and out"},
+	"lossy": {func() problem.Store { return lossyStore{problemtest.NewStore()} }, "ErrConflict when the stored version is not expected"},
+	"sharing": {func() problem.Store {
+		return &sharingStore{Store: problemtest.NewStore(), m: map[string]*problem.Problem{}}
+	}, "Values are copied in and out"},
 	"unsorted": {func() problem.Store { return unsortedStore{problemtest.NewStore()} }, "ordered by ID"},
 	"search":   {func() problem.Store { return exactSearchStore{problemtest.NewStore()} }, "ignoring case"},
 	"notfound": {func() problem.Store { return notFoundAsConflict{problemtest.NewStore()} }, "ErrNotFound when there is no such problem"},
