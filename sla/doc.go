@@ -1,3 +1,77 @@
 // Package sla is service level management: business calendars, agreements
-// (SLA, OLA, underpinning contract), targets and timers.
+// (SLA, OLA, underpinning contract), targets and timers that follow any
+// process's records and fire warnings and breaches exactly once.
+//
+// # Agreements
+//
+// An [Agreement] says what is measured ([TargetResponse] or
+// [TargetResolution]), with whom ([TypeSLA], [TypeOLA],
+// [TypeUnderpinningContract]), the target duration per priority, the
+// [Calendar] that counts business time (nil is 24×7 in UTC), the warning
+// thresholds (50, 75 and 90 % by default) and, as Go predicates over a
+// process-neutral [lifecycle.Snapshot], when a timer starts, stops, pauses,
+// resumes, resets and is cancelled. Because conditions see only a snapshot
+// (state, priority, group, assignee, hold reason, attributes), one engine
+// serves incidents, problems and changes without importing them:
+//
+//	resolution := &sla.Agreement{
+//		ID: "incident-resolution", Type: sla.TypeSLA, Target: sla.TargetResolution,
+//		Process:   "incident",
+//		Durations: map[int]time.Duration{1: 4 * time.Hour, 2: 8 * time.Hour, 0: 24 * time.Hour},
+//		Start:     func(s lifecycle.Snapshot) bool { return s.State != "canceled" },
+//		Stop:      func(s lifecycle.Snapshot) bool { return s.State == "resolved" || s.State == "closed" },
+//		Pause:     func(s lifecycle.Snapshot) bool { return s.HoldReason == "awaiting_caller" },
+//	}
+//
+// # Timers
+//
+// A [Timer] tracks one agreement on one record. Its current [Cycle] has a
+// [Stage] (in progress, paused, completed, cancelled) and a Breached flag,
+// business and wall-clock elapsed and paused time, the due time and the
+// original due time, and its deadlines: one per warning threshold and the
+// breach, each reached and fired at most once. A reset, or the start rule
+// holding again after a stop (a reopened incident), opens a new cycle; the
+// earlier ones are kept.
+//
+// Timers are driven by a record's changes:
+//
+//   - [Attach] starts a timer when the start rule holds, retroactively if
+//     the agreement has a StartAt (e.g. the record's opening time).
+//   - [Timer.Observe] feeds it a new snapshot: conditions are evaluated in
+//     ServiceNow's order (complete, pause, resume, reset, cancel), the time
+//     since the last observation is counted in the stage the timer was in,
+//     and a priority change replaces the target while keeping elapsed and
+//     paused time.
+//   - [Replay] rebuilds a timer from a record's audit history
+//     ([lifecycle.Record]s applied with [lifecycle.Snapshot.Apply]). It
+//     always gives the timer that observing the same changes one by one
+//     gives, so a timer can be recomputed at any time and never drifts.
+//   - [Timer.Evaluate] returns the warning ([EventWarning]) and breach
+//     ([EventBreached]) events reached since it last ran, each exactly once
+//     and with an ID derived from the deadline, so redelivery is
+//     harmless. It compares one stored instant when nothing is due, and
+//     [Timer.NextDeadline] says when something will be.
+//   - [Timer.Status] gives the counters at any instant: elapsed, paused,
+//     percent, time left, due.
+//
+// Computations are exact to the nanosecond: a timer breaches when its
+// business elapsed time reaches the target, never through rounding (99.951 %
+// is not a breach, unlike ServiceNow's two-decimal percentage).
+//
+// # Engine and storage
+//
+// [Engine] ([New] with a [Config]) runs agreements for a host. It is a
+// [lifecycle.Notifier]: fan the events of the incident, problem or change
+// services out to it and it attaches, observes and stores timers (one per
+// record and agreement, with optimistic versions). A scheduler calls
+// [Engine.EvaluateDue], which loads the timers whose next deadline has come
+// ([Store.Due]), evaluates them, stores them and only then notifies;
+// [Engine.NextDeadline] says when to call it next. [Engine.Repair]
+// recomputes a record's timers from its history, for example after a
+// calendar changed, without notifying anything twice.
+//
+// The host implements [Store] (five methods, contract documented on each)
+// and optionally [Claimer], which lets replicas share the due timers
+// (SELECT … FOR UPDATE SKIP LOCKED). Package slatest has an in-memory Store
+// for tests and the TestStore conformance suite for host implementations.
 package sla

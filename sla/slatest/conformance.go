@@ -1,0 +1,474 @@
+package slatest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/sla"
+)
+
+// Contract clauses quoted by failures.
+const (
+	clauseGet        = `Get "returns the timer with id, or an error matching lifecycle.ErrNotFound"`
+	clauseCreate     = `Create "stores a new timer"; Get "returns the timer with id"`
+	clauseCreateDup  = `Create "returns an error matching lifecycle.ErrConflict, and stores nothing, when a timer with the same ID exists"`
+	clauseUpdate     = `Update "replaces the stored timer with t's ID, provided its stored version is expected"`
+	clauseUpdateOld  = `Update returns "one matching lifecycle.ErrConflict, storing nothing, when the stored version is not expected"`
+	clauseUpdateNone = `Update "returns an error matching lifecycle.ErrNotFound when no such timer exists"`
+	clauseAtomic     = `Update: of several concurrent updates over the same expected version, exactly one succeeds (the others match lifecycle.ErrConflict)`
+	clauseCopy       = `Store: "values are copied in and out (a caller never shares memory with stored state ...)"`
+	clauseList       = `ListByRecord "returns every timer of recordID (any agreement, any stage), ordered by ID; none is an empty result, not an error"`
+	clauseDue        = `Due "returns timers whose Next is set (non-zero) and not after at, ordered by Next then ID"`
+	clauseDueLimit   = `Due: "at most limit of them (limit <= 0 means no limit)"`
+	clauseClaim      = `Claim "returns, like Due, timers due at at, skipping those leased to another owner with a lease ending after at"`
+	clauseClaimOwn   = `Claim: "Timers leased to owner itself are returned again"`
+	clauseClaimLease = `Claim "leases each returned timer to owner until at+lease"`
+)
+
+// TestStore checks that the Store made by newStore honours the sla.Store
+// contract, and the sla.Claimer contract when the store implements it.
+// newStore is called once per subtest and must return an empty store;
+// register any clean-up with t.Cleanup. Failures quote the clause of the
+// contract that was broken.
+//
+// The suite stores timers built directly by [Fixture], with times in UTC
+// at whole seconds; stores may return times in another location, as
+// comparisons use time.Time.Equal.
+func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
+	t.Helper()
+	ctx := context.Background()
+	base := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
+
+	t.Run("GetMissing", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := s.Get(ctx, "INC-MISSING/p1"); !errors.Is(err, lifecycle.ErrNotFound) {
+			t.Fatalf("Get(missing) = %v; contract: %s", err, clauseGet)
+		}
+	})
+
+	t.Run("CreateThenGet", func(t *testing.T) {
+		s := newStore(t)
+		want := Fixture("INC-1", "resolution", base)
+		mustCreate(t, s, want)
+		assertSame(t, clauseCreate, want, mustGet(t, s, want.ID))
+	})
+
+	t.Run("CreateDuplicateID", func(t *testing.T) {
+		s := newStore(t)
+		first := Fixture("INC-1", "resolution", base)
+		mustCreate(t, s, first)
+		second := Fixture("INC-1", "resolution", base.Add(time.Hour))
+		second.Priority = 5
+		if err := s.Create(ctx, second); !errors.Is(err, lifecycle.ErrConflict) {
+			t.Fatalf("Create(existing ID) = %v; contract: %s", err, clauseCreateDup)
+		}
+		assertSame(t, clauseCreateDup, first, mustGet(t, s, first.ID))
+	})
+
+	t.Run("UpdateExpectedVersion", func(t *testing.T) {
+		s := newStore(t)
+		tm := Fixture("INC-1", "resolution", base)
+		mustCreate(t, s, tm)
+		next := bump(tm, time.Minute)
+		if err := s.Update(ctx, next, 1); err != nil {
+			t.Fatalf("Update(expected 1) over version 1 = %v; contract: %s", err, clauseUpdate)
+		}
+		assertSame(t, clauseUpdate, next, mustGet(t, s, tm.ID))
+		third := bump(next, time.Minute)
+		if err := s.Update(ctx, third, 2); err != nil {
+			t.Fatalf("Update(expected 2) over version 2 = %v; contract: %s", err, clauseUpdate)
+		}
+		assertSame(t, clauseUpdate, third, mustGet(t, s, tm.ID))
+	})
+
+	t.Run("UpdateStaleVersion", func(t *testing.T) {
+		s := newStore(t)
+		tm := Fixture("INC-1", "resolution", base)
+		mustCreate(t, s, tm)
+		v2 := bump(tm, time.Minute)
+		if err := s.Update(ctx, v2, 1); err != nil {
+			t.Fatalf("Update: %v", err)
+		}
+		for _, expected := range []int64{0, 1, 3} {
+			stale := bump(tm, time.Hour)
+			stale.Version = expected + 1
+			if err := s.Update(ctx, stale, expected); !errors.Is(err, lifecycle.ErrConflict) {
+				t.Errorf("Update(expected %d) over version 2 = %v; contract: %s", expected, err, clauseUpdateOld)
+			}
+		}
+		assertSame(t, clauseUpdateOld, v2, mustGet(t, s, tm.ID))
+	})
+
+	t.Run("UpdateMissing", func(t *testing.T) {
+		s := newStore(t)
+		tm := Fixture("INC-GHOST", "resolution", base)
+		tm.Version = 2
+		if err := s.Update(ctx, tm, 1); !errors.Is(err, lifecycle.ErrNotFound) {
+			t.Fatalf("Update(missing) = %v; contract: %s", err, clauseUpdateNone)
+		}
+		if _, err := s.Get(ctx, tm.ID); !errors.Is(err, lifecycle.ErrNotFound) {
+			t.Fatalf("Update(missing) created the timer (Get = %v); contract: %s", err, clauseUpdateNone)
+		}
+	})
+
+	t.Run("UpdateAtomic", func(t *testing.T) {
+		s := newStore(t)
+		tm := Fixture("INC-1", "resolution", base)
+		mustCreate(t, s, tm)
+		const writers = 8
+		for round := int64(1); round <= 3; round++ {
+			cur := mustGet(t, s, tm.ID)
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			var wins, conflicts int
+			var other []error
+			for w := range writers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					next := bump(cur, time.Duration(w+1)*time.Second)
+					err := s.Update(ctx, next, round)
+					mu.Lock()
+					defer mu.Unlock()
+					switch {
+					case err == nil:
+						wins++
+					case errors.Is(err, lifecycle.ErrConflict):
+						conflicts++
+					default:
+						other = append(other, err)
+					}
+				}()
+			}
+			wg.Wait()
+			if wins != 1 || conflicts != writers-1 || len(other) > 0 {
+				t.Fatalf("round %d: %d concurrent updates over version %d: %d succeeded, %d conflicted, other errors %v; contract: %s",
+					round, writers, round, wins, conflicts, other, clauseAtomic)
+			}
+			if got := mustGet(t, s, tm.ID); got.Version != round+1 {
+				t.Fatalf("round %d: stored version %d, want %d; contract: %s", round, got.Version, round+1, clauseAtomic)
+			}
+		}
+	})
+
+	t.Run("CopiesIn", func(t *testing.T) {
+		s := newStore(t)
+		tm := Fixture("INC-1", "resolution", base)
+		want := tm.Clone()
+		mustCreate(t, s, tm)
+		scribble(tm)
+		assertSame(t, clauseCopy+" (after Create)", want, mustGet(t, s, want.ID))
+
+		next := bump(want, time.Minute)
+		wantNext := next.Clone()
+		if err := s.Update(ctx, next, 1); err != nil {
+			t.Fatalf("Update: %v", err)
+		}
+		scribble(next)
+		assertSame(t, clauseCopy+" (after Update)", wantNext, mustGet(t, s, want.ID))
+	})
+
+	t.Run("CopiesOut", func(t *testing.T) {
+		s := newStore(t)
+		want := Fixture("INC-1", "resolution", base)
+		mustCreate(t, s, want)
+		scribble(mustGet(t, s, want.ID))
+		assertSame(t, clauseCopy+" (result of Get)", want, mustGet(t, s, want.ID))
+
+		list, err := s.ListByRecord(ctx, "INC-1")
+		if err != nil || len(list) != 1 {
+			t.Fatalf("ListByRecord = %d timers, %v; want 1", len(list), err)
+		}
+		scribble(list[0])
+		assertSame(t, clauseCopy+" (result of ListByRecord)", want, mustGet(t, s, want.ID))
+
+		due, err := s.Due(ctx, base.Add(24*time.Hour), 0)
+		if err != nil || len(due) != 1 {
+			t.Fatalf("Due = %d timers, %v; want 1", len(due), err)
+		}
+		scribble(due[0])
+		assertSame(t, clauseCopy+" (result of Due)", want, mustGet(t, s, want.ID))
+	})
+
+	t.Run("ListByRecord", func(t *testing.T) {
+		s := newStore(t)
+		b := Fixture("INC-1", "response", base)
+		a := Fixture("INC-1", "resolution", base)
+		other := Fixture("INC-10", "resolution", base)
+		stopped := Fixture("INC-1", "vendor-uc", base)
+		stopped.Stage = sla.StageCompleted
+		stopped.StoppedAt = base.Add(time.Hour)
+		stopped.Next = time.Time{}
+		for _, tm := range []*sla.Timer{b, other, stopped, a} {
+			mustCreate(t, s, tm)
+		}
+		got, err := s.ListByRecord(ctx, "INC-1")
+		if err != nil {
+			t.Fatalf("ListByRecord: %v; contract: %s", err, clauseList)
+		}
+		assertIDs(t, clauseList, got, a.ID, b.ID, stopped.ID)
+		assertSame(t, clauseList, stopped, got[2])
+		none, err := s.ListByRecord(ctx, "INC-NONE")
+		if err != nil || len(none) != 0 {
+			t.Fatalf("ListByRecord(no timers) = %d timers, %v; contract: %s", len(none), err, clauseList)
+		}
+	})
+
+	t.Run("Due", func(t *testing.T) {
+		s := newStore(t)
+		late := Fixture("INC-1", "resolution", base.Add(2*time.Hour))
+		early := Fixture("INC-2", "resolution", base.Add(time.Hour))
+		tieB := Fixture("INC-4", "resolution", base.Add(90*time.Minute))
+		tieA := Fixture("INC-3", "resolution", base.Add(90*time.Minute))
+		future := Fixture("INC-5", "resolution", base.Add(5*time.Hour))
+		idle := Fixture("INC-6", "resolution", base)
+		idle.Next = time.Time{}
+		for _, tm := range []*sla.Timer{late, early, tieB, tieA, future, idle} {
+			mustCreate(t, s, tm)
+		}
+		at := base.Add(2 * time.Hour) // exactly late's Next: included
+		for _, limit := range []int{0, -1, 10} {
+			got, err := s.Due(ctx, at, limit)
+			if err != nil {
+				t.Fatalf("Due(limit %d): %v; contract: %s", limit, err, clauseDue)
+			}
+			assertIDs(t, fmt.Sprintf("%s (limit %d)", clauseDue, limit), got, early.ID, tieA.ID, tieB.ID, late.ID)
+		}
+		got, err := s.Due(ctx, at, 2)
+		if err != nil {
+			t.Fatalf("Due(limit 2): %v", err)
+		}
+		assertIDs(t, clauseDueLimit, got, early.ID, tieA.ID)
+		got, err = s.Due(ctx, base.Add(59*time.Minute), 0)
+		if err != nil || len(got) != 0 {
+			t.Fatalf("Due(before every deadline) = %d timers, %v; contract: %s", len(got), err, clauseDue)
+		}
+
+		// An update that clears or moves Next is what Due answers next.
+		done := bump(early, time.Minute)
+		done.Next = time.Time{}
+		if err := s.Update(ctx, done, 1); err != nil {
+			t.Fatalf("Update: %v", err)
+		}
+		moved := bump(late, time.Minute)
+		moved.Next = base.Add(30 * time.Minute)
+		if err := s.Update(ctx, moved, 1); err != nil {
+			t.Fatalf("Update: %v", err)
+		}
+		got, err = s.Due(ctx, at, 0)
+		if err != nil {
+			t.Fatalf("Due: %v", err)
+		}
+		assertIDs(t, clauseDue+" (after updates)", got, moved.ID, tieA.ID, tieB.ID)
+	})
+
+	t.Run("Claim", func(t *testing.T) {
+		s := newStore(t)
+		c, ok := s.(sla.Claimer)
+		if !ok {
+			t.Skip("the store is not an sla.Claimer")
+		}
+		for i := 1; i <= 4; i++ {
+			mustCreate(t, s, Fixture(fmt.Sprintf("INC-%d", i), "resolution", base.Add(time.Duration(i)*time.Minute)))
+		}
+		at := base.Add(time.Hour)
+		lease := 10 * time.Minute
+		a, err := c.Claim(ctx, "replica-a", at, 2, lease)
+		if err != nil {
+			t.Fatalf("Claim: %v; contract: %s", err, clauseClaim)
+		}
+		assertIDs(t, clauseClaim+" (first owner)", a, "INC-1/resolution", "INC-2/resolution")
+		b, err := c.Claim(ctx, "replica-b", at, 0, lease)
+		if err != nil {
+			t.Fatalf("Claim: %v; contract: %s", err, clauseClaim)
+		}
+		assertIDs(t, clauseClaim+" (second owner)", b, "INC-3/resolution", "INC-4/resolution")
+		again, err := c.Claim(ctx, "replica-a", at.Add(time.Minute), 0, lease)
+		if err != nil {
+			t.Fatalf("Claim: %v; contract: %s", err, clauseClaimOwn)
+		}
+		assertIDs(t, clauseClaimOwn, again, "INC-1/resolution", "INC-2/resolution")
+		// replica-a's leases were renewed until at+1m+lease; replica-b's end at at+lease.
+		late, err := c.Claim(ctx, "replica-c", at.Add(lease), 0, lease)
+		if err != nil {
+			t.Fatalf("Claim: %v; contract: %s", err, clauseClaimLease)
+		}
+		assertIDs(t, clauseClaimLease+" (expired leases are free again)", late, "INC-3/resolution", "INC-4/resolution")
+	})
+}
+
+// Fixture returns a timer of agreementID on recordID with every field set
+// (two cycles, deadlines, attributes), Version 1, and Next at next. Times
+// are in UTC at whole seconds.
+func Fixture(recordID, agreementID string, next time.Time) *sla.Timer {
+	at := time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC)
+	return &sla.Timer{
+		ID:            sla.TimerID(recordID, agreementID),
+		Version:       1,
+		RecordID:      recordID,
+		RecordVersion: 7,
+		AgreementID:   agreementID,
+		Type:          sla.TypeOLA,
+		Target:        sla.TargetResolution,
+		Cycle: sla.Cycle{
+			Number:        2,
+			Stage:         sla.StageInProgress,
+			Priority:      2,
+			Goal:          8 * time.Hour,
+			StartedAt:     at.Add(30 * time.Minute),
+			Elapsed:       90 * time.Minute,
+			ActualElapsed: 2 * time.Hour,
+			Paused:        10 * time.Minute,
+			ActualPaused:  15 * time.Minute,
+			Due:           at.Add(9 * time.Hour),
+			OriginalDue:   at.Add(8 * time.Hour),
+			Deadlines: []sla.Deadline{
+				{Percent: 50, Reached: true, Fired: true, At: at.Add(5 * time.Hour)},
+				{Percent: 87.5, At: at.Add(7 * time.Hour)},
+				{Percent: 100, Breach: true, At: at.Add(9 * time.Hour)},
+			},
+		},
+		Cycles: []sla.Cycle{{
+			Number:        1,
+			Stage:         sla.StageCancelled,
+			Breached:      true,
+			Priority:      1,
+			Goal:          time.Minute,
+			StartedAt:     at,
+			StoppedAt:     at.Add(30 * time.Minute),
+			Elapsed:       25 * time.Minute,
+			ActualElapsed: 25 * time.Minute,
+			Paused:        5 * time.Minute,
+			ActualPaused:  5 * time.Minute,
+			Due:           at.Add(time.Minute),
+			OriginalDue:   at.Add(time.Minute),
+			Deadlines: []sla.Deadline{
+				{Percent: 100, Breach: true, Reached: true, Fired: true, At: at.Add(time.Minute)},
+			},
+		}},
+		Next: next,
+		Snapshot: lifecycle.Snapshot{
+			State: "in_progress", Priority: 2, Group: "network", Assignee: "ann",
+			HoldReason: "", Service: "email", ConfigItem: "mx1", OpenedAt: at,
+			Attributes: map[string]string{"caller": "bob"},
+		},
+		UpdatedAt: at.Add(2*time.Hour + 15*time.Minute),
+	}
+}
+
+// bump returns a copy of t one version on, as a caller prepares an Update.
+func bump(t *sla.Timer, d time.Duration) *sla.Timer {
+	n := t.Clone()
+	n.Version++
+	n.RecordVersion++
+	n.Elapsed += d
+	n.ActualElapsed += d
+	n.UpdatedAt = n.UpdatedAt.Add(d)
+	return n
+}
+
+// scribble changes every part of t a store might share.
+func scribble(t *sla.Timer) {
+	t.Version = 99
+	t.Priority = 9
+	t.Snapshot.Group = "scribbled"
+	t.Snapshot.Attributes["caller"] = "scribbled"
+	t.Snapshot.Attributes["new"] = "scribbled"
+	for i := range t.Deadlines {
+		t.Deadlines[i].Percent = 1
+	}
+	t.Deadlines = append(t.Deadlines, sla.Deadline{Percent: 2})
+	for i := range t.Cycles {
+		t.Cycles[i].Goal = 1
+		for j := range t.Cycles[i].Deadlines {
+			t.Cycles[i].Deadlines[j].Fired = false
+		}
+	}
+	t.Cycles = append(t.Cycles, sla.Cycle{Number: 3})
+}
+
+func mustCreate(t *testing.T, s sla.Store, tm *sla.Timer) {
+	t.Helper()
+	if err := s.Create(context.Background(), tm); err != nil {
+		t.Fatalf("Create(%s): %v", tm.ID, err)
+	}
+}
+
+func mustGet(t *testing.T, s sla.Store, id string) *sla.Timer {
+	t.Helper()
+	tm, err := s.Get(context.Background(), id)
+	if err != nil {
+		t.Fatalf("Get(%s): %v; contract: %s", id, err, clauseGet)
+	}
+	return tm
+}
+
+func assertIDs(t *testing.T, clause string, got []*sla.Timer, want ...string) {
+	t.Helper()
+	ids := make([]string, len(got))
+	for i, tm := range got {
+		ids[i] = tm.ID
+	}
+	if !reflect.DeepEqual(ids, append([]string{}, want...)) {
+		t.Fatalf("got timers %q, want %q; contract: %s", ids, want, clause)
+	}
+}
+
+func assertSame(t *testing.T, clause string, want, got *sla.Timer) {
+	t.Helper()
+	if got == nil {
+		t.Fatalf("got nil timer; contract: %s", clause)
+	}
+	w, g := normalize(want), normalize(got)
+	if !reflect.DeepEqual(w, g) {
+		wj, _ := json.MarshalIndent(w, "", "  ")
+		gj, _ := json.MarshalIndent(g, "", "  ")
+		t.Fatalf("stored timer differs; contract: %s\nwant %s\n got %s", clause, wj, gj)
+	}
+}
+
+// normalize puts every instant in UTC and empty collections at nil, so that
+// stores may return times in another location and empty slices as nil.
+func normalize(t *sla.Timer) *sla.Timer {
+	n := t.Clone()
+	utc := func(t *time.Time) {
+		if t.IsZero() {
+			*t = time.Time{}
+		} else {
+			*t = t.UTC()
+		}
+	}
+	cycle := func(c *sla.Cycle) {
+		utc(&c.StartedAt)
+		utc(&c.StoppedAt)
+		utc(&c.Due)
+		utc(&c.OriginalDue)
+		for i := range c.Deadlines {
+			utc(&c.Deadlines[i].At)
+		}
+		if len(c.Deadlines) == 0 {
+			c.Deadlines = nil
+		}
+	}
+	cycle(&n.Cycle)
+	for i := range n.Cycles {
+		cycle(&n.Cycles[i])
+	}
+	if len(n.Cycles) == 0 {
+		n.Cycles = nil
+	}
+	utc(&n.Next)
+	utc(&n.UpdatedAt)
+	utc(&n.Snapshot.OpenedAt)
+	if len(n.Snapshot.Attributes) == 0 {
+		n.Snapshot.Attributes = nil
+	}
+	return n
+}

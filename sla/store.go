@@ -1,0 +1,59 @@
+package sla
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps timers. Hosts implement it on their database; slatest.NewStore
+// is an in-memory one for tests, and slatest.TestStore checks any
+// implementation against this contract.
+//
+// Contract shared by every method: ctx comes first and a canceled ctx may
+// abort the call; implementations are safe for concurrent use; values are
+// copied in and out (a caller never shares memory with stored state, so
+// mutating a timer after Create or after Get changes nothing stored);
+// instants come back equal (time.Time.Equal) to what was stored, with at
+// least microsecond precision; errors wrap the lifecycle sentinels, built
+// with lifecycle.NotFound and lifecycle.Conflict.
+type Store interface {
+	// Get returns the timer with id, or an error matching
+	// lifecycle.ErrNotFound.
+	Get(ctx context.Context, id string) (*Timer, error)
+	// Create stores a new timer, whose Version the caller has set to 1. It
+	// returns an error matching lifecycle.ErrConflict, and stores nothing,
+	// when a timer with the same ID exists (two replicas attaching the same
+	// agreement to the same record: one wins).
+	Create(ctx context.Context, t *Timer) error
+	// Update replaces the stored timer with t's ID, provided its stored
+	// version is expected; the caller has already set t.Version to
+	// expected+1. It returns an error matching lifecycle.ErrNotFound when
+	// no such timer exists, and one matching lifecycle.ErrConflict, storing
+	// nothing, when the stored version is not expected.
+	Update(ctx context.Context, t *Timer, expected int64) error
+	// ListByRecord returns every timer of recordID (any agreement, any
+	// stage), ordered by ID; none is an empty result, not an error.
+	ListByRecord(ctx context.Context, recordID string) ([]*Timer, error)
+	// Due returns timers whose Next is set (non-zero) and not after at,
+	// ordered by Next then ID, at most limit of them (limit <= 0 means no
+	// limit). These are the timers with a warning or breach to fire:
+	// a cron job or several replicas call it to find work.
+	Due(ctx context.Context, at time.Time, limit int) ([]*Timer, error)
+}
+
+// Claimer is an optional ability of a [Store]: handing due timers to one
+// replica at a time. The SQL reference adapter implements it with
+// SELECT … FOR UPDATE SKIP LOCKED and a lease column.
+//
+// It is an optimisation, not a safety net: without it several replicas
+// may evaluate the same due timer, and versions still make exactly one of
+// them store it and notify (the others get lifecycle.ErrConflict and
+// notify nothing). With it, they rarely try.
+type Claimer interface {
+	// Claim returns, like Due, timers due at at, skipping those leased to
+	// another owner with a lease ending after at, and leases each returned
+	// timer to owner until at+lease. A timer's lease ends when it expires;
+	// updating the timer does not end it. Timers leased to owner itself
+	// are returned again.
+	Claim(ctx context.Context, owner string, at time.Time, limit int, lease time.Duration) ([]*Timer, error)
+}
