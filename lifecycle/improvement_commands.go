@@ -1,0 +1,239 @@
+package lifecycle
+
+import "time"
+
+// Field names used in the Changes of improvement records, beside
+// [FieldState] (the status).
+const (
+	FieldServiceID = "service_id"
+	FieldTitle     = "title"
+	FieldMeasure   = "measure"
+	FieldBaseline  = "baseline"
+	FieldTarget    = "target"
+	FieldResult    = "result"
+)
+
+// ImprovementCommand is an operation on an existing [Improvement]: one of
+// [ApproveImprovement], [StartImprovement], [CompleteImprovement] and
+// [RejectImprovement]. The set is closed. ID and Version work as in
+// [ServiceCommand].
+type ImprovementCommand interface {
+	target() (id string, version int64)
+	applyImprovement(x *Improvement, st *improvementStep) error
+}
+
+type improvementStep struct {
+	event string
+	typ   string
+	note  string
+	data  map[string]string
+}
+
+var improvementEventTypes = map[ImprovementEvent]string{
+	ImprovementApprove:  "approved",
+	ImprovementStart:    "started",
+	ImprovementComplete: "completed",
+	ImprovementReject:   "rejected",
+}
+
+// fire runs the machine with x (the command's inputs already applied) as the
+// guards' subject.
+func (st *improvementStep) fire(x *Improvement, ev ImprovementEvent) error {
+	to, err := improvementMachine.Fire(x.ID, x.Status, ev, x)
+	if err != nil {
+		return err
+	}
+	x.Status = to
+	st.event = string(ev)
+	st.typ = improvementEventTypes[ev]
+	return nil
+}
+
+// ProposeImprovement is the input for a new entry of the improvement
+// register, which starts in [ImprovementProposed]. ServiceID, Title,
+// Measure, Baseline and Target are required.
+type ProposeImprovement struct {
+	ServiceID string
+	Title     string
+	Measure   string
+	Baseline  string
+	Target    string
+	Note      string // recorded in the creation record
+}
+
+// New returns the new improvement with the given ID, proposed by actor at
+// now, and its "proposed" event. It is the pure layer under
+// [Portfolio.Propose], which also checks that the service exists: nothing
+// is stored or looked up here.
+func (p ProposeImprovement) New(actor Actor, now time.Time, id string) (*Improvement, []Event, error) {
+	if err := actor.Validate(); err != nil {
+		return nil, nil, err
+	}
+	for _, f := range []struct{ field, value string }{
+		{"id", id}, {FieldServiceID, p.ServiceID}, {FieldTitle, p.Title},
+		{FieldMeasure, p.Measure}, {FieldBaseline, p.Baseline}, {FieldTarget, p.Target},
+	} {
+		if blank(f.value) {
+			return nil, nil, Invalid(f.field, "is required")
+		}
+	}
+	x := &Improvement{
+		ID:        id,
+		Version:   1,
+		ServiceID: p.ServiceID,
+		Title:     p.Title,
+		Measure:   p.Measure,
+		Baseline:  p.Baseline,
+		Target:    p.Target,
+		Status:    improvementMachine.Initial(),
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+	x.History = []Record{{
+		Seq:     1,
+		Time:    now,
+		Actor:   actor.ID,
+		Event:   "propose",
+		To:      string(x.Status),
+		Note:    p.Note,
+		Changes: diffImprovement(&Improvement{}, x),
+	}}
+	return x, []Event{improvementEvent(x, actor, "proposed", "", nil)}, nil
+}
+
+func improvementEvent(x *Improvement, actor Actor, typ string, from ImprovementStatus, data map[string]string) Event {
+	e := Event{
+		ID:       EventID(ProcessImprovement, x.ID, x.Version, 0),
+		Process:  ProcessImprovement,
+		Subject:  x.ID,
+		Type:     typ,
+		Actor:    actor.ID,
+		Time:     x.UpdatedAt,
+		Version:  x.Version,
+		Snapshot: x.Snapshot(),
+		Data:     data,
+	}
+	if from != x.Status {
+		e.From, e.To = string(from), string(x.Status)
+	}
+	return e
+}
+
+func diffImprovement(old, x *Improvement) []Change {
+	var cs []Change
+	cs = Diff(cs, FieldState, string(old.Status), string(x.Status))
+	cs = Diff(cs, FieldServiceID, old.ServiceID, x.ServiceID)
+	cs = Diff(cs, FieldTitle, old.Title, x.Title)
+	cs = Diff(cs, FieldMeasure, old.Measure, x.Measure)
+	cs = Diff(cs, FieldBaseline, old.Baseline, x.Baseline)
+	cs = Diff(cs, FieldTarget, old.Target, x.Target)
+	cs = Diff(cs, FieldResult, old.Result, x.Result)
+	return cs
+}
+
+// Apply performs cmd on the improvement on behalf of actor at now, as
+// [Service.Apply] does for services: one [Record], Version+1, UpdatedAt,
+// one event; on any error x is left exactly as it was.
+func (x *Improvement) Apply(actor Actor, now time.Time, cmd ImprovementCommand) ([]Event, error) {
+	if cmd == nil {
+		return nil, Invalid("command", "a command is required")
+	}
+	if err := actor.Validate(); err != nil {
+		return nil, err
+	}
+	id, version := cmd.target()
+	if id != x.ID {
+		return nil, Invalid("id", "the command is for improvement %q, not %q", id, x.ID)
+	}
+	if version != 0 && version != x.Version {
+		return nil, Conflict(ProcessImprovement, x.ID, version, x.Version)
+	}
+	c := x.Clone()
+	st := &improvementStep{}
+	if err := cmd.applyImprovement(c, st); err != nil {
+		return nil, err
+	}
+	c.Version++
+	c.UpdatedAt = now
+	c.History = append(c.History, Record{
+		Seq:     len(c.History) + 1,
+		Time:    now,
+		Actor:   actor.ID,
+		Event:   st.event,
+		From:    string(x.Status),
+		To:      string(c.Status),
+		Note:    st.note,
+		Changes: diffImprovement(x, c),
+	})
+	ev := improvementEvent(c, actor, st.typ, x.Status, st.data)
+	*x = *c
+	return []Event{ev}, nil
+}
+
+// ApproveImprovement approves a proposed improvement.
+type ApproveImprovement struct {
+	ID      string
+	Version int64
+	Note    string
+}
+
+func (c ApproveImprovement) target() (string, int64) { return c.ID, c.Version }
+
+func (c ApproveImprovement) applyImprovement(x *Improvement, st *improvementStep) error {
+	st.note = c.Note
+	return st.fire(x, ImprovementApprove)
+}
+
+// StartImprovement starts work on an approved improvement.
+type StartImprovement struct {
+	ID      string
+	Version int64
+	Note    string
+}
+
+func (c StartImprovement) target() (string, int64) { return c.ID, c.Version }
+
+func (c StartImprovement) applyImprovement(x *Improvement, st *improvementStep) error {
+	st.note = c.Note
+	return st.fire(x, ImprovementStart)
+}
+
+// CompleteImprovement completes an improvement in progress, recording the
+// Result achieved against the measure (required: the machine refuses to
+// complete without one).
+type CompleteImprovement struct {
+	ID      string
+	Version int64
+	Result  string
+	Note    string
+}
+
+func (c CompleteImprovement) target() (string, int64) { return c.ID, c.Version }
+
+func (c CompleteImprovement) applyImprovement(x *Improvement, st *improvementStep) error {
+	st.note = c.Note
+	if c.Result != "" {
+		x.Result = c.Result
+		st.data = map[string]string{"result": c.Result}
+	}
+	return st.fire(x, ImprovementComplete)
+}
+
+// RejectImprovement rejects an improvement that is proposed, approved or
+// in progress (abandoning it). Reason is required.
+type RejectImprovement struct {
+	ID      string
+	Version int64
+	Reason  string
+}
+
+func (c RejectImprovement) target() (string, int64) { return c.ID, c.Version }
+
+func (c RejectImprovement) applyImprovement(x *Improvement, st *improvementStep) error {
+	if blank(c.Reason) {
+		return Invalid("reason", "a reason for the rejection is required")
+	}
+	st.note = c.Reason
+	st.data = map[string]string{"reason": c.Reason}
+	return st.fire(x, ImprovementReject)
+}

@@ -1,0 +1,422 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Dependents tells the [Portfolio] what work other processes still have
+// open against a service. The host answers from its incident and change
+// stores; lifecycle imports neither. Implementations must be safe for
+// concurrent use and should honour ctx.
+type Dependents interface {
+	// OpenWork returns the number of incidents not yet resolved and of
+	// changes scheduled (authorised, not yet closed) against the service.
+	OpenWork(ctx context.Context, serviceID string) (openIncidents, scheduledChanges int, err error)
+}
+
+// DependentsFunc adapts a function to [Dependents].
+type DependentsFunc func(ctx context.Context, serviceID string) (openIncidents, scheduledChanges int, err error)
+
+// OpenWork calls f.
+func (f DependentsFunc) OpenWork(ctx context.Context, serviceID string) (int, int, error) {
+	return f(ctx, serviceID)
+}
+
+// PortfolioConfig configures a [Portfolio]. Zero values mean the documented
+// defaults.
+type PortfolioConfig struct {
+	// Store keeps the services. Required.
+	Store PortfolioStore
+	// Improvements keeps the improvement register. Nil means Store, when
+	// Store also implements ImprovementStore; otherwise the improvement
+	// operations fail.
+	Improvements ImprovementStore
+	// Notifier receives the events of stored changes. Nil means Discard.
+	Notifier Notifier
+	// Clock tells the time. Nil means SystemClock.
+	Clock Clock
+	// IDs names new services. Nil means RandomIDs("SVC").
+	IDs IDFunc
+	// ImprovementIDs names new improvements. Nil means RandomIDs("CSI").
+	ImprovementIDs IDFunc
+	// Dependents reports the open work that blocks retirement. Nil means
+	// no work is ever open.
+	Dependents Dependents
+}
+
+// Portfolio is the orchestrator of service portfolio management and of the
+// continual-improvement register: each operation loads the record, applies
+// the pure transition ([Service.Apply], [Improvement.Apply]), stores it
+// with the version it read and then notifies, through [CommitCreate] and
+// [CommitUpdate]. It holds no state between calls and is safe for
+// concurrent use: of two operations racing on one record, one wins and the
+// other returns [ErrConflict].
+//
+// When an operation's change is stored but the notifier fails, it returns
+// the stored record together with a *[NotifyError]; any other error comes
+// with a nil record and nothing stored.
+//
+// Events (Process "service"): "created", "advanced", "rejected",
+// "reworked", "phased_out", "reinstated", "retired", "updated",
+// "agreement_added", "agreement_removed", "config_item_added",
+// "config_item_removed". Events (Process "improvement"): "proposed",
+// "approved", "started", "completed", "rejected". Each stored change emits
+// exactly one, whose ID is EventID(process, id, version, 0).
+//
+// Retirement checks the host's [Dependents] just before the change is
+// stored. The check is not transactional with the other processes: an
+// incident opened between the check and the store is not seen.
+type Portfolio struct {
+	store    PortfolioStore
+	services Updater[*Service]
+	creator  Creator[*Service]
+	imps     ImprovementStore
+	impw     improvementWriter
+	notifier Notifier
+	clock    Clock
+	ids      IDFunc
+	impIDs   IDFunc
+	deps     Dependents
+}
+
+// errNoImprovements is returned by improvement operations of a Portfolio
+// configured without an ImprovementStore.
+var errNoImprovements = errors.New("lifecycle: the Portfolio has no ImprovementStore (set PortfolioConfig.Improvements)")
+
+// NewPortfolio checks cfg and returns a Portfolio. A missing Store is a
+// *ValidationError.
+func NewPortfolio(cfg PortfolioConfig) (*Portfolio, error) {
+	if cfg.Store == nil {
+		return nil, Invalid("Store", "a PortfolioStore is required")
+	}
+	p := &Portfolio{
+		store:    cfg.Store,
+		imps:     cfg.Improvements,
+		notifier: NotifierOrDiscard(cfg.Notifier),
+		clock:    ClockOrSystem(cfg.Clock),
+		ids:      cfg.IDs,
+		impIDs:   cfg.ImprovementIDs,
+		deps:     cfg.Dependents,
+	}
+	sw := serviceWriter{cfg.Store}
+	if ob, ok := cfg.Store.(Outbox[*Service]); ok {
+		ow := serviceOutboxWriter{sw, ob}
+		p.services, p.creator = ow, ow
+	} else {
+		p.services, p.creator = sw, sw
+	}
+	if p.imps == nil {
+		p.imps, _ = cfg.Store.(ImprovementStore)
+	}
+	if p.imps != nil {
+		p.impw = newImprovementWriter(p.imps)
+	}
+	if p.ids == nil {
+		p.ids = RandomIDs("SVC")
+	}
+	if p.impIDs == nil {
+		p.impIDs = RandomIDs("CSI")
+	}
+	return p, nil
+}
+
+// serviceWriter adapts a PortfolioStore to Creator and Updater for the
+// commit helpers.
+type serviceWriter struct{ st PortfolioStore }
+
+func (w serviceWriter) Create(ctx context.Context, s *Service) error {
+	return w.st.CreateService(ctx, s)
+}
+
+func (w serviceWriter) Update(ctx context.Context, s *Service, expected int64) error {
+	return w.st.UpdateService(ctx, s, expected)
+}
+
+// serviceOutboxWriter also passes the store's Outbox through, so that the
+// commit helpers find it.
+type serviceOutboxWriter struct {
+	serviceWriter
+	Outbox[*Service]
+}
+
+type improvementWriter interface {
+	Creator[*Improvement]
+	Updater[*Improvement]
+}
+
+type improvementStoreWriter struct{ st ImprovementStore }
+
+func (w improvementStoreWriter) Create(ctx context.Context, x *Improvement) error {
+	return w.st.CreateImprovement(ctx, x)
+}
+
+func (w improvementStoreWriter) Update(ctx context.Context, x *Improvement, expected int64) error {
+	return w.st.UpdateImprovement(ctx, x, expected)
+}
+
+type improvementOutboxWriter struct {
+	improvementStoreWriter
+	Outbox[*Improvement]
+}
+
+func newImprovementWriter(st ImprovementStore) improvementWriter {
+	w := improvementStoreWriter{st}
+	if ob, ok := st.(Outbox[*Improvement]); ok {
+		return improvementOutboxWriter{w, ob}
+	}
+	return w
+}
+
+// stored returns what an operation returns after a commit: the record with
+// a *NotifyError, or no record with any other error.
+func stored[T any](x T, err error) (T, error) {
+	var ne *NotifyError
+	if err == nil || errors.As(err, &ne) {
+		return x, err
+	}
+	var zero T
+	return zero, err
+}
+
+// Define creates a service in [StatusRequirements] from cmd and returns it
+// as stored.
+func (p *Portfolio) Define(ctx context.Context, actor Actor, cmd DefineService) (*Service, error) {
+	s, evs, err := cmd.New(actor, p.clock.Now(), p.ids())
+	if err != nil {
+		return nil, err
+	}
+	return stored(s, CommitCreate(ctx, p.creator, p.notifier, s, evs))
+}
+
+// GetService returns the service with the given ID (an error matching
+// [ErrNotFound] if there is none).
+func (p *Portfolio) GetService(ctx context.Context, id string) (*Service, error) {
+	return p.store.GetService(ctx, id)
+}
+
+// ListServices returns one page of the services matching filter, ordered
+// by ID. An unknown status, stage or part in the filter is a
+// *ValidationError.
+func (p *Portfolio) ListServices(ctx context.Context, filter ServiceFilter) (ServicePage, error) {
+	if err := filter.Validate(); err != nil {
+		return ServicePage{}, err
+	}
+	return p.store.ListServices(ctx, filter)
+}
+
+// Do performs any service command: load, check the version, ask the
+// [Dependents] when the command would retire the service, apply, store
+// over the version read, notify. It returns the service as stored.
+func (p *Portfolio) Do(ctx context.Context, actor Actor, cmd ServiceCommand) (*Service, error) {
+	if cmd == nil {
+		return nil, Invalid("command", "a command is required")
+	}
+	if err := actor.Validate(); err != nil {
+		return nil, err
+	}
+	id, version := cmd.target()
+	if blank(id) {
+		return nil, Invalid("id", "a service ID is required")
+	}
+	s, err := p.store.GetService(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if version != 0 && version != s.Version {
+		return nil, Conflict(ProcessService, id, version, s.Version)
+	}
+	var work *ServiceWork
+	if ev, ok := cmd.machineEvent(s.Status); ok && ev == ServiceRetire {
+		if _, ok := s.Status.Target(ServiceRetire); ok {
+			w, err := p.openWork(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			work = &w
+		}
+	}
+	expected := s.Version
+	evs, err := s.apply(actor, p.clock.Now(), cmd, work)
+	if err != nil {
+		return nil, err
+	}
+	return stored(s, CommitUpdate(ctx, p.services, p.notifier, s, expected, evs))
+}
+
+func (p *Portfolio) openWork(ctx context.Context, id string) (ServiceWork, error) {
+	if p.deps == nil {
+		return ServiceWork{}, nil
+	}
+	inc, chg, err := p.deps.OpenWork(ctx, id)
+	if err != nil {
+		return ServiceWork{}, fmt.Errorf("lifecycle: asking for open work on service %s: %w", id, err)
+	}
+	return ServiceWork{OpenIncidents: inc, ScheduledChanges: chg}, nil
+}
+
+// Advance moves a service one status forward; see [AdvanceService].
+func (p *Portfolio) Advance(ctx context.Context, actor Actor, cmd AdvanceService) (*Service, error) {
+	return p.Do(ctx, actor, cmd)
+}
+
+// SetStatus moves a service to a neighbouring status; see
+// [SetServiceStatus]. A move to retired consults the [Dependents] as
+// [Portfolio.Retire] does.
+func (p *Portfolio) SetStatus(ctx context.Context, actor Actor, cmd SetServiceStatus) (*Service, error) {
+	return p.Do(ctx, actor, cmd)
+}
+
+// Reject sends a service under review back to requirements; see
+// [RejectService].
+func (p *Portfolio) Reject(ctx context.Context, actor Actor, cmd RejectService) (*Service, error) {
+	return p.Do(ctx, actor, cmd)
+}
+
+// Rework sends a service in transition back to design; see [ReworkService].
+func (p *Portfolio) Rework(ctx context.Context, actor Actor, cmd ReworkService) (*Service, error) {
+	return p.Do(ctx, actor, cmd)
+}
+
+// PhaseOut starts retiring an operational service; see [PhaseOutService].
+func (p *Portfolio) PhaseOut(ctx context.Context, actor Actor, cmd PhaseOutService) (*Service, error) {
+	return p.Do(ctx, actor, cmd)
+}
+
+// Reinstate returns a retiring service to operational; see
+// [ReinstateService].
+func (p *Portfolio) Reinstate(ctx context.Context, actor Actor, cmd ReinstateService) (*Service, error) {
+	return p.Do(ctx, actor, cmd)
+}
+
+// Retire retires a service; see [RetireService]. The open work comes from
+// the configured [Dependents] (cmd.Work is ignored), asked after the
+// version check and before the change is applied.
+func (p *Portfolio) Retire(ctx context.Context, actor Actor, cmd RetireService) (*Service, error) {
+	return p.Do(ctx, actor, cmd)
+}
+
+// UpdateDetails changes a service's descriptive fields; see
+// [UpdateServiceDetails].
+func (p *Portfolio) UpdateDetails(ctx context.Context, actor Actor, cmd UpdateServiceDetails) (*Service, error) {
+	return p.Do(ctx, actor, cmd)
+}
+
+// AddAgreement links an agreement to a service; see [AddServiceAgreement].
+func (p *Portfolio) AddAgreement(ctx context.Context, actor Actor, cmd AddServiceAgreement) (*Service, error) {
+	return p.Do(ctx, actor, cmd)
+}
+
+// RemoveAgreement unlinks an agreement from a service; see
+// [RemoveServiceAgreement].
+func (p *Portfolio) RemoveAgreement(ctx context.Context, actor Actor, cmd RemoveServiceAgreement) (*Service, error) {
+	return p.Do(ctx, actor, cmd)
+}
+
+// AddConfigItem records a configuration item of a service; see
+// [AddServiceConfigItem].
+func (p *Portfolio) AddConfigItem(ctx context.Context, actor Actor, cmd AddServiceConfigItem) (*Service, error) {
+	return p.Do(ctx, actor, cmd)
+}
+
+// RemoveConfigItem removes a configuration item from a service; see
+// [RemoveServiceConfigItem].
+func (p *Portfolio) RemoveConfigItem(ctx context.Context, actor Actor, cmd RemoveServiceConfigItem) (*Service, error) {
+	return p.Do(ctx, actor, cmd)
+}
+
+// Propose adds an improvement for an existing, unretired service to the
+// register and returns it as stored. An unknown service is an error
+// matching [ErrNotFound]; a retired one a *ValidationError for
+// "service_id".
+func (p *Portfolio) Propose(ctx context.Context, actor Actor, cmd ProposeImprovement) (*Improvement, error) {
+	if p.imps == nil {
+		return nil, errNoImprovements
+	}
+	x, evs, err := cmd.New(actor, p.clock.Now(), p.impIDs())
+	if err != nil {
+		return nil, err
+	}
+	s, err := p.store.GetService(ctx, cmd.ServiceID)
+	if err != nil {
+		return nil, fmt.Errorf("service_id: %w", err)
+	}
+	if s.Status == StatusRetired {
+		return nil, Invalid(FieldServiceID, "service %s is retired", s.ID)
+	}
+	return stored(x, CommitCreate(ctx, p.impw, p.notifier, x, evs))
+}
+
+// GetImprovement returns the improvement with the given ID (an error
+// matching [ErrNotFound] if there is none).
+func (p *Portfolio) GetImprovement(ctx context.Context, id string) (*Improvement, error) {
+	if p.imps == nil {
+		return nil, errNoImprovements
+	}
+	return p.imps.GetImprovement(ctx, id)
+}
+
+// ListImprovements returns one page of the register, ordered by ID. An
+// unknown status in the filter is a *ValidationError.
+func (p *Portfolio) ListImprovements(ctx context.Context, filter ImprovementFilter) (ImprovementPage, error) {
+	if p.imps == nil {
+		return ImprovementPage{}, errNoImprovements
+	}
+	if err := filter.Validate(); err != nil {
+		return ImprovementPage{}, err
+	}
+	return p.imps.ListImprovements(ctx, filter)
+}
+
+// DoImprovement performs any improvement command: load, check the version,
+// apply, store over the version read, notify. It returns the improvement
+// as stored.
+func (p *Portfolio) DoImprovement(ctx context.Context, actor Actor, cmd ImprovementCommand) (*Improvement, error) {
+	if p.imps == nil {
+		return nil, errNoImprovements
+	}
+	if cmd == nil {
+		return nil, Invalid("command", "a command is required")
+	}
+	if err := actor.Validate(); err != nil {
+		return nil, err
+	}
+	id, version := cmd.target()
+	if blank(id) {
+		return nil, Invalid("id", "an improvement ID is required")
+	}
+	x, err := p.imps.GetImprovement(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if version != 0 && version != x.Version {
+		return nil, Conflict(ProcessImprovement, id, version, x.Version)
+	}
+	expected := x.Version
+	evs, err := x.Apply(actor, p.clock.Now(), cmd)
+	if err != nil {
+		return nil, err
+	}
+	return stored(x, CommitUpdate(ctx, p.impw, p.notifier, x, expected, evs))
+}
+
+// ApproveImprovement approves a proposed improvement.
+func (p *Portfolio) ApproveImprovement(ctx context.Context, actor Actor, cmd ApproveImprovement) (*Improvement, error) {
+	return p.DoImprovement(ctx, actor, cmd)
+}
+
+// StartImprovement starts an approved improvement.
+func (p *Portfolio) StartImprovement(ctx context.Context, actor Actor, cmd StartImprovement) (*Improvement, error) {
+	return p.DoImprovement(ctx, actor, cmd)
+}
+
+// CompleteImprovement completes an improvement in progress with its result.
+func (p *Portfolio) CompleteImprovement(ctx context.Context, actor Actor, cmd CompleteImprovement) (*Improvement, error) {
+	return p.DoImprovement(ctx, actor, cmd)
+}
+
+// RejectImprovement rejects an improvement that is not yet completed.
+func (p *Portfolio) RejectImprovement(ctx context.Context, actor Actor, cmd RejectImprovement) (*Improvement, error) {
+	return p.DoImprovement(ctx, actor, cmd)
+}

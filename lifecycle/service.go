@@ -1,0 +1,100 @@
+package lifecycle
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// ProcessService is the process name of service records: it appears in
+// their events ([Event.Process]), IDs ([EventID]) and errors.
+const ProcessService = "service"
+
+// RoleServiceOwner is the role that may phase out, reinstate and retire any
+// service. A service's own [Service.Owner] may do so without the role, and
+// so may [System].
+const RoleServiceOwner = "service-owner"
+
+// Service is an IT service in the service portfolio (the ITIL entity, not an
+// orchestrator: that is [Portfolio]). Its [Status] moves through the
+// pipeline, the catalogue and retirement under the service machine (see
+// [ServiceDiagram]), changed only through [Service.Apply] or a [Portfolio].
+//
+// Invariant: a service in the catalogue (operational or retiring) has an
+// owner and at least one agreement.
+type Service struct {
+	ID          string      `json:"id"`
+	Version     int64       `json:"version"` // 0 before creation, 1 when created, +1 per stored change
+	Name        string      `json:"name"`
+	Owner       string      `json:"owner,omitempty"` // the accountable service owner's actor ID
+	Description string      `json:"description,omitempty"`
+	Criticality Criticality `json:"criticality"`
+	// ConfigItems are the IDs of the configuration items the service runs
+	// on, in the order they were added, without duplicates.
+	ConfigItems []string `json:"config_items,omitempty"`
+	// Agreements are the IDs of the service's agreements (SLA, OLA,
+	// underpinning contract, as held by the sla package), in the order
+	// they were added, without duplicates.
+	Agreements []string  `json:"agreements,omitempty"`
+	Status     Status    `json:"status"`
+	History    []Record  `json:"history,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// Clone returns a deep copy of s (nil stays nil).
+func (s *Service) Clone() *Service {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	c.ConfigItems = slices.Clone(s.ConfigItems)
+	c.Agreements = slices.Clone(s.Agreements)
+	c.History = CloneHistory(s.History)
+	return &c
+}
+
+// Snapshot returns the process-neutral view of the service: its status as
+// State, its ID as Service, its creation time as OpenedAt, and its name,
+// owner, criticality, stage and portfolio part as Attributes.
+func (s *Service) Snapshot() Snapshot {
+	return Snapshot{
+		State:    string(s.Status),
+		Service:  s.ID,
+		OpenedAt: s.CreatedAt,
+		Attributes: map[string]string{
+			"name":        s.Name,
+			"owner":       s.Owner,
+			"criticality": string(s.Criticality),
+			"stage":       string(s.Status.Stage()),
+			"portfolio":   string(s.Status.Part()),
+		},
+	}
+}
+
+// Live reports whether the service is in the catalogue (operational or
+// retiring).
+func (s *Service) Live() bool { return s.Status.Part() == PortfolioCatalogue }
+
+// ServiceWork is the work still open against a service, as the host's
+// [Dependents] reports it: incidents not yet resolved and changes scheduled
+// (authorised but not yet implemented and reviewed).
+type ServiceWork struct {
+	OpenIncidents    int `json:"open_incidents"`
+	ScheduledChanges int `json:"scheduled_changes"`
+}
+
+// None reports whether no work is open.
+func (w ServiceWork) None() bool { return w.OpenIncidents <= 0 && w.ScheduledChanges <= 0 }
+
+// OpenWorkError is the reason a service may not be retired: work is still
+// open against it. It comes wrapped in a *[TransitionError].
+type OpenWorkError struct {
+	ServiceWork
+}
+
+// Error renders, e.g., "2 open incident(s) and 1 scheduled change(s) depend on it".
+func (e *OpenWorkError) Error() string {
+	return fmt.Sprintf("%d open incident(s) and %d scheduled change(s) depend on it",
+		e.OpenIncidents, e.ScheduledChanges)
+}

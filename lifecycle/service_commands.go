@@ -1,0 +1,580 @@
+package lifecycle
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Field names used in the Changes of service and improvement records, beside
+// [FieldState] (the status).
+const (
+	FieldName        = "name"
+	FieldOwner       = "owner"
+	FieldDescription = "description"
+	FieldCriticality = "criticality"
+	FieldConfigItems = "config_items" // the whole list, comma-separated
+	FieldAgreements  = "agreements"   // the whole list, comma-separated
+)
+
+// ServiceCommand is an operation on an existing [Service]: one of
+// [AdvanceService], [SetServiceStatus], [RejectService], [ReworkService],
+// [PhaseOutService], [ReinstateService], [RetireService],
+// [UpdateServiceDetails], [AddServiceAgreement], [RemoveServiceAgreement],
+// [AddServiceConfigItem] and [RemoveServiceConfigItem]. The set is closed.
+//
+// Every command names the service (ID) and the version it was read at
+// (Version; 0 means whatever is current, any other value must equal the
+// stored version or the command fails with [ErrConflict]).
+type ServiceCommand interface {
+	target() (id string, version int64)
+	// machineEvent returns the machine event the command fires from
+	// status from, if it fires one.
+	machineEvent(from Status) (ServiceEvent, bool)
+	applyService(s *Service, st *serviceStep) error
+}
+
+// serviceStep collects what a command did, for the record and the event.
+type serviceStep struct {
+	actor  Actor
+	event  string // Record.Event
+	typ    string // Event.Type
+	note   string
+	data   map[string]string
+	edited bool         // a non-machine edit (refused on a retired service)
+	work   *ServiceWork // when set, replaces the command's Work (set by Portfolio)
+}
+
+// serviceEventTypes maps machine events to the Type of the Event emitted.
+var serviceEventTypes = map[ServiceEvent]string{
+	ServiceAdvance:   "advanced",
+	ServiceReject:    "rejected",
+	ServiceRework:    "reworked",
+	ServicePhaseOut:  "phased_out",
+	ServiceReinstate: "reinstated",
+	ServiceRetire:    "retired",
+}
+
+func (st *serviceStep) fire(s *Service, ev ServiceEvent, work ServiceWork) error {
+	if st.work != nil {
+		work = *st.work
+	}
+	to, err := serviceMachine.Fire(s.ID, s.Status, ev, &serviceCheck{svc: s, actor: st.actor, work: work})
+	if err != nil {
+		return err
+	}
+	s.Status = to
+	st.event = string(ev)
+	st.typ = serviceEventTypes[ev]
+	return nil
+}
+
+func (st *serviceStep) edit(event, typ string) {
+	st.event, st.typ, st.edited = event, typ, true
+}
+
+func (st *serviceStep) set(key, value string) {
+	if value == "" {
+		return
+	}
+	if st.data == nil {
+		st.data = map[string]string{}
+	}
+	st.data[key] = value
+}
+
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// checkIDList rejects blank and duplicate entries.
+func checkIDList(field string, ids []string) error {
+	for i, id := range ids {
+		if blank(id) {
+			return Invalid(field, "entry %d is blank", i)
+		}
+		if slices.Index(ids, id) != i {
+			return Invalid(field, "%q is listed twice", id)
+		}
+	}
+	return nil
+}
+
+func checkCriticality(c Criticality) error {
+	if !slices.Contains(criticalities, c) {
+		_, err := ParseEnum("criticality", criticalities, string(c))
+		return err
+	}
+	return nil
+}
+
+// DefineService is the input for a new service, which starts in
+// [StatusRequirements]. Name is required; Criticality defaults to
+// [CriticalityMedium]; ConfigItems and Agreements must not hold blank or
+// duplicate IDs.
+type DefineService struct {
+	Name        string
+	Owner       string
+	Description string
+	Criticality Criticality
+	ConfigItems []string
+	Agreements  []string
+	Note        string // recorded in the creation record
+}
+
+// New returns the new service with the given ID, created by actor at now,
+// and its "created" event. It is the pure layer under [Portfolio.Define]:
+// nothing is stored.
+func (d DefineService) New(actor Actor, now time.Time, id string) (*Service, []Event, error) {
+	if err := actor.Validate(); err != nil {
+		return nil, nil, err
+	}
+	if blank(id) {
+		return nil, nil, Invalid("id", "a service ID is required")
+	}
+	if blank(d.Name) {
+		return nil, nil, Invalid("name", "a service name is required")
+	}
+	crit := d.Criticality
+	if crit == "" {
+		crit = CriticalityMedium
+	}
+	if err := checkCriticality(crit); err != nil {
+		return nil, nil, err
+	}
+	if err := checkIDList("config_items", d.ConfigItems); err != nil {
+		return nil, nil, err
+	}
+	if err := checkIDList("agreements", d.Agreements); err != nil {
+		return nil, nil, err
+	}
+	s := &Service{
+		ID:          id,
+		Version:     1,
+		Name:        d.Name,
+		Owner:       d.Owner,
+		Description: d.Description,
+		Criticality: crit,
+		Status:      serviceMachine.Initial(),
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+	if len(d.ConfigItems) > 0 {
+		s.ConfigItems = slices.Clone(d.ConfigItems)
+	}
+	if len(d.Agreements) > 0 {
+		s.Agreements = slices.Clone(d.Agreements)
+	}
+	s.History = []Record{{
+		Seq:     1,
+		Time:    now,
+		Actor:   actor.ID,
+		Event:   "define",
+		To:      string(s.Status),
+		Note:    d.Note,
+		Changes: diffService(&Service{}, s),
+	}}
+	return s, []Event{serviceEvent(s, actor, "created", "", nil)}, nil
+}
+
+func serviceEvent(s *Service, actor Actor, typ string, from Status, data map[string]string) Event {
+	e := Event{
+		ID:       EventID(ProcessService, s.ID, s.Version, 0),
+		Process:  ProcessService,
+		Subject:  s.ID,
+		Type:     typ,
+		Actor:    actor.ID,
+		Time:     s.UpdatedAt,
+		Version:  s.Version,
+		Snapshot: s.Snapshot(),
+		Data:     data,
+	}
+	if from != s.Status {
+		e.From, e.To = string(from), string(s.Status)
+	}
+	return e
+}
+
+func diffService(old, s *Service) []Change {
+	var cs []Change
+	cs = Diff(cs, FieldState, string(old.Status), string(s.Status))
+	cs = Diff(cs, FieldName, old.Name, s.Name)
+	cs = Diff(cs, FieldOwner, old.Owner, s.Owner)
+	cs = Diff(cs, FieldDescription, old.Description, s.Description)
+	cs = Diff(cs, FieldCriticality, string(old.Criticality), string(s.Criticality))
+	cs = Diff(cs, FieldConfigItems, strings.Join(old.ConfigItems, ","), strings.Join(s.ConfigItems, ","))
+	cs = Diff(cs, FieldAgreements, strings.Join(old.Agreements, ","), strings.Join(s.Agreements, ","))
+	return cs
+}
+
+// Apply performs cmd on the service on behalf of actor at now: it checks
+// the actor, the command's ID and version, the command's input, the
+// machine and its guards, then appends one [Record], increments Version,
+// sets UpdatedAt and returns the event to notify (one per command). It does
+// no I/O: guards that need the host's answer (open work, for retirement)
+// read it from the command. On any error s is left exactly as it was.
+//
+// Errors: [ErrValidation] (bad actor or input), [ErrConflict] (stale
+// Version), [ErrInvalidTransition] (the machine refuses, possibly wrapping
+// [ErrForbidden], [ErrValidation] or an *[OpenWorkError] from a guard).
+// Edits of a retired service are refused with [ErrInvalidTransition].
+func (s *Service) Apply(actor Actor, now time.Time, cmd ServiceCommand) ([]Event, error) {
+	return s.apply(actor, now, cmd, nil)
+}
+
+// apply is Apply with the open work given by the orchestrator (nil: take it
+// from the command).
+func (s *Service) apply(actor Actor, now time.Time, cmd ServiceCommand, work *ServiceWork) ([]Event, error) {
+	if cmd == nil {
+		return nil, Invalid("command", "a command is required")
+	}
+	if err := actor.Validate(); err != nil {
+		return nil, err
+	}
+	id, version := cmd.target()
+	if id != s.ID {
+		return nil, Invalid("id", "the command is for service %q, not %q", id, s.ID)
+	}
+	if !s.Status.Valid() {
+		return nil, Invalid("status", "service %q has unknown status %q", s.ID, s.Status)
+	}
+	if version != 0 && version != s.Version {
+		return nil, Conflict(ProcessService, s.ID, version, s.Version)
+	}
+	c := s.Clone()
+	st := &serviceStep{actor: actor, work: work}
+	err := cmd.applyService(c, st)
+	if st.edited && s.Status.Final() {
+		return nil, &TransitionError{Process: ProcessService, Subject: s.ID, From: string(s.Status), Event: st.event}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.Live() {
+		if err := liveRequirements(c); err != nil {
+			return nil, err
+		}
+	}
+	changes := diffService(s, c)
+	if len(changes) == 0 {
+		return nil, Invalid("command", "%s changes nothing", st.event)
+	}
+	c.Version++
+	c.UpdatedAt = now
+	c.History = append(c.History, Record{
+		Seq:     len(c.History) + 1,
+		Time:    now,
+		Actor:   actor.ID,
+		Event:   st.event,
+		From:    string(s.Status),
+		To:      string(c.Status),
+		Note:    st.note,
+		Changes: changes,
+	})
+	ev := serviceEvent(c, actor, st.typ, s.Status, st.data)
+	*s = *c
+	return []Event{ev}, nil
+}
+
+// AdvanceService moves a service one status forward (event
+// [ServiceAdvance]). Going live (released → operational) needs an owner and
+// at least one agreement.
+type AdvanceService struct {
+	ID      string
+	Version int64
+	Note    string
+}
+
+func (c AdvanceService) target() (string, int64) { return c.ID, c.Version }
+
+func (c AdvanceService) machineEvent(Status) (ServiceEvent, bool) { return ServiceAdvance, true }
+
+func (c AdvanceService) applyService(s *Service, st *serviceStep) error {
+	st.note = c.Note
+	return st.fire(s, ServiceAdvance, ServiceWork{})
+}
+
+// SetServiceStatus moves a service to status To by the one event that leads
+// there from its current status (see [ServiceDiagram]); it never skips
+// statuses. Work is consulted when the move is a retirement, as in
+// [RetireService].
+type SetServiceStatus struct {
+	ID      string
+	Version int64
+	To      Status
+	Note    string
+	// Work is the open work against the service; see [RetireService.Work].
+	Work ServiceWork
+}
+
+func (c SetServiceStatus) target() (string, int64) { return c.ID, c.Version }
+
+// machineEvent returns the event that leads from status from to c.To.
+func (c SetServiceStatus) machineEvent(from Status) (ServiceEvent, bool) {
+	for _, e := range serviceMachine.Allowed(from) {
+		if to, _ := serviceMachine.Target(from, e); to == c.To {
+			return e, true
+		}
+	}
+	return "", false
+}
+
+func (c SetServiceStatus) applyService(s *Service, st *serviceStep) error {
+	if !c.To.Valid() {
+		_, err := ParseEnum("to", statuses, string(c.To))
+		return err
+	}
+	e, ok := c.machineEvent(s.Status)
+	if !ok {
+		allowed := serviceMachine.Allowed(s.Status)
+		names := make([]string, len(allowed))
+		for i, a := range allowed {
+			names[i] = string(a)
+		}
+		return &TransitionError{
+			Process: ProcessService,
+			Subject: s.ID,
+			From:    string(s.Status),
+			Event:   "move to " + string(c.To),
+			Allowed: names,
+		}
+	}
+	st.note = c.Note
+	return st.fire(s, e, c.Work)
+}
+
+// RejectService sends a service under review (defined or analysed) back to
+// requirements (event [ServiceReject]). Reason is required.
+type RejectService struct {
+	ID      string
+	Version int64
+	Reason  string
+}
+
+func (c RejectService) target() (string, int64) { return c.ID, c.Version }
+
+func (c RejectService) machineEvent(Status) (ServiceEvent, bool) { return ServiceReject, true }
+
+func (c RejectService) applyService(s *Service, st *serviceStep) error {
+	if blank(c.Reason) {
+		return Invalid("reason", "a reason for the rejection is required")
+	}
+	st.note = c.Reason
+	st.set("reason", c.Reason)
+	return st.fire(s, ServiceReject, ServiceWork{})
+}
+
+// ReworkService sends a service in transition (developed, built, tested or
+// released) back to designed (event [ServiceRework]). Reason is required.
+type ReworkService struct {
+	ID      string
+	Version int64
+	Reason  string
+}
+
+func (c ReworkService) target() (string, int64) { return c.ID, c.Version }
+
+func (c ReworkService) machineEvent(Status) (ServiceEvent, bool) { return ServiceRework, true }
+
+func (c ReworkService) applyService(s *Service, st *serviceStep) error {
+	if blank(c.Reason) {
+		return Invalid("reason", "a reason for the rework is required")
+	}
+	st.note = c.Reason
+	st.set("reason", c.Reason)
+	return st.fire(s, ServiceRework, ServiceWork{})
+}
+
+// PhaseOutService starts retiring an operational service (event
+// [ServicePhaseOut]). The actor must be the service's owner or hold
+// [RoleServiceOwner].
+type PhaseOutService struct {
+	ID      string
+	Version int64
+	Note    string
+}
+
+func (c PhaseOutService) target() (string, int64) { return c.ID, c.Version }
+
+func (c PhaseOutService) machineEvent(Status) (ServiceEvent, bool) { return ServicePhaseOut, true }
+
+func (c PhaseOutService) applyService(s *Service, st *serviceStep) error {
+	st.note = c.Note
+	return st.fire(s, ServicePhaseOut, ServiceWork{})
+}
+
+// ReinstateService returns a retiring service to operational (event
+// [ServiceReinstate]). The actor must be the service's owner or hold
+// [RoleServiceOwner]; the service needs an owner and an agreement.
+type ReinstateService struct {
+	ID      string
+	Version int64
+	Note    string
+}
+
+func (c ReinstateService) target() (string, int64) { return c.ID, c.Version }
+
+func (c ReinstateService) machineEvent(Status) (ServiceEvent, bool) { return ServiceReinstate, true }
+
+func (c ReinstateService) applyService(s *Service, st *serviceStep) error {
+	st.note = c.Note
+	return st.fire(s, ServiceReinstate, ServiceWork{})
+}
+
+// RetireService retires a service from any status but retired (event
+// [ServiceRetire]): from the pipeline it withdraws the proposal, from the
+// catalogue it decommissions the service. The actor must be the service's
+// owner or hold [RoleServiceOwner], and no work may be open against it.
+type RetireService struct {
+	ID      string
+	Version int64
+	Note    string
+	// Work is the open work against the service; retirement is refused
+	// unless it is zero. [Portfolio] sets it from its [Dependents],
+	// replacing any value given here; callers of the pure
+	// [Service.Apply] supply it themselves.
+	Work ServiceWork
+}
+
+func (c RetireService) target() (string, int64) { return c.ID, c.Version }
+
+func (c RetireService) machineEvent(Status) (ServiceEvent, bool) { return ServiceRetire, true }
+
+func (c RetireService) applyService(s *Service, st *serviceStep) error {
+	st.note = c.Note
+	return st.fire(s, ServiceRetire, c.Work)
+}
+
+// UpdateServiceDetails changes a service's descriptive fields; nil fields
+// stay as they are, and at least one field must change. Name cannot become
+// blank; Owner cannot be cleared while the service is live.
+type UpdateServiceDetails struct {
+	ID          string
+	Version     int64
+	Name        *string
+	Owner       *string
+	Description *string
+	Criticality *Criticality
+	Note        string
+}
+
+func (c UpdateServiceDetails) target() (string, int64) { return c.ID, c.Version }
+
+func (c UpdateServiceDetails) machineEvent(Status) (ServiceEvent, bool) { return "", false }
+
+func (c UpdateServiceDetails) applyService(s *Service, st *serviceStep) error {
+	st.edit("update", "updated")
+	st.note = c.Note
+	if c.Name != nil {
+		if blank(*c.Name) {
+			return Invalid("name", "a service name is required")
+		}
+		s.Name = *c.Name
+	}
+	if c.Owner != nil {
+		s.Owner = *c.Owner
+	}
+	if c.Description != nil {
+		s.Description = *c.Description
+	}
+	if c.Criticality != nil {
+		if err := checkCriticality(*c.Criticality); err != nil {
+			return err
+		}
+		s.Criticality = *c.Criticality
+	}
+	return nil
+}
+
+// AddServiceAgreement links an agreement (an SLA, OLA or underpinning
+// contract ID) to a service. Linking the same agreement twice is a
+// validation error.
+type AddServiceAgreement struct {
+	ID        string
+	Version   int64
+	Agreement string
+}
+
+func (c AddServiceAgreement) target() (string, int64) { return c.ID, c.Version }
+
+func (c AddServiceAgreement) machineEvent(Status) (ServiceEvent, bool) { return "", false }
+
+func (c AddServiceAgreement) applyService(s *Service, st *serviceStep) error {
+	st.edit("add_agreement", "agreement_added")
+	st.set("agreement", c.Agreement)
+	return addID(&s.Agreements, "agreement", c.Agreement)
+}
+
+// RemoveServiceAgreement unlinks an agreement from a service. A live
+// service keeps at least one.
+type RemoveServiceAgreement struct {
+	ID        string
+	Version   int64
+	Agreement string
+}
+
+func (c RemoveServiceAgreement) target() (string, int64) { return c.ID, c.Version }
+
+func (c RemoveServiceAgreement) machineEvent(Status) (ServiceEvent, bool) { return "", false }
+
+func (c RemoveServiceAgreement) applyService(s *Service, st *serviceStep) error {
+	st.edit("remove_agreement", "agreement_removed")
+	st.set("agreement", c.Agreement)
+	return removeID(&s.Agreements, "agreement", c.Agreement)
+}
+
+// AddServiceConfigItem records that a service runs on a configuration item.
+// Adding the same item twice is a validation error.
+type AddServiceConfigItem struct {
+	ID         string
+	Version    int64
+	ConfigItem string
+}
+
+func (c AddServiceConfigItem) target() (string, int64) { return c.ID, c.Version }
+
+func (c AddServiceConfigItem) machineEvent(Status) (ServiceEvent, bool) { return "", false }
+
+func (c AddServiceConfigItem) applyService(s *Service, st *serviceStep) error {
+	st.edit("add_config_item", "config_item_added")
+	st.set("config_item", c.ConfigItem)
+	return addID(&s.ConfigItems, "config_item", c.ConfigItem)
+}
+
+// RemoveServiceConfigItem removes a configuration item from a service.
+type RemoveServiceConfigItem struct {
+	ID         string
+	Version    int64
+	ConfigItem string
+}
+
+func (c RemoveServiceConfigItem) target() (string, int64) { return c.ID, c.Version }
+
+func (c RemoveServiceConfigItem) machineEvent(Status) (ServiceEvent, bool) { return "", false }
+
+func (c RemoveServiceConfigItem) applyService(s *Service, st *serviceStep) error {
+	st.edit("remove_config_item", "config_item_removed")
+	st.set("config_item", c.ConfigItem)
+	return removeID(&s.ConfigItems, "config_item", c.ConfigItem)
+}
+
+func addID(list *[]string, field, id string) error {
+	if blank(id) {
+		return Invalid(field, "an ID is required")
+	}
+	if slices.Contains(*list, id) {
+		return Invalid(field, "%q is already linked", id)
+	}
+	*list = append(*list, id)
+	return nil
+}
+
+func removeID(list *[]string, field, id string) error {
+	i := slices.Index(*list, id)
+	if i < 0 {
+		return Invalid(field, "%q is not linked", id)
+	}
+	*list = slices.Delete(*list, i, i+1)
+	if len(*list) == 0 {
+		*list = nil // nil, not empty: keeps JSON round trips exact
+	}
+	return nil
+}
