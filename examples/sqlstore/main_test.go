@@ -1,0 +1,124 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// pgURL is the PostgreSQL database the tests use when set, as CI does with
+// .ci/postgres.sh. Each test gets its own schema there, dropped afterwards.
+var pgURL = os.Getenv("ITSM_TEST_POSTGRES_URL")
+
+// pgAdmin creates and drops the tests' schemas.
+var pgAdmin *sql.DB
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		if pgURL != "" {
+			var err error
+			pgAdmin, err = sql.Open("pgx", pgURL)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "postgres:", err)
+				return 1
+			}
+			pgAdmin.SetMaxOpenConns(4)
+			defer pgAdmin.Close()
+		}
+		return m.Run()
+	}()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// backend opens fresh, empty databases of one dialect.
+type backend struct {
+	name string
+	open func(t testing.TB) *DB
+}
+
+// backends returns SQLite always and PostgreSQL when ITSM_TEST_POSTGRES_URL
+// is set.
+func backends() []backend {
+	bs := []backend{{"sqlite", openSQLiteTest}}
+	bs = append(bs, backend{"postgres", openPostgresTest})
+	return bs
+}
+
+// eachBackend runs fn as a subtest per backend; the PostgreSQL one skips
+// when no database is configured.
+func eachBackend(t *testing.T, fn func(t *testing.T, open func(t testing.TB) *DB)) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			if b.name == "postgres" && pgURL == "" {
+				t.Skip("ITSM_TEST_POSTGRES_URL not set")
+			}
+			fn(t, b.open)
+		})
+	}
+}
+
+// openSQLiteTest opens a new SQLite database in a temporary file.
+func openSQLiteTest(t testing.TB) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "itsm.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// newPGSchema creates an empty schema and returns a DSN whose search_path
+// points at it; the schema is dropped when the test ends.
+func newPGSchema(t testing.TB) string {
+	t.Helper()
+	if pgURL == "" {
+		t.Skip("ITSM_TEST_POSTGRES_URL not set")
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "test_" + hex.EncodeToString(b[:])
+	ctx := context.Background()
+	if _, err := pgAdmin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := pgAdmin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+	})
+	u, err := url.Parse(pgURL)
+	if err != nil {
+		t.Fatalf("ITSM_TEST_POSTGRES_URL: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// openPostgresTest opens the test database in a new, empty schema.
+func openPostgresTest(t testing.TB) *DB {
+	t.Helper()
+	dsn := newPGSchema(t)
+	db, err := Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() }) // runs before the schema is dropped
+	return db
+}

@@ -1,0 +1,161 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/problem"
+)
+
+// ProblemStore keeps problems in the problems table, their linked incidents
+// in problem_incidents (for Filter.Incident) and a lower-cased copy of the
+// searchable known-error text in a column (for SearchKnownErrors). It
+// implements problem.Store and lifecycle.Outbox[*problem.Problem].
+type ProblemStore struct {
+	t *table[*problem.Problem]
+}
+
+var (
+	_ problem.Store                     = (*ProblemStore)(nil)
+	_ lifecycle.Outbox[*problem.Problem] = (*ProblemStore)(nil)
+)
+
+// Problems returns the problem store of db.
+func (db *DB) Problems() *ProblemStore {
+	return &ProblemStore{t: newTable(db, table[*problem.Problem]{
+		process: problem.Process,
+		name:    "problems",
+		cols:    []string{"state", "grp", "assignee", "service", "config_item", "priority", "known_error", "search_text", "updated_at"},
+		id:      func(p *problem.Problem) string { return p.ID },
+		version: func(p *problem.Problem) int64 { return p.Version },
+		values: func(p *problem.Problem) []any {
+			return []any{string(p.State), p.Group, p.Assignee, p.Service, p.ConfigItem, int(p.Priority),
+				p.IsKnownError(), problemSearchText(p), nanos(p.UpdatedAt)}
+		},
+		zero: func() *problem.Problem { return new(problem.Problem) },
+		sync: func(ctx context.Context, tx *sql.Tx, p *problem.Problem) error {
+			return db.syncLinks(ctx, tx, "problem_incidents", p.ID, p.Incidents)
+		},
+	})}
+}
+
+// problemSearchText is what SearchKnownErrors looks in: the four searched
+// fields lower-cased as strings.ToLower does, joined by a newline (a term,
+// being split at white space, never spans two fields).
+func problemSearchText(p *problem.Problem) string {
+	return strings.ToLower(strings.Join([]string{
+		p.Title, p.KnownError.Symptom, p.KnownError.RootCause, p.KnownError.Workaround,
+	}, "\n"))
+}
+
+// Get implements problem.Store.
+func (s *ProblemStore) Get(ctx context.Context, id string) (*problem.Problem, error) {
+	return s.t.get(ctx, s.t.db.r, id)
+}
+
+// Create implements problem.Store.
+func (s *ProblemStore) Create(ctx context.Context, p *problem.Problem) error {
+	return s.t.create(ctx, p, nil)
+}
+
+// Update implements problem.Store.
+func (s *ProblemStore) Update(ctx context.Context, p *problem.Problem, expected int64) error {
+	return s.t.update(ctx, p, expected, nil)
+}
+
+// CreateWithEvents implements lifecycle.Outbox: the problem and its events
+// are stored in one transaction.
+func (s *ProblemStore) CreateWithEvents(ctx context.Context, p *problem.Problem, events []lifecycle.Event) error {
+	return s.t.create(ctx, p, events)
+}
+
+// UpdateWithEvents implements lifecycle.Outbox: the problem and its events
+// are stored in one transaction.
+func (s *ProblemStore) UpdateWithEvents(ctx context.Context, p *problem.Problem, expected int64, events []lifecycle.Event) error {
+	return s.t.update(ctx, p, expected, events)
+}
+
+// List implements problem.Store.
+func (s *ProblemStore) List(ctx context.Context, f problem.Filter) (problem.Page, error) {
+	var w where
+	in(&w, "state", f.States)
+	w.eq("grp", f.Group)
+	w.eq("assignee", f.Assignee)
+	w.eq("service", f.Service)
+	w.eq("config_item", f.ConfigItem)
+	if f.Priority != 0 {
+		w.add("priority = ?", int(f.Priority))
+	}
+	if f.Incident != "" {
+		w.add("id IN (SELECT owner_id FROM problem_incidents WHERE linked_id = ?)", f.Incident)
+	}
+	if f.KnownError {
+		w.add("known_error = ?", true)
+	}
+	ps, next, err := page(ctx, s.t, w, f.After, pageLimit(f.Limit, problem.DefaultLimit))
+	return problem.Page{Problems: ps, Next: next}, err
+}
+
+// SearchKnownErrors implements problem.Store. Each term is a substring test
+// (instr on SQLite, strpos on PostgreSQL) on the search_text column.
+func (s *ProblemStore) SearchKnownErrors(ctx context.Context, q problem.KnownErrorQuery) ([]*problem.Problem, error) {
+	var w where
+	w.add("known_error = ?", true)
+	w.eq("service", q.Service)
+	w.eq("config_item", q.ConfigItem)
+	contains := "instr(search_text, ?) > 0"
+	if s.t.db.dialect == Postgres {
+		contains = "strpos(search_text, ?) > 0"
+	}
+	for _, term := range strings.Fields(strings.ToLower(q.Text)) {
+		w.add(contains, term)
+	}
+	ps, _, err := page(ctx, s.t, w, "", pageLimit(q.Limit, problem.DefaultLimit))
+	return ps, err
+}
+
+// page runs "SELECT doc ... WHERE w AND id > after ORDER BY id LIMIT
+// limit+1" and returns at most limit records, with the cursor of the next
+// page when the extra row shows that more follow.
+func page[T any](ctx context.Context, t *table[T], w where, after string, limit int) ([]T, string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, "", err
+	}
+	if after != "" {
+		w.add("id > ?", after)
+	}
+	args := append(w.args, limit+1)
+	xs, err := t.list(ctx, t.db.q("SELECT doc FROM "+t.name+w.sql()+" ORDER BY id LIMIT ?"), args...)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(xs) > limit {
+		xs = xs[:limit]
+		next = t.id(xs[limit-1])
+	}
+	return xs, next, nil
+}
+
+// syncLinks makes the link table hold exactly owner's linked IDs.
+func (db *DB) syncLinks(ctx context.Context, tx *sql.Tx, linkTable, owner string, linked []string) error {
+	if _, err := tx.ExecContext(ctx, db.q("DELETE FROM "+linkTable+" WHERE owner_id = ?"), owner); err != nil {
+		return err
+	}
+	if len(linked) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, db.q("INSERT INTO "+linkTable+" (owner_id, linked_id) VALUES (?, ?) ON CONFLICT DO NOTHING"))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, l := range linked {
+		if _, err := stmt.ExecContext(ctx, owner, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,201 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// table maps one kind of record to its table: an id primary key, a version
+// for optimistic concurrency, the record's queried fields as real, indexed
+// columns, and the whole record as a JSON document (doc). Queries filter and
+// sort on the columns only; doc is read back whole and never parsed by SQL.
+//
+// The SQL below is assembled once, from the constant names given here, never
+// from input.
+type table[T any] struct {
+	db      *DB
+	process string   // the process name in errors ("incident", ...)
+	name    string   // the table's name
+	cols    []string // the indexed columns after id, version and doc
+	id      func(T) string
+	version func(T) int64
+	values  func(T) []any // the values of cols, in order
+	zero    func() T      // a new, empty record to decode into
+	// sync, when set, runs in the writing transaction after the row is
+	// stored, to maintain side tables (links) from x.
+	sync func(ctx context.Context, tx *sql.Tx, x T) error
+
+	sqlGet, sqlInsert, sqlUpdate, sqlVersion string
+}
+
+func newTable[T any](db *DB, t table[T]) *table[T] {
+	t.db = db
+	all := append([]string{"id", "version", "doc"}, t.cols...)
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(all)), ", ")
+	t.sqlGet = db.q("SELECT doc FROM " + t.name + " WHERE id = ?")
+	t.sqlVersion = db.q("SELECT version FROM " + t.name + " WHERE id = ?")
+	t.sqlInsert = db.q("INSERT INTO " + t.name + " (" + strings.Join(all, ", ") + ") VALUES (" + marks +
+		") ON CONFLICT (id) DO NOTHING")
+	set := make([]string, 0, len(all)-1)
+	for _, c := range all[1:] {
+		set = append(set, c+" = ?")
+	}
+	t.sqlUpdate = db.q("UPDATE " + t.name + " SET " + strings.Join(set, ", ") + " WHERE id = ? AND version = ?")
+	return &t
+}
+
+// get reads the record id through q (the reader pool or a transaction).
+func (t *table[T]) get(ctx context.Context, q querier, id string) (T, error) {
+	var doc []byte
+	err := q.QueryRowContext(ctx, t.sqlGet, id).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		var zero T
+		return zero, lifecycle.NotFound(t.process, id)
+	}
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("sqlstore: get %s %s: %w", t.process, id, err)
+	}
+	return t.decode(doc)
+}
+
+func (t *table[T]) decode(doc []byte) (T, error) {
+	x := t.zero()
+	if err := json.Unmarshal(doc, x); err != nil {
+		var zero T
+		return zero, fmt.Errorf("sqlstore: decode %s: %w", t.process, err)
+	}
+	return x, nil
+}
+
+// create inserts x, then events, in one transaction: a record whose ID
+// exists is ErrConflict and writes nothing.
+func (t *table[T]) create(ctx context.Context, x T, events []lifecycle.Event) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	doc, err := json.Marshal(x)
+	if err != nil {
+		return fmt.Errorf("sqlstore: encode %s: %w", t.process, err)
+	}
+	err = t.db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := t.createTx(ctx, tx, x, doc); err != nil {
+			return err
+		}
+		return t.db.insertEvents(ctx, tx, events)
+	})
+	if err == nil && len(events) > 0 {
+		t.db.signal()
+	}
+	return err
+}
+
+func (t *table[T]) createTx(ctx context.Context, tx *sql.Tx, x T, doc []byte) error {
+	id := t.id(x)
+	wrap := func(err error) error { return fmt.Errorf("sqlstore: create %s %s: %w", t.process, id, err) }
+	args := append([]any{id, t.version(x), doc}, t.values(x)...)
+	res, err := tx.ExecContext(ctx, t.sqlInsert, args...)
+	if err != nil {
+		return wrap(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrap(err)
+	} else if n == 0 {
+		var found int64
+		if err := tx.QueryRowContext(ctx, t.sqlVersion, id).Scan(&found); err != nil {
+			return wrap(err)
+		}
+		return lifecycle.Conflict(t.process, id, 0, found)
+	}
+	if t.sync != nil {
+		if err := t.sync(ctx, tx, x); err != nil {
+			return wrap(err)
+		}
+	}
+	return nil
+}
+
+// update stores x over version expected, then events, in one transaction.
+// The version check is in the UPDATE's WHERE clause, so of two writers of
+// the same version exactly one succeeds; the other sees zero rows and gets
+// ErrConflict (or ErrNotFound when there is no such record).
+func (t *table[T]) update(ctx context.Context, x T, expected int64, events []lifecycle.Event) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	doc, err := json.Marshal(x)
+	if err != nil {
+		return fmt.Errorf("sqlstore: encode %s: %w", t.process, err)
+	}
+	err = t.db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := t.updateTx(ctx, tx, x, doc, expected); err != nil {
+			return err
+		}
+		return t.db.insertEvents(ctx, tx, events)
+	})
+	if err == nil && len(events) > 0 {
+		t.db.signal()
+	}
+	return err
+}
+
+func (t *table[T]) updateTx(ctx context.Context, tx *sql.Tx, x T, doc []byte, expected int64) error {
+	id := t.id(x)
+	wrap := func(err error) error { return fmt.Errorf("sqlstore: update %s %s: %w", t.process, id, err) }
+	args := append([]any{t.version(x), doc}, t.values(x)...)
+	args = append(args, id, expected)
+	res, err := tx.ExecContext(ctx, t.sqlUpdate, args...)
+	if err != nil {
+		return wrap(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrap(err)
+	} else if n == 0 {
+		var found int64
+		err := tx.QueryRowContext(ctx, t.sqlVersion, id).Scan(&found)
+		if errors.Is(err, sql.ErrNoRows) {
+			return lifecycle.NotFound(t.process, id)
+		}
+		if err != nil {
+			return wrap(err)
+		}
+		return lifecycle.Conflict(t.process, id, expected, found)
+	}
+	if t.sync != nil {
+		if err := t.sync(ctx, tx, x); err != nil {
+			return wrap(err)
+		}
+	}
+	return nil
+}
+
+// list runs a query returning doc in its first column and decodes each row.
+func (t *table[T]) list(ctx context.Context, query string, args ...any) ([]T, error) {
+	rows, err := t.db.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list %s: %w", t.process, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, fmt.Errorf("sqlstore: list %s: %w", t.process, err)
+		}
+		x, err := t.decode(doc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: list %s: %w", t.process, err)
+	}
+	return out, nil
+}
