@@ -1,0 +1,243 @@
+package problem_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/problem"
+)
+
+// wantAllowed pins the machine to the issue's model: every event each state
+// accepts.
+var wantAllowed = map[problem.State][]problem.Event{
+	problem.StateNew: {
+		problem.EventAssess, problem.EventAssign, problem.EventCancel, problem.EventLinkIncident,
+		problem.EventRecordKnownError, problem.EventUnlinkIncident, problem.EventUpdate, problem.EventWorkNote,
+	},
+	problem.StateAssess: {
+		problem.EventAssign, problem.EventCancel, problem.EventConfirm, problem.EventLinkIncident,
+		problem.EventMarkDuplicate, problem.EventRecordKnownError, problem.EventUnlinkIncident,
+		problem.EventUpdate, problem.EventWorkNote,
+	},
+	problem.StateRootCauseAnalysis: {
+		problem.EventAcceptRisk, problem.EventAssign, problem.EventCancel, problem.EventLinkIncident,
+		problem.EventRecordKnownError, problem.EventStartFix, problem.EventUnlinkIncident,
+		problem.EventUpdate, problem.EventWorkNote,
+	},
+	problem.StateFixInProgress: {
+		problem.EventAssign, problem.EventCancel, problem.EventLinkChange, problem.EventLinkIncident,
+		problem.EventRecordKnownError, problem.EventResolve, problem.EventUnlinkIncident,
+		problem.EventUpdate, problem.EventWorkNote,
+	},
+	problem.StateResolved: {
+		problem.EventAssign, problem.EventComplete, problem.EventReanalyze,
+		problem.EventRecordKnownError, problem.EventWorkNote,
+	},
+	problem.StateClosed:   {problem.EventReanalyze},
+	problem.StateCanceled: nil,
+}
+
+func TestAllowedMatchesModel(t *testing.T) {
+	require.Len(t, wantAllowed, len(problem.States()))
+	for _, s := range problem.States() {
+		got := problem.Allowed(s)
+		if len(wantAllowed[s]) == 0 {
+			assert.Empty(t, got, "state %s", s)
+			continue
+		}
+		assert.Equal(t, wantAllowed[s], got, "state %s", s)
+	}
+	assert.Empty(t, problem.Allowed("bogus"))
+}
+
+func TestTargets(t *testing.T) {
+	for _, c := range []struct {
+		from problem.State
+		ev   problem.Event
+		to   problem.State
+	}{
+		{problem.StateNew, problem.EventAssess, problem.StateAssess},
+		{problem.StateAssess, problem.EventConfirm, problem.StateRootCauseAnalysis},
+		{problem.StateAssess, problem.EventMarkDuplicate, problem.StateClosed},
+		{problem.StateAssess, problem.EventCancel, problem.StateCanceled},
+		{problem.StateRootCauseAnalysis, problem.EventStartFix, problem.StateFixInProgress},
+		{problem.StateRootCauseAnalysis, problem.EventAcceptRisk, problem.StateResolved},
+		{problem.StateFixInProgress, problem.EventResolve, problem.StateResolved},
+		{problem.StateResolved, problem.EventComplete, problem.StateClosed},
+		{problem.StateClosed, problem.EventReanalyze, problem.StateRootCauseAnalysis},
+		{problem.StateResolved, problem.EventReanalyze, problem.StateRootCauseAnalysis},
+		{problem.StateFixInProgress, problem.EventLinkChange, problem.StateFixInProgress},
+	} {
+		to, ok := problem.Target(c.from, c.ev)
+		assert.True(t, ok, "%s from %s", c.ev, c.from)
+		assert.Equal(t, c.to, to, "%s from %s", c.ev, c.from)
+	}
+	_, ok := problem.Target(problem.StateNew, problem.EventResolve)
+	assert.False(t, ok)
+}
+
+// TestTransitionMatrix fires every event from every state: allowed pairs
+// succeed and land where the machine says; every other pair is
+// ErrInvalidTransition and leaves the problem deep-equal to before.
+func TestTransitionMatrix(t *testing.T) {
+	now := t0.Add(24 * time.Hour)
+	for _, state := range problem.States() {
+		for _, ev := range problem.Events() {
+			t.Run(string(state)+"/"+string(ev), func(t *testing.T) {
+				p := inState(t, state)
+				before := p.Clone()
+				events, err := p.Apply(manager, now, validCommand(ev))
+				to, allowed := problem.Target(state, ev)
+				if !allowed {
+					require.Error(t, err)
+					assert.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
+					var te *lifecycle.TransitionError
+					require.ErrorAs(t, err, &te)
+					assert.Equal(t, problem.Process, te.Process)
+					assert.Equal(t, "PRB1", te.Subject)
+					assert.Equal(t, string(state), te.From)
+					assert.Equal(t, string(ev), te.Event)
+					var names []string
+					for _, e := range problem.Allowed(state) {
+						names = append(names, string(e))
+					}
+					assert.ElementsMatch(t, names, te.Allowed)
+					assert.Nil(t, te.Reason)
+					assert.Nil(t, events)
+					assert.Equal(t, before, p, "a refused event must leave the problem unchanged")
+					return
+				}
+				require.NoError(t, err)
+				assert.Equal(t, to, p.State)
+				assert.Equal(t, before.Version+1, p.Version)
+				assert.Equal(t, now, p.UpdatedAt)
+				require.Len(t, p.History, len(before.History)+1)
+				last := p.History[len(p.History)-1]
+				assert.Equal(t, len(p.History), last.Seq)
+				assert.Equal(t, string(ev), last.Event)
+				assert.Equal(t, string(state), last.From)
+				assert.Equal(t, string(to), last.To)
+				assert.Equal(t, manager.ID, last.Actor)
+				assert.Equal(t, now, last.Time)
+				require.NotEmpty(t, events)
+				for i, e := range events {
+					assert.Equal(t, lifecycle.EventID(problem.Process, "PRB1", p.Version, i), e.ID)
+					assert.Equal(t, problem.Process, e.Process)
+					assert.Equal(t, p.Version, e.Version)
+					assert.Equal(t, string(state), e.From)
+					assert.Equal(t, string(to), e.To)
+					assert.Equal(t, p.Snapshot(), e.Snapshot)
+				}
+			})
+		}
+	}
+}
+
+func TestErrorMessageListsAllowedEvents(t *testing.T) {
+	p := opened(t)
+	_, err := p.Apply(alice, t0, problem.Resolve{Notes: "x"})
+	assert.EqualError(t, err, "problem PRB1: cannot resolve from new (allowed: assess, assign, cancel, link_incident, record_known_error, unlink_incident, update, work_note)")
+	p = inState(t, problem.StateCanceled)
+	_, err = p.Apply(alice, t0, problem.AddWorkNote{Text: "x"})
+	assert.EqualError(t, err, "problem PRB1: cannot work_note from canceled (final state: no events allowed)")
+}
+
+// TestRefusals covers guards, roles and input checks: each is a typed error
+// and leaves the problem unchanged.
+func TestRefusals(t *testing.T) {
+	noGroup := func(t *testing.T) *problem.Problem { return opened(t) }
+	dup := func(t *testing.T) *problem.Problem {
+		p := inState(t, problem.StateAssess)
+		_, err := p.Apply(alice, t0, problem.MarkDuplicate{Original: "PRB0"})
+		require.NoError(t, err)
+		return p
+	}
+	noRootCause := func(t *testing.T) *problem.Problem {
+		p := opened(t)
+		for _, c := range pathTo[problem.StateRootCauseAnalysis] {
+			_, err := p.Apply(alice, t0, c)
+			require.NoError(t, err)
+		}
+		return p
+	}
+	state := func(s problem.State) func(t *testing.T) *problem.Problem {
+		return func(t *testing.T) *problem.Problem { return inState(t, s) }
+	}
+	cases := []struct {
+		name  string
+		p     func(t *testing.T) *problem.Problem
+		actor lifecycle.Actor
+		cmd   problem.Command
+		is    []error
+		field string // of the *lifecycle.ValidationError, when one is expected
+	}{
+		{"assess without group", noGroup, alice, problem.Assess{}, []error{lifecycle.ErrInvalidTransition, lifecycle.ErrValidation}, "group"},
+		{"confirm without assignee", state(problem.StateAssess), alice, problem.Confirm{}, []error{lifecycle.ErrInvalidTransition, lifecycle.ErrValidation}, "assignee"},
+		{"duplicate without original", state(problem.StateAssess), alice, problem.MarkDuplicate{Original: "  "}, []error{lifecycle.ErrInvalidTransition, lifecycle.ErrValidation}, "original"},
+		{"duplicate of itself", state(problem.StateAssess), alice, problem.MarkDuplicate{Original: "PRB1"}, []error{lifecycle.ErrInvalidTransition, lifecycle.ErrValidation}, "original"},
+		{"cancel without notes", noGroup, alice, problem.Cancel{Notes: " \n"}, []error{lifecycle.ErrValidation}, "notes"},
+		{"start fix without changes", state(problem.StateRootCauseAnalysis), alice, problem.StartFix{RootCause: "x"}, []error{lifecycle.ErrValidation}, "changes"},
+		{"start fix with an empty change", state(problem.StateRootCauseAnalysis), alice, problem.StartFix{RootCause: "x", Changes: []string{"CHG1", ""}}, []error{lifecycle.ErrValidation}, "changes"},
+		{"start fix without root cause", noRootCause, alice, problem.StartFix{Changes: []string{"CHG1"}}, []error{lifecycle.ErrInvalidTransition, lifecycle.ErrValidation}, "root_cause"},
+		{"accept risk without notes", state(problem.StateRootCauseAnalysis), alice, problem.AcceptRisk{}, []error{lifecycle.ErrValidation}, "notes"},
+		{"resolve without notes", state(problem.StateFixInProgress), alice, problem.Resolve{Fix: "x"}, []error{lifecycle.ErrValidation}, "notes"},
+		{"reanalyze without role", state(problem.StateClosed), alice, problem.Reanalyze{Notes: "x"}, []error{lifecycle.ErrForbidden}, ""},
+		{"reanalyze without notes", state(problem.StateClosed), manager, problem.Reanalyze{}, []error{lifecycle.ErrValidation}, "notes"},
+		{"reanalyze a duplicate", dup, manager, problem.Reanalyze{Notes: "x"}, []error{lifecycle.ErrInvalidTransition, lifecycle.ErrValidation}, "state"},
+		{"assign nothing", noGroup, alice, problem.Assign{}, []error{lifecycle.ErrValidation}, "group"},
+		{"assign the same", state(problem.StateAssess), alice, problem.Assign{Group: "messaging"}, []error{lifecycle.ErrValidation}, "assignee"},
+		{"update nothing", noGroup, alice, problem.Update{Title: "Mail relay drops messages"}, []error{lifecycle.ErrValidation}, "update"},
+		{"update impact out of range", noGroup, alice, problem.Update{Impact: 4}, []error{lifecycle.ErrValidation}, "impact"},
+		{"update urgency out of range", noGroup, alice, problem.Update{Urgency: -1}, []error{lifecycle.ErrValidation}, "urgency"},
+		{"empty work note", noGroup, alice, problem.AddWorkNote{Text: "\t"}, []error{lifecycle.ErrValidation}, "text"},
+		{"link no incident", noGroup, alice, problem.LinkIncident{}, []error{lifecycle.ErrValidation}, "incidents"},
+		{"link an incident twice", noGroup, alice, problem.LinkIncident{Incidents: []string{"INC7", "INC7"}}, []error{lifecycle.ErrValidation}, "incidents"},
+		{"link an ID with a comma", noGroup, alice, problem.LinkIncident{Incidents: []string{"INC7,INC8"}}, []error{lifecycle.ErrValidation}, "incidents"},
+		{"link linked incidents", noGroup, alice, problem.LinkIncident{Incidents: []string{"INC1", "INC2"}}, []error{lifecycle.ErrValidation}, "incidents"},
+		{"unlink an unlinked incident", noGroup, alice, problem.UnlinkIncident{Incidents: []string{"INC1", "INC7"}}, []error{lifecycle.ErrValidation}, "incidents"},
+		{"link a linked change", state(problem.StateFixInProgress), alice, problem.LinkChange{Changes: []string{"CHG1"}}, []error{lifecycle.ErrValidation}, "changes"},
+		{"record nothing", noGroup, alice, problem.RecordKnownError{Symptom: "SMTP 452 errors"}, []error{lifecycle.ErrValidation}, "known_error"},
+		{"stale version", noGroup, alice, problem.Assess{Version: 7, Group: "g"}, []error{lifecycle.ErrConflict}, ""},
+		{"another problem's command", noGroup, alice, problem.Assess{ID: "PRB2", Group: "g"}, []error{lifecycle.ErrValidation}, "id"},
+		{"no actor", noGroup, lifecycle.Actor{}, problem.Assess{Group: "g"}, []error{lifecycle.ErrValidation}, "actor"},
+		{"nil command", noGroup, alice, nil, []error{lifecycle.ErrValidation}, "command"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := c.p(t)
+			before := p.Clone()
+			events, err := p.Apply(c.actor, t0.Add(time.Hour), c.cmd)
+			require.Error(t, err)
+			for _, target := range c.is {
+				assert.ErrorIs(t, err, target)
+			}
+			if c.field != "" {
+				var ve *lifecycle.ValidationError
+				require.ErrorAs(t, err, &ve)
+				assert.Equal(t, c.field, ve.Field)
+			}
+			assert.Nil(t, events)
+			assert.Equal(t, before, p)
+		})
+	}
+}
+
+func TestReanalyzeBySystem(t *testing.T) {
+	p := inState(t, problem.StateClosed)
+	_, err := p.Apply(lifecycle.System, t0, problem.Reanalyze{Notes: "monitoring saw it again"})
+	require.NoError(t, err)
+	assert.Equal(t, problem.StateRootCauseAnalysis, p.State)
+}
+
+func TestForbiddenMessage(t *testing.T) {
+	p := inState(t, problem.StateClosed)
+	_, err := p.Apply(alice, t0, problem.Reanalyze{Notes: "x"})
+	var fe *lifecycle.ForbiddenError
+	require.True(t, errors.As(err, &fe))
+	assert.Equal(t, `alice may not reanalyze problem PRB1: needs role "problem-manager"`, err.Error())
+}
