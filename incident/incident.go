@@ -1,0 +1,194 @@
+package incident
+
+import (
+	"encoding/json"
+	"maps"
+	"time"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// Incident is an unplanned interruption to an IT service, or a reduction in
+// its quality, as a record moving through the incident lifecycle.
+//
+// An Incident is a plain value: services load it from the [Store], change a
+// copy and store it with its version. Change it only through commands
+// ([Incident.Apply], [Service]); a value changed by hand and stored is not
+// checked.
+type Incident struct {
+	ID      string `json:"id"`
+	Version int64  `json:"version"` // 1 when created, +1 per stored change
+	State   State  `json:"state"`
+
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	Caller      string `json:"caller,omitempty"`      // who reported it; comments are visible to them
+	Category    string `json:"category,omitempty"`    // the host's classification
+	Service     string `json:"service,omitempty"`     // the affected IT service
+	ConfigItem  string `json:"config_item,omitempty"` // the affected configuration item
+	OpenedBy    string `json:"opened_by"`
+
+	Impact   lifecycle.Impact   `json:"impact"`
+	Urgency  lifecycle.Urgency  `json:"urgency"`
+	Priority lifecycle.Priority `json:"priority"` // always the matrix's value for Impact and Urgency
+
+	Group           string `json:"group,omitempty"`    // the assignment group
+	Assignee        string `json:"assignee,omitempty"` // the person working on it
+	EscalationLevel int    `json:"escalation_level,omitempty"`
+
+	HoldReason HoldReason  `json:"hold_reason,omitempty"` // set exactly when State is on_hold
+	Major      MajorStatus `json:"major,omitempty"`
+
+	Parent   string   `json:"parent,omitempty"`   // the parent incident's ID
+	Problems []string `json:"problems,omitempty"` // IDs of linked problem records
+	Changes  []string `json:"changes,omitempty"`  // IDs of linked change records
+
+	Comments  []Note `json:"comments,omitempty"`   // visible to the caller
+	WorkNotes []Note `json:"work_notes,omitempty"` // internal to the service desk
+
+	ResolutionCode  ResolutionCode `json:"resolution_code,omitempty"`
+	ResolutionNotes string         `json:"resolution_notes,omitempty"`
+	ResolvedBy      string         `json:"resolved_by,omitempty"`
+	ResolvedAt      time.Time      `json:"resolved_at,omitzero"`
+	// ClosedBy and ClosedAt tell who ended the incident and when: closed
+	// (for an auto-close, the resolver, as ServiceNow records it) or
+	// canceled.
+	ClosedBy     string    `json:"closed_by,omitempty"`
+	ClosedAt     time.Time `json:"closed_at,omitzero"`
+	CancelReason string    `json:"cancel_reason,omitempty"`
+	ReopenCount  int       `json:"reopen_count,omitempty"`
+
+	// Attributes holds whatever else the host wants notifications and SLA
+	// conditions to see; it is copied into every event's snapshot.
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	History   []lifecycle.Record `json:"history"`
+	CreatedAt time.Time          `json:"created_at"`
+	UpdatedAt time.Time          `json:"updated_at"`
+}
+
+// Note is a comment or a work note.
+type Note struct {
+	Time   time.Time `json:"time"`
+	Author string    `json:"author"`
+	Text   string    `json:"text"`
+	// FromCaller is set on a comment made through [CallerUpdate].
+	FromCaller bool `json:"from_caller,omitempty"`
+}
+
+// Clone returns a deep copy of x: changing the copy, including its history,
+// notes, links and attributes, never changes x. Clone of nil is nil.
+func (x *Incident) Clone() *Incident {
+	if x == nil {
+		return nil
+	}
+	c := *x
+	c.Problems = cloneStrings(x.Problems)
+	c.Changes = cloneStrings(x.Changes)
+	c.Comments = cloneNotes(x.Comments)
+	c.WorkNotes = cloneNotes(x.WorkNotes)
+	c.Attributes = maps.Clone(x.Attributes)
+	c.History = cloneHistory(x.History)
+	return &c
+}
+
+func cloneStrings(s []string) []string {
+	if s == nil {
+		return nil
+	}
+	return append(make([]string, 0, len(s)), s...)
+}
+
+func cloneNotes(s []Note) []Note {
+	if s == nil {
+		return nil
+	}
+	return append(make([]Note, 0, len(s)), s...)
+}
+
+// cloneHistory deep-copies h like lifecycle.CloneHistory, but in two
+// allocations whatever its length (one for the records, one shared by all
+// their changes) and with room for one more record, because a clone is
+// usually made to append the next one. Each record's Changes is capped at
+// its length, so appending to it cannot write into its neighbour.
+func cloneHistory(h []lifecycle.Record) []lifecycle.Record {
+	if h == nil {
+		return nil
+	}
+	out := make([]lifecycle.Record, len(h), len(h)+1)
+	copy(out, h)
+	n := 0
+	for i := range h {
+		n += len(h[i].Changes)
+	}
+	if n == 0 {
+		return out
+	}
+	all := make([]lifecycle.Change, 0, n)
+	for i := range out {
+		if out[i].Changes == nil {
+			continue
+		}
+		start := len(all)
+		all = append(all, out[i].Changes...)
+		out[i].Changes = all[start:len(all):len(all)]
+	}
+	return out
+}
+
+// Snapshot returns the process-neutral view of x that events carry: state,
+// priority, group, assignee, hold reason, whether it is an accepted major
+// incident, affected service and configuration item, when it was opened and
+// a copy of its attributes.
+func (x *Incident) Snapshot() lifecycle.Snapshot {
+	return lifecycle.Snapshot{
+		State:      string(x.State),
+		Priority:   int(x.Priority),
+		Group:      x.Group,
+		Assignee:   x.Assignee,
+		HoldReason: string(x.HoldReason),
+		Major:      x.Major == MajorAccepted,
+		Service:    x.Service,
+		ConfigItem: x.ConfigItem,
+		OpenedAt:   x.CreatedAt,
+		Attributes: maps.Clone(x.Attributes),
+	}
+}
+
+// IsLinkedToProblem reports whether problem is among x's linked problems.
+func (x *Incident) IsLinkedToProblem(problem string) bool { return contains(x.Problems, problem) }
+
+// IsLinkedToChange reports whether change is among x's linked changes.
+func (x *Incident) IsLinkedToChange(change string) bool { return contains(x.Changes, change) }
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// incidentJSON has Incident's fields without its methods, so that
+// UnmarshalJSON can use the standard decoder.
+type incidentJSON Incident
+
+// UnmarshalJSON decodes an incident and rejects one whose state is missing;
+// unknown state, hold reason, resolution code and major status names are
+// rejected by their own decoders, with a *lifecycle.ValidationError. The
+// JSON null leaves x unchanged.
+func (x *Incident) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var v incidentJSON
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	if v.State == "" {
+		return lifecycle.Invalid("state", "missing")
+	}
+	*x = Incident(v)
+	return nil
+}

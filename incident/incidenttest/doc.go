@@ -1,0 +1,10 @@
+// Package incidenttest is the incident process's test kit, in the spirit of
+// net/http/httptest and testing/fstest: an in-memory [Store] (for tests,
+// demos and development only: it keeps everything in one process's memory
+// and loses it on exit), a recording notifier ([Recorder]), and
+// [TestStore], the conformance suite that a host's incident.Store runs to
+// prove it honours the contract documented on incident.Store.
+//
+// TestStore uses only the standard testing package, so hosts take on no
+// extra dependency.
+package incidenttest

@@ -1,0 +1,147 @@
+package incident
+
+import (
+	"context"
+	"time"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// Store keeps incidents. The host implements it over its database;
+// incident/incidenttest has an in-memory one for tests and development and
+// TestStore, the conformance suite every implementation should pass.
+//
+// Contract for every method:
+//   - Safe for concurrent use by many goroutines (and, for a shared
+//     database, by many replicas).
+//   - ctx is honoured: a canceled context may stop the call, which then
+//     returns an error and has written nothing.
+//   - Values are copied in and out: the Store never keeps a value it was
+//     given nor hands out one it keeps, so a caller changing an Incident
+//     (its slices, maps and history included) after or between calls never
+//     changes stored state. Stored values must come back equal to what was
+//     stored (times equal as instants).
+//   - Errors match the lifecycle sentinels with errors.Is:
+//     lifecycle.ErrNotFound and lifecycle.ErrConflict as documented below
+//     ([lifecycle.NotFound] and [lifecycle.Conflict] build them). Other
+//     errors are the host's (I/O, ...).
+//
+// Optional ability: a Store that also implements
+// lifecycle.Outbox[*Incident] stores each change together with its events,
+// and the [Service] then leaves delivery to the host's relay.
+type Store interface {
+	// Get returns a copy of the incident with the given ID, or an error
+	// matching lifecycle.ErrNotFound.
+	Get(ctx context.Context, id string) (*Incident, error)
+
+	// Create stores a copy of x, a new incident (Version 1). It returns an
+	// error matching lifecycle.ErrConflict, and stores nothing, when an
+	// incident with x.ID exists. Concurrent Creates of one ID: exactly one
+	// succeeds.
+	Create(ctx context.Context, x *Incident) error
+
+	// Update replaces the stored incident x.ID with a copy of x if, and
+	// only if, the stored version is expected; the caller has already set
+	// x.Version to expected+1. It returns an error matching
+	// lifecycle.ErrNotFound when there is no such incident, and one
+	// matching lifecycle.ErrConflict when the stored version is not
+	// expected; then nothing is written. The compare and the write are one
+	// atomic step: of concurrent Updates with the same expected version,
+	// exactly one succeeds.
+	Update(ctx context.Context, x *Incident, expected int64) error
+
+	// List returns the incidents matching f (see [Filter.Matches]) in
+	// ascending ID order, at most f's page size ([Filter.PageSize]), starting
+	// after f.Cursor. Page.NextCursor is empty on the last page; otherwise
+	// passing it back as f.Cursor, with the same filter, returns the next
+	// page. Paging never repeats nor skips an incident that matched
+	// throughout. No match is an empty page, not an error.
+	List(ctx context.Context, f Filter) (Page, error)
+
+	// ResolvedBefore returns the auto-close candidates: incidents in state
+	// resolved whose UpdatedAt is before t, except accepted major incidents,
+	// oldest UpdatedAt first (ties in ascending ID order), at most limit
+	// (limit < 1 means DefaultLimit, above MaxLimit means MaxLimit).
+	ResolvedBefore(ctx context.Context, t time.Time, limit int) ([]*Incident, error)
+}
+
+// Page sizes for [Store.List] and [Store.ResolvedBefore].
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+// Filter selects incidents for [Store.List]. Empty fields match
+// everything; a list matches any of its members; all set fields must match.
+type Filter struct {
+	States     []State
+	Assignee   string
+	Group      string
+	Priorities []lifecycle.Priority
+	// Major matches the incident's major status; include "" to match
+	// incidents never proposed.
+	Major  []MajorStatus
+	Parent string // children of this incident
+	// Cursor continues from a previous page's NextCursor; "" starts at the
+	// beginning. Its content is the Store's own.
+	Cursor string
+	// Limit is the page size: < 1 means DefaultLimit, above MaxLimit means
+	// MaxLimit.
+	Limit int
+}
+
+// Page is one page of [Store.List] results.
+type Page struct {
+	Items []*Incident
+	// NextCursor continues the listing (see Filter.Cursor); empty on the
+	// last page.
+	NextCursor string
+}
+
+// Matches reports whether x passes every set field of f (not Cursor and
+// Limit). Stores may use it to implement List.
+func (f Filter) Matches(x *Incident) bool {
+	if len(f.States) > 0 && !containsEnum(f.States, x.State) {
+		return false
+	}
+	if f.Assignee != "" && x.Assignee != f.Assignee {
+		return false
+	}
+	if f.Group != "" && x.Group != f.Group {
+		return false
+	}
+	if len(f.Priorities) > 0 && !containsPriority(f.Priorities, x.Priority) {
+		return false
+	}
+	if len(f.Major) > 0 && !containsEnum(f.Major, x.Major) {
+		return false
+	}
+	if f.Parent != "" && x.Parent != f.Parent {
+		return false
+	}
+	return true
+}
+
+// PageSize returns the effective page size of f.Limit.
+func (f Filter) PageSize() int { return PageSize(f.Limit) }
+
+// PageSize clamps a requested page size: < 1 gives DefaultLimit, above
+// MaxLimit gives MaxLimit.
+func PageSize(limit int) int {
+	switch {
+	case limit < 1:
+		return DefaultLimit
+	case limit > MaxLimit:
+		return MaxLimit
+	}
+	return limit
+}
+
+func containsPriority(ps []lifecycle.Priority, p lifecycle.Priority) bool {
+	for _, q := range ps {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
