@@ -1,0 +1,655 @@
+package change
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// Process is the process name in events, records and errors.
+const Process = "change"
+
+// The Type of the lifecycle.Events a change emits. Every event's Data holds
+// "type" (the change type) and "requester"; the events the requester must
+// hear about (scheduled, implementing, implemented, canceled) also hold
+// "notify" set to the requester's ID.
+const (
+	NoticeCreated           = "created"
+	NoticeUpdated           = "updated"
+	NoticeTypeChanged       = "type_changed"
+	NoticeAssigned          = "assigned"
+	NoticeLinked            = "linked"
+	NoticeAssessed          = "assessed"           // Data: "risk"
+	NoticeApprovalRequested = "approval_requested" // Data: "authority", "policy", "approvers", "role", "risk"
+	NoticeApproved          = "approved"           // Data: "approver", "comment"
+	NoticeRejected          = "rejected"           // Data: "approver", "comment"
+	NoticeAuthorized        = "authorized"         // the authority's policy is met
+	NoticeScheduled         = "scheduled"          // Data: "conflicts", "override"
+	NoticeReverted          = "reverted"           // Data: "reason"
+	NoticeImplementing      = "implementing"
+	NoticeImplemented       = "implemented" // entered review; Data: "outcome"
+	NoticeClosed            = "closed"      // Data: "outcome"
+	NoticeCanceled          = "canceled"    // Data: "reason"
+)
+
+// maxPlanned bounds a planned window, so that conflict checks stay cheap.
+const maxPlanned = 366 * 24 * time.Hour
+
+// ErrScheduleConflict reports that a change's planned window has conflicts
+// and the request to schedule it did not override them.
+var ErrScheduleConflict = errors.New("schedule conflict")
+
+// ScheduleConflictError lists the conflicts that stopped a change from
+// being scheduled. It matches [ErrScheduleConflict] and, because it is a
+// problem with the request's input, lifecycle.ErrValidation.
+type ScheduleConflictError struct {
+	ID        string
+	Conflicts []Conflict
+}
+
+// Error renders "change <id>: <n> schedule conflicts: <reason>; ...".
+func (e *ScheduleConflictError) Error() string {
+	reasons := make([]string, len(e.Conflicts))
+	for i, c := range e.Conflicts {
+		reasons[i] = c.Reason
+	}
+	return fmt.Sprintf("change %s: %d schedule conflict(s), override with a reason to schedule anyway: %s",
+		e.ID, len(e.Conflicts), strings.Join(reasons, "; "))
+}
+
+// Is reports whether target is ErrScheduleConflict or
+// lifecycle.ErrValidation.
+func (e *ScheduleConflictError) Is(target error) bool {
+	return target == ErrScheduleConflict || target == lifecycle.ErrValidation
+}
+
+// step is one command being applied to a clone of a change.
+type step struct {
+	rules   *Rules
+	actor   lifecycle.Actor
+	now     time.Time
+	orig    *Change // the change as it was
+	c       *Change // the clone being changed
+	machine *machineT
+	event   Event
+	fired   bool
+	note    string
+	extra   []lifecycle.Change // changes not visible in the fields (decisions)
+	notices []notice
+}
+
+type notice struct {
+	typ    string
+	data   map[string]string
+	notify bool // address the requester
+}
+
+// fire moves the clone along the machine with the step's event.
+func (s *step) fire() error {
+	to, err := s.machine.Fire(s.c.ID, s.c.State, s.event, s.c)
+	if err != nil {
+		return err
+	}
+	s.c.State = to
+	s.fired = true
+	return nil
+}
+
+func (s *step) emit(typ string, notify bool, kv ...string) {
+	n := notice{typ: typ, notify: notify, data: map[string]string{}}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			n.data[kv[i]] = kv[i+1]
+		}
+	}
+	s.notices = append(s.notices, n)
+}
+
+// Apply applies cmd to c under the default [Rules]; see [Rules.Apply].
+func (c *Change) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
+	var r *Rules
+	return r.Apply(c, actor, now, cmd)
+}
+
+// Apply is the pure transition: it validates actor and cmd, fires cmd's
+// event on the machine of c's type (guards included), changes a clone of
+// c, appends exactly one history record, increments the version, sets
+// UpdatedAt to now, and only then copies the clone back into c and returns
+// the events to emit. On any error c is unchanged. Apply does no I/O: the
+// Service loads, stores and notifies around it.
+//
+// r nil means the default rules. Errors: *lifecycle.ValidationError (bad
+// input, including an unknown change type), *lifecycle.TransitionError
+// (the event is not allowed from c's state, or a guard refused it),
+// *lifecycle.ForbiddenError (approvals, overrides), lifecycle.ErrConflict
+// (a stale cmd version), *ScheduleConflictError.
+func (r *Rules) Apply(c *Change, actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
+	if cmd == nil {
+		return nil, lifecycle.Invalid("command", "a command is required")
+	}
+	if err := actor.Validate(); err != nil {
+		return nil, err
+	}
+	id, version := cmd.target()
+	if id != "" && id != c.ID {
+		return nil, lifecycle.Invalid("id", "the command is for %s, not %s", id, c.ID)
+	}
+	if version != 0 && version != c.Version {
+		return nil, lifecycle.Conflict(Process, c.ID, version, c.Version)
+	}
+	m := machineFor(c.Type)
+	if m == nil {
+		return nil, c.Type.Valid()
+	}
+	s := &step{rules: r, actor: actor, now: now, orig: c, c: c.Clone(), machine: m, event: cmd.event()}
+	if err := cmd.apply(s); err != nil {
+		return nil, err
+	}
+	if !s.fired {
+		if err := s.fire(); err != nil {
+			return nil, err
+		}
+	}
+	events := s.finish(c, now)
+	*c = *s.c
+	return events, nil
+}
+
+// finish appends the history record, bumps the version and builds the
+// events.
+func (s *step) finish(before *Change, now time.Time) []lifecycle.Event {
+	c := s.c
+	changes := diff(before, c)
+	changes = append(changes, s.extra...)
+	c.Version++
+	c.UpdatedAt = now
+	c.History = append(c.History, lifecycle.Record{
+		Seq:     len(c.History) + 1,
+		Time:    now,
+		Actor:   s.actor.ID,
+		Event:   string(s.event),
+		From:    string(before.State),
+		To:      string(c.State),
+		Note:    s.note,
+		Changes: changes,
+	})
+	return s.events(string(before.State))
+}
+
+func (s *step) events(from string) []lifecycle.Event {
+	c := s.c
+	snap := c.Snapshot()
+	out := make([]lifecycle.Event, len(s.notices))
+	for i, n := range s.notices {
+		data := n.data
+		data["type"] = string(c.Type)
+		data["requester"] = c.Requester
+		if n.notify {
+			data["notify"] = c.Requester
+		}
+		out[i] = lifecycle.Event{
+			ID:       lifecycle.EventID(Process, c.ID, c.Version, i),
+			Process:  Process,
+			Subject:  c.ID,
+			Type:     n.typ,
+			From:     from,
+			To:       string(c.State),
+			Actor:    s.actor.ID,
+			Time:     s.now,
+			Version:  c.Version,
+			Snapshot: snap.Clone(),
+			Data:     data,
+		}
+	}
+	return out
+}
+
+// New is the pure creation of a change with the given id: it validates req
+// against the rules (templates, questionnaire), and returns the change at
+// version 1 in state new with its first history record, and its "created"
+// event. It does no I/O. Errors are *lifecycle.ValidationError.
+func (r *Rules) New(id string, actor lifecycle.Actor, now time.Time, req Create) (*Change, []lifecycle.Event, error) {
+	if err := actor.Validate(); err != nil {
+		return nil, nil, err
+	}
+	if strings.TrimSpace(id) == "" {
+		return nil, nil, lifecycle.Invalid("id", "an ID is required")
+	}
+	if err := req.Type.Valid(); err != nil {
+		return nil, nil, err
+	}
+	c := &Change{
+		ID:          id,
+		Type:        req.Type,
+		State:       StateNew,
+		Title:       strings.TrimSpace(req.Title),
+		Description: req.Description,
+		Requester:   strings.TrimSpace(req.Requester),
+		Group:       req.Group,
+		Assignee:    req.Assignee,
+		Service:     req.Service,
+		Plans:       req.Plans,
+		CreatedAt:   now,
+	}
+	if c.Requester == "" {
+		c.Requester = actor.ID
+	}
+	var err error
+	if c.ConfigItems, err = normalizeIDs("config_items", req.ConfigItems); err != nil {
+		return nil, nil, err
+	}
+	if c.Problems, err = normalizeIDs("problems", req.Problems); err != nil {
+		return nil, nil, err
+	}
+	if c.Incidents, err = normalizeIDs("incidents", req.Incidents); err != nil {
+		return nil, nil, err
+	}
+	if req.Type == Standard || req.Template != "" {
+		if err := r.useTemplate(c, req.Template, false); err != nil {
+			return nil, nil, err
+		}
+	}
+	if c.Title == "" {
+		return nil, nil, lifecycle.Invalid("title", "a title is required")
+	}
+	if !req.PlannedStart.IsZero() || !req.PlannedEnd.IsZero() {
+		c.PlannedStart, c.PlannedEnd = req.PlannedStart, req.PlannedEnd
+		if err := checkWindow(c); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := r.checkAnswers(req.Answers); err != nil {
+		return nil, nil, err
+	}
+	c.Answers = maps.Clone(req.Answers)
+	if c.Type == Standard {
+		a := r.Assess(c, now)
+		c.Risk, c.Assessment = a.Level, &a
+	}
+	s := &step{rules: r, actor: actor, now: now, c: c, event: "create"}
+	c.Version = 1
+	c.UpdatedAt = now
+	c.History = []lifecycle.Record{{
+		Seq: 1, Time: now, Actor: actor.ID, Event: "create", To: string(StateNew),
+		Changes: diff(&Change{}, c),
+	}}
+	s.emit(NoticeCreated, false)
+	return c, s.events(""), nil
+}
+
+// useTemplate applies the template named name to c: plans always (when
+// force, also every detail), other details where c has none. Only standard
+// changes may use a template.
+func (r *Rules) useTemplate(c *Change, name string, force bool) error {
+	if c.Type != Standard {
+		return lifecycle.Invalid("template", "only standard changes are made from templates")
+	}
+	if name == "" {
+		return lifecycle.Invalid("template", "a standard change needs a template")
+	}
+	t, ok := r.Template(name)
+	if !ok {
+		return lifecycle.Invalid("template", "unknown template %q", name)
+	}
+	c.Template = t.Name
+	c.Plans = t.Plans
+	fill := func(dst *string, v string) {
+		if force || *dst == "" {
+			*dst = v
+		}
+	}
+	fill(&c.Title, t.Title)
+	fill(&c.Description, t.Description)
+	fill(&c.Service, t.Service)
+	fill(&c.Group, t.Group)
+	if force || len(c.ConfigItems) == 0 {
+		cis, err := normalizeIDs("config_items", t.ConfigItems)
+		if err != nil {
+			return err
+		}
+		if cis != nil || force {
+			c.ConfigItems = cis
+		}
+	}
+	return nil
+}
+
+func (r *Rules) checkAnswers(answers map[string]string) error {
+	if len(answers) == 0 {
+		return nil
+	}
+	if r == nil || r.Questionnaire == nil {
+		return lifecycle.Invalid("answers", "there is no risk questionnaire to answer")
+	}
+	return r.Questionnaire.CheckAnswers(answers)
+}
+
+// checkWindow validates a planned window given as input.
+func checkWindow(c *Change) error {
+	if err := checkPlanned(c); err != nil {
+		return err
+	}
+	if c.PlannedEnd.Sub(c.PlannedStart) > maxPlanned {
+		return lifecycle.Invalid("planned_end", "a planned window may last at most 366 days")
+	}
+	return nil
+}
+
+func (u Update) apply(s *step) error {
+	c := s.c
+	if u.Title != nil {
+		t := strings.TrimSpace(*u.Title)
+		if t == "" {
+			return lifecycle.Invalid("title", "a title is required")
+		}
+		c.Title = t
+	}
+	if u.Description != nil {
+		c.Description = *u.Description
+	}
+	if u.Service != nil {
+		c.Service = *u.Service
+	}
+	if u.ConfigItems != nil {
+		cis, err := normalizeIDs("config_items", u.ConfigItems)
+		if err != nil {
+			return err
+		}
+		c.ConfigItems = cis
+	}
+	if u.Plans != nil {
+		if c.Type == Standard {
+			return lifecycle.Invalid("plans", "a standard change takes its plans from its template")
+		}
+		c.Plans = *u.Plans
+	}
+	if !u.PlannedStart.IsZero() || !u.PlannedEnd.IsZero() {
+		if !u.PlannedStart.IsZero() {
+			c.PlannedStart = u.PlannedStart
+		}
+		if !u.PlannedEnd.IsZero() {
+			c.PlannedEnd = u.PlannedEnd
+		}
+		if err := checkWindow(c); err != nil {
+			return err
+		}
+	}
+	if u.Answers != nil {
+		if err := s.rules.checkAnswers(u.Answers); err != nil {
+			return err
+		}
+		c.Answers = maps.Clone(u.Answers)
+		if len(c.Answers) == 0 {
+			c.Answers = nil
+		}
+	}
+	if err := s.fire(); err != nil {
+		return err
+	}
+	if len(diff(s.orig, c)) == 0 {
+		return lifecycle.Invalid("update", "nothing to change")
+	}
+	s.emit(NoticeUpdated, false)
+	return nil
+}
+
+func (t SetType) apply(s *step) error {
+	c := s.c
+	if err := t.Type.Valid(); err != nil {
+		return err
+	}
+	if t.Type == c.Type {
+		return lifecycle.Invalid("type", "the change is already %s", t.Type)
+	}
+	if err := s.fire(); err != nil {
+		return err
+	}
+	old := c.Type
+	c.Type = t.Type
+	c.Risk, c.Assessment, c.Authority = "", nil, nil
+	if t.Type == Standard {
+		if err := s.rules.useTemplate(c, t.Template, false); err != nil {
+			return err
+		}
+		a := s.rules.Assess(c, s.now)
+		c.Risk, c.Assessment = a.Level, &a
+	} else {
+		if t.Template != "" {
+			return lifecycle.Invalid("template", "only standard changes are made from templates")
+		}
+		c.Template = ""
+	}
+	s.emit(NoticeTypeChanged, false, "old_type", string(old))
+	return nil
+}
+
+func (a Assign) apply(s *step) error {
+	if err := s.fire(); err != nil {
+		return err
+	}
+	if a.Group == s.c.Group && a.Assignee == s.c.Assignee {
+		return lifecycle.Invalid("assignee", "nothing to change")
+	}
+	s.c.Group, s.c.Assignee = a.Group, a.Assignee
+	s.emit(NoticeAssigned, false, "group", a.Group, "assignee", a.Assignee)
+	return nil
+}
+
+func (l Link) apply(s *step) error {
+	ps, err := normalizeIDs("problems", l.Problems)
+	if err != nil {
+		return err
+	}
+	is, err := normalizeIDs("incidents", l.Incidents)
+	if err != nil {
+		return err
+	}
+	if err := s.fire(); err != nil {
+		return err
+	}
+	c := s.c
+	np, _ := normalizeIDs("problems", append(slices.Clone(c.Problems), ps...))
+	ni, _ := normalizeIDs("incidents", append(slices.Clone(c.Incidents), is...))
+	if len(np) == len(c.Problems) && len(ni) == len(c.Incidents) {
+		return lifecycle.Invalid("problems", "nothing new to link")
+	}
+	c.Problems, c.Incidents = np, ni
+	s.emit(NoticeLinked, false, "problems", strings.Join(ps, ","), "incidents", strings.Join(is, ","))
+	return nil
+}
+
+// recordConflicts stores the conflict status, when the change is planned.
+func (s *step) recordConflicts(cs []Conflict) {
+	if !s.c.Planned() {
+		return
+	}
+	s.c.Conflicts = slices.Clone(cs)
+	slices.SortFunc(s.c.Conflicts, compareConflicts)
+	if len(s.c.Conflicts) == 0 {
+		s.c.Conflicts = nil
+	}
+	s.c.ConflictsCheckedAt = s.now
+}
+
+func (s *step) assess() {
+	a := s.rules.Assess(s.c, s.now)
+	s.c.Risk, s.c.Assessment = a.Level, &a
+}
+
+func (a Assess) apply(s *step) error {
+	if err := s.fire(); err != nil {
+		return err
+	}
+	s.recordConflicts(a.Conflicts)
+	s.assess()
+	s.emit(NoticeAssessed, false, "risk", string(s.c.Risk))
+	return nil
+}
+
+func (r RequestApproval) apply(s *step) error {
+	if err := s.fire(); err != nil {
+		return err
+	}
+	c := s.c
+	s.recordConflicts(r.Conflicts)
+	s.assess()
+	auth, err := s.rules.AuthorityFor(c.Type, c.Risk)
+	if err != nil {
+		return err
+	}
+	c.Authority = &auth
+	c.Approvals = nil
+	s.emit(NoticeApprovalRequested, false,
+		"authority", auth.Name, "policy", string(auth.Policy), "approvers", strings.Join(auth.Approvers, ","),
+		"role", auth.Role, "risk", string(c.Risk))
+	return nil
+}
+
+// decide records an approver's decision.
+func (s *step) decide(d Decision, comment string) error {
+	if err := s.fire(); err != nil {
+		return err
+	}
+	c := s.c
+	if err := c.Authority.CheckApprover(s.actor, c.Requester); err != nil {
+		return err
+	}
+	if slices.ContainsFunc(c.Approvals, func(a Approval) bool { return a.Approver == s.actor.ID }) {
+		return lifecycle.Invalid("approver", "%s has already decided on this change", s.actor.ID)
+	}
+	c.Approvals = append(c.Approvals, Approval{Approver: s.actor.ID, Decision: d, Comment: comment, At: s.now})
+	s.note = comment
+	s.extra = append(s.extra, lifecycle.Change{Field: "decision", New: s.actor.ID + " " + string(d)})
+	return nil
+}
+
+func (a Approve) apply(s *step) error {
+	if err := s.decide(Approved, a.Comment); err != nil {
+		return err
+	}
+	s.emit(NoticeApproved, false, "approver", s.actor.ID, "comment", a.Comment)
+	if s.c.Authorized() {
+		s.emit(NoticeAuthorized, false, "authority", s.c.Authority.Name)
+	}
+	return nil
+}
+
+func (r Reject) apply(s *step) error {
+	if strings.TrimSpace(r.Comment) == "" {
+		return lifecycle.Invalid("comment", "a rejection needs a comment")
+	}
+	if err := s.decide(Rejected, r.Comment); err != nil {
+		return err
+	}
+	s.c.Approvals, s.c.Authority, s.c.Override = nil, nil, nil
+	s.emit(NoticeRejected, true, "approver", s.actor.ID, "comment", r.Comment)
+	return nil
+}
+
+func (sc Schedule) apply(s *step) error {
+	if err := s.fire(); err != nil {
+		return err
+	}
+	c := s.c
+	s.recordConflicts(sc.Conflicts)
+	c.Override = nil
+	if len(c.Conflicts) > 0 {
+		if !sc.Override {
+			return &ScheduleConflictError{ID: c.ID, Conflicts: slices.Clone(c.Conflicts)}
+		}
+		if strings.TrimSpace(sc.Reason) == "" {
+			return lifecycle.Invalid("reason", "overriding schedule conflicts needs a reason")
+		}
+		if err := s.actor.Require(RoleChangeManager, "schedule a change despite its conflicts"); err != nil {
+			return err
+		}
+		c.Override = &Override{Reason: sc.Reason, By: s.actor.ID, At: s.now}
+		s.note = sc.Reason
+	}
+	override := ""
+	if c.Override != nil {
+		override = c.Override.Reason
+	}
+	s.emit(NoticeScheduled, true, "conflicts", strconv.Itoa(len(c.Conflicts)), "override", override)
+	return nil
+}
+
+func (r Revert) apply(s *step) error {
+	if err := s.fire(); err != nil {
+		return err
+	}
+	s.c.Approvals, s.c.Authority, s.c.Override = nil, nil, nil
+	s.note = r.Reason
+	s.emit(NoticeReverted, false, "reason", r.Reason)
+	return nil
+}
+
+func (i Implement) apply(s *step) error {
+	if err := s.fire(); err != nil {
+		return err
+	}
+	start := i.Start
+	if start.IsZero() {
+		start = s.now
+	}
+	s.c.ActualStart = start
+	s.emit(NoticeImplementing, true)
+	return nil
+}
+
+func (r Review) apply(s *step) error {
+	if r.Outcome == "" {
+		return lifecycle.Invalid("outcome", "an outcome is required (valid: successful, successful_with_issues, failed, backed_out)")
+	}
+	if _, err := lifecycle.ParseEnum("outcome", allOutcomes, string(r.Outcome)); err != nil {
+		return err
+	}
+	if err := s.fire(); err != nil {
+		return err
+	}
+	c := s.c
+	end := r.End
+	if end.IsZero() {
+		end = s.now
+	}
+	if end.Before(c.ActualStart) {
+		return lifecycle.Invalid("actual_end", "the implementation ends (%s) before it started (%s)",
+			end.Format(time.RFC3339), c.ActualStart.Format(time.RFC3339))
+	}
+	c.ActualEnd, c.Outcome = end, r.Outcome
+	if r.Notes != "" {
+		c.ReviewNotes = r.Notes
+	}
+	s.emit(NoticeImplemented, true, "outcome", string(r.Outcome))
+	return nil
+}
+
+func (cl Close) apply(s *step) error {
+	if cl.Notes != "" {
+		s.c.ReviewNotes = cl.Notes
+	}
+	if err := s.fire(); err != nil {
+		return err
+	}
+	s.emit(NoticeClosed, false, "outcome", string(s.c.Outcome))
+	return nil
+}
+
+func (cn Cancel) apply(s *step) error {
+	if strings.TrimSpace(cn.Reason) == "" {
+		return lifecycle.Invalid("reason", "a cancellation needs a reason")
+	}
+	if err := s.fire(); err != nil {
+		return err
+	}
+	s.c.CancelReason = cn.Reason
+	s.note = cn.Reason
+	s.emit(NoticeCanceled, true, "reason", cn.Reason)
+	return nil
+}

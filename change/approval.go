@@ -1,0 +1,195 @@
+package change
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// Roles the package's defaults use.
+const (
+	// RoleChangeManager approves normal changes under [DefaultAuthorities]
+	// and is needed to schedule a change despite its conflicts.
+	RoleChangeManager = "change-manager"
+	// RoleECAB marks members of the emergency change advisory board, who
+	// approve emergency changes under [DefaultAuthorities].
+	RoleECAB = "ecab"
+)
+
+// Authority is a change authority: who approves the changes of some types
+// and risk levels, and when their decisions authorize the change.
+//
+// Membership is either a list of named Approvers (actor IDs), a Role, or
+// both (an actor qualifies by either). The requester of a change is never
+// one of its approvers, whatever the membership says.
+type Authority struct {
+	Name      string   `json:"name"`                // e.g. "CAB", "ECAB"
+	Types     []Type   `json:"types"`               // the change types it authorizes (normal, emergency)
+	Risks     []Risk   `json:"risks,omitempty"`     // the risk levels it covers; empty means every level
+	Approvers []string `json:"approvers,omitempty"` // named approvers (actor IDs)
+	Role      string   `json:"role,omitempty"`      // or any holder of this role
+	Policy    Policy   `json:"policy"`
+	Quorum    int      `json:"quorum,omitempty"` // approvals needed under PolicyQuorum
+}
+
+// DefaultAuthorities returns the authorities used when [Rules] has none:
+// normal changes of any risk are authorized by one holder of
+// [RoleChangeManager] (the "CAB", policy any), emergency changes by one
+// holder of [RoleECAB] (the "ECAB", policy any). Standard changes are
+// pre-authorized and need no authority.
+func DefaultAuthorities() []Authority {
+	return []Authority{
+		{Name: "CAB", Types: []Type{Normal}, Role: RoleChangeManager, Policy: PolicyAny},
+		{Name: "ECAB", Types: []Type{Emergency}, Role: RoleECAB, Policy: PolicyAny},
+	}
+}
+
+// Clone returns a deep copy of a.
+func (a Authority) Clone() Authority {
+	a.Types = slices.Clone(a.Types)
+	a.Risks = slices.Clone(a.Risks)
+	a.Approvers = slices.Clone(a.Approvers)
+	return a
+}
+
+// Covers reports whether a authorizes changes of type t at risk r.
+func (a Authority) Covers(t Type, r Risk) bool {
+	return slices.Contains(a.Types, t) && (len(a.Risks) == 0 || slices.Contains(a.Risks, r))
+}
+
+// Validate checks the authority and returns a *lifecycle.ValidationError
+// naming the first problem.
+func (a Authority) Validate() error {
+	if strings.TrimSpace(a.Name) == "" {
+		return lifecycle.Invalid("authority.name", "a name is required")
+	}
+	field := func(f string) string { return "authority " + a.Name + ": " + f }
+	if len(a.Types) == 0 {
+		return lifecycle.Invalid(field("types"), "at least one change type is required")
+	}
+	for _, t := range a.Types {
+		if err := t.Valid(); err != nil {
+			return lifecycle.Invalid(field("types"), "unknown change type %q", t)
+		}
+		if t == Standard {
+			return lifecycle.Invalid(field("types"), "standard changes are pre-authorized and take no authority")
+		}
+	}
+	for _, r := range a.Risks {
+		if r.Rank() < 1 {
+			return lifecycle.Invalid(field("risks"), "unknown risk level %q", r)
+		}
+	}
+	for _, id := range a.Approvers {
+		if strings.TrimSpace(id) == "" {
+			return lifecycle.Invalid(field("approvers"), "an empty approver ID is not allowed")
+		}
+	}
+	if len(a.Approvers) == 0 && a.Role == "" {
+		return lifecycle.Invalid(field("approvers"), "named approvers or a role are required")
+	}
+	switch a.Policy {
+	case PolicyAny:
+	case PolicyAll:
+		if a.Role != "" || len(a.Approvers) == 0 {
+			return lifecycle.Invalid(field("policy"), "policy all needs named approvers and no role (a role's holders cannot be counted)")
+		}
+	case PolicyQuorum:
+		if a.Quorum < 1 {
+			return lifecycle.Invalid(field("quorum"), "policy quorum needs a quorum of at least 1")
+		}
+		if a.Role == "" && a.Quorum > len(a.Approvers) {
+			return lifecycle.Invalid(field("quorum"), "quorum %d exceeds the %d named approvers", a.Quorum, len(a.Approvers))
+		}
+	default:
+		return lifecycle.Invalid(field("policy"), "unknown policy %q (valid: any, all, quorum)", a.Policy)
+	}
+	if a.Policy != PolicyQuorum && a.Quorum != 0 {
+		return lifecycle.Invalid(field("quorum"), "a quorum is only meaningful with policy quorum")
+	}
+	return nil
+}
+
+// Member reports whether actor belongs to the authority: named as an
+// approver or holding its role. It does not exclude the requester; see
+// [Authority.CheckApprover].
+func (a Authority) Member(actor lifecycle.Actor) bool {
+	return slices.Contains(a.Approvers, actor.ID) || (a.Role != "" && actor.HasRole(a.Role))
+}
+
+// CheckApprover returns nil when actor may decide on a change requested by
+// requester, and a *lifecycle.ForbiddenError otherwise: the requester
+// never may, nor may anyone outside the authority.
+func (a Authority) CheckApprover(actor lifecycle.Actor, requester string) error {
+	if actor.ID == requester {
+		return &lifecycle.ForbiddenError{Actor: actor.ID, Action: "approve a change", Reason: "the requester cannot approve their own change"}
+	}
+	if !a.Member(actor) {
+		return &lifecycle.ForbiddenError{Actor: actor.ID, Action: "approve a change", Reason: "not an approver of change authority " + a.Name + " (" + a.describeMembers() + ")"}
+	}
+	return nil
+}
+
+func (a Authority) describeMembers() string {
+	var parts []string
+	if len(a.Approvers) > 0 {
+		parts = append(parts, "approvers "+strings.Join(a.Approvers, ", "))
+	}
+	if a.Role != "" {
+		parts = append(parts, `role "`+a.Role+`"`)
+	}
+	return strings.Join(parts, " or ")
+}
+
+// Needed returns how many approvals the policy requires: 1 under any,
+// every named approver under all, the quorum under quorum; never less
+// than 1.
+func (a Authority) Needed() int {
+	switch a.Policy {
+	case PolicyAll:
+		return max(1, len(a.Approvers))
+	case PolicyQuorum:
+		return max(1, a.Quorum)
+	default:
+		return 1
+	}
+}
+
+// Status returns the outcome of decisions under a's policy: Rejected as
+// soon as any decision is a rejection, Approved once the policy is met,
+// and "" while approval is pending. Only one decision per approver counts
+// (the first).
+func (a Authority) Status(decisions []Approval) Decision {
+	seen := make(map[string]bool, len(decisions))
+	approved := 0
+	for _, d := range decisions {
+		if seen[d.Approver] {
+			continue
+		}
+		seen[d.Approver] = true
+		switch d.Decision {
+		case Rejected:
+			return Rejected
+		case Approved:
+			if a.Policy == PolicyAll && !slices.Contains(a.Approvers, d.Approver) {
+				continue
+			}
+			approved++
+		}
+	}
+	if approved >= a.Needed() {
+		return Approved
+	}
+	return ""
+}
+
+// String describes the authority, e.g. `CAB (role "change-manager", any)`.
+func (a Authority) String() string {
+	p := string(a.Policy)
+	if a.Policy == PolicyQuorum {
+		p = fmt.Sprintf("quorum %d", a.Quorum)
+	}
+	return a.Name + " (" + a.describeMembers() + ", " + p + ")"
+}

@@ -1,0 +1,352 @@
+package change
+
+import (
+	"cmp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// ConflictKind is the cause of a scheduling [Conflict].
+type ConflictKind string
+
+// The conflict kinds, in the order conflicts are reported.
+const (
+	// ConflictChange: another change is booked (scheduled or implementing)
+	// on the same configuration item in an overlapping window.
+	ConflictChange ConflictKind = "config_item_booked"
+	// ConflictBlackout: the planned window overlaps a blackout window that
+	// applies to the item (or to every item).
+	ConflictBlackout ConflictKind = "blackout"
+	// ConflictMaintenance: the item has maintenance windows and the planned
+	// window is not inside them.
+	ConflictMaintenance ConflictKind = "outside_maintenance"
+)
+
+var allConflictKinds = []ConflictKind{ConflictChange, ConflictBlackout, ConflictMaintenance}
+
+// String returns the kind's name.
+func (k ConflictKind) String() string { return string(k) }
+
+// MarshalText writes the kind's name; an unknown kind is an error.
+func (k ConflictKind) MarshalText() ([]byte, error) {
+	return lifecycle.MarshalEnum("conflict", allConflictKinds, k)
+}
+
+// UnmarshalText reads a kind's name, rejecting unknown ones.
+func (k *ConflictKind) UnmarshalText(b []byte) error {
+	return parseInto(k, "conflict", allConflictKinds, b)
+}
+
+// Conflict is one reason a change's planned window clashes with the
+// forward schedule of change.
+type Conflict struct {
+	Kind ConflictKind `json:"kind"`
+	// ConfigItem is the item concerned; empty for a blackout that applies
+	// to every item.
+	ConfigItem string `json:"config_item,omitempty"`
+	Change     string `json:"change,omitempty"` // the other change (ConflictChange)
+	Window     string `json:"window,omitempty"` // the window's name (ConflictBlackout, ConflictMaintenance)
+	// Start and End are the clashing period: the other change's planned
+	// window, the blackout's occurrence, or the first stretch of the planned
+	// window outside the item's maintenance windows.
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Reason string    `json:"reason"`
+}
+
+func kindRank(k ConflictKind) int { return slices.Index(allConflictKinds, k) }
+
+func compareConflicts(a, b Conflict) int {
+	return cmp.Or(
+		cmp.Compare(kindRank(a.Kind), kindRank(b.Kind)),
+		cmp.Compare(a.ConfigItem, b.ConfigItem),
+		a.Start.Compare(b.Start),
+		cmp.Compare(a.Change, b.Change),
+		cmp.Compare(a.Window, b.Window),
+	)
+}
+
+// checkPlanned returns a validation error unless c has a planned window
+// whose end is after its start.
+func checkPlanned(c *Change) error {
+	if c.PlannedStart.IsZero() {
+		return lifecycle.Invalid("planned_start", "a planned window is required")
+	}
+	if c.PlannedEnd.IsZero() {
+		return lifecycle.Invalid("planned_end", "a planned window is required")
+	}
+	if !c.PlannedEnd.After(c.PlannedStart) {
+		return lifecycle.Invalid("planned_end", "the planned window ends (%s) before it starts (%s)",
+			c.PlannedEnd.Format(time.RFC3339), c.PlannedStart.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// Conflicts returns every conflict of c's planned window with the changes
+// in scheduled and with windows, sorted by kind, configuration item, start,
+// other change and window:
+//
+//   - one [ConflictChange] per (item, other change) for each other change
+//     booked (state scheduled or implement) on one of c's items with an
+//     overlapping window; c itself (by ID) and unbooked changes are
+//     ignored, so scheduled may be a loose superset;
+//   - one [ConflictBlackout] per (blackout, item) whose occurrence overlaps
+//     the window (item empty for a blackout on every item);
+//   - one [ConflictMaintenance] per item that has maintenance windows and
+//     is not covered by them for the whole window.
+//
+// Windows are half-open: a change ending at 02:00 does not overlap one
+// starting at 02:00. A change with no planned window, or an end not after
+// its start, gives a *lifecycle.ValidationError, as does an invalid window.
+// Conflicts changes nothing and is safe for concurrent use. To check many
+// changes against the same schedule, build a [ForwardSchedule] once.
+func Conflicts(c *Change, scheduled []*Change, windows []Window) ([]Conflict, error) {
+	if err := checkPlanned(c); err != nil {
+		return nil, err
+	}
+	cis := sortedSet(c.ConfigItems)
+	var out []Conflict
+	for _, o := range scheduled {
+		if o == nil || !o.State.Booked() || o.ID == c.ID ||
+			!o.PlannedStart.Before(c.PlannedEnd) || !o.PlannedEnd.After(c.PlannedStart) {
+			continue
+		}
+		for _, ci := range o.ConfigItems {
+			if _, ok := slices.BinarySearch(cis, ci); ok {
+				out = append(out, changeConflict(ci, o))
+			}
+		}
+	}
+	maint := map[string][]*compiled{}
+	for i := range windows {
+		w := &windows[i]
+		cw, err := compileWindow(w)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case w.Kind == Blackout && len(w.ConfigItems) == 0:
+			out = blackoutConflicts(out, cw, "", c)
+		default:
+			for _, ci := range w.ConfigItems {
+				if _, ok := slices.BinarySearch(cis, ci); !ok {
+					continue
+				}
+				if w.Kind == Blackout {
+					out = blackoutConflicts(out, cw, ci, c)
+				} else {
+					maint[ci] = append(maint[ci], cw)
+				}
+			}
+		}
+	}
+	for _, ci := range cis {
+		if ws := maint[ci]; len(ws) > 0 {
+			out = maintenanceConflicts(out, ws, ci, c)
+		}
+	}
+	slices.SortFunc(out, compareConflicts)
+	return slices.CompactFunc(out, func(a, b Conflict) bool { return a == b }), nil
+}
+
+// sortedSet returns ids sorted without duplicates (a new slice).
+func sortedSet(ids []string) []string {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func changeConflict(ci string, o *Change) Conflict {
+	return Conflict{
+		Kind: ConflictChange, ConfigItem: ci, Change: o.ID, Start: o.PlannedStart, End: o.PlannedEnd,
+		Reason: "configuration item " + ci + " is also changed by " + o.ID + " (" + o.State.String() + ") from " +
+			o.PlannedStart.Format(time.RFC3339) + " to " + o.PlannedEnd.Format(time.RFC3339),
+	}
+}
+
+func blackoutConflicts(out []Conflict, cw *compiled, ci string, c *Change) []Conflict {
+	cw.each(c.PlannedStart, c.PlannedEnd, func(s, e time.Time) bool {
+		what := "every configuration item"
+		if ci != "" {
+			what = "configuration item " + ci
+		}
+		out = append(out, Conflict{
+			Kind: ConflictBlackout, ConfigItem: ci, Window: cw.w.Name, Start: s, End: e,
+			Reason: "blackout window " + cw.w.Name + " on " + what + " from " + s.Format(time.RFC3339) + " to " + e.Format(time.RFC3339),
+		})
+		return false // the first overlapping occurrence is enough
+	})
+	return out
+}
+
+// maintenanceConflicts adds a conflict when the maintenance windows ws of
+// ci do not cover c's planned window, naming the first uncovered stretch.
+func maintenanceConflicts(out []Conflict, ws []*compiled, ci string, c *Change) []Conflict {
+	start, end := c.PlannedStart, c.PlannedEnd
+	var occ [][2]time.Time
+	for _, cw := range ws {
+		cw.each(start, end, func(s, e time.Time) bool {
+			occ = append(occ, [2]time.Time{s, e})
+			return true
+		})
+	}
+	sort.Slice(occ, func(i, j int) bool { return occ[i][0].Before(occ[j][0]) })
+	covered := start // everything before covered is inside a window
+	gapStart, gapEnd := time.Time{}, time.Time{}
+	for _, o := range occ {
+		if o[0].After(covered) {
+			gapStart, gapEnd = covered, o[0]
+			break
+		}
+		if o[1].After(covered) {
+			covered = o[1]
+		}
+		if !covered.Before(end) {
+			return out
+		}
+	}
+	if gapStart.IsZero() {
+		gapStart, gapEnd = covered, end
+	}
+	if gapEnd.After(end) {
+		gapEnd = end
+	}
+	names := make([]string, 0, len(ws))
+	for _, cw := range ws {
+		names = append(names, cw.w.Name)
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	window := names[0]
+	return append(out, Conflict{
+		Kind: ConflictMaintenance, ConfigItem: ci, Window: window, Start: gapStart, End: gapEnd,
+		Reason: "configuration item " + ci + " is outside its maintenance windows (" + strings.Join(names, ", ") + ") from " +
+			gapStart.Format(time.RFC3339) + " to " + gapEnd.Format(time.RFC3339),
+	})
+}
+
+// ForwardSchedule is an index of booked changes and windows for checking
+// many changes quickly: bookings are grouped by configuration item and
+// sorted by start, so a check costs a binary search per item of the change
+// plus the bookings that actually overlap, and windows are compiled once
+// (zones loaded, grouped by item). Build it with [NewForwardSchedule]; it
+// is immutable and safe for concurrent use.
+type ForwardSchedule struct {
+	byCI     map[string]*bookings
+	global   []*compiled // blackouts on every item
+	blackout map[string][]*compiled
+	maint    map[string][]*compiled
+}
+
+type booking struct {
+	start, end time.Time
+	c          *Change
+}
+
+type bookings struct {
+	list   []booking // sorted by start
+	maxDur time.Duration
+}
+
+// NewForwardSchedule indexes the booked changes among scheduled (others
+// are ignored) and windows. The changes are copied; an invalid window
+// gives its *lifecycle.ValidationError.
+func NewForwardSchedule(scheduled []*Change, windows []Window) (*ForwardSchedule, error) {
+	f := &ForwardSchedule{
+		byCI:     map[string]*bookings{},
+		blackout: map[string][]*compiled{},
+		maint:    map[string][]*compiled{},
+	}
+	for _, o := range scheduled {
+		if o == nil || !o.State.Booked() || !o.PlannedEnd.After(o.PlannedStart) {
+			continue
+		}
+		cp := &Change{ID: o.ID, State: o.State, PlannedStart: o.PlannedStart, PlannedEnd: o.PlannedEnd}
+		for _, ci := range sortedSet(o.ConfigItems) {
+			b := f.byCI[ci]
+			if b == nil {
+				b = &bookings{}
+				f.byCI[ci] = b
+			}
+			b.list = append(b.list, booking{o.PlannedStart, o.PlannedEnd, cp})
+			b.maxDur = max(b.maxDur, o.PlannedEnd.Sub(o.PlannedStart))
+		}
+	}
+	for _, b := range f.byCI {
+		slices.SortFunc(b.list, func(x, y booking) int {
+			return cmp.Or(x.start.Compare(y.start), cmp.Compare(x.c.ID, y.c.ID))
+		})
+	}
+	ws := slices.Clone(windows)
+	for i := range ws {
+		w := &ws[i]
+		w.ConfigItems = slices.Clone(w.ConfigItems)
+		if w.Weekly != nil {
+			wk := *w.Weekly
+			wk.Days = slices.Clone(wk.Days)
+			w.Weekly = &wk
+		}
+		if w.Once != nil {
+			o := *w.Once
+			w.Once = &o
+		}
+		cw, err := compileWindow(w)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case w.Kind == Blackout && len(w.ConfigItems) == 0:
+			f.global = append(f.global, cw)
+		case w.Kind == Blackout:
+			for _, ci := range sortedSet(w.ConfigItems) {
+				f.blackout[ci] = append(f.blackout[ci], cw)
+			}
+		default:
+			for _, ci := range sortedSet(w.ConfigItems) {
+				f.maint[ci] = append(f.maint[ci], cw)
+			}
+		}
+	}
+	return f, nil
+}
+
+// Conflicts returns every conflict of c's planned window with the indexed
+// changes and windows, exactly as the package-level [Conflicts] does.
+func (f *ForwardSchedule) Conflicts(c *Change) ([]Conflict, error) {
+	if err := checkPlanned(c); err != nil {
+		return nil, err
+	}
+	start, end := c.PlannedStart, c.PlannedEnd
+	var out []Conflict
+	for _, cw := range f.global {
+		out = blackoutConflicts(out, cw, "", c)
+	}
+	for _, ci := range sortedSet(c.ConfigItems) {
+		if b := f.byCI[ci]; b != nil {
+			// Bookings starting before start-maxDur end before start.
+			lo, _ := slices.BinarySearchFunc(b.list, start.Add(-b.maxDur), func(x booking, t time.Time) int {
+				return x.start.Compare(t)
+			})
+			for _, x := range b.list[lo:] {
+				if !x.start.Before(end) {
+					break
+				}
+				if x.end.After(start) && x.c.ID != c.ID {
+					out = append(out, changeConflict(ci, x.c))
+				}
+			}
+		}
+		for _, cw := range f.blackout[ci] {
+			out = blackoutConflicts(out, cw, ci, c)
+		}
+		if ws := f.maint[ci]; len(ws) > 0 {
+			out = maintenanceConflicts(out, ws, ci, c)
+		}
+	}
+	slices.SortFunc(out, compareConflicts)
+	return slices.CompactFunc(out, func(a, b Conflict) bool { return a == b }), nil
+}

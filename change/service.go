@@ -1,0 +1,316 @@
+package change
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// Config configures a [Service]. Zero values mean the documented defaults.
+type Config struct {
+	// Store keeps the changes. Required.
+	Store Store
+	// Notifier receives the events of stored changes; nil means
+	// lifecycle.Discard.
+	Notifier lifecycle.Notifier
+	// Clock tells the time; nil means lifecycle.SystemClock.
+	Clock lifecycle.Clock
+	// IDs makes new change IDs; nil means lifecycle.RandomIDs("CHG").
+	IDs lifecycle.IDFunc
+	// Windows gives the blackout and maintenance windows; nil means none.
+	// A WindowList is validated by New.
+	Windows WindowSource
+	// Rules are the change authorities, risk rules, questionnaire and
+	// standard change templates (Config.Authorities, Config.RiskRules, ...).
+	// The zero Rules is the default policy.
+	Rules
+}
+
+// Service runs change enablement over a Store: each operation loads the
+// change, applies the pure transition, stores it with the version it read
+// and then notifies. It holds no state between calls, takes no locks
+// across calls and is safe for concurrent use.
+//
+// Conflict checks read the Store and the WindowSource without locking, so
+// two changes on the same item scheduled at the same instant can both
+// pass; a host that must exclude that enforces it in its Store (for
+// example with a database exclusion constraint) and returns
+// lifecycle.ErrConflict.
+type Service struct {
+	store   Store
+	notify  lifecycle.Notifier
+	clock   lifecycle.Clock
+	ids     lifecycle.IDFunc
+	windows WindowSource
+	rules   *Rules
+}
+
+// New checks cfg and returns a Service. A missing Store or invalid rules
+// or windows give a *lifecycle.ValidationError.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, lifecycle.Invalid("store", "a Store is required")
+	}
+	rules := cfg.Rules
+	if err := rules.Validate(); err != nil {
+		return nil, err
+	}
+	if wl, ok := cfg.Windows.(WindowList); ok {
+		if err := wl.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	s := &Service{
+		store:   cfg.Store,
+		notify:  lifecycle.NotifierOrDiscard(cfg.Notifier),
+		clock:   lifecycle.ClockOrSystem(cfg.Clock),
+		ids:     cfg.IDs,
+		windows: cfg.Windows,
+		rules:   &rules,
+	}
+	if s.ids == nil {
+		s.ids = lifecycle.RandomIDs("CHG")
+	}
+	return s, nil
+}
+
+// Rules returns the service's rules (not to be modified).
+func (s *Service) Rules() *Rules { return s.rules }
+
+// Create makes a new change in state new and stores it. With a
+// *lifecycle.NotifyError the change is stored and returned as well.
+func (s *Service) Create(ctx context.Context, actor lifecycle.Actor, req Create) (*Change, error) {
+	c, events, err := s.rules.New(s.ids(), actor, s.clock.Now(), req)
+	if err != nil {
+		return nil, err
+	}
+	if err := lifecycle.CommitCreate(ctx, s.store, s.notify, c, events); err != nil {
+		return stored(c, err)
+	}
+	return c.Clone(), nil
+}
+
+// stored returns c with err when err is a notifier failure (the change is
+// stored), and nil with err otherwise.
+func stored(c *Change, err error) (*Change, error) {
+	var ne *lifecycle.NotifyError
+	if errors.As(err, &ne) {
+		return c.Clone(), err
+	}
+	return nil, err
+}
+
+// Get returns the change with id, or an error matching
+// lifecycle.ErrNotFound.
+func (s *Service) Get(ctx context.Context, id string) (*Change, error) {
+	return s.store.Get(ctx, id)
+}
+
+// List returns a page of changes; see [Store.List].
+func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
+	for _, st := range f.States {
+		if _, err := lifecycle.ParseEnum("states", allStates, string(st)); err != nil {
+			return Page{}, err
+		}
+	}
+	for _, t := range f.Types {
+		if _, err := lifecycle.ParseEnum("types", allTypes, string(t)); err != nil {
+			return Page{}, err
+		}
+	}
+	return s.store.List(ctx, f)
+}
+
+// Conflicts returns the current conflicts of change id's planned window
+// (see [Conflicts]), without changing anything.
+func (s *Service) Conflicts(ctx context.Context, id string) ([]Conflict, error) {
+	c, err := s.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPlanned(c); err != nil {
+		return nil, err
+	}
+	return s.conflicts(ctx, c)
+}
+
+// conflicts reads the booked changes and windows around c's planned window
+// and checks them. An unplanned change has none.
+func (s *Service) conflicts(ctx context.Context, c *Change) ([]Conflict, error) {
+	if !c.Planned() || !c.PlannedEnd.After(c.PlannedStart) {
+		return nil, nil
+	}
+	var others []*Change
+	if len(c.ConfigItems) > 0 {
+		var err error
+		if others, err = s.store.Scheduled(ctx, slices.Clone(c.ConfigItems), c.PlannedStart, c.PlannedEnd); err != nil {
+			return nil, err
+		}
+	}
+	var windows []Window
+	if s.windows != nil {
+		var err error
+		if windows, err = s.windows.Windows(ctx, slices.Clone(c.ConfigItems), c.PlannedStart, c.PlannedEnd); err != nil {
+			return nil, err
+		}
+	}
+	return Conflicts(c, others, windows)
+}
+
+// Do applies any command: load, version check, conflict check for the
+// commands that record conflicts, the pure transition, store with the
+// version read, notify. After an approval that authorizes a change whose
+// window has no conflicts, it also schedules the change (as
+// lifecycle.System, a second stored version); an error there is joined to
+// the result, which is then the authorized change.
+func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*Change, error) {
+	if cmd == nil {
+		return nil, lifecycle.Invalid("command", "a command is required")
+	}
+	c, err := s.apply(ctx, actor, cmd)
+	if err != nil || cmd.event() != EventApprove {
+		return c, err
+	}
+	if c.State != StateAuthorize || !c.Authorized() {
+		return c, nil
+	}
+	next, err := s.apply(ctx, lifecycle.System, Schedule{ID: c.ID, Version: c.Version})
+	if errors.Is(err, ErrScheduleConflict) {
+		// The window has conflicts: the change waits, authorized, for a
+		// Schedule with an override.
+		return c, nil
+	}
+	if next == nil {
+		return c, err
+	}
+	return next, err
+}
+
+func (s *Service) apply(ctx context.Context, actor lifecycle.Actor, cmd Command) (*Change, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	id, version := cmd.target()
+	if id == "" {
+		return nil, lifecycle.Invalid("id", "a change ID is required")
+	}
+	c, err := s.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if version != 0 && version != c.Version {
+		return nil, lifecycle.Conflict(Process, id, version, c.Version)
+	}
+	if allows(c, cmd.event()) {
+		switch x := cmd.(type) {
+		case Assess:
+			x.Conflicts, err = s.conflicts(ctx, c)
+			cmd = x
+		case RequestApproval:
+			x.Conflicts, err = s.conflicts(ctx, c)
+			cmd = x
+		case Schedule:
+			x.Conflicts, err = s.conflicts(ctx, c)
+			cmd = x
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	expected := c.Version
+	events, err := s.rules.Apply(c, actor, s.clock.Now(), cmd)
+	if err != nil {
+		return nil, err
+	}
+	if err := lifecycle.CommitUpdate(ctx, s.store, s.notify, c, expected, events); err != nil {
+		return stored(c, err)
+	}
+	return c, nil
+}
+
+// allows reports whether c's machine has event e from c's state (guards
+// aside), so that conflicts are only read for commands that can proceed.
+func allows(c *Change, e Event) bool {
+	m := machineFor(c.Type)
+	if m == nil {
+		return false
+	}
+	_, ok := m.Target(c.State, e)
+	return ok
+}
+
+// Update edits a change's details; see [Update].
+func (s *Service) Update(ctx context.Context, actor lifecycle.Actor, cmd Update) (*Change, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// SetType changes a change's type; see [SetType].
+func (s *Service) SetType(ctx context.Context, actor lifecycle.Actor, cmd SetType) (*Change, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Assign sets a change's group and assignee; see [Assign].
+func (s *Service) Assign(ctx context.Context, actor lifecycle.Actor, cmd Assign) (*Change, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Link links problems and incidents to a change; see [Link].
+func (s *Service) Link(ctx context.Context, actor lifecycle.Actor, cmd Link) (*Change, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Assess moves a normal change to assess, recording its conflicts and
+// risk; see [Assess].
+func (s *Service) Assess(ctx context.Context, actor lifecycle.Actor, cmd Assess) (*Change, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// RequestApproval asks the change authority to authorize a change; see
+// [RequestApproval].
+func (s *Service) RequestApproval(ctx context.Context, actor lifecycle.Actor, cmd RequestApproval) (*Change, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Approve records an approval and, once the change is authorized and its
+// window has no conflicts, schedules it; see [Approve] and [Service.Do].
+func (s *Service) Approve(ctx context.Context, actor lifecycle.Actor, cmd Approve) (*Change, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Reject records a rejection and returns the change to new; see [Reject].
+func (s *Service) Reject(ctx context.Context, actor lifecycle.Actor, cmd Reject) (*Change, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Schedule books a change's window, checking conflicts against the Store
+// and the windows; see [Schedule].
+func (s *Service) Schedule(ctx context.Context, actor lifecycle.Actor, cmd Schedule) (*Change, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Revert returns a change to new; see [Revert].
+func (s *Service) Revert(ctx context.Context, actor lifecycle.Actor, cmd Revert) (*Change, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Implement starts a change's implementation; see [Implement].
+func (s *Service) Implement(ctx context.Context, actor lifecycle.Actor, cmd Implement) (*Change, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Review ends the implementation with an outcome; see [Review].
+func (s *Service) Review(ctx context.Context, actor lifecycle.Actor, cmd Review) (*Change, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Close closes a reviewed change; see [Close].
+func (s *Service) Close(ctx context.Context, actor lifecycle.Actor, cmd Close) (*Change, error) {
+	return s.Do(ctx, actor, cmd)
+}
+
+// Cancel cancels a change; see [Cancel].
+func (s *Service) Cancel(ctx context.Context, actor lifecycle.Actor, cmd Cancel) (*Change, error) {
+	return s.Do(ctx, actor, cmd)
+}

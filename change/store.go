@@ -1,0 +1,110 @@
+package change
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// Store keeps changes. Hosts implement it over their database;
+// changetest.NewStore is an in-memory implementation for tests, and
+// changetest.TestStore checks any implementation against this contract.
+//
+// Contract for every method: ctx comes first and is honoured (a canceled
+// ctx may fail the call with ctx.Err()); values are copied in and out, so
+// callers never share memory with stored state; errors wrap the lifecycle
+// sentinels (use lifecycle.NotFound and lifecycle.Conflict) so that
+// errors.Is works; the Store is safe for concurrent use. Stores do not
+// validate changes: the package does that before it stores them.
+//
+// A Store may also implement lifecycle.Outbox[*Change]; the Service then
+// stores each change together with its events.
+type Store interface {
+	// Get returns the change with id, or an error matching
+	// lifecycle.ErrNotFound.
+	Get(ctx context.Context, id string) (*Change, error)
+	// Create stores a new change (Version 1). If a change with its ID
+	// exists, it returns an error matching lifecycle.ErrConflict and
+	// stores nothing.
+	Create(ctx context.Context, c *Change) error
+	// Update replaces the stored change with c if the stored version is
+	// expected (the caller has already set c.Version to expected+1), as
+	// one atomic compare-and-swap. It returns an error matching
+	// lifecycle.ErrNotFound when there is no such change and one matching
+	// lifecycle.ErrConflict when the stored version is not expected; in
+	// both cases nothing is stored. Of concurrent updates from the same
+	// version exactly one succeeds.
+	Update(ctx context.Context, c *Change, expected int64) error
+	// List returns the changes that match f (see [Filter.Matches]) with an
+	// ID greater than f.After, in ascending ID order, at most f.Limit of
+	// them ([DefaultLimit] when f.Limit is not positive; a store may cap it
+	// at [MaxLimit]). Page.Next is the last returned ID when more matches
+	// may follow and empty when this page is the last, so following Next
+	// visits every match exactly once.
+	List(ctx context.Context, f Filter) (Page, error)
+	// Scheduled returns, in ascending ID order, every change that is booked
+	// (state scheduled or implement), lists at least one of cis among its
+	// configuration items, and whose planned window overlaps [from, to):
+	// PlannedStart < to and PlannedEnd > from. With no cis it returns none.
+	// It is the query behind conflict detection.
+	Scheduled(ctx context.Context, cis []string, from, to time.Time) ([]*Change, error)
+}
+
+// Paging limits for [Store.List].
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+// Filter selects changes for [Store.List]. Zero fields select everything.
+type Filter struct {
+	States     []State // any of these states
+	Types      []Type  // any of these types
+	Requester  string
+	Assignee   string
+	ConfigItem string // changes that list this configuration item
+	After      string // the cursor: only IDs greater than this
+	Limit      int
+}
+
+// Page is one page of [Store.List].
+type Page struct {
+	Changes []*Change
+	Next    string // the cursor for the next page; empty on the last page
+}
+
+// Matches reports whether c passes f's States, Types, Requester, Assignee
+// and ConfigItem conditions (After and Limit are paging, not conditions).
+func (f Filter) Matches(c *Change) bool {
+	return (len(f.States) == 0 || slices.Contains(f.States, c.State)) &&
+		(len(f.Types) == 0 || slices.Contains(f.Types, c.Type)) &&
+		(f.Requester == "" || c.Requester == f.Requester) &&
+		(f.Assignee == "" || c.Assignee == f.Assignee) &&
+		(f.ConfigItem == "" || slices.Contains(c.ConfigItems, f.ConfigItem))
+}
+
+// PageLimit returns the page size f asks for: f.Limit, or DefaultLimit
+// when it is not positive, capped at MaxLimit.
+func (f Filter) PageLimit() int {
+	switch {
+	case f.Limit <= 0:
+		return DefaultLimit
+	case f.Limit > MaxLimit:
+		return MaxLimit
+	}
+	return f.Limit
+}
+
+// Overlaps reports whether c is booked on one of cis with a planned window
+// overlapping [from, to): the condition of [Store.Scheduled].
+func Overlaps(c *Change, cis []string, from, to time.Time) bool {
+	if !c.State.Booked() || !c.PlannedStart.Before(to) || !c.PlannedEnd.After(from) {
+		return false
+	}
+	for _, ci := range cis {
+		if slices.Contains(c.ConfigItems, ci) {
+			return true
+		}
+	}
+	return false
+}
