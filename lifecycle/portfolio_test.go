@@ -1,0 +1,577 @@
+package lifecycle_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
+)
+
+type fixture struct {
+	p     *lifecycle.Portfolio
+	store *lifecycletest.PortfolioStore
+	imps  *lifecycletest.ImprovementStore
+	rec   *lifecycletest.Recorder
+	clock *lifecycletest.Clock
+	work  *fakeDependents
+}
+
+type fakeDependents struct {
+	mu        sync.Mutex
+	incidents int
+	changes   int
+	err       error
+	calls     []string
+}
+
+func (d *fakeDependents) OpenWork(_ context.Context, id string) (int, int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.calls = append(d.calls, id)
+	return d.incidents, d.changes, d.err
+}
+
+func (d *fakeDependents) set(incidents, changes int, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.incidents, d.changes, d.err = incidents, changes, err
+}
+
+func (d *fakeDependents) Calls() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.calls...)
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	f := &fixture{
+		store: lifecycletest.NewPortfolioStore(),
+		imps:  lifecycletest.NewImprovementStore(),
+		rec:   &lifecycletest.Recorder{},
+		clock: lifecycletest.NewClock(t0),
+		work:  &fakeDependents{},
+	}
+	p, err := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{
+		Store:          f.store,
+		Improvements:   f.imps,
+		Notifier:       f.rec,
+		Clock:          f.clock,
+		IDs:            lifecycle.Sequence("SVC", 4),
+		ImprovementIDs: lifecycle.Sequence("CSI", 4),
+		Dependents:     f.work,
+	})
+	require.NoError(t, err)
+	f.p = p
+	return f
+}
+
+func (f *fixture) define(t testing.TB) *lifecycle.Service {
+	t.Helper()
+	s, err := f.p.Define(context.Background(), alice, lifecycle.DefineService{
+		Name: "E-mail", Owner: "alice", Agreements: []string{"SLA-GOLD"}, ConfigItems: []string{"CI-MX1"},
+	})
+	require.NoError(t, err)
+	return s
+}
+
+// live defines a service and advances it to operational.
+func (f *fixture) live(t testing.TB) *lifecycle.Service {
+	t.Helper()
+	s := f.define(t)
+	for s.Status != lifecycle.StatusOperational {
+		var err error
+		s, err = f.p.Advance(context.Background(), alice, lifecycle.AdvanceService{ID: s.ID, Version: s.Version})
+		require.NoError(t, err)
+	}
+	return s
+}
+
+func TestPortfolioDefineAndAdvanceToLive(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	s := f.define(t)
+	assert.Equal(t, "SVC0001", s.ID)
+	assert.Equal(t, int64(1), s.Version)
+	got, err := f.p.GetService(ctx, s.ID)
+	require.NoError(t, err)
+	assert.Equal(t, s, got, "Define returns the service as stored")
+
+	for i := 0; s.Status != lifecycle.StatusOperational; i++ {
+		f.clock.Advance(time.Hour)
+		s, err = f.p.Advance(ctx, alice, lifecycle.AdvanceService{ID: s.ID, Version: s.Version})
+		require.NoError(t, err)
+		require.Less(t, i, 20)
+	}
+	assert.Equal(t, int64(11), s.Version, "created + 10 steps")
+	assert.Equal(t, t0.Add(10*time.Hour), s.UpdatedAt)
+	got, err = f.p.GetService(ctx, s.ID)
+	require.NoError(t, err)
+	assert.Equal(t, s, got)
+
+	evs := f.rec.Events()
+	require.Len(t, evs, 11)
+	assert.Equal(t, "created", evs[0].Type)
+	for i, e := range evs {
+		assert.Equal(t, lifecycle.EventID("service", s.ID, int64(i+1), 0), e.ID)
+		assert.Equal(t, int64(i+1), e.Version)
+		if i > 0 {
+			assert.Equal(t, "advanced", e.Type)
+			assert.Equal(t, evs[i-1].Snapshot.State, e.From)
+		}
+	}
+	assert.Equal(t, "operational", evs[10].To)
+	assert.Equal(t, "catalogue", evs[10].Snapshot.Attributes["portfolio"])
+
+	// The history replays to the current status.
+	snap := lifecycle.Snapshot{}
+	for _, r := range s.History {
+		snap = snap.Apply(r)
+	}
+	assert.Equal(t, "operational", snap.State)
+
+	page, err := f.p.ListServices(ctx, lifecycle.ServiceFilter{Part: lifecycle.PortfolioCatalogue})
+	require.NoError(t, err)
+	require.Len(t, page.Services, 1)
+	assert.Equal(t, s, page.Services[0])
+	page, err = f.p.ListServices(ctx, lifecycle.ServiceFilter{Stage: lifecycle.StageDesign})
+	require.NoError(t, err)
+	assert.Empty(t, page.Services)
+	_, err = f.p.ListServices(ctx, lifecycle.ServiceFilter{Stage: "ops"})
+	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+	_, err = f.p.ListServices(ctx, lifecycle.ServiceFilter{Statuses: []lifecycle.Status{"live"}})
+	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+	_, err = f.p.ListServices(ctx, lifecycle.ServiceFilter{Part: "shelf"})
+	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+}
+
+func TestPortfolioRefusalsStoreAndNotifyNothing(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	s := f.define(t)
+	f.rec.Reset()
+	for name, tc := range map[string]struct {
+		cmd  lifecycle.ServiceCommand
+		want error
+	}{
+		"stale version":   {lifecycle.AdvanceService{ID: s.ID, Version: 9}, lifecycle.ErrConflict},
+		"unknown service": {lifecycle.AdvanceService{ID: "SVC9999"}, lifecycle.ErrNotFound},
+		"no ID":           {lifecycle.AdvanceService{}, lifecycle.ErrValidation},
+		"not allowed":     {lifecycle.PhaseOutService{ID: s.ID}, lifecycle.ErrInvalidTransition},
+		"bad input":       {lifecycle.RejectService{ID: s.ID}, lifecycle.ErrValidation},
+		"nil command":     {nil, lifecycle.ErrValidation},
+	} {
+		got, err := f.p.Do(ctx, alice, tc.cmd)
+		assert.ErrorIs(t, err, tc.want, name)
+		assert.Nil(t, got, name)
+	}
+	_, err := f.p.Do(ctx, lifecycle.Actor{}, lifecycle.AdvanceService{ID: s.ID})
+	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = f.p.Advance(canceled, alice, lifecycle.AdvanceService{ID: s.ID})
+	assert.ErrorIs(t, err, context.Canceled)
+	_, err = f.p.Define(canceled, alice, lifecycle.DefineService{Name: "x"})
+	assert.ErrorIs(t, err, context.Canceled)
+
+	stored, err := f.p.GetService(ctx, s.ID)
+	require.NoError(t, err)
+	assert.Equal(t, s, stored)
+	assert.Empty(t, f.rec.Events())
+	page, err := f.p.ListServices(ctx, lifecycle.ServiceFilter{})
+	require.NoError(t, err)
+	assert.Len(t, page.Services, 1)
+}
+
+func TestPortfolioOperations(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	s := f.define(t)
+	var err error
+	step := func(got *lifecycle.Service, err error) *lifecycle.Service {
+		t.Helper()
+		require.NoError(t, err)
+		return got
+	}
+	s = step(f.p.Advance(ctx, alice, lifecycle.AdvanceService{ID: s.ID}))
+	s = step(f.p.Reject(ctx, alice, lifecycle.RejectService{ID: s.ID, Reason: "unclear outcome"}))
+	assert.Equal(t, lifecycle.StatusRequirements, s.Status)
+	for range 6 {
+		s = step(f.p.Advance(ctx, alice, lifecycle.AdvanceService{ID: s.ID}))
+	}
+	assert.Equal(t, lifecycle.StatusDeveloped, s.Status)
+	s = step(f.p.Rework(ctx, alice, lifecycle.ReworkService{ID: s.ID, Reason: "no HA"}))
+	assert.Equal(t, lifecycle.StatusDesigned, s.Status)
+	s = step(f.p.SetStatus(ctx, alice, lifecycle.SetServiceStatus{ID: s.ID, To: lifecycle.StatusDeveloped}))
+	name := "Mail"
+	s = step(f.p.UpdateDetails(ctx, alice, lifecycle.UpdateServiceDetails{ID: s.ID, Name: &name}))
+	s = step(f.p.AddAgreement(ctx, alice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "OLA-NET"}))
+	s = step(f.p.RemoveAgreement(ctx, alice, lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: "SLA-GOLD"}))
+	s = step(f.p.AddConfigItem(ctx, alice, lifecycle.AddServiceConfigItem{ID: s.ID, ConfigItem: "CI-MX2"}))
+	s = step(f.p.RemoveConfigItem(ctx, alice, lifecycle.RemoveServiceConfigItem{ID: s.ID, ConfigItem: "CI-MX1"}))
+	for s.Status != lifecycle.StatusOperational {
+		s = step(f.p.Advance(ctx, alice, lifecycle.AdvanceService{ID: s.ID}))
+	}
+	s = step(f.p.PhaseOut(ctx, alice, lifecycle.PhaseOutService{ID: s.ID}))
+	s = step(f.p.Reinstate(ctx, alice, lifecycle.ReinstateService{ID: s.ID}))
+	s = step(f.p.PhaseOut(ctx, alice, lifecycle.PhaseOutService{ID: s.ID}))
+	s = step(f.p.Retire(ctx, alice, lifecycle.RetireService{ID: s.ID}))
+	assert.Equal(t, lifecycle.StatusRetired, s.Status)
+	assert.Equal(t, "Mail", s.Name)
+	assert.Equal(t, []string{"OLA-NET"}, s.Agreements)
+	assert.Equal(t, []string{"CI-MX2"}, s.ConfigItems)
+	assert.Equal(t, int64(len(s.History)), s.Version)
+
+	types := f.rec.Types()
+	assert.Equal(t, []string{
+		"created", "advanced", "rejected", "advanced", "advanced", "advanced", "advanced", "advanced", "advanced",
+		"reworked", "advanced", "updated", "agreement_added", "agreement_removed", "config_item_added",
+		"config_item_removed", "advanced", "advanced", "advanced", "advanced", "phased_out", "reinstated",
+		"phased_out", "retired",
+	}, types)
+	_, err = f.p.AddAgreement(ctx, alice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-X"})
+	assert.ErrorIs(t, err, lifecycle.ErrInvalidTransition, "a retired service is read-only")
+}
+
+func TestPortfolioRetireAsksDependents(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	s := f.live(t)
+	assert.Empty(t, f.work.Calls(), "only retirement asks")
+
+	f.work.set(2, 1, nil)
+	before, err := f.p.GetService(ctx, s.ID)
+	require.NoError(t, err)
+	f.rec.Reset()
+	// The command's own Work is ignored by the Portfolio.
+	got, err := f.p.Retire(ctx, alice, lifecycle.RetireService{ID: s.ID, Work: lifecycle.ServiceWork{}})
+	require.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
+	var ow *lifecycle.OpenWorkError
+	require.ErrorAs(t, err, &ow)
+	assert.Equal(t, lifecycle.ServiceWork{OpenIncidents: 2, ScheduledChanges: 1}, ow.ServiceWork)
+	assert.Nil(t, got)
+	_, err = f.p.SetStatus(ctx, alice, lifecycle.SetServiceStatus{ID: s.ID, To: lifecycle.StatusRetired})
+	require.ErrorAs(t, err, &ow)
+	assert.Equal(t, []string{s.ID, s.ID}, f.work.Calls())
+
+	boom := errors.New("incident store down")
+	f.work.set(0, 0, boom)
+	_, err = f.p.Retire(ctx, alice, lifecycle.RetireService{ID: s.ID})
+	require.ErrorIs(t, err, boom)
+
+	stored, err := f.p.GetService(ctx, s.ID)
+	require.NoError(t, err)
+	assert.Equal(t, before, stored)
+	assert.Empty(t, f.rec.Events())
+
+	// Phasing out does not ask.
+	s, err = f.p.PhaseOut(ctx, alice, lifecycle.PhaseOutService{ID: s.ID})
+	require.NoError(t, err)
+	assert.Len(t, f.work.Calls(), 3)
+
+	// Unauthorised: refused with ErrForbidden.
+	f.work.set(0, 0, nil)
+	_, err = f.p.Retire(ctx, mallory, lifecycle.RetireService{ID: s.ID, Work: lifecycle.ServiceWork{OpenIncidents: 5}})
+	require.ErrorIs(t, err, lifecycle.ErrForbidden)
+
+	// Work given in the command cannot block a retirement either.
+	s, err = f.p.Retire(ctx, portfolioM, lifecycle.RetireService{ID: s.ID, Work: lifecycle.ServiceWork{OpenIncidents: 5}})
+	require.NoError(t, err)
+	assert.Equal(t, lifecycle.StatusRetired, s.Status)
+	n := len(f.work.Calls())
+
+	// Retiring a retired service is refused before asking.
+	_, err = f.p.Retire(ctx, portfolioM, lifecycle.RetireService{ID: s.ID})
+	require.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
+	assert.Len(t, f.work.Calls(), n)
+}
+
+func TestPortfolioWithoutDependentsAssumesNoWork(t *testing.T) {
+	p, err := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{Store: lifecycletest.NewPortfolioStore()})
+	require.NoError(t, err)
+	ctx := context.Background()
+	s, err := p.Define(ctx, alice, lifecycle.DefineService{Name: "Wiki", Owner: "alice"})
+	require.NoError(t, err)
+	assert.Regexp(t, `^SVC[0-9A-Z]{20}$`, s.ID, "default IDs")
+	s, err = p.Retire(ctx, alice, lifecycle.RetireService{ID: s.ID})
+	require.NoError(t, err)
+	assert.Equal(t, lifecycle.StatusRetired, s.Status)
+	// No ImprovementStore: the register is unavailable.
+	_, err = p.Propose(ctx, alice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
+	assert.Error(t, err)
+	_, err = p.GetImprovement(ctx, "CSI1")
+	assert.Error(t, err)
+	_, err = p.ListImprovements(ctx, lifecycle.ImprovementFilter{})
+	assert.Error(t, err)
+	_, err = p.ApproveImprovement(ctx, alice, lifecycle.ApproveImprovement{ID: "CSI1"})
+	assert.Error(t, err)
+}
+
+func TestNewPortfolioNeedsStore(t *testing.T) {
+	_, err := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{})
+	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+}
+
+func TestPortfolioNotifyErrorKeepsStoredChange(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	boom := errors.New("smtp down")
+	f.rec.Err = boom
+	s, err := f.p.Define(ctx, alice, lifecycle.DefineService{Name: "Mail", Owner: "alice"})
+	var ne *lifecycle.NotifyError
+	require.ErrorAs(t, err, &ne)
+	require.ErrorIs(t, err, boom)
+	require.NotNil(t, s)
+	s, err = f.p.Advance(ctx, alice, lifecycle.AdvanceService{ID: s.ID, Version: 1})
+	require.ErrorAs(t, err, &ne)
+	require.NotNil(t, s)
+	assert.Equal(t, int64(2), s.Version)
+	stored, gerr := f.p.GetService(ctx, s.ID)
+	require.NoError(t, gerr)
+	assert.Equal(t, s, stored)
+	assert.Len(t, f.rec.Events(), 2, "the recorder saw both before failing")
+
+	x, err := f.p.Propose(ctx, alice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
+	require.ErrorAs(t, err, &ne)
+	require.NotNil(t, x)
+	x, err = f.p.ApproveImprovement(ctx, alice, lifecycle.ApproveImprovement{ID: x.ID})
+	require.ErrorAs(t, err, &ne)
+	require.NotNil(t, x)
+	assert.Equal(t, lifecycle.ImprovementApproved, x.Status)
+}
+
+// One winner per version: of commands racing on one version, exactly one
+// is stored and the others get ErrConflict.
+func TestPortfolioConcurrentOneWinnerPerVersion(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	s := f.define(t)
+	f.rec.Reset()
+	const n = 16
+	var wg sync.WaitGroup
+	var won, lost atomic.Int32
+	for i := range n {
+		wg.Go(func() {
+			_, err := f.p.AddAgreement(ctx, alice, lifecycle.AddServiceAgreement{ID: s.ID, Version: 1, Agreement: fmt.Sprintf("OLA-%d", i)})
+			switch {
+			case err == nil:
+				won.Add(1)
+			case errors.Is(err, lifecycle.ErrConflict):
+				lost.Add(1)
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, int32(1), won.Load())
+	assert.Equal(t, int32(n-1), lost.Load())
+	stored, err := f.p.GetService(ctx, s.ID)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), stored.Version)
+	assert.Len(t, stored.Agreements, 2)
+	assert.Len(t, f.rec.Events(), 1, "only the winner notifies")
+
+	// With Version 0 and retries on conflict, every command lands once,
+	// and each version has exactly one event.
+	f.rec.Reset()
+	for i := range n {
+		wg.Go(func() {
+			for {
+				_, err := f.p.AddConfigItem(ctx, alice, lifecycle.AddServiceConfigItem{ID: s.ID, ConfigItem: fmt.Sprintf("CI-%02d", i)})
+				if errors.Is(err, lifecycle.ErrConflict) {
+					continue
+				}
+				assert.NoError(t, err)
+				return
+			}
+		})
+	}
+	wg.Wait()
+	stored, err = f.p.GetService(ctx, s.ID)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2+n), stored.Version)
+	assert.Len(t, stored.ConfigItems, 1+n)
+	assert.Len(t, stored.History, 2+n)
+	ids := map[string]bool{}
+	versions := map[int64]bool{}
+	for _, e := range f.rec.Events() {
+		assert.False(t, ids[e.ID], "duplicate event %s", e.ID)
+		assert.False(t, versions[e.Version], "two events for version %d", e.Version)
+		ids[e.ID], versions[e.Version] = true, true
+	}
+	assert.Len(t, ids, n)
+}
+
+func TestPortfolioImprovements(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	s := f.live(t)
+	f.rec.Reset()
+	x, err := f.p.Propose(ctx, alice, lifecycle.ProposeImprovement{
+		ServiceID: s.ID, Title: "Restore mail faster", Measure: "MTTR", Baseline: "4h", Target: "2h",
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "CSI0001", x.ID)
+	x, err = f.p.ApproveImprovement(ctx, alice, lifecycle.ApproveImprovement{ID: x.ID, Version: 1})
+	require.NoError(t, err)
+	x, err = f.p.StartImprovement(ctx, alice, lifecycle.StartImprovement{ID: x.ID})
+	require.NoError(t, err)
+	_, err = f.p.CompleteImprovement(ctx, alice, lifecycle.CompleteImprovement{ID: x.ID})
+	require.ErrorIs(t, err, lifecycle.ErrValidation, "completion needs a result")
+	_, err = f.p.CompleteImprovement(ctx, alice, lifecycle.CompleteImprovement{ID: x.ID, Version: 1, Result: "1h"})
+	require.ErrorIs(t, err, lifecycle.ErrConflict)
+	x, err = f.p.CompleteImprovement(ctx, alice, lifecycle.CompleteImprovement{ID: x.ID, Result: "1h50m"})
+	require.NoError(t, err)
+	assert.Equal(t, lifecycle.ImprovementCompleted, x.Status)
+	got, err := f.p.GetImprovement(ctx, x.ID)
+	require.NoError(t, err)
+	assert.Equal(t, x, got)
+
+	y, err := f.p.Propose(ctx, alice, lifecycle.ProposeImprovement{
+		ServiceID: s.ID, Title: "Self-service resets", Measure: "tickets/week", Baseline: "40", Target: "10",
+	})
+	require.NoError(t, err)
+	y, err = f.p.RejectImprovement(ctx, alice, lifecycle.RejectImprovement{ID: y.ID, Reason: "covered by CSI0001"})
+	require.NoError(t, err)
+	assert.Equal(t, lifecycle.ImprovementRejected, y.Status)
+
+	assert.Equal(t, []string{"proposed", "approved", "started", "completed", "proposed", "rejected"}, f.rec.Types())
+	for _, e := range f.rec.Events() {
+		assert.Equal(t, "improvement", e.Process)
+		assert.Equal(t, s.ID, e.Snapshot.Service)
+		assert.Equal(t, lifecycle.EventID("improvement", e.Subject, e.Version, 0), e.ID)
+	}
+
+	page, err := f.p.ListImprovements(ctx, lifecycle.ImprovementFilter{ServiceID: s.ID})
+	require.NoError(t, err)
+	require.Len(t, page.Improvements, 2)
+	assert.Equal(t, []*lifecycle.Improvement{x, y}, page.Improvements)
+	page, err = f.p.ListImprovements(ctx, lifecycle.ImprovementFilter{Statuses: []lifecycle.ImprovementStatus{lifecycle.ImprovementRejected}})
+	require.NoError(t, err)
+	assert.Equal(t, []*lifecycle.Improvement{y}, page.Improvements)
+	_, err = f.p.ListImprovements(ctx, lifecycle.ImprovementFilter{Statuses: []lifecycle.ImprovementStatus{"done"}})
+	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+
+	// Proposals need an existing, unretired service.
+	_, err = f.p.Propose(ctx, alice, lifecycle.ProposeImprovement{ServiceID: "SVC9999", Title: "t", Measure: "m", Baseline: "b", Target: "g"})
+	assert.ErrorIs(t, err, lifecycle.ErrNotFound)
+	_, err = f.p.Retire(ctx, alice, lifecycle.RetireService{ID: s.ID})
+	require.NoError(t, err)
+	_, err = f.p.Propose(ctx, alice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
+	var ve *lifecycle.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "service_id", ve.Field)
+	_, err = f.p.Propose(ctx, alice, lifecycle.ProposeImprovement{ServiceID: s.ID})
+	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+
+	for _, bad := range []lifecycle.ImprovementCommand{nil, lifecycle.StartImprovement{}, lifecycle.StartImprovement{ID: "CSI9"}} {
+		_, err := f.p.DoImprovement(ctx, alice, bad)
+		assert.Error(t, err)
+	}
+	_, err = f.p.DoImprovement(ctx, lifecycle.Actor{}, lifecycle.StartImprovement{ID: x.ID})
+	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+}
+
+// combinedStore is one host type implementing both stores.
+type combinedStore struct {
+	*lifecycletest.PortfolioStore
+	*lifecycletest.ImprovementStore
+}
+
+func TestPortfolioUsesStoreAsImprovementStore(t *testing.T) {
+	st := combinedStore{lifecycletest.NewPortfolioStore(), lifecycletest.NewImprovementStore()}
+	p, err := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{Store: st})
+	require.NoError(t, err)
+	ctx := context.Background()
+	s, err := p.Define(ctx, alice, lifecycle.DefineService{Name: "Wiki"})
+	require.NoError(t, err)
+	x, err := p.Propose(ctx, alice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
+	require.NoError(t, err)
+	assert.Regexp(t, `^CSI`, x.ID)
+	got, err := st.GetImprovement(ctx, x.ID)
+	require.NoError(t, err)
+	assert.Equal(t, x, got)
+}
+
+// outboxStore stores events with the change instead of notifying.
+type outboxStore struct {
+	*lifecycletest.PortfolioStore
+	mu     sync.Mutex
+	events []lifecycle.Event
+}
+
+func (o *outboxStore) CreateWithEvents(ctx context.Context, s *lifecycle.Service, evs []lifecycle.Event) error {
+	if err := o.CreateService(ctx, s); err != nil {
+		return err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.events = append(o.events, evs...)
+	return nil
+}
+
+func (o *outboxStore) UpdateWithEvents(ctx context.Context, s *lifecycle.Service, expected int64, evs []lifecycle.Event) error {
+	if err := o.UpdateService(ctx, s, expected); err != nil {
+		return err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.events = append(o.events, evs...)
+	return nil
+}
+
+type improvementOutbox struct {
+	*lifecycletest.ImprovementStore
+	events []lifecycle.Event
+}
+
+func (o *improvementOutbox) CreateWithEvents(ctx context.Context, x *lifecycle.Improvement, evs []lifecycle.Event) error {
+	if err := o.CreateImprovement(ctx, x); err != nil {
+		return err
+	}
+	o.events = append(o.events, evs...)
+	return nil
+}
+
+func (o *improvementOutbox) UpdateWithEvents(ctx context.Context, x *lifecycle.Improvement, expected int64, evs []lifecycle.Event) error {
+	if err := o.UpdateImprovement(ctx, x, expected); err != nil {
+		return err
+	}
+	o.events = append(o.events, evs...)
+	return nil
+}
+
+func TestPortfolioUsesOutbox(t *testing.T) {
+	st := &outboxStore{PortfolioStore: lifecycletest.NewPortfolioStore()}
+	imps := &improvementOutbox{ImprovementStore: lifecycletest.NewImprovementStore()}
+	rec := &lifecycletest.Recorder{}
+	p, err := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{Store: st, Improvements: imps, Notifier: rec})
+	require.NoError(t, err)
+	ctx := context.Background()
+	s, err := p.Define(ctx, alice, lifecycle.DefineService{Name: "Wiki"})
+	require.NoError(t, err)
+	_, err = p.Advance(ctx, alice, lifecycle.AdvanceService{ID: s.ID})
+	require.NoError(t, err)
+	_, err = p.Advance(ctx, alice, lifecycle.AdvanceService{ID: s.ID, Version: 1})
+	require.ErrorIs(t, err, lifecycle.ErrConflict)
+	x, err := p.Propose(ctx, alice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
+	require.NoError(t, err)
+	_, err = p.ApproveImprovement(ctx, alice, lifecycle.ApproveImprovement{ID: x.ID})
+	require.NoError(t, err)
+	assert.Empty(t, rec.Events(), "with an outbox the notifier is not called")
+	require.Len(t, st.events, 2)
+	assert.Equal(t, []string{"created", "advanced"}, []string{st.events[0].Type, st.events[1].Type})
+	require.Len(t, imps.events, 2)
+	assert.Equal(t, "approved", imps.events[1].Type)
+}
