@@ -18,7 +18,7 @@ type ProblemStore struct {
 }
 
 var (
-	_ problem.Store                     = (*ProblemStore)(nil)
+	_ problem.Store                      = (*ProblemStore)(nil)
 	_ lifecycle.Outbox[*problem.Problem] = (*ProblemStore)(nil)
 )
 
