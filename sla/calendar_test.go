@@ -257,7 +257,7 @@ func TestCalendarClosedDatesAndHolidayTable(t *testing.T) {
 	a, b := at("1800-01-01 00:00"), at("2026-12-26 00:00")
 	assert.Equal(t, b.Sub(a)-2*24*time.Hour, c.Between(a, b)) // 1999-12-31 and 2026-12-24
 	calAssertTime(t, b, c.Add(a, b.Sub(a)-2*24*time.Hour))
-	calAssertTime(t, a, c.Add(b, -(b.Sub(a) - 2*24*time.Hour)))
+	calAssertTime(t, a, c.Add(b, -(b.Sub(a)-2*24*time.Hour)))
 }
 
 // TestCalendarDSTNewYork checks 2026-03-08 (02:00 EST → 03:00 EDT) and
