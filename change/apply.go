@@ -15,27 +15,29 @@ import (
 // Process is the process name in events, records and errors.
 const Process = "change"
 
-// The Type of the lifecycle.Events a change emits. Every event's Data holds
-// "type" (the change type) and "requester"; the events the requester must
-// hear about (scheduled, implementing, implemented, canceled) also hold
-// "notify" set to the requester's ID.
+// The Type of the lifecycle.Events a change emits (not to be confused with
+// the change [Type]). A command emits one event, except an approval that
+// meets the authority's policy, which emits approved then authorized.
+// Every event's Data holds "type" (the change type) and "requester"; the
+// events the requester must hear about (rejected, scheduled, implementing,
+// implemented, canceled) also hold "notify" set to the requester's ID.
 const (
-	NoticeCreated           = "created"
-	NoticeUpdated           = "updated"
-	NoticeTypeChanged       = "type_changed"
-	NoticeAssigned          = "assigned"
-	NoticeLinked            = "linked"
-	NoticeAssessed          = "assessed"           // Data: "risk"
-	NoticeApprovalRequested = "approval_requested" // Data: "authority", "policy", "approvers", "role", "risk"
-	NoticeApproved          = "approved"           // Data: "approver", "comment"
-	NoticeRejected          = "rejected"           // Data: "approver", "comment"
-	NoticeAuthorized        = "authorized"         // the authority's policy is met
-	NoticeScheduled         = "scheduled"          // Data: "conflicts", "override"
-	NoticeReverted          = "reverted"           // Data: "reason"
-	NoticeImplementing      = "implementing"
-	NoticeImplemented       = "implemented" // entered review; Data: "outcome"
-	NoticeClosed            = "closed"      // Data: "outcome"
-	NoticeCanceled          = "canceled"    // Data: "reason"
+	TypeOpened            = "opened"
+	TypeUpdated           = "updated"
+	TypeTypeChanged       = "type_changed"       // Data: "old_type"
+	TypeAssigned          = "assigned"           // Data: "group", "assignee"
+	TypeLinked            = "linked"             // Data: "problems", "incidents" (the newly linked, comma-separated)
+	TypeAssessed          = "assessed"           // Data: "risk"
+	TypeApprovalRequested = "approval_requested" // Data: "authority", "policy", "approvers", "role", "risk"
+	TypeApproved          = "approved"           // Data: "approver", "comment"
+	TypeRejected          = "rejected"           // Data: "approver", "comment"
+	TypeAuthorized        = "authorized"         // the authority's policy is met
+	TypeScheduled         = "scheduled"          // Data: "conflicts", "override"
+	TypeReverted          = "reverted"           // Data: "reason"
+	TypeImplementing      = "implementing"
+	TypeImplemented       = "implemented" // entered review; Data: "outcome"
+	TypeClosed            = "closed"      // Data: "outcome"
+	TypeCanceled          = "canceled"    // Data: "reason"
 )
 
 // maxPlanned bounds a planned window, so that conflict checks stay cheap.
@@ -71,7 +73,7 @@ func (e *ScheduleConflictError) Is(target error) bool {
 
 // step is one command being applied to a clone of a change.
 type step struct {
-	rules   *Rules
+	rules   Rules
 	actor   lifecycle.Actor
 	now     time.Time
 	orig    *Change // the change as it was
@@ -113,8 +115,7 @@ func (s *step) emit(typ string, notify bool, kv ...string) {
 
 // Apply applies cmd to c under the default [Rules]; see [Rules.Apply].
 func (c *Change) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
-	var r *Rules
-	return r.Apply(c, actor, now, cmd)
+	return Rules{}.Apply(c, actor, now, cmd)
 }
 
 // Apply is the pure transition: it validates actor and cmd, fires cmd's
@@ -124,12 +125,15 @@ func (c *Change) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]lif
 // the events to emit. On any error c is unchanged. Apply does no I/O: the
 // Service loads, stores and notifies around it.
 //
-// r nil means the default rules. Errors: *lifecycle.ValidationError (bad
+// The zero Rules are the defaults. Errors: *lifecycle.ValidationError (bad
 // input, including an unknown change type), *lifecycle.TransitionError
 // (the event is not allowed from c's state, or a guard refused it),
 // *lifecycle.ForbiddenError (approvals, overrides), lifecycle.ErrConflict
 // (a stale cmd version), *ScheduleConflictError.
-func (r *Rules) Apply(c *Change, actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
+func (r Rules) Apply(c *Change, actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
+	if c == nil {
+		return nil, lifecycle.Invalid("change", "a change is required")
+	}
 	if cmd == nil {
 		return nil, lifecycle.Invalid("command", "a command is required")
 	}
@@ -214,7 +218,7 @@ func (s *step) events(from string) []lifecycle.Event {
 // against the rules (templates, questionnaire), and returns the change at
 // version 1 in state new with its first history record, and its "created"
 // event. It does no I/O. Errors are *lifecycle.ValidationError.
-func (r *Rules) New(id string, actor lifecycle.Actor, now time.Time, req Create) (*Change, []lifecycle.Event, error) {
+func (r Rules) New(id string, actor lifecycle.Actor, now time.Time, req Create) (*Change, []lifecycle.Event, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -279,14 +283,14 @@ func (r *Rules) New(id string, actor lifecycle.Actor, now time.Time, req Create)
 		Seq: 1, Time: now, Actor: actor.ID, Event: "create", To: string(StateNew),
 		Changes: diff(&Change{}, c),
 	}}
-	s.emit(NoticeCreated, false)
+	s.emit(TypeOpened, false)
 	return c, s.events(""), nil
 }
 
 // useTemplate applies the template named name to c: plans always (when
 // force, also every detail), other details where c has none. Only standard
 // changes may use a template.
-func (r *Rules) useTemplate(c *Change, name string, force bool) error {
+func (r Rules) useTemplate(c *Change, name string, force bool) error {
 	if c.Type != Standard {
 		return lifecycle.Invalid("template", "only standard changes are made from templates")
 	}
@@ -320,11 +324,11 @@ func (r *Rules) useTemplate(c *Change, name string, force bool) error {
 	return nil
 }
 
-func (r *Rules) checkAnswers(answers map[string]string) error {
+func (r Rules) checkAnswers(answers map[string]string) error {
 	if len(answers) == 0 {
 		return nil
 	}
-	if r == nil || r.Questionnaire == nil {
+	if r.Questionnaire == nil {
 		return lifecycle.Invalid("answers", "there is no risk questionnaire to answer")
 	}
 	return r.Questionnaire.CheckAnswers(answers)
@@ -395,7 +399,7 @@ func (u Update) apply(s *step) error {
 	if len(diff(s.orig, c)) == 0 {
 		return lifecycle.Invalid("update", "nothing to change")
 	}
-	s.emit(NoticeUpdated, false)
+	s.emit(TypeUpdated, false)
 	return nil
 }
 
@@ -425,7 +429,7 @@ func (t SetType) apply(s *step) error {
 		}
 		c.Template = ""
 	}
-	s.emit(NoticeTypeChanged, false, "old_type", string(old))
+	s.emit(TypeTypeChanged, false, "old_type", string(old))
 	return nil
 }
 
@@ -437,7 +441,7 @@ func (a Assign) apply(s *step) error {
 		return lifecycle.Invalid("assignee", "nothing to change")
 	}
 	s.c.Group, s.c.Assignee = a.Group, a.Assignee
-	s.emit(NoticeAssigned, false, "group", a.Group, "assignee", a.Assignee)
+	s.emit(TypeAssigned, false, "group", a.Group, "assignee", a.Assignee)
 	return nil
 }
 
@@ -460,7 +464,7 @@ func (l Link) apply(s *step) error {
 		return lifecycle.Invalid("problems", "nothing new to link")
 	}
 	c.Problems, c.Incidents = np, ni
-	s.emit(NoticeLinked, false, "problems", strings.Join(ps, ","), "incidents", strings.Join(is, ","))
+	s.emit(TypeLinked, false, "problems", strings.Join(ps, ","), "incidents", strings.Join(is, ","))
 	return nil
 }
 
@@ -488,7 +492,7 @@ func (a Assess) apply(s *step) error {
 	}
 	s.recordConflicts(a.Conflicts)
 	s.assess()
-	s.emit(NoticeAssessed, false, "risk", string(s.c.Risk))
+	s.emit(TypeAssessed, false, "risk", string(s.c.Risk))
 	return nil
 }
 
@@ -505,7 +509,7 @@ func (r RequestApproval) apply(s *step) error {
 	}
 	c.Authority = &auth
 	c.Approvals = nil
-	s.emit(NoticeApprovalRequested, false,
+	s.emit(TypeApprovalRequested, false,
 		"authority", auth.Name, "policy", string(auth.Policy), "approvers", strings.Join(auth.Approvers, ","),
 		"role", auth.Role, "risk", string(c.Risk))
 	return nil
@@ -533,9 +537,9 @@ func (a Approve) apply(s *step) error {
 	if err := s.decide(Approved, a.Comment); err != nil {
 		return err
 	}
-	s.emit(NoticeApproved, false, "approver", s.actor.ID, "comment", a.Comment)
+	s.emit(TypeApproved, false, "approver", s.actor.ID, "comment", a.Comment)
 	if s.c.Authorized() {
-		s.emit(NoticeAuthorized, false, "authority", s.c.Authority.Name)
+		s.emit(TypeAuthorized, false, "authority", s.c.Authority.Name)
 	}
 	return nil
 }
@@ -548,7 +552,7 @@ func (r Reject) apply(s *step) error {
 		return err
 	}
 	s.c.Approvals, s.c.Authority, s.c.Override = nil, nil, nil
-	s.emit(NoticeRejected, true, "approver", s.actor.ID, "comment", r.Comment)
+	s.emit(TypeRejected, true, "approver", s.actor.ID, "comment", r.Comment)
 	return nil
 }
 
@@ -576,7 +580,7 @@ func (sc Schedule) apply(s *step) error {
 	if c.Override != nil {
 		override = c.Override.Reason
 	}
-	s.emit(NoticeScheduled, true, "conflicts", strconv.Itoa(len(c.Conflicts)), "override", override)
+	s.emit(TypeScheduled, true, "conflicts", strconv.Itoa(len(c.Conflicts)), "override", override)
 	return nil
 }
 
@@ -586,7 +590,7 @@ func (r Revert) apply(s *step) error {
 	}
 	s.c.Approvals, s.c.Authority, s.c.Override = nil, nil, nil
 	s.note = r.Reason
-	s.emit(NoticeReverted, false, "reason", r.Reason)
+	s.emit(TypeReverted, false, "reason", r.Reason)
 	return nil
 }
 
@@ -599,7 +603,7 @@ func (i Implement) apply(s *step) error {
 		start = s.now
 	}
 	s.c.ActualStart = start
-	s.emit(NoticeImplementing, true)
+	s.emit(TypeImplementing, true)
 	return nil
 }
 
@@ -626,7 +630,7 @@ func (r Review) apply(s *step) error {
 	if r.Notes != "" {
 		c.ReviewNotes = r.Notes
 	}
-	s.emit(NoticeImplemented, true, "outcome", string(r.Outcome))
+	s.emit(TypeImplemented, true, "outcome", string(r.Outcome))
 	return nil
 }
 
@@ -637,7 +641,7 @@ func (cl Close) apply(s *step) error {
 	if err := s.fire(); err != nil {
 		return err
 	}
-	s.emit(NoticeClosed, false, "outcome", string(s.c.Outcome))
+	s.emit(TypeClosed, false, "outcome", string(s.c.Outcome))
 	return nil
 }
 
@@ -650,6 +654,6 @@ func (cn Cancel) apply(s *step) error {
 	}
 	s.c.CancelReason = cn.Reason
 	s.note = cn.Reason
-	s.emit(NoticeCanceled, true, "reason", cn.Reason)
+	s.emit(TypeCanceled, true, "reason", cn.Reason)
 	return nil
 }

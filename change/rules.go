@@ -29,15 +29,15 @@ type Rules struct {
 	Templates []Template
 }
 
-func (r *Rules) authorities() []Authority {
-	if r == nil || r.Authorities == nil {
+func (r Rules) authorities() []Authority {
+	if r.Authorities == nil {
 		return DefaultAuthorities()
 	}
 	return r.Authorities
 }
 
-func (r *Rules) riskRules() []RiskRule {
-	if r == nil || r.RiskRules == nil {
+func (r Rules) riskRules() []RiskRule {
+	if r.RiskRules == nil {
 		return defaultRiskRules
 	}
 	return r.RiskRules
@@ -50,7 +50,7 @@ var defaultRiskRules = DefaultRiskRules()
 // emergency change no authority covers, a risk rule without name, known
 // level or predicate, an invalid questionnaire, an invalid or repeated
 // template.
-func (r *Rules) Validate() error {
+func (r Rules) Validate() error {
 	auths := r.authorities()
 	for _, a := range auths {
 		if err := a.Validate(); err != nil {
@@ -69,7 +69,7 @@ func (r *Rules) Validate() error {
 			return lifecycle.Invalid("risk_rules", "rule %d (%q) needs a name, a known level and a When predicate", i, rr.Name)
 		}
 	}
-	if r != nil && r.Questionnaire != nil {
+	if r.Questionnaire != nil {
 		if err := r.Questionnaire.Validate(); err != nil {
 			return err
 		}
@@ -87,17 +87,14 @@ func (r *Rules) Validate() error {
 	return nil
 }
 
-func (r *Rules) templates() []Template {
-	if r == nil {
-		return nil
-	}
+func (r Rules) templates() []Template {
 	return r.Templates
 }
 
 // AuthorityFor returns a copy of the first authority that covers changes of
 // type t at risk level risk, or a *lifecycle.ValidationError when none does
 // (standard changes never have one).
-func (r *Rules) AuthorityFor(t Type, risk Risk) (Authority, error) {
+func (r Rules) AuthorityFor(t Type, risk Risk) (Authority, error) {
 	for _, a := range r.authorities() {
 		if a.Covers(t, risk) {
 			return a.Clone(), nil
@@ -107,7 +104,7 @@ func (r *Rules) AuthorityFor(t Type, risk Risk) (Authority, error) {
 }
 
 // Template returns the template named name, and whether there is one.
-func (r *Rules) Template(name string) (Template, bool) {
+func (r Rules) Template(name string) (Template, bool) {
 	for _, t := range r.templates() {
 		if t.Name == name {
 			return t, true
@@ -122,7 +119,7 @@ func (r *Rules) Template(name string) (Template, bool) {
 // (low when none does) and the questionnaire's level for c's answers, the
 // higher of the two winning. Risk rules see c as it is, including its
 // recorded conflicts.
-func (r *Rules) Assess(c *Change, now time.Time) RiskAssessment {
+func (r Rules) Assess(c *Change, now time.Time) RiskAssessment {
 	a := RiskAssessment{At: now}
 	if c.Type == Standard {
 		a.Template = c.Template
@@ -144,7 +141,7 @@ func (r *Rules) Assess(c *Change, now time.Time) RiskAssessment {
 			a.Matched = append(a.Matched, m)
 		}
 	}
-	if r != nil && r.Questionnaire != nil {
+	if r.Questionnaire != nil {
 		a.Score, a.Questionnaire = r.Questionnaire.Score(c.Answers)
 	}
 	a.Level = a.Rules.Max(a.Questionnaire)

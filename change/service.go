@@ -44,7 +44,7 @@ type Service struct {
 	clock   lifecycle.Clock
 	ids     lifecycle.IDFunc
 	windows WindowSource
-	rules   *Rules
+	rules   Rules
 }
 
 // New checks cfg and returns a Service. A missing Store or invalid rules
@@ -68,7 +68,7 @@ func New(cfg Config) (*Service, error) {
 		clock:   lifecycle.ClockOrSystem(cfg.Clock),
 		ids:     cfg.IDs,
 		windows: cfg.Windows,
-		rules:   &rules,
+		rules:   rules,
 	}
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("CHG")
@@ -77,7 +77,7 @@ func New(cfg Config) (*Service, error) {
 }
 
 // Rules returns the service's rules (not to be modified).
-func (s *Service) Rules() *Rules { return s.rules }
+func (s *Service) Rules() Rules { return s.rules }
 
 // Create makes a new change in state new and stores it. With a
 // *lifecycle.NotifyError the change is stored and returned as well.

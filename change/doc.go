@@ -1,0 +1,95 @@
+// Package change is change enablement (ITIL change management): change
+// requests of three types with their own paths, change authorities and
+// approvals, risk assessment, planned windows checked against the forward
+// schedule of change, implementation and review.
+//
+// # Types and states
+//
+// A change is standard, normal or emergency, and each type has its own
+// state machine over the states new, assess, authorize, scheduled,
+// implement, review, closed and canceled:
+//
+//   - standard (pre-authorized, made from a [Template]):
+//     new → scheduled → implement → review → closed;
+//   - normal: new → assess → authorize → scheduled → implement → review →
+//     closed;
+//   - emergency: new → authorize → scheduled → implement → review → closed.
+//
+// A change can be canceled from any state before review. A rejection
+// returns it to new and clears its approvals, and so does a revert (from
+// assess, authorize or scheduled), which is how a scheduled change is
+// re-planned. Its type can change only in new, while it has no approvals.
+// Details are edited in new (normal changes also in assess). [Allowed],
+// [TypeStates] and [Diagram] describe the machines; the README shows the
+// diagrams (kept equal to Diagram by a golden test).
+//
+// # Rules
+//
+// The host's change policy is a [Rules] value (embedded in [Config]):
+//
+//   - Plans: implementation, backout and test plans are required before
+//     assessment (normal) or before authorization is requested
+//     (emergency); a standard change takes them from its template.
+//   - Risk: low, moderate, high or very high. A rule-based calculator (Go
+//     predicates over the change, [DefaultRiskRules] by default) and an
+//     optional weighted [Questionnaire] each give a level; the higher wins
+//     and is recorded with its reasons when the change is assessed and
+//     again when approval is requested.
+//   - Approvals: when approval is requested the [Authority] covering the
+//     change's type and risk is resolved and recorded on the change. Its
+//     members (named approvers or a role) decide once each; the policy
+//     (any, all, quorum N) says when their approvals authorize the change,
+//     and a single rejection rejects it. The requester can never approve
+//     their own change. Every decision, with who, when and comment, is in
+//     [Change.Approvals] and in the history. A change cannot be scheduled
+//     or implemented without the approvals its type and risk require.
+//   - Schedule: the planned window [start, end) must end after it starts.
+//     [Conflicts] reports every conflict with the forward schedule: another
+//     booked change on the same configuration item in an overlapping
+//     window, a blackout window, an item outside its maintenance windows.
+//     Windows are host data ([Window], from a [WindowSource]): weekly or
+//     one-off, in an IANA time zone. Scheduling a change with conflicts
+//     needs an explicit override with a reason, by a holder of
+//     [RoleChangeManager], recorded on the change and in its history.
+//   - Review: implementing records the actual start; review records the
+//     actual end and the [Outcome]; an emergency change needs a
+//     post-implementation review (notes) before it closes. Changes link to
+//     the problems they fix and the incidents they caused.
+//
+// # Layers and contract
+//
+// [Change.Apply] and [Rules.Apply] are the pure layer: they validate,
+// fire the machine (guards included), change the change, append exactly
+// one history record, increment the version and return the events to emit;
+// on error the change is unchanged. [Rules.New] makes a new change. The
+// pure layer does no I/O, so the conflicts a command records (Assess,
+// RequestApproval, Schedule) are an input it trusts; the [Service] fills
+// them from its [Store] and [WindowSource].
+//
+// The [Service] loads, applies, stores with the version it read
+// (optimistic concurrency: of two writers of the same version one gets
+// lifecycle.ErrConflict) and only then notifies. A notifier failure never
+// undoes a stored change: the operation returns the stored change with a
+// *lifecycle.NotifyError. When an approval authorizes a change whose
+// window has no conflicts, the Service schedules it at once (as
+// lifecycle.System, a second stored version); otherwise the change waits
+// in authorize for a Schedule with an override.
+//
+// Errors: bad input is a *lifecycle.ValidationError (matching
+// lifecycle.ErrValidation), including an unknown change type, missing
+// plans and windows ending before they start; a refused event is a
+// *lifecycle.TransitionError (lifecycle.ErrInvalidTransition, and also its
+// guard's reason); an approval by the requester or a non-approver, or an
+// override without the role, is a *lifecycle.ForbiddenError
+// (lifecycle.ErrForbidden); unresolved conflicts are a
+// *ScheduleConflictError ([ErrScheduleConflict], and ErrValidation). In
+// every case nothing changes.
+//
+// Roles: [RoleChangeManager] (default normal change authority, conflict
+// overrides) and [RoleECAB] (default emergency change authority);
+// lifecycle.RoleSystem holds every role. The package gates approvals and
+// overrides only; hosts gate the rest.
+//
+// Package changetest has an in-memory Store, a recording notifier and the
+// Store conformance suite.
+package change

@@ -1,0 +1,204 @@
+package change_test
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden diagram files in testdata")
+
+// commandFor returns a valid command for event e on a change of type t.
+func commandFor(t change.Type, e change.Event) change.Command {
+	switch e {
+	case change.EventUpdate:
+		return change.Update{Title: ptr("A better title")}
+	case change.EventSetType:
+		if t == change.Normal {
+			return change.SetType{Type: change.Emergency}
+		}
+		return change.SetType{Type: change.Normal}
+	case change.EventAssign:
+		return change.Assign{Group: "web-team", Assignee: "bob"}
+	case change.EventLink:
+		return change.Link{Problems: []string{"PRB-9"}}
+	case change.EventAssess:
+		return change.Assess{}
+	case change.EventRequestApproval:
+		return change.RequestApproval{}
+	case change.EventApprove:
+		return change.Approve{Comment: "ok"}
+	case change.EventReject:
+		return change.Reject{Comment: "not now"}
+	case change.EventSchedule:
+		return change.Schedule{}
+	case change.EventRevert:
+		return change.Revert{Reason: "re-plan"}
+	case change.EventImplement:
+		return change.Implement{}
+	case change.EventReview:
+		return change.Review{Outcome: change.OutcomeSuccessful}
+	case change.EventClose:
+		return change.Close{Notes: "post-implementation review done"}
+	case change.EventCancel:
+		return change.Cancel{Reason: "no longer needed"}
+	}
+	panic("no command for " + e)
+}
+
+// fixture returns a change of type t in state s that satisfies every guard
+// of event e, built by the pure layer along the happy path.
+func fixture(t *testing.T, typ change.Type, s change.State, e change.Event) *change.Change {
+	t.Helper()
+	c := newChange(t, typ)
+	if s == change.StateCanceled {
+		apply(t, c, alice, change.Cancel{Reason: "dropped"})
+		return c
+	}
+	advance(t, c, s)
+	if s == change.StateAuthorize && e == change.EventSchedule {
+		apply(t, c, carol, change.Approve{})
+	}
+	return c
+}
+
+// TestMatrix fires every event from every state of every change type:
+// allowed pairs succeed and land where the machine says; every other pair
+// is an ErrInvalidTransition that leaves the change deep-equal.
+func TestMatrix(t *testing.T) {
+	for _, typ := range change.Types() {
+		for _, s := range change.TypeStates(typ) {
+			for _, e := range change.Events() {
+				t.Run(string(typ)+"/"+string(s)+"/"+string(e), func(t *testing.T) {
+					c := fixture(t, typ, s, e)
+					require.Equal(t, s, c.State)
+					before := c.Clone()
+					evs, err := testRules().Apply(c, carol, t0.Add(time.Hour), commandFor(typ, e))
+					if slices.Contains(change.Allowed(typ, s), e) {
+						require.NoError(t, err)
+						require.NotEmpty(t, evs)
+						assert.Equal(t, before.Version+1, c.Version)
+						assert.Len(t, c.History, len(before.History)+1)
+						last := c.History[len(c.History)-1]
+						assert.Equal(t, string(e), last.Event)
+						assert.Equal(t, string(s), last.From)
+						assert.Equal(t, string(c.State), last.To)
+						return
+					}
+					require.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
+					var te *lifecycle.TransitionError
+					require.ErrorAs(t, err, &te)
+					assert.Equal(t, string(e), te.Event)
+					assert.Equal(t, string(s), te.From)
+					assert.Nil(t, te.Reason, "a pair outside the machine has no guard reason")
+					assert.Nil(t, evs)
+					assert.Equal(t, before, c, "a refused event must leave the change unchanged")
+				})
+			}
+		}
+	}
+}
+
+func TestPathsPerType(t *testing.T) {
+	assert.Equal(t, []change.State{"new", "scheduled", "implement", "review", "closed", "canceled"}, change.TypeStates(change.Standard))
+	assert.Equal(t, change.States(), change.TypeStates(change.Normal))
+	assert.Equal(t, []change.State{"new", "authorize", "scheduled", "implement", "review", "closed", "canceled"}, change.TypeStates(change.Emergency))
+	assert.Nil(t, change.TypeStates("weird"))
+	assert.Nil(t, change.Allowed("weird", change.StateNew))
+	assert.Empty(t, change.Diagram("weird"))
+	for _, typ := range change.Types() {
+		assert.Empty(t, change.Allowed(typ, change.StateClosed))
+		assert.Empty(t, change.Allowed(typ, change.StateCanceled))
+		assert.NotContains(t, change.Allowed(typ, change.StateReview), change.EventCancel, "no cancel from review")
+		assert.Subset(t, change.Events(), change.TypeEvents(typ))
+	}
+	assert.NotContains(t, change.TypeEvents(change.Standard), change.EventApprove)
+	assert.NotContains(t, change.TypeEvents(change.Emergency), change.EventAssess)
+}
+
+// TestDiagramGolden keeps testdata/diagram-<type>.mmd equal to Diagram.
+// Run with -update to rewrite the files.
+func TestDiagramGolden(t *testing.T) {
+	for _, typ := range change.Types() {
+		path := filepath.Join("testdata", "diagram-"+string(typ)+".mmd")
+		got := change.Diagram(typ)
+		if *update {
+			require.NoError(t, os.MkdirAll("testdata", 0o755))
+			require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+		}
+		want, err := os.ReadFile(path)
+		require.NoError(t, err, "run go test ./change -run TestDiagramGolden -update")
+		assert.Equal(t, string(want), got, "%s is stale: run go test ./change -run TestDiagramGolden -update", path)
+	}
+}
+
+// TestReadmeDiagrams checks that the ```mermaid block right after a line
+// containing <!-- change-<type>-diagram --> in ../README.md is
+// Diagram(type). It skips a type whose marker is absent.
+func TestReadmeDiagrams(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Skipf("no README: %v", err)
+	}
+	for _, typ := range change.Types() {
+		t.Run(string(typ), func(t *testing.T) {
+			block, found, err := mermaidAfter(readme, "<!-- change-"+string(typ)+"-diagram -->")
+			if !found {
+				t.Skipf("README has no <!-- change-%s-diagram --> marker", typ)
+			}
+			require.NoError(t, err)
+			assert.Equal(t, change.Diagram(typ), block, "README's %s change diagram is stale: paste change.Diagram(%q)", typ, typ)
+		})
+	}
+}
+
+// mermaidAfter returns the body of the ```mermaid block that follows the
+// line containing marker (blank lines between are allowed).
+func mermaidAfter(doc []byte, marker string) (string, bool, error) {
+	sc := bufio.NewScanner(bytes.NewReader(doc))
+	for sc.Scan() {
+		if !strings.Contains(sc.Text(), marker) {
+			continue
+		}
+		for sc.Scan() && strings.TrimSpace(sc.Text()) == "" {
+		}
+		if strings.TrimSpace(sc.Text()) != "```mermaid" {
+			return "", true, errors.New("the marker is not followed by a ```mermaid block")
+		}
+		var b strings.Builder
+		for sc.Scan() {
+			if strings.TrimSpace(sc.Text()) == "```" {
+				return b.String(), true, nil
+			}
+			b.WriteString(sc.Text() + "\n")
+		}
+		return "", true, errors.New("the ```mermaid block is not closed")
+	}
+	return "", false, nil
+}
+
+func TestMermaidAfter(t *testing.T) {
+	doc := []byte("intro\n<!-- change-normal-diagram -->\n\n```mermaid\nstateDiagram-v2\n    a --> b\n```\n")
+	got, found, err := mermaidAfter(doc, "<!-- change-normal-diagram -->")
+	require.NoError(t, err)
+	assert.True(t, found)
+	assert.Equal(t, "stateDiagram-v2\n    a --> b\n", got)
+	_, found, _ = mermaidAfter(doc, "<!-- change-standard-diagram -->")
+	assert.False(t, found)
+	_, found, err = mermaidAfter([]byte("<!-- m -->\ntext\n"), "<!-- m -->")
+	assert.True(t, found)
+	assert.Error(t, err)
+}
