@@ -1,10 +1,14 @@
 package sqlstore
 
 import (
-	"github.com/itsmkit/itsm/lifecycle"
-	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"testing"
 
+	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/change/changetest"
+	"github.com/itsmkit/itsm/incident"
+	"github.com/itsmkit/itsm/incident/incidenttest"
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
 	"github.com/itsmkit/itsm/problem/problemtest"
 	"github.com/itsmkit/itsm/sla"
@@ -36,5 +40,19 @@ func TestImprovementStore(t *testing.T) {
 	eachBackend(t, func(t *testing.T, open func(testing.TB) *DB) {
 		fresh := emptier(t, open)
 		lifecycletest.TestImprovementStore(t, func(t *testing.T) lifecycle.ImprovementStore { return fresh(t).Improvements() })
+	})
+}
+
+func TestIncidentStore(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *DB) {
+		fresh := emptier(t, open)
+		incidenttest.TestStore(t, func(t *testing.T) incident.Store { return fresh(t).Incidents() })
+	})
+}
+
+func TestChangeStore(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(testing.TB) *DB) {
+		fresh := emptier(t, open)
+		changetest.TestStore(t, func(t *testing.T) change.Store { return fresh(t).Changes() })
 	})
 }

@@ -28,11 +28,16 @@ func in[S ~string](w *where, col string, vs []S) {
 	if len(vs) == 0 {
 		return
 	}
+	w.add(col+" IN ("+marks(len(vs))+")", anys(vs)...)
+}
+
+// anys converts string-like values to query arguments.
+func anys[S ~string](vs []S) []any {
 	args := make([]any, len(vs))
 	for i, v := range vs {
 		args[i] = string(v)
 	}
-	w.add(col+" IN ("+marks(len(vs))+")", args...)
+	return args
 }
 
 // sql renders " WHERE a AND b" (or nothing).

@@ -1,0 +1,102 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// ChangeStore keeps changes in the changes table, with state, type,
+// requester, assignee, booked and the planned window as indexed columns,
+// and the configuration items in change_config_items (for Filter.ConfigItem
+// and Scheduled). It implements change.Store and
+// lifecycle.Outbox[*change.Change].
+type ChangeStore struct {
+	t *table[*change.Change]
+}
+
+var (
+	_ change.Store                     = (*ChangeStore)(nil)
+	_ lifecycle.Outbox[*change.Change] = (*ChangeStore)(nil)
+)
+
+// Changes returns the change store of db.
+func (db *DB) Changes() *ChangeStore {
+	return &ChangeStore{t: newTable(db, table[*change.Change]{
+		process: change.Process,
+		name:    "changes",
+		cols:    []string{"state", "type", "requester", "assignee", "booked", "planned_start", "planned_end", "updated_at"},
+		id:      func(c *change.Change) string { return c.ID },
+		version: func(c *change.Change) int64 { return c.Version },
+		values: func(c *change.Change) []any {
+			return []any{string(c.State), string(c.Type), c.Requester, c.Assignee, c.State.Booked(),
+				clampNanos(c.PlannedStart), clampNanos(c.PlannedEnd), clampNanos(c.UpdatedAt)}
+		},
+		zero: func() *change.Change { return new(change.Change) },
+		sync: func(ctx context.Context, tx *sql.Tx, c *change.Change) error {
+			return db.syncLinks(ctx, tx, "change_config_items", c.ID, c.ConfigItems)
+		},
+	})}
+}
+
+// Get implements change.Store.
+func (s *ChangeStore) Get(ctx context.Context, id string) (*change.Change, error) {
+	return s.t.get(ctx, s.t.db.r, id)
+}
+
+// Create implements change.Store.
+func (s *ChangeStore) Create(ctx context.Context, c *change.Change) error {
+	return s.t.create(ctx, c, nil)
+}
+
+// Update implements change.Store.
+func (s *ChangeStore) Update(ctx context.Context, c *change.Change, expected int64) error {
+	return s.t.update(ctx, c, expected, nil)
+}
+
+// CreateWithEvents implements lifecycle.Outbox: the change and its events
+// are stored in one transaction.
+func (s *ChangeStore) CreateWithEvents(ctx context.Context, c *change.Change, events []lifecycle.Event) error {
+	return s.t.create(ctx, c, events)
+}
+
+// UpdateWithEvents implements lifecycle.Outbox: the change and its events
+// are stored in one transaction.
+func (s *ChangeStore) UpdateWithEvents(ctx context.Context, c *change.Change, expected int64, events []lifecycle.Event) error {
+	return s.t.update(ctx, c, expected, events)
+}
+
+// List implements change.Store.
+func (s *ChangeStore) List(ctx context.Context, f change.Filter) (change.Page, error) {
+	var w where
+	in(&w, "state", f.States)
+	in(&w, "type", f.Types)
+	w.eq("requester", f.Requester)
+	w.eq("assignee", f.Assignee)
+	if f.ConfigItem != "" {
+		w.add("id IN (SELECT owner_id FROM change_config_items WHERE linked_id = ?)", f.ConfigItem)
+	}
+	cs, next, err := page(ctx, s.t, w, f.After, f.PageLimit())
+	return change.Page{Changes: cs, Next: next}, err
+}
+
+// Scheduled implements change.Store: booked changes on any of cis whose
+// planned window overlaps [from, to), answered from the booked and window
+// columns and the configuration-item links.
+func (s *ChangeStore) Scheduled(ctx context.Context, cis []string, from, to time.Time) ([]*change.Change, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(cis) == 0 {
+		return nil, nil
+	}
+	var w where
+	w.add("booked = ?", true)
+	w.add("planned_start < ?", clampNanos(to))
+	w.add("planned_end > ?", clampNanos(from))
+	w.add("id IN (SELECT owner_id FROM change_config_items WHERE linked_id IN ("+marks(len(cis))+"))", anys(cis)...)
+	return s.t.list(ctx, s.t.db.q("SELECT doc FROM changes"+w.sql()+" ORDER BY id"), w.args...)
+}

@@ -1,0 +1,93 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/itsmkit/itsm/incident"
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// IncidentStore keeps incidents in the incidents table, with state,
+// assignee, group, priority, major status, parent and updated_at as
+// indexed columns. It implements incident.Store and
+// lifecycle.Outbox[*incident.Incident].
+type IncidentStore struct {
+	t *table[*incident.Incident]
+}
+
+var (
+	_ incident.Store                       = (*IncidentStore)(nil)
+	_ lifecycle.Outbox[*incident.Incident] = (*IncidentStore)(nil)
+)
+
+// Incidents returns the incident store of db.
+func (db *DB) Incidents() *IncidentStore {
+	return &IncidentStore{t: newTable(db, table[*incident.Incident]{
+		process: incident.Process,
+		name:    "incidents",
+		cols:    []string{"state", "assignee", "grp", "priority", "major", "parent_id", "updated_at"},
+		id:      func(x *incident.Incident) string { return x.ID },
+		version: func(x *incident.Incident) int64 { return x.Version },
+		values: func(x *incident.Incident) []any {
+			return []any{string(x.State), x.Assignee, x.Group, int(x.Priority), string(x.Major), x.Parent, clampNanos(x.UpdatedAt)}
+		},
+		zero: func() *incident.Incident { return new(incident.Incident) },
+	})}
+}
+
+// Get implements incident.Store.
+func (s *IncidentStore) Get(ctx context.Context, id string) (*incident.Incident, error) {
+	return s.t.get(ctx, s.t.db.r, id)
+}
+
+// Create implements incident.Store.
+func (s *IncidentStore) Create(ctx context.Context, x *incident.Incident) error {
+	return s.t.create(ctx, x, nil)
+}
+
+// Update implements incident.Store.
+func (s *IncidentStore) Update(ctx context.Context, x *incident.Incident, expected int64) error {
+	return s.t.update(ctx, x, expected, nil)
+}
+
+// CreateWithEvents implements lifecycle.Outbox: the incident and its events
+// are stored in one transaction.
+func (s *IncidentStore) CreateWithEvents(ctx context.Context, x *incident.Incident, events []lifecycle.Event) error {
+	return s.t.create(ctx, x, events)
+}
+
+// UpdateWithEvents implements lifecycle.Outbox: the incident and its events
+// are stored in one transaction.
+func (s *IncidentStore) UpdateWithEvents(ctx context.Context, x *incident.Incident, expected int64, events []lifecycle.Event) error {
+	return s.t.update(ctx, x, expected, events)
+}
+
+// List implements incident.Store. The cursor is the last ID of the page.
+func (s *IncidentStore) List(ctx context.Context, f incident.Filter) (incident.Page, error) {
+	var w where
+	in(&w, "state", f.States)
+	w.eq("assignee", f.Assignee)
+	w.eq("grp", f.Group)
+	if len(f.Priorities) > 0 {
+		ps := make([]any, len(f.Priorities))
+		for i, p := range f.Priorities {
+			ps[i] = int(p)
+		}
+		w.add("priority IN ("+marks(len(ps))+")", ps...)
+	}
+	in(&w, "major", f.Major)
+	w.eq("parent_id", f.Parent)
+	xs, next, err := page(ctx, s.t, w, f.Cursor, f.PageSize())
+	return incident.Page{Items: xs, NextCursor: next}, err
+}
+
+// ResolvedBefore implements incident.Store.
+func (s *IncidentStore) ResolvedBefore(ctx context.Context, t time.Time, limit int) ([]*incident.Incident, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.t.list(ctx, s.t.db.q(`SELECT doc FROM incidents
+WHERE state = ? AND updated_at < ? AND major <> ? ORDER BY updated_at, id LIMIT ?`),
+		string(incident.StateResolved), clampNanos(t), string(incident.MajorAccepted), incident.PageSize(limit))
+}
