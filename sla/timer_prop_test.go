@@ -56,7 +56,9 @@ func propHistory(t *rapid.T) []lifecycle.Record {
 	n := rapid.IntRange(1, 25).Draw(t, "records")
 	states := []string{stNew, stProgress, stHold, stResolved, stClosed, stCancelled}
 	var out []lifecycle.Record
-	at := t0
+	// Start up to ten days before t0, so that some histories cross the
+	// start of daylight saving in New York (2026-03-08).
+	at := t0.Add(-time.Duration(rapid.IntRange(0, 240).Draw(t, "start_h")) * time.Hour)
 	prev := lifecycle.Snapshot{}
 	for i := range n {
 		if i > 0 {
