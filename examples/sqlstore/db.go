@@ -37,6 +37,7 @@ const (
 // use PostgreSQL.
 type DB struct {
 	dialect Dialect
+	dsn     string  // as given to Open
 	w       *sql.DB // writes and transactions
 	r       *sql.DB // plain reads; equal to w on PostgreSQL and for :memory:
 
@@ -74,6 +75,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	db.dsn = dsn
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlstore: migrate: %w", err)
@@ -228,22 +230,25 @@ type querier interface {
 }
 
 // inTx runs fn in a write transaction and commits it when fn returns nil.
-func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+// Any error, or a panic, rolls it back.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
+	committed := false
 	defer func() {
-		if err != nil {
+		if !committed {
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(tx); err != nil {
+	if err := fn(tx); err != nil {
 		return err
 	}
-	if err = tx.Commit(); err != nil {
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlstore: commit: %w", err)
 	}
+	committed = true
 	return nil
 }
 

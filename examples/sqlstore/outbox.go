@@ -165,7 +165,9 @@ func (r *Relay) batch(ctx context.Context) (delivered int, more bool, err error)
 	size := r.batchSize()
 	if r.db.dialect == Postgres {
 		var nerr error
-		err = r.db.inTx(ctx, func(tx *sql.Tx) error {
+		// The transaction outlives a cancellation of ctx, so that what was
+		// delivered is still marked; the claim and Notify honour ctx.
+		err = r.db.inTx(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
 			claimed, err := r.db.claimEvents(ctx, tx, size,
 				`SELECT seq, doc FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED`)
 			if err != nil {
