@@ -3,7 +3,6 @@ package problem_test
 import (
 	"context"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -14,6 +13,13 @@ import (
 	"github.com/itsmkit/itsm/problem/problemtest"
 )
 
+// testingT is what the helpers need: *testing.T, *testing.B and *rapid.T
+// all satisfy it.
+type testingT interface {
+	require.TestingT
+	Helper()
+}
+
 var (
 	t0      = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	alice   = lifecycle.Actor{ID: "alice"}
@@ -22,7 +28,7 @@ var (
 
 // opened returns a new problem PRB1 with two linked incidents, built by the
 // pure layer.
-func opened(t testing.TB) *problem.Problem {
+func opened(t testingT) *problem.Problem {
 	t.Helper()
 	p, _, err := problem.NewProblem("PRB1", lifecycle.DefaultMatrix, alice, t0, problem.Open{
 		Title:      "Mail relay drops messages",
@@ -62,7 +68,7 @@ var pathTo = map[problem.State][]problem.Command{
 }
 
 // inState returns PRB1 brought to state through the pure layer.
-func inState(t testing.TB, state problem.State) *problem.Problem {
+func inState(t testingT, state problem.State) *problem.Problem {
 	t.Helper()
 	p := opened(t)
 	cmds, ok := pathTo[state]
@@ -170,7 +176,7 @@ type fixture struct {
 	incidents *fakeIncidents
 }
 
-func newFixture(t testing.TB, mod ...func(*problem.Config)) *fixture {
+func newFixture(t testingT, mod ...func(*problem.Config)) *fixture {
 	t.Helper()
 	f := &fixture{
 		store:     problemtest.NewStore(),
@@ -196,7 +202,7 @@ func newFixture(t testing.TB, mod ...func(*problem.Config)) *fixture {
 }
 
 // open logs a problem through the service with incidents linked.
-func (f *fixture) open(t testing.TB, incidents ...string) *problem.Problem {
+func (f *fixture) open(t testingT, incidents ...string) *problem.Problem {
 	t.Helper()
 	p, err := f.svc.Open(context.Background(), alice, problem.Open{
 		Title: "Mail relay drops messages", Impact: 2, Urgency: 2,
@@ -207,7 +213,7 @@ func (f *fixture) open(t testing.TB, incidents ...string) *problem.Problem {
 }
 
 // drive applies commands to problem id through the service, in order.
-func (f *fixture) drive(t testing.TB, id string, cmds ...problem.Command) *problem.Problem {
+func (f *fixture) drive(t testingT, id string, cmds ...problem.Command) *problem.Problem {
 	t.Helper()
 	var p *problem.Problem
 	for _, c := range cmds {
