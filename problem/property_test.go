@@ -24,7 +24,7 @@ var (
 		problem.EventAssess, problem.EventConfirm, problem.EventStartFix, problem.EventStartFix,
 		problem.EventResolve, problem.EventResolve, problem.EventComplete, problem.EventComplete,
 		problem.EventReanalyze, problem.EventReanalyze, problem.EventAcceptRisk, problem.EventRecordKnownError))
-	genLevel     = rapid.IntRange(-1, 4)
+	genLevel = rapid.IntRange(-1, 4)
 )
 
 // genCommand draws a command for problem p: mostly a plausible one for an
