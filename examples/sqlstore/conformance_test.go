@@ -16,43 +16,43 @@ import (
 )
 
 func TestProblemStore(t *testing.T) {
-	eachBackend(t, func(t *testing.T, open func(testing.TB) *DB) {
-		fresh := emptier(t, open)
+	eachBackend(t, func(t *testing.T, b backend) {
+		fresh := emptier(t, b)
 		problemtest.TestStore(t, func(t *testing.T) problem.Store { return fresh(t).Problems() })
 	})
 }
 
 func TestTimerStore(t *testing.T) {
-	eachBackend(t, func(t *testing.T, open func(testing.TB) *DB) {
-		fresh := emptier(t, open)
+	eachBackend(t, func(t *testing.T, b backend) {
+		fresh := emptier(t, b)
 		slatest.TestStore(t, func(t *testing.T) sla.Store { return fresh(t).Timers() })
 	})
 }
 
 func TestServiceStore(t *testing.T) {
-	eachBackend(t, func(t *testing.T, open func(testing.TB) *DB) {
-		fresh := emptier(t, open)
+	eachBackend(t, func(t *testing.T, b backend) {
+		fresh := emptier(t, b)
 		lifecycletest.TestPortfolioStore(t, func(t *testing.T) lifecycle.PortfolioStore { return fresh(t).Services() })
 	})
 }
 
 func TestImprovementStore(t *testing.T) {
-	eachBackend(t, func(t *testing.T, open func(testing.TB) *DB) {
-		fresh := emptier(t, open)
+	eachBackend(t, func(t *testing.T, b backend) {
+		fresh := emptier(t, b)
 		lifecycletest.TestImprovementStore(t, func(t *testing.T) lifecycle.ImprovementStore { return fresh(t).Improvements() })
 	})
 }
 
 func TestIncidentStore(t *testing.T) {
-	eachBackend(t, func(t *testing.T, open func(testing.TB) *DB) {
-		fresh := emptier(t, open)
+	eachBackend(t, func(t *testing.T, b backend) {
+		fresh := emptier(t, b)
 		incidenttest.TestStore(t, func(t *testing.T) incident.Store { return fresh(t).Incidents() })
 	})
 }
 
 func TestChangeStore(t *testing.T) {
-	eachBackend(t, func(t *testing.T, open func(testing.TB) *DB) {
-		fresh := emptier(t, open)
+	eachBackend(t, func(t *testing.T, b backend) {
+		fresh := emptier(t, b)
 		changetest.TestStore(t, func(t *testing.T) change.Store { return fresh(t).Changes() })
 	})
 }

@@ -44,42 +44,45 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// backend opens fresh, empty databases of one dialect.
+// backend makes fresh, empty databases of one dialect.
 type backend struct {
 	name string
-	open func(t testing.TB) *DB
+	// dsn returns the DSN of a new, empty database, removed when the test
+	// ends.
+	dsn func(t testing.TB) string
 }
 
-// backends returns SQLite always and PostgreSQL when ITSM_TEST_POSTGRES_URL
-// is set.
+// open opens a new, empty database, closed when the test ends.
+func (b backend) open(t testing.TB) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), b.dsn(t))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() }) // before the PostgreSQL schema is dropped
+	return db
+}
+
+// backends returns SQLite, and PostgreSQL (which skips when
+// ITSM_TEST_POSTGRES_URL is not set).
 func backends() []backend {
-	bs := []backend{{"sqlite", openSQLiteTest}}
-	bs = append(bs, backend{"postgres", openPostgresTest})
-	return bs
+	return []backend{
+		{"sqlite", func(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "itsm.db") }},
+		{"postgres", newPGSchema},
+	}
 }
 
 // eachBackend runs fn as a subtest per backend; the PostgreSQL one skips
 // when no database is configured.
-func eachBackend(t *testing.T, fn func(t *testing.T, open func(t testing.TB) *DB)) {
+func eachBackend(t *testing.T, fn func(t *testing.T, b backend)) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			if b.name == "postgres" && pgURL == "" {
 				t.Skip("ITSM_TEST_POSTGRES_URL not set")
 			}
-			fn(t, b.open)
+			fn(t, b)
 		})
 	}
-}
-
-// openSQLiteTest opens a new SQLite database in a temporary file.
-func openSQLiteTest(t testing.TB) *DB {
-	t.Helper()
-	db, err := Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "itsm.db"))
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }
 
 // newPGSchema creates an empty schema and returns a DSN whose search_path
@@ -111,26 +114,14 @@ func newPGSchema(t testing.TB) string {
 	return u.String()
 }
 
-// openPostgresTest opens the test database in a new, empty schema.
-func openPostgresTest(t testing.TB) *DB {
-	t.Helper()
-	dsn := newPGSchema(t)
-	db, err := Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { db.Close() }) // runs before the schema is dropped
-	return db
-}
-
 // emptier opens one database for a whole conformance suite and returns a
 // function that empties it for each subtest, which is much faster than a
 // new database per subtest (a PostgreSQL connection's SCRAM handshake alone
 // costs tens of milliseconds under -race). The suites' subtests run one
 // after the other, which this relies on.
-func emptier(t *testing.T, open func(testing.TB) *DB) func(t *testing.T) *DB {
+func emptier(t *testing.T, b backend) func(t *testing.T) *DB {
 	t.Helper()
-	db := open(t)
+	db := b.open(t)
 	return func(t *testing.T) *DB {
 		t.Helper()
 		emptyTables(t, db)

@@ -57,9 +57,9 @@ func outboxIDs(t testing.TB, db *DB) (ids []string, delivered map[string]bool) {
 }
 
 func TestOutboxStoresEventsWithTheChange(t *testing.T) {
-	eachBackend(t, func(t *testing.T, open func(testing.TB) *DB) {
+	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		db := open(t)
+		db := b.open(t)
 		svc := incidents(t, db, lifecycletest.NewClock(t0))
 
 		x, err := svc.Open(ctx, agent, incident.Open{Title: "Mail is down", Impact: 1, Urgency: 1})
@@ -79,9 +79,9 @@ func TestOutboxStoresEventsWithTheChange(t *testing.T) {
 }
 
 func TestOutboxConflictStoresNeitherRowNorEvents(t *testing.T) {
-	eachBackend(t, func(t *testing.T, open func(testing.TB) *DB) {
+	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		db := open(t)
+		db := b.open(t)
 		store := db.Incidents()
 		svc := incidents(t, db, lifecycletest.NewClock(t0))
 		x, err := svc.Open(ctx, agent, incident.Open{Title: "Mail is down"})
@@ -165,9 +165,9 @@ func recorded(r *lifecycletest.Recorder) []string {
 }
 
 func TestRelayDeliversInOrderAndRetriesFailures(t *testing.T) {
-	eachBackend(t, func(t *testing.T, open func(testing.TB) *DB) {
+	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		db := open(t)
+		db := b.open(t)
 		ids := openSome(t, db, 4)
 
 		// The notifier is down: nothing is marked, everything stays pending.
@@ -226,9 +226,9 @@ func TestRelayDeliversInOrderAndRetriesFailures(t *testing.T) {
 // would end it): the event is delivered again by the next run, so it is
 // delivered at least once, and nothing is lost.
 func TestRelayCrashDeliversLateNotNever(t *testing.T) {
-	eachBackend(t, func(t *testing.T, open func(testing.TB) *DB) {
+	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		db := open(t)
+		db := b.open(t)
 		ids := openSome(t, db, 2)
 
 		rec := &lifecycletest.Recorder{}
@@ -260,8 +260,8 @@ func TestRelayCrashDeliversLateNotNever(t *testing.T) {
 }
 
 func TestRelayRunWakesOnNewEventsAndStops(t *testing.T) {
-	eachBackend(t, func(t *testing.T, open func(testing.TB) *DB) {
-		db := open(t)
+	eachBackend(t, func(t *testing.T, b backend) {
+		db := b.open(t)
 		rec := &lifecycletest.Recorder{}
 		relay := db.Relay(rec)
 		var errs []error
@@ -293,9 +293,9 @@ func TestRelayRunWakesOnNewEventsAndStops(t *testing.T) {
 // PostgreSQL each with its own connection pool, as replicas would): every
 // event is delivered exactly once.
 func TestRelaysSplitTheWork(t *testing.T) {
-	eachBackend(t, func(t *testing.T, open func(testing.TB) *DB) {
+	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		db := open(t)
+		db := b.open(t)
 		ids := openSome(t, db, 20)
 		dbs := []*DB{db, db, db}
 		if db.Dialect() == Postgres {

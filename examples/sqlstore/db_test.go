@@ -1,0 +1,105 @@
+package sqlstore
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/problem"
+	"github.com/itsmkit/itsm/problem/problemtest"
+)
+
+func TestRebind(t *testing.T) {
+	for in, want := range map[string]string{
+		`SELECT 1`:                            `SELECT 1`,
+		`a = ? AND b IN (?, ?)`:               `a = $1 AND b IN ($2, $3)`,
+		`x = '?' AND y = ? AND z = 'it''s ?'`: `x = '?' AND y = $1 AND z = 'it''s ?'`,
+	} {
+		assert.Equal(t, want, rebind(in), in)
+	}
+}
+
+func TestOpenRejectsUnknownDSN(t *testing.T) {
+	for _, dsn := range []string{"", "mysql://localhost/itsm", "itsm.txt"} {
+		_, err := Open(context.Background(), dsn)
+		assert.ErrorContains(t, err, "unknown database", dsn)
+	}
+	_, err := Open(context.Background(), "mysql://u:secret@localhost/itsm")
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "secret", "errors must not show passwords")
+}
+
+func migrationCount(t testing.TB, db *DB) (applied, files int) {
+	t.Helper()
+	require.NoError(t, db.w.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&applied))
+	all, err := migrations(db.Dialect())
+	require.NoError(t, err)
+	return applied, len(all)
+}
+
+func TestMigrationsMatchAcrossDialects(t *testing.T) {
+	lite, err := migrations(SQLite)
+	require.NoError(t, err)
+	pg, err := migrations(Postgres)
+	require.NoError(t, err)
+	require.Equal(t, len(lite), len(pg))
+	for i := range lite {
+		assert.Equal(t, lite[i].name, pg[i].name, "every migration exists in both dialects")
+	}
+}
+
+// TestOpenIsIdempotentAndSafeForReplicas opens one database from several
+// goroutines at once (replicas starting together), then again: every
+// migration is applied exactly once and every DB works.
+func TestOpenIsIdempotentAndSafeForReplicas(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		dsn := b.dsn(t)
+		const replicas = 4
+		dbs := make([]*DB, replicas)
+		var wg sync.WaitGroup
+		for i := range dbs {
+			wg.Go(func() {
+				db, err := Open(ctx, dsn)
+				if assert.NoError(t, err) {
+					dbs[i] = db
+				}
+			})
+		}
+		wg.Wait()
+		for i, db := range dbs {
+			require.NotNil(t, db)
+			defer db.Close()
+			require.NoError(t, db.Ping(ctx))
+			require.NoError(t, db.Problems().Create(ctx, problemtest.Fixture("PRB-"+string(rune('A'+i)))))
+		}
+		again, err := Open(ctx, dsn)
+		require.NoError(t, err)
+		defer again.Close()
+		applied, files := migrationCount(t, again)
+		assert.Equal(t, files, applied)
+		page, err := again.Problems().List(ctx, problemFilterAll)
+		require.NoError(t, err)
+		assert.Len(t, page.Problems, replicas, "every replica wrote to the same database")
+	})
+}
+
+func TestOpenMemory(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, ":memory:")
+	require.NoError(t, err)
+	defer db.Close()
+	assert.Equal(t, SQLite, db.Dialect())
+	require.NoError(t, db.Problems().Create(ctx, problemtest.Fixture("PRB-1")))
+	got, err := db.Problems().Get(ctx, "PRB-1")
+	require.NoError(t, err)
+	assert.Equal(t, "PRB-1", got.ID)
+	_, err = db.Problems().Get(ctx, "PRB-2")
+	require.ErrorIs(t, err, lifecycle.ErrNotFound)
+}
+
+var problemFilterAll = problem.Filter{}
