@@ -96,6 +96,14 @@ func (p *Problem) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]li
 // returns the events to emit once the change is stored. On any error p is
 // left exactly as it was.
 func (p *Problem) ApplyMatrix(m lifecycle.Matrix, actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
+	return p.apply(m, actor, now, cmd, true)
+}
+
+// apply is ApplyMatrix. With safe false it works on p itself instead of a
+// clone, so that p is left half-changed on error: the Service uses that for
+// the private copy it loaded and drops on error, saving a deep copy per
+// operation.
+func (p *Problem) apply(m lifecycle.Matrix, actor lifecycle.Actor, now time.Time, cmd Command, safe bool) ([]lifecycle.Event, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, err
 	}
@@ -109,12 +117,18 @@ func (p *Problem) ApplyMatrix(m lifecycle.Matrix, actor lifecycle.Actor, now tim
 	if version != 0 && version != p.Version {
 		return nil, lifecycle.Conflict(Process, p.ID, version, p.Version)
 	}
-	c := p.Clone()
+	// before is a shallow copy: commands replace slices or append to them,
+	// never change their existing elements, so it keeps the old values.
+	before := *p
+	c := p
+	if safe {
+		c = p.Clone()
+	}
 	s := &step{actor: actor, now: now, matrix: m}
 	if err := cmd.apply(c, s); err != nil {
 		return nil, err
 	}
-	wasKnown, isKnown := p.IsKnownError(), c.IsKnownError()
+	wasKnown, isKnown := before.IsKnownError(), c.IsKnownError()
 	if wasKnown && !isKnown {
 		// No command clears a root cause or workaround; this guards the
 		// invariant should one ever try.
@@ -134,13 +148,15 @@ func (p *Problem) ApplyMatrix(m lifecycle.Matrix, actor lifecycle.Actor, now tim
 		Time:    now,
 		Actor:   actor.ID,
 		Event:   string(s.event),
-		From:    string(p.State),
+		From:    string(before.State),
 		To:      string(c.State),
 		Note:    s.note,
-		Changes: fieldChanges(p, c),
+		Changes: fieldChanges(&before, c),
 	})
-	events := s.events(c, p.State)
-	*p = *c
+	events := s.events(c, before.State)
+	if safe {
+		*p = *c
+	}
 	return events, nil
 }
 

@@ -637,10 +637,13 @@ func (c UnlinkIncident) apply(p *Problem, s *step) error {
 	if err := s.fire(p); err != nil {
 		return err
 	}
-	p.Incidents = slices.DeleteFunc(p.Incidents, func(id string) bool { return slices.Contains(in, id) })
-	if len(p.Incidents) == 0 {
-		p.Incidents = nil
+	var keep []string // a new slice: the old one must keep its elements
+	for _, id := range p.Incidents {
+		if !slices.Contains(in, id) {
+			keep = append(keep, id)
+		}
 	}
+	p.Incidents = keep
 	s.note = strings.TrimSpace(c.Notes)
 	for _, id := range in {
 		s.emit(TypeIncidentUnlinked, map[string]string{"incident": id})

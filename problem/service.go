@@ -192,7 +192,7 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 	}
 	expected := p.Version
 	moved := p.Incidents
-	events, err := p.ApplyMatrix(s.matrix, actor, s.clock.Now(), cmd)
+	events, err := p.apply(s.matrix, actor, s.clock.Now(), cmd, false)
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +280,7 @@ func (s *Service) moveIncidents(ctx context.Context, actor lifecycle.Actor, orig
 		cmd := LinkIncident{ID: original, Incidents: add, Notes: "moved from duplicate " + duplicate, duplicate: duplicate}
 		expected := o.Version
 		var events []lifecycle.Event
-		if events, err = o.ApplyMatrix(s.matrix, actor, s.clock.Now(), cmd); err != nil {
+		if events, err = o.apply(s.matrix, actor, s.clock.Now(), cmd, false); err != nil {
 			break
 		}
 		err = lifecycle.CommitUpdate(ctx, s.store, s.notifier, o, expected, events)
