@@ -20,7 +20,7 @@ func improvementFixture(t testing.TB) *lifecycle.Improvement {
 		Measure:   "mean time to restore",
 		Baseline:  "4h",
 		Target:    "2h",
-	}.New(alice, t0, "CSI-1")
+	}.New(ownerAlice, svcT0, "CSI-1")
 	require.NoError(t, err)
 	return x
 }
@@ -62,8 +62,8 @@ func TestImprovementMatrix(t *testing.T) {
 				x := improvementFixture(t)
 				x.Status = st
 				before := x.Clone()
-				now := t0.Add(time.Hour)
-				evs, err := x.Apply(alice, now, improvementCommandFor(x, ev))
+				now := svcT0.Add(time.Hour)
+				evs, err := x.Apply(ownerAlice, now, improvementCommandFor(x, ev))
 				to, ok := wantImprovementMachine[st][ev]
 				if !ok {
 					require.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
@@ -96,13 +96,13 @@ func TestImprovementCompletionNeedsResult(t *testing.T) {
 	x.Status = lifecycle.ImprovementInProgress
 	before := x.Clone()
 	for _, r := range []string{"", "  "} {
-		_, err := x.Apply(alice, t0, lifecycle.CompleteImprovement{ID: x.ID, Result: r})
+		_, err := x.Apply(ownerAlice, svcT0, lifecycle.CompleteImprovement{ID: x.ID, Result: r})
 		require.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
 		require.ErrorIs(t, err, lifecycle.ErrValidation)
 		assert.EqualError(t, err, "improvement CSI-1: cannot complete from in_progress: invalid result: a completed improvement needs a result")
 		assert.Equal(t, before, x)
 	}
-	evs, err := x.Apply(alice, t0, lifecycle.CompleteImprovement{ID: x.ID, Version: 1, Result: "1h50m", Note: "new runbook"})
+	evs, err := x.Apply(ownerAlice, svcT0, lifecycle.CompleteImprovement{ID: x.ID, Version: 1, Result: "1h50m", Note: "new runbook"})
 	require.NoError(t, err)
 	assert.Equal(t, "1h50m", x.Result)
 	assert.Equal(t, "completed", evs[0].Type)
@@ -126,17 +126,17 @@ func TestImprovementValidation(t *testing.T) {
 	} {
 		p := full
 		blank(&p)
-		_, _, err := p.New(alice, t0, "CSI-1")
+		_, _, err := p.New(ownerAlice, svcT0, "CSI-1")
 		var ve *lifecycle.ValidationError
 		require.ErrorAs(t, err, &ve, field)
 		assert.Equal(t, field, ve.Field)
 	}
-	_, _, err := full.New(alice, t0, "")
+	_, _, err := full.New(ownerAlice, svcT0, "")
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
-	_, _, err = full.New(lifecycle.Actor{}, t0, "CSI-1")
+	_, _, err = full.New(lifecycle.Actor{}, svcT0, "CSI-1")
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
 
-	x, evs, err := full.New(alice, t0, "CSI-1")
+	x, evs, err := full.New(ownerAlice, svcT0, "CSI-1")
 	require.NoError(t, err)
 	assert.Equal(t, lifecycle.ImprovementProposed, x.Status)
 	assert.Equal(t, "proposed", evs[0].Type)
@@ -150,16 +150,16 @@ func TestImprovementValidation(t *testing.T) {
 		lifecycle.ApproveImprovement{ID: "CSI-2"},
 		lifecycle.ApproveImprovement{ID: x.ID, Version: 3},
 	} {
-		_, err := x.Apply(alice, t0, bad)
+		_, err := x.Apply(ownerAlice, svcT0, bad)
 		assert.Error(t, err)
 		assert.Equal(t, before, x)
 	}
-	_, err = x.Apply(alice, t0, lifecycle.ApproveImprovement{ID: x.ID, Version: 3})
+	_, err = x.Apply(ownerAlice, svcT0, lifecycle.ApproveImprovement{ID: x.ID, Version: 3})
 	assert.ErrorIs(t, err, lifecycle.ErrConflict)
-	_, err = x.Apply(lifecycle.Actor{}, t0, lifecycle.ApproveImprovement{ID: x.ID})
+	_, err = x.Apply(lifecycle.Actor{}, svcT0, lifecycle.ApproveImprovement{ID: x.ID})
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
 
-	evs, err = x.Apply(alice, t0, lifecycle.RejectImprovement{ID: x.ID, Reason: "duplicate of CSI-0"})
+	evs, err = x.Apply(ownerAlice, svcT0, lifecycle.RejectImprovement{ID: x.ID, Reason: "duplicate of CSI-0"})
 	require.NoError(t, err)
 	assert.Equal(t, "rejected", evs[0].Type)
 	assert.Equal(t, "duplicate of CSI-0", x.History[1].Note)

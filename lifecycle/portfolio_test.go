@@ -16,7 +16,7 @@ import (
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
-type fixture struct {
+type portfolioFixture struct {
 	p     *lifecycle.Portfolio
 	store *lifecycletest.PortfolioStore
 	imps  *lifecycletest.ImprovementStore
@@ -52,13 +52,13 @@ func (d *fakeDependents) Calls() []string {
 	return append([]string(nil), d.calls...)
 }
 
-func newFixture(t testing.TB) *fixture {
+func newPortfolioFixture(t testing.TB) *portfolioFixture {
 	t.Helper()
-	f := &fixture{
+	f := &portfolioFixture{
 		store: lifecycletest.NewPortfolioStore(),
 		imps:  lifecycletest.NewImprovementStore(),
 		rec:   &lifecycletest.Recorder{},
-		clock: lifecycletest.NewClock(t0),
+		clock: lifecycletest.NewClock(svcT0),
 		work:  &fakeDependents{},
 	}
 	p, err := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{
@@ -75,9 +75,9 @@ func newFixture(t testing.TB) *fixture {
 	return f
 }
 
-func (f *fixture) define(t testing.TB) *lifecycle.Service {
+func (f *portfolioFixture) define(t testing.TB) *lifecycle.Service {
 	t.Helper()
-	s, err := f.p.Define(context.Background(), alice, lifecycle.DefineService{
+	s, err := f.p.Define(context.Background(), ownerAlice, lifecycle.DefineService{
 		Name: "E-mail", Owner: "alice", Agreements: []string{"SLA-GOLD"}, ConfigItems: []string{"CI-MX1"},
 	})
 	require.NoError(t, err)
@@ -85,19 +85,19 @@ func (f *fixture) define(t testing.TB) *lifecycle.Service {
 }
 
 // live defines a service and advances it to operational.
-func (f *fixture) live(t testing.TB) *lifecycle.Service {
+func (f *portfolioFixture) live(t testing.TB) *lifecycle.Service {
 	t.Helper()
 	s := f.define(t)
 	for s.Status != lifecycle.StatusOperational {
 		var err error
-		s, err = f.p.Advance(context.Background(), alice, lifecycle.AdvanceService{ID: s.ID, Version: s.Version})
+		s, err = f.p.Advance(context.Background(), ownerAlice, lifecycle.AdvanceService{ID: s.ID, Version: s.Version})
 		require.NoError(t, err)
 	}
 	return s
 }
 
 func TestPortfolioDefineAndAdvanceToLive(t *testing.T) {
-	f := newFixture(t)
+	f := newPortfolioFixture(t)
 	ctx := context.Background()
 	s := f.define(t)
 	assert.Equal(t, "SVC0001", s.ID)
@@ -108,12 +108,12 @@ func TestPortfolioDefineAndAdvanceToLive(t *testing.T) {
 
 	for i := 0; s.Status != lifecycle.StatusOperational; i++ {
 		f.clock.Advance(time.Hour)
-		s, err = f.p.Advance(ctx, alice, lifecycle.AdvanceService{ID: s.ID, Version: s.Version})
+		s, err = f.p.Advance(ctx, ownerAlice, lifecycle.AdvanceService{ID: s.ID, Version: s.Version})
 		require.NoError(t, err)
 		require.Less(t, i, 20)
 	}
 	assert.Equal(t, int64(11), s.Version, "created + 10 steps")
-	assert.Equal(t, t0.Add(10*time.Hour), s.UpdatedAt)
+	assert.Equal(t, svcT0.Add(10*time.Hour), s.UpdatedAt)
 	got, err = f.p.GetService(ctx, s.ID)
 	require.NoError(t, err)
 	assert.Equal(t, s, got)
@@ -155,7 +155,7 @@ func TestPortfolioDefineAndAdvanceToLive(t *testing.T) {
 }
 
 func TestPortfolioRefusalsStoreAndNotifyNothing(t *testing.T) {
-	f := newFixture(t)
+	f := newPortfolioFixture(t)
 	ctx := context.Background()
 	s := f.define(t)
 	f.rec.Reset()
@@ -170,7 +170,7 @@ func TestPortfolioRefusalsStoreAndNotifyNothing(t *testing.T) {
 		"bad input":       {lifecycle.RejectService{ID: s.ID}, lifecycle.ErrValidation},
 		"nil command":     {nil, lifecycle.ErrValidation},
 	} {
-		got, err := f.p.Do(ctx, alice, tc.cmd)
+		got, err := f.p.Do(ctx, ownerAlice, tc.cmd)
 		assert.ErrorIs(t, err, tc.want, name)
 		assert.Nil(t, got, name)
 	}
@@ -179,9 +179,9 @@ func TestPortfolioRefusalsStoreAndNotifyNothing(t *testing.T) {
 
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err = f.p.Advance(canceled, alice, lifecycle.AdvanceService{ID: s.ID})
+	_, err = f.p.Advance(canceled, ownerAlice, lifecycle.AdvanceService{ID: s.ID})
 	assert.ErrorIs(t, err, context.Canceled)
-	_, err = f.p.Define(canceled, alice, lifecycle.DefineService{Name: "x"})
+	_, err = f.p.Define(canceled, ownerAlice, lifecycle.DefineService{Name: "x"})
 	assert.ErrorIs(t, err, context.Canceled)
 
 	stored, err := f.p.GetService(ctx, s.ID)
@@ -194,7 +194,7 @@ func TestPortfolioRefusalsStoreAndNotifyNothing(t *testing.T) {
 }
 
 func TestPortfolioOperations(t *testing.T) {
-	f := newFixture(t)
+	f := newPortfolioFixture(t)
 	ctx := context.Background()
 	s := f.define(t)
 	var err error
@@ -203,29 +203,29 @@ func TestPortfolioOperations(t *testing.T) {
 		require.NoError(t, err)
 		return got
 	}
-	s = step(f.p.Advance(ctx, alice, lifecycle.AdvanceService{ID: s.ID}))
-	s = step(f.p.Reject(ctx, alice, lifecycle.RejectService{ID: s.ID, Reason: "unclear outcome"}))
+	s = step(f.p.Advance(ctx, ownerAlice, lifecycle.AdvanceService{ID: s.ID}))
+	s = step(f.p.Reject(ctx, ownerAlice, lifecycle.RejectService{ID: s.ID, Reason: "unclear outcome"}))
 	assert.Equal(t, lifecycle.StatusRequirements, s.Status)
 	for range 6 {
-		s = step(f.p.Advance(ctx, alice, lifecycle.AdvanceService{ID: s.ID}))
+		s = step(f.p.Advance(ctx, ownerAlice, lifecycle.AdvanceService{ID: s.ID}))
 	}
 	assert.Equal(t, lifecycle.StatusDeveloped, s.Status)
-	s = step(f.p.Rework(ctx, alice, lifecycle.ReworkService{ID: s.ID, Reason: "no HA"}))
+	s = step(f.p.Rework(ctx, ownerAlice, lifecycle.ReworkService{ID: s.ID, Reason: "no HA"}))
 	assert.Equal(t, lifecycle.StatusDesigned, s.Status)
-	s = step(f.p.SetStatus(ctx, alice, lifecycle.SetServiceStatus{ID: s.ID, To: lifecycle.StatusDeveloped}))
+	s = step(f.p.SetStatus(ctx, ownerAlice, lifecycle.SetServiceStatus{ID: s.ID, To: lifecycle.StatusDeveloped}))
 	name := "Mail"
-	s = step(f.p.UpdateDetails(ctx, alice, lifecycle.UpdateServiceDetails{ID: s.ID, Name: &name}))
-	s = step(f.p.AddAgreement(ctx, alice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "OLA-NET"}))
-	s = step(f.p.RemoveAgreement(ctx, alice, lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: "SLA-GOLD"}))
-	s = step(f.p.AddConfigItem(ctx, alice, lifecycle.AddServiceConfigItem{ID: s.ID, ConfigItem: "CI-MX2"}))
-	s = step(f.p.RemoveConfigItem(ctx, alice, lifecycle.RemoveServiceConfigItem{ID: s.ID, ConfigItem: "CI-MX1"}))
+	s = step(f.p.UpdateDetails(ctx, ownerAlice, lifecycle.UpdateServiceDetails{ID: s.ID, Name: &name}))
+	s = step(f.p.AddAgreement(ctx, ownerAlice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "OLA-NET"}))
+	s = step(f.p.RemoveAgreement(ctx, ownerAlice, lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: "SLA-GOLD"}))
+	s = step(f.p.AddConfigItem(ctx, ownerAlice, lifecycle.AddServiceConfigItem{ID: s.ID, ConfigItem: "CI-MX2"}))
+	s = step(f.p.RemoveConfigItem(ctx, ownerAlice, lifecycle.RemoveServiceConfigItem{ID: s.ID, ConfigItem: "CI-MX1"}))
 	for s.Status != lifecycle.StatusOperational {
-		s = step(f.p.Advance(ctx, alice, lifecycle.AdvanceService{ID: s.ID}))
+		s = step(f.p.Advance(ctx, ownerAlice, lifecycle.AdvanceService{ID: s.ID}))
 	}
-	s = step(f.p.PhaseOut(ctx, alice, lifecycle.PhaseOutService{ID: s.ID}))
-	s = step(f.p.Reinstate(ctx, alice, lifecycle.ReinstateService{ID: s.ID}))
-	s = step(f.p.PhaseOut(ctx, alice, lifecycle.PhaseOutService{ID: s.ID}))
-	s = step(f.p.Retire(ctx, alice, lifecycle.RetireService{ID: s.ID}))
+	s = step(f.p.PhaseOut(ctx, ownerAlice, lifecycle.PhaseOutService{ID: s.ID}))
+	s = step(f.p.Reinstate(ctx, ownerAlice, lifecycle.ReinstateService{ID: s.ID}))
+	s = step(f.p.PhaseOut(ctx, ownerAlice, lifecycle.PhaseOutService{ID: s.ID}))
+	s = step(f.p.Retire(ctx, ownerAlice, lifecycle.RetireService{ID: s.ID}))
 	assert.Equal(t, lifecycle.StatusRetired, s.Status)
 	assert.Equal(t, "Mail", s.Name)
 	assert.Equal(t, []string{"OLA-NET"}, s.Agreements)
@@ -239,12 +239,12 @@ func TestPortfolioOperations(t *testing.T) {
 		"config_item_removed", "advanced", "advanced", "advanced", "advanced", "phased_out", "reinstated",
 		"phased_out", "retired",
 	}, types)
-	_, err = f.p.AddAgreement(ctx, alice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-X"})
+	_, err = f.p.AddAgreement(ctx, ownerAlice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-X"})
 	assert.ErrorIs(t, err, lifecycle.ErrInvalidTransition, "a retired service is read-only")
 }
 
 func TestPortfolioRetireAsksDependents(t *testing.T) {
-	f := newFixture(t)
+	f := newPortfolioFixture(t)
 	ctx := context.Background()
 	s := f.live(t)
 	assert.Empty(t, f.work.Calls(), "only retirement asks")
@@ -254,19 +254,19 @@ func TestPortfolioRetireAsksDependents(t *testing.T) {
 	require.NoError(t, err)
 	f.rec.Reset()
 	// The command's own Work is ignored by the Portfolio.
-	got, err := f.p.Retire(ctx, alice, lifecycle.RetireService{ID: s.ID, Work: lifecycle.ServiceWork{}})
+	got, err := f.p.Retire(ctx, ownerAlice, lifecycle.RetireService{ID: s.ID, Work: lifecycle.ServiceWork{}})
 	require.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
 	var ow *lifecycle.OpenWorkError
 	require.ErrorAs(t, err, &ow)
 	assert.Equal(t, lifecycle.ServiceWork{OpenIncidents: 2, ScheduledChanges: 1}, ow.ServiceWork)
 	assert.Nil(t, got)
-	_, err = f.p.SetStatus(ctx, alice, lifecycle.SetServiceStatus{ID: s.ID, To: lifecycle.StatusRetired})
+	_, err = f.p.SetStatus(ctx, ownerAlice, lifecycle.SetServiceStatus{ID: s.ID, To: lifecycle.StatusRetired})
 	require.ErrorAs(t, err, &ow)
 	assert.Equal(t, []string{s.ID, s.ID}, f.work.Calls())
 
 	boom := errors.New("incident store down")
 	f.work.set(0, 0, boom)
-	_, err = f.p.Retire(ctx, alice, lifecycle.RetireService{ID: s.ID})
+	_, err = f.p.Retire(ctx, ownerAlice, lifecycle.RetireService{ID: s.ID})
 	require.ErrorIs(t, err, boom)
 
 	stored, err := f.p.GetService(ctx, s.ID)
@@ -275,13 +275,13 @@ func TestPortfolioRetireAsksDependents(t *testing.T) {
 	assert.Empty(t, f.rec.Events())
 
 	// Phasing out does not ask.
-	s, err = f.p.PhaseOut(ctx, alice, lifecycle.PhaseOutService{ID: s.ID})
+	s, err = f.p.PhaseOut(ctx, ownerAlice, lifecycle.PhaseOutService{ID: s.ID})
 	require.NoError(t, err)
 	assert.Len(t, f.work.Calls(), 3)
 
 	// Unauthorised: refused with ErrForbidden.
 	f.work.set(0, 0, nil)
-	_, err = f.p.Retire(ctx, mallory, lifecycle.RetireService{ID: s.ID, Work: lifecycle.ServiceWork{OpenIncidents: 5}})
+	_, err = f.p.Retire(ctx, strangerMallory, lifecycle.RetireService{ID: s.ID, Work: lifecycle.ServiceWork{OpenIncidents: 5}})
 	require.ErrorIs(t, err, lifecycle.ErrForbidden)
 
 	// Work given in the command cannot block a retirement either.
@@ -300,20 +300,20 @@ func TestPortfolioWithoutDependentsAssumesNoWork(t *testing.T) {
 	p, err := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{Store: lifecycletest.NewPortfolioStore()})
 	require.NoError(t, err)
 	ctx := context.Background()
-	s, err := p.Define(ctx, alice, lifecycle.DefineService{Name: "Wiki", Owner: "alice"})
+	s, err := p.Define(ctx, ownerAlice, lifecycle.DefineService{Name: "Wiki", Owner: "alice"})
 	require.NoError(t, err)
 	assert.Regexp(t, `^SVC[0-9A-Z]{20}$`, s.ID, "default IDs")
-	s, err = p.Retire(ctx, alice, lifecycle.RetireService{ID: s.ID})
+	s, err = p.Retire(ctx, ownerAlice, lifecycle.RetireService{ID: s.ID})
 	require.NoError(t, err)
 	assert.Equal(t, lifecycle.StatusRetired, s.Status)
 	// No ImprovementStore: the register is unavailable.
-	_, err = p.Propose(ctx, alice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
+	_, err = p.Propose(ctx, ownerAlice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
 	assert.Error(t, err)
 	_, err = p.GetImprovement(ctx, "CSI1")
 	assert.Error(t, err)
 	_, err = p.ListImprovements(ctx, lifecycle.ImprovementFilter{})
 	assert.Error(t, err)
-	_, err = p.ApproveImprovement(ctx, alice, lifecycle.ApproveImprovement{ID: "CSI1"})
+	_, err = p.ApproveImprovement(ctx, ownerAlice, lifecycle.ApproveImprovement{ID: "CSI1"})
 	assert.Error(t, err)
 }
 
@@ -323,16 +323,16 @@ func TestNewPortfolioNeedsStore(t *testing.T) {
 }
 
 func TestPortfolioNotifyErrorKeepsStoredChange(t *testing.T) {
-	f := newFixture(t)
+	f := newPortfolioFixture(t)
 	ctx := context.Background()
 	boom := errors.New("smtp down")
 	f.rec.Err = boom
-	s, err := f.p.Define(ctx, alice, lifecycle.DefineService{Name: "Mail", Owner: "alice"})
+	s, err := f.p.Define(ctx, ownerAlice, lifecycle.DefineService{Name: "Mail", Owner: "alice"})
 	var ne *lifecycle.NotifyError
 	require.ErrorAs(t, err, &ne)
 	require.ErrorIs(t, err, boom)
 	require.NotNil(t, s)
-	s, err = f.p.Advance(ctx, alice, lifecycle.AdvanceService{ID: s.ID, Version: 1})
+	s, err = f.p.Advance(ctx, ownerAlice, lifecycle.AdvanceService{ID: s.ID, Version: 1})
 	require.ErrorAs(t, err, &ne)
 	require.NotNil(t, s)
 	assert.Equal(t, int64(2), s.Version)
@@ -341,10 +341,10 @@ func TestPortfolioNotifyErrorKeepsStoredChange(t *testing.T) {
 	assert.Equal(t, s, stored)
 	assert.Len(t, f.rec.Events(), 2, "the recorder saw both before failing")
 
-	x, err := f.p.Propose(ctx, alice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
+	x, err := f.p.Propose(ctx, ownerAlice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
 	require.ErrorAs(t, err, &ne)
 	require.NotNil(t, x)
-	x, err = f.p.ApproveImprovement(ctx, alice, lifecycle.ApproveImprovement{ID: x.ID})
+	x, err = f.p.ApproveImprovement(ctx, ownerAlice, lifecycle.ApproveImprovement{ID: x.ID})
 	require.ErrorAs(t, err, &ne)
 	require.NotNil(t, x)
 	assert.Equal(t, lifecycle.ImprovementApproved, x.Status)
@@ -353,7 +353,7 @@ func TestPortfolioNotifyErrorKeepsStoredChange(t *testing.T) {
 // One winner per version: of commands racing on one version, exactly one
 // is stored and the others get ErrConflict.
 func TestPortfolioConcurrentOneWinnerPerVersion(t *testing.T) {
-	f := newFixture(t)
+	f := newPortfolioFixture(t)
 	ctx := context.Background()
 	s := f.define(t)
 	f.rec.Reset()
@@ -362,7 +362,7 @@ func TestPortfolioConcurrentOneWinnerPerVersion(t *testing.T) {
 	var won, lost atomic.Int32
 	for i := range n {
 		wg.Go(func() {
-			_, err := f.p.AddAgreement(ctx, alice, lifecycle.AddServiceAgreement{ID: s.ID, Version: 1, Agreement: fmt.Sprintf("OLA-%d", i)})
+			_, err := f.p.AddAgreement(ctx, ownerAlice, lifecycle.AddServiceAgreement{ID: s.ID, Version: 1, Agreement: fmt.Sprintf("OLA-%d", i)})
 			switch {
 			case err == nil:
 				won.Add(1)
@@ -388,7 +388,7 @@ func TestPortfolioConcurrentOneWinnerPerVersion(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			for {
-				_, err := f.p.AddConfigItem(ctx, alice, lifecycle.AddServiceConfigItem{ID: s.ID, ConfigItem: fmt.Sprintf("CI-%02d", i)})
+				_, err := f.p.AddConfigItem(ctx, ownerAlice, lifecycle.AddServiceConfigItem{ID: s.ID, ConfigItem: fmt.Sprintf("CI-%02d", i)})
 				if errors.Is(err, lifecycle.ErrConflict) {
 					continue
 				}
@@ -414,35 +414,35 @@ func TestPortfolioConcurrentOneWinnerPerVersion(t *testing.T) {
 }
 
 func TestPortfolioImprovements(t *testing.T) {
-	f := newFixture(t)
+	f := newPortfolioFixture(t)
 	ctx := context.Background()
 	s := f.live(t)
 	f.rec.Reset()
-	x, err := f.p.Propose(ctx, alice, lifecycle.ProposeImprovement{
+	x, err := f.p.Propose(ctx, ownerAlice, lifecycle.ProposeImprovement{
 		ServiceID: s.ID, Title: "Restore mail faster", Measure: "MTTR", Baseline: "4h", Target: "2h",
 	})
 	require.NoError(t, err)
 	assert.Equal(t, "CSI0001", x.ID)
-	x, err = f.p.ApproveImprovement(ctx, alice, lifecycle.ApproveImprovement{ID: x.ID, Version: 1})
+	x, err = f.p.ApproveImprovement(ctx, ownerAlice, lifecycle.ApproveImprovement{ID: x.ID, Version: 1})
 	require.NoError(t, err)
-	x, err = f.p.StartImprovement(ctx, alice, lifecycle.StartImprovement{ID: x.ID})
+	x, err = f.p.StartImprovement(ctx, ownerAlice, lifecycle.StartImprovement{ID: x.ID})
 	require.NoError(t, err)
-	_, err = f.p.CompleteImprovement(ctx, alice, lifecycle.CompleteImprovement{ID: x.ID})
+	_, err = f.p.CompleteImprovement(ctx, ownerAlice, lifecycle.CompleteImprovement{ID: x.ID})
 	require.ErrorIs(t, err, lifecycle.ErrValidation, "completion needs a result")
-	_, err = f.p.CompleteImprovement(ctx, alice, lifecycle.CompleteImprovement{ID: x.ID, Version: 1, Result: "1h"})
+	_, err = f.p.CompleteImprovement(ctx, ownerAlice, lifecycle.CompleteImprovement{ID: x.ID, Version: 1, Result: "1h"})
 	require.ErrorIs(t, err, lifecycle.ErrConflict)
-	x, err = f.p.CompleteImprovement(ctx, alice, lifecycle.CompleteImprovement{ID: x.ID, Result: "1h50m"})
+	x, err = f.p.CompleteImprovement(ctx, ownerAlice, lifecycle.CompleteImprovement{ID: x.ID, Result: "1h50m"})
 	require.NoError(t, err)
 	assert.Equal(t, lifecycle.ImprovementCompleted, x.Status)
 	got, err := f.p.GetImprovement(ctx, x.ID)
 	require.NoError(t, err)
 	assert.Equal(t, x, got)
 
-	y, err := f.p.Propose(ctx, alice, lifecycle.ProposeImprovement{
+	y, err := f.p.Propose(ctx, ownerAlice, lifecycle.ProposeImprovement{
 		ServiceID: s.ID, Title: "Self-service resets", Measure: "tickets/week", Baseline: "40", Target: "10",
 	})
 	require.NoError(t, err)
-	y, err = f.p.RejectImprovement(ctx, alice, lifecycle.RejectImprovement{ID: y.ID, Reason: "covered by CSI0001"})
+	y, err = f.p.RejectImprovement(ctx, ownerAlice, lifecycle.RejectImprovement{ID: y.ID, Reason: "covered by CSI0001"})
 	require.NoError(t, err)
 	assert.Equal(t, lifecycle.ImprovementRejected, y.Status)
 
@@ -464,19 +464,19 @@ func TestPortfolioImprovements(t *testing.T) {
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
 
 	// Proposals need an existing, unretired service.
-	_, err = f.p.Propose(ctx, alice, lifecycle.ProposeImprovement{ServiceID: "SVC9999", Title: "t", Measure: "m", Baseline: "b", Target: "g"})
+	_, err = f.p.Propose(ctx, ownerAlice, lifecycle.ProposeImprovement{ServiceID: "SVC9999", Title: "t", Measure: "m", Baseline: "b", Target: "g"})
 	assert.ErrorIs(t, err, lifecycle.ErrNotFound)
-	_, err = f.p.Retire(ctx, alice, lifecycle.RetireService{ID: s.ID})
+	_, err = f.p.Retire(ctx, ownerAlice, lifecycle.RetireService{ID: s.ID})
 	require.NoError(t, err)
-	_, err = f.p.Propose(ctx, alice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
+	_, err = f.p.Propose(ctx, ownerAlice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
 	var ve *lifecycle.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "service_id", ve.Field)
-	_, err = f.p.Propose(ctx, alice, lifecycle.ProposeImprovement{ServiceID: s.ID})
+	_, err = f.p.Propose(ctx, ownerAlice, lifecycle.ProposeImprovement{ServiceID: s.ID})
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
 
 	for _, bad := range []lifecycle.ImprovementCommand{nil, lifecycle.StartImprovement{}, lifecycle.StartImprovement{ID: "CSI9"}} {
-		_, err := f.p.DoImprovement(ctx, alice, bad)
+		_, err := f.p.DoImprovement(ctx, ownerAlice, bad)
 		assert.Error(t, err)
 	}
 	_, err = f.p.DoImprovement(ctx, lifecycle.Actor{}, lifecycle.StartImprovement{ID: x.ID})
@@ -494,9 +494,9 @@ func TestPortfolioUsesStoreAsImprovementStore(t *testing.T) {
 	p, err := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{Store: st})
 	require.NoError(t, err)
 	ctx := context.Background()
-	s, err := p.Define(ctx, alice, lifecycle.DefineService{Name: "Wiki"})
+	s, err := p.Define(ctx, ownerAlice, lifecycle.DefineService{Name: "Wiki"})
 	require.NoError(t, err)
-	x, err := p.Propose(ctx, alice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
+	x, err := p.Propose(ctx, ownerAlice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
 	require.NoError(t, err)
 	assert.Regexp(t, `^CSI`, x.ID)
 	got, err := st.GetImprovement(ctx, x.ID)
@@ -504,14 +504,14 @@ func TestPortfolioUsesStoreAsImprovementStore(t *testing.T) {
 	assert.Equal(t, x, got)
 }
 
-// outboxStore stores events with the change instead of notifying.
-type outboxStore struct {
+// serviceOutboxStore stores events with the change instead of notifying.
+type serviceOutboxStore struct {
 	*lifecycletest.PortfolioStore
 	mu     sync.Mutex
 	events []lifecycle.Event
 }
 
-func (o *outboxStore) CreateWithEvents(ctx context.Context, s *lifecycle.Service, evs []lifecycle.Event) error {
+func (o *serviceOutboxStore) CreateWithEvents(ctx context.Context, s *lifecycle.Service, evs []lifecycle.Event) error {
 	if err := o.CreateService(ctx, s); err != nil {
 		return err
 	}
@@ -521,7 +521,7 @@ func (o *outboxStore) CreateWithEvents(ctx context.Context, s *lifecycle.Service
 	return nil
 }
 
-func (o *outboxStore) UpdateWithEvents(ctx context.Context, s *lifecycle.Service, expected int64, evs []lifecycle.Event) error {
+func (o *serviceOutboxStore) UpdateWithEvents(ctx context.Context, s *lifecycle.Service, expected int64, evs []lifecycle.Event) error {
 	if err := o.UpdateService(ctx, s, expected); err != nil {
 		return err
 	}
@@ -553,21 +553,21 @@ func (o *improvementOutbox) UpdateWithEvents(ctx context.Context, x *lifecycle.I
 }
 
 func TestPortfolioUsesOutbox(t *testing.T) {
-	st := &outboxStore{PortfolioStore: lifecycletest.NewPortfolioStore()}
+	st := &serviceOutboxStore{PortfolioStore: lifecycletest.NewPortfolioStore()}
 	imps := &improvementOutbox{ImprovementStore: lifecycletest.NewImprovementStore()}
 	rec := &lifecycletest.Recorder{}
 	p, err := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{Store: st, Improvements: imps, Notifier: rec})
 	require.NoError(t, err)
 	ctx := context.Background()
-	s, err := p.Define(ctx, alice, lifecycle.DefineService{Name: "Wiki"})
+	s, err := p.Define(ctx, ownerAlice, lifecycle.DefineService{Name: "Wiki"})
 	require.NoError(t, err)
-	_, err = p.Advance(ctx, alice, lifecycle.AdvanceService{ID: s.ID})
+	_, err = p.Advance(ctx, ownerAlice, lifecycle.AdvanceService{ID: s.ID})
 	require.NoError(t, err)
-	_, err = p.Advance(ctx, alice, lifecycle.AdvanceService{ID: s.ID, Version: 1})
+	_, err = p.Advance(ctx, ownerAlice, lifecycle.AdvanceService{ID: s.ID, Version: 1})
 	require.ErrorIs(t, err, lifecycle.ErrConflict)
-	x, err := p.Propose(ctx, alice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
+	x, err := p.Propose(ctx, ownerAlice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
 	require.NoError(t, err)
-	_, err = p.ApproveImprovement(ctx, alice, lifecycle.ApproveImprovement{ID: x.ID})
+	_, err = p.ApproveImprovement(ctx, ownerAlice, lifecycle.ApproveImprovement{ID: x.ID})
 	require.NoError(t, err)
 	assert.Empty(t, rec.Events(), "with an outbox the notifier is not called")
 	require.Len(t, st.events, 2)

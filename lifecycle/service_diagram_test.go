@@ -14,10 +14,10 @@ import (
 	"github.com/itsmkit/itsm/lifecycle"
 )
 
-// updateGolden reports whether -update was given: go test ./lifecycle -run Diagram -update
+// updateDiagramGoldens reports whether -update was given: go test ./lifecycle -run Diagram -update
 // rewrites the golden files. The flag is shared with any other test file of
 // the package's test binary that defines it.
-func updateGolden() bool {
+func updateDiagramGoldens() bool {
 	f := flag.Lookup("update")
 	return f != nil && f.Value.String() == "true"
 }
@@ -34,7 +34,7 @@ func TestDiagramGoldens(t *testing.T) {
 		"improvement.mmd": lifecycle.ImprovementDiagram(),
 	} {
 		path := filepath.Join("testdata", file)
-		if updateGolden() {
+		if updateDiagramGoldens() {
 			require.NoError(t, os.MkdirAll("testdata", 0o755))
 			require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
 			continue

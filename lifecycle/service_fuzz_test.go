@@ -15,7 +15,7 @@ import (
 // that what encodes once re-encodes to the same bytes.
 func FuzzServiceJSON(f *testing.F) {
 	s := newService(f, lifecycle.StatusRequirements)
-	if _, err := s.Apply(alice, t0, lifecycle.AdvanceService{ID: s.ID, Note: "ok"}); err != nil {
+	if _, err := s.Apply(ownerAlice, svcT0, lifecycle.AdvanceService{ID: s.ID, Note: "ok"}); err != nil {
 		f.Fatal(err)
 	}
 	seed, err := json.Marshal(s)
@@ -36,7 +36,7 @@ func FuzzServiceJSON(f *testing.F) {
 		if s.Status != "" && !s.Status.Valid() {
 			t.Fatalf("decoded unknown status %q", s.Status)
 		}
-		if s.Criticality != "" && !contains(lifecycle.Criticalities(), s.Criticality) {
+		if s.Criticality != "" && !containsEnum(lifecycle.Criticalities(), s.Criticality) {
 			t.Fatalf("decoded unknown criticality %q", s.Criticality)
 		}
 		b1, err := json.Marshal(&s)
@@ -68,7 +68,7 @@ func FuzzServiceJSON(f *testing.F) {
 	})
 }
 
-func contains[T comparable](s []T, v T) bool {
+func containsEnum[T comparable](s []T, v T) bool {
 	for _, x := range s {
 		if x == v {
 			return true

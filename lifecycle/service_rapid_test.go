@@ -30,15 +30,15 @@ import (
 //   - in the end, the service survives a JSON round trip unchanged.
 func TestServiceProperties(t *testing.T) {
 	actors := []lifecycle.Actor{
-		alice, mallory, portfolioM, lifecycle.System, {ID: "bob"},
+		ownerAlice, strangerMallory, portfolioM, lifecycle.System, {ID: "bob"},
 	}
 	ids := []string{"A", "B", "C"}
 	rapid.Check(t, func(rt *rapid.T) {
-		s, _, err := lifecycle.DefineService{Name: "Svc", Owner: "alice", Agreements: []string{"A"}}.New(alice, t0, "SVC-1")
+		s, _, err := lifecycle.DefineService{Name: "Svc", Owner: "alice", Agreements: []string{"A"}}.New(ownerAlice, svcT0, "SVC-1")
 		if err != nil {
 			rt.Fatalf("define: %v", err)
 		}
-		now := t0
+		now := svcT0
 		// Start anywhere in the lifecycle, reached through the machine.
 		for _, to := range lifecycle.Statuses()[1:rapid.IntRange(1, len(lifecycle.Statuses())).Draw(rt, "start")] {
 			now = now.Add(time.Minute)
@@ -55,7 +55,7 @@ func TestServiceProperties(t *testing.T) {
 			before := s.Clone()
 			evs, err := s.Apply(actor, now, cmd)
 			if predicted != nil && *predicted != (err == nil) {
-				rt.Fatalf("%s in %s by %s: predicted success=%v, got error %v", cmdName(cmd), before.Status, actor.ID, *predicted, err)
+				rt.Fatalf("%s in %s by %s: predicted success=%v, got error %v", serviceCmdName(cmd), before.Status, actor.ID, *predicted, err)
 			}
 			if err != nil {
 				if !errors.Is(err, lifecycle.ErrInvalidTransition) && !errors.Is(err, lifecycle.ErrValidation) &&
@@ -66,12 +66,12 @@ func TestServiceProperties(t *testing.T) {
 					rt.Fatalf("events on refusal: %v", evs)
 				}
 				if !equalService(before, s) {
-					rt.Fatalf("refused %s changed the service:\nbefore %+v\nafter  %+v", cmdName(cmd), before, s)
+					rt.Fatalf("refused %s changed the service:\nbefore %+v\nafter  %+v", serviceCmdName(cmd), before, s)
 				}
 				return
 			}
 			if wasRetired {
-				rt.Fatalf("%s succeeded on a retired service", cmdName(cmd))
+				rt.Fatalf("%s succeeded on a retired service", serviceCmdName(cmd))
 			}
 			if s.Version != before.Version+1 || len(s.History) != len(before.History)+1 || !s.UpdatedAt.Equal(now) {
 				rt.Fatalf("success must add one version and one record at now")
@@ -94,7 +94,7 @@ func TestServiceProperties(t *testing.T) {
 				}
 				to, inMachine := wantMachine[s.Status][ev]
 				ok := inMachine && predictGuard(s, actor, ev, to, work)
-				cmd := commandFor(s, ev)
+				cmd := serviceCommandFor(s, ev)
 				if r, isRetire := cmd.(lifecycle.RetireService); isRetire {
 					r.Work = work
 					cmd = r
@@ -109,20 +109,20 @@ func TestServiceProperties(t *testing.T) {
 				fire(rt, rapid.SampledFrom(actors).Draw(rt, "actor"), lifecycle.UpdateServiceDetails{ID: s.ID, Owner: &o}, nil)
 			},
 			"addAgreement": func(rt *rapid.T) {
-				fire(rt, alice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: rapid.SampledFrom(ids).Draw(rt, "id")}, nil)
+				fire(rt, ownerAlice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: rapid.SampledFrom(ids).Draw(rt, "id")}, nil)
 			},
 			"removeAgreement": func(rt *rapid.T) {
-				fire(rt, alice, lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: rapid.SampledFrom(ids).Draw(rt, "id")}, nil)
+				fire(rt, ownerAlice, lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: rapid.SampledFrom(ids).Draw(rt, "id")}, nil)
 			},
 			"addConfigItem": func(rt *rapid.T) {
-				fire(rt, alice, lifecycle.AddServiceConfigItem{ID: s.ID, ConfigItem: rapid.SampledFrom(ids).Draw(rt, "id")}, nil)
+				fire(rt, ownerAlice, lifecycle.AddServiceConfigItem{ID: s.ID, ConfigItem: rapid.SampledFrom(ids).Draw(rt, "id")}, nil)
 			},
 			"removeConfigItem": func(rt *rapid.T) {
-				fire(rt, alice, lifecycle.RemoveServiceConfigItem{ID: s.ID, ConfigItem: rapid.SampledFrom(ids).Draw(rt, "id")}, nil)
+				fire(rt, ownerAlice, lifecycle.RemoveServiceConfigItem{ID: s.ID, ConfigItem: rapid.SampledFrom(ids).Draw(rt, "id")}, nil)
 			},
 			"staleVersion": func(rt *rapid.T) {
 				before := s.Clone()
-				_, err := s.Apply(alice, now, lifecycle.AdvanceService{ID: s.ID, Version: s.Version + 1})
+				_, err := s.Apply(ownerAlice, now, lifecycle.AdvanceService{ID: s.ID, Version: s.Version + 1})
 				if !errors.Is(err, lifecycle.ErrConflict) || !equalService(before, s) {
 					rt.Fatalf("stale version: %v", err)
 				}
@@ -139,7 +139,7 @@ func TestServiceProperties(t *testing.T) {
 	})
 }
 
-func cmdName(cmd lifecycle.ServiceCommand) string {
+func serviceCmdName(cmd lifecycle.ServiceCommand) string {
 	b, _ := json.Marshal(cmd)
 	return string(b)
 }

@@ -15,13 +15,13 @@ import (
 )
 
 var (
-	t0         = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	alice      = lifecycle.Actor{ID: "alice"} // the services' owner in fixtures
-	mallory    = lifecycle.Actor{ID: "mallory"}
-	portfolioM = lifecycle.Actor{ID: "pm", Roles: []string{lifecycle.RoleServiceOwner}}
+	svcT0           = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	ownerAlice      = lifecycle.Actor{ID: "alice"} // the services' owner in fixtures
+	strangerMallory = lifecycle.Actor{ID: "mallory"}
+	portfolioM      = lifecycle.Actor{ID: "pm", Roles: []string{lifecycle.RoleServiceOwner}}
 )
 
-// newService returns a freshly defined service, owned by alice with one
+// newService returns a freshly defined service, owned by ownerAlice with one
 // agreement, moved (without the machine) to status st.
 func newService(t testing.TB, st lifecycle.Status) *lifecycle.Service {
 	t.Helper()
@@ -31,14 +31,14 @@ func newService(t testing.TB, st lifecycle.Status) *lifecycle.Service {
 		Criticality: lifecycle.CriticalityHigh,
 		ConfigItems: []string{"CI-MX1"},
 		Agreements:  []string{"SLA-GOLD"},
-	}.New(alice, t0, "SVC-1")
+	}.New(ownerAlice, svcT0, "SVC-1")
 	require.NoError(t, err)
 	s.Status = st
 	return s
 }
 
-// commandFor returns the command firing ev on s, with valid inputs.
-func commandFor(s *lifecycle.Service, ev lifecycle.ServiceEvent) lifecycle.ServiceCommand {
+// serviceCommandFor returns the command firing ev on s, with valid inputs.
+func serviceCommandFor(s *lifecycle.Service, ev lifecycle.ServiceEvent) lifecycle.ServiceCommand {
 	switch ev {
 	case lifecycle.ServiceAdvance:
 		return lifecycle.AdvanceService{ID: s.ID, Version: s.Version}
@@ -81,8 +81,8 @@ func TestServiceMatrix(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%s", st, ev), func(t *testing.T) {
 				s := newService(t, st)
 				before := s.Clone()
-				now := t0.Add(time.Hour)
-				evs, err := s.Apply(alice, now, commandFor(s, ev))
+				now := svcT0.Add(time.Hour)
+				evs, err := s.Apply(ownerAlice, now, serviceCommandFor(s, ev))
 				to, ok := wantMachine[st][ev]
 				if !ok {
 					require.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
@@ -152,7 +152,7 @@ func TestSetServiceStatusMatrix(t *testing.T) {
 		for _, to := range lifecycle.Statuses() {
 			s := newService(t, from)
 			before := s.Clone()
-			_, err := s.Apply(alice, t0, lifecycle.SetServiceStatus{ID: s.ID, To: to})
+			_, err := s.Apply(ownerAlice, svcT0, lifecycle.SetServiceStatus{ID: s.ID, To: to})
 			if targets[to] {
 				require.NoError(t, err, "%s → %s", from, to)
 				assert.Equal(t, to, s.Status)
@@ -163,9 +163,9 @@ func TestSetServiceStatusMatrix(t *testing.T) {
 		}
 	}
 	s := newService(t, lifecycle.StatusRequirements)
-	_, err := s.Apply(alice, t0, lifecycle.SetServiceStatus{ID: s.ID, To: "built"})
+	_, err := s.Apply(ownerAlice, svcT0, lifecycle.SetServiceStatus{ID: s.ID, To: "built"})
 	assert.EqualError(t, err, "service SVC-1: cannot move to built from requirements (allowed: advance, retire)")
-	_, err = s.Apply(alice, t0, lifecycle.SetServiceStatus{ID: s.ID, To: "live"})
+	_, err = s.Apply(ownerAlice, svcT0, lifecycle.SetServiceStatus{ID: s.ID, To: "live"})
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
 }
 
@@ -185,7 +185,7 @@ func TestServiceEditsRefusedWhenRetired(t *testing.T) {
 			s := newService(t, st)
 			cmd := edits(s)[i]
 			before := s.Clone()
-			_, err := s.Apply(alice, t0, cmd)
+			_, err := s.Apply(ownerAlice, svcT0, cmd)
 			switch {
 			case st == lifecycle.StatusRetired:
 				require.ErrorIs(t, err, lifecycle.ErrInvalidTransition, "%T", cmd)
@@ -208,7 +208,7 @@ func TestServiceEditsRefusedWhenRetired(t *testing.T) {
 func TestServiceEditsRecordAndEvent(t *testing.T) {
 	s := newService(t, lifecycle.StatusDesigned)
 	name, owner, crit := "Mail", "bob", lifecycle.CriticalityCritical
-	evs, err := s.Apply(alice, t0.Add(time.Minute), lifecycle.UpdateServiceDetails{
+	evs, err := s.Apply(ownerAlice, svcT0.Add(time.Minute), lifecycle.UpdateServiceDetails{
 		ID: s.ID, Version: 1, Name: &name, Owner: &owner, Criticality: &crit, Note: "renamed",
 	})
 	require.NoError(t, err)
@@ -226,7 +226,7 @@ func TestServiceEditsRecordAndEvent(t *testing.T) {
 	assert.Empty(t, evs[0].From, "no status move, no From/To")
 	assert.Equal(t, "bob", evs[0].Snapshot.Attributes["owner"])
 
-	evs, err = s.Apply(alice, t0, lifecycle.AddServiceAgreement{ID: s.ID, Version: 2, Agreement: "OLA-NET"})
+	evs, err = s.Apply(ownerAlice, svcT0, lifecycle.AddServiceAgreement{ID: s.ID, Version: 2, Agreement: "OLA-NET"})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"SLA-GOLD", "OLA-NET"}, s.Agreements)
 	assert.Equal(t, "agreement_added", evs[0].Type)
@@ -247,12 +247,12 @@ func TestServiceEditsRecordAndEvent(t *testing.T) {
 		lifecycle.ReworkService{ID: s.ID}, // reason required
 	} {
 		before := s.Clone()
-		_, err := s.Apply(alice, t0, bad)
+		_, err := s.Apply(ownerAlice, svcT0, bad)
 		assert.ErrorIs(t, err, lifecycle.ErrValidation, "%#v", bad)
 		assert.Equal(t, before, s, "%#v", bad)
 	}
 
-	evs, err = s.Apply(alice, t0, lifecycle.RemoveServiceConfigItem{ID: s.ID, ConfigItem: "CI-MX1"})
+	evs, err = s.Apply(ownerAlice, svcT0, lifecycle.RemoveServiceConfigItem{ID: s.ID, ConfigItem: "CI-MX1"})
 	require.NoError(t, err)
 	assert.Nil(t, s.ConfigItems, "an emptied list is nil")
 	assert.Equal(t, "config_item_removed", evs[0].Type)
@@ -261,29 +261,29 @@ func TestServiceEditsRecordAndEvent(t *testing.T) {
 func TestServiceApplyChecksCommand(t *testing.T) {
 	s := newService(t, lifecycle.StatusDefined)
 	before := s.Clone()
-	_, err := s.Apply(alice, t0, nil)
+	_, err := s.Apply(ownerAlice, svcT0, nil)
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
-	_, err = s.Apply(lifecycle.Actor{}, t0, lifecycle.AdvanceService{ID: s.ID})
+	_, err = s.Apply(lifecycle.Actor{}, svcT0, lifecycle.AdvanceService{ID: s.ID})
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
-	_, err = s.Apply(alice, t0, lifecycle.AdvanceService{ID: "SVC-2"})
+	_, err = s.Apply(ownerAlice, svcT0, lifecycle.AdvanceService{ID: "SVC-2"})
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
-	_, err = s.Apply(alice, t0, lifecycle.AdvanceService{ID: s.ID, Version: 7})
+	_, err = s.Apply(ownerAlice, svcT0, lifecycle.AdvanceService{ID: s.ID, Version: 7})
 	assert.ErrorIs(t, err, lifecycle.ErrConflict)
 	assert.Equal(t, before, s)
 }
 
 func TestDefineService(t *testing.T) {
-	s, evs, err := lifecycle.DefineService{Name: "Payroll", Note: "from the 2026 plan"}.New(alice, t0, "SVC-9")
+	s, evs, err := lifecycle.DefineService{Name: "Payroll", Note: "from the 2026 plan"}.New(ownerAlice, svcT0, "SVC-9")
 	require.NoError(t, err)
 	assert.Equal(t, lifecycle.StatusRequirements, s.Status)
 	assert.Equal(t, lifecycle.CriticalityMedium, s.Criticality, "default criticality")
 	assert.Equal(t, int64(1), s.Version)
-	assert.Equal(t, t0, s.CreatedAt)
-	assert.Equal(t, t0, s.UpdatedAt)
+	assert.Equal(t, svcT0, s.CreatedAt)
+	assert.Equal(t, svcT0, s.UpdatedAt)
 	assert.Nil(t, s.Agreements)
 	require.Len(t, s.History, 1)
 	assert.Equal(t, lifecycle.Record{
-		Seq: 1, Time: t0, Actor: "alice", Event: "define", To: "requirements", Note: "from the 2026 plan",
+		Seq: 1, Time: svcT0, Actor: "alice", Event: "define", To: "requirements", Note: "from the 2026 plan",
 		Changes: []lifecycle.Change{
 			{Field: "state", New: "requirements"},
 			{Field: "name", New: "Payroll"},
@@ -293,9 +293,9 @@ func TestDefineService(t *testing.T) {
 	require.Len(t, evs, 1)
 	assert.Equal(t, lifecycle.Event{
 		ID: "service/SVC-9/1/0", Process: "service", Subject: "SVC-9", Type: "created",
-		From: "", To: "requirements", Actor: "alice", Time: t0, Version: 1,
+		From: "", To: "requirements", Actor: "alice", Time: svcT0, Version: 1,
 		Snapshot: lifecycle.Snapshot{
-			State: "requirements", Service: "SVC-9", OpenedAt: t0,
+			State: "requirements", Service: "SVC-9", OpenedAt: svcT0,
 			Attributes: map[string]string{"name": "Payroll", "owner": "", "criticality": "medium", "stage": "strategy", "portfolio": "pipeline"},
 		},
 	}, evs[0])
@@ -311,18 +311,18 @@ func TestDefineService(t *testing.T) {
 		{lifecycle.DefineService{Name: "x", Agreements: []string{"A", "A"}}, "S", "agreements"},
 		{lifecycle.DefineService{Name: "x", ConfigItems: []string{""}}, "S", "config_items"},
 	} {
-		_, _, err := bad.d.New(alice, t0, bad.id)
+		_, _, err := bad.d.New(ownerAlice, svcT0, bad.id)
 		var ve *lifecycle.ValidationError
 		require.ErrorAs(t, err, &ve, "%+v", bad.d)
 		assert.Equal(t, bad.field, ve.Field)
 	}
-	_, _, err = lifecycle.DefineService{Name: "x"}.New(lifecycle.Actor{}, t0, "S")
+	_, _, err = lifecycle.DefineService{Name: "x"}.New(lifecycle.Actor{}, svcT0, "S")
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
 }
 
 func TestDefineServiceCopiesInput(t *testing.T) {
 	d := lifecycle.DefineService{Name: "x", Agreements: []string{"SLA-1"}, ConfigItems: []string{"CI-1"}}
-	s, _, err := d.New(alice, t0, "S")
+	s, _, err := d.New(ownerAlice, svcT0, "S")
 	require.NoError(t, err)
 	d.Agreements[0], d.ConfigItems[0] = "changed", "changed"
 	assert.Equal(t, []string{"SLA-1"}, s.Agreements)
@@ -349,34 +349,34 @@ func TestGoLiveNeedsOwnerAndAgreement(t *testing.T) {
 				if st == lifecycle.StatusRetiring {
 					cmd = lifecycle.ReinstateService{ID: s.ID}
 				}
-				_, err := s.Apply(portfolioM, t0, cmd)
+				_, err := s.Apply(portfolioM, svcT0, cmd)
 				require.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
 				require.ErrorIs(t, err, lifecycle.ErrValidation)
 				for _, f := range tc.fields {
 					assert.Contains(t, err.Error(), "invalid "+f)
 				}
 				assert.Equal(t, before, s)
-				_, err = s.Apply(portfolioM, t0, lifecycle.SetServiceStatus{ID: s.ID, To: lifecycle.StatusOperational})
+				_, err = s.Apply(portfolioM, svcT0, lifecycle.SetServiceStatus{ID: s.ID, To: lifecycle.StatusOperational})
 				require.ErrorIs(t, err, lifecycle.ErrValidation)
 				assert.Equal(t, before, s)
 			}
 		})
 	}
 	s := newService(t, lifecycle.StatusReleased)
-	_, err := s.Apply(mallory, t0, lifecycle.AdvanceService{ID: s.ID})
+	_, err := s.Apply(strangerMallory, svcT0, lifecycle.AdvanceService{ID: s.ID})
 	require.NoError(t, err, "going live is not role-gated")
 	assert.Equal(t, lifecycle.StatusOperational, s.Status)
 
 	// Once live, the service keeps its owner and an agreement.
 	before := s.Clone()
-	_, err = s.Apply(alice, t0, lifecycle.UpdateServiceDetails{ID: s.ID, Owner: new(string)})
+	_, err = s.Apply(ownerAlice, svcT0, lifecycle.UpdateServiceDetails{ID: s.ID, Owner: new(string)})
 	require.ErrorIs(t, err, lifecycle.ErrValidation)
-	_, err = s.Apply(alice, t0, lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: "SLA-GOLD"})
+	_, err = s.Apply(ownerAlice, svcT0, lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: "SLA-GOLD"})
 	require.ErrorIs(t, err, lifecycle.ErrValidation)
 	assert.Equal(t, before, s)
-	_, err = s.Apply(alice, t0, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-2"})
+	_, err = s.Apply(ownerAlice, svcT0, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-2"})
 	require.NoError(t, err)
-	_, err = s.Apply(alice, t0, lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: "SLA-GOLD"})
+	_, err = s.Apply(ownerAlice, svcT0, lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: "SLA-GOLD"})
 	require.NoError(t, err, "a second agreement can go")
 }
 
@@ -389,21 +389,21 @@ func TestRetireRefusedWithOpenWork(t *testing.T) {
 		for _, st := range []lifecycle.Status{lifecycle.StatusOperational, lifecycle.StatusRetiring, lifecycle.StatusTested} {
 			s := newService(t, st)
 			before := s.Clone()
-			_, err := s.Apply(alice, t0, lifecycle.RetireService{ID: s.ID, Work: w})
+			_, err := s.Apply(ownerAlice, svcT0, lifecycle.RetireService{ID: s.ID, Work: w})
 			require.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
 			var ow *lifecycle.OpenWorkError
 			require.ErrorAs(t, err, &ow)
 			assert.Equal(t, w, ow.ServiceWork)
 			assert.Equal(t, before, s)
-			_, err = s.Apply(alice, t0, lifecycle.SetServiceStatus{ID: s.ID, To: lifecycle.StatusRetired, Work: w})
+			_, err = s.Apply(ownerAlice, svcT0, lifecycle.SetServiceStatus{ID: s.ID, To: lifecycle.StatusRetired, Work: w})
 			require.ErrorAs(t, err, &ow)
 			assert.Equal(t, before, s)
 		}
 	}
 	s := newService(t, lifecycle.StatusRetiring)
-	_, err := s.Apply(alice, t0, lifecycle.RetireService{ID: s.ID, Work: lifecycle.ServiceWork{OpenIncidents: 2, ScheduledChanges: 1}})
+	_, err := s.Apply(ownerAlice, svcT0, lifecycle.RetireService{ID: s.ID, Work: lifecycle.ServiceWork{OpenIncidents: 2, ScheduledChanges: 1}})
 	assert.EqualError(t, err, "service SVC-1: cannot retire from retiring: 2 open incident(s) and 1 scheduled change(s) depend on it")
-	evs, err := s.Apply(alice, t0, lifecycle.RetireService{ID: s.ID, Note: "migrated to SaaS"})
+	evs, err := s.Apply(ownerAlice, svcT0, lifecycle.RetireService{ID: s.ID, Note: "migrated to SaaS"})
 	require.NoError(t, err)
 	assert.Equal(t, lifecycle.StatusRetired, s.Status)
 	assert.Equal(t, "retired", evs[0].Type)
@@ -427,7 +427,7 @@ func TestRetirementIsRoleGated(t *testing.T) {
 			s := newService(t, st)
 			cmd := cmds(s)[i]
 			before := s.Clone()
-			_, err := s.Apply(lifecycle.Actor{ID: "mallory", Roles: []string{"service-desk"}}, t0, cmd)
+			_, err := s.Apply(lifecycle.Actor{ID: "mallory", Roles: []string{"service-desk"}}, svcT0, cmd)
 			require.ErrorIs(t, err, lifecycle.ErrForbidden, "%s %T", st, cmd)
 			require.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
 			var fe *lifecycle.ForbiddenError
@@ -435,9 +435,9 @@ func TestRetirementIsRoleGated(t *testing.T) {
 			assert.Equal(t, "mallory", fe.Actor)
 			assert.Equal(t, before, s)
 
-			for _, ok := range []lifecycle.Actor{alice, withRole, lifecycle.System} {
+			for _, ok := range []lifecycle.Actor{ownerAlice, withRole, lifecycle.System} {
 				s := before.Clone()
-				_, err := s.Apply(ok, t0, cmd)
+				_, err := s.Apply(ok, svcT0, cmd)
 				require.NoError(t, err, "%s %T by %s", st, cmd, ok.ID)
 			}
 		}
@@ -445,9 +445,9 @@ func TestRetirementIsRoleGated(t *testing.T) {
 	// An owner-less pipeline service: only the role may retire it.
 	s := newService(t, lifecycle.StatusDefined)
 	s.Owner = ""
-	_, err := s.Apply(lifecycle.Actor{ID: "x"}, t0, lifecycle.RetireService{ID: s.ID})
+	_, err := s.Apply(lifecycle.Actor{ID: "x"}, svcT0, lifecycle.RetireService{ID: s.ID})
 	require.ErrorIs(t, err, lifecycle.ErrForbidden)
-	_, err = s.Apply(withRole, t0, lifecycle.RetireService{ID: s.ID})
+	_, err = s.Apply(withRole, svcT0, lifecycle.RetireService{ID: s.ID})
 	require.NoError(t, err)
 }
 
@@ -482,10 +482,10 @@ func TestStatusStagesAndParts(t *testing.T) {
 func TestServiceJSONRoundTrip(t *testing.T) {
 	s := newService(t, lifecycle.StatusRequirements)
 	for range 3 {
-		_, err := s.Apply(alice, t0.Add(time.Hour), lifecycle.AdvanceService{ID: s.ID})
+		_, err := s.Apply(ownerAlice, svcT0.Add(time.Hour), lifecycle.AdvanceService{ID: s.ID})
 		require.NoError(t, err)
 	}
-	_, err := s.Apply(alice, t0.Add(2*time.Hour), lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "OLA-1"})
+	_, err := s.Apply(ownerAlice, svcT0.Add(2*time.Hour), lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "OLA-1"})
 	require.NoError(t, err)
 	b, err := json.Marshal(s)
 	require.NoError(t, err)
