@@ -43,21 +43,21 @@ type Open struct {
 // Assess starts the assessment (new → assess). Group and Assignee, when
 // given, are set first; the problem must end up with an assignment group.
 type Assess struct {
-	ID       string
-	Version  int64
-	Group    string
-	Assignee string
-	Notes    string
+	ID       string `json:"id"`
+	Version  int64  `json:"version,omitempty"`
+	Group    string `json:"group,omitempty"`
+	Assignee string `json:"assignee,omitempty"`
+	Notes    string `json:"notes,omitempty"`
 }
 
 // Confirm confirms the problem for root cause analysis (assess →
 // root_cause_analysis). Assignee, when given, is set first; the problem must
 // end up with an assignee.
 type Confirm struct {
-	ID       string
-	Version  int64
-	Assignee string
-	Notes    string
+	ID       string `json:"id"`
+	Version  int64  `json:"version,omitempty"`
+	Assignee string `json:"assignee,omitempty"`
+	Notes    string `json:"notes,omitempty"`
 }
 
 // MarkDuplicate closes the problem as a duplicate of Original (assess →
@@ -66,18 +66,18 @@ type Confirm struct {
 // original in a second stored change. Original is required and must differ
 // from ID; the Service also checks that it exists and is open.
 type MarkDuplicate struct {
-	ID       string
-	Version  int64
-	Original string
-	Notes    string
+	ID       string `json:"id"`
+	Version  int64  `json:"version,omitempty"`
+	Original string `json:"original,omitempty"`
+	Notes    string `json:"notes,omitempty"`
 }
 
 // Cancel drops the problem from any open state (→ canceled, resolution
 // canceled). Notes, the reason, are required.
 type Cancel struct {
-	ID      string
-	Version int64
-	Notes   string
+	ID      string `json:"id"`
+	Version int64  `json:"version,omitempty"`
+	Notes   string `json:"notes,omitempty"`
 }
 
 // StartFix starts delivering the fix (root_cause_analysis →
@@ -85,39 +85,39 @@ type Cancel struct {
 // RootCause and Fix, when given, are recorded first; the problem must end up
 // with a root cause.
 type StartFix struct {
-	ID        string
-	Version   int64
-	Changes   []string
-	RootCause string
-	Fix       string
-	Notes     string
+	ID        string   `json:"id"`
+	Version   int64    `json:"version,omitempty"`
+	Changes   []string `json:"changes,omitempty"`
+	RootCause string   `json:"root_cause,omitempty"`
+	Fix       string   `json:"fix,omitempty"`
+	Notes     string   `json:"notes,omitempty"`
 }
 
 // AcceptRisk resolves the problem without a fix (root_cause_analysis →
 // resolved, resolution risk_accepted). Notes, the justification, are
 // required. Like [Resolve], it tells the linked incidents' owners.
 type AcceptRisk struct {
-	ID      string
-	Version int64
-	Notes   string
+	ID      string `json:"id"`
+	Version int64  `json:"version,omitempty"`
+	Notes   string `json:"notes,omitempty"`
 }
 
 // Resolve records the fix as applied (fix_in_progress → resolved,
 // resolution fix_applied). Notes are required; Fix, when given, records the
 // permanent solution. It tells the linked incidents' owners.
 type Resolve struct {
-	ID      string
-	Version int64
-	Notes   string
-	Fix     string
+	ID      string `json:"id"`
+	Version int64  `json:"version,omitempty"`
+	Notes   string `json:"notes,omitempty"`
+	Fix     string `json:"fix,omitempty"`
 }
 
 // Complete closes a resolved problem (resolved → closed). It tells the
 // linked incidents' owners.
 type Complete struct {
-	ID      string
-	Version int64
-	Notes   string
+	ID      string `json:"id"`
+	Version int64  `json:"version,omitempty"`
+	Notes   string `json:"notes,omitempty"`
 }
 
 // Reanalyze takes a resolved or closed problem back to root cause analysis,
@@ -125,50 +125,50 @@ type Complete struct {
 // reason, are required; a problem closed as a duplicate cannot be
 // reanalyzed.
 type Reanalyze struct {
-	ID      string
-	Version int64
-	Notes   string
+	ID      string `json:"id"`
+	Version int64  `json:"version,omitempty"`
+	Notes   string `json:"notes,omitempty"`
 }
 
 // Assign changes the assignment group and/or the assignee. A new group given
 // without an assignee clears the assignee (the new group picks one), as in
 // ServiceNow. Something must change.
 type Assign struct {
-	ID       string
-	Version  int64
-	Group    string
-	Assignee string
-	Notes    string
+	ID       string `json:"id"`
+	Version  int64  `json:"version,omitempty"`
+	Group    string `json:"group,omitempty"`
+	Assignee string `json:"assignee,omitempty"`
+	Notes    string `json:"notes,omitempty"`
 }
 
 // Update changes descriptive fields; zero values leave a field as it is.
 // Changing Impact or Urgency recomputes the priority. Something must change.
 type Update struct {
-	ID          string
-	Version     int64
-	Title       string
-	Description string
-	Impact      lifecycle.Impact
-	Urgency     lifecycle.Urgency
-	Service     string
-	ConfigItem  string
-	Notes       string
+	ID          string            `json:"id"`
+	Version     int64             `json:"version,omitempty"`
+	Title       string            `json:"title,omitempty"`
+	Description string            `json:"description,omitempty"`
+	Impact      lifecycle.Impact  `json:"impact,omitempty"`
+	Urgency     lifecycle.Urgency `json:"urgency,omitempty"`
+	Service     string            `json:"service,omitempty"`
+	ConfigItem  string            `json:"config_item,omitempty"`
+	Notes       string            `json:"notes,omitempty"`
 }
 
 // AddWorkNote adds an internal work note. Text is required.
 type AddWorkNote struct {
-	ID      string
-	Version int64
-	Text    string
+	ID      string `json:"id"`
+	Version int64  `json:"version,omitempty"`
+	Text    string `json:"text,omitempty"`
 }
 
 // LinkIncident links incidents to the problem. Incidents already linked
 // are skipped; at least one must be new.
 type LinkIncident struct {
-	ID        string
-	Version   int64
-	Incidents []string
-	Notes     string
+	ID        string   `json:"id"`
+	Version   int64    `json:"version,omitempty"`
+	Incidents []string `json:"incidents,omitempty"`
+	Notes     string   `json:"notes,omitempty"`
 
 	duplicate string // set by the Service when moving a duplicate's incidents
 }
@@ -176,19 +176,19 @@ type LinkIncident struct {
 // UnlinkIncident removes incident links. Every named incident must be
 // linked.
 type UnlinkIncident struct {
-	ID        string
-	Version   int64
-	Incidents []string
-	Notes     string
+	ID        string   `json:"id"`
+	Version   int64    `json:"version,omitempty"`
+	Incidents []string `json:"incidents,omitempty"`
+	Notes     string   `json:"notes,omitempty"`
 }
 
 // LinkChange links more fixing changes while the fix is in progress.
 // Changes already linked are skipped; at least one must be new.
 type LinkChange struct {
-	ID      string
-	Version int64
-	Changes []string
-	Notes   string
+	ID      string   `json:"id"`
+	Version int64    `json:"version,omitempty"`
+	Changes []string `json:"changes,omitempty"`
+	Notes   string   `json:"notes,omitempty"`
 }
 
 // RecordKnownError records error-control data; empty fields leave the
@@ -197,13 +197,13 @@ type LinkChange struct {
 // both a root cause and a workaround it becomes a known error and a
 // [TypeKnownError] event is emitted.
 type RecordKnownError struct {
-	ID         string
-	Version    int64
-	Symptom    string
-	RootCause  string
-	Workaround string
-	Fix        string
-	Notes      string
+	ID         string `json:"id"`
+	Version    int64  `json:"version,omitempty"`
+	Symptom    string `json:"symptom,omitempty"`
+	RootCause  string `json:"root_cause,omitempty"`
+	Workaround string `json:"workaround,omitempty"`
+	Fix        string `json:"fix,omitempty"`
+	Notes      string `json:"notes,omitempty"`
 }
 
 func (c Assess) target() (string, int64)           { return c.ID, c.Version }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -36,6 +37,20 @@ const (
 	// already resolved and changes nothing.
 	WhenResolvedAndClosed
 )
+
+// String returns "resolved", "closed", "resolved_and_closed", or the
+// number for an unknown value.
+func (w ResolveWhen) String() string {
+	switch w {
+	case WhenResolved:
+		return "resolved"
+	case WhenClosed:
+		return "closed"
+	case WhenResolvedAndClosed:
+		return "resolved_and_closed"
+	}
+	return strconv.Itoa(int(w))
+}
 
 // Config configures a [Service]. Only Store is required; every other zero
 // value means the documented default.

@@ -493,3 +493,47 @@ func TestFollowUpErrorMessage(t *testing.T) {
 	assert.EqualError(t, err, "problem PRB1 stored, but a follow-up failed: boom")
 	assert.EqualError(t, errors.Unwrap(err), "boom")
 }
+
+func TestResolveWhenString(t *testing.T) {
+	assert.Equal(t, "resolved", problem.WhenResolved.String())
+	assert.Equal(t, "closed", problem.WhenClosed.String())
+	assert.Equal(t, "resolved_and_closed", problem.WhenResolvedAndClosed.String())
+	assert.Equal(t, "7", problem.ResolveWhen(7).String())
+}
+
+// outboxStore stores events with the change, as a transactional outbox.
+type outboxStore struct {
+	*problemtest.Store
+	events []lifecycle.Event
+}
+
+var _ lifecycle.Outbox[*problem.Problem] = (*outboxStore)(nil)
+
+func (o *outboxStore) CreateWithEvents(ctx context.Context, p *problem.Problem, events []lifecycle.Event) error {
+	if err := o.Create(ctx, p); err != nil {
+		return err
+	}
+	o.events = append(o.events, events...)
+	return nil
+}
+
+func (o *outboxStore) UpdateWithEvents(ctx context.Context, p *problem.Problem, expected int64, events []lifecycle.Event) error {
+	if err := o.Update(ctx, p, expected); err != nil {
+		return err
+	}
+	o.events = append(o.events, events...)
+	return nil
+}
+
+func TestOutboxStoreTakesTheEvents(t *testing.T) {
+	store := &outboxStore{Store: problemtest.NewStore()}
+	rec := &problemtest.Recorder{}
+	svc, err := problem.New(problem.Config{Store: store, Notifier: rec, IDs: lifecycle.Sequence("PRB", 1)})
+	require.NoError(t, err)
+	p, err := svc.Open(ctx, alice, problem.Open{Title: "x", Incidents: []string{"INC1"}})
+	require.NoError(t, err)
+	_, err = svc.Assess(ctx, alice, problem.Assess{ID: p.ID, Group: "g"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{problem.TypeOpened, problem.TypeIncidentLinked, problem.TypeAssessed}, types(store.events))
+	assert.Empty(t, rec.Events(), "with an outbox the Notifier is not called")
+}
