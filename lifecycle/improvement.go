@@ -160,7 +160,7 @@ var improvementTransitions = []Transition[ImprovementStatus, ImprovementEvent, *
 	{Event: ImprovementStart, From: []ImprovementStatus{ImprovementApproved}, To: ImprovementInProgress},
 	{Event: ImprovementComplete, From: []ImprovementStatus{ImprovementInProgress}, To: ImprovementCompleted,
 		Guard: func(x *Improvement) error {
-			if blank(x.Result) {
+			if blankText(x.Result) {
 				return Invalid("result", "a completed improvement needs a result")
 			}
 			return nil

@@ -73,7 +73,7 @@ func (p ProposeImprovement) New(actor Actor, now time.Time, id string) (*Improve
 		{"id", id}, {FieldServiceID, p.ServiceID}, {FieldTitle, p.Title},
 		{FieldMeasure, p.Measure}, {FieldBaseline, p.Baseline}, {FieldTarget, p.Target},
 	} {
-		if blank(f.value) {
+		if blankText(f.value) {
 			return nil, nil, Invalid(f.field, "is required")
 		}
 	}
@@ -230,7 +230,7 @@ type RejectImprovement struct {
 func (c RejectImprovement) target() (string, int64) { return c.ID, c.Version }
 
 func (c RejectImprovement) applyImprovement(x *Improvement, st *improvementStep) error {
-	if blank(c.Reason) {
+	if blankText(c.Reason) {
 		return Invalid("reason", "a reason for the rejection is required")
 	}
 	st.note = c.Reason

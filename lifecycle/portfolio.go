@@ -171,7 +171,7 @@ func newImprovementWriter(st ImprovementStore) improvementWriter {
 
 // stored returns what an operation returns after a commit: the record with
 // a *NotifyError, or no record with any other error.
-func stored[T any](x T, err error) (T, error) {
+func committed[T any](x T, err error) (T, error) {
 	var ne *NotifyError
 	if err == nil || errors.As(err, &ne) {
 		return x, err
@@ -187,7 +187,7 @@ func (p *Portfolio) Define(ctx context.Context, actor Actor, cmd DefineService) 
 	if err != nil {
 		return nil, err
 	}
-	return stored(s, CommitCreate(ctx, p.creator, p.notifier, s, evs))
+	return committed(s, CommitCreate(ctx, p.creator, p.notifier, s, evs))
 }
 
 // GetService returns the service with the given ID (an error matching
@@ -217,7 +217,7 @@ func (p *Portfolio) Do(ctx context.Context, actor Actor, cmd ServiceCommand) (*S
 		return nil, err
 	}
 	id, version := cmd.target()
-	if blank(id) {
+	if blankText(id) {
 		return nil, Invalid("id", "a service ID is required")
 	}
 	s, err := p.store.GetService(ctx, id)
@@ -242,7 +242,7 @@ func (p *Portfolio) Do(ctx context.Context, actor Actor, cmd ServiceCommand) (*S
 	if err != nil {
 		return nil, err
 	}
-	return stored(s, CommitUpdate(ctx, p.services, p.notifier, s, expected, evs))
+	return committed(s, CommitUpdate(ctx, p.services, p.notifier, s, expected, evs))
 }
 
 func (p *Portfolio) openWork(ctx context.Context, id string) (ServiceWork, error) {
@@ -345,7 +345,7 @@ func (p *Portfolio) Propose(ctx context.Context, actor Actor, cmd ProposeImprove
 	if s.Status == StatusRetired {
 		return nil, Invalid(FieldServiceID, "service %s is retired", s.ID)
 	}
-	return stored(x, CommitCreate(ctx, p.impw, p.notifier, x, evs))
+	return committed(x, CommitCreate(ctx, p.impw, p.notifier, x, evs))
 }
 
 // GetImprovement returns the improvement with the given ID (an error
@@ -383,7 +383,7 @@ func (p *Portfolio) DoImprovement(ctx context.Context, actor Actor, cmd Improvem
 		return nil, err
 	}
 	id, version := cmd.target()
-	if blank(id) {
+	if blankText(id) {
 		return nil, Invalid("id", "an improvement ID is required")
 	}
 	x, err := p.imps.GetImprovement(ctx, id)
@@ -398,7 +398,7 @@ func (p *Portfolio) DoImprovement(ctx context.Context, actor Actor, cmd Improvem
 	if err != nil {
 		return nil, err
 	}
-	return stored(x, CommitUpdate(ctx, p.impw, p.notifier, x, expected, evs))
+	return committed(x, CommitUpdate(ctx, p.impw, p.notifier, x, expected, evs))
 }
 
 // ApproveImprovement approves a proposed improvement.

@@ -81,12 +81,12 @@ func (f ServiceFilter) Matches(s *Service) bool {
 // status, stage or portfolio part.
 func (f ServiceFilter) Validate() error {
 	for _, s := range f.Statuses {
-		if _, err := ParseEnum("statuses", statuses, string(s)); err != nil {
+		if _, err := ParseEnum("statuses", serviceStatuses, string(s)); err != nil {
 			return err
 		}
 	}
 	if f.Stage != "" {
-		if _, err := ParseEnum("stage", stages, string(f.Stage)); err != nil {
+		if _, err := ParseEnum("stage", lifecycleStages, string(f.Stage)); err != nil {
 			return err
 		}
 	}

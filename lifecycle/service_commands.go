@@ -83,12 +83,12 @@ func (st *serviceStep) set(key, value string) {
 	st.data[key] = value
 }
 
-func blank(s string) bool { return strings.TrimSpace(s) == "" }
+func blankText(s string) bool { return strings.TrimSpace(s) == "" }
 
 // checkIDList rejects blank and duplicate entries.
 func checkIDList(field string, ids []string) error {
 	for i, id := range ids {
-		if blank(id) {
+		if blankText(id) {
 			return Invalid(field, "entry %d is blank", i)
 		}
 		if slices.Index(ids, id) != i {
@@ -127,10 +127,10 @@ func (d DefineService) New(actor Actor, now time.Time, id string) (*Service, []E
 	if err := actor.Validate(); err != nil {
 		return nil, nil, err
 	}
-	if blank(id) {
+	if blankText(id) {
 		return nil, nil, Invalid("id", "a service ID is required")
 	}
-	if blank(d.Name) {
+	if blankText(d.Name) {
 		return nil, nil, Invalid("name", "a service name is required")
 	}
 	crit := d.Criticality
@@ -319,7 +319,7 @@ func (c SetServiceStatus) machineEvent(from Status) (ServiceEvent, bool) {
 
 func (c SetServiceStatus) applyService(s *Service, st *serviceStep) error {
 	if !c.To.Valid() {
-		_, err := ParseEnum("to", statuses, string(c.To))
+		_, err := ParseEnum("to", serviceStatuses, string(c.To))
 		return err
 	}
 	e, ok := c.machineEvent(s.Status)
@@ -354,7 +354,7 @@ func (c RejectService) target() (string, int64) { return c.ID, c.Version }
 func (c RejectService) machineEvent(Status) (ServiceEvent, bool) { return ServiceReject, true }
 
 func (c RejectService) applyService(s *Service, st *serviceStep) error {
-	if blank(c.Reason) {
+	if blankText(c.Reason) {
 		return Invalid("reason", "a reason for the rejection is required")
 	}
 	st.note = c.Reason
@@ -375,7 +375,7 @@ func (c ReworkService) target() (string, int64) { return c.ID, c.Version }
 func (c ReworkService) machineEvent(Status) (ServiceEvent, bool) { return ServiceRework, true }
 
 func (c ReworkService) applyService(s *Service, st *serviceStep) error {
-	if blank(c.Reason) {
+	if blankText(c.Reason) {
 		return Invalid("reason", "a reason for the rework is required")
 	}
 	st.note = c.Reason
@@ -464,7 +464,7 @@ func (c UpdateServiceDetails) applyService(s *Service, st *serviceStep) error {
 	st.edit("update", "updated")
 	st.note = c.Note
 	if c.Name != nil {
-		if blank(*c.Name) {
+		if blankText(*c.Name) {
 			return Invalid("name", "a service name is required")
 		}
 		s.Name = *c.Name
@@ -557,7 +557,7 @@ func (c RemoveServiceConfigItem) applyService(s *Service, st *serviceStep) error
 }
 
 func addID(list *[]string, field, id string) error {
-	if blank(id) {
+	if blankText(id) {
 		return Invalid(field, "an ID is required")
 	}
 	if slices.Contains(*list, id) {

@@ -74,7 +74,7 @@ func serviceDefinition() Definition[Status, ServiceEvent, *serviceCheck] {
 	return Definition[Status, ServiceEvent, *serviceCheck]{
 		Process:     ProcessService,
 		Initial:     StatusRequirements,
-		States:      statuses,
+		States:      serviceStatuses,
 		Events:      serviceEvents,
 		Transitions: ts,
 	}

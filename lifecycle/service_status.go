@@ -26,29 +26,29 @@ const (
 	StatusRetired      Status = "retired"      // transition: decommissioned (final)
 )
 
-var statuses = []Status{
+var serviceStatuses = []Status{
 	StatusRequirements, StatusDefined, StatusAnalysed, StatusApproved, StatusChartered,
 	StatusDesigned, StatusDeveloped, StatusBuilt, StatusTested, StatusReleased,
 	StatusOperational, StatusRetiring, StatusRetired,
 }
 
 // Statuses returns every service status, in lifecycle order.
-func Statuses() []Status { return slices.Clone(statuses) }
+func Statuses() []Status { return slices.Clone(serviceStatuses) }
 
 // String returns the status's spelling, e.g. "operational".
 func (s Status) String() string { return string(s) }
 
 // Valid reports whether s is one of [Statuses].
-func (s Status) Valid() bool { return slices.Contains(statuses, s) }
+func (s Status) Valid() bool { return slices.Contains(serviceStatuses, s) }
 
 // MarshalText returns the status's spelling, or a *ValidationError for an
 // unknown status.
-func (s Status) MarshalText() ([]byte, error) { return MarshalEnum("status", statuses, s) }
+func (s Status) MarshalText() ([]byte, error) { return MarshalEnum("status", serviceStatuses, s) }
 
 // UnmarshalText parses a status, rejecting unknown spellings with a
 // *ValidationError.
 func (s *Status) UnmarshalText(b []byte) error {
-	v, err := ParseEnum("status", statuses, string(b))
+	v, err := ParseEnum("status", serviceStatuses, string(b))
 	if err != nil {
 		return err
 	}
@@ -112,10 +112,10 @@ const (
 	StageContinualImprovement Stage = "continual_improvement"
 )
 
-var stages = []Stage{StageStrategy, StageDesign, StageTransition, StageOperation, StageContinualImprovement}
+var lifecycleStages = []Stage{StageStrategy, StageDesign, StageTransition, StageOperation, StageContinualImprovement}
 
 // Stages returns every stage, in lifecycle order.
-func Stages() []Stage { return slices.Clone(stages) }
+func Stages() []Stage { return slices.Clone(lifecycleStages) }
 
 // String returns the stage's spelling, e.g. "design".
 func (s Stage) String() string { return string(s) }
@@ -124,7 +124,7 @@ func (s Stage) String() string { return string(s) }
 // (none for [StageContinualImprovement]).
 func (s Stage) Statuses() []Status {
 	var out []Status
-	for _, st := range statuses {
+	for _, st := range serviceStatuses {
 		if st.Stage() == s {
 			out = append(out, st)
 		}
@@ -134,12 +134,12 @@ func (s Stage) Statuses() []Status {
 
 // MarshalText returns the stage's spelling, or a *ValidationError for an
 // unknown stage.
-func (s Stage) MarshalText() ([]byte, error) { return MarshalEnum("stage", stages, s) }
+func (s Stage) MarshalText() ([]byte, error) { return MarshalEnum("stage", lifecycleStages, s) }
 
 // UnmarshalText parses a stage, rejecting unknown spellings with a
 // *ValidationError.
 func (s *Stage) UnmarshalText(b []byte) error {
-	v, err := ParseEnum("stage", stages, string(b))
+	v, err := ParseEnum("stage", lifecycleStages, string(b))
 	if err != nil {
 		return err
 	}
