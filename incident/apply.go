@@ -3,6 +3,7 @@ package incident
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -115,7 +116,7 @@ func (r Rules) Apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Comm
 		return nil, lifecycle.Invalid("incident", "nil")
 	}
 	c := x.Clone()
-	evs, err := r.apply(c, actor, now, cmd)
+	evs, err := r.apply(c, actor, now, cmd, false)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +127,8 @@ func (r Rules) Apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Comm
 // apply is Apply without the protective copy: on error x may be half
 // changed, so callers pass a copy they own (the Service passes the one it
 // just loaded).
-func (r Rules) apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
+// With quiet, nobody listens and no events are built.
+func (r Rules) apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Command, quiet bool) ([]lifecycle.Event, error) {
 	if cmd == nil {
 		return nil, lifecycle.Invalid("command", "nil")
 	}
@@ -143,19 +145,21 @@ func (r Rules) apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Comm
 	if version != 0 && version != x.Version {
 		return nil, lifecycle.Conflict(Process, x.ID, version, x.Version)
 	}
-	st := &step{rules: r, actor: actor, now: now, from: x.State}
-	st.changes = st.buf[:0]
+	st := newStep(r, actor, now, x.State, quiet)
+	defer st.release()
 	if err := cmd.apply(x, st); err != nil {
 		return nil, err
 	}
 	return st.commit(x), nil
 }
 
-// step collects what one command does: the history record and the events.
+// step collects what one command does: the history record and the
+// events. Steps are pooled: a command's work allocates only what it keeps.
 type step struct {
 	rules   Rules
 	actor   lifecycle.Actor
 	now     time.Time
+	quiet   bool  // nobody listens: build no events
 	event   Event // the command's event, fired first
 	from    State
 	note    string
@@ -165,9 +169,25 @@ type step struct {
 	n       int
 }
 
+// emit is an event to build: its type and up to three Data pairs.
 type emit struct {
-	typ  string
-	data map[string]string
+	typ string
+	kv  [6]string
+	n   int
+}
+
+var steps = sync.Pool{New: func() any { return new(step) }}
+
+func newStep(r Rules, actor lifecycle.Actor, now time.Time, from State, quiet bool) *step {
+	st := steps.Get().(*step)
+	st.rules, st.actor, st.now, st.from, st.quiet = r, actor, now, from, quiet
+	st.changes = st.buf[:0]
+	return st
+}
+
+func (st *step) release() {
+	*st = step{}
+	steps.Put(st)
 }
 
 // fire runs ev through the machine and moves x. The first event fired names
@@ -188,8 +208,11 @@ func (st *step) diff(field, old, new string) {
 	st.changes = lifecycle.Diff(st.changes, field, old, new)
 }
 
-func (st *step) emit(typ string, data map[string]string) {
-	st.emits[st.n] = emit{typ, data}
+// emit adds an event of type typ with Data from key/value pairs.
+func (st *step) emit(typ string, kv ...string) {
+	e := &st.emits[st.n]
+	e.typ = typ
+	e.n = copy(e.kv[:], kv)
 	st.n++
 }
 
@@ -215,21 +238,32 @@ func (st *step) commit(x *Incident) []lifecycle.Event {
 }
 
 func (st *step) events(x *Incident, from string) []lifecycle.Event {
+	if st.quiet {
+		return nil
+	}
 	snap := x.Snapshot()
 	evs := make([]lifecycle.Event, st.n)
 	for i := range evs {
+		e := &st.emits[i]
+		var data map[string]string
+		if e.n > 0 {
+			data = make(map[string]string, e.n/2)
+			for j := 0; j < e.n; j += 2 {
+				data[e.kv[j]] = e.kv[j+1]
+			}
+		}
 		evs[i] = lifecycle.Event{
 			ID:       lifecycle.EventID(Process, x.ID, x.Version, i),
 			Process:  Process,
 			Subject:  x.ID,
-			Type:     st.emits[i].typ,
+			Type:     e.typ,
 			From:     from,
 			To:       string(x.State),
 			Actor:    st.actor.ID,
 			Time:     st.now,
 			Version:  x.Version,
 			Snapshot: snap,
-			Data:     st.emits[i].data,
+			Data:     data,
 		}
 	}
 	return evs
@@ -259,6 +293,10 @@ type Open struct {
 // with its first history record, and the "opened" event. It checks only
 // the input: the [Service] also checks the parent and stores the incident.
 func (r Rules) Open(actor lifecycle.Actor, now time.Time, id string, cmd Open) (*Incident, []lifecycle.Event, error) {
+	return r.open(actor, now, id, cmd, false)
+}
+
+func (r Rules) open(actor lifecycle.Actor, now time.Time, id string, cmd Open, quiet bool) (*Incident, []lifecycle.Event, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -308,12 +346,12 @@ func (r Rules) Open(actor lifecycle.Actor, now time.Time, id string, cmd Open) (
 		}
 		x.Attributes[k] = v
 	}
-	st := &step{rules: r, actor: actor, now: now}
-	st.changes = st.buf[:0]
+	st := newStep(r, actor, now, "", quiet)
+	defer st.release()
 	st.diff(lifecycle.FieldPriority, "", itoa(int(prio)))
 	st.diff(lifecycle.FieldGroup, "", cmd.Group)
 	st.diff(fieldParent, "", cmd.Parent)
-	st.emit(TypeOpened, nil)
+	st.emit(TypeOpened)
 	x.UpdatedAt = now
 	x.Version = 1
 	rec := lifecycle.Record{Seq: 1, Time: now, Actor: actor.ID, Event: "open", To: string(StateNew)}

@@ -56,7 +56,7 @@ func (c Assign) apply(x *Incident, st *step) error {
 	st.diff(lifecycle.FieldAssignee, x.Assignee, assignee)
 	x.Group, x.Assignee = group, assignee
 	st.note = c.Note
-	st.emit(TypeAssigned, nil)
+	st.emit(TypeAssigned)
 	return nil
 }
 
@@ -89,7 +89,7 @@ func (c EscalateFunctional) apply(x *Incident, st *step) error {
 	}
 	st.diff(lifecycle.FieldGroup, x.Group, c.Group)
 	st.diff(lifecycle.FieldAssignee, x.Assignee, c.Assignee)
-	st.emit(TypeEscalatedFunctional, map[string]string{"from_group": x.Group, "reason": c.Reason})
+	st.emit(TypeEscalatedFunctional, "from_group", x.Group, "reason", c.Reason)
 	x.Group, x.Assignee = c.Group, c.Assignee
 	st.note = c.Reason
 	return nil
@@ -127,7 +127,7 @@ func (c EscalateHierarchical) apply(x *Incident, st *step) error {
 	st.diff(fieldEscalationLevel, itoa(x.EscalationLevel), itoa(level))
 	x.EscalationLevel = level
 	st.note = c.Reason
-	st.emit(TypeEscalatedHierarchical, map[string]string{"level": itoa(level), "reason": c.Reason})
+	st.emit(TypeEscalatedHierarchical, "level", itoa(level), "reason", c.Reason)
 	return nil
 }
 
@@ -182,13 +182,13 @@ func (c Hold) apply(x *Incident, st *step) error {
 	}
 	st.diff(lifecycle.FieldHoldReason, string(x.HoldReason), string(c.Reason))
 	x.HoldReason = c.Reason
-	var data map[string]string
-	if !blank(c.Comment) {
-		x.Comments = append(x.Comments, Note{Time: st.now, Author: st.actor.ID, Text: c.Comment})
-		st.note = c.Comment
-		data = map[string]string{"comment": c.Comment}
+	if blank(c.Comment) {
+		st.emit(TypePutOnHold)
+		return nil
 	}
-	st.emit(TypePutOnHold, data)
+	x.Comments = append(x.Comments, Note{Time: st.now, Author: st.actor.ID, Text: c.Comment})
+	st.note = c.Comment
+	st.emit(TypePutOnHold, "comment", c.Comment)
 	return nil
 }
 
@@ -208,7 +208,7 @@ func (c Resume) apply(x *Incident, st *step) error {
 	st.diff(lifecycle.FieldHoldReason, string(x.HoldReason), "")
 	x.HoldReason = ""
 	st.note = c.Note
-	st.emit(TypeResumed, nil)
+	st.emit(TypeResumed)
 	return nil
 }
 
@@ -225,10 +225,12 @@ type Resolve struct {
 func (c Resolve) target() (string, int64) { return c.ID, c.Version }
 
 func (c Resolve) apply(x *Incident, st *step) error {
-	return resolve(x, st, c.Code, c.Notes, nil)
+	return resolve(x, st, c.Code, c.Notes, "", "")
 }
 
-func resolve(x *Incident, st *step, code ResolutionCode, notes string, data map[string]string) error {
+// resolve resolves x; key and value, when set, add a pair to the event's
+// Data (what caused the resolution).
+func resolve(x *Incident, st *step, code ResolutionCode, notes, key, value string) error {
 	if err := st.fire(x, EventResolve); err != nil {
 		return err
 	}
@@ -250,12 +252,11 @@ func resolve(x *Incident, st *step, code ResolutionCode, notes string, data map[
 	x.ResolvedBy = st.actor.ID
 	x.ResolvedAt = st.now
 	st.note = notes
-	if data == nil {
-		data = make(map[string]string, 2)
+	if key == "" {
+		st.emit(TypeResolved, "code", string(code), "notes", notes)
+	} else {
+		st.emit(TypeResolved, "code", string(code), "notes", notes, key, value)
 	}
-	data["code"] = string(code)
-	data["notes"] = notes
-	st.emit(TypeResolved, data)
 	return nil
 }
 
@@ -270,7 +271,7 @@ type resolveWithParent struct {
 func (c resolveWithParent) target() (string, int64) { return c.id, 0 }
 
 func (c resolveWithParent) apply(x *Incident, st *step) error {
-	if err := resolve(x, st, c.code, c.notes, map[string]string{"parent": c.parent}); err != nil {
+	if err := resolve(x, st, c.code, c.notes, "parent", c.parent); err != nil {
 		return err
 	}
 	st.note = "resolved with parent " + c.parent + ": " + c.notes
@@ -292,7 +293,7 @@ func (c resolveForProblem) apply(x *Incident, st *step) error {
 	if blank(notes) {
 		notes = "resolved by the fix of problem " + c.problem
 	}
-	return resolve(x, st, CodeResolvedByProblem, notes, map[string]string{"problem": c.problem})
+	return resolve(x, st, CodeResolvedByProblem, notes, "problem", c.problem)
 }
 
 // Reopen takes a resolved incident back to in progress (the fault is
@@ -318,7 +319,7 @@ func (c Reopen) apply(x *Incident, st *step) error {
 	x.ReopenCount++
 	x.ResolutionCode, x.ResolutionNotes, x.ResolvedBy, x.ResolvedAt = "", "", "", time.Time{}
 	st.note = c.Reason
-	st.emit(TypeReopened, map[string]string{"reason": c.Reason})
+	st.emit(TypeReopened, "reason", c.Reason)
 	return nil
 }
 
@@ -339,7 +340,7 @@ func (c Close) apply(x *Incident, st *step) error {
 	x.ClosedBy = st.actor.ID
 	x.ClosedAt = st.now
 	st.note = c.Note
-	st.emit(TypeClosed, nil)
+	st.emit(TypeClosed)
 	return nil
 }
 
@@ -360,7 +361,7 @@ func (c autoClose) apply(x *Incident, st *step) error {
 	x.ClosedBy = x.ResolvedBy
 	x.ClosedAt = st.now
 	st.note = c.note
-	st.emit(TypeClosed, map[string]string{"auto": "true"})
+	st.emit(TypeClosed, "auto", "true")
 	return nil
 }
 
@@ -387,7 +388,7 @@ func (c Cancel) apply(x *Incident, st *step) error {
 	x.ClosedBy = st.actor.ID
 	x.ClosedAt = st.now
 	st.note = c.Reason
-	st.emit(TypeCanceled, map[string]string{"reason": c.Reason})
+	st.emit(TypeCanceled, "reason", c.Reason)
 	return nil
 }
 
@@ -485,9 +486,9 @@ func (c Update) apply(x *Incident, st *step) error {
 		return lifecycle.Invalid("update", "nothing to change")
 	}
 	st.note = c.Note
-	st.emit(TypeUpdated, map[string]string{"fields": strings.Join(fields, ",")})
+	st.emit(TypeUpdated, "fields", strings.Join(fields, ","))
 	if prio != oldPrio {
-		st.emit(TypePriorityChanged, map[string]string{"old_priority": itoa(int(oldPrio)), "new_priority": itoa(int(prio))})
+		st.emit(TypePriorityChanged, "old_priority", itoa(int(oldPrio)), "new_priority", itoa(int(prio)))
 	}
 	return nil
 }
@@ -510,7 +511,7 @@ func (c Comment) apply(x *Incident, st *step) error {
 	}
 	x.Comments = append(x.Comments, Note{Time: st.now, Author: st.actor.ID, Text: c.Text})
 	st.note = c.Text
-	st.emit(TypeCommented, map[string]string{"text": c.Text})
+	st.emit(TypeCommented, "text", c.Text)
 	return nil
 }
 
@@ -532,7 +533,7 @@ func (c WorkNote) apply(x *Incident, st *step) error {
 	}
 	x.WorkNotes = append(x.WorkNotes, Note{Time: st.now, Author: st.actor.ID, Text: c.Text})
 	st.note = c.Text
-	st.emit(TypeWorkNoteAdded, map[string]string{"text": c.Text})
+	st.emit(TypeWorkNoteAdded, "text", c.Text)
 	return nil
 }
 
@@ -558,14 +559,14 @@ func (c CallerUpdate) apply(x *Incident, st *step) error {
 	}
 	x.Comments = append(x.Comments, Note{Time: st.now, Author: st.actor.ID, Text: c.Text, FromCaller: true})
 	st.note = c.Text
-	st.emit(TypeCallerUpdated, map[string]string{"text": c.Text})
+	st.emit(TypeCallerUpdated, "text", c.Text)
 	if x.State == StateOnHold && x.HoldReason == HoldAwaitingCaller {
 		if err := st.fire(x, EventResume); err != nil {
 			return err
 		}
 		st.diff(lifecycle.FieldHoldReason, string(x.HoldReason), "")
 		x.HoldReason = ""
-		st.emit(TypeResumed, nil)
+		st.emit(TypeResumed)
 	}
 	return nil
 }
@@ -590,7 +591,7 @@ func (c ProposeMajor) apply(x *Incident, st *step) error {
 	st.diff(lifecycle.FieldMajor, string(x.Major), string(MajorProposed))
 	x.Major = MajorProposed
 	st.note = c.Reason
-	st.emit(TypeMajorProposed, map[string]string{"reason": c.Reason})
+	st.emit(TypeMajorProposed, "reason", c.Reason)
 	return nil
 }
 
@@ -614,7 +615,7 @@ func (c AcceptMajor) apply(x *Incident, st *step) error {
 	st.diff(lifecycle.FieldMajor, string(x.Major), string(MajorAccepted))
 	x.Major = MajorAccepted
 	st.note = c.Note
-	st.emit(TypeMajorAccepted, nil)
+	st.emit(TypeMajorAccepted)
 	return nil
 }
 
@@ -641,7 +642,7 @@ func (c RejectMajor) apply(x *Incident, st *step) error {
 	st.diff(lifecycle.FieldMajor, string(x.Major), string(MajorRejected))
 	x.Major = MajorRejected
 	st.note = c.Reason
-	st.emit(TypeMajorRejected, map[string]string{"reason": c.Reason})
+	st.emit(TypeMajorRejected, "reason", c.Reason)
 	return nil
 }
 
@@ -672,9 +673,9 @@ func (c SetParent) apply(x *Incident, st *step) error {
 	}
 	st.diff(fieldParent, x.Parent, c.Parent)
 	if c.Parent == "" {
-		st.emit(TypeParentCleared, map[string]string{"parent": x.Parent})
+		st.emit(TypeParentCleared, "parent", x.Parent)
 	} else {
-		st.emit(TypeParentSet, map[string]string{"parent": c.Parent})
+		st.emit(TypeParentSet, "parent", c.Parent)
 	}
 	x.Parent = c.Parent
 	return nil
@@ -756,7 +757,7 @@ func link(x *Incident, st *step, name, field string, list *[]string, id, typ str
 	}
 	*list = append(*list, id)
 	st.diff(field, "", id)
-	st.emit(typ, map[string]string{name: id})
+	st.emit(typ, name, id)
 	return nil
 }
 
@@ -776,6 +777,6 @@ func unlink(x *Incident, st *step, name, field string, list *[]string, id string
 		*list = nil
 	}
 	st.diff(field, id, "")
-	st.emit(typ, map[string]string{name: id})
+	st.emit(typ, name, id)
 	return nil
 }

@@ -60,6 +60,9 @@ type Service struct {
 	ids            lifecycle.IDFunc
 	rules          Rules
 	autoCloseAfter time.Duration
+	// quiet is set when nobody would see the events (a discarding
+	// notifier, no outbox), so that none are built.
+	quiet bool
 }
 
 // New checks cfg and returns a Service.
@@ -79,6 +82,8 @@ func New(cfg Config) (*Service, error) {
 		rules:          rules,
 		autoCloseAfter: cfg.AutoCloseAfter,
 	}
+	_, outbox := cfg.Store.(lifecycle.Outbox[*Incident])
+	s.quiet = !outbox && (cfg.Notifier == nil || cfg.Notifier == lifecycle.Discard)
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("INC")
 	}
@@ -121,7 +126,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 // Open logs a new incident, in state new, and returns it as stored. With a
 // Parent, the parent must exist, be open and not itself be a child.
 func (s *Service) Open(ctx context.Context, actor lifecycle.Actor, cmd Open) (*Incident, error) {
-	x, evs, err := s.rules.Open(actor, s.clock.Now(), s.ids(), cmd)
+	x, evs, err := s.rules.open(actor, s.clock.Now(), s.ids(), cmd, s.quiet)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +171,7 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 // run applies cmd to x, freshly loaded and owned by the caller, checks the
 // rules that involve other incidents, commits, and runs the follow-ups.
 func (s *Service) run(ctx context.Context, actor lifecycle.Actor, x *Incident, cmd Command) (*Incident, error) {
-	evs, err := s.rules.apply(x, actor, s.clock.Now(), cmd)
+	evs, err := s.rules.apply(x, actor, s.clock.Now(), cmd, s.quiet)
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +350,7 @@ func (s *Service) resolveChild(ctx context.Context, actor lifecycle.Actor, c *In
 		}
 		x := c.Clone()
 		c = nil
-		evs, aerr := s.rules.apply(x, actor, s.clock.Now(), cmd)
+		evs, aerr := s.rules.apply(x, actor, s.clock.Now(), cmd, s.quiet)
 		if aerr != nil {
 			return nil, aerr
 		}
@@ -429,7 +434,7 @@ func (s *Service) AutoClose(ctx context.Context, now time.Time) (int, error) {
 			if x.State != StateResolved || x.Major == MajorAccepted || !x.UpdatedAt.Before(cutoff) {
 				continue
 			}
-			evs, err := s.rules.apply(x, lifecycle.System, now, autoClose{id: x.ID, version: x.Version, note: note})
+			evs, err := s.rules.apply(x, lifecycle.System, now, autoClose{id: x.ID, version: x.Version, note: note}, s.quiet)
 			if err != nil {
 				continue // changed under us in a way the store did not filter
 			}

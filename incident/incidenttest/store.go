@@ -25,16 +25,78 @@ type Recorder = lifecycletest.Recorder
 // Use [NewStore]; the zero Store is not ready.
 type Store struct {
 	mu       sync.RWMutex
-	byID     map[string]*incident.Incident
+	byID     map[string]*entry
 	ids      []string            // every ID, ascending
 	children map[string][]string // parent ID → child IDs, ascending
 }
 
 var _ incident.Store = (*Store)(nil)
 
+// entry is one stored incident, kept as a database would: the incident's
+// fields (x, with a nil History, never modified once stored) and its
+// history as an append-only log that only ever grows (like an audit
+// table). Update copies in only the records it adds; entries of older
+// versions share the log's prefix, which is never written again.
+type entry struct {
+	x    *incident.Incident
+	hist []lifecycle.Record
+}
+
+// logSpare is the room a history log keeps for records to come: most
+// incidents live a dozen changes or fewer.
+const logSpare = 11
+
 // NewStore returns an empty in-memory store.
 func NewStore() *Store {
-	return &Store{byID: map[string]*incident.Incident{}, children: map[string][]string{}}
+	return &Store{byID: map[string]*entry{}, children: map[string][]string{}}
+}
+
+// fields returns a deep copy of x without its history.
+func fields(x *incident.Incident) *incident.Incident {
+	h := x.History
+	x.History = nil
+	c := x.Clone()
+	x.History = h
+	return c
+}
+
+// get returns the incident e holds, as a deep copy.
+func (e *entry) get() *incident.Incident {
+	c := e.x.Clone()
+	c.History = copyRecords(nil, e.hist, 1)
+	return c
+}
+
+// copyRecords appends deep copies of recs to dst, growing it with room for
+// spare more records; all the copies' changes share one new array.
+func copyRecords(dst, recs []lifecycle.Record, spare int) []lifecycle.Record {
+	if recs == nil {
+		return dst
+	}
+	if cap(dst)-len(dst) < len(recs) {
+		grown := make([]lifecycle.Record, len(dst), len(dst)+len(recs)+spare)
+		copy(grown, dst)
+		dst = grown
+	}
+	start := len(dst)
+	dst = append(dst, recs...)
+	n := 0
+	for _, r := range recs {
+		n += len(r.Changes)
+	}
+	if n == 0 {
+		return dst
+	}
+	all := make([]lifecycle.Change, 0, n)
+	for i := start; i < len(dst); i++ {
+		if dst[i].Changes == nil {
+			continue
+		}
+		j := len(all)
+		all = append(all, dst[i].Changes...)
+		dst[i].Changes = all[j:len(all):len(all)]
+	}
+	return dst
 }
 
 // Get returns a copy of the incident, or an error matching
@@ -44,14 +106,14 @@ func (s *Store) Get(ctx context.Context, id string) (*incident.Incident, error) 
 		return nil, err
 	}
 	s.mu.RLock()
-	x, ok := s.byID[id]
+	e, ok := s.byID[id]
 	s.mu.RUnlock()
 	if !ok {
 		return nil, lifecycle.NotFound(incident.Process, id)
 	}
-	// Stored values are never modified in place (Update replaces them), so
-	// copying outside the lock is safe.
-	return x.Clone(), nil
+	// An entry is never modified once stored and its log prefix never
+	// rewritten, so copying outside the lock is safe.
+	return e.get(), nil
 }
 
 // Create stores a copy of x, or returns an error matching
@@ -63,22 +125,24 @@ func (s *Store) Create(ctx context.Context, x *incident.Incident) error {
 	if x == nil || x.ID == "" {
 		return lifecycle.Invalid("id", "required")
 	}
-	c := x.Clone()
+	e := &entry{x: fields(x), hist: copyRecords(nil, x.History, logSpare)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if old, ok := s.byID[c.ID]; ok {
-		return lifecycle.Conflict(incident.Process, c.ID, 0, old.Version)
+	if old, ok := s.byID[x.ID]; ok {
+		return lifecycle.Conflict(incident.Process, x.ID, 0, old.x.Version)
 	}
-	s.byID[c.ID] = c
-	s.ids = insertSorted(s.ids, c.ID)
-	if c.Parent != "" {
-		s.children[c.Parent] = insertSorted(s.children[c.Parent], c.ID)
+	s.byID[x.ID] = e
+	s.ids = insertSorted(s.ids, x.ID)
+	if x.Parent != "" {
+		s.children[x.Parent] = insertSorted(s.children[x.Parent], x.ID)
 	}
 	return nil
 }
 
 // Update stores a copy of x over version expected, or returns an error
-// matching lifecycle.ErrNotFound or lifecycle.ErrConflict.
+// matching lifecycle.ErrNotFound or lifecycle.ErrConflict. Like an audit
+// table, it appends the records of x.History past those already stored and
+// keeps the stored ones as they are.
 func (s *Store) Update(ctx context.Context, x *incident.Incident, expected int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -86,22 +150,29 @@ func (s *Store) Update(ctx context.Context, x *incident.Incident, expected int64
 	if x == nil {
 		return lifecycle.Invalid("incident", "nil")
 	}
-	c := x.Clone()
+	c := fields(x)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.byID[c.ID]
 	if !ok {
 		return lifecycle.NotFound(incident.Process, c.ID)
 	}
-	if old.Version != expected {
-		return lifecycle.Conflict(incident.Process, c.ID, expected, old.Version)
+	if old.x.Version != expected {
+		return lifecycle.Conflict(incident.Process, c.ID, expected, old.x.Version)
 	}
-	s.byID[c.ID] = c
-	if old.Parent != c.Parent {
-		if old.Parent != "" {
-			s.children[old.Parent] = removeSorted(s.children[old.Parent], c.ID)
-			if len(s.children[old.Parent]) == 0 {
-				delete(s.children, old.Parent)
+	hist := old.hist
+	if len(x.History) < len(hist) {
+		return lifecycle.Invalid("history", "%d records stored, %d given: history is append-only", len(hist), len(x.History))
+	}
+	// Appending past the old entry's length never changes what the old
+	// entry (or a Get copying it right now) sees.
+	hist = copyRecords(hist, x.History[len(hist):], len(hist)+logSpare)
+	s.byID[c.ID] = &entry{x: c, hist: hist}
+	if old.x.Parent != c.Parent {
+		if old.x.Parent != "" {
+			s.children[old.x.Parent] = removeSorted(s.children[old.x.Parent], c.ID)
+			if len(s.children[old.x.Parent]) == 0 {
+				delete(s.children, old.x.Parent)
 			}
 		}
 		if c.Parent != "" {
@@ -130,21 +201,25 @@ func (s *Store) List(ctx context.Context, f incident.Filter) (incident.Page, err
 			i++
 		}
 	}
+	var found []*entry
 	var page incident.Page
 	for ; i < len(ids); i++ {
-		x := s.byID[ids[i]]
-		if !f.Matches(x) {
+		e := s.byID[ids[i]]
+		if !f.Matches(e.x) {
 			continue
 		}
-		if len(page.Items) == size {
-			page.NextCursor = page.Items[size-1].ID
+		if len(found) == size {
+			page.NextCursor = found[size-1].x.ID
 			break
 		}
-		page.Items = append(page.Items, x)
+		found = append(found, e)
 	}
 	s.mu.RUnlock()
-	for j, x := range page.Items {
-		page.Items[j] = x.Clone()
+	if len(found) > 0 {
+		page.Items = make([]*incident.Incident, len(found))
+		for j, e := range found {
+			page.Items[j] = e.get()
+		}
 	}
 	return page, nil
 }
@@ -155,25 +230,27 @@ func (s *Store) ResolvedBefore(ctx context.Context, t time.Time, limit int) ([]*
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var out []*incident.Incident
+	var found []*entry
 	s.mu.RLock()
-	for _, x := range s.byID {
+	for _, e := range s.byID {
+		x := e.x
 		if x.State == incident.StateResolved && x.Major != incident.MajorAccepted && x.UpdatedAt.Before(t) {
-			out = append(out, x)
+			found = append(found, e)
 		}
 	}
 	s.mu.RUnlock()
-	slices.SortFunc(out, func(a, b *incident.Incident) int {
-		if c := a.UpdatedAt.Compare(b.UpdatedAt); c != 0 {
+	slices.SortFunc(found, func(a, b *entry) int {
+		if c := a.x.UpdatedAt.Compare(b.x.UpdatedAt); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.ID, b.ID)
+		return cmp.Compare(a.x.ID, b.x.ID)
 	})
-	if n := incident.PageSize(limit); len(out) > n {
-		out = out[:n]
+	if n := incident.PageSize(limit); len(found) > n {
+		found = found[:n]
 	}
-	for i, x := range out {
-		out[i] = x.Clone()
+	out := make([]*incident.Incident, len(found))
+	for i, e := range found {
+		out[i] = e.get()
 	}
 	return out, nil
 }

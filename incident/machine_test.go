@@ -1,0 +1,316 @@
+package incident
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/diagram.mmd from Diagram()")
+
+// wantMachine is the whole incident machine, written out: for every state,
+// every allowed event and where it leads. Everything not listed must be
+// refused.
+var wantMachine = map[State]map[Event]State{
+	StateNew: {
+		EventAssign: StateInProgress, EventResolve: StateResolved, EventCancel: StateCanceled,
+		EventEscalateFunctional: StateNew, EventEscalateHierarchical: StateNew, EventUpdate: StateNew,
+		EventComment: StateNew, EventWorkNote: StateNew, EventCallerUpdate: StateNew,
+		EventProposeMajor: StateNew, EventAcceptMajor: StateNew, EventRejectMajor: StateNew,
+		EventSetParent: StateNew, EventLinkProblem: StateNew, EventUnlinkProblem: StateNew,
+		EventLinkChange: StateNew, EventUnlinkChange: StateNew,
+	},
+	StateInProgress: {
+		EventAssign: StateInProgress, EventHold: StateOnHold, EventResolve: StateResolved, EventCancel: StateCanceled,
+		EventEscalateFunctional: StateInProgress, EventEscalateHierarchical: StateInProgress, EventUpdate: StateInProgress,
+		EventComment: StateInProgress, EventWorkNote: StateInProgress, EventCallerUpdate: StateInProgress,
+		EventProposeMajor: StateInProgress, EventAcceptMajor: StateInProgress, EventRejectMajor: StateInProgress,
+		EventSetParent: StateInProgress, EventLinkProblem: StateInProgress, EventUnlinkProblem: StateInProgress,
+		EventLinkChange: StateInProgress, EventUnlinkChange: StateInProgress,
+	},
+	StateOnHold: {
+		EventAssign: StateOnHold, EventResume: StateInProgress, EventResolve: StateResolved, EventCancel: StateCanceled,
+		EventEscalateFunctional: StateOnHold, EventEscalateHierarchical: StateOnHold, EventUpdate: StateOnHold,
+		EventComment: StateOnHold, EventWorkNote: StateOnHold, EventCallerUpdate: StateOnHold,
+		EventProposeMajor: StateOnHold, EventAcceptMajor: StateOnHold, EventRejectMajor: StateOnHold,
+		EventSetParent: StateOnHold, EventLinkProblem: StateOnHold, EventUnlinkProblem: StateOnHold,
+		EventLinkChange: StateOnHold, EventUnlinkChange: StateOnHold,
+	},
+	StateResolved: {
+		EventReopen: StateInProgress, EventClose: StateClosed,
+		EventComment: StateResolved, EventWorkNote: StateResolved, EventCallerUpdate: StateResolved,
+		EventLinkProblem: StateResolved, EventUnlinkProblem: StateResolved,
+		EventLinkChange: StateResolved, EventUnlinkChange: StateResolved,
+	},
+	StateClosed:   {},
+	StateCanceled: {},
+}
+
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+// fixture returns a plausible stored incident in state s, version 3.
+func fixture(s State) *Incident {
+	x := &Incident{
+		ID: "INC-1", Version: 3, State: s, Title: "Mail down", OpenedBy: "alice", Caller: "carol",
+		Impact: 2, Urgency: 2, Priority: 3, Group: "desk", Assignee: "ann",
+		Problems: []string{"PRB1"}, Changes: []string{"CHG1"},
+		Comments:   []Note{{Time: t0, Author: "ann", Text: "on it"}},
+		Attributes: map[string]string{"site": "paris"},
+		History: []lifecycle.Record{
+			{Seq: 1, Time: t0, Actor: "alice", Event: "open", To: "new", Changes: []lifecycle.Change{{Field: lifecycle.FieldPriority, New: "3"}}},
+			{Seq: 2, Time: t0, Actor: "ann", Event: "comment", From: "new", To: "new"},
+			{Seq: 3, Time: t0, Actor: "ann", Event: "work_note", From: "new", To: "new"},
+		},
+		CreatedAt: t0, UpdatedAt: t0,
+	}
+	switch s {
+	case StateOnHold:
+		x.HoldReason = HoldAwaitingVendor
+	case StateResolved, StateClosed:
+		x.ResolutionCode, x.ResolutionNotes, x.ResolvedBy, x.ResolvedAt = CodeSolutionProvided, "fixed", "ann", t0
+		if s == StateClosed {
+			x.ClosedBy, x.ClosedAt = "carol", t0
+		}
+	case StateCanceled:
+		x.CancelReason, x.ClosedBy, x.ClosedAt = "duplicate", "ann", t0
+	}
+	return x
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// validCommand returns, for each event, a command whose input is valid on
+// fixture(s) (after prepare), so that only the machine decides.
+func validCommand(e Event) Command {
+	const id = "INC-1"
+	switch e {
+	case EventAssign:
+		return Assign{ID: id, Assignee: "bob"}
+	case EventEscalateFunctional:
+		return EscalateFunctional{ID: id, Group: "network", Reason: "needs routing expertise"}
+	case EventEscalateHierarchical:
+		return EscalateHierarchical{ID: id, Reason: "VIP caller"}
+	case EventHold:
+		return Hold{ID: id, Reason: HoldAwaitingVendor}
+	case EventResume:
+		return Resume{ID: id}
+	case EventResolve:
+		return Resolve{ID: id, Code: CodeWorkaroundProvided, Notes: "restarted"}
+	case EventReopen:
+		return Reopen{ID: id, Reason: "still broken"}
+	case EventClose:
+		return Close{ID: id}
+	case EventCancel:
+		return Cancel{ID: id, Reason: "duplicate of INC-0"}
+	case EventUpdate:
+		return Update{ID: id, Title: ptr("Mail down in Paris")}
+	case EventComment:
+		return Comment{ID: id, Text: "we are on it"}
+	case EventWorkNote:
+		return WorkNote{ID: id, Text: "mx1 queue full"}
+	case EventCallerUpdate:
+		return CallerUpdate{ID: id, Text: "still broken here"}
+	case EventProposeMajor:
+		return ProposeMajor{ID: id, Reason: "whole site down"}
+	case EventAcceptMajor:
+		return AcceptMajor{ID: id}
+	case EventRejectMajor:
+		return RejectMajor{ID: id, Reason: "one user"}
+	case EventSetParent:
+		return SetParent{ID: id, Parent: "INC-P"}
+	case EventLinkProblem:
+		return LinkProblem{ID: id, Problem: "PRB2"}
+	case EventUnlinkProblem:
+		return UnlinkProblem{ID: id, Problem: "PRB1"}
+	case EventLinkChange:
+		return LinkChange{ID: id, Change: "CHG2"}
+	case EventUnlinkChange:
+		return UnlinkChange{ID: id, Change: "CHG1"}
+	}
+	panic("no command for " + e)
+}
+
+// prepare adjusts a fixture so that e's guard passes.
+func prepare(x *Incident, e Event) {
+	switch e {
+	case EventAcceptMajor, EventRejectMajor:
+		x.Major = MajorProposed
+	}
+}
+
+var manager = lifecycle.Actor{ID: "mim", Roles: []string{RoleMajorIncidentManager}}
+
+func TestMachineIsTheDocumentedOne(t *testing.T) {
+	got := map[State]map[Event]State{}
+	for _, s := range States() {
+		got[s] = map[Event]State{}
+		for _, e := range Events() {
+			if to, ok := Target(s, e); ok {
+				got[s][e] = to
+			}
+		}
+	}
+	assert.Equal(t, wantMachine, got)
+	for _, s := range States() {
+		assert.Equal(t, s.IsFinal(), len(Allowed(s)) == 0, "%s: final iff nothing allowed", s)
+	}
+	assert.Empty(t, Allowed("bogus"))
+}
+
+// TestEveryStateEventPair applies every event's command in every state: the
+// allowed ones succeed and move the incident where the machine says, with
+// one record and one version more; every other one fails with
+// ErrInvalidTransition and leaves the incident deep-equal to before.
+func TestEveryStateEventPair(t *testing.T) {
+	for _, s := range States() {
+		for _, e := range Events() {
+			t.Run(string(s)+"/"+string(e), func(t *testing.T) {
+				x := fixture(s)
+				prepare(x, e)
+				before := x.Clone()
+				evs, err := x.Apply(manager, t0.Add(time.Hour), validCommand(e))
+				want, allowed := wantMachine[s][e]
+				if !allowed {
+					require.Error(t, err)
+					assert.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
+					var te *lifecycle.TransitionError
+					require.ErrorAs(t, err, &te)
+					assert.Equal(t, string(s), te.From)
+					assert.Equal(t, string(e), te.Event)
+					assert.Nil(t, evs)
+					assert.Equal(t, before, x, "a refused event must leave the incident unchanged")
+					return
+				}
+				require.NoError(t, err)
+				assert.Equal(t, want, x.State)
+				assert.Equal(t, before.Version+1, x.Version)
+				require.Len(t, x.History, len(before.History)+1)
+				rec := x.History[len(x.History)-1]
+				assert.Equal(t, len(x.History), rec.Seq)
+				assert.Equal(t, string(e), rec.Event)
+				assert.Equal(t, string(s), rec.From)
+				assert.Equal(t, string(want), rec.To)
+				assert.Equal(t, before.History, x.History[:len(before.History)], "earlier records never change")
+				require.NotEmpty(t, evs)
+				for i, ev := range evs {
+					assert.Equal(t, lifecycle.EventID(Process, "INC-1", x.Version, i), ev.ID)
+					assert.Equal(t, x.Version, ev.Version)
+					assert.Equal(t, x.Snapshot(), ev.Snapshot)
+				}
+			})
+		}
+	}
+}
+
+// TestGuardsRefuseWithReasons checks the guarded events: refusals are
+// transition errors with a reason.
+func TestGuardsRefuseWithReasons(t *testing.T) {
+	for _, c := range []struct {
+		major MajorStatus
+		cmd   Command
+		want  error
+	}{
+		{MajorProposed, ProposeMajor{ID: "INC-1", Reason: "r"}, errAlreadyProposed},
+		{MajorAccepted, ProposeMajor{ID: "INC-1", Reason: "r"}, errAlreadyMajor},
+		{"", AcceptMajor{ID: "INC-1"}, errNotProposed},
+		{MajorRejected, RejectMajor{ID: "INC-1", Reason: "r"}, errNotProposed},
+		{MajorAccepted, AcceptMajor{ID: "INC-1"}, errNotProposed},
+	} {
+		x := fixture(StateInProgress)
+		x.Major = c.major
+		before := x.Clone()
+		_, err := x.Apply(manager, t0, c.cmd)
+		assert.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
+		assert.ErrorIs(t, err, c.want)
+		assert.Equal(t, before, x)
+	}
+}
+
+func TestRefusalMessageSaysWhatIsAllowed(t *testing.T) {
+	x := fixture(StateClosed)
+	_, err := x.Apply(manager, t0, Comment{ID: "INC-1", Text: "hello?"})
+	assert.EqualError(t, err, "incident INC-1: cannot comment from closed (final state: no events allowed)")
+	x = fixture(StateResolved)
+	_, err = x.Apply(manager, t0, Hold{ID: "INC-1", Reason: HoldAwaitingCaller, Comment: "?"})
+	assert.EqualError(t, err, "incident INC-1: cannot hold from resolved (allowed: caller_update, close, comment, link_change, link_problem, reopen, unlink_change, unlink_problem, work_note)")
+}
+
+func TestDiagramGolden(t *testing.T) {
+	path := filepath.Join("testdata", "diagram.mmd")
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(Diagram()), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -run TestDiagramGolden -update to create it")
+	assert.Equal(t, string(want), Diagram(), "testdata/diagram.mmd is stale: run go test -run TestDiagramGolden -update")
+
+	// Every state-changing edge is in the diagram; no self-loop is.
+	for s, evs := range wantMachine {
+		for e, to := range evs {
+			if to != s {
+				assert.Contains(t, Diagram(), "    "+string(s)+" --> "+string(to)+" : ", "%s --%s--> %s", s, e, to)
+			}
+		}
+	}
+	for _, s := range States() {
+		assert.NotContains(t, Diagram(), "    "+string(s)+" --> "+string(s)+" ")
+	}
+}
+
+// TestDocShowsTheDiagram keeps the package documentation's copy current.
+func TestDocShowsTheDiagram(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	require.NoError(t, err)
+	var b strings.Builder
+	for line := range strings.Lines(Diagram()) {
+		b.WriteString("//\t" + line)
+	}
+	assert.Contains(t, string(doc), b.String(), "doc.go's diagram differs from Diagram()")
+}
+
+// TestReadmeShowsTheDiagram checks the diagram in ../README.md, if there is
+// one: the ```mermaid block right after the line holding
+// <!-- incident-diagram --> must be Diagram().
+func TestReadmeShowsTheDiagram(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "README.md"))
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skip("no README.md")
+	}
+	require.NoError(t, err)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	found := false
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "<!-- incident-diagram -->") {
+			found = true
+			break
+		}
+	}
+	require.NoError(t, sc.Err())
+	if !found {
+		t.Skip("README.md has no <!-- incident-diagram --> marker")
+	}
+	require.True(t, sc.Scan(), "README.md ends after the incident-diagram marker")
+	require.Equal(t, "```mermaid", strings.TrimSpace(sc.Text()), "the line after <!-- incident-diagram --> must open a ```mermaid block")
+	var b strings.Builder
+	closed := false
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == "```" {
+			closed = true
+			break
+		}
+		b.WriteString(sc.Text() + "\n")
+	}
+	require.True(t, closed, "the incident ```mermaid block in README.md is not closed")
+	assert.Equal(t, Diagram(), b.String(), "README.md's incident diagram differs from incident.Diagram(): paste testdata/diagram.mmd")
+}
