@@ -2,6 +2,7 @@ package problemtest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -52,8 +53,8 @@ func (s *Store) Create(ctx context.Context, p *problem.Problem) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if old, ok := s.problems[p.ID]; ok {
-		return lifecycle.Conflict(problem.Process, p.ID, 0, old.Version)
+	if _, ok := s.problems[p.ID]; ok {
+		return fmt.Errorf("%s %s already exists: %w", problem.Process, p.ID, lifecycle.ErrConflict)
 	}
 	s.problems[p.ID] = p.Clone()
 	return nil
