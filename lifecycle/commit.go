@@ -39,7 +39,9 @@ type NotifyError struct {
 }
 
 // Error renders "stored, but notification failed: <err>".
-func (e *NotifyError) Error() string { return fmt.Sprintf("stored, but notification failed: %v", e.Err) }
+func (e *NotifyError) Error() string {
+	return fmt.Sprintf("stored, but notification failed: %v", e.Err)
+}
 
 // Unwrap returns the notifier's error.
 func (e *NotifyError) Unwrap() error { return e.Err }

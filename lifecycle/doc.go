@@ -1,6 +1,21 @@
 // Package lifecycle is the shared kernel of the itsm library and the home of
 // the ITIL service lifecycle.
 //
+// # The service lifecycle
+//
+// A [Service] is an IT service in the portfolio. Its [Status] moves through
+// the pipeline (requirements, defined, analysed, approved, chartered,
+// designed, developed, built, tested, released), the catalogue (operational,
+// retiring) and retirement (retired); each status belongs to an ITIL [Stage]
+// (strategy, design, transition, operation), and continual improvement spans
+// them through the register of [Improvement] initiatives. [Portfolio] is the
+// orchestrator (named so it never clashes with the Service entity): a
+// service cannot go live without an owner and an SLA, and cannot retire while
+// the host's [Dependents] reports open incidents or scheduled changes.
+// Phasing out, reinstating and retiring need the service's owner or
+// [RoleServiceOwner]. See ServiceDiagram and ImprovementDiagram for the
+// machines.
+//
 // The kernel gives every process (incident, problem, change, sla) the same
 // parts:
 //

@@ -94,7 +94,7 @@ func TestMachineBadDefinitionsPanic(t *testing.T) {
 		"duplicate pair": {func(d *Definition[tState, tEvent, *ticket]) {
 			d.Transitions = append(d.Transitions, Transition[tState, tEvent, *ticket]{Event: "start", From: []tState{"new"}, To: "done"})
 		}, `event "start" from "new" is defined twice`},
-		"unreachable": {func(d *Definition[tState, tEvent, *ticket]) { d.States = append(d.States, "limbo") }, `state "limbo" is unreachable`},
+		"unreachable":  {func(d *Definition[tState, tEvent, *ticket]) { d.States = append(d.States, "limbo") }, `state "limbo" is unreachable`},
 		"unused event": {func(d *Definition[tState, tEvent, *ticket]) { d.Events = append(d.Events, "fly") }, `event "fly" has no transition`},
 		"bad initial":  {func(d *Definition[tState, tEvent, *ticket]) { d.Initial = "nope" }, `initial state "nope"`},
 		"dup state":    {func(d *Definition[tState, tEvent, *ticket]) { d.States = append(d.States, "new") }, `state "new" is empty or listed twice`},
