@@ -253,3 +253,25 @@ func TestSystemClockHasNoMonotonicReading(t *testing.T) {
 	now := ClockOrSystem(nil).Now()
 	assert.Equal(t, now, now.Round(0))
 }
+
+func TestBusLateSubscription(t *testing.T) {
+	var b Bus
+	require.NoError(t, b.Notify(context.Background(), Event{ID: "dropped"}))
+	var got []string
+	b.Subscribe(NotifierFunc(func(_ context.Context, evs ...Event) error {
+		for _, e := range evs {
+			got = append(got, "a:"+e.ID)
+		}
+		return errors.New("a failed")
+	}))
+	b.Subscribe(nil)
+	b.Subscribe(NotifierFunc(func(_ context.Context, evs ...Event) error {
+		for _, e := range evs {
+			got = append(got, "b:"+e.ID)
+		}
+		return nil
+	}))
+	err := b.Notify(context.Background(), Event{ID: "x"})
+	assert.EqualError(t, err, "a failed")
+	assert.Equal(t, []string{"a:x", "b:x"}, got)
+}
