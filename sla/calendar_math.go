@@ -63,7 +63,16 @@ func (c *calendar) zoneAt(sec int64) (off, end int64, hasEnd bool) {
 	if e.IsZero() {
 		return int64(o), 0, false
 	}
-	return int64(o), e.Unix(), true
+	end = e.Unix()
+	if end <= sec {
+		// golang/go#81583: past a zone's last explicit transition, in the
+		// last UTC day of a leap year, ZoneBounds reports the end as that
+		// day's start (the year is taken as 365 days). The offset is right
+		// and no transition is left in that UTC year, so the period runs at
+		// least to the next UTC midnight, which is a safe boundary.
+		end = (calFloorDiv(sec, calDaySec) + 1) * calDaySec
+	}
+	return int64(o), end, true
 }
 
 // zoneBefore returns the UTC offset in effect just before the instant
@@ -81,7 +90,7 @@ func (c *calendar) zoneBefore(sec, nsec int64) (off, start int64, hasStart bool)
 	if s.IsZero() {
 		return int64(o), 0, false
 	}
-	return int64(o), s.Unix(), true
+	return int64(o), min(s.Unix(), sec), true // never after the instant (defensive)
 }
 
 func (c *calendar) isHoliday(day int64) bool {

@@ -45,7 +45,10 @@ func calTestUTC(t testing.TB, s string) time.Time { return calTestAt(t, time.UTC
 
 // calAssertTime asserts that got is the instant want (whatever the
 // Locations).
-func calAssertTime(t testing.TB, want, got time.Time, msg ...any) bool {
+func calAssertTime(t interface {
+	Helper()
+	Errorf(string, ...any)
+}, want, got time.Time, msg ...any) bool {
 	t.Helper()
 	if want.Equal(got) {
 		return true
@@ -399,4 +402,32 @@ func TestCalendarDSTLordHowe(t *testing.T) {
 	calAssertTime(t, utc("2026-10-03 15:30"), half.NextOpen(at("2026-10-04 00:00"))) // 02:30 +11:00
 	calAssertTime(t, at("2026-10-04 02:30"), half.NextOpen(at("2026-10-04 00:00")))
 	calAssertTime(t, at("2026-10-05 02:15"), half.Add(at("2026-10-04 00:00"), 45*time.Minute))
+}
+
+// TestCalendarZoneBoundsLeapYear covers golang/go#81583: past the last
+// explicit transition of the zone data (2037), ZoneBounds returns an end
+// before the instant on the last day of a leap year. The arithmetic must
+// neither loop nor drift there.
+func TestCalendarZoneBoundsLeapYear(t *testing.T) {
+	for _, zone := range []string{"America/New_York", "Europe/Warsaw", "Australia/Lord_Howe"} {
+		c := calTestNew(t, CalendarConfig{Location: zone})
+		for _, y := range []int{2040, 2044, 2096} {
+			a := time.Date(y, 12, 30, 0, 0, 0, 0, time.UTC)
+			b := time.Date(y+1, 1, 2, 0, 0, 0, 0, time.UTC)
+			assert.Equal(t, b.Sub(a), c.Between(a, b), "%s %d", zone, y)
+			calAssertTime(t, b, c.Add(a, b.Sub(a)), zone, y)
+			calAssertTime(t, a, c.Add(b, -b.Sub(a)), zone, y)
+			m := time.Date(y, 12, 31, 12, 0, 0, 0, time.UTC)
+			calAssertTime(t, m, c.NextOpen(m))
+		}
+		// Ten years across several leap years, with daylight saving.
+		a := time.Date(2038, 6, 1, 0, 0, 0, 0, time.UTC)
+		b := a.AddDate(10, 0, 0)
+		assert.Equal(t, b.Sub(a), c.Between(a, b), zone)
+	}
+	// A desk in New York, 2040-12-31 is a Monday.
+	ny := calTestLoc(t, "America/New_York")
+	desk := calTestNew(t, CalendarConfig{Location: "America/New_York", Hours: MondayToFriday(Hours("09:00", "17:00"))})
+	calAssertTime(t, time.Date(2041, 1, 1, 10, 0, 0, 0, ny), desk.Add(time.Date(2040, 12, 31, 16, 0, 0, 0, ny), 2*time.Hour))
+	assert.Equal(t, 16*time.Hour, desk.Between(time.Date(2040, 12, 30, 0, 0, 0, 0, ny), time.Date(2041, 1, 2, 0, 0, 0, 0, ny)))
 }
