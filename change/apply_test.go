@@ -31,17 +31,17 @@ func TestNewValidation(t *testing.T) {
 		edit  func(*change.Create)
 		field string
 	}{
-		"unknown type":         {func(c *change.Create) { c.Type = "urgent" }, "type"},
-		"missing type":         {func(c *change.Create) { c.Type = "" }, "type"},
-		"missing title":        {func(c *change.Create) { c.Title = "  " }, "title"},
-		"window ends early":    {func(c *change.Create) { c.PlannedStart, c.PlannedEnd = t0.Add(time.Hour), t0 }, "planned_end"},
-		"window of no length":  {func(c *change.Create) { c.PlannedStart, c.PlannedEnd = t0, t0 }, "planned_end"},
-		"half a window":        {func(c *change.Create) { c.PlannedStart = t0 }, "planned_end"},
-		"window too long":      {func(c *change.Create) { c.PlannedStart, c.PlannedEnd = t0, t0.AddDate(2, 0, 0) }, "planned_end"},
-		"blank config item":    {func(c *change.Create) { c.ConfigItems = []string{"a", " "} }, "config_items"},
-		"standard no template": {func(c *change.Create) { c.Type = change.Standard }, "template"},
-		"unknown template":     {func(c *change.Create) { c.Type, c.Template = change.Standard, "nope" }, "template"},
-		"template on normal":   {func(c *change.Create) { c.Template = "os-patch" }, "template"},
+		"unknown type":                  {func(c *change.Create) { c.Type = "urgent" }, "type"},
+		"missing type":                  {func(c *change.Create) { c.Type = "" }, "type"},
+		"missing title":                 {func(c *change.Create) { c.Title = "  " }, "title"},
+		"window ends early":             {func(c *change.Create) { c.PlannedStart, c.PlannedEnd = t0.Add(time.Hour), t0 }, "planned_end"},
+		"window of no length":           {func(c *change.Create) { c.PlannedStart, c.PlannedEnd = t0, t0 }, "planned_end"},
+		"half a window":                 {func(c *change.Create) { c.PlannedStart = t0 }, "planned_end"},
+		"window too long":               {func(c *change.Create) { c.PlannedStart, c.PlannedEnd = t0, t0.AddDate(2, 0, 0) }, "planned_end"},
+		"blank config item":             {func(c *change.Create) { c.ConfigItems = []string{"a", " "} }, "config_items"},
+		"standard no template":          {func(c *change.Create) { c.Type = change.Standard }, "template"},
+		"unknown template":              {func(c *change.Create) { c.Type, c.Template = change.Standard, "nope" }, "template"},
+		"template on normal":            {func(c *change.Create) { c.Template = "os-patch" }, "template"},
 		"answers without questionnaire": {func(c *change.Create) { c.Answers = map[string]string{"q": "a"} }, "answers"},
 	}
 	for name, tc := range cases {

@@ -116,32 +116,40 @@ func Conflicts(c *Change, scheduled []*Change, windows []Window) ([]Conflict, er
 			continue
 		}
 		for _, ci := range o.ConfigItems {
-			if _, ok := slices.BinarySearch(cis, ci); ok {
-				out = append(out, changeConflict(ci, o))
+			if contains(cis, ci) {
+				out = append(out, changeConflict(ci, o.ID, o.State, o.PlannedStart, o.PlannedEnd))
 			}
 		}
 	}
-	maint := map[string][]*compiled{}
+	var maint map[string][]*compiled
 	for i := range windows {
 		w := &windows[i]
-		cw, err := compileWindow(w)
+		// Every window is validated; only those that can affect c are
+		// compiled.
+		loc, err := w.location()
 		if err != nil {
 			return nil, err
 		}
-		switch {
-		case w.Kind == Blackout && len(w.ConfigItems) == 0:
-			out = blackoutConflicts(out, cw, "", c)
-		default:
-			for _, ci := range w.ConfigItems {
-				if _, ok := slices.BinarySearch(cis, ci); !ok {
-					continue
-				}
-				if w.Kind == Blackout {
-					out = blackoutConflicts(out, cw, ci, c)
-				} else {
-					maint[ci] = append(maint[ci], cw)
-				}
+		if w.Kind == Blackout && len(w.ConfigItems) == 0 {
+			out = blackoutConflicts(out, compileIn(w, loc), "", c)
+			continue
+		}
+		var cw *compiled
+		for _, ci := range w.ConfigItems {
+			if !contains(cis, ci) {
+				continue
 			}
+			if cw == nil {
+				cw = compileIn(w, loc)
+			}
+			if w.Kind == Blackout {
+				out = blackoutConflicts(out, cw, ci, c)
+				continue
+			}
+			if maint == nil {
+				maint = map[string][]*compiled{}
+			}
+			maint[ci] = append(maint[ci], cw)
 		}
 	}
 	for _, ci := range cis {
@@ -153,6 +161,21 @@ func Conflicts(c *Change, scheduled []*Change, windows []Window) ([]Conflict, er
 	return slices.CompactFunc(out, func(a, b Conflict) bool { return a == b }), nil
 }
 
+// contains reports whether the sorted set has s: a linear scan for the
+// few items a change usually has, a binary search beyond.
+func contains(set []string, s string) bool {
+	if len(set) <= 8 {
+		for _, x := range set {
+			if x == s {
+				return true
+			}
+		}
+		return false
+	}
+	_, ok := slices.BinarySearch(set, s)
+	return ok
+}
+
 // sortedSet returns ids sorted without duplicates (a new slice).
 func sortedSet(ids []string) []string {
 	out := slices.Clone(ids)
@@ -160,11 +183,11 @@ func sortedSet(ids []string) []string {
 	return slices.Compact(out)
 }
 
-func changeConflict(ci string, o *Change) Conflict {
+func changeConflict(ci, id string, st State, start, end time.Time) Conflict {
 	return Conflict{
-		Kind: ConflictChange, ConfigItem: ci, Change: o.ID, Start: o.PlannedStart, End: o.PlannedEnd,
-		Reason: "configuration item " + ci + " is also changed by " + o.ID + " (" + o.State.String() + ") from " +
-			o.PlannedStart.Format(time.RFC3339) + " to " + o.PlannedEnd.Format(time.RFC3339),
+		Kind: ConflictChange, ConfigItem: ci, Change: id, Start: start, End: end,
+		Reason: "configuration item " + ci + " is also changed by " + id + " (" + string(st) + ") from " +
+			start.Format(time.RFC3339) + " to " + end.Format(time.RFC3339),
 	}
 }
 
@@ -244,7 +267,8 @@ type ForwardSchedule struct {
 
 type booking struct {
 	start, end time.Time
-	c          *Change
+	id         string
+	state      State
 }
 
 type bookings struct {
@@ -265,20 +289,19 @@ func NewForwardSchedule(scheduled []*Change, windows []Window) (*ForwardSchedule
 		if o == nil || !o.State.Booked() || !o.PlannedEnd.After(o.PlannedStart) {
 			continue
 		}
-		cp := &Change{ID: o.ID, State: o.State, PlannedStart: o.PlannedStart, PlannedEnd: o.PlannedEnd}
 		for _, ci := range sortedSet(o.ConfigItems) {
 			b := f.byCI[ci]
 			if b == nil {
 				b = &bookings{}
 				f.byCI[ci] = b
 			}
-			b.list = append(b.list, booking{o.PlannedStart, o.PlannedEnd, cp})
+			b.list = append(b.list, booking{o.PlannedStart, o.PlannedEnd, o.ID, o.State})
 			b.maxDur = max(b.maxDur, o.PlannedEnd.Sub(o.PlannedStart))
 		}
 	}
 	for _, b := range f.byCI {
 		slices.SortFunc(b.list, func(x, y booking) int {
-			return cmp.Or(x.start.Compare(y.start), cmp.Compare(x.c.ID, y.c.ID))
+			return cmp.Or(x.start.Compare(y.start), cmp.Compare(x.id, y.id))
 		})
 	}
 	ws := slices.Clone(windows)
@@ -335,8 +358,8 @@ func (f *ForwardSchedule) Conflicts(c *Change) ([]Conflict, error) {
 				if !x.start.Before(end) {
 					break
 				}
-				if x.end.After(start) && x.c.ID != c.ID {
-					out = append(out, changeConflict(ci, x.c))
+				if x.end.After(start) && x.id != c.ID {
+					out = append(out, changeConflict(ci, x.id, x.state, x.start, x.end))
 				}
 			}
 		}

@@ -15,8 +15,8 @@ import (
 
 // Actors used across the tests.
 var (
-	alice = lifecycle.Actor{ID: "alice"}                                                            // the requester
-	bob   = lifecycle.Actor{ID: "bob"}                                                              // no roles
+	alice = lifecycle.Actor{ID: "alice"}                                                             // the requester
+	bob   = lifecycle.Actor{ID: "bob"}                                                               // no roles
 	carol = lifecycle.Actor{ID: "carol", Roles: []string{change.RoleChangeManager, change.RoleECAB}} // CAB and ECAB
 	dave  = lifecycle.Actor{ID: "dave", Roles: []string{change.RoleChangeManager}}
 )

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -163,15 +164,22 @@ func (l *LocalTime) UnmarshalText(b []byte) error {
 	return nil
 }
 
-var zones sync.Map // IANA name → *time.Location
+// zones caches loaded locations: an immutable map replaced on each new
+// zone (there are few), so lookups take no lock.
+var (
+	zones   atomic.Pointer[map[string]*time.Location]
+	zonesMu sync.Mutex
+)
 
 // loadZone returns the location named name ("" is UTC), cached.
 func loadZone(name string) (*time.Location, error) {
 	if name == "" || name == "UTC" {
 		return time.UTC, nil
 	}
-	if l, ok := zones.Load(name); ok {
-		return l.(*time.Location), nil
+	if m := zones.Load(); m != nil {
+		if loc, ok := (*m)[name]; ok {
+			return loc, nil
+		}
 	}
 	if name == "Local" || strings.HasPrefix(name, "/") {
 		return nil, fmt.Errorf("%q is not an IANA time zone name", name)
@@ -180,7 +188,15 @@ func loadZone(name string) (*time.Location, error) {
 	if err != nil {
 		return nil, err
 	}
-	zones.Store(name, loc)
+	zonesMu.Lock()
+	defer zonesMu.Unlock()
+	next := map[string]*time.Location{name: loc}
+	if m := zones.Load(); m != nil {
+		for k, v := range *m {
+			next[k] = v
+		}
+	}
+	zones.Store(&next)
 	return loc, nil
 }
 
@@ -208,7 +224,7 @@ func (w *Window) location() (*time.Location, error) {
 		return nil, lifecycle.Invalid(field("zone"), "unknown time zone %q", w.Zone)
 	}
 	for _, ci := range w.ConfigItems {
-		if strings.TrimSpace(ci) == "" {
+		if ci == "" || (ci[0] <= ' ' || ci[len(ci)-1] <= ' ') && strings.TrimSpace(ci) == "" {
 			return nil, lifecycle.Invalid(field("config_items"), "an empty ID is not allowed")
 		}
 	}
@@ -281,6 +297,11 @@ func compileWindow(w *Window) (*compiled, error) {
 	if err != nil {
 		return nil, err
 	}
+	return compileIn(w, loc), nil
+}
+
+// compileIn compiles w, already validated, in loc.
+func compileIn(w *Window, loc *time.Location) *compiled {
 	cw := &compiled{w: w, loc: loc}
 	if w.Weekly != nil {
 		for _, d := range w.Weekly.Days {
@@ -290,7 +311,7 @@ func compileWindow(w *Window) (*compiled, error) {
 	} else {
 		cw.start, cw.end = w.Once.Start.In(loc), w.Once.End.In(loc)
 	}
-	return cw, nil
+	return cw
 }
 
 // each calls fn with every occurrence overlapping [from, to), in order,
