@@ -1,0 +1,154 @@
+package incident_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/itsmkit/itsm/incident"
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// busyIncident returns an incident with every field set, through the
+// service.
+func busyIncident(t *testing.T) *incident.Incident {
+	e := newEnv(t)
+	p := e.open(t, incident.Open{Title: "parent"})
+	x := e.open(t, incident.Open{Title: "Mail down", Description: "all of Lyon", Caller: "carol", Category: "email",
+		Service: "mail", ConfigItem: "mx1", Impact: 1, Urgency: 2, Group: "desk", Parent: p.ID,
+		Attributes: map[string]string{"site": "lyon"}})
+	e.do(t, ann, incident.Assign{ID: x.ID, Assignee: "ann"})
+	e.do(t, ann, incident.EscalateHierarchical{ID: x.ID, Reason: "VIP"})
+	e.do(t, ann, incident.ProposeMajor{ID: x.ID, Reason: "site down"})
+	e.do(t, manager, incident.AcceptMajor{ID: x.ID})
+	e.do(t, ann, incident.LinkChange{ID: x.ID, Change: "CHG1"})
+	e.do(t, ann, incident.Hold{ID: x.ID, Reason: incident.HoldAwaitingProblem, Problem: "PRB1", Comment: "waiting for the fix"})
+	e.do(t, ann, incident.WorkNote{ID: x.ID, Text: "mx1 queue full"})
+	e.do(t, ann, incident.Resolve{ID: x.ID, Code: incident.CodeWorkaroundProvided, Notes: "flushed the queue"})
+	e.do(t, carol, incident.Reopen{ID: x.ID, Reason: "back"})
+	e.do(t, ann, incident.Resolve{ID: x.ID, Code: incident.CodeSolutionProvided, Notes: "new disk"})
+	return e.do(t, carol, incident.Close{ID: x.ID})
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	x := busyIncident(t)
+	b, err := json.Marshal(x)
+	require.NoError(t, err)
+	var y incident.Incident
+	require.NoError(t, json.Unmarshal(b, &y))
+	assert.Equal(t, x, &y)
+
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m))
+	for _, k := range []string{"id", "version", "state", "title", "config_item", "opened_by", "impact", "urgency", "priority",
+		"escalation_level", "major", "parent", "problems", "changes", "comments", "work_notes", "resolution_code",
+		"resolution_notes", "resolved_by", "resolved_at", "closed_by", "closed_at", "reopen_count", "attributes",
+		"history", "created_at", "updated_at"} {
+		assert.Contains(t, m, k)
+	}
+	assert.Equal(t, "closed", m["state"])
+	assert.Equal(t, "accepted", m["major"])
+
+	// Empty optional fields are left out.
+	b, err = json.Marshal(&incident.Incident{ID: "INC-1", State: incident.StateNew, Title: "t"})
+	require.NoError(t, err)
+	for _, k := range []string{"hold_reason", "major", "resolution_code", "resolved_at", "closed_at", "parent", "problems"} {
+		assert.NotContains(t, string(b), `"`+k+`"`)
+	}
+}
+
+func TestJSONRejectsUnknownEnums(t *testing.T) {
+	good := `{"id":"INC-1","state":"on_hold","hold_reason":"awaiting_vendor","major":"proposed","resolution_code":"","title":"t"}`
+	var x incident.Incident
+	require.NoError(t, json.Unmarshal([]byte(good), &x))
+	assert.Equal(t, incident.HoldAwaitingVendor, x.HoldReason)
+
+	for field, bad := range map[string]string{
+		"state":           `"open"`,
+		"hold_reason":     `"awaiting_godot"`,
+		"resolution_code": `"fixed_it"`,
+		"major":           `"maybe"`,
+	} {
+		doc := strings.Replace(good, `"`+field+`":`, `"`+field+`":`+bad+`,"x":`, 1)
+		var x incident.Incident
+		err := json.Unmarshal([]byte(doc), &x)
+		require.Error(t, err, field)
+		assert.ErrorIs(t, err, lifecycle.ErrValidation, field)
+		var ve *lifecycle.ValidationError
+		require.ErrorAs(t, err, &ve, field)
+		assert.Equal(t, field, ve.Field)
+		assert.Contains(t, err.Error(), "valid:", "the error lists the valid values")
+	}
+	err := json.Unmarshal([]byte(`{"id":"INC-1","title":"t"}`), &x)
+	assert.ErrorIs(t, err, lifecycle.ErrValidation, "a missing state is rejected")
+
+	before := x
+	require.NoError(t, json.Unmarshal([]byte(`null`), &x))
+	assert.Equal(t, before, x, "null leaves the incident alone")
+}
+
+func TestEnumsText(t *testing.T) {
+	for _, s := range incident.States() {
+		b, err := s.MarshalText()
+		require.NoError(t, err)
+		var back incident.State
+		require.NoError(t, back.UnmarshalText(b))
+		assert.Equal(t, s, back)
+		assert.True(t, s.Valid())
+		assert.Equal(t, string(s), s.String())
+	}
+	for _, e := range incident.Events() {
+		b, err := e.MarshalText()
+		require.NoError(t, err)
+		var back incident.Event
+		require.NoError(t, back.UnmarshalText(b))
+		assert.Equal(t, e, back)
+		assert.Equal(t, string(e), e.String())
+	}
+	for _, r := range append(incident.HoldReasons(), "") {
+		b, err := r.MarshalText()
+		require.NoError(t, err)
+		var back incident.HoldReason
+		require.NoError(t, back.UnmarshalText(b))
+		assert.Equal(t, r, back)
+		assert.True(t, r.Valid())
+	}
+	for _, c := range append(incident.ResolutionCodes(), "") {
+		b, err := c.MarshalText()
+		require.NoError(t, err)
+		var back incident.ResolutionCode
+		require.NoError(t, back.UnmarshalText(b))
+		assert.Equal(t, c, back)
+		assert.True(t, c.Valid())
+	}
+	for _, m := range append(incident.MajorStatuses(), "") {
+		b, err := m.MarshalText()
+		require.NoError(t, err)
+		var back incident.MajorStatus
+		require.NoError(t, back.UnmarshalText(b))
+		assert.Equal(t, m, back)
+		assert.True(t, m.Valid())
+	}
+
+	// Invalid values are never written.
+	_, err := json.Marshal(&incident.Incident{ID: "INC-1", State: "bogus"})
+	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+	_, err = json.Marshal(&incident.Incident{ID: "INC-1", State: incident.StateNew, HoldReason: "x"})
+	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+	var ev incident.Event
+	assert.ErrorIs(t, ev.UnmarshalText([]byte("explode")), lifecycle.ErrValidation)
+	_, err = incident.Event("explode").MarshalText()
+	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+	var st incident.State
+	assert.ErrorIs(t, st.UnmarshalText(nil), lifecycle.ErrValidation, "the empty state is not a state")
+	assert.False(t, incident.State("").Valid())
+	assert.False(t, incident.HoldReason("x").Valid())
+	assert.False(t, incident.ResolutionCode("x").Valid())
+	assert.False(t, incident.MajorStatus("x").Valid())
+	for _, s := range incident.States() {
+		assert.Equal(t, s.IsOpen(), s == incident.StateNew || s == incident.StateInProgress || s == incident.StateOnHold)
+	}
+}
