@@ -60,11 +60,12 @@ type DB struct {
 //     github.com/jackc/pgx/v5/stdlib. Parameters pgx understands may follow,
 //     and any other parameter becomes a run-time setting of the session,
 //     such as search_path=tenant1.
-//   - "sqlite:path", "file:path" (an SQLite URI), ":memory:" or a plain file
-//     path ending in .db, .sqlite or .sqlite3: the embedded, pure-Go SQLite of
-//     modernc.org/sqlite. Open adds WAL journaling, a 5 s busy timeout,
-//     foreign keys and BEGIN IMMEDIATE transactions. ":memory:" is a private
-//     database that lives as long as the DB.
+//   - "sqlite:path" (or "sqlite://path"), "file:path" (an SQLite URI),
+//     ":memory:", or a plain file path ending in .db, .sqlite or .sqlite3:
+//     the embedded, pure-Go SQLite of modernc.org/sqlite. Open adds WAL
+//     journaling, a 5 s busy timeout, foreign keys and BEGIN IMMEDIATE
+//     transactions; parameters in the DSN come after Open's and so override
+//     them. ":memory:" is a private database that lives as long as the DB.
 //
 // Migrations run in one transaction under a lock (a PostgreSQL advisory
 // lock, SQLite's write lock), so that replicas opening the same database at
@@ -97,7 +98,11 @@ func open(dsn string) (*DB, error) {
 		return newDB(Postgres, w, w), nil
 	case dsn == ":memory:", strings.HasPrefix(dsn, "sqlite:"), strings.HasPrefix(dsn, "file:"),
 		strings.HasSuffix(dsn, ".db"), strings.HasSuffix(dsn, ".sqlite"), strings.HasSuffix(dsn, ".sqlite3"):
-		return openSQLite(strings.TrimPrefix(dsn, "sqlite:"))
+		name := strings.TrimPrefix(dsn, "sqlite:")
+		if strings.HasPrefix(dsn, "sqlite://") {
+			name = strings.TrimPrefix(dsn, "sqlite://") // sqlite:///abs/path, sqlite://rel/path
+		}
+		return openSQLite(name)
 	default:
 		return nil, fmt.Errorf("sqlstore: unknown database in DSN %q: want postgres://..., sqlite:path, file:path or :memory:", redact(dsn))
 	}

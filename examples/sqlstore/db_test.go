@@ -103,3 +103,24 @@ func TestOpenMemory(t *testing.T) {
 }
 
 var problemFilterAll = problem.Filter{}
+
+func TestOpenSQLiteForms(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, dsn := range []string{
+		"sqlite:" + dir + "/a.db",
+		"sqlite://" + dir + "/b.db",
+		"file:" + dir + "/c.db",
+		dir + "/d.sqlite",
+		"sqlite:" + dir + "/e.db?_pragma=cache_size(-4000)",
+	} {
+		db, err := Open(ctx, dsn)
+		require.NoError(t, err, dsn)
+		assert.Equal(t, SQLite, db.Dialect())
+		require.NoError(t, db.Problems().Create(ctx, problemtest.Fixture("PRB-1")), dsn)
+		var mode string
+		require.NoError(t, db.r.QueryRow(`PRAGMA journal_mode`).Scan(&mode))
+		assert.Equal(t, "wal", mode, dsn)
+		require.NoError(t, db.Close())
+	}
+}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 //go:embed migrations
@@ -65,11 +67,36 @@ func migrations(d Dialect) ([]migration, error) {
 // at once: a PostgreSQL transaction-scoped advisory lock, or SQLite's write
 // lock (the writer's transactions begin IMMEDIATE). The second replica
 // waits, then finds everything applied.
+//
+// On SQLite, connections racing to create a new database file (switching it
+// to WAL) can get SQLITE_BUSY without the busy timeout applying; the
+// migration is then retried for up to 30 s.
 func (db *DB) migrate(ctx context.Context) error {
 	all, err := migrations(db.dialect)
 	if err != nil {
 		return err
 	}
+	deadline := timeNow().Add(30 * time.Second)
+	for attempt := 1; ; attempt++ {
+		err := db.migrateOnce(ctx, all)
+		if err == nil || db.dialect != SQLite || !isBusy(err) || timeNow().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(min(attempt, 10)) * 20 * time.Millisecond):
+		}
+	}
+}
+
+// isBusy reports an SQLITE_BUSY error (any extended code).
+func isBusy(err error) bool {
+	var e interface{ Code() int }
+	return errors.As(err, &e) && e.Code()&0xff == 5 // SQLITE_BUSY
+}
+
+func (db *DB) migrateOnce(ctx context.Context, all []migration) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		if db.dialect == Postgres {
 			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLockKey)); err != nil {

@@ -251,6 +251,9 @@ func (r *Relay) deliver(ctx context.Context, claimed []pending) (int, error) {
 // markEvents marks the first delivered claimed events delivered and, when
 // nerr is set, records it against the next one.
 func (db *DB) markEvents(ctx context.Context, tx *sql.Tx, claimed []pending, delivered int, nerr error) error {
+	if ctx.Err() != nil {
+		nerr = nil // stopping is not a failed attempt
+	}
 	ctx = context.WithoutCancel(ctx)
 	if delivered > 0 {
 		args := make([]any, 0, delivered+1)

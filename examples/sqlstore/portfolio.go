@@ -23,7 +23,7 @@ var (
 // Services returns the service portfolio store of db.
 func (db *DB) Services() *ServiceStore {
 	return &ServiceStore{t: newTable(db, table[*lifecycle.Service]{
-		process: "service",
+		process: lifecycle.ProcessService,
 		name:    "services",
 		cols:    []string{"status", "stage", "part", "owner", "updated_at"},
 		id:      func(s *lifecycle.Service) string { return s.ID },
@@ -101,7 +101,7 @@ var (
 // Improvements returns the continual-improvement register of db.
 func (db *DB) Improvements() *ImprovementStore {
 	return &ImprovementStore{t: newTable(db, table[*lifecycle.Improvement]{
-		process: "improvement",
+		process: lifecycle.ProcessImprovement,
 		name:    "improvements",
 		cols:    []string{"service_id", "status", "updated_at"},
 		id:      func(x *lifecycle.Improvement) string { return x.ID },

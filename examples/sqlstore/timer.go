@@ -28,7 +28,7 @@ var (
 // Timers returns the SLA timer store of db.
 func (db *DB) Timers() *TimerStore {
 	return &TimerStore{t: newTable(db, table[*sla.Timer]{
-		process: "sla",
+		process: sla.Process,
 		name:    "sla_timers",
 		cols:    []string{"record_id", "agreement_id", "stage", "breached", "next_at", "updated_at"},
 		id:      func(t *sla.Timer) string { return t.ID },
