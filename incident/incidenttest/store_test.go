@@ -3,6 +3,10 @@ package incidenttest_test
 import (
 	"context"
 	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,5 +40,93 @@ func TestMemoryStoreHonoursContext(t *testing.T) {
 	}
 	if _, err := s.ResolvedBefore(ctx, time.Now(), 1); !errors.Is(err, context.Canceled) {
 		t.Fatalf("ResolvedBefore: %v", err)
+	}
+}
+
+// Broken stores, each breaking one clause, to show that TestStore notices.
+type (
+	lastWriterWins struct{ *incidenttest.Store } // ignores the expected version
+	sharing        struct {                      // hands out what it was given
+		*incidenttest.Store
+		mu   sync.Mutex
+		kept map[string]*incident.Incident
+	}
+	noPaging struct{ *incidenttest.Store } // ignores Limit and Cursor
+)
+
+func (s lastWriterWins) Update(ctx context.Context, x *incident.Incident, _ int64) error {
+	cur, err := s.Get(ctx, x.ID)
+	if err != nil {
+		return err
+	}
+	return s.Store.Update(ctx, x, cur.Version)
+}
+
+func (s *sharing) Create(ctx context.Context, x *incident.Incident) error {
+	if err := s.Store.Create(ctx, x); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.kept[x.ID] = x
+	return nil
+}
+
+func (s *sharing) Get(ctx context.Context, id string) (*incident.Incident, error) {
+	s.mu.Lock()
+	x, ok := s.kept[id]
+	s.mu.Unlock()
+	if ok {
+		return x, nil
+	}
+	return s.Store.Get(ctx, id)
+}
+
+func (s noPaging) List(ctx context.Context, f incident.Filter) (incident.Page, error) {
+	f.Limit, f.Cursor = incident.MaxLimit, ""
+	p, err := s.Store.List(ctx, f)
+	p.NextCursor = ""
+	return p, err
+}
+
+var broken = map[string]func() incident.Store{
+	"lastWriterWins": func() incident.Store { return lastWriterWins{incidenttest.NewStore()} },
+	"sharing": func() incident.Store {
+		return &sharing{Store: incidenttest.NewStore(), kept: map[string]*incident.Incident{}}
+	},
+	"noPaging": func() incident.Store { return noPaging{incidenttest.NewStore()} },
+}
+
+// TestBrokenStoreHelper runs TestStore on a broken store when asked to by
+// TestConformanceCatchesBrokenStores (in a child process, since it must
+// fail).
+func TestBrokenStoreHelper(t *testing.T) {
+	name := os.Getenv("INCIDENTTEST_BROKEN")
+	if name == "" {
+		t.Skip("run by TestConformanceCatchesBrokenStores")
+	}
+	incidenttest.TestStore(t, func(*testing.T) incident.Store { return broken[name]() })
+}
+
+func TestConformanceCatchesBrokenStores(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs child processes")
+	}
+	for name, want := range map[string]string{
+		"lastWriterWins": "Update returns an error matching lifecycle.ErrConflict when the stored version is not expected",
+		"sharing":        "values are copied in and out",
+		"noPaging":       "List returns at most the filter's page size",
+	} {
+		t.Run(name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenStoreHelper$", "-test.count=1")
+			cmd.Env = append(os.Environ(), "INCIDENTTEST_BROKEN="+name)
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("TestStore passed the %s store:\n%s", name, out)
+			}
+			if !strings.Contains(string(out), "contract: "+want) {
+				t.Errorf("TestStore failed the %s store without quoting %q:\n%s", name, want, out)
+			}
+		})
 	}
 }
