@@ -1,0 +1,76 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/itsmkit/itsm/change"
+)
+
+// changeRoutes registers the change endpoints.
+func (d *desk) changeRoutes(mux *http.ServeMux) {
+	s := d.changes
+	mux.HandleFunc("POST /changes", create(d, "/changes/", s.Create))
+	mux.HandleFunc("GET /changes", d.listChanges)
+	mux.HandleFunc("GET /changes/{id}", get(d, s.Get))
+	mux.HandleFunc("GET /changes/{id}/history", history(d, s.Get))
+	mux.HandleFunc("GET /changes/{id}/conflicts", d.changeConflicts)
+	mux.HandleFunc("GET /changes/{id}/sla", d.slaStatus(func(r *http.Request) error {
+		_, err := s.Get(r.Context(), r.PathValue("id"))
+		return err
+	}))
+	mux.HandleFunc("PATCH /changes/{id}", command(d, s.Update))
+	for path, h := range map[string]http.HandlerFunc{
+		"type":             command(d, s.SetType),
+		"assign":           command(d, s.Assign),
+		"link":             command(d, s.Link),
+		"assess":           command(d, s.Assess),
+		"request-approval": command(d, s.RequestApproval),
+		"approve":          command(d, s.Approve),
+		"reject":           command(d, s.Reject),
+		"schedule":         command(d, s.Schedule),
+		"revert":           command(d, s.Revert),
+		"implement":        command(d, s.Implement),
+		"review":           command(d, s.Review),
+		"close":            command(d, s.Close),
+		"cancel":           command(d, s.Cancel),
+	} {
+		mux.HandleFunc("POST /changes/{id}/"+path, h)
+	}
+}
+
+// listChanges answers GET /changes?state=&type=&requester=&assignee=&config_item=&cursor=&limit=.
+// The forward schedule of change is GET /changes?state=scheduled,implement.
+func (d *desk) listChanges(w http.ResponseWriter, r *http.Request) {
+	q := newQuery(r.URL.Query(), "state", "type", "requester", "assignee", "config_item", "cursor", "limit")
+	f := change.Filter{
+		States:     enums[change.State](q, "state"),
+		Types:      enums[change.Type](q, "type"),
+		Requester:  q.str("requester"),
+		Assignee:   q.str("assignee"),
+		ConfigItem: q.str("config_item"),
+		After:      q.str("cursor"),
+		Limit:      q.integer("limit"),
+	}
+	if q.err != nil {
+		d.writeError(w, r, q.err)
+		return
+	}
+	p, err := d.changes.List(r.Context(), f)
+	if err != nil {
+		d.writeError(w, r, err)
+		return
+	}
+	d.writeJSON(w, r, http.StatusOK, newPage(p.Changes, p.Next))
+}
+
+// changeConflicts answers GET /changes/{id}/conflicts: the clashes of the
+// change's planned window with the forward schedule and the windows, as
+// they stand now. Nothing is changed.
+func (d *desk) changeConflicts(w http.ResponseWriter, r *http.Request) {
+	cs, err := d.changes.Conflicts(r.Context(), r.PathValue("id"))
+	if err != nil {
+		d.writeError(w, r, err)
+		return
+	}
+	d.writeJSON(w, r, http.StatusOK, newPage(cs, ""))
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/itsmkit/itsm/incident"
+)
+
+// page is the JSON body of every list: the items and, when more follow,
+// the cursor to pass back as ?cursor= for the next page.
+type page[T any] struct {
+	Items []T    `json:"items"`
+	Next  string `json:"next,omitempty"`
+}
+
+func newPage[T any](items []T, next string) page[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return page[T]{Items: items, Next: next}
+}
+
+// incidentRoutes registers the incident endpoints.
+func (d *desk) incidentRoutes(mux *http.ServeMux) {
+	s := d.incidents
+	mux.HandleFunc("POST /incidents", create(d, "/incidents/", s.Open))
+	mux.HandleFunc("GET /incidents", d.listIncidents)
+	mux.HandleFunc("GET /incidents/{id}", get(d, s.Get))
+	mux.HandleFunc("GET /incidents/{id}/history", history(d, s.Get))
+	mux.HandleFunc("GET /incidents/{id}/sla", d.slaStatus(func(r *http.Request) error {
+		_, err := s.Get(r.Context(), r.PathValue("id"))
+		return err
+	}))
+	mux.HandleFunc("PATCH /incidents/{id}", command(d, s.Update))
+	for path, h := range map[string]http.HandlerFunc{
+		"assign":                command(d, s.Assign),
+		"escalate-functional":   command(d, s.EscalateFunctional),
+		"escalate-hierarchical": command(d, s.EscalateHierarchical),
+		"hold":                  command(d, s.Hold),
+		"resume":                command(d, s.Resume),
+		"resolve":               command(d, s.Resolve),
+		"reopen":                command(d, s.Reopen),
+		"close":                 command(d, s.Close),
+		"cancel":                command(d, s.Cancel),
+		"comments":              command(d, s.Comment),
+		"work-notes":            command(d, s.WorkNote),
+		"caller-updates":        command(d, s.CallerUpdate),
+		"propose-major":         command(d, s.ProposeMajor),
+		"accept-major":          command(d, s.AcceptMajor),
+		"reject-major":          command(d, s.RejectMajor),
+		"parent":                command(d, s.SetParent),
+		"link-problem":          command(d, s.LinkProblem),
+		"unlink-problem":        command(d, s.UnlinkProblem),
+		"link-change":           command(d, s.LinkChange),
+		"unlink-change":         command(d, s.UnlinkChange),
+	} {
+		mux.HandleFunc("POST /incidents/{id}/"+path, h)
+	}
+}
+
+// listIncidents answers GET /incidents?state=&assignee=&group=&priority=&major=&parent=&cursor=&limit=.
+// Lists are repeated or comma-separated and match any of their values.
+func (d *desk) listIncidents(w http.ResponseWriter, r *http.Request) {
+	q := newQuery(r.URL.Query(), "state", "assignee", "group", "priority", "major", "parent", "cursor", "limit")
+	f := incident.Filter{
+		States:     enums[incident.State](q, "state"),
+		Assignee:   q.str("assignee"),
+		Group:      q.str("group"),
+		Priorities: q.priorities("priority"),
+		Major:      enums[incident.MajorStatus](q, "major"),
+		Parent:     q.str("parent"),
+		Cursor:     q.str("cursor"),
+		Limit:      q.integer("limit"),
+	}
+	if q.err != nil {
+		d.writeError(w, r, q.err)
+		return
+	}
+	p, err := d.incidents.List(r.Context(), f)
+	if err != nil {
+		d.writeError(w, r, err)
+		return
+	}
+	d.writeJSON(w, r, http.StatusOK, newPage(p.Items, p.NextCursor))
+}

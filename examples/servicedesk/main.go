@@ -1,0 +1,187 @@
+// Command servicedesk is a small service desk over the itsm library: an HTTP
+// JSON API for incidents, problems, changes, SLA status and the service
+// portfolio, stored in embedded SQLite by default or in PostgreSQL.
+//
+//	go run ./examples/servicedesk                                  # SQLite file ./itsm.db
+//	go run ./examples/servicedesk -db ':memory:'                   # throw-away
+//	go run ./examples/servicedesk -db 'postgres://u:p@host/itsm'   # or ITSM_DATABASE_URL
+//
+// Every change is stored together with its events (a transactional outbox);
+// a background relay delivers them to the SLA engine and to the log, and a
+// background loop fires SLA warnings and breaches when they fall due.
+// SIGINT or SIGTERM stops it gracefully: in-flight requests finish, the loops
+// stop, the database is closed.
+//
+// The acting user comes from the X-Actor and X-Roles headers. That is a
+// stand-in: authentication belongs to the host (a proxy, or a middleware
+// that checks tokens and sets the actor). See README.md for the endpoints.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "servicedesk:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// config is the command line.
+type config struct {
+	addr        string
+	dsn         string
+	policyFile  string
+	logFormat   string
+	logLevel    slog.Level
+	slaEvery    time.Duration
+	relayEvery  time.Duration
+	closeEvery  time.Duration
+	shutdownMax time.Duration
+}
+
+// parseConfig reads the flags, with ITSM_DATABASE_URL as the database
+// when -db is not given.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("servicedesk", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen `address`")
+	dataDir := fs.String("data", ".", "`directory` of the SQLite database itsm.db, when neither -db nor ITSM_DATABASE_URL is set")
+	fs.StringVar(&c.dsn, "db", "", "database `DSN`: postgres://..., sqlite:path, :memory: (default $ITSM_DATABASE_URL, else sqlite in -data)")
+	fs.StringVar(&c.policyFile, "policy", "", "JSON `file` with change windows, templates, authorities and the SLA business calendar")
+	fs.StringVar(&c.logFormat, "log", "text", "log `format`: text or json")
+	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn, error")
+	fs.DurationVar(&c.slaEvery, "sla-interval", defaultSLAInterval, "evaluate SLA timers at least this often (and at each deadline)")
+	fs.DurationVar(&c.relayEvery, "relay-interval", defaultRelayInterval, "poll the outbox this often (new events wake the relay at once)")
+	fs.DurationVar(&c.closeEvery, "autoclose-interval", defaultAutoCloseInterval, "auto-close resolved incidents this often; negative disables")
+	fs.DurationVar(&c.shutdownMax, "shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish on shutdown")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return c, fmt.Errorf("-log: want text or json, got %q", c.logFormat)
+	}
+	if c.dsn == "" {
+		c.dsn = getenv("ITSM_DATABASE_URL")
+	}
+	if c.dsn == "" {
+		if err := os.MkdirAll(*dataDir, 0o755); err != nil {
+			return c, err
+		}
+		c.dsn = "sqlite:" + filepath.Join(*dataDir, "itsm.db")
+	}
+	return c, nil
+}
+
+// run serves the desk until ctx is canceled, then shuts down gracefully
+// and returns nil. listening, when set, is told the address once the
+// server accepts connections (tests listen on port 0).
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, listening func(net.Addr)) error {
+	c, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	hopts := &slog.HandlerOptions{Level: c.logLevel}
+	var h slog.Handler = slog.NewTextHandler(stderr, hopts)
+	if c.logFormat == "json" {
+		h = slog.NewJSONHandler(stderr, hopts)
+	}
+	log := slog.New(h)
+	pol, err := loadPolicy(c.policyFile)
+	if err != nil {
+		return err
+	}
+
+	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	d, err := newDesk(openCtx, options{
+		DSN: c.dsn, Policy: pol, Log: log,
+		SLAInterval: c.slaEvery, RelayInterval: c.relayEvery, AutoCloseInterval: c.closeEvery,
+	})
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := d.Close(); err != nil {
+			log.Error("close database", "err", err)
+		}
+		log.Info("stopped")
+	}()
+	log.Info("database open", "dialect", d.db.Dialect(), "dsn", redact(c.dsn))
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           d.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(h, slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	loopCtx, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
+	waitLoops := d.start(loopCtx)
+	defer func() {
+		stopLoops()
+		waitLoops()
+	}()
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String())
+	if listening != nil {
+		listening(ln.Addr())
+	}
+
+	select {
+	case err := <-served:
+		return err // the listener failed
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownMax)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// redact hides the password of a database URL for the logs.
+func redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return dsn
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/problem"
+)
+
+// problemRoutes registers the problem and known-error endpoints.
+func (d *desk) problemRoutes(mux *http.ServeMux) {
+	s := d.problems
+	mux.HandleFunc("POST /problems", create(d, "/problems/", s.Open))
+	mux.HandleFunc("GET /problems", d.listProblems)
+	mux.HandleFunc("GET /problems/{id}", get(d, s.Get))
+	mux.HandleFunc("GET /problems/{id}/history", history(d, s.Get))
+	mux.HandleFunc("GET /problems/{id}/sla", d.slaStatus(func(r *http.Request) error {
+		_, err := s.Get(r.Context(), r.PathValue("id"))
+		return err
+	}))
+	mux.HandleFunc("PATCH /problems/{id}", command(d, s.Update))
+	for path, h := range map[string]http.HandlerFunc{
+		"assess":           command(d, s.Assess),
+		"confirm":          command(d, s.Confirm),
+		"mark-duplicate":   command(d, s.MarkDuplicate),
+		"cancel":           command(d, s.Cancel),
+		"start-fix":        command(d, s.StartFix),
+		"accept-risk":      command(d, s.AcceptRisk),
+		"resolve":          command(d, s.Resolve),
+		"complete":         command(d, s.Complete),
+		"reanalyze":        command(d, s.Reanalyze),
+		"assign":           command(d, s.Assign),
+		"work-notes":       command(d, s.AddWorkNote),
+		"link-incidents":   command(d, s.LinkIncident),
+		"unlink-incidents": command(d, s.UnlinkIncident),
+		"link-changes":     command(d, s.LinkChange),
+		"known-error":      command(d, s.RecordKnownError),
+	} {
+		mux.HandleFunc("POST /problems/{id}/"+path, h)
+	}
+	mux.HandleFunc("GET /known-errors", d.searchKnownErrors)
+}
+
+// listProblems answers GET /problems?state=&group=&assignee=&service=&config_item=&priority=&incident=&known_error=&cursor=&limit=.
+func (d *desk) listProblems(w http.ResponseWriter, r *http.Request) {
+	q := newQuery(r.URL.Query(), "state", "group", "assignee", "service", "config_item", "priority",
+		"incident", "known_error", "cursor", "limit")
+	f := problem.Filter{
+		States:     enums[problem.State](q, "state"),
+		Group:      q.str("group"),
+		Assignee:   q.str("assignee"),
+		Service:    q.str("service"),
+		ConfigItem: q.str("config_item"),
+		Priority:   lifecycle.Priority(q.integer("priority")),
+		Incident:   q.str("incident"),
+		KnownError: q.boolean("known_error"),
+		After:      q.str("cursor"),
+		Limit:      q.integer("limit"),
+	}
+	if q.err != nil {
+		d.writeError(w, r, q.err)
+		return
+	}
+	p, err := d.problems.List(r.Context(), f)
+	if err != nil {
+		d.writeError(w, r, err)
+		return
+	}
+	d.writeJSON(w, r, http.StatusOK, newPage(p.Problems, p.Next))
+}
+
+// searchKnownErrors answers GET /known-errors?q=&service=&config_item=&limit=:
+// the known errors (problems with a root cause and a workaround) whose
+// text holds every word of q, so that the desk can hand a caller a
+// workaround.
+func (d *desk) searchKnownErrors(w http.ResponseWriter, r *http.Request) {
+	q := newQuery(r.URL.Query(), "q", "service", "config_item", "limit")
+	kq := problem.KnownErrorQuery{
+		Text:       q.str("q"),
+		Service:    q.str("service"),
+		ConfigItem: q.str("config_item"),
+		Limit:      q.integer("limit"),
+	}
+	if q.err != nil {
+		d.writeError(w, r, q.err)
+		return
+	}
+	found, err := d.problems.SearchKnownErrors(r.Context(), kq)
+	if err != nil {
+		d.writeError(w, r, err)
+		return
+	}
+	d.writeJSON(w, r, http.StatusOK, newPage(found, ""))
+}

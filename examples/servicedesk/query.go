@@ -1,0 +1,131 @@
+package main
+
+import (
+	"encoding"
+	"errors"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// query reads the filter parameters of a list request strictly: an
+// unknown parameter or a malformed value is a *requestError naming it.
+type query struct {
+	v   url.Values
+	err error
+}
+
+// newQuery checks that v holds only the allowed parameters.
+func newQuery(v url.Values, allowed ...string) *query {
+	q := &query{v: v}
+	for _, k := range sortedKeys(v) {
+		if !slices.Contains(allowed, k) {
+			q.err = badRequest(k, "unknown query parameter (known: %s)", strings.Join(allowed, ", "))
+			break
+		}
+	}
+	return q
+}
+
+// str returns the parameter's value.
+func (q *query) str(key string) string { return strings.TrimSpace(q.v.Get(key)) }
+
+// list returns the parameter's values, repeated (?state=a&state=b) or
+// comma-separated (?state=a,b).
+func (q *query) list(key string) []string {
+	var out []string
+	for _, v := range q.v[key] {
+		for s := range strings.SplitSeq(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// integer returns the parameter as an int, 0 when absent.
+func (q *query) integer(key string) int {
+	s := q.str(key)
+	if s == "" || q.err != nil {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		q.err = badRequest(key, "expected a non-negative integer, got %q", s)
+	}
+	return n
+}
+
+// boolean returns the parameter as a bool, false when absent.
+func (q *query) boolean(key string) bool {
+	s := q.str(key)
+	if s == "" || q.err != nil {
+		return false
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		q.err = badRequest(key, "expected true or false, got %q", s)
+	}
+	return b
+}
+
+// priorities returns the parameter as priorities.
+func (q *query) priorities(key string) []lifecycle.Priority {
+	var out []lifecycle.Priority
+	for _, s := range q.list(key) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			if q.err == nil {
+				q.err = badRequest(key, "expected priorities such as 1,2, got %q", s)
+			}
+			return nil
+		}
+		out = append(out, lifecycle.Priority(n))
+	}
+	return out
+}
+
+// enums parses the parameter's values with T's UnmarshalText, so that
+// unknown spellings are refused as they are in JSON bodies.
+func enums[T any, PT interface {
+	*T
+	encoding.TextUnmarshaler
+}](q *query, key string) []T {
+	var out []T
+	for _, s := range q.list(key) {
+		var v T
+		if err := PT(&v).UnmarshalText([]byte(s)); err != nil {
+			if q.err == nil {
+				var ve *lifecycle.ValidationError
+				if errors.As(err, &ve) {
+					q.err = badRequest(key, "%s", ve.Reason)
+				} else {
+					q.err = badRequest(key, "%v", err)
+				}
+			}
+			return nil
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// enum is enums for a single-valued parameter.
+func enum[T any, PT interface {
+	*T
+	encoding.TextUnmarshaler
+}](q *query, key string) T {
+	var zero T
+	vs := enums[T, PT](q, key)
+	switch {
+	case len(vs) == 1:
+		return vs[0]
+	case len(vs) > 1 && q.err == nil:
+		q.err = badRequest(key, "expected one value")
+	}
+	return zero
+}
