@@ -1,6 +1,7 @@
 package change
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"strconv"
@@ -160,6 +161,48 @@ func (c *Change) Clone() *Change {
 func (a RiskAssessment) clone() RiskAssessment {
 	a.Matched = slices.Clone(a.Matched)
 	return a
+}
+
+// UnmarshalJSON decodes a change written by encoding/json and checks what
+// the enumerations' own decoders cannot: that the type, the state, each
+// approval's decision, the authority's policy and each conflict's kind are
+// present. Unknown values of any enumeration are rejected with a
+// *lifecycle.ValidationError, so every decoded change can be encoded again.
+func (c *Change) UnmarshalJSON(b []byte) error {
+	type plain Change // no methods: no recursion
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	x := Change(p)
+	if err := x.checkDecoded(); err != nil {
+		return err
+	}
+	*c = x
+	return nil
+}
+
+func (c *Change) checkDecoded() error {
+	if c.Type == "" {
+		return lifecycle.Invalid("type", "a change type is required")
+	}
+	if c.State == "" {
+		return lifecycle.Invalid("state", "a state is required")
+	}
+	if c.Authority != nil && c.Authority.Policy == "" {
+		return lifecycle.Invalid("authority.policy", "a policy is required")
+	}
+	for _, a := range c.Approvals {
+		if a.Decision == "" {
+			return lifecycle.Invalid("approvals.decision", "a decision is required")
+		}
+	}
+	for _, x := range c.Conflicts {
+		if x.Kind == "" {
+			return lifecycle.Invalid("conflicts.kind", "a conflict kind is required")
+		}
+	}
+	return nil
 }
 
 // Planned reports whether the change has a planned window.

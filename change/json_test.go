@@ -1,0 +1,146 @@
+package change_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// richChange returns a closed emergency change with every field set.
+func richChange(t testing.TB) *change.Change {
+	r := testRules()
+	r.Questionnaire = &change.Questionnaire{
+		Questions:  []change.Question{{ID: "outage", Answers: []change.Answer{{ID: "yes", Weight: 3}, {ID: "no"}}}},
+		Thresholds: []change.Threshold{{Min: 0, Level: change.RiskLow}, {Min: 3, Level: change.RiskHigh}},
+	}
+	must := func(_ []lifecycle.Event, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, _, err := r.New("CHG-7", alice, t0, change.Create{
+		Type: change.Emergency, Title: "Hotfix", Description: "null pointer", Group: "web", Assignee: "bob",
+		Service: "shop", ConfigItems: []string{"web-1", "db-1"}, Plans: fullPlans,
+		PlannedStart: t0.Add(time.Hour), PlannedEnd: t0.Add(3 * time.Hour),
+		Answers: map[string]string{"outage": "yes"}, Problems: []string{"PRB-1"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := []change.Conflict{{Kind: change.ConflictChange, ConfigItem: "db-1", Change: "CHG-3", Start: t0, End: t0.Add(2 * time.Hour), Reason: "busy"}}
+	must(r.Apply(c, alice, t0, change.RequestApproval{Conflicts: cs}))
+	must(r.Apply(c, carol, t0.Add(time.Minute), change.Approve{Comment: "go"}))
+	must(r.Apply(c, carol, t0.Add(2*time.Minute), change.Schedule{Conflicts: cs, Override: true, Reason: "outage ongoing"}))
+	must(r.Apply(c, bob, t0.Add(time.Hour), change.Implement{}))
+	must(r.Apply(c, bob, t0.Add(2*time.Hour), change.Review{Outcome: change.OutcomeSuccessfulWithIssues}))
+	must(r.Apply(c, bob, t0.Add(2*time.Hour), change.Link{Incidents: []string{"INC-4"}}))
+	must(r.Apply(c, alice, t0.Add(3*time.Hour), change.Close{Notes: "PIR: fix held; one slow query"}))
+	return c
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	c := richChange(t)
+	require.Equal(t, change.StateClosed, c.State)
+	b, err := json.Marshal(c)
+	require.NoError(t, err)
+	for _, key := range []string{`"type":"emergency"`, `"state":"closed"`, `"risk":"high"`, `"outcome":"successful_with_issues"`,
+		`"decision":"approved"`, `"policy":"any"`, `"kind":"config_item_booked"`, `"planned_start":"2026-06-01T10:00:00Z"`,
+		`"config_items":["db-1","web-1"]`, `"override":{"reason":"outage ongoing"`} {
+		assert.Contains(t, string(b), key)
+	}
+	var back change.Change
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, c, &back)
+
+	// A new change omits what it does not have yet.
+	n := newChange(t, change.Normal)
+	b, err = json.Marshal(n)
+	require.NoError(t, err)
+	for _, absent := range []string{"risk", "outcome", "actual_start", "authority", "approvals", "conflicts_checked_at"} {
+		assert.NotContains(t, string(b), `"`+absent+`"`)
+	}
+	var nb change.Change
+	require.NoError(t, json.Unmarshal(b, &nb))
+	assert.Equal(t, n, &nb)
+}
+
+func TestJSONRejectsUnknownEnums(t *testing.T) {
+	valid, err := json.Marshal(newChange(t, change.Normal))
+	require.NoError(t, err)
+	cases := map[string][2]string{
+		"type":        {`"type":"normal"`, `"type":"urgent"`},
+		"state":       {`"state":"new"`, `"state":"pending"`},
+		"risk":        {`"type":"normal"`, `"type":"normal","risk":"extreme"`},
+		"outcome":     {`"type":"normal"`, `"type":"normal","outcome":"meh"`},
+		"decision":    {`"type":"normal"`, `"type":"normal","approvals":[{"approver":"x","decision":"maybe"}]`},
+		"policy":      {`"type":"normal"`, `"type":"normal","authority":{"name":"A","types":["normal"],"policy":"most"}`},
+		"conflict":    {`"type":"normal"`, `"type":"normal","conflicts":[{"kind":"gremlins"}]`},
+		"no type":     {`"type":"normal",`, ``},
+		"no state":    {`"state":"new",`, ``},
+		"no decision": {`"type":"normal"`, `"type":"normal","approvals":[{"approver":"x"}]`},
+		"no policy":   {`"type":"normal"`, `"type":"normal","authority":{"name":"A"}`},
+		"no kind":     {`"type":"normal"`, `"type":"normal","conflicts":[{"reason":"x"}]`},
+	}
+	for name, edit := range cases {
+		t.Run(name, func(t *testing.T) {
+			in := bytes.Replace(valid, []byte(edit[0]), []byte(edit[1]), 1)
+			require.NotEqual(t, valid, in, "the edit must apply")
+			var c change.Change
+			err := json.Unmarshal(in, &c)
+			require.ErrorIs(t, err, lifecycle.ErrValidation)
+			assert.Equal(t, change.Change{}, c, "nothing is decoded on error")
+		})
+	}
+	// Writing an unknown value fails too.
+	c := newChange(t, change.Normal)
+	c.Risk = "extreme"
+	_, err = json.Marshal(c)
+	require.ErrorIs(t, err, lifecycle.ErrValidation)
+
+	for _, s := range change.States() {
+		b, err := s.MarshalText()
+		require.NoError(t, err)
+		var back change.State
+		require.NoError(t, back.UnmarshalText(b))
+		assert.Equal(t, s, back)
+	}
+	var ev change.Event
+	require.ErrorIs(t, ev.UnmarshalText([]byte("explode")), lifecycle.ErrValidation)
+	require.NoError(t, ev.UnmarshalText([]byte("request_approval")))
+}
+
+// FuzzChangeJSON decodes arbitrary bytes as a change: whatever decodes
+// must encode again, and the encoding must be stable.
+func FuzzChangeJSON(f *testing.F) {
+	rich, err := json.Marshal(richChange(f))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(rich)
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"type":"standard","state":"new","planned_start":"2026-01-01T00:00:00+01:00"}`))
+	f.Add([]byte(`{"type":"normal","state":"assess","risk":"","answers":{"q":"a"},"history":[{"seq":1}]}`))
+	f.Add([]byte(`{"type":"weird","state":"new"}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var c change.Change
+		if err := json.Unmarshal(in, &c); err != nil {
+			return
+		}
+		b1, err := json.Marshal(&c)
+		require.NoError(t, err, "a decoded change must encode")
+		var c2 change.Change
+		require.NoError(t, json.Unmarshal(b1, &c2), "an encoded change must decode")
+		b2, err := json.Marshal(&c2)
+		require.NoError(t, err)
+		require.Equal(t, string(b1), string(b2), "encoding must be stable")
+		_ = c2.Clone()
+		_ = c2.Snapshot()
+	})
+}
