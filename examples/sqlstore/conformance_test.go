@@ -16,6 +16,7 @@ import (
 )
 
 func TestProblemStore(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		fresh := emptier(t, b)
 		problemtest.TestStore(t, func(t *testing.T) problem.Store { return fresh(t).Problems() })
@@ -23,6 +24,7 @@ func TestProblemStore(t *testing.T) {
 }
 
 func TestTimerStore(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		fresh := emptier(t, b)
 		slatest.TestStore(t, func(t *testing.T) sla.Store { return fresh(t).Timers() })
@@ -30,6 +32,7 @@ func TestTimerStore(t *testing.T) {
 }
 
 func TestServiceStore(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		fresh := emptier(t, b)
 		lifecycletest.TestPortfolioStore(t, func(t *testing.T) lifecycle.PortfolioStore { return fresh(t).Services() })
@@ -37,6 +40,7 @@ func TestServiceStore(t *testing.T) {
 }
 
 func TestImprovementStore(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		fresh := emptier(t, b)
 		lifecycletest.TestImprovementStore(t, func(t *testing.T) lifecycle.ImprovementStore { return fresh(t).Improvements() })
@@ -44,6 +48,7 @@ func TestImprovementStore(t *testing.T) {
 }
 
 func TestIncidentStore(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		fresh := emptier(t, b)
 		incidenttest.TestStore(t, func(t *testing.T) incident.Store { return fresh(t).Incidents() })
@@ -51,6 +56,7 @@ func TestIncidentStore(t *testing.T) {
 }
 
 func TestChangeStore(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		fresh := emptier(t, b)
 		changetest.TestStore(t, func(t *testing.T) change.Store { return fresh(t).Changes() })

@@ -14,6 +14,7 @@ import (
 )
 
 func TestRebind(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		`SELECT 1`:                            `SELECT 1`,
 		`a = ? AND b IN (?, ?)`:               `a = $1 AND b IN ($2, $3)`,
@@ -24,6 +25,7 @@ func TestRebind(t *testing.T) {
 }
 
 func TestOpenRejectsUnknownDSN(t *testing.T) {
+	t.Parallel()
 	for _, dsn := range []string{"", "mysql://localhost/itsm", "itsm.txt"} {
 		_, err := Open(context.Background(), dsn)
 		assert.ErrorContains(t, err, "unknown database", dsn)
@@ -42,6 +44,7 @@ func migrationCount(t testing.TB, db *DB) (applied, files int) {
 }
 
 func TestMigrationsMatchAcrossDialects(t *testing.T) {
+	t.Parallel()
 	lite, err := migrations(SQLite)
 	require.NoError(t, err)
 	pg, err := migrations(Postgres)
@@ -56,6 +59,7 @@ func TestMigrationsMatchAcrossDialects(t *testing.T) {
 // goroutines at once (replicas starting together), then again: every
 // migration is applied exactly once and every DB works.
 func TestOpenIsIdempotentAndSafeForReplicas(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		dsn := b.dsn(t)
@@ -89,6 +93,7 @@ func TestOpenIsIdempotentAndSafeForReplicas(t *testing.T) {
 }
 
 func TestOpenMemory(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, err := Open(ctx, ":memory:")
 	require.NoError(t, err)
@@ -105,6 +110,7 @@ func TestOpenMemory(t *testing.T) {
 var problemFilterAll = problem.Filter{}
 
 func TestOpenSQLiteForms(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	for _, dsn := range []string{

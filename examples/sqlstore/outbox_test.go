@@ -57,6 +57,7 @@ func outboxIDs(t testing.TB, db *DB) (ids []string, delivered map[string]bool) {
 }
 
 func TestOutboxStoresEventsWithTheChange(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		db := b.open(t)
@@ -79,6 +80,7 @@ func TestOutboxStoresEventsWithTheChange(t *testing.T) {
 }
 
 func TestOutboxConflictStoresNeitherRowNorEvents(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		db := b.open(t)
@@ -165,6 +167,7 @@ func recorded(r *lifecycletest.Recorder) []string {
 }
 
 func TestRelayDeliversInOrderAndRetriesFailures(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		db := b.open(t)
@@ -226,6 +229,7 @@ func TestRelayDeliversInOrderAndRetriesFailures(t *testing.T) {
 // would end it): the event is delivered again by the next run, so it is
 // delivered at least once, and nothing is lost.
 func TestRelayCrashDeliversLateNotNever(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		db := b.open(t)
@@ -260,6 +264,7 @@ func TestRelayCrashDeliversLateNotNever(t *testing.T) {
 }
 
 func TestRelayRunWakesOnNewEventsAndStops(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		db := b.open(t)
 		rec := &lifecycletest.Recorder{}
@@ -293,6 +298,7 @@ func TestRelayRunWakesOnNewEventsAndStops(t *testing.T) {
 // PostgreSQL each with its own connection pool, as replicas would): every
 // event is delivered exactly once.
 func TestRelaysSplitTheWork(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		db := b.open(t)

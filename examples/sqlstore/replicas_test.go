@@ -53,6 +53,7 @@ func (d *deliveries) Notify(_ context.Context, evs ...lifecycle.Event) error {
 // duplicate), every queued event was delivered exactly once, and every
 // warning and breach fired exactly once.
 func TestReplicas(t *testing.T) {
+	t.Parallel()
 	if pgURL == "" {
 		t.Skip("ITSM_TEST_POSTGRES_URL not set")
 	}
