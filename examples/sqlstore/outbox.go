@@ -195,7 +195,7 @@ func (r *Relay) batch(ctx context.Context) (delivered int, more bool, err error)
 	defer r.db.relayMu.Unlock()
 	claimed, err := r.db.claimEvents(ctx, r.db.w, size,
 		`SELECT seq, doc FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT ?`)
-	if err != nil {
+	if err != nil || len(claimed) == 0 {
 		return 0, false, err
 	}
 	delivered, nerr := r.deliver(ctx, claimed)
