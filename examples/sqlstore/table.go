@@ -37,10 +37,9 @@ type table[T any] struct {
 func newTable[T any](db *DB, t table[T]) *table[T] {
 	t.db = db
 	all := append([]string{"id", "version", "doc"}, t.cols...)
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(all)), ", ")
 	t.sqlGet = db.q("SELECT doc FROM " + t.name + " WHERE id = ?")
 	t.sqlVersion = db.q("SELECT version FROM " + t.name + " WHERE id = ?")
-	t.sqlInsert = db.q("INSERT INTO " + t.name + " (" + strings.Join(all, ", ") + ") VALUES (" + marks +
+	t.sqlInsert = db.q("INSERT INTO " + t.name + " (" + strings.Join(all, ", ") + ") VALUES (" + marks(len(all)) +
 		") ON CONFLICT (id) DO NOTHING")
 	set := make([]string, 0, len(all)-1)
 	for _, c := range all[1:] {
