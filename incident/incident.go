@@ -174,10 +174,12 @@ func contains(s []string, v string) bool {
 // UnmarshalJSON can use the standard decoder.
 type incidentJSON Incident
 
-// UnmarshalJSON decodes an incident and rejects one whose state is missing;
-// unknown state, hold reason, resolution code and major status names are
-// rejected by their own decoders, with a *lifecycle.ValidationError. The
-// JSON null leaves x unchanged.
+// UnmarshalJSON decodes an incident into x, replacing all of it (fields
+// absent from the JSON become zero), and rejects one whose state is
+// missing; unknown state, hold reason, resolution code and major status
+// names are rejected by their own decoders, with a
+// *lifecycle.ValidationError. On error, and for the JSON null, x is
+// unchanged.
 func (x *Incident) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil

@@ -392,9 +392,9 @@ func (s *Service) ResolveForProblem(ctx context.Context, actor lifecycle.Actor, 
 		if x.State != StateOnHold || x.HoldReason != HoldAwaitingProblem || !x.IsLinkedToProblem(problemID) {
 			return nil
 		}
-		_, err = s.run(ctx, actor, x, resolveForProblem{id: x.ID, version: x.Version, problem: problemID, notes: notes})
-		if !errors.Is(err, lifecycle.ErrConflict) {
-			return err
+		stored, err := s.run(ctx, actor, x, resolveForProblem{id: x.ID, version: x.Version, problem: problemID, notes: notes})
+		if stored != nil || !errors.Is(err, lifecycle.ErrConflict) {
+			return err // done, perhaps with a notification or follow-up error
 		}
 	}
 	return err

@@ -205,6 +205,20 @@ func (s *outboxStore) UpdateWithEvents(ctx context.Context, x *incident.Incident
 	return nil
 }
 
+func TestNotifierFuncIsNotified(t *testing.T) {
+	var got []string
+	fn := lifecycle.NotifierFunc(func(_ context.Context, evs ...lifecycle.Event) error {
+		for _, ev := range evs {
+			got = append(got, ev.Type)
+		}
+		return nil
+	})
+	e := newEnv(t, func(c *incident.Config) { c.Notifier = fn })
+	x := e.open(t, incident.Open{})
+	e.do(t, ann, incident.Comment{ID: x.ID, Text: "hi"})
+	assert.Equal(t, []string{incident.TypeOpened, incident.TypeCommented}, got)
+}
+
 func TestOutboxStoreGetsTheEvents(t *testing.T) {
 	ob := &outboxStore{Store: incidenttest.NewStore()}
 	e := newEnv(t, func(c *incident.Config) { c.Store = ob; c.Notifier = nil })

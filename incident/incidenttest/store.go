@@ -43,8 +43,8 @@ type entry struct {
 }
 
 // logSpare is the room a history log keeps for records to come: most
-// incidents live a dozen changes or fewer.
-const logSpare = 11
+// incidents live about eight changes.
+const logSpare = 7
 
 // NewStore returns an empty in-memory store.
 func NewStore() *Store {
@@ -53,11 +53,9 @@ func NewStore() *Store {
 
 // fields returns a deep copy of x without its history.
 func fields(x *incident.Incident) *incident.Incident {
-	h := x.History
-	x.History = nil
-	c := x.Clone()
-	x.History = h
-	return c
+	tmp := *x
+	tmp.History = nil
+	return tmp.Clone()
 }
 
 // get returns the incident e holds, as a deep copy.
