@@ -45,9 +45,10 @@ func inputField[C any](err error) error {
 type apiError struct {
 	// Error says what went wrong, for people.
 	Error string `json:"error"`
-	// Code says what went wrong, for programs: bad_request, validation,
-	// unauthenticated, forbidden, not_found, conflict, invalid_transition,
-	// schedule_conflict, internal.
+	// Code says what went wrong, for programs: bad_request, too_large,
+	// validation, unauthenticated, forbidden, not_found,
+	// method_not_allowed, conflict, invalid_transition, schedule_conflict,
+	// internal.
 	Code string `json:"code"`
 	// Field names the offending input (a JSON key, a header, a query
 	// parameter) when there is one.
@@ -92,9 +93,17 @@ func classify(err error) (int, apiError) {
 	switch {
 	case errors.As(err, &re):
 		body.Field = re.Field
-		body.Code = "bad_request"
-		if re.Status == http.StatusUnauthorized {
+		switch re.Status {
+		case http.StatusUnauthorized:
 			body.Code = "unauthenticated"
+		case http.StatusNotFound:
+			body.Code = "not_found"
+		case http.StatusMethodNotAllowed:
+			body.Code = "method_not_allowed"
+		case http.StatusRequestEntityTooLarge:
+			body.Code = "too_large"
+		default:
+			body.Code = "bad_request"
 		}
 		return re.Status, body
 	case errors.Is(err, lifecycle.ErrNotFound):

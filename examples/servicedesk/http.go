@@ -57,11 +57,40 @@ func (d *desk) handler() http.Handler {
 	mux.HandleFunc("GET /sla/{id}", d.slaStatus(nil))
 	mux.HandleFunc("GET /agreements", d.listAgreements)
 	mux.HandleFunc("GET /healthz", d.health)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		d.writeError(w, r, &requestError{Status: http.StatusNotFound, Msg: "no such endpoint: " + r.Method + " " + r.URL.Path})
-	})
-	return d.logRequests(mux)
+	return d.logRequests(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern == "" {
+			d.noRoute(w, r, h)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}))
 }
+
+// noRoute answers a request no route matches with a JSON 404, or 405 with
+// the Allow header when the path exists for other methods. h is the mux's
+// own answer, which it runs to learn which.
+func (d *desk) noRoute(w http.ResponseWriter, r *http.Request, h http.Handler) {
+	probe := &headerProbe{header: http.Header{}, status: http.StatusOK}
+	h.ServeHTTP(probe, r)
+	err := &requestError{Status: http.StatusNotFound, Msg: "no such endpoint: " + r.Method + " " + r.URL.Path}
+	if probe.status == http.StatusMethodNotAllowed {
+		allow := probe.header.Get("Allow")
+		w.Header().Set("Allow", allow)
+		err = &requestError{Status: http.StatusMethodNotAllowed, Msg: r.Method + " " + r.URL.Path + " is not allowed (allowed: " + allow + ")"}
+	}
+	d.writeError(w, r, err)
+}
+
+// headerProbe is a ResponseWriter that keeps only the status and headers.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header         { return p.header }
+func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *headerProbe) WriteHeader(code int)        { p.status = code }
 
 // create returns a handler that decodes the body into a creation input
 // (incident.Open, change.Create, ...) and answers 201 with the stored

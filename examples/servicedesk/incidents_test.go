@@ -1,0 +1,261 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/itsmkit/itsm/incident"
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// openIncident opens an incident as alice and returns it.
+func (e *env) openIncident(body map[string]any) *incident.Incident {
+	e.t.Helper()
+	return into[incident.Incident](e.as("alice", "service-desk").post("/incidents", body), http.StatusCreated)
+}
+
+func TestIncidentLifecycle(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b)
+		alice, bob, carol := e.as("alice", "service-desk"), e.as("bob", "network"), e.as("carol")
+
+		res := alice.post("/incidents", map[string]any{
+			"title": "VPN drops every few minutes", "caller": "carol", "service": "remote-access",
+			"config_item": "vpn-gw-1", "impact": 1, "urgency": 2, "attributes": map[string]string{"site": "Lyon"},
+		}).expect(http.StatusCreated)
+		var x incident.Incident
+		res.decode(&x)
+		id := x.ID
+		assert.Equal(t, "/incidents/"+id, res.Header.Get("Location"))
+		assert.Equal(t, `"1"`, res.Header.Get("ETag"))
+		assert.Equal(t, incident.StateNew, x.State)
+		assert.Equal(t, lifecycle.PriorityHigh, x.Priority, "impact 1 × urgency 2")
+		assert.Equal(t, "alice", x.OpenedBy)
+
+		got := into[incident.Incident](e.anonymous().get("/incidents/"+id), http.StatusOK)
+		assert.Equal(t, id, got.ID)
+		assert.Equal(t, "Lyon", got.Attributes["site"])
+
+		// Lists filter by state, group, priority.
+		list := func(q string) []string {
+			p := into[page[*incident.Incident]](e.anonymous().get("/incidents?"+q), http.StatusOK)
+			var ids []string
+			for _, x := range p.Items {
+				ids = append(ids, x.ID)
+			}
+			return ids
+		}
+		other := e.openIncident(map[string]any{"title": "Printer jam", "impact": 3, "urgency": 3})
+		assert.ElementsMatch(t, []string{id, other.ID}, list("state=new"))
+		assert.Equal(t, []string{id}, list("priority=1,2"))
+		assert.Empty(t, list("group=network"))
+
+		step := func(c *client, version int64, path string, body any) *incident.Incident {
+			t.Helper()
+			e.clock.Advance(5 * time.Minute)
+			r := c.ifMatch(version).post("/incidents/"+id+"/"+path, body).expect(http.StatusOK)
+			x := new(incident.Incident)
+			r.decode(x)
+			require.Equal(t, version+1, x.Version, path)
+			require.Equal(t, etag(x.Version), r.Header.Get("ETag"))
+			return x
+		}
+		x1 := step(alice, 1, "assign", map[string]any{"group": "network", "assignee": "bob"})
+		assert.Equal(t, incident.StateInProgress, x1.State)
+		assert.Equal(t, []string{id}, list("group=network&state=in_progress"))
+		step(bob, 2, "comments", map[string]any{"text": "Looking into it"})
+		step(bob, 3, "work-notes", map[string]any{"text": "Keep-alive at 10 s on vpn-gw-1"})
+		x4 := step(bob, 4, "hold", map[string]any{"reason": "awaiting_caller", "comment": "Which client version?"})
+		assert.Equal(t, incident.StateOnHold, x4.State)
+		assert.Equal(t, incident.HoldAwaitingCaller, x4.HoldReason)
+		x5 := step(carol, 5, "caller-updates", map[string]any{"text": "Client 5.2 on macOS"})
+		assert.Equal(t, incident.StateInProgress, x5.State, "a caller update resumes an incident awaiting the caller")
+		step(bob, 6, "hold", map[string]any{"reason": "awaiting_vendor"})
+		step(bob, 7, "resume", map[string]any{"note": "Vendor sent a fix"})
+		x8 := step(bob, 8, "resolve", map[string]any{"code": "solution_provided", "notes": "Keep-alive raised to 60 s"})
+		assert.Equal(t, incident.StateResolved, x8.State)
+		assert.Equal(t, "bob", x8.ResolvedBy)
+		x9 := step(carol, 9, "close", map[string]any{"note": "Works, thanks"})
+		assert.Equal(t, incident.StateClosed, x9.State)
+
+		// The audit trail: one record per stored change, with its actor.
+		h := into[historyView](e.anonymous().get("/incidents/"+id+"/history"), http.StatusOK)
+		assert.Equal(t, int64(10), h.Version)
+		var trail []string
+		for _, r := range h.History {
+			trail = append(trail, r.Actor+":"+r.Event+":"+r.To)
+		}
+		assert.Equal(t, []string{
+			"alice:open:new", "alice:assign:in_progress", "bob:comment:in_progress", "bob:work_note:in_progress",
+			"bob:hold:on_hold", "carol:caller_update:in_progress", "bob:hold:on_hold", "bob:resume:in_progress",
+			"bob:resolve:resolved", "carol:close:closed",
+		}, trail)
+		assert.Equal(t, []string{id}, list("state=closed"))
+
+		// Cancel and update the other one; a PATCH edits fields.
+		up := into[incident.Incident](alice.patch("/incidents/"+other.ID, map[string]any{"urgency": 1, "note": "Blocks payroll"}), http.StatusOK)
+		assert.Equal(t, lifecycle.PriorityModerate, up.Priority, "impact 3 × urgency 1")
+		c := into[incident.Incident](alice.post("/incidents/"+other.ID+"/cancel", map[string]any{"reason": "duplicate of a ticket by phone"}), http.StatusOK)
+		assert.Equal(t, incident.StateCanceled, c.State)
+
+		// Every stored change reaches the host's notifier through the outbox.
+		e.delivered(id, incident.TypeClosed)
+		assert.Equal(t, []string{
+			incident.TypeOpened, incident.TypeAssigned, incident.TypeCommented, incident.TypeWorkNoteAdded,
+			incident.TypePutOnHold, incident.TypeCallerUpdated, incident.TypeResumed, incident.TypePutOnHold,
+			incident.TypeResumed, incident.TypeResolved, incident.TypeClosed,
+		}, e.eventTypes(id))
+	})
+}
+
+func TestBadRequests(t *testing.T) {
+	e := newEnv(t, backend{"sqlite", func(t testing.TB) string { return ":memory:" }})
+	x := e.openIncident(map[string]any{"title": "Mail is slow"})
+	alice := e.as("alice")
+	path := "/incidents/" + x.ID
+	for _, tc := range []struct {
+		name   string
+		c      *client
+		method string
+		path   string
+		body   any
+		status int
+		field  string
+	}{
+		{"missing title", alice, "POST", "/incidents", map[string]any{"impact": 1}, 400, "title"},
+		{"unknown field", alice, "POST", "/incidents", map[string]any{"title": "x", "colour": "red"}, 400, "colour"},
+		{"wrong type", alice, "POST", "/incidents", map[string]any{"title": "x", "impact": "high"}, 400, "impact"},
+		{"out of range", alice, "POST", "/incidents", map[string]any{"title": "x", "impact": 7}, 400, "impact"},
+		{"Go field name", alice, "POST", "/incidents", map[string]any{"title": "x", "ConfigItem": "db1"}, 400, "ConfigItem"},
+		{"unknown enum", alice, "POST", path + "/hold", map[string]any{"reason": "sleeping"}, 400, "reason"},
+		{"missing reason", alice, "POST", path + "/cancel", map[string]any{}, 400, "reason"},
+		{"notes, not resolution_notes", alice, "POST", path + "/resolve", map[string]any{"code": "solution_provided"}, 400, "notes"},
+		{"code, not resolution_code", alice, "POST", path + "/resolve", map[string]any{"notes": "done"}, 400, "code"},
+		{"other id in body", alice, "POST", path + "/assign", map[string]any{"id": "INC1", "group": "g"}, 400, "id"},
+		{"version disagrees with If-Match", alice.ifMatch(1), "POST", path + "/assign", map[string]any{"version": 2, "group": "g"}, 400, "version"},
+		{"bad If-Match", alice.with("If-Match", "yesterday"), "POST", path + "/assign", map[string]any{"group": "g"}, 400, "If-Match"},
+		{"malformed JSON", alice, "POST", "/incidents", `{"title": `, 400, ""},
+		{"not an object", alice, "POST", "/incidents", `["title"]`, 400, ""},
+		{"two objects", alice, "POST", "/incidents", `{"title":"a"} {"title":"b"}`, 400, ""},
+		{"unknown query parameter", alice, "GET", "/incidents?colour=red", nil, 400, "colour"},
+		{"bad state filter", alice, "GET", "/incidents?state=open", nil, 400, "state"},
+		{"bad limit", alice, "GET", "/incidents?limit=-1", nil, 400, "limit"},
+		{"no actor", e.anonymous(), "POST", path + "/assign", map[string]any{"group": "g"}, 401, "X-Actor"},
+		{"too large", alice, "POST", "/incidents", `{"title": "` + strings.Repeat("x", maxBody) + `"}`, 413, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tc.c.do(tc.method, tc.path, tc.body).expect(tc.status)
+			apiErr := r.apiError()
+			assert.Equal(t, tc.field, apiErr.Field, "field of %s", r.Body)
+			assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+		})
+	}
+	// Nothing was written by any of them.
+	got := into[incident.Incident](e.anonymous().get(path), http.StatusOK)
+	assert.Equal(t, int64(1), got.Version)
+	p := into[page[*incident.Incident]](e.anonymous().get("/incidents"), http.StatusOK)
+	assert.Len(t, p.Items, 1)
+}
+
+func TestNotFound(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b)
+		alice := e.as("alice", "change-manager")
+		for _, r := range []*response{
+			alice.get("/incidents/INC404"),
+			alice.get("/incidents/INC404/history"),
+			alice.get("/incidents/INC404/sla"),
+			alice.post("/incidents/INC404/assign", map[string]any{"group": "g"}),
+			alice.patch("/incidents/INC404", map[string]any{"title": "t"}),
+			alice.get("/problems/PRB404"),
+			alice.post("/problems/PRB404/assess", map[string]any{"group": "g"}),
+			alice.get("/changes/CHG404"),
+			alice.get("/changes/CHG404/conflicts"),
+			alice.post("/changes/CHG404/approve", nil),
+			alice.get("/services/SVC404"),
+			alice.post("/services/SVC404/advance", nil),
+			alice.get("/nowhere"),
+		} {
+			assert.Equal(t, http.StatusNotFound, r.Status, "%s %s: %s", r.method, r.path, r.Body)
+			assert.NotEmpty(t, r.apiError().Code)
+		}
+		assert.Equal(t, http.StatusMethodNotAllowed, alice.do("DELETE", "/incidents", nil).Status)
+	})
+}
+
+func TestStaleVersion(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b)
+		x := e.openIncident(map[string]any{"title": "Disk full on db1"})
+		path := "/incidents/" + x.ID
+		alice := e.as("alice")
+		alice.ifMatch(1).post(path+"/assign", map[string]any{"group": "dba"}).expect(http.StatusOK)
+
+		// Somebody read version 1 and acts on it: 409, and nothing changes.
+		r := alice.ifMatch(1).post(path+"/hold", map[string]any{"reason": "awaiting_vendor"}).expect(http.StatusConflict)
+		assert.Equal(t, "conflict", r.apiError().Code)
+		r = alice.post(path+"/hold", map[string]any{"reason": "awaiting_vendor", "version": 1}).expect(http.StatusConflict)
+		got := into[incident.Incident](alice.get(path), http.StatusOK)
+		assert.Equal(t, int64(2), got.Version)
+		assert.Equal(t, incident.StateInProgress, got.State)
+		assert.Len(t, got.History, 2)
+
+		// Writers racing on one version: exactly one wins.
+		const writers = 6
+		var wg sync.WaitGroup
+		statuses := make([]int, writers)
+		for i := range writers {
+			wg.Go(func() {
+				statuses[i] = alice.ifMatch(2).post(path+"/work-notes", map[string]any{"text": "note"}).Status
+			})
+		}
+		wg.Wait()
+		won := 0
+		for _, s := range statuses {
+			require.Contains(t, []int{http.StatusOK, http.StatusConflict}, s)
+			if s == http.StatusOK {
+				won++
+			}
+		}
+		assert.Equal(t, 1, won, "statuses %v", statuses)
+		got = into[incident.Incident](alice.get(path), http.StatusOK)
+		assert.Equal(t, int64(3), got.Version)
+		assert.Len(t, got.WorkNotes, 1)
+
+		// "*" means any version, as 0 does in a command.
+		alice.with("If-Match", "*").post(path+"/work-notes", map[string]any{"text": "again"}).expect(http.StatusOK)
+	})
+}
+
+func TestForbiddenAndInvalidTransition(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b)
+		x := e.openIncident(map[string]any{"title": "Core switch down", "impact": 1, "urgency": 1})
+		path := "/incidents/" + x.ID
+
+		// Closing a new incident is not a move the machine has: 422, with
+		// what is allowed.
+		r := e.as("alice").post(path+"/close", nil).expect(http.StatusUnprocessableEntity)
+		apiErr := r.apiError()
+		assert.Equal(t, "invalid_transition", apiErr.Code)
+		assert.Equal(t, "new", apiErr.From)
+		assert.Equal(t, "close", apiErr.Event)
+		assert.Contains(t, apiErr.Allowed, "assign")
+
+		e.as("alice").post(path+"/propose-major", map[string]any{"reason": "whole site offline"}).expect(http.StatusOK)
+		r = e.as("alice", "service-desk").post(path+"/accept-major", nil).expect(http.StatusForbidden)
+		assert.Equal(t, "forbidden", r.apiError().Code)
+		// Nobody may claim to be the library itself.
+		e.as("mallory", "system").post(path+"/accept-major", nil).expect(http.StatusForbidden)
+		e.as("system").post(path+"/accept-major", nil).expect(http.StatusForbidden)
+
+		got := into[incident.Incident](e.as("maria", incident.RoleMajorIncidentManager).post(path+"/accept-major", nil), http.StatusOK)
+		assert.Equal(t, incident.MajorAccepted, got.Major)
+	})
+}
