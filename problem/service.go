@@ -299,7 +299,9 @@ func (s *Service) moveIncidents(ctx context.Context, actor lifecycle.Actor, orig
 			break
 		}
 		err = lifecycle.CommitUpdate(ctx, s.store, s.notifier, o, expected, events)
-		if !errors.Is(err, lifecycle.ErrConflict) {
+		// Retry only a store conflict: a *NotifyError means the move is
+		// stored, even when the notifier's error matches ErrConflict.
+		if !errors.Is(err, lifecycle.ErrConflict) || stored(err) {
 			break
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -293,6 +294,29 @@ func AppliedWrites(injected []Injection) []string {
 		}
 	}
 	return ops
+}
+
+// PinVersion returns a copy of cmd with its Version field set to version.
+// cmd must be a command struct (or an interface holding one) with an int64
+// field named Version, as every command of every process has; PinVersion
+// panics otherwise. Fault-injection tests use it for the safe retry: after
+// a failure, re-send the command pinned to the version read before the
+// first attempt, so that a change that was stored after all (an ambiguous
+// commit) makes the retry fail with lifecycle.ErrConflict instead of
+// applying the command twice.
+func PinVersion[C any](cmd C, version int64) C {
+	v := reflect.ValueOf(cmd)
+	if v.Kind() != reflect.Struct {
+		panic(fmt.Sprintf("lifecycletest: PinVersion of %T, not a command struct", cmd))
+	}
+	c := reflect.New(v.Type()).Elem()
+	c.Set(v)
+	f := c.FieldByName("Version")
+	if !f.IsValid() || f.Kind() != reflect.Int64 || !f.CanSet() {
+		panic(fmt.Sprintf("lifecycletest: PinVersion: %T has no int64 field Version", cmd))
+	}
+	f.SetInt(version)
+	return c.Interface().(C)
 }
 
 // FaultyNotifier returns a lifecycle.Notifier that hands events to inner

@@ -345,3 +345,13 @@ func TestFaultyStoresKeepTheOutbox(t *testing.T) {
 	_, ok = lifecycletest.FaultyImprovementStore(lifecycletest.NewImprovementStore(), f).(lifecycle.Outbox[*lifecycle.Improvement])
 	assert.False(t, ok)
 }
+
+func TestPinVersion(t *testing.T) {
+	var cmd lifecycle.ServiceCommand = lifecycle.AdvanceService{ID: "S1", Note: "n"}
+	got := lifecycletest.PinVersion(cmd, 7)
+	assert.Equal(t, lifecycle.AdvanceService{ID: "S1", Version: 7, Note: "n"}, got)
+	assert.Equal(t, lifecycle.AdvanceService{ID: "S1", Note: "n"}, cmd, "the original is unchanged")
+	assert.Equal(t, lifecycle.RetireService{Version: 3}, lifecycletest.PinVersion(lifecycle.RetireService{}, 3))
+	assert.Panics(t, func() { lifecycletest.PinVersion(struct{ Version int }{}, 1) })
+	assert.Panics(t, func() { lifecycletest.PinVersion(&lifecycle.AdvanceService{}, 1) })
+}
