@@ -293,15 +293,17 @@ type Open struct {
 // with its first history record, and the "opened" event. It checks only
 // the input: the [Service] also checks the parent and stores the incident.
 func (r Rules) Open(actor lifecycle.Actor, now time.Time, id string, cmd Open) (*Incident, []lifecycle.Event, error) {
-	return r.open(actor, now, id, cmd, false)
-}
-
-func (r Rules) open(actor lifecycle.Actor, now time.Time, id string, cmd Open, quiet bool) (*Incident, []lifecycle.Event, error) {
-	if err := actor.Validate(); err != nil {
-		return nil, nil, err
-	}
 	if id == "" {
 		return nil, nil, lifecycle.Invalid("id", "required")
+	}
+	return r.open(actor, now, func() string { return id }, cmd, false)
+}
+
+// open is Open with the ID drawn from ids once the input is known to be
+// valid, so that bad input never uses up an ID.
+func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd Open, quiet bool) (*Incident, []lifecycle.Event, error) {
+	if err := actor.Validate(); err != nil {
+		return nil, nil, err
 	}
 	if blank(cmd.Title) {
 		return nil, nil, lifecycle.Invalid("title", "required")
@@ -316,6 +318,10 @@ func (r Rules) open(actor lifecycle.Actor, now time.Time, id string, cmd Open, q
 	prio, err := r.Matrix.Priority(impact, urgency)
 	if err != nil {
 		return nil, nil, err
+	}
+	id := ids()
+	if id == "" {
+		return nil, nil, lifecycle.Invalid("id", "the ID generator returned an empty ID")
 	}
 	if cmd.Parent == id {
 		return nil, nil, lifecycle.Invalid("parent", "an incident cannot be its own parent")

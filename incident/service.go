@@ -126,7 +126,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 // Open logs a new incident, in state new, and returns it as stored. With a
 // Parent, the parent must exist, be open and not itself be a child.
 func (s *Service) Open(ctx context.Context, actor lifecycle.Actor, cmd Open) (*Incident, error) {
-	x, evs, err := s.rules.open(actor, s.clock.Now(), s.ids(), cmd, s.quiet)
+	x, evs, err := s.rules.open(actor, s.clock.Now(), s.ids, cmd, s.quiet)
 	if err != nil {
 		return nil, err
 	}

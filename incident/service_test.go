@@ -87,12 +87,14 @@ func TestNewValidatesConfig(t *testing.T) {
 
 func TestServiceLifecycle(t *testing.T) {
 	e := newEnv(t)
+	_, err := e.svc.Open(ctx, ann, incident.Open{Title: " "})
+	require.ErrorIs(t, err, lifecycle.ErrValidation)
 	x := e.open(t, incident.Open{Title: "VPN down", Impact: 2, Urgency: 1, Caller: "carol"})
-	assert.Equal(t, "INC0001", x.ID)
+	assert.Equal(t, "INC0001", x.ID, "bad input uses up no ID")
 	assert.Equal(t, int64(1), x.Version)
 
 	e.clock.Advance(time.Minute)
-	x, err := e.svc.Assign(ctx, ann, incident.Assign{ID: x.ID, Version: 1, Group: "network", Assignee: "ann"})
+	x, err = e.svc.Assign(ctx, ann, incident.Assign{ID: x.ID, Version: 1, Group: "network", Assignee: "ann"})
 	require.NoError(t, err)
 	assert.Equal(t, incident.StateInProgress, x.State)
 	x, err = e.svc.Hold(ctx, ann, incident.Hold{ID: x.ID, Reason: incident.HoldAwaitingCaller, Comment: "Which office?"})
