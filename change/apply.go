@@ -396,6 +396,12 @@ func (u Update) apply(s *step) error {
 	if err := s.fire(); err != nil {
 		return err
 	}
+	if c.State != StateNew {
+		// Past new the plans stay complete.
+		if err := c.Plans.Check(); err != nil {
+			return err
+		}
+	}
 	if len(diff(s.orig, c)) == 0 {
 		return lifecycle.Invalid("update", "nothing to change")
 	}
