@@ -52,7 +52,8 @@
 //     parent resolves its open children with the parent's code and notes,
 //     each as its own stored change after the parent's; a child is never
 //     left open under a resolved or closed parent (a child cannot be
-//     reopened, or attached, under one).
+//     reopened, or attached, under one). Canceling a parent leaves its
+//     children alone.
 //   - Links to problem and change records; comments (visible to the caller)
 //     and work notes (internal).
 //

@@ -25,6 +25,11 @@ import (
 //     lifecycle.ErrNotFound and lifecycle.ErrConflict as documented below
 //     ([lifecycle.NotFound] and [lifecycle.Conflict] build them). Other
 //     errors are the host's (I/O, ...).
+//   - History is append-only: an update carries every record stored before
+//     it, unchanged, plus the new ones. A Store may therefore keep the
+//     records it has and store only x.History[len(stored.History):], as an
+//     audit table would (the in-memory store does); it need not detect a
+//     rewritten record.
 //
 // Optional ability: a Store that also implements
 // lifecycle.Outbox[*Incident] stores each change together with its events,
