@@ -52,7 +52,8 @@ type Conflict struct {
 	Window     string `json:"window,omitempty"` // the window's name (ConflictBlackout, ConflictMaintenance)
 	// Start and End are the clashing period: the other change's planned
 	// window, the blackout's occurrence, or the first stretch of the planned
-	// window outside the item's maintenance windows.
+	// window outside the item's maintenance windows; in the location of
+	// the checked change's PlannedStart, as are the times in Reason.
 	Start  time.Time `json:"start"`
 	End    time.Time `json:"end"`
 	Reason string    `json:"reason"`
@@ -117,7 +118,7 @@ func Conflicts(c *Change, scheduled []*Change, windows []Window) ([]Conflict, er
 		}
 		for _, ci := range o.ConfigItems {
 			if contains(cis, ci) {
-				out = append(out, changeConflict(ci, o.ID, o.State, o.PlannedStart, o.PlannedEnd))
+				out = append(out, changeConflict(ci, o.ID, o.State, o.PlannedStart, o.PlannedEnd, c.PlannedStart.Location()))
 			}
 		}
 	}
@@ -183,7 +184,8 @@ func sortedSet(ids []string) []string {
 	return slices.Compact(out)
 }
 
-func changeConflict(ci, id string, st State, start, end time.Time) Conflict {
+func changeConflict(ci, id string, st State, start, end time.Time, loc *time.Location) Conflict {
+	start, end = start.In(loc), end.In(loc)
 	return Conflict{
 		Kind: ConflictChange, ConfigItem: ci, Change: id, Start: start, End: end,
 		Reason: "configuration item " + ci + " is also changed by " + id + " (" + string(st) + ") from " +
@@ -192,7 +194,9 @@ func changeConflict(ci, id string, st State, start, end time.Time) Conflict {
 }
 
 func blackoutConflicts(out []Conflict, cw *compiled, ci string, c *Change) []Conflict {
+	loc := c.PlannedStart.Location()
 	cw.each(c.PlannedStart, c.PlannedEnd, func(s, e time.Time) bool {
+		s, e = s.In(loc), e.In(loc)
 		what := "every configuration item"
 		if ci != "" {
 			what = "configuration item " + ci
@@ -238,6 +242,8 @@ func maintenanceConflicts(out []Conflict, ws []*compiled, ci string, c *Change) 
 	if gapEnd.After(end) {
 		gapEnd = end
 	}
+	loc := start.Location()
+	gapStart, gapEnd = gapStart.In(loc), gapEnd.In(loc)
 	names := make([]string, 0, len(ws))
 	for _, cw := range ws {
 		names = append(names, cw.w.Name)
@@ -359,7 +365,7 @@ func (f *ForwardSchedule) Conflicts(c *Change) ([]Conflict, error) {
 					break
 				}
 				if x.end.After(start) && x.id != c.ID {
-					out = append(out, changeConflict(ci, x.id, x.state, x.start, x.end))
+					out = append(out, changeConflict(ci, x.id, x.state, x.start, x.end, c.PlannedStart.Location()))
 				}
 			}
 		}
