@@ -26,8 +26,8 @@ func normalChange(title string, start time.Time) map[string]any {
 func TestChangeThroughApproval(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		e := newEnv(t, b)
-		alice := e.as("alice")                                     // the requester
-		carol := e.as("carol", change.RoleChangeManager)           // the CAB
+		alice := e.as("alice")                                 // the requester
+		carol := e.as("carol", change.RoleChangeManager)       // the CAB
 		window := time.Date(2026, 3, 7, 22, 0, 0, 0, time.UTC) // Saturday night
 
 		c := into[change.Change](alice.post("/changes", normalChange("Upgrade VPN firmware", window)), http.StatusCreated)

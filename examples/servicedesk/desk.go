@@ -234,6 +234,16 @@ func (d *desk) start(ctx context.Context) (wait func()) {
 	return wg.Wait
 }
 
+// flush delivers the events pending in the outbox, once.
+func (d *desk) flush(ctx context.Context) {
+	n, err := d.relay.RunOnce(ctx)
+	if err != nil {
+		d.log.Warn("outbox flush", "delivered", n, "err", err)
+	} else if n > 0 {
+		d.log.Info("outbox flushed", "delivered", n)
+	}
+}
+
 // slaLoop evaluates due SLA timers, then sleeps until the next deadline,
 // at most SLAInterval, or until the relay fed the engine. Each replica
 // runs one; the engine's claims keep them off each other's timers.

@@ -150,6 +150,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	defer func() {
 		stopLoops()
 		waitLoops()
+		// Deliver what the last requests queued, so that a clean stop
+		// leaves nothing pending (a crash would deliver it on restart).
+		fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		d.flush(fctx)
 	}()
 
 	served := make(chan error, 1)

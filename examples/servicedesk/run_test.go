@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestRunShutsDownGracefully runs the whole program: flags, database,
+// listener, loops. It serves until its context is canceled (what SIGINT and
+// SIGTERM do in main), finishes the request in flight, and returns nil with
+// everything closed (TestMain checks that no goroutine is left).
+func TestRunShutsDownGracefully(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		dir := t.TempDir()
+		args := []string{"-addr", "127.0.0.1:0", "-data", dir, "-log", "json", "-sla-interval", "50ms"}
+		env := map[string]string{}
+		if b.name == "postgres" {
+			env["ITSM_DATABASE_URL"] = b.dsn(t) // the variable, not the flag
+		}
+		var logs syncBuffer
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		addrs := make(chan net.Addr, 1)
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, args, func(k string) string { return env[k] }, &logs, func(a net.Addr) { addrs <- a })
+		}()
+		var base string
+		select {
+		case a := <-addrs:
+			base = "http://" + a.String()
+		case err := <-done:
+			t.Fatalf("run: %v\n%s", err, logs.String())
+		case <-time.After(30 * time.Second):
+			t.Fatal("run did not start listening")
+		}
+		client := &http.Client{Transport: &http.Transport{}}
+		defer client.CloseIdleConnections()
+
+		res, err := client.Get(base + "/healthz")
+		require.NoError(t, err)
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+		assert.Contains(t, string(body), `"database":"`+b.name+`"`)
+
+		req, _ := http.NewRequest("POST", base+"/incidents", strings.NewReader(`{"title":"Shutdown test"}`))
+		req.Header.Set(headerActor, "alice")
+		res, err = client.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		require.Equal(t, http.StatusCreated, res.StatusCode)
+
+		cancel()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(15 * time.Second):
+			t.Fatal("run did not return after its context was canceled")
+		}
+		out := logs.String()
+		assert.Contains(t, out, `"msg":"shutting down"`)
+		assert.Contains(t, out, `"msg":"stopped"`)
+		assert.Contains(t, out, `"type":"opened"`, "the relay delivered the event before stopping")
+		if b.name == "sqlite" {
+			_, err := os.Stat(filepath.Join(dir, "itsm.db"))
+			assert.NoError(t, err, "the default database lives in -data")
+		} else {
+			assert.NotContains(t, out, "postgres:postgres@", "the password is not logged")
+		}
+		_, err = client.Get(base + "/healthz")
+		assert.Error(t, err, "the server is closed")
+	})
+}
+
+func TestRunRejectsBadFlags(t *testing.T) {
+	getenv := func(string) string { return "" }
+	for _, args := range [][]string{
+		{"-log", "xml"},
+		{"-nope"},
+		{"extra"},
+		{"-db", "mysql://x"},
+		{"-policy", filepath.Join(t.TempDir(), "missing.json")},
+	} {
+		err := run(t.Context(), args, getenv, io.Discard, nil)
+		assert.Error(t, err, "%v", args)
+	}
+	err := run(t.Context(), []string{"-h"}, getenv, io.Discard, nil)
+	assert.True(t, errors.Is(err, flag.ErrHelp))
+}
+
+func TestPolicyFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "policy.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{
+	  "windows": [{"name": "freeze", "kind": "blackout", "once": {"start": "2026-12-20", "end": "2027-01-04"}}],
+	  "calendar": {"location": "Europe/Paris", "hours": {"monday": [{"start": "09:00", "end": "18:00"}]}}
+	}`), 0o644))
+	p, err := loadPolicy(path)
+	require.NoError(t, err)
+	require.Len(t, p.Windows, 1)
+	d, err := newDesk(t.Context(), options{DSN: ":memory:", Policy: p})
+	require.NoError(t, err)
+	defer d.Close()
+	a, _ := d.engine.Agreement(agreementResolution)
+	assert.Equal(t, "Europe/Paris", a.Calendar.Location().String())
+
+	require.NoError(t, os.WriteFile(path, []byte(`{"windowz": []}`), 0o644))
+	_, err = loadPolicy(path)
+	assert.ErrorContains(t, err, "windowz")
+}
