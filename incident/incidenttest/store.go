@@ -40,6 +40,36 @@ var _ incident.Store = (*Store)(nil)
 type entry struct {
 	x    *incident.Incident
 	hist []lifecycle.Record
+	chg  []lifecycle.Change // the log's changes, which hist's records point into
+}
+
+// appendLog returns the log (hist, chg) with deep copies of recs appended.
+// Appending past the current lengths never changes what an older entry
+// sharing the arrays (or a Get copying it right now) sees.
+func appendLog(hist []lifecycle.Record, chg []lifecycle.Change, recs []lifecycle.Record) ([]lifecycle.Record, []lifecycle.Change) {
+	n := 0
+	for _, r := range recs {
+		n += len(r.Changes)
+	}
+	if cap(chg)-len(chg) < n {
+		grown := make([]lifecycle.Change, len(chg), 2*(len(chg)+n)+4)
+		copy(grown, chg)
+		chg = grown
+	}
+	if cap(hist)-len(hist) < len(recs) {
+		grown := make([]lifecycle.Record, len(hist), len(hist)+len(recs)+logSpare+len(hist))
+		copy(grown, hist)
+		hist = grown
+	}
+	for _, r := range recs {
+		if r.Changes != nil {
+			j := len(chg)
+			chg = append(chg, r.Changes...)
+			r.Changes = chg[j:len(chg):len(chg)]
+		}
+		hist = append(hist, r)
+	}
+	return hist, chg
 }
 
 // logSpare is the room a history log keeps for records to come: most
@@ -123,7 +153,8 @@ func (s *Store) Create(ctx context.Context, x *incident.Incident) error {
 	if x == nil || x.ID == "" {
 		return lifecycle.Invalid("id", "required")
 	}
-	e := &entry{x: fields(x), hist: copyRecords(nil, x.History, logSpare)}
+	e := &entry{x: fields(x)}
+	e.hist, e.chg = appendLog(nil, nil, x.History)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old, ok := s.byID[x.ID]; ok {
@@ -158,14 +189,12 @@ func (s *Store) Update(ctx context.Context, x *incident.Incident, expected int64
 	if old.x.Version != expected {
 		return lifecycle.Conflict(incident.Process, c.ID, expected, old.x.Version)
 	}
-	hist := old.hist
-	if len(x.History) < len(hist) {
-		return lifecycle.Invalid("history", "%d records stored, %d given: history is append-only", len(hist), len(x.History))
+	if len(x.History) < len(old.hist) {
+		return lifecycle.Invalid("history", "%d records stored, %d given: history is append-only", len(old.hist), len(x.History))
 	}
-	// Appending past the old entry's length never changes what the old
-	// entry (or a Get copying it right now) sees.
-	hist = copyRecords(hist, x.History[len(hist):], len(hist)+logSpare)
-	s.byID[c.ID] = &entry{x: c, hist: hist}
+	e := &entry{x: c}
+	e.hist, e.chg = appendLog(old.hist, old.chg, x.History[len(old.hist):])
+	s.byID[c.ID] = e
 	if old.x.Parent != c.Parent {
 		if old.x.Parent != "" {
 			s.children[old.x.Parent] = removeSorted(s.children[old.x.Parent], c.ID)
