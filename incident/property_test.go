@@ -297,14 +297,3 @@ func (m *model) check(t *rapid.T) {
 		require.Equal(t, want, s, id)
 	}
 }
-
-func TestPropertyMatrixCoversAllEvents(t *testing.T) {
-	// The property test's generator reaches every command type.
-	m := &model{ids: []string{"INC0001"}}
-	seen := map[string]bool{}
-	rapid.Check(t, func(t *rapid.T) {
-		cmd, _ := m.command(t, "INC0001", 0)
-		seen[fmt.Sprintf("%T", cmd)] = true
-	})
-	assert.Len(t, seen, 22)
-}
