@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"math"
 	"strconv"
 	"time"
 
@@ -20,9 +21,11 @@ const (
 	//	target          "response" or "resolution"
 	//	percent         the threshold, e.g. "75"
 	//	cycle           the cycle number, e.g. "1"
-	//	priority        the priority the goal comes from, e.g. "2"
 	//	goal            the target duration, e.g. "4h0m0s"
 	//	due             when the target is (or was) used up, RFC 3339, if known
+	//
+	// The record's priority, group and assignee are in the event's
+	// Snapshot (the record as the timer last observed it).
 	EventWarning = "sla.warning"
 	// EventBreached is the target used up; Data as for [EventWarning],
 	// with percent "100".
@@ -37,26 +40,40 @@ const (
 	DataTarget        = "target"
 	DataPercent       = "percent"
 	DataCycle         = "cycle"
-	DataPriority      = "priority"
 	DataGoal          = "goal"
 	DataDue           = "due"
 )
+
+// percentTexts holds "0" ... "100", so that the usual whole thresholds
+// cost no allocation.
+var percentTexts = func() (out [101]string) {
+	for i := range out {
+		out[i] = strconv.Itoa(i)
+	}
+	return out
+}()
+
+func percentText(p float64) string {
+	if p >= 0 && p <= 100 && p == math.Trunc(p) {
+		return percentTexts[int(p)]
+	}
+	return strconv.FormatFloat(p, 'f', -1, 64)
+}
 
 func (t *Timer) event(c *Cycle, i int, d *Deadline) lifecycle.Event {
 	typ := EventWarning
 	if d.Breach {
 		typ = EventBreached
 	}
-	data := map[string]string{
-		DataRecord:        t.RecordID,
-		DataAgreement:     t.AgreementID,
-		DataAgreementType: string(t.Type),
-		DataTarget:        string(t.Target),
-		DataPercent:       strconv.FormatFloat(d.Percent, 'f', -1, 64),
-		DataCycle:         strconv.Itoa(c.Number),
-		DataPriority:      strconv.Itoa(c.Priority),
-		DataGoal:          c.Goal.String(),
-	}
+	// At most 8 entries: the map then fits one allocation group.
+	data := make(map[string]string, 8)
+	data[DataRecord] = t.RecordID
+	data[DataAgreement] = t.AgreementID
+	data[DataAgreementType] = string(t.Type)
+	data[DataTarget] = string(t.Target)
+	data[DataPercent] = percentText(d.Percent)
+	data[DataCycle] = strconv.Itoa(c.Number)
+	data[DataGoal] = c.Goal.String()
 	if !c.Due.IsZero() {
 		data[DataDue] = c.Due.UTC().Format(time.RFC3339Nano)
 	}

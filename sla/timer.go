@@ -472,13 +472,29 @@ func (t *Timer) Evaluate(at time.Time) []lifecycle.Event {
 	if t.Next.IsZero() || at.Before(t.Next) {
 		return nil
 	}
-	var out []lifecycle.Event
+	n := 0
+	for i := range t.Cycles {
+		n += t.Cycles[i].due(at)
+	}
+	n += t.Cycle.due(at)
+	out := make([]lifecycle.Event, 0, n)
 	for i := range t.Cycles {
 		out = t.fire(&t.Cycles[i], at, out)
 	}
 	out = t.fire(&t.Cycle, at, out)
 	t.Next = t.nextDeadline()
 	return out
+}
+
+// due counts the deadlines of c that fire at at.
+func (c *Cycle) due(at time.Time) int {
+	n := 0
+	for _, d := range c.Deadlines {
+		if !d.Fired && !d.At.IsZero() && !d.At.After(at) {
+			n++
+		}
+	}
+	return n
 }
 
 func (t *Timer) fire(c *Cycle, at time.Time, out []lifecycle.Event) []lifecycle.Event {

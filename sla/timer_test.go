@@ -119,7 +119,7 @@ func TestTimerWarnsThenBreachesOnce(t *testing.T) {
 	assert.Equal(t, "system", e.Actor)
 	assert.Equal(t, map[string]string{
 		"record": "INC1", "agreement": "resolution", "agreement_type": "sla", "target": "resolution",
-		"percent": "75", "cycle": "1", "priority": "2", "goal": "8h0m0s", "due": "2026-03-09T17:00:00Z",
+		"percent": "75", "cycle": "1", "goal": "8h0m0s", "due": "2026-03-09T17:00:00Z",
 	}, e.Data)
 	assert.Equal(t, stNew, e.Snapshot.State)
 	assert.False(t, tm.Breached)
@@ -213,7 +213,7 @@ func TestPausedTimeKeptOnPriorityChange(t *testing.T) {
 	assert.Equal(t, t0.Add(4*time.Hour), next(t, tm))
 	evs := tm.Evaluate(t0.Add(4 * time.Hour))
 	require.Equal(t, []string{"sla.warning@50"}, types(evs))
-	assert.Equal(t, "1", evs[0].Data[sla.DataPriority])
+	assert.Equal(t, 1, evs[0].Snapshot.Priority)
 	assert.Equal(t, "4h0m0s", evs[0].Data[sla.DataGoal])
 
 	tm.Observe(a, snap(stProgress, 1), t0.Add(5*time.Hour))

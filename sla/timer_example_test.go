@@ -1,0 +1,101 @@
+package sla_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
+	"github.com/itsmkit/itsm/sla"
+	"github.com/itsmkit/itsm/sla/slatest"
+)
+
+// An incident put on hold while waiting for the caller: the resolution
+// timer pauses, the wait is not counted, and the due time moves.
+func Example_pausedIncident() {
+	resolution := &sla.Agreement{
+		ID: "resolution", Type: sla.TypeSLA, Target: sla.TargetResolution,
+		Durations: map[int]time.Duration{1: 4 * time.Hour, 2: 8 * time.Hour},
+		Start:     func(s lifecycle.Snapshot) bool { return s.State != "canceled" },
+		Stop:      func(s lifecycle.Snapshot) bool { return s.State == "resolved" },
+		Pause:     func(s lifecycle.Snapshot) bool { return s.HoldReason == "awaiting_caller" },
+	}
+	if err := resolution.Validate(); err != nil {
+		panic(err)
+	}
+	opened := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
+	incident := lifecycle.Snapshot{State: "in_progress", Priority: 2, OpenedAt: opened}
+
+	timer, _ := sla.Attach(resolution, "INC0001", incident, opened)
+	fmt.Println("due:", timer.Due.Format(time.Kitchen))
+
+	incident.State, incident.HoldReason = "on_hold", "awaiting_caller"
+	timer.Observe(resolution, incident, opened.Add(3*time.Hour))
+	st := timer.Status(resolution.Calendar, opened.Add(5*time.Hour))
+	fmt.Printf("%s: elapsed %v, paused %v, %.1f%%\n", st.Stage, st.Elapsed, st.Paused, st.Percent)
+
+	incident.State, incident.HoldReason = "in_progress", ""
+	timer.Observe(resolution, incident, opened.Add(6*time.Hour))
+	fmt.Printf("%s: elapsed %v, paused %v, due %s\n", timer.Stage, timer.Elapsed, timer.Paused, timer.Due.Format(time.Kitchen))
+	next, _ := timer.NextDeadline()
+	fmt.Println("next deadline:", next.Format(time.Kitchen))
+	// Output:
+	// due: 5:00PM
+	// paused: elapsed 3h0m0s, paused 2h0m0s, 37.5%
+	// in_progress: elapsed 3h0m0s, paused 3h0m0s, due 8:00PM
+	// next deadline: 4:00PM
+}
+
+// An engine follows an incident's events; a scheduler's EvaluateDue fires
+// the warnings and the breach, each once, after storing the timer.
+func Example_breach() {
+	ctx := context.Background()
+	opened := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
+	clock := lifecycletest.NewClock(opened)
+	notifications := &slatest.Recorder{}
+	engine, err := sla.New(sla.Config{
+		Store:    slatest.NewStore(),
+		Notifier: notifications,
+		Clock:    clock,
+		Agreements: []*sla.Agreement{{
+			ID: "p1-resolution", Type: sla.TypeSLA, Target: sla.TargetResolution, Process: "incident",
+			Durations: map[int]time.Duration{1: 4 * time.Hour},
+			Warnings:  []float64{75},
+			Start:     func(s lifecycle.Snapshot) bool { return s.State != "canceled" },
+			Stop:      func(s lifecycle.Snapshot) bool { return s.State == "resolved" },
+		}},
+	})
+	if err != nil {
+		panic(err)
+	}
+
+	// The incident service notifies its events; the engine is one of its
+	// notifiers.
+	err = engine.Notify(ctx, lifecycle.Event{
+		Process: "incident", Subject: "INC0042", Type: "opened", Version: 1, Time: opened,
+		Snapshot: lifecycle.Snapshot{State: "new", Priority: 1, Group: "network", OpenedAt: opened},
+	})
+	if err != nil {
+		panic(err)
+	}
+
+	for _, hours := range []int{2, 4, 5} { // a scheduler waking up
+		now := opened.Add(time.Duration(hours) * time.Hour)
+		clock.Set(now)
+		n, err := engine.EvaluateDue(ctx, now)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("%s: %d fired\n", now.Format(time.Kitchen), n)
+	}
+	for _, e := range notifications.Events() {
+		fmt.Println(e.Type, e.Data[sla.DataPercent]+"%", e.Time.Format(time.Kitchen), e.Snapshot.Group, e.ID)
+	}
+	// Output:
+	// 11:00AM: 0 fired
+	// 1:00PM: 2 fired
+	// 2:00PM: 0 fired
+	// sla.warning 75% 12:00PM network sla/INC0042/p1-resolution/1/0
+	// sla.breached 100% 1:00PM network sla/INC0042/p1-resolution/1/1
+}
