@@ -177,8 +177,19 @@ func contains(set []string, s string) bool {
 	return ok
 }
 
-// sortedSet returns ids sorted without duplicates (a new slice).
+// sortedSet returns ids sorted without duplicates: ids itself when it
+// already is (callers only read it), a new slice otherwise.
 func sortedSet(ids []string) []string {
+	strict := true
+	for i := 1; i < len(ids); i++ {
+		if ids[i-1] >= ids[i] {
+			strict = false
+			break
+		}
+	}
+	if strict {
+		return ids
+	}
 	out := slices.Clone(ids)
 	slices.Sort(out)
 	return slices.Compact(out)
@@ -291,16 +302,33 @@ func NewForwardSchedule(scheduled []*Change, windows []Window) (*ForwardSchedule
 		blackout: map[string][]*compiled{},
 		maint:    map[string][]*compiled{},
 	}
+	booked := func(o *Change) bool {
+		return o != nil && o.State.Booked() && o.PlannedEnd.After(o.PlannedStart)
+	}
+	// Count first, so that all bookings share one allocation.
+	counts := map[string]int{}
+	total := 0
 	for _, o := range scheduled {
-		if o == nil || !o.State.Booked() || !o.PlannedEnd.After(o.PlannedStart) {
+		if booked(o) {
+			for _, ci := range sortedSet(o.ConfigItems) {
+				counts[ci]++
+				total++
+			}
+		}
+	}
+	flat := make([]booking, total)
+	all := make([]bookings, 0, len(counts))
+	for ci, n := range counts {
+		all = append(all, bookings{list: flat[:0:n]})
+		f.byCI[ci] = &all[len(all)-1]
+		flat = flat[n:]
+	}
+	for _, o := range scheduled {
+		if !booked(o) {
 			continue
 		}
 		for _, ci := range sortedSet(o.ConfigItems) {
 			b := f.byCI[ci]
-			if b == nil {
-				b = &bookings{}
-				f.byCI[ci] = b
-			}
 			b.list = append(b.list, booking{o.PlannedStart, o.PlannedEnd, o.ID, o.State})
 			b.maxDur = max(b.maxDur, o.PlannedEnd.Sub(o.PlannedStart))
 		}

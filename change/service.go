@@ -3,6 +3,7 @@ package change
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -181,6 +182,9 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 		// The window has conflicts: the change waits, authorized, for a
 		// Schedule with an override.
 		return c, nil
+	}
+	if err != nil {
+		err = fmt.Errorf("change %s: approved and authorized, but scheduling it failed: %w", c.ID, err)
 	}
 	if next == nil {
 		return c, err
