@@ -144,3 +144,24 @@ func FuzzChangeJSON(f *testing.F) {
 		_ = c2.Snapshot()
 	})
 }
+
+func TestCloneIsDeep(t *testing.T) {
+	c := richChange(t)
+	c.Authority.Risks = []change.Risk{change.RiskHigh}
+	orig := c.Clone()
+	d := c.Clone()
+	require.Equal(t, orig, d)
+	d.ConfigItems[0] = "x"
+	d.Answers["outage"] = "x"
+	d.Assessment.Matched[0] = "x"
+	d.Authority.Types[0] = "x"
+	d.Authority.Risks[0] = "x"
+	d.Approvals[0].Comment = "x"
+	d.Conflicts[0].Reason = "x"
+	d.Override.Reason = "x"
+	d.Problems[0] = "x"
+	d.Incidents[0] = "x"
+	d.History[0].Changes[0].New = "x"
+	assert.Equal(t, orig, c, "a clone shares no memory with its original")
+	assert.Nil(t, (*change.Change)(nil).Clone())
+}

@@ -59,7 +59,8 @@ type Window struct {
 
 // Weekly recurs on each of Days from Start to End wall-clock time. An End
 // at or before Start ends on the next day (Saturday 22:00 to 02:00); a
-// whole day is 00:00 to 24:00.
+// whole day is 00:00 to 24:00. In JSON, days are numbers as in
+// time.Weekday (0 Sunday ... 6 Saturday) and times are "HH:MM".
 type Weekly struct {
 	Days  []time.Weekday `json:"days"`
 	Start TimeOfDay      `json:"start"`
@@ -96,16 +97,19 @@ func (t TimeOfDay) MarshalText() ([]byte, error) {
 
 // UnmarshalText reads "HH:MM" (00:00 to 24:00).
 func (t *TimeOfDay) UnmarshalText(b []byte) error {
-	var h, m int
-	s := string(b)
-	if len(s) != 5 || s[2] != ':' {
-		return lifecycle.Invalid("time", "%q is not HH:MM", s)
+	digit := func(i int) (int, bool) { return int(b[i] - '0'), b[i] >= '0' && b[i] <= '9' }
+	if len(b) == 5 && b[2] == ':' {
+		h1, ok1 := digit(0)
+		h2, ok2 := digit(1)
+		m1, ok3 := digit(3)
+		m2, ok4 := digit(4)
+		h, m := h1*10+h2, m1*10+m2
+		if ok1 && ok2 && ok3 && ok4 && m < 60 && (h < 24 || h == 24 && m == 0) {
+			*t = Clock(h, m)
+			return nil
+		}
 	}
-	if _, err := fmt.Sscanf(s, "%2d:%2d", &h, &m); err != nil || h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m != 0) {
-		return lifecycle.Invalid("time", "%q is not a time between 00:00 and 24:00", s)
-	}
-	*t = Clock(h, m)
-	return nil
+	return lifecycle.Invalid("time", "%q is not a time HH:MM between 00:00 and 24:00", string(b))
 }
 
 // LocalTime is a wall-clock date and time without a zone, written
