@@ -67,7 +67,7 @@ type apiError struct {
 // transition whose guard gives a forbidden reason is 403, and a schedule
 // conflict (which also matches ErrValidation) is 422.
 //
-//	*requestError                      its status (400, 401, 413), with the field
+//	*requestError                      its status (400, 401, 404, 405, 413), with the field
 //	lifecycle.ErrNotFound              404
 //	lifecycle.ErrConflict              409 (stale If-Match or a concurrent writer): retry after a GET
 //	lifecycle.ErrForbidden             403

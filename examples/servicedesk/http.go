@@ -277,6 +277,6 @@ func (d *desk) logRequests(next http.Handler) http.Handler {
 			level = slog.LevelError
 		}
 		d.log.Log(r.Context(), level, "http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"actor", r.Header.Get(headerActor), "duration", time.Since(start).Round(time.Microsecond))
+			"actor", r.Header.Get(headerActor), "ms", float64(time.Since(start).Microseconds())/1000)
 	})
 }
