@@ -11,8 +11,8 @@ import (
 const ProcessService = "service"
 
 // RoleServiceOwner is the role that may phase out, reinstate and retire any
-// service. A service's own [Service.Owner] may do so without the role, and
-// so may [System].
+// service, and hand any service to a new owner. A service's own
+// [Service.Owner] may do so without the role, and so may [System].
 const RoleServiceOwner = "service-owner"
 
 // Service is an IT service in the service portfolio (the ITIL entity, not an

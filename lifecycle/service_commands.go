@@ -214,7 +214,8 @@ func diffService(old, s *Service) []Change {
 //
 // Errors: [ErrValidation] (bad actor or input), [ErrConflict] (stale
 // Version), [ErrInvalidTransition] (the machine refuses, possibly wrapping
-// [ErrForbidden], [ErrValidation] or an *[OpenWorkError] from a guard).
+// [ErrForbidden], [ErrValidation] or an *[OpenWorkError] from a guard),
+// [ErrForbidden] (a change of owner by someone without the right).
 // Edits of a retired service are refused with [ErrInvalidTransition].
 func (s *Service) Apply(actor Actor, now time.Time, cmd ServiceCommand) ([]Event, error) {
 	return s.apply(actor, now, cmd, nil)
@@ -445,7 +446,10 @@ func (c RetireService) applyService(s *Service, st *serviceStep) error {
 
 // UpdateServiceDetails changes a service's descriptive fields; nil fields
 // stay as they are, and at least one field must change. Name cannot become
-// blank; Owner cannot be cleared while the service is live.
+// blank; Owner cannot be cleared while the service is live. Changing the
+// Owner needs the current owner or [RoleServiceOwner] (ownership carries
+// the right to phase out and retire the service); the other fields are
+// open to any actor.
 type UpdateServiceDetails struct {
 	ID          string
 	Version     int64
@@ -470,6 +474,13 @@ func (c UpdateServiceDetails) applyService(s *Service, st *serviceStep) error {
 		s.Name = *c.Name
 	}
 	if c.Owner != nil {
+		// Ownership carries the right to phase out and retire, so only
+		// those who hold that right may hand it to someone else.
+		if *c.Owner != s.Owner {
+			if err := retirementRole(&serviceCheck{svc: s, actor: st.actor}, "change the owner of service "+s.ID); err != nil {
+				return err
+			}
+		}
 		s.Owner = *c.Owner
 	}
 	if c.Description != nil {
