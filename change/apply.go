@@ -396,6 +396,10 @@ func (u Update) apply(s *step) error {
 	if err := s.fire(); err != nil {
 		return err
 	}
+	if !slices.Equal(c.ConfigItems, s.orig.ConfigItems) || !c.PlannedStart.Equal(s.orig.PlannedStart) || !c.PlannedEnd.Equal(s.orig.PlannedEnd) {
+		// The recorded conflict status no longer describes the change.
+		c.Conflicts, c.ConflictsCheckedAt = nil, time.Time{}
+	}
 	if c.State != StateNew {
 		// Past new the plans stay complete.
 		if err := c.Plans.Check(); err != nil {

@@ -571,3 +571,15 @@ func TestDefaultApplyUsesDefaultRules(t *testing.T) {
 	_, err = c.Apply(carol, t0, change.Approve{})
 	require.NoError(t, err)
 }
+
+func TestUpdateClearsStaleConflictStatus(t *testing.T) {
+	c := newChange(t, change.Normal)
+	cs := []change.Conflict{{Kind: change.ConflictBlackout, Window: "w", Start: t0, End: t0.Add(time.Hour), Reason: "r"}}
+	apply(t, c, alice, change.Assess{Conflicts: cs})
+	require.Equal(t, cs, c.Conflicts)
+	apply(t, c, alice, change.Update{Description: ptr("more detail")})
+	assert.Equal(t, cs, c.Conflicts, "other edits keep the status")
+	apply(t, c, alice, change.Update{PlannedEnd: c.PlannedEnd.Add(time.Hour)})
+	assert.Nil(t, c.Conflicts)
+	assert.True(t, c.ConflictsCheckedAt.IsZero())
+}

@@ -48,7 +48,9 @@ type Create struct {
 // empty ConfigItems or Answers clears it. PlannedStart and PlannedEnd
 // replace the window's ends that are non-zero; the resulting window must
 // end after it starts. A standard change's plans come from its template and
-// cannot be edited; in assess, the plans must stay complete. An update
+// cannot be edited; in assess, the plans must stay complete. Changing the
+// items or the window clears the recorded conflict status (it is checked
+// again on the next assessment, approval request or scheduling). An update
 // that changes nothing is refused.
 type Update struct {
 	ID           string
