@@ -84,7 +84,12 @@ func notify(ctx context.Context, n Notifier, events []Event) error {
 	if len(events) == 0 || n == nil {
 		return nil
 	}
-	if err := n.Notify(context.WithoutCancel(ctx), events...); err != nil {
+	if ctx.Done() != nil {
+		// The change is stored: its notifications must not be lost to a
+		// cancellation that comes after it.
+		ctx = context.WithoutCancel(ctx)
+	}
+	if err := n.Notify(ctx, events...); err != nil {
 		return &NotifyError{Err: err}
 	}
 	return nil

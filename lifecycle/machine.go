@@ -69,6 +69,14 @@ func NewMachine[S, E ~string, T any](def Definition[S, E, T]) *Machine[S, E, T] 
 }
 
 func compile[S, E ~string, T any](def Definition[S, E, T]) (*Machine[S, E, T], error) {
+	// Keep a private copy, so that a caller changing its definition's
+	// slices afterwards cannot change the checked machine.
+	def.States = slices.Clone(def.States)
+	def.Events = slices.Clone(def.Events)
+	def.Transitions = slices.Clone(def.Transitions)
+	for i := range def.Transitions {
+		def.Transitions[i].From = slices.Clone(def.Transitions[i].From)
+	}
 	if def.Process == "" {
 		return nil, errors.New("process name is empty")
 	}
@@ -255,6 +263,14 @@ func (m *Machine[S, E, T]) Fire(id string, state S, event E, subject T) (S, erro
 func (m *Machine[S, E, T]) Check(id string, state S, event E, subject T) error {
 	_, err := m.Fire(id, state, event, subject)
 	return err
+}
+
+// Refuse returns the *TransitionError Fire returns when a guard refuses
+// event from state with reason. Processes use it for rules checked outside
+// the machine (for example against another record), so that every refusal
+// looks the same.
+func (m *Machine[S, E, T]) Refuse(id string, state S, event E, reason error) error {
+	return m.refuse(id, state, event, reason)
 }
 
 func (m *Machine[S, E, T]) refuse(id string, state S, event E, reason error) error {
