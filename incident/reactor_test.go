@@ -1,0 +1,94 @@
+package incident_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/itsmkit/itsm/incident"
+	"github.com/itsmkit/itsm/incident/incidenttest"
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+func reactorService(t *testing.T) *incident.Service {
+	t.Helper()
+	s, err := incident.New(incident.Config{Store: incidenttest.NewStore(), IDs: lifecycle.Sequence("INC", 3), EscalationLevels: 2})
+	require.NoError(t, err)
+	return s
+}
+
+func breach(record, agreement, cycle string) lifecycle.Event {
+	return lifecycle.Event{ID: "sla/" + record + "-" + agreement + "/3/" + cycle, Process: "sla", Type: "sla.breached",
+		Data: map[string]string{"record": record, "agreement": agreement, "target": "resolution", "cycle": cycle}}
+}
+
+func TestReactorEscalatesOnBreachOnce(t *testing.T) {
+	ctx := context.Background()
+	s := reactorService(t)
+	a := lifecycle.Actor{ID: "ann"}
+	inc, err := s.Open(ctx, a, incident.Open{Title: "Mail down", Impact: 1, Urgency: 1})
+	require.NoError(t, err)
+	r := &incident.Reactor{Incidents: s, EscalateOnBreach: true}
+
+	require.NoError(t, r.Notify(ctx, breach(inc.ID, "p1-resolution", "1")))
+	require.NoError(t, r.Notify(ctx, breach(inc.ID, "p1-resolution", "1"))) // redelivered
+	got, err := s.Get(ctx, inc.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, got.EscalationLevel)
+	last := got.History[len(got.History)-1]
+	assert.Equal(t, "system", last.Actor)
+	assert.Equal(t, "SLA p1-resolution (resolution) breached, cycle 1", last.Note)
+
+	// Another agreement's breach escalates again, up to the highest level.
+	require.NoError(t, r.Notify(ctx, breach(inc.ID, "ola-network", "1"), breach(inc.ID, "uc-vendor", "1")))
+	got, err = s.Get(ctx, inc.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 2, got.EscalationLevel)
+
+	// Unknown records and other processes' events are ignored.
+	require.NoError(t, r.Notify(ctx, breach("PRB1", "x", "1"), lifecycle.Event{Process: "change", Type: "closed"}))
+	// Off unless asked.
+	require.NoError(t, (&incident.Reactor{Incidents: s}).Notify(ctx, breach(inc.ID, "other", "1")))
+	got2, err := s.Get(ctx, inc.ID)
+	require.NoError(t, err)
+	assert.Equal(t, got.Version, got2.Version)
+}
+
+func TestReactorLinksCausingChange(t *testing.T) {
+	ctx := context.Background()
+	s := reactorService(t)
+	a := lifecycle.Actor{ID: "ann"}
+	i1, err := s.Open(ctx, a, incident.Open{Title: "Slow web"})
+	require.NoError(t, err)
+	i2, err := s.Open(ctx, a, incident.Open{Title: "Slow API"})
+	require.NoError(t, err)
+	r := &incident.Reactor{Incidents: s, LinkCausedBy: true}
+	ev := lifecycle.Event{ID: "change/CHG1/4/0", Process: "change", Subject: "CHG1", Type: "linked",
+		Data: map[string]string{"incidents": i1.ID + "," + i2.ID + ",INC999"}}
+	require.NoError(t, r.Notify(ctx, ev))
+	require.NoError(t, r.Notify(ctx, ev))
+	for _, id := range []string{i1.ID, i2.ID} {
+		got, err := s.Get(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"CHG1"}, got.Changes)
+		assert.Equal(t, int64(2), got.Version, "linked once")
+	}
+}
+
+func TestOfferWorkaroundIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	s := reactorService(t)
+	a := lifecycle.Actor{ID: "ann"}
+	inc, err := s.Open(ctx, a, incident.Open{Title: "VPN drops"})
+	require.NoError(t, err)
+	require.NoError(t, s.OfferWorkaround(ctx, lifecycle.System, inc.ID, "PRB7", "reconnect with client 5.3"))
+	require.NoError(t, s.OfferWorkaround(ctx, lifecycle.System, inc.ID, "PRB7", "reconnect with client 5.3"))
+	got, err := s.Get(ctx, inc.ID)
+	require.NoError(t, err)
+	require.Len(t, got.WorkNotes, 1)
+	assert.Equal(t, "Known error PRB7 workaround: reconnect with client 5.3", got.WorkNotes[0].Text)
+	assert.ErrorIs(t, s.OfferWorkaround(ctx, a, inc.ID, "PRB7", " "), lifecycle.ErrValidation)
+	assert.NoError(t, s.OfferWorkaround(ctx, a, "INC404", "PRB7", "x"))
+}
