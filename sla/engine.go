@@ -3,6 +3,7 @@ package sla
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -131,9 +132,10 @@ func (e *Engine) Notify(ctx context.Context, events ...lifecycle.Event) error {
 }
 
 // Observe follows one stored change of a record: ev.Subject is the record's
-// ID, ev.Snapshot its state after the change, ev.Time when it happened and
-// ev.Version its version. For every agreement of ev.Process (or of every
-// process) it attaches a timer when there is none and the start rule holds,
+// ID, ev.Snapshot its state after the change, ev.Time when it happened (zero
+// means the clock's now) and ev.Version its version. For every agreement of
+// ev.Process (or of every process) it attaches a timer when there is none
+// and the start rule holds,
 // or feeds the existing timer the snapshot ([Timer.Observe]: completion,
 // pause, resume, reset, cancel, priority change); then it fires whatever
 // deadlines are already due (a priority raised past the target breaches at
@@ -156,6 +158,9 @@ func (e *Engine) Observe(ctx context.Context, ev lifecycle.Event) error {
 	}
 	if len(as) == 0 {
 		return nil
+	}
+	if ev.Time.IsZero() {
+		ev.Time = e.clock.Now()
 	}
 	var err error
 	for range conflictRetries {
@@ -270,8 +275,9 @@ func (e *Engine) due(ctx context.Context, now time.Time) ([]*Timer, error) {
 	return e.store.Due(ctx, now, e.batch)
 }
 
-// farFuture is later than any deadline.
-var farFuture = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+// farFuture is later than any deadline, and still within the range of
+// Unix nanoseconds (2262), which stores may use to index Next.
+var farFuture = time.Unix(0, math.MaxInt64).UTC()
 
 // NextDeadline returns the earliest deadline pending among all stored
 // timers, and false when none is: when a scheduler should next call

@@ -472,3 +472,12 @@ func TestEngineReportsStoreErrors(t *testing.T) {
 	_, err = e.Repair(ctx, "incident", "INC1", lifecycle.Snapshot{}, nil)
 	assert.ErrorIs(t, err, errDown)
 }
+
+func TestEngineTakesTheClockForEventsWithoutTime(t *testing.T) {
+	d := newDesk(t, resolutionSLA())
+	d.clock.Set(t0.Add(time.Hour))
+	require.NoError(t, d.engine.Observe(ctx, lifecycle.Event{Process: "incident", Subject: "INC1", Version: 1, Snapshot: snap(stProgress, 2)}))
+	tm := d.timer(t, "INC1/resolution")
+	assert.Equal(t, t0.Add(time.Hour), tm.StartedAt)
+	assert.Equal(t, t0.Add(9*time.Hour), tm.Due)
+}
