@@ -23,6 +23,16 @@
 //		Pause:     func(s lifecycle.Snapshot) bool { return s.HoldReason == "awaiting_caller" },
 //	}
 //
+// # Calendars
+//
+// A [Calendar] ([NewCalendar] with a [CalendarConfig]) counts business
+// time: weekly hours with any number of intervals a day, read on the wall
+// clock of an IANA time zone (09:00 stays 09:00 when daylight saving starts
+// or ends), minus closed dates and holiday sets from
+// github.com/rickar/cal/v2. A nil Calendar is 24×7. Timers only use its
+// Add and Between, so changing an agreement's calendar and repairing its
+// timers recomputes them.
+//
 // # Timers
 //
 // A [Timer] tracks one agreement on one record. Its current [Cycle] has a
@@ -42,8 +52,8 @@
 //     since the last observation is counted in the stage the timer was in,
 //     and a priority change replaces the target while keeping elapsed and
 //     paused time.
-//   - [Replay] rebuilds a timer from a record's audit history
-//     ([lifecycle.Record]s applied with [lifecycle.Snapshot.Apply]). It
+//   - [Replay] rebuilds a timer from a record's audit history (its
+//     [lifecycle.Record] entries, applied with [lifecycle.Snapshot.Apply]). It
 //     always gives the timer that observing the same changes one by one
 //     gives, so a timer can be recomputed at any time and never drifts.
 //   - [Timer.Evaluate] returns the warning ([EventWarning]) and breach
