@@ -1,0 +1,259 @@
+package lifecycle_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
+)
+
+// filterServices is the fixture of the filter fuzz targets: a service in
+// every status, owned or not, with and without configuration items and
+// agreements, stored directly.
+func filterServices() []*lifecycle.Service {
+	var out []*lifecycle.Service
+	for i, st := range lifecycle.Statuses() {
+		for j, owner := range []string{"", "alice", "bob"} {
+			s := &lifecycle.Service{
+				ID:          fmt.Sprintf("SVC-%02d-%d", i, j),
+				Version:     1,
+				Name:        "svc",
+				Owner:       owner,
+				Criticality: lifecycle.CriticalityMedium,
+				Status:      st,
+				History:     []lifecycle.Record{{Seq: 1, To: string(st)}},
+			}
+			if (i+j)%2 == 0 {
+				s.ConfigItems = []string{"ci-1", fmt.Sprintf("ci-%d", j)}
+			}
+			if (i+j)%3 != 0 {
+				s.Agreements = []string{"sla-1", fmt.Sprintf("ola-%d", i%3)}
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// FuzzServiceFilter checks ServiceFilter.Validate, ServiceFilter.Matches
+// and listing through a Portfolio against the filter's documented meaning:
+//   - Validate refuses (with a *ValidationError for "statuses", "stage" or
+//     "portfolio") exactly the filters naming an unknown status, stage or
+//     part, and the Portfolio then lists nothing;
+//   - Matches is the conjunction of its criteria, each as documented
+//     (status in Statuses, the status's stage, part, owner, configuration
+//     item and agreement), and ignores After and Limit;
+//   - paging through ListServices with any Limit from any After visits
+//     exactly the matching services after the cursor, in ID order, once
+//     each, at most Limit a page, Next empty only on the last page.
+func FuzzServiceFilter(f *testing.F) {
+	f.Add("operational", "", "", "", "", "", "", "", uint8(1), int8(0))
+	f.Add("retired", "requirements", "transition", "catalogue", "alice", "ci-1", "sla-1", "SVC-03", uint8(2), int8(2))
+	f.Add("", "", "strategy", "pipeline", "", "", "", "", uint8(0), int8(1))
+	f.Add("live", "", "continual_improvement", "", "bob", "ci-2", "ola-1", "SVC-99", uint8(1), int8(-3))
+	f.Add("", "", "Operation", "retired ", "", "", "", "", uint8(0), int8(5))
+	services := filterServices()
+	store := lifecycletest.NewPortfolioStore()
+	for _, s := range services {
+		if err := store.CreateService(context.Background(), s); err != nil {
+			f.Fatal(err)
+		}
+	}
+	p, err := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{Store: store})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, st1, st2, stage, part, owner, ci, agreement, after string, nStatuses uint8, limit int8) {
+		filter := lifecycle.ServiceFilter{
+			Statuses:   []lifecycle.Status{lifecycle.Status(st1), lifecycle.Status(st2)}[:nStatuses%3],
+			Stage:      lifecycle.Stage(stage),
+			Part:       lifecycle.PortfolioPart(part),
+			Owner:      owner,
+			ConfigItem: ci,
+			Agreement:  agreement,
+			After:      after,
+			Limit:      int(limit),
+		}
+
+		// Validate.
+		known := !slices.ContainsFunc(filter.Statuses, func(s lifecycle.Status) bool { return !slices.Contains(lifecycle.Statuses(), s) }) &&
+			(stage == "" || slices.Contains(lifecycle.Stages(), filter.Stage)) &&
+			(part == "" || slices.Contains(lifecycle.PortfolioParts(), filter.Part))
+		verr := filter.Validate()
+		if known != (verr == nil) {
+			t.Fatalf("Validate(%+v) = %v, want valid=%v", filter, verr, known)
+		}
+		if verr != nil {
+			var ve *lifecycle.ValidationError
+			if !errors.As(verr, &ve) || !errors.Is(verr, lifecycle.ErrValidation) ||
+				!slices.Contains([]string{"statuses", "stage", "portfolio"}, ve.Field) {
+				t.Fatalf("Validate error %#v", verr)
+			}
+			if _, err := p.ListServices(context.Background(), filter); !errors.Is(err, lifecycle.ErrValidation) {
+				t.Fatalf("ListServices with an invalid filter: %v", err)
+			}
+			return
+		}
+
+		// Matches.
+		var want []string
+		for _, s := range services {
+			spec := (len(filter.Statuses) == 0 || slices.Contains(filter.Statuses, s.Status)) &&
+				(stage == "" || slices.Contains(filter.Stage.Statuses(), s.Status)) &&
+				(part == "" || s.Status.Part() == filter.Part) &&
+				(owner == "" || s.Owner == owner) &&
+				(ci == "" || slices.Contains(s.ConfigItems, ci)) &&
+				(agreement == "" || slices.Contains(s.Agreements, agreement))
+			if got := filter.Matches(s); got != spec {
+				t.Fatalf("Matches(%s in %s) = %v, the documented criteria say %v; filter %+v", s.ID, s.Status, got, spec, filter)
+			}
+			unpaged := filter
+			unpaged.After, unpaged.Limit = "", 0
+			if unpaged.Matches(s) != spec {
+				t.Fatalf("Matches depends on After/Limit")
+			}
+			if spec && s.ID > after {
+				want = append(want, s.ID)
+			}
+		}
+		slices.Sort(want)
+
+		// Paging.
+		pageSize := int(limit)
+		if pageSize <= 0 {
+			pageSize = lifecycle.DefaultListLimit
+		}
+		var got []string
+		for pages := 0; ; pages++ {
+			if pages > len(services)+1 {
+				t.Fatalf("paging does not end")
+			}
+			page, err := p.ListServices(context.Background(), filter)
+			if err != nil {
+				t.Fatalf("ListServices(%+v): %v", filter, err)
+			}
+			if len(page.Services) > pageSize {
+				t.Fatalf("a page of %d with Limit %d", len(page.Services), filter.Limit)
+			}
+			for _, s := range page.Services {
+				got = append(got, s.ID)
+			}
+			if page.Next == "" {
+				break
+			}
+			if len(page.Services) == 0 || page.Next != page.Services[len(page.Services)-1].ID {
+				t.Fatalf("Next %q is not the page's last ID", page.Next)
+			}
+			filter.After = page.Next
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("paging listed %v, want %v", got, want)
+		}
+	})
+}
+
+// FuzzImprovementFilter does for ImprovementFilter what FuzzServiceFilter
+// does for ServiceFilter: Validate refuses exactly unknown statuses,
+// Matches is the conjunction of its criteria, and paging visits exactly
+// the matching improvements once each, in ID order.
+func FuzzImprovementFilter(f *testing.F) {
+	f.Add("SVC-1", "proposed", "", uint8(1), "", int8(0))
+	f.Add("", "completed", "rejected", uint8(2), "CSI-2", int8(1))
+	f.Add("SVC-2", "done", "", uint8(1), "", int8(3))
+	store := lifecycletest.NewImprovementStore()
+	var imps []*lifecycle.Improvement
+	for i, st := range lifecycle.ImprovementStatuses() {
+		for j := range 2 {
+			x := &lifecycle.Improvement{
+				ID: fmt.Sprintf("CSI-%d%d", i, j), Version: 1, ServiceID: fmt.Sprintf("SVC-%d", (i+j)%3),
+				Title: "t", Measure: "m", Baseline: "b", Target: "g", Status: st,
+			}
+			if err := store.CreateImprovement(context.Background(), x); err != nil {
+				f.Fatal(err)
+			}
+			imps = append(imps, x)
+		}
+	}
+	p, err := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{Store: lifecycletest.NewPortfolioStore(), Improvements: store})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, serviceID, st1, st2 string, nStatuses uint8, after string, limit int8) {
+		filter := lifecycle.ImprovementFilter{
+			ServiceID: serviceID,
+			Statuses:  []lifecycle.ImprovementStatus{lifecycle.ImprovementStatus(st1), lifecycle.ImprovementStatus(st2)}[:nStatuses%3],
+			After:     after,
+			Limit:     int(limit),
+		}
+		known := !slices.ContainsFunc(filter.Statuses, func(s lifecycle.ImprovementStatus) bool {
+			return !slices.Contains(lifecycle.ImprovementStatuses(), s)
+		})
+		verr := filter.Validate()
+		if known != (verr == nil) {
+			t.Fatalf("Validate(%+v) = %v, want valid=%v", filter, verr, known)
+		}
+		if verr != nil {
+			var ve *lifecycle.ValidationError
+			if !errors.As(verr, &ve) || ve.Field != "statuses" {
+				t.Fatalf("Validate error %#v", verr)
+			}
+			if _, err := p.ListImprovements(context.Background(), filter); !errors.Is(err, lifecycle.ErrValidation) {
+				t.Fatalf("ListImprovements with an invalid filter: %v", err)
+			}
+			return
+		}
+		var want []string
+		for _, x := range imps {
+			spec := (serviceID == "" || x.ServiceID == serviceID) &&
+				(len(filter.Statuses) == 0 || slices.Contains(filter.Statuses, x.Status))
+			if filter.Matches(x) != spec {
+				t.Fatalf("Matches(%s) = %v, want %v; filter %+v", x.ID, !spec, spec, filter)
+			}
+			if spec && x.ID > after {
+				want = append(want, x.ID)
+			}
+		}
+		slices.Sort(want)
+		var got []string
+		for pages := 0; ; pages++ {
+			if pages > len(imps)+1 {
+				t.Fatalf("paging does not end")
+			}
+			page, err := p.ListImprovements(context.Background(), filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, x := range page.Improvements {
+				got = append(got, x.ID)
+			}
+			if page.Next == "" {
+				break
+			}
+			filter.After = page.Next
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("paging listed %v, want %v", got, want)
+		}
+	})
+}
+
+// TestStagesAndStatusesAgree: Stage.Statuses and Status.Stage are two
+// views of one mapping (FuzzServiceFilter relies on it).
+func TestStagesAndStatusesAgree(t *testing.T) {
+	for _, s := range lifecycle.Statuses() {
+		if !slices.Contains(s.Stage().Statuses(), s) {
+			t.Errorf("%s is in stage %s, which does not list it", s, s.Stage())
+		}
+	}
+	for _, st := range lifecycle.Stages() {
+		for _, s := range st.Statuses() {
+			if s.Stage() != st {
+				t.Errorf("stage %s lists %s, whose stage is %s", st, s, s.Stage())
+			}
+		}
+	}
+}
