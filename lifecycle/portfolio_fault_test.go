@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -154,6 +156,19 @@ type pfRun struct {
 var pfRate = rapid.SampledFrom([]float64{0, 0.05, 0.15})
 
 func newPFRun(t *rapid.T, cov *pfCoverage) *pfRun {
+	incidents := rapid.SampledFrom([]int{0, 0, 0, 1}).Draw(t, "open incidents")
+	changes := rapid.SampledFrom([]int{0, 0, 1}).Draw(t, "scheduled changes")
+	seed := rapid.Uint64().Draw(t, "seed")
+	rates := lifecycletest.Rates{
+		Error:      pfRate.Draw(t, "error rate"),
+		Timeout:    pfRate.Draw(t, "timeout rate"),
+		Conflict:   pfRate.Draw(t, "conflict rate"),
+		AfterWrite: pfRate.Draw(t, "after-write rate"),
+	}
+	return newPFRunWith(t, cov, seed, rates, rapid.Bool().Draw(t, "outbox"), incidents, changes)
+}
+
+func newPFRunWith(t require.TestingT, cov *pfCoverage, seed uint64, rates lifecycletest.Rates, outbox bool, incidents, changes int) *pfRun {
 	h := &pfRun{
 		cov:      cov,
 		services: lifecycletest.NewPortfolioStore(),
@@ -163,18 +178,13 @@ func newPFRun(t *rapid.T, cov *pfCoverage) *pfRun {
 		clock:    lifecycletest.NewClock(svcT0),
 		work:     &fakeDependents{},
 	}
-	h.work.set(rapid.SampledFrom([]int{0, 0, 0, 1}).Draw(t, "open incidents"), rapid.SampledFrom([]int{0, 0, 1}).Draw(t, "scheduled changes"), nil)
-	h.faults = lifecycletest.NewFaults(rapid.Uint64().Draw(t, "seed"), lifecycletest.Rates{
-		Error:      pfRate.Draw(t, "error rate"),
-		Timeout:    pfRate.Draw(t, "timeout rate"),
-		Conflict:   pfRate.Draw(t, "conflict rate"),
-		AfterWrite: pfRate.Draw(t, "after-write rate"),
-	})
+	h.work.set(incidents, changes, nil)
+	h.faults = lifecycletest.NewFaults(seed, rates)
 	ls := &pfLedgerPortfolio{PortfolioStore: h.services, ledger: h.ledger}
 	li := &pfLedgerImprovements{ImprovementStore: h.imps, ledger: h.ledger}
 	var st lifecycle.PortfolioStore = ls
 	var is lifecycle.ImprovementStore = li
-	if h.outbox = rapid.Bool().Draw(t, "outbox"); h.outbox {
+	if h.outbox = outbox; h.outbox {
 		st = &pfOutboxPortfolio{ls, h.events}
 		is = &pfOutboxImprovements{li, h.events}
 	}
@@ -192,7 +202,7 @@ func newPFRun(t *rapid.T, cov *pfCoverage) *pfRun {
 	return h
 }
 
-func (h *pfRun) state(t *rapid.T) pfState {
+func (h *pfRun) state(t require.TestingT) pfState {
 	ctx := context.Background()
 	st := pfState{}
 	sp, err := h.services.ListServices(ctx, lifecycle.ServiceFilter{Limit: 1 << 20})
@@ -698,5 +708,173 @@ func TestPortfolioFaultInjection(t *testing.T) {
 			"":                    h.invariants,
 		})
 		h.invariants(t)
+	})
+}
+
+// pfOutcome is what one concurrent operation reported.
+type pfOutcome struct {
+	label    string
+	key      string
+	version  int64
+	snap     lifecycle.Snapshot
+	notified bool // reported plain success: its event must have been delivered
+}
+
+// concurrentOp performs one random operation without rapid (goroutines
+// must not draw) and judges what it can alone: a stored result comes with
+// the record, any other failure with no record and a typed error.
+func (h *pfRun) concurrentOp(r *rand.Rand) (pfOutcome, string) {
+	ctx := context.Background()
+	actor := pfActors[r.IntN(len(pfActors))]
+	pick := func(process string) string {
+		var ids []string
+		if process == lifecycle.ProcessService {
+			page, _ := h.services.ListServices(ctx, lifecycle.ServiceFilter{Limit: 1 << 20})
+			for _, s := range page.Services {
+				ids = append(ids, s.ID)
+			}
+		} else {
+			page, _ := h.imps.ListImprovements(ctx, lifecycle.ImprovementFilter{Limit: 1 << 20})
+			for _, x := range page.Improvements {
+				ids = append(ids, x.ID)
+			}
+		}
+		if len(ids) == 0 {
+			return "NONE"
+		}
+		return ids[r.IntN(len(ids))]
+	}
+	var op func() (any, string, error)
+	var label string
+	switch n := r.IntN(20); {
+	case n < 2:
+		label = "define"
+		op = pfService(func() (*lifecycle.Service, error) {
+			return h.p.Define(ctx, actor, lifecycle.DefineService{Name: "Mail", Owner: "alice", Agreements: []string{"A"}})
+		})
+	case n < 12:
+		s, err := h.services.GetService(ctx, pick(lifecycle.ProcessService))
+		if err != nil {
+			return pfOutcome{}, ""
+		}
+		var cmd lifecycle.ServiceCommand
+		switch k := r.IntN(6); k {
+		case 0:
+			cmd = lifecycle.AddServiceAgreement{ID: s.ID, Agreement: pfIDs[r.IntN(3)]}
+		case 1:
+			cmd = lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: pfIDs[r.IntN(3)]}
+		case 2:
+			name := fmt.Sprintf("Mail %d", r.IntN(3))
+			cmd = lifecycle.UpdateServiceDetails{ID: s.ID, Name: &name}
+		default:
+			evs := lifecycle.ServiceEvents()
+			cmd = serviceCommandFor(s, evs[r.IntN(len(evs))])
+			if k == 3 {
+				cmd = lifecycle.AdvanceService{ID: s.ID, Version: s.Version}
+			}
+		}
+		if r.IntN(2) == 0 {
+			cmd = lifecycletest.PinVersion(cmd, 0)
+		}
+		label = serviceCmdName(cmd)
+		op = pfService(func() (*lifecycle.Service, error) { return h.p.Do(ctx, actor, cmd) })
+	case n < 15:
+		label = "propose"
+		sid := pick(lifecycle.ProcessService)
+		op = pfImprovement(func() (*lifecycle.Improvement, error) {
+			return h.p.Propose(ctx, actor, lifecycle.ProposeImprovement{ServiceID: sid, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
+		})
+	default:
+		x, err := h.imps.GetImprovement(ctx, pick(lifecycle.ProcessImprovement))
+		if err != nil {
+			return pfOutcome{}, ""
+		}
+		evs := []lifecycle.ImprovementEvent{lifecycle.ImprovementApprove, lifecycle.ImprovementStart, lifecycle.ImprovementComplete, lifecycle.ImprovementReject}
+		cmd := improvementCommandFor(x, evs[r.IntN(len(evs))])
+		if r.IntN(2) == 0 {
+			cmd = lifecycletest.PinVersion(cmd, 0)
+		}
+		label = fmt.Sprintf("%T", cmd)
+		op = pfImprovement(func() (*lifecycle.Improvement, error) { return h.p.DoImprovement(ctx, actor, cmd) })
+	}
+	got, key, err := op()
+	var ne *lifecycle.NotifyError
+	if err == nil || errors.As(err, &ne) {
+		if got == nil {
+			return pfOutcome{}, fmt.Sprintf("%s: stored result (%v) without a record", label, err)
+		}
+		o := pfOutcome{label: label, key: key, notified: err == nil}
+		switch x := got.(type) {
+		case *lifecycle.Service:
+			o.version, o.snap = x.Version, x.Snapshot()
+		case *lifecycle.Improvement:
+			o.version, o.snap = x.Version, x.Snapshot()
+		}
+		return o, ""
+	}
+	if got != nil {
+		return pfOutcome{}, fmt.Sprintf("%s failed (%v) but returned a record", label, err)
+	}
+	if lifecycletest.Classify(err) == "" {
+		return pfOutcome{}, fmt.Sprintf("%s failed with an untyped error: %v", label, err)
+	}
+	return pfOutcome{}, ""
+}
+
+// TestPortfolioFaultInjectionConcurrent runs goroutines operating on the
+// same services and improvements at once, over faulty stores, notifier
+// and Dependents (under -race in CI). Afterwards the invariants of
+// TestPortfolioFaultInjection hold, every operation that reported a
+// stored result returned the record exactly as stored at its version,
+// and every plain success was notified.
+func TestPortfolioFaultInjectionConcurrent(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		seed := rapid.Uint64().Draw(t, "seed")
+		rates := lifecycletest.Rates{
+			Error:      pfRate.Draw(t, "error rate"),
+			Timeout:    pfRate.Draw(t, "timeout rate"),
+			Conflict:   pfRate.Draw(t, "conflict rate"),
+			AfterWrite: pfRate.Draw(t, "after-write rate"),
+		}
+		cov := &pfCoverage{faults: map[lifecycletest.Fault]int{}, statuses: map[string]int{}}
+		h := newPFRunWith(t, cov, seed, rates, false, 0, 0)
+		const goroutines, ops = 6, 25
+		var (
+			wg       sync.WaitGroup
+			mu       sync.Mutex
+			outcomes []pfOutcome
+			problems []string
+		)
+		for g := range goroutines {
+			r := rand.New(rand.NewPCG(seed, uint64(g)))
+			wg.Go(func() {
+				for range ops {
+					o, problem := h.concurrentOp(r)
+					mu.Lock()
+					if problem != "" {
+						problems = append(problems, problem)
+					}
+					if o.key != "" {
+						outcomes = append(outcomes, o)
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if len(problems) > 0 {
+			t.Fatalf("%d operations misbehaved:\n%s", len(problems), strings.Join(problems, "\n"))
+		}
+		h.invariants(t)
+		events := h.events.Events()
+		for _, o := range outcomes {
+			process, id, _ := strings.Cut(o.key, "/")
+			snap, ok := h.ledger.Snapshot(process, id, o.version)
+			require.True(t, ok, "%s returned %s version %d, which was never stored", o.label, o.key, o.version)
+			require.Empty(t, lifecycletest.SnapshotDiff(snap, o.snap), "%s returned something else than it stored", o.label)
+			if o.notified {
+				require.True(t, pfNotified(events, o.key, o.version), "%s succeeded but %s version %d was not notified", o.label, o.key, o.version)
+			}
+		}
 	})
 }

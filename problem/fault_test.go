@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,6 +104,18 @@ type faultCoverage struct {
 }
 
 func newFaultRun(t *rapid.T, cov *faultCoverage) *faultRun {
+	seed := rapid.Uint64().Draw(t, "seed")
+	rates := lifecycletest.Rates{
+		Error:      genRate.Draw(t, "error rate"),
+		Timeout:    genRate.Draw(t, "timeout rate"),
+		Conflict:   genRate.Draw(t, "conflict rate"),
+		AfterWrite: genRate.Draw(t, "after-write rate"),
+	}
+	outbox := rapid.Bool().Draw(t, "outbox")
+	return newFaultRunWith(t, cov, seed, rates, outbox, problem.ResolveWhen(rapid.IntRange(0, 2).Draw(t, "resolve when")))
+}
+
+func newFaultRunWith(t require.TestingT, cov *faultCoverage, seed uint64, rates lifecycletest.Rates, outbox bool, when problem.ResolveWhen) *faultRun {
 	h := &faultRun{
 		cov:       cov,
 		mem:       problemtest.NewStore(),
@@ -110,14 +124,9 @@ func newFaultRun(t *rapid.T, cov *faultCoverage) *faultRun {
 		incidents: &fakeIncidents{},
 		clock:     lifecycletest.NewClock(t0),
 	}
-	h.faults = lifecycletest.NewFaults(rapid.Uint64().Draw(t, "seed"), lifecycletest.Rates{
-		Error:      genRate.Draw(t, "error rate"),
-		Timeout:    genRate.Draw(t, "timeout rate"),
-		Conflict:   genRate.Draw(t, "conflict rate"),
-		AfterWrite: genRate.Draw(t, "after-write rate"),
-	})
+	h.faults = lifecycletest.NewFaults(seed, rates)
 	var store problem.Store = &ledgerStore{Store: h.mem, ledger: h.ledger}
-	if h.outbox = rapid.Bool().Draw(t, "outbox"); h.outbox {
+	if h.outbox = outbox; h.outbox {
 		store = &ledgerOutbox{ledgerStore: store.(*ledgerStore), relay: h.events}
 	}
 	svc, err := problem.New(problem.Config{
@@ -126,7 +135,7 @@ func newFaultRun(t *rapid.T, cov *faultCoverage) *faultRun {
 		Clock:            h.clock,
 		IDs:              lifecycle.Sequence("PRB", 4),
 		Incidents:        faultyIncidents{h.incidents, h.faults},
-		ResolveIncidents: problem.ResolveWhen(rapid.IntRange(0, 2).Draw(t, "resolve when")),
+		ResolveIncidents: when,
 	})
 	require.NoError(t, err)
 	h.svc = svc
@@ -134,7 +143,7 @@ func newFaultRun(t *rapid.T, cov *faultCoverage) *faultRun {
 }
 
 // all returns every stored problem, read from the real store.
-func (h *faultRun) all(t *rapid.T) map[string]*problem.Problem {
+func (h *faultRun) all(t require.TestingT) map[string]*problem.Problem {
 	page, err := h.mem.List(ctx, problem.Filter{Limit: 1 << 20})
 	require.NoError(t, err)
 	out := map[string]*problem.Problem{}
@@ -576,4 +585,128 @@ func TestMoveIncidentsReportsNotifierConflict(t *testing.T) {
 	require.NoError(t, gerr)
 	require.Equal(t, []string{"INC1", "INC2"}, o.Incidents, "the move itself is stored")
 	require.Equal(t, int64(3), o.Version, "and stored once")
+}
+
+// faultOutcome is what one concurrent operation reported.
+type faultOutcome struct {
+	label    string
+	id       string
+	version  int64
+	snap     lifecycle.Snapshot
+	notified bool // plain success: its own change must have been notified
+}
+
+// concurrentOp performs one random operation without rapid (goroutines
+// must not draw) and judges what it can alone.
+func (h *faultRun) concurrentOp(r *rand.Rand, ids []string) (faultOutcome, string) {
+	actors := []lifecycle.Actor{alice, manager, lifecycle.System}
+	actor := actors[r.IntN(len(actors))]
+	id := ids[r.IntN(len(ids))]
+	var label string
+	var op func() (*problem.Problem, error)
+	if r.IntN(10) == 0 {
+		label = "open"
+		op = func() (*problem.Problem, error) {
+			return h.svc.Open(ctx, actor, problem.Open{Title: "VPN flaps", Incidents: []string{"INC7"}})
+		}
+	} else {
+		p, err := h.mem.Get(ctx, id)
+		if err != nil {
+			return faultOutcome{}, err.Error()
+		}
+		evs := problem.Allowed(p.State)
+		if len(evs) == 0 || r.IntN(4) == 0 {
+			evs = problem.Events()
+		}
+		cmd := withID(validCommand(evs[r.IntN(len(evs))]), id)
+		if md, ok := cmd.(problem.MarkDuplicate); ok {
+			md.Original = ids[r.IntN(len(ids))]
+			cmd = md
+		}
+		if r.IntN(2) == 0 {
+			cmd = lifecycletest.PinVersion(cmd, p.Version)
+		}
+		label = fmt.Sprintf("%T by %s", cmd, actor.ID)
+		op = func() (*problem.Problem, error) { return h.svc.Do(ctx, actor, cmd) }
+	}
+	got, err := op()
+	if err == nil || storedAnyway(err) {
+		if got == nil {
+			return faultOutcome{}, fmt.Sprintf("%s: stored result (%v) without a record", label, err)
+		}
+		return faultOutcome{label: label, id: got.ID, version: got.Version, snap: got.Snapshot(), notified: err == nil}, ""
+	}
+	if got != nil {
+		return faultOutcome{}, fmt.Sprintf("%s failed (%v) but returned a record", label, err)
+	}
+	if lifecycletest.Classify(err) == "" {
+		return faultOutcome{}, fmt.Sprintf("%s failed with an untyped error: %v", label, err)
+	}
+	return faultOutcome{}, ""
+}
+
+// TestFaultInjectionConcurrent runs goroutines operating on the same few
+// problems at once (duplicates moving incidents, resolutions resolving
+// them) over a faulty store, notifier and incident service (under -race
+// in CI). Afterwards the invariants of TestFaultInjection hold, every
+// operation that reported a stored result returned the problem exactly as
+// stored at its version, and every plain success was notified.
+func TestFaultInjectionConcurrent(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		seed := rapid.Uint64().Draw(t, "seed")
+		rates := lifecycletest.Rates{
+			Error:      genRate.Draw(t, "error rate"),
+			Timeout:    genRate.Draw(t, "timeout rate"),
+			Conflict:   genRate.Draw(t, "conflict rate"),
+			AfterWrite: genRate.Draw(t, "after-write rate"),
+		}
+		cov := &faultCoverage{faults: map[lifecycletest.Fault]int{}}
+		h := newFaultRunWith(t, cov, seed, rates, false, problem.ResolveWhen(rapid.IntRange(0, 2).Draw(t, "resolve when")))
+		prev := h.faults.Off()
+		var ids []string
+		for i := range 4 {
+			p, err := h.svc.Open(ctx, alice, problem.Open{Title: "Mail relay drops messages", Incidents: []string{fmt.Sprintf("INC%d", i+1), "INC9"}})
+			require.NoError(t, err)
+			ids = append(ids, p.ID)
+		}
+		h.faults.SetRates(prev)
+		const goroutines, ops = 6, 25
+		var (
+			wg       sync.WaitGroup
+			mu       sync.Mutex
+			outcomes []faultOutcome
+			problems []string
+		)
+		for g := range goroutines {
+			r := rand.New(rand.NewPCG(seed, uint64(g)))
+			wg.Go(func() {
+				for range ops {
+					o, problem := h.concurrentOp(r, ids)
+					mu.Lock()
+					if problem != "" {
+						problems = append(problems, problem)
+					}
+					if o.id != "" {
+						outcomes = append(outcomes, o)
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if len(problems) > 0 {
+			t.Fatalf("%d operations misbehaved:\n%s", len(problems), strings.Join(problems, "\n"))
+		}
+		h.invariants(t)
+		events := h.events.Events()
+		for _, o := range outcomes {
+			snap, ok := h.ledger.Snapshot(problem.Process, o.id, o.version)
+			require.True(t, ok, "%s returned %s version %d, which was never stored", o.label, o.id, o.version)
+			require.Empty(t, lifecycletest.SnapshotDiff(snap, o.snap), "%s returned something else than it stored", o.label)
+			if o.notified {
+				require.True(t, slices.ContainsFunc(events, func(e lifecycle.Event) bool { return e.Subject == o.id && e.Version == o.version }),
+					"%s succeeded but %s version %d was not notified", o.label, o.id, o.version)
+			}
+		}
+	})
 }
