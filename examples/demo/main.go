@@ -1,7 +1,13 @@
-// Command demo walks ITIL workflows through the itsm library, entirely in
-// memory with a fake clock, and prints a timeline a person can read.
+// Command demo plays five days of a service desk through the itsm library,
+// entirely in memory with a fake clock, and prints a timeline a person can
+// read: a major incident, the problem behind it, its known error and the
+// emergency change that fixes it, SLA warnings and breaches across a US
+// holiday and a weekend, and a summary of the routine work.
 //
 //	go run ./examples/demo
+//
+// See README.md for how the processes are wired together; day.go holds
+// the script of the days and wiring.go the desk.
 package main
 
 import (
@@ -9,13 +15,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
+	_ "time/tzdata" // the desk's zone, whatever the machine has installed
 
 	"github.com/itsmkit/itsm/incident"
-	"github.com/itsmkit/itsm/incident/incidenttest"
 	"github.com/itsmkit/itsm/lifecycle"
-	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
+	"github.com/itsmkit/itsm/problem"
+	"github.com/itsmkit/itsm/sla"
 )
 
 func main() {
@@ -25,110 +33,353 @@ func main() {
 	}
 }
 
-// The people of the demo.
-var (
-	alice = lifecycle.Actor{ID: "alice", Roles: []string{"service-desk"}}
-	bob   = lifecycle.Actor{ID: "bob", Roles: []string{"network"}}
-	carol = lifecycle.Actor{ID: "carol"} // the caller
-)
-
 func run(ctx context.Context, out io.Writer) error {
-	clock := lifecycletest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-	events := &lifecycletest.Recorder{}
-	incidents, err := incident.New(incident.Config{
-		Store:    incidenttest.NewStore(),
-		Notifier: events,
-		Clock:    clock,
-		IDs:      lifecycle.Sequence("INC", 7),
-	})
+	day, err := Play(ctx)
 	if err != nil {
 		return err
 	}
-
-	step := func(d time.Duration) { clock.Advance(d) }
-	inc, err := incidents.Open(ctx, alice, incident.Open{
-		Title:      "VPN drops every few minutes",
-		Caller:     "carol",
-		Service:    "remote-access",
-		ConfigItem: "vpn-gw-1",
-		Impact:     2,
-		Urgency:    1,
-	})
-	if err != nil {
-		return err
-	}
-	id := inc.ID
-	step(4 * time.Minute)
-	if _, err := incidents.Assign(ctx, alice, incident.Assign{ID: id, Group: "network", Assignee: "bob"}); err != nil {
-		return err
-	}
-	step(20 * time.Minute)
-	if _, err := incidents.Hold(ctx, bob, incident.Hold{ID: id, Reason: incident.HoldAwaitingCaller,
-		Comment: "Which client version do you run?"}); err != nil {
-		return err
-	}
-	step(35 * time.Minute)
-	// The caller answers: an incident awaiting the caller resumes by itself.
-	if _, err := incidents.CallerUpdate(ctx, carol, incident.CallerUpdate{ID: id, Text: "Client 5.2 on macOS"}); err != nil {
-		return err
-	}
-	step(50 * time.Minute)
-	if _, err := incidents.WorkNote(ctx, bob, incident.WorkNote{ID: id, Text: "Keep-alive timer too short on vpn-gw-1; raised to 60 s"}); err != nil {
-		return err
-	}
-	step(10 * time.Minute)
-	if _, err := incidents.Resolve(ctx, bob, incident.Resolve{ID: id, Code: incident.CodeSolutionProvided,
-		Notes: "Gateway keep-alive fixed; please reconnect."}); err != nil {
-		return err
-	}
-	// Nobody objects for a week: the auto-close job closes it.
-	step(8 * 24 * time.Hour)
-	if _, err := incidents.AutoClose(ctx, clock.Now()); err != nil {
-		return err
-	}
-
-	final, err := incidents.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "== Incident %s: %q\n", final.ID, final.Title)
-	fmt.Fprintf(out, "   impact %d × urgency %d → priority %s; final state %s, closed by %s\n\n",
-		final.Impact, final.Urgency, final.Priority, final.State, final.ClosedBy)
-	fmt.Fprintln(out, "-- audit trail (what the store keeps)")
-	printHistory(out, final.History)
-	fmt.Fprintln(out, "\n-- timeline (what the notifier received)")
-	printEvents(out, events.Events())
+	Print(out, day)
 	return nil
 }
 
-func printHistory(out io.Writer, h []lifecycle.Record) {
-	for _, r := range h {
-		move := r.To
-		if r.From != "" && r.From != r.To {
-			move = r.From + " → " + r.To
+// Print writes the day: a header, the timeline of the story and of every
+// SLA warning, breach and escalation, the routine incidents one line each,
+// and a summary.
+func Print(out io.Writer, day *Day) {
+	p := printer{out: out, day: day, titles: map[string]string{}}
+	for _, x := range day.Incidents {
+		p.titles[x.ID] = x.Title
+	}
+	for _, x := range day.Problems {
+		p.titles[x.ID] = x.Title
+	}
+	for _, x := range day.Changes {
+		p.titles[x.ID] = x.Title
+	}
+	p.header()
+	p.timeline()
+	p.routine()
+	p.summary()
+}
+
+type printer struct {
+	out    io.Writer
+	day    *Day
+	titles map[string]string
+}
+
+func (p printer) f(format string, args ...any) { fmt.Fprintf(p.out, format, args...) }
+
+func (p printer) stamp(t time.Time) string { return t.In(p.day.Location).Format("Mon 15:04") }
+
+func (p printer) header() {
+	p.f("itsm demo: a service desk from %s to %s (%s)\n",
+		p.day.Start.In(p.day.Location).Format("Monday 2 January 2006 15:04"),
+		p.day.End.In(p.day.Location).Format("Monday 2 January 15:04"), Zone)
+	p.f("Business hours Monday-Friday 09:00-17:00; Thursday 26 November is Thanksgiving (US holiday).\n")
+	p.f("SLAs: desk-response   P2 30m, P3 2h, P4 4h, P5 8h (business hours; warning at 80%%)\n")
+	p.f("      desk-resolution P2 8h, P3 16h, P4 40h, P5 80h (business hours; warnings at 50%%, 75%%; paused on hold)\n")
+	p.f("      p1-response 15m, p1-resolution 4h (24x7, same warnings)\n")
+	p.f("Reactions: SLA breach -> escalation; resolved major incident -> problem; known error -> workaround\n")
+	p.f("offered to new incidents; change closed successfully -> problem resolved -> waiting incidents resolved.\n")
+	p.f("[system] marks what the library did by itself; !! marks an SLA breach, ! a warning.\n")
+}
+
+// timeline prints every event of the story's records, every SLA warning
+// and breach, and every event of the incidents that had one.
+func (p printer) timeline() {
+	shown := map[string]bool{}
+	for _, id := range p.day.Story.Subjects() {
+		shown[id] = true
+	}
+	shown[p.day.Story.WeekendP1] = true
+	for _, e := range p.day.Events {
+		if e.Process == sla.Process {
+			shown[e.Data[sla.DataRecord]] = true
 		}
-		var changes []string
-		for _, c := range r.Changes {
-			changes = append(changes, fmt.Sprintf("%s=%s", c.Field, orDash(c.New)))
+	}
+	p.f("\n== Timeline: the major incident and its problem, and every incident with an SLA warning or breach\n")
+	var lines []line
+	for _, e := range p.day.Events {
+		subject := e.Subject
+		if e.Process == sla.Process {
+			subject = e.Data[sla.DataRecord]
 		}
-		fmt.Fprintf(out, "%3d  %s  %-7s %-14s %-26s %s\n", r.Seq, stamp(r.Time), r.Actor, r.Event, move, strings.Join(changes, " "))
-		if r.Note != "" {
-			fmt.Fprintf(out, "%26s“%s”\n", "", r.Note)
+		if !shown[subject] {
+			continue
 		}
+		l := line{when: p.stamp(e.Time), subject: subject, text: p.describe(e)}
+		if l.text == "" {
+			continue
+		}
+		// Consecutive events of one kind at one minute read as one line:
+		// children resolved with their parent, the owners of a problem's
+		// incidents told.
+		if n := len(lines); n > 0 && lines[n-1].when == l.when && lines[n-1].text == l.text {
+			if e.Type == problem.TypeIncidentNotified {
+				lines[n-1].told = append(lines[n-1].told, e.Data["incident"])
+				continue
+			}
+			if lines[n-1].subject != l.subject {
+				lines[n-1].subject += ", " + l.subject
+				continue
+			}
+		}
+		if e.Type == problem.TypeIncidentNotified {
+			l.told = []string{e.Data["incident"]}
+		}
+		lines = append(lines, l)
+	}
+	for _, l := range lines {
+		text := l.text
+		if l.told != nil {
+			text = fmt.Sprintf(text, strings.Join(l.told, ", "))
+		}
+		p.f("%s  %-10s %s\n", l.when, l.subject, text)
 	}
 }
 
-func printEvents(out io.Writer, evs []lifecycle.Event) {
-	for _, e := range evs {
-		fmt.Fprintf(out, "%s  %-9s %-11s %-18s v%-2d %s\n", stamp(e.Time), e.Process, e.Subject, e.Type, e.Version, e.ID)
+type line struct {
+	when, subject, text string
+	told                []string // the incidents of a problem's incident_notified events
+}
+
+func by(e lifecycle.Event) string {
+	if e.Actor == lifecycle.System.ID {
+		return " [system]"
+	}
+	return " (" + e.Actor + ")"
+}
+
+// describe renders an event for the timeline; "" leaves it out.
+func (p printer) describe(e lifecycle.Event) string {
+	s := e.Snapshot
+	switch e.Process + "/" + e.Type {
+	case "incident/opened":
+		return fmt.Sprintf("opened %q, P%d, %s/%s%s", p.titles[e.Subject], s.Priority, s.Service, s.ConfigItem, by(e))
+	case "incident/assigned":
+		to := s.Group
+		if s.Assignee != "" {
+			to += "/" + s.Assignee
+		}
+		return "assigned to " + to + by(e)
+	case "incident/updated":
+		return "" // the priority change says it
+	case "incident/priority_changed":
+		return fmt.Sprintf("priority P%s -> P%s%s", e.Data["old_priority"], e.Data["new_priority"], by(e))
+	case "incident/major_proposed":
+		return "proposed as a major incident" + by(e)
+	case "incident/major_accepted":
+		return "accepted as a MAJOR incident" + by(e)
+	case "incident/work_note_added":
+		if text, ok := strings.CutPrefix(e.Data["text"], "Known error "); ok {
+			prb, _, _ := strings.Cut(text, " ")
+			return "workaround of known error " + prb + " offered" + by(e)
+		}
+		return fmt.Sprintf("work note %q%s", e.Data["text"], by(e))
+	case "incident/put_on_hold":
+		return "on hold, " + strings.ReplaceAll(s.HoldReason, "_", " ") + by(e)
+	case "incident/caller_updated":
+		return fmt.Sprintf("the caller answers %q%s", e.Data["text"], by(e))
+	case "incident/resumed":
+		return "resumed" + by(e)
+	case "incident/resolved":
+		why := e.Data["code"]
+		if parent := e.Data["parent"]; parent != "" {
+			why = "with parent " + parent
+		} else if prb := e.Data["problem"]; prb != "" {
+			why = "by problem " + prb
+		}
+		return "resolved, " + why + by(e)
+	case "incident/closed":
+		if e.Data["auto"] == "true" {
+			return "auto-closed" + by(e)
+		}
+		return "closed" + by(e)
+	case "incident/canceled":
+		return fmt.Sprintf("canceled: %s%s", e.Data["reason"], by(e))
+	case "incident/escalated_hierarchical":
+		return fmt.Sprintf("ESCALATED to level %s after the breach%s", e.Data["level"], by(e))
+	case "incident/change_linked":
+		return "linked to change " + e.Data["change"] + by(e)
+	case "problem/opened":
+		return fmt.Sprintf("opened %q, P%d%s", p.titles[e.Subject], s.Priority, by(e))
+	case "problem/incident_linked":
+		return "links incident " + e.Data["incident"] + by(e)
+	case "problem/assessed":
+		return "assessed" + by(e)
+	case "problem/confirmed":
+		return "confirmed: root cause analysis by " + s.Assignee + by(e)
+	case "problem/known_error_recorded":
+		return "" // the known_error event says it
+	case "problem/known_error":
+		return "is a KNOWN ERROR; workaround: " + e.Data["workaround"] + by(e)
+	case "problem/fix_started":
+		return "fix in progress through " + e.Data["changes"] + by(e)
+	case "problem/resolved":
+		return "resolved, " + s.Attributes["resolution"] + by(e)
+	case "problem/incident_notified":
+		return "tells the owners of %s (" + e.Data["reason"] + ")"
+	case "problem/closed":
+		return "closed" + by(e)
+	case "change/opened":
+		return fmt.Sprintf("%s change %q%s", s.Attributes["type"], p.titles[e.Subject], by(e))
+	case "change/approval_requested":
+		return fmt.Sprintf("approval requested from the %s (risk %s)%s", e.Data["authority"], e.Data["risk"], by(e))
+	case "change/approved":
+		return "approved" + by(e)
+	case "change/authorized":
+		return "authorized" + by(e)
+	case "change/scheduled":
+		start, _ := time.Parse(time.RFC3339, s.Attributes["planned_start"])
+		end, _ := time.Parse(time.RFC3339, s.Attributes["planned_end"])
+		return fmt.Sprintf("scheduled for %s-%s%s", p.stamp(start), end.In(p.day.Location).Format("15:04"), by(e))
+	case "change/implementing":
+		return "implementation started" + by(e)
+	case "change/linked":
+		return "caused incident " + e.Data["incidents"] + by(e)
+	case "change/implemented":
+		return "reviewed: " + strings.ReplaceAll(e.Data["outcome"], "_", " ") + by(e)
+	case "change/closed":
+		return "closed" + by(e)
+	case "sla/" + sla.EventWarning, "sla/" + sla.EventBreached:
+		return p.slaEvent(e)
+	}
+	return e.Process + " " + e.Type + by(e)
+}
+
+func (p printer) slaEvent(e lifecycle.Event) string {
+	goal, _ := time.ParseDuration(e.Data[sla.DataGoal])
+	what := fmt.Sprintf("%s P%d %s", e.Data[sla.DataAgreement], e.Snapshot.Priority, short(goal))
+	if e.Type == sla.EventBreached {
+		return "!! SLA BREACH  " + what
+	}
+	due, _ := time.Parse(time.RFC3339, e.Data[sla.DataDue])
+	return fmt.Sprintf("!  SLA warning %s at %s%%, due %s", what, e.Data[sla.DataPercent], p.stamp(due))
+}
+
+// short renders a duration of whole minutes as 4h, 30m or 1h25m.
+func short(d time.Duration) string {
+	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case h == 0:
+		return fmt.Sprintf("%dm", m)
+	case m == 0:
+		return fmt.Sprintf("%dh", h)
+	}
+	return fmt.Sprintf("%dh%02dm", h, m)
+}
+
+// routine prints the incidents outside the timeline, one line each.
+func (p printer) routine() {
+	inTimeline := map[string]bool{p.day.Story.WeekendP1: true}
+	for _, id := range p.day.Story.Subjects() {
+		inTimeline[id] = true
+	}
+	for _, e := range p.day.Events {
+		if e.Process == sla.Process {
+			inTimeline[e.Data[sla.DataRecord]] = true
+		}
+	}
+	p.f("\n== Routine incidents: no SLA warning (opened, priority, state, business time to resolve)\n")
+	for _, x := range p.day.Incidents {
+		if inTimeline[x.ID] {
+			continue
+		}
+		state := string(x.State)
+		switch {
+		case x.ReopenCount > 0:
+			state += fmt.Sprintf(" (reopened %d)", x.ReopenCount)
+		case p.wasOnHold(x):
+			state += " (was on hold)"
+		case x.State == incident.StateClosed && x.History[len(x.History)-1].Actor == lifecycle.System.ID:
+			state += " (auto)"
+		}
+		took := "in "
+		if x.State.IsOpen() {
+			took = "open for "
+		}
+		took += short(p.timer(x.ID, DeskResolution).Status(p.day.Calendar, p.day.End).Elapsed)
+		p.f("%s  %s P%d  %-40s %-24s %s\n", x.ID, p.stamp(x.CreatedAt), x.Priority, x.Title, state, took)
 	}
 }
 
-func stamp(t time.Time) string { return t.Format("Mon 02 Jan 15:04") }
+func (p printer) wasOnHold(x *incident.Incident) bool {
+	return slices.ContainsFunc(x.History, func(r lifecycle.Record) bool { return r.To == string(incident.StateOnHold) })
+}
 
-func orDash(s string) string {
-	if s == "" {
-		return "-"
+// timer returns the timer of agreement on record id (a zero one if none).
+func (p printer) timer(id, agreement string) *sla.Timer {
+	for _, t := range p.day.Timers {
+		if t.RecordID == id && t.AgreementID == agreement {
+			return t
+		}
 	}
-	return s
+	return &sla.Timer{}
+}
+
+func (p printer) summary() {
+	p.f("\n== Summary\n")
+	count := func(keys []string) string {
+		n := map[string]int{}
+		var order []string
+		for _, k := range keys {
+			if n[k] == 0 {
+				order = append(order, k)
+			}
+			n[k]++
+		}
+		var parts []string
+		for _, k := range order {
+			parts = append(parts, fmt.Sprintf("%s %d", k, n[k]))
+		}
+		return strings.Join(parts, ", ")
+	}
+	var states []string
+	for _, s := range incident.States() {
+		for _, x := range p.day.Incidents {
+			if x.State == s {
+				states = append(states, string(s))
+			}
+		}
+	}
+	p.f("Incidents: %d (%s)\n", len(p.day.Incidents), count(states))
+	for _, x := range p.day.Problems {
+		p.f("Problem %s: %s, %s, %d incidents linked\n", x.ID, x.State, x.Resolution, len(x.Incidents))
+	}
+	for _, x := range p.day.Changes {
+		p.f("Change %s: %s %s, %s\n", x.ID, x.Type, x.State, x.Outcome)
+	}
+	var warnings, breaches, escalations, auto, workarounds int
+	for _, e := range p.day.Events {
+		switch {
+		case e.Type == sla.EventWarning:
+			warnings++
+		case e.Type == sla.EventBreached:
+			breaches++
+		case e.Type == incident.TypeEscalatedHierarchical:
+			escalations++
+		case e.Type == incident.TypeClosed && e.Data["auto"] == "true":
+			auto++
+		case e.Type == incident.TypeWorkNoteAdded && e.Actor == lifecycle.System.ID:
+			workarounds++
+		}
+	}
+	p.f("SLA: %d warnings, %d breaches, %d escalations by the reactor; %d workarounds offered; %d incidents auto-closed\n",
+		warnings, breaches, escalations, workarounds, auto)
+	var stages []string
+	for _, t := range p.day.Timers {
+		k := string(t.Stage)
+		if t.Breached {
+			k += " breached"
+		}
+		stages = append(stages, k)
+	}
+	slices.Sort(stages)
+	p.f("Timers: %d (%s)\n", len(p.day.Timers), count(stages))
+	var procs []string
+	for _, e := range p.day.Events {
+		procs = append(procs, e.Process)
+	}
+	p.f("Events: %d (%s)\n", len(p.day.Events), count(procs))
 }
