@@ -710,3 +710,18 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// With injection off, problemtest.FaultyStore honours the whole Store
+// contract; it keeps an Outbox when the wrapped store has one, and invents
+// none.
+func TestFaultyStoreWhenOff(t *testing.T) {
+	problemtest.TestStore(t, func(*testing.T) problem.Store {
+		return problemtest.FaultyStore(problemtest.NewStore(), lifecycletest.NewFaults(1, lifecycletest.Rates{}))
+	})
+	f := lifecycletest.NewFaults(1, lifecycletest.Rates{})
+	_, ok := problemtest.FaultyStore(problemtest.NewStore(), f).(lifecycle.Outbox[*problem.Problem])
+	require.False(t, ok)
+	ob := &ledgerOutbox{ledgerStore: &ledgerStore{Store: problemtest.NewStore(), ledger: &lifecycletest.Ledger{}}, relay: &lifecycletest.Recorder{}}
+	_, ok = problemtest.FaultyStore(ob, f).(lifecycle.Outbox[*problem.Problem])
+	require.True(t, ok)
+}
