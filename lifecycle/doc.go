@@ -13,8 +13,8 @@
 // service cannot go live without an owner and an SLA, and cannot retire while
 // the host's [Dependents] reports open incidents or scheduled changes.
 // Phasing out, reinstating and retiring need the service's owner or
-// [RoleServiceOwner], and so does handing the service to another owner. See ServiceDiagram and ImprovementDiagram for the
-// machines.
+// [RoleServiceOwner], and so does handing the service to another owner.
+// See ServiceDiagram and ImprovementDiagram for the machines.
 //
 // The kernel gives every process (incident, problem, change, sla) the same
 // parts:
