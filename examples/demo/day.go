@@ -56,7 +56,8 @@ type Story struct {
 	WeekendP1      string   // a P1 at the weekend, on the 24×7 agreements
 }
 
-// Subjects returns every record of the story.
+// Subjects returns the records of the mail story, in story order (not the
+// weekend P1, which stands on its own).
 func (s Story) Subjects() []string {
 	ids := append([]string{s.Major}, s.Children...)
 	ids = append(ids, s.Duplicate, s.Problem)
