@@ -78,6 +78,8 @@ type Day struct {
 	Changes   []*change.Change     // by ID
 	Timers    []*sla.Timer         // by ID
 	Story     Story
+
+	desk *Desk // for the tests: the desk as the play left it
 }
 
 // At returns the instant of a "Mon 15:04" wall-clock time of the play.
@@ -235,7 +237,7 @@ func Play(ctx context.Context) (*Day, error) {
 
 func (p *play) collect(ctx context.Context, start, end time.Time) (*Day, error) {
 	d := p.desk
-	day := &Day{Start: start, End: end, Location: d.Location, Calendar: d.Calendar, Events: d.Events.Events(), Story: p.story}
+	day := &Day{Start: start, End: end, Location: d.Location, Calendar: d.Calendar, Events: d.Events.Events(), Story: p.story, desk: d}
 	for f := (incident.Filter{Limit: incident.MaxLimit}); ; {
 		page, err := d.Incidents.List(ctx, f)
 		if err != nil {

@@ -601,6 +601,113 @@ func TestDayTimers(t *testing.T) {
 	}, next)
 }
 
+// versions returns the stored version of every record and timer of the desk.
+func versions(t *testing.T, d *Desk) map[string]int64 {
+	t.Helper()
+	ctx := context.Background()
+	v := map[string]int64{}
+	incs, err := d.Incidents.List(ctx, incident.Filter{Limit: incident.MaxLimit})
+	require.NoError(t, err)
+	for _, x := range incs.Items {
+		v[x.ID] = x.Version
+		timers, err := d.SLA.Timers(ctx, x.ID)
+		require.NoError(t, err)
+		for _, tm := range timers {
+			v[tm.ID] = tm.Version
+		}
+	}
+	prbs, err := d.Problems.List(ctx, problem.Filter{})
+	require.NoError(t, err)
+	for _, x := range prbs.Problems {
+		v[x.ID] = x.Version
+	}
+	chgs, err := d.Changes.List(ctx, change.Filter{})
+	require.NoError(t, err)
+	for _, x := range chgs.Changes {
+		v[x.ID] = x.Version
+	}
+	return v
+}
+
+// TestRedeliveryChangesNothing hands every event of the days to the
+// reactions a second time, as an outbox relay delivering at least once
+// may: every reaction is idempotent, so nothing is stored or notified.
+func TestRedeliveryChangesNothing(t *testing.T) {
+	day := played(t)
+	d := day.desk
+	before, notified := versions(t, d), len(d.Events.Events())
+	require.Len(t, before, 36+73+1+1)
+	relay := lifecycle.Fanout(d.Reactions...)
+	for _, e := range day.Events {
+		require.NoError(t, relay.Notify(context.Background(), e), e.ID)
+	}
+	assert.Equal(t, before, versions(t, d))
+	assert.Len(t, d.Events.Events(), notified)
+}
+
+// TestFailedSubscriberKeepsTheChange: a subscriber that fails (a mailer,
+// here) never undoes the change; the operation returns the stored record
+// with a *lifecycle.NotifyError, and the other subscribers have run.
+func TestFailedSubscriberKeepsTheChange(t *testing.T) {
+	ctx := context.Background()
+	d, err := NewDesk(At(mustZone(t), "Wed 09:00"))
+	require.NoError(t, err)
+	d.Bus.Subscribe(lifecycle.NotifierFunc(func(_ context.Context, evs ...lifecycle.Event) error {
+		for _, e := range evs {
+			if e.Type == incident.TypeResolved {
+				return fmt.Errorf("mail server down")
+			}
+		}
+		return nil
+	}))
+	x, err := d.Incidents.Open(ctx, alice, incident.Open{Title: "Mail down", Service: "email", Impact: 1, Urgency: 1})
+	require.NoError(t, err)
+	_, err = d.Incidents.Assign(ctx, alice, incident.Assign{ID: x.ID, Group: "messaging", Assignee: "gina"})
+	require.NoError(t, err)
+	_, err = d.Incidents.ProposeMajor(ctx, alice, incident.ProposeMajor{ID: x.ID, Reason: "everyone"})
+	require.NoError(t, err)
+	_, err = d.Incidents.AcceptMajor(ctx, mia, incident.AcceptMajor{ID: x.ID})
+	require.NoError(t, err)
+	d.Clock.Advance(time.Hour)
+
+	x, err = d.Incidents.Resolve(ctx, gina, incident.Resolve{ID: x.ID, Code: incident.CodeWorkaroundProvided, Notes: "failed over"})
+	var ne *lifecycle.NotifyError
+	require.ErrorAs(t, err, &ne)
+	assert.ErrorContains(t, err, "mail server down")
+	require.NotNil(t, x, "the change is stored and returned")
+	assert.Equal(t, incident.StateResolved, x.State)
+	stored, err := d.Incidents.Get(ctx, x.ID)
+	require.NoError(t, err)
+	assert.Equal(t, incident.StateResolved, stored.State)
+
+	// The SLA engine and the problem reactor ran before the mailer.
+	timers, err := d.SLA.Timers(ctx, x.ID)
+	require.NoError(t, err)
+	for _, tm := range timers {
+		assert.Equal(t, sla.StageCompleted, tm.Stage, tm.ID)
+	}
+	page, err := d.Problems.List(ctx, problem.Filter{Incident: x.ID})
+	require.NoError(t, err)
+	require.Len(t, page.Problems, 1)
+
+	// Retrying means delivering the event again: the reactions are
+	// idempotent (no second problem), and the mailer gets its second chance.
+	events := d.Events.Events()
+	resolved := events[len(events)-3] // resolved, then the problem's opened and incident_linked
+	require.Equal(t, incident.TypeResolved, resolved.Type)
+	require.NoError(t, lifecycle.Fanout(d.Reactions...).Notify(ctx, resolved))
+	page, err = d.Problems.List(ctx, problem.Filter{Incident: x.ID})
+	require.NoError(t, err)
+	assert.Len(t, page.Problems, 1)
+}
+
+func mustZone(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(Zone)
+	require.NoError(t, err)
+	return loc
+}
+
 // TestReadmeExcerpt checks that the output README.md shows is the demo's.
 func TestReadmeExcerpt(t *testing.T) {
 	readme, err := os.ReadFile("README.md")

@@ -66,6 +66,10 @@ type Desk struct {
 	Problems  *problem.Service
 	Changes   *change.Service
 	SLA       *sla.Engine
+	// Reactions are the Bus's subscribers after Events: the SLA engine,
+	// the incident reactor and the problem reactor. A host relaying an
+	// outbox would hand them the stored events.
+	Reactions []lifecycle.Notifier
 }
 
 // NewDesk builds the desk with its clock standing at start.
@@ -124,15 +128,15 @@ func NewDesk(start time.Time) (*Desk, error) {
 	}); err != nil {
 		return nil, err
 	}
+	d.Reactions = []lifecycle.Notifier{
+		d.SLA,
+		&incident.Reactor{Incidents: d.Incidents, EscalateOnBreach: true, LinkCausedBy: true},
+		&problem.Reactor{Problems: d.Problems, OpenForMajor: true, ResolveOnChange: true, Workarounds: d.Incidents},
+	}
 	d.Bus.Subscribe(d.Events)
-	d.Bus.Subscribe(d.SLA)
-	d.Bus.Subscribe(&incident.Reactor{Incidents: d.Incidents, EscalateOnBreach: true, LinkCausedBy: true})
-	d.Bus.Subscribe(&problem.Reactor{
-		Problems:        d.Problems,
-		OpenForMajor:    true,
-		ResolveOnChange: true,
-		Workarounds:     d.Incidents,
-	})
+	for _, r := range d.Reactions {
+		d.Bus.Subscribe(r)
+	}
 	return d, nil
 }
 
