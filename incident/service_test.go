@@ -170,7 +170,7 @@ func TestNotifierFailureKeepsTheChange(t *testing.T) {
 	require.NotNil(t, x, "the incident was stored")
 	var ne *lifecycle.NotifyError
 	require.ErrorAs(t, err, &ne)
-	assert.ErrorIs(t, err, boom)
+	assert.ErrorIs(t, ne.Err, boom, "the notifier's error is in NotifyError.Err (it is not unwrapped, see lifecycle.NotifyError)")
 	assert.Equal(t, x, e.get(t, x.ID))
 
 	x, err = e.svc.Comment(ctx, ann, incident.Comment{ID: x.ID, Text: "hi"})

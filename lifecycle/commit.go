@@ -34,6 +34,11 @@ type Updater[T any] interface {
 // NotifyError reports that a change was stored but the Notifier failed.
 // The change stands (it is never rolled back); the operation's result is
 // valid. Services return it wrapped, so errors.As finds it.
+//
+// NotifyError deliberately does not unwrap to the notifier's error: the
+// sentinels keep their meaning that nothing was written (a notifier, or a
+// reaction behind it, failing with ErrConflict or ErrNotFound must not make
+// a stored change look like a conflict). Read the notifier's error from Err.
 type NotifyError struct {
 	Err error
 }
@@ -43,8 +48,6 @@ func (e *NotifyError) Error() string {
 	return fmt.Sprintf("stored, but notification failed: %v", e.Err)
 }
 
-// Unwrap returns the notifier's error.
-func (e *NotifyError) Unwrap() error { return e.Err }
 
 // CommitCreate stores a new record and then hands its events to n, the
 // order every service follows. A canceled ctx stops it before anything is

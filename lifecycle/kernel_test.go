@@ -275,3 +275,17 @@ func TestBusLateSubscription(t *testing.T) {
 	assert.EqualError(t, err, "a failed")
 	assert.Equal(t, []string{"a:x", "b:x"}, got)
 }
+
+func TestNotifyErrorHidesSentinels(t *testing.T) {
+	// A stored change whose notifier (or a reaction behind it) failed with a
+	// conflict must not look like a conflict: nothing would be retried right.
+	s := &fakeStore{recs: map[string]*memRec{"r": {version: 1}}}
+	bad := NotifierFunc(func(context.Context, ...Event) error { return Conflict("problem", "PRB1", 1, 2) })
+	err := CommitUpdate(context.Background(), s, bad, &memRec{version: 2}, 1, []Event{{ID: "e"}})
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, ErrConflict)
+	var ne *NotifyError
+	require.ErrorAs(t, err, &ne)
+	assert.ErrorIs(t, ne.Err, ErrConflict)
+	assert.Equal(t, int64(2), s.recs["r"].version)
+}
