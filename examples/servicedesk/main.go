@@ -1,20 +1,3 @@
-// Command servicedesk is a small service desk over the itsm library: an HTTP
-// JSON API for incidents, problems, changes, SLA status and the service
-// portfolio, stored in embedded SQLite by default or in PostgreSQL.
-//
-//	go run ./examples/servicedesk                                  # SQLite file ./itsm.db
-//	go run ./examples/servicedesk -db ':memory:'                   # throw-away
-//	go run ./examples/servicedesk -db 'postgres://u:p@host/itsm'   # or ITSM_DATABASE_URL
-//
-// Every change is stored together with its events (a transactional outbox);
-// a background relay delivers them to the SLA engine and to the log, and a
-// background loop fires SLA warnings and breaches when they fall due.
-// SIGINT or SIGTERM stops it gracefully: in-flight requests finish, the loops
-// stop, the database is closed.
-//
-// The acting user comes from the X-Actor and X-Roles headers. That is a
-// stand-in: authentication belongs to the host (a proxy, or a middleware
-// that checks tokens and sets the actor). See README.md for the endpoints.
 package main
 
 import (
