@@ -1,0 +1,24 @@
+package problemtest_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/problem"
+	"github.com/itsmkit/itsm/problem/problemtest"
+)
+
+// Known errors recorded through the service are found by the store's
+// search, as a service desk does to match a new incident to a workaround.
+// A host proves its own Store with problemtest.TestStore(t, newStore).
+func ExampleNewStore() {
+	ctx := context.Background()
+	svc, _ := problem.New(problem.Config{Store: problemtest.NewStore(), IDs: lifecycle.Sequence("PRB", 3)})
+	pat := lifecycle.Actor{ID: "pat"}
+	p, _ := svc.Open(ctx, pat, problem.Open{Title: "VPN drops", Service: "remote-access"})
+	_, _ = svc.RecordKnownError(ctx, pat, problem.RecordKnownError{ID: p.ID, RootCause: "keep-alive too short", Workaround: "reconnect"})
+	found, _ := svc.SearchKnownErrors(ctx, problem.KnownErrorQuery{Text: "keep-alive", Service: "remote-access"})
+	fmt.Println(len(found), found[0].ID, found[0].KnownError.Workaround)
+	// Output: 1 PRB001 reconnect
+}
