@@ -324,6 +324,26 @@ func ids(field string, in []string) ([]string, error) {
 	return out, nil
 }
 
+// newLinks checks the IDs in want (see ids) and returns those not yet in
+// have, or a *lifecycle.ValidationError for field when every one is linked
+// already.
+func newLinks(field, noun string, have, want []string) ([]string, error) {
+	in, err := ids(field, want)
+	if err != nil {
+		return nil, err
+	}
+	var added []string
+	for _, id := range in {
+		if !slices.Contains(have, id) {
+			added = append(added, id)
+		}
+	}
+	if len(added) == 0 {
+		return nil, lifecycle.Invalid(field, "every %s is already linked", noun)
+	}
+	return added, nil
+}
+
 func set(dst *string, v string) {
 	if v = strings.TrimSpace(v); v != "" {
 		*dst = v
@@ -593,18 +613,9 @@ func (c LinkIncident) apply(p *Problem, s *step) error {
 	if err := s.begin(p, EventLinkIncident); err != nil {
 		return err
 	}
-	in, err := ids("incidents", c.Incidents)
+	added, err := newLinks("incidents", "incident", p.Incidents, c.Incidents)
 	if err != nil {
 		return err
-	}
-	var added []string
-	for _, id := range in {
-		if !slices.Contains(p.Incidents, id) {
-			added = append(added, id)
-		}
-	}
-	if len(added) == 0 {
-		return lifecycle.Invalid("incidents", "every incident is already linked")
 	}
 	if err := s.fire(p); err != nil {
 		return err
@@ -655,18 +666,9 @@ func (c LinkChange) apply(p *Problem, s *step) error {
 	if err := s.begin(p, EventLinkChange); err != nil {
 		return err
 	}
-	in, err := ids("changes", c.Changes)
+	added, err := newLinks("changes", "change", p.Changes, c.Changes)
 	if err != nil {
 		return err
-	}
-	var added []string
-	for _, id := range in {
-		if !slices.Contains(p.Changes, id) {
-			added = append(added, id)
-		}
-	}
-	if len(added) == 0 {
-		return lifecycle.Invalid("changes", "every change is already linked")
 	}
 	if err := s.fire(p); err != nil {
 		return err
