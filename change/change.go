@@ -228,6 +228,7 @@ func (c *Change) Authorized() bool {
 func (c *Change) Snapshot() lifecycle.Snapshot {
 	s := lifecycle.Snapshot{
 		State:    string(c.State),
+		Title:    c.Title,
 		Group:    c.Group,
 		Assignee: c.Assignee,
 		Service:  c.Service,

@@ -58,6 +58,7 @@ func (e Event) Clone() Event {
 // reactors and notifiers need to know without importing the process.
 type Snapshot struct {
 	State      string    `json:"state"`
+	Title      string    `json:"title,omitempty"` // the record's title or name, for people
 	Priority   int       `json:"priority,omitempty"` // 1 (critical) ... 5 (planning); 0 when the process has none
 	Group      string    `json:"group,omitempty"`
 	Assignee   string    `json:"assignee,omitempty"`
@@ -77,7 +78,7 @@ func (s Snapshot) Clone() Snapshot {
 }
 
 // Apply returns s updated by the standard fields of r's changes (state,
-// priority, group, assignee, hold reason, major). Replaying a record's
+// priority, group, assignee, hold reason, major, title). Replaying a record's
 // history through Apply from its first snapshot rebuilds the snapshot at
 // every step.
 func (s Snapshot) Apply(r Record) Snapshot {
@@ -92,6 +93,8 @@ func (s Snapshot) Apply(r Record) Snapshot {
 			}
 		case FieldGroup:
 			s.Group = c.New
+		case FieldTitle:
+			s.Title = c.New
 		case FieldAssignee:
 			s.Assignee = c.New
 		case FieldHoldReason:

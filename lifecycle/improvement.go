@@ -54,6 +54,7 @@ func (x *Improvement) Snapshot() Snapshot {
 	}
 	return Snapshot{
 		State:      string(x.Status),
+		Title:      x.Title,
 		Service:    x.ServiceID,
 		OpenedAt:   x.CreatedAt,
 		Attributes: attrs,

@@ -6,7 +6,6 @@ import "time"
 // [FieldState] (the status).
 const (
 	FieldServiceID = "service_id"
-	FieldTitle     = "title"
 	FieldMeasure   = "measure"
 	FieldBaseline  = "baseline"
 	FieldTarget    = "target"

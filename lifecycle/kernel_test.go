@@ -289,3 +289,8 @@ func TestNotifyErrorHidesSentinels(t *testing.T) {
 	assert.ErrorIs(t, ne.Err, ErrConflict)
 	assert.Equal(t, int64(2), s.recs["r"].version)
 }
+
+func TestSnapshotApplyTitle(t *testing.T) {
+	s := Snapshot{Title: "Mail down"}.Apply(Record{Changes: []Change{{Field: FieldTitle, Old: "Mail down", New: "Mail slow"}}})
+	assert.Equal(t, "Mail slow", s.Title)
+}

@@ -15,6 +15,7 @@ const (
 	FieldAssignee   = "assignee"
 	FieldHoldReason = "hold_reason"
 	FieldMajor      = "major"
+	FieldTitle      = "title"
 )
 
 // Record is one entry in a record's audit history: who did what, when, and

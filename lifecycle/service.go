@@ -60,6 +60,7 @@ func (s *Service) Clone() *Service {
 func (s *Service) Snapshot() Snapshot {
 	return Snapshot{
 		State:    string(s.Status),
+		Title:    s.Name,
 		Service:  s.ID,
 		OpenedAt: s.CreatedAt,
 		Attributes: map[string]string{

@@ -44,7 +44,7 @@ func TestNewProblem(t *testing.T) {
 	assert.Equal(t, []string{problem.TypeOpened, problem.TypeIncidentLinked, problem.TypeIncidentLinked}, types(events))
 	assert.Equal(t, "problem/PRB1/1/0", events[0].ID)
 	assert.Equal(t, "INC2", events[2].Data["incident"])
-	assert.Equal(t, lifecycle.Snapshot{State: "new", Priority: 2, Group: "messaging", Service: "email", ConfigItem: "mx1", OpenedAt: t0}, events[0].Snapshot)
+	assert.Equal(t, lifecycle.Snapshot{State: "new", Title: "Mail relay drops messages", Priority: 2, Group: "messaging", Service: "email", ConfigItem: "mx1", OpenedAt: t0}, events[0].Snapshot)
 }
 
 func TestNewProblemDefaultsAndMatrix(t *testing.T) {

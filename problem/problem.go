@@ -108,6 +108,7 @@ func (p *Problem) Clone() *Problem {
 func (p *Problem) Snapshot() lifecycle.Snapshot {
 	s := lifecycle.Snapshot{
 		State:      string(p.State),
+		Title:      p.Title,
 		Priority:   int(p.Priority),
 		Group:      p.Group,
 		Assignee:   p.Assignee,

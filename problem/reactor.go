@@ -97,7 +97,7 @@ func (r *Reactor) openForMajor(ctx context.Context, ev lifecycle.Event) error {
 		return nil // already has a problem: the event was delivered before
 	}
 	title := "Root cause of major incident " + ev.Subject
-	if t := ev.Data["title"]; t != "" {
+	if t := ev.Snapshot.Title; t != "" {
 		title += ": " + t
 	}
 	_, err = r.Problems.Open(ctx, r.actor(), Open{
