@@ -132,6 +132,13 @@ func (r Rules) apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Comm
 	if cmd == nil {
 		return nil, lifecycle.Invalid("command", "nil")
 	}
+	return applyCmd(r, x, actor, now, cmd, quiet)
+}
+
+// applyCmd is [Rules.apply] for a command of a known type: the Service's
+// per-operation methods call it with their concrete command, which then
+// needs no interface value (and no allocation to box it).
+func applyCmd[C Command](r Rules, x *Incident, actor lifecycle.Actor, now time.Time, cmd C, quiet bool) ([]lifecycle.Event, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, err
 	}
@@ -178,15 +185,22 @@ type emit struct {
 
 var steps = sync.Pool{New: func() any { return new(step) }}
 
+// newStep returns a pooled step, reset: every field that a command reads
+// is set here (emits are read only below n).
 func newStep(r Rules, actor lifecycle.Actor, now time.Time, from State, quiet bool) *step {
 	st := steps.Get().(*step)
 	st.rules, st.actor, st.now, st.from, st.quiet = r, actor, now, from, quiet
+	st.event, st.note, st.n = "", "", 0
 	st.changes = st.buf[:0]
 	return st
 }
 
+// release returns st to the pool without clearing it: newStep resets what
+// is read, and what st still points to (a few strings of the last command)
+// is let go when the pool is emptied at the next garbage collections.
+// Zeroing the whole step, write barriers included, cost more than the
+// rest of the step's bookkeeping.
 func (st *step) release() {
-	*st = step{}
 	steps.Put(st)
 }
 
@@ -326,7 +340,9 @@ func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd
 	if cmd.Parent == id {
 		return nil, nil, lifecycle.Invalid("parent", "an incident cannot be its own parent")
 	}
-	x := &Incident{
+	o := new(opened)
+	x := &o.x
+	*x = Incident{
 		ID:          id,
 		State:       StateNew,
 		Title:       cmd.Title,
@@ -360,10 +376,24 @@ func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd
 	st.emit(TypeOpened)
 	x.UpdatedAt = now
 	x.Version = 1
-	rec := lifecycle.Record{Seq: 1, Time: now, Actor: actor.ID, Event: "open", To: string(StateNew)}
-	rec.Changes = append(make([]lifecycle.Change, 0, len(st.changes)), st.changes...)
-	x.History = append(x.History, rec)
+	changes := o.changes[:0:len(o.changes)]
+	if len(st.changes) > len(o.changes) {
+		changes = nil
+	}
+	changes = append(changes, st.changes...)
+	o.history[0] = lifecycle.Record{Seq: 1, Time: now, Actor: actor.ID, Event: "open", To: string(StateNew), Changes: changes[:len(changes):len(changes)]}
+	x.History = o.history[:]
 	return x, st.events(x, ""), nil
+}
+
+// opened is a new incident together with its first history record and
+// that record's changes (at most three: priority, group, parent), so that
+// opening one allocates once. Both slices are capped at their lengths:
+// appending to them never writes into the block.
+type opened struct {
+	x       Incident
+	history [1]lifecycle.Record
+	changes [3]lifecycle.Change
 }
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }

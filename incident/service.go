@@ -149,11 +149,18 @@ func (s *Service) Open(ctx context.Context, actor lifecycle.Actor, cmd Open) (*I
 
 // Do runs any command: load, apply, store with the loaded version, notify,
 // then the follow-ups (resolving a parent resolves its open children). The
-// per-operation methods ([Service.Assign], ...) call it.
+// per-operation methods ([Service.Assign], ...) do the same with their
+// command's own type.
 func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*Incident, error) {
 	if cmd == nil {
 		return nil, lifecycle.Invalid("command", "nil")
 	}
+	return do(s, ctx, actor, cmd)
+}
+
+// do is [Service.Do] for a command of a known type, so that the
+// per-operation methods need not box their command in an interface value.
+func do[C Command](s *Service, ctx context.Context, actor lifecycle.Actor, cmd C) (*Incident, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, err
 	}
@@ -165,16 +172,23 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 	if err != nil {
 		return nil, err
 	}
-	return s.run(ctx, actor, x, cmd)
+	return run(s, ctx, actor, x, cmd)
 }
 
-// run applies cmd to x, freshly loaded and owned by the caller, checks the
-// rules that involve other incidents, commits, and runs the follow-ups.
-func (s *Service) run(ctx context.Context, actor lifecycle.Actor, x *Incident, cmd Command) (*Incident, error) {
-	evs, err := s.rules.apply(x, actor, s.clock.Now(), cmd, s.quiet)
+// run applies cmd to x, freshly loaded and owned by the caller (no other
+// copy is made: on error x is dropped), then commits.
+func run[C Command](s *Service, ctx context.Context, actor lifecycle.Actor, x *Incident, cmd C) (*Incident, error) {
+	evs, err := applyCmd(s.rules, x, actor, s.clock.Now(), cmd, s.quiet)
 	if err != nil {
 		return nil, err
 	}
+	return s.commit(ctx, actor, x, evs)
+}
+
+// commit takes x, just changed by a command, checks the rules that involve
+// other incidents, stores it with the version it was loaded at, notifies,
+// and runs the follow-ups.
+func (s *Service) commit(ctx context.Context, actor lifecycle.Actor, x *Incident, evs []lifecycle.Event) (*Incident, error) {
 	event := Event(x.History[len(x.History)-1].Event)
 	switch event {
 	case EventSetParent:
@@ -186,7 +200,7 @@ func (s *Service) run(ctx context.Context, actor lifecycle.Actor, x *Incident, c
 			return nil, err
 		}
 	}
-	err = lifecycle.CommitUpdate(ctx, s.store, s.notifier, x, x.Version-1, evs)
+	err := lifecycle.CommitUpdate(ctx, s.store, s.notifier, x, x.Version-1, evs)
 	if err != nil && !isNotifyError(err) {
 		return nil, err
 	}
@@ -392,7 +406,8 @@ func (s *Service) ResolveForProblem(ctx context.Context, actor lifecycle.Actor, 
 		if x.State != StateOnHold || x.HoldReason != HoldAwaitingProblem || !x.IsLinkedToProblem(problemID) {
 			return nil
 		}
-		stored, err := s.run(ctx, actor, x, resolveForProblem{id: x.ID, version: x.Version, problem: problemID, notes: notes})
+		var stored *Incident
+		stored, err = run(s, ctx, actor, x, resolveForProblem{id: x.ID, version: x.Version, problem: problemID, notes: notes})
 		if stored != nil || !errors.Is(err, lifecycle.ErrConflict) {
 			return err // done, perhaps with a notification or follow-up error
 		}
@@ -462,107 +477,107 @@ func (s *Service) AutoClose(ctx context.Context, now time.Time) (int, error) {
 
 // Assign runs an [Assign] command.
 func (s *Service) Assign(ctx context.Context, actor lifecycle.Actor, cmd Assign) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // EscalateFunctional runs an [EscalateFunctional] command.
 func (s *Service) EscalateFunctional(ctx context.Context, actor lifecycle.Actor, cmd EscalateFunctional) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // EscalateHierarchical runs an [EscalateHierarchical] command.
 func (s *Service) EscalateHierarchical(ctx context.Context, actor lifecycle.Actor, cmd EscalateHierarchical) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // Hold runs a [Hold] command.
 func (s *Service) Hold(ctx context.Context, actor lifecycle.Actor, cmd Hold) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // Resume runs a [Resume] command.
 func (s *Service) Resume(ctx context.Context, actor lifecycle.Actor, cmd Resume) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // Resolve runs a [Resolve] command; the incident's open children are then
 // resolved with the same code and notes, each as its own stored change.
 func (s *Service) Resolve(ctx context.Context, actor lifecycle.Actor, cmd Resolve) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // Reopen runs a [Reopen] command. A child cannot be reopened while its
 // parent is resolved or closed (lifecycle.ErrInvalidTransition).
 func (s *Service) Reopen(ctx context.Context, actor lifecycle.Actor, cmd Reopen) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // Close runs a [Close] command; any child still open is then resolved.
 func (s *Service) Close(ctx context.Context, actor lifecycle.Actor, cmd Close) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // Cancel runs a [Cancel] command.
 func (s *Service) Cancel(ctx context.Context, actor lifecycle.Actor, cmd Cancel) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // Update runs an [Update] command.
 func (s *Service) Update(ctx context.Context, actor lifecycle.Actor, cmd Update) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // Comment runs a [Comment] command.
 func (s *Service) Comment(ctx context.Context, actor lifecycle.Actor, cmd Comment) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // WorkNote runs a [WorkNote] command.
 func (s *Service) WorkNote(ctx context.Context, actor lifecycle.Actor, cmd WorkNote) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // CallerUpdate runs a [CallerUpdate] command.
 func (s *Service) CallerUpdate(ctx context.Context, actor lifecycle.Actor, cmd CallerUpdate) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // ProposeMajor runs a [ProposeMajor] command.
 func (s *Service) ProposeMajor(ctx context.Context, actor lifecycle.Actor, cmd ProposeMajor) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // AcceptMajor runs an [AcceptMajor] command.
 func (s *Service) AcceptMajor(ctx context.Context, actor lifecycle.Actor, cmd AcceptMajor) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // RejectMajor runs a [RejectMajor] command.
 func (s *Service) RejectMajor(ctx context.Context, actor lifecycle.Actor, cmd RejectMajor) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // SetParent runs a [SetParent] command.
 func (s *Service) SetParent(ctx context.Context, actor lifecycle.Actor, cmd SetParent) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // LinkProblem runs a [LinkProblem] command.
 func (s *Service) LinkProblem(ctx context.Context, actor lifecycle.Actor, cmd LinkProblem) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // UnlinkProblem runs an [UnlinkProblem] command.
 func (s *Service) UnlinkProblem(ctx context.Context, actor lifecycle.Actor, cmd UnlinkProblem) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // LinkChange runs a [LinkChange] command.
 func (s *Service) LinkChange(ctx context.Context, actor lifecycle.Actor, cmd LinkChange) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }
 
 // UnlinkChange runs an [UnlinkChange] command.
 func (s *Service) UnlinkChange(ctx context.Context, actor lifecycle.Actor, cmd UnlinkChange) (*Incident, error) {
-	return s.Do(ctx, actor, cmd)
+	return do(s, ctx, actor, cmd)
 }

@@ -3,6 +3,7 @@ package incidenttest
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -32,99 +33,226 @@ type Store struct {
 
 var _ incident.Store = (*Store)(nil)
 
-// entry is one stored incident, kept as a database would: the incident's
-// fields (x, with a nil History, never modified once stored) and its
-// history as an append-only log that only ever grows (like an audit
-// table). Update copies in only the records it adds; entries of older
-// versions share the log's prefix, which is never written again.
+// entry is one stored incident, kept as a database would: a row of fields
+// (x, with a nil History) overwritten in place by each Update, and the
+// history as an append-only log (like an audit table) to which Update adds
+// only the new records. Nothing outside the Store ever points into an
+// entry; it is read and written only under the Store's lock.
 type entry struct {
-	x    *incident.Incident
+	x    incident.Incident
 	hist []lifecycle.Record
 	chg  []lifecycle.Change // the log's changes, which hist's records point into
+	// The log starts in the entry itself, so that storing a new incident
+	// allocates once (2,000 bytes, the 2,048-byte size class: less than
+	// the three allocations it replaces); a log that outgrows them moves
+	// to its own arrays.
+	histBuf [logStart]lifecycle.Record
+	chgBuf  [6]lifecycle.Change
 }
 
-// appendLog returns the log (hist, chg) with deep copies of recs appended.
-// Appending past the current lengths never changes what an older entry
-// sharing the arrays (or a Get copying it right now) sees.
-func appendLog(hist []lifecycle.Record, chg []lifecycle.Change, recs []lifecycle.Record) ([]lifecycle.Record, []lifecycle.Change) {
+// logStart is the room a new incident's history log has, in records: most
+// incidents live about eight changes.
+const logStart = 8
+
+// appendLog appends deep copies of recs to e's history log. The log's
+// changes stay one array in record order (each record's Changes capped at
+// its length, so that appending to one never writes into its neighbour):
+// Get copies them with one copy.
+func (e *entry) appendLog(recs []lifecycle.Record) {
 	n := 0
 	for _, r := range recs {
 		n += len(r.Changes)
 	}
-	if cap(chg)-len(chg) < n {
-		grown := make([]lifecycle.Change, len(chg), 2*(len(chg)+n)+4)
-		copy(grown, chg)
-		chg = grown
+	if e.chg == nil && n <= len(e.chgBuf) {
+		e.chg = e.chgBuf[:0]
 	}
-	if cap(hist)-len(hist) < len(recs) {
-		grown := make([]lifecycle.Record, len(hist), len(hist)+len(recs)+logSpare+len(hist))
-		copy(grown, hist)
-		hist = grown
+	if cap(e.chg)-len(e.chg) < n {
+		grown := make([]lifecycle.Change, len(e.chg), 2*(len(e.chg)+n)+4)
+		copy(grown, e.chg)
+		e.chg = grown
+		// Nothing outside the Store points into the log: move the stored
+		// records' changes to the new array.
+		repoint(e.hist, grown)
+	}
+	if e.hist == nil && len(recs) > 0 && len(recs) <= len(e.histBuf) {
+		e.hist = e.histBuf[:0]
+	}
+	if cap(e.hist)-len(e.hist) < len(recs) {
+		grown := make([]lifecycle.Record, len(e.hist), 2*len(e.hist)+len(recs)+logStart)
+		copy(grown, e.hist)
+		e.hist = grown
 	}
 	for _, r := range recs {
 		if r.Changes != nil {
-			j := len(chg)
-			chg = append(chg, r.Changes...)
-			r.Changes = chg[j:len(chg):len(chg)]
+			j := len(e.chg)
+			e.chg = append(e.chg, r.Changes...)
+			r.Changes = e.chg[j:len(e.chg):len(e.chg)]
 		}
-		hist = append(hist, r)
+		e.hist = append(e.hist, r)
 	}
-	return hist, chg
 }
 
-// logSpare is the room a history log keeps for records to come: most
-// incidents live about eight changes.
-const logSpare = 7
+// repoint points the Changes of recs at consecutive, capped windows of
+// chg, which holds all of them in order.
+func repoint(recs []lifecycle.Record, chg []lifecycle.Change) {
+	off := 0
+	for i := range recs {
+		if c := recs[i].Changes; c != nil {
+			k := off + len(c)
+			recs[i].Changes = chg[off:k:k]
+			off = k
+		}
+	}
+}
 
 // NewStore returns an empty in-memory store.
 func NewStore() *Store {
 	return &Store{byID: map[string]*entry{}, children: map[string][]string{}}
 }
 
-// fields returns a deep copy of x without its history.
-func fields(x *incident.Incident) *incident.Incident {
-	tmp := *x
-	tmp.History = nil
-	return tmp.Clone()
+// setFields overwrites the row dst with the fields of x (not its history),
+// copying x's slices and map. It writes only the fields that differ, as a
+// database UPDATE of the changed columns would: a command changes a few
+// fields, and overwriting all of an incident's pointers costs a write
+// barrier each while the garbage collector runs. A slice or map equal to
+// the one dst holds (nil-ness included) is kept rather than copied: the
+// store's own is private, so keeping it shares nothing with x.
+// TestSetFieldsCoversIncident fails when a field of incident.Incident is
+// missing here.
+func setFields(dst, x *incident.Incident) {
+	set(&dst.ID, x.ID)
+	set(&dst.Version, x.Version)
+	set(&dst.State, x.State)
+	set(&dst.Title, x.Title)
+	set(&dst.Description, x.Description)
+	set(&dst.Caller, x.Caller)
+	set(&dst.Category, x.Category)
+	set(&dst.Service, x.Service)
+	set(&dst.ConfigItem, x.ConfigItem)
+	set(&dst.OpenedBy, x.OpenedBy)
+	set(&dst.Impact, x.Impact)
+	set(&dst.Urgency, x.Urgency)
+	set(&dst.Priority, x.Priority)
+	set(&dst.Group, x.Group)
+	set(&dst.Assignee, x.Assignee)
+	set(&dst.EscalationLevel, x.EscalationLevel)
+	set(&dst.HoldReason, x.HoldReason)
+	set(&dst.Major, x.Major)
+	set(&dst.Parent, x.Parent)
+	dst.Problems = keepOrClone(dst.Problems, x.Problems)
+	dst.Changes = keepOrClone(dst.Changes, x.Changes)
+	dst.Comments = keepOrClone(dst.Comments, x.Comments)
+	dst.WorkNotes = keepOrClone(dst.WorkNotes, x.WorkNotes)
+	set(&dst.ResolutionCode, x.ResolutionCode)
+	set(&dst.ResolutionNotes, x.ResolutionNotes)
+	set(&dst.ResolvedBy, x.ResolvedBy)
+	set(&dst.ResolvedAt, x.ResolvedAt)
+	set(&dst.ClosedBy, x.ClosedBy)
+	set(&dst.ClosedAt, x.ClosedAt)
+	set(&dst.CancelReason, x.CancelReason)
+	set(&dst.ReopenCount, x.ReopenCount)
+	if !sameMap(dst.Attributes, x.Attributes) {
+		dst.Attributes = maps.Clone(x.Attributes)
+	}
+	// History is the log's (see appendLog), never the row's.
+	set(&dst.CreatedAt, x.CreatedAt)
+	set(&dst.UpdatedAt, x.UpdatedAt)
 }
 
-// get returns the incident e holds, as a deep copy.
+// set writes v to *p unless it is there already.
+func set[T comparable](p *T, v T) {
+	if *p != v {
+		*p = v
+	}
+}
+
+// sameMap reports whether a and b are equal, nil-ness included.
+func sameMap(a, b map[string]string) bool {
+	if (a == nil) != (b == nil) || len(a) != len(b) {
+		return false
+	}
+	return len(a) == 0 || maps.Equal(a, b)
+}
+
+// keepOrClone returns kept if it equals s (nil-ness included), else a copy
+// of s (nil stays nil, empty stays empty).
+func keepOrClone[T comparable](kept, s []T) []T {
+	if (kept == nil) == (s == nil) && slices.Equal(kept, s) {
+		return kept
+	}
+	if s == nil {
+		return nil
+	}
+	return append(make([]T, 0, len(s)), s...)
+}
+
+// get returns the incident e holds, as a deep copy with room for one more
+// history record: a caller usually loads an incident to append one. The
+// caller holds the Store's lock.
 func (e *entry) get() *incident.Incident {
-	c := e.x.Clone()
-	c.History = copyRecords(nil, e.hist, 1)
-	return c
+	if e.hist == nil {
+		x := new(incident.Incident)
+		e.copyFields(x)
+		return x
+	}
+	x, h, c := withHistory(len(e.hist)+1, len(e.chg))
+	e.copyFields(x)
+	h = append(h, e.hist...)
+	if len(e.chg) > 0 {
+		repoint(h, append(c, e.chg...))
+	}
+	x.History = h
+	return x
 }
 
-// copyRecords appends deep copies of recs to dst, growing it with room for
-// spare more records; all the copies' changes share one new array.
-func copyRecords(dst, recs []lifecycle.Record, spare int) []lifecycle.Record {
-	if recs == nil {
-		return dst
-	}
-	if cap(dst)-len(dst) < len(recs) {
-		grown := make([]lifecycle.Record, len(dst), len(dst)+len(recs)+spare)
-		copy(grown, dst)
-		dst = grown
-	}
-	start := len(dst)
-	dst = append(dst, recs...)
-	n := 0
-	for _, r := range recs {
-		n += len(r.Changes)
-	}
-	if n == 0 {
-		return dst
-	}
-	all := make([]lifecycle.Change, 0, n)
-	for i := start; i < len(dst); i++ {
-		if dst[i].Changes == nil {
-			continue
+// copyFields sets x to a deep copy of e's row.
+func (e *entry) copyFields(x *incident.Incident) {
+	*x = e.x
+	x.Problems = slices.Clone(e.x.Problems)
+	x.Changes = slices.Clone(e.x.Changes)
+	x.Comments = slices.Clone(e.x.Comments)
+	x.WorkNotes = slices.Clone(e.x.WorkNotes)
+	x.Attributes = maps.Clone(e.x.Attributes)
+}
+
+// block is an incident with its history's records and changes, allocated
+// together.
+type block[R, C any] struct {
+	x incident.Incident
+	r R
+	c C
+}
+
+// withHistory returns a new incident and empty slices with room for
+// records history records and changes changes: one allocation for the
+// common sizes (up to 8 records and a change per record), instead of three.
+func withHistory(records, changes int) (*incident.Incident, []lifecycle.Record, []lifecycle.Change) {
+	if changes <= records {
+		switch records {
+		case 2:
+			b := new(block[[2]lifecycle.Record, [2]lifecycle.Change])
+			return &b.x, b.r[:0], b.c[:0]
+		case 3:
+			b := new(block[[3]lifecycle.Record, [3]lifecycle.Change])
+			return &b.x, b.r[:0], b.c[:0]
+		case 4:
+			b := new(block[[4]lifecycle.Record, [4]lifecycle.Change])
+			return &b.x, b.r[:0], b.c[:0]
+		case 5:
+			b := new(block[[5]lifecycle.Record, [5]lifecycle.Change])
+			return &b.x, b.r[:0], b.c[:0]
+		case 6:
+			b := new(block[[6]lifecycle.Record, [6]lifecycle.Change])
+			return &b.x, b.r[:0], b.c[:0]
+		case 7:
+			b := new(block[[7]lifecycle.Record, [7]lifecycle.Change])
+			return &b.x, b.r[:0], b.c[:0]
+		case 8:
+			b := new(block[[8]lifecycle.Record, [8]lifecycle.Change])
+			return &b.x, b.r[:0], b.c[:0]
 		}
-		j := len(all)
-		all = append(all, dst[i].Changes...)
-		dst[i].Changes = all[j:len(all):len(all)]
 	}
-	return dst
+	return new(incident.Incident), make([]lifecycle.Record, 0, records), make([]lifecycle.Change, 0, changes)
 }
 
 // Get returns a copy of the incident, or an error matching
@@ -134,13 +262,11 @@ func (s *Store) Get(ctx context.Context, id string) (*incident.Incident, error) 
 		return nil, err
 	}
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	e, ok := s.byID[id]
-	s.mu.RUnlock()
 	if !ok {
 		return nil, lifecycle.NotFound(incident.Process, id)
 	}
-	// An entry is never modified once stored and its log prefix never
-	// rewritten, so copying outside the lock is safe.
 	return e.get(), nil
 }
 
@@ -153,8 +279,9 @@ func (s *Store) Create(ctx context.Context, x *incident.Incident) error {
 	if x == nil || x.ID == "" {
 		return lifecycle.Invalid("id", "required")
 	}
-	e := &entry{x: fields(x)}
-	e.hist, e.chg = appendLog(nil, nil, x.History)
+	e := new(entry)
+	setFields(&e.x, x)
+	e.appendLog(x.History)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old, ok := s.byID[x.ID]; ok {
@@ -169,9 +296,10 @@ func (s *Store) Create(ctx context.Context, x *incident.Incident) error {
 }
 
 // Update stores a copy of x over version expected, or returns an error
-// matching lifecycle.ErrNotFound or lifecycle.ErrConflict. Like an audit
-// table, it appends the records of x.History past those already stored and
-// keeps the stored ones as they are.
+// matching lifecycle.ErrNotFound or lifecycle.ErrConflict. Like a database
+// row and its audit table, it overwrites the stored fields in place and
+// appends the records of x.History past those already stored, keeping the
+// stored ones as they are.
 func (s *Store) Update(ctx context.Context, x *incident.Incident, expected int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -179,31 +307,30 @@ func (s *Store) Update(ctx context.Context, x *incident.Incident, expected int64
 	if x == nil {
 		return lifecycle.Invalid("incident", "nil")
 	}
-	c := fields(x)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old, ok := s.byID[c.ID]
+	e, ok := s.byID[x.ID]
 	if !ok {
-		return lifecycle.NotFound(incident.Process, c.ID)
+		return lifecycle.NotFound(incident.Process, x.ID)
 	}
-	if old.x.Version != expected {
-		return lifecycle.Conflict(incident.Process, c.ID, expected, old.x.Version)
+	if e.x.Version != expected {
+		return lifecycle.Conflict(incident.Process, x.ID, expected, e.x.Version)
 	}
-	if len(x.History) < len(old.hist) {
-		return lifecycle.Invalid("history", "%d records stored, %d given: history is append-only", len(old.hist), len(x.History))
+	if len(x.History) < len(e.hist) {
+		return lifecycle.Invalid("history", "%d records stored, %d given: history is append-only", len(e.hist), len(x.History))
 	}
-	e := &entry{x: c}
-	e.hist, e.chg = appendLog(old.hist, old.chg, x.History[len(old.hist):])
-	s.byID[c.ID] = e
-	if old.x.Parent != c.Parent {
-		if old.x.Parent != "" {
-			s.children[old.x.Parent] = removeSorted(s.children[old.x.Parent], c.ID)
-			if len(s.children[old.x.Parent]) == 0 {
-				delete(s.children, old.x.Parent)
+	oldParent := e.x.Parent
+	e.appendLog(x.History[len(e.hist):])
+	setFields(&e.x, x)
+	if oldParent != x.Parent {
+		if oldParent != "" {
+			s.children[oldParent] = removeSorted(s.children[oldParent], x.ID)
+			if len(s.children[oldParent]) == 0 {
+				delete(s.children, oldParent)
 			}
 		}
-		if c.Parent != "" {
-			s.children[c.Parent] = insertSorted(s.children[c.Parent], c.ID)
+		if x.Parent != "" {
+			s.children[x.Parent] = insertSorted(s.children[x.Parent], x.ID)
 		}
 	}
 	return nil
@@ -217,6 +344,7 @@ func (s *Store) List(ctx context.Context, f incident.Filter) (incident.Page, err
 	}
 	size := f.PageSize()
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	ids := s.ids
 	if f.Parent != "" {
 		ids = s.children[f.Parent]
@@ -228,25 +356,17 @@ func (s *Store) List(ctx context.Context, f incident.Filter) (incident.Page, err
 			i++
 		}
 	}
-	var found []*entry
 	var page incident.Page
 	for ; i < len(ids); i++ {
 		e := s.byID[ids[i]]
-		if !f.Matches(e.x) {
+		if !f.Matches(&e.x) {
 			continue
 		}
-		if len(found) == size {
-			page.NextCursor = found[size-1].x.ID
+		if len(page.Items) == size {
+			page.NextCursor = page.Items[size-1].ID
 			break
 		}
-		found = append(found, e)
-	}
-	s.mu.RUnlock()
-	if len(found) > 0 {
-		page.Items = make([]*incident.Incident, len(found))
-		for j, e := range found {
-			page.Items[j] = e.get()
-		}
+		page.Items = append(page.Items, e.get())
 	}
 	return page, nil
 }
@@ -259,13 +379,13 @@ func (s *Store) ResolvedBefore(ctx context.Context, t time.Time, limit int) ([]*
 	}
 	var found []*entry
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	for _, e := range s.byID {
-		x := e.x
+		x := &e.x
 		if x.State == incident.StateResolved && x.Major != incident.MajorAccepted && x.UpdatedAt.Before(t) {
 			found = append(found, e)
 		}
 	}
-	s.mu.RUnlock()
 	slices.SortFunc(found, func(a, b *entry) int {
 		if c := a.x.UpdatedAt.Compare(b.x.UpdatedAt); c != 0 {
 			return c
