@@ -137,12 +137,12 @@ func TestOpen(t *testing.T) {
 	assert.Equal(t, t0, x.UpdatedAt)
 	require.Len(t, x.History, 1)
 	assert.Equal(t, lifecycle.Record{Seq: 1, Time: t0, Actor: "ann", Event: "open", To: "new", Changes: []lifecycle.Change{
-		{Field: lifecycle.FieldPriority, New: "2"}, {Field: lifecycle.FieldGroup, New: "network"},
+		{Field: lifecycle.FieldTitle, New: "VPN down"}, {Field: lifecycle.FieldPriority, New: "2"}, {Field: lifecycle.FieldGroup, New: "network"},
 	}}, x.History[0])
 	require.Len(t, evs, 1)
 	assert.Equal(t, lifecycle.Event{
 		ID: "incident/INC-7/1/0", Process: "incident", Subject: "INC-7", Type: TypeOpened, To: "new", Actor: "ann", Time: t0, Version: 1,
-		Snapshot: lifecycle.Snapshot{State: "new", Priority: 2, Group: "network", Service: "vpn", ConfigItem: "fw1", OpenedAt: t0, Attributes: map[string]string{"site": "lyon"}},
+		Snapshot: lifecycle.Snapshot{State: "new", Title: "VPN down", Priority: 2, Group: "network", Service: "vpn", ConfigItem: "fw1", OpenedAt: t0, Attributes: map[string]string{"site": "lyon"}},
 	}, evs[0])
 
 	// Zero impact and urgency are the matrix's lowest: planning by default,

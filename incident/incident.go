@@ -143,6 +143,7 @@ func cloneHistory(h []lifecycle.Record) []lifecycle.Record {
 func (x *Incident) Snapshot() lifecycle.Snapshot {
 	return lifecycle.Snapshot{
 		State:      string(x.State),
+		Title:      x.Title,
 		Priority:   int(x.Priority),
 		Group:      x.Group,
 		Assignee:   x.Assignee,

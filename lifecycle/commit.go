@@ -48,7 +48,6 @@ func (e *NotifyError) Error() string {
 	return fmt.Sprintf("stored, but notification failed: %v", e.Err)
 }
 
-
 // CommitCreate stores a new record and then hands its events to n, the
 // order every service follows. A canceled ctx stops it before anything is
 // written. If store implements [Outbox], the events are stored with the

@@ -58,7 +58,7 @@ func (e Event) Clone() Event {
 // reactors and notifiers need to know without importing the process.
 type Snapshot struct {
 	State      string    `json:"state"`
-	Title      string    `json:"title,omitempty"` // the record's title or name, for people
+	Title      string    `json:"title,omitempty"`    // the record's title or name, for people
 	Priority   int       `json:"priority,omitempty"` // 1 (critical) ... 5 (planning); 0 when the process has none
 	Group      string    `json:"group,omitempty"`
 	Assignee   string    `json:"assignee,omitempty"`

@@ -19,11 +19,14 @@ type IDFunc func() string
 func Sequence(prefix string, width int) IDFunc {
 	var n atomic.Int64
 	return func() string {
-		s := strconv.FormatInt(n.Add(1), 10)
-		for len(s) < width {
-			s = "0" + s
+		var digits [20]byte
+		d := strconv.AppendInt(digits[:0], n.Add(1), 10)
+		b := make([]byte, 0, len(prefix)+max(width, len(d)))
+		b = append(b, prefix...)
+		for i := len(d); i < width; i++ {
+			b = append(b, '0')
 		}
-		return prefix + s
+		return string(append(b, d...))
 	}
 }
 

@@ -330,7 +330,7 @@ func TestPortfolioNotifyErrorKeepsStoredChange(t *testing.T) {
 	s, err := f.p.Define(ctx, ownerAlice, lifecycle.DefineService{Name: "Mail", Owner: "alice"})
 	var ne *lifecycle.NotifyError
 	require.ErrorAs(t, err, &ne)
-	require.ErrorIs(t, err, boom)
+	require.ErrorIs(t, ne.Err, boom)
 	require.NotNil(t, s)
 	s, err = f.p.Advance(ctx, ownerAlice, lifecycle.AdvanceService{ID: s.ID, Version: 1})
 	require.ErrorAs(t, err, &ne)

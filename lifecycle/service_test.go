@@ -295,7 +295,7 @@ func TestDefineService(t *testing.T) {
 		ID: "service/SVC-9/1/0", Process: "service", Subject: "SVC-9", Type: "created",
 		From: "", To: "requirements", Actor: "alice", Time: svcT0, Version: 1,
 		Snapshot: lifecycle.Snapshot{
-			State: "requirements", Service: "SVC-9", OpenedAt: svcT0,
+			State: "requirements", Title: "Payroll", Service: "SVC-9", OpenedAt: svcT0,
 			Attributes: map[string]string{"name": "Payroll", "owner": "", "criticality": "medium", "stage": "strategy", "portfolio": "pipeline"},
 		},
 	}, evs[0])
