@@ -141,7 +141,7 @@ func (s *Service) Open(ctx context.Context, actor lifecycle.Actor, cmd Open) (*I
 	}
 	if x.Parent != "" {
 		var serr error
-		x, serr = s.settleChild(ctx, actor, x)
+		x, serr = s.settleAttached(ctx, actor, x)
 		err = errors.Join(err, serr)
 	}
 	return x, err
@@ -207,7 +207,11 @@ func (s *Service) commit(ctx context.Context, actor lifecycle.Actor, x *Incident
 	switch event {
 	case EventResolve, EventClose:
 		err = errors.Join(err, s.resolveChildren(ctx, actor, x))
-	case EventSetParent, EventReopen:
+	case EventSetParent:
+		var serr error
+		x, serr = s.settleAttached(ctx, actor, x)
+		err = errors.Join(err, serr)
+	case EventReopen:
 		var serr error
 		x, serr = s.settleChild(ctx, actor, x)
 		err = errors.Join(err, serr)

@@ -1,0 +1,1372 @@
+package incident_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/itsmkit/itsm/incident"
+	"github.com/itsmkit/itsm/incident/incidenttest"
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
+)
+
+// The fault-injection tests of the incident process: every Service
+// operation (open, every command, AutoClose, ResolveForProblem,
+// OfferWorkaround, the Reactor's reactions, and the follow-ups that resolve
+// children with their parent) over a store and a notifier that fail at
+// random (lifecycletest.Faults), seeded by rapid.
+
+var (
+	fiStart      = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	fiAutoClose  = 48 * time.Hour
+	fiRate       = rapid.SampledFrom([]float64{0, 0.05, 0.15})
+	fiActors     = []lifecycle.Actor{ann, carol, manager, lifecycle.System}
+	fiGenActor   = rapid.SampledFrom(fiActors)
+	fiGenProblem = rapid.SampledFrom([]string{"PRB1", "PRB2"})
+	fiGenChange  = rapid.SampledFrom([]string{"CHG1", "CHG2"})
+)
+
+// fiRates draws fault rates: mostly a few percent of each fault, and now
+// and then a storm of conflicts, so that every bounded retry loop (the
+// follow-ups, ResolveForProblem, the Reactor) runs out of attempts.
+func fiRates(t *rapid.T) lifecycletest.Rates {
+	if rapid.IntRange(0, 7).Draw(t, "conflict storm") == 0 {
+		return lifecycletest.Rates{Conflict: 0.9}
+	}
+	return lifecycletest.Rates{
+		Error:      fiRate.Draw(t, "error rate"),
+		Timeout:    fiRate.Draw(t, "timeout rate"),
+		Conflict:   fiRate.Draw(t, "conflict rate"),
+		AfterWrite: fiRate.Draw(t, "after-write rate"),
+	}
+}
+
+// fiLedgerStore sits between the faulty store and the real one and tells
+// the ledger about every version the real store accepted.
+type fiLedgerStore struct {
+	incident.Store
+	ledger *lifecycletest.Ledger
+}
+
+func (s *fiLedgerStore) Create(ctx context.Context, x *incident.Incident) error {
+	if err := s.Store.Create(ctx, x); err != nil {
+		return err
+	}
+	s.ledger.Add(incident.Process, x.ID, x.Version, x.Snapshot())
+	return nil
+}
+
+func (s *fiLedgerStore) Update(ctx context.Context, x *incident.Incident, expected int64) error {
+	if err := s.Store.Update(ctx, x, expected); err != nil {
+		return err
+	}
+	s.ledger.Add(incident.Process, x.ID, x.Version, x.Snapshot())
+	return nil
+}
+
+// fiLedgerOutbox gives the ledger store a transactional outbox: the events
+// are kept with the change they belong to, and the Recorder stands for the
+// host's relay. (Not atomic under concurrency; the outbox runs are
+// sequential.)
+type fiLedgerOutbox struct {
+	*fiLedgerStore
+	relay *lifecycletest.Recorder
+}
+
+func (o *fiLedgerOutbox) CreateWithEvents(ctx context.Context, x *incident.Incident, events []lifecycle.Event) error {
+	if err := o.Create(ctx, x); err != nil {
+		return err
+	}
+	return o.relay.Notify(ctx, events...)
+}
+
+func (o *fiLedgerOutbox) UpdateWithEvents(ctx context.Context, x *incident.Incident, expected int64, events []lifecycle.Event) error {
+	if err := o.Update(ctx, x, expected); err != nil {
+		return err
+	}
+	return o.relay.Notify(ctx, events...)
+}
+
+// fiCoverage counts, over all runs, what the runs exercised, so that the
+// test fails rather than passing vacuously.
+type fiCoverage struct {
+	mu                                                          sync.Mutex
+	stored, refused, ambiguous, notifyErrors, followUps         int
+	retries, pinned, stragglers, cascades, exhausted, redeliver int
+	faults                                                      map[lifecycletest.Fault]int
+	ops                                                         map[string]int // operations that stored a change, by kind
+}
+
+func newFICoverage() *fiCoverage {
+	return &fiCoverage{faults: map[lifecycletest.Fault]int{}, ops: map[string]int{}}
+}
+
+// missing lists the cases the runs have not exercised yet: outcomes,
+// faults, and kinds, the operations that must have stored a change.
+func (c *fiCoverage) missing(kinds ...string) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for name, n := range map[string]int{
+		"stored": c.stored, "refused": c.refused, "ambiguous": c.ambiguous, "notify errors": c.notifyErrors,
+		"follow-up errors": c.followUps, "clean retries": c.retries, "pinned retries": c.pinned,
+		"stragglers": c.stragglers, "cascades": c.cascades, "exhausted retries": c.exhausted,
+		"idempotent redeliveries": c.redeliver,
+		"error faults":            c.faults[lifecycletest.FaultError], "timeout faults": c.faults[lifecycletest.FaultTimeout],
+		"conflict faults": c.faults[lifecycletest.FaultConflict], "after-write faults": c.faults[lifecycletest.FaultAfterWrite],
+	} {
+		if n == 0 {
+			out = append(out, name)
+		}
+	}
+	for _, k := range kinds {
+		if c.ops[k] == 0 {
+			out = append(out, k+" stored")
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// fiRun is one rapid run: a Service (and a Reactor) over a faulty store and
+// notifier, with the real store, the delivered events and the ledger of
+// stored versions kept aside for the checks.
+type fiRun struct {
+	cov     *fiCoverage
+	outbox  bool // the store has an outbox: events are stored with changes
+	mem     *incidenttest.Store
+	ledger  *lifecycletest.Ledger
+	faults  *lifecycletest.Faults
+	events  *lifecycletest.Recorder
+	clock   *lifecycletest.Clock
+	seq     atomic.Int64 // IDs handed out
+	svc     *incident.Service
+	reactor *incident.Reactor
+}
+
+func newFIRun(t require.TestingT, cov *fiCoverage, seed uint64, rates lifecycletest.Rates, outbox bool) *fiRun {
+	h := &fiRun{
+		cov:    cov,
+		mem:    incidenttest.NewStore(),
+		ledger: &lifecycletest.Ledger{},
+		events: &lifecycletest.Recorder{},
+		clock:  lifecycletest.NewClock(fiStart),
+		faults: lifecycletest.NewFaults(seed, rates),
+	}
+	var store incident.Store = &fiLedgerStore{Store: h.mem, ledger: h.ledger}
+	if h.outbox = outbox; outbox {
+		store = &fiLedgerOutbox{fiLedgerStore: store.(*fiLedgerStore), relay: h.events}
+	}
+	svc, err := incident.New(incident.Config{
+		Store:          incidenttest.FaultyStore(store, h.faults),
+		Notifier:       lifecycletest.FaultyNotifier(h.events, h.faults),
+		Clock:          h.clock,
+		IDs:            func() string { return fiID(h.seq.Add(1)) },
+		AutoCloseAfter: fiAutoClose,
+	})
+	require.NoError(t, err)
+	h.svc = svc
+	h.reactor = &incident.Reactor{Incidents: svc, EscalateOnBreach: true, LinkCausedBy: true}
+	return h
+}
+
+func fiID(n int64) string { return fmt.Sprintf("INC%04d", n) }
+
+// all returns every stored incident, read from the real store.
+func (h *fiRun) all(t require.TestingT) map[string]*incident.Incident {
+	return fiAll(t, h.mem)
+}
+
+func fiAll(t require.TestingT, s incident.Store) map[string]*incident.Incident {
+	out := map[string]*incident.Incident{}
+	f := incident.Filter{Limit: incident.MaxLimit}
+	for {
+		page, err := s.List(ctx, f)
+		require.NoError(t, err)
+		for _, x := range page.Items {
+			out[x.ID] = x
+		}
+		if page.NextCursor == "" {
+			return out
+		}
+		f.Cursor = page.NextCursor
+	}
+}
+
+func (h *fiRun) ids(t *rapid.T) []string {
+	var ids []string
+	for id := range h.all(t) {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// fiOp is one operation, run against a Service and its Reactor: the
+// faulty ones, or a fault-free shadow. It returns the record the operation
+// returns (nil for those that return none) and, for AutoClose, the count.
+type fiOp func(svc *incident.Service, r *incident.Reactor) (*incident.Incident, int, error)
+
+// fiAttempt is what one call of an operation did.
+type fiAttempt struct {
+	got      *incident.Incident
+	n        int
+	err      error
+	injected []lifecycletest.Injection
+	events   []lifecycle.Event
+	before   map[string]*incident.Incident
+	after    map[string]*incident.Incident
+}
+
+func (h *fiRun) try(t *rapid.T, op fiOp) fiAttempt {
+	a := fiAttempt{before: h.all(t)}
+	nIn, nEv := len(h.faults.Injected()), len(h.events.Events())
+	a.got, a.n, a.err = op(h.svc, h.reactor)
+	a.injected = h.faults.Injected()[nIn:]
+	a.events = h.events.Events()[nEv:]
+	a.after = h.all(t)
+	h.cov.mu.Lock()
+	defer h.cov.mu.Unlock()
+	for _, in := range a.injected {
+		h.cov.faults[in.Fault]++
+	}
+	var ne *lifecycle.NotifyError
+	var fe *incident.FollowUpError
+	switch {
+	case errors.As(a.err, &fe):
+		h.cov.followUps++
+	case errors.As(a.err, &ne):
+		h.cov.notifyErrors++
+	case a.err == nil:
+		if len(a.changed()) > 0 {
+			h.cov.stored++
+		}
+	case len(a.appliedStoreWrites()) > 0:
+		h.cov.ambiguous++
+	default:
+		h.cov.refused++
+	}
+	if len(a.changed()) > 1 {
+		h.cov.cascades++
+	}
+	conflicts := 0
+	for _, in := range a.injected {
+		if in.Fault == lifecycletest.FaultConflict {
+			conflicts++
+		}
+	}
+	if conflicts >= 5 && errors.Is(a.err, lifecycle.ErrConflict) {
+		h.cov.exhausted++
+	}
+	return a
+}
+
+// fiStoredAnyway reports whether err comes with a stored change: a
+// notifier failure or a failed follow-up.
+func fiStoredAnyway(err error) bool {
+	var ne *lifecycle.NotifyError
+	var fe *incident.FollowUpError
+	return errors.As(err, &ne) || errors.As(err, &fe)
+}
+
+// appliedStoreWrites returns the store writes of a that failed but took
+// effect (ambiguous commits).
+func (a fiAttempt) appliedStoreWrites() []string {
+	var ops []string
+	for _, op := range lifecycletest.AppliedWrites(a.injected) {
+		if strings.HasPrefix(op, "incident.") {
+			ops = append(ops, op)
+		}
+	}
+	return ops
+}
+
+// changed lists the IDs of the incidents a stored or created.
+func (a fiAttempt) changed() []string {
+	var ids []string
+	for id, x := range a.after {
+		if b, ok := a.before[id]; !ok || b.Version != x.Version {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// notified reports whether events hold an event of version v of id.
+func fiNotified(events []lifecycle.Event, id string, v int64) bool {
+	return slices.ContainsFunc(events, func(e lifecycle.Event) bool { return e.Subject == id && e.Version == v })
+}
+
+// check verifies one attempt's clauses:
+//   - success, or a failure that stored anyway (*NotifyError,
+//     *FollowUpError), returns the record exactly as stored (operations
+//     that return one); every version a success stored, its own and its
+//     follow-ups', was notified; a NotifyError comes with a notifier
+//     fault, and a FollowUpError wraps a typed error;
+//   - any other failure returns no record and a typed error, delivers no
+//     event, and stores nothing, except for the one change of an
+//     ambiguous commit (the failed write took effect: one more version),
+//     whose events are lost without an outbox and kept with one.
+//
+// AutoClose, which goes on after some failures, is checked by autoClose.
+func (h *fiRun) check(t *rapid.T, label string, a fiAttempt) {
+	if a.err == nil || fiStoredAnyway(a.err) {
+		if a.got != nil {
+			if len(a.appliedStoreWrites()) == 0 {
+				require.Equal(t, a.after[a.got.ID], a.got, "%s: the returned incident is not what is stored", label)
+			} else {
+				// A follow-up's write was an ambiguous commit: the service
+				// returns the incident as it last knew it stored.
+				snap, ok := h.ledger.Snapshot(incident.Process, a.got.ID, a.got.Version)
+				require.True(t, ok, "%s returned %s version %d, which was never stored", label, a.got.ID, a.got.Version)
+				require.Empty(t, lifecycletest.SnapshotDiff(snap, a.got.Snapshot()), "%s returned something else than it stored", label)
+			}
+		}
+		if a.err == nil {
+			for _, id := range a.changed() {
+				from := int64(0)
+				if b, ok := a.before[id]; ok {
+					from = b.Version
+				}
+				for v := from + 1; v <= a.after[id].Version; v++ {
+					require.True(t, fiNotified(a.events, id, v), "%s succeeded but version %d of %s was not notified", label, v, id)
+				}
+			}
+			return
+		}
+		require.NotEmpty(t, a.changed(), "%s: %v, but nothing was stored", label, a.err)
+		var ne *lifecycle.NotifyError
+		if errors.As(a.err, &ne) {
+			require.True(t, slices.ContainsFunc(a.injected, func(in lifecycletest.Injection) bool { return in.Op == "notify" }),
+				"%s: a NotifyError without a notifier fault: %v", label, a.err)
+			require.NotEmpty(t, lifecycletest.Classify(ne.Err), "%s: untyped notifier error %v", label, ne.Err)
+		}
+		var fe *incident.FollowUpError
+		if errors.As(a.err, &fe) {
+			require.NotEmpty(t, fe.Incident, "%s: %v", label, a.err)
+			require.True(t, lifecycletest.Classify(fe.Err) != "" || errors.As(fe.Err, &ne), "%s: untyped follow-up error %v", label, fe.Err)
+		}
+		return
+	}
+	require.Nil(t, a.got, "%s failed (%v) but returned an incident", label, a.err)
+	require.NotEmpty(t, lifecycletest.Classify(a.err), "%s failed with an untyped error: %v", label, a.err)
+	applied := a.appliedStoreWrites()
+	if len(applied) == 0 {
+		require.Empty(t, a.events, "%s failed (%v) but delivered events", label, a.err)
+		require.Equal(t, a.before, a.after, "%s failed (%v) and changed the store", label, a.err)
+		return
+	}
+	require.Len(t, applied, 1, "%s: one primary write at most", label)
+	changed := a.changed()
+	require.Len(t, changed, 1, "%s: an ambiguous commit stores exactly one change, got %v", label, changed)
+	id := changed[0]
+	if b, ok := a.before[id]; ok {
+		require.Equal(t, b.Version+1, a.after[id].Version)
+	} else {
+		require.Equal(t, int64(1), a.after[id].Version)
+	}
+	require.ErrorIs(t, a.err, context.DeadlineExceeded, "%s: an ambiguous commit looks like a timeout", label)
+	if !h.outbox {
+		require.Empty(t, a.events, "%s failed (%v): its events are lost without an outbox", label, a.err)
+		return
+	}
+	require.NotEmpty(t, a.events, "%s: an ambiguous commit keeps its events in the outbox", label)
+	for _, e := range a.events {
+		require.Equal(t, id, e.Subject)
+		require.Equal(t, a.after[id].Version, e.Version)
+	}
+}
+
+// stragglers returns the open children of resolved or closed parents,
+// child ID → parent ID.
+func fiStragglers(all map[string]*incident.Incident) map[string]string {
+	out := map[string]string{}
+	for id, x := range all {
+		if p, ok := all[x.Parent]; ok && x.State.IsOpen() && (p.State == incident.StateResolved || p.State == incident.StateClosed) {
+			out[id] = p.ID
+		}
+	}
+	return out
+}
+
+// settle checks the stragglers an attempt left (open children of a
+// resolved or closed parent) and resolves them, without faults, as a host
+// would after reading the error. Only a failure leaves one: a
+// FollowUpError naming the child or its parent, or an ambiguous commit of
+// the child or the parent (the follow-up never ran).
+func (h *fiRun) settle(t *rapid.T, label string, a fiAttempt) {
+	left := fiStragglers(a.after)
+	if len(left) == 0 {
+		return
+	}
+	require.Error(t, a.err, "%s succeeded and left open children under resolved parents: %v", label, left)
+	var named []string
+	for _, e := range fiLeaves(a.err) {
+		var fe *incident.FollowUpError
+		if errors.As(e, &fe) {
+			named = append(named, fe.Incident)
+		}
+	}
+	ambiguous := len(a.appliedStoreWrites()) > 0
+	changed := a.changed()
+	for child, parent := range left {
+		ok := slices.Contains(named, child) || slices.Contains(named, parent) ||
+			ambiguous && (slices.Contains(changed, child) || slices.Contains(changed, parent))
+		require.True(t, ok, "%s (%v): child %s left open under %s without a word", label, a.err, child, parent)
+	}
+	defer h.faults.SetRates(h.faults.Off())
+	ids := make([]string, 0, len(left))
+	for child := range left {
+		ids = append(ids, child)
+	}
+	slices.Sort(ids)
+	for _, child := range ids {
+		h.cov.mu.Lock()
+		h.cov.stragglers++
+		h.cov.mu.Unlock()
+		r := h.try(t, func(svc *incident.Service, _ *incident.Reactor) (*incident.Incident, int, error) {
+			x, err := svc.Resolve(ctx, lifecycle.System, incident.Resolve{ID: child, Code: incident.CodeSolutionProvided, Notes: "resolved with its parent"})
+			return x, 0, err
+		})
+		h.check(t, "resolving a straggler", r)
+		require.NoError(t, r.err, "resolving straggler %s", child)
+	}
+}
+
+// fiLeaves flattens joined and wrapped errors into the errors errors.As
+// can stop at.
+func fiLeaves(err error) []error {
+	if err == nil {
+		return nil
+	}
+	out := []error{err}
+	switch u := err.(type) {
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			out = append(out, fiLeaves(e)...)
+		}
+	case interface{ Unwrap() error }:
+		out = append(out, fiLeaves(u.Unwrap())...)
+	}
+	return out
+}
+
+// shadow returns a fault-free Service (and Reactor) over a copy of the
+// stored incidents, at the same instant, naming new incidents as the
+// faulty service will next: the oracle of a clean retry.
+func (h *fiRun) shadow(t require.TestingT) (*incident.Service, *incident.Reactor, *incidenttest.Store, *lifecycletest.Recorder) {
+	mem := incidenttest.NewStore()
+	for _, x := range h.all(t) {
+		require.NoError(t, mem.Create(ctx, x))
+	}
+	rec := &lifecycletest.Recorder{}
+	next := h.seq.Load()
+	svc, err := incident.New(incident.Config{
+		Store:          mem,
+		Notifier:       rec,
+		Clock:          lifecycletest.NewClock(h.clock.Now()),
+		IDs:            func() string { next++; return fiID(next) },
+		AutoCloseAfter: fiAutoClose,
+	})
+	require.NoError(t, err)
+	return svc, &incident.Reactor{Incidents: svc, EscalateOnBreach: true, LinkCausedBy: true}, mem, rec
+}
+
+// cleanRetry runs op again with the faults off and checks that it does
+// exactly what a fault-free service does on the same stored incidents:
+// the same result, the same error kind, the same stored incidents and the
+// same events. So the failed attempt left nothing half-done that the
+// retry trips on, and the retry never fails with an injected fault.
+func (h *fiRun) cleanRetry(t *rapid.T, label string, op fiOp) fiAttempt {
+	defer h.faults.SetRates(h.faults.Off())
+	h.cov.mu.Lock()
+	h.cov.retries++
+	h.cov.mu.Unlock()
+	svc, r, mem, rec := h.shadow(t)
+	wantGot, wantN, wantErr := op(svc, r)
+	a := h.try(t, op)
+	h.check(t, label+" (clean retry)", a)
+	require.Equal(t, lifecycletest.Classify(wantErr), lifecycletest.Classify(a.err), "%s: a fault-free service says %v, the retry %v", label, wantErr, a.err)
+	require.Equal(t, wantErr == nil, a.err == nil, "%s: a fault-free service says %v, the retry %v", label, wantErr, a.err)
+	require.Equal(t, wantGot, a.got, "%s: the retry returned something else than a fault-free service", label)
+	require.Equal(t, wantN, a.n, "%s: count", label)
+	require.Equal(t, fiAll(t, mem), a.after, "%s: the retry stored something else than a fault-free service", label)
+	require.Equal(t, rec.Events(), a.events, "%s: the retry notified something else than a fault-free service", label)
+	return a
+}
+
+// fiCommandID is the ID a command names, and its Version.
+func fiCommandID(cmd incident.Command) (string, int64) {
+	v := reflect.ValueOf(cmd)
+	return v.FieldByName("ID").String(), v.FieldByName("Version").Int()
+}
+
+func (h *fiRun) storedOp(kind string, a fiAttempt) {
+	if len(a.changed()) > 0 {
+		h.cov.mu.Lock()
+		h.cov.ops[kind]++
+		h.cov.mu.Unlock()
+	}
+}
+
+// operate runs cmd through the Service, checks the attempt, settles the
+// stragglers it left, and retries it with the faults off:
+//   - when the first attempt stored nothing, the retry does exactly what
+//     a fault-free service does (cleanRetry);
+//   - when the first attempt's change was stored (a success, a failure
+//     that stored anyway, or an ambiguous commit), a retry pinned to the
+//     version read first fails with ErrConflict and changes nothing.
+func (h *fiRun) operate(t *rapid.T, actor lifecycle.Actor, cmd incident.Command) {
+	label := fmt.Sprintf("%T by %q", cmd, actor.ID)
+	h.clock.Advance(time.Minute)
+	op := func(svc *incident.Service, _ *incident.Reactor) (*incident.Incident, int, error) {
+		x, err := svc.Do(ctx, actor, cmd)
+		return x, 0, err
+	}
+	a := h.try(t, op)
+	h.check(t, label, a)
+	h.storedOp(fmt.Sprintf("%T", cmd), a)
+	h.settle(t, label, a)
+	if a.err == nil {
+		return
+	}
+	id, _ := fiCommandID(cmd)
+	base, known := a.before[id]
+	if len(a.changed()) == 0 {
+		h.cleanRetry(t, label, op)
+		return
+	}
+	if known {
+		h.cov.mu.Lock()
+		h.cov.pinned++
+		h.cov.mu.Unlock()
+		defer h.faults.SetRates(h.faults.Off())
+		r := h.try(t, func(svc *incident.Service, _ *incident.Reactor) (*incident.Incident, int, error) {
+			x, err := svc.Do(ctx, actor, lifecycletest.PinVersion(cmd, base.Version))
+			return x, 0, err
+		})
+		h.check(t, label+" (pinned retry)", r)
+		require.ErrorIs(t, r.err, lifecycle.ErrConflict, "%s: a retry pinned to the version before a stored change", label)
+	}
+}
+
+// once runs an operation that returns no record (ResolveForProblem,
+// OfferWorkaround, a Reactor reaction): it checks the attempt, settles
+// stragglers, then runs it again with the faults off. A failure that
+// stored nothing is retried as cleanRetry says; an operation whose change
+// was stored is idempotent, so running it again changes nothing. want, if
+// set, judges the stored incidents after a success.
+func (h *fiRun) once(t *rapid.T, kind, label string, op fiOp, want func(a fiAttempt)) {
+	h.clock.Advance(time.Minute)
+	a := h.try(t, op)
+	h.check(t, label, a)
+	h.storedOp(kind, a)
+	if a.err == nil && want != nil {
+		want(a)
+	}
+	h.settle(t, label, a)
+	if a.err == nil && len(a.changed()) == 0 {
+		return
+	}
+	r := h.cleanRetry(t, label, op)
+	if len(a.changed()) > 0 {
+		h.cov.mu.Lock()
+		h.cov.redeliver++
+		h.cov.mu.Unlock()
+		require.NoError(t, r.err, "%s: running it again after its change was stored", label)
+		require.Empty(t, r.changed(), "%s: running it again after its change was stored changed %v", label, r.changed())
+	} else if want != nil && r.err == nil {
+		want(r)
+	}
+}
+
+// open logs an incident, sometimes as the child of another, and checks it
+// like operate; a failure is retried cleanly (creations have no version to
+// pin: after an ambiguous create the retry makes a second incident, the
+// documented cost).
+func (h *fiRun) open(t *rapid.T) {
+	actor := fiGenActor.Draw(t, "actor")
+	o := incident.Open{
+		Title:   rapid.SampledFrom([]string{"Mail relay drops messages", "VPN flaps", " "}).Draw(t, "title"),
+		Impact:  lifecycle.Impact(rapid.IntRange(0, 3).Draw(t, "impact")),
+		Urgency: lifecycle.Urgency(rapid.IntRange(0, 3).Draw(t, "urgency")),
+		Group:   rapid.SampledFrom([]string{"", "desk", "network"}).Draw(t, "group"),
+	}
+	if ids := h.ids(t); len(ids) > 0 && rapid.IntRange(0, 2).Draw(t, "child") > 0 {
+		o.Parent = rapid.SampledFrom(ids).Draw(t, "parent")
+	}
+	h.clock.Advance(time.Minute)
+	op := func(svc *incident.Service, _ *incident.Reactor) (*incident.Incident, int, error) {
+		x, err := svc.Open(ctx, actor, o)
+		return x, 0, err
+	}
+	a := h.try(t, op)
+	h.check(t, "open", a)
+	h.storedOp("Open", a)
+	h.settle(t, "open", a)
+	if a.err == nil || fiStoredAnyway(a.err) {
+		return
+	}
+	h.cleanRetry(t, "open", op)
+}
+
+// fiCommand draws a command for x: mostly one its state allows, with input
+// that mostly passes, sometimes pinned to x's version.
+func fiCommand(t *rapid.T, x *incident.Incident, ids []string) incident.Command {
+	evs := incident.Allowed(x.State)
+	if len(evs) == 0 || rapid.IntRange(0, 5).Draw(t, "any event") == 0 {
+		evs = incident.Events()
+	}
+	id := x.ID
+	var cmd incident.Command
+	switch e := rapid.SampledFrom(evs).Draw(t, "event"); e {
+	case incident.EventAssign:
+		cmd = incident.Assign{ID: id, Group: rapid.SampledFrom([]string{"", "desk", "network"}).Draw(t, "group"),
+			Assignee: rapid.SampledFrom([]string{"ann", "bob"}).Draw(t, "assignee")}
+	case incident.EventEscalateFunctional:
+		cmd = incident.EscalateFunctional{ID: id, Group: rapid.SampledFrom([]string{"desk", "network"}).Draw(t, "group"), Reason: "needs routing expertise"}
+	case incident.EventEscalateHierarchical:
+		cmd = incident.EscalateHierarchical{ID: id, Level: rapid.IntRange(0, 4).Draw(t, "level"), Reason: "VIP caller"}
+	case incident.EventHold:
+		h := incident.Hold{ID: id, Reason: rapid.SampledFrom(incident.HoldReasons()).Draw(t, "reason"), Comment: "waiting for the caller"}
+		switch h.Reason {
+		case incident.HoldAwaitingProblem:
+			h.Problem = fiGenProblem.Draw(t, "problem")
+		case incident.HoldAwaitingChange:
+			h.Change = fiGenChange.Draw(t, "change")
+		}
+		cmd = h
+	case incident.EventResume:
+		cmd = incident.Resume{ID: id}
+	case incident.EventResolve:
+		cmd = incident.Resolve{ID: id, Code: rapid.SampledFrom(incident.ResolutionCodes()).Draw(t, "code"), Notes: "restarted the relay"}
+	case incident.EventReopen:
+		cmd = incident.Reopen{ID: id, Reason: "still broken"}
+	case incident.EventClose:
+		cmd = incident.Close{ID: id}
+	case incident.EventCancel:
+		cmd = incident.Cancel{ID: id, Reason: "duplicate"}
+	case incident.EventUpdate:
+		title := rapid.SampledFrom([]string{"Mail down in Paris", ""}).Draw(t, "title")
+		cmd = incident.Update{ID: id, Title: &title,
+			Impact:  lifecycle.Impact(rapid.IntRange(0, 3).Draw(t, "impact")),
+			Urgency: lifecycle.Urgency(rapid.IntRange(0, 3).Draw(t, "urgency"))}
+	case incident.EventComment:
+		cmd = incident.Comment{ID: id, Text: "we are on it"}
+	case incident.EventWorkNote:
+		cmd = incident.WorkNote{ID: id, Text: "mx1 queue full"}
+	case incident.EventCallerUpdate:
+		cmd = incident.CallerUpdate{ID: id, Text: "still broken here"}
+	case incident.EventProposeMajor:
+		cmd = incident.ProposeMajor{ID: id, Reason: "whole site down"}
+	case incident.EventAcceptMajor:
+		cmd = incident.AcceptMajor{ID: id}
+	case incident.EventRejectMajor:
+		cmd = incident.RejectMajor{ID: id, Reason: "one user"}
+	case incident.EventSetParent:
+		parent := ""
+		if rapid.IntRange(0, 3).Draw(t, "attach") > 0 {
+			parent = rapid.SampledFrom(ids).Draw(t, "parent")
+		}
+		cmd = incident.SetParent{ID: id, Parent: parent}
+	case incident.EventLinkProblem:
+		cmd = incident.LinkProblem{ID: id, Problem: fiGenProblem.Draw(t, "problem")}
+	case incident.EventUnlinkProblem:
+		cmd = incident.UnlinkProblem{ID: id, Problem: fiGenProblem.Draw(t, "problem")}
+	case incident.EventLinkChange:
+		cmd = incident.LinkChange{ID: id, Change: fiGenChange.Draw(t, "change")}
+	case incident.EventUnlinkChange:
+		cmd = incident.UnlinkChange{ID: id, Change: fiGenChange.Draw(t, "change")}
+	default:
+		t.Fatalf("no command for %s", e)
+	}
+	if rapid.Bool().Draw(t, "pin") {
+		cmd = lifecycletest.PinVersion(cmd, x.Version)
+	}
+	return cmd
+}
+
+// command runs a random command on a random incident.
+func (h *fiRun) command(t *rapid.T) {
+	ids := h.ids(t)
+	if len(ids) == 0 {
+		t.Skip("no incident yet")
+	}
+	x := h.all(t)[rapid.SampledFrom(ids).Draw(t, "incident")]
+	h.operate(t, fiGenActor.Draw(t, "actor"), fiCommand(t, x, ids))
+}
+
+// family makes a parent with children and resolves or closes the parent
+// (or puts it on hold awaiting a problem and resolves it for the
+// problem), so that the follow-ups run often.
+func (h *fiRun) family(t *rapid.T) {
+	ids := h.ids(t)
+	all := h.all(t)
+	var parents []string
+	for _, id := range ids {
+		if x := all[id]; x.Parent == "" && x.State.IsOpen() {
+			parents = append(parents, id)
+		}
+	}
+	if len(parents) == 0 {
+		t.Skip("no open incident to be a parent")
+	}
+	p := rapid.SampledFrom(parents).Draw(t, "parent")
+	for range rapid.IntRange(0, 2).Draw(t, "children") {
+		o := incident.Open{Title: "me too", Parent: p}
+		h.clock.Advance(time.Minute)
+		op := func(svc *incident.Service, _ *incident.Reactor) (*incident.Incident, int, error) {
+			x, err := svc.Open(ctx, ann, o)
+			return x, 0, err
+		}
+		a := h.try(t, op)
+		h.check(t, "open child", a)
+		h.storedOp("Open", a)
+		h.settle(t, "open child", a)
+	}
+	x := h.all(t)[p]
+	switch rapid.IntRange(0, 2).Draw(t, "how") {
+	case 0:
+		h.operate(t, ann, incident.Resolve{ID: p, Code: incident.CodeSolutionProvided, Notes: "fixed the parent"})
+	case 1:
+		if x.State == incident.StateNew {
+			h.operate(t, ann, incident.Assign{ID: p, Assignee: "ann"})
+		}
+		h.operate(t, ann, incident.Hold{ID: p, Reason: incident.HoldAwaitingProblem, Problem: "PRB1"})
+		h.resolveForProblem(t, p, "PRB1")
+	default:
+		if x.State == incident.StateResolved {
+			h.operate(t, ann, incident.Close{ID: p})
+		} else {
+			h.operate(t, ann, incident.Resolve{ID: p, Code: incident.CodeWorkaroundProvided, Notes: "rebooted"})
+		}
+	}
+}
+
+// resolveForProblem calls ResolveForProblem; when it reports success, an
+// incident that was waiting on that problem is resolved by it, and any
+// other is left alone.
+func (h *fiRun) resolveForProblem(t *rapid.T, id, problemID string) {
+	actor := fiGenActor.Draw(t, "actor")
+	label := fmt.Sprintf("ResolveForProblem(%s, %s)", id, problemID)
+	op := func(svc *incident.Service, _ *incident.Reactor) (*incident.Incident, int, error) {
+		return nil, 0, svc.ResolveForProblem(ctx, actor, id, problemID, "")
+	}
+	h.once(t, "ResolveForProblem", label, op, func(a fiAttempt) {
+		b, x := a.before[id], a.after[id]
+		if b.State == incident.StateOnHold && b.HoldReason == incident.HoldAwaitingProblem && b.IsLinkedToProblem(problemID) {
+			require.Equal(t, incident.StateResolved, x.State, "%s succeeded, but %s is %s", label, id, x.State)
+			require.Equal(t, incident.CodeResolvedByProblem, x.ResolutionCode)
+		} else {
+			require.Equal(t, b, x, "%s: %s was not waiting on %s, yet it changed", label, id, problemID)
+		}
+	})
+}
+
+// autoClose closes the incidents resolved for long enough. It may close
+// several and then fail; it checks that:
+//   - the count is the number of incidents it closed, or, after a failure,
+//     at most that (an ambiguous commit closes one it does not count);
+//   - on success, every candidate (resolved, not an accepted major, no
+//     update since the cutoff) is closed, and every change was notified;
+//   - an error is typed; then a clean retry does what a fault-free service
+//     does, and closes the rest.
+func (h *fiRun) autoClose(t *rapid.T) {
+	now := h.clock.Advance(time.Duration(rapid.IntRange(1, 72).Draw(t, "hours")) * time.Hour)
+	op := func(svc *incident.Service, _ *incident.Reactor) (*incident.Incident, int, error) {
+		n, err := svc.AutoClose(ctx, now)
+		return nil, n, err
+	}
+	judge := func(label string, a fiAttempt) {
+		var closed []string
+		for id, x := range a.after {
+			if b := a.before[id]; b != nil && b.State == incident.StateResolved && x.State == incident.StateClosed {
+				closed = append(closed, id)
+			}
+		}
+		if a.err == nil {
+			require.Equal(t, len(closed), a.n, "%s: count", label)
+			// A conflict means another writer changed the incident: it is
+			// skipped. An injected conflict stands for one.
+			conflicts := 0
+			for _, in := range a.injected {
+				if in.Fault == lifecycletest.FaultConflict && strings.HasPrefix(in.Op, "incident.") {
+					conflicts++
+				}
+			}
+			var skipped []string
+			for id, b := range a.before {
+				if b.State == incident.StateResolved && b.Major != incident.MajorAccepted && b.UpdatedAt.Before(now.Add(-fiAutoClose)) &&
+					a.after[id].State != incident.StateClosed {
+					skipped = append(skipped, id)
+				}
+			}
+			require.LessOrEqual(t, len(skipped), conflicts, "%s: %v were due, with %d conflicts", label, skipped, conflicts)
+			for _, id := range a.changed() {
+				for v := a.before[id].Version + 1; v <= a.after[id].Version; v++ {
+					require.True(t, fiNotified(a.events, id, v), "%s succeeded but version %d of %s was not notified", label, v, id)
+				}
+			}
+			return
+		}
+		require.LessOrEqual(t, a.n, len(closed), "%s (%v): count", label, a.err)
+		require.LessOrEqual(t, len(closed), a.n+len(a.appliedStoreWrites()), "%s (%v): closed %v, counted %d", label, a.err, closed, a.n)
+		var ne *lifecycle.NotifyError
+		require.True(t, lifecycletest.Classify(a.err) != "" || errors.As(a.err, &ne), "%s failed with an untyped error: %v", label, a.err)
+	}
+	a := h.try(t, op)
+	judge("AutoClose", a)
+	h.storedOp("AutoClose", a)
+	h.settle(t, "AutoClose", a)
+	if a.err != nil || slices.ContainsFunc(a.injected, func(in lifecycletest.Injection) bool { return in.Fault == lifecycletest.FaultConflict }) {
+		r := h.cleanRetry(t, "AutoClose", op)
+		judge("AutoClose (clean retry)", r)
+	}
+}
+
+// read checks that reads under faults either answer exactly what the real
+// store holds or fail with a typed error.
+func (h *fiRun) read(t *rapid.T) {
+	ids := h.ids(t)
+	id := rapid.SampledFrom(append(ids, "INC9999")).Draw(t, "id")
+	x, err := h.svc.Get(ctx, id)
+	want, werr := h.mem.Get(ctx, id)
+	if err != nil {
+		require.Nil(t, x)
+		require.True(t, errors.Is(err, lifecycletest.ErrInjected) || errors.Is(err, lifecycle.ErrNotFound), "Get: %v", err)
+	} else {
+		require.NoError(t, werr)
+		require.Equal(t, want, x)
+	}
+	page, err := h.svc.List(ctx, incident.Filter{Limit: incident.MaxLimit})
+	if err != nil {
+		require.ErrorIs(t, err, lifecycletest.ErrInjected)
+	} else {
+		require.Len(t, page.Items, len(ids))
+	}
+}
+
+// invariants checks the real store after every step (with an outbox,
+// also that every stored version has its events): no incident is
+// half-applied (CheckHistory: one history record per version, Seq
+// continuous, From→To chained to the state, the replayed snapshot equal
+// to the stored one), the incident rules hold (priority from the matrix,
+// hold reason exactly when on hold, resolution code exactly when resolved
+// or closed, a one-level hierarchy, no open child under a resolved or
+// closed parent once stragglers are settled), every stored version went
+// through the store exactly once (the ledger has versions 1..n of each
+// incident and nothing beyond), and every delivered event belongs to a
+// stored version (with its snapshot) and was delivered once.
+func (h *fiRun) invariants(t require.TestingT) {
+	all := h.all(t)
+	for id, x := range all {
+		if err := lifecycletest.CheckHistory(x.Snapshot(), x.Version, x.History); err != nil {
+			require.Fail(t, "half-applied", "incident %s is half-applied: %v", id, err)
+		}
+		p, err := lifecycle.DefaultMatrix.Priority(x.Impact, x.Urgency)
+		require.NoError(t, err)
+		require.Equal(t, p, x.Priority, id)
+		require.Equal(t, x.State == incident.StateOnHold, x.HoldReason != "", "%s: hold reason exactly when on hold", id)
+		resolved := x.State == incident.StateResolved || x.State == incident.StateClosed
+		require.Equal(t, resolved, x.ResolutionCode != "", "%s: resolution code exactly when resolved or closed", id)
+		if parent, ok := all[x.Parent]; ok {
+			require.Empty(t, parent.Parent, "%s: the hierarchy has one level", id)
+		}
+		vs := h.ledger.Versions(incident.Process, id)
+		require.Len(t, vs, int(x.Version), "%s: stored versions %v at version %d", id, vs, x.Version)
+		for i, v := range vs {
+			require.Equal(t, int64(i+1), v)
+		}
+		snap, _ := h.ledger.Snapshot(incident.Process, id, x.Version)
+		require.Empty(t, lifecycletest.SnapshotDiff(x.Snapshot(), snap), "%s: ledger disagrees with the store", id)
+	}
+	require.Empty(t, fiStragglers(all), "open children under resolved or closed parents")
+	require.Len(t, h.ledger.Subjects(incident.Process), len(all), "the ledger knows an incident the store does not")
+	events := h.events.Events()
+	if h.outbox {
+		for _, id := range h.ledger.Subjects(incident.Process) {
+			for _, v := range h.ledger.Versions(incident.Process, id) {
+				require.True(t, fiNotified(events, id, v), "version %d of %s is stored without its events", v, id)
+			}
+		}
+	}
+	if err := h.ledger.CheckEvents(events); err != nil {
+		require.Fail(t, "events for changes that were not stored", "%v", err)
+	}
+	seen := map[string]bool{}
+	for _, e := range events {
+		require.False(t, seen[e.ID], "event %s delivered twice", e.ID)
+		seen[e.ID] = true
+	}
+}
+
+// TestFaultInjection runs random sequences of every Service operation
+// (open, with and without a parent; every command; parents resolved and
+// closed with children to follow; AutoClose; ResolveForProblem;
+// OfferWorkaround; the Reactor's escalation on a breach and link of a
+// causing change; reads) over a store and a notifier that fail at random,
+// seeded by rapid, with and without a transactional outbox: errors and
+// timeouts before the call, conflicts, and ambiguous commits (the write
+// took effect but the call failed). See check, settle, cleanRetry, operate,
+// once, autoClose and invariants for the properties.
+func TestFaultInjection(t *testing.T) {
+	cov := newFICoverage()
+	kinds := []string{"Open", "AutoClose", "ResolveForProblem", "OfferWorkaround", "escalate on breach", "link causing change",
+		"incident.Resolve", "incident.Close", "incident.SetParent", "incident.Reopen", "incident.Hold", "incident.AcceptMajor"}
+	prop := func(t *rapid.T) {
+		h := newFIRun(t, cov, rapid.Uint64().Draw(t, "seed"), fiRates(t), rapid.Bool().Draw(t, "outbox"))
+		pick := func(t *rapid.T) *incident.Incident {
+			ids := h.ids(t)
+			if len(ids) == 0 {
+				t.Skip("no incident yet")
+			}
+			return h.all(t)[rapid.SampledFrom(ids).Draw(t, "incident")]
+		}
+		t.Repeat(map[string]func(*rapid.T){
+			"open":     h.open,
+			"command":  h.command,
+			"command2": h.command,
+			"command3": h.command,
+			"family":   h.family,
+			"autoclose": func(t *rapid.T) {
+				h.autoClose(t)
+			},
+			"resolve for problem": func(t *rapid.T) {
+				x := pick(t)
+				if rapid.Bool().Draw(t, "wait first") && x.State.IsOpen() {
+					if x.State == incident.StateNew {
+						h.operate(t, ann, incident.Assign{ID: x.ID, Assignee: "ann"})
+					}
+					h.operate(t, ann, incident.Hold{ID: x.ID, Reason: incident.HoldAwaitingProblem, Problem: fiGenProblem.Draw(t, "problem")})
+				}
+				h.resolveForProblem(t, x.ID, fiGenProblem.Draw(t, "fixed problem"))
+			},
+			"offer workaround": func(t *rapid.T) {
+				x := pick(t)
+				problemID := fiGenProblem.Draw(t, "problem")
+				label := fmt.Sprintf("OfferWorkaround(%s, %s)", x.ID, problemID)
+				op := func(svc *incident.Service, _ *incident.Reactor) (*incident.Incident, int, error) {
+					return nil, 0, svc.OfferWorkaround(ctx, ann, x.ID, problemID, "restart the relay")
+				}
+				h.once(t, "OfferWorkaround", label, op, func(a fiAttempt) {
+					if a.before[x.ID].State.IsOpen() {
+						n := 0
+						for _, note := range a.after[x.ID].WorkNotes {
+							if strings.HasPrefix(note.Text, "Known error "+problemID+" workaround: ") {
+								n++
+							}
+						}
+						require.Equal(t, 1, n, "%s: the workaround is noted once", label)
+					}
+				})
+			},
+			"breach": func(t *rapid.T) {
+				x := pick(t)
+				ev := lifecycle.Event{
+					ID: lifecycle.EventID("sla", x.ID+"/resolution", 1, 3), Process: "sla", Type: "sla.breached",
+					Subject: x.ID + "/resolution", Time: h.clock.Now(),
+					Data: map[string]string{"record": x.ID, "agreement": "resolution", "target": "resolution",
+						"cycle": rapid.SampledFrom([]string{"1", "2"}).Draw(t, "cycle")},
+				}
+				op := func(_ *incident.Service, r *incident.Reactor) (*incident.Incident, int, error) {
+					return nil, 0, r.Notify(ctx, ev)
+				}
+				h.once(t, "escalate on breach", "Reactor: breach of "+x.ID, op, nil)
+			},
+			"change links": func(t *rapid.T) {
+				x := pick(t)
+				ev := lifecycle.Event{
+					ID: lifecycle.EventID("change", "CHG7", 3, 0), Process: "change", Type: "linked", Subject: "CHG7",
+					Time: h.clock.Now(), Data: map[string]string{"incidents": x.ID},
+				}
+				op := func(_ *incident.Service, r *incident.Reactor) (*incident.Incident, int, error) {
+					return nil, 0, r.Notify(ctx, ev)
+				}
+				h.once(t, "link causing change", "Reactor: CHG7 caused "+x.ID, op, nil)
+			},
+			"set parent": func(t *rapid.T) {
+				all := h.all(t)
+				var parents, children []string
+				for _, id := range h.ids(t) {
+					if x := all[id]; x.State.IsOpen() && x.Parent == "" {
+						parents = append(parents, id)
+						children = append(children, id)
+					}
+				}
+				if len(parents) < 2 {
+					t.Skip("fewer than two open incidents")
+				}
+				child := rapid.SampledFrom(children).Draw(t, "child")
+				parent := rapid.SampledFrom(slices.DeleteFunc(parents, func(id string) bool { return id == child })).Draw(t, "parent")
+				h.operate(t, fiGenActor.Draw(t, "actor"), incident.SetParent{ID: child, Parent: parent})
+			},
+			"major": func(t *rapid.T) {
+				x := pick(t)
+				if x.Major != incident.MajorProposed {
+					h.operate(t, fiGenActor.Draw(t, "actor"), incident.ProposeMajor{ID: x.ID, Reason: "whole site down"})
+				}
+				if rapid.IntRange(0, 2).Draw(t, "accept") > 0 {
+					h.operate(t, manager, incident.AcceptMajor{ID: x.ID})
+				} else {
+					h.operate(t, manager, incident.RejectMajor{ID: x.ID, Reason: "one user"})
+				}
+			},
+			"reopen": func(t *rapid.T) {
+				all := h.all(t)
+				var resolved []string
+				for _, id := range h.ids(t) {
+					if all[id].State == incident.StateResolved {
+						resolved = append(resolved, id)
+					}
+				}
+				if len(resolved) == 0 {
+					t.Skip("nothing resolved")
+				}
+				h.operate(t, fiGenActor.Draw(t, "actor"), incident.Reopen{ID: rapid.SampledFrom(resolved).Draw(t, "incident"), Reason: "still broken"})
+			},
+			"read": h.read,
+			"":     func(t *rapid.T) { h.invariants(t) },
+		})
+		h.invariants(t)
+	}
+	// Explore until every case was exercised (rarely more than one round),
+	// so that the test cannot pass vacuously.
+	for round := 1; ; round++ {
+		rapid.Check(t, prop)
+		missing := cov.missing(kinds...)
+		if t.Failed() || len(missing) == 0 {
+			break
+		}
+		if round == 5 {
+			t.Fatalf("never exercised in %d rounds: %v", round, missing)
+		}
+		t.Logf("round %d: not yet exercised: %v", round, missing)
+	}
+	t.Logf("coverage: stored %d, refused %d, ambiguous %d, notify errors %d, follow-up errors %d, clean retries %d, pinned retries %d, stragglers %d, cascades %d, exhausted retries %d, idempotent redeliveries %d; faults %v",
+		cov.stored, cov.refused, cov.ambiguous, cov.notifyErrors, cov.followUps, cov.retries, cov.pinned, cov.stragglers, cov.cascades, cov.exhausted, cov.redeliver, cov.faults)
+	t.Logf("stored by operation: %v", cov.ops)
+}
+
+// TestResolveForProblemReportsExhaustedRetries: when every attempt meets a
+// conflict, ResolveForProblem must say so rather than report success for
+// an incident it did not resolve. (Found by TestFaultInjection under a
+// conflict storm: the conflict was assigned to a variable shadowing the
+// one returned, so the retries ran out and nil came back.)
+func TestResolveForProblemReportsExhaustedRetries(t *testing.T) {
+	faults := lifecycletest.NewFaults(1, lifecycletest.Rates{})
+	e := newEnv(t, func(c *incident.Config) { c.Store = incidenttest.FaultyStore(incidenttest.NewStore(), faults) })
+	x := e.open(t, incident.Open{})
+	e.do(t, ann, incident.Assign{ID: x.ID, Assignee: "ann"})
+	e.do(t, ann, incident.Hold{ID: x.ID, Reason: incident.HoldAwaitingProblem, Problem: "PRB1"})
+
+	faults.SetRates(lifecycletest.Rates{Conflict: 1})
+	err := e.svc.ResolveForProblem(ctx, ann, x.ID, "PRB1", "")
+	faults.SetRates(lifecycletest.Rates{})
+	require.ErrorIs(t, err, lifecycle.ErrConflict, "the retries ran out")
+	require.Equal(t, incident.StateOnHold, e.get(t, x.ID).State)
+
+	require.NoError(t, e.svc.ResolveForProblem(ctx, ann, x.ID, "PRB1", ""), "a later call resolves it")
+	require.Equal(t, incident.StateResolved, e.get(t, x.ID).State)
+}
+
+// fiOutcome is what one concurrent operation reported.
+type fiOutcome struct {
+	label    string
+	id       string
+	version  int64
+	snap     lifecycle.Snapshot
+	notified bool // plain success: its own change must have been notified
+}
+
+// concurrentOp performs one random operation without rapid (goroutines
+// must not draw) and judges what it can alone.
+func (h *fiRun) concurrentOp(r *rand.Rand, ids []string) (fiOutcome, string) {
+	actor := fiActors[r.IntN(len(fiActors))]
+	id := ids[r.IntN(len(ids))]
+	var label string
+	var op func() (*incident.Incident, error)
+	switch k := r.IntN(20); {
+	case k == 0:
+		label = "open child"
+		op = func() (*incident.Incident, error) {
+			return h.svc.Open(ctx, actor, incident.Open{Title: "me too", Parent: ids[r.IntN(len(ids))]})
+		}
+	case k == 1:
+		label = "AutoClose"
+		_, err := h.svc.AutoClose(ctx, h.clock.Now())
+		var ne *lifecycle.NotifyError
+		if err != nil && lifecycletest.Classify(err) == "" && !errors.As(err, &ne) {
+			return fiOutcome{}, fmt.Sprintf("%s failed with an untyped error: %v", label, err)
+		}
+		return fiOutcome{}, ""
+	case k == 2:
+		label = "ResolveForProblem"
+		err := h.svc.ResolveForProblem(ctx, actor, id, "PRB1", "")
+		if err != nil && lifecycletest.Classify(err) == "" && !fiStoredAnyway(err) {
+			return fiOutcome{}, fmt.Sprintf("%s failed with an untyped error: %v", label, err)
+		}
+		return fiOutcome{}, ""
+	default:
+		x, err := h.mem.Get(ctx, id)
+		if err != nil {
+			return fiOutcome{}, err.Error()
+		}
+		cmd := fiConcurrentCommand(r, x, ids)
+		if r.IntN(2) == 0 {
+			cmd = lifecycletest.PinVersion(cmd, x.Version)
+		}
+		label = fmt.Sprintf("%T by %s", cmd, actor.ID)
+		op = func() (*incident.Incident, error) { return h.svc.Do(ctx, actor, cmd) }
+	}
+	got, err := op()
+	if err == nil || fiStoredAnyway(err) {
+		if got == nil {
+			return fiOutcome{}, fmt.Sprintf("%s: stored result (%v) without an incident", label, err)
+		}
+		return fiOutcome{label: label, id: got.ID, version: got.Version, snap: got.Snapshot(), notified: err == nil}, ""
+	}
+	if got != nil {
+		return fiOutcome{}, fmt.Sprintf("%s failed (%v) but returned an incident", label, err)
+	}
+	if lifecycletest.Classify(err) == "" {
+		return fiOutcome{}, fmt.Sprintf("%s failed with an untyped error: %v", label, err)
+	}
+	return fiOutcome{}, ""
+}
+
+// fiConcurrentCommand picks a command x's state allows, mostly; the
+// parent-related ones often, so that children join and leave parents
+// being resolved.
+func fiConcurrentCommand(r *rand.Rand, x *incident.Incident, ids []string) incident.Command {
+	evs := incident.Allowed(x.State)
+	if len(evs) == 0 || r.IntN(5) == 0 {
+		evs = incident.Events()
+	}
+	e := evs[r.IntN(len(evs))]
+	if r.IntN(3) == 0 {
+		e = []incident.Event{incident.EventSetParent, incident.EventResolve, incident.EventReopen, incident.EventHold}[r.IntN(4)]
+	}
+	switch e {
+	case incident.EventAssign:
+		return incident.Assign{ID: x.ID, Assignee: "bob"}
+	case incident.EventEscalateFunctional:
+		return incident.EscalateFunctional{ID: x.ID, Group: "network", Reason: "needs routing expertise"}
+	case incident.EventEscalateHierarchical:
+		return incident.EscalateHierarchical{ID: x.ID, Reason: "VIP caller"}
+	case incident.EventHold:
+		return incident.Hold{ID: x.ID, Reason: incident.HoldAwaitingProblem, Problem: "PRB1"}
+	case incident.EventResume:
+		return incident.Resume{ID: x.ID}
+	case incident.EventResolve:
+		return incident.Resolve{ID: x.ID, Code: incident.CodeWorkaroundProvided, Notes: "restarted"}
+	case incident.EventReopen:
+		return incident.Reopen{ID: x.ID, Reason: "still broken"}
+	case incident.EventClose:
+		return incident.Close{ID: x.ID}
+	case incident.EventCancel:
+		return incident.Cancel{ID: x.ID, Reason: "duplicate"}
+	case incident.EventSetParent:
+		return incident.SetParent{ID: x.ID, Parent: ids[r.IntN(len(ids))]}
+	case incident.EventProposeMajor:
+		return incident.ProposeMajor{ID: x.ID, Reason: "whole site down"}
+	case incident.EventAcceptMajor:
+		return incident.AcceptMajor{ID: x.ID}
+	case incident.EventRejectMajor:
+		return incident.RejectMajor{ID: x.ID, Reason: "one user"}
+	case incident.EventLinkProblem:
+		return incident.LinkProblem{ID: x.ID, Problem: "PRB1"}
+	case incident.EventLinkChange:
+		return incident.LinkChange{ID: x.ID, Change: "CHG1"}
+	default:
+		return incident.WorkNote{ID: x.ID, Text: "mx1 queue full"}
+	}
+}
+
+// TestFaultInjectionConcurrent runs goroutines operating on the same few
+// incidents at once (children joining parents being resolved, reopens,
+// AutoClose, ResolveForProblem) over a faulty store and notifier (run it
+// under -race). Afterwards every operation that reported a stored result
+// returned the incident exactly as stored at its version, every plain
+// success was notified, and the invariants of TestFaultInjection hold;
+// without faults no child is left open under a resolved parent, and with
+// faults the stragglers are resolved first.
+func TestFaultInjectionConcurrent(t *testing.T) {
+	goroutines, ops := 8, 40
+	if raceEnabled {
+		ops = 20
+	}
+	var runs, clean, plain, storedAnyway, stragglers atomic.Int64
+	defer func() {
+		if t.Failed() {
+			return
+		}
+		t.Logf("%d runs (%d without faults): %d plain successes, %d stored with an error, %d stragglers resolved afterwards",
+			runs.Load(), clean.Load(), plain.Load(), storedAnyway.Load(), stragglers.Load())
+		if clean.Load() == 0 || plain.Load() == 0 || storedAnyway.Load() == 0 || stragglers.Load() == 0 {
+			t.Error("a case was never exercised")
+		}
+	}()
+	rapid.Check(t, func(t *rapid.T) {
+		runs.Add(1)
+		seed := rapid.Uint64().Draw(t, "seed")
+		rates := lifecycletest.Rates{}
+		if rapid.IntRange(0, 3).Draw(t, "faults") > 0 {
+			rates = fiRates(t)
+		}
+		h := newFIRun(t, newFICoverage(), seed, rates, false)
+		prev := h.faults.Off()
+		var ids []string
+		for i := range 5 {
+			o := incident.Open{Title: "Mail relay drops messages"}
+			if i > 0 && i%2 == 0 {
+				o.Parent = ids[0]
+			}
+			x, err := h.svc.Open(ctx, ann, o)
+			require.NoError(t, err)
+			ids = append(ids, x.ID)
+		}
+		h.faults.SetRates(prev)
+		var (
+			wg       sync.WaitGroup
+			mu       sync.Mutex
+			outcomes []fiOutcome
+			problems []string
+		)
+		for g := range goroutines {
+			r := rand.New(rand.NewPCG(seed, uint64(g)))
+			wg.Go(func() {
+				for range ops {
+					o, problem := h.concurrentOp(r, ids)
+					mu.Lock()
+					if problem != "" {
+						problems = append(problems, problem)
+					}
+					if o.id != "" {
+						outcomes = append(outcomes, o)
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if len(problems) > 0 {
+			t.Fatalf("%d operations misbehaved:\n%s", len(problems), strings.Join(problems, "\n"))
+		}
+		h.faults.Off()
+		// Attachments racing each other may nest the hierarchy; the
+		// Service undoes them, unless a fault stopped it from looking.
+		var nested []string
+		all := h.all(t)
+		for id, x := range all {
+			if p, ok := all[x.Parent]; ok && p.Parent != "" {
+				nested = append(nested, id)
+			}
+		}
+		if rates == (lifecycletest.Rates{}) {
+			require.Empty(t, nested, "without faults, the hierarchy stays one level deep")
+		}
+		for _, id := range nested {
+			_, err := h.svc.SetParent(ctx, lifecycle.System, incident.SetParent{ID: id})
+			require.NoError(t, err)
+		}
+		left := fiStragglers(h.all(t))
+		if rates == (lifecycletest.Rates{}) {
+			clean.Add(1)
+			require.Empty(t, left, "without faults, no child is left open under a resolved parent")
+		}
+		stragglers.Add(int64(len(left)))
+		for _, o := range outcomes {
+			if o.notified {
+				plain.Add(1)
+			} else {
+				storedAnyway.Add(1)
+			}
+		}
+		for child := range left {
+			_, err := h.svc.Resolve(ctx, lifecycle.System, incident.Resolve{ID: child, Code: incident.CodeSolutionProvided, Notes: "resolved with its parent"})
+			require.NoError(t, err)
+		}
+		h.invariants(t)
+		events := h.events.Events()
+		for _, o := range outcomes {
+			snap, ok := h.ledger.Snapshot(incident.Process, o.id, o.version)
+			require.True(t, ok, "%s returned %s version %d, which was never stored", o.label, o.id, o.version)
+			require.Empty(t, lifecycletest.SnapshotDiff(snap, o.snap), "%s returned something else than it stored", o.label)
+			if o.notified {
+				require.True(t, fiNotified(events, o.id, o.version), "%s succeeded but %s version %d was not notified", o.label, o.id, o.version)
+			}
+		}
+	})
+}
+
+// With injection off, incidenttest.FaultyStore honours the whole Store
+// contract; it keeps an Outbox when the wrapped store has one, and invents
+// none.
+func TestFaultyStoreWhenOff(t *testing.T) {
+	incidenttest.TestStore(t, func(*testing.T) incident.Store {
+		return incidenttest.FaultyStore(incidenttest.NewStore(), lifecycletest.NewFaults(1, lifecycletest.Rates{}))
+	})
+	f := lifecycletest.NewFaults(1, lifecycletest.Rates{})
+	_, ok := incidenttest.FaultyStore(incidenttest.NewStore(), f).(lifecycle.Outbox[*incident.Incident])
+	require.False(t, ok)
+	ob := &fiLedgerOutbox{fiLedgerStore: &fiLedgerStore{Store: incidenttest.NewStore(), ledger: &lifecycletest.Ledger{}}, relay: &lifecycletest.Recorder{}}
+	_, ok = incidenttest.FaultyStore(ob, f).(lifecycle.Outbox[*incident.Incident])
+	require.True(t, ok)
+}
+
+// TestConcurrentAttachKeepsOneLevel: an incident is attached to a parent
+// while that parent is itself being attached to another incident. Each
+// change passes its checks before the other is stored, so both are stored
+// and the hierarchy is two levels deep, unless the Service looks again
+// after storing. (Found by TestFaultInjectionConcurrent.) The change that
+// finds the hierarchy nested undoes itself: the incident is detached again
+// and the caller gets it with a FollowUpError saying why.
+func TestConcurrentAttachKeepsOneLevel(t *testing.T) {
+	t.Run("the parent becomes a child", func(t *testing.T) {
+		e := newEnv(t)
+		top := e.open(t, incident.Open{})
+		mid := e.open(t, incident.Open{})
+		low := e.open(t, incident.Open{})
+		hs := &hookStore{Store: e.store, id: low.ID}
+		hs.hook = func() { e.do(t, ann, incident.SetParent{ID: mid.ID, Parent: top.ID}) }
+		svc, err := incident.New(incident.Config{Store: hs, Clock: e.clock})
+		require.NoError(t, err)
+		x, err := svc.SetParent(ctx, ann, incident.SetParent{ID: low.ID, Parent: mid.ID})
+		var fe *incident.FollowUpError
+		require.ErrorAs(t, err, &fe)
+		require.Equal(t, low.ID, fe.Incident)
+		require.NotNil(t, x)
+		require.Empty(t, x.Parent, "detached again")
+		require.Equal(t, x, e.get(t, low.ID))
+		require.Equal(t, top.ID, e.get(t, mid.ID).Parent)
+	})
+	t.Run("the new child gains a child", func(t *testing.T) {
+		e := newEnv(t)
+		top := e.open(t, incident.Open{})
+		mid := e.open(t, incident.Open{})
+		hs := &hookStore{Store: e.store, id: mid.ID}
+		var low *incident.Incident
+		hs.hook = func() { low = e.open(t, incident.Open{Parent: mid.ID}) }
+		svc, err := incident.New(incident.Config{Store: hs, Clock: e.clock})
+		require.NoError(t, err)
+		x, err := svc.SetParent(ctx, ann, incident.SetParent{ID: mid.ID, Parent: top.ID})
+		var fe *incident.FollowUpError
+		require.ErrorAs(t, err, &fe)
+		require.Equal(t, mid.ID, fe.Incident)
+		require.Empty(t, x.Parent, "detached again")
+		require.Equal(t, mid.ID, e.get(t, low.ID).Parent, "the other change stands")
+	})
+}
