@@ -145,7 +145,8 @@ func (e *Engine) Notify(ctx context.Context, events ...lifecycle.Event) error {
 // non-zero Version a timer has already observed, so redelivered or
 // reordered events are harmless. On a concurrent change to the same timers
 // Observe reloads and tries again. A notifier failure is returned as a
-// *lifecycle.NotifyError after the timer is stored.
+// *lifecycle.NotifyError after the timer is stored, even when a conflict on
+// another of the record's timers made Observe try again.
 func (e *Engine) Observe(ctx context.Context, ev lifecycle.Event) error {
 	if ev.Process == Process || ev.Subject == "" {
 		return nil
@@ -162,19 +163,30 @@ func (e *Engine) Observe(ctx context.Context, ev lifecycle.Event) error {
 	if ev.Time.IsZero() {
 		ev.Time = e.clock.Now()
 	}
-	var err error
+	// An attempt that meets a conflict may have stored other timers first;
+	// those changes stand and the retry does not redo them, so their
+	// errors (a notifier failure, an ambiguous write) are kept.
+	var errs []error
+	var conflict error
 	for range conflictRetries {
-		if err = e.observe(ctx, ev, as); !errors.Is(err, lifecycle.ErrConflict) {
-			return err
+		var err error
+		err, conflict = e.observe(ctx, ev, as)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if conflict == nil {
+			return errors.Join(errs...)
 		}
 	}
-	return err
+	return errors.Join(append(errs, conflict)...)
 }
 
-func (e *Engine) observe(ctx context.Context, ev lifecycle.Event, as []*Agreement) error {
+// observe feeds ev to the timers of agreements as. It stops at the first
+// conflict, returned apart from the errors of the timers before it.
+func (e *Engine) observe(ctx context.Context, ev lifecycle.Event, as []*Agreement) (err, conflict error) {
 	timers, err := e.store.ListByRecord(ctx, ev.Subject)
 	if err != nil {
-		return err
+		return err, nil
 	}
 	byAgreement := make(map[string]*Timer, len(timers))
 	for _, t := range timers {
@@ -207,13 +219,13 @@ func (e *Engine) observe(ctx context.Context, ev lifecycle.Event, as []*Agreemen
 			err = lifecycle.CommitUpdate(ctx, e.store, e.notifier, t, expected, t.Evaluate(now))
 		}
 		if errors.Is(err, lifecycle.ErrConflict) {
-			return err
+			return errors.Join(errs...), err
 		}
 		if err != nil {
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	return errors.Join(errs...), nil
 }
 
 // EvaluateDue fires every warning and breach due at now: it loads the due
@@ -299,13 +311,20 @@ func (e *Engine) NextDeadline(ctx context.Context) (time.Time, bool, error) {
 // finds due at the clock's now fire. Stored timers whose agreement no
 // longer attaches are left as they are. It returns the record's timers.
 func (e *Engine) Repair(ctx context.Context, process, recordID string, first lifecycle.Snapshot, history []lifecycle.Record) ([]*Timer, error) {
-	var err error
+	// As in Observe, the errors of an attempt that met a conflict are kept:
+	// the timers it stored stand.
+	var errs []error
+	var conflict error
 	for range conflictRetries {
-		err = e.repair(ctx, process, recordID, first, history)
-		if errors.Is(err, lifecycle.ErrConflict) {
+		var err error
+		err, conflict = e.repair(ctx, process, recordID, first, history)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if conflict != nil {
 			continue
 		}
-		if err != nil {
+		if err := errors.Join(errs...); err != nil {
 			var ne *lifecycle.NotifyError
 			if !errors.As(err, &ne) {
 				return nil, err
@@ -315,13 +334,15 @@ func (e *Engine) Repair(ctx context.Context, process, recordID string, first lif
 		}
 		return e.store.ListByRecord(ctx, recordID)
 	}
-	return nil, err
+	return nil, errors.Join(append(errs, conflict)...)
 }
 
-func (e *Engine) repair(ctx context.Context, process, recordID string, first lifecycle.Snapshot, history []lifecycle.Record) error {
+// repair stores the replayed timers of recordID. It stops at the first
+// conflict, returned apart from the errors of the timers before it.
+func (e *Engine) repair(ctx context.Context, process, recordID string, first lifecycle.Snapshot, history []lifecycle.Record) (err, conflict error) {
 	timers, err := e.store.ListByRecord(ctx, recordID)
 	if err != nil {
-		return err
+		return err, nil
 	}
 	old := make(map[string]*Timer, len(timers))
 	for _, t := range timers {
@@ -347,16 +368,19 @@ func (e *Engine) repair(ctx context.Context, process, recordID string, first lif
 			err = lifecycle.CommitUpdate(ctx, e.store, e.notifier, t, prev.Version, t.Evaluate(now))
 		}
 		if errors.Is(err, lifecycle.ErrConflict) {
-			return err
+			return errors.Join(errs...), err
 		}
 		if err != nil {
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	return errors.Join(errs...), nil
 }
 
-// keepFired marks fired in t every deadline that fired in prev.
+// keepFired marks fired in t every deadline that fired in prev, and, as
+// Evaluate does when it fires one, reached (the cycle breached, for the
+// breach): a deadline that fired stays reached and a cycle whose breach
+// fired stays breached.
 func keepFired(t, prev *Timer) {
 	fired := map[[2]float64]bool{} // (cycle, percent; breach as -1)
 	key := func(n int, d Deadline) [2]float64 {
@@ -372,7 +396,10 @@ func keepFired(t, prev *Timer) {
 			if set && d.Fired {
 				fired[key(c.Number, *d)] = true
 			} else if !set && fired[key(c.Number, *d)] {
-				d.Fired = true
+				d.Reached, d.Fired = true, true
+				if d.Breach {
+					c.Breached = true
+				}
 			}
 		}
 	}
