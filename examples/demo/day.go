@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -40,11 +41,16 @@ var (
 	mia     = lifecycle.Actor{ID: "mia", Roles: []string{incident.RoleMajorIncidentManager}} // major incident manager
 	erin    = lifecycle.Actor{ID: "erin", Roles: []string{change.RoleECAB}}                  // emergency CAB
 	monitor = lifecycle.Actor{ID: "monitor"}                                                 // the monitoring system
+
+	// Normal changes are approved by the CAB: any change manager but the
+	// change's requester.
+	omar = lifecycle.Actor{ID: "omar", Roles: []string{"desktop", change.RoleChangeManager}} // desktop lead
+	kim  = lifecycle.Actor{ID: "kim", Roles: []string{change.RoleChangeManager}}             // chairs the CAB
 )
 
 // Story names the records of the day's main story: a major incident, the
 // problem behind it, the known error's workaround and the emergency change
-// that fixes it.
+// that fixes it; and those of the second story, Print.
 type Story struct {
 	Major          string   // the major incident
 	Children       []string // its child incidents
@@ -54,7 +60,22 @@ type Story struct {
 	Change         string   // the emergency change that fixes the problem
 	CausedByChange string   // an incident the change caused
 	WeekendP1      string   // a P1 at the weekend, on the 24×7 agreements
+	Print          PrintStory
 }
+
+// PrintStory names the records of the day's second story: a recurring
+// fault of the print server, which the agent links to a problem he opens;
+// the problem becomes a known error, and a normal change, assessed and
+// approved by the change authority, fixes it in the server's maintenance
+// window.
+type PrintStory struct {
+	Incident string // the recurring incident, on hold awaiting the problem
+	Problem  string // opened by hand by the agent
+	Change   string // the normal change that fixes the problem
+}
+
+// Subjects returns the records of the print story, in story order.
+func (s PrintStory) Subjects() []string { return []string{s.Incident, s.Problem, s.Change} }
 
 // Subjects returns the records of the mail story, in story order (not the
 // weekend P1, which stands on its own).
@@ -78,8 +99,23 @@ type Day struct {
 	Changes   []*change.Change     // by ID
 	Timers    []*sla.Timer         // by ID
 	Story     Story
+	// Refusals are the commands of the script the desk refused, as the
+	// script expected, in the order they were tried.
+	Refusals []Refusal
 
 	desk *Desk // for the tests: the desk as the play left it
+}
+
+// Refusal is a command the desk refused: nothing changed, the caller got
+// Err.
+type Refusal struct {
+	At      time.Time
+	Subject string // the record the command named
+	Actor   string
+	Err     error
+	// Before is how many events the Bus had carried when it was refused:
+	// it comes before Events[Before] in the timeline.
+	Before int
 }
 
 // At returns the instant of a "Mon 15:04" wall-clock time of the play.
@@ -109,13 +145,28 @@ type step struct {
 // order (steps at the same minute in the order they were written) with the
 // SLA scheduler catching up between them.
 type play struct {
-	desk  *Desk
-	steps []step
-	story Story
+	desk     *Desk
+	steps    []step
+	story    Story
+	refusals []Refusal
 }
 
 func (p *play) at(when, what string, do func(ctx context.Context) error) {
 	p.steps = append(p.steps, step{at: At(p.desk.Location, when), what: what, do: do})
+}
+
+// refused runs a step the desk must refuse with an error matching want,
+// and records the refusal; success, or another error, stops the play.
+func (p *play) refused(when, what string, subject func() string, by lifecycle.Actor, want error, do func(ctx context.Context) error) {
+	p.at(when, what, func(ctx context.Context) error {
+		err := do(ctx)
+		if !errors.Is(err, want) {
+			return fmt.Errorf("want an error matching %v, got %v", want, err)
+		}
+		p.refusals = append(p.refusals, Refusal{At: p.desk.Clock.Now(), Subject: subject(), Actor: by.ID, Err: err,
+			Before: len(p.desk.Events.Events())})
+		return nil
+	})
 }
 
 // open logs an incident; o.Caller is its caller.
@@ -237,7 +288,8 @@ func Play(ctx context.Context) (*Day, error) {
 
 func (p *play) collect(ctx context.Context, start, end time.Time) (*Day, error) {
 	d := p.desk
-	day := &Day{Start: start, End: end, Location: d.Location, Calendar: d.Calendar, Events: d.Events.Events(), Story: p.story, desk: d}
+	day := &Day{Start: start, End: end, Location: d.Location, Calendar: d.Calendar, Events: d.Events.Events(), Story: p.story,
+		Refusals: p.refusals, desk: d}
 	for f := (incident.Filter{Limit: incident.MaxLimit}); ; {
 		page, err := d.Incidents.List(ctx, f)
 		if err != nil {
@@ -537,6 +589,115 @@ func (p *play) script() {
 		return problem.Complete{ID: id, Notes: "No queue growth since the nightly purge was installed"}
 	})
 
+	// The second story: secure printing fails again, for the third time
+	// this month. The agent opens a problem for the recurring fault, links
+	// it with the incident both ways and puts the incident on hold awaiting
+	// it; a normal change, assessed and approved by the change authority
+	// (its requester may not approve it himself), fixes it in the print
+	// server's maintenance window.
+	printing := p.open("Wed 16:40", alice, incident.Open{Title: "Secure print jobs stuck again, nothing releases", Caller: "finance.team",
+		Service: "secure-print", ConfigItem: "prn-srv-1", Impact: 2, Urgency: 2})
+	p.assign(printing, "Wed 16:45", alice, "desktop", "chen")
+	prn := func() string { return p.story.Print.Problem }
+	printProblem := func(when, what string, by lifecycle.Actor, cmd func(id string) problem.Command) {
+		p.at(when, what, func(ctx context.Context) error {
+			_, err := d.Problems.Do(ctx, by, cmd(prn()))
+			return err
+		})
+	}
+	p.at("Wed 16:55", "open the print problem", func(ctx context.Context) error {
+		x, err := d.Problems.Open(ctx, chen, problem.Open{
+			Title:      "Print-release service on prn-srv-1 stops every few days",
+			Impact:     2,
+			Urgency:    2,
+			Group:      "desktop",
+			Service:    "secure-print",
+			ConfigItem: "prn-srv-1",
+			Symptom:    "Secure print jobs stay held: nothing releases at the printers",
+		})
+		if err != nil {
+			return err
+		}
+		p.story.Print.Problem = x.ID
+		return nil
+	})
+	printProblem("Wed 16:55", "link the recurring incident", chen, func(id string) problem.Command {
+		return problem.LinkIncident{ID: id, Incidents: []string{printing.id}, Notes: "The third outage this month"}
+	})
+	p.do(printing, "Wed 16:58", chen, func(id string) incident.Command { return incident.LinkProblem{ID: id, Problem: prn()} })
+	p.do(printing, "Wed 16:58", chen, func(id string) incident.Command {
+		return incident.Hold{ID: id, Reason: incident.HoldAwaitingProblem,
+			Comment: "Print server fix pending; jobs are released again after a service restart."}
+	})
+	printProblem("Wed 17:10", "assess the print problem", dave, func(id string) problem.Command {
+		return problem.Assess{ID: id, Notes: "Real and recurring: three outages this month"}
+	})
+	printProblem("Fri 09:30", "confirm the print problem", dave, func(id string) problem.Command {
+		return problem.Confirm{ID: id, Assignee: "chen", Notes: "Root cause analysis by desktop support"}
+	})
+	printProblem("Fri 11:15", "record the print known error", chen, func(id string) problem.Command {
+		return problem.RecordKnownError{ID: id,
+			RootCause:  "Print-release 5.2 on prn-srv-1 leaks memory and stops releasing jobs after about three days",
+			Workaround: "Restart the print-release service on prn-srv-1; held jobs are kept",
+			Fix:        "Upgrade print-release to 5.3",
+		}
+	})
+
+	// The normal change: assessed, approved by the CAB (one change manager,
+	// not the requester), scheduled at once inside prn-srv-1's maintenance
+	// window (Saturday 07:00-11:00), implemented, reviewed and closed.
+	normal := func() string { return p.story.Print.Change }
+	normalStep := func(when, what string, by lifecycle.Actor, cmd func(id string) change.Command) {
+		p.at(when, what, func(ctx context.Context) error {
+			_, err := d.Changes.Do(ctx, by, cmd(normal()))
+			return err
+		})
+	}
+	p.at("Fri 11:20", "raise the normal change", func(ctx context.Context) error {
+		c, err := d.Changes.Create(ctx, omar, change.Create{
+			Type:        change.Normal,
+			Title:       "Upgrade print-release on prn-srv-1 to 5.3",
+			Group:       "desktop",
+			Assignee:    "chen",
+			Service:     "secure-print",
+			ConfigItems: []string{"prn-srv-1"},
+			Plans: change.Plans{
+				Implementation: "Stop print-release; install 5.3; start it; release a test job on every floor.",
+				Backout:        "Reinstall 5.2 from the saved package and restore its configuration.",
+				Test:           "Release a held job on every floor's printer; watch the service's memory for an hour.",
+			},
+			PlannedStart: At(d.Location, "Sat 08:00"),
+			PlannedEnd:   At(d.Location, "Sat 09:00"),
+			Problems:     []string{prn()},
+		})
+		if err != nil {
+			return err
+		}
+		p.story.Print.Change = c.ID
+		return nil
+	})
+	normalStep("Fri 11:25", "assess the normal change", omar, func(id string) change.Command { return change.Assess{ID: id} })
+	normalStep("Fri 11:35", "request the CAB's approval", omar, func(id string) change.Command { return change.RequestApproval{ID: id} })
+	p.refused("Fri 11:45", "approve one's own change", normal, omar, lifecycle.ErrForbidden, func(ctx context.Context) error {
+		_, err := d.Changes.Do(ctx, omar, change.Approve{ID: normal(), Comment: "Low risk, in the window"})
+		return err
+	})
+	normalStep("Fri 14:00", "approve (CAB)", kim, func(id string) change.Command {
+		return change.Approve{ID: id, Comment: "Approved at the CAB: low risk, inside the maintenance window"}
+	})
+	printProblem("Fri 14:10", "start the print fix", chen, func(id string) problem.Command {
+		return problem.StartFix{ID: id, Changes: []string{normal()}, Notes: "Normal change approved by the CAB"}
+	})
+	normalStep("Sat 08:00", "implement the normal change", chen, func(id string) change.Command { return change.Implement{ID: id} })
+	normalStep("Sat 08:40", "review the normal change", chen, func(id string) change.Command {
+		return change.Review{ID: id, Outcome: change.OutcomeSuccessful,
+			Notes: "5.3 installed; a held job released on every floor; memory flat for an hour."}
+	})
+	normalStep("Mon 09:00", "close the normal change", kim, func(id string) change.Command { return change.Close{ID: id} })
+	printProblem("Mon 11:30", "complete the print problem", dave, func(id string) problem.Command {
+		return problem.Complete{ID: id, Notes: "No stuck print jobs since the upgrade"}
+	})
+
 	battery := p.open("Fri 11:30", alice, incident.Open{Title: "Laptop battery drains fast", Caller: "o.berg",
 		Service: "hardware", ConfigItem: "lt-3321", Impact: 3, Urgency: 2})
 	p.assign(battery, "Fri 11:40", alice, "desktop", "chen")
@@ -599,6 +760,7 @@ func (p *play) script() {
 		p.story.Waiting = []string{ke1.id, ke2.id}
 		p.story.CausedByChange = caused.id
 		p.story.WeekendP1 = web.id
+		p.story.Print.Incident = printing.id
 		return nil
 	})
 }

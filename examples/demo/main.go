@@ -75,11 +75,12 @@ func (p printer) header() {
 	p.f("[system] marks what the library did by itself; !! marks an SLA breach, ! a warning.\n")
 }
 
-// timeline prints every event of the story's records, every SLA warning
-// and breach, and every event of the incidents that had one.
+// timeline prints every event of the two stories' records, every SLA
+// warning and breach, every event of the incidents that had one, and the
+// stories' refused commands.
 func (p printer) timeline() {
 	shown := map[string]bool{}
-	for _, id := range p.day.Story.Subjects() {
+	for _, id := range slices.Concat(p.day.Story.Subjects(), p.day.Story.Print.Subjects()) {
 		shown[id] = true
 	}
 	shown[p.day.Story.WeekendP1] = true
@@ -88,9 +89,18 @@ func (p printer) timeline() {
 			shown[e.Data[sla.DataRecord]] = true
 		}
 	}
-	p.f("\n== Timeline: the major incident and its problem, and every incident with an SLA warning or breach\n")
+	p.f("\n== Timeline: the two stories (a major incident; a recurring fault), and every incident with an SLA warning or breach\n")
 	var lines []line
-	for _, e := range p.day.Events {
+	refusals := p.day.Refusals
+	refused := func(before int) {
+		for len(refusals) > 0 && refusals[0].Before <= before {
+			r := refusals[0]
+			lines = append(lines, line{when: p.stamp(r.At), subject: r.Subject, text: "REFUSED: " + r.Err.Error()})
+			refusals = refusals[1:]
+		}
+	}
+	for i, e := range p.day.Events {
+		refused(i)
 		subject := e.Subject
 		if e.Process == sla.Process {
 			subject = e.Data[sla.DataRecord]
@@ -98,39 +108,83 @@ func (p printer) timeline() {
 		if !shown[subject] {
 			continue
 		}
-		l := line{when: p.stamp(e.Time), subject: subject, text: p.describe(e)}
+		l := line{when: p.stamp(e.Time), subject: subject, text: p.describe(e), last: e.Process + "/" + e.Type}
 		if l.text == "" {
 			continue
 		}
-		// Consecutive events of one kind at one minute read as one line:
-		// children resolved with their parent, the owners of a problem's
-		// incidents told.
-		if n := len(lines); n > 0 && lines[n-1].when == l.when && lines[n-1].text == l.text {
-			if e.Type == problem.TypeIncidentNotified {
-				lines[n-1].told = append(lines[n-1].told, e.Data["incident"])
-				continue
-			}
-			if lines[n-1].subject != l.subject {
-				lines[n-1].subject += ", " + l.subject
-				continue
-			}
+		if strings.HasSuffix(l.text, by(e)) {
+			l.by = by(e)
 		}
 		if e.Type == problem.TypeIncidentNotified {
 			l.told = []string{e.Data["incident"]}
 		}
-		lines = append(lines, l)
+		n := len(lines)
+		if n == 0 || lines[n-1].when != l.when {
+			lines = append(lines, l)
+			continue
+		}
+		prev := &lines[n-1]
+		switch {
+		// The owners of a problem's incidents told, one event each: one list.
+		case e.Type == problem.TypeIncidentNotified && prev.subject == l.subject && prev.told != nil:
+			prev.told = append(prev.told, e.Data["incident"])
+		// What follows from an event at once reads on its line: a change
+		// approved, authorized and scheduled; a problem opened with its
+		// incident; an incident linked to a problem and put on hold; an SLA
+		// breach and its escalation; a problem resolved or closed and the
+		// owners of its incidents told.
+		case follows(prev.last, e) && prev.subject == l.subject:
+			text := l.text
+			if l.by != "" && l.by == prev.by {
+				text = strings.TrimSuffix(text, l.by) // said once for the line
+			}
+			prev.text += "; " + text
+			prev.by = l.by
+			if l.told != nil {
+				prev.told = l.told
+			}
+		// Children resolved with their parent, incidents closed by the
+		// nightly job: one line.
+		case prev.text == l.text && prev.subject != l.subject:
+			prev.subject += ", " + l.subject
+		default:
+			lines = append(lines, l)
+		}
+		lines[len(lines)-1].last = l.last
 	}
+	refused(len(p.day.Events))
 	for _, l := range lines {
 		text := l.text
 		if l.told != nil {
-			text = fmt.Sprintf(text, strings.Join(l.told, ", "))
+			text = strings.Replace(text, toldMark, strings.Join(l.told, ", "), 1)
 		}
 		p.f("%s  %-10s %s\n", l.when, l.subject, text)
 	}
 }
 
+// follows reports whether event e, of the same record and minute as the
+// event last (a "process/type"), is a consequence shown on last's line.
+func follows(last string, e lifecycle.Event) bool {
+	switch last + " " + e.Process + "/" + e.Type {
+	case "change/approved change/authorized",
+		"change/authorized change/scheduled",
+		"problem/opened problem/incident_linked",
+		"incident/problem_linked incident/put_on_hold",
+		"sla/" + sla.EventBreached + " incident/" + incident.TypeEscalatedHierarchical,
+		"problem/resolved problem/incident_notified",
+		"problem/closed problem/incident_notified":
+		return true
+	}
+	return false
+}
+
+// toldMark stands for the list of incidents whose owners a problem told.
+const toldMark = "{incidents}"
+
 type line struct {
 	when, subject, text string
+	by                  string   // the actor the text ends with, if it does
+	last                string   // the "process/type" of the line's last event
 	told                []string // the incidents of a problem's incident_notified events
 }
 
@@ -189,7 +243,9 @@ func (p printer) describe(e lifecycle.Event) string {
 	case "incident/canceled":
 		return fmt.Sprintf("canceled: %s%s", e.Data["reason"], by(e))
 	case "incident/escalated_hierarchical":
-		return fmt.Sprintf("ESCALATED to level %s after the breach%s", e.Data["level"], by(e))
+		return fmt.Sprintf("ESCALATED to level %s%s", e.Data["level"], by(e))
+	case "incident/problem_linked":
+		return "linked to problem " + e.Data["problem"] + by(e)
 	case "incident/change_linked":
 		return "linked to change " + e.Data["change"] + by(e)
 	case "problem/opened":
@@ -209,11 +265,13 @@ func (p printer) describe(e lifecycle.Event) string {
 	case "problem/resolved":
 		return "resolved, " + s.Attributes["resolution"] + by(e)
 	case "problem/incident_notified":
-		return "tells the owners of %s (" + e.Data["reason"] + ")"
+		return "tells the owners of " + toldMark + " (" + e.Data["reason"] + ")"
 	case "problem/closed":
 		return "closed" + by(e)
 	case "change/opened":
 		return fmt.Sprintf("%s change %q%s", s.Attributes["type"], p.titles[e.Subject], by(e))
+	case "change/assessed":
+		return "assessed: risk " + e.Data["risk"] + by(e)
 	case "change/approval_requested":
 		return fmt.Sprintf("approval requested from the %s (risk %s)%s", e.Data["authority"], e.Data["risk"], by(e))
 	case "change/approved":
@@ -263,7 +321,7 @@ func short(d time.Duration) string {
 // routine prints the incidents outside the timeline, one line each.
 func (p printer) routine() {
 	inTimeline := map[string]bool{p.day.Story.WeekendP1: true}
-	for _, id := range p.day.Story.Subjects() {
+	for _, id := range slices.Concat(p.day.Story.Subjects(), p.day.Story.Print.Subjects()) {
 		inTimeline[id] = true
 	}
 	for _, e := range p.day.Events {
@@ -335,7 +393,11 @@ func (p printer) summary() {
 	}
 	p.f("Incidents: %d (%s)\n", len(p.day.Incidents), count(states))
 	for _, x := range p.day.Problems {
-		p.f("Problem %s: %s, %s, %d incidents linked\n", x.ID, x.State, x.Resolution, len(x.Incidents))
+		linked := fmt.Sprintf("%d incidents", len(x.Incidents))
+		if len(x.Incidents) == 1 {
+			linked = "1 incident"
+		}
+		p.f("Problem %s: %s, %s, %s linked\n", x.ID, x.State, x.Resolution, linked)
 	}
 	for _, x := range p.day.Changes {
 		p.f("Change %s: %s %s, %s\n", x.ID, x.Type, x.State, x.Outcome)

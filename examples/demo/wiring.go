@@ -38,8 +38,8 @@ const (
 const AutoCloseAfter = 72 * time.Hour
 
 // Desk is a whole service desk in memory: the incident, problem and change
-// services on their test kits' stores, the SLA engine, and the Bus that
-// ties them together.
+// services on their test kits' stores (the change service with the desk's
+// maintenance windows), the SLA engine, and the Bus that ties them together.
 //
 // Every service notifies the same Bus, and so does the SLA engine (its
 // warnings and breaches). Subscribed to the Bus, in this order:
@@ -116,6 +116,7 @@ func NewDesk(start time.Time) (*Desk, error) {
 		Notifier: d.Bus,
 		Clock:    d.Clock,
 		IDs:      lifecycle.Sequence("CHG", 7),
+		Windows:  Windows(),
 	}); err != nil {
 		return nil, err
 	}
@@ -138,6 +139,20 @@ func NewDesk(start time.Time) (*Desk, error) {
 		d.Bus.Subscribe(r)
 	}
 	return d, nil
+}
+
+// Windows returns the desk's change windows: the print server prn-srv-1
+// may be changed only in its weekly maintenance window, Saturday
+// 07:00-11:00 in the desk's zone. Other items have no windows: they may be
+// changed at any time.
+func Windows() change.WindowList {
+	return change.WindowList{{
+		Name:        "prn-srv-1 weekly maintenance",
+		Kind:        change.Maintenance,
+		ConfigItems: []string{"prn-srv-1"},
+		Zone:        Zone,
+		Weekly:      &change.Weekly{Days: []time.Weekday{time.Saturday}, Start: change.Clock(7, 0), End: change.Clock(11, 0)},
+	}}
 }
 
 // Agreements returns the desk's incident SLAs:
