@@ -195,13 +195,13 @@ func fiAll(t require.TestingT, s incident.Store) map[string]*incident.Incident {
 	for {
 		page, err := s.List(ctx, f)
 		require.NoError(t, err)
-		for _, x := range page.Items {
+		for _, x := range page.Incidents {
 			out[x.ID] = x
 		}
-		if page.NextCursor == "" {
+		if page.Next == "" {
 			return out
 		}
-		f.Cursor = page.NextCursor
+		f.After = page.Next
 	}
 }
 
@@ -855,7 +855,7 @@ func (h *fiRun) read(t *rapid.T) {
 	if err != nil {
 		require.ErrorIs(t, err, lifecycletest.ErrInjected)
 	} else {
-		require.Len(t, page.Items, len(ids))
+		require.Len(t, page.Incidents, len(ids))
 	}
 }
 

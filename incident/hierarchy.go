@@ -79,8 +79,8 @@ func (s *Service) nesting(ctx context.Context, x *Incident) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if len(page.Items) > 0 {
-		return fmt.Sprintf("incident %s gained child %s meanwhile", x.ID, page.Items[0].ID), nil
+	if len(page.Incidents) > 0 {
+		return fmt.Sprintf("incident %s gained child %s meanwhile", x.ID, page.Incidents[0].ID), nil
 	}
 	return "", nil
 }

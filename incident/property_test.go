@@ -58,11 +58,11 @@ func (m *model) all(t *rapid.T) []*incident.Incident {
 	for {
 		page, err := m.store.List(ctx, f)
 		require.NoError(t, err)
-		out = append(out, page.Items...)
-		if page.NextCursor == "" {
+		out = append(out, page.Incidents...)
+		if page.Next == "" {
 			return out
 		}
-		f.Cursor = page.NextCursor
+		f.After = page.Next
 	}
 }
 

@@ -248,7 +248,7 @@ func (s *Service) checkParent(ctx context.Context, x *Incident, existing bool) e
 		if err != nil {
 			return err
 		}
-		if len(page.Items) > 0 {
+		if len(page.Incidents) > 0 {
 			return lifecycle.Invalid("parent", "incident %s has children: the hierarchy has one level", x.ID)
 		}
 	}
@@ -300,15 +300,15 @@ func (s *Service) resolveChildren(ctx context.Context, actor lifecycle.Actor, pa
 		if err != nil {
 			return errors.Join(append(errs, &FollowUpError{Incident: parent.ID, Err: err})...)
 		}
-		for _, c := range page.Items {
+		for _, c := range page.Incidents {
 			if _, err := s.resolveChild(ctx, actor, c, parent); err != nil {
 				errs = append(errs, &FollowUpError{Incident: c.ID, Err: err})
 			}
 		}
-		if page.NextCursor == "" {
+		if page.Next == "" {
 			return errors.Join(errs...)
 		}
-		f.Cursor = page.NextCursor
+		f.After = page.Next
 	}
 }
 

@@ -374,7 +374,7 @@ func TestParentRules(t *testing.T) {
 	assert.Equal(t, "", x.Parent)
 	page, err := e.svc.List(ctx, incident.Filter{Parent: p.ID})
 	require.NoError(t, err)
-	assert.Empty(t, page.Items)
+	assert.Empty(t, page.Incidents)
 }
 
 // hookStore runs hook once, just before the first Update of id.
@@ -539,8 +539,8 @@ func TestAutoCloseManyPagesAndReplicas(t *testing.T) {
 	assert.Equal(t, int64(total), closed.Load())
 	page, err := e.svc.List(ctx, incident.Filter{States: []incident.State{incident.StateClosed}, Limit: incident.MaxLimit})
 	require.NoError(t, err)
-	require.Len(t, page.Items, total)
-	for _, x := range page.Items {
+	require.Len(t, page.Incidents, total)
+	for _, x := range page.Incidents {
 		assert.Equal(t, int64(3), x.Version, "%s closed once", x.ID)
 	}
 	closes := 0

@@ -57,8 +57,8 @@ type Store interface {
 
 	// List returns the incidents matching f (see [Filter.Matches]) in
 	// ascending ID order, at most f's page size ([Filter.PageSize]), starting
-	// after f.Cursor. Page.NextCursor is empty on the last page; otherwise
-	// passing it back as f.Cursor, with the same filter, returns the next
+	// after f.After. Page.Next is empty on the last page; otherwise
+	// passing it back as f.After, with the same filter, returns the next
 	// page. Paging never repeats nor skips an incident that matched
 	// throughout. No match is an empty page, not an error.
 	List(ctx context.Context, f Filter) (Page, error)
@@ -87,9 +87,9 @@ type Filter struct {
 	// incidents never proposed.
 	Major  []MajorStatus
 	Parent string // children of this incident
-	// Cursor continues from a previous page's NextCursor; "" starts at the
+	// After continues from a previous page's Next; "" starts at the
 	// beginning. Its content is the Store's own.
-	Cursor string
+	After string
 	// Limit is the page size: < 1 means DefaultLimit, above MaxLimit means
 	// MaxLimit.
 	Limit int
@@ -97,13 +97,13 @@ type Filter struct {
 
 // Page is one page of [Store.List] results.
 type Page struct {
-	Items []*Incident
-	// NextCursor continues the listing (see Filter.Cursor); empty on the
+	Incidents []*Incident
+	// Next continues the listing (see Filter.After); empty on the
 	// last page.
-	NextCursor string
+	Next string
 }
 
-// Matches reports whether x passes every set field of f (not Cursor and
+// Matches reports whether x passes every set field of f (not After and
 // Limit). Stores may use it to implement List.
 func (f Filter) Matches(x *Incident) bool {
 	if len(f.States) > 0 && !containsEnum(f.States, x.State) {

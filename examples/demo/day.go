@@ -295,8 +295,8 @@ func (p *play) collect(ctx context.Context, start, end time.Time) (*Day, error) 
 		if err != nil {
 			return nil, err
 		}
-		day.Incidents = append(day.Incidents, page.Items...)
-		if f.Cursor = page.NextCursor; f.Cursor == "" {
+		day.Incidents = append(day.Incidents, page.Incidents...)
+		if f.After = page.Next; f.After == "" {
 			break
 		}
 	}

@@ -777,7 +777,7 @@ func versions(t *testing.T, d *Desk) map[string]int64 {
 	v := map[string]int64{}
 	incs, err := d.Incidents.List(ctx, incident.Filter{Limit: incident.MaxLimit})
 	require.NoError(t, err)
-	for _, x := range incs.Items {
+	for _, x := range incs.Incidents {
 		v[x.ID] = x.Version
 		timers, err := d.SLA.Timers(ctx, x.ID)
 		require.NoError(t, err)

@@ -184,15 +184,15 @@ func (d *desk) openWork(ctx context.Context, serviceID string) (openIncidents, s
 		if err != nil {
 			return 0, 0, err
 		}
-		for _, x := range page.Items {
+		for _, x := range page.Incidents {
 			if x.Service == serviceID {
 				openIncidents++
 			}
 		}
-		if page.NextCursor == "" {
+		if page.Next == "" {
 			break
 		}
-		f.Cursor = page.NextCursor
+		f.After = page.Next
 	}
 	cf := change.Filter{States: []change.State{change.StateScheduled, change.StateImplement}, Limit: change.MaxLimit}
 	for {

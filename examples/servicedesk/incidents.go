@@ -69,7 +69,7 @@ func (d *desk) listIncidents(w http.ResponseWriter, r *http.Request) {
 		Priorities: q.priorities("priority"),
 		Major:      enums[incident.MajorStatus](q, "major"),
 		Parent:     q.str("parent"),
-		Cursor:     q.str("cursor"),
+		After:      q.str("cursor"),
 		Limit:      q.integer("limit"),
 	}
 	if q.err != nil {
@@ -81,5 +81,5 @@ func (d *desk) listIncidents(w http.ResponseWriter, r *http.Request) {
 		d.writeError(w, r, err)
 		return
 	}
-	d.writeJSON(w, r, http.StatusOK, newPage(p.Items, p.NextCursor))
+	d.writeJSON(w, r, http.StatusOK, newPage(p.Incidents, p.Next))
 }

@@ -78,8 +78,8 @@ func (s *IncidentStore) List(ctx context.Context, f incident.Filter) (incident.P
 	}
 	in(&w, "major", f.Major)
 	w.eq("parent_id", f.Parent)
-	xs, next, err := page(ctx, s.t, w, f.Cursor, f.PageSize())
-	return incident.Page{Items: xs, NextCursor: next}, err
+	xs, next, err := page(ctx, s.t, w, f.After, f.PageSize())
+	return incident.Page{Incidents: xs, Next: next}, err
 }
 
 // ResolvedBefore implements incident.Store.

@@ -24,7 +24,7 @@ const (
 	clauseUpdateStale  = "Update returns an error matching lifecycle.ErrConflict when the stored version is not expected; then nothing is written"
 	clauseUpdateGone   = "Update returns an error matching lifecycle.ErrNotFound when there is no such incident; then nothing is written"
 	clauseCopy         = "values are copied in and out: a caller changing an Incident after or between calls never changes stored state"
-	clauseListOrder    = "List returns matching incidents in ascending ID order; paging with NextCursor never repeats nor skips one; NextCursor is empty on the last page"
+	clauseListOrder    = "List returns matching incidents in ascending ID order; paging with Next never repeats nor skips one; Next is empty on the last page"
 	clauseListSize     = "List returns at most the filter's page size: Limit < 1 means DefaultLimit (100), above MaxLimit (1000) means MaxLimit"
 	clauseListFilter   = "List returns exactly the incidents matching the filter (Filter.Matches); no match is an empty page, not an error"
 	clauseResolved     = "ResolvedBefore returns incidents in state resolved with UpdatedAt before t, except accepted major incidents, oldest UpdatedAt first (ties by ID), at most limit"
@@ -293,10 +293,10 @@ func testCopyIsolation(t *testing.T, s incident.Store) {
 	check("the value passed to Update", want)
 
 	page, err := s.List(ctx, incident.Filter{})
-	if err != nil || len(page.Items) != 1 {
-		fatal(t, clauseListFilter, "List of one incident returned (%d items, %v)", len(page.Items), err)
+	if err != nil || len(page.Incidents) != 1 {
+		fatal(t, clauseListFilter, "List of one incident returned (%d items, %v)", len(page.Incidents), err)
 	}
-	scribble(page.Items[0])
+	scribble(page.Incidents[0])
 	check("a value returned by List", want)
 
 	rs, err := s.ResolvedBefore(ctx, want.UpdatedAt.Add(time.Hour), 10)
@@ -322,20 +322,20 @@ func listAll(t *testing.T, s incident.Store, f incident.Filter) []string {
 	var all []string
 	for pages := 0; ; pages++ {
 		if pages > 10000 {
-			fatal(t, clauseListOrder, "List never returned an empty NextCursor")
+			fatal(t, clauseListOrder, "List never returned an empty Next")
 		}
 		page, err := s.List(context.Background(), f)
 		if err != nil {
 			fatal(t, clauseListFilter, "List(%+v): %v", f, err)
 		}
-		if len(page.Items) > f.PageSize() {
-			breach(t, clauseListSize, "List with Limit %d returned %d items", f.Limit, len(page.Items))
+		if len(page.Incidents) > f.PageSize() {
+			breach(t, clauseListSize, "List with Limit %d returned %d items", f.Limit, len(page.Incidents))
 		}
-		all = append(all, ids(page.Items)...)
-		if page.NextCursor == "" {
+		all = append(all, ids(page.Incidents)...)
+		if page.Next == "" {
 			return all
 		}
-		f.Cursor = page.NextCursor
+		f.After = page.Next
 	}
 }
 
@@ -353,10 +353,10 @@ func testListPaging(t *testing.T, s incident.Store) {
 			breach(t, clauseListOrder, "paging with Limit %d gave\n %v\nwant\n %v", limit, got, want)
 		}
 	}
-	// The last page's NextCursor is empty even when it is full.
+	// The last page's Next is empty even when it is full.
 	page, err := s.List(context.Background(), incident.Filter{Limit: 25})
-	if err != nil || len(page.Items) != 25 || page.NextCursor != "" {
-		breach(t, clauseListOrder, "List with Limit 25 of 25 incidents returned (%d items, cursor %q, %v)", len(page.Items), page.NextCursor, err)
+	if err != nil || len(page.Incidents) != 25 || page.Next != "" {
+		breach(t, clauseListOrder, "List with Limit 25 of 25 incidents returned (%d items, cursor %q, %v)", len(page.Incidents), page.Next, err)
 	}
 	// Paging while incidents change does not skip or repeat those that
 	// still match.
@@ -365,14 +365,14 @@ func testListPaging(t *testing.T, s incident.Store) {
 	if err != nil {
 		fatal(t, clauseListFilter, "List: %v", err)
 	}
-	seen := ids(page.Items)
-	for _, x := range page.Items { // move the first page out of the filter
+	seen := ids(page.Incidents)
+	for _, x := range page.Incidents { // move the first page out of the filter
 		y := next(x, func(y *incident.Incident) { y.State = incident.StateInProgress })
 		if err := s.Update(context.Background(), y, x.Version); err != nil {
 			fatal(t, clauseUpdate, "Update: %v", err)
 		}
 	}
-	f.Cursor = page.NextCursor
+	f.After = page.Next
 	seen = append(seen, listAll(t, s, f)...)
 	if !slices.Equal(seen, want) {
 		breach(t, clauseListOrder, "paging while the first page's incidents changed state gave\n %v\nwant\n %v", seen, want)
@@ -388,8 +388,8 @@ func testListPageSize(t *testing.T, s incident.Store) {
 		if err != nil {
 			fatal(t, clauseListSize, "List: %v", err)
 		}
-		if len(page.Items) != c.want || page.NextCursor == "" {
-			breach(t, clauseListSize, "List with Limit %d of %d incidents returned %d items (cursor %q), want %d and a cursor", c.limit, incident.MaxLimit+1, len(page.Items), page.NextCursor, c.want)
+		if len(page.Incidents) != c.want || page.Next == "" {
+			breach(t, clauseListSize, "List with Limit %d of %d incidents returned %d items (cursor %q), want %d and a cursor", c.limit, incident.MaxLimit+1, len(page.Incidents), page.Next, c.want)
 		}
 	}
 	got := listAll(t, s, incident.Filter{Limit: incident.MaxLimit})

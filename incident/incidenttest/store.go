@@ -350,9 +350,9 @@ func (s *Store) List(ctx context.Context, f incident.Filter) (incident.Page, err
 		ids = s.children[f.Parent]
 	}
 	i := 0
-	if f.Cursor != "" {
-		i = sort.SearchStrings(ids, f.Cursor)
-		if i < len(ids) && ids[i] == f.Cursor {
+	if f.After != "" {
+		i = sort.SearchStrings(ids, f.After)
+		if i < len(ids) && ids[i] == f.After {
 			i++
 		}
 	}
@@ -362,11 +362,11 @@ func (s *Store) List(ctx context.Context, f incident.Filter) (incident.Page, err
 		if !f.Matches(&e.x) {
 			continue
 		}
-		if len(page.Items) == size {
-			page.NextCursor = page.Items[size-1].ID
+		if len(page.Incidents) == size {
+			page.Next = page.Incidents[size-1].ID
 			break
 		}
-		page.Items = append(page.Items, e.get())
+		page.Incidents = append(page.Incidents, e.get())
 	}
 	return page, nil
 }

@@ -51,7 +51,7 @@ type (
 		mu   sync.Mutex
 		kept map[string]*incident.Incident
 	}
-	noPaging struct{ *incidenttest.Store } // ignores Limit and Cursor
+	noPaging struct{ *incidenttest.Store } // ignores Limit and After
 )
 
 func (s lastWriterWins) Update(ctx context.Context, x *incident.Incident, _ int64) error {
@@ -83,9 +83,9 @@ func (s *sharing) Get(ctx context.Context, id string) (*incident.Incident, error
 }
 
 func (s noPaging) List(ctx context.Context, f incident.Filter) (incident.Page, error) {
-	f.Limit, f.Cursor = incident.MaxLimit, ""
+	f.Limit, f.After = incident.MaxLimit, ""
 	p, err := s.Store.List(ctx, f)
-	p.NextCursor = ""
+	p.Next = ""
 	return p, err
 }
 
