@@ -1,0 +1,94 @@
+package change_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/change/changetest"
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// FuzzChangeFilter decodes a filter from the fuzzer's bytes and checks the
+// in-memory store's List against a brute-force scan with Filter.Matches:
+// the same changes, in ascending ID order, each page within its limit, no
+// repeats across pages.
+func FuzzChangeFilter(f *testing.F) {
+	store := changetest.NewStore()
+	var all []*change.Change
+	types := change.Types()
+	for i := range 18 {
+		c, _, err := testRules().New("CHG-"+string(rune('A'+i)), lifecycle.Actor{ID: []string{"alice", "bob", "carol"}[i%3]}, t0, change.Create{
+			Type: types[i%len(types)], Title: "t", Plans: fullPlans,
+			Template:    map[bool]string{true: "os-patch"}[types[i%len(types)] == change.Standard],
+			Assignee:    []string{"", "dave", "erin"}[i/3%3],
+			ConfigItems: [][]string{{"web-1"}, {"db-1", "web-1"}, nil}[i%3],
+		})
+		if err != nil {
+			f.Fatal(err)
+		}
+		if i%4 == 1 && c.Type != change.Standard {
+			if _, err := testRules().Apply(c, lifecycle.Actor{ID: "alice"}, t0, change.Cancel{Reason: "not needed"}); err != nil {
+				f.Fatal(err)
+			}
+		}
+		if err := store.Create(ctx, c); err != nil {
+			f.Fatal(err)
+		}
+		all = append(all, c)
+	}
+	f.Add(uint8(0), uint8(0), "", "", "", 0, "")
+	f.Add(uint8(0b1), uint8(0b010), "alice", "dave", "web-1", 2, "")
+	f.Add(uint8(0xff), uint8(0xff), "", "", "db-1", 1, "CHG-C")
+	f.Fuzz(func(t *testing.T, states, typs uint8, requester, assignee, ci string, limit int, after string) {
+		var flt change.Filter
+		for i, s := range change.States() {
+			if states&(1<<i) != 0 {
+				flt.States = append(flt.States, s)
+			}
+		}
+		for i, ty := range types {
+			if typs&(1<<i) != 0 {
+				flt.Types = append(flt.Types, ty)
+			}
+		}
+		flt.Requester, flt.Assignee, flt.ConfigItem, flt.Limit, flt.After = requester, assignee, ci, limit%25, after
+
+		var want []string
+		for _, c := range all {
+			if flt.Matches(c) && c.ID > after {
+				want = append(want, c.ID)
+			}
+		}
+		slices.Sort(want)
+		var got []string
+		for pages := 0; ; pages++ {
+			if pages > len(all)+1 {
+				t.Fatalf("paging does not end: %v", got)
+			}
+			page, err := store.List(ctx, flt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Changes) > flt.PageLimit() {
+				t.Fatalf("page of %d over limit %d", len(page.Changes), flt.PageLimit())
+			}
+			for _, c := range page.Changes {
+				if !flt.Matches(c) {
+					t.Fatalf("%s does not match %+v", c.ID, flt)
+				}
+				got = append(got, c.ID)
+			}
+			if page.Next == "" {
+				break
+			}
+			flt.After = page.Next
+		}
+		if !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
+			t.Fatalf("not ascending and unique: %v", got)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("List gave %v, a scan gives %v", got, want)
+		}
+	})
+}
