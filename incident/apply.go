@@ -370,7 +370,6 @@ func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd
 	}
 	st := newStep(r, actor, now, "", quiet)
 	defer st.release()
-	st.diff(lifecycle.FieldTitle, "", x.Title)
 	st.diff(lifecycle.FieldPriority, "", itoa(int(prio)))
 	st.diff(lifecycle.FieldGroup, "", cmd.Group)
 	st.diff(fieldParent, "", cmd.Parent)
@@ -388,13 +387,13 @@ func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd
 }
 
 // opened is a new incident together with its first history record and
-// that record's changes (at most four: title, priority, group, parent), so that
+// that record's changes (at most three: priority, group, parent), so that
 // opening one allocates once. Both slices are capped at their lengths:
 // appending to them never writes into the block.
 type opened struct {
 	x       Incident
 	history [1]lifecycle.Record
-	changes [4]lifecycle.Change
+	changes [3]lifecycle.Change
 }
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }

@@ -137,7 +137,7 @@ func TestOpen(t *testing.T) {
 	assert.Equal(t, t0, x.UpdatedAt)
 	require.Len(t, x.History, 1)
 	assert.Equal(t, lifecycle.Record{Seq: 1, Time: t0, Actor: "ann", Event: "open", To: "new", Changes: []lifecycle.Change{
-		{Field: lifecycle.FieldTitle, New: "VPN down"}, {Field: lifecycle.FieldPriority, New: "2"}, {Field: lifecycle.FieldGroup, New: "network"},
+		{Field: lifecycle.FieldPriority, New: "2"}, {Field: lifecycle.FieldGroup, New: "network"},
 	}}, x.History[0])
 	require.Len(t, evs, 1)
 	assert.Equal(t, lifecycle.Event{
@@ -388,7 +388,7 @@ func TestSnapshotReplay(t *testing.T) {
 			s = s.Apply(r)
 		}
 		want := x.Snapshot()
-		want.Service, want.ConfigItem, want.OpenedAt, want.Attributes = "", "", time.Time{}, nil
+		want.Title, want.Service, want.ConfigItem, want.OpenedAt, want.Attributes = "", "", "", time.Time{}, nil
 		assert.Equal(t, want, s, "after %T", cmd)
 	}
 }

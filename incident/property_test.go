@@ -293,7 +293,7 @@ func (m *model) check(t *rapid.T) {
 			s = s.Apply(r)
 		}
 		want := x.Snapshot()
-		want.Service, want.ConfigItem, want.OpenedAt, want.Attributes = "", "", time.Time{}, nil
+		want.Title, want.Service, want.ConfigItem, want.OpenedAt, want.Attributes = "", "", "", time.Time{}, nil
 		require.Equal(t, want, s, id)
 	}
 }

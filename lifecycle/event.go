@@ -78,7 +78,8 @@ func (s Snapshot) Clone() Snapshot {
 }
 
 // Apply returns s updated by the standard fields of r's changes (state,
-// priority, group, assignee, hold reason, major, title). Replaying a record's
+// priority, group, assignee, hold reason, major). Like Service, ConfigItem,
+// OpenedAt and Attributes, Title describes the record and is not replayed. Replaying a record's
 // history through Apply from its first snapshot rebuilds the snapshot at
 // every step.
 func (s Snapshot) Apply(r Record) Snapshot {
@@ -93,8 +94,6 @@ func (s Snapshot) Apply(r Record) Snapshot {
 			}
 		case FieldGroup:
 			s.Group = c.New
-		case FieldTitle:
-			s.Title = c.New
 		case FieldAssignee:
 			s.Assignee = c.New
 		case FieldHoldReason:
