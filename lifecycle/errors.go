@@ -30,16 +30,31 @@ var (
 // [ErrInvalidTransition] with errors.Is, and also whatever its Reason
 // matches (a guard may refuse with an [ErrForbidden] or [ErrValidation]).
 type TransitionError struct {
-	Process string   // "incident", "problem", ...
-	Subject string   // the record's ID, if known
-	From    string   // the current state
-	Event   string   // the event that was tried
-	Allowed []string // the events the machine allows from From, sorted
-	Reason  error    // the guard's reason, nil when the pair is not in the machine
+	// Process names the machine: "incident", "problem", "service", ...
+	Process string
+	// Subject is the record's ID, if known.
+	Subject string
+	// From is the record's current state.
+	From string
+	// Event is the event (or move) that was tried.
+	Event string
+	// Allowed lists the events the machine allows from From, sorted.
+	Allowed []string
+	// Reason is the guard's reason; nil when the pair is not in the
+	// machine.
+	Reason error
+	// UnknownState reports that From is not a state of the machine at all
+	// (a corrupt or foreign record), rather than a state without the
+	// event.
+	UnknownState bool
 }
 
 // Error renders, for example,
-// "incident INC-42: cannot resolve from new (allowed: assign, cancel)".
+// "incident INC-42: cannot resolve from new (allowed: assign, cancel)",
+// "incident INC-42: cannot comment from closed (final state: no events
+// allowed)" or, for a state the machine does not know, "incident INC-42:
+// cannot assign from bogus (unknown state: the incident machine has no
+// state "bogus")".
 func (e *TransitionError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Process)
@@ -52,9 +67,12 @@ func (e *TransitionError) Error() string {
 		fmt.Fprintf(&b, ": %v", e.Reason)
 		return b.String()
 	}
-	if len(e.Allowed) == 0 {
+	switch {
+	case e.UnknownState:
+		fmt.Fprintf(&b, " (unknown state: the %s machine has no state %q)", e.Process, e.From)
+	case len(e.Allowed) == 0:
 		b.WriteString(" (final state: no events allowed)")
-	} else {
+	default:
 		fmt.Fprintf(&b, " (allowed: %s)", strings.Join(e.Allowed, ", "))
 	}
 	return b.String()

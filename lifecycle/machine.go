@@ -228,7 +228,14 @@ func (m *Machine[S, E, T]) Events() []E { return slices.Clone(m.def.Events) }
 // are not consulted. It is empty for a final state or an unknown one.
 func (m *Machine[S, E, T]) Allowed(state S) []E { return slices.Clone(m.allowed[state]) }
 
-// Final reports whether state has no outgoing transition.
+// Known reports whether state is one of the machine's states.
+func (m *Machine[S, E, T]) Known(state S) bool {
+	_, ok := m.final[state]
+	return ok
+}
+
+// Final reports whether state has no outgoing transition (false for an
+// unknown state).
 func (m *Machine[S, E, T]) Final(state S) bool { return m.final[state] }
 
 // Target returns the state event leads to from state, and whether the pair
@@ -281,5 +288,7 @@ func (m *Machine[S, E, T]) refuse(id string, state S, event E, reason error) err
 		Event:   string(event),
 		Allowed: slices.Clone(m.names[state]),
 		Reason:  reason,
+		// Every known state has an entry in final.
+		UnknownState: !m.Known(state),
 	}
 }

@@ -65,6 +65,19 @@ func TestMachineRefusalMessageAndErrors(t *testing.T) {
 
 	_, err = m.Fire("T-42", "done", "drop", &ticket{})
 	assert.Equal(t, "ticket T-42: cannot drop from done (final state: no events allowed)", err.Error())
+	require.True(t, errors.As(err, &te))
+	assert.False(t, te.UnknownState)
+
+	// A state the machine does not know is not called final.
+	_, err = m.Fire("T-42", "bogus", "drop", &ticket{})
+	assert.True(t, errors.Is(err, ErrInvalidTransition))
+	assert.Equal(t, `ticket T-42: cannot drop from bogus (unknown state: the ticket machine has no state "bogus")`, err.Error())
+	require.True(t, errors.As(err, &te))
+	assert.True(t, te.UnknownState)
+	assert.Empty(t, te.Allowed)
+	assert.False(t, m.Known("bogus"))
+	assert.False(t, m.Final("bogus"))
+	assert.True(t, m.Known("done"))
 
 	// A guard's reason is reachable through errors.Is / errors.As.
 	_, err = m.Fire("T-42", "open", "finish", &ticket{})
