@@ -20,8 +20,8 @@ const RoleServiceOwner = "service-owner"
 // pipeline, the catalogue and retirement under the service machine (see
 // [ServiceDiagram]), changed only through [Service.Apply] or a [Portfolio].
 //
-// Invariant: a service in the catalogue (operational or retiring) has an
-// owner and at least one agreement.
+// Invariant: a live service (operational or retiring, see [Service.Live])
+// has an owner and at least one SLA among its agreements.
 type Service struct {
 	ID          string      `json:"id"`
 	Version     int64       `json:"version"` // 0 before creation, 1 when created, +1 per stored change
@@ -73,9 +73,9 @@ func (s *Service) Snapshot() Snapshot {
 	}
 }
 
-// Live reports whether the service is in the catalogue (operational or
-// retiring).
-func (s *Service) Live() bool { return s.Status.Part() == PortfolioCatalogue }
+// Live reports whether the service is live: operational (in the catalogue)
+// or retiring (in retirement, but still serving its current customers).
+func (s *Service) Live() bool { return s.Status == StatusOperational || s.Status == StatusRetiring }
 
 // ServiceWork is the work still open against a service, as the host's
 // [Dependents] reports it: incidents not yet resolved and changes scheduled

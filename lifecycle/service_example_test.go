@@ -75,7 +75,7 @@ func ExampleStatus_Stage() {
 	// tested       transition pipeline
 	// released     transition pipeline
 	// operational  operation  catalogue
-	// retiring     transition catalogue
+	// retiring     transition retired
 	// retired      transition retired
 }
 

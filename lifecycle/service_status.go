@@ -4,8 +4,8 @@ import "slices"
 
 // Status is where an IT [Service] stands in its lifecycle, following the
 // status chain of the ITIL service portfolio: the pipeline (requirements
-// through released), the catalogue (operational, retiring) and retirement
-// (retired). Each status belongs to one ITIL [Stage] ([Status.Stage]) and one
+// through released), the catalogue (operational) and retirement (retiring,
+// retired). Each status belongs to one ITIL [Stage] ([Status.Stage]) and one
 // [PortfolioPart] ([Status.Part]).
 type Status string
 
@@ -83,14 +83,15 @@ func (s Status) Stage() Stage {
 
 // Part returns the part of the service portfolio that holds a service in
 // this status: the pipeline (requirements through released), the catalogue
-// (operational and retiring, since a service being phased out is still live
-// and offered until it is retired) or retired. An unknown status has the
-// empty part.
+// (operational) or retirement ([PortfolioRetired]: retiring and retired).
+// A retiring service has left the catalogue, since it is no longer offered
+// to new customers, though it is still live for its current ones until it
+// is retired (see [Service.Live]). An unknown status has the empty part.
 func (s Status) Part() PortfolioPart {
 	switch {
-	case s == StatusOperational || s == StatusRetiring:
+	case s == StatusOperational:
 		return PortfolioCatalogue
-	case s == StatusRetired:
+	case s == StatusRetiring || s == StatusRetired:
 		return PortfolioRetired
 	case s.Valid():
 		return PortfolioPipeline
@@ -150,14 +151,34 @@ func (s *Stage) UnmarshalText(b []byte) error {
 // PortfolioPart is one of the three parts of the ITIL service portfolio.
 type PortfolioPart string
 
-// The portfolio parts.
+// The portfolio parts. Their spellings are "pipeline", "catalogue" and
+// "retired" (the last one names the retirement part as a whole).
 const (
-	PortfolioPipeline  PortfolioPart = "pipeline"  // proposed or in development
-	PortfolioCatalogue PortfolioPart = "catalogue" // live (operational or being phased out)
-	PortfolioRetired   PortfolioPart = "retired"   // retired, or withdrawn before going live
+	// PortfolioPipeline holds services proposed or in development
+	// (requirements through released).
+	PortfolioPipeline PortfolioPart = "pipeline"
+	// PortfolioCatalogue holds the services offered to customers
+	// (operational).
+	PortfolioCatalogue PortfolioPart = "catalogue"
+	// PortfolioRetired is the retirement part: services being phased out
+	// (retiring) and retired ones, including proposals withdrawn before
+	// going live.
+	PortfolioRetired PortfolioPart = "retired"
 )
 
 var portfolioParts = []PortfolioPart{PortfolioPipeline, PortfolioCatalogue, PortfolioRetired}
+
+// Statuses returns the service statuses in the part, in lifecycle order
+// (none for an unknown part).
+func (p PortfolioPart) Statuses() []Status {
+	var out []Status
+	for _, st := range serviceStatuses {
+		if st.Part() == p {
+			out = append(out, st)
+		}
+	}
+	return out
+}
 
 // PortfolioParts returns every portfolio part.
 func PortfolioParts() []PortfolioPart { return slices.Clone(portfolioParts) }

@@ -464,7 +464,7 @@ func TestStatusStagesAndParts(t *testing.T) {
 		"tested":       {"transition", "pipeline"},
 		"released":     {"transition", "pipeline"},
 		"operational":  {"operation", "catalogue"},
-		"retiring":     {"transition", "catalogue"},
+		"retiring":     {"transition", "retired"},
 		"retired":      {"transition", "retired"},
 	}
 	require.Len(t, lifecycle.Statuses(), len(want))
