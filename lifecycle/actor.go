@@ -5,21 +5,51 @@ import "slices"
 // Actor is whoever performs an operation: a person, a team's bot, or the
 // library itself (see [System]). Roles gate operations such as accepting a
 // major incident or approving a change.
+//
+// Trust boundary: the library believes the Actor it is given. Hosts
+// authenticate the caller and build the Actor themselves; they must never
+// let a user-supplied actor carry [RoleSystem] or [System]'s ID, since that
+// role passes every role check (see [Actor.ClaimsSystem]).
 type Actor struct {
-	ID    string   `json:"id"`
+	// ID identifies the actor (a user name, a bot's name, "system"). It is
+	// required by every operation and recorded in the audit history.
+	ID string `json:"id"`
+	// Roles are the roles the host granted the actor, e.g.
+	// "major-incident-manager" or [RoleServiceOwner]. Never copy them
+	// from an untrusted request without filtering out [RoleSystem].
 	Roles []string `json:"roles,omitempty"`
 }
 
 // System is the actor the library uses for work it does on its own, such as
 // auto-closing resolved incidents or reacting to another process's events.
+// It holds [RoleSystem] and therefore passes every role check. Hosts must
+// never act as System on behalf of a user, nor accept it (or an actor with
+// its ID or role) from a request.
 var System = Actor{ID: "system", Roles: []string{RoleSystem}}
 
-// RoleSystem is held by [System]. Role-gated operations accept it.
+// RoleSystem is held by [System]. Role-gated operations accept it: an actor
+// holding RoleSystem may do anything any role may do (accept major
+// incidents, approve changes, retire any service...).
+//
+// WARNING: RoleSystem is the host's trust boundary. It exists for the
+// library's own automated actions; a host must never grant it to a person,
+// and must strip or refuse it on any actor built from user input (an HTTP
+// header, a JSON body, a token claim the user controls). Check incoming
+// actors with [Actor.ClaimsSystem].
 const RoleSystem = "system"
 
-// HasRole reports whether the actor holds role. [RoleSystem] holds every role.
+// HasRole reports whether the actor holds role. An actor holding
+// [RoleSystem] holds every role: see the warning there.
 func (a Actor) HasRole(role string) bool {
 	return slices.Contains(a.Roles, role) || slices.Contains(a.Roles, RoleSystem)
+}
+
+// ClaimsSystem reports whether the actor holds [RoleSystem] or has
+// [System]'s ID. A host calls it on every actor it builds from a request
+// and refuses the request when it reports true: only the library's own
+// automated work may act as the system.
+func (a Actor) ClaimsSystem() bool {
+	return a.ID == System.ID || slices.Contains(a.Roles, RoleSystem)
 }
 
 // Validate returns a *ValidationError for the field "actor" when the actor
@@ -31,7 +61,8 @@ func (a Actor) Validate() error {
 	return nil
 }
 
-// Require returns a *ForbiddenError unless the actor holds role.
+// Require returns a *ForbiddenError unless the actor holds role (which
+// every holder of [RoleSystem] does).
 func (a Actor) Require(role, action string) error {
 	if a.HasRole(role) {
 		return nil

@@ -220,3 +220,53 @@ func TestStrangerCannotTakeOverToRetire(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, lifecycle.StatusRetiring, s.Status)
 }
+
+// TestSystemRolePassesEveryRoleCheck pins the trust boundary documented on
+// lifecycle.RoleSystem: any actor holding the role, whoever it claims to
+// be, passes every role check the library makes, so the host alone must
+// keep it out of user-supplied actors (Actor.ClaimsSystem tells it which).
+func TestSystemRolePassesEveryRoleCheck(t *testing.T) {
+	impostor := lifecycle.Actor{ID: "mallory", Roles: []string{lifecycle.RoleSystem}}
+	for _, role := range []string{lifecycle.RoleServiceOwner, "major-incident-manager", "change-manager", "problem-manager", "no-such-role"} {
+		for _, a := range []lifecycle.Actor{lifecycle.System, impostor} {
+			assert.True(t, a.HasRole(role), "%s holds %q", a.ID, role)
+			assert.NoError(t, a.Require(role, "do anything"), "%s may %q", a.ID, role)
+		}
+		// Look-alikes get nothing.
+		for _, a := range []lifecycle.Actor{
+			{ID: "system"}, // the ID alone carries no role
+			{ID: "eve", Roles: []string{"System"}},
+			{ID: "eve", Roles: []string{"system "}},
+		} {
+			if role == "no-such-role" || role == lifecycle.RoleServiceOwner {
+				assert.False(t, a.HasRole(role), "%+v holds %q", a, role)
+				assert.ErrorIs(t, a.Require(role, "do anything"), lifecycle.ErrForbidden)
+			}
+		}
+	}
+
+	// ClaimsSystem is what a host checks on the way in.
+	for a, want := range map[*lifecycle.Actor]bool{
+		&lifecycle.System:                      true,
+		&impostor:                              true,
+		{ID: "system"}:                         true,
+		{ID: "System"}:                         false,
+		{ID: "eve", Roles: []string{"System"}}: false,
+		{ID: "eve", Roles: []string{lifecycle.RoleServiceOwner}}: false,
+		{}: false,
+	} {
+		assert.Equal(t, want, a.ClaimsSystem(), "%+v", *a)
+	}
+
+	// End to end: a user-supplied actor carrying the role retires someone
+	// else's live service. The library cannot tell it from the real
+	// System; that is why hosts must refuse such actors.
+	f := newPortfolioFixture(t)
+	s := f.live(t)
+	_, err := f.p.Retire(context.Background(), lifecycle.Actor{ID: "mallory"}, lifecycle.RetireService{ID: s.ID})
+	require.ErrorIs(t, err, lifecycle.ErrForbidden)
+	s, err = f.p.Retire(context.Background(), impostor, lifecycle.RetireService{ID: s.ID})
+	require.NoError(t, err)
+	assert.Equal(t, lifecycle.StatusRetired, s.Status)
+	assert.Equal(t, "mallory", s.History[len(s.History)-1].Actor)
+}

@@ -5,8 +5,8 @@
 //
 // A [Service] is an IT service in the portfolio. Its [Status] moves through
 // the pipeline (requirements, defined, analysed, approved, chartered,
-// designed, developed, built, tested, released), the catalogue (operational,
-// retiring) and retirement (retired); each status belongs to an ITIL [Stage]
+// designed, developed, built, tested, released), the catalogue (operational)
+// and retirement (retiring, retired); each status belongs to an ITIL [Stage]
 // (strategy, design, transition, operation), and continual improvement spans
 // them through the register of [Improvement] initiatives. [Portfolio] is the
 // orchestrator (named so it never clashes with the Service entity): a
@@ -33,6 +33,18 @@
 //     [ErrForbidden] with their detailed types.
 //   - [CommitCreate] and [CommitUpdate]: store, then notify; the optional
 //     [Outbox] ability for hosts with a transactional outbox.
+//
+// # Actors and the trust boundary
+//
+// Every operation takes the [Actor] performing it, and the library believes
+// it: authentication is the host's job. [System], the actor the library
+// uses for its own automated work (auto-close, reactions to other
+// processes' events), holds [RoleSystem], and RoleSystem passes every role
+// check: whoever carries it may accept major incidents, approve changes and
+// retire any service. A host must therefore never let an actor built from
+// user input (a request header, a JSON body, a token claim the user
+// controls) carry RoleSystem or System's ID: refuse such requests, for
+// instance with [Actor.ClaimsSystem]. This is the host's trust boundary.
 //
 // # Contract shared by every process
 //
