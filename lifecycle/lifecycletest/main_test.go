@@ -1,0 +1,11 @@
+package lifecycletest_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the run if any test leaves a goroutine behind (the
+// conformance suites and Faults tests start many).
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
