@@ -278,24 +278,6 @@ func (c resolveWithParent) apply(x *Incident, st *step) error {
 	return nil
 }
 
-// resolveForProblem is what ResolveForProblem applies.
-type resolveForProblem struct {
-	id      string
-	version int64
-	problem string
-	notes   string
-}
-
-func (c resolveForProblem) target() (string, int64) { return c.id, c.version }
-
-func (c resolveForProblem) apply(x *Incident, st *step) error {
-	notes := c.notes
-	if blank(notes) {
-		notes = "resolved by the fix of problem " + c.problem
-	}
-	return resolve(x, st, CodeResolvedByProblem, notes, "problem", c.problem)
-}
-
 // Reopen takes a resolved incident back to in progress (the fault is
 // back, or the fix did not work) and counts the reopen. The resolution is
 // cleared; the history keeps it.

@@ -20,9 +20,13 @@ import (
 //     by one, with the agreement, target and cycle as the reason. A breach
 //     already escalated (the same reason is in the history) or an incident
 //     at the highest level is left alone.
-//   - LinkCausedBy: when a change links incidents ("linked" with
-//     Data["incidents"], the incidents it caused), link the change on each
-//     incident.
+//   - ReassignOnBreach: when an SLA timer of an open incident breaches,
+//     ask the function for a group and hand the incident to it
+//     (functional escalation, with the same reason). An empty group, the
+//     incident's own group, or a breach already handed over is left alone.
+//   - LinkCausedBy: when a change names the incidents it caused (its
+//     "opened" or "linked" event with Data["incidents"]), link the change
+//     on each incident.
 //
 // Events about records that are not incidents of this Service (an unknown
 // ID) are ignored, so that a reaction that can never succeed never blocks an
@@ -36,6 +40,13 @@ type Reactor struct {
 	Actor lifecycle.Actor
 	// EscalateOnBreach raises the escalation level of breached incidents.
 	EscalateOnBreach bool
+	// ReassignOnBreach, when set, names the group a breached incident is
+	// handed to (functional escalation); breach is the "sla.breached"
+	// event (Data: record, agreement, target, cycle). Returning "" or the
+	// incident's own group leaves it where it is. It must be a pure
+	// function of its arguments, so that a redelivered breach picks the
+	// same group.
+	ReassignOnBreach func(inc *Incident, breach lifecycle.Event) (group string)
 	// LinkCausedBy links changes to the incidents they caused.
 	LinkCausedBy bool
 }
@@ -51,9 +62,14 @@ func (r *Reactor) Notify(ctx context.Context, events ...lifecycle.Event) error {
 	for _, ev := range events {
 		var err error
 		switch {
-		case ev.Process == "sla" && ev.Type == "sla.breached" && r.EscalateOnBreach:
-			err = r.escalate(ctx, ev)
-		case ev.Process == "change" && ev.Type == "linked" && r.LinkCausedBy && ev.Data["incidents"] != "":
+		case ev.Process == "sla" && ev.Type == "sla.breached":
+			if r.EscalateOnBreach {
+				err = r.escalate(ctx, ev)
+			}
+			if r.ReassignOnBreach != nil {
+				err = errors.Join(err, r.reassign(ctx, ev))
+			}
+		case ev.Process == "change" && (ev.Type == "linked" || ev.Type == "opened") && r.LinkCausedBy && ev.Data["incidents"] != "":
 			for _, id := range strings.Split(ev.Data["incidents"], ",") {
 				if id = strings.TrimSpace(id); id != "" {
 					err = errors.Join(err, r.linkChange(ctx, id, ev.Subject))
@@ -74,27 +90,15 @@ func (r *Reactor) actor() lifecycle.Actor {
 	return r.Actor
 }
 
-// retry runs op on the current incident until it is stored or refused for
-// a reason other than a racing writer; at most a few times.
-func (r *Reactor) retry(ctx context.Context, id string, op func(*Incident) (Command, bool)) error {
-	for attempt := 0; ; attempt++ {
-		inc, err := r.Incidents.Get(ctx, id)
-		if errors.Is(err, lifecycle.ErrNotFound) {
-			return nil // not one of ours
-		}
-		if err != nil {
-			return err
-		}
-		cmd, ok := op(inc)
-		if !ok {
-			return nil // nothing (more) to do
-		}
-		_, err = r.Incidents.Do(ctx, r.actor(), cmd)
-		if errors.Is(err, lifecycle.ErrConflict) && attempt < 4 {
-			continue
-		}
-		return err
+// retry runs the command decide picks for incident id through the Service
+// ([Service.followUp]); an unknown incident is not one of ours and is left
+// alone.
+func (r *Reactor) retry(ctx context.Context, id string, decide func(*Incident) (Command, bool)) error {
+	_, err := r.Incidents.followUp(ctx, r.actor(), id, decide)
+	if errors.Is(err, lifecycle.ErrNotFound) {
+		return nil
 	}
+	return err
 }
 
 func (r *Reactor) escalate(ctx context.Context, ev lifecycle.Event) error {
@@ -102,7 +106,7 @@ func (r *Reactor) escalate(ctx context.Context, ev lifecycle.Event) error {
 	if id == "" {
 		return nil
 	}
-	reason := fmt.Sprintf("SLA %s (%s) breached, cycle %s", ev.Data["agreement"], ev.Data["target"], ev.Data["cycle"])
+	reason := breachReason(ev)
 	top := r.Incidents.Rules().maxLevel()
 	return r.retry(ctx, id, func(inc *Incident) (Command, bool) {
 		if !inc.State.IsOpen() || inc.EscalationLevel >= top {
@@ -114,6 +118,36 @@ func (r *Reactor) escalate(ctx context.Context, ev lifecycle.Event) error {
 			}
 		}
 		return EscalateHierarchical{ID: inc.ID, Version: inc.Version, Reason: reason}, true
+	})
+}
+
+// breachReason is the reason recorded for an escalation caused by breach;
+// finding it in the history tells that the breach was handled.
+func breachReason(breach lifecycle.Event) string {
+	return fmt.Sprintf("SLA %s (%s) breached, cycle %s", breach.Data["agreement"], breach.Data["target"], breach.Data["cycle"])
+}
+
+// reassign hands a breached incident to the group ReassignOnBreach names.
+func (r *Reactor) reassign(ctx context.Context, ev lifecycle.Event) error {
+	id := ev.Data["record"]
+	if id == "" {
+		return nil
+	}
+	reason := breachReason(ev)
+	return r.retry(ctx, id, func(inc *Incident) (Command, bool) {
+		if !inc.State.IsOpen() {
+			return nil, false
+		}
+		for _, h := range inc.History {
+			if h.Event == string(EventEscalateFunctional) && h.Note == reason {
+				return nil, false // this breach was handed over already
+			}
+		}
+		group := r.ReassignOnBreach(inc, ev)
+		if group == "" || group == inc.Group {
+			return nil, false
+		}
+		return EscalateFunctional{ID: inc.ID, Version: inc.Version, Group: group, Reason: reason}, true
 	})
 }
 

@@ -92,3 +92,67 @@ func TestOfferWorkaroundIsIdempotent(t *testing.T) {
 	assert.ErrorIs(t, s.OfferWorkaround(ctx, a, inc.ID, "PRB7", " "), lifecycle.ErrValidation)
 	assert.NoError(t, s.OfferWorkaround(ctx, a, "INC404", "PRB7", "x"))
 }
+
+func TestReactorLinksIncidentsNamedWhenTheChangeOpened(t *testing.T) {
+	ctx := context.Background()
+	s := reactorService(t)
+	i1, err := s.Open(ctx, lifecycle.Actor{ID: "ann"}, incident.Open{Title: "Payroll batch failed"})
+	require.NoError(t, err)
+	ev := lifecycle.Event{ID: "change/CHG7/1/0", Process: "change", Subject: "CHG7", Type: "opened",
+		Data: map[string]string{"incidents": i1.ID}}
+	require.NoError(t, (&incident.Reactor{Incidents: s}).Notify(ctx, ev), "off unless asked")
+	got, err := s.Get(ctx, i1.ID)
+	require.NoError(t, err)
+	assert.Empty(t, got.Changes)
+
+	r := &incident.Reactor{Incidents: s, LinkCausedBy: true}
+	require.NoError(t, r.Notify(ctx, ev, ev))
+	got, err = s.Get(ctx, i1.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"CHG7"}, got.Changes)
+	assert.Equal(t, int64(2), got.Version, "linked once")
+}
+
+func TestReactorReassignsOnBreachOnce(t *testing.T) {
+	ctx := context.Background()
+	s := reactorService(t)
+	a := lifecycle.Actor{ID: "ann"}
+	p1, err := s.Open(ctx, a, incident.Open{Title: "Core switch down", Impact: 1, Urgency: 1, Group: "network"})
+	require.NoError(t, err)
+	p3, err := s.Open(ctx, a, incident.Open{Title: "Toner low", Impact: 2, Urgency: 3, Group: "desk"})
+	require.NoError(t, err)
+	var asked []string
+	r := &incident.Reactor{Incidents: s, ReassignOnBreach: func(inc *incident.Incident, breach lifecycle.Event) string {
+		asked = append(asked, inc.ID+"/"+breach.Data["agreement"])
+		if inc.Priority == lifecycle.PriorityCritical {
+			return "major-incident-team"
+		}
+		return inc.Group // lower priorities stay where they are
+	}}
+
+	require.NoError(t, r.Notify(ctx, breach(p1.ID, "p1-resolution", "1"), breach(p3.ID, "p3-resolution", "1")))
+	require.NoError(t, r.Notify(ctx, breach(p1.ID, "p1-resolution", "1"))) // redelivered
+	got, err := s.Get(ctx, p1.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "major-incident-team", got.Group)
+	assert.Equal(t, 0, got.EscalationLevel, "reassigning is not raising the level")
+	last := got.History[len(got.History)-1]
+	assert.Equal(t, "escalate_functional", last.Event)
+	assert.Equal(t, "SLA p1-resolution (resolution) breached, cycle 1", last.Note)
+	assert.Equal(t, int64(2), got.Version, "handed over once")
+	got3, err := s.Get(ctx, p3.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "desk", got3.Group)
+	assert.Equal(t, int64(1), got3.Version)
+	assert.Equal(t, []string{p1.ID + "/p1-resolution", p3.ID + "/p3-resolution"}, asked, "a handled breach is not asked again")
+
+	// Both reactions together: one escalation of each kind per breach.
+	both := &incident.Reactor{Incidents: s, EscalateOnBreach: true, ReassignOnBreach: func(*incident.Incident, lifecycle.Event) string { return "tier-3" }}
+	require.NoError(t, both.Notify(ctx, breach(p3.ID, "p3-response", "1")))
+	require.NoError(t, both.Notify(ctx, breach(p3.ID, "p3-response", "1")))
+	got3, err = s.Get(ctx, p3.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "tier-3", got3.Group)
+	assert.Equal(t, 1, got3.EscalationLevel)
+	assert.Equal(t, int64(3), got3.Version)
+}

@@ -383,42 +383,6 @@ func (s *Service) resolveChild(ctx context.Context, actor lifecycle.Actor, c *In
 	return nil, err
 }
 
-// ResolveForProblem resolves incident incidentID, with code
-// resolved_by_problem and notes (a default when empty), if it is on hold
-// awaiting a problem and linked to problemID. Otherwise (not waiting on
-// that problem, already resolved, closed or canceled) it does nothing and
-// returns nil, so the problem process may call it for every linked incident,
-// as often as it likes. A concurrent change is retried. A missing incident
-// is an error matching lifecycle.ErrNotFound.
-//
-// It is the method the problem package's incident resolver interface
-// expects.
-func (s *Service) ResolveForProblem(ctx context.Context, actor lifecycle.Actor, incidentID, problemID, notes string) error {
-	if err := actor.Validate(); err != nil {
-		return err
-	}
-	if problemID == "" {
-		return lifecycle.Invalid("problem", "required")
-	}
-	var err error
-	for range followUpAttempts {
-		var x *Incident
-		x, err = s.store.Get(ctx, incidentID)
-		if err != nil {
-			return err
-		}
-		if x.State != StateOnHold || x.HoldReason != HoldAwaitingProblem || !x.IsLinkedToProblem(problemID) {
-			return nil
-		}
-		var stored *Incident
-		stored, err = run(s, ctx, actor, x, resolveForProblem{id: x.ID, version: x.Version, problem: problemID, notes: notes})
-		if stored != nil || !errors.Is(err, lifecycle.ErrConflict) {
-			return err // done, perhaps with a notification or follow-up error
-		}
-	}
-	return err
-}
-
 // AutoClose closes the incidents that have stayed resolved, with no update
 // at all, for longer than Config.AutoCloseAfter before now; accepted major
 // incidents are left for a person to close. The closer is recorded as the

@@ -411,43 +411,6 @@ func TestChildJoiningAParentBeingResolved(t *testing.T) {
 	assert.Equal(t, "fixed meanwhile", e.get(t, c.ID).ResolutionNotes)
 }
 
-func TestResolveForProblem(t *testing.T) {
-	e := newEnv(t)
-	waiting := e.open(t, incident.Open{})
-	e.do(t, ann, incident.Assign{ID: waiting.ID, Assignee: "ann"})
-	e.do(t, ann, incident.Hold{ID: waiting.ID, Reason: incident.HoldAwaitingProblem, Problem: "PRB1"})
-	child := e.open(t, incident.Open{Parent: waiting.ID})
-	otherProblem := e.open(t, incident.Open{})
-	e.do(t, ann, incident.Assign{ID: otherProblem.ID, Assignee: "ann"})
-	e.do(t, ann, incident.Hold{ID: otherProblem.ID, Reason: incident.HoldAwaitingProblem, Problem: "PRB2"})
-	working := e.open(t, incident.Open{})
-	e.do(t, ann, incident.LinkProblem{ID: working.ID, Problem: "PRB1"})
-
-	fixer := lifecycle.Actor{ID: "problem-manager"}
-	require.NoError(t, e.svc.ResolveForProblem(ctx, fixer, waiting.ID, "PRB1", ""))
-	x := e.get(t, waiting.ID)
-	assert.Equal(t, incident.StateResolved, x.State)
-	assert.Equal(t, incident.CodeResolvedByProblem, x.ResolutionCode)
-	assert.Equal(t, "resolved by the fix of problem PRB1", x.ResolutionNotes)
-	assert.Equal(t, "problem-manager", x.ResolvedBy)
-	assert.Equal(t, incident.StateResolved, e.get(t, child.ID).State, "its children follow")
-
-	// Idempotent, and a no-op for incidents not waiting on that problem.
-	v := x.Version
-	require.NoError(t, e.svc.ResolveForProblem(ctx, fixer, waiting.ID, "PRB1", "again"))
-	assert.Equal(t, v, e.get(t, waiting.ID).Version)
-	require.NoError(t, e.svc.ResolveForProblem(ctx, fixer, otherProblem.ID, "PRB1", ""))
-	assert.Equal(t, incident.StateOnHold, e.get(t, otherProblem.ID).State)
-	require.NoError(t, e.svc.ResolveForProblem(ctx, fixer, working.ID, "PRB1", ""))
-	assert.Equal(t, incident.StateNew, e.get(t, working.ID).State)
-	require.NoError(t, e.svc.ResolveForProblem(ctx, fixer, otherProblem.ID, "PRB2", "patched"))
-	assert.Equal(t, "patched", e.get(t, otherProblem.ID).ResolutionNotes)
-
-	assert.ErrorIs(t, e.svc.ResolveForProblem(ctx, fixer, "INC9999", "PRB1", ""), lifecycle.ErrNotFound)
-	assert.ErrorIs(t, e.svc.ResolveForProblem(ctx, fixer, waiting.ID, "", ""), lifecycle.ErrValidation)
-	assert.ErrorIs(t, e.svc.ResolveForProblem(ctx, lifecycle.Actor{}, waiting.ID, "PRB1", ""), lifecycle.ErrValidation)
-}
-
 func TestAutoClose(t *testing.T) {
 	e := newEnv(t)
 	resolve := func(x *incident.Incident) {
