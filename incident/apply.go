@@ -381,7 +381,7 @@ func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd
 		changes = nil
 	}
 	changes = append(changes, st.changes...)
-	o.history[0] = lifecycle.Record{Seq: 1, Time: now, Actor: actor.ID, Event: "open", To: string(StateNew), Changes: changes[:len(changes):len(changes)]}
+	o.history[0] = lifecycle.Record{Seq: 1, Time: now, Actor: actor.ID, Event: eventOpen, To: string(StateNew), Changes: changes[:len(changes):len(changes)]}
 	x.History = o.history[:]
 	return x, st.events(x, ""), nil
 }

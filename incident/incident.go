@@ -176,11 +176,15 @@ func contains(s []string, v string) bool {
 type incidentJSON Incident
 
 // UnmarshalJSON decodes an incident into x, replacing all of it (fields
-// absent from the JSON become zero), and rejects one whose state is
-// missing; unknown state, hold reason, resolution code and major status
-// names are rejected by their own decoders, with a
-// *lifecycle.ValidationError. On error, and for the JSON null, x is
-// unchanged.
+// absent from the JSON become zero). It rejects, with a
+// *lifecycle.ValidationError naming the field, a missing state; unknown
+// state, hold reason, resolution code and major status names; an impact,
+// urgency or priority below 1 (the upper bounds are the host's matrix's,
+// which the decoder cannot know); and a history that could not have been
+// written by this package: records numbered other than 1, 2, 3, ..., an
+// event or state name the incident machine does not have, or a last record
+// that does not end in the incident's state. On error, and for the JSON
+// null, x is unchanged.
 func (x *Incident) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
@@ -192,6 +196,40 @@ func (x *Incident) UnmarshalJSON(b []byte) error {
 	if v.State == "" {
 		return lifecycle.Invalid("state", "missing")
 	}
+	switch {
+	case v.Impact < 1:
+		return lifecycle.Invalid("impact", "%d is below 1", v.Impact)
+	case v.Urgency < 1:
+		return lifecycle.Invalid("urgency", "%d is below 1", v.Urgency)
+	case v.Priority < 1:
+		return lifecycle.Invalid("priority", "%d is below 1", v.Priority)
+	}
+	if err := checkHistory(v.History, v.State); err != nil {
+		return err
+	}
 	*x = Incident(v)
+	return nil
+}
+
+// checkHistory checks a decoded history (see [Incident.UnmarshalJSON]).
+func checkHistory(h []lifecycle.Record, state State) error {
+	for i, r := range h {
+		field := "history[" + itoa(i) + "]"
+		switch {
+		case r.Seq != i+1:
+			return lifecycle.Invalid(field+".seq", "%d where %d was due", r.Seq, i+1)
+		case i == 0 && (r.Event != eventOpen || r.From != "" || r.To != string(StateNew)):
+			return lifecycle.Invalid(field, "the first record is %q from %q to %q, not the opening (open, to new)", r.Event, r.From, r.To)
+		case i > 0 && !containsEnum(allEvents, Event(r.Event)):
+			return lifecycle.Invalid(field+".event", "unknown event %q", r.Event)
+		case i > 0 && !containsEnum(allStates, State(r.From)):
+			return lifecycle.Invalid(field+".from", "unknown state %q", r.From)
+		case !containsEnum(allStates, State(r.To)):
+			return lifecycle.Invalid(field+".to", "unknown state %q", r.To)
+		}
+	}
+	if n := len(h); n > 0 && h[n-1].To != string(state) {
+		return lifecycle.Invalid("history", "the last record ends in %q, the incident is %q", h[n-1].To, state)
+	}
 	return nil
 }

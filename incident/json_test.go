@@ -61,7 +61,7 @@ func TestJSONRoundTrip(t *testing.T) {
 }
 
 func TestJSONRejectsUnknownEnums(t *testing.T) {
-	good := `{"id":"INC-1","state":"on_hold","hold_reason":"awaiting_vendor","major":"proposed","resolution_code":"","title":"t"}`
+	good := `{"id":"INC-1","state":"on_hold","hold_reason":"awaiting_vendor","major":"proposed","resolution_code":"","title":"t","impact":2,"urgency":2,"priority":3}`
 	var x incident.Incident
 	require.NoError(t, json.Unmarshal([]byte(good), &x))
 	assert.Equal(t, incident.HoldAwaitingVendor, x.HoldReason)
@@ -82,7 +82,7 @@ func TestJSONRejectsUnknownEnums(t *testing.T) {
 		assert.Equal(t, field, ve.Field)
 		assert.Contains(t, err.Error(), "valid:", "the error lists the valid values")
 	}
-	err := json.Unmarshal([]byte(`{"id":"INC-1","title":"t"}`), &x)
+	err := json.Unmarshal([]byte(`{"id":"INC-1","title":"t","impact":1,"urgency":1,"priority":1}`), &x)
 	assert.ErrorIs(t, err, lifecycle.ErrValidation, "a missing state is rejected")
 
 	before := x
@@ -150,5 +150,41 @@ func TestEnumsText(t *testing.T) {
 	assert.False(t, incident.MajorStatus("x").Valid())
 	for _, s := range incident.States() {
 		assert.Equal(t, s.IsOpen(), s == incident.StateNew || s == incident.StateInProgress || s == incident.StateOnHold)
+	}
+}
+
+func TestJSONRejectsImpossibleIncidents(t *testing.T) {
+	const opening = `{"seq":1,"time":"2026-03-02T09:00:00Z","actor":"ann","event":"open","to":"new"}`
+	const assign = `{"seq":2,"time":"2026-03-02T09:05:00Z","actor":"ann","event":"assign","from":"new","to":"in_progress"}`
+	doc := func(state, history string, extra ...string) string {
+		d := `{"id":"INC-1","state":"` + state + `","title":"t","impact":2,"urgency":1,"priority":2,"history":[` + history + `]`
+		for _, e := range extra {
+			d += "," + e
+		}
+		return d + "}"
+	}
+	var x incident.Incident
+	require.NoError(t, json.Unmarshal([]byte(doc("in_progress", opening+","+assign)), &x))
+	assert.Len(t, x.History, 2)
+	require.NoError(t, json.Unmarshal([]byte(doc("new", "")), &x), "no history at all is a row without its audit trail")
+
+	for name, c := range map[string]struct{ doc, field string }{
+		"impact 0":              {strings.Replace(doc("new", opening), `"impact":2`, `"impact":0`, 1), "impact"},
+		"urgency -3":            {strings.Replace(doc("new", opening), `"urgency":1`, `"urgency":-3`, 1), "urgency"},
+		"priority 0":            {strings.Replace(doc("new", opening), `"priority":2`, `"priority":0`, 1), "priority"},
+		"unknown event":         {doc("in_progress", opening+","+strings.Replace(assign, `"assign"`, `"explode"`, 1)), "history[1].event"},
+		"unknown from":          {doc("in_progress", opening+","+strings.Replace(assign, `"from":"new"`, `"from":"bogus"`, 1)), "history[1].from"},
+		"unknown to":            {doc("in_progress", opening+","+strings.Replace(assign, `"to":"in_progress"`, `"to":"nowhere"`, 1)), "history[1].to"},
+		"gap in the numbering":  {doc("in_progress", opening+","+strings.Replace(assign, `"seq":2`, `"seq":3`, 1)), "history[1].seq"},
+		"no opening record":     {doc("in_progress", strings.Replace(assign, `"seq":2`, `"seq":1`, 1)), "history[0]"},
+		"ends in another state": {doc("closed", opening+","+assign), "history"},
+	} {
+		var y incident.Incident
+		err := json.Unmarshal([]byte(c.doc), &y)
+		require.Error(t, err, name)
+		var ve *lifecycle.ValidationError
+		require.ErrorAs(t, err, &ve, name)
+		assert.Equal(t, c.field, ve.Field, name)
+		assert.Equal(t, incident.Incident{}, y, name+": nothing decoded")
 	}
 }

@@ -101,6 +101,9 @@ const (
 	EventUnlinkChange         Event = "unlink_change"         // remove a change relation
 )
 
+// eventOpen names an incident's first history record.
+const eventOpen = "open"
+
 var allEvents = []Event{
 	EventAssign, EventEscalateFunctional, EventEscalateHierarchical,
 	EventHold, EventResume, EventResolve, EventReopen, EventClose, EventCancel,
