@@ -22,22 +22,48 @@ const Process = "change"
 // events the requester must hear about (rejected, scheduled, implementing,
 // implemented, canceled) also hold "notify" set to the requester's ID.
 const (
-	TypeOpened            = "opened"
-	TypeUpdated           = "updated"
-	TypeTypeChanged       = "type_changed"       // Data: "old_type"
-	TypeAssigned          = "assigned"           // Data: "group", "assignee"
-	TypeLinked            = "linked"             // Data: "problems", "incidents" (the newly linked, comma-separated)
-	TypeAssessed          = "assessed"           // Data: "risk"
-	TypeApprovalRequested = "approval_requested" // Data: "authority", "policy", "approvers", "role", "risk"
-	TypeApproved          = "approved"           // Data: "approver", "comment"
-	TypeRejected          = "rejected"           // Data: "approver", "comment"
-	TypeAuthorized        = "authorized"         // the authority's policy is met
-	TypeScheduled         = "scheduled"          // Data: "conflicts", "override"
-	TypeReverted          = "reverted"           // Data: "reason"
-	TypeImplementing      = "implementing"
-	TypeImplemented       = "implemented" // entered review; Data: "outcome"
-	TypeClosed            = "closed"      // Data: "outcome"
-	TypeCanceled          = "canceled"    // Data: "reason"
+	// TypeOpened: the change was created. Data: "problems" (the problems
+	// it fixes) and "incidents" (the incidents it caused), comma-separated,
+	// each only when given at creation (the format of TypeLinked).
+	TypeOpened = "opened"
+	// TypeUpdated: details were edited.
+	TypeUpdated = "updated"
+	// TypeTypeChanged: the type changed. Data: "old_type".
+	TypeTypeChanged = "type_changed"
+	// TypeAssigned: group or assignee changed. Data: "group", "assignee".
+	TypeAssigned = "assigned"
+	// TypeLinked: problems or incidents were linked. Data: "problems",
+	// "incidents" (the newly linked, comma-separated).
+	TypeLinked = "linked"
+	// TypeAssessed: a normal change entered assess. Data: "risk".
+	TypeAssessed = "assessed"
+	// TypeApprovalRequested: the authority was asked. Data: "authority",
+	// "policy", "approvers" (the eligible named approvers,
+	// comma-separated), "role", "risk", "needed" (approvals required).
+	TypeApprovalRequested = "approval_requested"
+	// TypeApproved: an approver approved. Data: "approver", "comment".
+	TypeApproved = "approved"
+	// TypeRejected: an approver rejected; back to new. Data: "approver",
+	// "comment".
+	TypeRejected = "rejected"
+	// TypeAuthorized: the authority's policy is met. Data: "authority".
+	TypeAuthorized = "authorized"
+	// TypeScheduled: the window is booked. Data: "conflicts" (a count),
+	// "override" (its reason).
+	TypeScheduled = "scheduled"
+	// TypeReverted: back to new. Data: "reason".
+	TypeReverted = "reverted"
+	// TypeImplementing: the implementation started.
+	TypeImplementing = "implementing"
+	// TypeImplemented: the implementation ended and the change entered
+	// review. Data: "outcome".
+	TypeImplemented = "implemented"
+	// TypeClosed: the change closed. Data: "outcome" and "problems" (the
+	// problems it fixes, comma-separated, when any), so that a problem
+	// reactor can resolve them.
+	TypeClosed = "closed"
+	// TypeCanceled: the change was canceled. Data: "reason".
+	TypeCanceled = "canceled"
 )
 
 // maxPlanned bounds a planned window, so that conflict checks stay cheap.
@@ -51,7 +77,9 @@ var ErrScheduleConflict = errors.New("schedule conflict")
 // being scheduled. It matches [ErrScheduleConflict] and, because it is a
 // problem with the request's input, lifecycle.ErrValidation.
 type ScheduleConflictError struct {
-	ID        string
+	// ID is the change's.
+	ID string
+	// Conflicts are the unresolved conflicts, in [Conflicts] order.
 	Conflicts []Conflict
 }
 
@@ -215,9 +243,10 @@ func (s *step) events(from string) []lifecycle.Event {
 }
 
 // New is the pure creation of a change with the given id: it validates req
-// against the rules (templates, questionnaire), and returns the change at
-// version 1 in state new with its first history record, and its "created"
-// event. It does no I/O. Errors are *lifecycle.ValidationError.
+// against the rules (templates, questionnaire, priority matrix), and
+// returns the change at version 1 in state new, opened by actor, with its
+// first history record, and its "opened" event. It does no I/O. Errors
+// are *lifecycle.ValidationError.
 func (r Rules) New(id string, actor lifecycle.Actor, now time.Time, req Create) (*Change, []lifecycle.Event, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, nil, err
@@ -228,6 +257,17 @@ func (r Rules) New(id string, actor lifecycle.Actor, now time.Time, req Create) 
 	if err := req.Type.Valid(); err != nil {
 		return nil, nil, err
 	}
+	impact, urgency := req.Impact, req.Urgency
+	if impact == 0 {
+		impact = lifecycle.Impact(r.Matrix.Impacts())
+	}
+	if urgency == 0 {
+		urgency = lifecycle.Urgency(r.Matrix.Urgencies())
+	}
+	prio, err := r.Matrix.Priority(impact, urgency)
+	if err != nil {
+		return nil, nil, err
+	}
 	c := &Change{
 		ID:          id,
 		Type:        req.Type,
@@ -235,6 +275,10 @@ func (r Rules) New(id string, actor lifecycle.Actor, now time.Time, req Create) 
 		Title:       strings.TrimSpace(req.Title),
 		Description: req.Description,
 		Requester:   strings.TrimSpace(req.Requester),
+		OpenedBy:    actor.ID,
+		Impact:      impact,
+		Urgency:     urgency,
+		Priority:    prio,
 		Group:       req.Group,
 		Assignee:    req.Assignee,
 		Service:     req.Service,
@@ -244,7 +288,6 @@ func (r Rules) New(id string, actor lifecycle.Actor, now time.Time, req Create) 
 	if c.Requester == "" {
 		c.Requester = actor.ID
 	}
-	var err error
 	if c.ConfigItems, err = normalizeIDs("config_items", req.ConfigItems); err != nil {
 		return nil, nil, err
 	}
@@ -283,7 +326,7 @@ func (r Rules) New(id string, actor lifecycle.Actor, now time.Time, req Create) 
 		Seq: 1, Time: now, Actor: actor.ID, Event: "create", To: string(StateNew),
 		Changes: diff(&Change{}, c),
 	}}
-	s.emit(TypeOpened, false)
+	s.emit(TypeOpened, false, "problems", strings.Join(c.Problems, ","), "incidents", strings.Join(c.Incidents, ","))
 	return c, s.events(""), nil
 }
 
@@ -383,6 +426,19 @@ func (u Update) apply(s *step) error {
 		if err := checkWindow(c); err != nil {
 			return err
 		}
+	}
+	if u.Impact != 0 || u.Urgency != 0 {
+		if u.Impact != 0 {
+			c.Impact = u.Impact
+		}
+		if u.Urgency != 0 {
+			c.Urgency = u.Urgency
+		}
+		prio, err := s.rules.Matrix.Priority(c.Impact, c.Urgency)
+		if err != nil {
+			return err
+		}
+		c.Priority = prio
 	}
 	if u.Answers != nil {
 		if err := s.rules.checkAnswers(u.Answers); err != nil {
@@ -517,11 +573,17 @@ func (r RequestApproval) apply(s *step) error {
 	if err != nil {
 		return err
 	}
+	auth.Excluded, _ = normalizeIDs("excluded", slices.DeleteFunc([]string{c.Requester, c.OpenedBy}, func(id string) bool {
+		return strings.TrimSpace(id) == ""
+	}))
+	if err := auth.Attainable(); err != nil {
+		return err
+	}
 	c.Authority = &auth
 	c.Approvals = nil
 	s.emit(TypeApprovalRequested, false,
-		"authority", auth.Name, "policy", string(auth.Policy), "approvers", strings.Join(auth.Approvers, ","),
-		"role", auth.Role, "risk", string(c.Risk))
+		"authority", auth.Name, "policy", string(auth.Policy), "approvers", strings.Join(auth.Eligible(), ","),
+		"role", auth.Role, "risk", string(c.Risk), "needed", strconv.Itoa(auth.Needed()))
 	return nil
 }
 
@@ -531,7 +593,13 @@ func (s *step) decide(d Decision, comment string) error {
 		return err
 	}
 	c := s.c
-	if err := c.Authority.CheckApprover(s.actor, c.Requester); err != nil {
+	switch s.actor.ID {
+	case c.Requester:
+		return &lifecycle.ForbiddenError{Actor: s.actor.ID, Action: "approve a change", Reason: "the requester cannot approve their own change"}
+	case c.OpenedBy:
+		return &lifecycle.ForbiddenError{Actor: s.actor.ID, Action: "approve a change", Reason: "whoever opened a change cannot approve it"}
+	}
+	if err := c.Authority.CheckApprover(s.actor); err != nil {
 		return err
 	}
 	if slices.ContainsFunc(c.Approvals, func(a Approval) bool { return a.Approver == s.actor.ID }) {
@@ -612,6 +680,10 @@ func (i Implement) apply(s *step) error {
 	if start.IsZero() {
 		start = s.now
 	}
+	if start.After(s.now) {
+		return lifecycle.Invalid("actual_start", "the implementation cannot start (%s) after now (%s)",
+			start.Format(time.RFC3339), s.now.Format(time.RFC3339))
+	}
 	s.c.ActualStart = start
 	s.emit(TypeImplementing, true)
 	return nil
@@ -632,6 +704,10 @@ func (r Review) apply(s *step) error {
 	if end.IsZero() {
 		end = s.now
 	}
+	if end.After(s.now) {
+		return lifecycle.Invalid("actual_end", "the implementation cannot end (%s) after now (%s)",
+			end.Format(time.RFC3339), s.now.Format(time.RFC3339))
+	}
 	if end.Before(c.ActualStart) {
 		return lifecycle.Invalid("actual_end", "the implementation ends (%s) before it started (%s)",
 			end.Format(time.RFC3339), c.ActualStart.Format(time.RFC3339))
@@ -651,7 +727,7 @@ func (cl Close) apply(s *step) error {
 	if err := s.fire(); err != nil {
 		return err
 	}
-	s.emit(TypeClosed, false, "outcome", string(s.c.Outcome))
+	s.emit(TypeClosed, false, "outcome", string(s.c.Outcome), "problems", strings.Join(s.c.Problems, ","))
 	return nil
 }
 

@@ -16,8 +16,14 @@ import (
 // the change is unchanged.
 func refused(t *testing.T, r change.Rules, c *change.Change, actor lifecycle.Actor, cmd change.Command, target error) error {
 	t.Helper()
+	return refusedAt(t, r, c, actor, t0, cmd, target)
+}
+
+// refusedAt is refused with the command applied at now.
+func refusedAt(t *testing.T, r change.Rules, c *change.Change, actor lifecycle.Actor, now time.Time, cmd change.Command, target error) error {
+	t.Helper()
 	before := c.Clone()
-	evs, err := r.Apply(c, actor, t0, cmd)
+	evs, err := r.Apply(c, actor, now, cmd)
 	require.ErrorIs(t, err, target)
 	assert.Nil(t, evs)
 	assert.Equal(t, before, c, "a refused command must leave the change unchanged")
@@ -470,21 +476,24 @@ func TestImplementReviewClose(t *testing.T) {
 	r := testRules()
 	c := newChange(t, change.Emergency)
 	advance(t, c, change.StateScheduled)
-	evs := apply(t, c, alice, change.Implement{Start: t0.Add(49 * time.Hour)})
+	now := t0.Add(50 * time.Hour)
+	evs, err := r.Apply(c, alice, now, change.Implement{Start: t0.Add(49 * time.Hour)})
+	require.NoError(t, err)
 	assert.Equal(t, t0.Add(49*time.Hour), c.ActualStart)
 	assert.Equal(t, change.TypeImplementing, evs[0].Type)
 	assert.Equal(t, "alice", evs[0].Data["notify"])
 
-	refused(t, r, c, alice, change.Review{}, lifecycle.ErrValidation)
-	refused(t, r, c, alice, change.Review{Outcome: "meh"}, lifecycle.ErrValidation)
-	refused(t, r, c, alice, change.Review{Outcome: change.OutcomeFailed, End: t0.Add(48 * time.Hour)}, lifecycle.ErrValidation)
-	evs = apply(t, c, alice, change.Review{Outcome: change.OutcomeBackedOut, End: t0.Add(50 * time.Hour)})
+	refusedAt(t, r, c, alice, now, change.Review{}, lifecycle.ErrValidation)
+	refusedAt(t, r, c, alice, now, change.Review{Outcome: "meh"}, lifecycle.ErrValidation)
+	refusedAt(t, r, c, alice, now, change.Review{Outcome: change.OutcomeFailed, End: t0.Add(48 * time.Hour)}, lifecycle.ErrValidation)
+	evs, err = r.Apply(c, alice, now, change.Review{Outcome: change.OutcomeBackedOut, End: t0.Add(50 * time.Hour)})
+	require.NoError(t, err)
 	assert.Equal(t, change.TypeImplemented, evs[0].Type)
 	assert.Equal(t, "backed_out", evs[0].Data["outcome"])
 	assert.Equal(t, "alice", evs[0].Data["notify"])
 
 	// An emergency change needs its post-implementation review.
-	err := refused(t, r, c, alice, change.Close{}, lifecycle.ErrInvalidTransition)
+	err = refused(t, r, c, alice, change.Close{}, lifecycle.ErrInvalidTransition)
 	var ve *lifecycle.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "review_notes", ve.Field)
@@ -498,6 +507,68 @@ func TestImplementReviewClose(t *testing.T) {
 	apply(t, n, alice, change.Review{Outcome: change.OutcomeSuccessful})
 	apply(t, n, alice, change.Close{})
 	assert.Equal(t, change.StateClosed, n.State)
+}
+
+// TestActualTimes: the actual start may not be after now; the actual end
+// may be neither before the start nor after now, and a review without an
+// explicit end ends now, which must not be before the start. Each refusal
+// is a validation error naming the field and changes nothing.
+func TestActualTimes(t *testing.T) {
+	r := testRules()
+	now := t0.Add(49 * time.Hour)
+	scheduled := func(t *testing.T) *change.Change {
+		c := newChange(t, change.Normal)
+		advance(t, c, change.StateScheduled)
+		return c
+	}
+	implementing := func(t *testing.T, start time.Time) *change.Change {
+		c := scheduled(t)
+		_, err := r.Apply(c, alice, start, change.Implement{})
+		require.NoError(t, err)
+		require.Equal(t, start, c.ActualStart)
+		return c
+	}
+	for name, tc := range map[string]struct {
+		c     func(t *testing.T) *change.Change
+		now   time.Time
+		cmd   change.Command
+		field string // "" when accepted
+		check func(t *testing.T, c *change.Change)
+	}{
+		"start in the future": {c: scheduled, now: now, cmd: change.Implement{Start: now.Add(time.Second)}, field: "actual_start"},
+		"start now": {c: scheduled, now: now, cmd: change.Implement{Start: now},
+			check: func(t *testing.T, c *change.Change) { assert.Equal(t, now, c.ActualStart) }},
+		"start in the past": {c: scheduled, now: now, cmd: change.Implement{Start: now.Add(-time.Hour)},
+			check: func(t *testing.T, c *change.Change) { assert.Equal(t, now.Add(-time.Hour), c.ActualStart) }},
+		"no start means now": {c: scheduled, now: now, cmd: change.Implement{},
+			check: func(t *testing.T, c *change.Change) { assert.Equal(t, now, c.ActualStart) }},
+		"end in the future": {c: func(t *testing.T) *change.Change { return implementing(t, now) }, now: now.Add(time.Hour),
+			cmd: change.Review{Outcome: change.OutcomeSuccessful, End: now.Add(2 * time.Hour)}, field: "actual_end"},
+		"end before the start": {c: func(t *testing.T) *change.Change { return implementing(t, now) }, now: now.Add(time.Hour),
+			cmd: change.Review{Outcome: change.OutcomeSuccessful, End: now.Add(-time.Second)}, field: "actual_end"},
+		"no end, now before the start": {c: func(t *testing.T) *change.Change { return implementing(t, now) }, now: now.Add(-time.Minute),
+			cmd: change.Review{Outcome: change.OutcomeSuccessful}, field: "actual_end"},
+		"no end means now": {c: func(t *testing.T) *change.Change { return implementing(t, now) }, now: now.Add(time.Hour),
+			cmd:   change.Review{Outcome: change.OutcomeSuccessful},
+			check: func(t *testing.T, c *change.Change) { assert.Equal(t, now.Add(time.Hour), c.ActualEnd) }},
+		"end at the start": {c: func(t *testing.T) *change.Change { return implementing(t, now) }, now: now.Add(time.Hour),
+			cmd:   change.Review{Outcome: change.OutcomeFailed, End: now},
+			check: func(t *testing.T, c *change.Change) { assert.Equal(t, now, c.ActualEnd) }},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := tc.c(t)
+			if tc.field == "" {
+				_, err := r.Apply(c, alice, tc.now, tc.cmd)
+				require.NoError(t, err)
+				tc.check(t, c)
+				return
+			}
+			err := refusedAt(t, r, c, alice, tc.now, tc.cmd, lifecycle.ErrValidation)
+			var ve *lifecycle.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, tc.field, ve.Field)
+		})
+	}
 }
 
 func TestLinkAssignCancel(t *testing.T) {

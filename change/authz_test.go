@@ -2,7 +2,10 @@ package change_test
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -60,4 +63,159 @@ func commandName(c change.Command) string {
 		return "reject"
 	}
 	return "other"
+}
+
+// TestOpenerAndRequesterNeverApprove is the table of the two people who
+// may never decide on a change: its requester and whoever opened it, even
+// when they hold the authority's role. Opening a change in someone else's
+// name does not let its opener approve it. A refusal is ErrForbidden and
+// changes nothing.
+func TestOpenerAndRequesterNeverApprove(t *testing.T) {
+	cab := func(id string) lifecycle.Actor {
+		return lifecycle.Actor{ID: id, Roles: []string{change.RoleChangeManager, change.RoleECAB}}
+	}
+	cases := []struct {
+		name      string
+		opener    lifecycle.Actor
+		requester string // "" means the opener
+		decider   lifecycle.Actor
+		allowed   bool
+		reason    string
+	}{
+		{"opener is requester", cab("alice"), "", cab("alice"), false, "requester"},
+		{"opener names another requester and approves", cab("carol"), "bob", cab("carol"), false, "opened"},
+		{"requester approves a change opened for him", cab("olga"), "dave", cab("dave"), false, "requester"},
+		{"opener approves a change opened for a requester who holds the role", cab("olga"), "dave", cab("olga"), false, "opened"},
+		{"third party approves", cab("olga"), "bob", cab("carol"), true, ""},
+		{"third party approves a self-requested change", cab("bob"), "", cab("carol"), true, ""},
+	}
+	for _, typ := range []change.Type{change.Normal, change.Emergency} {
+		for _, tc := range cases {
+			for _, cmd := range []change.Command{change.Approve{Comment: "ok"}, change.Reject{Comment: "no"}} {
+				t.Run(string(typ)+"/"+tc.name+"/"+commandName(cmd), func(t *testing.T) {
+					c, _, err := testRules().New("CHG-1", tc.opener, t0, change.Create{
+						Type: typ, Title: "Upgrade web", Requester: tc.requester, ConfigItems: []string{"web-1"}, Plans: fullPlans,
+						PlannedStart: t0.Add(48 * time.Hour), PlannedEnd: t0.Add(50 * time.Hour),
+					})
+					require.NoError(t, err)
+					assert.Equal(t, tc.opener.ID, c.OpenedBy, "the opener is the creating actor")
+					if tc.requester != "" {
+						assert.Equal(t, tc.requester, c.Requester)
+					}
+					if typ == change.Normal {
+						apply(t, c, tc.opener, change.Assess{})
+					}
+					apply(t, c, tc.opener, change.RequestApproval{})
+					before := c.Clone()
+					_, err = testRules().Apply(c, tc.decider, t0, cmd)
+					if tc.allowed {
+						require.NoError(t, err)
+						return
+					}
+					require.ErrorIs(t, err, lifecycle.ErrForbidden)
+					var fe *lifecycle.ForbiddenError
+					require.ErrorAs(t, err, &fe)
+					assert.Equal(t, tc.decider.ID, fe.Actor)
+					assert.Contains(t, fe.Reason, tc.reason)
+					assert.Equal(t, before, c, "a refused decision changes nothing")
+				})
+			}
+		}
+	}
+}
+
+// TestEligibleApprovers: the requester and the opener are excluded from
+// the authority recorded on the change; the policy counts the eligible
+// approvers only, and a request for approval that they cannot meet is
+// refused with a validation error naming the authority, changing nothing.
+func TestEligibleApprovers(t *testing.T) {
+	olga := lifecycle.Actor{ID: "olga"} // opens changes in alice's name
+	erin := lifecycle.Actor{ID: "erin"}
+	cases := []struct {
+		name     string
+		auth     change.Authority
+		eligible []string
+		needed   int
+		approve  []lifecycle.Actor // approvals in order; the last authorizes
+	}{
+		{"all, requester named", change.Authority{Approvers: []string{"alice", "carol", "dave"}, Policy: change.PolicyAll},
+			[]string{"carol", "dave"}, 2, []lifecycle.Actor{carol, dave}},
+		{"all, opener and requester named", change.Authority{Approvers: []string{"olga", "carol", "alice"}, Policy: change.PolicyAll},
+			[]string{"carol"}, 1, []lifecycle.Actor{carol}},
+		{"all, only requester named", change.Authority{Approvers: []string{"alice"}, Policy: change.PolicyAll}, nil, 0, nil},
+		{"all, only opener and requester named", change.Authority{Approvers: []string{"alice", "olga"}, Policy: change.PolicyAll}, nil, 0, nil},
+		{"any, requester named", change.Authority{Approvers: []string{"alice", "dave"}, Policy: change.PolicyAny},
+			[]string{"dave"}, 1, []lifecycle.Actor{dave}},
+		{"any, only requester named", change.Authority{Approvers: []string{"alice"}, Policy: change.PolicyAny}, nil, 0, nil},
+		{"any, only requester named, or a role", change.Authority{Approvers: []string{"alice"}, Role: change.RoleChangeManager, Policy: change.PolicyAny},
+			[]string{}, 1, []lifecycle.Actor{carol}},
+		{"quorum equal to the eligible", change.Authority{Approvers: []string{"alice", "carol", "dave"}, Policy: change.PolicyQuorum, Quorum: 2},
+			[]string{"carol", "dave"}, 2, []lifecycle.Actor{carol, dave}},
+		{"quorum equal to the named", change.Authority{Approvers: []string{"alice", "carol", "dave"}, Policy: change.PolicyQuorum, Quorum: 3}, nil, 0, nil},
+		{"quorum, opener named", change.Authority{Approvers: []string{"olga", "carol"}, Policy: change.PolicyQuorum, Quorum: 2}, nil, 0, nil},
+		{"quorum with a role", change.Authority{Approvers: []string{"alice"}, Role: change.RoleChangeManager, Policy: change.PolicyQuorum, Quorum: 2},
+			[]string{}, 2, []lifecycle.Actor{carol, dave}},
+		{"quorum below the eligible", change.Authority{Approvers: []string{"alice", "carol", "dave", "erin"}, Policy: change.PolicyQuorum, Quorum: 2},
+			[]string{"carol", "dave", "erin"}, 2, []lifecycle.Actor{erin, carol}},
+	}
+	for _, tc := range cases {
+		for _, typ := range []change.Type{change.Normal, change.Emergency} {
+			t.Run(string(typ)+"/"+tc.name, func(t *testing.T) {
+				r := testRules()
+				auth := tc.auth
+				auth.Name, auth.Types = "Board", []change.Type{change.Normal, change.Emergency}
+				r.Authorities = []change.Authority{auth}
+				require.NoError(t, r.Validate(), "the authority itself is valid")
+				c, _, err := r.New("CHG-1", olga, t0, change.Create{
+					Type: typ, Title: "Upgrade web", Requester: "alice", ConfigItems: []string{"web-1"}, Plans: fullPlans,
+					PlannedStart: t0.Add(48 * time.Hour), PlannedEnd: t0.Add(50 * time.Hour),
+				})
+				require.NoError(t, err)
+				if typ == change.Normal {
+					_, err := r.Apply(c, olga, t0, change.Assess{})
+					require.NoError(t, err)
+				}
+				if tc.eligible == nil {
+					err := refused(t, r, c, olga, change.RequestApproval{}, lifecycle.ErrValidation)
+					var ve *lifecycle.ValidationError
+					require.ErrorAs(t, err, &ve)
+					assert.Equal(t, "authority", ve.Field)
+					assert.Contains(t, ve.Reason, "Board")
+					return
+				}
+				evs, err := r.Apply(c, olga, t0, change.RequestApproval{})
+				require.NoError(t, err)
+				require.NotNil(t, c.Authority)
+				assert.Equal(t, []string{"alice", "olga"}, c.Authority.Excluded)
+				assert.Equal(t, tc.eligible, c.Authority.Eligible())
+				assert.Equal(t, tc.needed, c.Authority.Needed())
+				assert.Equal(t, strings.Join(tc.eligible, ","), evs[0].Data["approvers"])
+				assert.Equal(t, strconv.Itoa(tc.needed), evs[0].Data["needed"])
+				for i, a := range tc.approve {
+					require.False(t, c.Authorized(), "authorized after %d of %d approvals", i, len(tc.approve))
+					_, err := r.Apply(c, a, t0, change.Approve{})
+					require.NoError(t, err)
+				}
+				assert.True(t, c.Authorized(), "the eligible approvers meet the policy")
+			})
+		}
+	}
+}
+
+// TestStatusIgnoresExcluded: decisions by excluded actors (as a store
+// written before the rule might hold) neither approve nor reject.
+func TestStatusIgnoresExcluded(t *testing.T) {
+	a := change.Authority{Name: "CAB", Types: []change.Type{change.Normal}, Approvers: []string{"alice", "carol"}, Policy: change.PolicyAll, Excluded: []string{"alice"}}
+	assert.Equal(t, []string{"carol"}, a.Eligible())
+	assert.Equal(t, 1, a.Needed())
+	assert.Empty(t, a.Status([]change.Approval{{Approver: "alice", Decision: change.Approved}}))
+	assert.Empty(t, a.Status([]change.Approval{{Approver: "alice", Decision: change.Rejected}}))
+	assert.Equal(t, change.Approved, a.Status([]change.Approval{{Approver: "alice", Decision: change.Rejected}, {Approver: "carol", Decision: change.Approved}}))
+	require.ErrorIs(t, a.CheckApprover(alice), lifecycle.ErrForbidden)
+	require.NoError(t, a.CheckApprover(lifecycle.Actor{ID: "carol"}))
+	require.ErrorIs(t, a.Validate(), lifecycle.ErrValidation, "Excluded is per change, not configured")
+	a.Excluded = []string{"alice", "carol"}
+	err := a.Attainable()
+	require.ErrorIs(t, err, lifecycle.ErrValidation)
+	assert.Contains(t, err.Error(), "CAB")
 }

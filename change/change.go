@@ -18,26 +18,56 @@ import (
 // [Rules.Apply] are the only ways the package moves it, and they leave it
 // untouched on error.
 type Change struct {
-	ID      string `json:"id"`
-	Version int64  `json:"version"` // 0 before creation, 1 when created, +1 per stored change
-	Type    Type   `json:"type"`
-	State   State  `json:"state"`
+	// ID identifies the change; the Service draws it from Config.IDs.
+	ID string `json:"id"`
+	// Version is 0 before creation, 1 when created, and +1 per stored
+	// change; stores use it for optimistic concurrency.
+	Version int64 `json:"version"`
+	// Type is standard, normal or emergency; it decides the path.
+	Type Type `json:"type"`
+	// State is where the change stands on its type's path.
+	State State `json:"state"`
 
-	Title       string   `json:"title"`
-	Description string   `json:"description,omitempty"`
-	Requester   string   `json:"requester"` // who asked for the change; never one of its approvers
-	Group       string   `json:"group,omitempty"`
-	Assignee    string   `json:"assignee,omitempty"`
-	Service     string   `json:"service,omitempty"`      // the affected IT service
-	ConfigItems []string `json:"config_items,omitempty"` // the affected configuration items, sorted, no duplicates
-	Template    string   `json:"template,omitempty"`     // the standard change template it was made from
+	// Title is the one-line summary; never empty.
+	Title string `json:"title"`
+	// Description is the free-text detail.
+	Description string `json:"description,omitempty"`
+	// Requester is who asked for the change; never one of its approvers.
+	Requester string `json:"requester"`
+	// OpenedBy is the actor who created the change record; never one of
+	// its approvers either (it may differ from Requester).
+	OpenedBy string `json:"opened_by"`
+	// Group is the assignment group.
+	Group string `json:"group,omitempty"`
+	// Assignee is the assigned implementer.
+	Assignee string `json:"assignee,omitempty"`
+	// Service is the affected IT service.
+	Service string `json:"service,omitempty"`
+	// ConfigItems are the affected configuration items, sorted, without
+	// duplicates.
+	ConfigItems []string `json:"config_items,omitempty"`
+	// Template is the standard change template the change was made from.
+	Template string `json:"template,omitempty"`
 
+	// Impact is how widely the change affects the business (1 widest),
+	// a row of the priority matrix.
+	Impact lifecycle.Impact `json:"impact"`
+	// Urgency is how soon the business needs it (1 most urgent), a column
+	// of the priority matrix.
+	Urgency lifecycle.Urgency `json:"urgency"`
+	// Priority is the matrix's value for Impact and Urgency (Rules.Matrix),
+	// the priority SLA agreements follow.
+	Priority lifecycle.Priority `json:"priority"`
+
+	// Plans are the implementation, backout and test plans.
 	Plans Plans `json:"plans"`
 
-	// PlannedStart and PlannedEnd are the planned window [start, end).
-	// Both are zero until planned; once set, end is after start.
+	// PlannedStart is the start of the planned window [start, end); zero
+	// until planned.
 	PlannedStart time.Time `json:"planned_start,omitzero"`
-	PlannedEnd   time.Time `json:"planned_end,omitzero"`
+	// PlannedEnd is the end of the planned window; zero until planned,
+	// then after PlannedStart.
+	PlannedEnd time.Time `json:"planned_end,omitzero"`
 
 	// Answers are the risk questionnaire's answers: question ID → answer ID.
 	Answers map[string]string `json:"answers,omitempty"`
@@ -50,7 +80,8 @@ type Change struct {
 
 	// Authority is the change authority whose approval the change needs,
 	// resolved from the host's rules for its type and risk when approval is
-	// requested. Nil for standard changes and before approval is requested.
+	// requested, with the requester and opener in its Excluded list. Nil
+	// for standard changes and before approval is requested.
 	Authority *Authority `json:"authority,omitempty"`
 	// Approvals are the decisions taken since approval was requested, in
 	// order. Rejection and revert clear them (the history keeps them).
@@ -58,35 +89,49 @@ type Change struct {
 
 	// Conflicts is the conflict status of the planned window as last
 	// checked (when assessed, when approval was requested, when scheduled).
-	Conflicts          []Conflict `json:"conflicts,omitempty"`
-	ConflictsCheckedAt time.Time  `json:"conflicts_checked_at,omitzero"`
+	Conflicts []Conflict `json:"conflicts,omitempty"`
+	// ConflictsCheckedAt is when Conflicts was last checked; zero when it
+	// was not, or when an edit made the status stale.
+	ConflictsCheckedAt time.Time `json:"conflicts_checked_at,omitzero"`
 	// Override records who scheduled the change despite its conflicts, and
 	// why. Cleared on revert.
 	Override *Override `json:"override,omitempty"`
 
+	// ActualStart is when the implementation started.
 	ActualStart time.Time `json:"actual_start,omitzero"`
-	ActualEnd   time.Time `json:"actual_end,omitzero"`
-	Outcome     Outcome   `json:"outcome,omitempty"`
+	// ActualEnd is when the implementation ended, not before ActualStart.
+	ActualEnd time.Time `json:"actual_end,omitzero"`
+	// Outcome is how the implementation went, recorded at review.
+	Outcome Outcome `json:"outcome,omitempty"`
 	// ReviewNotes is the post-implementation review. An emergency change
 	// cannot close without it.
-	ReviewNotes  string `json:"review_notes,omitempty"`
+	ReviewNotes string `json:"review_notes,omitempty"`
+	// CancelReason is why the change was canceled.
 	CancelReason string `json:"cancel_reason,omitempty"`
 
-	Problems  []string `json:"problems,omitempty"`  // problems the change fixes, sorted
-	Incidents []string `json:"incidents,omitempty"` // incidents the change caused, sorted
+	// Problems are the problems the change fixes, sorted.
+	Problems []string `json:"problems,omitempty"`
+	// Incidents are the incidents the change caused, sorted.
+	Incidents []string `json:"incidents,omitempty"`
 
-	History   []lifecycle.Record `json:"history,omitempty"`
-	CreatedAt time.Time          `json:"created_at"`
-	UpdatedAt time.Time          `json:"updated_at"`
+	// History is the audit trail: one record per version.
+	History []lifecycle.Record `json:"history,omitempty"`
+	// CreatedAt is when the change was created.
+	CreatedAt time.Time `json:"created_at"`
+	// UpdatedAt is when it was last changed.
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Plans are the implementation, backout and test plans. Normal changes need
 // all three before assessment, emergency changes before authorization;
 // standard changes take them from their template.
 type Plans struct {
+	// Implementation is how the change will be made.
 	Implementation string `json:"implementation,omitempty"`
-	Backout        string `json:"backout,omitempty"`
-	Test           string `json:"test,omitempty"`
+	// Backout is how it will be undone if it fails.
+	Backout string `json:"backout,omitempty"`
+	// Test is how its success will be verified.
+	Test string `json:"test,omitempty"`
 }
 
 // Check returns a *lifecycle.ValidationError naming the first missing plan
@@ -105,29 +150,43 @@ func (p Plans) Check() error {
 
 // Approval is one approver's decision.
 type Approval struct {
-	Approver string    `json:"approver"`
-	Decision Decision  `json:"decision"`
-	Comment  string    `json:"comment,omitempty"`
-	At       time.Time `json:"at"`
+	// Approver is the deciding actor's ID.
+	Approver string `json:"approver"`
+	// Decision is approved or rejected.
+	Decision Decision `json:"decision"`
+	// Comment is the approver's comment (required for a rejection).
+	Comment string `json:"comment,omitempty"`
+	// At is when the decision was taken.
+	At time.Time `json:"at"`
 }
 
 // Override is the explicit decision to schedule a change despite its
 // conflicts.
 type Override struct {
-	Reason string    `json:"reason"`
-	By     string    `json:"by"`
-	At     time.Time `json:"at"`
+	// Reason is why the conflicts were accepted.
+	Reason string `json:"reason"`
+	// By is the change manager who overrode them.
+	By string `json:"by"`
+	// At is when.
+	At time.Time `json:"at"`
 }
 
 // RiskAssessment records how a change's risk was reached.
 type RiskAssessment struct {
-	Level         Risk      `json:"level"`                   // the higher of Rules and Questionnaire
-	Rules         Risk      `json:"rules"`                   // the rule-based calculator's level
-	Matched       []string  `json:"matched,omitempty"`       // "name: reason" of each rule that matched, in rule order
-	Questionnaire Risk      `json:"questionnaire,omitempty"` // the questionnaire's level; empty without answers
-	Score         int       `json:"score,omitempty"`         // the questionnaire's score
-	Template      string    `json:"template,omitempty"`      // set when the level is a standard template's
-	At            time.Time `json:"at"`                      // when it was assessed
+	// Level is the result: the higher of Rules and Questionnaire.
+	Level Risk `json:"level"`
+	// Rules is the rule-based calculator's level.
+	Rules Risk `json:"rules"`
+	// Matched holds "name: reason" of each rule that matched, in rule order.
+	Matched []string `json:"matched,omitempty"`
+	// Questionnaire is the questionnaire's level; empty without answers.
+	Questionnaire Risk `json:"questionnaire,omitempty"`
+	// Score is the questionnaire's score.
+	Score int `json:"score,omitempty"`
+	// Template is set when the level is a standard template's.
+	Template string `json:"template,omitempty"`
+	// At is when the change was assessed.
+	At time.Time `json:"at"`
 }
 
 // Clone returns a deep copy of c. A nil c gives nil.
@@ -221,7 +280,9 @@ func (c *Change) Authorized() bool {
 	return c.Authority.Status(c.Approvals) == Approved
 }
 
-// Snapshot returns the process-neutral view of the change. Attributes hold
+// Snapshot returns the process-neutral view of the change, with its
+// Priority (so that SLA agreements with per-priority goals can follow
+// changes). Attributes hold
 // "type", "risk", "requester", "outcome", "planned_start" and
 // "planned_end" (RFC 3339), "conflicts" (a count) and "config_items"
 // (comma-separated), when set.
@@ -229,6 +290,7 @@ func (c *Change) Snapshot() lifecycle.Snapshot {
 	s := lifecycle.Snapshot{
 		State:    string(c.State),
 		Title:    c.Title,
+		Priority: int(c.Priority),
 		Group:    c.Group,
 		Assignee: c.Assignee,
 		Service:  c.Service,

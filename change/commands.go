@@ -2,6 +2,8 @@ package change
 
 import (
 	"time"
+
+	"github.com/itsmkit/itsm/lifecycle"
 )
 
 // Command is an operation on an existing change: one of [Update],
@@ -19,84 +21,140 @@ type Command interface {
 // Create is the request for a new change (not a [Command]: there is no
 // change yet). A standard change names its Template, which supplies its
 // plans and any of title, description, service, group and configuration
-// items left empty.
+// items left empty. The acting actor is recorded as the change's OpenedBy.
 type Create struct {
-	Type        Type
-	Title       string
+	// Type is standard, normal or emergency. Required.
+	Type Type
+	// Title is the one-line summary. Required (a standard change may take
+	// its template's).
+	Title string
+	// Description is the free-text detail.
 	Description string
 	// Requester is who asks for the change; empty means the acting actor.
-	Requester   string
-	Group       string
-	Assignee    string
-	Service     string
+	// Neither the requester nor the acting actor may approve the change.
+	Requester string
+	// Group is the first assignment group.
+	Group string
+	// Assignee is the first assignee.
+	Assignee string
+	// Service is the affected IT service.
+	Service string
+	// ConfigItems are the affected configuration items (sorted and
+	// deduplicated; blank IDs are refused).
 	ConfigItems []string
-	Template    string
-	Plans       Plans
-	// PlannedStart and PlannedEnd, when given, are the planned window:
-	// both or neither, end after start.
+	// Template names the standard change template; only standard changes
+	// take one, and they must.
+	Template string
+	// Plans are the implementation, backout and test plans (a standard
+	// change takes its template's).
+	Plans Plans
+	// PlannedStart is the start of the planned window; given with
+	// PlannedEnd or not at all.
 	PlannedStart time.Time
-	PlannedEnd   time.Time
+	// PlannedEnd is the end of the planned window, after PlannedStart.
+	PlannedEnd time.Time
+	// Impact places the change in the priority matrix (1 widest); 0 means
+	// the matrix's lowest level (3 in lifecycle.DefaultMatrix). Out of
+	// range is a validation error naming "impact".
+	Impact lifecycle.Impact
+	// Urgency places the change in the priority matrix (1 most urgent); 0
+	// means the matrix's lowest level (3 in lifecycle.DefaultMatrix, so
+	// that by default a change is priority 5, planning). Out of range is a
+	// validation error naming "urgency".
+	Urgency lifecycle.Urgency
 	// Answers are risk questionnaire answers (question ID → answer ID).
 	Answers map[string]string
-	// Problems the change fixes and Incidents it caused.
-	Problems  []string
+	// Problems are the problems the change fixes; they are named in the
+	// "opened" and "closed" events.
+	Problems []string
+	// Incidents are the incidents the change caused; they are named in the
+	// "opened" event.
 	Incidents []string
 }
 
 // Update edits the details of a change in new (normal changes also in
-// assess). Nil pointers and nil slices leave a field as it is; a non-nil
-// empty ConfigItems or Answers clears it. PlannedStart and PlannedEnd
-// replace the window's ends that are non-zero; the resulting window must
-// end after it starts. A standard change's plans come from its template and
-// cannot be edited; in assess, the plans must stay complete. Changing the
-// items or the window clears the recorded conflict status (it is checked
-// again on the next assessment, approval request or scheduling). An update
-// that changes nothing is refused.
+// assess). Nil pointers, nil slices, zero times and zero levels leave a
+// field as it is; a non-nil empty ConfigItems or Answers clears it.
+// PlannedStart and PlannedEnd replace the window's ends that are non-zero;
+// the resulting window must end after it starts. Impact and Urgency, when
+// non-zero, recompute the priority. A standard change's plans come from
+// its template and cannot be edited; in assess, the plans must stay
+// complete. Changing the items or the window clears the recorded conflict
+// status (it is checked again on the next assessment, approval request or
+// scheduling). An update that changes nothing is refused.
 type Update struct {
-	ID           string
-	Version      int64
-	Title        *string
-	Description  *string
-	Service      *string
-	ConfigItems  []string
-	Plans        *Plans
+	// ID names the change.
+	ID string
+	// Version, when non-zero, is the version the caller read.
+	Version int64
+	// Title, when non-nil, replaces the title (not with a blank one).
+	Title *string
+	// Description, when non-nil, replaces the description.
+	Description *string
+	// Service, when non-nil, replaces the affected service.
+	Service *string
+	// ConfigItems, when non-nil, replace the configuration items.
+	ConfigItems []string
+	// Plans, when non-nil, replace the plans (not of a standard change).
+	Plans *Plans
+	// PlannedStart, when non-zero, moves the window's start.
 	PlannedStart time.Time
-	PlannedEnd   time.Time
-	Answers      map[string]string
+	// PlannedEnd, when non-zero, moves the window's end.
+	PlannedEnd time.Time
+	// Impact, when non-zero, replaces the impact.
+	Impact lifecycle.Impact
+	// Urgency, when non-zero, replaces the urgency.
+	Urgency lifecycle.Urgency
+	// Answers, when non-nil, replace the questionnaire answers.
+	Answers map[string]string
 }
 
 // SetType changes the type of a change in new that has no approvals.
 // Becoming standard needs a Template, whose plans and risk the change
 // takes; leaving standard forgets the template.
 type SetType struct {
-	ID       string
-	Version  int64
-	Type     Type
+	// ID names the change.
+	ID string
+	// Version, when non-zero, is the version the caller read.
+	Version int64
+	// Type is the new type, different from the current one.
+	Type Type
+	// Template is the standard change template, for Type standard only.
 	Template string
 }
 
 // Assign sets the assignment group and assignee (empty clears) of any
 // change not yet closed or canceled.
 type Assign struct {
-	ID       string
-	Version  int64
-	Group    string
+	// ID names the change.
+	ID string
+	// Version, when non-zero, is the version the caller read.
+	Version int64
+	// Group is the new assignment group; empty clears it.
+	Group string
+	// Assignee is the new assignee; empty clears it.
 	Assignee string
 }
 
 // Link adds problems the change fixes and incidents it caused (already
 // linked IDs are ignored; at least one must be new).
 type Link struct {
-	ID        string
-	Version   int64
-	Problems  []string
+	// ID names the change.
+	ID string
+	// Version, when non-zero, is the version the caller read.
+	Version int64
+	// Problems are problems the change fixes.
+	Problems []string
+	// Incidents are incidents the change caused.
 	Incidents []string
 }
 
 // Assess moves a normal change from new to assess: its plans must be
 // complete. Its conflicts are recorded and its risk is calculated.
 type Assess struct {
-	ID      string
+	// ID names the change.
+	ID string
+	// Version, when non-zero, is the version the caller read.
 	Version int64
 	// Conflicts are the conflicts of the planned window as [Conflicts]
 	// reports them, for the record and the risk rules. The Service fills
@@ -109,30 +167,43 @@ type Assess struct {
 // normal change from assess, an emergency change from new. Plans and the
 // planned window must be complete. The conflicts are recorded, the risk is
 // recalculated, and the authority for the change's type and risk is
-// resolved from the rules and recorded on the change.
+// resolved from the rules and recorded on the change with the requester
+// and the opener excluded from it. If the remaining (eligible) approvers
+// cannot meet the authority's policy (see [Authority.Attainable]) the
+// request is refused with a *lifecycle.ValidationError for "authority"
+// and nothing changes.
 type RequestApproval struct {
-	ID      string
+	// ID names the change.
+	ID string
+	// Version, when non-zero, is the version the caller read.
 	Version int64
 	// Conflicts: as for [Assess]; the Service fills it.
 	Conflicts []Conflict
 }
 
 // Approve records the acting approver's approval. The actor must belong to
-// the change's authority and must not be its requester
-// (lifecycle.ErrForbidden); each approver decides once. When the
-// authority's policy is met the change is authorized: the Service then
+// the change's authority and must be neither its requester nor the actor
+// who opened it (lifecycle.ErrForbidden); each approver decides once. When
+// the authority's policy is met the change is authorized: the Service then
 // schedules it at once if its window has no conflicts.
 type Approve struct {
-	ID      string
+	// ID names the change.
+	ID string
+	// Version, when non-zero, is the version the caller read.
 	Version int64
+	// Comment is the approver's optional comment.
 	Comment string
 }
 
 // Reject records the acting approver's rejection (a comment is required)
-// and returns the change to new, clearing its approvals.
+// and returns the change to new, clearing its approvals. Who may reject is
+// who may approve.
 type Reject struct {
-	ID      string
+	// ID names the change.
+	ID string
+	// Version, when non-zero, is the version the caller read.
 	Version int64
+	// Comment says why; required.
 	Comment string
 }
 
@@ -143,10 +214,14 @@ type Reject struct {
 // *ScheduleConflictError listing them. The override is recorded on the
 // change and in its history.
 type Schedule struct {
-	ID       string
-	Version  int64
+	// ID names the change.
+	ID string
+	// Version, when non-zero, is the version the caller read.
+	Version int64
+	// Override schedules the change despite its conflicts.
 	Override bool
-	Reason   string
+	// Reason is why the conflicts are accepted; required with Override.
+	Reason string
 	// Conflicts: as for [Assess]; the Service fills it.
 	Conflicts []Conflict
 }
@@ -154,45 +229,66 @@ type Schedule struct {
 // Revert returns a change in assess, authorize or scheduled to new,
 // clearing its approvals, its authority and any conflict override.
 type Revert struct {
-	ID      string
+	// ID names the change.
+	ID string
+	// Version, when non-zero, is the version the caller read.
 	Version int64
-	Reason  string
+	// Reason says why, for the history.
+	Reason string
 }
 
 // Implement starts the implementation of a scheduled change. Start is the
-// actual start; zero means now.
+// actual start: zero means now (the time the command is applied, from the
+// Service's clock); a start after now is refused with a
+// *lifecycle.ValidationError for "actual_start".
 type Implement struct {
-	ID      string
+	// ID names the change.
+	ID string
+	// Version, when non-zero, is the version the caller read.
 	Version int64
-	Start   time.Time
+	// Start is the actual start; zero means now, and it may not be after
+	// now.
+	Start time.Time
 }
 
 // Review ends the implementation and moves the change to review with its
-// Outcome. End is the actual end (zero means now), not before the actual
-// start. Notes, when given, are the post-implementation review.
+// Outcome. End is the actual end: zero means now; it may be neither
+// before the actual start nor after now (a *lifecycle.ValidationError for
+// "actual_end"). Notes, when given, are the post-implementation review.
 type Review struct {
-	ID      string
+	// ID names the change.
+	ID string
+	// Version, when non-zero, is the version the caller read.
 	Version int64
-	End     time.Time
+	// End is the actual end; zero means now.
+	End time.Time
+	// Outcome is how it went; required.
 	Outcome Outcome
-	Notes   string
+	// Notes, when given, are the post-implementation review.
+	Notes string
 }
 
 // Close closes a reviewed change. Notes, when given, replace the
 // post-implementation review notes; an emergency change cannot close
 // without them.
 type Close struct {
-	ID      string
+	// ID names the change.
+	ID string
+	// Version, when non-zero, is the version the caller read.
 	Version int64
-	Notes   string
+	// Notes, when given, replace the post-implementation review.
+	Notes string
 }
 
 // Cancel cancels a change in any state before review. A Reason is
 // required.
 type Cancel struct {
-	ID      string
+	// ID names the change.
+	ID string
+	// Version, when non-zero, is the version the caller read.
 	Version int64
-	Reason  string
+	// Reason says why; required.
+	Reason string
 }
 
 func (c Update) target() (string, int64)          { return c.ID, c.Version }

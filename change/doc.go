@@ -39,10 +39,25 @@
 //     change's type and risk is resolved and recorded on the change. Its
 //     members (named approvers or a role) decide once each; the policy
 //     (any, all, quorum N) says when their approvals authorize the change,
-//     and a single rejection rejects it. The requester can never approve
-//     their own change. Every decision, with who, when and comment, is in
-//     [Change.Approvals] and in the history. A change cannot be scheduled
-//     or implemented without the approvals its type and risk require.
+//     and a single rejection rejects it. As in ServiceNow, the requester
+//     is never an approver of their own change, and neither is the actor
+//     who opened it ([Change.OpenedBy]; a change opened in someone else's
+//     name does not let its opener approve it): both are recorded in
+//     [Authority.Excluded], decide nothing (lifecycle.ErrForbidden) and
+//     do not count toward the policy ([Authority.Eligible],
+//     [Authority.Needed]). A request for approval that the eligible
+//     approvers cannot meet (policy all with none of them, quorum N with
+//     fewer than N named and no role) is refused with a validation error
+//     naming the authority. Every decision, with who, when and comment, is
+//     in [Change.Approvals] and in the history. A change cannot be
+//     scheduled or implemented without the approvals its type and risk
+//     require.
+//   - Priority: impact and urgency (optional at creation; the matrix's
+//     lowest levels by default, 3 and 3, which is priority 5, planning, in
+//     lifecycle.DefaultMatrix) give the priority through [Rules.Matrix],
+//     as for incidents and problems. It is in the change's
+//     lifecycle.Snapshot, so SLA agreements with per-priority goals can
+//     follow changes.
 //   - Schedule: the planned window [start, end) must end after it starts.
 //     [Conflicts] reports every conflict with the forward schedule: another
 //     booked change on the same configuration item in an overlapping
@@ -51,10 +66,17 @@
 //     one-off, in an IANA time zone. Scheduling a change with conflicts
 //     needs an explicit override with a reason, by a holder of
 //     [RoleChangeManager], recorded on the change and in its history.
-//   - Review: implementing records the actual start; review records the
-//     actual end and the [Outcome]; an emergency change needs a
-//     post-implementation review (notes) before it closes. Changes link to
-//     the problems they fix and the incidents they caused.
+//   - Review: implementing records the actual start (now by default,
+//     never after now); review records the actual end (now by default,
+//     neither after now nor before the start) and the [Outcome]; an
+//     emergency change needs a post-implementation review (notes) before
+//     it closes. "Now" is the time the command is applied: the Service's
+//     clock.
+//   - Links: changes link to the problems they fix and the incidents they
+//     caused. The "opened" event names those given at creation and the
+//     "linked" event those linked later (Data "problems" and "incidents",
+//     comma-separated); the "closed" event names every problem the change
+//     fixes, so that the incident and problem reactors can act on them.
 //
 // # Layers and contract
 //
@@ -77,19 +99,20 @@
 //
 // Errors: bad input is a *lifecycle.ValidationError (matching
 // lifecycle.ErrValidation), including an unknown change type, missing
-// plans and windows ending before they start; a refused event is a
-// *lifecycle.TransitionError (lifecycle.ErrInvalidTransition, and also its
-// guard's reason); an approval by the requester or a non-approver, or an
-// override without the role, is a *lifecycle.ForbiddenError
-// (lifecycle.ErrForbidden); unresolved conflicts are a
-// *ScheduleConflictError ([ErrScheduleConflict], and ErrValidation). In
-// every case nothing changes.
+// plans, windows ending before they start, actual times after now and an
+// authority whose eligible approvers cannot meet its policy; a refused
+// event is a *lifecycle.TransitionError (lifecycle.ErrInvalidTransition,
+// and also its guard's reason); a decision by the requester, the opener or
+// a non-approver, or an override without the role, is a
+// *lifecycle.ForbiddenError (lifecycle.ErrForbidden); unresolved conflicts
+// are a *ScheduleConflictError ([ErrScheduleConflict], and
+// ErrValidation). In every case nothing changes.
 //
 // Roles: [RoleChangeManager] (default normal change authority, conflict
 // overrides) and [RoleECAB] (default emergency change authority);
 // lifecycle.RoleSystem holds every role. The package gates approvals and
 // overrides only; hosts gate the rest.
 //
-// Package changetest has an in-memory Store, a recording notifier and the
-// Store conformance suite.
+// Package changetest has an in-memory Store, a recording notifier, the
+// Store conformance suite and a fault-injecting Store wrapper.
 package change

@@ -3,6 +3,7 @@ package change
 import (
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -10,12 +11,16 @@ import (
 )
 
 // Field names used in history records, besides the standard
-// lifecycle.FieldGroup and lifecycle.FieldAssignee.
+// lifecycle.FieldGroup, lifecycle.FieldAssignee and lifecycle.FieldPriority
+// (which lifecycle.Snapshot.Apply replays).
 const (
 	FieldType         = "type"
 	FieldTitle        = "title"
 	FieldDescription  = "description"
 	FieldRequester    = "requester"
+	FieldOpenedBy     = "opened_by"
+	FieldImpact       = "impact"
+	FieldUrgency      = "urgency"
 	FieldService      = "service"
 	FieldConfigItems  = "config_items"
 	FieldTemplate     = "template"
@@ -40,6 +45,14 @@ const (
 	FieldIncidents    = "incidents"
 )
 
+// itoa renders a level, "" for 0 (unset).
+func itoa(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
 func fmtTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -56,6 +69,10 @@ var fields = []struct {
 	{FieldTitle, func(c *Change) string { return c.Title }},
 	{FieldDescription, func(c *Change) string { return c.Description }},
 	{FieldRequester, func(c *Change) string { return c.Requester }},
+	{FieldOpenedBy, func(c *Change) string { return c.OpenedBy }},
+	{FieldImpact, func(c *Change) string { return itoa(int(c.Impact)) }},
+	{FieldUrgency, func(c *Change) string { return itoa(int(c.Urgency)) }},
+	{lifecycle.FieldPriority, func(c *Change) string { return itoa(int(c.Priority)) }},
 	{lifecycle.FieldGroup, func(c *Change) string { return c.Group }},
 	{lifecycle.FieldAssignee, func(c *Change) string { return c.Assignee }},
 	{FieldService, func(c *Change) string { return c.Service }},

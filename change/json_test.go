@@ -30,6 +30,7 @@ func richChange(t testing.TB) *change.Change {
 		Service: "shop", ConfigItems: []string{"web-1", "db-1"}, Plans: fullPlans,
 		PlannedStart: t0.Add(time.Hour), PlannedEnd: t0.Add(3 * time.Hour),
 		Answers: map[string]string{"outage": "yes"}, Problems: []string{"PRB-1"},
+		Requester: "zoe", Impact: 1, Urgency: 2,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +53,8 @@ func TestJSONRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	for _, key := range []string{`"type":"emergency"`, `"state":"closed"`, `"risk":"high"`, `"outcome":"successful_with_issues"`,
 		`"decision":"approved"`, `"policy":"any"`, `"kind":"config_item_booked"`, `"planned_start":"2026-06-01T10:00:00Z"`,
-		`"config_items":["db-1","web-1"]`, `"override":{"reason":"outage ongoing"`} {
+		`"config_items":["db-1","web-1"]`, `"override":{"reason":"outage ongoing"`,
+		`"requester":"zoe"`, `"opened_by":"alice"`, `"impact":1`, `"urgency":2`, `"priority":2`, `"excluded":["alice","zoe"]`} {
 		assert.Contains(t, string(b), key)
 	}
 	var back change.Change
@@ -156,6 +158,7 @@ func TestCloneIsDeep(t *testing.T) {
 	d.Assessment.Matched[0] = "x"
 	d.Authority.Types[0] = "x"
 	d.Authority.Risks[0] = "x"
+	d.Authority.Excluded[0] = "x"
 	d.Approvals[0].Comment = "x"
 	d.Conflicts[0].Reason = "x"
 	d.Override.Reason = "x"

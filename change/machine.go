@@ -179,6 +179,17 @@ func Allowed(t Type, s State) []Event {
 	return nil
 }
 
+// Target returns the state that event e leads to from state s in type t's
+// machine, as its definition declares, and whether the machine has that
+// transition at all. Guards are not consulted. It gives ("", false) for an
+// unknown type.
+func Target(t Type, s State, e Event) (State, bool) {
+	if m := machineFor(t); m != nil {
+		return m.Target(s, e)
+	}
+	return "", false
+}
+
 // Diagram returns the Mermaid state diagram of type t's machine, or "" for
 // an unknown type. The output is deterministic; the README shows it and a
 // golden test keeps the two equal.

@@ -76,8 +76,9 @@ func fixture(t *testing.T, typ change.Type, s change.State, e change.Event) *cha
 }
 
 // TestMatrix fires every event from every state of every change type:
-// allowed pairs succeed and land where the machine says; every other pair
-// is an ErrInvalidTransition that leaves the change deep-equal.
+// allowed pairs succeed and land in the target the machine's definition
+// declares for the pair (change.Target); every other pair is an
+// ErrInvalidTransition that leaves the change deep-equal.
 func TestMatrix(t *testing.T) {
 	for _, typ := range change.Types() {
 		for _, s := range change.TypeStates(typ) {
@@ -87,15 +88,23 @@ func TestMatrix(t *testing.T) {
 					require.Equal(t, s, c.State)
 					before := c.Clone()
 					evs, err := testRules().Apply(c, carol, t0.Add(time.Hour), commandFor(typ, e))
-					if slices.Contains(change.Allowed(typ, s), e) {
+					to, declared := change.Target(typ, s, e)
+					require.Equal(t, slices.Contains(change.Allowed(typ, s), e), declared, "Allowed and Target agree")
+					if declared {
 						require.NoError(t, err)
 						require.NotEmpty(t, evs)
+						require.NotEmpty(t, to)
+						assert.Equal(t, to, c.State, "the change lands in the declared target")
 						assert.Equal(t, before.Version+1, c.Version)
-						assert.Len(t, c.History, len(before.History)+1)
+						require.Len(t, c.History, len(before.History)+1)
 						last := c.History[len(c.History)-1]
 						assert.Equal(t, string(e), last.Event)
 						assert.Equal(t, string(s), last.From)
-						assert.Equal(t, string(c.State), last.To)
+						assert.Equal(t, string(to), last.To)
+						for _, ev := range evs {
+							assert.Equal(t, string(s), ev.From)
+							assert.Equal(t, string(to), ev.To)
+						}
 						return
 					}
 					require.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
@@ -110,6 +119,81 @@ func TestMatrix(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestTargets pins the declared target of each transition of each type,
+// written out independently of the definitions, and checks that the
+// machines declare nothing else.
+func TestTargets(t *testing.T) {
+	type edge struct {
+		from change.State
+		ev   change.Event
+	}
+	common := func(open ...change.State) map[edge]change.State {
+		m := map[edge]change.State{
+			{change.StateNew, change.EventSetType}:         change.StateNew,
+			{change.StateScheduled, change.EventImplement}: change.StateImplement,
+			{change.StateImplement, change.EventReview}:    change.StateReview,
+			{change.StateReview, change.EventClose}:        change.StateClosed,
+		}
+		for _, s := range open {
+			m[edge{s, change.EventAssign}] = s
+			m[edge{s, change.EventLink}] = s
+			if s != change.StateReview {
+				m[edge{s, change.EventCancel}] = change.StateCanceled
+			}
+		}
+		return m
+	}
+	want := map[change.Type]map[edge]change.State{
+		change.Standard:  common(change.StateNew, change.StateScheduled, change.StateImplement, change.StateReview),
+		change.Normal:    common(change.StateNew, change.StateAssess, change.StateAuthorize, change.StateScheduled, change.StateImplement, change.StateReview),
+		change.Emergency: common(change.StateNew, change.StateAuthorize, change.StateScheduled, change.StateImplement, change.StateReview),
+	}
+	for e, to := range map[edge]change.State{
+		{change.StateNew, change.EventUpdate}:       change.StateNew,
+		{change.StateNew, change.EventSchedule}:     change.StateScheduled,
+		{change.StateScheduled, change.EventRevert}: change.StateNew,
+	} {
+		want[change.Standard][e] = to
+	}
+	for e, to := range map[edge]change.State{
+		{change.StateNew, change.EventUpdate}:             change.StateNew,
+		{change.StateAssess, change.EventUpdate}:          change.StateAssess,
+		{change.StateNew, change.EventAssess}:             change.StateAssess,
+		{change.StateAssess, change.EventRequestApproval}: change.StateAuthorize,
+		{change.StateAuthorize, change.EventApprove}:      change.StateAuthorize,
+		{change.StateAuthorize, change.EventReject}:       change.StateNew,
+		{change.StateAuthorize, change.EventSchedule}:     change.StateScheduled,
+		{change.StateAssess, change.EventRevert}:          change.StateNew,
+		{change.StateAuthorize, change.EventRevert}:       change.StateNew,
+		{change.StateScheduled, change.EventRevert}:       change.StateNew,
+	} {
+		want[change.Normal][e] = to
+	}
+	for e, to := range map[edge]change.State{
+		{change.StateNew, change.EventUpdate}:          change.StateNew,
+		{change.StateNew, change.EventRequestApproval}: change.StateAuthorize,
+		{change.StateAuthorize, change.EventApprove}:   change.StateAuthorize,
+		{change.StateAuthorize, change.EventReject}:    change.StateNew,
+		{change.StateAuthorize, change.EventSchedule}:  change.StateScheduled,
+		{change.StateAuthorize, change.EventRevert}:    change.StateNew,
+		{change.StateScheduled, change.EventRevert}:    change.StateNew,
+	} {
+		want[change.Emergency][e] = to
+	}
+	for _, typ := range change.Types() {
+		for _, s := range change.States() {
+			for _, e := range change.Events() {
+				to, ok := change.Target(typ, s, e)
+				w, declared := want[typ][edge{s, e}]
+				assert.Equal(t, declared, ok, "%s: %s from %s", typ, e, s)
+				assert.Equal(t, w, to, "%s: %s from %s", typ, e, s)
+			}
+		}
+	}
+	_, ok := change.Target("weird", change.StateNew, change.EventUpdate)
+	assert.False(t, ok)
 }
 
 func TestPathsPerType(t *testing.T) {
@@ -147,18 +231,14 @@ func TestDiagramGolden(t *testing.T) {
 
 // TestReadmeDiagrams checks that the ```mermaid block right after a line
 // containing <!-- change-<type>-diagram --> in ../README.md is
-// Diagram(type). It skips a type whose marker is absent.
+// Diagram(type). A missing README or marker fails the test.
 func TestReadmeDiagrams(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
-	if err != nil {
-		t.Skipf("no README: %v", err)
-	}
+	require.NoError(t, err, "the repository's README.md shows the change diagrams")
 	for _, typ := range change.Types() {
 		t.Run(string(typ), func(t *testing.T) {
 			block, found, err := mermaidAfter(readme, "<!-- change-"+string(typ)+"-diagram -->")
-			if !found {
-				t.Skipf("README has no <!-- change-%s-diagram --> marker", typ)
-			}
+			require.True(t, found, "README.md has no <!-- change-%s-diagram --> marker: add it above a ```mermaid block holding change.Diagram(%q)", typ, typ)
 			require.NoError(t, err)
 			assert.Equal(t, change.Diagram(typ), block, "README's %s change diagram is stale: paste change.Diagram(%q)", typ, typ)
 		})

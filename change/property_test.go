@@ -217,6 +217,7 @@ func checkInvariants(t *rapid.T, rules change.Rules, c *change.Change) {
 	}
 	for _, a := range c.Approvals {
 		require.NotEqual(t, c.Requester, a.Approver, "the requester never approves")
+		require.NotEqual(t, c.OpenedBy, a.Approver, "who opened the change never approves")
 		require.NotNil(t, c.Authority)
 		require.True(t, c.Authority.Member(lifecycle.Actor{ID: a.Approver, Roles: rolesOf(a.Approver)}), "only members decide")
 	}
@@ -236,6 +237,7 @@ func checkInvariants(t *rapid.T, rules change.Rules, c *change.Change) {
 	if booked && c.Type != change.Standard {
 		want, err := rules.AuthorityFor(c.Type, c.Risk)
 		require.NoError(t, err)
+		want.Excluded = slices.Compact(slices.Sorted(slices.Values([]string{c.Requester, c.OpenedBy})))
 		require.NotNil(t, c.Authority, "scheduled or later without an authority")
 		require.Equal(t, want, *c.Authority, "the authority is the one the type and risk require")
 		require.Equal(t, change.Approved, c.Authority.Status(c.Approvals), "scheduled or later without the required approvals")

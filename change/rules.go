@@ -8,10 +8,11 @@ import (
 )
 
 // Rules is the host's change policy as the pure layer needs it: who
-// authorizes which changes, how risk is calculated, and which standard
-// change templates exist. The zero Rules is the documented default
-// ([DefaultAuthorities], [DefaultRiskRules], no questionnaire, no
-// templates). Rules must not be modified while in use.
+// authorizes which changes, how risk is calculated, which standard change
+// templates exist, and how impact and urgency give priority. The zero
+// Rules is the documented default ([DefaultAuthorities],
+// [DefaultRiskRules], no questionnaire, no templates,
+// lifecycle.DefaultMatrix). Rules must not be modified while in use.
 type Rules struct {
 	// Authorities are the change authorities; for a (type, risk) the first
 	// that covers it applies. Together they must cover every risk level of
@@ -27,6 +28,10 @@ type Rules struct {
 	Questionnaire *Questionnaire
 	// Templates are the standard change templates, by unique name.
 	Templates []Template
+	// Matrix derives a change's priority from its impact and urgency, as
+	// for incidents and problems; the zero Matrix is
+	// lifecycle.DefaultMatrix (3 × 3, priorities 1 to 5).
+	Matrix lifecycle.Matrix
 }
 
 func (r Rules) authorities() []Authority {

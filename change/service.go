@@ -237,11 +237,7 @@ func (s *Service) apply(ctx context.Context, actor lifecycle.Actor, cmd Command)
 // allows reports whether c's machine has event e from c's state (guards
 // aside), so that conflicts are only read for commands that can proceed.
 func allows(c *Change, e Event) bool {
-	m := machineFor(c.Type)
-	if m == nil {
-		return false
-	}
-	_, ok := m.Target(c.State, e)
+	_, ok := Target(c.Type, c.State, e)
 	return ok
 }
 
