@@ -44,19 +44,24 @@ func (k *ConflictKind) UnmarshalText(b []byte) error {
 // Conflict is one reason a change's planned window clashes with the
 // forward schedule of change.
 type Conflict struct {
+	// Kind is the cause of the conflict.
 	Kind ConflictKind `json:"kind"`
 	// ConfigItem is the item concerned; empty for a blackout that applies
 	// to every item.
 	ConfigItem string `json:"config_item,omitempty"`
-	Change     string `json:"change,omitempty"` // the other change (ConflictChange)
-	Window     string `json:"window,omitempty"` // the window's name (ConflictBlackout, ConflictMaintenance)
-	// Start and End are the clashing period: the other change's planned
+	// Change is the other change's ID (ConflictChange).
+	Change string `json:"change,omitempty"`
+	// Window is the window's name (ConflictBlackout, ConflictMaintenance).
+	Window string `json:"window,omitempty"`
+	// Start is the start of the clashing period: the other change's planned
 	// window, the blackout's occurrence, or the first stretch of the planned
 	// window outside the item's maintenance windows; in the location of
 	// the checked change's PlannedStart, as are the times in Reason.
-	Start  time.Time `json:"start"`
-	End    time.Time `json:"end"`
-	Reason string    `json:"reason"`
+	Start time.Time `json:"start"`
+	// End is the end of the clashing period, in the same location.
+	End time.Time `json:"end"`
+	// Reason says what clashes, for people.
+	Reason string `json:"reason"`
 }
 
 func kindRank(k ConflictKind) int { return slices.Index(allConflictKinds, k) }

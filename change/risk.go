@@ -13,10 +13,14 @@ import (
 // for a change, the change's risk is at least Level. When must be pure and
 // fast: no I/O, no mutation of the change.
 type RiskRule struct {
-	Name   string // short identifier, e.g. "many-config-items"
-	Level  Risk
-	Reason string // why the rule raises the risk, for the assessment
-	When   func(c *Change) bool
+	// Name is a short identifier, e.g. "many-config-items".
+	Name string
+	// Level is the least risk of a change the rule matches.
+	Level Risk
+	// Reason says why the rule raises the risk, for the assessment.
+	Reason string
+	// When reports whether the rule matches c; pure and fast.
+	When func(c *Change) bool
 }
 
 func hasConflict(c *Change, k ConflictKind) bool {
@@ -64,27 +68,37 @@ func DefaultRiskRules() []RiskRule {
 // weight, the weights of a change's answers add up to a score, and the
 // highest threshold the score reaches gives the level.
 type Questionnaire struct {
-	Questions  []Question  `json:"questions"`
+	// Questions are asked in order; IDs are unique.
+	Questions []Question `json:"questions"`
+	// Thresholds map scores to levels; the highest reached wins.
 	Thresholds []Threshold `json:"thresholds"`
 }
 
 // Question is one question of a [Questionnaire].
 type Question struct {
-	ID      string   `json:"id"`
-	Text    string   `json:"text"`
+	// ID identifies the question in a change's Answers.
+	ID string `json:"id"`
+	// Text is the question as people read it.
+	Text string `json:"text"`
+	// Answers are the possible answers, with unique IDs.
 	Answers []Answer `json:"answers"`
 }
 
 // Answer is one possible answer to a [Question].
 type Answer struct {
-	ID     string `json:"id"`
-	Text   string `json:"text"`
-	Weight int    `json:"weight"`
+	// ID identifies the answer in a change's Answers.
+	ID string `json:"id"`
+	// Text is the answer as people read it.
+	Text string `json:"text"`
+	// Weight is what the answer adds to the score; not negative.
+	Weight int `json:"weight"`
 }
 
 // Threshold maps scores of at least Min to Level.
 type Threshold struct {
-	Min   int  `json:"min"`
+	// Min is the lowest score the threshold applies to.
+	Min int `json:"min"`
+	// Level is the risk level of such scores.
 	Level Risk `json:"level"`
 }
 
@@ -177,14 +191,23 @@ func (q *Questionnaire) Score(answers map[string]string) (int, Risk) {
 // from a template, which fills its plans and any detail the request leaves
 // empty.
 type Template struct {
-	Name        string   `json:"name"`
-	Title       string   `json:"title,omitempty"`
-	Description string   `json:"description,omitempty"`
-	Service     string   `json:"service,omitempty"`
-	Group       string   `json:"group,omitempty"`
+	// Name identifies the template; unique among the rules' templates.
+	Name string `json:"name"`
+	// Title is the default title of its changes.
+	Title string `json:"title,omitempty"`
+	// Description is the default description.
+	Description string `json:"description,omitempty"`
+	// Service is the default affected service.
+	Service string `json:"service,omitempty"`
+	// Group is the default assignment group.
+	Group string `json:"group,omitempty"`
+	// ConfigItems are the default configuration items.
 	ConfigItems []string `json:"config_items,omitempty"`
-	Plans       Plans    `json:"plans"`
-	Risk        Risk     `json:"risk,omitempty"` // the pre-assessed level; empty means low
+	// Plans are the plans every change made from it takes; all three are
+	// required.
+	Plans Plans `json:"plans"`
+	// Risk is the pre-assessed level; empty means low.
+	Risk Risk `json:"risk,omitempty"`
 }
 
 // Validate checks the template: a name, all three plans, a known risk.

@@ -58,19 +58,30 @@ const (
 
 // Filter selects changes for [Store.List]. Zero fields select everything.
 type Filter struct {
-	States     []State // any of these states
-	Types      []Type  // any of these types
-	Requester  string
-	Assignee   string
-	ConfigItem string // changes that list this configuration item
-	After      string // the cursor: only IDs greater than this
-	Limit      int
+	// States selects changes in any of these states.
+	States []State
+	// Types selects changes of any of these types.
+	Types []Type
+	// Requester selects the changes of this requester.
+	Requester string
+	// Assignee selects the changes assigned to this actor.
+	Assignee string
+	// ConfigItem selects changes that list this configuration item.
+	ConfigItem string
+	// After is the cursor: only IDs greater than this.
+	After string
+	// Limit is the page size: not positive means DefaultLimit, above
+	// MaxLimit means MaxLimit.
+	Limit int
 }
 
 // Page is one page of [Store.List].
 type Page struct {
+	// Changes are the page's changes, in ascending ID order.
 	Changes []*Change
-	Next    string // the cursor for the next page; empty on the last page
+	// Next is the cursor for the next page (Filter.After); empty on the
+	// last page.
+	Next string
 }
 
 // Matches reports whether c passes f's States, Types, Requester, Assignee

@@ -45,16 +45,20 @@ func (k *WindowKind) UnmarshalText(b []byte) error { return parseInto(k, "kind",
 // "Saturday 22:00" window stays at 22:00 local time across daylight-saving
 // changes). Exactly one of Weekly and Once is set.
 type Window struct {
-	Name string     `json:"name"`
+	// Name identifies the window in conflicts.
+	Name string `json:"name"`
+	// Kind is blackout or maintenance.
 	Kind WindowKind `json:"kind"`
 	// ConfigItems are the items the window applies to. A blackout with none
 	// applies to every item; a maintenance window needs at least one.
 	ConfigItems []string `json:"config_items,omitempty"`
 	// Zone is the IANA time zone the times are in ("Europe/Berlin"); empty
 	// means UTC.
-	Zone   string  `json:"zone,omitempty"`
+	Zone string `json:"zone,omitempty"`
+	// Weekly, when set, makes the window recur every week.
 	Weekly *Weekly `json:"weekly,omitempty"`
-	Once   *Once   `json:"once,omitempty"`
+	// Once, when set, makes it a one-off period.
+	Once *Once `json:"once,omitempty"`
 }
 
 // Weekly recurs on each of Days from Start to End wall-clock time. An End
@@ -62,16 +66,22 @@ type Window struct {
 // whole day is 00:00 to 24:00. In JSON, days are numbers as in
 // time.Weekday (0 Sunday ... 6 Saturday) and times are "HH:MM".
 type Weekly struct {
-	Days  []time.Weekday `json:"days"`
-	Start TimeOfDay      `json:"start"`
-	End   TimeOfDay      `json:"end"`
+	// Days are the weekdays the window starts on.
+	Days []time.Weekday `json:"days"`
+	// Start is the wall-clock time it starts.
+	Start TimeOfDay `json:"start"`
+	// End is the wall-clock time it ends (the next day when not after
+	// Start).
+	End TimeOfDay `json:"end"`
 }
 
 // Once is a one-off period [Start, End) in wall-clock time; End must be
 // after Start.
 type Once struct {
+	// Start is the wall-clock start.
 	Start LocalTime `json:"start"`
-	End   LocalTime `json:"end"`
+	// End is the wall-clock end, after Start.
+	End LocalTime `json:"end"`
 }
 
 // TimeOfDay is a wall-clock time in minutes after midnight, from 00:00 (0)
@@ -115,10 +125,15 @@ func (t *TimeOfDay) UnmarshalText(b []byte) error {
 // LocalTime is a wall-clock date and time without a zone, written
 // "2006-01-02T15:04" (or "2006-01-02" for midnight).
 type LocalTime struct {
-	Year   int
-	Month  time.Month
-	Day    int
-	Hour   int
+	// Year is the year, e.g. 2026.
+	Year int
+	// Month is the month of the year.
+	Month time.Month
+	// Day is the day of the month, from 1.
+	Day int
+	// Hour is the hour, 0 to 23.
+	Hour int
+	// Minute is the minute, 0 to 59.
 	Minute int
 }
 
@@ -368,6 +383,9 @@ func (cw *compiled) each(from, to time.Time, fn func(s, e time.Time) bool) {
 // Implementations must be safe for concurrent use and should honour ctx.
 // Returned windows are not modified.
 type WindowSource interface {
+	// Windows returns every window that may affect changes to cis
+	// between from and to (a blackout without items affects every item):
+	// it may return more, never fewer.
 	Windows(ctx context.Context, cis []string, from, to time.Time) ([]Window, error)
 }
 
