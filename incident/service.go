@@ -118,8 +118,12 @@ func (s *Service) Get(ctx context.Context, id string) (*Incident, error) {
 	return s.store.Get(ctx, id)
 }
 
-// List returns a page of the incidents matching f; see [Store.List].
+// List returns a page of the incidents matching f; see [Store.List]. A
+// filter that fails [Filter.Validate] is refused with its error.
 func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
+	if err := f.Validate(); err != nil {
+		return Page{}, err
+	}
 	return s.store.List(ctx, f)
 }
 

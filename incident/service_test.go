@@ -514,3 +514,22 @@ func TestAutoCloseManyPagesAndReplicas(t *testing.T) {
 	}
 	assert.Equal(t, total, closes)
 }
+
+func TestListRefusesImpossibleFilters(t *testing.T) {
+	e := newEnv(t)
+	e.open(t, incident.Open{})
+	page, err := e.svc.List(ctx, incident.Filter{States: []incident.State{incident.StateNew}, Major: []incident.MajorStatus{""}, Priorities: []lifecycle.Priority{5}})
+	require.NoError(t, err)
+	assert.Len(t, page.Incidents, 1)
+	for field, f := range map[string]incident.Filter{
+		"states":     {States: []incident.State{incident.StateNew, "opened"}},
+		"major":      {Major: []incident.MajorStatus{"maybe"}},
+		"priorities": {Priorities: []lifecycle.Priority{0}},
+	} {
+		_, err := e.svc.List(ctx, f)
+		var ve *lifecycle.ValidationError
+		require.ErrorAs(t, err, &ve, field)
+		assert.Equal(t, field, ve.Field)
+		assert.ErrorIs(t, f.Validate(), lifecycle.ErrValidation)
+	}
+}

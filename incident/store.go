@@ -78,15 +78,21 @@ const (
 
 // Filter selects incidents for [Store.List]. Empty fields match
 // everything; a list matches any of its members; all set fields must match.
+// [Service.List] refuses a filter that fails [Filter.Validate].
 type Filter struct {
-	States     []State
-	Assignee   string
-	Group      string
+	// States matches the incident's state.
+	States []State
+	// Assignee matches the person the incident is assigned to.
+	Assignee string
+	// Group matches the assignment group.
+	Group string
+	// Priorities matches the incident's priority.
 	Priorities []lifecycle.Priority
 	// Major matches the incident's major status; include "" to match
 	// incidents never proposed.
-	Major  []MajorStatus
-	Parent string // children of this incident
+	Major []MajorStatus
+	// Parent matches the children of this incident.
+	Parent string
 	// After continues from a previous page's Next; "" starts at the
 	// beginning. Its content is the Store's own.
 	After string
@@ -95,8 +101,33 @@ type Filter struct {
 	Limit int
 }
 
+// Validate returns a *lifecycle.ValidationError naming the field when f
+// asks for something no incident can have: an unknown state or major
+// status, or a priority below 1. A filter that passes may still match
+// nothing.
+func (f Filter) Validate() error {
+	for _, s := range f.States {
+		if _, err := lifecycle.ParseEnum("states", allStates, string(s)); err != nil {
+			return err
+		}
+	}
+	for _, m := range f.Major {
+		if !m.Valid() {
+			_, err := lifecycle.ParseEnum("major", allMajor, string(m))
+			return err
+		}
+	}
+	for _, p := range f.Priorities {
+		if p < 1 {
+			return lifecycle.Invalid("priorities", "%d is below 1", p)
+		}
+	}
+	return nil
+}
+
 // Page is one page of [Store.List] results.
 type Page struct {
+	// Incidents are the page's incidents, in ascending ID order.
 	Incidents []*Incident
 	// Next continues the listing (see Filter.After); empty on the
 	// last page.
