@@ -119,7 +119,7 @@ var authzOps = []authzOp{
 		return lifecycle.UpdateServiceDetails{ID: s.ID, Version: s.Version, Name: strPtr("Mail"), Owner: strPtr(s.Owner)}
 	}, false},
 	{"add agreement", authzLive, func(s *lifecycle.Service) lifecycle.ServiceCommand {
-		return lifecycle.AddServiceAgreement{ID: s.ID, Version: s.Version, Agreement: "OLA-1"}
+		return lifecycle.AddServiceAgreement{ID: s.ID, Version: s.Version, Agreement: "OLA-1", Kind: lifecycle.AgreementOLA}
 	}, false},
 }
 

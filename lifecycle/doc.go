@@ -9,9 +9,16 @@
 // and retirement (retiring, retired); each status belongs to an ITIL [Stage]
 // (strategy, design, transition, operation), and continual improvement spans
 // them through the register of [Improvement] initiatives. [Portfolio] is the
-// orchestrator (named so it never clashes with the Service entity): a
-// service cannot go live without an owner and an SLA, and cannot retire while
-// the host's [Dependents] reports open incidents or scheduled changes.
+// orchestrator (named so it never clashes with the Service entity). A
+// service links to its agreements by typed [AgreementLink]s (ID and
+// [AgreementKind]: SLA, OLA or underpinning contract, spelled as the sla
+// package's agreement types), which an optional [AgreementLookup] checks
+// against the host's agreements. A service cannot go live without an owner
+// and an SLA (an OLA or underpinning contract does not count), and cannot
+// retire while the host's [Dependents] reports open incidents or scheduled
+// changes. A Portfolio configured without Dependents refuses to phase out
+// or retire (a *[ConfigError] matching [ErrNotConfigured]); a host with no
+// incidents or changes to check says so explicitly with [NoDependents].
 // Phasing out, reinstating and retiring need the service's owner or
 // [RoleServiceOwner], and so does handing the service to another owner.
 // See ServiceDiagram and ImprovementDiagram for the machines.

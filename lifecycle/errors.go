@@ -24,6 +24,11 @@ var (
 	// ErrForbidden reports an actor who may not perform the operation: a
 	// missing role, or a requester approving their own change.
 	ErrForbidden = errors.New("forbidden")
+	// ErrNotConfigured reports an operation the host's configuration does
+	// not support safely, such as retiring a service with no
+	// PortfolioConfig.Dependents to ask for open work. It is the host's
+	// bug, not the caller's; nothing was written.
+	ErrNotConfigured = errors.New("not configured")
 )
 
 // TransitionError describes a refused transition. It matches
@@ -123,6 +128,24 @@ func (e *ForbiddenError) Error() string {
 
 // Is reports whether target is ErrForbidden.
 func (e *ForbiddenError) Is(target error) bool { return target == ErrForbidden }
+
+// ConfigError names the configuration setting an operation needs. It
+// matches [ErrNotConfigured] with errors.Is.
+type ConfigError struct {
+	// Setting is the configuration field to set, e.g.
+	// "PortfolioConfig.Dependents".
+	Setting string
+	// Reason says why the operation needs it and how to set it.
+	Reason string
+}
+
+// Error renders "lifecycle: <setting> is not configured: <reason>".
+func (e *ConfigError) Error() string {
+	return "lifecycle: " + e.Setting + " is not configured: " + e.Reason
+}
+
+// Is reports whether target is ErrNotConfigured.
+func (e *ConfigError) Is(target error) bool { return target == ErrNotConfigured }
 
 // NotFound returns an error that matches [ErrNotFound] and names the record.
 func NotFound(process, id string) error {

@@ -31,7 +31,10 @@ func filterServices() []*lifecycle.Service {
 				s.ConfigItems = []string{"ci-1", fmt.Sprintf("ci-%d", j)}
 			}
 			if (i+j)%3 != 0 {
-				s.Agreements = []string{"sla-1", fmt.Sprintf("ola-%d", i%3)}
+				s.Agreements = []lifecycle.AgreementLink{
+					{ID: "sla-1", Kind: lifecycle.AgreementSLA},
+					{ID: fmt.Sprintf("ola-%d", i%3), Kind: lifecycle.AgreementOLA},
+				}
 			}
 			out = append(out, s)
 		}
@@ -143,7 +146,7 @@ func FuzzServiceFilter(f *testing.F) {
 				(part == "" || slices.Contains(partStatuses[filter.Part], s.Status)) &&
 				(owner == "" || s.Owner == owner) &&
 				(ci == "" || slices.Contains(s.ConfigItems, ci)) &&
-				(agreement == "" || slices.Contains(s.Agreements, agreement))
+				(agreement == "" || slices.Contains(s.AgreementIDs(), agreement))
 			if got := filter.Matches(s); got != spec {
 				t.Fatalf("Matches(%s in %s) = %v, the documented criteria say %v; filter %+v", s.ID, s.Status, got, spec, filter)
 			}

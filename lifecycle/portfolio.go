@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Dependents tells the [Portfolio] what work other processes still have
@@ -24,6 +25,17 @@ func (f DependentsFunc) OpenWork(ctx context.Context, serviceID string) (int, in
 	return f(ctx, serviceID)
 }
 
+// NoDependents is the [Dependents] of a host that really has no incidents
+// and no changes against its services (for instance a portfolio kept
+// apart from any service desk): it always reports no open work. Set it
+// explicitly in [PortfolioConfig.Dependents]; leaving Dependents nil makes
+// the Portfolio refuse phase-out and retirement instead.
+var NoDependents Dependents = noDependents{}
+
+type noDependents struct{}
+
+func (noDependents) OpenWork(context.Context, string) (int, int, error) { return 0, 0, nil }
+
 // PortfolioConfig configures a [Portfolio]. Zero values mean the documented
 // defaults.
 type PortfolioConfig struct {
@@ -41,9 +53,19 @@ type PortfolioConfig struct {
 	IDs IDFunc
 	// ImprovementIDs names new improvements. Nil means RandomIDs("CSI").
 	ImprovementIDs IDFunc
-	// Dependents reports the open work that blocks retirement. Nil means
-	// no work is ever open.
+	// Dependents reports the open work that blocks retirement. Nil is
+	// safe, not permissive: phasing out and retiring are then refused
+	// with a *ConfigError (matching ErrNotConfigured, wrapped in a
+	// *TransitionError), because the Portfolio cannot know whether
+	// incidents or changes still depend on the service. A host that truly
+	// has none sets [NoDependents].
 	Dependents Dependents
+	// Agreements, when set, checks the agreements linked to services
+	// (Define, AddAgreement) against the host's sla agreements: an
+	// unknown ID or a kind other than the agreement's is a
+	// *ValidationError, and a link given without a kind takes the
+	// agreement's. Nil means links are taken as given (kinds required).
+	Agreements AgreementLookup
 }
 
 // Portfolio is the orchestrator of service portfolio management and of the
@@ -66,7 +88,8 @@ type PortfolioConfig struct {
 // exactly one, whose ID is EventID(process, id, version, 0).
 //
 // Retirement checks the host's [Dependents] just before the change is
-// stored. The check is not transactional with the other processes: an
+// stored; without Dependents configured, phase-out and retirement are
+// refused (see [PortfolioConfig.Dependents] and [NoDependents]). The check is not transactional with the other processes: an
 // incident opened between the check and the store is not seen.
 type Portfolio struct {
 	store    PortfolioStore
@@ -79,11 +102,23 @@ type Portfolio struct {
 	ids      IDFunc
 	impIDs   IDFunc
 	deps     Dependents
+	links    AgreementLookup
 }
 
 // errNoImprovements is returned by improvement operations of a Portfolio
 // configured without an ImprovementStore.
-var errNoImprovements = errors.New("lifecycle: the Portfolio has no ImprovementStore (set PortfolioConfig.Improvements)")
+var errNoImprovements error = &ConfigError{
+	Setting: "PortfolioConfig.Improvements",
+	Reason:  "the Portfolio has no ImprovementStore (set PortfolioConfig.Improvements, or a Store that also implements ImprovementStore)",
+}
+
+// errNoDependents is the reason a Portfolio configured without Dependents
+// refuses to phase out or retire a service.
+var errNoDependents error = &ConfigError{
+	Setting: "PortfolioConfig.Dependents",
+	Reason: "the Portfolio cannot check for open incidents and scheduled changes: configure PortfolioConfig.Dependents " +
+		"(lifecycle.NoDependents if the host really has none)",
+}
 
 // NewPortfolio checks cfg and returns a Portfolio. A missing Store is a
 // *ValidationError.
@@ -99,6 +134,7 @@ func NewPortfolio(cfg PortfolioConfig) (*Portfolio, error) {
 		ids:      cfg.IDs,
 		impIDs:   cfg.ImprovementIDs,
 		deps:     cfg.Dependents,
+		links:    cfg.Agreements,
 	}
 	sw := serviceWriter{cfg.Store}
 	if ob, ok := cfg.Store.(Outbox[*Service]); ok {
@@ -183,6 +219,20 @@ func committed[T any](x T, err error) (T, error) {
 // Define creates a service in [StatusRequirements] from cmd and returns it
 // as stored.
 func (p *Portfolio) Define(ctx context.Context, actor Actor, cmd DefineService) (*Service, error) {
+	if p.links != nil && len(cmd.Agreements) > 0 {
+		if err := actor.Validate(); err != nil {
+			return nil, err
+		}
+		links := slices.Clone(cmd.Agreements)
+		for i := range links {
+			k, err := p.agreementKind(ctx, "agreements", links[i].ID, links[i].Kind)
+			if err != nil {
+				return nil, err
+			}
+			links[i].Kind = k
+		}
+		cmd.Agreements = links
+	}
 	s, evs, err := cmd.New(actor, p.clock.Now(), p.ids())
 	if err != nil {
 		return nil, err
@@ -228,13 +278,35 @@ func (p *Portfolio) Do(ctx context.Context, actor Actor, cmd ServiceCommand) (*S
 		return nil, Conflict(ProcessService, id, version, s.Version)
 	}
 	var work *ServiceWork
-	if ev, ok := cmd.machineEvent(s.Status); ok && ev == ServiceRetire {
-		if _, ok := s.Status.Target(ServiceRetire); ok {
-			w, err := p.openWork(ctx, id)
-			if err != nil {
+	if ev, ok := cmd.machineEvent(s.Status); ok && (ev == ServiceRetire || ev == ServicePhaseOut) {
+		if _, ok := s.Status.Target(ev); ok {
+			switch {
+			case p.deps == nil:
+				// Safe by default: without a way to see open work,
+				// never start or finish a retirement.
+				return nil, serviceMachine.Refuse(id, s.Status, ev, errNoDependents)
+			case ev == ServiceRetire:
+				w, err := p.openWork(ctx, id)
+				if err != nil {
+					return nil, err
+				}
+				work = &w
+			}
+		}
+	}
+	if p.links != nil {
+		switch c := cmd.(type) {
+		case AddServiceAgreement:
+			if c.Kind, err = p.agreementKind(ctx, "agreement", c.Agreement, c.Kind); err != nil {
 				return nil, err
 			}
-			work = &w
+			cmd = c
+		case *AddServiceAgreement:
+			cc := *c
+			if cc.Kind, err = p.agreementKind(ctx, "agreement", c.Agreement, c.Kind); err != nil {
+				return nil, err
+			}
+			cmd = cc
 		}
 	}
 	expected := s.Version
@@ -245,10 +317,28 @@ func (p *Portfolio) Do(ctx context.Context, actor Actor, cmd ServiceCommand) (*S
 	return committed(s, CommitUpdate(ctx, p.services, p.notifier, s, expected, evs))
 }
 
-func (p *Portfolio) openWork(ctx context.Context, id string) (ServiceWork, error) {
-	if p.deps == nil {
-		return ServiceWork{}, nil
+// agreementKind asks the AgreementLookup for agreement id and returns its
+// kind, refusing an unknown agreement or a kind other than the one given
+// (empty: any). A blank ID is left to the command's own validation.
+func (p *Portfolio) agreementKind(ctx context.Context, field, id string, kind AgreementKind) (AgreementKind, error) {
+	if blankText(id) {
+		return kind, nil
 	}
+	got, err := p.links.AgreementKind(ctx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return "", Invalid(field, "agreement %q does not exist", id)
+	case err != nil:
+		return "", fmt.Errorf("lifecycle: looking up agreement %s: %w", id, err)
+	case !got.Valid():
+		return "", fmt.Errorf("lifecycle: looking up agreement %s: the AgreementLookup answered unknown kind %q", id, got)
+	case kind != "" && kind != got:
+		return "", Invalid(field, "agreement %q is of kind %s, not %s", id, got, kind)
+	}
+	return got, nil
+}
+
+func (p *Portfolio) openWork(ctx context.Context, id string) (ServiceWork, error) {
 	inc, chg, err := p.deps.OpenWork(ctx, id)
 	if err != nil {
 		return ServiceWork{}, fmt.Errorf("lifecycle: asking for open work on service %s: %w", id, err)
@@ -280,6 +370,8 @@ func (p *Portfolio) Rework(ctx context.Context, actor Actor, cmd ReworkService) 
 }
 
 // PhaseOut starts retiring an operational service; see [PhaseOutService].
+// It needs [PortfolioConfig.Dependents] to be set (it does not ask it, but
+// a Portfolio that cannot check retirement does not start one).
 func (p *Portfolio) PhaseOut(ctx context.Context, actor Actor, cmd PhaseOutService) (*Service, error) {
 	return p.Do(ctx, actor, cmd)
 }
@@ -292,7 +384,8 @@ func (p *Portfolio) Reinstate(ctx context.Context, actor Actor, cmd ReinstateSer
 
 // Retire retires a service; see [RetireService]. The open work comes from
 // the configured [Dependents] (cmd.Work is ignored), asked after the
-// version check and before the change is applied.
+// version check and before the change is applied. Without Dependents
+// configured it is refused with a *[ConfigError].
 func (p *Portfolio) Retire(ctx context.Context, actor Actor, cmd RetireService) (*Service, error) {
 	return p.Do(ctx, actor, cmd)
 }

@@ -397,8 +397,17 @@ func (h *pfRun) retry(t *rapid.T, label string, a pfAttempt, op, pinned func() (
 }
 
 var (
-	pfActors   = []lifecycle.Actor{ownerAlice, strangerMallory, portfolioM, lifecycle.System, {ID: "bob"}, {}}
-	pfIDs      = []string{"A", "B", "C", " "}
+	pfActors = []lifecycle.Actor{ownerAlice, strangerMallory, portfolioM, lifecycle.System, {ID: "bob"}, {}}
+	pfIDs    = []string{"A", "B", "C", " "}
+	// pfKinds leans to SLAs (so that services go live) and includes a
+	// missing and an unknown kind.
+	pfKinds = []lifecycle.AgreementKind{
+		lifecycle.AgreementSLA, lifecycle.AgreementSLA, lifecycle.AgreementOLA,
+		lifecycle.AgreementUnderpinningContract, "", "contract",
+	}
+	pfLink = rapid.Custom(func(t *rapid.T) lifecycle.AgreementLink {
+		return lifecycle.AgreementLink{ID: rapid.SampledFrom(pfIDs).Draw(t, "id"), Kind: rapid.SampledFrom(pfKinds).Draw(t, "kind")}
+	})
 	pfStatuses = append(lifecycle.Statuses(), "live")
 )
 
@@ -442,7 +451,7 @@ func pfServiceCommand(t *rapid.T, s *lifecycle.Service) lifecycle.ServiceCommand
 		}
 		return c
 	case 7:
-		return lifecycle.AddServiceAgreement{ID: s.ID, Version: version, Agreement: pick("agreement")}
+		return lifecycle.AddServiceAgreement{ID: s.ID, Version: version, Agreement: pick("agreement"), Kind: rapid.SampledFrom(pfKinds).Draw(t, "kind")}
 	case 8:
 		return lifecycle.RemoveServiceAgreement{ID: s.ID, Version: version, Agreement: pick("agreement")}
 	case 9:
@@ -500,7 +509,7 @@ func (h *pfRun) define(t *rapid.T) {
 	d := lifecycle.DefineService{
 		Name:        rapid.SampledFrom([]string{"Mail", "Wiki", " "}).Draw(t, "name"),
 		Owner:       rapid.SampledFrom([]string{"", "alice", "alice", "bob"}).Draw(t, "owner"),
-		Agreements:  rapid.SliceOfN(rapid.SampledFrom(pfIDs), 0, 2).Draw(t, "agreements"),
+		Agreements:  rapid.SliceOfN(pfLink, 0, 2).Draw(t, "agreements"),
 		ConfigItems: rapid.SliceOfN(rapid.SampledFrom(pfIDs), 0, 2).Draw(t, "config items"),
 	}
 	h.clock.Advance(time.Minute)
@@ -750,7 +759,7 @@ func (h *pfRun) concurrentOp(r *rand.Rand) (pfOutcome, string) {
 	case n < 2:
 		label = "define"
 		op = pfService(func() (*lifecycle.Service, error) {
-			return h.p.Define(ctx, actor, lifecycle.DefineService{Name: "Mail", Owner: "alice", Agreements: []string{"A"}})
+			return h.p.Define(ctx, actor, lifecycle.DefineService{Name: "Mail", Owner: "alice", Agreements: []lifecycle.AgreementLink{{ID: "A", Kind: lifecycle.AgreementSLA}}})
 		})
 	case n < 12:
 		s, err := h.services.GetService(ctx, pick(lifecycle.ProcessService))
@@ -760,7 +769,7 @@ func (h *pfRun) concurrentOp(r *rand.Rand) (pfOutcome, string) {
 		var cmd lifecycle.ServiceCommand
 		switch k := r.IntN(6); k {
 		case 0:
-			cmd = lifecycle.AddServiceAgreement{ID: s.ID, Agreement: pfIDs[r.IntN(3)]}
+			cmd = lifecycle.AddServiceAgreement{ID: s.ID, Agreement: pfIDs[r.IntN(3)], Kind: pfKinds[r.IntN(4)]}
 		case 1:
 			cmd = lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: pfIDs[r.IntN(3)]}
 		case 2:

@@ -57,7 +57,7 @@ type ServiceFilter struct {
 	Part       PortfolioPart // in this portfolio part ([Status.Part]); empty means any
 	Owner      string        // owned by this actor; empty means any
 	ConfigItem string        // running on this configuration item; empty means any
-	Agreement  string        // linked to this agreement; empty means any
+	Agreement  string        // linked to the agreement with this ID, of any kind; empty means any
 	After      string        // page cursor: only IDs greater than After
 	Limit      int           // page size; <= 0 means DefaultListLimit
 }
@@ -71,7 +71,7 @@ func (f ServiceFilter) Matches(s *Service) bool {
 		f.Part != "" && s.Status.Part() != f.Part,
 		f.Owner != "" && s.Owner != f.Owner,
 		f.ConfigItem != "" && !slices.Contains(s.ConfigItems, f.ConfigItem),
-		f.Agreement != "" && !slices.Contains(s.Agreements, f.Agreement):
+		f.Agreement != "" && linkIndex(s.Agreements, f.Agreement) < 0:
 		return false
 	}
 	return true

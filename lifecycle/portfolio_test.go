@@ -78,7 +78,7 @@ func newPortfolioFixture(t testing.TB) *portfolioFixture {
 func (f *portfolioFixture) define(t testing.TB) *lifecycle.Service {
 	t.Helper()
 	s, err := f.p.Define(context.Background(), ownerAlice, lifecycle.DefineService{
-		Name: "E-mail", Owner: "alice", Agreements: []string{"SLA-GOLD"}, ConfigItems: []string{"CI-MX1"},
+		Name: "E-mail", Owner: "alice", Agreements: []lifecycle.AgreementLink{slaGold}, ConfigItems: []string{"CI-MX1"},
 	})
 	require.NoError(t, err)
 	return s
@@ -228,7 +228,7 @@ func TestPortfolioOperations(t *testing.T) {
 	s = step(f.p.SetStatus(ctx, ownerAlice, lifecycle.SetServiceStatus{ID: s.ID, To: lifecycle.StatusDeveloped}))
 	name := "Mail"
 	s = step(f.p.UpdateDetails(ctx, ownerAlice, lifecycle.UpdateServiceDetails{ID: s.ID, Name: &name}))
-	s = step(f.p.AddAgreement(ctx, ownerAlice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "OLA-NET"}))
+	s = step(f.p.AddAgreement(ctx, ownerAlice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-PLAT", Kind: lifecycle.AgreementSLA}))
 	s = step(f.p.RemoveAgreement(ctx, ownerAlice, lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: "SLA-GOLD"}))
 	s = step(f.p.AddConfigItem(ctx, ownerAlice, lifecycle.AddServiceConfigItem{ID: s.ID, ConfigItem: "CI-MX2"}))
 	s = step(f.p.RemoveConfigItem(ctx, ownerAlice, lifecycle.RemoveServiceConfigItem{ID: s.ID, ConfigItem: "CI-MX1"}))
@@ -241,7 +241,7 @@ func TestPortfolioOperations(t *testing.T) {
 	s = step(f.p.Retire(ctx, ownerAlice, lifecycle.RetireService{ID: s.ID}))
 	assert.Equal(t, lifecycle.StatusRetired, s.Status)
 	assert.Equal(t, "Mail", s.Name)
-	assert.Equal(t, []string{"OLA-NET"}, s.Agreements)
+	assert.Equal(t, []lifecycle.AgreementLink{slaLink("SLA-PLAT")}, s.Agreements)
 	assert.Equal(t, []string{"CI-MX2"}, s.ConfigItems)
 	assert.Equal(t, int64(len(s.History)), s.Version)
 
@@ -252,7 +252,7 @@ func TestPortfolioOperations(t *testing.T) {
 		"config_item_removed", "advanced", "advanced", "advanced", "advanced", "phased_out", "reinstated",
 		"phased_out", "retired",
 	}, types)
-	_, err = f.p.AddAgreement(ctx, ownerAlice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-X"})
+	_, err = f.p.AddAgreement(ctx, ownerAlice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-X", Kind: lifecycle.AgreementSLA})
 	assert.ErrorIs(t, err, lifecycle.ErrInvalidTransition, "a retired service is read-only")
 }
 
@@ -309,25 +309,174 @@ func TestPortfolioRetireAsksDependents(t *testing.T) {
 	assert.Len(t, f.work.Calls(), n)
 }
 
-func TestPortfolioWithoutDependentsAssumesNoWork(t *testing.T) {
-	p, err := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{Store: lifecycletest.NewPortfolioStore()})
-	require.NoError(t, err)
+// TestPortfolioWithoutDependentsRefusesRetirement: the zero
+// PortfolioConfig is safe. With no Dependents, phase-out and retirement
+// are refused with a *ConfigError naming the setting, nothing is stored or
+// notified, and the rest of the lifecycle works; NoDependents is the
+// explicit way to say there is no open work to check.
+func TestPortfolioWithoutDependentsRefusesRetirement(t *testing.T) {
 	ctx := context.Background()
-	s, err := p.Define(ctx, ownerAlice, lifecycle.DefineService{Name: "Wiki", Owner: "alice"})
+	store := lifecycletest.NewPortfolioStore()
+	rec := &lifecycletest.Recorder{}
+	p, err := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{Store: store, Notifier: rec})
+	require.NoError(t, err)
+	s, err := p.Define(ctx, ownerAlice, lifecycle.DefineService{Name: "Wiki", Owner: "alice", Agreements: []lifecycle.AgreementLink{slaGold}})
 	require.NoError(t, err)
 	assert.Regexp(t, `^SVC[0-9A-Z]{20}$`, s.ID, "default IDs")
+
+	refused := func(s *lifecycle.Service, call func() (*lifecycle.Service, error)) {
+		t.Helper()
+		before, err := store.GetService(ctx, s.ID)
+		require.NoError(t, err)
+		n := len(rec.Events())
+		got, err := call()
+		assert.Nil(t, got)
+		require.ErrorIs(t, err, lifecycle.ErrNotConfigured)
+		require.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
+		assert.NotErrorIs(t, err, lifecycle.ErrForbidden)
+		var ce *lifecycle.ConfigError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, "PortfolioConfig.Dependents", ce.Setting)
+		assert.Contains(t, err.Error(), "configure PortfolioConfig.Dependents")
+		assert.Contains(t, err.Error(), "lifecycle.NoDependents")
+		after, err := store.GetService(ctx, s.ID)
+		require.NoError(t, err)
+		assert.Equal(t, before, after, "nothing stored")
+		assert.Len(t, rec.Events(), n, "nothing notified")
+	}
+	// Withdrawing a proposal is a retirement too.
+	refused(s, func() (*lifecycle.Service, error) {
+		return p.Retire(ctx, ownerAlice, lifecycle.RetireService{ID: s.ID})
+	})
+	refused(s, func() (*lifecycle.Service, error) {
+		return p.SetStatus(ctx, ownerAlice, lifecycle.SetServiceStatus{ID: s.ID, To: lifecycle.StatusRetired})
+	})
+	for s.Status != lifecycle.StatusOperational {
+		s, err = p.Advance(ctx, ownerAlice, lifecycle.AdvanceService{ID: s.ID})
+		require.NoError(t, err)
+	}
+	refused(s, func() (*lifecycle.Service, error) {
+		return p.PhaseOut(ctx, ownerAlice, lifecycle.PhaseOutService{ID: s.ID})
+	})
+	refused(s, func() (*lifecycle.Service, error) {
+		return p.SetStatus(ctx, ownerAlice, lifecycle.SetServiceStatus{ID: s.ID, To: lifecycle.StatusRetiring})
+	})
+	refused(s, func() (*lifecycle.Service, error) {
+		return p.Retire(ctx, ownerAlice, lifecycle.RetireService{ID: s.ID})
+	})
+	// Work given in the command does not stand in for the Dependents.
+	refused(s, func() (*lifecycle.Service, error) {
+		return p.Retire(ctx, ownerAlice, lifecycle.RetireService{ID: s.ID, Work: lifecycle.ServiceWork{}})
+	})
+	// A pair the machine does not have is refused as such, not as a
+	// configuration problem.
+	_, err = p.Reinstate(ctx, ownerAlice, lifecycle.ReinstateService{ID: s.ID})
+	require.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
+	assert.NotErrorIs(t, err, lifecycle.ErrNotConfigured)
+
+	// No ImprovementStore: the register is unavailable, with the same
+	// typed error.
+	_, err = p.Propose(ctx, ownerAlice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
+	assert.ErrorIs(t, err, lifecycle.ErrNotConfigured)
+	_, err = p.GetImprovement(ctx, "CSI1")
+	assert.ErrorIs(t, err, lifecycle.ErrNotConfigured)
+	_, err = p.ListImprovements(ctx, lifecycle.ImprovementFilter{})
+	assert.ErrorIs(t, err, lifecycle.ErrNotConfigured)
+	_, err = p.ApproveImprovement(ctx, ownerAlice, lifecycle.ApproveImprovement{ID: "CSI1"})
+	assert.ErrorIs(t, err, lifecycle.ErrNotConfigured)
+
+	// NoDependents: the host says there is nothing to check.
+	p, err = lifecycle.NewPortfolio(lifecycle.PortfolioConfig{Store: store, Notifier: rec, Dependents: lifecycle.NoDependents})
+	require.NoError(t, err)
+	s, err = p.PhaseOut(ctx, ownerAlice, lifecycle.PhaseOutService{ID: s.ID})
+	require.NoError(t, err)
 	s, err = p.Retire(ctx, ownerAlice, lifecycle.RetireService{ID: s.ID})
 	require.NoError(t, err)
 	assert.Equal(t, lifecycle.StatusRetired, s.Status)
-	// No ImprovementStore: the register is unavailable.
-	_, err = p.Propose(ctx, ownerAlice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
-	assert.Error(t, err)
-	_, err = p.GetImprovement(ctx, "CSI1")
-	assert.Error(t, err)
-	_, err = p.ListImprovements(ctx, lifecycle.ImprovementFilter{})
-	assert.Error(t, err)
-	_, err = p.ApproveImprovement(ctx, ownerAlice, lifecycle.ApproveImprovement{ID: "CSI1"})
-	assert.Error(t, err)
+	inc, chg, err := lifecycle.NoDependents.OpenWork(ctx, s.ID)
+	assert.Zero(t, inc)
+	assert.Zero(t, chg)
+	assert.NoError(t, err)
+}
+
+// TestPortfolioAgreementLookup: with an AgreementLookup, links to unknown
+// agreements or under the wrong kind are refused, a missing kind is filled
+// in, and a failing lookup fails the operation; nothing is stored or
+// notified on refusal.
+func TestPortfolioAgreementLookup(t *testing.T) {
+	ctx := context.Background()
+	down := errors.New("sla directory down")
+	known := map[string]lifecycle.AgreementKind{"SLA-GOLD": lifecycle.AgreementSLA, "OLA-NET": lifecycle.AgreementOLA, "UC-ISP": lifecycle.AgreementUnderpinningContract, "BAD": "contract"}
+	var asked []string
+	lookup := lifecycle.AgreementLookupFunc(func(_ context.Context, id string) (lifecycle.AgreementKind, error) {
+		asked = append(asked, id)
+		if id == "DOWN" {
+			return "", down
+		}
+		k, ok := known[id]
+		if !ok {
+			return "", lifecycle.NotFound("agreement", id)
+		}
+		return k, nil
+	})
+	store := lifecycletest.NewPortfolioStore()
+	rec := &lifecycletest.Recorder{}
+	p, err := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{
+		Store: store, Notifier: rec, Dependents: lifecycle.NoDependents, Agreements: lookup, IDs: lifecycle.Sequence("SVC", 1),
+	})
+	require.NoError(t, err)
+
+	// Define: kinds filled in and checked.
+	s, err := p.Define(ctx, ownerAlice, lifecycle.DefineService{Name: "Mail", Owner: "alice", Agreements: []lifecycle.AgreementLink{{ID: "SLA-GOLD"}, olaLink("OLA-NET")}})
+	require.NoError(t, err)
+	assert.Equal(t, []lifecycle.AgreementLink{slaGold, olaLink("OLA-NET")}, s.Agreements)
+	assert.Equal(t, []string{"SLA-GOLD", "OLA-NET"}, asked)
+	for _, bad := range []struct {
+		links []lifecycle.AgreementLink
+		match error
+	}{
+		{[]lifecycle.AgreementLink{{ID: "SLA-NONE"}}, lifecycle.ErrValidation},
+		{[]lifecycle.AgreementLink{slaLink("OLA-NET")}, lifecycle.ErrValidation},
+		{[]lifecycle.AgreementLink{{ID: "BAD"}}, nil},
+		{[]lifecycle.AgreementLink{{ID: "DOWN"}}, down},
+	} {
+		got, err := p.Define(ctx, ownerAlice, lifecycle.DefineService{Name: "Mail", Agreements: bad.links})
+		require.Error(t, err, "%v", bad.links)
+		assert.Nil(t, got)
+		if bad.match != nil {
+			assert.ErrorIs(t, err, bad.match, "%v", bad.links)
+		}
+	}
+
+	// AddAgreement: the same rules; a value or a pointer command.
+	for _, bad := range []struct {
+		cmd   lifecycle.ServiceCommand
+		match error
+	}{
+		{lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-NONE", Kind: lifecycle.AgreementSLA}, lifecycle.ErrValidation},
+		{lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "UC-ISP", Kind: lifecycle.AgreementSLA}, lifecycle.ErrValidation},
+		{&lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "UC-ISP", Kind: lifecycle.AgreementOLA}, lifecycle.ErrValidation},
+		{lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "DOWN"}, down},
+		{lifecycle.AddServiceAgreement{ID: s.ID, Agreement: " "}, lifecycle.ErrValidation},
+	} {
+		got, err := p.Do(ctx, ownerAlice, bad.cmd)
+		require.ErrorIs(t, err, bad.match, "%+v", bad.cmd)
+		assert.Nil(t, got)
+	}
+	stored, err := store.GetService(ctx, s.ID)
+	require.NoError(t, err)
+	assert.Equal(t, s, stored, "nothing stored")
+	assert.Len(t, rec.Events(), 1, "only the creation was notified")
+
+	s, err = p.AddAgreement(ctx, ownerAlice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "UC-ISP"})
+	require.NoError(t, err)
+	s, err = p.Do(ctx, ownerAlice, &lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-NONE-YET", Kind: lifecycle.AgreementSLA})
+	require.ErrorIs(t, err, lifecycle.ErrValidation)
+	assert.Nil(t, s)
+	s, err = store.GetService(ctx, "SVC1")
+	require.NoError(t, err)
+	assert.Equal(t, []lifecycle.AgreementLink{slaGold, olaLink("OLA-NET"), ucLink("UC-ISP")}, s.Agreements)
+	assert.Equal(t, map[string]string{"agreement": "UC-ISP", "kind": "underpinning_contract"}, rec.Events()[1].Data)
 }
 
 func TestNewPortfolioNeedsStore(t *testing.T) {
@@ -375,7 +524,7 @@ func TestPortfolioConcurrentOneWinnerPerVersion(t *testing.T) {
 	var won, lost atomic.Int32
 	for i := range n {
 		wg.Go(func() {
-			_, err := f.p.AddAgreement(ctx, ownerAlice, lifecycle.AddServiceAgreement{ID: s.ID, Version: 1, Agreement: fmt.Sprintf("OLA-%d", i)})
+			_, err := f.p.AddAgreement(ctx, ownerAlice, lifecycle.AddServiceAgreement{ID: s.ID, Version: 1, Agreement: fmt.Sprintf("OLA-%d", i), Kind: lifecycle.AgreementOLA})
 			switch {
 			case err == nil:
 				won.Add(1)

@@ -32,14 +32,36 @@ type Service struct {
 	// ConfigItems are the IDs of the configuration items the service runs
 	// on, in the order they were added, without duplicates.
 	ConfigItems []string `json:"config_items,omitempty"`
-	// Agreements are the IDs of the service's agreements (SLA, OLA,
-	// underpinning contract, as held by the sla package), in the order
-	// they were added, without duplicates.
-	Agreements []string  `json:"agreements,omitempty"`
-	Status     Status    `json:"status"`
-	History    []Record  `json:"history,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	// Agreements link the service to its agreements (SLAs, OLAs and
+	// underpinning contracts, as held by the sla package), each with its
+	// kind, in the order they were added, without two links to one ID.
+	// A live service has at least one of kind [AgreementSLA]. See
+	// [AgreementLink] for the JSON form (bare IDs of older documents
+	// decode as SLAs).
+	Agreements []AgreementLink `json:"agreements,omitempty"`
+	Status     Status          `json:"status"`
+	History    []Record        `json:"history,omitempty"`
+	CreatedAt  time.Time       `json:"created_at"`
+	UpdatedAt  time.Time       `json:"updated_at"`
+}
+
+// AgreementIDs returns the IDs of the service's agreements, in order (nil
+// when it has none): what a host's link table or index needs.
+func (s *Service) AgreementIDs() []string {
+	if len(s.Agreements) == 0 {
+		return nil
+	}
+	ids := make([]string, len(s.Agreements))
+	for i, l := range s.Agreements {
+		ids[i] = l.ID
+	}
+	return ids
+}
+
+// HasAgreement reports whether the service links to at least one
+// agreement of kind k.
+func (s *Service) HasAgreement(k AgreementKind) bool {
+	return slices.ContainsFunc(s.Agreements, func(l AgreementLink) bool { return l.Kind == k })
 }
 
 // Clone returns a deep copy of s (nil stays nil).

@@ -14,7 +14,7 @@ const (
 	FieldDescription = "description"
 	FieldCriticality = "criticality"
 	FieldConfigItems = "config_items" // the whole list, comma-separated
-	FieldAgreements  = "agreements"   // the whole list, comma-separated
+	FieldAgreements  = "agreements"   // the whole list as "kind:id", comma-separated
 )
 
 // ServiceCommand is an operation on an existing [Service]: one of
@@ -98,6 +98,19 @@ func checkIDList(field string, ids []string) error {
 	return nil
 }
 
+// checkLinks rejects blank IDs, unknown kinds and two links to one ID.
+func checkLinks(field string, links []AgreementLink) error {
+	for i, l := range links {
+		if err := l.Validate(field); err != nil {
+			return err
+		}
+		if linkIndex(links, l.ID) != i {
+			return Invalid(field, "agreement %q is listed twice", l.ID)
+		}
+	}
+	return nil
+}
+
 func checkCriticality(c Criticality) error {
 	if !slices.Contains(criticalities, c) {
 		_, err := ParseEnum("criticality", criticalities, string(c))
@@ -108,16 +121,28 @@ func checkCriticality(c Criticality) error {
 
 // DefineService is the input for a new service, which starts in
 // [StatusRequirements]. Name is required; Criticality defaults to
-// [CriticalityMedium]; ConfigItems and Agreements must not hold blank or
-// duplicate IDs.
+// [CriticalityMedium]; ConfigItems must not hold blank or duplicate IDs,
+// and Agreements must not hold a blank or repeated ID or an unknown kind.
 type DefineService struct {
-	Name        string
-	Owner       string
+	// Name is the service's name, e.g. "E-mail". Required.
+	Name string
+	// Owner is the actor ID of the accountable service owner. Optional
+	// until the service goes live.
+	Owner string
+	// Description says what the service offers, for people.
 	Description string
+	// Criticality is how much the business depends on the service; empty
+	// means [CriticalityMedium].
 	Criticality Criticality
+	// ConfigItems are the IDs of the configuration items the service runs
+	// on.
 	ConfigItems []string
-	Agreements  []string
-	Note        string // recorded in the creation record
+	// Agreements link the service to its agreements, each with its kind.
+	// A [Portfolio] with an [AgreementLookup] checks that they exist and
+	// fills in a missing kind; otherwise every kind is required.
+	Agreements []AgreementLink
+	// Note is recorded in the creation record.
+	Note string
 }
 
 // New returns the new service with the given ID, created by actor at now,
@@ -143,7 +168,7 @@ func (d DefineService) New(actor Actor, now time.Time, id string) (*Service, []E
 	if err := checkIDList("config_items", d.ConfigItems); err != nil {
 		return nil, nil, err
 	}
-	if err := checkIDList("agreements", d.Agreements); err != nil {
+	if err := checkLinks("agreements", d.Agreements); err != nil {
 		return nil, nil, err
 	}
 	s := &Service{
@@ -201,7 +226,7 @@ func diffService(old, s *Service) []Change {
 	cs = Diff(cs, FieldDescription, old.Description, s.Description)
 	cs = Diff(cs, FieldCriticality, string(old.Criticality), string(s.Criticality))
 	cs = Diff(cs, FieldConfigItems, strings.Join(old.ConfigItems, ","), strings.Join(s.ConfigItems, ","))
-	cs = Diff(cs, FieldAgreements, strings.Join(old.Agreements, ","), strings.Join(s.Agreements, ","))
+	cs = Diff(cs, FieldAgreements, joinLinks(old.Agreements), joinLinks(s.Agreements))
 	return cs
 }
 
@@ -277,11 +302,15 @@ func (s *Service) apply(actor Actor, now time.Time, cmd ServiceCommand, work *Se
 
 // AdvanceService moves a service one status forward (event
 // [ServiceAdvance]). Going live (released → operational) needs an owner and
-// at least one agreement.
+// at least one agreement of kind [AgreementSLA].
 type AdvanceService struct {
-	ID      string
+	// ID names the service. Required.
+	ID string
+	// Version is the version the command was prepared against; 0 means
+	// whatever is current, any other value must equal the stored one.
 	Version int64
-	Note    string
+	// Note is recorded in the history record.
+	Note string
 }
 
 func (c AdvanceService) target() (string, int64) { return c.ID, c.Version }
@@ -298,10 +327,15 @@ func (c AdvanceService) applyService(s *Service, st *serviceStep) error {
 // statuses. Work is consulted when the move is a retirement, as in
 // [RetireService].
 type SetServiceStatus struct {
-	ID      string
+	// ID names the service. Required.
+	ID string
+	// Version is the version the command was prepared against; 0 means
+	// whatever is current, any other value must equal the stored one.
 	Version int64
-	To      Status
-	Note    string
+	// To is the status to move to: a neighbour of the current one.
+	To Status
+	// Note is recorded in the history record.
+	Note string
 	// Work is the open work against the service; see [RetireService.Work].
 	Work ServiceWork
 }
@@ -345,9 +379,14 @@ func (c SetServiceStatus) applyService(s *Service, st *serviceStep) error {
 // RejectService sends a service under review (defined or analysed) back to
 // requirements (event [ServiceReject]). Reason is required.
 type RejectService struct {
-	ID      string
+	// ID names the service. Required.
+	ID string
+	// Version is the version the command was prepared against; 0 means
+	// whatever is current, any other value must equal the stored one.
 	Version int64
-	Reason  string
+	// Reason says why the proposal was not accepted. Required; it becomes
+	// the history record's note and the event's "reason".
+	Reason string
 }
 
 func (c RejectService) target() (string, int64) { return c.ID, c.Version }
@@ -366,9 +405,14 @@ func (c RejectService) applyService(s *Service, st *serviceStep) error {
 // ReworkService sends a service in transition (developed, built, tested or
 // released) back to designed (event [ServiceRework]). Reason is required.
 type ReworkService struct {
-	ID      string
+	// ID names the service. Required.
+	ID string
+	// Version is the version the command was prepared against; 0 means
+	// whatever is current, any other value must equal the stored one.
 	Version int64
-	Reason  string
+	// Reason says what design flaw sends the service back. Required; it
+	// becomes the history record's note and the event's "reason".
+	Reason string
 }
 
 func (c ReworkService) target() (string, int64) { return c.ID, c.Version }
@@ -388,9 +432,13 @@ func (c ReworkService) applyService(s *Service, st *serviceStep) error {
 // [ServicePhaseOut]). The actor must be the service's owner or hold
 // [RoleServiceOwner].
 type PhaseOutService struct {
-	ID      string
+	// ID names the service. Required.
+	ID string
+	// Version is the version the command was prepared against; 0 means
+	// whatever is current, any other value must equal the stored one.
 	Version int64
-	Note    string
+	// Note is recorded in the history record.
+	Note string
 }
 
 func (c PhaseOutService) target() (string, int64) { return c.ID, c.Version }
@@ -404,11 +452,15 @@ func (c PhaseOutService) applyService(s *Service, st *serviceStep) error {
 
 // ReinstateService returns a retiring service to operational (event
 // [ServiceReinstate]). The actor must be the service's owner or hold
-// [RoleServiceOwner]; the service needs an owner and an agreement.
+// [RoleServiceOwner]; the service needs an owner and an SLA agreement.
 type ReinstateService struct {
-	ID      string
+	// ID names the service. Required.
+	ID string
+	// Version is the version the command was prepared against; 0 means
+	// whatever is current, any other value must equal the stored one.
 	Version int64
-	Note    string
+	// Note is recorded in the history record.
+	Note string
 }
 
 func (c ReinstateService) target() (string, int64) { return c.ID, c.Version }
@@ -425,9 +477,13 @@ func (c ReinstateService) applyService(s *Service, st *serviceStep) error {
 // catalogue it decommissions the service. The actor must be the service's
 // owner or hold [RoleServiceOwner], and no work may be open against it.
 type RetireService struct {
-	ID      string
+	// ID names the service. Required.
+	ID string
+	// Version is the version the command was prepared against; 0 means
+	// whatever is current, any other value must equal the stored one.
 	Version int64
-	Note    string
+	// Note is recorded in the history record.
+	Note string
 	// Work is the open work against the service; retirement is refused
 	// unless it is zero. [Portfolio] sets it from its [Dependents],
 	// replacing any value given here; callers of the pure
@@ -451,13 +507,22 @@ func (c RetireService) applyService(s *Service, st *serviceStep) error {
 // the right to phase out and retire the service); the other fields are
 // open to any actor.
 type UpdateServiceDetails struct {
-	ID          string
-	Version     int64
-	Name        *string
-	Owner       *string
+	// ID names the service. Required.
+	ID string
+	// Version is the version the command was prepared against; 0 means
+	// whatever is current, any other value must equal the stored one.
+	Version int64
+	// Name, when set, renames the service; it cannot be blank.
+	Name *string
+	// Owner, when set, hands the service to another owner (the empty
+	// string clears it, refused while the service is live).
+	Owner *string
+	// Description, when set, replaces the description.
 	Description *string
+	// Criticality, when set, replaces the criticality; it must be known.
 	Criticality *Criticality
-	Note        string
+	// Note is recorded in the history record.
+	Note string
 }
 
 func (c UpdateServiceDetails) target() (string, int64) { return c.ID, c.Version }
@@ -496,12 +561,22 @@ func (c UpdateServiceDetails) applyService(s *Service, st *serviceStep) error {
 }
 
 // AddServiceAgreement links an agreement (an SLA, OLA or underpinning
-// contract ID) to a service. Linking the same agreement twice is a
-// validation error.
+// contract) to a service. Linking the same agreement ID twice is a
+// validation error, whatever the kinds. Kind is required unless the
+// [Portfolio] has an [AgreementLookup], which then fills it in (and
+// refuses an agreement that does not exist or has another kind).
 type AddServiceAgreement struct {
-	ID        string
-	Version   int64
+	// ID names the service. Required.
+	ID string
+	// Version is the version the command was prepared against; 0 means
+	// whatever is current, any other value must equal the stored one.
+	Version int64
+	// Agreement is the agreement's ID. Required.
 	Agreement string
+	// Kind is the agreement's kind: [AgreementSLA], [AgreementOLA] or
+	// [AgreementUnderpinningContract]. Only an SLA lets the service go
+	// live.
+	Kind AgreementKind
 }
 
 func (c AddServiceAgreement) target() (string, int64) { return c.ID, c.Version }
@@ -511,14 +586,33 @@ func (c AddServiceAgreement) machineEvent(Status) (ServiceEvent, bool) { return 
 func (c AddServiceAgreement) applyService(s *Service, st *serviceStep) error {
 	st.edit("add_agreement", "agreement_added")
 	st.set("agreement", c.Agreement)
-	return addID(&s.Agreements, "agreement", c.Agreement)
+	st.set("kind", string(c.Kind))
+	if blankText(c.Agreement) {
+		return Invalid("agreement", "an ID is required")
+	}
+	if c.Kind == "" {
+		return Invalid("kind", "agreement %q: a kind is required (valid: sla, ola, underpinning_contract)", c.Agreement)
+	}
+	if !c.Kind.Valid() {
+		_, err := ParseEnum("kind", agreementKinds, string(c.Kind))
+		return err
+	}
+	if linkIndex(s.Agreements, c.Agreement) >= 0 {
+		return Invalid("agreement", "%q is already linked", c.Agreement)
+	}
+	s.Agreements = append(s.Agreements, AgreementLink{ID: c.Agreement, Kind: c.Kind})
+	return nil
 }
 
 // RemoveServiceAgreement unlinks an agreement from a service. A live
-// service keeps at least one.
+// service keeps at least one SLA.
 type RemoveServiceAgreement struct {
-	ID        string
-	Version   int64
+	// ID names the service. Required.
+	ID string
+	// Version is the version the command was prepared against; 0 means
+	// whatever is current, any other value must equal the stored one.
+	Version int64
+	// Agreement is the ID of the linked agreement to remove. Required.
 	Agreement string
 }
 
@@ -529,14 +623,27 @@ func (c RemoveServiceAgreement) machineEvent(Status) (ServiceEvent, bool) { retu
 func (c RemoveServiceAgreement) applyService(s *Service, st *serviceStep) error {
 	st.edit("remove_agreement", "agreement_removed")
 	st.set("agreement", c.Agreement)
-	return removeID(&s.Agreements, "agreement", c.Agreement)
+	i := linkIndex(s.Agreements, c.Agreement)
+	if i < 0 {
+		return Invalid("agreement", "%q is not linked", c.Agreement)
+	}
+	st.set("kind", string(s.Agreements[i].Kind))
+	s.Agreements = slices.Delete(s.Agreements, i, i+1)
+	if len(s.Agreements) == 0 {
+		s.Agreements = nil // nil, not empty: keeps JSON round trips exact
+	}
+	return nil
 }
 
 // AddServiceConfigItem records that a service runs on a configuration item.
 // Adding the same item twice is a validation error.
 type AddServiceConfigItem struct {
-	ID         string
-	Version    int64
+	// ID names the service. Required.
+	ID string
+	// Version is the version the command was prepared against; 0 means
+	// whatever is current, any other value must equal the stored one.
+	Version int64
+	// ConfigItem is the configuration item's ID. Required.
 	ConfigItem string
 }
 
@@ -552,8 +659,12 @@ func (c AddServiceConfigItem) applyService(s *Service, st *serviceStep) error {
 
 // RemoveServiceConfigItem removes a configuration item from a service.
 type RemoveServiceConfigItem struct {
-	ID         string
-	Version    int64
+	// ID names the service. Required.
+	ID string
+	// Version is the version the command was prepared against; 0 means
+	// whatever is current, any other value must equal the stored one.
+	Version int64
+	// ConfigItem is the ID of the configuration item to remove.
 	ConfigItem string
 }
 

@@ -31,13 +31,14 @@ func ExamplePortfolio() {
 	owner := lifecycle.Actor{ID: "alice"}
 	s, _ := p.Define(ctx, owner, lifecycle.DefineService{Name: "E-mail", Owner: "alice"})
 
-	// Walk the pipeline. Going live needs an SLA.
+	// Walk the pipeline. Going live needs an SLA: an OLA does not count.
 	for s.Status != lifecycle.StatusReleased {
 		s, _ = p.Advance(ctx, owner, lifecycle.AdvanceService{ID: s.ID, Version: s.Version})
 	}
+	s, _ = p.AddAgreement(ctx, owner, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "OLA-NET", Kind: lifecycle.AgreementOLA})
 	_, err = p.Advance(ctx, owner, lifecycle.AdvanceService{ID: s.ID})
 	fmt.Println(err)
-	s, _ = p.AddAgreement(ctx, owner, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-GOLD"})
+	s, _ = p.AddAgreement(ctx, owner, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-GOLD", Kind: lifecycle.AgreementSLA})
 	s, _ = p.Advance(ctx, owner, lifecycle.AdvanceService{ID: s.ID})
 	fmt.Println(s.Status, s.Status.Stage(), s.Status.Part())
 
@@ -50,10 +51,10 @@ func ExamplePortfolio() {
 	fmt.Println(s.Status, s.Version)
 	fmt.Println(rec.Types()[len(rec.Types())-3:])
 	// Output:
-	// service SVC0001: cannot advance from released: invalid agreements: a live service needs at least one SLA agreement
+	// service SVC0001: cannot advance from released: invalid agreements: a live service needs at least one SLA agreement (an OLA or underpinning contract does not count)
 	// operational operation catalogue
 	// true service SVC0001: cannot retire from operational: 1 open incident(s) and 0 scheduled change(s) depend on it
-	// retired 13
+	// retired 14
 	// [agreement_added advanced retired]
 }
 

@@ -81,14 +81,16 @@ func serviceDefinition() Definition[Status, ServiceEvent, *serviceCheck] {
 }
 
 // liveRequirements returns why s cannot be live (operational or retiring):
-// it needs an owner and at least one agreement. Nil when it can.
+// it needs an owner and at least one agreement of kind SLA (an OLA or an
+// underpinning contract supports an SLA but never replaces it). Nil when
+// it can.
 func liveRequirements(s *Service) error {
 	var errs []error
 	if s.Owner == "" {
 		errs = append(errs, Invalid("owner", "a live service needs an owner"))
 	}
-	if len(s.Agreements) == 0 {
-		errs = append(errs, Invalid("agreements", "a live service needs at least one SLA agreement"))
+	if !s.HasAgreement(AgreementSLA) {
+		errs = append(errs, Invalid("agreements", "a live service needs at least one SLA agreement (an OLA or underpinning contract does not count)"))
 	}
 	return errors.Join(errs...)
 }
@@ -116,7 +118,7 @@ func guardRetire(c *serviceCheck) error {
 
 // ServiceDiagram returns the service machine as a Mermaid state diagram.
 // Guards are not drawn: going live and reinstating need an owner and an
-// agreement; phasing out, reinstating and retiring need the service's owner
+// SLA agreement; phasing out, reinstating and retiring need the service's owner
 // or [RoleServiceOwner]; retiring needs no open incidents and no scheduled
 // changes.
 func ServiceDiagram() string { return serviceMachine.Mermaid() }

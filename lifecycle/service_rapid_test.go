@@ -19,13 +19,16 @@ import (
 //     error matching one of the documented sentinels;
 //   - a machine command succeeds exactly when the written-out machine
 //     (wantMachine) has the pair and its guard holds (owner or role for
-//     retirement events, owner and agreement for going live, no open work
-//     for retiring);
+//     retirement events, owner and an SLA (not an OLA or underpinning
+//     contract) for going live, no open work for retiring);
+//   - linking an agreement succeeds exactly when the service is not
+//     retired, the ID is not linked yet and the kind is known; unlinking
+//     exactly when it is linked and a live service keeps an SLA;
 //   - every success appends one record (Seq = len), bumps Version by one
 //     and returns one event whose ID is EventID(service, id, version, 0);
 //   - Version == len(History), the records chain From→To and end at Status,
 //     and replaying them through Snapshot.Apply gives Status;
-//   - a live service has an owner and an agreement; lists hold no
+//   - a live service has an owner and an SLA; lists hold no
 //     duplicates and are nil rather than empty; retired is final;
 //   - in the end, the service survives a JSON round trip unchanged.
 func TestServiceProperties(t *testing.T) {
@@ -34,7 +37,7 @@ func TestServiceProperties(t *testing.T) {
 	}
 	ids := []string{"A", "B", "C"}
 	rapid.Check(t, func(rt *rapid.T) {
-		s, _, err := lifecycle.DefineService{Name: "Svc", Owner: "alice", Agreements: []string{"A"}}.New(ownerAlice, svcT0, "SVC-1")
+		s, _, err := lifecycle.DefineService{Name: "Svc", Owner: "alice", Agreements: []lifecycle.AgreementLink{slaLink("A")}}.New(ownerAlice, svcT0, "SVC-1")
 		if err != nil {
 			rt.Fatalf("define: %v", err)
 		}
@@ -109,10 +112,23 @@ func TestServiceProperties(t *testing.T) {
 				fire(rt, rapid.SampledFrom(actors).Draw(rt, "actor"), lifecycle.UpdateServiceDetails{ID: s.ID, Owner: &o}, nil)
 			},
 			"addAgreement": func(rt *rapid.T) {
-				fire(rt, ownerAlice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: rapid.SampledFrom(ids).Draw(rt, "id")}, nil)
+				id := rapid.SampledFrom(ids).Draw(rt, "id")
+				kind := rapid.SampledFrom(append(lifecycle.AgreementKinds(), "", "SLA")).Draw(rt, "kind")
+				ok := s.Status != lifecycle.StatusRetired && !slices.Contains(s.AgreementIDs(), id) &&
+					slices.Contains([]lifecycle.AgreementKind{"sla", "ola", "underpinning_contract"}, kind)
+				fire(rt, ownerAlice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: id, Kind: kind}, &ok)
 			},
 			"removeAgreement": func(rt *rapid.T) {
-				fire(rt, ownerAlice, lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: rapid.SampledFrom(ids).Draw(rt, "id")}, nil)
+				id := rapid.SampledFrom(ids).Draw(rt, "id")
+				var rest []lifecycle.AgreementLink
+				for _, l := range s.Agreements {
+					if l.ID != id {
+						rest = append(rest, l)
+					}
+				}
+				live := s.Status == lifecycle.StatusOperational || s.Status == lifecycle.StatusRetiring
+				ok := s.Status != lifecycle.StatusRetired && len(rest) < len(s.Agreements) && (!live || hasSLA(rest))
+				fire(rt, ownerAlice, lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: id}, &ok)
 			},
 			"addConfigItem": func(rt *rapid.T) {
 				fire(rt, ownerAlice, lifecycle.AddServiceConfigItem{ID: s.ID, ConfigItem: rapid.SampledFrom(ids).Draw(rt, "id")}, nil)
@@ -149,7 +165,7 @@ func hasRetirementRight(s *lifecycle.Service, a lifecycle.Actor) bool {
 }
 
 func predictGuard(s *lifecycle.Service, a lifecycle.Actor, ev lifecycle.ServiceEvent, to lifecycle.Status, w lifecycle.ServiceWork) bool {
-	liveOK := s.Owner != "" && len(s.Agreements) > 0
+	liveOK := s.Owner != "" && hasSLA(s.Agreements)
 	switch ev {
 	case lifecycle.ServiceAdvance:
 		return to != lifecycle.StatusOperational || liveOK
@@ -161,6 +177,17 @@ func predictGuard(s *lifecycle.Service, a lifecycle.Actor, ev lifecycle.ServiceE
 		return hasRetirementRight(s, a) && w.OpenIncidents == 0 && w.ScheduledChanges == 0
 	}
 	return true
+}
+
+// hasSLA reports whether links hold one of kind "sla", spelled out rather
+// than through Service.HasAgreement.
+func hasSLA(links []lifecycle.AgreementLink) bool {
+	for _, l := range links {
+		if l.Kind == "sla" {
+			return true
+		}
+	}
+	return false
 }
 
 func equalService(a, b *lifecycle.Service) bool { return reflect.DeepEqual(a, b) }
@@ -192,10 +219,18 @@ func checkServiceInvariants(rt *rapid.T, s *lifecycle.Service) {
 	if prev != string(s.Status) || snap.State != string(s.Status) {
 		rt.Fatalf("history ends at %q (replay %q), status %q", prev, snap.State, s.Status)
 	}
-	if s.Live() && (s.Owner == "" || len(s.Agreements) == 0) {
-		rt.Fatalf("live service without owner or agreement: %+v", s)
+	if s.Live() && (s.Owner == "" || !hasSLA(s.Agreements)) {
+		rt.Fatalf("live service without owner or SLA: %+v", s)
 	}
-	for _, l := range [][]string{s.Agreements, s.ConfigItems} {
+	if s.Agreements != nil && len(s.Agreements) == 0 {
+		rt.Fatalf("empty non-nil agreement list")
+	}
+	for _, l := range s.Agreements {
+		if !l.Kind.Valid() {
+			rt.Fatalf("agreement %q of unknown kind %q", l.ID, l.Kind)
+		}
+	}
+	for _, l := range [][]string{s.AgreementIDs(), s.ConfigItems} {
 		if l != nil && len(l) == 0 {
 			rt.Fatalf("empty non-nil list")
 		}

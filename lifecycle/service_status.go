@@ -210,7 +210,8 @@ type ServiceEvent string
 const (
 	// ServiceAdvance moves a service one status forward along the chain
 	// requirements → ... → released → operational. Going live (released →
-	// operational) needs an owner and at least one SLA agreement.
+	// operational) needs an owner and at least one agreement of kind
+	// [AgreementSLA].
 	ServiceAdvance ServiceEvent = "advance"
 	// ServiceReject sends a proposal in review (defined or analysed) back
 	// to requirements: portfolio management did not accept it as it stands.
@@ -223,7 +224,8 @@ const (
 	// live (in the catalogue) while consumers move off it. Role-gated.
 	ServicePhaseOut ServiceEvent = "phase_out"
 	// ServiceReinstate cancels a phase-out: retiring → operational. It
-	// needs an owner and an SLA agreement, like going live. Role-gated.
+	// needs an owner and an agreement of kind [AgreementSLA], like going
+	// live. Role-gated.
 	ServiceReinstate ServiceEvent = "reinstate"
 	// ServiceRetire retires a service from any status but retired: from the
 	// pipeline it withdraws a proposal, from the catalogue it decommissions

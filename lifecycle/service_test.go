@@ -19,7 +19,21 @@ var (
 	ownerAlice      = lifecycle.Actor{ID: "alice"} // the services' owner in fixtures
 	strangerMallory = lifecycle.Actor{ID: "mallory"}
 	portfolioM      = lifecycle.Actor{ID: "pm", Roles: []string{lifecycle.RoleServiceOwner}}
+	slaGold         = lifecycle.AgreementLink{ID: "SLA-GOLD", Kind: lifecycle.AgreementSLA}
 )
+
+// slaLink, olaLink and ucLink are agreement links of each kind.
+func slaLink(id string) lifecycle.AgreementLink {
+	return lifecycle.AgreementLink{ID: id, Kind: lifecycle.AgreementSLA}
+}
+
+func olaLink(id string) lifecycle.AgreementLink {
+	return lifecycle.AgreementLink{ID: id, Kind: lifecycle.AgreementOLA}
+}
+
+func ucLink(id string) lifecycle.AgreementLink {
+	return lifecycle.AgreementLink{ID: id, Kind: lifecycle.AgreementUnderpinningContract}
+}
 
 // newService returns a freshly defined service, owned by ownerAlice with one
 // agreement, moved (without the machine) to status st.
@@ -30,7 +44,7 @@ func newService(t testing.TB, st lifecycle.Status) *lifecycle.Service {
 		Owner:       "alice",
 		Criticality: lifecycle.CriticalityHigh,
 		ConfigItems: []string{"CI-MX1"},
-		Agreements:  []string{"SLA-GOLD"},
+		Agreements:  []lifecycle.AgreementLink{slaGold},
 	}.New(ownerAlice, svcT0, "SVC-1")
 	require.NoError(t, err)
 	s.Status = st
@@ -174,7 +188,7 @@ func TestServiceEditsRefusedWhenRetired(t *testing.T) {
 		name := "Mail"
 		return []lifecycle.ServiceCommand{
 			lifecycle.UpdateServiceDetails{ID: s.ID, Name: &name},
-			lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "OLA-NET"},
+			lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "OLA-NET", Kind: lifecycle.AgreementOLA},
 			lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: "SLA-GOLD"},
 			lifecycle.AddServiceConfigItem{ID: s.ID, ConfigItem: "CI-MX2"},
 			lifecycle.RemoveServiceConfigItem{ID: s.ID, ConfigItem: "CI-MX1"},
@@ -226,22 +240,26 @@ func TestServiceEditsRecordAndEvent(t *testing.T) {
 	assert.Empty(t, evs[0].From, "no status move, no From/To")
 	assert.Equal(t, "bob", evs[0].Snapshot.Attributes["owner"])
 
-	evs, err = s.Apply(ownerAlice, svcT0, lifecycle.AddServiceAgreement{ID: s.ID, Version: 2, Agreement: "OLA-NET"})
+	evs, err = s.Apply(ownerAlice, svcT0, lifecycle.AddServiceAgreement{ID: s.ID, Version: 2, Agreement: "OLA-NET", Kind: lifecycle.AgreementOLA})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"SLA-GOLD", "OLA-NET"}, s.Agreements)
+	assert.Equal(t, []lifecycle.AgreementLink{slaGold, olaLink("OLA-NET")}, s.Agreements)
+	assert.Equal(t, []string{"SLA-GOLD", "OLA-NET"}, s.AgreementIDs())
 	assert.Equal(t, "agreement_added", evs[0].Type)
-	assert.Equal(t, map[string]string{"agreement": "OLA-NET"}, evs[0].Data)
-	assert.Equal(t, []lifecycle.Change{{Field: "agreements", Old: "SLA-GOLD", New: "SLA-GOLD,OLA-NET"}}, s.History[2].Changes)
+	assert.Equal(t, map[string]string{"agreement": "OLA-NET", "kind": "ola"}, evs[0].Data)
+	assert.Equal(t, []lifecycle.Change{{Field: "agreements", Old: "sla:SLA-GOLD", New: "sla:SLA-GOLD,ola:OLA-NET"}}, s.History[2].Changes)
 
 	for _, bad := range []lifecycle.ServiceCommand{
-		lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "OLA-NET"},   // already linked
-		lifecycle.AddServiceAgreement{ID: s.ID, Agreement: " "},         // blank
-		lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: "SLA-XX"}, // not linked
-		lifecycle.AddServiceConfigItem{ID: s.ID, ConfigItem: "CI-MX1"},  // already linked
-		lifecycle.RemoveServiceConfigItem{ID: s.ID, ConfigItem: "CI-9"}, // not linked
-		lifecycle.UpdateServiceDetails{ID: s.ID},                        // nothing
-		lifecycle.UpdateServiceDetails{ID: s.ID, Name: new(string)},     // blank name
-		lifecycle.UpdateServiceDetails{ID: s.ID, Name: &s.Name},         // no change
+		lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "OLA-NET", Kind: lifecycle.AgreementOLA}, // already linked
+		lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "OLA-NET", Kind: lifecycle.AgreementSLA}, // already linked, as another kind
+		lifecycle.AddServiceAgreement{ID: s.ID, Agreement: " ", Kind: lifecycle.AgreementSLA},       // blank
+		lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-2"},                                 // no kind
+		lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-2", Kind: "SLA"},                    // unknown kind
+		lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: "SLA-XX"},                             // not linked
+		lifecycle.AddServiceConfigItem{ID: s.ID, ConfigItem: "CI-MX1"},                              // already linked
+		lifecycle.RemoveServiceConfigItem{ID: s.ID, ConfigItem: "CI-9"},                             // not linked
+		lifecycle.UpdateServiceDetails{ID: s.ID},                                                    // nothing
+		lifecycle.UpdateServiceDetails{ID: s.ID, Name: new(string)},                                 // blank name
+		lifecycle.UpdateServiceDetails{ID: s.ID, Name: &s.Name},                                     // no change
 		lifecycle.UpdateServiceDetails{ID: s.ID, Criticality: new(lifecycle.Criticality)},
 		lifecycle.RejectService{ID: s.ID}, // reason required
 		lifecycle.ReworkService{ID: s.ID}, // reason required
@@ -308,7 +326,11 @@ func TestDefineService(t *testing.T) {
 		{lifecycle.DefineService{}, "S", "name"},
 		{lifecycle.DefineService{Name: "x"}, "", "id"},
 		{lifecycle.DefineService{Name: "x", Criticality: "urgent"}, "S", "criticality"},
-		{lifecycle.DefineService{Name: "x", Agreements: []string{"A", "A"}}, "S", "agreements"},
+		{lifecycle.DefineService{Name: "x", Agreements: []lifecycle.AgreementLink{slaLink("A"), slaLink("A")}}, "S", "agreements"},
+		{lifecycle.DefineService{Name: "x", Agreements: []lifecycle.AgreementLink{slaLink("A"), olaLink("A")}}, "S", "agreements"},
+		{lifecycle.DefineService{Name: "x", Agreements: []lifecycle.AgreementLink{{ID: "A"}}}, "S", "agreements"},
+		{lifecycle.DefineService{Name: "x", Agreements: []lifecycle.AgreementLink{{ID: "A", Kind: "contract"}}}, "S", "agreements"},
+		{lifecycle.DefineService{Name: "x", Agreements: []lifecycle.AgreementLink{{ID: " ", Kind: lifecycle.AgreementSLA}}}, "S", "agreements"},
 		{lifecycle.DefineService{Name: "x", ConfigItems: []string{""}}, "S", "config_items"},
 	} {
 		_, _, err := bad.d.New(ownerAlice, svcT0, bad.id)
@@ -321,24 +343,27 @@ func TestDefineService(t *testing.T) {
 }
 
 func TestDefineServiceCopiesInput(t *testing.T) {
-	d := lifecycle.DefineService{Name: "x", Agreements: []string{"SLA-1"}, ConfigItems: []string{"CI-1"}}
+	d := lifecycle.DefineService{Name: "x", Agreements: []lifecycle.AgreementLink{slaLink("SLA-1")}, ConfigItems: []string{"CI-1"}}
 	s, _, err := d.New(ownerAlice, svcT0, "S")
 	require.NoError(t, err)
-	d.Agreements[0], d.ConfigItems[0] = "changed", "changed"
-	assert.Equal(t, []string{"SLA-1"}, s.Agreements)
+	d.Agreements[0], d.ConfigItems[0] = olaLink("changed"), "changed"
+	assert.Equal(t, []lifecycle.AgreementLink{slaLink("SLA-1")}, s.Agreements)
 	assert.Equal(t, []string{"CI-1"}, s.ConfigItems)
 }
 
-func TestGoLiveNeedsOwnerAndAgreement(t *testing.T) {
+func TestGoLiveNeedsOwnerAndSLA(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		owner      string
-		agreements []string
+		agreements []lifecycle.AgreementLink
 		fields     []string
 	}{
-		{"no owner", "", []string{"SLA-1"}, []string{"owner"}},
+		{"no owner", "", []lifecycle.AgreementLink{slaLink("SLA-1")}, []string{"owner"}},
 		{"no agreement", "alice", nil, []string{"agreements"}},
 		{"neither", "", nil, []string{"owner", "agreements"}},
+		{"an OLA only", "alice", []lifecycle.AgreementLink{olaLink("OLA-1")}, []string{"agreements"}},
+		{"an underpinning contract only", "alice", []lifecycle.AgreementLink{ucLink("UC-1")}, []string{"agreements"}},
+		{"OLA and UC, no owner", "", []lifecycle.AgreementLink{olaLink("OLA-1"), ucLink("UC-1")}, []string{"owner", "agreements"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, st := range []lifecycle.Status{lifecycle.StatusReleased, lifecycle.StatusRetiring} {
@@ -367,17 +392,30 @@ func TestGoLiveNeedsOwnerAndAgreement(t *testing.T) {
 	require.NoError(t, err, "going live is not role-gated")
 	assert.Equal(t, lifecycle.StatusOperational, s.Status)
 
-	// Once live, the service keeps its owner and an agreement.
+	// Once live, the service keeps its owner and an SLA: an OLA or an
+	// underpinning contract does not let the last SLA go.
 	before := s.Clone()
 	_, err = s.Apply(ownerAlice, svcT0, lifecycle.UpdateServiceDetails{ID: s.ID, Owner: new(string)})
 	require.ErrorIs(t, err, lifecycle.ErrValidation)
 	_, err = s.Apply(ownerAlice, svcT0, lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: "SLA-GOLD"})
 	require.ErrorIs(t, err, lifecycle.ErrValidation)
 	assert.Equal(t, before, s)
-	_, err = s.Apply(ownerAlice, svcT0, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-2"})
+	_, err = s.Apply(ownerAlice, svcT0, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "OLA-1", Kind: lifecycle.AgreementOLA})
+	require.NoError(t, err)
+	_, err = s.Apply(ownerAlice, svcT0, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "UC-1", Kind: lifecycle.AgreementUnderpinningContract})
+	require.NoError(t, err)
+	before = s.Clone()
+	_, err = s.Apply(ownerAlice, svcT0, lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: "SLA-GOLD"})
+	require.ErrorIs(t, err, lifecycle.ErrValidation)
+	assert.Contains(t, err.Error(), "at least one SLA")
+	assert.Equal(t, before, s)
+	_, err = s.Apply(ownerAlice, svcT0, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-2", Kind: lifecycle.AgreementSLA})
 	require.NoError(t, err)
 	_, err = s.Apply(ownerAlice, svcT0, lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: "SLA-GOLD"})
-	require.NoError(t, err, "a second agreement can go")
+	require.NoError(t, err, "a second SLA can go")
+	_, err = s.Apply(ownerAlice, svcT0, lifecycle.RemoveServiceAgreement{ID: s.ID, Agreement: "OLA-1"})
+	require.NoError(t, err, "an OLA can always go")
+	assert.Equal(t, []lifecycle.AgreementLink{ucLink("UC-1"), slaLink("SLA-2")}, s.Agreements)
 }
 
 func TestRetireRefusedWithOpenWork(t *testing.T) {
@@ -485,11 +523,12 @@ func TestServiceJSONRoundTrip(t *testing.T) {
 		_, err := s.Apply(ownerAlice, svcT0.Add(time.Hour), lifecycle.AdvanceService{ID: s.ID})
 		require.NoError(t, err)
 	}
-	_, err := s.Apply(ownerAlice, svcT0.Add(2*time.Hour), lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "OLA-1"})
+	_, err := s.Apply(ownerAlice, svcT0.Add(2*time.Hour), lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "OLA-1", Kind: lifecycle.AgreementOLA})
 	require.NoError(t, err)
 	b, err := json.Marshal(s)
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"status":"approved"`)
+	assert.Contains(t, string(b), `"agreements":[{"id":"SLA-GOLD","kind":"sla"},{"id":"OLA-1","kind":"ola"}]`)
 	assert.Contains(t, string(b), `"config_items":["CI-MX1"]`)
 	assert.Contains(t, string(b), `"created_at":"2026-03-02T09:00:00Z"`)
 	var got lifecycle.Service
@@ -504,12 +543,68 @@ func TestServiceJSONRoundTrip(t *testing.T) {
 	assert.Equal(t, x, &gotX)
 }
 
+// TestAgreementLinksJSON: links are typed in JSON; an unknown or missing
+// kind is refused; a bare ID (a document from before links were typed)
+// reads as an SLA.
+func TestAgreementLinksJSON(t *testing.T) {
+	var s lifecycle.Service
+	require.NoError(t, json.Unmarshal([]byte(`{"status":"operational","criticality":"low","agreements":[{"id":"S1","kind":"sla"},{"id":"U1","kind":"underpinning_contract"}]}`), &s))
+	assert.Equal(t, []lifecycle.AgreementLink{slaLink("S1"), ucLink("U1")}, s.Agreements)
+
+	// Old documents: bare IDs are SLAs, so a service that was live stays
+	// valid.
+	s = lifecycle.Service{}
+	require.NoError(t, json.Unmarshal([]byte(`{"status":"operational","criticality":"low","agreements":["SLA-GOLD"," OLD-2"]}`), &s))
+	assert.Equal(t, []lifecycle.AgreementLink{slaGold, slaLink(" OLD-2")}, s.Agreements)
+	assert.True(t, s.HasAgreement(lifecycle.AgreementSLA))
+	b, err := json.Marshal(&s)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"agreements":[{"id":"SLA-GOLD","kind":"sla"},{"id":" OLD-2","kind":"sla"}]`, "rewritten typed")
+
+	for in, field := range map[string]string{
+		`[{"id":"A","kind":"contract"}]`: "kind",
+		`[{"id":"A","kind":"SLA"}]`:      "kind",
+		`[{"id":"A","kind":""}]`:         "kind",
+		`[{"id":"A"}]`:                   "kind",
+		`[{"id":"A","kind":null}]`:       "kind",
+		`[{"kind":"sla"}]`:               "agreements",
+		`[{"id":" ","kind":"sla"}]`:      "agreements",
+		`[""]`:                           "agreements",
+		`[null]`:                         "agreements",
+	} {
+		var links []lifecycle.AgreementLink
+		err := json.Unmarshal([]byte(in), &links)
+		var ve *lifecycle.ValidationError
+		require.ErrorAs(t, err, &ve, in)
+		assert.Equal(t, field, ve.Field, in)
+		assert.ErrorIs(t, err, lifecycle.ErrValidation, in)
+	}
+	for _, in := range []string{`[1]`, `[{"id":1,"kind":"sla"}]`, `[[]]`, `[{"id":"A","kind":3}]`} {
+		var links []lifecycle.AgreementLink
+		assert.Error(t, json.Unmarshal([]byte(in), &links), in)
+	}
+	_, err = json.Marshal(lifecycle.AgreementLink{ID: "A", Kind: "contract"})
+	assert.ErrorIs(t, err, lifecycle.ErrValidation, "an unknown kind is never written")
+
+	// The kinds are spelled as the sla package's agreement types.
+	assert.Equal(t, []lifecycle.AgreementKind{"sla", "ola", "underpinning_contract"}, lifecycle.AgreementKinds())
+	for _, k := range lifecycle.AgreementKinds() {
+		var got lifecycle.AgreementKind
+		require.NoError(t, got.UnmarshalText([]byte(k.String())))
+		assert.Equal(t, k, got)
+		assert.True(t, k.Valid())
+	}
+	assert.False(t, lifecycle.AgreementKind("").Valid())
+	assert.Equal(t, "ola:OLA-1", olaLink("OLA-1").String())
+}
+
 func TestEnumsRejectUnknownValues(t *testing.T) {
 	for _, in := range []string{
 		`{"status":"live"}`,
 		`{"status":""}`,
 		`{"criticality":"urgent"}`,
 		`{"status":"Operational"}`,
+		`{"agreements":[{"id":"A","kind":"contract"}]}`,
 	} {
 		var s lifecycle.Service
 		err := json.Unmarshal([]byte(in), &s)
@@ -567,8 +662,8 @@ func TestServiceCloneIsDeep(t *testing.T) {
 	s := newService(t, lifecycle.StatusDefined)
 	c := s.Clone()
 	assert.Equal(t, s, c)
-	c.Agreements[0], c.ConfigItems[0], c.History[0].Actor, c.History[0].Changes[0].New = "x", "x", "x", "x"
-	assert.Equal(t, "SLA-GOLD", s.Agreements[0])
+	c.Agreements[0].ID, c.ConfigItems[0], c.History[0].Actor, c.History[0].Changes[0].New = "x", "x", "x", "x"
+	assert.Equal(t, slaGold, s.Agreements[0])
 	assert.Equal(t, "CI-MX1", s.ConfigItems[0])
 	assert.Equal(t, "alice", s.History[0].Actor)
 	assert.NotEqual(t, "x", s.History[0].Changes[0].New)

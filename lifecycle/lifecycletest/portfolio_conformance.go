@@ -360,7 +360,7 @@ func normalHistory(h []lifecycle.Record) []lifecycle.Record {
 	return h
 }
 
-func nilIfEmpty(s []string) []string {
+func nilIfEmpty[T any](s []T) []T {
 	if len(s) == 0 {
 		return nil
 	}
@@ -391,7 +391,7 @@ func serviceFixture(id string) *lifecycle.Service {
 		Description: "fixture",
 		Criticality: lifecycle.CriticalityHigh,
 		ConfigItems: []string{"CI-1", "CI-2"},
-		Agreements:  []string{"SLA-1"},
+		Agreements:  []lifecycle.AgreementLink{{ID: "SLA-1", Kind: lifecycle.AgreementSLA}, {ID: "UC-1", Kind: lifecycle.AgreementUnderpinningContract}},
 		Status:      lifecycle.StatusRequirements,
 		History: []lifecycle.Record{{
 			Seq: 1, Time: fixtureTime, Actor: "alice", Event: "define", To: "requirements",
@@ -406,7 +406,7 @@ func touchService(s *lifecycle.Service) *lifecycle.Service {
 	c := s.Clone()
 	c.Version++
 	c.Name += "+"
-	c.Agreements = append(c.Agreements, fmt.Sprintf("SLA-%d", c.Version))
+	c.Agreements = append(c.Agreements, lifecycle.AgreementLink{ID: fmt.Sprintf("OLA-%d", c.Version), Kind: lifecycle.AgreementOLA})
 	c.UpdatedAt = c.UpdatedAt.Add(time.Minute)
 	c.History = append(c.History, lifecycle.Record{
 		Seq: len(c.History) + 1, Time: c.UpdatedAt, Actor: "bob", Event: "update",
@@ -423,7 +423,7 @@ func scribbleService(s *lifecycle.Service) {
 		s.ConfigItems[0] = "scribbled"
 	}
 	if len(s.Agreements) > 0 {
-		s.Agreements[0] = "scribbled"
+		s.Agreements[0] = lifecycle.AgreementLink{ID: "scribbled", Kind: lifecycle.AgreementOLA}
 	}
 	if len(s.History) > 0 {
 		s.History[0].Actor = "scribbled"
@@ -475,7 +475,11 @@ func TestPortfolioStore(t *testing.T, newStore func(t *testing.T) lifecycle.Port
 			s.Status = status
 			s.Owner = []string{"alice", "bob", ""}[i%3]
 			s.ConfigItems = [][]string{{"CI-1"}, {"CI-2", "CI-1"}, nil}[i%3]
-			s.Agreements = [][]string{{"SLA-1"}, nil, {"SLA-2", "OLA-1"}}[i%3]
+			s.Agreements = [][]lifecycle.AgreementLink{
+				{{ID: "SLA-1", Kind: lifecycle.AgreementSLA}},
+				nil,
+				{{ID: "SLA-2", Kind: lifecycle.AgreementSLA}, {ID: "OLA-1", Kind: lifecycle.AgreementOLA}},
+			}[i%3]
 			if err := st.CreateService(t.Context(), s); err != nil {
 				t.Fatalf("create: %v", err)
 			}
