@@ -149,9 +149,11 @@ func ExampleService_AutoClose() {
 	x, _ := svc.Open(ctx, agent, incident.Open{Title: "Slow laptop"})
 	_, _ = svc.Resolve(ctx, agent, incident.Resolve{ID: x.ID, Code: incident.CodeUserError, Notes: "closed 40 browser tabs"})
 
-	n, _ := svc.AutoClose(ctx, clock.Advance(6*24*time.Hour))
+	clock.Advance(6 * 24 * time.Hour)
+	n, _ := svc.AutoClose(ctx, lifecycle.System)
 	fmt.Println("after 6 days:", n)
-	n, _ = svc.AutoClose(ctx, clock.Advance(24*time.Hour+time.Minute))
+	clock.Advance(24*time.Hour + time.Minute)
+	n, _ = svc.AutoClose(ctx, lifecycle.System)
 	fmt.Println("after 7 days:", n)
 	x, _ = svc.Get(ctx, x.ID)
 	last := x.History[len(x.History)-1]

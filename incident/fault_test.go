@@ -787,7 +787,7 @@ func (h *fiRun) resolveForProblem(t *rapid.T, id, problemID string) {
 func (h *fiRun) autoClose(t *rapid.T) {
 	now := h.clock.Advance(time.Duration(rapid.IntRange(1, 72).Draw(t, "hours")) * time.Hour)
 	op := func(svc *incident.Service, _ *incident.Reactor) (*incident.Incident, int, error) {
-		n, err := svc.AutoClose(ctx, now)
+		n, err := svc.AutoClose(ctx, lifecycle.System)
 		return nil, n, err
 	}
 	judge := func(label string, a fiAttempt) {
@@ -1106,7 +1106,7 @@ func (h *fiRun) concurrentOp(r *rand.Rand, ids []string) (fiOutcome, string) {
 		}
 	case k == 1:
 		label = "AutoClose"
-		_, err := h.svc.AutoClose(ctx, h.clock.Now())
+		_, err := h.svc.AutoClose(ctx, lifecycle.System)
 		var ne *lifecycle.NotifyError
 		if err != nil && lifecycletest.Classify(err) == "" && !errors.As(err, &ne) {
 			return fiOutcome{}, fmt.Sprintf("%s failed with an untyped error: %v", label, err)

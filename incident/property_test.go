@@ -219,7 +219,7 @@ func TestPropertyRandomOperations(t *testing.T) {
 				m.clock.Advance(time.Duration(rapid.IntRange(1, 240).Draw(t, "hours")) * time.Hour)
 			},
 			"autoclose": func(t *rapid.T) {
-				_, err := m.svc.AutoClose(ctx, m.clock.Now())
+				_, err := m.svc.AutoClose(ctx, lifecycle.System)
 				require.NoError(t, err)
 			},
 			"": func(t *rapid.T) { m.check(t) },

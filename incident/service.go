@@ -388,19 +388,24 @@ func (s *Service) resolveChild(ctx context.Context, actor lifecycle.Actor, c *In
 }
 
 // AutoClose closes the incidents that have stayed resolved, with no update
-// at all, for longer than Config.AutoCloseAfter before now; accepted major
-// incidents are left for a person to close. The closer is recorded as the
-// resolver (ClosedBy); the history record's actor is lifecycle.System.
+// at all, for longer than Config.AutoCloseAfter before the Service clock's
+// now; accepted major incidents are left for a person to close. The closer
+// is recorded as the resolver (ClosedBy, as ServiceNow does); the history
+// records name actor, usually lifecycle.System for a scheduled job.
 //
 // Run it periodically, from one replica or several: an incident changed
 // concurrently (a comment, a reopen, another replica closing it) is
 // skipped, so running it twice closes nothing twice. It returns how many
 // incidents it closed. A notification failure does not stop it; any other
 // error does, returned with the count so far.
-func (s *Service) AutoClose(ctx context.Context, now time.Time) (int, error) {
+func (s *Service) AutoClose(ctx context.Context, actor lifecycle.Actor) (int, error) {
+	if err := actor.Validate(); err != nil {
+		return 0, err
+	}
 	if s.autoCloseAfter < 0 {
 		return 0, nil
 	}
+	now := s.clock.Now()
 	cutoff := now.Add(-s.autoCloseAfter)
 	note := "auto-closed: resolved with no update for " + s.autoCloseAfter.String()
 	seen := map[string]bool{}
@@ -421,7 +426,7 @@ func (s *Service) AutoClose(ctx context.Context, now time.Time) (int, error) {
 			if x.State != StateResolved || x.Major == MajorAccepted || !x.UpdatedAt.Before(cutoff) {
 				continue
 			}
-			evs, err := s.rules.apply(x, lifecycle.System, now, autoClose{id: x.ID, version: x.Version, note: note}, s.quiet)
+			evs, err := s.rules.apply(x, actor, now, autoClose{id: x.ID, version: x.Version, note: note}, s.quiet)
 			if err != nil {
 				continue // changed under us in a way the store did not filter
 			}
@@ -432,7 +437,7 @@ func (s *Service) AutoClose(ctx context.Context, now time.Time) (int, error) {
 				if err != nil {
 					errs = append(errs, err)
 				}
-				if ferr := s.resolveChildren(ctx, lifecycle.System, x); ferr != nil {
+				if ferr := s.resolveChildren(ctx, actor, x); ferr != nil {
 					errs = append(errs, ferr)
 				}
 			case errors.Is(err, lifecycle.ErrConflict), errors.Is(err, lifecycle.ErrNotFound):

@@ -433,7 +433,7 @@ func TestAutoClose(t *testing.T) {
 
 	e.clock.Advance(24*time.Hour + time.Second)
 	e.rec.Reset()
-	n, err := e.svc.AutoClose(ctx, e.clock.Now())
+	n, err := e.svc.AutoClose(ctx, lifecycle.System)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
 	x := e.get(t, old.ID)
@@ -449,12 +449,12 @@ func TestAutoClose(t *testing.T) {
 	}
 	assert.Equal(t, incident.StateNew, e.get(t, open.ID).State)
 
-	n, err = e.svc.AutoClose(ctx, e.clock.Now())
+	n, err = e.svc.AutoClose(ctx, lifecycle.System)
 	require.NoError(t, err)
 	assert.Equal(t, 0, n, "running it again closes nothing")
 
 	e.clock.Advance(30 * 24 * time.Hour)
-	n, err = e.svc.AutoClose(ctx, e.clock.Now())
+	n, err = e.svc.AutoClose(ctx, lifecycle.System)
 	require.NoError(t, err)
 	assert.Equal(t, 2, n)
 	assert.Equal(t, incident.StateResolved, e.get(t, major.ID).State, "major incidents are never auto-closed")
@@ -464,17 +464,20 @@ func TestAutoCloseConfig(t *testing.T) {
 	e := newEnv(t, func(c *incident.Config) { c.AutoCloseAfter = -1 })
 	x := e.open(t, incident.Open{})
 	e.do(t, ann, incident.Resolve{ID: x.ID, Code: incident.CodeSolutionProvided, Notes: "n"})
-	n, err := e.svc.AutoClose(ctx, start.AddDate(1, 0, 0))
+	e.clock.Set(start.AddDate(1, 0, 0))
+	n, err := e.svc.AutoClose(ctx, lifecycle.System)
 	require.NoError(t, err)
 	assert.Equal(t, 0, n, "negative AutoCloseAfter disables auto-close")
 
 	e = newEnv(t, func(c *incident.Config) { c.AutoCloseAfter = time.Hour })
 	x = e.open(t, incident.Open{})
 	e.do(t, ann, incident.Resolve{ID: x.ID, Code: incident.CodeSolutionProvided, Notes: "n"})
-	n, err = e.svc.AutoClose(ctx, start.Add(59*time.Minute))
+	e.clock.Set(start.Add(59 * time.Minute))
+	n, err = e.svc.AutoClose(ctx, lifecycle.System)
 	require.NoError(t, err)
 	assert.Equal(t, 0, n)
-	n, err = e.svc.AutoClose(ctx, start.Add(61*time.Minute))
+	e.clock.Set(start.Add(61 * time.Minute))
+	n, err = e.svc.AutoClose(ctx, lifecycle.System)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
 }
@@ -488,12 +491,12 @@ func TestAutoCloseManyPagesAndReplicas(t *testing.T) {
 		x := e.open(t, incident.Open{})
 		e.do(t, ann, incident.Resolve{ID: x.ID, Code: incident.CodeSolutionProvided, Notes: "n"})
 	}
-	now := start.AddDate(0, 1, 0)
+	e.clock.Set(start.AddDate(0, 1, 0))
 	var closed atomic.Int64
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
-			n, err := e.svc.AutoClose(ctx, now)
+			n, err := e.svc.AutoClose(ctx, lifecycle.System)
 			assert.NoError(t, err)
 			closed.Add(int64(n))
 		})

@@ -339,7 +339,7 @@ func (p *play) script() {
 	// from their caller are closed (major incidents are left to a person).
 	for _, day := range []string{"Wed", "Thu", "Fri", "Sat", "Sun", "Mon"} {
 		p.at(day+" 18:00", "auto-close", func(ctx context.Context) error {
-			_, err := d.Incidents.AutoClose(ctx, d.Clock.Now())
+			_, err := d.Incidents.AutoClose(ctx, lifecycle.System)
 			return err
 		})
 	}

@@ -301,7 +301,7 @@ func (d *desk) autoCloseLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		n, err := d.incidents.AutoClose(ctx, d.clock.Now())
+		n, err := d.incidents.AutoClose(ctx, lifecycle.System)
 		if err != nil && ctx.Err() == nil {
 			d.log.Warn("auto-close", "err", err, "closed", n)
 		} else if n > 0 {
