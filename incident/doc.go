@@ -38,8 +38,12 @@
 //     either changes; it always equals the matrix's value.
 //   - Hold needs a reason. Awaiting the caller needs a comment to the caller,
 //     and a [CallerUpdate] resumes the incident. Awaiting a problem or a
-//     change needs a linked problem or change; [Service.ResolveForProblem]
-//     resolves incidents awaiting a fixed problem.
+//     change needs a linked problem or change. Problem management reaches
+//     incidents through [Service.ResolveForProblem] (a fixed problem
+//     resolves the incidents awaiting it), [Service.ResumeForProblem] (a
+//     problem closed without a fix sends them back to work) and
+//     [Service.MoveToProblem] (a duplicate problem's incidents follow the
+//     original).
 //   - Resolve needs a code and notes. Reopen needs a reason and counts.
 //   - Assignment: group and assignee ([Assign]); functional escalation to
 //     another group and hierarchical escalation up to
@@ -50,10 +54,14 @@
 //     auto-closed.
 //   - Parent and child incidents, one level deep: resolving (or closing) a
 //     parent resolves its open children with the parent's code and notes,
-//     each as its own stored change after the parent's; a child is never
-//     left open under a resolved or closed parent (a child cannot be
-//     reopened, or attached, under one). Canceling a parent leaves its
-//     children alone.
+//     each as its own stored change after the parent's. A child cannot be
+//     reopened, or attached, under a resolved or closed parent. Because the
+//     children are separate changes, a failure between the parent's change
+//     and theirs (a canceled context, a store error) can leave a child open
+//     under a resolved parent for a while: the operation then returns a
+//     *[FollowUpError], and closing the parent, by hand or by
+//     [Service.AutoClose], resolves the stragglers. Canceling a parent
+//     leaves its children alone.
 //   - Links to problem and change records; comments (visible to the caller)
 //     and work notes (internal).
 //
@@ -81,12 +89,14 @@
 // ErrForbidden.
 //
 // Incidents and their enums marshal to and from JSON; unknown state, hold
-// reason, resolution code and major status names are rejected on decoding.
+// reason, resolution code and major status names, and histories that this
+// package could not have written, are rejected on decoding.
 //
 // # Roles
 //
 // [RoleMajorIncidentManager] accepts and rejects major incidents.
-// [lifecycle.System], which [Service.AutoClose] acts as, holds every role.
+// [lifecycle.System], which the reactors and a scheduled [Service.AutoClose]
+// act as, holds every role: never let a user-supplied actor carry it.
 //
 // The test kit incident/incidenttest has an in-memory [Store], a recording
 // notifier and TestStore, the conformance suite for host stores.
