@@ -2,8 +2,11 @@ package lifecycle
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/looplab/fsm"
@@ -130,44 +133,325 @@ func TestMachineBadDefinitionsPanic(t *testing.T) {
 	}
 }
 
-// TestMachineAgreesWithLooplab fires every event from every state on a fresh
-// looplab FSM and on the compiled table.
-func TestMachineAgreesWithLooplab(t *testing.T) {
-	m := NewMachine(testDef())
-	for _, s := range m.States() {
-		for _, e := range m.Events() {
-			f := fsm.NewFSM(string(s), m.looplabEvents(), nil)
+// looplabAgrees fires every event (and an unknown one) from every state
+// (and an unknown one) of def on a fresh looplab FSM, built from def's
+// transitions here rather than by the Machine, and checks that m answers
+// each pair as looplab does: the same target, no pair where looplab
+// refuses, and the same sorted list of available events.
+func looplabAgrees[S, E ~string, T any](t *testing.T, def Definition[S, E, T], m *Machine[S, E, T]) {
+	t.Helper()
+	var evs fsm.Events
+	for _, tr := range def.Transitions {
+		var src []string
+		for _, f := range tr.From {
+			src = append(src, string(f))
+		}
+		evs = append(evs, fsm.EventDesc{Name: string(tr.Event), Src: src, Dst: string(tr.To)})
+	}
+	states := append(slices.Clone(def.States), "no-such-state")
+	events := append(slices.Clone(def.Events), "no-such-event")
+	pairs := 0
+	for _, s := range states {
+		avail := fsm.NewFSM(string(s), evs, nil).AvailableTransitions()
+		slices.Sort(avail)
+		var allowed []string
+		for _, e := range m.Allowed(s) {
+			allowed = append(allowed, string(e))
+		}
+		assert.Equal(t, avail, allowed, "%s: events allowed from %q", def.Process, s)
+		for _, e := range events {
+			f := fsm.NewFSM(string(s), evs, nil)
 			err := f.Event(context.Background(), string(e))
 			to, ok := m.Target(s, e)
-			if ok {
-				assert.Equal(t, string(to), f.Current(), "%s from %s", e, s)
-			} else {
-				assert.Error(t, err)
-				assert.Equal(t, string(s), f.Current())
+			var noTransition fsm.NoTransitionError
+			switch {
+			case ok && to == s:
+				assert.ErrorAs(t, err, &noTransition, "%s: self-loop %q from %q", def.Process, e, s)
+				pairs++
+			case ok:
+				require.NoError(t, err, "%s: looplab refuses %q from %q, the table allows it", def.Process, e, s)
+				assert.Equal(t, string(to), f.Current(), "%s: %q from %q", def.Process, e, s)
+				pairs++
+			default:
+				assert.Error(t, err, "%s: looplab allows %q from %q, the table does not", def.Process, e, s)
+				assert.Equal(t, string(s), f.Current(), "%s: a refused %q moved looplab from %q", def.Process, e, s)
 			}
 		}
 	}
+	edges := 0
+	for _, tr := range def.Transitions {
+		edges += len(tr.From)
+	}
+	assert.Equal(t, edges, pairs, "%s: every edge of the definition is found", def.Process)
 }
 
-// TestCanceledContextNeverSticks shows why Fire takes no context: a looplab
-// FSM fired with a canceled context is left in transition (looplab/fsm issue
-// #115), whereas the machine keeps no state at all.
-func TestCanceledContextNeverSticks(t *testing.T) {
-	m := NewMachine(testDef())
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	f := fsm.NewFSM("new", m.looplabEvents(), nil)
-	_ = f.Event(ctx, "start")
-	stuck := f.Event(context.Background(), "drop")
-	t.Logf("looplab after a canceled event: state %q, next event error: %v", f.Current(), stuck)
+// TestMachineAgreesWithLooplab checks the compiled table against looplab
+// for the test definition and for every machine the package itself runs:
+// the service machine and the improvement machine.
+func TestMachineAgreesWithLooplab(t *testing.T) {
+	t.Run("ticket", func(t *testing.T) { looplabAgrees(t, testDef(), NewMachine(testDef())) })
+	t.Run("service", func(t *testing.T) { looplabAgrees(t, serviceDefinition(), serviceMachine) })
+	t.Run("improvement", func(t *testing.T) { looplabAgrees(t, improvementMachine.def, improvementMachine) })
+}
 
-	// The compiled machine has no per-call state: the same call works
-	// whatever happened before.
-	for range 3 {
-		to, err := m.Fire("T-1", "new", "start", &ticket{})
-		require.NoError(t, err)
-		assert.Equal(t, tState("open"), to)
+// TestCrossCheckCatchesDisagreement: the start-up cross-check against
+// looplab is not vacuous. A table tampered with after compilation (an
+// edge leading elsewhere, an edge too many, an edge missing) fails it.
+func TestCrossCheckCatchesDisagreement(t *testing.T) {
+	for name, tamper := range map[string]func(m *Machine[tState, tEvent, *ticket]){
+		"wrong target": func(m *Machine[tState, tEvent, *ticket]) {
+			m.table[edge[tState, tEvent]{"new", "start"}] = m.table[edge[tState, tEvent]{"new", "drop"}]
+		},
+		"extra edge": func(m *Machine[tState, tEvent, *ticket]) {
+			m.table[edge[tState, tEvent]{"done", "drop"}] = m.table[edge[tState, tEvent]{"new", "drop"}]
+		},
+		"missing edge": func(m *Machine[tState, tEvent, *ticket]) {
+			delete(m.table, edge[tState, tEvent]{"open", "finish"})
+		},
+		"wrong allowed list": func(m *Machine[tState, tEvent, *ticket]) {
+			m.names["new"] = []string{"start"}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := NewMachine(testDef())
+			require.NoError(t, m.crossCheck())
+			tamper(m)
+			assert.Error(t, m.crossCheck())
+		})
 	}
+}
+
+// TestCanceledContextLeavesNothingHalfDone: a canceled context stops an
+// operation before anything is written, so nothing is half-done (no record
+// stored without its notification, no notification without its record, no
+// machine left in transition: Fire takes no context and keeps no state,
+// unlike a looplab FSM, see looplab/fsm issue #115), and the next command
+// with a live context succeeds. A cancellation that comes after the store
+// succeeded does not lose the notification.
+func TestCanceledContextLeavesNothingHalfDone(t *testing.T) {
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	live := context.Background()
+	evs := []Event{{ID: "t/r/1/0"}}
+
+	t.Run("CommitCreate and CommitUpdate", func(t *testing.T) {
+		for _, outbox := range []bool{false, true} {
+			var notified []Event
+			n := NotifierFunc(func(ctx context.Context, e ...Event) error {
+				notified = append(notified, e...)
+				return ctx.Err()
+			})
+			fs := &fakeStore{recs: map[string]*memRec{}}
+			var create Creator[*memRec] = fs
+			var update Updater[*memRec] = fs
+			if outbox {
+				ob := &outboxStore{fakeStore{recs: map[string]*memRec{}}}
+				fs, create, update = &ob.fakeStore, ob, ob
+			}
+			require.ErrorIs(t, CommitCreate(canceled, create, n, &memRec{version: 1}, evs), context.Canceled)
+			assert.Empty(t, fs.recs, "outbox=%v: nothing created", outbox)
+			assert.Empty(t, notified)
+			require.NoError(t, CommitCreate(live, create, n, &memRec{version: 1}, evs))
+			require.ErrorIs(t, CommitUpdate(canceled, update, n, &memRec{version: 2}, 1, evs), context.Canceled)
+			assert.Equal(t, int64(1), fs.recs["r"].version, "outbox=%v: nothing updated", outbox)
+			require.NoError(t, CommitUpdate(live, update, n, &memRec{version: 2}, 1, evs))
+			assert.Equal(t, int64(2), fs.recs["r"].version)
+			if outbox {
+				assert.Empty(t, notified, "the outbox holds the events")
+				assert.Equal(t, evs, fs.recs["r"].events)
+			} else {
+				assert.Equal(t, []Event{evs[0], evs[0]}, notified, "one notification per stored change")
+			}
+		}
+	})
+
+	t.Run("canceled after the store", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		st := &cancelingStore{fakeStore: fakeStore{recs: map[string]*memRec{"r": {version: 1}}}, cancel: cancel}
+		var got []Event
+		var notifyErr error
+		n := NotifierFunc(func(ctx context.Context, e ...Event) error {
+			got, notifyErr = append(got, e...), ctx.Err()
+			return nil
+		})
+		require.NoError(t, CommitUpdate(ctx, st, n, &memRec{version: 2}, 1, evs))
+		assert.Equal(t, int64(2), st.recs["r"].version)
+		assert.Equal(t, evs, got, "the stored change is notified")
+		assert.NoError(t, notifyErr, "with a context the cancellation does not reach")
+	})
+
+	t.Run("Portfolio", func(t *testing.T) {
+		for _, readsIgnoreCtx := range []bool{false, true} {
+			mem := newMemPortfolio()
+			var store PortfolioStore = mem
+			if readsIgnoreCtx {
+				// Reads that succeed despite the cancellation take the
+				// operation as far as the commit.
+				store = ctxFreeReads{mem}
+			}
+			var notified []Event
+			p, err := NewPortfolio(PortfolioConfig{
+				Store:        store,
+				Improvements: mem,
+				Notifier:     NotifierFunc(func(_ context.Context, e ...Event) error { notified = append(notified, e...); return nil }),
+				IDs:          func() string { return "SVC1" }, // a canceled Define must not cost the ID
+				Dependents:   NoDependents,
+			})
+			require.NoError(t, err)
+			alice := Actor{ID: "alice"}
+			links := []AgreementLink{{ID: "SLA-1", Kind: AgreementSLA}}
+			svc := func(s *Service, err error) (any, error) { return s, err }
+			imp := func(x *Improvement, err error) (any, error) { return x, err }
+			ops := []struct {
+				name string
+				do   func(ctx context.Context) (any, error)
+			}{
+				{"define", func(ctx context.Context) (any, error) {
+					return svc(p.Define(ctx, alice, DefineService{Name: "Mail", Owner: "alice", Agreements: links}))
+				}},
+				{"advance", func(ctx context.Context) (any, error) {
+					return svc(p.Advance(ctx, alice, AdvanceService{ID: "SVC1"}))
+				}},
+				{"add agreement", func(ctx context.Context) (any, error) {
+					return svc(p.AddAgreement(ctx, alice, AddServiceAgreement{ID: "SVC1", Agreement: "OLA-1", Kind: AgreementOLA}))
+				}},
+				{"propose", func(ctx context.Context) (any, error) {
+					return imp(p.Propose(ctx, alice, ProposeImprovement{ServiceID: "SVC1", Title: "t", Measure: "m", Baseline: "b", Target: "g"}))
+				}},
+				{"retire", func(ctx context.Context) (any, error) {
+					return svc(p.Retire(ctx, alice, RetireService{ID: "SVC1"}))
+				}},
+			}
+			for _, op := range ops {
+				before := mem.dump()
+				n := len(notified)
+				got, err := op.do(canceled)
+				require.ErrorIs(t, err, context.Canceled, "%s (reads ignore ctx: %v)", op.name, readsIgnoreCtx)
+				assert.Nil(t, got, op.name)
+				assert.Equal(t, before, mem.dump(), "%s: nothing stored", op.name)
+				assert.Len(t, notified, n, "%s: nothing notified", op.name)
+
+				got, err = op.do(live)
+				require.NoError(t, err, "%s with a live context after a canceled one", op.name)
+				assert.NotNil(t, got)
+				assert.Len(t, notified, n+1, "%s: notified once", op.name)
+			}
+			s, err := p.GetService(live, "SVC1")
+			require.NoError(t, err)
+			assert.Equal(t, StatusRetired, s.Status)
+			assert.Equal(t, int64(len(s.History)), s.Version)
+		}
+	})
+}
+
+// cancelingStore cancels the operation's context as soon as it has stored
+// an update: the cancellation arrives between the store and the notifier.
+type cancelingStore struct {
+	fakeStore
+	cancel context.CancelFunc
+}
+
+func (s *cancelingStore) Update(ctx context.Context, r *memRec, expected int64) error {
+	err := s.fakeStore.Update(ctx, r, expected)
+	s.cancel()
+	return err
+}
+
+// memPortfolio is a minimal in-memory PortfolioStore and ImprovementStore
+// for the internal tests (lifecycletest imports lifecycle, so it cannot be
+// used here). Writes honour ctx; dump snapshots everything stored.
+type memPortfolio struct {
+	mu   sync.Mutex
+	svcs map[string]*Service
+	imps map[string]*Improvement
+}
+
+func newMemPortfolio() *memPortfolio {
+	return &memPortfolio{svcs: map[string]*Service{}, imps: map[string]*Improvement{}}
+}
+
+func (m *memPortfolio) dump() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, err := json.Marshal([]any{m.svcs, m.imps})
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func memGet[T any](m *memPortfolio, ctx context.Context, all map[string]T, process, id string, clone func(T) T) (T, error) {
+	var zero T
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	x, ok := all[id]
+	if !ok {
+		return zero, NotFound(process, id)
+	}
+	return clone(x), nil
+}
+
+func memPut[T any](m *memPortfolio, ctx context.Context, all map[string]T, process, id string, x T, version func(T) int64, expected int64, create bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old, ok := all[id]
+	switch {
+	case create && ok:
+		return Conflict(process, id, 0, version(old))
+	case !create && !ok:
+		return NotFound(process, id)
+	case !create && version(old) != expected:
+		return Conflict(process, id, expected, version(old))
+	}
+	all[id] = x
+	return nil
+}
+
+func (m *memPortfolio) GetService(ctx context.Context, id string) (*Service, error) {
+	return memGet(m, ctx, m.svcs, ProcessService, id, (*Service).Clone)
+}
+
+func (m *memPortfolio) CreateService(ctx context.Context, s *Service) error {
+	return memPut(m, ctx, m.svcs, ProcessService, s.ID, s.Clone(), func(s *Service) int64 { return s.Version }, 0, true)
+}
+
+func (m *memPortfolio) UpdateService(ctx context.Context, s *Service, expected int64) error {
+	return memPut(m, ctx, m.svcs, ProcessService, s.ID, s.Clone(), func(s *Service) int64 { return s.Version }, expected, false)
+}
+
+func (m *memPortfolio) ListServices(ctx context.Context, f ServiceFilter) (ServicePage, error) {
+	return ServicePage{}, errors.New("not needed")
+}
+
+func (m *memPortfolio) GetImprovement(ctx context.Context, id string) (*Improvement, error) {
+	return memGet(m, ctx, m.imps, ProcessImprovement, id, (*Improvement).Clone)
+}
+
+func (m *memPortfolio) CreateImprovement(ctx context.Context, x *Improvement) error {
+	return memPut(m, ctx, m.imps, ProcessImprovement, x.ID, x.Clone(), func(x *Improvement) int64 { return x.Version }, 0, true)
+}
+
+func (m *memPortfolio) UpdateImprovement(ctx context.Context, x *Improvement, expected int64) error {
+	return memPut(m, ctx, m.imps, ProcessImprovement, x.ID, x.Clone(), func(x *Improvement) int64 { return x.Version }, expected, false)
+}
+
+func (m *memPortfolio) ListImprovements(ctx context.Context, f ImprovementFilter) (ImprovementPage, error) {
+	return ImprovementPage{}, errors.New("not needed")
+}
+
+// ctxFreeReads answers reads whatever the context, so that a canceled
+// operation reaches CommitCreate / CommitUpdate.
+type ctxFreeReads struct{ *memPortfolio }
+
+func (r ctxFreeReads) GetService(_ context.Context, id string) (*Service, error) {
+	return r.memPortfolio.GetService(context.Background(), id)
 }
 
 func TestMermaid(t *testing.T) {
