@@ -10,12 +10,19 @@ import (
 // changetest.NewStore is an in-memory implementation for tests, and
 // changetest.TestStore checks any implementation against this contract.
 //
-// Contract for every method: ctx comes first and is honoured (a canceled
-// ctx may fail the call with ctx.Err()); values are copied in and out, so
-// callers never share memory with stored state; errors wrap the lifecycle
-// sentinels (use lifecycle.NotFound and lifecycle.Conflict) so that
-// errors.Is works; the Store is safe for concurrent use. Stores do not
-// validate changes: the package does that before it stores them.
+// Contract for every method:
+//   - ctx comes first and is honoured: a call whose ctx is already
+//     canceled fails with an error matching ctx.Err() (errors.Is) and
+//     writes nothing.
+//   - Values are copied in and out, so callers never share memory with
+//     stored state; a stored change comes back equal to what was stored
+//     (times equal as instants).
+//   - Errors wrap the lifecycle sentinels (use lifecycle.NotFound and
+//     lifecycle.Conflict) so that errors.Is works.
+//   - The Store is safe for concurrent use.
+//
+// Stores do not validate changes: the package does that before it stores
+// them.
 //
 // A Store may also implement lifecycle.Outbox[*Change]; the Service then
 // stores each change together with its events.
@@ -36,11 +43,11 @@ type Store interface {
 	// version exactly one succeeds.
 	Update(ctx context.Context, c *Change, expected int64) error
 	// List returns the changes that match f (see [Filter.Matches]) with an
-	// ID greater than f.After, in ascending ID order, at most f.Limit of
-	// them ([DefaultLimit] when f.Limit is not positive; a store may cap it
-	// at [MaxLimit]). Page.Next is the last returned ID when more matches
-	// may follow and empty when this page is the last, so following Next
-	// visits every match exactly once.
+	// ID greater than f.After, in ascending ID order, at most
+	// f.PageLimit() of them: [DefaultLimit] when f.Limit is not positive,
+	// [MaxLimit] when it is above MaxLimit. Page.Next is the last returned
+	// ID when more matches may follow and empty when this page is the
+	// last, so following Next visits every match exactly once.
 	List(ctx context.Context, f Filter) (Page, error)
 	// Scheduled returns, in ascending ID order, every change that is booked
 	// (state scheduled or implement), lists at least one of cis among its

@@ -14,258 +14,389 @@ import (
 	"github.com/itsmkit/itsm/lifecycle"
 )
 
+// The clauses of the change.Store contract that TestStore checks, quoted
+// in its failures after "contract: ".
+const (
+	clauseRoundTrip    = "Get returns the change as stored (times equal as instants, nil and empty alike)"
+	clauseNotFound     = "Get returns an error matching lifecycle.ErrNotFound when there is no such change"
+	clauseCreateExists = "Create returns an error matching lifecycle.ErrConflict, and stores nothing, if a change with its ID exists"
+	clauseUpdate       = "Update replaces the stored change with c if the stored version is expected"
+	clauseUpdateStale  = "Update returns an error matching lifecycle.ErrConflict when the stored version is not expected; then nothing is stored"
+	clauseUpdateGone   = "Update returns an error matching lifecycle.ErrNotFound when there is no such change; then nothing is stored"
+	clauseCopy         = "values are copied in and out: callers never share memory with stored state"
+	clauseListOrder    = "List returns the matches with an ID greater than f.After in ascending ID order; following Next visits every match exactly once; Next is empty on the last page"
+	clauseListFilter   = "List returns exactly the changes that match f (Filter.Matches)"
+	clauseListSize     = "List returns at most f.PageLimit() changes: DefaultLimit (100) when f.Limit is not positive, MaxLimit (1000) when it is above MaxLimit"
+	clauseScheduled    = "Scheduled returns, in ascending ID order, every change that is booked (scheduled or implement), lists one of cis, and whose window overlaps [from, to); with no cis none"
+	clauseCanceled     = "a call whose ctx is already canceled fails with an error matching ctx.Err() and writes nothing"
+	clauseConcurrent   = "safe for concurrent use: of concurrent updates from the same version exactly one succeeds, the others match lifecycle.ErrConflict"
+)
+
+// breach reports a broken clause and goes on.
+func breach(t *testing.T, clause, format string, args ...any) {
+	t.Helper()
+	t.Errorf("%s\n\tcontract: %s", fmt.Sprintf(format, args...), clause)
+}
+
+// fatal reports a broken clause and stops the subtest.
+func fatal(t *testing.T, clause, format string, args ...any) {
+	t.Helper()
+	t.Fatalf("%s\n\tcontract: %s", fmt.Sprintf(format, args...), clause)
+}
+
 // TestStore runs the change.Store conformance suite against stores made by
-// newStore, which must return a new, empty store for each call. Each
-// contract clause is a subtest whose failures quote the clause.
+// newStore, which must return a new, empty store for each call (each
+// subtest calls it once; register clean-up with t.Cleanup). Each contract
+// clause is a subtest; its failures quote the clause after "contract: ".
+// The subtests run one after the other.
 //
 // Times are compared as instants (time.Time.Equal), and nil and empty
 // slices and maps are treated alike, so a database store need not
-// preserve time zones or nil-ness.
+// preserve time zones or nil-ness. The ListPageSize subtest stores
+// MaxLimit+1 changes.
 func TestStore(t *testing.T, newStore func(t *testing.T) change.Store) {
 	t.Helper()
+	for _, c := range []struct {
+		name string
+		fn   func(t *testing.T, s change.Store)
+	}{
+		{"CreateThenGet", testCreateGet},
+		{"GetMissing", testGetMissing},
+		{"CreateExisting", testCreateExisting},
+		{"UpdateCompareAndSwap", testUpdate},
+		{"CopyInAndOut", testCopy},
+		{"ListOrderAndFilters", testList},
+		{"ListPageSize", testListPageSize},
+		{"Scheduled", testScheduled},
+		{"CanceledContext", testCanceled},
+		{"ConcurrentUpdates", testConcurrentUpdates},
+	} {
+		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
+	}
+}
+
+func testCreateGet(t *testing.T, s change.Store) {
+	c := sample("CHG-1")
+	mustCreate(t, s, c)
+	got, err := s.Get(context.Background(), "CHG-1")
+	if err != nil {
+		fatal(t, clauseRoundTrip, "Get after Create: %v", err)
+	}
+	if !Equal(got, c) {
+		fatal(t, clauseRoundTrip, "Get after Create\n got  %+v\n want %+v", got, c)
+	}
+}
+
+func testGetMissing(t *testing.T, s change.Store) {
+	_, err := s.Get(context.Background(), "CHG-missing")
+	if !errors.Is(err, lifecycle.ErrNotFound) {
+		fatal(t, clauseNotFound, "Get of an unknown ID: %v", err)
+	}
+}
+
+func testCreateExisting(t *testing.T, s change.Store) {
+	mustCreate(t, s, sample("CHG-1"))
+	dup := sample("CHG-1")
+	dup.Title = "a different change"
+	err := s.Create(context.Background(), dup)
+	if !errors.Is(err, lifecycle.ErrConflict) {
+		fatal(t, clauseCreateExists, "Create of an existing ID: %v", err)
+	}
+	if got := mustGet(t, s, "CHG-1"); got.Title != sample("CHG-1").Title {
+		fatal(t, clauseCreateExists, "after a refused Create the title is %q", got.Title)
+	}
+}
+
+func testUpdate(t *testing.T, s change.Store) {
 	ctx := context.Background()
+	mustCreate(t, s, sample("CHG-1"))
+	c := mustGet(t, s, "CHG-1")
+	c.Title = "second"
+	c.Version = 2
+	if err := s.Update(ctx, c, 1); err != nil {
+		fatal(t, clauseUpdate, "Update from the stored version: %v", err)
+	}
+	if got := mustGet(t, s, "CHG-1"); !Equal(got, c) {
+		fatal(t, clauseUpdate, "after Update\n got  %+v\n want %+v", got, c)
+	}
+	stale := c.Clone()
+	stale.Title = "stale"
+	stale.Version = 2
+	if err := s.Update(ctx, stale, 1); !errors.Is(err, lifecycle.ErrConflict) {
+		fatal(t, clauseUpdateStale, "Update from version 1 when 2 is stored: %v", err)
+	}
+	if got := mustGet(t, s, "CHG-1"); got.Title != "second" || got.Version != 2 {
+		fatal(t, clauseUpdateStale, "after a stale Update: title %q, version %d", got.Title, got.Version)
+	}
+	ghost := sample("CHG-ghost")
+	ghost.Version = 2
+	if err := s.Update(ctx, ghost, 1); !errors.Is(err, lifecycle.ErrNotFound) {
+		fatal(t, clauseUpdateGone, "Update of an unknown ID: %v", err)
+	}
+	if _, err := s.Get(ctx, "CHG-ghost"); !errors.Is(err, lifecycle.ErrNotFound) {
+		fatal(t, clauseUpdateGone, "after an Update of an unknown ID, Get gives %v", err)
+	}
+}
 
-	t.Run("Create then Get returns an equal copy", func(t *testing.T) {
-		s := newStore(t)
-		c := sample("CHG-1")
+func testCopy(t *testing.T, s change.Store) {
+	ctx := context.Background()
+	c := sample("CHG-1")
+	mustCreate(t, s, c)
+	// mustCreate passes a clone: create one more from a value we keep.
+	kept := sample("CHG-2")
+	if err := s.Create(ctx, kept); err != nil {
+		fatal(t, clauseCopy, "Create: %v", err)
+	}
+	kept.Title = "mutated after Create"
+	kept.ConfigItems[0] = "mutated"
+	kept.History[0].Changes[0].New = "mutated"
+	kept.Approvals[0].Comment = "mutated"
+	kept.Authority.Excluded[0] = "mutated"
+	if got := mustGet(t, s, "CHG-2"); !Equal(got, sample("CHG-2")) {
+		fatal(t, clauseCopy, "a caller's edits after Create reached the store\n got %+v", got)
+	}
+	got := mustGet(t, s, "CHG-1")
+	got.ConfigItems[0] = "mutated"
+	got.Authority.Approvers[0] = "mutated"
+	got.Answers["q1"] = "mutated"
+	if again := mustGet(t, s, "CHG-1"); !Equal(again, sample("CHG-1")) {
+		fatal(t, clauseCopy, "edits to a change returned by Get reached the store\n got %+v", again)
+	}
+	up := mustGet(t, s, "CHG-1")
+	up.Version = 2
+	if err := s.Update(ctx, up, 1); err != nil {
+		fatal(t, clauseUpdate, "Update: %v", err)
+	}
+	up.Incidents = append(up.Incidents[:0], "mutated")
+	if again := mustGet(t, s, "CHG-1"); slices.Contains(again.Incidents, "mutated") {
+		fatal(t, clauseCopy, "a caller's edits after Update reached the store")
+	}
+}
+
+func testList(t *testing.T, s change.Store) {
+	ctx := context.Background()
+	var ids []string
+	for _, i := range []int{7, 3, 22, 11, 1, 15, 9, 18, 5, 24, 13, 2, 20, 17, 4, 23, 8, 14, 6, 19, 10, 21, 12, 16, 25} {
+		c := sample(fmt.Sprintf("CHG-%03d", i))
+		c.Type = change.Types()[i%3]
+		c.State = change.States()[i%len(change.States())]
+		c.Requester = fmt.Sprintf("req-%d", i%2)
+		c.Assignee = fmt.Sprintf("eng-%d", i%4)
+		c.ConfigItems = []string{fmt.Sprintf("ci-%d", i%5), "ci-all"}
 		mustCreate(t, s, c)
-		got, err := s.Get(ctx, "CHG-1")
+		ids = append(ids, c.ID)
+	}
+	slices.Sort(ids)
+	var seen []string
+	f := change.Filter{Limit: 10}
+	for pages := 0; ; pages++ {
+		if pages > 10 {
+			fatal(t, clauseListOrder, "following Next never ended (%d changes seen)", len(seen))
+		}
+		p, err := s.List(ctx, f)
 		if err != nil {
-			t.Fatalf("Get after Create: %v", err)
+			fatal(t, clauseListOrder, "List: %v", err)
 		}
-		if !Equal(got, c) {
-			t.Fatalf("clause: Get returns the change as stored\n got  %+v\n want %+v", got, c)
+		if len(p.Changes) > 10 {
+			fatal(t, clauseListSize, "List with Limit 10 returned %d changes", len(p.Changes))
 		}
-	})
+		for _, c := range p.Changes {
+			seen = append(seen, c.ID)
+		}
+		if p.Next == "" {
+			break
+		}
+		f.After = p.Next
+	}
+	if !slices.Equal(seen, ids) {
+		fatal(t, clauseListOrder, "paging by 10\n got  %v\n want %v", seen, ids)
+	}
+	p, err := s.List(ctx, change.Filter{})
+	if err != nil || len(p.Changes) != 25 || p.Next != "" {
+		fatal(t, clauseListOrder, "List with a zero Filter of 25 changes: %d changes, Next %q, err %v", len(p.Changes), p.Next, err)
+	}
+	filters := []change.Filter{
+		{States: []change.State{change.StateNew, change.StateClosed}},
+		{Types: []change.Type{change.Emergency}},
+		{Requester: "req-1"},
+		{Assignee: "eng-3"},
+		{ConfigItem: "ci-2"},
+		{Types: []change.Type{change.Normal}, ConfigItem: "ci-all", Requester: "req-0"},
+		{After: "CHG-020"},
+		{Requester: "nobody"},
+	}
+	for _, f := range filters {
+		p, err := s.List(ctx, f)
+		if err != nil {
+			fatal(t, clauseListFilter, "List(%+v): %v", f, err)
+		}
+		var want []string
+		for _, id := range ids {
+			if id > f.After && f.Matches(mustGet(t, s, id)) {
+				want = append(want, id)
+			}
+		}
+		var got []string
+		for _, c := range p.Changes {
+			got = append(got, c.ID)
+		}
+		if !slices.Equal(got, want) {
+			breach(t, clauseListFilter, "filter %+v\n got  %v\n want %v", f, got, want)
+		}
+	}
+}
 
-	t.Run("Get of an unknown ID matches ErrNotFound", func(t *testing.T) {
-		s := newStore(t)
-		_, err := s.Get(ctx, "CHG-missing")
-		if !errors.Is(err, lifecycle.ErrNotFound) {
-			t.Fatalf("clause: Get returns an error matching lifecycle.ErrNotFound; got %v", err)
-		}
-	})
-
-	t.Run("Create of an existing ID matches ErrConflict and stores nothing", func(t *testing.T) {
-		s := newStore(t)
-		mustCreate(t, s, sample("CHG-1"))
-		dup := sample("CHG-1")
-		dup.Title = "a different change"
-		err := s.Create(ctx, dup)
-		if !errors.Is(err, lifecycle.ErrConflict) {
-			t.Fatalf("clause: if a change with its ID exists, Create returns an error matching lifecycle.ErrConflict; got %v", err)
-		}
-		got := mustGet(t, s, "CHG-1")
-		if got.Title != sample("CHG-1").Title {
-			t.Fatalf("clause: a refused Create stores nothing; title is now %q", got.Title)
-		}
-	})
-
-	t.Run("Update compares and swaps the version", func(t *testing.T) {
-		s := newStore(t)
-		mustCreate(t, s, sample("CHG-1"))
-		c := mustGet(t, s, "CHG-1")
-		c.Title = "second"
-		c.Version = 2
-		if err := s.Update(ctx, c, 1); err != nil {
-			t.Fatalf("clause: Update replaces the stored change if the stored version is expected; got %v", err)
-		}
-		if got := mustGet(t, s, "CHG-1"); !Equal(got, c) {
-			t.Fatalf("clause: Update replaces the stored change\n got  %+v\n want %+v", got, c)
-		}
-		stale := c.Clone()
-		stale.Title = "stale"
-		stale.Version = 2
-		if err := s.Update(ctx, stale, 1); !errors.Is(err, lifecycle.ErrConflict) {
-			t.Fatalf("clause: Update returns an error matching lifecycle.ErrConflict when the stored version is not expected; got %v", err)
-		}
-		if got := mustGet(t, s, "CHG-1"); got.Title != "second" || got.Version != 2 {
-			t.Fatalf("clause: on ErrConflict nothing is stored; got title %q version %d", got.Title, got.Version)
-		}
-		ghost := sample("CHG-ghost")
-		ghost.Version = 2
-		if err := s.Update(ctx, ghost, 1); !errors.Is(err, lifecycle.ErrNotFound) {
-			t.Fatalf("clause: Update returns an error matching lifecycle.ErrNotFound when there is no such change; got %v", err)
-		}
-		if _, err := s.Get(ctx, "CHG-ghost"); !errors.Is(err, lifecycle.ErrNotFound) {
-			t.Fatalf("clause: on ErrNotFound nothing is stored; Get gives %v", err)
-		}
-	})
-
-	t.Run("values are copied in and out", func(t *testing.T) {
-		s := newStore(t)
-		c := sample("CHG-1")
+func testListPageSize(t *testing.T, s change.Store) {
+	ctx := context.Background()
+	n := change.MaxLimit + 1
+	for i := range n {
+		c := sample(fmt.Sprintf("CHG-%05d", i))
+		c.History = nil // keep the suite quick on real databases
 		mustCreate(t, s, c)
-		c.Title = "mutated after Create"
-		c.ConfigItems[0] = "mutated"
-		c.History[0].Changes[0].New = "mutated"
-		c.Approvals[0].Comment = "mutated"
-		got := mustGet(t, s, "CHG-1")
-		if !Equal(got, sample("CHG-1")) {
-			t.Fatalf("clause: values are copied in (a caller's later edits must not reach the store)\n got %+v", got)
-		}
-		got.ConfigItems[0] = "mutated"
-		got.Authority.Approvers[0] = "mutated"
-		got.Answers["q1"] = "mutated"
-		if again := mustGet(t, s, "CHG-1"); !Equal(again, sample("CHG-1")) {
-			t.Fatalf("clause: values are copied out (edits to a returned change must not reach the store)\n got %+v", again)
-		}
-		up := mustGet(t, s, "CHG-1")
-		up.Version = 2
-		if err := s.Update(ctx, up, 1); err != nil {
-			t.Fatal(err)
-		}
-		up.Incidents = append(up.Incidents[:0], "mutated")
-		if again := mustGet(t, s, "CHG-1"); slices.Contains(again.Incidents, "mutated") {
-			t.Fatalf("clause: values are copied in by Update")
-		}
-	})
-
-	t.Run("List pages in ascending ID order and filters", func(t *testing.T) {
-		s := newStore(t)
-		var ids []string
-		for _, i := range []int{7, 3, 22, 11, 1, 15, 9, 18, 5, 24, 13, 2, 20, 17, 4, 23, 8, 14, 6, 19, 10, 21, 12, 16, 25} {
-			c := sample(fmt.Sprintf("CHG-%03d", i))
-			c.Type = change.Types()[i%3]
-			c.State = change.States()[i%len(change.States())]
-			c.Requester = fmt.Sprintf("req-%d", i%2)
-			c.Assignee = fmt.Sprintf("eng-%d", i%4)
-			c.ConfigItems = []string{fmt.Sprintf("ci-%d", i%5), "ci-all"}
-			mustCreate(t, s, c)
-			ids = append(ids, c.ID)
-		}
-		slices.Sort(ids)
-		var seen []string
-		f := change.Filter{Limit: 10}
-		for pages := 0; ; pages++ {
-			if pages > 10 {
-				t.Fatal("clause: following Next visits every match exactly once (Next never ended)")
-			}
-			p, err := s.List(ctx, f)
-			if err != nil {
-				t.Fatalf("List: %v", err)
-			}
-			if len(p.Changes) > 10 {
-				t.Fatalf("clause: List returns at most f.Limit changes; got %d", len(p.Changes))
-			}
-			for _, c := range p.Changes {
-				seen = append(seen, c.ID)
-			}
-			if p.Next == "" {
-				break
-			}
-			f.After = p.Next
-		}
-		if !slices.Equal(seen, ids) {
-			t.Fatalf("clause: following Next visits every match exactly once, in ascending ID order\n got  %v\n want %v", seen, ids)
-		}
-		p, err := s.List(ctx, change.Filter{})
-		if err != nil || len(p.Changes) != 25 || p.Next != "" {
-			t.Fatalf("clause: a zero Limit means DefaultLimit (%d), and the last page has an empty Next; got %d changes, next %q, err %v",
-				change.DefaultLimit, len(p.Changes), p.Next, err)
-		}
-		filters := []change.Filter{
-			{States: []change.State{change.StateNew, change.StateClosed}},
-			{Types: []change.Type{change.Emergency}},
-			{Requester: "req-1"},
-			{Assignee: "eng-3"},
-			{ConfigItem: "ci-2"},
-			{Types: []change.Type{change.Normal}, ConfigItem: "ci-all", Requester: "req-0"},
-			{After: "CHG-020"},
-		}
-		for _, f := range filters {
-			p, err := s.List(ctx, f)
-			if err != nil {
-				t.Fatalf("List(%+v): %v", f, err)
-			}
-			var want []string
-			for _, id := range ids {
-				if id > f.After && f.Matches(mustGet(t, s, id)) {
-					want = append(want, id)
-				}
-			}
-			var got []string
-			for _, c := range p.Changes {
-				got = append(got, c.ID)
-			}
-			if !slices.Equal(got, want) {
-				t.Fatalf("clause: List returns the changes that match f with an ID greater than f.After, in ascending ID order\n filter %+v\n got  %v\n want %v", f, got, want)
-			}
-		}
-	})
-
-	t.Run("Scheduled returns booked changes on the items overlapping the window", func(t *testing.T) {
-		s := newStore(t)
-		base := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
-		mk := func(id string, st change.State, cis []string, from, to time.Duration) {
-			c := sample(id)
-			c.State = st
-			c.ConfigItems = cis
-			c.PlannedStart, c.PlannedEnd = base.Add(from), base.Add(to)
-			mustCreate(t, s, c)
-		}
-		h := time.Hour
-		mk("CHG-a", change.StateScheduled, []string{"db"}, 0, 2*h)         // inside
-		mk("CHG-b", change.StateImplement, []string{"web", "db"}, -h, h/2) // overlaps the start
-		mk("CHG-c", change.StateScheduled, []string{"db"}, -2*h, 0)        // ends at the start: no overlap
-		mk("CHG-d", change.StateScheduled, []string{"db"}, 2*h, 3*h)       // starts at the end: no overlap
-		mk("CHG-e", change.StateAuthorize, []string{"db"}, 0, 2*h)         // not booked
-		mk("CHG-f", change.StateClosed, []string{"db"}, 0, 2*h)            // not booked
-		mk("CHG-g", change.StateScheduled, []string{"dns"}, 0, 2*h)        // other item
-		mk("CHG-h", change.StateScheduled, []string{"lb"}, -5*h, 5*h)      // covers the window
-		got, err := s.Scheduled(ctx, []string{"db", "lb"}, base, base.Add(2*h))
+	}
+	for _, c := range []struct{ limit, want int }{
+		{0, change.DefaultLimit},
+		{-5, change.DefaultLimit},
+		{3, 3},
+		{change.MaxLimit, change.MaxLimit},
+		{change.MaxLimit + 500, change.MaxLimit},
+	} {
+		p, err := s.List(ctx, change.Filter{Limit: c.limit})
 		if err != nil {
-			t.Fatalf("Scheduled: %v", err)
+			fatal(t, clauseListSize, "List with Limit %d: %v", c.limit, err)
 		}
-		var ids []string
-		for _, c := range got {
-			ids = append(ids, c.ID)
+		if len(p.Changes) != c.want || p.Next == "" {
+			breach(t, clauseListSize, "List with Limit %d of %d changes returned %d (Next %q), want %d and a Next",
+				c.limit, n, len(p.Changes), p.Next, c.want)
 		}
-		want := []string{"CHG-a", "CHG-b", "CHG-h"}
-		if !slices.Equal(ids, want) {
-			t.Fatalf("clause: Scheduled returns, in ascending ID order, every change that is booked (scheduled or implement), lists one of cis, and whose window overlaps [from, to)\n got  %v\n want %v", ids, want)
+	}
+	var seen int
+	f := change.Filter{Limit: change.MaxLimit + 500}
+	for pages := 0; ; pages++ {
+		if pages > n {
+			fatal(t, clauseListOrder, "following Next never ended")
 		}
-		if got, err := s.Scheduled(ctx, nil, base, base.Add(2*h)); err != nil || len(got) != 0 {
-			t.Fatalf("clause: with no cis Scheduled returns none; got %d, %v", len(got), err)
+		p, err := s.List(ctx, f)
+		if err != nil {
+			fatal(t, clauseListOrder, "List: %v", err)
 		}
-		if len(got) > 0 {
-			got[0].Title = "mutated"
-			if c := mustGet(t, s, got[0].ID); c.Title == "mutated" {
-				t.Fatal("clause: values are copied out (Scheduled)")
-			}
+		seen += len(p.Changes)
+		if p.Next == "" {
+			break
 		}
-	})
+		f.After = p.Next
+	}
+	if seen != n {
+		breach(t, clauseListOrder, "paging through %d changes with Limit %d visited %d", n, change.MaxLimit+500, seen)
+	}
+}
 
-	t.Run("concurrent updates from one version have one winner", func(t *testing.T) {
-		s := newStore(t)
-		mustCreate(t, s, sample("CHG-1"))
-		const n = 16
-		var wg sync.WaitGroup
-		errs := make([]error, n)
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				c := sample("CHG-1")
-				c.Title = fmt.Sprintf("writer %d", i)
-				c.Version = 2
-				errs[i] = s.Update(ctx, c, 1)
-			}()
+func testScheduled(t *testing.T, s change.Store) {
+	ctx := context.Background()
+	base := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+	mk := func(id string, st change.State, cis []string, from, to time.Duration) {
+		c := sample(id)
+		c.State = st
+		c.ConfigItems = cis
+		c.PlannedStart, c.PlannedEnd = base.Add(from), base.Add(to)
+		mustCreate(t, s, c)
+	}
+	h := time.Hour
+	mk("CHG-a", change.StateScheduled, []string{"db"}, 0, 2*h)         // inside
+	mk("CHG-b", change.StateImplement, []string{"web", "db"}, -h, h/2) // overlaps the start
+	mk("CHG-c", change.StateScheduled, []string{"db"}, -2*h, 0)        // ends at the start: no overlap
+	mk("CHG-d", change.StateScheduled, []string{"db"}, 2*h, 3*h)       // starts at the end: no overlap
+	mk("CHG-e", change.StateAuthorize, []string{"db"}, 0, 2*h)         // not booked
+	mk("CHG-f", change.StateClosed, []string{"db"}, 0, 2*h)            // not booked
+	mk("CHG-g", change.StateScheduled, []string{"dns"}, 0, 2*h)        // other item
+	mk("CHG-h", change.StateScheduled, []string{"lb"}, -5*h, 5*h)      // covers the window
+	got, err := s.Scheduled(ctx, []string{"db", "lb"}, base, base.Add(2*h))
+	if err != nil {
+		fatal(t, clauseScheduled, "Scheduled: %v", err)
+	}
+	var ids []string
+	for _, c := range got {
+		ids = append(ids, c.ID)
+	}
+	if want := []string{"CHG-a", "CHG-b", "CHG-h"}; !slices.Equal(ids, want) {
+		fatal(t, clauseScheduled, "Scheduled(db, lb) over two hours\n got  %v\n want %v", ids, want)
+	}
+	if none, err := s.Scheduled(ctx, nil, base, base.Add(2*h)); err != nil || len(none) != 0 {
+		fatal(t, clauseScheduled, "with no cis: %d changes, %v", len(none), err)
+	}
+	got[0].Title = "mutated"
+	if c := mustGet(t, s, got[0].ID); c.Title == "mutated" {
+		fatal(t, clauseCopy, "edits to a change returned by Scheduled reached the store")
+	}
+	// An update that unbooks a change takes it off the schedule.
+	c := mustGet(t, s, "CHG-a")
+	c.State, c.Version = change.StateReview, 2
+	if err := s.Update(ctx, c, 1); err != nil {
+		fatal(t, clauseUpdate, "Update: %v", err)
+	}
+	got, err = s.Scheduled(ctx, []string{"db"}, base, base.Add(2*h))
+	if err != nil || len(got) != 1 || got[0].ID != "CHG-b" {
+		fatal(t, clauseScheduled, "after CHG-a left the schedule, Scheduled(db) gave %d changes (%v)", len(got), err)
+	}
+}
+
+func testCanceled(t *testing.T, s change.Store) {
+	mustCreate(t, s, sample("CHG-1"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	check := func(call string, err error) {
+		t.Helper()
+		if !errors.Is(err, context.Canceled) {
+			breach(t, clauseCanceled, "%s with a canceled ctx: %v", call, err)
 		}
-		wg.Wait()
-		wins := 0
-		for _, err := range errs {
-			switch {
-			case err == nil:
-				wins++
-			case !errors.Is(err, lifecycle.ErrConflict):
-				t.Fatalf("clause: losers of a concurrent Update get an error matching lifecycle.ErrConflict; got %v", err)
-			}
+	}
+	err := s.Create(ctx, sample("CHG-2"))
+	check("Create", err)
+	if _, err := s.Get(context.Background(), "CHG-2"); !errors.Is(err, lifecycle.ErrNotFound) {
+		breach(t, clauseCanceled, "a Create with a canceled ctx stored the change (Get: %v)", err)
+	}
+	up := sample("CHG-1")
+	up.Title, up.Version = "written anyway", 2
+	check("Update", s.Update(ctx, up, 1))
+	if got := mustGet(t, s, "CHG-1"); got.Version != 1 || got.Title == "written anyway" {
+		breach(t, clauseCanceled, "an Update with a canceled ctx stored version %d, title %q", got.Version, got.Title)
+	}
+	_, err = s.Get(ctx, "CHG-1")
+	check("Get", err)
+	_, err = s.List(ctx, change.Filter{})
+	check("List", err)
+	_, err = s.Scheduled(ctx, []string{"db-1"}, time.Time{}, time.Now())
+	check("Scheduled", err)
+}
+
+func testConcurrentUpdates(t *testing.T, s change.Store) {
+	mustCreate(t, s, sample("CHG-1"))
+	const n = 16
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := sample("CHG-1")
+			c.Title = fmt.Sprintf("writer %d", i)
+			c.Version = 2
+			errs[i] = s.Update(context.Background(), c, 1)
+		}()
+	}
+	wg.Wait()
+	wins := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case !errors.Is(err, lifecycle.ErrConflict):
+			fatal(t, clauseConcurrent, "a losing concurrent Update: %v", err)
 		}
-		if wins != 1 {
-			t.Fatalf("clause: of concurrent updates from the same version exactly one succeeds; %d did", wins)
-		}
-	})
+	}
+	if wins != 1 {
+		fatal(t, clauseConcurrent, "%d of %d concurrent updates from version 1 succeeded", wins, n)
+	}
 }
 
 func mustCreate(t *testing.T, s change.Store, c *change.Change) {
@@ -290,21 +421,25 @@ func sample(id string) *change.Change {
 	return &change.Change{
 		ID: id, Version: 1, Type: change.Normal, State: change.StateAuthorize,
 		Title: "Upgrade the database", Description: "minor version",
-		Requester: "alice", Group: "dba", Assignee: "bob", Service: "billing",
+		Impact: 2, Urgency: 1, Priority: 2,
+		Requester: "alice", OpenedBy: "olga", Group: "dba", Assignee: "bob", Service: "billing",
 		ConfigItems:  []string{"db-1", "db-2"},
 		Plans:        change.Plans{Implementation: "upgrade", Backout: "restore", Test: "smoke"},
 		PlannedStart: at.Add(24 * time.Hour), PlannedEnd: at.Add(26 * time.Hour),
-		Answers:            map[string]string{"q1": "a"},
-		Risk:               change.RiskModerate,
-		Assessment:         &change.RiskAssessment{Level: change.RiskModerate, Rules: change.RiskModerate, Matched: []string{"x: y"}, At: at},
-		Authority:          &change.Authority{Name: "CAB", Types: []change.Type{change.Normal}, Approvers: []string{"carol", "dave"}, Policy: change.PolicyAll},
+		Answers:    map[string]string{"q1": "a"},
+		Risk:       change.RiskModerate,
+		Assessment: &change.RiskAssessment{Level: change.RiskModerate, Rules: change.RiskModerate, Matched: []string{"x: y"}, Questionnaire: change.RiskLow, Score: 2, At: at},
+		Authority: &change.Authority{Name: "CAB", Types: []change.Type{change.Normal}, Risks: []change.Risk{change.RiskModerate},
+			Approvers: []string{"carol", "dave"}, Policy: change.PolicyAll, Excluded: []string{"alice", "olga"}},
 		Approvals:          []change.Approval{{Approver: "carol", Decision: change.Approved, Comment: "ok", At: at}},
 		Conflicts:          []change.Conflict{{Kind: change.ConflictBlackout, Window: "freeze", Start: at, End: at.Add(time.Hour), Reason: "freeze"}},
 		ConflictsCheckedAt: at,
 		Override:           &change.Override{Reason: "urgent", By: "erin", At: at},
-		Problems:           []string{"PRB-1"},
-		Incidents:          []string{"INC-1"},
-		History: []lifecycle.Record{{Seq: 1, Time: at, Actor: "alice", Event: "create", To: "new",
+		ActualStart:        at.Add(25 * time.Hour), ActualEnd: at.Add(25*time.Hour + 30*time.Minute),
+		Outcome: change.OutcomeSuccessful, ReviewNotes: "fine", CancelReason: "not canceled", Template: "db-minor",
+		Problems:  []string{"PRB-1"},
+		Incidents: []string{"INC-1"},
+		History: []lifecycle.Record{{Seq: 1, Time: at, Actor: "olga", Event: "create", To: "new",
 			Changes: []lifecycle.Change{{Field: "title", New: "Upgrade the database"}}}},
 		CreatedAt: at, UpdatedAt: at,
 	}

@@ -1,0 +1,216 @@
+package changetest
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// Broken stores, each breaking one clause of the change.Store contract.
+// TestSuiteCatchesBrokenStores shows that TestStore fails every one of
+// them and quotes the clause it breaks.
+
+// lastWriterWins ignores the expected version.
+type lastWriterWins struct{ *Store }
+
+func (s lastWriterWins) Update(ctx context.Context, c *change.Change, _ int64) error {
+	cur, err := s.Store.Get(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	return s.Store.Update(ctx, c, cur.Version)
+}
+
+// notFoundAsConflict reports an Update of a missing change as a conflict.
+type notFoundAsConflict struct{ *Store }
+
+func (s notFoundAsConflict) Update(ctx context.Context, c *change.Change, expected int64) error {
+	err := s.Store.Update(ctx, c, expected)
+	if errors.Is(err, lifecycle.ErrNotFound) {
+		return lifecycle.Conflict(change.Process, c.ID, expected, 0)
+	}
+	return err
+}
+
+// sharing keeps the caller's pointer on Create and hands it out on Get.
+type sharing struct {
+	*Store
+	mu   sync.Mutex
+	kept map[string]*change.Change
+}
+
+func (s *sharing) Create(ctx context.Context, c *change.Change) error {
+	if err := s.Store.Create(ctx, c); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.kept[c.ID] = c
+	return nil
+}
+
+func (s *sharing) Get(ctx context.Context, id string) (*change.Change, error) {
+	s.mu.Lock()
+	c, ok := s.kept[id]
+	s.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	return s.Store.Get(ctx, id)
+}
+
+// lossy forgets who opened a change and whom its authority excludes, as a
+// database schema older than those fields would.
+type lossy struct{ *Store }
+
+func (s lossy) Create(ctx context.Context, c *change.Change) error {
+	c = c.Clone()
+	c.OpenedBy = ""
+	if c.Authority != nil {
+		c.Authority.Excluded = nil
+	}
+	return s.Store.Create(ctx, c)
+}
+
+// uncapped honours any Limit, however large.
+type uncapped struct{ *Store }
+
+func (s uncapped) List(ctx context.Context, f change.Filter) (change.Page, error) {
+	if f.Limit <= change.MaxLimit {
+		return s.Store.List(ctx, f)
+	}
+	var out change.Page
+	g := f
+	g.Limit = change.MaxLimit
+	for len(out.Changes) < f.Limit {
+		p, err := s.Store.List(ctx, g)
+		if err != nil {
+			return change.Page{}, err
+		}
+		out.Changes = append(out.Changes, p.Changes...)
+		if p.Next == "" {
+			return out, nil
+		}
+		g.After = p.Next
+	}
+	out.Changes = out.Changes[:f.Limit]
+	out.Next = out.Changes[f.Limit-1].ID
+	return out, nil
+}
+
+// unsorted returns List pages in descending ID order.
+type unsorted struct{ *Store }
+
+func (s unsorted) List(ctx context.Context, f change.Filter) (change.Page, error) {
+	p, err := s.Store.List(ctx, f)
+	slices.Reverse(p.Changes)
+	return p, err
+}
+
+// unbookedToo answers Scheduled with every overlapping change on the
+// items, booked or not.
+type unbookedToo struct{ *Store }
+
+func (s unbookedToo) Scheduled(ctx context.Context, cis []string, from, to time.Time) ([]*change.Change, error) {
+	var out []*change.Change
+	for _, st := range change.States() {
+		if st.Booked() {
+			continue
+		}
+		p, err := s.Store.List(ctx, change.Filter{States: []change.State{st}, Limit: change.MaxLimit})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range p.Changes {
+			c.State = change.StateScheduled // what Overlaps would say if it were booked
+			if change.Overlaps(c, cis, from, to) {
+				c, _ = s.Store.Get(ctx, c.ID)
+				out = append(out, c)
+			}
+		}
+	}
+	booked, err := s.Store.Scheduled(ctx, cis, from, to)
+	out = append(out, booked...)
+	slices.SortFunc(out, func(a, b *change.Change) int { return strings.Compare(a.ID, b.ID) })
+	return out, err
+}
+
+// ignoresContext drops the caller's ctx.
+type ignoresContext struct{ *Store }
+
+func (s ignoresContext) Get(_ context.Context, id string) (*change.Change, error) {
+	return s.Store.Get(context.Background(), id)
+}
+
+func (s ignoresContext) Create(_ context.Context, c *change.Change) error {
+	return s.Store.Create(context.Background(), c)
+}
+
+func (s ignoresContext) Update(_ context.Context, c *change.Change, expected int64) error {
+	return s.Store.Update(context.Background(), c, expected)
+}
+
+func (s ignoresContext) List(_ context.Context, f change.Filter) (change.Page, error) {
+	return s.Store.List(context.Background(), f)
+}
+
+func (s ignoresContext) Scheduled(_ context.Context, cis []string, from, to time.Time) ([]*change.Change, error) {
+	return s.Store.Scheduled(context.Background(), cis, from, to)
+}
+
+var brokenStores = map[string]struct {
+	make   func() change.Store
+	clause string
+}{
+	"lastWriterWins":     {func() change.Store { return lastWriterWins{NewStore()} }, clauseUpdateStale},
+	"notFoundAsConflict": {func() change.Store { return notFoundAsConflict{NewStore()} }, clauseUpdateGone},
+	"sharing": {func() change.Store {
+		return &sharing{Store: NewStore(), kept: map[string]*change.Change{}}
+	}, clauseCopy},
+	"lossy":          {func() change.Store { return lossy{NewStore()} }, clauseRoundTrip},
+	"uncapped":       {func() change.Store { return uncapped{NewStore()} }, clauseListSize},
+	"unsorted":       {func() change.Store { return unsorted{NewStore()} }, clauseListOrder},
+	"unbookedToo":    {func() change.Store { return unbookedToo{NewStore()} }, clauseScheduled},
+	"ignoresContext": {func() change.Store { return ignoresContext{NewStore()} }, clauseCanceled},
+}
+
+// TestBrokenStoreHelper runs the suite on the broken store named by
+// CHANGETEST_BROKEN. It is meant to fail, so it only runs in the child
+// processes TestSuiteCatchesBrokenStores starts; otherwise it skips.
+func TestBrokenStoreHelper(t *testing.T) {
+	b, ok := brokenStores[os.Getenv("CHANGETEST_BROKEN")]
+	if !ok {
+		t.Skip("run by TestSuiteCatchesBrokenStores in a child process")
+	}
+	TestStore(t, func(*testing.T) change.Store { return b.make() })
+}
+
+// TestSuiteCatchesBrokenStores proves that TestStore can fail: it runs the
+// suite on each broken store in a child process, which must fail and quote
+// the broken clause.
+func TestSuiteCatchesBrokenStores(t *testing.T) {
+	for name, b := range brokenStores {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenStoreHelper$", "-test.count=1")
+			cmd.Env = append(os.Environ(), "CHANGETEST_BROKEN="+name)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) {
+				t.Fatalf("the suite passed a store that breaks %q (err %v):\n%s", b.clause, err, out)
+			}
+			if !strings.Contains(string(out), "contract: "+b.clause) {
+				t.Fatalf("the suite failed without quoting %q:\n%s", b.clause, out)
+			}
+		})
+	}
+}
