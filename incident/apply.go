@@ -287,19 +287,23 @@ func (st *step) events(x *Incident, from string) []lifecycle.Event {
 // creates a record instead of changing one.
 type Open struct {
 	Title       string // required
-	Description string
-	Caller      string
-	Category    string
+	Description string // what is wrong, in the caller's words
+	Caller      string // who reported it
+	Category    string // the host's classification
 	Service     string // the affected IT service
 	ConfigItem  string // the affected configuration item
-	// Impact and Urgency give the priority through the matrix; 0 means the
-	// lowest level (3 in the default matrix, ServiceNow's default).
-	Impact  lifecycle.Impact
+	// Impact is how widely the business is affected; with Urgency it
+	// gives the priority through the matrix. 0 means the lowest level (3
+	// in the default matrix, ServiceNow's default).
+	Impact lifecycle.Impact
+	// Urgency is how soon a resolution is needed; 0 means the lowest level.
 	Urgency lifecycle.Urgency
 	Group   string // the first assignment group, if known
 	// Parent makes the new incident a child of an open incident. The
 	// Service checks the parent; the pure layer only checks the ID.
-	Parent     string
+	Parent string
+	// Attributes holds whatever else the host wants events and SLA
+	// conditions to see; keys with empty values are dropped.
 	Attributes map[string]string
 }
 

@@ -26,11 +26,11 @@ type Command interface {
 // hold it stays where it is. Changing the group without naming an assignee
 // clears the assignee.
 type Assign struct {
-	ID       string
-	Version  int64
+	ID       string // the incident; required
+	Version  int64  // the version it was read at, or 0 for the current one (see Command)
 	Group    string // the new group; "" keeps the current one
 	Assignee string // the new assignee; "" keeps the current one unless the group changes
-	Note     string
+	Note     string // recorded on the history record
 }
 
 func (c Assign) target() (string, int64) { return c.ID, c.Version }
@@ -65,8 +65,8 @@ func (c Assign) apply(x *Incident, st *step) error {
 // support. Unlike [Assign] it needs a reason, which is recorded, and it
 // never changes the state.
 type EscalateFunctional struct {
-	ID       string
-	Version  int64
+	ID       string // the incident; required
+	Version  int64  // the version it was read at, or 0 for the current one (see Command)
 	Group    string // required, and different from the current group
 	Assignee string // optional: the person in the new group
 	Reason   string // required
@@ -98,8 +98,8 @@ func (c EscalateFunctional) apply(x *Incident, st *step) error {
 // EscalateHierarchical raises the incident's escalation level (hierarchical
 // escalation: management attention), from 0 up to the rules' highest level.
 type EscalateHierarchical struct {
-	ID      string
-	Version int64
+	ID      string // the incident; required
+	Version int64  // the version it was read at, or 0 for the current one (see Command)
 	// Level is the new level, above the current one; 0 means one above.
 	Level  int
 	Reason string // required
@@ -136,8 +136,8 @@ func (c EscalateHierarchical) apply(x *Incident, st *step) error {
 // change needs a linked problem or change: name one here to link it in the
 // same step.
 type Hold struct {
-	ID      string
-	Version int64
+	ID      string     // the incident; required
+	Version int64      // the version it was read at, or 0 for the current one (see Command)
 	Reason  HoldReason // required
 	Comment string     // visible to the caller; required when awaiting the caller
 	Problem string     // with HoldAwaitingProblem: a problem to link
@@ -194,9 +194,9 @@ func (c Hold) apply(x *Incident, st *step) error {
 
 // Resume takes an incident off hold, back to in progress.
 type Resume struct {
-	ID      string
-	Version int64
-	Note    string
+	ID      string // the incident; required
+	Version int64  // the version it was read at, or 0 for the current one (see Command)
+	Note    string // recorded on the history record
 }
 
 func (c Resume) target() (string, int64) { return c.ID, c.Version }
@@ -216,8 +216,8 @@ func (c Resume) apply(x *Incident, st *step) error {
 // resolver and time are recorded. Through the Service, resolving a parent
 // resolves its open children.
 type Resolve struct {
-	ID      string
-	Version int64
+	ID      string         // the incident; required
+	Version int64          // the version it was read at, or 0 for the current one (see Command)
 	Code    ResolutionCode // required
 	Notes   string         // required: what was done, for the caller
 }
@@ -282,8 +282,8 @@ func (c resolveWithParent) apply(x *Incident, st *step) error {
 // back, or the fix did not work) and counts the reopen. The resolution is
 // cleared; the history keeps it.
 type Reopen struct {
-	ID      string
-	Version int64
+	ID      string // the incident; required
+	Version int64  // the version it was read at, or 0 for the current one (see Command)
 	Reason  string // required
 }
 
@@ -308,9 +308,9 @@ func (c Reopen) apply(x *Incident, st *step) error {
 // Close closes a resolved incident: the caller confirmed the resolution.
 // Closed is final.
 type Close struct {
-	ID      string
-	Version int64
-	Note    string
+	ID      string // the incident; required
+	Version int64  // the version it was read at, or 0 for the current one (see Command)
+	Note    string // recorded on the history record
 }
 
 func (c Close) target() (string, int64) { return c.ID, c.Version }
@@ -350,8 +350,8 @@ func (c autoClose) apply(x *Incident, st *step) error {
 // Cancel ends an open incident that should not be worked on: a duplicate,
 // unnecessary, or not an incident. Canceled is final.
 type Cancel struct {
-	ID      string
-	Version int64
+	ID      string // the incident; required
+	Version int64  // the version it was read at, or 0 for the current one (see Command)
 	Reason  string // required
 }
 
@@ -379,18 +379,18 @@ func (c Cancel) apply(x *Incident, st *step) error {
 // urgency recomputes the priority. In Attributes, a key with an empty value
 // is deleted. An update that changes nothing is refused.
 type Update struct {
-	ID          string
-	Version     int64
-	Title       *string // may not become empty
-	Description *string
-	Caller      *string
-	Category    *string
-	Service     *string
-	ConfigItem  *string
+	ID          string            // the incident; required
+	Version     int64             // the version it was read at, or 0 for the current one (see Command)
+	Title       *string           // the new title; may not become empty
+	Description *string           // the new description
+	Caller      *string           // the new caller
+	Category    *string           // the new category
+	Service     *string           // the new affected IT service
+	ConfigItem  *string           // the new affected configuration item
 	Impact      lifecycle.Impact  // 0 keeps the current impact
 	Urgency     lifecycle.Urgency // 0 keeps the current urgency
-	Attributes  map[string]string
-	Note        string
+	Attributes  map[string]string // keys to set; an empty value deletes the key
+	Note        string            // recorded on the history record
 }
 
 func (c Update) target() (string, int64) { return c.ID, c.Version }
@@ -477,8 +477,8 @@ func (c Update) apply(x *Incident, st *step) error {
 
 // Comment adds a comment visible to the caller.
 type Comment struct {
-	ID      string
-	Version int64
+	ID      string // the incident; required
+	Version int64  // the version it was read at, or 0 for the current one (see Command)
 	Text    string // required
 }
 
@@ -499,8 +499,8 @@ func (c Comment) apply(x *Incident, st *step) error {
 
 // WorkNote adds an internal work note, not visible to the caller.
 type WorkNote struct {
-	ID      string
-	Version int64
+	ID      string // the incident; required
+	Version int64  // the version it was read at, or 0 for the current one (see Command)
 	Text    string // required
 }
 
@@ -525,8 +525,8 @@ func (c WorkNote) apply(x *Incident, st *step) error {
 // other reason the incident stays on hold. The actor is whoever enters it:
 // the caller, or an agent taking the caller's call.
 type CallerUpdate struct {
-	ID      string
-	Version int64
+	ID      string // the incident; required
+	Version int64  // the version it was read at, or 0 for the current one (see Command)
 	Text    string // required
 }
 
@@ -556,8 +556,8 @@ func (c CallerUpdate) apply(x *Incident, st *step) error {
 // ProposeMajor proposes the incident as a major incident candidate.
 // Anyone may propose; a rejected candidate may be proposed again.
 type ProposeMajor struct {
-	ID      string
-	Version int64
+	ID      string // the incident; required
+	Version int64  // the version it was read at, or 0 for the current one (see Command)
 	Reason  string // required
 }
 
@@ -580,9 +580,9 @@ func (c ProposeMajor) apply(x *Incident, st *step) error {
 // AcceptMajor accepts a candidate as a major incident. The actor needs
 // [RoleMajorIncidentManager].
 type AcceptMajor struct {
-	ID      string
-	Version int64
-	Note    string
+	ID      string // the incident; required
+	Version int64  // the version it was read at, or 0 for the current one (see Command)
+	Note    string // recorded on the history record
 }
 
 func (c AcceptMajor) target() (string, int64) { return c.ID, c.Version }
@@ -604,8 +604,8 @@ func (c AcceptMajor) apply(x *Incident, st *step) error {
 // RejectMajor rejects a major incident candidate. The actor needs
 // [RoleMajorIncidentManager].
 type RejectMajor struct {
-	ID      string
-	Version int64
+	ID      string // the incident; required
+	Version int64  // the version it was read at, or 0 for the current one (see Command)
 	Reason  string // required
 }
 
@@ -633,8 +633,8 @@ func (c RejectMajor) apply(x *Incident, st *step) error {
 // not itself be a child, and the child must not be a parent: the hierarchy
 // has one level.
 type SetParent struct {
-	ID      string
-	Version int64
+	ID      string // the incident; required
+	Version int64  // the version it was read at, or 0 for the current one (see Command)
 	Parent  string // the parent's ID; "" detaches
 }
 
@@ -665,8 +665,8 @@ func (c SetParent) apply(x *Incident, st *step) error {
 
 // LinkProblem relates a problem record to the incident.
 type LinkProblem struct {
-	ID      string
-	Version int64
+	ID      string // the incident; required
+	Version int64  // the version it was read at, or 0 for the current one (see Command)
 	Problem string // the problem's ID; required
 }
 
@@ -682,8 +682,8 @@ func (c LinkProblem) apply(x *Incident, st *step) error {
 // UnlinkProblem removes a problem relation. The last linked problem of an
 // incident on hold awaiting a problem cannot be unlinked: resume it first.
 type UnlinkProblem struct {
-	ID      string
-	Version int64
+	ID      string // the incident; required
+	Version int64  // the version it was read at, or 0 for the current one (see Command)
 	Problem string // required
 }
 
@@ -699,8 +699,8 @@ func (c UnlinkProblem) apply(x *Incident, st *step) error {
 // LinkChange relates a change record to the incident (the change that
 // caused it, or the one that will fix it).
 type LinkChange struct {
-	ID      string
-	Version int64
+	ID      string // the incident; required
+	Version int64  // the version it was read at, or 0 for the current one (see Command)
 	Change  string // the change's ID; required
 }
 
@@ -716,8 +716,8 @@ func (c LinkChange) apply(x *Incident, st *step) error {
 // UnlinkChange removes a change relation. The last linked change of an
 // incident on hold awaiting a change cannot be unlinked: resume it first.
 type UnlinkChange struct {
-	ID      string
-	Version int64
+	ID      string // the incident; required
+	Version int64  // the version it was read at, or 0 for the current one (see Command)
 	Change  string // required
 }
 

@@ -16,28 +16,28 @@ import (
 // ([Incident.Apply], [Service]); a value changed by hand and stored is not
 // checked.
 type Incident struct {
-	ID      string `json:"id"`
+	ID      string `json:"id"`      // unique, from Config.IDs
 	Version int64  `json:"version"` // 1 when created, +1 per stored change
-	State   State  `json:"state"`
+	State   State  `json:"state"`   // where it is in the incident machine
 
-	Title       string `json:"title"`
-	Description string `json:"description,omitempty"`
+	Title       string `json:"title"`                 // a one-line summary
+	Description string `json:"description,omitempty"` // what is wrong, in detail
 	Caller      string `json:"caller,omitempty"`      // who reported it; comments are visible to them
 	Category    string `json:"category,omitempty"`    // the host's classification
 	Service     string `json:"service,omitempty"`     // the affected IT service
 	ConfigItem  string `json:"config_item,omitempty"` // the affected configuration item
-	OpenedBy    string `json:"opened_by"`
+	OpenedBy    string `json:"opened_by"`             // the actor who logged it
 
-	Impact   lifecycle.Impact   `json:"impact"`
-	Urgency  lifecycle.Urgency  `json:"urgency"`
+	Impact   lifecycle.Impact   `json:"impact"`   // how widely the business is affected
+	Urgency  lifecycle.Urgency  `json:"urgency"`  // how soon a resolution is needed
 	Priority lifecycle.Priority `json:"priority"` // always the matrix's value for Impact and Urgency
 
-	Group           string `json:"group,omitempty"`    // the assignment group
-	Assignee        string `json:"assignee,omitempty"` // the person working on it
-	EscalationLevel int    `json:"escalation_level,omitempty"`
+	Group           string `json:"group,omitempty"`            // the assignment group
+	Assignee        string `json:"assignee,omitempty"`         // the person working on it
+	EscalationLevel int    `json:"escalation_level,omitempty"` // hierarchical escalation, 0 when never escalated
 
 	HoldReason HoldReason  `json:"hold_reason,omitempty"` // set exactly when State is on_hold
-	Major      MajorStatus `json:"major,omitempty"`
+	Major      MajorStatus `json:"major,omitempty"`       // "" unless proposed as a major incident
 
 	Parent   string   `json:"parent,omitempty"`   // the parent incident's ID
 	Problems []string `json:"problems,omitempty"` // IDs of linked problem records
@@ -46,32 +46,32 @@ type Incident struct {
 	Comments  []Note `json:"comments,omitempty"`   // visible to the caller
 	WorkNotes []Note `json:"work_notes,omitempty"` // internal to the service desk
 
-	ResolutionCode  ResolutionCode `json:"resolution_code,omitempty"`
-	ResolutionNotes string         `json:"resolution_notes,omitempty"`
-	ResolvedBy      string         `json:"resolved_by,omitempty"`
-	ResolvedAt      time.Time      `json:"resolved_at,omitzero"`
+	ResolutionCode  ResolutionCode `json:"resolution_code,omitempty"`  // how it was resolved; cleared by a reopen
+	ResolutionNotes string         `json:"resolution_notes,omitempty"` // what was done, for the caller
+	ResolvedBy      string         `json:"resolved_by,omitempty"`      // who resolved it
+	ResolvedAt      time.Time      `json:"resolved_at,omitzero"`       // when it was resolved
 	// ClosedBy and ClosedAt tell who ended the incident and when: closed
 	// (for an auto-close, the resolver, as ServiceNow records it) or
 	// canceled.
 	ClosedBy     string    `json:"closed_by,omitempty"`
-	ClosedAt     time.Time `json:"closed_at,omitzero"`
-	CancelReason string    `json:"cancel_reason,omitempty"`
-	ReopenCount  int       `json:"reopen_count,omitempty"`
+	ClosedAt     time.Time `json:"closed_at,omitzero"`      // see ClosedBy
+	CancelReason string    `json:"cancel_reason,omitempty"` // why it was canceled
+	ReopenCount  int       `json:"reopen_count,omitempty"`  // how often it was reopened
 
 	// Attributes holds whatever else the host wants notifications and SLA
 	// conditions to see; it is copied into every event's snapshot.
 	Attributes map[string]string `json:"attributes,omitempty"`
 
-	History   []lifecycle.Record `json:"history"`
-	CreatedAt time.Time          `json:"created_at"`
-	UpdatedAt time.Time          `json:"updated_at"`
+	History   []lifecycle.Record `json:"history"`    // the audit trail: one record per stored change, oldest first
+	CreatedAt time.Time          `json:"created_at"` // when it was opened
+	UpdatedAt time.Time          `json:"updated_at"` // the last stored change; any update restarts auto-close's count
 }
 
 // Note is a comment or a work note.
 type Note struct {
-	Time   time.Time `json:"time"`
-	Author string    `json:"author"`
-	Text   string    `json:"text"`
+	Time   time.Time `json:"time"`   // when it was written
+	Author string    `json:"author"` // the actor who wrote it
+	Text   string    `json:"text"`   // what it says
 	// FromCaller is set on a comment made through [CallerUpdate].
 	FromCaller bool `json:"from_caller,omitempty"`
 }

@@ -100,8 +100,8 @@ func (s *Service) Rules() Rules { return s.rules }
 // follow-up change to another incident failed: an open child not resolved
 // with its parent, for example. Incident names the other incident.
 type FollowUpError struct {
-	Incident string
-	Err      error
+	Incident string // the incident the follow-up was for
+	Err      error  // why it failed
 }
 
 // Error renders "follow-up on incident <id>: <err>".
