@@ -117,15 +117,11 @@ func TestLoad(t *testing.T) {
 	svc, err := incident.New(incident.Config{Store: store})
 	require.NoError(t, err)
 
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
+	before := heapAfterGC()
 	start := time.Now()
 	ids := populate(t, svc, n)
 	openTime := time.Since(start)
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	perIncident := float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
+	perIncident := float64(heapAfterGC()-before) / float64(n)
 	require.Equal(t, n, store.Len())
 
 	ops := n / 2
@@ -183,29 +179,46 @@ func TestLoad(t *testing.T) {
 	assert.Equal(t, stored.Load(), total, "every stored operation is exactly one version")
 }
 
-// BenchmarkLoad measures operations per second with 8 goroutines (on any
-// number of CPUs) over an in-memory store holding 1,000,000 incidents
-// (ITSM_LOAD_INCIDENTS to change; 20,000 under -race or -short).
+// heapAfterGC returns the live heap after a full collection.
+func heapAfterGC() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// BenchmarkLoad measures operations per second with exactly 8 goroutines
+// (on any number of CPUs), each reading a random incident and applying its
+// next step, over an in-memory store holding 1,000,000 incidents
+// (ITSM_LOAD_INCIDENTS to change; 20,000 under -race or -short). It also
+// reports the live heap per stored incident.
 func BenchmarkLoad(b *testing.B) {
 	n := loadSize()
 	svc, err := incident.New(incident.Config{Store: incidenttest.NewStore()})
 	require.NoError(b, err)
+	before := heapAfterGC()
 	ids := populate(b, svc, n)
-	procs := runtime.GOMAXPROCS(0)
-	b.SetParallelism((loadWorkers + procs - 1) / procs)
-	var seed atomic.Uint64
+	perIncident := float64(heapAfterGC()-before) / float64(n)
+	var next atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		r := rand.New(rand.NewPCG(seed.Add(1), 7))
-		a := lifecycle.Actor{ID: "bench"}
-		for pb.Next() {
-			_, err := randomOp(context.Background(), svc, r, a, ids[r.IntN(n)])
-			if err != nil && !errors.Is(err, lifecycle.ErrConflict) && !errors.Is(err, errFinal) {
-				b.Error(err)
-				return
+	var wg sync.WaitGroup
+	for w := range loadWorkers {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 7))
+			a := lifecycle.Actor{ID: "bench"}
+			for next.Add(1) <= int64(b.N) {
+				_, err := randomOp(context.Background(), svc, r, a, ids[r.IntN(n)])
+				if err != nil && !errors.Is(err, lifecycle.ErrConflict) && !errors.Is(err, errFinal) {
+					b.Error(err)
+					return
+				}
 			}
-		}
-	})
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+	b.ReportMetric(perIncident, "heap-B/incident")
+	runtime.KeepAlive(svc)
 }
