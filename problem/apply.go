@@ -11,13 +11,21 @@ import (
 // [Service.Open]: state new, version 1, one history record (event "open"),
 // priority from m (the zero Matrix is [lifecycle.DefaultMatrix]) and the
 // events to emit once it is stored ([TypeOpened], then one
-// [TypeIncidentLinked] per incident in o.Incidents). Bad input is a
+// [TypeIncidentLinked] per incident in o.Incidents). The problem is named
+// id, or o.ID when set (id must then be empty or the same). Bad input is a
 // *lifecycle.ValidationError and nothing is built.
 func NewProblem(id string, m lifecycle.Matrix, actor lifecycle.Actor, now time.Time, o Open) (*Problem, []lifecycle.Event, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, nil, err
 	}
 	id = strings.TrimSpace(id)
+	if o.ID != "" {
+		oid := strings.TrimSpace(o.ID)
+		if id != "" && id != oid {
+			return nil, nil, lifecycle.Invalid("id", "problem ID %q given for Open.ID %q", id, oid)
+		}
+		id = oid
+	}
 	if id == "" || strings.ContainsAny(id, ", \t\r\n") {
 		return nil, nil, lifecycle.Invalid("id", "%q is not a valid problem ID", id)
 	}

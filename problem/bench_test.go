@@ -52,3 +52,11 @@ type noopIncidents struct{}
 func (noopIncidents) ResolveForProblem(context.Context, lifecycle.Actor, string, string, string) error {
 	return nil
 }
+
+func (noopIncidents) ResumeForProblem(context.Context, lifecycle.Actor, string, string, string) error {
+	return nil
+}
+
+func (noopIncidents) MoveToProblem(context.Context, lifecycle.Actor, string, string, string) error {
+	return nil
+}

@@ -26,58 +26,95 @@ type Command interface {
 
 // Open is the input for logging a new problem ([Service.Open], [NewProblem]).
 type Open struct {
-	Title       string `json:"title"` // required
+	// ID names the new problem instead of an ID drawn from Config.IDs.
+	// Optional; when set it must be a valid ID (no comma or white space
+	// inside, surrounding space is trimmed), and opening fails with
+	// lifecycle.ErrConflict if a problem has it already. A caller that
+	// derives the ID from what it reacts to (as [Reactor] does for a
+	// major incident) so opens the problem at most once, atomically.
+	ID string `json:"id,omitempty"`
+	// Title is a one-line summary of the problem. Required.
+	Title string `json:"title"`
+	// Description is the free-text detail of the problem.
 	Description string `json:"description,omitempty"`
-	// Impact and Urgency place the problem in the priority matrix; zero
-	// means the matrix's lowest level (3 with the default matrix).
-	Impact     lifecycle.Impact  `json:"impact,omitempty"`
-	Urgency    lifecycle.Urgency `json:"urgency,omitempty"`
-	Group      string            `json:"group,omitempty"`
-	Assignee   string            `json:"assignee,omitempty"`
-	Service    string            `json:"service,omitempty"`
-	ConfigItem string            `json:"config_item,omitempty"`
-	Symptom    string            `json:"symptom,omitempty"`
-	Incidents  []string          `json:"incidents,omitempty"` // incidents to link from the start
+	// Impact places the problem in the priority matrix; zero means the
+	// matrix's lowest level (3 with the default matrix).
+	Impact lifecycle.Impact `json:"impact,omitempty"`
+	// Urgency places the problem in the priority matrix; zero means the
+	// matrix's lowest level (3 with the default matrix).
+	Urgency lifecycle.Urgency `json:"urgency,omitempty"`
+	// Group is the assignment group, if already known.
+	Group string `json:"group,omitempty"`
+	// Assignee is the problem coordinator, if already known.
+	Assignee string `json:"assignee,omitempty"`
+	// Service is the affected IT service.
+	Service string `json:"service,omitempty"`
+	// ConfigItem is the affected configuration item.
+	ConfigItem string `json:"config_item,omitempty"`
+	// Symptom is the known error's symptom, if already known.
+	Symptom string `json:"symptom,omitempty"`
+	// Incidents are the IDs of the incidents to link from the start.
+	Incidents []string `json:"incidents,omitempty"`
 }
 
 // Assess starts the assessment (new → assess). Group and Assignee, when
 // given, are set first; the problem must end up with an assignment group.
 type Assess struct {
-	ID       string `json:"id"`
-	Version  int64  `json:"version,omitempty"`
-	Group    string `json:"group,omitempty"`
+	// ID names the problem. Required.
+	ID string `json:"id"`
+	// Version pins the version the command is based on; 0 is the current.
+	Version int64 `json:"version,omitempty"`
+	// Group is the assignment group to set first; optional when the
+	// problem has one.
+	Group string `json:"group,omitempty"`
+	// Assignee is the assignee to set first; optional.
 	Assignee string `json:"assignee,omitempty"`
-	Notes    string `json:"notes,omitempty"`
+	// Notes go to the history record; optional.
+	Notes string `json:"notes,omitempty"`
 }
 
 // Confirm confirms the problem for root cause analysis (assess →
 // root_cause_analysis). Assignee, when given, is set first; the problem must
 // end up with an assignee.
 type Confirm struct {
-	ID       string `json:"id"`
-	Version  int64  `json:"version,omitempty"`
+	// ID names the problem. Required.
+	ID string `json:"id"`
+	// Version pins the version the command is based on; 0 is the current.
+	Version int64 `json:"version,omitempty"`
+	// Assignee is the analyst to set first; optional when the problem has
+	// one.
 	Assignee string `json:"assignee,omitempty"`
-	Notes    string `json:"notes,omitempty"`
+	// Notes go to the history record; optional.
+	Notes string `json:"notes,omitempty"`
 }
 
 // MarkDuplicate closes the problem as a duplicate of Original (assess →
 // closed, resolution duplicate). Its linked incidents move to the original:
 // the duplicate's list is emptied, and the [Service] links them to the
-// original in a second stored change. Original is required and must differ
-// from ID; the Service also checks that it exists and is open.
+// original in a second stored change, then moves each incident's own link
+// through [Config.Incidents]. Original is required and must differ from
+// ID; the Service also checks that it exists and is open.
 type MarkDuplicate struct {
-	ID       string `json:"id"`
-	Version  int64  `json:"version,omitempty"`
+	// ID names the problem to close as a duplicate. Required.
+	ID string `json:"id"`
+	// Version pins the version the command is based on; 0 is the current.
+	Version int64 `json:"version,omitempty"`
+	// Original is the ID of the problem it duplicates. Required.
 	Original string `json:"original,omitempty"`
-	Notes    string `json:"notes,omitempty"`
+	// Notes become the resolution notes; empty means "duplicate of
+	// <Original>".
+	Notes string `json:"notes,omitempty"`
 }
 
 // Cancel drops the problem from any open state (→ canceled, resolution
 // canceled). Notes, the reason, are required.
 type Cancel struct {
-	ID      string `json:"id"`
-	Version int64  `json:"version,omitempty"`
-	Notes   string `json:"notes,omitempty"`
+	// ID names the problem. Required.
+	ID string `json:"id"`
+	// Version pins the version the command is based on; 0 is the current.
+	Version int64 `json:"version,omitempty"`
+	// Notes are the reason, kept as the resolution notes. Required.
+	Notes string `json:"notes,omitempty"`
 }
 
 // StartFix starts delivering the fix (root_cause_analysis →
@@ -85,39 +122,56 @@ type Cancel struct {
 // RootCause and Fix, when given, are recorded first; the problem must end up
 // with a root cause.
 type StartFix struct {
-	ID        string   `json:"id"`
-	Version   int64    `json:"version,omitempty"`
-	Changes   []string `json:"changes,omitempty"`
-	RootCause string   `json:"root_cause,omitempty"`
-	Fix       string   `json:"fix,omitempty"`
-	Notes     string   `json:"notes,omitempty"`
+	// ID names the problem. Required.
+	ID string `json:"id"`
+	// Version pins the version the command is based on; 0 is the current.
+	Version int64 `json:"version,omitempty"`
+	// Changes are the IDs of the fixing changes. At least one is required.
+	Changes []string `json:"changes,omitempty"`
+	// RootCause is recorded first; optional when the problem has one.
+	RootCause string `json:"root_cause,omitempty"`
+	// Fix, the permanent solution, is recorded first; optional.
+	Fix string `json:"fix,omitempty"`
+	// Notes go to the history record; optional.
+	Notes string `json:"notes,omitempty"`
 }
 
 // AcceptRisk resolves the problem without a fix (root_cause_analysis →
 // resolved, resolution risk_accepted). Notes, the justification, are
-// required. Like [Resolve], it tells the linked incidents' owners.
+// required. Like [Resolve], it tells the linked incidents' owners; the
+// [Service] resumes the incidents waiting on it rather than resolving them.
 type AcceptRisk struct {
-	ID      string `json:"id"`
-	Version int64  `json:"version,omitempty"`
-	Notes   string `json:"notes,omitempty"`
+	// ID names the problem. Required.
+	ID string `json:"id"`
+	// Version pins the version the command is based on; 0 is the current.
+	Version int64 `json:"version,omitempty"`
+	// Notes are the justification, kept as the resolution notes. Required.
+	Notes string `json:"notes,omitempty"`
 }
 
 // Resolve records the fix as applied (fix_in_progress → resolved,
 // resolution fix_applied). Notes are required; Fix, when given, records the
 // permanent solution. It tells the linked incidents' owners.
 type Resolve struct {
-	ID      string `json:"id"`
-	Version int64  `json:"version,omitempty"`
-	Notes   string `json:"notes,omitempty"`
-	Fix     string `json:"fix,omitempty"`
+	// ID names the problem. Required.
+	ID string `json:"id"`
+	// Version pins the version the command is based on; 0 is the current.
+	Version int64 `json:"version,omitempty"`
+	// Notes say how it was fixed, kept as the resolution notes. Required.
+	Notes string `json:"notes,omitempty"`
+	// Fix records the permanent solution; optional.
+	Fix string `json:"fix,omitempty"`
 }
 
 // Complete closes a resolved problem (resolved → closed). It tells the
 // linked incidents' owners.
 type Complete struct {
-	ID      string `json:"id"`
-	Version int64  `json:"version,omitempty"`
-	Notes   string `json:"notes,omitempty"`
+	// ID names the problem. Required.
+	ID string `json:"id"`
+	// Version pins the version the command is based on; 0 is the current.
+	Version int64 `json:"version,omitempty"`
+	// Notes go to the history record; optional.
+	Notes string `json:"notes,omitempty"`
 }
 
 // Reanalyze takes a resolved or closed problem back to root cause analysis,
@@ -125,50 +179,75 @@ type Complete struct {
 // reason, are required; a problem closed as a duplicate cannot be
 // reanalyzed.
 type Reanalyze struct {
-	ID      string `json:"id"`
-	Version int64  `json:"version,omitempty"`
-	Notes   string `json:"notes,omitempty"`
+	// ID names the problem. Required.
+	ID string `json:"id"`
+	// Version pins the version the command is based on; 0 is the current.
+	Version int64 `json:"version,omitempty"`
+	// Notes are the reason, kept in the history record. Required.
+	Notes string `json:"notes,omitempty"`
 }
 
 // Assign changes the assignment group and/or the assignee. A new group given
 // without an assignee clears the assignee (the new group picks one), as in
 // ServiceNow. Something must change.
 type Assign struct {
-	ID       string `json:"id"`
-	Version  int64  `json:"version,omitempty"`
-	Group    string `json:"group,omitempty"`
+	// ID names the problem. Required.
+	ID string `json:"id"`
+	// Version pins the version the command is based on; 0 is the current.
+	Version int64 `json:"version,omitempty"`
+	// Group is the new assignment group; empty keeps the current one.
+	Group string `json:"group,omitempty"`
+	// Assignee is the new assignee; empty keeps the current one (or
+	// clears it when Group changes).
 	Assignee string `json:"assignee,omitempty"`
-	Notes    string `json:"notes,omitempty"`
+	// Notes go to the history record; optional.
+	Notes string `json:"notes,omitempty"`
 }
 
 // Update changes descriptive fields; zero values leave a field as it is.
 // Changing Impact or Urgency recomputes the priority. Something must change.
 type Update struct {
-	ID          string            `json:"id"`
-	Version     int64             `json:"version,omitempty"`
-	Title       string            `json:"title,omitempty"`
-	Description string            `json:"description,omitempty"`
-	Impact      lifecycle.Impact  `json:"impact,omitempty"`
-	Urgency     lifecycle.Urgency `json:"urgency,omitempty"`
-	Service     string            `json:"service,omitempty"`
-	ConfigItem  string            `json:"config_item,omitempty"`
-	Notes       string            `json:"notes,omitempty"`
+	// ID names the problem. Required.
+	ID string `json:"id"`
+	// Version pins the version the command is based on; 0 is the current.
+	Version int64 `json:"version,omitempty"`
+	// Title is the new title; empty keeps it.
+	Title string `json:"title,omitempty"`
+	// Description is the new description; empty keeps it.
+	Description string `json:"description,omitempty"`
+	// Impact is the new impact; zero keeps it.
+	Impact lifecycle.Impact `json:"impact,omitempty"`
+	// Urgency is the new urgency; zero keeps it.
+	Urgency lifecycle.Urgency `json:"urgency,omitempty"`
+	// Service is the new affected service; empty keeps it.
+	Service string `json:"service,omitempty"`
+	// ConfigItem is the new affected configuration item; empty keeps it.
+	ConfigItem string `json:"config_item,omitempty"`
+	// Notes go to the history record; optional.
+	Notes string `json:"notes,omitempty"`
 }
 
 // AddWorkNote adds an internal work note. Text is required.
 type AddWorkNote struct {
-	ID      string `json:"id"`
-	Version int64  `json:"version,omitempty"`
-	Text    string `json:"text,omitempty"`
+	// ID names the problem. Required.
+	ID string `json:"id"`
+	// Version pins the version the command is based on; 0 is the current.
+	Version int64 `json:"version,omitempty"`
+	// Text is the note. Required.
+	Text string `json:"text,omitempty"`
 }
 
 // LinkIncident links incidents to the problem. Incidents already linked
 // are skipped; at least one must be new.
 type LinkIncident struct {
-	ID        string   `json:"id"`
-	Version   int64    `json:"version,omitempty"`
+	// ID names the problem. Required.
+	ID string `json:"id"`
+	// Version pins the version the command is based on; 0 is the current.
+	Version int64 `json:"version,omitempty"`
+	// Incidents are the IDs to link. At least one must be new.
 	Incidents []string `json:"incidents,omitempty"`
-	Notes     string   `json:"notes,omitempty"`
+	// Notes go to the history record; optional.
+	Notes string `json:"notes,omitempty"`
 
 	duplicate string // set by the Service when moving a duplicate's incidents
 }
@@ -176,19 +255,28 @@ type LinkIncident struct {
 // UnlinkIncident removes incident links. Every named incident must be
 // linked.
 type UnlinkIncident struct {
-	ID        string   `json:"id"`
-	Version   int64    `json:"version,omitempty"`
+	// ID names the problem. Required.
+	ID string `json:"id"`
+	// Version pins the version the command is based on; 0 is the current.
+	Version int64 `json:"version,omitempty"`
+	// Incidents are the IDs to unlink; each must be linked. At least one.
 	Incidents []string `json:"incidents,omitempty"`
-	Notes     string   `json:"notes,omitempty"`
+	// Notes go to the history record; optional.
+	Notes string `json:"notes,omitempty"`
 }
 
 // LinkChange links more fixing changes while the fix is in progress.
 // Changes already linked are skipped; at least one must be new.
 type LinkChange struct {
-	ID      string   `json:"id"`
-	Version int64    `json:"version,omitempty"`
+	// ID names the problem. Required.
+	ID string `json:"id"`
+	// Version pins the version the command is based on; 0 is the current.
+	Version int64 `json:"version,omitempty"`
+	// Changes are the IDs of the fixing changes to link. At least one
+	// must be new.
 	Changes []string `json:"changes,omitempty"`
-	Notes   string   `json:"notes,omitempty"`
+	// Notes go to the history record; optional.
+	Notes string `json:"notes,omitempty"`
 }
 
 // RecordKnownError records error-control data; empty fields leave the
@@ -197,13 +285,21 @@ type LinkChange struct {
 // both a root cause and a workaround it becomes a known error and a
 // [TypeKnownError] event is emitted.
 type RecordKnownError struct {
-	ID         string `json:"id"`
-	Version    int64  `json:"version,omitempty"`
-	Symptom    string `json:"symptom,omitempty"`
-	RootCause  string `json:"root_cause,omitempty"`
+	// ID names the problem. Required.
+	ID string `json:"id"`
+	// Version pins the version the command is based on; 0 is the current.
+	Version int64 `json:"version,omitempty"`
+	// Symptom is how the problem shows; empty keeps the current one.
+	Symptom string `json:"symptom,omitempty"`
+	// RootCause is why it happens; empty keeps the current one.
+	RootCause string `json:"root_cause,omitempty"`
+	// Workaround is how to restore service meanwhile; empty keeps the
+	// current one.
 	Workaround string `json:"workaround,omitempty"`
-	Fix        string `json:"fix,omitempty"`
-	Notes      string `json:"notes,omitempty"`
+	// Fix is the permanent solution; empty keeps the current one.
+	Fix string `json:"fix,omitempty"`
+	// Notes go to the history record; optional.
+	Notes string `json:"notes,omitempty"`
 }
 
 func (c Assess) target() (string, int64)           { return c.ID, c.Version }
@@ -227,22 +323,45 @@ func (c RecordKnownError) target() (string, int64) { return c.ID, c.Version }
 // event emits the type named after it; [TypeKnownError] and
 // [TypeIncidentNotified] are emitted in addition when they apply.
 const (
-	TypeOpened             = "opened"
-	TypeAssessed           = "assessed"
-	TypeConfirmed          = "confirmed"
-	TypeMarkedDuplicate    = "marked_duplicate" // Data: original, incidents (comma-separated, moved)
-	TypeCanceled           = "canceled"
-	TypeFixStarted         = "fix_started" // Data: changes (comma-separated)
-	TypeRiskAccepted       = "risk_accepted"
-	TypeResolved           = "resolved"
-	TypeClosed             = "closed"
-	TypeReanalyzed         = "reanalyzed"
-	TypeAssigned           = "assigned"
-	TypeUpdated            = "updated"
-	TypeWorkNoteAdded      = "work_note_added"
-	TypeIncidentLinked     = "incident_linked"   // one per incident; Data: incident, and duplicate when moved from one
-	TypeIncidentUnlinked   = "incident_unlinked" // one per incident; Data: incident
-	TypeChangeLinked       = "change_linked"     // one per change; Data: change
+	// TypeOpened: the problem was logged ([Service.Open]).
+	TypeOpened = "opened"
+	// TypeAssessed: assessment started ([Assess]).
+	TypeAssessed = "assessed"
+	// TypeConfirmed: confirmed for root cause analysis ([Confirm]).
+	TypeConfirmed = "confirmed"
+	// TypeMarkedDuplicate: closed as a duplicate ([MarkDuplicate]). Data:
+	// original, and incidents (comma-separated, the moved ones) if any.
+	TypeMarkedDuplicate = "marked_duplicate"
+	// TypeCanceled: dropped ([Cancel]).
+	TypeCanceled = "canceled"
+	// TypeFixStarted: the fix started ([StartFix]). Data: changes
+	// (comma-separated).
+	TypeFixStarted = "fix_started"
+	// TypeRiskAccepted: resolved with the risk accepted ([AcceptRisk]).
+	TypeRiskAccepted = "risk_accepted"
+	// TypeResolved: resolved with the fix applied ([Resolve]).
+	TypeResolved = "resolved"
+	// TypeClosed: a resolved problem closed ([Complete]).
+	TypeClosed = "closed"
+	// TypeReanalyzed: back to root cause analysis ([Reanalyze]).
+	TypeReanalyzed = "reanalyzed"
+	// TypeAssigned: the assignment changed ([Assign]).
+	TypeAssigned = "assigned"
+	// TypeUpdated: descriptive fields changed ([Update]).
+	TypeUpdated = "updated"
+	// TypeWorkNoteAdded: a work note was added ([AddWorkNote]).
+	TypeWorkNoteAdded = "work_note_added"
+	// TypeIncidentLinked: one per linked incident ([LinkIncident], or
+	// [Service.Open] with incidents). Data: incident, and duplicate when
+	// moved from a duplicate.
+	TypeIncidentLinked = "incident_linked"
+	// TypeIncidentUnlinked: one per unlinked incident ([UnlinkIncident]).
+	// Data: incident.
+	TypeIncidentUnlinked = "incident_unlinked"
+	// TypeChangeLinked: one per linked change ([LinkChange]). Data: change.
+	TypeChangeLinked = "change_linked"
+	// TypeKnownErrorRecorded: error-control data recorded
+	// ([RecordKnownError]).
 	TypeKnownErrorRecorded = "known_error_recorded"
 	// TypeKnownError is emitted, after the event of the operation, when the
 	// problem becomes a known error. Data: root_cause, workaround.

@@ -21,6 +21,16 @@ func (deskIncidents) ResolveForProblem(_ context.Context, actor lifecycle.Actor,
 	return nil
 }
 
+func (deskIncidents) ResumeForProblem(_ context.Context, actor lifecycle.Actor, incidentID, problemID, note string) error {
+	fmt.Printf("  incident %s resumed by %s for %s: %q\n", incidentID, actor.ID, problemID, note)
+	return nil
+}
+
+func (deskIncidents) MoveToProblem(_ context.Context, actor lifecycle.Actor, incidentID, from, to string) error {
+	fmt.Printf("  incident %s moved by %s from %s to %s\n", incidentID, actor.ID, from, to)
+	return nil
+}
+
 // A problem from logging to closure: assessed, analysed, recorded as a known
 // error, fixed through a change, resolved (which resolves the incident
 // waiting on it) and closed.

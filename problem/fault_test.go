@@ -66,8 +66,8 @@ func (o *ledgerOutbox) UpdateWithEvents(ctx context.Context, p *problem.Problem,
 	return o.relay.Notify(ctx, events...)
 }
 
-// faultyIncidents makes the incident service flaky too: resolving an
-// incident is a write.
+// faultyIncidents makes the incident service flaky too: resolving,
+// resuming and moving an incident are writes.
 type faultyIncidents struct {
 	inner problem.Incidents
 	f     *lifecycletest.Faults
@@ -76,6 +76,18 @@ type faultyIncidents struct {
 func (x faultyIncidents) ResolveForProblem(ctx context.Context, actor lifecycle.Actor, incidentID, problemID, notes string) error {
 	return x.f.Write(ctx, "incidents.ResolveForProblem", func(ctx context.Context) error {
 		return x.inner.ResolveForProblem(ctx, actor, incidentID, problemID, notes)
+	})
+}
+
+func (x faultyIncidents) ResumeForProblem(ctx context.Context, actor lifecycle.Actor, incidentID, problemID, note string) error {
+	return x.f.Write(ctx, "incidents.ResumeForProblem", func(ctx context.Context) error {
+		return x.inner.ResumeForProblem(ctx, actor, incidentID, problemID, note)
+	})
+}
+
+func (x faultyIncidents) MoveToProblem(ctx context.Context, actor lifecycle.Actor, incidentID, from, to string) error {
+	return x.f.Write(ctx, "incidents.MoveToProblem", func(ctx context.Context) error {
+		return x.inner.MoveToProblem(ctx, actor, incidentID, from, to)
 	})
 }
 
@@ -99,8 +111,8 @@ var genRate = rapid.SampledFrom([]float64{0, 0.05, 0.15})
 // faultCoverage counts, over all runs, what the runs exercised, so that
 // the test fails rather than passing vacuously.
 type faultCoverage struct {
-	stored, refused, ambiguous, notifyErrors, followUps, retries, pinned int
-	faults                                                               map[lifecycletest.Fault]int
+	stored, refused, ambiguous, notifyErrors, followUps, retries, pinned, duplicateRedos int
+	faults                                                                               map[lifecycletest.Fault]int
 }
 
 func newFaultRun(t *rapid.T, cov *faultCoverage) *faultRun {
@@ -303,8 +315,9 @@ func commandID(cmd problem.Command) string {
 //   - when the first attempt's change was stored (a success, a failure
 //     that stored anyway, or an ambiguous commit), a retry pinned to the
 //     version read first fails with ErrConflict and changes nothing;
-//   - a failed follow-up can be redone: ResolveWaitingIncidents, or
-//     LinkIncident on the original, succeed or fail with a typed error.
+//   - a failed follow-up can be redone without faults:
+//     ResolveWaitingIncidents, or MoveDuplicateIncidents (which then moves
+//     every incident on both sides, and changes nothing a second time).
 func (h *faultRun) operate(t *rapid.T, actor lifecycle.Actor, cmd problem.Command) {
 	label := fmt.Sprintf("%T by %q", cmd, actor.ID)
 	h.clock.Advance(time.Minute)
@@ -364,20 +377,21 @@ func (h *faultRun) redoFollowUp(t *rapid.T, actor lifecycle.Actor, cmd problem.C
 	switch c := cmd.(type) {
 	case problem.MarkDuplicate:
 		moved := a.before[c.ID].Incidents
-		if len(moved) == 0 {
-			return
-		}
-		r := h.try(t, func() (*problem.Problem, error) {
-			return h.svc.LinkIncident(ctx, actor, problem.LinkIncident{ID: strings.TrimSpace(c.Original), Incidents: moved})
-		})
-		h.check(t, "re-linking a duplicate's incidents", r)
-		if r.err != nil {
-			require.NotEmpty(t, lifecycletest.Classify(r.err))
-		}
-		original := r.after[strings.TrimSpace(c.Original)]
+		original := strings.TrimSpace(c.Original)
+		h.cov.duplicateRedos++
+		require.NoError(t, h.svc.MoveDuplicateIncidents(ctx, actor, c.ID), "redoing the move of a duplicate's incidents")
+		o := h.all(t)[original]
 		for _, inc := range moved {
-			require.True(t, original.HasIncident(inc), "incident %s did not reach original %s: %v", inc, original.ID, r.err)
+			require.True(t, o.HasIncident(inc), "incident %s did not reach original %s", inc, original)
+			require.True(t, slices.ContainsFunc(h.incidents.Moves(), func(m incidentMove) bool {
+				return m.Incident == inc && m.From == c.ID && m.To == original
+			}), "incident %s was not moved from %s to %s on the incident side", inc, c.ID, original)
 		}
+		// Once done, doing it again changes nothing.
+		before, nEv := h.all(t), len(h.events.Events())
+		require.NoError(t, h.svc.MoveDuplicateIncidents(ctx, actor, c.ID))
+		require.Equal(t, before, h.all(t), "a second retry changed a problem")
+		require.Len(t, h.events.Events(), nEv, "a second retry notified")
 	default:
 		require.NoError(t, h.svc.ResolveWaitingIncidents(ctx, actor, commandID(cmd)), "redoing the incidents' resolution")
 	}

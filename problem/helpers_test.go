@@ -121,22 +121,44 @@ func validCommand(ev problem.Event) problem.Command {
 	panic("no command for " + ev)
 }
 
-// fakeIncidents records ResolveForProblem calls and fails for the
-// incidents in fail.
+// fakeIncidents records the calls of the problem Service (resolve and
+// resume in calls, moves in moves) and fails for the incidents in fail.
 type fakeIncidents struct {
 	mu    sync.Mutex
 	calls []incidentCall
+	moves []incidentMove
 	fail  map[string]error
 }
 
+// incidentCall is one ResolveForProblem (Op "resolve") or
+// ResumeForProblem (Op "resume") call.
 type incidentCall struct {
-	Actor, Incident, Problem, Notes string
+	Op, Actor, Incident, Problem, Notes string
+}
+
+// incidentMove is one MoveToProblem call.
+type incidentMove struct {
+	Actor, Incident, From, To string
 }
 
 func (f *fakeIncidents) ResolveForProblem(_ context.Context, actor lifecycle.Actor, incidentID, problemID, notes string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls = append(f.calls, incidentCall{actor.ID, incidentID, problemID, notes})
+	f.calls = append(f.calls, incidentCall{"resolve", actor.ID, incidentID, problemID, notes})
+	return f.fail[incidentID]
+}
+
+func (f *fakeIncidents) ResumeForProblem(_ context.Context, actor lifecycle.Actor, incidentID, problemID, note string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, incidentCall{"resume", actor.ID, incidentID, problemID, note})
+	return f.fail[incidentID]
+}
+
+func (f *fakeIncidents) MoveToProblem(_ context.Context, actor lifecycle.Actor, incidentID, from, to string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.moves = append(f.moves, incidentMove{actor.ID, incidentID, from, to})
 	return f.fail[incidentID]
 }
 
@@ -144,6 +166,12 @@ func (f *fakeIncidents) Calls() []incidentCall {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]incidentCall(nil), f.calls...)
+}
+
+func (f *fakeIncidents) Moves() []incidentMove {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]incidentMove(nil), f.moves...)
 }
 
 func (f *fakeIncidents) Incidents() []string {

@@ -10,31 +10,49 @@ import (
 	"github.com/itsmkit/itsm/lifecycle"
 )
 
-// Incidents is the one ability problem management needs from incident
-// management: resolving an incident that waits on a problem. The incident
-// package's Service satisfies it; problem does not import incident, the
-// host wires them together in [Config].
+// Incidents is what problem management needs from incident management:
+// acting on the incidents that wait on a problem, and following a
+// duplicate's incidents to its original. The incident package's Service
+// satisfies it; problem does not import incident, the host wires them
+// together in [Config]. Every method must be idempotent: the problem
+// Service calls them again when a follow-up is retried.
 type Incidents interface {
-	// ResolveForProblem resolves incidentID if it is on hold awaiting
-	// problemID, with notes as its resolution notes, and does nothing
-	// otherwise. It must be idempotent: the problem Service may call it
-	// again for the same pair (for example at resolve and again at close).
+	// ResolveForProblem resolves incidentID if it is on hold awaiting a
+	// problem and linked to problemID, with notes as its resolution notes,
+	// and does nothing otherwise (returning nil). It must be idempotent:
+	// the problem Service may call it again for the same pair (for example
+	// at resolve and again at close).
 	ResolveForProblem(ctx context.Context, actor lifecycle.Actor, incidentID, problemID, notes string) error
+	// ResumeForProblem resumes incidentID to in progress, with note as a
+	// work note, if it is on hold awaiting a problem and linked to
+	// problemID, and does nothing otherwise (returning nil). The problem
+	// Service calls it when a problem ends without fixing the incident
+	// (its risk accepted), or on a fix when [Config.OnFix] is
+	// [FixResumes]. It must be idempotent.
+	ResumeForProblem(ctx context.Context, actor lifecycle.Actor, incidentID, problemID, note string) error
+	// MoveToProblem links incidentID to toProblem and unlinks it from
+	// fromProblem, keeping its state (an incident on hold awaiting
+	// fromProblem then awaits toProblem). The problem Service calls it for
+	// every incident of a problem marked as a duplicate of toProblem. It
+	// must be idempotent: an incident already moved changes nothing. An
+	// unknown incident is an error matching lifecycle.ErrNotFound.
+	MoveToProblem(ctx context.Context, actor lifecycle.Actor, incidentID, fromProblem, toProblem string) error
 }
 
 // ResolveWhen says at which transitions the [Service] asks
-// [Config.Incidents] to resolve the incidents linked to a problem.
+// [Config.Incidents] to act on the incidents waiting on a problem
+// (resolve or resume them; see [Config.OnFix]).
 type ResolveWhen int
 
 const (
-	// WhenResolved resolves them when the problem is resolved (resolve or
+	// WhenResolved acts when the problem is resolved (resolve or
 	// accept_risk). It is the default, as in ServiceNow: the incidents'
 	// callers get their answer as soon as the fix is applied.
 	WhenResolved ResolveWhen = iota
-	// WhenClosed resolves them when the problem is closed (complete).
+	// WhenClosed acts when the problem is closed (complete).
 	WhenClosed
 	// WhenResolvedAndClosed does both; the second call finds incidents
-	// already resolved and changes nothing.
+	// already resolved or resumed and changes nothing.
 	WhenResolvedAndClosed
 )
 
@@ -52,6 +70,34 @@ func (w ResolveWhen) String() string {
 	return strconv.Itoa(int(w))
 }
 
+// FixAction says what the [Service] asks [Config.Incidents] to do with the
+// incidents waiting on a problem whose fix was applied (resolution
+// fix_applied). A problem whose risk was accepted fixed nothing: its
+// waiting incidents are always resumed, whatever the FixAction.
+type FixAction int
+
+const (
+	// FixResolves resolves the waiting incidents
+	// ([Incidents.ResolveForProblem]): the problem's fix fixed them too.
+	// It is the default.
+	FixResolves FixAction = iota
+	// FixResumes resumes the waiting incidents to in progress
+	// ([Incidents.ResumeForProblem]), so that their assignees check the
+	// fix with the callers and resolve them themselves.
+	FixResumes
+)
+
+// String returns "resolve", "resume", or the number for an unknown value.
+func (a FixAction) String() string {
+	switch a {
+	case FixResolves:
+		return "resolve"
+	case FixResumes:
+		return "resume"
+	}
+	return strconv.Itoa(int(a))
+}
+
 // Config configures a [Service]. Only Store is required; every other zero
 // value means the documented default.
 type Config struct {
@@ -66,13 +112,19 @@ type Config struct {
 	// Matrix maps impact × urgency to priority; the zero Matrix is
 	// lifecycle.DefaultMatrix.
 	Matrix lifecycle.Matrix
-	// Incidents, when set, resolves the incidents waiting on a problem
-	// (see ResolveIncidents). Nil means problems only emit
-	// TypeIncidentNotified events and never touch incidents.
+	// Incidents, when set, acts on the incidents waiting on a problem
+	// (see ResolveIncidents and OnFix) and moves a duplicate's incidents
+	// to its original. Nil means problems only emit TypeIncidentNotified
+	// events and never touch incidents.
 	Incidents Incidents
-	// ResolveIncidents says when Incidents is called; the zero value is
-	// WhenResolved.
+	// ResolveIncidents says at which transitions Incidents is asked to
+	// act on the waiting incidents; the zero value is WhenResolved.
 	ResolveIncidents ResolveWhen
+	// OnFix says what happens then to the incidents waiting on a fixed
+	// problem (resolution fix_applied): FixResolves (the zero value)
+	// resolves them, FixResumes resumes them to in progress. The
+	// incidents of a problem whose risk was accepted are always resumed.
+	OnFix FixAction
 }
 
 // Service runs problem management over a [Store]: every operation loads
@@ -94,16 +146,20 @@ type Service struct {
 	matrix    lifecycle.Matrix
 	incidents Incidents
 	when      ResolveWhen
+	onFix     FixAction
 }
 
 // New returns a Service for cfg, or a *lifecycle.ValidationError when cfg
-// has no Store or an unknown ResolveIncidents value.
+// has no Store, or an unknown ResolveIncidents or OnFix value.
 func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil {
 		return nil, lifecycle.Invalid("store", "a Store is required")
 	}
 	if cfg.ResolveIncidents < WhenResolved || cfg.ResolveIncidents > WhenResolvedAndClosed {
 		return nil, lifecycle.Invalid("resolve_incidents", "unknown value %d", cfg.ResolveIncidents)
+	}
+	if cfg.OnFix < FixResolves || cfg.OnFix > FixResumes {
+		return nil, lifecycle.Invalid("on_fix", "unknown value %d", cfg.OnFix)
 	}
 	s := &Service{
 		store:     cfg.Store,
@@ -113,6 +169,7 @@ func New(cfg Config) (*Service, error) {
 		matrix:    cfg.Matrix,
 		incidents: cfg.Incidents,
 		when:      cfg.ResolveIncidents,
+		onFix:     cfg.OnFix,
 	}
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("PRB")
@@ -122,13 +179,17 @@ func New(cfg Config) (*Service, error) {
 
 // FollowUpError reports that an operation's own change was stored, but
 // its follow-up on other records failed: moving a duplicate's incidents to
-// the original, or resolving the incidents waiting on a resolved or closed
-// problem. The stored change stands. Moving incidents can be retried with
-// [Service.LinkIncident] on the original, resolving them with
-// [Service.ResolveWaitingIncidents].
+// the original (on the original, then on each incident through
+// [Config.Incidents]), or resolving or resuming the incidents waiting on a
+// resolved or closed problem. The stored change stands. Every follow-up
+// can be retried, idempotently: moving incidents with
+// [Service.MoveDuplicateIncidents] on the duplicate, acting on the waiting
+// incidents with [Service.ResolveWaitingIncidents].
 type FollowUpError struct {
-	Problem string // the problem whose change was stored
-	Err     error  // the follow-ups' errors, joined
+	// Problem is the ID of the problem whose change was stored.
+	Problem string
+	// Err holds the follow-ups' errors, joined.
+	Err error
 }
 
 // Error renders "problem <id> stored, but a follow-up failed: <err>".
@@ -139,11 +200,17 @@ func (e *FollowUpError) Error() string {
 // Unwrap returns the follow-ups' errors.
 func (e *FollowUpError) Unwrap() error { return e.Err }
 
-// Open logs a new problem (state new) and returns it as stored. Errors:
+// Open logs a new problem (state new) and returns it as stored. It is named
+// o.ID when set (see [Open]), otherwise by Config.IDs. Errors:
 // ErrValidation for bad input or actor, whatever the Store's Create returns
-// (ErrConflict if the ID is taken).
+// (ErrConflict if the ID is taken: with o.ID set, that is how a retried
+// Open finds that it was done).
 func (s *Service) Open(ctx context.Context, actor lifecycle.Actor, o Open) (*Problem, error) {
-	p, events, err := NewProblem(s.ids(), s.matrix, actor, s.clock.Now(), o)
+	id := o.ID
+	if id == "" {
+		id = s.ids()
+	}
+	p, events, err := NewProblem(id, s.matrix, actor, s.clock.Now(), o)
 	if err != nil {
 		return nil, err
 	}
@@ -173,14 +240,23 @@ func (s *Service) SearchKnownErrors(ctx context.Context, q KnownErrorQuery) ([]*
 }
 
 // Do performs any command: load, version check, [Problem.ApplyMatrix],
-// store over the version read, notify, then the follow-ups: for
-// [MarkDuplicate] the original (which must exist, differ from the problem,
-// be open and not itself a duplicate) gets the duplicate's incidents in a
-// second stored change; on entering resolved or closed, the linked
-// incidents are resolved through Config.Incidents as Config.ResolveIncidents
-// says. Follow-ups run after the primary change is stored, with ctx's
-// values but not its cancellation, and their errors come back in a
-// *[FollowUpError] together with the stored problem.
+// store over the version read, notify, then the follow-ups:
+//
+//   - for [MarkDuplicate], the original (which must exist, differ from the
+//     problem, be open and not itself a duplicate) gets the duplicate's
+//     incidents in a second stored change, and then, once that is stored,
+//     Config.Incidents moves each incident's own link from the duplicate
+//     to the original ([Incidents.MoveToProblem]), so that an incident
+//     waiting on the duplicate waits on the original;
+//   - on entering resolved or closed, at the transitions
+//     Config.ResolveIncidents names, Config.Incidents acts on the linked
+//     incidents: after a fix it resolves them (or resumes them, per
+//     Config.OnFix); after accepting the risk it resumes them, with the
+//     workaround in the note.
+//
+// Follow-ups run after the primary change is stored, with ctx's values but
+// not its cancellation, and their errors come back in a *[FollowUpError]
+// together with the stored problem.
 func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*Problem, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, err
@@ -217,25 +293,21 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 	}
 
 	fctx := context.WithoutCancel(ctx)
-	var follow []error
+	var follow error
 	switch cmd.(type) {
 	case MarkDuplicate:
-		if len(moved) > 0 {
-			if ferr := s.moveIncidents(fctx, actor, p.DuplicateOf, p.ID, moved); ferr != nil {
-				follow = append(follow, ferr)
-			}
-		}
+		follow = s.moveDuplicate(fctx, actor, p.ID, p.DuplicateOf, moved)
 	case Resolve, AcceptRisk:
-		if s.when == WhenResolved || s.when == WhenResolvedAndClosed {
-			follow = append(follow, s.resolveIncidents(fctx, actor, p))
+		if s.when != WhenClosed {
+			follow = s.settleIncidents(fctx, actor, p)
 		}
 	case Complete:
-		if s.when == WhenClosed || s.when == WhenResolvedAndClosed {
-			follow = append(follow, s.resolveIncidents(fctx, actor, p))
+		if s.when != WhenResolved {
+			follow = s.settleIncidents(fctx, actor, p)
 		}
 	}
-	if ferr := errors.Join(follow...); ferr != nil {
-		err = errors.Join(err, &FollowUpError{Problem: p.ID, Err: ferr})
+	if follow != nil {
+		err = errors.Join(err, &FollowUpError{Problem: p.ID, Err: follow})
 	}
 	return p, err
 }
@@ -274,8 +346,35 @@ func (s *Service) checkOriginal(ctx context.Context, dup *Problem, original stri
 // with other writers of the same record.
 const moveRetries = 5
 
+// moveDuplicate is the follow-up of marking duplicate as a duplicate of
+// original: the original links incidents (one stored change), then, once
+// that is stored, each incident is moved from the duplicate to the
+// original through Config.Incidents, carrying on past failures. Both steps
+// are idempotent.
+func (s *Service) moveDuplicate(ctx context.Context, actor lifecycle.Actor, duplicate, original string, incidents []string) error {
+	if len(incidents) == 0 {
+		return nil
+	}
+	err := s.moveIncidents(ctx, actor, original, duplicate, incidents)
+	if err != nil && !stored(err) {
+		// The original does not list them: leave the incidents' own
+		// links as they are, for the retry to move both.
+		return err
+	}
+	errs := []error{err}
+	if s.incidents != nil {
+		for _, inc := range incidents {
+			if ierr := s.incidents.MoveToProblem(ctx, actor, inc, duplicate, original); ierr != nil {
+				errs = append(errs, fmt.Errorf("moving incident %s from %s to %s: %w", inc, duplicate, original, ierr))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // moveIncidents links a duplicate's incidents to its original, as a change
-// of its own on the original, retrying on version conflicts.
+// of its own on the original, retrying on version conflicts. It changes
+// nothing when the original links them all already.
 func (s *Service) moveIncidents(ctx context.Context, actor lifecycle.Actor, original, duplicate string, incidents []string) error {
 	var err error
 	for range moveRetries {
@@ -311,35 +410,111 @@ func (s *Service) moveIncidents(ctx context.Context, actor lifecycle.Actor, orig
 	return nil
 }
 
-// resolveIncidents asks Config.Incidents to resolve every incident linked
-// to p, carrying on past failures.
-func (s *Service) resolveIncidents(ctx context.Context, actor lifecycle.Actor, p *Problem) error {
+// movedIncidents returns the incidents a duplicate had when it was marked
+// as one, read from its mark_duplicate history record.
+func movedIncidents(p *Problem) []string {
+	for i := len(p.History) - 1; i >= 0; i-- {
+		r := p.History[i]
+		if r.Event != string(EventMarkDuplicate) {
+			continue
+		}
+		for _, c := range r.Changes {
+			if c.Field == "incidents" && c.Old != "" {
+				return strings.Split(c.Old, ",")
+			}
+		}
+		return nil
+	}
+	return nil
+}
+
+// MoveDuplicateIncidents redoes the follow-up of marking problem id as a
+// duplicate: the original links the incidents the duplicate had (those it
+// lacks, in one stored change), then Config.Incidents moves each of them
+// from the duplicate to the original. It is the way to retry after a
+// *[FollowUpError] from [Service.MarkDuplicate], and is idempotent: once
+// everything has moved it changes nothing (an incident unlinked from the
+// original since is linked again). Errors: ErrNotFound, ErrValidation when
+// the problem is not closed as a duplicate, and the moves' errors joined.
+func (s *Service) MoveDuplicateIncidents(ctx context.Context, actor lifecycle.Actor, id string) error {
+	if err := actor.Validate(); err != nil {
+		return err
+	}
+	p, err := s.store.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if p.Resolution != ResolutionDuplicate || p.DuplicateOf == "" {
+		return lifecycle.Invalid("state", "problem %s is not closed as a duplicate", id)
+	}
+	return s.moveDuplicate(ctx, actor, p.ID, p.DuplicateOf, movedIncidents(p))
+}
+
+// settleIncidents asks Config.Incidents to act on every incident linked to
+// p as its resolution says: resolve them after a fix (resume them when
+// Config.OnFix is FixResumes), resume them after accepting the risk. It
+// carries on past failures.
+func (s *Service) settleIncidents(ctx context.Context, actor lifecycle.Actor, p *Problem) error {
 	if s.incidents == nil || len(p.Incidents) == 0 {
 		return nil
 	}
-	notes := fmt.Sprintf("Resolved by problem %s (%s)", p.ID, p.Resolution)
-	if p.ResolutionNotes != "" {
-		notes += ": " + p.ResolutionNotes
-	}
-	if p.KnownError.Workaround != "" && p.Resolution == ResolutionRiskAccepted {
-		notes += "\nWorkaround: " + p.KnownError.Workaround
+	resume := p.Resolution != ResolutionFixApplied || s.onFix == FixResumes
+	var note string
+	switch {
+	case !resume:
+		note = fmt.Sprintf("Resolved by problem %s (%s)", p.ID, p.Resolution)
+		if p.ResolutionNotes != "" {
+			note += ": " + p.ResolutionNotes
+		}
+	case p.Resolution == ResolutionFixApplied:
+		note = fmt.Sprintf("Problem %s is fixed (%s)", p.ID, p.Resolution)
+		if p.ResolutionNotes != "" {
+			note += ": " + p.ResolutionNotes
+		}
+		note += "\nCheck the fix with the caller and resolve the incident."
+	default:
+		note = fmt.Sprintf("Problem %s ended without a fix (%s)", p.ID, p.Resolution)
+		if p.ResolutionNotes != "" {
+			note += ": " + p.ResolutionNotes
+		}
+		if p.KnownError.Workaround != "" {
+			note += "\nWorkaround: " + p.KnownError.Workaround
+		}
 	}
 	var errs []error
 	for _, inc := range p.Incidents {
-		if err := s.incidents.ResolveForProblem(ctx, actor, inc, p.ID, notes); err != nil {
+		if resume {
+			if err := s.incidents.ResumeForProblem(ctx, actor, inc, p.ID, note); err != nil {
+				errs = append(errs, fmt.Errorf("resuming incident %s: %w", inc, err))
+			}
+		} else if err := s.incidents.ResolveForProblem(ctx, actor, inc, p.ID, note); err != nil {
 			errs = append(errs, fmt.Errorf("resolving incident %s: %w", inc, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// ResolveWaitingIncidents asks Config.Incidents to resolve the incidents
+// redoResolvedFollowUp does again what resolving p did to its waiting
+// incidents under Config.ResolveIncidents: nothing under WhenClosed,
+// settleIncidents otherwise. The Reactor calls it when a change event is
+// delivered again for a problem already resolved.
+func (s *Service) redoResolvedFollowUp(ctx context.Context, actor lifecycle.Actor, p *Problem) error {
+	if s.when == WhenClosed {
+		return nil
+	}
+	return s.settleIncidents(ctx, actor, p)
+}
+
+// ResolveWaitingIncidents asks Config.Incidents to act on the incidents
 // linked to a resolved or closed problem, whatever Config.ResolveIncidents
-// says: the way to retry after a *[FollowUpError], or to resolve them by
-// hand. It is a no-op without Config.Incidents. Errors: ErrNotFound,
-// ErrValidation when the problem is neither resolved nor closed (or closed
-// as a duplicate, whose incidents moved to the original), and the
-// incidents' errors joined.
+// says: resolve them after a fix (resume them when Config.OnFix is
+// FixResumes), resume them after accepting the risk. It is the way to retry
+// after a *[FollowUpError], or to act by hand; incidents no longer waiting
+// on the problem are left alone. It is a no-op without Config.Incidents.
+// Errors: ErrNotFound, ErrValidation when the problem is neither resolved
+// nor closed (or closed as a duplicate, whose incidents moved to the
+// original: see [Service.MoveDuplicateIncidents]), and the incidents'
+// errors joined.
 func (s *Service) ResolveWaitingIncidents(ctx context.Context, actor lifecycle.Actor, id string) error {
 	if err := actor.Validate(); err != nil {
 		return err
@@ -351,7 +526,7 @@ func (s *Service) ResolveWaitingIncidents(ctx context.Context, actor lifecycle.A
 	if (p.State != StateResolved && p.State != StateClosed) || p.Resolution == ResolutionDuplicate {
 		return lifecycle.Invalid("state", "problem %s is %s; only a resolved or closed problem resolves its incidents", id, p.State)
 	}
-	return s.resolveIncidents(ctx, actor, p)
+	return s.settleIncidents(ctx, actor, p)
 }
 
 // Assess starts the assessment; see [Assess].
@@ -365,7 +540,8 @@ func (s *Service) Confirm(ctx context.Context, actor lifecycle.Actor, cmd Confir
 }
 
 // MarkDuplicate closes the problem as a duplicate and moves its incidents
-// to the original; see [MarkDuplicate] and [Service.Do].
+// to the original, on the problem side and through Config.Incidents on
+// the incident side; see [MarkDuplicate] and [Service.Do].
 func (s *Service) MarkDuplicate(ctx context.Context, actor lifecycle.Actor, cmd MarkDuplicate) (*Problem, error) {
 	return s.Do(ctx, actor, cmd)
 }
@@ -380,19 +556,21 @@ func (s *Service) StartFix(ctx context.Context, actor lifecycle.Actor, cmd Start
 	return s.Do(ctx, actor, cmd)
 }
 
-// AcceptRisk resolves the problem with its risk accepted, then resolves the
-// waiting incidents as configured; see [AcceptRisk] and [Service.Do].
+// AcceptRisk resolves the problem with its risk accepted, then resumes the
+// waiting incidents as configured (nothing was fixed, so none is
+// resolved); see [AcceptRisk] and [Service.Do].
 func (s *Service) AcceptRisk(ctx context.Context, actor lifecycle.Actor, cmd AcceptRisk) (*Problem, error) {
 	return s.Do(ctx, actor, cmd)
 }
 
-// Resolve records the fix as applied, then resolves the waiting incidents
-// as configured; see [Resolve] and [Service.Do].
+// Resolve records the fix as applied, then resolves (or, per
+// Config.OnFix, resumes) the waiting incidents as configured; see [Resolve]
+// and [Service.Do].
 func (s *Service) Resolve(ctx context.Context, actor lifecycle.Actor, cmd Resolve) (*Problem, error) {
 	return s.Do(ctx, actor, cmd)
 }
 
-// Complete closes a resolved problem, then resolves the waiting incidents
+// Complete closes a resolved problem, then acts on the waiting incidents
 // as configured; see [Complete] and [Service.Do].
 func (s *Service) Complete(ctx context.Context, actor lifecycle.Actor, cmd Complete) (*Problem, error) {
 	return s.Do(ctx, actor, cmd)

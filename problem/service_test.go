@@ -37,6 +37,11 @@ func TestNewConfig(t *testing.T) {
 	assert.Equal(t, "resolve_incidents", ve.Field)
 	_, err = problem.New(problem.Config{Store: problemtest.NewStore(), ResolveIncidents: -1})
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+	for _, bad := range []problem.FixAction{-1, 2} {
+		_, err = problem.New(problem.Config{Store: problemtest.NewStore(), OnFix: bad})
+		require.ErrorAs(t, err, &ve)
+		assert.Equal(t, "on_fix", ve.Field)
+	}
 
 	// Zero values are the defaults: random PRB IDs, system clock, discard.
 	svc, err := problem.New(problem.Config{Store: problemtest.NewStore()})
@@ -208,8 +213,8 @@ func TestResolveResolvesWaitingIncidents(t *testing.T) {
 	got := f.drive(t, p.ID, toResolved...)
 	assert.Equal(t, problem.StateResolved, got.State)
 	assert.Equal(t, []incidentCall{
-		{"mona", "INC1", p.ID, "Resolved by problem PRB0001 (fix_applied): Spool volume grown"},
-		{"mona", "INC2", p.ID, "Resolved by problem PRB0001 (fix_applied): Spool volume grown"},
+		{"resolve", "mona", "INC1", p.ID, "Resolved by problem PRB0001 (fix_applied): Spool volume grown"},
+		{"resolve", "mona", "INC2", p.ID, "Resolved by problem PRB0001 (fix_applied): Spool volume grown"},
 	}, f.incidents.Calls())
 
 	// The default (WhenResolved) does not call again on close.
@@ -225,13 +230,47 @@ func TestResolveResolvesWaitingIncidents(t *testing.T) {
 	assert.Equal(t, []string{"resolved:INC1", "resolved:INC2", "closed:INC1", "closed:INC2"}, notified)
 }
 
-func TestAcceptRiskResolvesWaitingIncidentsWithWorkaround(t *testing.T) {
-	f := newFixture(t)
-	p := f.open(t, "INC1")
-	f.drive(t, p.ID, toResolved[:3]...)
-	f.drive(t, p.ID, problem.AcceptRisk{Notes: "Relay retires in May"})
-	assert.Equal(t, []incidentCall{{"mona", "INC1", p.ID,
-		"Resolved by problem PRB0001 (risk_accepted): Relay retires in May\nWorkaround: Purge the deferred queue"}}, f.incidents.Calls())
+// TestAcceptRiskResumesWaitingIncidents: accepting the risk fixes
+// nothing, so the waiting incidents are resumed with the workaround, never
+// resolved, whatever OnFix says; and again (idempotently) on close under
+// WhenResolvedAndClosed.
+func TestAcceptRiskResumesWaitingIncidents(t *testing.T) {
+	for _, onFix := range []problem.FixAction{problem.FixResolves, problem.FixResumes} {
+		f := newFixture(t, func(c *problem.Config) { c.OnFix = onFix; c.ResolveIncidents = problem.WhenResolvedAndClosed })
+		p := f.open(t, "INC1")
+		f.drive(t, p.ID, toResolved[:3]...)
+		f.drive(t, p.ID, problem.AcceptRisk{Notes: "Relay retires in May"})
+		want := incidentCall{"resume", "mona", "INC1", p.ID,
+			"Problem PRB0001 ended without a fix (risk_accepted): Relay retires in May\nWorkaround: Purge the deferred queue"}
+		assert.Equal(t, []incidentCall{want}, f.incidents.Calls(), "OnFix %s", onFix)
+		f.drive(t, p.ID, problem.Complete{})
+		assert.Equal(t, []incidentCall{want, want}, f.incidents.Calls(), "OnFix %s", onFix)
+		require.NoError(t, f.svc.ResolveWaitingIncidents(ctx, alice, p.ID))
+		assert.Equal(t, "resume", f.incidents.Calls()[2].Op, "the manual retry resumes too")
+	}
+}
+
+// TestOnFixResumes: with OnFix FixResumes a real fix resumes the waiting
+// incidents for their assignees to confirm, instead of resolving them.
+func TestOnFixResumes(t *testing.T) {
+	f := newFixture(t, func(c *problem.Config) { c.OnFix = problem.FixResumes })
+	p := f.open(t, "INC1", "INC2")
+	f.drive(t, p.ID, toResolved...)
+	note := "Problem PRB0001 is fixed (fix_applied): Spool volume grown\nCheck the fix with the caller and resolve the incident."
+	assert.Equal(t, []incidentCall{
+		{"resume", "mona", "INC1", p.ID, note},
+		{"resume", "mona", "INC2", p.ID, note},
+	}, f.incidents.Calls())
+	require.NoError(t, f.svc.ResolveWaitingIncidents(ctx, alice, p.ID))
+	assert.Equal(t, []string{"resume", "resume", "resume", "resume"}, ops(f.incidents.Calls()))
+}
+
+func ops(calls []incidentCall) []string {
+	var out []string
+	for _, c := range calls {
+		out = append(out, c.Op)
+	}
+	return out
 }
 
 func TestResolveIncidentsPolicies(t *testing.T) {
@@ -348,6 +387,18 @@ type ctxIncidents struct {
 }
 
 func (c *ctxIncidents) ResolveForProblem(ctx context.Context, _ lifecycle.Actor, _, _, _ string) error {
+	c.calls++
+	c.canceled = ctx.Err() != nil
+	return nil
+}
+
+func (c *ctxIncidents) ResumeForProblem(ctx context.Context, _ lifecycle.Actor, _, _, _ string) error {
+	c.calls++
+	c.canceled = ctx.Err() != nil
+	return nil
+}
+
+func (c *ctxIncidents) MoveToProblem(ctx context.Context, _ lifecycle.Actor, _, _, _ string) error {
 	c.calls++
 	c.canceled = ctx.Err() != nil
 	return nil
@@ -501,6 +552,12 @@ func TestResolveWhenString(t *testing.T) {
 	assert.Equal(t, "7", problem.ResolveWhen(7).String())
 }
 
+func TestFixActionString(t *testing.T) {
+	assert.Equal(t, "resolve", problem.FixResolves.String())
+	assert.Equal(t, "resume", problem.FixResumes.String())
+	assert.Equal(t, "7", problem.FixAction(7).String())
+}
+
 // outboxStore stores events with the change, as a transactional outbox.
 type outboxStore struct {
 	*problemtest.Store
@@ -536,4 +593,52 @@ func TestOutboxStoreTakesTheEvents(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{problem.TypeOpened, problem.TypeIncidentLinked, problem.TypeAssessed}, types(store.events))
 	assert.Empty(t, rec.Events(), "with an outbox the Notifier is not called")
+}
+
+// TestOpenWithID: Open.ID names the problem instead of Config.IDs; a taken
+// ID is the store's ErrConflict and changes nothing; a malformed one is a
+// validation error on "id".
+func TestOpenWithID(t *testing.T) {
+	f := newFixture(t)
+	p, err := f.svc.Open(ctx, alice, problem.Open{ID: " PRB-INC7 ", Title: "Mail down"})
+	require.NoError(t, err)
+	assert.Equal(t, "PRB-INC7", p.ID)
+	stored, err := f.svc.Get(ctx, "PRB-INC7")
+	require.NoError(t, err)
+	assert.Equal(t, p, stored)
+
+	f.rec.Reset()
+	again, err := f.svc.Open(ctx, alice, problem.Open{ID: "PRB-INC7", Title: "Something else"})
+	assert.Nil(t, again)
+	assert.ErrorIs(t, err, lifecycle.ErrConflict)
+	stored2, _ := f.svc.Get(ctx, "PRB-INC7")
+	assert.Equal(t, stored, stored2, "the existing problem is untouched")
+	assert.Empty(t, f.rec.Events())
+
+	for _, bad := range []string{"  ", "PRB 1", "PRB,1", "PRB\t1"} {
+		got, err := f.svc.Open(ctx, alice, problem.Open{ID: bad, Title: "x"})
+		assert.Nil(t, got)
+		var ve *lifecycle.ValidationError
+		require.ErrorAs(t, err, &ve, "ID %q", bad)
+		assert.Equal(t, "id", ve.Field)
+	}
+	assert.Equal(t, 1, f.store.Len())
+	assert.Empty(t, f.rec.Events())
+
+	// Without Open.ID, Config.IDs names it.
+	q := f.open(t)
+	assert.Equal(t, "PRB0001", q.ID)
+}
+
+func TestNewProblemOpenID(t *testing.T) {
+	p, _, err := problem.NewProblem("", lifecycle.DefaultMatrix, alice, t0, problem.Open{ID: "PRB-X", Title: "x"})
+	require.NoError(t, err)
+	assert.Equal(t, "PRB-X", p.ID)
+	p, _, err = problem.NewProblem("PRB-X", lifecycle.DefaultMatrix, alice, t0, problem.Open{ID: "PRB-X", Title: "x"})
+	require.NoError(t, err)
+	assert.Equal(t, "PRB-X", p.ID)
+	_, _, err = problem.NewProblem("PRB-Y", lifecycle.DefaultMatrix, alice, t0, problem.Open{ID: "PRB-X", Title: "x"})
+	var ve *lifecycle.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "id", ve.Field)
 }
