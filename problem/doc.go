@@ -43,10 +43,33 @@
 // accept_risk) or closed (complete) it emits one [TypeIncidentNotified]
 // event per linked incident so that their owners are told. If the host sets
 // [Config.Incidents] (incident.Service satisfies [Incidents]; this package
-// never imports incident), the Service then resolves the incidents that wait
-// on the problem, at the transitions [Config.ResolveIncidents] names
-// (default: on resolve). Marking a problem as a duplicate moves its incidents
-// to the original, in a second stored change on the original.
+// never imports incident), the Service then acts on the incidents that wait
+// on the problem (on hold, awaiting problem), at the transitions
+// [Config.ResolveIncidents] names (default: on resolve):
+//
+//   - after a fix (resolution fix_applied) it resolves them, or, with
+//     [Config.OnFix] set to [FixResumes], resumes them to in progress for
+//     their assignees to confirm the fix with the callers;
+//   - after accepting the risk (resolution risk_accepted) nothing was
+//     fixed: it always resumes them, with the workaround in the note.
+//
+// Marking a problem as a duplicate moves its incidents to the original: in
+// a second stored change on the original, then on each incident
+// ([Incidents.MoveToProblem]), so that an incident waiting on the duplicate
+// waits on the original and is resolved with it. Every follow-up is
+// idempotent and retryable: [Service.MoveDuplicateIncidents] and
+// [Service.ResolveWaitingIncidents].
+//
+// # Following the other processes
+//
+// [Reactor] is a lifecycle.Notifier that makes problem management follow
+// incident and change events: it opens a problem when a major incident is
+// resolved (once: the problem's ID is derived from the incident's, see
+// [Open].ID), resolves the problems a successfully closed change fixes
+// (those listing the change, and those the change lists; with
+// [Reactor].Changes, only once every fixing change has ended), and offers
+// known errors' workarounds to new incidents. Delivering an event again,
+// or concurrently, changes nothing twice and retries what failed.
 //
 // # Contract
 //
@@ -62,7 +85,9 @@
 //     when an error occurs before the store succeeds. After it succeeds the
 //     stored problem is returned even if the Notifier fails
 //     (*lifecycle.NotifyError) or a follow-up on other records fails
-//     (*[FollowUpError]); stored changes are never undone.
+//     (*[FollowUpError]); stored changes are never undone. Follow-ups run
+//     synchronously after the store succeeds; a host with an outbox runs
+//     the [Reactor] from its relay.
 //   - [Store]: five methods, each with its contract; the host implements it.
 //     problem/problemtest provides an in-memory Store for tests and
 //     development, and TestStore, the conformance suite every Store must

@@ -176,3 +176,48 @@ func ExampleAllowed() {
 	// [reanalyze]
 	// []
 }
+
+// The Reactor follows the other processes' events: a resolved major
+// incident opens a problem (once, however often the event is delivered),
+// and the close of the change that fixes it resolves the problem and,
+// through Config.Incidents, the incident waiting on it. A host subscribes
+// the Reactor to its lifecycle.Bus, or runs it from an outbox relay,
+// instead of calling Notify by hand.
+func ExampleReactor() {
+	ctx := context.Background()
+	svc, err := problem.New(problem.Config{Store: problemtest.NewStore(), Incidents: deskIncidents{}})
+	if err != nil {
+		panic(err)
+	}
+	r := &problem.Reactor{Problems: svc, OpenForMajor: true, ResolveOnChange: true}
+
+	major := lifecycle.Event{ID: "incident/INC7/5/0", Process: "incident", Subject: "INC7", Type: "resolved",
+		Snapshot: lifecycle.Snapshot{Major: true, Title: "Mail down", Service: "email", Group: "messaging"}}
+	fmt.Println(r.Notify(ctx, major), r.Notify(ctx, major)) // delivered twice
+	page, _ := svc.List(ctx, problem.Filter{Incident: "INC7"})
+	for _, p := range page.Problems {
+		fmt.Println(p.ID, p.State, p.Group, p.Title)
+	}
+
+	ann := lifecycle.Actor{ID: "ann"}
+	for _, cmd := range []problem.Command{
+		problem.Assess{ID: "PRB-INC7"},
+		problem.Confirm{ID: "PRB-INC7", Assignee: "ann"},
+		problem.StartFix{ID: "PRB-INC7", Changes: []string{"CHG3"}, RootCause: "Relay certificate expired"},
+	} {
+		if _, err := svc.Do(ctx, ann, cmd); err != nil {
+			panic(err)
+		}
+	}
+	closed := lifecycle.Event{ID: "change/CHG3/9/0", Process: "change", Subject: "CHG3", Type: "closed",
+		Data: map[string]string{"outcome": "successful", "problems": "PRB-INC7"}}
+	fmt.Println(r.Notify(ctx, closed))
+	p, _ := svc.Get(ctx, "PRB-INC7")
+	fmt.Println(p.State, p.Resolution, p.ResolutionNotes)
+	// Output:
+	// <nil> <nil>
+	// PRB-INC7 new messaging Root cause of major incident INC7: Mail down
+	//   incident INC7 resolved by system for PRB-INC7: "Resolved by problem PRB-INC7 (fix_applied): Fixed by change CHG3 (outcome successful)."
+	// <nil>
+	// resolved fix_applied Fixed by change CHG3 (outcome successful).
+}

@@ -5,29 +5,68 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/itsmkit/itsm/lifecycle"
 )
 
 // WorkaroundTarget is what [Reactor] needs to offer a known error's
-// workaround to a new incident. incident.Service satisfies it. The call must
-// be idempotent: offering the same problem's workaround twice to one
-// incident records it once.
+// workaround to a new incident. incident.Service satisfies it.
 type WorkaroundTarget interface {
+	// OfferWorkaround offers problemID's workaround to incident
+	// incidentID. It must be idempotent: offering the same problem's
+	// workaround twice to one incident records it once.
 	OfferWorkaround(ctx context.Context, actor lifecycle.Actor, incidentID, problemID, workaround string) error
 }
+
+// ChangeOutcomes tells the [Reactor] how a change ended, so that a problem
+// fixed through several changes resolves only once all of them have ended.
+// The host answers it from its change service; [ChangeOutcomesFunc] adapts
+// a function.
+type ChangeOutcomes interface {
+	// ChangeOutcome reports whether change changeID has ended (closed or
+	// canceled) and, if so, whether it succeeded (closed with outcome
+	// successful or successful_with_issues). An unknown change is an
+	// error, which should match lifecycle.ErrNotFound.
+	ChangeOutcome(ctx context.Context, changeID string) (ended, succeeded bool, err error)
+}
+
+// ChangeOutcomesFunc adapts a function to [ChangeOutcomes].
+type ChangeOutcomesFunc func(ctx context.Context, changeID string) (ended, succeeded bool, err error)
+
+// ChangeOutcome calls f.
+func (f ChangeOutcomesFunc) ChangeOutcome(ctx context.Context, changeID string) (ended, succeeded bool, err error) {
+	return f(ctx, changeID)
+}
+
+// DefaultMajorProblemID is the ID [Reactor] gives the problem it opens for
+// major incident incidentID when Reactor.MajorProblemID is nil:
+// "PRB-" + incidentID.
+func DefaultMajorProblemID(incidentID string) string { return "PRB-" + incidentID }
 
 // Reactor makes problem management follow the other processes. It is a
 // [lifecycle.Notifier]: subscribe it to the [lifecycle.Bus] the incident and
 // change services notify (or call it from an outbox relay). Each reaction is
-// optional and idempotent, so a redelivered event changes nothing twice:
+// optional and idempotent, so a redelivered event, or the same event
+// delivered concurrently, changes nothing twice:
 //
 //   - OpenForMajor: when a major incident is resolved, open a problem for
 //     its root cause and link the incident, unless a problem already links
-//     it.
-//   - ResolveOnChange: when a change closes with outcome successful or
-//     successful_with_issues, resolve the problems in fix_in_progress that
-//     list it among their fixing changes.
+//     it. The problem's ID is derived from the incident's
+//     (MajorProblemID), so concurrent deliveries open it once: the store
+//     refuses the second with ErrConflict, which means "already done".
+//   - ResolveOnChange: when a change closes, resolve the problems in
+//     fix_in_progress that list it among their changes, or that the change
+//     lists (Data "problems" of its "closed" event, comma-separated).
+//     Without Changes, a close with outcome successful or
+//     successful_with_issues resolves them, even when other changes they
+//     list are still pending. With Changes, the reactor also follows
+//     canceled changes, and resolves a problem only once every change it
+//     lists has ended (closed or canceled) and at least one succeeded.
+//     A problem found already resolved with a fix (the event delivered
+//     again) gets its waiting incidents' follow-up again, as
+//     Config.ResolveIncidents and Config.OnFix say: redelivery retries a
+//     follow-up that failed.
 //   - Workarounds: when an incident is opened on a service or configuration
 //     item with a known error, offer that known error's workaround to it.
 //
@@ -41,9 +80,19 @@ type Reactor struct {
 	Actor lifecycle.Actor
 	// OpenForMajor opens a problem when a major incident is resolved.
 	OpenForMajor bool
-	// ResolveOnChange resolves fix-in-progress problems whose change
-	// closed successfully.
+	// MajorProblemID derives the ID of the problem opened for a major
+	// incident from the incident's ID; nil means [DefaultMajorProblemID].
+	// It must be deterministic: the same incident always gives the same
+	// ID, which is what makes opening idempotent.
+	MajorProblemID func(incidentID string) string
+	// ResolveOnChange resolves fix-in-progress problems when their change
+	// closes successfully (see Changes).
 	ResolveOnChange bool
+	// Changes, when set, reports how each fixing change ended, so that a
+	// problem with several changes resolves only once all of them have
+	// ended and one succeeded. Nil keeps the simple rule: the first
+	// successful close resolves the problem.
+	Changes ChangeOutcomes
 	// Workarounds, when set, receives known errors' workarounds for new
 	// incidents on the same service or configuration item.
 	Workarounds WorkaroundTarget
@@ -74,14 +123,21 @@ func (r *Reactor) actor() lifecycle.Actor {
 	return r.Actor
 }
 
+// succeeded reports whether a change outcome counts as a successful fix.
+func succeeded(outcome string) bool {
+	return outcome == "successful" || outcome == "successful_with_issues"
+}
+
 func (r *Reactor) react(ctx context.Context, ev lifecycle.Event) error {
 	switch {
 	case ev.Process == "incident" && ev.Type == "resolved" && ev.Snapshot.Major && r.OpenForMajor:
 		return r.openForMajor(ctx, ev)
 	case ev.Process == "incident" && ev.Type == "opened" && r.Workarounds != nil:
 		return r.offerWorkarounds(ctx, ev)
-	case ev.Process == "change" && ev.Type == "closed" && r.ResolveOnChange:
-		if o := ev.Data["outcome"]; o == "successful" || o == "successful_with_issues" {
+	case ev.Process == "change" && r.ResolveOnChange:
+		switch {
+		case ev.Type == "closed" && succeeded(ev.Data["outcome"]),
+			r.Changes != nil && (ev.Type == "closed" || ev.Type == "canceled"):
 			return r.resolveFixed(ctx, ev)
 		}
 	}
@@ -96,11 +152,16 @@ func (r *Reactor) openForMajor(ctx context.Context, ev lifecycle.Event) error {
 	if len(page.Problems) > 0 {
 		return nil // already has a problem: the event was delivered before
 	}
+	id := r.MajorProblemID
+	if id == nil {
+		id = DefaultMajorProblemID
+	}
 	title := "Root cause of major incident " + ev.Subject
 	if t := ev.Snapshot.Title; t != "" {
 		title += ": " + t
 	}
-	_, err = r.Problems.Open(ctx, r.actor(), Open{
+	p, err := r.Problems.Open(ctx, r.actor(), Open{
+		ID:          id(ev.Subject),
 		Title:       title,
 		Description: "Opened automatically when major incident " + ev.Subject + " was resolved.",
 		Impact:      1,
@@ -110,28 +171,34 @@ func (r *Reactor) openForMajor(ctx context.Context, ev lifecycle.Event) error {
 		ConfigItem:  ev.Snapshot.ConfigItem,
 		Incidents:   []string{ev.Subject},
 	})
+	if p == nil && errors.Is(err, lifecycle.ErrConflict) {
+		return nil // opened by an earlier or concurrent delivery
+	}
 	return err
 }
 
+// resolveFixed acts on a change that ended: every problem in
+// fix_in_progress or resolved that lists the change, or that the change
+// lists, is settled by settle.
 func (r *Reactor) resolveFixed(ctx context.Context, ev lifecycle.Event) error {
+	var listed []string
+	for id := range strings.SplitSeq(ev.Data["problems"], ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			listed = append(listed, id)
+		}
+	}
 	var errs []error
-	f := Filter{States: []State{StateFixInProgress}}
+	f := Filter{States: []State{StateFixInProgress, StateResolved}}
 	for {
 		page, err := r.Problems.List(ctx, f)
 		if err != nil {
-			return err
+			return errors.Join(append(errs, err)...)
 		}
 		for _, p := range page.Problems {
-			if !slices.Contains(p.Changes, ev.Subject) {
-				continue
-			}
-			_, err := r.Problems.Resolve(ctx, r.actor(), Resolve{
-				ID:      p.ID,
-				Version: p.Version,
-				Notes:   "Fixed by change " + ev.Subject + " (outcome " + ev.Data["outcome"] + ").",
-			})
-			if err != nil && !errors.Is(err, lifecycle.ErrInvalidTransition) {
-				errs = append(errs, err)
+			if slices.Contains(p.Changes, ev.Subject) || slices.Contains(listed, p.ID) {
+				if err := r.settle(ctx, ev, p); err != nil {
+					errs = append(errs, fmt.Errorf("problem %s: %w", p.ID, err))
+				}
 			}
 		}
 		if page.Next == "" {
@@ -139,6 +206,73 @@ func (r *Reactor) resolveFixed(ctx context.Context, ev lifecycle.Event) error {
 		}
 		f.After = page.Next
 	}
+}
+
+// settle resolves p if the change event ev completes its fix, or, when p
+// is already resolved with a fix, redoes its waiting incidents'
+// follow-up. A concurrent change of p is met by reading it again.
+func (r *Reactor) settle(ctx context.Context, ev lifecycle.Event, p *Problem) error {
+	var err error
+	for range moveRetries {
+		switch {
+		case p.State == StateResolved && p.Resolution == ResolutionFixApplied:
+			return r.Problems.redoResolvedFollowUp(ctx, r.actor(), p)
+		case p.State != StateFixInProgress:
+			return nil
+		}
+		ok, notes, ferr := r.fixed(ctx, ev, p)
+		if ferr != nil || !ok {
+			return ferr
+		}
+		var got *Problem
+		got, err = r.Problems.Resolve(ctx, r.actor(), Resolve{ID: p.ID, Version: p.Version, Notes: notes})
+		if got != nil || !errors.Is(err, lifecycle.ErrConflict) {
+			return err // resolved (perhaps with a notifier or follow-up error), or refused
+		}
+		if p, err = r.Problems.Get(ctx, p.ID); err != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// fixed reports whether change event ev completes p's fix, and the
+// resolution notes to record. Without Changes, ev is a successful close
+// and that suffices. With Changes, every change p lists (and ev's) must
+// have ended and at least one succeeded; ev's own change is judged by the
+// event.
+func (r *Reactor) fixed(ctx context.Context, ev lifecycle.Event, p *Problem) (bool, string, error) {
+	if r.Changes == nil {
+		return true, "Fixed by change " + ev.Subject + " (outcome " + ev.Data["outcome"] + ").", nil
+	}
+	changes := slices.Clone(p.Changes)
+	if !slices.Contains(changes, ev.Subject) {
+		changes = append(changes, ev.Subject)
+	}
+	var good []string
+	for _, c := range changes {
+		ended, ok := true, ev.Type == "closed" && succeeded(ev.Data["outcome"])
+		if c != ev.Subject {
+			var err error
+			if ended, ok, err = r.Changes.ChangeOutcome(ctx, c); err != nil {
+				return false, "", fmt.Errorf("outcome of change %s: %w", c, err)
+			}
+		}
+		if !ended {
+			return false, "", nil // wait for it
+		}
+		if ok {
+			good = append(good, c)
+		}
+	}
+	if len(good) == 0 {
+		return false, "", nil // every change ended, none fixed it: people decide
+	}
+	by := "change " + good[0]
+	if len(good) > 1 {
+		by = "changes " + strings.Join(good, ", ")
+	}
+	return true, fmt.Sprintf("Fixed by %s; every fixing change (%s) has ended.", by, strings.Join(changes, ", ")), nil
 }
 
 func (r *Reactor) offerWorkarounds(ctx context.Context, ev lifecycle.Event) error {
