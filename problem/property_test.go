@@ -3,6 +3,7 @@ package problem_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,10 +102,6 @@ func checkInvariants(t *rapid.T, m lifecycle.Matrix, p *problem.Problem) {
 	if last := p.History[len(p.History)-1]; last.To != string(p.State) {
 		t.Fatalf("last record ends in %s, problem is %s", last.To, p.State)
 	}
-	// A known error always has a workaround (and a root cause).
-	if p.IsKnownError() != (p.KnownError.RootCause != "" && p.KnownError.Workaround != "") {
-		t.Fatalf("IsKnownError disagrees with its fields: %+v", p.KnownError)
-	}
 	if p.IsKnownError() == p.KnownErrorAt.IsZero() {
 		t.Fatalf("known error %v but KnownErrorAt %v", p.IsKnownError(), p.KnownErrorAt)
 	}
@@ -140,10 +137,57 @@ func checkInvariants(t *rapid.T, m lifecycle.Matrix, p *problem.Problem) {
 	}
 }
 
+// recorded is the model of what error control has recorded on a problem:
+// the last non-blank value each command gave each field, trimmed. No
+// command clears a field, so neither does the model.
+type recorded struct {
+	problem.KnownError
+}
+
+// set records v in *dst the way the commands document it: a blank input
+// leaves the field as it is.
+func (recorded) set(dst *string, v string) {
+	if v = strings.TrimSpace(v); v != "" {
+		*dst = v
+	}
+}
+
+// apply updates the model for a command that was stored.
+func (m *recorded) apply(cmd problem.Command) {
+	switch c := cmd.(type) {
+	case problem.RecordKnownError:
+		m.set(&m.Symptom, c.Symptom)
+		m.set(&m.RootCause, c.RootCause)
+		m.set(&m.Workaround, c.Workaround)
+		m.set(&m.Fix, c.Fix)
+	case problem.StartFix:
+		m.set(&m.RootCause, c.RootCause)
+		m.set(&m.Fix, c.Fix)
+	case problem.Resolve:
+		m.set(&m.Fix, c.Fix)
+	}
+}
+
+// check fails t unless p holds exactly what the commands recorded, and is
+// a known error exactly when a root cause and a workaround were recorded:
+// so a known error's workaround is the one last recorded, and once
+// recorded it is never lost.
+func (m *recorded) check(t *rapid.T, p *problem.Problem, after problem.Command) {
+	if p.KnownError != m.KnownError {
+		t.Fatalf("after %T the known error is %+v; the commands recorded %+v", after, p.KnownError, m.KnownError)
+	}
+	if want := m.RootCause != "" && m.Workaround != ""; p.IsKnownError() != want {
+		t.Fatalf("after %T IsKnownError is %v; recorded root cause %q, workaround %q", after, p.IsKnownError(), m.RootCause, m.Workaround)
+	}
+}
+
 // TestPropertyPureTransitions applies random command sequences to a problem
 // and checks, after every step: a refused command changes nothing and
 // emits nothing; a stored one adds exactly one record and one version; the
-// invariants hold; a known error never stops being one; canceled is final.
+// invariants hold; the known error holds exactly what the commands
+// recorded (a known error's workaround and root cause are the last ones
+// recorded, and no sequence clears them); a known error never stops being
+// one; canceled is final.
 func TestPropertyPureTransitions(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		m := lifecycle.DefaultMatrix
@@ -157,6 +201,9 @@ func TestPropertyPureTransitions(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkInvariants(t, m, p)
+		model := &recorded{problem.KnownError{Symptom: p.KnownError.Symptom}}
+		model.check(t, p, nil)
+		everKnown := false
 		now := t0
 		knownErrorEvents := 0
 		steps := rapid.IntRange(1, 60).Draw(t, "steps")
@@ -194,6 +241,12 @@ func TestPropertyPureTransitions(t *testing.T) {
 				}
 			}
 			checkInvariants(t, m, p)
+			model.apply(cmd)
+			model.check(t, p, cmd)
+			if everKnown && (p.KnownError.RootCause == "" || p.KnownError.Workaround == "") {
+				t.Fatalf("%T cleared a known error's root cause or workaround: %+v", cmd, p.KnownError)
+			}
+			everKnown = everKnown || p.IsKnownError()
 		}
 		want := 0
 		if p.IsKnownError() {
