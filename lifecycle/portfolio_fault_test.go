@@ -109,7 +109,7 @@ type pfFaultyDependents struct {
 }
 
 func (d pfFaultyDependents) OpenWork(ctx context.Context, id string) (int, int, error) {
-	if err := d.f.Read("dependents.OpenWork"); err != nil {
+	if err := d.f.ReadContext(ctx, "dependents.OpenWork"); err != nil {
 		return 0, 0, err
 	}
 	return d.inner.OpenWork(ctx, id)

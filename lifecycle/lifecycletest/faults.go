@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
 )
@@ -28,8 +29,11 @@ const (
 	// an error matching only ErrInjected. Nothing happens.
 	FaultError
 	// FaultTimeout fails the call before it reaches the wrapped value,
-	// with an error matching ErrInjected and context.DeadlineExceeded.
-	// Nothing happens.
+	// after blocking as a call that hangs would: until the caller's
+	// context is done or [Faults.TimeoutDelay] has passed, whichever
+	// comes first. The error matches ErrInjected and
+	// context.DeadlineExceeded (or context.Canceled when the caller's
+	// context was canceled while it waited). Nothing happens.
 	FaultTimeout
 	// FaultConflict fails a write before it reaches the wrapped value,
 	// with an error matching ErrInjected and lifecycle.ErrConflict, as a
@@ -88,11 +92,20 @@ func (r Rates) check() {
 
 // InjectedError is the error of an injected fault. It matches
 // [ErrInjected] with errors.Is and unwraps to context.DeadlineExceeded
-// (FaultTimeout, FaultAfterWrite) or lifecycle.ErrConflict (FaultConflict).
+// (FaultTimeout, FaultAfterWrite), the caller's context error (a
+// FaultTimeout whose wait the context ended by cancellation) or
+// lifecycle.ErrConflict (FaultConflict).
 type InjectedError struct {
-	Op    string // the wrapped call, e.g. "problem.Update" or "notify"
+	// Op is the wrapped call, e.g. "problem.Update" or "notify".
+	Op string
+	// Fault is the kind of fault injected.
 	Fault Fault
-	Seq   int // the injection's position in [Faults.Injected], from 1
+	// Seq is the injection's position in [Faults.Injected], from 1.
+	Seq int
+	// ContextErr is, for a FaultTimeout, the caller's context error when
+	// the context ended the wait (context.Canceled or
+	// context.DeadlineExceeded); nil when the delay bound did.
+	ContextErr error
 }
 
 // Error renders, e.g., "lifecycletest: injected timeout in problem.Update (#3)".
@@ -111,7 +124,12 @@ func (e *InjectedError) Is(target error) bool { return target == ErrInjected }
 // by Fault.
 func (e *InjectedError) Unwrap() error {
 	switch e.Fault {
-	case FaultTimeout, FaultAfterWrite:
+	case FaultTimeout:
+		if e.ContextErr != nil {
+			return e.ContextErr
+		}
+		return context.DeadlineExceeded
+	case FaultAfterWrite:
 		return context.DeadlineExceeded
 	case FaultConflict:
 		return lifecycle.ErrConflict
@@ -125,8 +143,11 @@ func (e *InjectedError) Applied() bool { return e.Fault == FaultAfterWrite }
 
 // Injection is one fault a [Faults] injected.
 type Injection struct {
-	Seq   int    // 1, 2, 3... in injection order
-	Op    string // the wrapped call
+	// Seq numbers the injections 1, 2, 3... in injection order.
+	Seq int
+	// Op is the wrapped call.
+	Op string
+	// Fault is the kind of fault injected.
 	Fault Fault
 }
 
@@ -155,8 +176,16 @@ type Faults struct {
 	mu       sync.Mutex
 	rng      *rand.Rand
 	rates    Rates
+	delay    time.Duration
 	injected []Injection
 }
+
+// DefaultTimeoutDelay is how long a [FaultTimeout] blocks at most when its
+// caller's context has no earlier deadline: long enough to be a real wait
+// (a timer, a select on ctx.Done), short enough that a property test
+// drawing hundreds of timeouts stays fast. Change it with
+// [Faults.SetTimeoutDelay].
+const DefaultTimeoutDelay = time.Millisecond
 
 // NewFaults returns a Faults drawing from a PCG generator seeded with seed.
 // It panics if a rate is outside [0, 1] or the rates sum to more than 1.
@@ -168,7 +197,55 @@ func NewFaults(seed uint64, r Rates) *Faults {
 // serialises access to it). It panics on bad rates, as [NewFaults] does.
 func NewFaultsRand(rng *rand.Rand, r Rates) *Faults {
 	r.check()
-	return &Faults{rng: rng, rates: r}
+	return &Faults{rng: rng, rates: r, delay: DefaultTimeoutDelay}
+}
+
+// SetTimeoutDelay sets how long a [FaultTimeout] blocks at most (it
+// returns earlier when the caller's context is done). Zero or less makes
+// timeouts fail at once, as before the wait was modelled. The delay never
+// affects which faults are drawn: a seed replays the same faults whatever
+// the delay.
+func (f *Faults) SetTimeoutDelay(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.delay = d
+}
+
+// TimeoutDelay returns the current bound of a [FaultTimeout]'s wait.
+func (f *Faults) TimeoutDelay() time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.delay
+}
+
+// hang blocks as a call that never answers: until ctx is done or the
+// delay has passed. It returns ctx's error if ctx ended it, nil otherwise.
+func (f *Faults) hang(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	d := f.TimeoutDelay()
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// fail records the injection of k in op and returns its error, after
+// blocking first if k is a timeout.
+func (f *Faults) fail(ctx context.Context, op string, k Fault) error {
+	err := f.inject(op, k)
+	if k == FaultTimeout {
+		err.ContextErr = f.hang(ctx)
+	}
+	return err
 }
 
 // SetRates changes the rates for the calls that follow; [Rates]{} turns
@@ -224,7 +301,7 @@ func (f *Faults) draw(write bool) Fault {
 	return FaultNone
 }
 
-func (f *Faults) inject(op string, k Fault) error {
+func (f *Faults) inject(op string, k Fault) *InjectedError {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	in := Injection{Seq: len(f.injected) + 1, Op: op, Fault: k}
@@ -232,22 +309,31 @@ func (f *Faults) inject(op string, k Fault) error {
 	return &InjectedError{Op: op, Fault: k, Seq: in.Seq}
 }
 
-// Read draws a fault for a read named op (a Get, a List, a Dependents
-// query): it returns an *InjectedError (FaultError or FaultTimeout) that
-// the wrapper must return without calling the wrapped value, or nil to let
-// the call through.
-func (f *Faults) Read(op string) error {
+// ReadContext draws a fault for a read named op (a Get, a List, a
+// Dependents query) made under ctx: it returns an *InjectedError
+// (FaultError, or FaultTimeout after blocking until ctx is done or
+// [Faults.TimeoutDelay] has passed) that the wrapper must return without
+// calling the wrapped value, or nil to let the call through.
+func (f *Faults) ReadContext(ctx context.Context, op string) error {
 	if k := f.draw(false); k != FaultNone {
-		return f.inject(op, k)
+		return f.fail(ctx, op, k)
 	}
 	return nil
 }
 
+// Read is [Faults.ReadContext] for a wrapper that has no context at hand:
+// a FaultTimeout then blocks for the whole [Faults.TimeoutDelay]. Prefer
+// ReadContext, so that the caller's deadline and cancellation are
+// honoured.
+func (f *Faults) Read(op string) error { return f.ReadContext(context.Background(), op) }
+
 // Write runs call, a write named op (a Create, an Update, a Notify),
 // under a drawn fault: FaultNone calls it and returns its result;
-// FaultError, FaultTimeout and FaultConflict return an *InjectedError
-// without calling it; FaultAfterWrite calls it and, if it succeeded,
-// returns an *InjectedError all the same (if it failed, its own error).
+// FaultError and FaultConflict return an *InjectedError without calling
+// it, and so does FaultTimeout after blocking until ctx is done or
+// [Faults.TimeoutDelay] has passed; FaultAfterWrite calls it and, if it
+// succeeded, returns an *InjectedError all the same (if it failed, its own
+// error).
 func (f *Faults) Write(ctx context.Context, op string, call func(context.Context) error) error {
 	switch k := f.draw(true); k {
 	case FaultNone:
@@ -258,7 +344,7 @@ func (f *Faults) Write(ctx context.Context, op string, call func(context.Context
 		}
 		return f.inject(op, k)
 	default:
-		return f.inject(op, k)
+		return f.fail(ctx, op, k)
 	}
 }
 

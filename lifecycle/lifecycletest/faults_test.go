@@ -105,6 +105,97 @@ func TestFaultKinds(t *testing.T) {
 	}
 }
 
+// TestFaultTimeoutBlocks: an injected timeout really waits, as a hung
+// call does, until the caller's context is done or the delay bound has
+// passed, and says which ended it; it never reaches the wrapped value.
+func TestFaultTimeoutBlocks(t *testing.T) {
+	never := func(context.Context) error { t.Error("a timed-out write reached the wrapped value"); return nil }
+	timeoutOnly := lifecycletest.Rates{Timeout: 1}
+	calls := map[string]func(f *lifecycletest.Faults, ctx context.Context) error{
+		"Write":       func(f *lifecycletest.Faults, ctx context.Context) error { return f.Write(ctx, "w", never) },
+		"ReadContext": func(f *lifecycletest.Faults, ctx context.Context) error { return f.ReadContext(ctx, "r") },
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			// The bound: no deadline on the context.
+			f := lifecycletest.NewFaults(1, timeoutOnly)
+			assert.Equal(t, lifecycletest.DefaultTimeoutDelay, f.TimeoutDelay())
+			f.SetTimeoutDelay(40 * time.Millisecond)
+			start := time.Now()
+			err := call(f, bg)
+			assert.GreaterOrEqual(t, time.Since(start), 40*time.Millisecond, "waits for the bound")
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+			require.ErrorIs(t, err, lifecycletest.ErrInjected)
+			var ie *lifecycletest.InjectedError
+			require.ErrorAs(t, err, &ie)
+			assert.Equal(t, lifecycletest.FaultTimeout, ie.Fault)
+			assert.NoError(t, ie.ContextErr)
+			assert.Equal(t, "deadline", lifecycletest.Classify(err))
+
+			// The caller's deadline, when it comes first.
+			f.SetTimeoutDelay(time.Minute)
+			ctx, cancel := context.WithTimeout(bg, 30*time.Millisecond)
+			defer cancel()
+			start = time.Now()
+			err = call(f, ctx)
+			took := time.Since(start)
+			assert.GreaterOrEqual(t, took, 30*time.Millisecond, "waits for the deadline")
+			assert.Less(t, took, 20*time.Second, "returns at the deadline, not the bound")
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+			require.ErrorAs(t, err, &ie)
+			assert.ErrorIs(t, ie.ContextErr, context.DeadlineExceeded)
+
+			// A cancellation while it waits.
+			ctx, cancel = context.WithCancel(bg)
+			stop := time.AfterFunc(20*time.Millisecond, cancel)
+			defer stop.Stop()
+			start = time.Now()
+			err = call(f, ctx)
+			assert.Less(t, time.Since(start), 20*time.Second)
+			require.ErrorIs(t, err, context.Canceled)
+			require.ErrorIs(t, err, lifecycletest.ErrInjected)
+			assert.NotErrorIs(t, err, context.DeadlineExceeded)
+			assert.Equal(t, "canceled", lifecycletest.Classify(err))
+
+			// An already canceled context, or no delay: at once.
+			for _, c := range []struct {
+				ctx   context.Context
+				delay time.Duration
+			}{{ctx, time.Minute}, {bg, 0}} {
+				f.SetTimeoutDelay(c.delay)
+				start = time.Now()
+				err = call(f, c.ctx)
+				assert.Less(t, time.Since(start), 5*time.Second)
+				require.ErrorIs(t, err, lifecycletest.ErrInjected)
+				require.ErrorAs(t, err, &ie)
+				assert.Equal(t, lifecycletest.FaultTimeout, ie.Fault)
+			}
+			assert.Equal(t, 5, f.Count(lifecycletest.FaultTimeout))
+		})
+	}
+
+	// Read, without a context, waits for the whole bound.
+	f := lifecycletest.NewFaults(1, timeoutOnly)
+	f.SetTimeoutDelay(25 * time.Millisecond)
+	start := time.Now()
+	require.ErrorIs(t, f.Read("r"), context.DeadlineExceeded)
+	assert.GreaterOrEqual(t, time.Since(start), 25*time.Millisecond)
+}
+
+// TestFaultTimeoutDelayKeepsTheSeed: the wait never changes which faults
+// a seed draws.
+func TestFaultTimeoutDelayKeepsTheSeed(t *testing.T) {
+	r := lifecycletest.Rates{Error: 0.1, Timeout: 0.3, Conflict: 0.1, AfterWrite: 0.1}
+	quick := lifecycletest.NewFaults(5, r)
+	quick.SetTimeoutDelay(0)
+	waiting := lifecycletest.NewFaults(5, r)
+	waiting.SetTimeoutDelay(100 * time.Microsecond)
+	a, b := outcomes(quick, 100), outcomes(waiting, 100)
+	assert.Equal(t, a, b)
+	assert.Contains(t, a, lifecycletest.FaultTimeout)
+	assert.Equal(t, quick.Injected(), waiting.Injected())
+}
+
 func TestFaultAfterWriteKeepsTheWritesOwnError(t *testing.T) {
 	f := lifecycletest.NewFaults(7, lifecycletest.Rates{AfterWrite: 1})
 	own := lifecycle.Conflict("x", "X1", 1, 2)

@@ -8,7 +8,7 @@ import (
 
 // FaultyPortfolioStore returns a lifecycle.PortfolioStore that passes every
 // call to inner under the faults of f: GetService and ListServices are
-// reads ([Faults.Read]), CreateService and UpdateService writes
+// reads ([Faults.ReadContext]), CreateService and UpdateService writes
 // ([Faults.Write]), named "service.<Method>". If inner implements
 // lifecycle.Outbox[*lifecycle.Service], so does the result (its methods
 // are writes too), so that a Portfolio still finds the outbox. Other
@@ -30,7 +30,7 @@ type faultyPortfolio struct {
 }
 
 func (s *faultyPortfolio) GetService(ctx context.Context, id string) (*lifecycle.Service, error) {
-	if err := s.f.Read("service.GetService"); err != nil {
+	if err := s.f.ReadContext(ctx, "service.GetService"); err != nil {
 		return nil, err
 	}
 	return s.inner.GetService(ctx, id)
@@ -45,7 +45,7 @@ func (s *faultyPortfolio) UpdateService(ctx context.Context, x *lifecycle.Servic
 }
 
 func (s *faultyPortfolio) ListServices(ctx context.Context, filter lifecycle.ServiceFilter) (lifecycle.ServicePage, error) {
-	if err := s.f.Read("service.ListServices"); err != nil {
+	if err := s.f.ReadContext(ctx, "service.ListServices"); err != nil {
 		return lifecycle.ServicePage{}, err
 	}
 	return s.inner.ListServices(ctx, filter)
@@ -82,7 +82,7 @@ type faultyImprovements struct {
 }
 
 func (s *faultyImprovements) GetImprovement(ctx context.Context, id string) (*lifecycle.Improvement, error) {
-	if err := s.f.Read("improvement.GetImprovement"); err != nil {
+	if err := s.f.ReadContext(ctx, "improvement.GetImprovement"); err != nil {
 		return nil, err
 	}
 	return s.inner.GetImprovement(ctx, id)
@@ -97,7 +97,7 @@ func (s *faultyImprovements) UpdateImprovement(ctx context.Context, x *lifecycle
 }
 
 func (s *faultyImprovements) ListImprovements(ctx context.Context, filter lifecycle.ImprovementFilter) (lifecycle.ImprovementPage, error) {
-	if err := s.f.Read("improvement.ListImprovements"); err != nil {
+	if err := s.f.ReadContext(ctx, "improvement.ListImprovements"); err != nil {
 		return lifecycle.ImprovementPage{}, err
 	}
 	return s.inner.ListImprovements(ctx, filter)
