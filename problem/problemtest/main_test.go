@@ -7,6 +7,5 @@ import (
 )
 
 // TestMain fails the package's tests if any goroutine they started (the
-// conformance suite's concurrent updates, the fuzz target's concurrent
-// operations) is still running when they end.
+// conformance suite's concurrent updates) is still running when they end.
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
