@@ -23,9 +23,10 @@ type Config struct {
 	// Windows gives the blackout and maintenance windows; nil means none.
 	// A WindowList is validated by New.
 	Windows WindowSource
-	// Rules are the change authorities, risk rules, questionnaire and
-	// standard change templates (Config.Authorities, Config.RiskRules, ...).
-	// The zero Rules is the default policy.
+	// Rules are the change authorities, risk rules, questionnaire,
+	// standard change templates and priority matrix (Config.Authorities,
+	// Config.RiskRules, Config.Matrix, ...). The zero Rules is the default
+	// policy, with lifecycle.DefaultMatrix.
 	Rules
 }
 
