@@ -20,22 +20,35 @@ const RoleProblemManager = "problem-manager"
 // closure. Values are plain data: copy them with [Problem.Clone], change
 // them with [Problem.Apply] or through a [Service].
 type Problem struct {
-	ID      string `json:"id"`
-	Version int64  `json:"version"` // 1 when created, +1 per stored change
-	State   State  `json:"state"`
+	// ID identifies the problem, e.g. "PRB0000042"; never changes.
+	ID string `json:"id"`
+	// Version is 1 when created and grows by one per stored change; the
+	// Store's optimistic concurrency checks it.
+	Version int64 `json:"version"`
+	// State is where the problem stands in its lifecycle.
+	State State `json:"state"`
 
-	Title       string `json:"title"`
+	// Title is the one-line summary.
+	Title string `json:"title"`
+	// Description is the free-text detail.
 	Description string `json:"description,omitempty"`
 
-	Impact   lifecycle.Impact   `json:"impact"`
-	Urgency  lifecycle.Urgency  `json:"urgency"`
-	Priority lifecycle.Priority `json:"priority"` // from Impact × Urgency by the service's matrix
+	// Impact is how widely the problem affects the business.
+	Impact lifecycle.Impact `json:"impact"`
+	// Urgency is how soon it must be dealt with.
+	Urgency lifecycle.Urgency `json:"urgency"`
+	// Priority comes from Impact × Urgency by the service's matrix.
+	Priority lifecycle.Priority `json:"priority"`
 
-	Group    string `json:"group,omitempty"`    // assignment group
-	Assignee string `json:"assignee,omitempty"` // problem coordinator / analyst
+	// Group is the assignment group.
+	Group string `json:"group,omitempty"`
+	// Assignee is the problem coordinator or analyst.
+	Assignee string `json:"assignee,omitempty"`
 
-	Service    string `json:"service,omitempty"`     // affected IT service
-	ConfigItem string `json:"config_item,omitempty"` // affected configuration item
+	// Service is the affected IT service.
+	Service string `json:"service,omitempty"`
+	// ConfigItem is the affected configuration item.
+	ConfigItem string `json:"config_item,omitempty"`
 
 	// KnownError holds the error-control data. The problem is a known
 	// error once RootCause and Workaround are both recorded; see
@@ -44,39 +57,62 @@ type Problem struct {
 	// KnownErrorAt is when the problem became a known error (zero before).
 	KnownErrorAt time.Time `json:"known_error_at,omitzero"`
 
-	Incidents []string `json:"incidents,omitempty"` // linked incident IDs, in link order
-	Changes   []string `json:"changes,omitempty"`   // fixing change IDs, in link order
+	// Incidents are the linked incidents' IDs, in link order.
+	Incidents []string `json:"incidents,omitempty"`
+	// Changes are the fixing changes' IDs, in link order.
+	Changes []string `json:"changes,omitempty"`
 
-	Resolution      ResolutionCode `json:"resolution,omitempty"`
-	ResolutionNotes string         `json:"resolution_notes,omitempty"`
-	DuplicateOf     string         `json:"duplicate_of,omitempty"` // the original, for a duplicate
-	Reanalyzed      int            `json:"reanalyzed,omitempty"`   // how many times it was reanalyzed
+	// Resolution says how the problem ended; empty while it is open.
+	Resolution ResolutionCode `json:"resolution,omitempty"`
+	// ResolutionNotes explain the resolution.
+	ResolutionNotes string `json:"resolution_notes,omitempty"`
+	// DuplicateOf is the original's ID, for a problem closed as a
+	// duplicate.
+	DuplicateOf string `json:"duplicate_of,omitempty"`
+	// Reanalyzed counts how many times the problem was reanalyzed.
+	Reanalyzed int `json:"reanalyzed,omitempty"`
 
+	// WorkNotes are the internal notes, oldest first.
 	WorkNotes []WorkNote `json:"work_notes,omitempty"`
 
-	OpenedBy   string             `json:"opened_by"`
-	History    []lifecycle.Record `json:"history"`
-	CreatedAt  time.Time          `json:"created_at"`
-	UpdatedAt  time.Time          `json:"updated_at"`
-	ResolvedAt time.Time          `json:"resolved_at,omitzero"` // zero unless resolved or closed by resolution
-	ClosedAt   time.Time          `json:"closed_at,omitzero"`   // zero unless closed or canceled
+	// OpenedBy is the ID of the actor who logged the problem.
+	OpenedBy string `json:"opened_by"`
+	// History is the audit trail: one record per version, oldest first.
+	History []lifecycle.Record `json:"history"`
+	// CreatedAt is when the problem was logged.
+	CreatedAt time.Time `json:"created_at"`
+	// UpdatedAt is when the last change was stored.
+	UpdatedAt time.Time `json:"updated_at"`
+	// ResolvedAt is when it was resolved (resolve, accept_risk); zero
+	// otherwise, and again after a reanalysis.
+	ResolvedAt time.Time `json:"resolved_at,omitzero"`
+	// ClosedAt is when it was closed or canceled; zero otherwise, and
+	// again after a reanalysis.
+	ClosedAt time.Time `json:"closed_at,omitzero"`
 }
 
 // KnownError is what error control records about a problem: how it shows,
 // why it happens, how to live with it and how it is fixed. iTop keeps the
 // same four fields on its known-error class.
 type KnownError struct {
-	Symptom    string `json:"symptom,omitempty"`    // what users and monitors see
-	RootCause  string `json:"root_cause,omitempty"` // why it happens
-	Workaround string `json:"workaround,omitempty"` // how to restore service meanwhile
-	Fix        string `json:"fix,omitempty"`        // the permanent solution
+	// Symptom is what users and monitors see.
+	Symptom string `json:"symptom,omitempty"`
+	// RootCause is why it happens.
+	RootCause string `json:"root_cause,omitempty"`
+	// Workaround is how to restore service meanwhile.
+	Workaround string `json:"workaround,omitempty"`
+	// Fix is the permanent solution.
+	Fix string `json:"fix,omitempty"`
 }
 
 // WorkNote is an internal note added to a problem with [AddWorkNote].
 type WorkNote struct {
-	Time   time.Time `json:"time"`
-	Author string    `json:"author"`
-	Text   string    `json:"text"`
+	// Time is when the note was added.
+	Time time.Time `json:"time"`
+	// Author is the ID of the actor who added it.
+	Author string `json:"author"`
+	// Text is the note.
+	Text string `json:"text"`
 }
 
 // IsKnownError reports whether the problem is a known error: its root cause

@@ -63,21 +63,32 @@ type Store interface {
 // Filter selects problems for [Store.List]. Empty fields match every
 // problem; set fields must all match.
 type Filter struct {
-	States     []State            // the problem is in one of these states
-	Group      string             // assignment group, exactly
-	Assignee   string             // exactly
-	Service    string             // affected service, exactly
-	ConfigItem string             // affected configuration item, exactly
-	Priority   lifecycle.Priority // exactly; 0 matches every priority
-	Incident   string             // the problem has this incident linked
-	KnownError bool               // only known errors
+	// States, when not empty, matches a problem in one of these states.
+	States []State
+	// Group matches the assignment group exactly.
+	Group string
+	// Assignee matches the assignee exactly.
+	Assignee string
+	// Service matches the affected service exactly.
+	Service string
+	// ConfigItem matches the affected configuration item exactly.
+	ConfigItem string
+	// Priority matches exactly; 0 matches every priority.
+	Priority lifecycle.Priority
+	// Incident matches a problem that has this incident linked.
+	Incident string
+	// KnownError, when true, matches only known errors.
+	KnownError bool
 
-	After string // cursor: only problems whose ID sorts after this one
-	Limit int    // page size; <= 0 means DefaultLimit
+	// After is the cursor: only problems whose ID sorts after this one.
+	After string
+	// Limit is the page size; <= 0 means DefaultLimit.
+	Limit int
 }
 
 // Page is one page of a [Store.List] result.
 type Page struct {
+	// Problems are the page's problems, ordered by ID.
 	Problems []*Problem
 	// Next is the cursor for the following page (pass it as Filter.After),
 	// or empty when this page is the last.
@@ -93,8 +104,9 @@ type KnownErrorQuery struct {
 	// them), ignoring case as strings.ToLower does. Empty Text matches
 	// every known error.
 	Text string
-	// Service and ConfigItem, when set, must equal the problem's.
-	Service    string
+	// Service, when set, must equal the problem's affected service.
+	Service string
+	// ConfigItem, when set, must equal the problem's configuration item.
 	ConfigItem string
 	// Limit caps the result; <= 0 means DefaultLimit.
 	Limit int

@@ -36,6 +36,7 @@ type faultyStore struct {
 	f     *lifecycletest.Faults
 }
 
+// Get draws a read fault, then reads from the wrapped store.
 func (s *faultyStore) Get(ctx context.Context, id string) (*problem.Problem, error) {
 	if err := s.f.Read("problem.Get"); err != nil {
 		return nil, err
@@ -43,14 +44,17 @@ func (s *faultyStore) Get(ctx context.Context, id string) (*problem.Problem, err
 	return s.inner.Get(ctx, id)
 }
 
+// Create draws a write fault around the wrapped store's Create.
 func (s *faultyStore) Create(ctx context.Context, p *problem.Problem) error {
 	return s.f.Write(ctx, "problem.Create", func(ctx context.Context) error { return s.inner.Create(ctx, p) })
 }
 
+// Update draws a write fault around the wrapped store's Update.
 func (s *faultyStore) Update(ctx context.Context, p *problem.Problem, expected int64) error {
 	return s.f.Write(ctx, "problem.Update", func(ctx context.Context) error { return s.inner.Update(ctx, p, expected) })
 }
 
+// List draws a read fault, then lists from the wrapped store.
 func (s *faultyStore) List(ctx context.Context, f problem.Filter) (problem.Page, error) {
 	if err := s.f.Read("problem.List"); err != nil {
 		return problem.Page{}, err
@@ -58,6 +62,7 @@ func (s *faultyStore) List(ctx context.Context, f problem.Filter) (problem.Page,
 	return s.inner.List(ctx, f)
 }
 
+// SearchKnownErrors draws a read fault, then searches the wrapped store.
 func (s *faultyStore) SearchKnownErrors(ctx context.Context, q problem.KnownErrorQuery) ([]*problem.Problem, error) {
 	if err := s.f.Read("problem.SearchKnownErrors"); err != nil {
 		return nil, err
@@ -70,10 +75,14 @@ type faultyOutboxStore struct {
 	ob lifecycle.Outbox[*problem.Problem]
 }
 
+// CreateWithEvents draws a write fault around the wrapped outbox's
+// CreateWithEvents.
 func (s *faultyOutboxStore) CreateWithEvents(ctx context.Context, p *problem.Problem, events []lifecycle.Event) error {
 	return s.f.Write(ctx, "problem.CreateWithEvents", func(ctx context.Context) error { return s.ob.CreateWithEvents(ctx, p, events) })
 }
 
+// UpdateWithEvents draws a write fault around the wrapped outbox's
+// UpdateWithEvents.
 func (s *faultyOutboxStore) UpdateWithEvents(ctx context.Context, p *problem.Problem, expected int64, events []lifecycle.Event) error {
 	return s.f.Write(ctx, "problem.UpdateWithEvents", func(ctx context.Context) error { return s.ob.UpdateWithEvents(ctx, p, expected, events) })
 }
