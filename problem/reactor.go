@@ -82,8 +82,9 @@ type Reactor struct {
 	OpenForMajor bool
 	// MajorProblemID derives the ID of the problem opened for a major
 	// incident from the incident's ID; nil means [DefaultMajorProblemID].
-	// It must be deterministic: the same incident always gives the same
-	// ID, which is what makes opening idempotent.
+	// It must be deterministic (the same incident always gives the same
+	// ID, which is what makes opening idempotent) and return a valid,
+	// non-empty ID; otherwise the reaction fails with ErrValidation.
 	MajorProblemID func(incidentID string) string
 	// ResolveOnChange resolves fix-in-progress problems when their change
 	// closes successfully (see Changes).
@@ -156,12 +157,18 @@ func (r *Reactor) openForMajor(ctx context.Context, ev lifecycle.Event) error {
 	if id == nil {
 		id = DefaultMajorProblemID
 	}
+	pid := id(ev.Subject)
+	if strings.TrimSpace(pid) == "" {
+		// An empty ID would let Open draw one, and a redelivery open a
+		// second problem.
+		return lifecycle.Invalid("major_problem_id", "no problem ID for major incident %q", ev.Subject)
+	}
 	title := "Root cause of major incident " + ev.Subject
 	if t := ev.Snapshot.Title; t != "" {
 		title += ": " + t
 	}
 	p, err := r.Problems.Open(ctx, r.actor(), Open{
-		ID:          id(ev.Subject),
+		ID:          pid,
 		Title:       title,
 		Description: "Opened automatically when major incident " + ev.Subject + " was resolved.",
 		Impact:      1,

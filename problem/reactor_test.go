@@ -144,6 +144,11 @@ func TestReactorMajorProblemID(t *testing.T) {
 	r.MajorProblemID = func(id string) string { return "PRB " + id }
 	err = r.Notify(ctx, majorResolved("INC3"))
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+	r.MajorProblemID = func(string) string { return "" }
+	err = r.Notify(ctx, majorResolved("INC3"))
+	var ve *lifecycle.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "major_problem_id", ve.Field)
 	page, err := svc.List(ctx, problem.Filter{Incident: "INC3"})
 	require.NoError(t, err)
 	assert.Empty(t, page.Problems)
