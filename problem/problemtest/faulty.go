@@ -11,7 +11,7 @@ import (
 // FaultyStore returns a problem.Store that passes every call to inner under
 // the faults of f (see lifecycletest.Faults): Get, List and
 // SearchKnownErrors are reads, Create and Update writes, named
-// "problem.<Method>". A write drawn FaultAfterWrite is stored in inner
+// "problem.<Method>"; an injected timeout honours the caller's ctx. A write drawn FaultAfterWrite is stored in inner
 // and then reported as failed: the ambiguous commit. If inner implements
 // lifecycle.Outbox[*problem.Problem], so does the result (its methods are
 // writes too), so that a problem.Service still finds the outbox.
@@ -38,7 +38,7 @@ type faultyStore struct {
 
 // Get draws a read fault, then reads from the wrapped store.
 func (s *faultyStore) Get(ctx context.Context, id string) (*problem.Problem, error) {
-	if err := s.f.Read("problem.Get"); err != nil {
+	if err := s.f.ReadContext(ctx, "problem.Get"); err != nil {
 		return nil, err
 	}
 	return s.inner.Get(ctx, id)
@@ -56,7 +56,7 @@ func (s *faultyStore) Update(ctx context.Context, p *problem.Problem, expected i
 
 // List draws a read fault, then lists from the wrapped store.
 func (s *faultyStore) List(ctx context.Context, f problem.Filter) (problem.Page, error) {
-	if err := s.f.Read("problem.List"); err != nil {
+	if err := s.f.ReadContext(ctx, "problem.List"); err != nil {
 		return problem.Page{}, err
 	}
 	return s.inner.List(ctx, f)
@@ -64,7 +64,7 @@ func (s *faultyStore) List(ctx context.Context, f problem.Filter) (problem.Page,
 
 // SearchKnownErrors draws a read fault, then searches the wrapped store.
 func (s *faultyStore) SearchKnownErrors(ctx context.Context, q problem.KnownErrorQuery) ([]*problem.Problem, error) {
-	if err := s.f.Read("problem.SearchKnownErrors"); err != nil {
+	if err := s.f.ReadContext(ctx, "problem.SearchKnownErrors"); err != nil {
 		return nil, err
 	}
 	return s.inner.SearchKnownErrors(ctx, q)
