@@ -1,8 +1,8 @@
 package lifecycle
 
 import (
+	"bytes"
 	"encoding/json"
-	"fmt"
 	"strconv"
 )
 
@@ -109,11 +109,17 @@ func (m Matrix) Priority(impact Impact, urgency Urgency) (Priority, error) {
 func (m Matrix) MarshalJSON() ([]byte, error) { return json.Marshal(m.rows()) }
 
 // UnmarshalJSON reads rows written by MarshalJSON and checks them as
-// NewMatrix does.
+// NewMatrix does. Anything else (another JSON shape, a priority that is not
+// an integer, a ragged or empty table, a priority below 1) is a
+// *ValidationError for "matrix", and m is left as it was. JSON null leaves
+// m as it was, as encoding/json does for other types.
 func (m *Matrix) UnmarshalJSON(b []byte) error {
+	if string(bytes.TrimSpace(b)) == "null" {
+		return nil
+	}
 	var rows [][]Priority
 	if err := json.Unmarshal(b, &rows); err != nil {
-		return fmt.Errorf("priority matrix: %w", err)
+		return Invalid("matrix", "want a JSON array of impact rows, each an array of integer priorities: %v", err)
 	}
 	nm, err := NewMatrix(rows)
 	if err != nil {

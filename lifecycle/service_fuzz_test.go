@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/itsmkit/itsm/lifecycle"
 )
 
 // FuzzServiceJSON checks that decoding never panics, that a decoded service
-// only holds known enum values (unknown ones are rejected), that encoding
+// only holds known enum values (unknown ones are rejected) and agreement
+// links with an ID and a known kind (bare IDs of older documents read as
+// SLAs), that encoding
 // never writes an unknown value (it fails with ErrValidation instead), and
 // that what encodes once re-encodes to the same bytes.
 func FuzzServiceJSON(f *testing.F) {
@@ -24,6 +27,9 @@ func FuzzServiceJSON(f *testing.F) {
 	}
 	f.Add(seed)
 	f.Add([]byte(`{"id":"S","status":"operational","criticality":"low","agreements":["A"],"owner":"o"}`))
+	f.Add([]byte(`{"id":"S","status":"operational","criticality":"low","agreements":[{"id":"A","kind":"ola"},{"id":"B","kind":"sla"}]}`))
+	f.Add([]byte(`{"agreements":[{"id":"A","kind":"contract"}]}`))
+	f.Add([]byte(`{"agreements":[{"id":"","kind":"sla"},null]}`))
 	f.Add([]byte(`{"status":"live"}`))
 	f.Add([]byte(`{"criticality":""}`))
 	f.Add([]byte(`{"history":[{"seq":1,"changes":[{"field":"state"}]}],"created_at":"2026-01-01T00:00:00+01:00"}`))
@@ -38,6 +44,11 @@ func FuzzServiceJSON(f *testing.F) {
 		}
 		if s.Criticality != "" && !containsEnum(lifecycle.Criticalities(), s.Criticality) {
 			t.Fatalf("decoded unknown criticality %q", s.Criticality)
+		}
+		for _, l := range s.Agreements {
+			if !l.Kind.Valid() || strings.TrimSpace(l.ID) == "" {
+				t.Fatalf("decoded agreement link %+v", l)
+			}
 		}
 		b1, err := json.Marshal(&s)
 		if err != nil {
