@@ -119,3 +119,40 @@ func ExampleSetServiceStatus() {
 	// defined <nil>
 	// defined service SVC-7: cannot move to designed from defined (allowed: advance, reject, retire)
 }
+
+// With an AgreementLookup, the Portfolio checks every linked agreement
+// against the host's agreements (here a map standing in for the sla
+// engine's definitions) and fills in the kind when the caller gives only
+// the ID. A host with no incidents or changes to check states it with
+// NoDependents; without Dependents, retirement would be refused.
+func ExampleAgreementLookupFunc() {
+	ctx := context.Background()
+	agreements := map[string]lifecycle.AgreementKind{"SLA-GOLD": lifecycle.AgreementSLA, "OLA-NET": lifecycle.AgreementOLA}
+	p, _ := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{
+		Store:      lifecycletest.NewPortfolioStore(),
+		IDs:        lifecycle.Sequence("SVC", 1),
+		Dependents: lifecycle.NoDependents,
+		Agreements: lifecycle.AgreementLookupFunc(func(_ context.Context, id string) (lifecycle.AgreementKind, error) {
+			if k, ok := agreements[id]; ok {
+				return k, nil
+			}
+			return "", lifecycle.NotFound("agreement", id)
+		}),
+	})
+	alice := lifecycle.Actor{ID: "alice"}
+	s, _ := p.Define(ctx, alice, lifecycle.DefineService{Name: "Mail", Owner: "alice",
+		Agreements: []lifecycle.AgreementLink{{ID: "OLA-NET"}}})
+	fmt.Println(s.Agreements)
+
+	_, err := p.AddAgreement(ctx, alice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-SILVER"})
+	fmt.Println(err)
+	_, err = p.AddAgreement(ctx, alice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "OLA-NET", Kind: lifecycle.AgreementSLA})
+	fmt.Println(err)
+	s, _ = p.AddAgreement(ctx, alice, lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "SLA-GOLD"})
+	fmt.Println(s.Agreements, s.HasAgreement(lifecycle.AgreementSLA))
+	// Output:
+	// [ola:OLA-NET]
+	// invalid agreement: agreement "SLA-SILVER" does not exist
+	// invalid agreement: agreement "OLA-NET" is of kind ola, not sla
+	// [ola:OLA-NET sla:SLA-GOLD] true
+}
