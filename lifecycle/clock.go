@@ -6,6 +6,7 @@ import "time"
 // run a whole day of work in an instant (see lifecycletest.Clock); nil means
 // [SystemClock].
 type Clock interface {
+	// Now returns the current time.
 	Now() time.Time
 }
 

@@ -23,11 +23,15 @@ type Outbox[T any] interface {
 
 // Creator is the part of a process's Store that [CommitCreate] needs.
 type Creator[T any] interface {
+	// Create stores a new record, with the contract of the process
+	// Store's Create (an existing ID is an error matching ErrConflict).
 	Create(ctx context.Context, record T) error
 }
 
 // Updater is the part of a process's Store that [CommitUpdate] needs.
 type Updater[T any] interface {
+	// Update stores record over the stored version expected, with the
+	// contract of the process Store's Update (ErrNotFound, ErrConflict).
 	Update(ctx context.Context, record T, expected int64) error
 }
 
@@ -40,6 +44,7 @@ type Updater[T any] interface {
 // reaction behind it, failing with ErrConflict or ErrNotFound must not make
 // a stored change look like a conflict). Read the notifier's error from Err.
 type NotifyError struct {
+	// Err is the notifier's error.
 	Err error
 }
 

@@ -16,15 +16,26 @@ import (
 // outbox relay, a queue) can therefore deduplicate, and reactions keyed by
 // the ID are idempotent.
 type Event struct {
-	ID      string    `json:"id"`
-	Process string    `json:"process"` // "incident", "problem", "change", "sla", "service", ...
-	Subject string    `json:"subject"` // the record's ID
-	Type    string    `json:"type"`    // what happened: "opened", "assigned", "resolved", "sla.breached", ...
-	From    string    `json:"from,omitempty"`
-	To      string    `json:"to,omitempty"`
-	Actor   string    `json:"actor"`
-	Time    time.Time `json:"time"`
-	Version int64     `json:"version"` // the subject's version after the change
+	// ID is unique and stable: [EventID](Process, Subject, Version, n).
+	ID string `json:"id"`
+	// Process is the process of the subject: "incident", "problem",
+	// "change", "sla", "service", "improvement", ...
+	Process string `json:"process"`
+	// Subject is the ID of the record that changed.
+	Subject string `json:"subject"`
+	// Type says what happened: "opened", "assigned", "resolved",
+	// "sla.breached", ...
+	Type string `json:"type"`
+	// From is the state before the change, when the state moved.
+	From string `json:"from,omitempty"`
+	// To is the state after the change, when the state moved.
+	To string `json:"to,omitempty"`
+	// Actor is the ID of the actor who made the change.
+	Actor string `json:"actor"`
+	// Time is when the change was made (the record's UpdatedAt).
+	Time time.Time `json:"time"`
+	// Version is the subject's version after the change.
+	Version int64 `json:"version"`
 	// Snapshot is the subject as it stood after the change, in
 	// process-neutral form.
 	Snapshot Snapshot `json:"snapshot"`
@@ -57,16 +68,27 @@ func (e Event) Clone() Event {
 // Snapshot is a process-neutral view of a record: what SLA timers,
 // reactors and notifiers need to know without importing the process.
 type Snapshot struct {
-	State      string    `json:"state"`
-	Title      string    `json:"title,omitempty"`    // the record's title or name, for people
-	Priority   int       `json:"priority,omitempty"` // 1 (critical) ... 5 (planning); 0 when the process has none
-	Group      string    `json:"group,omitempty"`
-	Assignee   string    `json:"assignee,omitempty"`
-	HoldReason string    `json:"hold_reason,omitempty"`
-	Major      bool      `json:"major,omitempty"`
-	Service    string    `json:"service,omitempty"`     // the affected IT service
-	ConfigItem string    `json:"config_item,omitempty"` // the affected configuration item
-	OpenedAt   time.Time `json:"opened_at"`
+	// State is the record's state (for services, their status).
+	State string `json:"state"`
+	// Title is the record's title or name, for people.
+	Title string `json:"title,omitempty"`
+	// Priority is 1 (critical) ... 5 (planning); 0 when the process has
+	// none.
+	Priority int `json:"priority,omitempty"`
+	// Group is the assignment group.
+	Group string `json:"group,omitempty"`
+	// Assignee is the assigned person.
+	Assignee string `json:"assignee,omitempty"`
+	// HoldReason is why the record is on hold, when it is.
+	HoldReason string `json:"hold_reason,omitempty"`
+	// Major reports a major incident.
+	Major bool `json:"major,omitempty"`
+	// Service is the affected IT service.
+	Service string `json:"service,omitempty"`
+	// ConfigItem is the affected configuration item.
+	ConfigItem string `json:"config_item,omitempty"`
+	// OpenedAt is when the record was opened (created).
+	OpenedAt time.Time `json:"opened_at"`
 	// Attributes holds whatever else the host wants conditions to see.
 	Attributes map[string]string `json:"attributes,omitempty"`
 }

@@ -15,18 +15,31 @@ const ProcessImprovement = "improvement"
 // completed, the result it achieved. Its [ImprovementStatus] moves under the
 // improvement machine (see [ImprovementDiagram]).
 type Improvement struct {
-	ID        string            `json:"id"`
-	Version   int64             `json:"version"` // 0 before creation, 1 when created, +1 per stored change
-	ServiceID string            `json:"service_id"`
-	Title     string            `json:"title"`
-	Measure   string            `json:"measure"`  // what is measured, e.g. "mean time to restore"
-	Baseline  string            `json:"baseline"` // where it stands now, e.g. "4h"
-	Target    string            `json:"target"`   // where it should get to, e.g. "2h"
-	Result    string            `json:"result,omitempty"`
-	Status    ImprovementStatus `json:"status"`
-	History   []Record          `json:"history,omitempty"`
-	CreatedAt time.Time         `json:"created_at"`
-	UpdatedAt time.Time         `json:"updated_at"`
+	// ID identifies the entry, e.g. "CSI01J..." (see [RandomIDs]).
+	ID string `json:"id"`
+	// Version is 0 before creation, 1 when created, +1 per stored change.
+	Version int64 `json:"version"`
+	// ServiceID is the ID of the [Service] the initiative improves.
+	ServiceID string `json:"service_id"`
+	// Title names the initiative, for people.
+	Title string `json:"title"`
+	// Measure is what is measured, e.g. "mean time to restore".
+	Measure string `json:"measure"`
+	// Baseline is where the measure stands now, e.g. "4h".
+	Baseline string `json:"baseline"`
+	// Target is where the measure should get to, e.g. "2h".
+	Target string `json:"target"`
+	// Result is what the initiative achieved against the measure; set
+	// when it is completed.
+	Result string `json:"result,omitempty"`
+	// Status is where the entry stands in the improvement machine.
+	Status ImprovementStatus `json:"status"`
+	// History is the audit trail: one [Record] per stored change.
+	History []Record `json:"history,omitempty"`
+	// CreatedAt is when the entry was proposed.
+	CreatedAt time.Time `json:"created_at"`
+	// UpdatedAt is when it last changed.
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Clone returns a deep copy of x (nil stays nil).

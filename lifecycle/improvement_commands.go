@@ -52,12 +52,19 @@ func (st *improvementStep) fire(x *Improvement, ev ImprovementEvent) error {
 // register, which starts in [ImprovementProposed]. ServiceID, Title,
 // Measure, Baseline and Target are required.
 type ProposeImprovement struct {
+	// ServiceID is the ID of the service to improve; the [Portfolio]
+	// checks that it exists and is not retired.
 	ServiceID string
-	Title     string
-	Measure   string
-	Baseline  string
-	Target    string
-	Note      string // recorded in the creation record
+	// Title names the initiative.
+	Title string
+	// Measure is what is measured, e.g. "mean time to restore".
+	Measure string
+	// Baseline is where the measure stands now.
+	Baseline string
+	// Target is where the measure should get to.
+	Target string
+	// Note is recorded in the creation record.
+	Note string
 }
 
 // New returns the new improvement with the given ID, proposed by actor at
@@ -171,9 +178,13 @@ func (x *Improvement) Apply(actor Actor, now time.Time, cmd ImprovementCommand) 
 
 // ApproveImprovement approves a proposed improvement.
 type ApproveImprovement struct {
-	ID      string
+	// ID names the improvement. Required.
+	ID string
+	// Version is the version the command was prepared against; 0 means
+	// whatever is current, any other value must equal the stored one.
 	Version int64
-	Note    string
+	// Note is recorded in the history record.
+	Note string
 }
 
 func (c ApproveImprovement) target() (string, int64) { return c.ID, c.Version }
@@ -185,9 +196,13 @@ func (c ApproveImprovement) applyImprovement(x *Improvement, st *improvementStep
 
 // StartImprovement starts work on an approved improvement.
 type StartImprovement struct {
-	ID      string
+	// ID names the improvement. Required.
+	ID string
+	// Version is the version the command was prepared against; 0 means
+	// whatever is current, any other value must equal the stored one.
 	Version int64
-	Note    string
+	// Note is recorded in the history record.
+	Note string
 }
 
 func (c StartImprovement) target() (string, int64) { return c.ID, c.Version }
@@ -201,10 +216,16 @@ func (c StartImprovement) applyImprovement(x *Improvement, st *improvementStep) 
 // Result achieved against the measure (required: the machine refuses to
 // complete without one).
 type CompleteImprovement struct {
-	ID      string
+	// ID names the improvement. Required.
+	ID string
+	// Version is the version the command was prepared against; 0 means
+	// whatever is current, any other value must equal the stored one.
 	Version int64
-	Result  string
-	Note    string
+	// Result is what was achieved against the measure, e.g. "1h30".
+	// Required.
+	Result string
+	// Note is recorded in the history record.
+	Note string
 }
 
 func (c CompleteImprovement) target() (string, int64) { return c.ID, c.Version }
@@ -221,9 +242,13 @@ func (c CompleteImprovement) applyImprovement(x *Improvement, st *improvementSte
 // RejectImprovement rejects an improvement that is proposed, approved or
 // in progress (abandoning it). Reason is required.
 type RejectImprovement struct {
-	ID      string
+	// ID names the improvement. Required.
+	ID string
+	// Version is the version the command was prepared against; 0 means
+	// whatever is current, any other value must equal the stored one.
 	Version int64
-	Reason  string
+	// Reason says why the initiative is rejected or abandoned. Required.
+	Reason string
 }
 
 func (c RejectImprovement) target() (string, int64) { return c.ID, c.Version }

@@ -12,9 +12,12 @@ import (
 // Transition is one edge set of a [Definition]: Event moves a record from
 // any state in From to To, provided Guard (if any) returns nil.
 type Transition[S, E ~string, T any] struct {
+	// Event is the event that fires the transition.
 	Event E
-	From  []S
-	To    S
+	// From lists the states the event leaves from.
+	From []S
+	// To is the state the event leads to.
+	To S
 	// Guard refuses the transition by returning a reason. It must be pure:
 	// no I/O, no mutation of the subject.
 	Guard func(subject T) error
@@ -23,10 +26,17 @@ type Transition[S, E ~string, T any] struct {
 // Definition describes a state machine. Build it once, as a package-level
 // value, with [NewMachine].
 type Definition[S, E ~string, T any] struct {
-	Process     string // used in error messages: "incident", "problem", ...
-	Initial     S
-	States      []S // every state, in display order
-	Events      []E // every event
+	// Process names the machine in error messages: "incident",
+	// "problem", ...
+	Process string
+	// Initial is the state new records start in.
+	Initial S
+	// States lists every state, in display order.
+	States []S
+	// Events lists every event.
+	Events []E
+	// Transitions are the edges; each (event, source state) pair may
+	// appear only once.
 	Transitions []Transition[S, E, T]
 }
 

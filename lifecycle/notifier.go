@@ -14,6 +14,7 @@ import (
 // rolled back. Implementations must be safe for concurrent use and should
 // honour ctx. Events must not be modified.
 type Notifier interface {
+	// Notify hands over the events of one stored change, in order.
 	Notify(ctx context.Context, events ...Event) error
 }
 

@@ -100,6 +100,7 @@ func (f ServiceFilter) Validate() error {
 
 // ServicePage is one page of [PortfolioStore.ListServices].
 type ServicePage struct {
+	// Services are the page's services, in ID order.
 	Services []*Service
 	// Next is the cursor for the following page (pass it as
 	// ServiceFilter.After), or empty when this page is the last.
@@ -170,6 +171,7 @@ func (f ImprovementFilter) Validate() error {
 
 // ImprovementPage is one page of [ImprovementStore.ListImprovements].
 type ImprovementPage struct {
+	// Improvements are the page's entries, in ID order.
 	Improvements []*Improvement
 	// Next is the cursor for the following page (pass it as
 	// ImprovementFilter.After), or empty when this page is the last.

@@ -21,21 +21,32 @@ const (
 // Record is one entry in a record's audit history: who did what, when, and
 // what changed. Every stored transition or update appends exactly one.
 type Record struct {
-	Seq     int       `json:"seq"`  // 1, 2, 3... within the record
-	Time    time.Time `json:"time"` // when it happened
-	Actor   string    `json:"actor"`
-	Event   string    `json:"event"` // "open", "assign", "resolve", "comment", ...
-	From    string    `json:"from"`  // state before (empty for creation)
-	To      string    `json:"to"`    // state after (equal to From when the state did not move)
-	Note    string    `json:"note,omitempty"`
-	Changes []Change  `json:"changes,omitempty"`
+	// Seq numbers the entries 1, 2, 3... within the record.
+	Seq int `json:"seq"`
+	// Time is when it happened.
+	Time time.Time `json:"time"`
+	// Actor is the ID of the actor who did it.
+	Actor string `json:"actor"`
+	// Event is what was done: "open", "assign", "resolve", "comment", ...
+	Event string `json:"event"`
+	// From is the state before (empty for creation).
+	From string `json:"from"`
+	// To is the state after (equal to From when the state did not move).
+	To string `json:"to"`
+	// Note is the actor's free text: a reason, a work note, a comment.
+	Note string `json:"note,omitempty"`
+	// Changes lists the fields that changed, with old and new values.
+	Changes []Change `json:"changes,omitempty"`
 }
 
 // Change is one field's old and new value, rendered as text.
 type Change struct {
+	// Field is the field's name, e.g. [FieldState] or [FieldPriority].
 	Field string `json:"field"`
-	Old   string `json:"old,omitempty"`
-	New   string `json:"new,omitempty"`
+	// Old is the value before (empty when the field was unset).
+	Old string `json:"old,omitempty"`
+	// New is the value after (empty when the field was cleared).
+	New string `json:"new,omitempty"`
 }
 
 // Clone returns a deep copy of r.

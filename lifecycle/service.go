@@ -23,11 +23,18 @@ const RoleServiceOwner = "service-owner"
 // Invariant: a live service (operational or retiring, see [Service.Live])
 // has an owner and at least one SLA among its agreements.
 type Service struct {
-	ID          string      `json:"id"`
-	Version     int64       `json:"version"` // 0 before creation, 1 when created, +1 per stored change
-	Name        string      `json:"name"`
-	Owner       string      `json:"owner,omitempty"` // the accountable service owner's actor ID
-	Description string      `json:"description,omitempty"`
+	// ID identifies the service, e.g. "SVC01J..." (see [RandomIDs]).
+	ID string `json:"id"`
+	// Version is 0 before creation, 1 when created, +1 per stored change.
+	Version int64 `json:"version"`
+	// Name is the service's name, e.g. "E-mail".
+	Name string `json:"name"`
+	// Owner is the accountable service owner's actor ID; required while
+	// the service is live.
+	Owner string `json:"owner,omitempty"`
+	// Description says what the service offers, for people.
+	Description string `json:"description,omitempty"`
+	// Criticality is how much the business depends on the service.
 	Criticality Criticality `json:"criticality"`
 	// ConfigItems are the IDs of the configuration items the service runs
 	// on, in the order they were added, without duplicates.
@@ -39,10 +46,14 @@ type Service struct {
 	// [AgreementLink] for the JSON form (bare IDs of older documents
 	// decode as SLAs).
 	Agreements []AgreementLink `json:"agreements,omitempty"`
-	Status     Status          `json:"status"`
-	History    []Record        `json:"history,omitempty"`
-	CreatedAt  time.Time       `json:"created_at"`
-	UpdatedAt  time.Time       `json:"updated_at"`
+	// Status is where the service stands in its lifecycle.
+	Status Status `json:"status"`
+	// History is the audit trail: one [Record] per stored change.
+	History []Record `json:"history,omitempty"`
+	// CreatedAt is when the service was defined.
+	CreatedAt time.Time `json:"created_at"`
+	// UpdatedAt is when it last changed.
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // AgreementIDs returns the IDs of the service's agreements, in order (nil
@@ -103,7 +114,11 @@ func (s *Service) Live() bool { return s.Status == StatusOperational || s.Status
 // [Dependents] reports it: incidents not yet resolved and changes scheduled
 // (authorised but not yet implemented and reviewed).
 type ServiceWork struct {
-	OpenIncidents    int `json:"open_incidents"`
+	// OpenIncidents counts the incidents against the service that are
+	// not yet resolved.
+	OpenIncidents int `json:"open_incidents"`
+	// ScheduledChanges counts the changes against the service that are
+	// authorised but not yet closed.
 	ScheduledChanges int `json:"scheduled_changes"`
 }
 

@@ -1,7 +1,48 @@
-// Package lifecycletest provides test doubles shared by every process: a
-// fake [Clock] that moves only when told, a [Recorder] notifier that keeps
-// every event for assertions, and in-memory stores for the service portfolio
-// and the improvement register with their conformance suites
-// ([TestPortfolioStore], [TestImprovementStore]). Like net/http/httptest, it
-// is meant for tests and demos, never for production.
+// Package lifecycletest provides the test doubles shared by every process,
+// and the kit their fault-injection tests are built from. Like
+// net/http/httptest, it is meant for tests and demos, never for production.
+//
+// # Doubles
+//
+//   - [Clock]: a fake lifecycle.Clock that stands still until the test
+//     moves it ([Clock.Advance], [Clock.Set]), so a whole day of work runs
+//     in an instant with known times.
+//   - [Recorder]: a lifecycle.Notifier that keeps a copy of every event, in
+//     order, and can be told to fail.
+//   - [PortfolioStore] and [ImprovementStore]: in-memory stores for the
+//     service portfolio and the continual-improvement register, honouring
+//     the whole contract, with the conformance suites any host store runs
+//     to prove it does too ([TestPortfolioStore], [TestImprovementStore]).
+//
+// # Fault injection
+//
+// A fault-injection test wraps the real store and notifier of a service in
+// faulty ones that share one seeded [Faults], runs random operations
+// (typically with pgregory.net/rapid), and then judges every outcome
+// against what the real store holds:
+//
+//   - [Faults] draws, per wrapped call and at the configured [Rates], one
+//     [Fault]: an error, a timeout (which blocks until the caller's context
+//     is done or [Faults.TimeoutDelay] has passed), a conflict, or the
+//     ambiguous commit that takes effect but reports failure. The same
+//     seed and calls give the same faults, so a failing run replays; every
+//     injection is logged ([Faults.Injected]) and its error is an
+//     *[InjectedError] matching [ErrInjected].
+//   - [FaultyNotifier], [FaultyPortfolioStore] and [FaultyImprovementStore]
+//     wrap the lifecycle interfaces (keeping an Outbox when the inner store
+//     has one); each process's own kit (incidenttest, problemtest,
+//     changetest, slatest) wraps its Store with the same Faults, through
+//     [Faults.ReadContext] and [Faults.Write].
+//   - [Ledger] remembers every version a store really accepted, with its
+//     snapshot, so that [Ledger.CheckEvents] can prove that no event was
+//     delivered for a change that was not stored.
+//   - [CheckHistory] proves a stored record is not half-applied: its
+//     history accounts for its version and replays to its state.
+//   - [Classify] names the sentinel an error matches, so a test can insist
+//     that every failure is a typed one; [PinVersion] builds the safe retry
+//     of a command (pinned to the version read before the failed attempt);
+//     [AppliedWrites] lists the failed calls that took effect anyway;
+//     [SnapshotDiff] compares snapshots read back from any store.
+//
+// Everything here is safe for concurrent use.
 package lifecycletest

@@ -71,10 +71,15 @@ func (k Fault) String() string {
 // that a call draws each [Fault]. Reads draw only Error and Timeout (their
 // other rates count as FaultNone). The zero Rates inject nothing.
 type Rates struct {
-	Error      float64
-	Timeout    float64
-	Conflict   float64 // writes only
-	AfterWrite float64 // writes only: the ambiguous commit
+	// Error is the probability of a [FaultError].
+	Error float64
+	// Timeout is the probability of a [FaultTimeout].
+	Timeout float64
+	// Conflict is the probability of a [FaultConflict] (writes only).
+	Conflict float64
+	// AfterWrite is the probability of a [FaultAfterWrite], the
+	// ambiguous commit (writes only).
+	AfterWrite float64
 }
 
 func (r Rates) check() {
