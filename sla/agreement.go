@@ -203,22 +203,30 @@ func (a *Agreement) Validate() error {
 	if a.ID == "" {
 		return lifecycle.Invalid("id", "an agreement ID is required")
 	}
-	if _, err := a.Type.MarshalText(); err != nil {
+	if !slices.Contains(agreementTypes, a.Type) {
+		_, err := a.Type.MarshalText()
 		return err
 	}
-	if _, err := a.Target.MarshalText(); err != nil {
+	if !slices.Contains(targets, a.Target) {
+		_, err := a.Target.MarshalText()
 		return err
 	}
 	if len(a.Durations) == 0 {
 		return lifecycle.Invalid("durations", "agreement %s: at least one target duration is required", a.ID)
 	}
-	for _, p := range sortedKeys(a.Durations) {
-		d := a.Durations[p]
-		if p < 0 {
-			return lifecycle.Invalid("durations", "agreement %s: priority %d is negative", a.ID, p)
-		}
-		if d <= 0 {
-			return lifecycle.Invalid("durations", "agreement %s: priority %d: target %v is not positive", a.ID, p, d)
+	bad := false
+	for p, d := range a.Durations {
+		bad = bad || p < 0 || d <= 0
+	}
+	if bad { // report the lowest bad priority, whatever the map's order
+		for _, p := range sortedKeys(a.Durations) {
+			d := a.Durations[p]
+			if p < 0 {
+				return lifecycle.Invalid("durations", "agreement %s: priority %d is negative", a.ID, p)
+			}
+			if d <= 0 {
+				return lifecycle.Invalid("durations", "agreement %s: priority %d: target %v is not positive", a.ID, p, d)
+			}
 		}
 	}
 	for i, w := range a.Warnings {

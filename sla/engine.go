@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -114,9 +115,25 @@ func (e *Engine) Agreement(id string) (*Agreement, bool) {
 	return a, ok
 }
 
-// Timers returns the timers of recordID, ordered by ID.
+// Timers returns the timers of recordID that have started, ordered by ID.
+// (The Store also holds, for every record the engine follows, the timers
+// of agreements that have not started on it, so that changes delivered out
+// of order are not lost; see [Timer.Started].) An empty recordID is a
+// *lifecycle.ValidationError.
 func (e *Engine) Timers(ctx context.Context, recordID string) ([]*Timer, error) {
-	return e.store.ListByRecord(ctx, recordID)
+	if recordID == "" {
+		return nil, lifecycle.Invalid("record", "a record ID is required")
+	}
+	ts, err := e.store.ListByRecord(ctx, recordID)
+	if err != nil {
+		return nil, err
+	}
+	return started(ts), nil
+}
+
+// started returns the timers of ts that have started, in place.
+func started(ts []*Timer) []*Timer {
+	return slices.DeleteFunc(ts, func(t *Timer) bool { return !t.Started() })
 }
 
 // Notify observes each event in turn (see [Engine.Observe]) and returns
@@ -134,22 +151,35 @@ func (e *Engine) Notify(ctx context.Context, events ...lifecycle.Event) error {
 // Observe follows one stored change of a record: ev.Subject is the record's
 // ID, ev.Snapshot its state after the change, ev.Time when it happened (zero
 // means the clock's now) and ev.Version its version. For every agreement of
-// ev.Process (or of every process) it attaches a timer when there is none
-// and the start rule holds,
-// or feeds the existing timer the snapshot ([Timer.Observe]: completion,
-// pause, resume, reset, cancel, priority change); then it fires whatever
-// deadlines are already due (a priority raised past the target breaches at
-// once), stores each timer and notifies.
+// ev.Process (or of every process) it feeds the record's timer the change
+// ([Timer.ObserveVersion]: start, completion, pause, resume, reset, cancel,
+// priority change), creating the timer at the record's first event (one
+// that has not started if the start rule does not hold yet); then it fires
+// whatever deadlines are already due (a priority raised past the target
+// breaches at once), stores each timer and notifies.
 //
-// Events of the "sla" process are ignored, and so is an event whose
-// non-zero Version a timer has already observed, so redelivered or
-// reordered events are harmless. On a concurrent change to the same timers
-// Observe reloads and tries again. A notifier failure is returned as a
-// *lifecycle.NotifyError after the timer is stored, even when a conflict on
-// another of the record's timers made Observe try again.
+// Relays may deliver events more than once and out of order: a version a
+// timer has already observed changes nothing and notifies nothing, and an
+// older version that arrives after newer ones is counted where it belongs
+// (the timer is rebuilt as if the versions had come in order: a pause
+// delivered late is never lost). Deadlines that already fired are never
+// notified again; a breach that the late change shows did not happen is
+// withdrawn from the cycle (see [Timer.ObserveVersion]). An event without a
+// Version (0) is taken as the newest, and one more than [ReorderWindow]
+// versions late is ignored.
+//
+// Events of the "sla" process are ignored, and so are events without a
+// subject; a negative Version is a *lifecycle.ValidationError. On a
+// concurrent change to the same timers Observe reloads and tries again. A
+// notifier failure is returned as a *lifecycle.NotifyError after the timer
+// is stored, even when a conflict on another of the record's timers made
+// Observe try again.
 func (e *Engine) Observe(ctx context.Context, ev lifecycle.Event) error {
 	if ev.Process == Process || ev.Subject == "" {
 		return nil
+	}
+	if ev.Version < 0 {
+		return lifecycle.Invalid("version", "event %s: version %d is negative", ev.ID, ev.Version)
 	}
 	var as []*Agreement
 	for _, a := range e.agreements {
@@ -199,22 +229,26 @@ func (e *Engine) observe(ctx context.Context, ev lifecycle.Event, as []*Agreemen
 	var errs []error
 	for _, a := range as {
 		t := byAgreement[a.ID]
-		var err error
-		if t == nil {
-			var ok bool
-			if t, ok = Attach(a, ev.Subject, ev.Snapshot, ev.Time); !ok {
-				continue
+		created := t == nil
+		if created {
+			if ev.Version == 0 && !a.startable(ev.Snapshot) {
+				continue // without versions there is no order to keep
 			}
-			t.RecordVersion = ev.Version
+			t = newTimer(a, ev.Subject)
+		}
+		changed, err := t.ObserveVersion(a, ev.Version, ev.Snapshot, ev.Time)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !changed {
+			continue
+		}
+		if created {
 			t.Version = 1
 			err = lifecycle.CommitCreate(ctx, e.store, e.notifier, t, t.Evaluate(now))
 		} else {
-			if ev.Version != 0 && ev.Version <= t.RecordVersion {
-				continue
-			}
 			expected := t.Version
-			t.Observe(a, ev.Snapshot, ev.Time)
-			t.RecordVersion = max(t.RecordVersion, ev.Version)
 			t.Version = expected + 1
 			err = lifecycle.CommitUpdate(ctx, e.store, e.notifier, t, expected, t.Evaluate(now))
 		}
@@ -234,11 +268,15 @@ func (e *Engine) observe(ctx context.Context, ev lifecycle.Event, as []*Agreemen
 // notifies its events. It returns how many events it stored. A timer
 // another replica changed meanwhile is skipped (that replica fires its
 // events), so each event is notified once across replicas. Errors are
-// joined; a notifier failure does not stop the others.
+// joined; a notifier failure does not stop the others. A zero now is a
+// *lifecycle.ValidationError.
 //
 // A host runs it from a scheduler: after each run, [Engine.NextDeadline]
 // says when to run next.
 func (e *Engine) EvaluateDue(ctx context.Context, now time.Time) (int, error) {
+	if now.IsZero() {
+		return 0, lifecycle.Invalid("now", "the instant to evaluate at is required")
+	}
 	seen := map[string]bool{}
 	fired := 0
 	var errs []error
@@ -256,8 +294,8 @@ func (e *Engine) EvaluateDue(ctx context.Context, now time.Time) (int, error) {
 			seen[t.ID], progress = true, true
 			expected := t.Version
 			t.Version++
-			events := t.Evaluate(now)
-			if len(events) == 0 {
+			events, changed := t.evaluate(now)
+			if !changed {
 				continue
 			}
 			err := lifecycle.CommitUpdate(ctx, e.store, e.notifier, t, expected, events)
@@ -307,10 +345,22 @@ func (e *Engine) NextDeadline(ctx context.Context) (time.Time, bool, error) {
 // stores the results over the stored timers; use it after an agreement's
 // calendar or durations changed, or to repair timers that missed events.
 // Deadlines that already fired stay fired (matched by cycle number and
-// threshold), so nothing is notified twice; deadlines the new computation
-// finds due at the clock's now fire. Stored timers whose agreement no
-// longer attaches are left as they are. It returns the record's timers.
+// threshold), so nothing is notified twice; whether they are reached, and
+// the cycles breached, is what the history says at the clock's now (as
+// ServiceNow's SLA repair recomputes "has breached" without notifying
+// again); deadlines the new computation finds due at now and that never
+// fired, fire. Stored timers whose agreement no longer attaches are left as
+// they are. It returns the record's started timers.
+//
+// An empty recordID, and a history [Replay] refuses, are a
+// *lifecycle.ValidationError, and nothing is stored.
 func (e *Engine) Repair(ctx context.Context, process, recordID string, first lifecycle.Snapshot, history []lifecycle.Record) ([]*Timer, error) {
+	if recordID == "" {
+		return nil, lifecycle.Invalid("record", "a record ID is required")
+	}
+	if err := checkHistory(history); err != nil {
+		return nil, err
+	}
 	// As in Observe, the errors of an attempt that met a conflict are kept:
 	// the timers it stored stand.
 	var errs []error
@@ -330,9 +380,13 @@ func (e *Engine) Repair(ctx context.Context, process, recordID string, first lif
 				return nil, err
 			}
 			ts, lerr := e.store.ListByRecord(ctx, recordID)
-			return ts, errors.Join(err, lerr)
+			return started(ts), errors.Join(err, lerr)
 		}
-		return e.store.ListByRecord(ctx, recordID)
+		ts, err := e.store.ListByRecord(ctx, recordID)
+		if err != nil {
+			return nil, err
+		}
+		return started(ts), nil
 	}
 	return nil, errors.Join(append(errs, conflict)...)
 }
@@ -354,7 +408,10 @@ func (e *Engine) repair(ctx context.Context, process, recordID string, first lif
 		if a.Process != "" && a.Process != process {
 			continue
 		}
-		t, ok := Replay(a, recordID, first, history)
+		t, ok, err := Replay(a, recordID, first, history)
+		if err != nil {
+			return errors.Join(append(errs, err)...), nil
+		}
 		if !ok {
 			continue
 		}
@@ -377,39 +434,11 @@ func (e *Engine) repair(ctx context.Context, process, recordID string, first lif
 	return errors.Join(errs...), nil
 }
 
-// keepFired marks fired in t every deadline that fired in prev, and, as
-// Evaluate does when it fires one, reached (the cycle breached, for the
-// breach): a deadline that fired stays reached and a cycle whose breach
-// fired stays breached.
+// keepFired marks fired in t every deadline that fired in prev (matched by
+// cycle number and threshold). Whether they are reached stays what t's
+// history says: evaluating t then marks reached, without an event, those
+// whose instant has come.
 func keepFired(t, prev *Timer) {
-	fired := map[[2]float64]bool{} // (cycle, percent; breach as -1)
-	key := func(n int, d Deadline) [2]float64 {
-		p := d.Percent
-		if d.Breach {
-			p = -1
-		}
-		return [2]float64{float64(n), p}
-	}
-	mark := func(c *Cycle, set bool) {
-		for i := range c.Deadlines {
-			d := &c.Deadlines[i]
-			if set && d.Fired {
-				fired[key(c.Number, *d)] = true
-			} else if !set && fired[key(c.Number, *d)] {
-				d.Reached, d.Fired = true, true
-				if d.Breach {
-					c.Breached = true
-				}
-			}
-		}
-	}
-	for i := range prev.Cycles {
-		mark(&prev.Cycles[i], true)
-	}
-	mark(&prev.Cycle, true)
-	for i := range t.Cycles {
-		mark(&t.Cycles[i], false)
-	}
-	mark(&t.Cycle, false)
+	t.markFired(prev.firedDeadlines())
 	t.Next = t.nextDeadline()
 }

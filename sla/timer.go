@@ -1,7 +1,7 @@
 package sla
 
 import (
-	"math"
+	"fmt"
 	"slices"
 	"time"
 
@@ -59,27 +59,29 @@ type Deadline struct {
 	Percent float64 `json:"percent"`
 	// Breach marks the breach deadline, always the last of a cycle.
 	Breach bool `json:"breach,omitempty"`
+	// Threshold is the business elapsed time at which the deadline is
+	// reached: Percent of the cycle's Goal rounded up to the nanosecond,
+	// computed exactly (no floating-point rounding, however long the
+	// goal); the breach's is Goal itself. It is recomputed when Goal
+	// changes.
+	Threshold time.Duration `json:"threshold"`
 	// Reached reports that the business elapsed time reached the
 	// threshold. It stays set even if a later priority change lengthens
 	// the target: a threshold reached under the target then in force
-	// stays reached.
+	// stays reached. Evaluate also sets it for a running cycle whose
+	// projected instant has come; that is provisional until the next
+	// observation, which clears it again if the record turns out to have
+	// paused or stopped before that instant (a change delivered late).
 	Reached bool `json:"reached,omitempty"`
 	// Fired reports that Evaluate has returned this deadline's event. It
-	// fires once per cycle, never again.
+	// fires once per cycle, never again, even if a late change moves the
+	// threshold's instant (Reached then tells the truth, Fired what was
+	// notified).
 	Fired bool `json:"fired,omitempty"`
 	// At is when the threshold was reached, or, for a running cycle, when
 	// it will be reached if nothing changes. It is zero for a threshold not
 	// reached while the cycle is paused or stopped.
 	At time.Time `json:"at,omitzero"`
-}
-
-// threshold returns the business elapsed time at which d is reached under
-// goal: exactly goal for the breach, goal×Percent/100 rounded up otherwise.
-func (d Deadline) threshold(goal time.Duration) time.Duration {
-	if d.Breach || d.Percent >= 100 {
-		return goal
-	}
-	return time.Duration(math.Ceil(float64(goal) / 100 * d.Percent))
 }
 
 // Cycle is one run of a timer, from its start to its completion or
@@ -89,12 +91,17 @@ func (d Deadline) threshold(goal time.Duration) time.Duration {
 // Durations are exact to the nanosecond. Elapsed and the other counters are
 // as of the timer's UpdatedAt; [Timer.Status] gives them at any instant.
 type Cycle struct {
-	// Number counts cycles from 1.
+	// Number counts cycles from 1; it is 0 for a timer that has not
+	// started (see [Timer.Started]).
 	Number int `json:"cycle"`
-	// Stage is where the cycle stands.
-	Stage Stage `json:"stage"`
+	// Stage is where the cycle stands; empty for a timer that has not
+	// started.
+	Stage Stage `json:"stage,omitempty"`
 	// Breached is set once the business elapsed time reaches Goal, and
-	// stays set for the cycle.
+	// stays set for the cycle, unless a change delivered late shows that
+	// the breach, fired on a projection, did not happen (then it is set
+	// again when the target is really used up): it is the breach
+	// deadline's Reached.
 	Breached bool `json:"breached"`
 	// Priority is the record's priority that Goal comes from.
 	Priority int `json:"priority"`
@@ -115,6 +122,9 @@ type Cycle struct {
 	Paused time.Duration `json:"business_paused"`
 	// ActualPaused is the wall-clock time spent paused.
 	ActualPaused time.Duration `json:"actual_paused"`
+	// PausedSince is when the current pause began; zero unless the stage
+	// is paused.
+	PausedSince time.Time `json:"paused_since,omitzero"`
 	// Due is when the target is used up: projected while in progress, the
 	// breach instant once breached, zero while paused (it depends on when
 	// the cycle resumes; see [Timer.Status]), and the last projection once
@@ -143,13 +153,20 @@ func (c *Cycle) Percent() float64 {
 }
 
 // Timer tracks one [Agreement] on one record: the current cycle (embedded),
-// earlier cycles, and what it last saw of the record.
+// earlier cycles, what it last saw of the record, and the [Journal] that
+// lets it take changes delivered late or twice.
 //
 // Timers are values the host stores (see [Store]); they carry no reference
 // to their agreement, so the operations that count business time
-// ([Timer.Observe], [Timer.Status]) take the agreement or its calendar.
-// [Timer.Evaluate] and [Timer.NextDeadline] need neither: deadlines are
-// stored as instants, which is what makes evaluating many timers cheap.
+// ([Timer.Observe], [Timer.ObserveVersion], [Timer.Status]) take the
+// agreement or its calendar. [Timer.Evaluate] and [Timer.NextDeadline]
+// need neither: deadlines are stored as instants, which is what makes
+// evaluating many timers cheap.
+//
+// A timer that has not started ([NewTimer]; Number 0, empty Stage) waits
+// for its agreement's start rule to hold. [Engine] stores such timers for
+// every record it follows, so that a change delivered out of order is never
+// lost, even before the timer starts; [Engine.Timers] leaves them out.
 //
 // A Timer is not safe for concurrent mutation; [Engine] works on copies.
 type Timer struct {
@@ -160,8 +177,9 @@ type Timer struct {
 	Version int64 `json:"version"`
 	// RecordID is the record the timer measures.
 	RecordID string `json:"record_id"`
-	// RecordVersion is the record's version last observed ([Replay] and
-	// [Engine] set it; events at or below it are not observed again).
+	// RecordVersion is the newest record version observed
+	// ([Timer.ObserveVersion], [Replay] and [Engine] set it); 0 when only
+	// observations without a version were made.
 	RecordVersion int64 `json:"record_version,omitempty"`
 	// AgreementID is the agreement's ID.
 	AgreementID string `json:"agreement_id"`
@@ -169,19 +187,25 @@ type Timer struct {
 	Type AgreementType `json:"type"`
 	// Target is the agreement's target, copied for notifications.
 	Target Target `json:"target"`
-	// Cycle is the current cycle.
+	// Cycle is the current cycle (Number 0 before the timer starts).
 	Cycle
 	// Cycles are the earlier cycles, oldest first.
 	Cycles []Cycle `json:"cycles,omitempty"`
-	// Next is the earliest instant at which a deadline not yet fired is
-	// reached (see [Timer.NextDeadline]); zero when none is pending. Stores
-	// index it to answer [Store.Due].
+	// Next is the earliest instant at which Evaluate has something to do:
+	// a deadline not yet fired is reached, or one that fired before a late
+	// change moved it is reached again (see [Timer.NextDeadline]); zero
+	// when nothing is pending. Stores index it to answer [Store.Due].
 	Next time.Time `json:"next_deadline,omitzero"`
-	// Snapshot is the record as last observed.
+	// Snapshot is the record as last observed (in version order).
 	Snapshot lifecycle.Snapshot `json:"snapshot"`
 	// UpdatedAt is the instant of the last observation: the counters are
 	// exact up to it.
 	UpdatedAt time.Time `json:"updated_at"`
+	// Journal is what the timer keeps of the record versions it observed,
+	// to rebuild itself when an older version arrives late (see
+	// [Timer.ObserveVersion]). It is empty but for Through while versions
+	// arrive in order.
+	Journal Journal `json:"journal,omitzero"`
 }
 
 // TimerID returns the ID of the timer of agreementID on recordID:
@@ -192,16 +216,57 @@ func TimerID(recordID, agreementID string) string { return recordID + "/" + agre
 // Clone returns a deep copy of t.
 func (t *Timer) Clone() *Timer {
 	c := *t
-	c.Deadlines = slices.Clone(t.Deadlines)
-	if t.Cycles != nil {
-		c.Cycles = make([]Cycle, len(t.Cycles))
-		for i, cy := range t.Cycles {
-			cy.Deadlines = slices.Clone(cy.Deadlines)
-			c.Cycles[i] = cy
-		}
-	}
+	c.Cycle = t.Cycle.clone()
+	c.Cycles = cloneCycles(t.Cycles)
 	c.Snapshot = t.Snapshot.Clone()
+	c.Journal = t.Journal.clone()
 	return &c
+}
+
+func (c Cycle) clone() Cycle {
+	c.Deadlines = slices.Clone(c.Deadlines)
+	return c
+}
+
+func cloneCycles(cs []Cycle) []Cycle {
+	if cs == nil {
+		return nil
+	}
+	out := make([]Cycle, len(cs))
+	for i, c := range cs {
+		out[i] = c.clone()
+	}
+	return out
+}
+
+// Started reports whether the timer has started: its agreement's start
+// rule held at one of its observations. A timer that has not started has
+// Number 0, an empty Stage and no deadlines.
+func (t *Timer) Started() bool { return t.Number > 0 }
+
+// NewTimer returns the timer of a on record recordID before anything was
+// observed: it has not started, and starts at the first observation
+// ([Timer.Observe], [Timer.ObserveVersion]) where a's start rule holds.
+// Errors are *lifecycle.ValidationError: an invalid agreement (see
+// [Agreement.Validate]) or an empty record ID.
+func NewTimer(a *Agreement, recordID string) (*Timer, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	if recordID == "" {
+		return nil, lifecycle.Invalid("record", "a record ID is required")
+	}
+	return newTimer(a, recordID), nil
+}
+
+func newTimer(a *Agreement, recordID string) *Timer {
+	return &Timer{
+		ID:          TimerID(recordID, a.ID),
+		RecordID:    recordID,
+		AgreementID: a.ID,
+		Type:        a.Type,
+		Target:      a.Target,
+	}
 }
 
 // Attach starts a timer of a on record recordID, observed as s at instant
@@ -209,61 +274,128 @@ func (t *Timer) Clone() *Timer {
 // not, and s's priority has a target duration). It reports false, and
 // returns nil, otherwise. With a StartAt, the first cycle starts
 // retroactively and the time since counts as elapsed; if Pause holds the
-// timer starts paused. a must be valid (see [Agreement.Validate]).
-func Attach(a *Agreement, recordID string, s lifecycle.Snapshot, at time.Time) (*Timer, bool) {
+// timer starts paused.
+//
+// Errors are *lifecycle.ValidationError, and no timer is returned: an
+// invalid agreement (see [Agreement.Validate]), an empty record ID, a zero
+// instant.
+func Attach(a *Agreement, recordID string, s lifecycle.Snapshot, at time.Time) (*Timer, bool, error) {
+	t, err := NewTimer(a, recordID)
+	if err != nil {
+		return nil, false, err
+	}
+	if at.IsZero() {
+		return nil, false, errNoInstant
+	}
 	if !a.startable(s) {
-		return nil, false
+		return nil, false, nil
 	}
-	start := at
-	if a.StartAt != nil {
-		if st := a.StartAt(s); !st.IsZero() && st.Before(at) {
-			start = st
-		}
-	}
-	t := &Timer{
-		ID:          TimerID(recordID, a.ID),
-		RecordID:    recordID,
-		AgreementID: a.ID,
-		Type:        a.Type,
-		Target:      a.Target,
-		Snapshot:    s.Clone(),
-		UpdatedAt:   start,
-	}
-	t.Cycle = newCycle(a, s, start, 1)
-	t.account(a.Calendar, at)
-	if a.pauses(s) {
-		t.Stage = StagePaused
-	}
-	t.Cycle.plan(a.Calendar, at)
+	t.apply(a, s, at)
 	t.Next = t.nextDeadline()
-	return t, true
+	return t, true, nil
 }
 
-func newCycle(a *Agreement, s lifecycle.Snapshot, start time.Time, n int) Cycle {
+var errNoInstant = lifecycle.Invalid("at", "the instant of the observation is required")
+
+// check validates the arguments of an observation of t.
+func (t *Timer) check(a *Agreement, at time.Time) error {
+	if t == nil {
+		return lifecycle.Invalid("timer", "is nil")
+	}
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if a.ID != t.AgreementID {
+		return lifecycle.Invalid("agreement", "timer %q follows agreement %q, not %q", t.ID, t.AgreementID, a.ID)
+	}
+	if at.IsZero() {
+		return errNoInstant
+	}
+	return nil
+}
+
+// newCycle returns cycle n, started at start for s's priority. Deadlines
+// that fired in an earlier cycle n that a rebuild took away stay fired.
+func (t *Timer) newCycle(a *Agreement, s lifecycle.Snapshot, start time.Time, n int) Cycle {
 	goal, _ := a.Goal(s.Priority)
-	return Cycle{
+	c := Cycle{
 		Number:    n,
 		Stage:     StageInProgress,
 		Priority:  s.Priority,
-		Goal:      goal,
 		StartedAt: start,
 		Deadlines: a.deadlines(),
 	}
+	c.setGoal(goal)
+	t.Journal.claimOrphans(&c)
+	return c
 }
 
 // Observe feeds the timer the record's new snapshot s, seen at instant at,
 // and applies a's conditions in ServiceNow's order: complete (Stop), pause,
 // resume, reset, cancel; a completed or cancelled timer starts a new cycle
-// when the start rule holds again (unless a.SingleCycle) or Reset holds.
+// when the start rule holds again (unless a.SingleCycle) or Reset holds. A
+// timer that has not started starts, as [Attach] would, when the start rule
+// holds.
 //
 // Time between the previous observation and at is counted first, in the
 // stage the timer was in: business time on a's calendar and wall-clock
 // time, as elapsed while in progress and as paused time while paused. A
 // change of priority then replaces the target duration, keeping elapsed and
 // paused time. An instant before the previous observation counts as the
-// previous observation (time never runs backwards). a must be the timer's
-// agreement and be valid.
-func (t *Timer) Observe(a *Agreement, s lifecycle.Snapshot, at time.Time) {
+// previous observation (time never runs backwards).
+//
+// Observe does not know the record's version: it takes s as the newest
+// state, and a later [Timer.ObserveVersion] will not place older versions
+// before it. Use ObserveVersion when the changes carry versions.
+//
+// Errors are *lifecycle.ValidationError, and the timer is unchanged: an
+// invalid agreement, an agreement other than the timer's (a.ID must be its
+// AgreementID), a zero instant.
+func (t *Timer) Observe(a *Agreement, s lifecycle.Snapshot, at time.Time) error {
+	if err := t.check(a, at); err != nil {
+		return err
+	}
+	t.Journal.close(t.RecordVersion)
+	t.apply(a, s, at)
+	t.Next = t.nextDeadline()
+	return nil
+}
+
+// apply observes s at at: it starts a timer that has not started when the
+// start rule holds, and otherwise runs the conditions. It leaves Next to
+// the caller.
+func (t *Timer) apply(a *Agreement, s lifecycle.Snapshot, at time.Time) {
+	if !t.Started() {
+		t.Snapshot = s.Clone()
+		t.UpdatedAt = at
+		if a.startable(s) {
+			t.start(a, s, at)
+		}
+		return
+	}
+	t.observe(a, s, at)
+}
+
+// start starts the first cycle, observed as s at at (retroactively with a
+// StartAt).
+func (t *Timer) start(a *Agreement, s lifecycle.Snapshot, at time.Time) {
+	start := at
+	if a.StartAt != nil {
+		if st := a.StartAt(s); !st.IsZero() && st.Before(at) {
+			start = st
+		}
+	}
+	t.UpdatedAt = start
+	t.Cycle = t.newCycle(a, s, start, 1)
+	t.account(a.Calendar, at)
+	if a.pauses(s) {
+		t.Stage, t.PausedSince = StagePaused, at
+	}
+	t.Cycle.plan(a.Calendar, at)
+}
+
+// observe runs a's conditions on a started timer.
+func (t *Timer) observe(a *Agreement, s lifecycle.Snapshot, at time.Time) {
 	if at.Before(t.UpdatedAt) {
 		at = t.UpdatedAt
 	}
@@ -274,16 +406,17 @@ func (t *Timer) Observe(a *Agreement, s lifecycle.Snapshot, at time.Time) {
 	if t.Stage.Active() {
 		if s.Priority != t.Priority {
 			if g, ok := a.Goal(s.Priority); ok {
-				t.Priority, t.Goal = s.Priority, g
+				t.Priority = s.Priority
+				t.Cycle.setGoal(g)
 			}
 		}
 		if a.Stop(s) {
 			t.stop(cal, StageCompleted, at)
 		} else {
 			if t.Stage == StageInProgress && a.pauses(s) {
-				t.Stage = StagePaused
+				t.Stage, t.PausedSince = StagePaused, at
 			} else if t.Stage == StagePaused && a.resumes(s) {
-				t.Stage = StageInProgress
+				t.Stage, t.PausedSince = StageInProgress, time.Time{}
 			}
 			if a.resets(prev, s) {
 				t.stop(cal, StageCancelled, at)
@@ -298,75 +431,115 @@ func (t *Timer) Observe(a *Agreement, s lifecycle.Snapshot, at time.Time) {
 		t.restart(a, s, at)
 	}
 	t.Cycle.plan(cal, at)
-	t.Next = t.nextDeadline()
 }
 
 // Replay rebuilds the timer of a on a record from the record's audit
 // history: starting from first (the record as created, or a snapshot
 // holding only its OpenedAt and Attributes), each record of history is
 // applied with [lifecycle.Snapshot.Apply] and observed at its Time (the
-// first one where the start rule holds attaches the timer). It reports
-// false when the timer never attached.
+// first one where the start rule holds starts the timer). It reports
+// false, and returns nil, when the timer never started.
 //
 // Replay gives exactly the timer that observing the same changes one by one
-// gives ([Attach], then [Timer.Observe]), with RecordVersion set to the last
-// record's Seq and no deadline fired: this is how a timer is repaired or
-// recomputed after an agreement's calendar or durations changed. Only the
-// standard fields of Snapshot.Apply change along the way, so conditions
-// that read Attributes see them as they are in first.
-func Replay(a *Agreement, recordID string, first lifecycle.Snapshot, history []lifecycle.Record) (*Timer, bool) {
-	var t *Timer
+// gives ([Attach], then [Timer.Observe]; or [NewTimer], then
+// [Timer.ObserveVersion] of each version, in any order), with
+// RecordVersion and Journal.Through set to the last record's Seq and no
+// deadline fired: this is how a timer is repaired or recomputed after an
+// agreement's calendar or durations changed. Only the standard fields of
+// Snapshot.Apply change along the way, so conditions that read Attributes
+// see them as they are in first.
+//
+// Errors are *lifecycle.ValidationError, and no timer is returned: an
+// invalid agreement, an empty record ID, a history whose Seq numbers are
+// not positive and increasing, a record without a Time.
+func Replay(a *Agreement, recordID string, first lifecycle.Snapshot, history []lifecycle.Record) (*Timer, bool, error) {
+	t, err := NewTimer(a, recordID)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := checkHistory(history); err != nil {
+		return nil, false, err
+	}
 	s := first.Clone()
 	for _, r := range history {
 		s = s.Apply(r)
-		if t == nil {
-			if t, _ = Attach(a, recordID, s, r.Time); t == nil {
-				continue
-			}
-		} else {
-			t.Observe(a, s, r.Time)
-		}
-		t.RecordVersion = int64(r.Seq)
+		t.apply(a, s, r.Time)
 	}
-	return t, t != nil
+	if !t.Started() {
+		return nil, false, nil
+	}
+	last := int64(history[len(history)-1].Seq)
+	t.RecordVersion, t.Journal.Through = last, last
+	t.Next = t.nextDeadline()
+	return t, true, nil
+}
+
+// checkHistory reports the first record of history whose Seq does not
+// follow the previous one's (they start at 1 or more and increase) or that
+// has no Time.
+func checkHistory(history []lifecycle.Record) error {
+	last := 0
+	for i, r := range history {
+		if r.Seq <= last {
+			return lifecycle.Invalid(fmt.Sprintf("history[%d].seq", i), "%d does not follow %d", r.Seq, last)
+		}
+		if r.Time.IsZero() {
+			return lifecycle.Invalid(fmt.Sprintf("history[%d].time", i), "the instant of the change is required")
+		}
+		last = r.Seq
+	}
+	return nil
 }
 
 // stop ends the current cycle.
 func (t *Timer) stop(cal *Calendar, stage Stage, at time.Time) {
 	t.Stage = stage
 	t.StoppedAt = at
+	t.PausedSince = time.Time{}
 	t.Cycle.plan(cal, at)
 }
 
 // restart archives the current cycle and starts the next one at at.
 func (t *Timer) restart(a *Agreement, s lifecycle.Snapshot, at time.Time) {
 	t.Cycles = append(t.Cycles, t.Cycle)
-	t.Cycle = newCycle(a, s, at, t.Number+1)
+	t.Cycle = t.newCycle(a, s, at, t.Number+1)
 	if a.pauses(s) {
-		t.Stage = StagePaused
+		t.Stage, t.PausedSince = StagePaused, at
 	}
 }
 
 // account counts the time from the previous observation to at in the
-// current stage.
+// current stage. While in progress, it marks the deadlines whose threshold
+// the elapsed time crossed, at the instant it did; and it withdraws the
+// reach of a deadline Evaluate took as reached on a projection (its At is
+// after the previous observation) that the elapsed time did not cross: a
+// change delivered late showed the cycle paused or stopped before.
 func (t *Timer) account(cal *Calendar, at time.Time) {
 	from := t.UpdatedAt
-	if !at.After(from) {
-		return
+	if at.Before(from) {
+		at = from
 	}
 	c := &t.Cycle
 	switch c.Stage {
 	case StageInProgress:
 		e0 := c.Elapsed
-		c.Elapsed += cal.Between(from, at)
-		c.ActualElapsed += at.Sub(from)
+		if at.After(from) {
+			c.Elapsed += cal.Between(from, at)
+			c.ActualElapsed += at.Sub(from)
+		}
 		for i := range c.Deadlines {
 			d := &c.Deadlines[i]
-			if d.Reached {
-				continue
+			if d.Reached && !d.At.After(from) {
+				continue // reached as observed
 			}
 			thr := d.threshold(c.Goal)
 			if thr > c.Elapsed {
+				if d.Reached { // a projection that did not come true
+					d.Reached = false
+					if d.Breach {
+						c.Breached = false
+					}
+				}
 				continue
 			}
 			d.Reached = true
@@ -382,8 +555,10 @@ func (t *Timer) account(cal *Calendar, at time.Time) {
 			}
 		}
 	case StagePaused:
-		c.Paused += cal.Between(from, at)
-		c.ActualPaused += at.Sub(from)
+		if at.After(from) {
+			c.Paused += cal.Between(from, at)
+			c.ActualPaused += at.Sub(from)
+		}
 	}
 	t.UpdatedAt = at
 }
@@ -426,11 +601,17 @@ func (c *Cycle) plan(cal *Calendar, at time.Time) {
 	}
 }
 
+// pending reports whether Evaluate has something to do for d once d.At has
+// come: fire it, or, if it fired before a late change moved it, mark it
+// reached again.
+func (d *Deadline) pending() bool { return !d.At.IsZero() && !(d.Fired && d.Reached) }
+
 func (t *Timer) nextDeadline() time.Time {
 	var next time.Time
 	scan := func(c *Cycle) {
-		for _, d := range c.Deadlines {
-			if !d.Fired && !d.At.IsZero() && (next.IsZero() || d.At.Before(next)) {
+		for i := range c.Deadlines {
+			d := &c.Deadlines[i]
+			if d.pending() && (next.IsZero() || d.At.Before(next)) {
 				next = d.At
 			}
 		}
@@ -446,15 +627,21 @@ func (t *Timer) nextDeadline() time.Time {
 // is reached, and false when none is pending: the timer is paused,
 // stopped, or has fired everything it reached. A host scheduler sleeps until
 // then and calls [Timer.Evaluate] (or [Engine.EvaluateDue]). The instant
-// may be in the past: a deadline reached but not yet evaluated.
+// may be in the past: a deadline reached but not yet evaluated. It is also
+// the instant at which a deadline that fired before a late change moved it
+// is reached again (Evaluate then marks it reached without an event).
 func (t *Timer) NextDeadline() (time.Time, bool) { return t.Next, !t.Next.IsZero() }
 
 // Evaluate returns the warning and breach events of every deadline reached
-// at or before at that has not fired yet, marks them fired, and updates
-// Next. Each deadline of each cycle fires exactly once, however often and
-// however late Evaluate is called; a deadline reached before the cycle
-// stopped still fires after it stopped. Events come oldest cycle first, in
-// threshold order, with:
+// at or before at that has not fired yet, marks them fired and reached, and
+// updates Next. Each deadline of each cycle fires exactly once, however
+// often and however late Evaluate is called; a deadline reached before the
+// cycle stopped still fires after it stopped. A deadline of a running cycle
+// whose projected instant has come counts as reached, provisionally: the
+// next observation withdraws it if the record had paused or stopped
+// before (a change delivered late), and then the event, already out, is not
+// fired again when the threshold is really reached. Events come oldest
+// cycle first, in threshold order, with:
 //
 //   - Process "sla", Subject the timer's ID, Type [EventWarning] or
 //     [EventBreached], Actor "system";
@@ -469,21 +656,32 @@ func (t *Timer) NextDeadline() (time.Time, bool) { return t.Next, !t.Next.IsZero
 //
 // When nothing is due it returns nil at the cost of one comparison.
 func (t *Timer) Evaluate(at time.Time) []lifecycle.Event {
+	events, _ := t.evaluate(at)
+	return events
+}
+
+// evaluate is Evaluate, reporting also whether it changed t: it does
+// whenever something was due, even without an event (a deadline that had
+// fired, reached again).
+func (t *Timer) evaluate(at time.Time) ([]lifecycle.Event, bool) {
 	if t.Next.IsZero() || at.Before(t.Next) {
-		return nil
+		return nil, false
 	}
 	n := 0
 	for i := range t.Cycles {
 		n += t.Cycles[i].due(at)
 	}
 	n += t.Cycle.due(at)
-	out := make([]lifecycle.Event, 0, n)
+	var out []lifecycle.Event
+	if n > 0 {
+		out = make([]lifecycle.Event, 0, n)
+	}
 	for i := range t.Cycles {
 		out = t.fire(&t.Cycles[i], at, out)
 	}
 	out = t.fire(&t.Cycle, at, out)
 	t.Next = t.nextDeadline()
-	return out
+	return out, true
 }
 
 // due counts the deadlines of c that fire at at.
@@ -500,13 +698,17 @@ func (c *Cycle) due(at time.Time) int {
 func (t *Timer) fire(c *Cycle, at time.Time, out []lifecycle.Event) []lifecycle.Event {
 	for i := range c.Deadlines {
 		d := &c.Deadlines[i]
-		if d.Fired || d.At.IsZero() || d.At.After(at) {
+		if !d.pending() || d.At.After(at) {
 			continue
 		}
-		d.Reached, d.Fired = true, true
+		d.Reached = true
 		if d.Breach {
 			c.Breached = true
 		}
+		if d.Fired {
+			continue // notified before a late change moved it
+		}
+		d.Fired = true
 		out = append(out, t.event(c, i, d))
 	}
 	return out
@@ -528,6 +730,8 @@ type Status struct {
 	Paused time.Duration
 	// ActualPaused is the wall-clock time spent paused.
 	ActualPaused time.Duration
+	// PausedSince is when the current pause began; zero unless paused.
+	PausedSince time.Time
 	// Goal is the target duration.
 	Goal time.Duration
 	// Percent is Elapsed as a percentage of Goal (exact up to float64
@@ -544,8 +748,12 @@ type Status struct {
 // Status returns the current cycle's counters at instant at (at most the
 // last observation's instant is assumed for an earlier at), counting the
 // time since the last observation on cal, which must be the agreement's
-// calendar. It does not modify t.
+// calendar. It does not modify t. A timer that has not started has the
+// zero Status.
 func (t *Timer) Status(cal *Calendar, at time.Time) Status {
+	if !t.Started() {
+		return Status{}
+	}
 	c := t.Cycle
 	if at.After(t.UpdatedAt) {
 		switch c.Stage {
@@ -566,6 +774,7 @@ func (t *Timer) Status(cal *Calendar, at time.Time) Status {
 		ActualElapsed: c.ActualElapsed,
 		Paused:        c.Paused,
 		ActualPaused:  c.ActualPaused,
+		PausedSince:   c.PausedSince,
 		Goal:          c.Goal,
 		Percent:       c.Percent(),
 		Left:          c.Left(),

@@ -35,9 +35,9 @@ func fleet(b *testing.B) []sla.Timer {
 			s.Priority = 1 + i%3
 			goal, _ := a.Goal(s.Priority)
 			start := benchAt.Add(-goal/2 - time.Duration(i%1000)*time.Second)
-			tm, ok := sla.Attach(a, "INC"+string(rune('A'+i%26)), s, start)
-			if !ok {
-				b.Fatal("not attached")
+			tm, ok, err := sla.Attach(a, "INC"+string(rune('A'+i%26)), s, start)
+			if err != nil || !ok {
+				b.Fatal("not attached", err)
 			}
 			benchFleet[i] = *tm
 			benchPristine[i] = append([]sla.Deadline(nil), tm.Deadlines...)

@@ -97,13 +97,13 @@ func TestEscalationsFollowBusinessHoursNotMidnight(t *testing.T) {
 func TestPausedTimeWithBusinessCalendar(t *testing.T) {
 	a := businessResolution()
 	tm := attach(t, a, snap(stProgress, 2), ny(time.March, 12, 15, 0)) // Thursday
-	tm.Observe(a, held(2, "awaiting_vendor"), ny(time.March, 12, 16, 0))
+	require.NoError(t, tm.Observe(a, held(2, "awaiting_vendor"), ny(time.March, 12, 16, 0)))
 	st := tm.Status(a.Calendar, ny(time.March, 14, 12, 0)) // Saturday
 	assert.Equal(t, time.Hour, st.Elapsed)
 	assert.Equal(t, 9*time.Hour, st.Paused, "Thursday 16–17 and Friday 9–17")
 	assertInstant(t, ny(time.March, 16, 16, 0), st.Due, "7 hours left from Monday 09:00")
 
-	tm.Observe(a, snap(stProgress, 2), ny(time.March, 16, 10, 0)) // Monday
+	require.NoError(t, tm.Observe(a, snap(stProgress, 2), ny(time.March, 16, 10, 0))) // Monday
 	assert.Equal(t, time.Hour, tm.Elapsed, "paused business time is never elapsed time")
 	assert.Equal(t, 10*time.Hour, tm.Paused)
 	assert.Equal(t, 90*time.Hour, tm.ActualPaused)

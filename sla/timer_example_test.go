@@ -27,16 +27,23 @@ func Example_pausedIncident() {
 	opened := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
 	incident := lifecycle.Snapshot{State: "in_progress", Priority: 2, OpenedAt: opened}
 
-	timer, _ := sla.Attach(resolution, "INC0001", incident, opened)
+	timer, _, err := sla.Attach(resolution, "INC0001", incident, opened)
+	if err != nil {
+		panic(err)
+	}
 	fmt.Println("due:", timer.Due.Format(time.Kitchen))
 
 	incident.State, incident.HoldReason = "on_hold", "awaiting_caller"
-	timer.Observe(resolution, incident, opened.Add(3*time.Hour))
+	if err := timer.Observe(resolution, incident, opened.Add(3*time.Hour)); err != nil {
+		panic(err)
+	}
 	st := timer.Status(resolution.Calendar, opened.Add(5*time.Hour))
 	fmt.Printf("%s: elapsed %v, paused %v, %.1f%%\n", st.Stage, st.Elapsed, st.Paused, st.Percent)
 
 	incident.State, incident.HoldReason = "in_progress", ""
-	timer.Observe(resolution, incident, opened.Add(6*time.Hour))
+	if err := timer.Observe(resolution, incident, opened.Add(6*time.Hour)); err != nil {
+		panic(err)
+	}
 	fmt.Printf("%s: elapsed %v, paused %v, due %s\n", timer.Stage, timer.Elapsed, timer.Paused, timer.Due.Format(time.Kitchen))
 	next, _ := timer.NextDeadline()
 	fmt.Println("next deadline:", next.Format(time.Kitchen))

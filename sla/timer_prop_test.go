@@ -103,18 +103,27 @@ type step struct {
 	stage  sla.Stage // stage after the observation
 }
 
-// incremental observes history record by record ([sla.Attach], then
-// [sla.Timer.Observe]), evaluating at random instants between records,
-// and checks on the way that elapsed and paused time never decrease
-// within a cycle. It returns the timer, the events fired and the steps.
+// incremental observes history record by record, evaluating at random
+// instants between records, and checks on the way that elapsed and paused
+// time never decrease within a cycle. It observes either without versions
+// ([sla.Attach], then [sla.Timer.Observe]; RecordVersion and the journal
+// are then set as Replay sets them) or with them ([sla.NewTimer], then
+// [sla.Timer.ObserveVersion] of each record's Seq), at random. It returns
+// the timer (nil if it never started), the events fired and the steps.
 func incremental(t *rapid.T, a *sla.Agreement, history []lifecycle.Record, end time.Time) (*sla.Timer, []lifecycle.Event, []step) {
 	var tm *sla.Timer
+	versioned := rapid.Bool().Draw(t, "versioned")
+	if versioned {
+		var err error
+		tm, err = sla.NewTimer(a, "INC1")
+		require.NoError(t, err)
+	}
 	var events []lifecycle.Event
 	var steps []step
 	var last sla.Status
 	lastNumber := 0
 	checkMonotone := func(at time.Time) {
-		if tm == nil {
+		if tm == nil || !tm.Started() {
 			return
 		}
 		st := tm.Status(a.Calendar, at)
@@ -129,13 +138,22 @@ func incremental(t *rapid.T, a *sla.Agreement, history []lifecycle.Record, end t
 	s := propFirst
 	for i, r := range history {
 		s = s.Apply(r)
-		if tm == nil {
-			tm, _ = sla.Attach(a, "INC1", s, r.Time)
-		} else {
-			tm.Observe(a, s, r.Time)
+		switch {
+		case versioned:
+			changed, err := tm.ObserveVersion(a, int64(r.Seq), s, r.Time)
+			require.NoError(t, err)
+			require.True(t, changed, "version %d is new", r.Seq)
+		case tm == nil:
+			var err error
+			tm, _, err = sla.Attach(a, "INC1", s, r.Time)
+			require.NoError(t, err)
+		default:
+			require.NoError(t, tm.Observe(a, s, r.Time))
 		}
-		if tm != nil {
-			tm.RecordVersion = int64(r.Seq)
+		if tm != nil && tm.Started() {
+			if !versioned {
+				tm.RecordVersion, tm.Journal.Through = int64(r.Seq), int64(r.Seq)
+			}
 			steps = append(steps, step{r.Time, tm.Number, tm.Stage})
 		} else {
 			steps = append(steps, step{at: r.Time})
@@ -158,6 +176,9 @@ func incremental(t *rapid.T, a *sla.Agreement, history []lifecycle.Record, end t
 				events = append(events, tm.Evaluate(at)...)
 			}
 		}
+	}
+	if tm != nil && !tm.Started() {
+		return nil, events, steps
 	}
 	return tm, events, steps
 }
@@ -184,7 +205,8 @@ func TestPropReplayEqualsIncremental(t *testing.T) {
 		end := history[len(history)-1].Time.Add(30 * 24 * time.Hour)
 
 		inc, incEvents, _ := incremental(t, a, history, end)
-		rep, ok := sla.Replay(a, "INC1", propFirst, history)
+		rep, ok, err := sla.Replay(a, "INC1", propFirst, history)
+		require.NoError(t, err)
 		require.Equal(t, inc != nil, ok, "attached in one run only")
 		if !ok {
 			return
@@ -273,13 +295,15 @@ func TestPropSplittingChangesNothing(t *testing.T) {
 				split = append(split, lifecycle.Record{Seq: len(split) + 1, Time: at, Event: "comment", From: r.To, To: r.To})
 			}
 		}
-		want, ok := sla.Replay(a, "INC1", propFirst, history)
-		got, ok2 := sla.Replay(a, "INC1", propFirst, split)
+		want, ok, err := sla.Replay(a, "INC1", propFirst, history)
+		require.NoError(t, err)
+		got, ok2, err := sla.Replay(a, "INC1", propFirst, split)
+		require.NoError(t, err)
 		require.Equal(t, ok, ok2)
 		if !ok {
 			return
 		}
-		got.RecordVersion = want.RecordVersion
+		got.RecordVersion, got.Journal.Through = want.RecordVersion, want.Journal.Through
 		require.Equal(t, want, got)
 	})
 }

@@ -68,7 +68,8 @@ func responseSLA() *sla.Agreement {
 func attach(t *testing.T, a *sla.Agreement, s lifecycle.Snapshot, at time.Time) *sla.Timer {
 	t.Helper()
 	require.NoError(t, a.Validate())
-	tm, ok := sla.Attach(a, "INC1", s, at)
+	tm, ok, err := sla.Attach(a, "INC1", s, at)
+	require.NoError(t, err)
 	require.True(t, ok, "start rule should hold")
 	return tm
 }
@@ -134,7 +135,7 @@ func TestTimerWarnsThenBreachesOnce(t *testing.T) {
 	noNext(t, tm)
 	assert.Nil(t, tm.Evaluate(t0.Add(100*time.Hour)))
 
-	tm.Observe(a, snap(stResolved, 2), t0.Add(9*time.Hour))
+	require.NoError(t, tm.Observe(a, snap(stResolved, 2), t0.Add(9*time.Hour)))
 	assert.Equal(t, sla.StageCompleted, tm.Stage)
 	assert.True(t, tm.Breached, "a completed cycle stays breached")
 	assert.Equal(t, t0.Add(9*time.Hour), tm.StoppedAt)
@@ -175,7 +176,7 @@ func TestPauseByStatus(t *testing.T) {
 	a := resolutionSLA()
 	tm := attach(t, a, snap(stProgress, 2), t0)
 
-	tm.Observe(a, held(2, "awaiting_caller"), t0.Add(2*time.Hour))
+	require.NoError(t, tm.Observe(a, held(2, "awaiting_caller"), t0.Add(2*time.Hour)))
 	assert.Equal(t, sla.StagePaused, tm.Stage)
 	assert.True(t, tm.Due.IsZero(), "no due time while paused")
 	noNext(t, tm)
@@ -186,7 +187,7 @@ func TestPauseByStatus(t *testing.T) {
 	assert.Equal(t, 3*time.Hour, st.Paused)
 	assert.Equal(t, t0.Add(11*time.Hour), st.Due, "due if resumed now")
 
-	tm.Observe(a, snap(stProgress, 2), t0.Add(10*time.Hour))
+	require.NoError(t, tm.Observe(a, snap(stProgress, 2), t0.Add(10*time.Hour)))
 	assert.Equal(t, sla.StageInProgress, tm.Stage)
 	assert.Equal(t, 2*time.Hour, tm.Elapsed, "paused time is never counted")
 	assert.Equal(t, 8*time.Hour, tm.Paused)
@@ -200,8 +201,8 @@ func TestPauseByStatus(t *testing.T) {
 func TestPausedTimeKeptOnPriorityChange(t *testing.T) {
 	a := resolutionSLA()
 	tm := attach(t, a, snap(stProgress, 3), t0) // P3: 24 h
-	tm.Observe(a, held(3, "awaiting_vendor"), t0.Add(2*time.Hour))
-	tm.Observe(a, held(1, "awaiting_vendor"), t0.Add(4*time.Hour)) // P1: 4 h, still paused
+	require.NoError(t, tm.Observe(a, held(3, "awaiting_vendor"), t0.Add(2*time.Hour)))
+	require.NoError(t, tm.Observe(a, held(1, "awaiting_vendor"), t0.Add(4*time.Hour))) // P1: 4 h, still paused
 	assert.Equal(t, sla.StagePaused, tm.Stage)
 	assert.Equal(t, 1, tm.Priority)
 	assert.Equal(t, 4*time.Hour, tm.Goal)
@@ -216,7 +217,7 @@ func TestPausedTimeKeptOnPriorityChange(t *testing.T) {
 	assert.Equal(t, 1, evs[0].Snapshot.Priority)
 	assert.Equal(t, "4h0m0s", evs[0].Data[sla.DataGoal])
 
-	tm.Observe(a, snap(stProgress, 1), t0.Add(5*time.Hour))
+	require.NoError(t, tm.Observe(a, snap(stProgress, 1), t0.Add(5*time.Hour)))
 	assert.Equal(t, 2*time.Hour, tm.Elapsed)
 	assert.Equal(t, 3*time.Hour, tm.Paused)
 	assert.Equal(t, t0.Add(7*time.Hour), tm.Due)
@@ -227,7 +228,7 @@ func TestPriorityRaisedPastTargetBreachesAtOnce(t *testing.T) {
 	a := resolutionSLA()
 	tm := attach(t, a, snap(stProgress, 3), t0)
 	at := t0.Add(5 * time.Hour)
-	tm.Observe(a, snap(stProgress, 1), at)
+	require.NoError(t, tm.Observe(a, snap(stProgress, 1), at))
 	assert.True(t, tm.Breached)
 	assert.Equal(t, at, tm.Due)
 	evs := tm.Evaluate(at)
@@ -237,7 +238,7 @@ func TestPriorityRaisedPastTargetBreachesAtOnce(t *testing.T) {
 	}
 
 	// Lowering it again does not un-breach the cycle nor refire anything.
-	tm.Observe(a, snap(stProgress, 3), t0.Add(6*time.Hour))
+	require.NoError(t, tm.Observe(a, snap(stProgress, 3), t0.Add(6*time.Hour)))
 	assert.True(t, tm.Breached)
 	assert.Equal(t, 24*time.Hour, tm.Goal)
 	assert.Nil(t, tm.Evaluate(t0.Add(48*time.Hour)))
@@ -246,11 +247,12 @@ func TestPriorityRaisedPastTargetBreachesAtOnce(t *testing.T) {
 func TestPriorityWithoutTargetKeepsCurrentGoal(t *testing.T) {
 	a := resolutionSLA()
 	tm := attach(t, a, snap(stProgress, 2), t0)
-	tm.Observe(a, snap(stProgress, 5), t0.Add(time.Hour))
+	require.NoError(t, tm.Observe(a, snap(stProgress, 5), t0.Add(time.Hour)))
 	assert.Equal(t, 2, tm.Priority)
 	assert.Equal(t, 8*time.Hour, tm.Goal)
 
-	_, ok := sla.Attach(a, "INC2", snap(stNew, 5), t0)
+	_, ok, err := sla.Attach(a, "INC2", snap(stNew, 5), t0)
+	require.NoError(t, err)
 	assert.False(t, ok, "a priority without a target never attaches")
 }
 
@@ -264,23 +266,23 @@ func TestResponseAndResolutionAreSeparate(t *testing.T) {
 
 	// First response after 30 minutes: the response timer completes, the
 	// resolution timer runs on.
-	rt.Observe(resp, snap(stProgress, 2), t0.Add(30*time.Minute))
-	st.Observe(res, snap(stProgress, 2), t0.Add(30*time.Minute))
+	require.NoError(t, rt.Observe(resp, snap(stProgress, 2), t0.Add(30*time.Minute)))
+	require.NoError(t, st.Observe(res, snap(stProgress, 2), t0.Add(30*time.Minute)))
 	assert.Equal(t, sla.StageCompleted, rt.Stage)
 	assert.False(t, rt.Breached)
 	assert.Equal(t, sla.StageInProgress, st.Stage)
 
 	// On hold: the resolution timer pauses; the completed response timer
 	// does not restart (its start rule needs state new).
-	rt.Observe(resp, held(2, "awaiting_caller"), t0.Add(time.Hour))
-	st.Observe(res, held(2, "awaiting_caller"), t0.Add(time.Hour))
+	require.NoError(t, rt.Observe(resp, held(2, "awaiting_caller"), t0.Add(time.Hour)))
+	require.NoError(t, st.Observe(res, held(2, "awaiting_caller"), t0.Add(time.Hour)))
 	assert.Equal(t, sla.StageCompleted, rt.Stage)
 	assert.Equal(t, sla.StagePaused, st.Stage)
 
 	assert.Equal(t, []string{"sla.warning@50"}, types(rt.Evaluate(t0.Add(10*time.Hour))), "the response warning at 30 min still fires")
 	respEv := rt.Evaluate(t0.Add(10 * time.Hour))
 	assert.Nil(t, respEv)
-	st.Observe(res, snap(stProgress, 2), t0.Add(2*time.Hour))
+	require.NoError(t, st.Observe(res, snap(stProgress, 2), t0.Add(2*time.Hour)))
 	evs := st.Evaluate(t0.Add(20 * time.Hour))
 	require.Equal(t, []string{"sla.warning@50", "sla.warning@75", "sla.warning@90", "sla.breached@100"}, types(evs))
 	for _, e := range evs {
@@ -329,7 +331,7 @@ func TestCancelWhenStartNoLongerHolds(t *testing.T) {
 	tm := attach(t, a, snap(stProgress, 1), t0)
 	// 50 % (2 h) and 75 % (3 h) reached but not yet evaluated when the
 	// incident is cancelled at 3 h: they still fire, nothing later does.
-	tm.Observe(a, snap(stCancelled, 1), t0.Add(3*time.Hour))
+	require.NoError(t, tm.Observe(a, snap(stCancelled, 1), t0.Add(3*time.Hour)))
 	assert.Equal(t, sla.StageCancelled, tm.Stage)
 	assert.Equal(t, t0.Add(3*time.Hour), tm.StoppedAt)
 	assert.Equal(t, t0.Add(2*time.Hour), next(t, tm))
@@ -344,7 +346,7 @@ func TestCancelNever(t *testing.T) {
 	a := resolutionSLA()
 	a.Cancel = sla.Never
 	tm := attach(t, a, snap(stProgress, 2), t0)
-	tm.Observe(a, snap(stCancelled, 2), t0.Add(time.Hour))
+	require.NoError(t, tm.Observe(a, snap(stCancelled, 2), t0.Add(time.Hour)))
 	assert.Equal(t, sla.StageInProgress, tm.Stage)
 }
 
@@ -353,21 +355,21 @@ func TestExplicitCancelAndResume(t *testing.T) {
 	a.Cancel = func(s lifecycle.Snapshot) bool { return s.Attributes["duplicate"] == "yes" }
 	a.Resume = func(s lifecycle.Snapshot) bool { return s.Attributes["caller_replied"] == "yes" }
 	tm := attach(t, a, snap(stProgress, 2), t0)
-	tm.Observe(a, held(2, "awaiting_caller"), t0.Add(time.Hour))
-	tm.Observe(a, snap(stProgress, 2), t0.Add(2*time.Hour))
+	require.NoError(t, tm.Observe(a, held(2, "awaiting_caller"), t0.Add(time.Hour)))
+	require.NoError(t, tm.Observe(a, snap(stProgress, 2), t0.Add(2*time.Hour)))
 	assert.Equal(t, sla.StagePaused, tm.Stage, "an explicit Resume must hold to resume")
 	s := snap(stProgress, 2)
 	s.Attributes = map[string]string{"caller_replied": "yes"}
-	tm.Observe(a, s, t0.Add(3*time.Hour))
+	require.NoError(t, tm.Observe(a, s, t0.Add(3*time.Hour)))
 	assert.Equal(t, sla.StageInProgress, tm.Stage)
 	assert.Equal(t, time.Hour, tm.Elapsed)
 	assert.Equal(t, 2*time.Hour, tm.Paused)
 
 	s = snap(stProgress, 2)
 	s.Attributes = map[string]string{"duplicate": "yes"}
-	tm.Observe(a, s, t0.Add(4*time.Hour))
+	require.NoError(t, tm.Observe(a, s, t0.Add(4*time.Hour)))
 	assert.Equal(t, sla.StageCancelled, tm.Stage)
-	tm.Observe(a, s, t0.Add(5*time.Hour))
+	require.NoError(t, tm.Observe(a, s, t0.Add(5*time.Hour)))
 	assert.Equal(t, sla.StageCancelled, tm.Stage, "no restart while the cancel condition holds")
 	assert.Equal(t, 1, tm.Number)
 }
@@ -382,7 +384,7 @@ func TestResetOnGroupChangeStartsNewCycle(t *testing.T) {
 
 	s := snap(stProgress, 1)
 	s.Group = "network"
-	tm.Observe(a, s, t0.Add(3*time.Hour))
+	require.NoError(t, tm.Observe(a, s, t0.Add(3*time.Hour)))
 	require.Len(t, tm.Cycles, 1)
 	old := tm.Cycles[0]
 	assert.Equal(t, sla.StageCancelled, old.Stage)
@@ -404,7 +406,7 @@ func TestResetOnGroupChangeStartsNewCycle(t *testing.T) {
 	assert.Equal(t, "ola", evs[2].Data[sla.DataAgreementType])
 
 	// Observing the same group again is not a change.
-	tm.Observe(a, s, t0.Add(6*time.Hour))
+	require.NoError(t, tm.Observe(a, s, t0.Add(6*time.Hour)))
 	assert.Len(t, tm.Cycles, 1)
 }
 
@@ -412,12 +414,12 @@ func TestResetOnGroupChangeStartsNewCycle(t *testing.T) {
 func TestReopenStartsNewCycle(t *testing.T) {
 	a := resolutionSLA()
 	tm := attach(t, a, snap(stProgress, 2), t0)
-	tm.Observe(a, snap(stResolved, 2), t0.Add(time.Hour))
+	require.NoError(t, tm.Observe(a, snap(stResolved, 2), t0.Add(time.Hour)))
 	assert.Equal(t, sla.StageCompleted, tm.Stage)
-	tm.Observe(a, snap(stResolved, 2), t0.Add(2*time.Hour))
+	require.NoError(t, tm.Observe(a, snap(stResolved, 2), t0.Add(2*time.Hour)))
 	assert.Equal(t, sla.StageCompleted, tm.Stage, "still resolved: no new cycle")
 
-	tm.Observe(a, snap(stProgress, 2), t0.Add(5*time.Hour))
+	require.NoError(t, tm.Observe(a, snap(stProgress, 2), t0.Add(5*time.Hour)))
 	require.Len(t, tm.Cycles, 1)
 	assert.Equal(t, sla.StageCompleted, tm.Cycles[0].Stage)
 	assert.Equal(t, time.Hour, tm.Cycles[0].Elapsed)
@@ -425,15 +427,15 @@ func TestReopenStartsNewCycle(t *testing.T) {
 	assert.Equal(t, sla.StageInProgress, tm.Stage)
 	assert.Equal(t, t0.Add(13*time.Hour), tm.Due)
 
-	tm.Observe(a, snap(stClosed, 2), t0.Add(6*time.Hour))
+	require.NoError(t, tm.Observe(a, snap(stClosed, 2), t0.Add(6*time.Hour)))
 	assert.Equal(t, sla.StageCompleted, tm.Stage)
 	assert.Equal(t, time.Hour, tm.Elapsed)
 
 	single := resolutionSLA()
 	single.SingleCycle = true
 	tm = attach(t, single, snap(stProgress, 2), t0)
-	tm.Observe(single, snap(stResolved, 2), t0.Add(time.Hour))
-	tm.Observe(single, snap(stProgress, 2), t0.Add(5*time.Hour))
+	require.NoError(t, tm.Observe(single, snap(stResolved, 2), t0.Add(time.Hour)))
+	require.NoError(t, tm.Observe(single, snap(stProgress, 2), t0.Add(5*time.Hour)))
 	assert.Equal(t, sla.StageCompleted, tm.Stage)
 	assert.Empty(t, tm.Cycles)
 }
@@ -441,8 +443,8 @@ func TestReopenStartsNewCycle(t *testing.T) {
 func TestObserveNeverRunsTimeBackwards(t *testing.T) {
 	a := resolutionSLA()
 	tm := attach(t, a, snap(stProgress, 2), t0)
-	tm.Observe(a, held(2, "awaiting_caller"), t0.Add(2*time.Hour))
-	tm.Observe(a, snap(stProgress, 2), t0.Add(time.Hour)) // late, out-of-order clock
+	require.NoError(t, tm.Observe(a, held(2, "awaiting_caller"), t0.Add(2*time.Hour)))
+	require.NoError(t, tm.Observe(a, snap(stProgress, 2), t0.Add(time.Hour))) // late, out-of-order clock
 	assert.Equal(t, t0.Add(2*time.Hour), tm.UpdatedAt)
 	assert.Equal(t, 2*time.Hour, tm.Elapsed)
 	assert.Equal(t, time.Duration(0), tm.Paused)
@@ -453,11 +455,14 @@ func TestObserveNeverRunsTimeBackwards(t *testing.T) {
 
 func TestStartRule(t *testing.T) {
 	a := resolutionSLA()
-	_, ok := sla.Attach(a, "INC1", snap(stResolved, 2), t0)
+	_, ok, err := sla.Attach(a, "INC1", snap(stResolved, 2), t0)
+	require.NoError(t, err)
 	assert.False(t, ok, "stop holds")
-	_, ok = sla.Attach(a, "INC1", snap(stCancelled, 2), t0)
+	_, ok, err = sla.Attach(a, "INC1", snap(stCancelled, 2), t0)
+	require.NoError(t, err)
 	assert.False(t, ok, "start does not hold")
-	tm, ok := sla.Attach(a, "INC1", held(2, "awaiting_caller"), t0)
+	tm, ok, err := sla.Attach(a, "INC1", held(2, "awaiting_caller"), t0)
+	require.NoError(t, err)
 	require.True(t, ok)
 	assert.Equal(t, sla.StagePaused, tm.Stage, "attached paused when pause holds")
 	assert.Equal(t, "INC1/resolution", tm.ID)
@@ -478,7 +483,8 @@ func TestReplayFollowsHistory(t *testing.T) {
 			Changes: []lifecycle.Change{{Field: lifecycle.FieldHoldReason, Old: "awaiting_caller"}}},
 		{Seq: 6, Time: t0.Add(7 * time.Hour), Event: "resolve", From: stProgress, To: stResolved},
 	}
-	tm, ok := sla.Replay(a, "INC1", lifecycle.Snapshot{OpenedAt: t0}, history)
+	tm, ok, err := sla.Replay(a, "INC1", lifecycle.Snapshot{OpenedAt: t0}, history)
+	require.NoError(t, err)
 	require.True(t, ok)
 	assert.Equal(t, int64(6), tm.RecordVersion)
 	assert.Equal(t, sla.StageCompleted, tm.Stage)
@@ -491,9 +497,11 @@ func TestReplayFollowsHistory(t *testing.T) {
 	assert.Equal(t, t0.Add(5*time.Hour), evs[0].Time, "reached when the priority rose")
 	assert.Equal(t, t0.Add(7*time.Hour), evs[1].Time, "3 h of work: 2 h before the hold, 1 h after")
 
-	_, ok = sla.Replay(a, "INC2", lifecycle.Snapshot{}, history[:0])
+	_, ok, err = sla.Replay(a, "INC2", lifecycle.Snapshot{}, history[:0])
+	require.NoError(t, err)
 	assert.False(t, ok)
-	_, ok = sla.Replay(a, "INC2", lifecycle.Snapshot{}, []lifecycle.Record{{Seq: 1, Time: t0, To: stCancelled}})
+	_, ok, err = sla.Replay(a, "INC2", lifecycle.Snapshot{}, []lifecycle.Record{{Seq: 1, Time: t0, To: stCancelled}})
+	require.NoError(t, err)
 	assert.False(t, ok)
 }
 
@@ -504,7 +512,7 @@ func TestCloneIsDeep(t *testing.T) {
 	s.Attributes = map[string]string{"k": "v"}
 	tm := attach(t, a, s, t0)
 	s.Group = "other"
-	tm.Observe(a, s, t0.Add(time.Hour))
+	require.NoError(t, tm.Observe(a, s, t0.Add(time.Hour)))
 	require.Len(t, tm.Cycles, 1)
 	c := tm.Clone()
 	require.Equal(t, tm, c)
@@ -521,10 +529,11 @@ func scenarioTimer(t testing.TB) *sla.Timer {
 	a.Reset = func(prev, next lifecycle.Snapshot) bool { return prev.Group != next.Group }
 	s := snap(stProgress, 2)
 	s.Attributes = map[string]string{"caller": "bob"}
-	tm, _ := sla.Attach(a, "INC1", s, t0)
-	tm.Observe(a, held(2, "awaiting_caller"), t0.Add(time.Hour))
+	tm, _, err := sla.Attach(a, "INC1", s, t0)
+	require.NoError(t, err)
+	require.NoError(t, tm.Observe(a, held(2, "awaiting_caller"), t0.Add(time.Hour)))
 	s.Group = "network"
-	tm.Observe(a, s, t0.Add(5*time.Hour))
+	require.NoError(t, tm.Observe(a, s, t0.Add(5*time.Hour)))
 	tm.Evaluate(t0.Add(12 * time.Hour))
 	tm.Version, tm.RecordVersion = 3, 4
 	return tm

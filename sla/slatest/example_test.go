@@ -23,8 +23,13 @@ func ExampleNewStore() {
 		Stop:      func(s lifecycle.Snapshot) bool { return s.State == "resolved" },
 	}
 	opened := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	t, _ := sla.Attach(a, "INC1", lifecycle.Snapshot{State: "new", Priority: 2}, opened)
-	_ = store.Create(ctx, t)
+	t, _, err := sla.Attach(a, "INC1", lifecycle.Snapshot{State: "new", Priority: 2}, opened)
+	if err != nil {
+		panic(err)
+	}
+	if err := store.Create(ctx, t); err != nil {
+		panic(err)
+	}
 	due, _ := store.Due(ctx, opened.Add(2*time.Hour), 10) // the 50 % warning
 	fmt.Println(len(due), due[0].Next.Format("15:04"))
 	// Output: 1 11:00
