@@ -10,33 +10,64 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestCalendarDifferentialRickar compares Add and Between with rickar/cal's
-// BusinessCalendar (AddWorkHours, WorkHoursInRange) on the benchmark
-// calendar (Monday to Friday 09:00–17:00, US holidays, UTC) over 100,000
-// random cases each, from a fixed seed. Instants are drawn at nanosecond
-// precision over 2020–2031, one in five snapped to 00:00, 09:00 or 17:00
-// (±1 ns); spans are mostly short (hours to weeks, some up to two months)
-// because rickar/cal walks day by day and the test must stay fast under
-// -race. Under -race (where rickar/cal's day walk is ~20× slower) and with
-// -short it runs 10,000 cases; the plain `go test` run does all 100,000.
+// TestCalendarDifferentialRickar compares the calendar with rickar/cal's
+// BusinessCalendar on the benchmark calendar (Monday to Friday 09:00–17:00,
+// US holidays, UTC) over 100,000 random cases, always (plain, -short and
+// -race alike), in calDiffShards parallel subtests with fixed seeds. Each
+// case compares:
+//
+//   - Add with AddWorkHours and Between with WorkHoursInRange;
+//   - InBusinessHours with IsWorkTime, at the case's start instant;
+//   - NextOpen with NextWorkdayStart, at the same instant when it is outside
+//     business hours. Inside, the two mean different things on purpose:
+//     NextOpen returns the instant itself (the first instant at or after it
+//     that is open), NextWorkdayStart the opening of the next workday.
+//
+// Instants are drawn at nanosecond precision over 2020–2031, one in five
+// snapped to 00:00, 09:00 or 17:00 (±1 ns); spans are mostly short (hours
+// to weeks, some up to two months) because rickar/cal walks day by day.
 //
 // One input is left out on purpose: rickar/cal's IsWorkTime ignores
 // nanoseconds and includes the closing second, so from a start in
-// [17:00:00, 17:00:01) on a workday WorkHoursInRange counts the overshoot
-// as negative work (e.g. -0.5 s from 17:00:00.5). Such starts are redrawn
-// (and counted, to keep the exclusion honest).
+// [17:00:00, 17:00:01) on a workday it calls the instant work time and
+// WorkHoursInRange counts the overshoot as negative work (e.g. -0.5 s from
+// 17:00:00.5), whereas an interval's end is excluded here. Such starts are
+// redrawn (and counted, to keep the exclusion honest); at 17:00:00 exactly,
+// which is drawn, only IsWorkTime disagrees, and InBusinessHours is checked
+// to be false.
 func TestCalendarDifferentialRickar(t *testing.T) {
-	n := 100_000
-	if testing.Short() {
-		n = 10_000
-	}
-	if calRaceEnabled {
-		n = 10_000
-	}
+	const cases = 100_000
 	mine := calTestDesk(t)
-	rk := calRickarMemoDesk(2019, 2033)
-	rng := rand.New(rand.NewPCG(20261120, 1500))
+	workdays := calRickarWorkdays(2019, 2033)
+	var quirks [calDiffShards]int
+	t.Run("shards", func(t *testing.T) {
+		for shard := range calDiffShards {
+			t.Run(fmt.Sprint(shard), func(t *testing.T) {
+				t.Parallel()
+				n := cases / calDiffShards
+				if shard < cases%calDiffShards {
+					n++
+				}
+				quirks[shard] = calDiffShard(t, mine, workdays.desk(), uint64(shard), n)
+			})
+		}
+	})
+	total := 0
+	for _, q := range quirks {
+		total += q
+	}
+	t.Logf("%d cases in %d shards, each for Add, Between, InBusinessHours and NextOpen (outside hours); %d starts redrawn for rickar/cal's closing-second quirk",
+		cases, calDiffShards, total)
+}
 
+// calDiffShards is how many parallel subtests share the differential
+// test's cases.
+const calDiffShards = 4
+
+// calDiffShard runs n cases of the differential test from the seed of
+// shard and returns how many starts it redrew.
+func calDiffShard(t *testing.T, mine *Calendar, rk *cal.BusinessCalendar, shard uint64, n int) int {
+	rng := rand.New(rand.NewPCG(20261120, 1500+shard))
 	lo := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
 	hi := time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
 	instant := func() time.Time {
@@ -83,47 +114,72 @@ func TestCalendarDifferentialRickar(t *testing.T) {
 			quirks++
 			a = instant()
 		}
+		open := mine.InBusinessHours(a)
+		if h, m, s := a.Clock(); h == 17 && m == 0 && s == 0 && rk.IsWorkday(a) {
+			// 17:00:00 exactly: rickar/cal's closing second is work time,
+			// the end of an interval is not.
+			if open {
+				t.Fatalf("shard %d case %d: InBusinessHours(%s) at closing time", shard, i, a)
+			}
+		} else if want := rk.IsWorkTime(a); open != want {
+			t.Fatalf("shard %d case %d: InBusinessHours(%s): itsm %v, rickar IsWorkTime %v", shard, i, a, open, want)
+		}
+		if got := mine.NextOpen(a); open {
+			if !got.Equal(a) {
+				t.Fatalf("shard %d case %d: NextOpen(%s) inside business hours = %s, want the instant itself", shard, i, a, got)
+			}
+		} else if want := rk.NextWorkdayStart(a); !got.Equal(want) {
+			t.Fatalf("shard %d case %d: NextOpen(%s): itsm %s, rickar NextWorkdayStart %s", shard, i, a, got, want)
+		}
 		d := span()
 		want := rk.AddWorkHours(a, d)
 		got := mine.Add(a, d)
 		if !got.Equal(want) {
-			t.Fatalf("case %d: Add(%s, %v): itsm %s, rickar %s", i, a, d, got, want)
+			t.Fatalf("shard %d case %d: Add(%s, %v): itsm %s, rickar %s", shard, i, a, d, got, want)
 		}
 		b := a.Add(span())
 		if rng.IntN(8) == 0 {
 			b = got // land exactly where Add ended
 		}
 		if got, want := mine.Between(a, b), rk.WorkHoursInRange(a, b); got != want {
-			t.Fatalf("case %d: Between(%s, %s): itsm %v, rickar %v", i, a, b, got, want)
+			t.Fatalf("shard %d case %d: Between(%s, %s): itsm %v, rickar %v", shard, i, a, b, got, want)
 		}
 	}
-	t.Logf("%d cases each for Add and Between; %d starts redrawn for rickar/cal's closing-second quirk", n, quirks)
+	return quirks
 }
 
-// calRickarMemoDesk is calRickarDesk with rickar/cal's own IsWorkday answers
-// memoized per day for the years [from, to] (rickar/cal's cache holds three
-// years and thrashes over a wider range, recomputing every holiday rule each
-// day). The holiday logic under test is still rickar/cal's.
-func calRickarMemoDesk(from, to int) *cal.BusinessCalendar {
+// calWorkdays is rickar/cal's own IsWorkday answer for the benchmark desk,
+// computed once per day of the years [from, to]: rickar/cal's cache holds
+// three years and thrashes over a wider range, recomputing every holiday
+// rule each day. The holiday logic under test is still rickar/cal's.
+type calWorkdays struct {
+	first int64 // Unix day of from-01-01
+	days  []bool
+	from  int
+	to    int
+}
+
+func calRickarWorkdays(from, to int) *calWorkdays {
 	src := calRickarDesk()
-	type ymd struct {
-		y int
-		m time.Month
-		d int
-	}
-	workday := map[ymd]bool{}
+	w := &calWorkdays{first: time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC).Unix() / calDaySec, from: from, to: to}
 	for d := time.Date(from, 1, 1, 12, 0, 0, 0, time.UTC); d.Year() <= to; d = d.AddDate(0, 0, 1) {
-		y, m, dd := d.Date()
-		workday[ymd{y, m, dd}] = src.IsWorkday(d)
+		w.days = append(w.days, src.IsWorkday(d))
 	}
+	return w
+}
+
+// desk returns a rickar/cal BusinessCalendar (default hours, 09:00–17:00)
+// whose workdays are w's. Calendars are not safe for concurrent use, so
+// each shard takes its own; they share w, which is read-only.
+func (w *calWorkdays) desk() *cal.BusinessCalendar {
 	rk := cal.NewBusinessCalendar()
 	rk.WorkdayFunc = func(t time.Time) bool {
-		y, m, d := t.Date()
-		w, ok := workday[ymd{y, m, d}]
-		if !ok {
-			panic(fmt.Sprintf("calRickarMemoDesk: %s outside %d–%d", t, from, to))
+		_, off := t.Zone()
+		i := (t.Unix()+int64(off))/calDaySec - w.first
+		if i < 0 || i >= int64(len(w.days)) {
+			panic(fmt.Sprintf("calWorkdays: %s outside %d–%d", t, w.from, w.to))
 		}
-		return w
+		return w.days[i]
 	}
 	return rk
 }

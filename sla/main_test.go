@@ -1,0 +1,11 @@
+package sla_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the package's tests if any goroutine outlives them (the
+// engine tests run replicas concurrently).
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -1,0 +1,11 @@
+package slatest_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the package's tests if any goroutine outlives them (the
+// conformance suite updates stores concurrently).
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
