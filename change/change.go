@@ -34,9 +34,6 @@ type Change struct {
 	Description string `json:"description,omitempty"`
 	// Requester is who asked for the change; never one of its approvers.
 	Requester string `json:"requester"`
-	// OpenedBy is the actor who created the change record; never one of
-	// its approvers either (it may differ from Requester).
-	OpenedBy string `json:"opened_by"`
 	// Group is the assignment group.
 	Group string `json:"group,omitempty"`
 	// Assignee is the assigned implementer.
@@ -49,16 +46,6 @@ type Change struct {
 	// Template is the standard change template the change was made from.
 	Template string `json:"template,omitempty"`
 
-	// Impact is how widely the change affects the business (1 widest),
-	// a row of the priority matrix.
-	Impact lifecycle.Impact `json:"impact"`
-	// Urgency is how soon the business needs it (1 most urgent), a column
-	// of the priority matrix.
-	Urgency lifecycle.Urgency `json:"urgency"`
-	// Priority is the matrix's value for Impact and Urgency (Rules.Matrix),
-	// the priority SLA agreements follow.
-	Priority lifecycle.Priority `json:"priority"`
-
 	// Plans are the implementation, backout and test plans.
 	Plans Plans `json:"plans"`
 
@@ -68,6 +55,23 @@ type Change struct {
 	// PlannedEnd is the end of the planned window; zero until planned,
 	// then after PlannedStart.
 	PlannedEnd time.Time `json:"planned_end,omitzero"`
+
+	// OpenedBy is the actor who created the change record; never one of
+	// its approvers either (it may differ from Requester). It, Impact,
+	// Urgency and Priority come after the planned window so that the
+	// fields conflict detection reads (ID, State, the window) keep their
+	// places in memory.
+	OpenedBy string `json:"opened_by"`
+
+	// Impact is how widely the change affects the business (1 widest),
+	// a row of the priority matrix.
+	Impact lifecycle.Impact `json:"impact"`
+	// Urgency is how soon the business needs it (1 most urgent), a column
+	// of the priority matrix.
+	Urgency lifecycle.Urgency `json:"urgency"`
+	// Priority is the matrix's value for Impact and Urgency (Rules.Matrix),
+	// the priority SLA agreements follow.
+	Priority lifecycle.Priority `json:"priority"`
 
 	// Answers are the risk questionnaire's answers: question ID → answer ID.
 	Answers map[string]string `json:"answers,omitempty"`
