@@ -30,6 +30,7 @@ const (
 	clauseClaim      = `Claim "returns, like Due, timers due at at, skipping those leased to another owner with a lease ending after at"`
 	clauseClaimOwn   = `Claim: "Timers leased to owner itself are returned again"`
 	clauseClaimLease = `Claim "leases each returned timer to owner until at+lease"`
+	clausePrecision  = `Store: "instants come back equal (time.Time.Equal) to what was stored, with at least microsecond precision"`
 )
 
 // TestStore checks that the Store made by newStore honours the sla.Store
@@ -38,13 +39,15 @@ const (
 // register any clean-up with t.Cleanup. Failures quote the clause of the
 // contract that was broken.
 //
-// The suite stores timers built directly by [Fixture], with times in UTC
-// at whole seconds; stores may return times in another location, as
-// comparisons use time.Time.Equal.
+// The suite stores timers built directly by [Fixture], whose instants
+// have microsecond precision (and must come back exactly, in any location:
+// comparisons use time.Time.Equal) and whose durations are not whole
+// seconds (and must come back to the nanosecond); one subtest stores
+// nanosecond instants, which may come back rounded to the microsecond.
 func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 	t.Helper()
 	ctx := context.Background()
-	base := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
+	base := time.Date(2026, 3, 9, 9, 0, 0, 654321000, time.UTC)
 
 	t.Run("GetMissing", func(t *testing.T) {
 		s := newStore(t)
@@ -58,6 +61,39 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 		want := Fixture("INC-1", "resolution", base)
 		mustCreate(t, s, want)
 		assertSame(t, clauseCreate, want, mustGet(t, s, want.ID))
+	})
+
+	t.Run("Precision", func(t *testing.T) {
+		s := newStore(t)
+		want := Fixture("INC-1", "resolution", base)
+		ns := time.Duration(789) // below the microsecond
+		eachInstant(want, func(at *time.Time) {
+			if !at.IsZero() {
+				*at = at.Add(ns)
+			}
+		})
+		mustCreate(t, s, want)
+		got := mustGet(t, s, want.ID)
+		var wantAt, gotAt []time.Time
+		eachInstant(want, func(at *time.Time) { wantAt = append(wantAt, *at) })
+		eachInstant(got, func(at *time.Time) { gotAt = append(gotAt, *at) })
+		if len(wantAt) != len(gotAt) {
+			t.Fatalf("stored %d instants, got %d back; contract: %s", len(wantAt), len(gotAt), clausePrecision)
+		}
+		for i := range wantAt {
+			if d := gotAt[i].Sub(wantAt[i]); wantAt[i].IsZero() != gotAt[i].IsZero() || d <= -time.Microsecond || d >= time.Microsecond {
+				t.Fatalf("stored instant %s came back as %s; contract: %s", wantAt[i].Format(time.RFC3339Nano), gotAt[i].Format(time.RFC3339Nano), clausePrecision)
+			}
+		}
+		// Everything else is exact.
+		zero := func(at *time.Time) { *at = time.Time{} }
+		eachInstant(want, zero)
+		eachInstant(got, zero)
+		assertSame(t, clausePrecision+" (other fields exactly)", want, got)
+		due, err := s.Due(ctx, base.Add(time.Microsecond), 0)
+		if err != nil || len(due) != 1 {
+			t.Fatalf("Due(a microsecond after Next) = %d timers, %v; want 1; contract: %s", len(due), err, clausePrecision)
+		}
 	})
 
 	t.Run("CreateDuplicateID", func(t *testing.T) {
@@ -305,10 +341,31 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 }
 
 // Fixture returns a timer of agreementID on recordID with every field set
-// (two cycles, deadlines, attributes), Version 1, and Next at next. Times
-// are in UTC at whole seconds.
+// (two cycles, deadlines, a journal with a base, pending observations and
+// orphans, attributes), Version 1, and Next at next. Its instants are in
+// UTC with microsecond precision, its durations not whole seconds.
 func Fixture(recordID, agreementID string, next time.Time) *sla.Timer {
-	at := time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC)
+	at := time.Date(2026, 3, 9, 8, 0, 7, 123456000, time.UTC)
+	odd := 1234567891 * time.Nanosecond // 1.234567891 s
+	first := sla.Cycle{
+		Number:        1,
+		Stage:         sla.StageCancelled,
+		Breached:      true,
+		Priority:      1,
+		Goal:          time.Minute + odd,
+		StartedAt:     at,
+		StoppedAt:     at.Add(30*time.Minute + 3*time.Microsecond),
+		Elapsed:       25*time.Minute + odd,
+		ActualElapsed: 25*time.Minute + 2*odd,
+		Paused:        5*time.Minute + 3,
+		ActualPaused:  5*time.Minute + 7,
+		Due:           at.Add(time.Minute + odd.Truncate(time.Microsecond)),
+		OriginalDue:   at.Add(time.Minute),
+		Deadlines: []sla.Deadline{
+			{Percent: 100, Breach: true, Threshold: time.Minute + odd, Reached: true, Fired: true, At: at.Add(time.Minute + 11*time.Microsecond)},
+		},
+	}
+	attrs := func(v string) map[string]string { return map[string]string{"caller": v} }
 	return &sla.Timer{
 		ID:            sla.TimerID(recordID, agreementID),
 		Version:       1,
@@ -321,45 +378,55 @@ func Fixture(recordID, agreementID string, next time.Time) *sla.Timer {
 			Number:        2,
 			Stage:         sla.StageInProgress,
 			Priority:      2,
-			Goal:          8 * time.Hour,
-			StartedAt:     at.Add(30 * time.Minute),
-			Elapsed:       90 * time.Minute,
-			ActualElapsed: 2 * time.Hour,
-			Paused:        10 * time.Minute,
-			ActualPaused:  15 * time.Minute,
-			Due:           at.Add(9 * time.Hour),
-			OriginalDue:   at.Add(8 * time.Hour),
+			Goal:          8*time.Hour + odd,
+			StartedAt:     at.Add(30*time.Minute + 3*time.Microsecond),
+			Elapsed:       90*time.Minute + odd,
+			ActualElapsed: 2*time.Hour + 2*odd,
+			Paused:        10*time.Minute + 1,
+			ActualPaused:  15*time.Minute + 999,
+			Due:           at.Add(9*time.Hour + 17*time.Microsecond),
+			OriginalDue:   at.Add(8*time.Hour + 5*time.Microsecond),
 			Deadlines: []sla.Deadline{
-				{Percent: 50, Reached: true, Fired: true, At: at.Add(5 * time.Hour)},
-				{Percent: 87.5, At: at.Add(7 * time.Hour)},
-				{Percent: 100, Breach: true, At: at.Add(9 * time.Hour)},
+				{Percent: 50, Threshold: 4*time.Hour + odd/2 + 1, Reached: true, Fired: true, At: at.Add(5*time.Hour + time.Microsecond)},
+				{Percent: 87.5, Threshold: 7*time.Hour + odd*7/8 + 1, At: at.Add(7*time.Hour + 2*time.Microsecond)},
+				{Percent: 100, Breach: true, Threshold: 8*time.Hour + odd, At: at.Add(9*time.Hour + 17*time.Microsecond)},
 			},
 		},
-		Cycles: []sla.Cycle{{
-			Number:        1,
-			Stage:         sla.StageCancelled,
-			Breached:      true,
-			Priority:      1,
-			Goal:          time.Minute,
-			StartedAt:     at,
-			StoppedAt:     at.Add(30 * time.Minute),
-			Elapsed:       25 * time.Minute,
-			ActualElapsed: 25 * time.Minute,
-			Paused:        5 * time.Minute,
-			ActualPaused:  5 * time.Minute,
-			Due:           at.Add(time.Minute),
-			OriginalDue:   at.Add(time.Minute),
-			Deadlines: []sla.Deadline{
-				{Percent: 100, Breach: true, Reached: true, Fired: true, At: at.Add(time.Minute)},
-			},
-		}},
-		Next: next,
+		Cycles: []sla.Cycle{first},
+		Next:   next,
 		Snapshot: lifecycle.Snapshot{
-			State: "in_progress", Priority: 2, Group: "network", Assignee: "ann",
-			HoldReason: "", Service: "email", ConfigItem: "mx1", OpenedAt: at,
-			Attributes: map[string]string{"caller": "bob"},
+			State: "in_progress", Title: "Mail down", Priority: 2, Group: "network", Assignee: "ann",
+			HoldReason: "", Major: true, Service: "email", ConfigItem: "mx1", OpenedAt: at,
+			Attributes: attrs("bob"),
 		},
-		UpdatedAt: at.Add(2*time.Hour + 15*time.Minute),
+		UpdatedAt: at.Add(2*time.Hour + 15*time.Minute + 999*time.Microsecond),
+		Journal: sla.Journal{
+			Through: 5,
+			Base: &sla.Checkpoint{
+				Cycle: sla.Cycle{
+					Number: 2, Stage: sla.StagePaused, Priority: 2, Goal: 8*time.Hour + odd,
+					StartedAt: at.Add(30*time.Minute + 3*time.Microsecond), Elapsed: 80 * time.Minute, ActualElapsed: 80*time.Minute + odd,
+					Paused: 3, ActualPaused: 4, PausedSince: at.Add(110*time.Minute + 21*time.Microsecond),
+					OriginalDue: at.Add(8*time.Hour + 5*time.Microsecond),
+					Deadlines: []sla.Deadline{
+						{Percent: 50, Threshold: 4*time.Hour + odd/2 + 1, Fired: true},
+						{Percent: 100, Breach: true, Threshold: 8*time.Hour + odd},
+					},
+				},
+				Cycles: []sla.Cycle{first},
+				Snapshot: lifecycle.Snapshot{
+					State: "on_hold", Priority: 2, Group: "network", HoldReason: "awaiting_caller", OpenedAt: at,
+					Attributes: attrs("carol"),
+				},
+				UpdatedAt: at.Add(110*time.Minute + 21*time.Microsecond),
+			},
+			Pending: []sla.Observation{
+				{Version: 7, Time: at.Add(2*time.Hour + 15*time.Minute + 999*time.Microsecond), Snapshot: lifecycle.Snapshot{
+					State: "in_progress", Priority: 2, Group: "network", Assignee: "ann", OpenedAt: at, Attributes: attrs("dave"),
+				}},
+			},
+			Orphans: []sla.FiredDeadline{{Cycle: 3, Percent: 87.5}, {Cycle: 3, Percent: 100, Breach: true}},
+		},
 	}
 }
 
@@ -376,6 +443,20 @@ func bump(t *sla.Timer, d time.Duration) *sla.Timer {
 
 // scribble changes every part of t a store might share.
 func scribble(t *sla.Timer) {
+	if b := t.Journal.Base; b != nil {
+		b.Cycle.Deadlines[0].Percent = 3
+		b.Cycles[0].Goal = 3
+		b.Snapshot.Attributes["caller"] = "scribbled"
+		b.Cycle.Stage = sla.StageCompleted
+	}
+	for i := range t.Journal.Pending {
+		t.Journal.Pending[i].Snapshot.Attributes["caller"] = "scribbled"
+		t.Journal.Pending[i].Version = 99
+	}
+	for i := range t.Journal.Orphans {
+		t.Journal.Orphans[i].Percent = 4
+	}
+	t.Journal.Pending = append(t.Journal.Pending, sla.Observation{Version: 100})
 	t.Version = 99
 	t.Priority = 9
 	t.Snapshot.Group = "scribbled"
@@ -438,37 +519,82 @@ func assertSame(t *testing.T, clause string, want, got *sla.Timer) {
 // stores may return times in another location and empty slices as nil.
 func normalize(t *sla.Timer) *sla.Timer {
 	n := t.Clone()
-	utc := func(t *time.Time) {
+	eachInstant(n, func(t *time.Time) {
 		if t.IsZero() {
 			*t = time.Time{}
 		} else {
 			*t = t.UTC()
 		}
-	}
+	})
 	cycle := func(c *sla.Cycle) {
-		utc(&c.StartedAt)
-		utc(&c.StoppedAt)
-		utc(&c.Due)
-		utc(&c.OriginalDue)
-		for i := range c.Deadlines {
-			utc(&c.Deadlines[i].At)
-		}
 		if len(c.Deadlines) == 0 {
 			c.Deadlines = nil
 		}
 	}
+	snapshot := func(s *lifecycle.Snapshot) {
+		if len(s.Attributes) == 0 {
+			s.Attributes = nil
+		}
+	}
+	cycles := func(cs *[]sla.Cycle) {
+		for i := range *cs {
+			cycle(&(*cs)[i])
+		}
+		if len(*cs) == 0 {
+			*cs = nil
+		}
+	}
 	cycle(&n.Cycle)
-	for i := range n.Cycles {
-		cycle(&n.Cycles[i])
+	cycles(&n.Cycles)
+	snapshot(&n.Snapshot)
+	j := &n.Journal
+	if b := j.Base; b != nil {
+		cycle(&b.Cycle)
+		cycles(&b.Cycles)
+		snapshot(&b.Snapshot)
 	}
-	if len(n.Cycles) == 0 {
-		n.Cycles = nil
+	for i := range j.Pending {
+		snapshot(&j.Pending[i].Snapshot)
 	}
-	utc(&n.Next)
-	utc(&n.UpdatedAt)
-	utc(&n.Snapshot.OpenedAt)
-	if len(n.Snapshot.Attributes) == 0 {
-		n.Snapshot.Attributes = nil
+	if len(j.Pending) == 0 {
+		j.Pending = nil
+	}
+	if len(j.Orphans) == 0 {
+		j.Orphans = nil
 	}
 	return n
+}
+
+// eachInstant calls f with a pointer to every instant of t, in a fixed
+// order.
+func eachInstant(t *sla.Timer, f func(*time.Time)) {
+	cycle := func(c *sla.Cycle) {
+		f(&c.StartedAt)
+		f(&c.StoppedAt)
+		f(&c.PausedSince)
+		f(&c.Due)
+		f(&c.OriginalDue)
+		for i := range c.Deadlines {
+			f(&c.Deadlines[i].At)
+		}
+	}
+	cycle(&t.Cycle)
+	for i := range t.Cycles {
+		cycle(&t.Cycles[i])
+	}
+	f(&t.Next)
+	f(&t.UpdatedAt)
+	f(&t.Snapshot.OpenedAt)
+	if b := t.Journal.Base; b != nil {
+		cycle(&b.Cycle)
+		for i := range b.Cycles {
+			cycle(&b.Cycles[i])
+		}
+		f(&b.Snapshot.OpenedAt)
+		f(&b.UpdatedAt)
+	}
+	for i := range t.Journal.Pending {
+		f(&t.Journal.Pending[i].Time)
+		f(&t.Journal.Pending[i].Snapshot.OpenedAt)
+	}
 }

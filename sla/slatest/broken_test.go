@@ -1,0 +1,190 @@
+package slatest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/sla"
+)
+
+// Broken stores: the in-memory store with one clause of the contract
+// broken each. TestSuiteFailsBrokenStores proves that TestStore catches
+// every one of them.
+
+// seconds stores instants truncated to the second, like a DATETIME column
+// without fractions.
+type seconds struct{ *Store }
+
+func truncated(t *sla.Timer) *sla.Timer {
+	c := t.Clone()
+	eachInstant(c, func(at *time.Time) { *at = at.Truncate(time.Second) })
+	return c
+}
+
+func (s seconds) Create(ctx context.Context, t *sla.Timer) error {
+	return s.Store.Create(ctx, truncated(t))
+}
+
+func (s seconds) Update(ctx context.Context, t *sla.Timer, expected int64) error {
+	return s.Store.Update(ctx, truncated(t), expected)
+}
+
+// milliseconds stores instants rounded to the millisecond.
+type milliseconds struct{ *Store }
+
+func (s milliseconds) Create(ctx context.Context, t *sla.Timer) error {
+	c := t.Clone()
+	eachInstant(c, func(at *time.Time) { *at = at.Round(time.Millisecond) })
+	return s.Store.Create(ctx, c)
+}
+
+// wholeSeconds stores durations in whole seconds, like an INTERVAL column
+// read back as seconds.
+type wholeSeconds struct{ *Store }
+
+func (s wholeSeconds) Create(ctx context.Context, t *sla.Timer) error {
+	c := t.Clone()
+	c.Elapsed = c.Elapsed.Truncate(time.Second)
+	return s.Store.Create(ctx, c)
+}
+
+// noJournal forgets the journal, like a table without its column.
+type noJournal struct{ *Store }
+
+func (s noJournal) Create(ctx context.Context, t *sla.Timer) error {
+	c := t.Clone()
+	c.Journal = sla.Journal{}
+	return s.Store.Create(ctx, c)
+}
+
+// shared hands out the stored timer itself.
+type shared struct{ *Store }
+
+func (s shared) Get(ctx context.Context, id string) (*sla.Timer, error) {
+	if _, err := s.Store.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.timers[id], nil
+}
+
+// blindUpdate does not check the expected version.
+type blindUpdate struct{ *Store }
+
+func (s blindUpdate) Update(ctx context.Context, t *sla.Timer, _ int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.timers[t.ID]; !ok {
+		return lifecycle.NotFound(sla.Process, t.ID)
+	}
+	s.timers[t.ID] = t.Clone()
+	return nil
+}
+
+// unordered answers Due in ID order, not by Next.
+type unordered struct{ *Store }
+
+func (s unordered) Due(ctx context.Context, at time.Time, limit int) ([]*sla.Timer, error) {
+	ts, err := s.Store.Due(ctx, at, 0)
+	slices.SortFunc(ts, func(a, b *sla.Timer) int { return strings.Compare(a.ID, b.ID) })
+	if limit > 0 && len(ts) > limit {
+		ts = ts[:limit]
+	}
+	return ts, err
+}
+
+// exclusive answers Due with the timers strictly before at.
+type exclusive struct{ *Store }
+
+func (s exclusive) Due(ctx context.Context, at time.Time, limit int) ([]*sla.Timer, error) {
+	return s.Store.Due(ctx, at.Add(-time.Nanosecond), limit)
+}
+
+// nilList answers ListByRecord with nil for no timers (allowed) but
+// forgets stopped ones (not allowed).
+type nilList struct{ *Store }
+
+func (s nilList) ListByRecord(ctx context.Context, id string) ([]*sla.Timer, error) {
+	ts, err := s.Store.ListByRecord(ctx, id)
+	return slices.DeleteFunc(ts, func(t *sla.Timer) bool { return !t.Stage.Active() }), err
+}
+
+// greedy claims without looking at other owners' leases.
+type greedy struct{ *Store }
+
+func (s greedy) Claim(ctx context.Context, owner string, at time.Time, limit int, lease time.Duration) ([]*sla.Timer, error) {
+	return s.Store.Due(ctx, at, limit)
+}
+
+var brokenStores = map[string]struct {
+	store  func() sla.Store
+	clause string // a clause the failure must quote
+}{
+	"seconds":       {func() sla.Store { return seconds{NewStore()} }, clausePrecision},
+	"milliseconds":  {func() sla.Store { return milliseconds{NewStore()} }, clausePrecision},
+	"whole-seconds": {func() sla.Store { return wholeSeconds{NewStore()} }, clauseCreate},
+	"no-journal":    {func() sla.Store { return noJournal{NewStore()} }, clauseCreate},
+	"shared":        {func() sla.Store { return shared{NewStore()} }, clauseCopy},
+	"blind-update":  {func() sla.Store { return blindUpdate{NewStore()} }, clauseUpdateOld},
+	"unordered":     {func() sla.Store { return unordered{NewStore()} }, clauseDue},
+	"exclusive":     {func() sla.Store { return exclusive{NewStore()} }, clauseDue},
+	"no-stopped":    {func() sla.Store { return nilList{NewStore()} }, clauseList},
+	"greedy":        {func() sla.Store { return greedy{NewStore()} }, clauseClaim},
+}
+
+const brokenEnv = "SLATEST_BROKEN_STORE"
+
+// TestBrokenStoreChild runs TestStore on the broken store named by
+// SLATEST_BROKEN_STORE ("correct" for the in-memory store itself). It is
+// the child process of TestSuiteFailsBrokenStores, which expects it to
+// fail; run alone, it has nothing to check.
+func TestBrokenStoreChild(t *testing.T) {
+	name := os.Getenv(brokenEnv)
+	if name == "" {
+		t.Skip("the child process of TestSuiteFailsBrokenStores")
+	}
+	if name == "correct" {
+		TestStore(t, func(*testing.T) sla.Store { return NewStore() })
+		return
+	}
+	b, ok := brokenStores[name]
+	if !ok {
+		t.Fatalf("no broken store %q", name)
+	}
+	TestStore(t, func(*testing.T) sla.Store { return b.store() })
+}
+
+// TestSuiteFailsBrokenStores runs the conformance suite, in a child
+// process, on stores that each break one clause of the contract: the suite
+// must fail every one, quoting the clause, and pass the correct store.
+func TestSuiteFailsBrokenStores(t *testing.T) {
+	run := func(name string) (string, error) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenStoreChild$", "-test.v")
+		cmd.Env = append(os.Environ(), brokenEnv+"="+name)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run("correct")
+	if err != nil || !strings.Contains(out, "--- PASS: TestBrokenStoreChild") {
+		t.Fatalf("the suite fails the correct store (%v):\n%s", err, out)
+	}
+	for name, b := range brokenStores {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			out, err := run(name)
+			if _, ok := err.(*exec.ExitError); !ok || !strings.Contains(out, "--- FAIL: TestBrokenStoreChild") {
+				t.Fatalf("the suite passes a store that breaks %s (%v):\n%s", b.clause, err, out)
+			}
+			if !strings.Contains(out, b.clause) {
+				t.Errorf("the failure does not quote %s:\n%s", b.clause, out)
+			}
+		})
+	}
+}
