@@ -29,6 +29,7 @@ func (db *DB) Changes() *ChangeStore {
 		process: change.Process,
 		name:    "changes",
 		cols:    []string{"state", "type", "requester", "assignee", "booked", "planned_start", "planned_end", "updated_at"},
+		fields:  []string{"state", "type", "requester", "assignee", "state", "planned_start", "planned_end", "updated_at"},
 		id:      func(c *change.Change) string { return c.ID },
 		version: func(c *change.Change) int64 { return c.Version },
 		values: func(c *change.Change) []any {
@@ -36,6 +37,9 @@ func (db *DB) Changes() *ChangeStore {
 				clampNanos(c.PlannedStart), clampNanos(c.PlannedEnd), clampNanos(c.UpdatedAt)}
 		},
 		zero: func() *change.Change { return new(change.Change) },
+		check: func(c *change.Change) error {
+			return checkTexts("config_items", c.ConfigItems)
+		},
 		sync: func(ctx context.Context, tx *sql.Tx, c *change.Change) error {
 			return db.syncLinks(ctx, tx, "change_config_items", c.ID, c.ConfigItems)
 		},
@@ -71,13 +75,13 @@ func (s *ChangeStore) UpdateWithEvents(ctx context.Context, c *change.Change, ex
 
 // List implements change.Store.
 func (s *ChangeStore) List(ctx context.Context, f change.Filter) (change.Page, error) {
-	var w where
+	w := s.t.db.where()
 	in(&w, "state", f.States)
 	in(&w, "type", f.Types)
 	w.eq("requester", f.Requester)
 	w.eq("assignee", f.Assignee)
 	if f.ConfigItem != "" {
-		w.add("id IN (SELECT owner_id FROM change_config_items WHERE linked_id = ?)", f.ConfigItem)
+		w.text("id IN (SELECT owner_id FROM change_config_items WHERE linked_id = ?)", f.ConfigItem)
 	}
 	cs, next, err := page(ctx, s.t, w, f.After, f.PageLimit())
 	return change.Page{Changes: cs, Next: next}, err
@@ -93,10 +97,15 @@ func (s *ChangeStore) Scheduled(ctx context.Context, cis []string, from, to time
 	if len(cis) == 0 {
 		return nil, nil
 	}
-	var w where
+	w := s.t.db.where()
 	w.add("booked = ?", true)
 	w.add("planned_start < ?", clampNanos(to))
 	w.add("planned_end > ?", clampNanos(from))
-	w.add("id IN (SELECT owner_id FROM change_config_items WHERE linked_id IN ("+marks(len(cis))+"))", anys(cis)...)
-	return s.t.list(ctx, s.t.db.q("SELECT doc FROM changes"+w.sql()+" ORDER BY id"), w.args...)
+	items := s.t.db.where()
+	in(&items, "linked_id", cis)
+	if items.none {
+		return nil, nil // no item that can be stored, so none booked
+	}
+	w.add("id IN (SELECT owner_id FROM change_config_items"+items.sql()+")", items.args...)
+	return s.t.list(ctx, s.t.db.qv("SELECT doc FROM changes"+w.sql()+" ORDER BY id"), w.args...)
 }

@@ -48,7 +48,7 @@ type DB struct {
 	// hold row locks while it notifies.
 	relayMu sync.Mutex
 
-	rebindCache sync.Map // query text -> dialect's text
+	rebindCache sync.Map // constant query text -> dialect's text (see q)
 }
 
 // Open opens (creating it if needed) the database named by dsn and applies
@@ -189,8 +189,9 @@ func (db *DB) Close() error {
 // Ping checks that the database is reachable.
 func (db *DB) Ping(ctx context.Context) error { return db.w.PingContext(ctx) }
 
-// q returns query in the DB's dialect: every ? becomes $1, $2, ... on
-// PostgreSQL. Queries are constants of this package; no input is ever
+// q returns query, one of this package's constant queries, in the DB's
+// dialect: every ? becomes $1, $2, ... on PostgreSQL. The result is cached,
+// which is bounded because those queries are a fixed set. No input is ever
 // spliced into SQL text.
 func (db *DB) q(query string) string {
 	if db.dialect != Postgres {
@@ -202,6 +203,16 @@ func (db *DB) q(query string) string {
 	s := rebind(query)
 	db.rebindCache.Store(query, s)
 	return s
+}
+
+// qv is q for a query assembled at run time from constant fragments: a
+// filter's conditions, an IN list as long as its values. Such texts vary
+// without bound, so they are rebound every time and never cached.
+func (db *DB) qv(query string) string {
+	if db.dialect != Postgres {
+		return query
+	}
+	return rebind(query)
 }
 
 // rebind numbers the ? placeholders of query ($1, $2, ...), leaving those

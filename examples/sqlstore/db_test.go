@@ -2,12 +2,15 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/problem"
 	"github.com/itsmkit/itsm/problem/problemtest"
@@ -129,4 +132,69 @@ func TestOpenSQLiteForms(t *testing.T) {
 		assert.Equal(t, "wal", mode, dsn)
 		require.NoError(t, db.Close())
 	}
+}
+
+// cacheSize counts the rebound queries db keeps.
+func cacheSize(db *DB) int {
+	n := 0
+	db.rebindCache.Range(func(any, any) bool { n++; return true })
+	return n
+}
+
+// TestQueriesOfAnyLength: a filter of any number of values works on both
+// dialects (IN lists are cut below the databases' parameter limits), and
+// queries whose text varies with their input are not cached, so the cache
+// of rebound queries stays the size of the package's constant queries.
+func TestQueriesOfAnyLength(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		db := b.open(t)
+		openIncident(t, db) // P3
+		list := func(n int) []lifecycle.Priority {
+			ps := make([]lifecycle.Priority, n)
+			for i := range ps {
+				ps[i] = lifecycle.Priority(i + 3)
+			}
+			return ps
+		}
+		// Warm up every constant query once.
+		_, err := db.Incidents().List(ctx, incident.Filter{Priorities: list(1)})
+		require.NoError(t, err)
+		_, err = db.Changes().Scheduled(ctx, []string{"ci"}, t0, t0.Add(time.Hour))
+		require.NoError(t, err)
+		before := cacheSize(db)
+		for n := 1; n <= 200; n += n/2 + 1 {
+			page, err := db.Incidents().List(ctx, incident.Filter{Priorities: list(n), States: []incident.State{incident.StateNew}})
+			require.NoError(t, err)
+			require.Len(t, page.Incidents, 1, "%d priorities", n)
+		}
+		page, err := db.Incidents().List(ctx, incident.Filter{Priorities: list(40000)})
+		require.NoError(t, err)
+		assert.Len(t, page.Incidents, 1, "40,000 priorities")
+		many := make([]string, 40000)
+		for i := range many {
+			many[i] = fmt.Sprintf("ci-%d", i)
+		}
+		_, err = db.Changes().Scheduled(ctx, many, t0, t0.Add(time.Hour))
+		require.NoError(t, err)
+		assert.Equal(t, before, cacheSize(db), "no query of varying text is cached")
+	})
+}
+
+func TestRequirePostgres(t *testing.T) {
+	t.Parallel()
+	env := func(kv ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i < len(kv); i += 2 {
+				if kv[i] == k {
+					return kv[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	assert.Error(t, requirePostgres(env("ITSM_REQUIRE_POSTGRES", "1")))
+	assert.NoError(t, requirePostgres(env("ITSM_REQUIRE_POSTGRES", "1", "ITSM_TEST_POSTGRES_URL", "postgres://x")))
+	assert.NoError(t, requirePostgres(env()))
 }

@@ -44,7 +44,23 @@
 // configuration items live in link tables, and the whole record is kept as
 // a JSON document that is read back whole and never parsed by SQL. Every
 // query binds its input as parameters; no input is ever spliced into SQL.
-// Lists order by ID byte-wise (COLLATE "C" on PostgreSQL).
+// A filter's list of values is one parameter however long it is (an array
+// on PostgreSQL, a JSON array unpacked by json_each on SQLite), so no list
+// reaches the databases' limits on parameters. Lists order by ID byte-wise
+// (COLLATE "C" on PostgreSQL); a cursor the store did not issue pages as a
+// byte-wise comparison with it would.
+//
+// # Text the databases cannot hold
+//
+// PostgreSQL refuses the NUL character and bytes that are not UTF-8 in
+// text; SQLite would keep them. Both dialects answer alike, and never with
+// a driver error: an ID that no record can have (Get, Update) is
+// lifecycle.ErrNotFound without a query, a filter value that no record can
+// hold matches nothing, and a record or event whose columns or link tables
+// would hold such text, or whose JSON document would hold invalid UTF-8
+// (which encoding/json silently replaces), is refused with a
+// *lifecycle.ValidationError naming the field ("group", "config_items",
+// "event.subject", ...), writing nothing.
 //
 // Updates are optimistic: UPDATE ... SET version = new ... WHERE id = ? AND
 // version = expected. Of concurrent writers of one version exactly one
@@ -67,8 +83,13 @@
 // the event again, never not at all. Events carry stable IDs
 // (lifecycle.EventID) for the receiver to deduplicate. On PostgreSQL
 // several relays (in one replica or many) split the pending events with
-// SELECT ... FOR UPDATE SKIP LOCKED. [DB.PendingEvents] and
-// [DB.PurgeDelivered] help operate the outbox.
+// SELECT ... FOR UPDATE SKIP LOCKED.
+//
+// An event that the Notifier refuses [Relay.MaxAttempts] times in a row
+// (10 by default) is parked as dead, logged with log/slog, and no longer
+// holds up the events queued after it; it stays in the outbox until
+// [DB.Requeue] queues it again. [DB.PendingEvents], [DB.DeadEvents],
+// [DB.ListDeadEvents] and [DB.PurgeDelivered] help operate the outbox.
 //
 // # SLA timers across replicas
 //
@@ -99,5 +120,9 @@
 // The tests of this package run every suite against SQLite always, and
 // against PostgreSQL when ITSM_TEST_POSTGRES_URL is set (each test in its
 // own schema, dropped afterwards); .ci/postgres.sh starts a local server
-// and writes that variable to .ci/postgres.env.
+// and writes that variable to .ci/postgres.env. With
+// ITSM_REQUIRE_POSTGRES=1 (as CI sets it) and no such URL, the tests fail
+// at once instead of skipping the PostgreSQL half. FuzzListFilters checks
+// the SQL translation of every List filter against the core's in-memory
+// stores on the same records.
 package sqlstore

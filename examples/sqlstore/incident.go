@@ -27,6 +27,7 @@ func (db *DB) Incidents() *IncidentStore {
 		process: incident.Process,
 		name:    "incidents",
 		cols:    []string{"state", "assignee", "grp", "priority", "major", "parent_id", "updated_at"},
+		fields:  []string{"state", "assignee", "group", "priority", "major", "parent", "updated_at"},
 		id:      func(x *incident.Incident) string { return x.ID },
 		version: func(x *incident.Incident) int64 { return x.Version },
 		values: func(x *incident.Incident) []any {
@@ -65,17 +66,11 @@ func (s *IncidentStore) UpdateWithEvents(ctx context.Context, x *incident.Incide
 
 // List implements incident.Store. The cursor is the last ID of the page.
 func (s *IncidentStore) List(ctx context.Context, f incident.Filter) (incident.Page, error) {
-	var w where
+	w := s.t.db.where()
 	in(&w, "state", f.States)
 	w.eq("assignee", f.Assignee)
 	w.eq("grp", f.Group)
-	if len(f.Priorities) > 0 {
-		ps := make([]any, len(f.Priorities))
-		for i, p := range f.Priorities {
-			ps[i] = int(p)
-		}
-		w.add("priority IN ("+marks(len(ps))+")", ps...)
-	}
+	inInts(&w, "priority", f.Priorities)
 	in(&w, "major", f.Major)
 	w.eq("parent_id", f.Parent)
 	xs, next, err := page(ctx, s.t, w, f.After, f.PageSize())

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -23,6 +24,10 @@ var pgAdmin *sql.DB
 
 func TestMain(m *testing.M) {
 	code := func() int {
+		if err := requirePostgres(os.Getenv); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 		if pgURL != "" {
 			var err error
 			pgAdmin, err = sql.Open("pgx", pgURL)
@@ -33,6 +38,11 @@ func TestMain(m *testing.M) {
 			pgAdmin.SetMaxOpenConns(4)
 			defer pgAdmin.Close()
 		}
+		defer func() {
+			if filterDataSet != nil { // FuzzListFilters' data set
+				filterDataSet.db.Close()
+			}
+		}()
 		return m.Run()
 	}()
 	if code == 0 {
@@ -42,6 +52,17 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
+}
+
+// requirePostgres fails when ITSM_REQUIRE_POSTGRES=1 (as CI sets it) and
+// ITSM_TEST_POSTGRES_URL is empty, so that the PostgreSQL tests can never
+// be skipped silently where they must run.
+func requirePostgres(getenv func(string) string) error {
+	if getenv("ITSM_REQUIRE_POSTGRES") == "1" && getenv("ITSM_TEST_POSTGRES_URL") == "" {
+		return errors.New("ITSM_REQUIRE_POSTGRES=1 but ITSM_TEST_POSTGRES_URL is empty: " +
+			"the PostgreSQL tests would be skipped (start a server with .ci/postgres.sh and source .ci/postgres.env)")
+	}
+	return nil
 }
 
 // backend makes fresh, empty databases of one dialect.

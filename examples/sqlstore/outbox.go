@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"strings"
+	"log/slog"
+	"math"
 	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -52,20 +54,141 @@ VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`))
 	return nil
 }
 
-// PendingEvents returns how many outbox events await delivery.
+// checkEvents returns a *lifecycle.ValidationError, naming the event's
+// field, when an event holds text that the outbox cannot store.
+func checkEvents(events []lifecycle.Event) error {
+	for _, e := range events {
+		for _, f := range [...]struct{ name, v string }{
+			{"event.id", e.ID}, {"event.process", e.Process}, {"event.subject", e.Subject}, {"event.type", e.Type},
+		} {
+			if err := checkText(f.name, f.v); err != nil {
+				return err
+			}
+		}
+		if err := checkUTF8(e); err != nil {
+			var ve *lifecycle.ValidationError
+			if errors.As(err, &ve) {
+				return lifecycle.Invalid(join("event", ve.Field), "%s", ve.Reason)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// PendingEvents returns how many outbox events await delivery (dead events,
+// see [Relay.MaxAttempts], are not pending).
 func (db *DB) PendingEvents(ctx context.Context) (int, error) {
+	return db.countEvents(ctx, `SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL`)
+}
+
+// DeadEvents returns how many outbox events the relay gave up on (see
+// [Relay.MaxAttempts]); [DB.ListDeadEvents] shows them and [DB.Requeue]
+// queues them again.
+func (db *DB) DeadEvents(ctx context.Context) (int, error) {
+	return db.countEvents(ctx, `SELECT COUNT(*) FROM outbox WHERE dead_at IS NOT NULL`)
+}
+
+func (db *DB) countEvents(ctx context.Context, query string) (int, error) {
 	var n int
-	err := db.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL`).Scan(&n)
-	if err != nil {
+	if err := db.w.QueryRowContext(ctx, query).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlstore: outbox: %w", err)
 	}
 	return n, nil
 }
 
+// DeadEvent is an outbox event that the relay gave up on: it failed
+// [Relay.MaxAttempts] deliveries in a row (or its stored document could not
+// be decoded). It stays in the outbox, no longer pending, until
+// [DB.Requeue] queues it again.
+type DeadEvent struct {
+	// Event is the event as queued. When its document could not be
+	// decoded, only the fields kept in columns are set (ID, Process,
+	// Subject, Type, Version).
+	Event lifecycle.Event
+	// Attempts is how many deliveries failed.
+	Attempts int
+	// LastError is the last failure, as text.
+	LastError string
+	// QueuedAt is when the event was stored in the outbox.
+	QueuedAt time.Time
+	// DeadAt is when the relay gave up on it.
+	DeadAt time.Time
+}
+
+// ListDeadEvents returns the dead events, oldest first, at most limit of
+// them (all when limit <= 0).
+func (db *DB) ListDeadEvents(ctx context.Context, limit int) ([]DeadEvent, error) {
+	rows, err := db.w.QueryContext(ctx, db.q(`SELECT event_id, process, subject, type, version, doc, attempts, last_error, created_at, dead_at
+FROM outbox WHERE dead_at IS NOT NULL ORDER BY seq LIMIT ?`), db.limit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: outbox: dead events: %w", err)
+	}
+	defer rows.Close()
+	var out []DeadEvent
+	for rows.Next() {
+		var d DeadEvent
+		var doc []byte
+		var queued, dead int64
+		if err := rows.Scan(&d.Event.ID, &d.Event.Process, &d.Event.Subject, &d.Event.Type, &d.Event.Version,
+			&doc, &d.Attempts, &d.LastError, &queued, &dead); err != nil {
+			return nil, fmt.Errorf("sqlstore: outbox: dead events: %w", err)
+		}
+		var e lifecycle.Event
+		if json.Unmarshal(doc, &e) == nil {
+			d.Event = e
+		}
+		d.QueuedAt, d.DeadAt = time.Unix(0, queued), time.Unix(0, dead)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: outbox: dead events: %w", err)
+	}
+	return out, nil
+}
+
+// Requeue makes the dead events with the given IDs pending again, with
+// their attempts reset, and returns how many it requeued; with no IDs it
+// requeues every dead event. IDs of events that are not dead are ignored.
+// Requeue after fixing what made the Notifier refuse them: a relay then
+// delivers them, after the events queued before them that are pending.
+func (db *DB) Requeue(ctx context.Context, eventIDs ...string) (int, error) {
+	const set = `UPDATE outbox SET dead_at = NULL, attempts = 0 WHERE dead_at IS NOT NULL`
+	var n int64
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if len(eventIDs) == 0 {
+			res, err := tx.ExecContext(ctx, set)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		}
+		w := db.where()
+		in(&w, "event_id", eventIDs)
+		if w.none {
+			return nil
+		}
+		res, err := tx.ExecContext(ctx, db.qv(set+" AND "+w.conds[0]), w.args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: outbox: requeue: %w", err)
+	}
+	if n > 0 {
+		db.signal()
+	}
+	return int(n), nil
+}
+
 // PurgeDelivered deletes the outbox events delivered before t and returns
-// how many it deleted. Pending events are never deleted. Delivered events
-// are kept until purged so that operators can see what went out; a host
-// purges them on a schedule of its choosing.
+// how many it deleted. Pending and dead events are never deleted. Delivered
+// events are kept until purged so that operators can see what went out; a
+// host purges them on a schedule of its choosing.
 func (db *DB) PurgeDelivered(ctx context.Context, before time.Time) (int64, error) {
 	res, err := db.w.ExecContext(ctx, db.q(`DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?`),
 		clampNanos(before))
@@ -75,6 +198,10 @@ func (db *DB) PurgeDelivered(ctx context.Context, before time.Time) (int64, erro
 	return res.RowsAffected()
 }
 
+// DefaultMaxAttempts is how many failed deliveries of one event a [Relay]
+// makes before it parks the event as dead, when Relay.MaxAttempts is 0.
+const DefaultMaxAttempts = 10
+
 // Relay delivers the events queued in the outbox to a Notifier: it claims
 // pending events oldest first, hands them to the Notifier one by one, and
 // marks each delivered once Notify returned nil.
@@ -82,10 +209,17 @@ func (db *DB) PurgeDelivered(ctx context.Context, before time.Time) (int64, erro
 // Delivery is at least once. A crash, or a failed commit, between Notify and
 // the mark delivers the event again later; it is never lost. Receivers
 // deduplicate by [lifecycle.Event.ID]. When Notify fails, the event and
-// those after it in the batch stay pending (their attempts and last error
-// are recorded) and the next run retries them, so one relay delivers in
-// queue order; an event that always fails therefore holds up the queue
-// until the Notifier accepts it.
+// those after it in the batch stay pending (the failed event's attempts and
+// last error are recorded) and the next run retries them, so one relay
+// delivers in queue order.
+//
+// An event that fails MaxAttempts times in a row is parked as dead: it
+// stays in the outbox with its last error, no longer pending, and the
+// events after it flow again (so a record's events may then reach the
+// Notifier with a gap: order and deduplicate them by Version and ID). An
+// event whose stored document cannot be decoded is parked at once. Each
+// parking is logged at level Error; [DB.ListDeadEvents] shows the dead
+// events and [DB.Requeue] queues them again once the Notifier is fixed.
 //
 // Several relays may run against one PostgreSQL database, in one replica or
 // many: each claims its batch with SELECT ... FOR UPDATE SKIP LOCKED inside
@@ -101,8 +235,16 @@ type Relay struct {
 
 	// BatchSize is how many events one claim takes; 0 means 100.
 	BatchSize int
+	// MaxAttempts is how many failed deliveries of one event the relays
+	// make before parking it as dead; 0 means [DefaultMaxAttempts], a
+	// negative value never parks (an event the Notifier always refuses
+	// then holds up the queue for good).
+	MaxAttempts int
 	// OnError, when set, receives the errors Run meets (Run keeps going).
 	OnError func(error)
+	// Log receives a warning for each failed delivery and an error for
+	// each event parked as dead; nil means slog.Default().
+	Log *slog.Logger
 }
 
 // Relay returns a relay delivering db's outbox to n (nil n discards).
@@ -145,16 +287,53 @@ func (r *Relay) Run(ctx context.Context, interval time.Duration) error {
 	}
 }
 
+// pending is a claimed outbox event.
 type pending struct {
-	seq   int64
-	event lifecycle.Event
+	seq      int64
+	attempts int
+	event    lifecycle.Event
 }
+
+// claim is one claimed batch: the events to deliver, in queue order, and
+// those whose document could not be decoded (to park).
+type claim struct {
+	events []pending
+	broken []brokenEvent
+}
+
+// brokenEvent is an outbox row whose document does not decode.
+type brokenEvent struct {
+	seq int64
+	id  string
+	err error
+}
+
+func (c claim) size() int { return len(c.events) + len(c.broken) }
 
 func (r *Relay) batchSize() int {
 	if r.BatchSize > 0 {
 		return r.BatchSize
 	}
 	return 100
+}
+
+// maxAttempts is the attempts after which an event is parked, or
+// math.MaxInt32 for never.
+func (r *Relay) maxAttempts() int64 {
+	switch {
+	case r.MaxAttempts > 0:
+		return int64(r.MaxAttempts)
+	case r.MaxAttempts < 0:
+		return math.MaxInt32
+	}
+	return DefaultMaxAttempts
+}
+
+func (r *Relay) log() *slog.Logger {
+	if r.Log != nil {
+		return r.Log
+	}
+	return slog.Default()
 }
 
 // batch claims and delivers one batch; more reports a full batch.
@@ -168,16 +347,17 @@ func (r *Relay) batch(ctx context.Context) (delivered int, more bool, err error)
 		// The transaction outlives a cancellation of ctx, so that what was
 		// delivered is still marked; the claim and Notify honour ctx.
 		err = r.db.inTx(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
-			claimed, err := r.db.claimEvents(ctx, tx, size,
-				`SELECT seq, doc FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED`)
+			c, err := r.db.claimEvents(ctx, tx, size,
+				`SELECT seq, event_id, attempts, doc FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL
+ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED`)
 			if err != nil {
 				return err
 			}
-			more = len(claimed) == size
-			delivered, nerr = r.deliver(ctx, claimed)
+			more = c.size() == size
+			delivered, nerr = r.deliver(ctx, c.events)
 			// Commit the marks of what was delivered, and the failure's
 			// bookkeeping, even when Notify failed.
-			return r.db.markEvents(ctx, tx, claimed, delivered, nerr)
+			return r.mark(ctx, tx, c, delivered, nerr)
 		})
 		switch {
 		case err != nil:
@@ -193,14 +373,14 @@ func (r *Relay) batch(ctx context.Context) (delivered int, more bool, err error)
 	// same database), then mark. Relays of this DB take turns.
 	r.db.relayMu.Lock()
 	defer r.db.relayMu.Unlock()
-	claimed, err := r.db.claimEvents(ctx, r.db.w, size,
-		`SELECT seq, doc FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT ?`)
-	if err != nil || len(claimed) == 0 {
+	c, err := r.db.claimEvents(ctx, r.db.w, size,
+		`SELECT seq, event_id, attempts, doc FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL ORDER BY seq LIMIT ?`)
+	if err != nil || c.size() == 0 {
 		return 0, false, err
 	}
-	delivered, nerr := r.deliver(ctx, claimed)
+	delivered, nerr := r.deliver(ctx, c.events)
 	err = r.db.inTx(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
-		return r.db.markEvents(ctx, tx, claimed, delivered, nerr)
+		return r.mark(ctx, tx, c, delivered, nerr)
 	})
 	if err != nil {
 		return 0, false, err
@@ -208,31 +388,33 @@ func (r *Relay) batch(ctx context.Context) (delivered int, more bool, err error)
 	if nerr != nil {
 		return delivered, false, nerr
 	}
-	return delivered, len(claimed) == size, nil
+	return delivered, c.size() == size, nil
 }
 
-func (db *DB) claimEvents(ctx context.Context, q querier, limit int, query string) ([]pending, error) {
+func (db *DB) claimEvents(ctx context.Context, q querier, limit int, query string) (claim, error) {
+	var c claim
 	rows, err := q.QueryContext(ctx, db.q(query), limit)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: outbox: claim: %w", err)
+		return c, fmt.Errorf("sqlstore: outbox: claim: %w", err)
 	}
 	defer rows.Close()
-	var out []pending
 	for rows.Next() {
 		var p pending
+		var id string
 		var doc []byte
-		if err := rows.Scan(&p.seq, &doc); err != nil {
-			return nil, fmt.Errorf("sqlstore: outbox: claim: %w", err)
+		if err := rows.Scan(&p.seq, &id, &p.attempts, &doc); err != nil {
+			return c, fmt.Errorf("sqlstore: outbox: claim: %w", err)
 		}
 		if err := json.Unmarshal(doc, &p.event); err != nil {
-			return nil, fmt.Errorf("sqlstore: outbox: decode event %d: %w", p.seq, err)
+			c.broken = append(c.broken, brokenEvent{seq: p.seq, id: id, err: fmt.Errorf("decode event: %w", err)})
+			continue
 		}
-		out = append(out, p)
+		c.events = append(c.events, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: outbox: claim: %w", err)
+		return c, fmt.Errorf("sqlstore: outbox: claim: %w", err)
 	}
-	return out, nil
+	return c, nil
 }
 
 // deliver notifies claimed events in order and stops at the first failure.
@@ -248,28 +430,53 @@ func (r *Relay) deliver(ctx context.Context, claimed []pending) (int, error) {
 	return len(claimed), nil
 }
 
-// markEvents marks the first delivered claimed events delivered and, when
-// nerr is set, records it against the next one.
-func (db *DB) markEvents(ctx context.Context, tx *sql.Tx, claimed []pending, delivered int, nerr error) error {
+// mark marks the first delivered events of c delivered and, when nerr is
+// set, records it against the next one, which it parks as dead when that
+// was its last attempt. Broken events are parked at once.
+func (r *Relay) mark(ctx context.Context, tx *sql.Tx, c claim, delivered int, nerr error) error {
+	db := r.db
 	if ctx.Err() != nil {
 		nerr = nil // stopping is not a failed attempt
 	}
 	ctx = context.WithoutCancel(ctx)
+	now := clampNanos(timeNow())
 	if delivered > 0 {
-		args := make([]any, 0, delivered+1)
-		args = append(args, clampNanos(timeNow()))
-		for _, p := range claimed[:delivered] {
-			args = append(args, p.seq)
+		seqs := make([]int64, 0, delivered)
+		for _, p := range c.events[:delivered] {
+			seqs = append(seqs, p.seq)
 		}
-		marks := strings.TrimSuffix(strings.Repeat("?, ", delivered), ", ")
-		if _, err := tx.ExecContext(ctx, db.q(`UPDATE outbox SET delivered_at = ?, attempts = attempts + 1 WHERE seq IN (`+marks+`)`), args...); err != nil {
+		w := db.where()
+		w.inValues("seq", seqs)
+		args := append([]any{now}, w.args...)
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE outbox SET delivered_at = ?, attempts = attempts + 1`+w.sql()), args...); err != nil {
 			return fmt.Errorf("sqlstore: outbox: mark delivered: %w", err)
 		}
 	}
-	if nerr != nil && delivered < len(claimed) {
-		if _, err := tx.ExecContext(ctx, db.q(`UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?`),
-			nerr.Error(), claimed[delivered].seq); err != nil {
+	park := db.q(`UPDATE outbox SET attempts = attempts + 1, last_error = ?,
+	dead_at = CASE WHEN attempts + 1 >= ? THEN CAST(? AS BIGINT) ELSE NULL END
+WHERE seq = ? RETURNING attempts, dead_at IS NOT NULL`)
+	record := func(seq int64, id string, failure error, max int64) error {
+		var attempts int
+		var dead bool
+		if err := tx.QueryRowContext(ctx, park, failure.Error(), max, now, seq).Scan(&attempts, &dead); err != nil {
 			return fmt.Errorf("sqlstore: outbox: record failure: %w", err)
+		}
+		if dead {
+			r.log().ErrorContext(ctx, "outbox event parked as dead", "event", id, "attempts", attempts, "err", failure)
+		} else {
+			r.log().WarnContext(ctx, "outbox delivery failed", "event", id, "attempts", attempts, "err", failure)
+		}
+		return nil
+	}
+	for _, b := range c.broken {
+		if err := record(b.seq, b.id, b.err, 1); err != nil {
+			return err
+		}
+	}
+	if nerr != nil && delivered < len(c.events) {
+		p := c.events[delivered]
+		if err := record(p.seq, p.event.ID, nerr, r.maxAttempts()); err != nil {
+			return err
 		}
 	}
 	return nil

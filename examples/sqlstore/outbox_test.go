@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -175,7 +178,10 @@ func TestRelayDeliversInOrderAndRetriesFailures(t *testing.T) {
 
 		// The notifier is down: nothing is marked, everything stays pending.
 		down := &lifecycletest.Recorder{Err: errors.New("smtp: connection refused")}
-		n, err := db.Relay(down).RunOnce(ctx)
+		log, _ := testLogger(t)
+		downRelay := db.Relay(down)
+		downRelay.Log = log
+		n, err := downRelay.RunOnce(ctx)
 		require.ErrorContains(t, err, "connection refused")
 		assert.Zero(t, n)
 		pending, err := db.PendingEvents(ctx)
@@ -192,7 +198,7 @@ func TestRelayDeliversInOrderAndRetriesFailures(t *testing.T) {
 			}
 			return flaky.Notify(ctx, evs...)
 		}))
-		relay.BatchSize = 3
+		relay.BatchSize, relay.Log = 3, log
 		n, err = relay.RunOnce(ctx)
 		require.ErrorContains(t, err, "queue full")
 		assert.Equal(t, 4, n)
@@ -345,4 +351,167 @@ func reopen(t testing.TB, db *DB) *DB {
 	require.NoError(t, err)
 	t.Cleanup(func() { other.Close() })
 	return other
+}
+
+// testLogger returns a logger writing to the test's output, and a copy of
+// what it wrote.
+func testLogger(t testing.TB) (*slog.Logger, *lockedBuffer) {
+	buf := &lockedBuffer{}
+	return slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), buf), nil)), buf
+}
+
+// lockedBuffer is a strings.Builder safe for concurrent writers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestRelayParksEventsThatAlwaysFail: an event the Notifier always refuses
+// is retried MaxAttempts times, then parked as dead (kept, logged, listed)
+// and no longer holds up the events after it, for every relay of every
+// replica; requeued, it is delivered.
+func TestRelayParksEventsThatAlwaysFail(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		db := b.open(t)
+		ids := openSome(t, db, 3)
+		poison := ids[1]
+		dbs := []*DB{db, db}
+		if db.Dialect() == Postgres {
+			dbs[1] = reopen(t, db) // another replica
+		}
+		rec := &lifecycletest.Recorder{}
+		refuse := true
+		log, logs := testLogger(t)
+		relays := make([]*Relay, len(dbs))
+		for i, d := range dbs {
+			relays[i] = d.Relay(lifecycle.NotifierFunc(func(ctx context.Context, evs ...lifecycle.Event) error {
+				if refuse && evs[0].ID == poison {
+					return errors.New("poison: the mailer refuses it")
+				}
+				return rec.Notify(ctx, evs...)
+			}))
+			relays[i].MaxAttempts, relays[i].Log, relays[i].BatchSize = 3, log, 2
+		}
+
+		// Three failed attempts, from either replica, each delivering what
+		// comes before the poison and nothing after it.
+		for attempt := range 3 {
+			_, err := relays[attempt%2].RunOnce(ctx)
+			require.ErrorContains(t, err, "poison", "attempt %d", attempt+1)
+			assert.Equal(t, ids[:1], recorded(rec), "attempt %d", attempt+1)
+		}
+		// Parked: the rest flows, on either replica.
+		n, err := relays[1].RunOnce(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, len(ids)-2, n)
+		want := append([]string{ids[0]}, ids[2:]...)
+		assert.Equal(t, want, recorded(rec))
+		pending, err := db.PendingEvents(ctx)
+		require.NoError(t, err)
+		assert.Zero(t, pending)
+		deadN, err := db.DeadEvents(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, deadN)
+		dead, err := db.ListDeadEvents(ctx, 0)
+		require.NoError(t, err)
+		require.Len(t, dead, 1)
+		assert.Equal(t, poison, dead[0].Event.ID)
+		assert.Equal(t, incident.Process, dead[0].Event.Process)
+		assert.Equal(t, 3, dead[0].Attempts)
+		assert.Contains(t, dead[0].LastError, "poison")
+		assert.False(t, dead[0].DeadAt.Before(dead[0].QueuedAt))
+		assert.Contains(t, logs.String(), "outbox event parked as dead")
+		assert.Contains(t, logs.String(), "event="+poison)
+		// Dead events are kept: purging delivered ones leaves them.
+		_, err = db.PurgeDelivered(ctx, time.Now().Add(time.Minute))
+		require.NoError(t, err)
+		deadN, err = db.DeadEvents(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, deadN)
+
+		// Fixed, requeued, delivered.
+		refuse = false
+		k, err := db.Requeue(ctx, "no/such/event", ids[0])
+		require.NoError(t, err)
+		assert.Zero(t, k, "only dead events are requeued")
+		k, err = db.Requeue(ctx, poison)
+		require.NoError(t, err)
+		assert.Equal(t, 1, k)
+		n, err = relays[0].RunOnce(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+		assert.Equal(t, append(want, poison), recorded(rec))
+		deadN, err = db.DeadEvents(ctx)
+		require.NoError(t, err)
+		assert.Zero(t, deadN)
+	})
+}
+
+// TestRelayParksUndecodableEvents: an event whose stored document does not
+// decode is parked at once instead of failing every batch.
+func TestRelayParksUndecodableEvents(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		db := b.open(t)
+		ids := openSome(t, db, 1)
+		_, err := db.w.ExecContext(ctx, db.q(`UPDATE outbox SET doc = ? WHERE event_id = ?`), `{"time": "yesterday"}`, ids[0])
+		require.NoError(t, err)
+		rec := &lifecycletest.Recorder{}
+		relay := db.Relay(rec)
+		relay.Log, _ = testLogger(t)
+		n, err := relay.RunOnce(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, len(ids)-1, n)
+		assert.Equal(t, ids[1:], recorded(rec))
+		dead, err := db.ListDeadEvents(ctx, 10)
+		require.NoError(t, err)
+		require.Len(t, dead, 1)
+		assert.Equal(t, ids[0], dead[0].Event.ID, "the columns still name it")
+		assert.Contains(t, dead[0].LastError, "decode")
+
+		// Requeue with no IDs requeues every dead event (here it fails again).
+		k, err := db.Requeue(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, k)
+		_, err = relay.RunOnce(ctx)
+		require.NoError(t, err)
+		deadN, err := db.DeadEvents(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, deadN)
+	})
+}
+
+// TestRelayWithoutParking: a negative MaxAttempts retries for ever.
+func TestRelayWithoutParking(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := backends()[0].open(t)
+	ids := openSome(t, db, 1)
+	relay := db.Relay(&lifecycletest.Recorder{Err: errors.New("down")})
+	relay.MaxAttempts, relay.Log = -1, slog.New(slog.DiscardHandler)
+	for range DefaultMaxAttempts + 2 {
+		_, err := relay.RunOnce(ctx)
+		require.Error(t, err)
+	}
+	pending, err := db.PendingEvents(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, len(ids), pending)
+	deadN, err := db.DeadEvents(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, deadN)
 }

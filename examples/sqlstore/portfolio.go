@@ -26,17 +26,24 @@ func (db *DB) Services() *ServiceStore {
 		process: lifecycle.ProcessService,
 		name:    "services",
 		cols:    []string{"status", "stage", "part", "owner", "updated_at"},
+		fields:  []string{"status", "status", "status", "owner", "updated_at"},
 		id:      func(s *lifecycle.Service) string { return s.ID },
 		version: func(s *lifecycle.Service) int64 { return s.Version },
 		values: func(s *lifecycle.Service) []any {
 			return []any{string(s.Status), string(s.Status.Stage()), string(s.Status.Part()), s.Owner, nanos(s.UpdatedAt)}
 		},
 		zero: func() *lifecycle.Service { return new(lifecycle.Service) },
+		check: func(s *lifecycle.Service) error {
+			if err := checkTexts("config_items", s.ConfigItems); err != nil {
+				return err
+			}
+			return checkTexts("agreements", s.AgreementIDs())
+		},
 		sync: func(ctx context.Context, tx *sql.Tx, s *lifecycle.Service) error {
 			if err := db.syncLinks(ctx, tx, "service_config_items", s.ID, s.ConfigItems); err != nil {
 				return err
 			}
-			return db.syncLinks(ctx, tx, "service_agreements", s.ID, s.Agreements)
+			return db.syncLinks(ctx, tx, "service_agreements", s.ID, s.AgreementIDs())
 		},
 	})}
 }
@@ -70,16 +77,16 @@ func (s *ServiceStore) UpdateWithEvents(ctx context.Context, svc *lifecycle.Serv
 
 // ListServices implements lifecycle.PortfolioStore.
 func (s *ServiceStore) ListServices(ctx context.Context, f lifecycle.ServiceFilter) (lifecycle.ServicePage, error) {
-	var w where
+	w := s.t.db.where()
 	in(&w, "status", f.Statuses)
 	w.eq("stage", string(f.Stage))
 	w.eq("part", string(f.Part))
 	w.eq("owner", f.Owner)
 	if f.ConfigItem != "" {
-		w.add("id IN (SELECT owner_id FROM service_config_items WHERE linked_id = ?)", f.ConfigItem)
+		w.text("id IN (SELECT owner_id FROM service_config_items WHERE linked_id = ?)", f.ConfigItem)
 	}
 	if f.Agreement != "" {
-		w.add("id IN (SELECT owner_id FROM service_agreements WHERE linked_id = ?)", f.Agreement)
+		w.text("id IN (SELECT owner_id FROM service_agreements WHERE linked_id = ?)", f.Agreement)
 	}
 	ss, next, err := page(ctx, s.t, w, f.After, pageLimit(f.Limit, lifecycle.DefaultListLimit))
 	return lifecycle.ServicePage{Services: ss, Next: next}, err
@@ -104,6 +111,7 @@ func (db *DB) Improvements() *ImprovementStore {
 		process: lifecycle.ProcessImprovement,
 		name:    "improvements",
 		cols:    []string{"service_id", "status", "updated_at"},
+		fields:  []string{"service_id", "status", "updated_at"},
 		id:      func(x *lifecycle.Improvement) string { return x.ID },
 		version: func(x *lifecycle.Improvement) int64 { return x.Version },
 		values: func(x *lifecycle.Improvement) []any {
@@ -142,7 +150,7 @@ func (s *ImprovementStore) UpdateWithEvents(ctx context.Context, x *lifecycle.Im
 
 // ListImprovements implements lifecycle.ImprovementStore.
 func (s *ImprovementStore) ListImprovements(ctx context.Context, f lifecycle.ImprovementFilter) (lifecycle.ImprovementPage, error) {
-	var w where
+	w := s.t.db.where()
 	w.eq("service_id", f.ServiceID)
 	in(&w, "status", f.Statuses)
 	xs, next, err := page(ctx, s.t, w, f.After, pageLimit(f.Limit, lifecycle.DefaultListLimit))

@@ -28,6 +28,8 @@ func (db *DB) Problems() *ProblemStore {
 		process: problem.Process,
 		name:    "problems",
 		cols:    []string{"state", "grp", "assignee", "service", "config_item", "priority", "known_error", "search_text", "updated_at"},
+		// search_text is checked by check, field by field.
+		fields:  []string{"state", "group", "assignee", "service", "config_item", "priority", "known_error", "", "updated_at"},
 		id:      func(p *problem.Problem) string { return p.ID },
 		version: func(p *problem.Problem) int64 { return p.Version },
 		values: func(p *problem.Problem) []any {
@@ -35,6 +37,17 @@ func (db *DB) Problems() *ProblemStore {
 				p.IsKnownError(), problemSearchText(p), nanos(p.UpdatedAt)}
 		},
 		zero: func() *problem.Problem { return new(problem.Problem) },
+		check: func(p *problem.Problem) error {
+			for _, f := range [...]struct{ name, v string }{
+				{"title", p.Title}, {"known_error.symptom", p.KnownError.Symptom},
+				{"known_error.root_cause", p.KnownError.RootCause}, {"known_error.workaround", p.KnownError.Workaround},
+			} {
+				if err := checkText(f.name, f.v); err != nil {
+					return err
+				}
+			}
+			return checkTexts("incidents", p.Incidents)
+		},
 		sync: func(ctx context.Context, tx *sql.Tx, p *problem.Problem) error {
 			return db.syncLinks(ctx, tx, "problem_incidents", p.ID, p.Incidents)
 		},
@@ -79,7 +92,7 @@ func (s *ProblemStore) UpdateWithEvents(ctx context.Context, p *problem.Problem,
 
 // List implements problem.Store.
 func (s *ProblemStore) List(ctx context.Context, f problem.Filter) (problem.Page, error) {
-	var w where
+	w := s.t.db.where()
 	in(&w, "state", f.States)
 	w.eq("grp", f.Group)
 	w.eq("assignee", f.Assignee)
@@ -89,7 +102,7 @@ func (s *ProblemStore) List(ctx context.Context, f problem.Filter) (problem.Page
 		w.add("priority = ?", int(f.Priority))
 	}
 	if f.Incident != "" {
-		w.add("id IN (SELECT owner_id FROM problem_incidents WHERE linked_id = ?)", f.Incident)
+		w.text("id IN (SELECT owner_id FROM problem_incidents WHERE linked_id = ?)", f.Incident)
 	}
 	if f.KnownError {
 		w.add("known_error = ?", true)
@@ -101,7 +114,7 @@ func (s *ProblemStore) List(ctx context.Context, f problem.Filter) (problem.Page
 // SearchKnownErrors implements problem.Store. Each term is a substring test
 // (instr on SQLite, strpos on PostgreSQL) on the search_text column.
 func (s *ProblemStore) SearchKnownErrors(ctx context.Context, q problem.KnownErrorQuery) ([]*problem.Problem, error) {
-	var w where
+	w := s.t.db.where()
 	w.add("known_error = ?", true)
 	w.eq("service", q.Service)
 	w.eq("config_item", q.ConfigItem)
@@ -110,7 +123,7 @@ func (s *ProblemStore) SearchKnownErrors(ctx context.Context, q problem.KnownErr
 		contains = "strpos(search_text, ?) > 0"
 	}
 	for _, term := range strings.Fields(strings.ToLower(q.Text)) {
-		w.add(contains, term)
+		w.text(contains, term)
 	}
 	ps, _, err := page(ctx, s.t, w, "", pageLimit(q.Limit, problem.DefaultLimit))
 	return ps, err
@@ -119,15 +132,26 @@ func (s *ProblemStore) SearchKnownErrors(ctx context.Context, q problem.KnownErr
 // page runs "SELECT doc ... WHERE w AND id > after ORDER BY id LIMIT
 // limit+1" and returns at most limit records, with the cursor of the next
 // page when the extra row shows that more follow.
+//
+// A cursor that the store did not issue still pages as a byte-wise
+// comparison would (see afterBound); a filter that cannot match (w.none)
+// answers an empty page without a query.
 func page[T any](ctx context.Context, t *table[T], w where, after string, limit int) ([]T, string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, "", err
 	}
 	if after != "" {
-		w.add("id > ?", after)
+		op, bound, ok := afterBound(after)
+		if !ok {
+			return nil, "", nil
+		}
+		w.add("id "+op+" ?", bound)
 	}
-	args := append(w.args, limit+1)
-	xs, err := t.list(ctx, t.db.q("SELECT doc FROM "+t.name+w.sql()+" ORDER BY id LIMIT ?"), args...)
+	if w.none {
+		return nil, "", nil
+	}
+	args := append(w.args, t.db.fetchLimit(limit))
+	xs, err := t.list(ctx, t.db.qv("SELECT doc FROM "+t.name+w.sql()+" ORDER BY id LIMIT ?"), args...)
 	if err != nil {
 		return nil, "", err
 	}

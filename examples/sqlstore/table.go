@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -23,10 +24,18 @@ type table[T any] struct {
 	process string   // the process name in errors ("incident", ...)
 	name    string   // the table's name
 	cols    []string // the indexed columns after id, version and doc
+	// fields names, for each of cols, the record's field (its JSON key)
+	// that errors about the column's value name; "" when check covers
+	// the column.
+	fields  []string
 	id      func(T) string
 	version func(T) int64
 	values  func(T) []any // the values of cols, in order
 	zero    func() T      // a new, empty record to decode into
+	// check, when set, reports text of x that the columns or side tables
+	// derive from x could not store (see checkText), for the fields that
+	// cols and fields do not cover one to one.
+	check func(x T) error
 	// sync, when set, runs in the writing transaction after the row is
 	// stored, to maintain side tables (links) from x.
 	sync func(ctx context.Context, tx *sql.Tx, x T) error
@@ -35,6 +44,9 @@ type table[T any] struct {
 }
 
 func newTable[T any](db *DB, t table[T]) *table[T] {
+	if len(t.fields) != len(t.cols) {
+		panic("sqlstore: table " + t.name + ": one field name per column")
+	}
 	t.db = db
 	all := append([]string{"id", "version", "doc"}, t.cols...)
 	t.sqlGet = db.q("SELECT doc FROM " + t.name + " WHERE id = ?")
@@ -50,7 +62,15 @@ func newTable[T any](db *DB, t table[T]) *table[T] {
 }
 
 // get reads the record id through q (the reader pool or a transaction).
+// An ID that no record can have is ErrNotFound at once.
 func (t *table[T]) get(ctx context.Context, q querier, id string) (T, error) {
+	if !storable(id) {
+		var zero T
+		if err := ctx.Err(); err != nil {
+			return zero, err
+		}
+		return zero, lifecycle.NotFound(t.process, strconv.QuoteToASCII(id))
+	}
 	var doc []byte
 	err := q.QueryRowContext(ctx, t.sqlGet, id).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -73,15 +93,53 @@ func (t *table[T]) decode(doc []byte) (T, error) {
 	return x, nil
 }
 
+// validate returns a *lifecycle.ValidationError when x, or one of events,
+// holds text that the store cannot keep as it is (see checkText and
+// checkUTF8). The ID is checked by the callers: it decides between
+// ErrValidation (create) and ErrNotFound (update).
+func (t *table[T]) validate(x T, events []lifecycle.Event) error {
+	for i, v := range t.values(x) {
+		if s, ok := v.(string); ok && t.fields[i] != "" {
+			if err := checkText(t.fields[i], s); err != nil {
+				return err
+			}
+		}
+	}
+	if t.check != nil {
+		if err := t.check(x); err != nil {
+			return err
+		}
+	}
+	if err := checkUTF8(x); err != nil {
+		return err
+	}
+	return checkEvents(events)
+}
+
+// encode validates x and events, then encodes x.
+func (t *table[T]) encode(x T, events []lifecycle.Event) ([]byte, error) {
+	if err := t.validate(x, events); err != nil {
+		return nil, fmt.Errorf("sqlstore: %s %s: %w", t.process, strconv.QuoteToASCII(t.id(x)), err)
+	}
+	doc, err := json.Marshal(x)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: encode %s: %w", t.process, err)
+	}
+	return doc, nil
+}
+
 // create inserts x, then events, in one transaction: a record whose ID
 // exists is ErrConflict and writes nothing.
 func (t *table[T]) create(ctx context.Context, x T, events []lifecycle.Event) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	doc, err := json.Marshal(x)
+	if err := checkText("id", t.id(x)); err != nil {
+		return fmt.Errorf("sqlstore: create %s %s: %w", t.process, strconv.QuoteToASCII(t.id(x)), err)
+	}
+	doc, err := t.encode(x, events)
 	if err != nil {
-		return fmt.Errorf("sqlstore: encode %s: %w", t.process, err)
+		return err
 	}
 	err = t.db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := t.createTx(ctx, tx, x, doc); err != nil {
@@ -128,9 +186,12 @@ func (t *table[T]) update(ctx context.Context, x T, expected int64, events []lif
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	doc, err := json.Marshal(x)
+	if !storable(t.id(x)) {
+		return lifecycle.NotFound(t.process, strconv.QuoteToASCII(t.id(x)))
+	}
+	doc, err := t.encode(x, events)
 	if err != nil {
-		return fmt.Errorf("sqlstore: encode %s: %w", t.process, err)
+		return err
 	}
 	err = t.db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := t.updateTx(ctx, tx, x, doc, expected); err != nil {

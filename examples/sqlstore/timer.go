@@ -31,6 +31,7 @@ func (db *DB) Timers() *TimerStore {
 		process: sla.Process,
 		name:    "sla_timers",
 		cols:    []string{"record_id", "agreement_id", "stage", "breached", "next_at", "updated_at"},
+		fields:  []string{"record_id", "agreement_id", "stage", "breached", "next_deadline", "updated_at"},
 		id:      func(t *sla.Timer) string { return t.ID },
 		version: func(t *sla.Timer) int64 { return t.Version },
 		values: func(t *sla.Timer) []any {
@@ -72,6 +73,9 @@ func (s *TimerStore) ListByRecord(ctx context.Context, recordID string) ([]*sla.
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if !storable(recordID) {
+		return nil, nil // no record has that ID
+	}
 	return s.t.list(ctx, s.t.db.q(`SELECT doc FROM sla_timers WHERE record_id = ? ORDER BY id`), recordID)
 }
 
@@ -94,6 +98,9 @@ func (s *TimerStore) Claim(ctx context.Context, owner string, at time.Time, limi
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := checkText("owner", owner); err != nil {
+		return nil, fmt.Errorf("sqlstore: claim timers: %w", err)
+	}
 	db := s.t.db
 	query := `SELECT id, doc FROM sla_timers
 WHERE next_at IS NOT NULL AND next_at <= ? AND (lease_owner = '' OR lease_owner = ? OR lease_until <= ?)
@@ -109,7 +116,7 @@ ORDER BY next_at, id LIMIT ?`
 		if err != nil {
 			return err
 		}
-		var ids []any
+		var ids []string
 		for rows.Next() {
 			var id string
 			var doc []byte
@@ -132,8 +139,10 @@ ORDER BY next_at, id LIMIT ?`
 		if len(ids) == 0 {
 			return nil
 		}
-		args := append([]any{owner, clampNanos(at.Add(lease))}, ids...)
-		_, err = tx.ExecContext(ctx, db.q(`UPDATE sla_timers SET lease_owner = ?, lease_until = ? WHERE id IN (`+marks(len(ids))+`)`), args...)
+		w := db.where()
+		w.inValues("id", ids)
+		args := append([]any{owner, clampNanos(at.Add(lease))}, w.args...)
+		_, err = tx.ExecContext(ctx, db.qv(`UPDATE sla_timers SET lease_owner = ?, lease_until = ?`+w.sql()), args...)
 		return err
 	})
 	if err != nil {
