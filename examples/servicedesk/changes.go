@@ -7,19 +7,19 @@ import (
 )
 
 // changeRoutes registers the change endpoints.
-func (d *desk) changeRoutes(mux *http.ServeMux) {
+func (d *desk) changeRoutes(a *api) {
 	s := d.changes
-	mux.HandleFunc("POST /changes", create(d, "/changes/", s.Create))
-	mux.HandleFunc("GET /changes", d.listChanges)
-	mux.HandleFunc("GET /changes/{id}", get(d, s.Get))
-	mux.HandleFunc("GET /changes/{id}/history", history(d, s.Get))
-	mux.HandleFunc("GET /changes/{id}/conflicts", d.changeConflicts)
-	mux.HandleFunc("GET /changes/{id}/sla", d.slaStatus(func(r *http.Request) error {
+	a.handle("POST /changes", create(d, "/changes/", s.Create))
+	a.handleFunc("GET /changes", d.listChanges)
+	a.handleFunc("GET /changes/{id}", get(d, s.Get))
+	a.handleFunc("GET /changes/{id}/history", history(d, s.Get))
+	a.handleFunc("GET /changes/{id}/conflicts", d.changeConflicts)
+	a.handleFunc("GET /changes/{id}/sla", d.slaStatus(func(r *http.Request) error {
 		_, err := s.Get(r.Context(), r.PathValue("id"))
 		return err
 	}))
-	mux.HandleFunc("PATCH /changes/{id}", command(d, s.Update))
-	for path, h := range map[string]http.HandlerFunc{
+	a.handle("PATCH /changes/{id}", command(d, s.Update))
+	for path, h := range map[string]endpoint{
 		"type":             command(d, s.SetType),
 		"assign":           command(d, s.Assign),
 		"link":             command(d, s.Link),
@@ -34,7 +34,7 @@ func (d *desk) changeRoutes(mux *http.ServeMux) {
 		"close":            command(d, s.Close),
 		"cancel":           command(d, s.Cancel),
 	} {
-		mux.HandleFunc("POST /changes/{id}/"+path, h)
+		a.handle("POST /changes/{id}/"+path, h)
 	}
 }
 

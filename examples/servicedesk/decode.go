@@ -24,11 +24,17 @@ const maxBody = 1 << 20
 // library is called: a malformed body, an unknown field, a bad header or
 // query parameter. Field names what was wrong, as the client spelled it.
 type requestError struct {
+	// Status is the HTTP status to answer: 400, 401, 404, 405 or 413.
 	Status int
-	Field  string
-	Msg    string
+	// Field names the offending key, parameter, header or wildcard; empty
+	// when the problem is the request as a whole.
+	Field string
+	// Msg says what is wrong, for people.
+	Msg string
 }
 
+// Error renders "invalid <field>: <msg>" for a 400 about a field, else
+// the message.
 func (e *requestError) Error() string {
 	if e.Field == "" || e.Status != http.StatusBadRequest {
 		return e.Msg
@@ -142,6 +148,9 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
 		}
 		if err := decodeValue(raw[k], v.Field(f.index).Addr().Interface()); err != nil {
 			return fieldError(k, err)
+		}
+		if err := checkValueText(k, v.Field(f.index)); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -131,6 +131,7 @@ func (d *desk) wire() error {
 	if d.portfolio, err = lifecycle.NewPortfolio(lifecycle.PortfolioConfig{
 		Store: d.db.Services(), Improvements: d.db.Improvements(), Clock: d.clock,
 		Dependents: lifecycle.DependentsFunc(d.openWork),
+		Agreements: lifecycle.AgreementLookupFunc(d.agreementKind),
 	}); err != nil {
 		return err
 	}
@@ -143,7 +144,19 @@ func (d *desk) wire() error {
 		d.opts.Notifier,
 	))
 	d.relay.OnError = func(err error) { d.log.Warn("outbox relay", "err", err) }
+	d.relay.Log = d.log
 	return nil
+}
+
+// agreementKind answers the portfolio's question when a service links an
+// agreement: the desk's agreements are the ones that exist.
+func (d *desk) agreementKind(_ context.Context, id string) (lifecycle.AgreementKind, error) {
+	for _, a := range d.agreements {
+		if a.ID == id {
+			return lifecycle.AgreementKind(a.Type), nil
+		}
+	}
+	return "", fmt.Errorf("agreement %s: %w", id, lifecycle.ErrNotFound)
 }
 
 // Close closes the database. Stop the background loops first.

@@ -12,6 +12,15 @@
 // SIGINT or SIGTERM stops it gracefully: in-flight requests finish, the loops
 // stop, the database is closed.
 //
+// SLAs run on incidents (response, resolution), problems (time to root
+// cause) and normal changes (time to approve); see policy.go.
+//
+// Bad requests get a 4xx with a JSON error whose field is what the client
+// sent: the body's key (never the library's name for the record's field),
+// the query parameter, header or path wildcard. Text that no database
+// column can hold (NUL, invalid UTF-8) is refused with 400 wherever it
+// appears, and list parameters take at most 50 distinct values.
+//
 // The acting user comes from the X-Actor and X-Roles headers. That is a
 // stand-in: authentication belongs to the host (a proxy, or a middleware
 // that checks tokens and sets the actor). See README.md for the endpoints.

@@ -4,41 +4,106 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"strings"
 
 	"github.com/itsmkit/itsm/change"
-	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/lifecycle"
 )
 
-// fieldAliases maps the field a command's *lifecycle.ValidationError names,
-// when it is the record's field rather than the command's input, to the
-// JSON key the client sent: resolving without notes is reported by the
-// library as "resolution_notes", but the client sent (or forgot) "notes".
-var fieldAliases = map[reflect.Type]map[string]string{
-	reflect.TypeFor[incident.Hold]():    {"hold_reason": "reason"},
-	reflect.TypeFor[incident.Resolve](): {"resolution_code": "code", "resolution_notes": "notes"},
+// The field of a library error is the library's name for what was wrong:
+// often the command's own field ("group"), sometimes the record's field
+// the command would set ("actual_end" for a review's end, "review_notes"
+// for a close's notes), sometimes no input at all ("update": nothing to
+// change). A client only knows the keys it sent, so each endpoint names
+// the key of its request type (see inputKey).
+
+// fieldOverrides maps, per request type, library fields that name no key
+// of the type to what the client sent, where the key cannot be derived
+// from the name: the approver is the acting user of the X-Actor header.
+var fieldOverrides = map[reflect.Type]map[string]string{
+	reflect.TypeFor[change.Approve](): {"approver": headerActor},
+	reflect.TypeFor[change.Reject]():  {"approver": headerActor},
 }
 
-// renamedField is an error whose field is reported under another name.
+// commonOverrides apply to every request type.
+var commonOverrides = map[string]string{"actor": headerActor}
+
+// inputKey returns the key of request type in (its JSON keys, see
+// jsonFields) that the library field names, and whether there is one:
+//
+//   - a field, or the first segment of a nested one ("plans.test"), that
+//     is a key of in is that key;
+//   - an override of in (fieldOverrides, commonOverrides) says what the
+//     client sent, such as a header;
+//   - a record field that ends with "_" and exactly one key of in
+//     ("actual_end" for "end", "resolution_notes" for "notes",
+//     "hold_reason" for "reason") is that key: the command field that
+//     sets it;
+//   - anything else ("update", "state", "command") is about the request
+//     as a whole or about the record, not about a key: ok is false.
+func inputKey(in reflect.Type, field string) (key string, ok bool) {
+	if field == "" || in == nil {
+		return "", false
+	}
+	for in.Kind() == reflect.Pointer {
+		in = in.Elem()
+	}
+	head, rest := field, ""
+	if i := strings.IndexAny(field, ".["); i >= 0 {
+		head, rest = field[:i], field[i:]
+	}
+	keys := jsonFields(in)
+	if _, found := keys[head]; found {
+		return field, true
+	}
+	if k, found := fieldOverrides[in][head]; found {
+		return k, true
+	}
+	if k, found := commonOverrides[head]; found {
+		return k, true
+	}
+	match := ""
+	for k := range keys {
+		if strings.HasSuffix(head, "_"+k) {
+			if match != "" {
+				return "", false // ambiguous
+			}
+			match = k
+		}
+	}
+	if match == "" {
+		return "", false
+	}
+	return match + rest, true
+}
+
+// renamedField is an error of a request whose *lifecycle.ValidationError
+// names something else than a key of the request: Field is the key the
+// client sent, or "" when no key is at fault (input is then false).
 type renamedField struct {
 	err   error
 	field string
+	input bool
 }
 
+// Error returns the library's message.
 func (e *renamedField) Error() string { return e.err.Error() }
+
+// Unwrap returns the library's error, for errors.Is and errors.As.
 func (e *renamedField) Unwrap() error { return e.err }
 
-// inputField makes the field of err, the error of command type C, the
-// command's JSON key (see fieldAliases).
-func inputField[C any](err error) error {
+// inputField makes the field of err, an error of a request of type in, the
+// key the client sent (see inputKey).
+func inputField(in reflect.Type, err error) error {
 	var ve *lifecycle.ValidationError
 	if err == nil || !errors.As(err, &ve) {
 		return err
 	}
-	if key, ok := fieldAliases[reflect.TypeFor[C]()][ve.Field]; ok {
-		return &renamedField{err: err, field: key}
+	key, ok := inputKey(in, ve.Field)
+	if ok && key == ve.Field {
+		return err
 	}
-	return err
+	return &renamedField{err: err, field: key, input: ok}
 }
 
 // apiError is the JSON body of every error response.
@@ -53,9 +118,11 @@ type apiError struct {
 	// Field names the offending input (a JSON key, a header, a query
 	// parameter) when there is one.
 	Field string `json:"field,omitempty"`
-	// From, Event and Allowed detail an invalid transition.
-	From    string   `json:"from,omitempty"`
-	Event   string   `json:"event,omitempty"`
+	// From is the state an invalid transition was tried from.
+	From string `json:"from,omitempty"`
+	// Event is the event an invalid transition tried.
+	Event string `json:"event,omitempty"`
+	// Allowed lists the events the state allows.
 	Allowed []string `json:"allowed,omitempty"`
 	// Conflicts lists the clashes that stopped a change from being
 	// scheduled.
@@ -87,7 +154,9 @@ func classify(err error) (int, apiError) {
 	if errors.As(err, &ve) {
 		body.Field = ve.Field
 	}
-	if errors.As(err, &rn) {
+	if errors.As(err, &rn) && (rn.input || !errors.As(err, &te)) {
+		// A refused transition may name the record's field that its guard
+		// needs (a live service's "agreements"); a 400 names only input.
 		body.Field = rn.field
 	}
 	switch {

@@ -34,6 +34,12 @@ func actorFrom(r *http.Request) (lifecycle.Actor, error) {
 		return lifecycle.Actor{}, &requestError{Status: http.StatusUnauthorized, Field: headerActor,
 			Msg: "who is acting? set the " + headerActor + " header (and " + headerRoles + ")"}
 	}
+	if err := checkText(headerActor, id); err != nil {
+		return lifecycle.Actor{}, err
+	}
+	if err := checkText(headerRoles, r.Header.Get(headerRoles)); err != nil {
+		return lifecycle.Actor{}, err
+	}
 	a := lifecycle.Actor{ID: id}
 	for role := range strings.SplitSeq(r.Header.Get(headerRoles), ",") {
 		if role = strings.TrimSpace(role); role != "" && !slices.Contains(a.Roles, role) {
@@ -50,13 +56,9 @@ func actorFrom(r *http.Request) (lifecycle.Actor, error) {
 // handler returns the HTTP API of the desk.
 func (d *desk) handler() http.Handler {
 	mux := http.NewServeMux()
-	d.incidentRoutes(mux)
-	d.problemRoutes(mux)
-	d.changeRoutes(mux)
-	d.serviceRoutes(mux)
-	mux.HandleFunc("GET /sla/{id}", d.slaStatus(nil))
-	mux.HandleFunc("GET /agreements", d.listAgreements)
-	mux.HandleFunc("GET /healthz", d.health)
+	for _, rt := range d.routes() {
+		mux.Handle(rt.pattern, d.checkPath(rt))
+	}
 	return d.logRequests(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
 		if pattern == "" {
@@ -88,34 +90,43 @@ type headerProbe struct {
 	status int
 }
 
-func (p *headerProbe) Header() http.Header         { return p.header }
-func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
-func (p *headerProbe) WriteHeader(code int)        { p.status = code }
+// Header returns the headers the handler set.
+func (p *headerProbe) Header() http.Header { return p.header }
 
-// create returns a handler that decodes the body into a creation input
+// Write discards the body.
+func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
+
+// WriteHeader keeps the status.
+func (p *headerProbe) WriteHeader(code int) { p.status = code }
+
+// create returns the endpoint that decodes the body into a creation input
 // (incident.Open, change.Create, ...) and answers 201 with the stored
 // record and its Location.
-func create[In, T any](d *desk, prefix string, do func(context.Context, lifecycle.Actor, In) (*T, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func create[In, T any](d *desk, prefix string, do func(context.Context, lifecycle.Actor, In) (*T, error)) endpoint {
+	in := reflect.TypeFor[In]()
+	return endpoint{in: in, h: func(w http.ResponseWriter, r *http.Request) {
 		actor, err := actorFrom(r)
 		if err != nil {
 			d.writeError(w, r, err)
 			return
 		}
-		var in In
-		if err := decodeBody(w, r, &in); err != nil {
+		var input In
+		if err := decodeBody(w, r, &input); err != nil {
 			d.writeError(w, r, err)
 			return
 		}
-		x, err := do(r.Context(), actor, in)
+		x, err := do(r.Context(), actor, input)
+		if x == nil {
+			err = inputField(in, err)
+		}
 		writeStored(d, w, r, http.StatusCreated, prefix, x, err)
-	}
+	}}
 }
 
-// command returns a handler that decodes a command on the record named in
-// the path (the body, the path's {id}, the version from If-Match) and runs
-// it.
-func command[C, T any](d *desk, do func(context.Context, lifecycle.Actor, C) (*T, error)) http.HandlerFunc {
+// command returns the endpoint that decodes a command on the record named
+// in the path (the body, the path's {id}, the version from If-Match) and
+// runs it.
+func command[C, T any](d *desk, do func(context.Context, lifecycle.Actor, C) (*T, error)) endpoint {
 	return commandFrom(d, do, func(w http.ResponseWriter, r *http.Request) (C, error) {
 		var cmd C
 		err := decodeCommand(w, r, &cmd)
@@ -125,8 +136,9 @@ func command[C, T any](d *desk, do func(context.Context, lifecycle.Actor, C) (*T
 
 // commandFrom is command with the command built by build.
 func commandFrom[C, T any](d *desk, do func(context.Context, lifecycle.Actor, C) (*T, error),
-	build func(http.ResponseWriter, *http.Request) (C, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	build func(http.ResponseWriter, *http.Request) (C, error)) endpoint {
+	in := reflect.TypeFor[C]()
+	return endpoint{in: in, h: func(w http.ResponseWriter, r *http.Request) {
 		actor, err := actorFrom(r)
 		if err != nil {
 			d.writeError(w, r, err)
@@ -139,10 +151,10 @@ func commandFrom[C, T any](d *desk, do func(context.Context, lifecycle.Actor, C)
 		}
 		x, err := do(r.Context(), actor, cmd)
 		if x == nil {
-			err = inputField[C](err)
+			err = inputField(in, err)
 		}
 		writeStored(d, w, r, http.StatusOK, "", x, err)
-	}
+	}}
 }
 
 // get returns a handler answering with the record named in the path.
@@ -160,8 +172,11 @@ func get[T any](d *desk, load func(context.Context, string) (*T, error)) http.Ha
 
 // historyView is a record's audit trail.
 type historyView struct {
-	ID      string             `json:"id"`
-	Version int64              `json:"version"`
+	// ID is the record's ID.
+	ID string `json:"id"`
+	// Version is the record's version, the number of records in History.
+	Version int64 `json:"version"`
+	// History is one record per stored change, oldest first.
 	History []lifecycle.Record `json:"history"`
 }
 
@@ -237,8 +252,9 @@ func (d *desk) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	d.writeJSON(w, r, status, body)
 }
 
-// health answers whether the database is reachable, and how many events
-// await delivery.
+// health answers whether the database is reachable, how many events await
+// delivery and how many the relay gave up on (dead events, see
+// sqlstore.Relay).
 func (d *desk) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
@@ -247,12 +263,18 @@ func (d *desk) health(w http.ResponseWriter, r *http.Request) {
 		d.writeJSON(w, r, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 		return
 	}
-	n, err := d.db.PendingEvents(ctx)
+	pending, err := d.db.PendingEvents(ctx)
 	if err != nil {
 		d.writeError(w, r, err)
 		return
 	}
-	d.writeJSON(w, r, http.StatusOK, map[string]any{"status": "ok", "database": d.db.Dialect(), "pending_events": n})
+	dead, err := d.db.DeadEvents(ctx)
+	if err != nil {
+		d.writeError(w, r, err)
+		return
+	}
+	d.writeJSON(w, r, http.StatusOK, map[string]any{"status": "ok", "database": d.db.Dialect(),
+		"pending_events": pending, "dead_events": dead})
 }
 
 // statusRecorder remembers the status a handler wrote, for the access log.
@@ -261,6 +283,7 @@ type statusRecorder struct {
 	status int
 }
 
+// WriteHeader keeps the status and writes it.
 func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)

@@ -9,8 +9,10 @@ import (
 // page is the JSON body of every list: the items and, when more follow,
 // the cursor to pass back as ?cursor= for the next page.
 type page[T any] struct {
-	Items []T    `json:"items"`
-	Next  string `json:"next,omitempty"`
+	// Items are the page's records, in ID order.
+	Items []T `json:"items"`
+	// Next is the cursor of the next page; absent on the last one.
+	Next string `json:"next,omitempty"`
 }
 
 func newPage[T any](items []T, next string) page[T] {
@@ -21,18 +23,18 @@ func newPage[T any](items []T, next string) page[T] {
 }
 
 // incidentRoutes registers the incident endpoints.
-func (d *desk) incidentRoutes(mux *http.ServeMux) {
+func (d *desk) incidentRoutes(a *api) {
 	s := d.incidents
-	mux.HandleFunc("POST /incidents", create(d, "/incidents/", s.Open))
-	mux.HandleFunc("GET /incidents", d.listIncidents)
-	mux.HandleFunc("GET /incidents/{id}", get(d, s.Get))
-	mux.HandleFunc("GET /incidents/{id}/history", history(d, s.Get))
-	mux.HandleFunc("GET /incidents/{id}/sla", d.slaStatus(func(r *http.Request) error {
+	a.handle("POST /incidents", create(d, "/incidents/", s.Open))
+	a.handleFunc("GET /incidents", d.listIncidents)
+	a.handleFunc("GET /incidents/{id}", get(d, s.Get))
+	a.handleFunc("GET /incidents/{id}/history", history(d, s.Get))
+	a.handleFunc("GET /incidents/{id}/sla", d.slaStatus(func(r *http.Request) error {
 		_, err := s.Get(r.Context(), r.PathValue("id"))
 		return err
 	}))
-	mux.HandleFunc("PATCH /incidents/{id}", command(d, s.Update))
-	for path, h := range map[string]http.HandlerFunc{
+	a.handle("PATCH /incidents/{id}", command(d, s.Update))
+	for path, h := range map[string]endpoint{
 		"assign":                command(d, s.Assign),
 		"escalate-functional":   command(d, s.EscalateFunctional),
 		"escalate-hierarchical": command(d, s.EscalateHierarchical),
@@ -54,7 +56,7 @@ func (d *desk) incidentRoutes(mux *http.ServeMux) {
 		"link-change":           command(d, s.LinkChange),
 		"unlink-change":         command(d, s.UnlinkChange),
 	} {
-		mux.HandleFunc("POST /incidents/{id}/"+path, h)
+		a.handle("POST /incidents/{id}/"+path, h)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,6 +37,10 @@ var pgAdmin *sql.DB
 
 func TestMain(m *testing.M) {
 	code := func() int {
+		if err := requirePostgres(os.Getenv); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 		if pgURL != "" {
 			var err error
 			if pgAdmin, err = sql.Open("pgx", pgURL); err != nil {
@@ -54,6 +59,17 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
+}
+
+// requirePostgres fails when ITSM_REQUIRE_POSTGRES=1 (as CI sets it) and
+// ITSM_TEST_POSTGRES_URL is empty, so that the PostgreSQL tests can never
+// be skipped silently where they must run.
+func requirePostgres(getenv func(string) string) error {
+	if getenv("ITSM_REQUIRE_POSTGRES") == "1" && getenv("ITSM_TEST_POSTGRES_URL") == "" {
+		return errors.New("ITSM_REQUIRE_POSTGRES=1 but ITSM_TEST_POSTGRES_URL is empty: " +
+			"the PostgreSQL tests would be skipped (start a server with .ci/postgres.sh and source .ci/postgres.env)")
+	}
+	return nil
 }
 
 // backend makes empty databases of one dialect.

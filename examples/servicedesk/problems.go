@@ -8,18 +8,18 @@ import (
 )
 
 // problemRoutes registers the problem and known-error endpoints.
-func (d *desk) problemRoutes(mux *http.ServeMux) {
+func (d *desk) problemRoutes(a *api) {
 	s := d.problems
-	mux.HandleFunc("POST /problems", create(d, "/problems/", s.Open))
-	mux.HandleFunc("GET /problems", d.listProblems)
-	mux.HandleFunc("GET /problems/{id}", get(d, s.Get))
-	mux.HandleFunc("GET /problems/{id}/history", history(d, s.Get))
-	mux.HandleFunc("GET /problems/{id}/sla", d.slaStatus(func(r *http.Request) error {
+	a.handle("POST /problems", create(d, "/problems/", s.Open))
+	a.handleFunc("GET /problems", d.listProblems)
+	a.handleFunc("GET /problems/{id}", get(d, s.Get))
+	a.handleFunc("GET /problems/{id}/history", history(d, s.Get))
+	a.handleFunc("GET /problems/{id}/sla", d.slaStatus(func(r *http.Request) error {
 		_, err := s.Get(r.Context(), r.PathValue("id"))
 		return err
 	}))
-	mux.HandleFunc("PATCH /problems/{id}", command(d, s.Update))
-	for path, h := range map[string]http.HandlerFunc{
+	a.handle("PATCH /problems/{id}", command(d, s.Update))
+	for path, h := range map[string]endpoint{
 		"assess":           command(d, s.Assess),
 		"confirm":          command(d, s.Confirm),
 		"mark-duplicate":   command(d, s.MarkDuplicate),
@@ -36,9 +36,9 @@ func (d *desk) problemRoutes(mux *http.ServeMux) {
 		"link-changes":     command(d, s.LinkChange),
 		"known-error":      command(d, s.RecordKnownError),
 	} {
-		mux.HandleFunc("POST /problems/{id}/"+path, h)
+		a.handle("POST /problems/{id}/"+path, h)
 	}
-	mux.HandleFunc("GET /known-errors", d.searchKnownErrors)
+	a.handleFunc("GET /known-errors", d.searchKnownErrors)
 }
 
 // listProblems answers GET /problems?state=&group=&assignee=&service=&config_item=&priority=&incident=&known_error=&cursor=&limit=.

@@ -11,20 +11,33 @@ import (
 	"github.com/itsmkit/itsm/lifecycle"
 )
 
+// maxListValues caps the distinct values of one list parameter
+// (?priority=1,2,3): more is a 400, never a query with thousands of
+// bound values.
+const maxListValues = 50
+
 // query reads the filter parameters of a list request strictly: an
-// unknown parameter or a malformed value is a *requestError naming it.
+// unknown parameter, text that no record can hold (see checkText) or a
+// malformed value is a *requestError naming it.
 type query struct {
 	v   url.Values
 	err error
 }
 
-// newQuery checks that v holds only the allowed parameters.
+// newQuery checks that v holds only the allowed parameters, with text
+// values.
 func newQuery(v url.Values, allowed ...string) *query {
 	q := &query{v: v}
 	for _, k := range sortedKeys(v) {
 		if !slices.Contains(allowed, k) {
 			q.err = badRequest(k, "unknown query parameter (known: %s)", strings.Join(allowed, ", "))
 			break
+		}
+		for _, s := range v[k] {
+			if err := checkText(k, s); err != nil {
+				q.err = err
+				return q
+			}
 		}
 	}
 	return q
@@ -33,13 +46,20 @@ func newQuery(v url.Values, allowed ...string) *query {
 // str returns the parameter's value.
 func (q *query) str(key string) string { return strings.TrimSpace(q.v.Get(key)) }
 
-// list returns the parameter's values, repeated (?state=a&state=b) or
-// comma-separated (?state=a,b).
+// list returns the parameter's distinct values, in order, repeated
+// (?state=a&state=b) or comma-separated (?state=a,b). More than
+// maxListValues of them is a *requestError.
 func (q *query) list(key string) []string {
 	var out []string
 	for _, v := range q.v[key] {
 		for s := range strings.SplitSeq(v, ",") {
-			if s = strings.TrimSpace(s); s != "" {
+			if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
+				if len(out) == maxListValues {
+					if q.err == nil {
+						q.err = badRequest(key, "at most %d distinct values", maxListValues)
+					}
+					return nil
+				}
 				out = append(out, s)
 			}
 		}

@@ -39,69 +39,92 @@ func (s *syncBuffer) String() string {
 // TestRunShutsDownGracefully runs the whole program: flags, database,
 // listener, loops. It serves until its context is canceled (what SIGINT and
 // SIGTERM do in main), finishes the request in flight, and returns nil with
-// everything closed (TestMain checks that no goroutine is left).
+// everything closed (TestMain checks that no goroutine is left). Each
+// backend is named both ways: with -db, and with ITSM_DATABASE_URL (for
+// SQLite, the default file in -data).
 func TestRunShutsDownGracefully(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
-		dir := t.TempDir()
-		args := []string{"-addr", "127.0.0.1:0", "-data", dir, "-log", "json", "-sla-interval", "50ms"}
-		env := map[string]string{}
-		if b.name == "postgres" {
-			env["ITSM_DATABASE_URL"] = b.dsn(t) // the variable, not the flag
-		}
-		var logs syncBuffer
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		addrs := make(chan net.Addr, 1)
-		done := make(chan error, 1)
-		go func() {
-			done <- run(ctx, args, func(k string) string { return env[k] }, &logs, func(a net.Addr) { addrs <- a })
-		}()
-		var base string
-		select {
-		case a := <-addrs:
-			base = "http://" + a.String()
-		case err := <-done:
-			t.Fatalf("run: %v\n%s", err, logs.String())
-		case <-time.After(30 * time.Second):
-			t.Fatal("run did not start listening")
-		}
-		client := &http.Client{Transport: &http.Transport{}}
-		defer client.CloseIdleConnections()
-
-		res, err := client.Get(base + "/healthz")
-		require.NoError(t, err)
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
-		assert.Contains(t, string(body), `"database":"`+b.name+`"`)
-
-		req, _ := http.NewRequest("POST", base+"/incidents", strings.NewReader(`{"title":"Shutdown test"}`))
-		req.Header.Set(headerActor, "alice")
-		res, err = client.Do(req)
-		require.NoError(t, err)
-		res.Body.Close()
-		require.Equal(t, http.StatusCreated, res.StatusCode)
-
-		cancel()
-		select {
-		case err := <-done:
-			require.NoError(t, err)
-		case <-time.After(15 * time.Second):
-			t.Fatal("run did not return after its context was canceled")
-		}
-		out := logs.String()
-		assert.Contains(t, out, `"msg":"shutting down"`)
-		assert.Contains(t, out, `"msg":"stopped"`)
-		assert.Contains(t, out, `"type":"opened"`, "the relay delivered the event before stopping")
-		if b.name == "sqlite" {
-			_, err := os.Stat(filepath.Join(dir, "itsm.db"))
-			assert.NoError(t, err, "the default database lives in -data")
-		} else {
-			assert.NotContains(t, out, "postgres:postgres@", "the password is not logged")
-		}
-		_, err = client.Get(base + "/healthz")
-		assert.Error(t, err, "the server is closed")
+		t.Run("flag", func(t *testing.T) { runAndShutDown(t, b, true) })
+		t.Run("default", func(t *testing.T) { runAndShutDown(t, b, false) })
 	})
+}
+
+// runAndShutDown runs the program on a new database of b, named by the -db
+// flag when flag is set, else by ITSM_DATABASE_URL (PostgreSQL) or the
+// -data directory (SQLite).
+func runAndShutDown(t *testing.T, b backend, flag bool) {
+	dir := t.TempDir()
+	args := []string{"-addr", "127.0.0.1:0", "-data", dir, "-log", "json", "-sla-interval", "50ms"}
+	env := map[string]string{}
+	dbFile := filepath.Join(dir, "itsm.db")
+	switch {
+	case flag && b.name == "sqlite":
+		dbFile = filepath.Join(t.TempDir(), "flag.db")
+		args = append(args, "-db", "sqlite:"+dbFile)
+		env["ITSM_DATABASE_URL"] = "mysql://ignored" // the flag wins
+	case flag:
+		args = append(args, "-db", b.dsn(t))
+		env["ITSM_DATABASE_URL"] = "mysql://ignored"
+	case b.name == "postgres":
+		env["ITSM_DATABASE_URL"] = b.dsn(t)
+	}
+	var logs syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrs := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, args, func(k string) string { return env[k] }, &logs, func(a net.Addr) { addrs <- a })
+	}()
+	var base string
+	select {
+	case a := <-addrs:
+		base = "http://" + a.String()
+	case err := <-done:
+		t.Fatalf("run: %v\n%s", err, logs.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not start listening")
+	}
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+
+	res, err := client.Get(base + "/healthz")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
+	assert.Contains(t, string(body), `"database":"`+b.name+`"`)
+
+	req, _ := http.NewRequest("POST", base+"/incidents", strings.NewReader(`{"title":"Shutdown test"}`))
+	req.Header.Set(headerActor, "alice")
+	res, err = client.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusCreated, res.StatusCode)
+
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return after its context was canceled")
+	}
+	out := logs.String()
+	assert.Contains(t, out, `"msg":"shutting down"`)
+	assert.Contains(t, out, `"msg":"stopped"`)
+	assert.Contains(t, out, `"type":"opened"`, "the relay delivered the event before stopping")
+	if b.name == "sqlite" {
+		_, err := os.Stat(dbFile)
+		assert.NoError(t, err, "the database is the one named")
+		if flag {
+			_, err := os.Stat(filepath.Join(dir, "itsm.db"))
+			assert.True(t, os.IsNotExist(err), "-db wins over -data")
+		}
+	} else {
+		assert.NotContains(t, out, "postgres:postgres@", "the password is not logged")
+	}
+	_, err = client.Get(base + "/healthz")
+	assert.Error(t, err, "the server is closed")
 }
 
 func TestRunRejectsBadFlags(t *testing.T) {

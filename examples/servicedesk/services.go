@@ -8,14 +8,14 @@ import (
 
 // serviceRoutes registers the service portfolio and improvement register
 // endpoints.
-func (d *desk) serviceRoutes(mux *http.ServeMux) {
+func (d *desk) serviceRoutes(a *api) {
 	p := d.portfolio
-	mux.HandleFunc("POST /services", create(d, "/services/", p.Define))
-	mux.HandleFunc("GET /services", d.listServices)
-	mux.HandleFunc("GET /services/{id}", get(d, p.GetService))
-	mux.HandleFunc("GET /services/{id}/history", history(d, p.GetService))
-	mux.HandleFunc("PATCH /services/{id}", command(d, p.UpdateDetails))
-	for path, h := range map[string]http.HandlerFunc{
+	a.handle("POST /services", create(d, "/services/", p.Define))
+	a.handleFunc("GET /services", d.listServices)
+	a.handleFunc("GET /services/{id}", get(d, p.GetService))
+	a.handleFunc("GET /services/{id}/history", history(d, p.GetService))
+	a.handle("PATCH /services/{id}", command(d, p.UpdateDetails))
+	for path, h := range map[string]endpoint{
 		"advance":      command(d, p.Advance),
 		"status":       command(d, p.SetStatus),
 		"reject":       command(d, p.Reject),
@@ -26,34 +26,34 @@ func (d *desk) serviceRoutes(mux *http.ServeMux) {
 		"agreements":   command(d, p.AddAgreement),
 		"config-items": command(d, p.AddConfigItem),
 	} {
-		mux.HandleFunc("POST /services/{id}/"+path, h)
+		a.handle("POST /services/{id}/"+path, h)
 	}
-	mux.HandleFunc("DELETE /services/{id}/agreements/{agreement}", commandFrom(d, p.RemoveAgreement,
+	a.handle("DELETE /services/{id}/agreements/{agreement}", commandFrom(d, p.RemoveAgreement,
 		func(w http.ResponseWriter, r *http.Request) (lifecycle.RemoveServiceAgreement, error) {
 			cmd := lifecycle.RemoveServiceAgreement{Agreement: r.PathValue("agreement")}
 			err := decodeCommand(w, r, &cmd)
 			cmd.Agreement = r.PathValue("agreement")
 			return cmd, err
 		}))
-	mux.HandleFunc("DELETE /services/{id}/config-items/{item}", commandFrom(d, p.RemoveConfigItem,
+	a.handle("DELETE /services/{id}/config-items/{config_item}", commandFrom(d, p.RemoveConfigItem,
 		func(w http.ResponseWriter, r *http.Request) (lifecycle.RemoveServiceConfigItem, error) {
 			var cmd lifecycle.RemoveServiceConfigItem
 			err := decodeCommand(w, r, &cmd)
-			cmd.ConfigItem = r.PathValue("item")
+			cmd.ConfigItem = r.PathValue("config_item")
 			return cmd, err
 		}))
 
-	mux.HandleFunc("POST /improvements", create(d, "/improvements/", p.Propose))
-	mux.HandleFunc("GET /improvements", d.listImprovements)
-	mux.HandleFunc("GET /improvements/{id}", get(d, p.GetImprovement))
-	mux.HandleFunc("GET /improvements/{id}/history", history(d, p.GetImprovement))
-	for path, h := range map[string]http.HandlerFunc{
+	a.handle("POST /improvements", create(d, "/improvements/", p.Propose))
+	a.handleFunc("GET /improvements", d.listImprovements)
+	a.handleFunc("GET /improvements/{id}", get(d, p.GetImprovement))
+	a.handleFunc("GET /improvements/{id}/history", history(d, p.GetImprovement))
+	for path, h := range map[string]endpoint{
 		"approve":  command(d, p.ApproveImprovement),
 		"start":    command(d, p.StartImprovement),
 		"complete": command(d, p.CompleteImprovement),
 		"reject":   command(d, p.RejectImprovement),
 	} {
-		mux.HandleFunc("POST /improvements/{id}/"+path, h)
+		a.handle("POST /improvements/{id}/"+path, h)
 	}
 }
 

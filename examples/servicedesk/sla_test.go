@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/problem"
 	"github.com/itsmkit/itsm/sla"
 )
 
@@ -73,8 +75,8 @@ func TestSLAStatusAfterHold(t *testing.T) {
 		assert.Equal(t, t0.Add(8*time.Hour+time.Hour), res.Due.UTC(), "due moves by the time on hold")
 
 		// GET /sla/{id} serves any record.
-		any := into[slaView](e.anonymous().get("/sla/"+x.ID), http.StatusOK)
-		assert.Len(t, any.Timers, 2)
+		all := into[slaView](e.anonymous().get("/sla/"+x.ID), http.StatusOK)
+		assert.Len(t, all.Timers, 2)
 	})
 }
 
@@ -106,4 +108,113 @@ func TestSLABreachFires(t *testing.T) {
 		require.NoError(t, err)
 		assert.Len(t, e.eventTypes(timerID), 4)
 	})
+}
+
+// TestProblemTimeToRootCause: a problem's root-cause timer runs from its
+// logging, by its priority, and completes when the root cause is known.
+func TestProblemTimeToRootCause(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b)
+		alice := e.as("alice")
+		p := into[problem.Problem](alice.post("/problems", map[string]any{
+			"title": "Mail relay drops messages", "impact": 1, "urgency": 1,
+		}), http.StatusCreated)
+		path := "/problems/" + p.ID
+		tm := e.slaTimers(path, 1, 1)[agreementRootCause]
+		assert.Equal(t, sla.StageInProgress, tm.Stage)
+		assert.Equal(t, "48h0m0s", tm.Goal, "P1: root cause in two days")
+		assert.Equal(t, sla.TypeOLA, tm.Type)
+		assert.Equal(t, t0, tm.StartedAt.UTC())
+
+		e.clock.Advance(2 * time.Hour)
+		alice.post(path+"/assess", map[string]any{"group": "messaging"}).expect(http.StatusOK)
+		p = into[problem.Problem](alice.post(path+"/confirm", map[string]any{"assignee": "bob"}), http.StatusOK)
+		e.clock.Advance(3 * time.Hour)
+		assert.Equal(t, sla.StageInProgress, e.slaTimers(path, p.Version, 1)[agreementRootCause].Stage, "still analysing")
+		p = into[problem.Problem](e.as("bob").post(path+"/known-error", map[string]any{
+			"root_cause": "Spool disk full", "workaround": "Purge the deferred queue",
+		}), http.StatusOK)
+		tm = e.slaTimers(path, p.Version, 1)[agreementRootCause]
+		assert.Equal(t, sla.StageCompleted, tm.Stage, "the root cause is known")
+		assert.Equal(t, "5h0m0s", tm.Elapsed)
+		assert.False(t, tm.Breached)
+
+		// Served by GET /sla/{id} as well.
+		all := into[slaView](e.anonymous().get("/sla/"+p.ID), http.StatusOK)
+		require.Len(t, all.Timers, 1)
+		assert.Equal(t, agreementRootCause, all.Timers[0].Agreement)
+
+		// A canceled problem's timer is cancelled, not met.
+		q := into[problem.Problem](alice.post("/problems", map[string]any{"title": "Printer offline"}), http.StatusCreated)
+		e.slaTimers("/problems/"+q.ID, 1, 1)
+		q = into[problem.Problem](alice.post("/problems/"+q.ID+"/cancel", map[string]any{"notes": "not a problem"}), http.StatusOK)
+		tq := e.slaTimers("/problems/"+q.ID, q.Version, 1)[agreementRootCause]
+		assert.Equal(t, sla.StageCancelled, tq.Stage)
+		a, _ := e.desk.engine.Agreement(agreementRootCause)
+		goal, _ := a.Goal(int(q.Priority))
+		assert.Equal(t, goal.String(), tq.Goal, "by the problem's priority, %d", q.Priority)
+	})
+}
+
+// TestChangeTimeToApprove: a normal change's approval timer runs while it
+// waits in authorize and stops at the authority's decision; a rejection
+// and a new request start a new cycle; emergencies have none.
+func TestChangeTimeToApprove(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b)
+		alice, carol := e.as("alice"), e.as("carol", change.RoleChangeManager)
+		window := t0.Add(5 * 24 * time.Hour)
+		body := normalChange("Upgrade VPN firmware", window)
+		body["impact"], body["urgency"] = 2, 2
+		c := into[change.Change](alice.post("/changes", body), http.StatusCreated)
+		path := "/changes/" + c.ID
+		alice.post(path+"/assess", nil).expect(http.StatusOK)
+		assert.Empty(t, into[slaView](e.anonymous().get(path+"/sla"), http.StatusOK).Timers, "not awaiting approval yet")
+		c = into[change.Change](alice.post(path+"/request-approval", nil), http.StatusOK)
+		tm := e.slaTimers(path, c.Version, 1)[agreementApproval]
+		assert.Equal(t, sla.StageInProgress, tm.Stage)
+		assert.Equal(t, sla.TargetResponse, tm.Target)
+		require.NotZero(t, c.Priority)
+		assert.Equal(t, int(c.Priority), tm.Priority, "by the change's priority")
+
+		// The CAB rejects it after three hours: the cycle is complete.
+		e.clock.Advance(3 * time.Hour)
+		c = into[change.Change](carol.post(path+"/reject", map[string]any{"comment": "test plan too thin"}), http.StatusOK)
+		tm = e.slaTimers(path, c.Version, 1)[agreementApproval]
+		assert.Equal(t, sla.StageCompleted, tm.Stage)
+		assert.Equal(t, "3h0m0s", tm.Elapsed)
+
+		// Asked again, approved (and so scheduled) an hour later: a second
+		// cycle.
+		alice.post(path+"/assess", nil).expect(http.StatusOK)
+		c = into[change.Change](alice.post(path+"/request-approval", nil), http.StatusOK)
+		e.slaTimers(path, c.Version, 1)
+		e.clock.Advance(time.Hour)
+		c = into[change.Change](carol.post(path+"/approve", nil), http.StatusOK)
+		require.Equal(t, change.StateScheduled, c.State)
+		tm = e.slaTimers(path, c.Version, 1)[agreementApproval]
+		assert.Equal(t, sla.StageCompleted, tm.Stage)
+		assert.Equal(t, 2, tm.Cycle)
+		assert.Equal(t, 1, tm.EarlierCycles)
+		assert.Equal(t, "1h0m0s", tm.Elapsed)
+
+		// An emergency change goes to its ECAB without this timer.
+		em := normalChange("Reboot gateway", window.Add(2*time.Hour))
+		em["type"] = "emergency"
+		ec := into[change.Change](alice.post("/changes", em), http.StatusCreated)
+		alice.post("/changes/"+ec.ID+"/request-approval", nil).expect(http.StatusOK)
+		e.delivered(ec.ID, change.TypeApprovalRequested)
+		assert.Empty(t, into[slaView](e.anonymous().get("/changes/"+ec.ID+"/sla"), http.StatusOK).Timers)
+	})
+}
+
+// TestSLAOfUnknownRecord: GET /sla/{id} looks the record up in every
+// process: an ID that none has is 404.
+func TestSLAOfUnknownRecord(t *testing.T) {
+	e := newEnv(t, backend{"sqlite", func(testing.TB) string { return ":memory:" }})
+	r := e.anonymous().get("/sla/NOPE").expect(http.StatusNotFound)
+	assert.Equal(t, "not_found", r.apiError().Code)
+	x := e.openIncident(map[string]any{"title": "Mail is slow"})
+	v := into[slaView](e.anonymous().get("/sla/"+x.ID), http.StatusOK)
+	assert.Equal(t, x.ID, v.Record)
 }

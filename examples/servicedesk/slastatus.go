@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/sla"
 )
 
@@ -11,52 +15,80 @@ import (
 // counters brought up to the moment of the request (sla.Timer.Status),
 // with durations written as Go durations ("1h30m0s").
 type timerView struct {
-	ID            string            `json:"id"`
-	Agreement     string            `json:"agreement"`
-	Name          string            `json:"name,omitempty"`
-	Type          sla.AgreementType `json:"type"`
-	Target        sla.Target        `json:"target"`
-	Cycle         int               `json:"cycle"`
-	Stage         sla.Stage         `json:"stage"`
-	Breached      bool              `json:"breached"`
-	Priority      int               `json:"priority"`
-	Goal          string            `json:"goal"`
-	Elapsed       string            `json:"elapsed"`
-	Paused        string            `json:"paused"`
-	ActualElapsed string            `json:"actual_elapsed"`
-	ActualPaused  string            `json:"actual_paused"`
-	Left          string            `json:"left"`
-	Percent       float64           `json:"percent"`
-	StartedAt     time.Time         `json:"started_at"`
-	StoppedAt     time.Time         `json:"stopped_at,omitzero"`
-	Due           time.Time         `json:"due,omitzero"`
-	OriginalDue   time.Time         `json:"original_due,omitzero"`
-	NextDeadline  time.Time         `json:"next_deadline,omitzero"`
-	Deadlines     []sla.Deadline    `json:"deadlines"`
-	EarlierCycles int               `json:"earlier_cycles,omitempty"`
+	// ID is the timer's ID: the record's ID and the agreement's.
+	ID string `json:"id"`
+	// Agreement is the ID of the agreement the timer measures.
+	Agreement string `json:"agreement"`
+	// Name is the agreement's name, for people.
+	Name string `json:"name,omitempty"`
+	// Type says who the agreement is with: sla, ola, underpinning_contract.
+	Type sla.AgreementType `json:"type"`
+	// Target says what is measured: response or resolution.
+	Target sla.Target `json:"target"`
+	// Cycle numbers the current cycle, from 1.
+	Cycle int `json:"cycle"`
+	// Stage is where the current cycle stands: in_progress, paused,
+	// completed, cancelled.
+	Stage sla.Stage `json:"stage"`
+	// Breached reports that the current cycle went past its goal.
+	Breached bool `json:"breached"`
+	// Priority is the record's priority the goal was taken for.
+	Priority int `json:"priority"`
+	// Goal is the target duration, in business time.
+	Goal string `json:"goal"`
+	// Elapsed is the business time counted so far.
+	Elapsed string `json:"elapsed"`
+	// Paused is the business time spent paused.
+	Paused string `json:"paused"`
+	// ActualElapsed is the wall-clock time counted so far.
+	ActualElapsed string `json:"actual_elapsed"`
+	// ActualPaused is the wall-clock time spent paused.
+	ActualPaused string `json:"actual_paused"`
+	// Left is the business time left before the breach (negative once
+	// breached).
+	Left string `json:"left"`
+	// Percent is Elapsed as a percentage of Goal.
+	Percent float64 `json:"percent"`
+	// StartedAt is when the current cycle started.
+	StartedAt time.Time `json:"started_at"`
+	// StoppedAt is when it completed or was cancelled; absent while it
+	// runs.
+	StoppedAt time.Time `json:"stopped_at,omitzero"`
+	// Due is when the goal is reached, pauses included.
+	Due time.Time `json:"due,omitzero"`
+	// OriginalDue is when it was due before any pause.
+	OriginalDue time.Time `json:"original_due,omitzero"`
+	// NextDeadline is the next warning or breach to fire; absent when none
+	// is pending (paused or stopped).
+	NextDeadline time.Time `json:"next_deadline,omitzero"`
+	// Deadlines are the warnings and the breach, fired or not.
+	Deadlines []sla.Deadline `json:"deadlines"`
+	// EarlierCycles counts the cycles before the current one.
+	EarlierCycles int `json:"earlier_cycles,omitempty"`
 	// ObservedVersion is the record version the timer last saw: timers
 	// follow records through the outbox, so right after a change it may
 	// lag the record's version for a moment.
-	ObservedVersion int64     `json:"observed_version"`
-	At              time.Time `json:"at"`
+	ObservedVersion int64 `json:"observed_version"`
+	// At is the moment the counters were brought up to.
+	At time.Time `json:"at"`
 }
 
 // slaView is the body of GET /.../{id}/sla.
 type slaView struct {
-	Record string      `json:"record"`
+	// Record is the record's ID.
+	Record string `json:"record"`
+	// Timers are the record's timers, by ID.
 	Timers []timerView `json:"timers"`
 }
 
 // slaStatus returns a handler answering with the SLA timers of the record
-// named in the path. exists, when set, answers 404 for an unknown record
-// (GET /sla/{id} serves any record ID and answers an empty list instead).
+// named in the path. exists answers an error matching
+// lifecycle.ErrNotFound (404) for an unknown record.
 func (d *desk) slaStatus(exists func(*http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if exists != nil {
-			if err := exists(r); err != nil {
-				d.writeError(w, r, err)
-				return
-			}
+		if err := exists(r); err != nil {
+			d.writeError(w, r, err)
+			return
 		}
 		id := r.PathValue("id")
 		timers, err := d.engine.Timers(r.Context(), id)
@@ -91,14 +123,22 @@ func (d *desk) slaStatus(exists func(*http.Request) error) http.HandlerFunc {
 
 // agreementView describes an SLA agreement the desk applies.
 type agreementView struct {
-	ID        string             `json:"id"`
-	Name      string             `json:"name"`
-	Type      sla.AgreementType  `json:"type"`
-	Target    sla.Target         `json:"target"`
-	Process   string             `json:"process,omitempty"`
-	Durations map[int]string     `json:"durations"`
-	Warnings  []float64          `json:"warnings"`
-	Calendar  sla.CalendarConfig `json:"calendar"`
+	// ID identifies the agreement.
+	ID string `json:"id"`
+	// Name is for people.
+	Name string `json:"name"`
+	// Type says who the agreement is with.
+	Type sla.AgreementType `json:"type"`
+	// Target says what is measured: response or resolution.
+	Target sla.Target `json:"target"`
+	// Process is the process whose records the agreement applies to.
+	Process string `json:"process,omitempty"`
+	// Durations are the goals by priority (0: any other priority).
+	Durations map[int]string `json:"durations"`
+	// Warnings are the thresholds, in percent of the goal, that warn.
+	Warnings []float64 `json:"warnings"`
+	// Calendar is the business calendar the goals count on.
+	Calendar sla.CalendarConfig `json:"calendar"`
 }
 
 // listAgreements answers GET /agreements.
@@ -116,4 +156,23 @@ func (d *desk) listAgreements(w http.ResponseWriter, r *http.Request) {
 		out = append(out, v)
 	}
 	d.writeJSON(w, r, http.StatusOK, newPage(out, ""))
+}
+
+// anyRecord is the existence check of GET /sla/{id}, which serves a
+// record of any process: it looks the ID up among the incidents, the
+// problems and the changes, and answers an error matching
+// lifecycle.ErrNotFound when none has it.
+func (d *desk) anyRecord(r *http.Request) error {
+	id := r.PathValue("id")
+	for _, get := range []func(context.Context, string) error{
+		func(ctx context.Context, id string) error { _, err := d.incidents.Get(ctx, id); return err },
+		func(ctx context.Context, id string) error { _, err := d.problems.Get(ctx, id); return err },
+		func(ctx context.Context, id string) error { _, err := d.changes.Get(ctx, id); return err },
+	} {
+		err := get(r.Context(), id)
+		if !errors.Is(err, lifecycle.ErrNotFound) {
+			return err // found (nil), or a failure
+		}
+	}
+	return fmt.Errorf("no incident, problem or change %s: %w", id, lifecycle.ErrNotFound)
 }

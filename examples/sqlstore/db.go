@@ -240,8 +240,11 @@ func rebind(query string) string {
 
 // querier is what *sql.DB and *sql.Tx have in common.
 type querier interface {
+	// ExecContext runs a statement.
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	// QueryContext runs a query.
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	// QueryRowContext runs a query of one row.
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/itsmkit/itsm/incident"
+)
+
+// TestBadTextIs400: text that no database column can hold (NUL, bytes that
+// are not UTF-8) is refused with 400 naming the wildcard, parameter, header
+// or key, wherever it comes from, on both dialects; nothing is written.
+func TestBadTextIs400(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b)
+		x := e.openIncident(map[string]any{"title": "Mail is slow"})
+		s := into[map[string]any](e.as("olga").post("/services", map[string]any{"name": "Mail"}), http.StatusCreated)
+		svc := (*s)["id"].(string)
+		alice := e.as("alice")
+		path := "/incidents/" + x.ID
+		for _, tc := range []struct {
+			name   string
+			c      *client
+			method string
+			path   string
+			body   any
+			field  string
+		}{
+			{"NUL id", alice, "GET", "/incidents/%00", nil, "id"},
+			{"non-UTF-8 id", alice, "GET", "/incidents/%FF", nil, "id"},
+			{"id of a history", alice, "GET", "/problems/%FF/history", nil, "id"},
+			{"id of a command", alice, "POST", "/incidents/%FF/assign", map[string]any{"group": "g"}, "id"},
+			{"id of a SLA", alice, "GET", "/sla/%00", nil, "id"},
+			{"id of a record's SLA", alice, "GET", "/changes/%00/sla", nil, "id"},
+			{"second wildcard", alice, "DELETE", "/services/" + svc + "/config-items/ci%00", nil, "config_item"},
+			{"query filter", alice, "GET", "/incidents?assignee=%FF", nil, "assignee"},
+			{"query list", alice, "GET", "/incidents?state=new,%00", nil, "state"},
+			{"query cursor", alice, "GET", "/problems?cursor=%FF", nil, "cursor"},
+			{"search text", alice, "GET", "/known-errors?q=vpn%00", nil, "q"},
+			{"body string", alice, "POST", path + "/assign", `{"group":"g\u0000"}`, "group"},
+			{"body title", alice, "POST", "/problems", `{"title":"Mail\u0000"}`, "title"},
+			{"body list", alice, "POST", "/changes", `{"type":"normal","title":"t","config_items":["db1","\u0000"]}`, "config_items"},
+			{"body map", alice, "POST", "/incidents", `{"title":"t","attributes":{"site":"\u0000"}}`, "attributes"},
+			{"nested body", alice, "POST", "/changes", `{"type":"normal","title":"t","plans":{"test":"a\u0000"}}`, "plans.test"},
+			{"actor header", e.as("\xffalice"), "POST", path + "/comments", map[string]any{"text": "hi"}, headerActor},
+			{"roles header", alice.with(headerRoles, "desk,\xff"), "POST", path + "/comments", map[string]any{"text": "hi"}, headerRoles},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := tc.c.do(tc.method, tc.path, tc.body).expect(http.StatusBadRequest)
+				apiErr := r.apiError()
+				assert.Equal(t, "bad_request", apiErr.Code)
+				assert.Equal(t, tc.field, apiErr.Field, "%s", r.Body)
+			})
+		}
+		got := into[incident.Incident](e.anonymous().get(path), http.StatusOK)
+		assert.Equal(t, int64(1), got.Version, "nothing was written")
+		p := into[page[*incident.Incident]](e.anonymous().get("/incidents"), http.StatusOK)
+		assert.Len(t, p.Items, 1)
+	})
+}
+
+// TestListParametersAreCapped: a list parameter takes at most
+// maxListValues distinct values (400 naming it beyond), and repeats count
+// once, so that no request makes a query with thousands of bound values.
+func TestListParametersAreCapped(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b)
+		e.openIncident(map[string]any{"title": "Mail is slow", "impact": 1, "urgency": 1})
+		alice := e.as("alice")
+
+		// 40,000 times the same priority is one value.
+		p := into[page[*incident.Incident]](alice.get("/incidents?priority="+strings.Repeat("1,", 40000)+"1"), http.StatusOK)
+		assert.Len(t, p.Items, 1)
+
+		many := make([]string, maxListValues+1)
+		for i := range many {
+			many[i] = "s" + strings.Repeat("x", i)
+		}
+		r := alice.get("/incidents?state=" + strings.Join(many, ",")).expect(http.StatusBadRequest)
+		assert.Equal(t, "state", r.apiError().Field)
+		prios := make([]string, maxListValues+1)
+		for i := range prios {
+			prios[i] = strconv.Itoa(i + 1)
+		}
+		r = alice.get("/incidents?priority=" + strings.Join(prios, "&priority=")).expect(http.StatusBadRequest)
+		apiErr := r.apiError()
+		assert.Equal(t, "priority", apiErr.Field)
+		assert.Contains(t, apiErr.Error, "at most 50")
+
+		// Up to the cap, a list is a query like any other.
+		ok := prios[:maxListValues]
+		require.Equal(t, http.StatusOK, alice.get("/incidents?priority="+strings.Join(ok, ",")).Status)
+	})
+}
+
+func TestQueryList(t *testing.T) {
+	q := newQuery(map[string][]string{"state": {"a, b,a", "c,,b"}}, "state")
+	assert.Equal(t, []string{"a", "b", "c"}, q.list("state"))
+	assert.NoError(t, q.err)
+}
