@@ -57,7 +57,7 @@ func (d *desk) listChanges(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := d.changes.List(r.Context(), f)
 	if err != nil {
-		d.writeError(w, r, err)
+		d.writeError(w, r, q.fieldOf(err))
 		return
 	}
 	d.writeJSON(w, r, http.StatusOK, newPage(p.Changes, p.Next))

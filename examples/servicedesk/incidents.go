@@ -80,7 +80,7 @@ func (d *desk) listIncidents(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := d.incidents.List(r.Context(), f)
 	if err != nil {
-		d.writeError(w, r, err)
+		d.writeError(w, r, q.fieldOf(err))
 		return
 	}
 	d.writeJSON(w, r, http.StatusOK, newPage(p.Incidents, p.Next))

@@ -63,7 +63,7 @@ func (d *desk) listProblems(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := d.problems.List(r.Context(), f)
 	if err != nil {
-		d.writeError(w, r, err)
+		d.writeError(w, r, q.fieldOf(err))
 		return
 	}
 	d.writeJSON(w, r, http.StatusOK, newPage(p.Problems, p.Next))
@@ -87,7 +87,7 @@ func (d *desk) searchKnownErrors(w http.ResponseWriter, r *http.Request) {
 	}
 	found, err := d.problems.SearchKnownErrors(r.Context(), kq)
 	if err != nil {
-		d.writeError(w, r, err)
+		d.writeError(w, r, q.fieldOf(err))
 		return
 	}
 	d.writeJSON(w, r, http.StatusOK, newPage(found, ""))

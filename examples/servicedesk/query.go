@@ -20,14 +20,15 @@ const maxListValues = 50
 // unknown parameter, text that no record can hold (see checkText) or a
 // malformed value is a *requestError naming it.
 type query struct {
-	v   url.Values
-	err error
+	v       url.Values
+	allowed []string
+	err     error
 }
 
 // newQuery checks that v holds only the allowed parameters, with text
 // values.
 func newQuery(v url.Values, allowed ...string) *query {
-	q := &query{v: v}
+	q := &query{v: v, allowed: allowed}
 	for _, k := range sortedKeys(v) {
 		if !slices.Contains(allowed, k) {
 			q.err = badRequest(k, "unknown query parameter (known: %s)", strings.Join(allowed, ", "))
@@ -148,4 +149,25 @@ func enum[T any, PT interface {
 		q.err = badRequest(key, "expected one value")
 	}
 	return zero
+}
+
+// fieldOf makes the field of err, an error of the library about the
+// filter built from q, the query parameter it came from: the library
+// names a filter's fields ("states", "priorities"), the client sent
+// ?state= and ?priority=. A field that is no parameter is dropped.
+func (q *query) fieldOf(err error) error {
+	var ve *lifecycle.ValidationError
+	if err == nil || !errors.As(err, &ve) || slices.Contains(q.allowed, ve.Field) {
+		return err
+	}
+	singular := strings.TrimSuffix(ve.Field, "s")
+	if base, ok := strings.CutSuffix(ve.Field, "ies"); ok {
+		singular = base + "y"
+	}
+	for _, k := range []string{singular, map[string]string{"after": "cursor", "text": "q"}[ve.Field]} {
+		if k != "" && slices.Contains(q.allowed, k) {
+			return &renamedField{err: err, field: k, input: true}
+		}
+	}
+	return &renamedField{err: err}
 }

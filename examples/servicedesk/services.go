@@ -76,7 +76,7 @@ func (d *desk) listServices(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := d.portfolio.ListServices(r.Context(), f)
 	if err != nil {
-		d.writeError(w, r, err)
+		d.writeError(w, r, q.fieldOf(err))
 		return
 	}
 	d.writeJSON(w, r, http.StatusOK, newPage(p.Services, p.Next))
@@ -97,7 +97,7 @@ func (d *desk) listImprovements(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := d.portfolio.ListImprovements(r.Context(), f)
 	if err != nil {
-		d.writeError(w, r, err)
+		d.writeError(w, r, q.fieldOf(err))
 		return
 	}
 	d.writeJSON(w, r, http.StatusOK, newPage(p.Improvements, p.Next))

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/incident"
+	"github.com/itsmkit/itsm/lifecycle"
 )
 
 // TestBadTextIs400: text that no database column can hold (NUL, bytes that
@@ -102,4 +103,16 @@ func TestQueryList(t *testing.T) {
 	q := newQuery(map[string][]string{"state": {"a, b,a", "c,,b"}}, "state")
 	assert.Equal(t, []string{"a", "b", "c"}, q.list("state"))
 	assert.NoError(t, q.err)
+}
+
+// TestQueryFieldOf: the library's names for a filter's fields become the
+// query parameters the client sent.
+func TestQueryFieldOf(t *testing.T) {
+	q := newQuery(nil, "state", "priority", "cursor", "limit")
+	for field, want := range map[string]string{"states": "state", "priorities": "priority", "priority": "priority",
+		"after": "cursor", "limit": "limit", "nonsense": ""} {
+		status, body := classify(q.fieldOf(lifecycle.Invalid(field, "bad")))
+		assert.Equal(t, http.StatusBadRequest, status)
+		assert.Equal(t, want, body.Field, field)
+	}
 }
