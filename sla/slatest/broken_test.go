@@ -72,7 +72,7 @@ func (s shared) Get(ctx context.Context, id string) (*sla.Timer, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.timers[id], nil
+	return s.timers[id].t, nil
 }
 
 // blindUpdate does not check the expected version.
@@ -84,7 +84,7 @@ func (s blindUpdate) Update(ctx context.Context, t *sla.Timer, _ int64) error {
 	if _, ok := s.timers[t.ID]; !ok {
 		return lifecycle.NotFound(sla.Process, t.ID)
 	}
-	s.timers[t.ID] = t.Clone()
+	s.put(t.Clone())
 	return nil
 }
 

@@ -17,16 +17,29 @@ type Recorder = lifecycletest.Recorder
 
 // Store is an in-memory sla.Store and sla.Claimer for tests and
 // development. NOT FOR PRODUCTION: it keeps everything in one process's
-// memory, scans every timer on ListByRecord, Due and Claim, and loses it
-// all on exit.
+// memory, behind one lock, and loses it all on exit.
+//
+// It indexes timers by record and by Next, so ListByRecord costs the
+// record's timers and Due or Claim of k timers costs O(k log n) (plus, for
+// Claim, the timers it skips for other owners' leases), not a scan: it
+// holds a million timers for load tests.
 //
 // It is safe for concurrent use and copies timers in and out, so callers
 // never share memory with stored state. It honours ctx cancellation on
 // every call. Use [NewStore]; the zero value is not ready.
 type Store struct {
-	mu     sync.RWMutex
-	timers map[string]*sla.Timer
-	leases map[string]lease
+	mu       sync.RWMutex
+	timers   map[string]*stored
+	byRecord map[string][]string // timer IDs of each record, sorted
+	due      dueHeap             // an entry per write that set Next; stale ones are dropped when met
+	stamp    uint64              // counts writes
+	leases   map[string]lease
+}
+
+// stored is a stored timer and the write that stored it.
+type stored struct {
+	t     *sla.Timer
+	stamp uint64
 }
 
 type lease struct {
@@ -41,7 +54,7 @@ var (
 
 // NewStore returns an empty in-memory Store.
 func NewStore() *Store {
-	return &Store{timers: map[string]*sla.Timer{}, leases: map[string]lease{}}
+	return &Store{timers: map[string]*stored{}, byRecord: map[string][]string{}, leases: map[string]lease{}}
 }
 
 // Get returns a copy of the timer, or an error matching
@@ -52,11 +65,11 @@ func (s *Store) Get(ctx context.Context, id string) (*sla.Timer, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	t, ok := s.timers[id]
+	r, ok := s.timers[id]
 	if !ok {
 		return nil, lifecycle.NotFound(sla.Process, id)
 	}
-	return t.Clone(), nil
+	return r.t.Clone(), nil
 }
 
 // Create stores a copy of t, or returns an error matching
@@ -65,12 +78,16 @@ func (s *Store) Create(ctx context.Context, t *sla.Timer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	c := t.Clone()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old, ok := s.timers[t.ID]; ok {
-		return lifecycle.Conflict(sla.Process, t.ID, 0, old.Version)
+		return lifecycle.Conflict(sla.Process, t.ID, 0, old.t.Version)
 	}
-	s.timers[t.ID] = t.Clone()
+	ids := s.byRecord[c.RecordID]
+	i, _ := slices.BinarySearch(ids, c.ID)
+	s.byRecord[c.RecordID] = slices.Insert(ids, i, c.ID)
+	s.put(c)
 	return nil
 }
 
@@ -81,17 +98,51 @@ func (s *Store) Update(ctx context.Context, t *sla.Timer, expected int64) error 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	c := t.Clone()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, ok := s.timers[t.ID]
 	if !ok {
 		return lifecycle.NotFound(sla.Process, t.ID)
 	}
-	if old.Version != expected {
-		return lifecycle.Conflict(sla.Process, t.ID, expected, old.Version)
+	if old.t.Version != expected {
+		return lifecycle.Conflict(sla.Process, t.ID, expected, old.t.Version)
 	}
-	s.timers[t.ID] = t.Clone()
+	if old.t.RecordID != c.RecordID { // a caller moving a timer to another record
+		ids := s.byRecord[old.t.RecordID]
+		if i, ok := slices.BinarySearch(ids, c.ID); ok {
+			ids = slices.Delete(ids, i, i+1)
+		}
+		if len(ids) == 0 {
+			delete(s.byRecord, old.t.RecordID)
+		} else {
+			s.byRecord[old.t.RecordID] = ids
+		}
+		ids = s.byRecord[c.RecordID]
+		i, _ := slices.BinarySearch(ids, c.ID)
+		s.byRecord[c.RecordID] = slices.Insert(ids, i, c.ID)
+	}
+	s.put(c)
 	return nil
+}
+
+// put stores c (owned by the store) and indexes its Next. The caller
+// holds the write lock.
+func (s *Store) put(c *sla.Timer) {
+	s.stamp++
+	s.timers[c.ID] = &stored{t: c, stamp: s.stamp}
+	if !c.Next.IsZero() {
+		s.due.push(dueEntry{next: c.Next, id: c.ID, stamp: s.stamp})
+	}
+	if len(s.due) > 2*len(s.timers)+1024 { // mostly stale: rebuild
+		s.due = s.due[:0]
+		for _, r := range s.timers {
+			if !r.t.Next.IsZero() {
+				s.due = append(s.due, dueEntry{next: r.t.Next, id: r.t.ID, stamp: r.stamp})
+			}
+		}
+		s.due.init()
+	}
 }
 
 // ListByRecord returns copies of recordID's timers, ordered by ID.
@@ -101,13 +152,11 @@ func (s *Store) ListByRecord(ctx context.Context, recordID string) ([]*sla.Timer
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := []*sla.Timer{}
-	for _, t := range s.timers {
-		if t.RecordID == recordID {
-			out = append(out, t.Clone())
-		}
+	ids := s.byRecord[recordID]
+	out := make([]*sla.Timer, len(ids))
+	for i, id := range ids {
+		out[i] = s.timers[id].t.Clone()
 	}
-	slices.SortFunc(out, func(a, b *sla.Timer) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
@@ -117,9 +166,9 @@ func (s *Store) Due(ctx context.Context, at time.Time, limit int) ([]*sla.Timer,
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.due(at, limit, nil), nil
+	s.mu.Lock() // reading the heap pops and pushes back
+	defer s.mu.Unlock()
+	return s.dueTimers(at, limit, nil), nil
 }
 
 // Claim returns, like Due, the timers due at at that no other owner holds a
@@ -130,7 +179,7 @@ func (s *Store) Claim(ctx context.Context, owner string, at time.Time, limit int
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := s.due(at, limit, func(t *sla.Timer) bool {
+	out := s.dueTimers(at, limit, func(t *sla.Timer) bool {
 		l, ok := s.leases[t.ID]
 		return !ok || l.owner == owner || !l.until.After(at)
 	})
@@ -140,26 +189,96 @@ func (s *Store) Claim(ctx context.Context, owner string, at time.Time, limit int
 	return out, nil
 }
 
-func (s *Store) due(at time.Time, limit int, keep func(*sla.Timer) bool) []*sla.Timer {
-	var hits []*sla.Timer
-	for _, t := range s.timers {
-		if t.Next.IsZero() || t.Next.After(at) || (keep != nil && !keep(t)) {
-			continue
+// dueTimers returns copies of the first limit timers (all if limit <= 0)
+// due at at that keep accepts, in (Next, ID) order: it pops them from the
+// heap, dropping stale entries, and pushes the live ones back. The caller
+// holds the write lock.
+func (s *Store) dueTimers(at time.Time, limit int, keep func(*sla.Timer) bool) []*sla.Timer {
+	var out []*sla.Timer
+	var back []dueEntry
+	for len(s.due) > 0 && !s.due[0].next.After(at) && (limit <= 0 || len(out) < limit) {
+		e := s.due.pop()
+		r, ok := s.timers[e.id]
+		if !ok || r.stamp != e.stamp {
+			continue // a later write moved or cleared Next
 		}
-		hits = append(hits, t)
-	}
-	slices.SortFunc(hits, func(a, b *sla.Timer) int {
-		if c := a.Next.Compare(b.Next); c != 0 {
-			return c
+		back = append(back, e)
+		if keep == nil || keep(r.t) {
+			out = append(out, r.t.Clone())
 		}
-		return cmp.Compare(a.ID, b.ID)
-	})
-	if limit > 0 && len(hits) > limit {
-		hits = hits[:limit]
 	}
-	out := make([]*sla.Timer, len(hits))
-	for i, t := range hits {
-		out[i] = t.Clone()
+	for _, e := range back {
+		s.due.push(e)
+	}
+	if out == nil {
+		out = []*sla.Timer{}
 	}
 	return out
+}
+
+// dueEntry is a timer's Next as one write stored it.
+type dueEntry struct {
+	next  time.Time
+	id    string
+	stamp uint64
+}
+
+func (a dueEntry) before(b dueEntry) bool {
+	if c := a.next.Compare(b.next); c != 0 {
+		return c < 0
+	}
+	return cmp.Less(a.id, b.id)
+}
+
+// dueHeap is a min-heap of entries by (next, id).
+type dueHeap []dueEntry
+
+func (h *dueHeap) push(e dueEntry) {
+	*h = append(*h, e)
+	h.up(len(*h) - 1)
+}
+
+func (h *dueHeap) pop() dueEntry {
+	old := *h
+	top := old[0]
+	n := len(old) - 1
+	old[0] = old[n]
+	old[n] = dueEntry{}
+	*h = old[:n]
+	h.down(0)
+	return top
+}
+
+func (h dueHeap) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h[i].before(h[p]) {
+			return
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func (h dueHeap) down(i int) {
+	for {
+		l, least := 2*i+1, i
+		if l < len(h) && h[l].before(h[least]) {
+			least = l
+		}
+		if r := l + 1; r < len(h) && h[r].before(h[least]) {
+			least = r
+		}
+		if least == i {
+			return
+		}
+		h[i], h[least] = h[least], h[i]
+		i = least
+	}
+}
+
+func (h dueHeap) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
 }
