@@ -109,6 +109,27 @@ func next(x *incident.Incident, mutate func(*incident.Incident)) *incident.Incid
 	return y
 }
 
+// inState moves x, a new incident, to state as one more version with a
+// history record saying so, so that the incident is one a service could
+// have stored (a store that keeps JSON checks the history on decoding).
+func inState(x *incident.Incident, state incident.State) *incident.Incident {
+	if state == x.State {
+		return x
+	}
+	event := map[incident.State]incident.Event{
+		incident.StateInProgress: incident.EventAssign, incident.StateOnHold: incident.EventHold,
+		incident.StateResolved: incident.EventResolve, incident.StateClosed: incident.EventClose,
+		incident.StateCanceled: incident.EventCancel,
+	}[state]
+	x.History = append(x.History, lifecycle.Record{
+		Seq: len(x.History) + 1, Time: x.UpdatedAt, Actor: "bob", Event: string(event),
+		From: string(x.State), To: string(state),
+	})
+	x.State = state
+	x.Version++
+	return x
+}
+
 // canonical renders x with times in UTC, for comparing as instants.
 func canonical(x *incident.Incident) string {
 	if x == nil {
@@ -418,8 +439,8 @@ func testListFilters(t *testing.T, s incident.Store) {
 		{"INC-G", incident.StateCanceled, "", "", 5, "", ""},
 	}
 	for _, sp := range specs {
-		x := sample(sp.id)
-		x.State, x.Assignee, x.Group, x.Priority, x.Major, x.Parent = sp.state, sp.assignee, sp.group, sp.prio, sp.major, sp.parent
+		x := inState(sample(sp.id), sp.state)
+		x.Assignee, x.Group, x.Priority, x.Major, x.Parent = sp.assignee, sp.group, sp.prio, sp.major, sp.parent
 		mustCreate(t, s, x)
 	}
 	for _, c := range []struct {
@@ -468,8 +489,8 @@ func testListParentUpdates(t *testing.T, s incident.Store) {
 func testResolvedBefore(t *testing.T, s incident.Store) {
 	ctx := context.Background()
 	mk := func(id string, state incident.State, major incident.MajorStatus, age time.Duration) {
-		x := sample(id)
-		x.State, x.Major = state, major
+		x := inState(sample(id), state)
+		x.Major = major
 		x.UpdatedAt = t0.Add(-age)
 		mustCreate(t, s, x)
 	}
