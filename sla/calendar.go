@@ -212,7 +212,10 @@ func (c *Calendar) Location() *time.Location {
 // itself when d is zero; the end of the interval in which d runs out, not
 // the next opening, when d runs out exactly at a closing time. A negative d
 // counts backwards: the result is the last instant u ≤ t with
-// Between(u, t) == -d.
+// Between(u, t) == -d. Add searches no further than 10000-01-01 00:00 UTC
+// (backwards, 0001-01-01): a duration not used up by then, which only an
+// absurd calendar (a nanosecond of business time a week) can give, yields
+// that bound.
 func (c *Calendar) Add(t time.Time, d time.Duration) time.Time {
 	if c == nil || c.c == nil {
 		return t.Add(d).Round(0)

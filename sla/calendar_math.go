@@ -143,6 +143,20 @@ func (c *calendar) betweenLocal(p, q calPos) int64 {
 // overflow even for absurd calendars (a nanosecond of business a week).
 const calMaxSkipWeeks = 1 << 40
 
+// Add and its backward form search instants from 0001-01-01 to
+// 10000-01-01 UTC: an answer beyond is cut to the bound. Only absurd
+// calendars (a nanosecond of business time a week) get there; without the
+// bound they would run past the range of Unix seconds, or walk a
+// daylight-saving zone's transitions for billions of years.
+var (
+	calMinSec = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	calMaxSec = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	// The local days beyond which addLocal and subLocal give up: a day
+	// past the bound in any UTC offset.
+	calMinDay = calFloorDiv(calMinSec, calDaySec) - 2
+	calMaxDay = calFloorDiv(calMaxSec, calDaySec) + 2
+)
+
 // addLocal returns the first local position q ≥ p with
 // betweenLocal(p, q) == d, for d > 0.
 func (c *calendar) addLocal(p calPos, d int64) calPos {
@@ -164,11 +178,17 @@ func (c *calendar) addLocal(p calPos, d int64) calPos {
 	// Jump whole weeks: k weeks hold at most k×weekTotal < d, so the answer
 	// lies beyond them whatever holidays they contain.
 	for d > c.weekTotal {
+		if day > calMaxDay {
+			return calPos{calMaxDay, 0}
+		}
 		k := min((d-1)/c.weekTotal, calMaxSkipWeeks)
 		d -= c.full(day, day+7*k)
 		day += 7 * k
 	}
 	for ; ; day++ {
+		if day > calMaxDay {
+			return calPos{calMaxDay, 0}
+		}
 		if c.isHoliday(day) {
 			continue
 		}
@@ -208,11 +228,17 @@ func (c *calendar) subLocal(p calPos, d int64) calPos {
 	}
 	day--
 	for d > c.weekTotal {
+		if day < calMinDay {
+			return calPos{calMinDay, 0}
+		}
 		k := min((d-1)/c.weekTotal, calMaxSkipWeeks)
 		d -= c.full(day-7*k+1, day+1)
 		day -= 7 * k
 	}
 	for ; ; day-- {
+		if day < calMinDay {
+			return calPos{calMinDay, 0}
+		}
 		if c.isHoliday(day) {
 			continue
 		}
@@ -280,9 +306,16 @@ func (c *calendar) between(xs, xn, ys, yn int64) int64 {
 	}
 }
 
-// add returns the first instant y ≥ x with between(x, y) == d, for d > 0.
+// add returns the first instant y ≥ x with between(x, y) == d, for d > 0,
+// or calMaxSec if there is none before it (x itself if x is later).
 func (c *calendar) add(sec, nsec, d int64) (int64, int64) {
+	if sec >= calMaxSec {
+		return sec, nsec
+	}
 	for {
+		if sec >= calMaxSec {
+			return calMaxSec, 0
+		}
 		off, end, hasEnd := c.zoneAt(sec)
 		p := calLocal(sec, nsec, off)
 		if hasEnd {
@@ -292,13 +325,23 @@ func (c *calendar) add(sec, nsec, d int64) (int64, int64) {
 				continue
 			}
 		}
-		return calUnix(c.addLocal(p, d), off)
+		if s, n := calUnix(c.addLocal(p, d), off); s < calMaxSec {
+			return s, n
+		}
+		return calMaxSec, 0
 	}
 }
 
-// sub returns the last instant y ≤ x with between(y, x) == d, for d > 0.
+// sub returns the last instant y ≤ x with between(y, x) == d, for d > 0,
+// or calMinSec if there is none after it (x itself if x is earlier).
 func (c *calendar) sub(sec, nsec, d int64) (int64, int64) {
+	if sec < calMinSec {
+		return sec, nsec
+	}
 	for {
+		if sec < calMinSec || sec == calMinSec && nsec == 0 {
+			return calMinSec, 0
+		}
 		off, start, hasStart := c.zoneBefore(sec, nsec)
 		p := calLocal(sec, nsec, off)
 		if hasStart {
@@ -308,7 +351,10 @@ func (c *calendar) sub(sec, nsec, d int64) (int64, int64) {
 				continue
 			}
 		}
-		return calUnix(c.subLocal(p, d), off)
+		if s, n := calUnix(c.subLocal(p, d), off); s >= calMinSec {
+			return s, n
+		}
+		return calMinSec, 0
 	}
 }
 

@@ -431,3 +431,37 @@ func TestCalendarZoneBoundsLeapYear(t *testing.T) {
 	calAssertTime(t, time.Date(2041, 1, 1, 10, 0, 0, 0, ny), desk.Add(time.Date(2040, 12, 31, 16, 0, 0, 0, ny), 2*time.Hour))
 	assert.Equal(t, 16*time.Hour, desk.Between(time.Date(2040, 12, 30, 0, 0, 0, 0, ny), time.Date(2041, 1, 2, 0, 0, 0, 0, ny)))
 }
+
+// An absurd calendar (a nanosecond of business time a week) used to make
+// Add run past the range of Unix seconds and wrap around, or, in a zone
+// with daylight saving, walk its transitions for billions of years. Add
+// now stops at 10000-01-01 (0001-01-01 backwards). Found by
+// FuzzCalendarConfig.
+func TestCalendarAddIsBounded(t *testing.T) {
+	end := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	start := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, loc := range []string{"UTC", "America/New_York"} {
+		c := calTestNew(t, CalendarConfig{
+			Location: loc,
+			Hours:    WeeklyHours{Wednesday: []Interval{Hours("00:00", "00:00:00.000000001")}},
+		})
+		from := time.Date(2026, 3, 9, 9, 0, 0, 0, c.Location())
+		began := time.Now()
+		if got := c.Add(from, 8*time.Hour); !got.Equal(end) {
+			t.Errorf("%s: Add(8h) = %v, want the bound %v", loc, got, end)
+		}
+		if got := c.Add(from, -8*time.Hour); !got.Equal(start) {
+			t.Errorf("%s: Add(-8h) = %v, want the bound %v", loc, got, start)
+		}
+		if got := c.Add(from, 3); got.Before(from) || c.Between(from, got) != 3 {
+			t.Errorf("%s: Add(3ns) = %v", loc, got)
+		}
+		late := time.Date(10001, 1, 1, 0, 0, 0, 5, time.UTC)
+		if got := c.Add(late, time.Hour); !got.Equal(late) {
+			t.Errorf("%s: Add from beyond the bound = %v, want the instant itself", loc, got)
+		}
+		if d := time.Since(began); d > 2*time.Second {
+			t.Errorf("%s: %v to reach the bound", loc, d)
+		}
+	}
+}
