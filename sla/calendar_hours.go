@@ -17,8 +17,12 @@ import (
 // midnight: write 22:00–06:00 as 22:00–24:00 on one day and 00:00–06:00 on
 // the next.
 type Interval struct {
+	// Start is the wall-clock time the interval opens, included:
+	// "09:00", "09:00:30" or "09:00:30.5".
 	Start string `json:"start"`
-	End   string `json:"end"`
+	// End is the wall-clock time the interval closes, excluded, after
+	// Start on the same day: "17:00", or "24:00" for the end of the day.
+	End string `json:"end"`
 }
 
 // Hours returns the Interval from start to end, e.g. Hours("09:00", "17:00").
@@ -33,13 +37,20 @@ func (iv Interval) String() string { return iv.Start + "–" + iv.End }
 // intervals is closed; a WeeklyHours without any interval at all means open
 // around the clock.
 type WeeklyHours struct {
-	Monday    []Interval `json:"monday,omitempty"`
-	Tuesday   []Interval `json:"tuesday,omitempty"`
+	// Monday are the business hours of every Monday; none: closed.
+	Monday []Interval `json:"monday,omitempty"`
+	// Tuesday are the business hours of every Tuesday; none: closed.
+	Tuesday []Interval `json:"tuesday,omitempty"`
+	// Wednesday are the business hours of every Wednesday; none: closed.
 	Wednesday []Interval `json:"wednesday,omitempty"`
-	Thursday  []Interval `json:"thursday,omitempty"`
-	Friday    []Interval `json:"friday,omitempty"`
-	Saturday  []Interval `json:"saturday,omitempty"`
-	Sunday    []Interval `json:"sunday,omitempty"`
+	// Thursday are the business hours of every Thursday; none: closed.
+	Thursday []Interval `json:"thursday,omitempty"`
+	// Friday are the business hours of every Friday; none: closed.
+	Friday []Interval `json:"friday,omitempty"`
+	// Saturday are the business hours of every Saturday; none: closed.
+	Saturday []Interval `json:"saturday,omitempty"`
+	// Sunday are the business hours of every Sunday; none: closed.
+	Sunday []Interval `json:"sunday,omitempty"`
 }
 
 // MondayToFriday returns WeeklyHours with the same intervals on every day

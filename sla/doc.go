@@ -47,11 +47,21 @@
 //
 //   - [Attach] starts a timer when the start rule holds, retroactively if
 //     the agreement has a StartAt (e.g. the record's opening time).
+//     [NewTimer] makes one that waits for the start rule.
 //   - [Timer.Observe] feeds it a new snapshot: conditions are evaluated in
 //     ServiceNow's order (complete, pause, resume, reset, cancel), the time
 //     since the last observation is counted in the stage the timer was in,
 //     and a priority change replaces the target while keeping elapsed and
-//     paused time.
+//     paused time. The cycle's PausedSince says when the current pause
+//     began.
+//   - [Timer.ObserveVersion] does the same for a numbered version of the
+//     record, as relays deliver them: more than once, and out of order. A
+//     redelivered version changes nothing; one that arrives after newer
+//     ones is counted where it belongs (the timer keeps a [Journal] of the
+//     versions after a gap, at most [ReorderWindow], and rebuilds itself in
+//     version order), so a pause delivered late is never lost. What was
+//     notified stays notified; a breach that the late change disproves is
+//     withdrawn from the cycle, as ServiceNow's SLA repair does.
 //   - [Replay] rebuilds a timer from a record's audit history (its
 //     [lifecycle.Record] entries, applied with [lifecycle.Snapshot.Apply]). It
 //     always gives the timer that observing the same changes one by one
@@ -66,14 +76,23 @@
 //
 // Computations are exact to the nanosecond: a timer breaches when its
 // business elapsed time reaches the target, never through rounding (99.951 %
-// is not a breach, unlike ServiceNow's two-decimal percentage).
+// is not a breach, unlike ServiceNow's two-decimal percentage), and warning
+// thresholds are computed in integers from the exact value of their
+// percentage, however long the target.
+//
+// Every operation checks its input: an invalid agreement, an agreement
+// other than the timer's, a missing instant or record, a malformed history
+// are a *lifecycle.ValidationError (errors.Is lifecycle.ErrValidation),
+// and nothing changes.
 //
 // # Engine and storage
 //
 // [Engine] ([New] with a [Config]) runs agreements for a host. It is a
 // [lifecycle.Notifier]: fan the events of the incident, problem or change
-// services out to it and it attaches, observes and stores timers (one per
-// record and agreement, with optimistic versions). A scheduler calls
+// services out to it and it attaches, observes ([Timer.ObserveVersion]) and
+// stores timers (one per record and agreement, with optimistic versions;
+// timers that have not started are stored too, so that no change is lost
+// to reordering, and [Engine.Timers] leaves them out). A scheduler calls
 // [Engine.EvaluateDue], which loads the timers whose next deadline has come
 // ([Store.Due]), evaluates them, stores them and only then notifies;
 // [Engine.NextDeadline] says when to call it next. [Engine.Repair]

@@ -32,16 +32,25 @@ const (
 	EventBreached = "sla.breached"
 )
 
-// Keys of the events' Data.
+// Keys of the events' Data (see [EventWarning]).
 const (
-	DataRecord        = "record"
-	DataAgreement     = "agreement"
+	// DataRecord is the record's ID.
+	DataRecord = "record"
+	// DataAgreement is the agreement's ID.
+	DataAgreement = "agreement"
+	// DataAgreementType is the agreement's [AgreementType].
 	DataAgreementType = "agreement_type"
-	DataTarget        = "target"
-	DataPercent       = "percent"
-	DataCycle         = "cycle"
-	DataGoal          = "goal"
-	DataDue           = "due"
+	// DataTarget is the agreement's [Target].
+	DataTarget = "target"
+	// DataPercent is the threshold reached, in percent of the goal.
+	DataPercent = "percent"
+	// DataCycle is the cycle's number.
+	DataCycle = "cycle"
+	// DataGoal is the cycle's target duration, as time.Duration.String.
+	DataGoal = "goal"
+	// DataDue is when the target is (or was) used up, RFC 3339 in UTC;
+	// absent while it is not known (a paused cycle).
+	DataDue = "due"
 )
 
 // percentTexts holds "0" ... "100", so that the usual whole thresholds

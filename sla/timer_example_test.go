@@ -106,3 +106,46 @@ func Example_breach() {
 	// sla.warning 75% 12:00PM network sla/INC0042/p1-resolution/1/0
 	// sla.breached 100% 1:00PM network sla/INC0042/p1-resolution/1/1
 }
+
+// A relay delivers an incident's changes out of order: "on hold" (version
+// 2) arrives after "resumed" (version 3). The engine counts it where it
+// belongs: the hour on hold is paused time, not elapsed.
+func Example_reorderedEvents() {
+	ctx := context.Background()
+	opened := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
+	store := slatest.NewStore()
+	engine, err := sla.New(sla.Config{
+		Store: store,
+		Clock: lifecycletest.NewClock(opened.Add(3 * time.Hour)),
+		Agreements: []*sla.Agreement{{
+			ID: "resolution", Type: sla.TypeSLA, Target: sla.TargetResolution,
+			Durations: map[int]time.Duration{0: 8 * time.Hour},
+			Start:     func(s lifecycle.Snapshot) bool { return s.State != "canceled" },
+			Stop:      func(s lifecycle.Snapshot) bool { return s.State == "resolved" },
+			Pause:     func(s lifecycle.Snapshot) bool { return s.State == "on_hold" },
+		}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	event := func(version int64, after time.Duration, state string) lifecycle.Event {
+		return lifecycle.Event{Process: "incident", Subject: "INC0002", Version: version,
+			Time: opened.Add(after), Snapshot: lifecycle.Snapshot{State: state}}
+	}
+	for _, ev := range []lifecycle.Event{
+		event(1, 0, "in_progress"),
+		event(3, 2*time.Hour, "in_progress"),
+		event(2, time.Hour, "on_hold"),       // late
+		event(3, 2*time.Hour, "in_progress"), // redelivered
+	} {
+		if err := engine.Observe(ctx, ev); err != nil {
+			panic(err)
+		}
+	}
+	timer, err := store.Get(ctx, sla.TimerID("INC0002", "resolution"))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("elapsed %v, paused %v, due %s\n", timer.Elapsed, timer.Paused, timer.Due.Format(time.Kitchen))
+	// Output: elapsed 1h0m0s, paused 1h0m0s, due 6:00PM
+}

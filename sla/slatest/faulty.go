@@ -50,6 +50,7 @@ type faultyStore struct {
 	f     *lifecycletest.Faults
 }
 
+// Get fails as a read, or gets from the inner store.
 func (s *faultyStore) Get(ctx context.Context, id string) (*sla.Timer, error) {
 	if err := s.f.Read("sla.Get"); err != nil {
 		return nil, err
@@ -57,14 +58,17 @@ func (s *faultyStore) Get(ctx context.Context, id string) (*sla.Timer, error) {
 	return s.inner.Get(ctx, id)
 }
 
+// Create fails as a write, or creates in the inner store.
 func (s *faultyStore) Create(ctx context.Context, t *sla.Timer) error {
 	return s.f.Write(ctx, "sla.Create", func(ctx context.Context) error { return s.inner.Create(ctx, t) })
 }
 
+// Update fails as a write, or updates the inner store.
 func (s *faultyStore) Update(ctx context.Context, t *sla.Timer, expected int64) error {
 	return s.f.Write(ctx, "sla.Update", func(ctx context.Context) error { return s.inner.Update(ctx, t, expected) })
 }
 
+// ListByRecord fails as a read, or lists from the inner store.
 func (s *faultyStore) ListByRecord(ctx context.Context, recordID string) ([]*sla.Timer, error) {
 	if err := s.f.Read("sla.ListByRecord"); err != nil {
 		return nil, err
@@ -72,6 +76,7 @@ func (s *faultyStore) ListByRecord(ctx context.Context, recordID string) ([]*sla
 	return s.inner.ListByRecord(ctx, recordID)
 }
 
+// Due fails as a read, or queries the inner store.
 func (s *faultyStore) Due(ctx context.Context, at time.Time, limit int) ([]*sla.Timer, error) {
 	if err := s.f.Read("sla.Due"); err != nil {
 		return nil, err
@@ -117,6 +122,7 @@ type faultyClaimerStore struct {
 	claimer faultyClaimer
 }
 
+// Claim fails as a write, or claims from the inner store.
 func (s *faultyClaimerStore) Claim(ctx context.Context, owner string, at time.Time, limit int, lease time.Duration) ([]*sla.Timer, error) {
 	return s.claimer.claim(ctx, owner, at, limit, lease)
 }
@@ -126,10 +132,12 @@ type faultyOutboxStore struct {
 	outbox faultyOutbox
 }
 
+// CreateWithEvents fails as a write, or creates in the inner store's outbox.
 func (s *faultyOutboxStore) CreateWithEvents(ctx context.Context, t *sla.Timer, events []lifecycle.Event) error {
 	return s.outbox.create(ctx, t, events)
 }
 
+// UpdateWithEvents fails as a write, or updates through the inner store's outbox.
 func (s *faultyOutboxStore) UpdateWithEvents(ctx context.Context, t *sla.Timer, expected int64, events []lifecycle.Event) error {
 	return s.outbox.update(ctx, t, expected, events)
 }
@@ -140,14 +148,17 @@ type faultyClaimerOutbox struct {
 	outbox  faultyOutbox
 }
 
+// Claim fails as a write, or claims from the inner store.
 func (s *faultyClaimerOutbox) Claim(ctx context.Context, owner string, at time.Time, limit int, lease time.Duration) ([]*sla.Timer, error) {
 	return s.claimer.claim(ctx, owner, at, limit, lease)
 }
 
+// CreateWithEvents fails as a write, or creates in the inner store's outbox.
 func (s *faultyClaimerOutbox) CreateWithEvents(ctx context.Context, t *sla.Timer, events []lifecycle.Event) error {
 	return s.outbox.create(ctx, t, events)
 }
 
+// UpdateWithEvents fails as a write, or updates through the inner store's outbox.
 func (s *faultyClaimerOutbox) UpdateWithEvents(ctx context.Context, t *sla.Timer, expected int64, events []lifecycle.Event) error {
 	return s.outbox.update(ctx, t, expected, events)
 }
