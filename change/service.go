@@ -110,6 +110,26 @@ func (s *Service) Get(ctx context.Context, id string) (*Change, error) {
 	return s.store.Get(ctx, id)
 }
 
+// ChangeOutcome reports whether change changeID has ended (closed or
+// canceled) and, if so, whether it succeeded (closed with outcome
+// successful or successful_with_issues). An unknown change is an error
+// matching lifecycle.ErrNotFound. It is the method problem management's
+// ChangeOutcomes interface expects, so that a problem fixed through several
+// changes waits for all of them.
+func (s *Service) ChangeOutcome(ctx context.Context, changeID string) (ended, succeeded bool, err error) {
+	c, err := s.store.Get(ctx, changeID)
+	if err != nil {
+		return false, false, err
+	}
+	switch c.State {
+	case StateClosed:
+		return true, c.Outcome == OutcomeSuccessful || c.Outcome == OutcomeSuccessfulWithIssues, nil
+	case StateCanceled:
+		return true, false, nil
+	}
+	return false, false, nil
+}
+
 // List returns a page of changes; see [Store.List].
 func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	for _, st := range f.States {

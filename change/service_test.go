@@ -61,6 +61,9 @@ func TestServiceNormalPath(t *testing.T) {
 	stored, err := s.Get(ctx, c.ID)
 	require.NoError(t, err)
 	assert.Equal(t, c, stored)
+	ended, succeeded, err := s.ChangeOutcome(ctx, c.ID)
+	require.NoError(t, err)
+	assert.True(t, ended && succeeded, "closed successfully")
 	assert.Equal(t, []string{"opened", "assessed", "approval_requested", "approved", "authorized", "scheduled",
 		"implementing", "implemented", "linked", "closed"}, rec.Types())
 	var notified []string
@@ -308,4 +311,23 @@ func TestConcurrentApprovals(t *testing.T) {
 	assert.Len(t, got.Approvals, len(approvers))
 	assert.Equal(t, change.StateScheduled, got.State)
 	assert.Equal(t, int64(len(got.History)), got.Version)
+}
+
+func TestChangeOutcome(t *testing.T) {
+	s, _, _ := newService(t, nil)
+	open := createNormal(t, s, "web-1")
+	ended, succeeded, err := s.ChangeOutcome(ctx, open.ID)
+	require.NoError(t, err)
+	assert.False(t, ended || succeeded, "a new change has not ended")
+
+	gone := createNormal(t, s, "web-2")
+	_, err = s.Cancel(ctx, alice, change.Cancel{ID: gone.ID, Reason: "superseded"})
+	require.NoError(t, err)
+	ended, succeeded, err = s.ChangeOutcome(ctx, gone.ID)
+	require.NoError(t, err)
+	assert.True(t, ended)
+	assert.False(t, succeeded, "a canceled change fixed nothing")
+
+	_, _, err = s.ChangeOutcome(ctx, "CHG-NONE")
+	assert.ErrorIs(t, err, lifecycle.ErrNotFound)
 }

@@ -275,6 +275,9 @@ func (r *Reactor) fixed(ctx context.Context, ev lifecycle.Event, p *Problem) (bo
 	if len(good) == 0 {
 		return false, "", nil // every change ended, none fixed it: people decide
 	}
+	if len(changes) == 1 {
+		return true, "Fixed by change " + ev.Subject + " (outcome " + ev.Data["outcome"] + ").", nil
+	}
 	by := "change " + good[0]
 	if len(good) > 1 {
 		by = "changes " + strings.Join(good, ", ")

@@ -149,32 +149,32 @@ func TestDayNotifications(t *testing.T) {
 			// problem while the Bus delivers "resolved"; then the incident
 			// service resolves the children.
 			"Wed 13:30 INC0000005 resolved gina code=workaround_provided",
-			"Wed 13:30 PRB0000001 opened system",
-			"Wed 13:30 PRB0000001 incident_linked system incident=INC0000005",
+			"Wed 13:30 PRB-INC0000005 opened system",
+			"Wed 13:30 PRB-INC0000005 incident_linked system incident=INC0000005",
 			"Wed 13:30 INC0000006 resolved gina code=workaround_provided parent=INC0000005",
 			"Wed 13:30 INC0000007 resolved gina code=workaround_provided parent=INC0000005",
 			"Wed 13:30 INC0000009 resolved gina code=workaround_provided parent=INC0000005",
-			"Wed 14:00 PRB0000001 assessed dave",
-			"Wed 14:30 PRB0000001 confirmed dave",
-			"Wed 15:30 PRB0000001 known_error_recorded dave",
-			"Wed 15:30 PRB0000001 known_error dave",
+			"Wed 14:00 PRB-INC0000005 assessed dave",
+			"Wed 14:30 PRB-INC0000005 confirmed dave",
+			"Wed 15:30 PRB-INC0000005 known_error_recorded dave",
+			"Wed 15:30 PRB-INC0000005 known_error dave",
 			// A new incident on mx-1 is offered the workaround at once.
 			"Wed 16:00 INC0000017 opened alice",
 			"Wed 16:00 INC0000017 work_note_added system",
 			"Wed 16:05 INC0000017 assigned alice",
 			"Wed 16:10 INC0000017 put_on_hold gina",
-			"Wed 16:12 PRB0000001 incident_linked dave incident=INC0000017",
+			"Wed 16:12 PRB-INC0000005 incident_linked dave incident=INC0000017",
 			"Fri 09:40 INC0000023 opened alice",
 			"Fri 09:40 INC0000023 work_note_added system",
 			"Fri 09:45 INC0000023 assigned alice",
 			"Fri 09:50 INC0000023 put_on_hold gina",
-			"Fri 09:52 PRB0000001 incident_linked dave incident=INC0000023",
+			"Fri 09:52 PRB-INC0000005 incident_linked dave incident=INC0000023",
 			"Fri 10:00 CHG0000001 opened dave",
 			"Fri 10:05 CHG0000001 approval_requested dave authority=ECAB risk=moderate",
 			"Fri 10:30 CHG0000001 approved erin approver=erin",
 			"Fri 10:30 CHG0000001 authorized erin authority=ECAB",
 			"Fri 10:30 CHG0000001 scheduled system conflicts=0",
-			"Fri 10:35 PRB0000001 fix_started dave changes=CHG0000001",
+			"Fri 10:35 PRB-INC0000005 fix_started dave changes=CHG0000001",
 			"Fri 18:00 CHG0000001 implementing gina",
 			"Fri 18:20 INC0000029 opened monitor",
 			"Fri 18:25 INC0000029 assigned gina",
@@ -184,19 +184,19 @@ func TestDayNotifications(t *testing.T) {
 			// Closing the change resolves the problem, which resolves the
 			// incidents awaiting it.
 			"Fri 18:45 CHG0000001 closed dave outcome=successful_with_issues",
-			"Fri 18:45 PRB0000001 resolved system",
-			"Fri 18:45 PRB0000001 incident_notified system incident=INC0000005 problem=PRB0000001",
-			"Fri 18:45 PRB0000001 incident_notified system incident=INC0000017 problem=PRB0000001",
-			"Fri 18:45 PRB0000001 incident_notified system incident=INC0000023 problem=PRB0000001",
-			"Fri 18:45 INC0000017 resolved system code=resolved_by_problem problem=PRB0000001",
-			"Fri 18:45 INC0000023 resolved system code=resolved_by_problem problem=PRB0000001",
+			"Fri 18:45 PRB-INC0000005 resolved system",
+			"Fri 18:45 PRB-INC0000005 incident_notified system incident=INC0000005 problem=PRB-INC0000005",
+			"Fri 18:45 PRB-INC0000005 incident_notified system incident=INC0000017 problem=PRB-INC0000005",
+			"Fri 18:45 PRB-INC0000005 incident_notified system incident=INC0000023 problem=PRB-INC0000005",
+			"Fri 18:45 INC0000017 resolved system code=resolved_by_problem problem=PRB-INC0000005",
+			"Fri 18:45 INC0000023 resolved system code=resolved_by_problem problem=PRB-INC0000005",
 			"Sat 18:00 INC0000006 closed system auto=true",
 			"Sat 18:00 INC0000007 closed system auto=true",
 			"Sat 18:00 INC0000009 closed system auto=true",
-			"Mon 09:30 PRB0000001 closed dave",
-			"Mon 09:30 PRB0000001 incident_notified dave incident=INC0000005 problem=PRB0000001",
-			"Mon 09:30 PRB0000001 incident_notified dave incident=INC0000017 problem=PRB0000001",
-			"Mon 09:30 PRB0000001 incident_notified dave incident=INC0000023 problem=PRB0000001",
+			"Mon 09:30 PRB-INC0000005 closed dave",
+			"Mon 09:30 PRB-INC0000005 incident_notified dave incident=INC0000005 problem=PRB-INC0000005",
+			"Mon 09:30 PRB-INC0000005 incident_notified dave incident=INC0000017 problem=PRB-INC0000005",
+			"Mon 09:30 PRB-INC0000005 incident_notified dave incident=INC0000023 problem=PRB-INC0000005",
 			"Mon 10:00 INC0000029 resolved gina code=resolved_by_change",
 			"Mon 11:00 INC0000005 closed mia",
 		}, got)
@@ -209,14 +209,14 @@ func TestDayNotifications(t *testing.T) {
 			"Wed 16:45 INC0000019 assigned alice",
 			// The agent opens the problem by hand and links the incident
 			// both ways; the incident waits for the problem.
-			"Wed 16:55 PRB0000002 opened chen",
-			"Wed 16:55 PRB0000002 incident_linked chen incident=INC0000019",
-			"Wed 16:58 INC0000019 problem_linked chen problem=PRB0000002",
+			"Wed 16:55 PRB0000001 opened chen",
+			"Wed 16:55 PRB0000001 incident_linked chen incident=INC0000019",
+			"Wed 16:58 INC0000019 problem_linked chen problem=PRB0000001",
 			"Wed 16:58 INC0000019 put_on_hold chen",
-			"Wed 17:10 PRB0000002 assessed dave",
-			"Fri 09:30 PRB0000002 confirmed dave",
-			"Fri 11:15 PRB0000002 known_error_recorded chen",
-			"Fri 11:15 PRB0000002 known_error chen",
+			"Wed 17:10 PRB0000001 assessed dave",
+			"Fri 09:30 PRB0000001 confirmed dave",
+			"Fri 11:15 PRB0000001 known_error_recorded chen",
+			"Fri 11:15 PRB0000001 known_error chen",
 			// The normal change: its window lies inside prn-srv-1's
 			// maintenance window, so it has no conflicts and a low risk;
 			// the CAB is any change manager but its requester.
@@ -227,17 +227,17 @@ func TestDayNotifications(t *testing.T) {
 			"Fri 14:00 CHG0000002 approved kim approver=kim",
 			"Fri 14:00 CHG0000002 authorized kim authority=CAB",
 			"Fri 14:00 CHG0000002 scheduled system conflicts=0",
-			"Fri 14:10 PRB0000002 fix_started chen changes=CHG0000002",
+			"Fri 14:10 PRB0000001 fix_started chen changes=CHG0000002",
 			"Sat 08:00 CHG0000002 implementing chen",
 			"Sat 08:40 CHG0000002 implemented chen outcome=successful",
 			// Closing the change resolves the problem, which resolves the
 			// incident awaiting it.
 			"Mon 09:00 CHG0000002 closed kim outcome=successful",
-			"Mon 09:00 PRB0000002 resolved system",
-			"Mon 09:00 PRB0000002 incident_notified system incident=INC0000019 problem=PRB0000002",
-			"Mon 09:00 INC0000019 resolved system code=resolved_by_problem problem=PRB0000002",
-			"Mon 11:30 PRB0000002 closed dave",
-			"Mon 11:30 PRB0000002 incident_notified dave incident=INC0000019 problem=PRB0000002",
+			"Mon 09:00 PRB0000001 resolved system",
+			"Mon 09:00 PRB0000001 incident_notified system incident=INC0000019 problem=PRB0000001",
+			"Mon 09:00 INC0000019 resolved system code=resolved_by_problem problem=PRB0000001",
+			"Mon 11:30 PRB0000001 closed dave",
+			"Mon 11:30 PRB0000001 incident_notified dave incident=INC0000019 problem=PRB0000001",
 		}, got)
 
 		// The refusal is the library's typed answer, and the only one.
@@ -409,12 +409,12 @@ func TestDayStory(t *testing.T) {
 		Major:          "INC0000005",
 		Children:       []string{"INC0000006", "INC0000007", "INC0000009"},
 		Duplicate:      "INC0000008",
-		Problem:        "PRB0000001",
+		Problem:        "PRB-INC0000005",
 		Waiting:        []string{"INC0000017", "INC0000023"},
 		Change:         "CHG0000001",
 		CausedByChange: "INC0000029",
 		WeekendP1:      "INC0000030",
-		Print:          PrintStory{Incident: "INC0000019", Problem: "PRB0000002", Change: "CHG0000002"},
+		Print:          PrintStory{Incident: "INC0000019", Problem: "PRB0000001", Change: "CHG0000002"},
 	}, day.Story)
 }
 
@@ -466,13 +466,13 @@ func TestDayFinalIncidents(t *testing.T) {
 		"INC0000014": "closed P4 solution_provided escalated=1",
 		"INC0000015": "closed P4 solution_provided auto-closed",
 		"INC0000016": "closed P2 solution_provided escalated=1",
-		"INC0000017": "resolved P2 resolved_by_problem problems=PRB0000001",
+		"INC0000017": "resolved P2 resolved_by_problem problems=PRB-INC0000005",
 		"INC0000018": "closed P5 solution_provided",
-		"INC0000019": "resolved P3 resolved_by_problem problems=PRB0000002",
+		"INC0000019": "resolved P3 resolved_by_problem problems=PRB0000001",
 		"INC0000020": "closed P4 solution_provided auto-closed",
 		"INC0000021": "closed P4 solution_provided auto-closed",
 		"INC0000022": "closed P4 solution_provided",
-		"INC0000023": "resolved P3 resolved_by_problem problems=PRB0000001",
+		"INC0000023": "resolved P3 resolved_by_problem problems=PRB-INC0000005",
 		"INC0000024": "resolved P4 solution_provided",
 		"INC0000025": "closed P3 solution_provided",
 		"INC0000026": "closed P3 solution_provided",
@@ -495,7 +495,7 @@ func TestDayFinalIncidents(t *testing.T) {
 		x := incidentByID(t, day, id)
 		require.Len(t, x.WorkNotes, 1, id)
 		assert.Equal(t, lifecycle.System.ID, x.WorkNotes[0].Author)
-		assert.Equal(t, "Known error PRB0000001 workaround: Fail outbound mail over to mx-2 (mailctl failover mx-2) and purge the quarantine by hand",
+		assert.Equal(t, "Known error PRB-INC0000005 workaround: Fail outbound mail over to mx-2 (mailctl failover mx-2) and purge the quarantine by hand",
 			x.WorkNotes[0].Text)
 	}
 	// The recurring print incident: no known error on its service or item
@@ -508,7 +508,7 @@ func TestDayFinalIncidents(t *testing.T) {
 	assert.Equal(t, "Print server fix pending; jobs are released again after a service restart.", x.Comments[0].Text)
 	assert.Equal(t, "system", x.ResolvedBy)
 	assert.Equal(t, "Mon 09:00", day.stamp(x.ResolvedAt))
-	assert.Equal(t, "Resolved by problem PRB0000002 (fix_applied): Fixed by change CHG0000002 (outcome successful).", x.ResolutionNotes)
+	assert.Equal(t, "Resolved by problem PRB0000001 (fix_applied): Fixed by change CHG0000002 (outcome successful).", x.ResolutionNotes)
 
 	// Every record's last event shows the record as it was stored last.
 	last := map[string]lifecycle.Event{}
@@ -567,7 +567,7 @@ func TestDayProblemAndChange(t *testing.T) {
 	require.Len(t, c.Approvals, 1)
 	assert.Equal(t, "erin", c.Approvals[0].Approver)
 	assert.Equal(t, change.Approved, c.Approvals[0].Decision)
-	assert.Equal(t, []string{"PRB0000001"}, c.Problems)
+	assert.Equal(t, []string{"PRB-INC0000005"}, c.Problems)
 	assert.Equal(t, []string{"INC0000029"}, c.Incidents)
 	assert.Equal(t, "Fri 18:00", day.stamp(c.ActualStart))
 	assert.Equal(t, "Fri 18:40", day.stamp(c.ActualEnd))
@@ -579,7 +579,7 @@ func TestDayPrintProblemAndChange(t *testing.T) {
 	day := played(t)
 	require.Len(t, day.Problems, 2)
 	p := day.Problems[1]
-	assert.Equal(t, "PRB0000002", p.ID)
+	assert.Equal(t, "PRB0000001", p.ID)
 	assert.Equal(t, "chen", p.OpenedBy)
 	assert.Equal(t, problem.StateClosed, p.State)
 	assert.Equal(t, problem.ResolutionFixApplied, p.Resolution)
@@ -628,7 +628,7 @@ func TestDayPrintProblemAndChange(t *testing.T) {
 	assert.Len(t, c.History, 8)
 	assert.Empty(t, c.Conflicts)
 	assert.Nil(t, c.Override)
-	assert.Equal(t, []string{"PRB0000002"}, c.Problems)
+	assert.Equal(t, []string{"PRB0000001"}, c.Problems)
 	assert.Empty(t, c.Incidents)
 	assert.Equal(t, "Sat 08:00", day.stamp(c.PlannedStart))
 	assert.Equal(t, "Sat 09:00", day.stamp(c.PlannedEnd))

@@ -132,7 +132,7 @@ func NewDesk(start time.Time) (*Desk, error) {
 	d.Reactions = []lifecycle.Notifier{
 		d.SLA,
 		&incident.Reactor{Incidents: d.Incidents, EscalateOnBreach: true, LinkCausedBy: true},
-		&problem.Reactor{Problems: d.Problems, OpenForMajor: true, ResolveOnChange: true, Workarounds: d.Incidents},
+		&problem.Reactor{Problems: d.Problems, OpenForMajor: true, ResolveOnChange: true, Changes: d.Changes, Workarounds: d.Incidents},
 	}
 	d.Bus.Subscribe(d.Events)
 	for _, r := range d.Reactions {
