@@ -231,3 +231,47 @@ func ExampleDiagram() {
 	//     closed --> [*]
 	//     canceled --> [*]
 }
+
+// The Reactor follows the SLA engine and the change process on a Bus: a
+// breach escalates the incident (a level up, and to the group the host's
+// function names), and a change that names the incidents it caused is
+// linked on them. Delivering the same events again changes nothing.
+func ExampleReactor() {
+	ctx := context.Background()
+	svc, _, _ := newDesk()
+	agent := lifecycle.Actor{ID: "ann"}
+	x, _ := svc.Open(ctx, agent, incident.Open{Title: "Payroll export fails", Impact: 1, Urgency: 1, Group: "desk"})
+
+	r := &incident.Reactor{
+		Incidents:        svc,
+		EscalateOnBreach: true,
+		ReassignOnBreach: func(inc *incident.Incident, _ lifecycle.Event) string {
+			if inc.Priority == lifecycle.PriorityCritical {
+				return "major-incident-team"
+			}
+			return ""
+		},
+		LinkCausedBy: true,
+	}
+	events := []lifecycle.Event{
+		{ID: "sla/" + x.ID + "/p1/3/0", Process: "sla", Type: "sla.breached",
+			Data: map[string]string{"record": x.ID, "agreement": "p1-resolution", "target": "resolution", "cycle": "1"}},
+		{ID: "change/CHG0000009/1/0", Process: "change", Type: "opened", Subject: "CHG0000009",
+			Data: map[string]string{"incidents": x.ID}},
+	}
+	if err := r.Notify(ctx, events...); err != nil {
+		panic(err)
+	}
+	if err := r.Notify(ctx, events...); err != nil { // redelivered
+		panic(err)
+	}
+	x, _ = svc.Get(ctx, x.ID)
+	fmt.Println("level", x.EscalationLevel, "group", x.Group, "changes", x.Changes, "version", x.Version)
+	printHistory(x)
+	// Output:
+	// level 1 group major-incident-team changes [CHG0000009] version 4
+	// 1 09:00 open                      → new         by ann
+	// 2 09:00 escalate_hierarchical new         → new         by system: SLA p1-resolution (resolution) breached, cycle 1
+	// 3 09:00 escalate_functional new         → new         by system: SLA p1-resolution (resolution) breached, cycle 1
+	// 4 09:00 link_change   new         → new         by system
+}
