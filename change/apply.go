@@ -257,14 +257,7 @@ func (r Rules) New(id string, actor lifecycle.Actor, now time.Time, req Create) 
 	if err := req.Type.Valid(); err != nil {
 		return nil, nil, err
 	}
-	impact, urgency := req.Impact, req.Urgency
-	if impact == 0 {
-		impact = lifecycle.Impact(r.Matrix.Impacts())
-	}
-	if urgency == 0 {
-		urgency = lifecycle.Urgency(r.Matrix.Urgencies())
-	}
-	prio, err := r.Matrix.Priority(impact, urgency)
+	impact, urgency, prio, err := r.Matrix.Classify(req.Impact, req.Urgency)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -326,14 +326,7 @@ func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd
 	if blank(cmd.Title) {
 		return nil, nil, lifecycle.Invalid("title", "required")
 	}
-	impact, urgency := cmd.Impact, cmd.Urgency
-	if impact == 0 {
-		impact = lifecycle.Impact(r.Matrix.Impacts())
-	}
-	if urgency == 0 {
-		urgency = lifecycle.Urgency(r.Matrix.Urgencies())
-	}
-	prio, err := r.Matrix.Priority(impact, urgency)
+	impact, urgency, prio, err := r.Matrix.Classify(cmd.Impact, cmd.Urgency)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -166,6 +166,34 @@ func TestMatrix(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Priority(4), p)
 
+	// Classify defaults a zero impact or urgency to the lowest level.
+	for _, c := range []struct {
+		m       Matrix
+		i       Impact
+		u       Urgency
+		wantI   Impact
+		wantU   Urgency
+		wantP   Priority
+		invalid string
+	}{
+		{m, 0, 0, 3, 3, 5, ""},
+		{m, 1, 0, 1, 3, 3, ""},
+		{m, 0, 1, 3, 1, 3, ""},
+		{m, 2, 2, 2, 2, 3, ""},
+		{itop, 0, 0, 3, 4, 4, ""},
+		{m, 4, 1, 0, 0, 0, "impact"},
+		{m, 1, -1, 0, 0, 0, "urgency"},
+	} {
+		i, u, p, err := c.m.Classify(c.i, c.u)
+		if c.invalid != "" {
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, c.invalid, ve.Field)
+			continue
+		}
+		require.NoError(t, err)
+		assert.Equal(t, []int{int(c.wantI), int(c.wantU), int(c.wantP)}, []int{int(i), int(u), int(p)}, "%d/%d", c.i, c.u)
+	}
+
 	_, err = NewMatrix([][]Priority{{1, 2}, {1}})
 	assert.ErrorIs(t, err, ErrValidation)
 	_, err = NewMatrix(nil)

@@ -105,6 +105,25 @@ func (m Matrix) Priority(impact Impact, urgency Urgency) (Priority, error) {
 	return rows[impact-1][urgency-1], nil
 }
 
+// Classify returns the impact, urgency and priority of a new record: a zero
+// impact or urgency means the matrix's lowest level (its last row or
+// column: 3 in the default matrix, as ServiceNow defaults them), and the
+// priority is the matrix's value for the pair. A value out of range is a
+// *ValidationError naming "impact" or "urgency".
+func (m Matrix) Classify(impact Impact, urgency Urgency) (Impact, Urgency, Priority, error) {
+	if impact == 0 {
+		impact = Impact(m.Impacts())
+	}
+	if urgency == 0 {
+		urgency = Urgency(m.Urgencies())
+	}
+	p, err := m.Priority(impact, urgency)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	return impact, urgency, p, nil
+}
+
 // MarshalJSON writes the rows as a JSON array of arrays.
 func (m Matrix) MarshalJSON() ([]byte, error) { return json.Marshal(m.rows()) }
 

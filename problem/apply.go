@@ -33,14 +33,7 @@ func NewProblem(id string, m lifecycle.Matrix, actor lifecycle.Actor, now time.T
 	if err != nil {
 		return nil, nil, err
 	}
-	impact, urgency := o.Impact, o.Urgency
-	if impact == 0 {
-		impact = lifecycle.Impact(m.Impacts())
-	}
-	if urgency == 0 {
-		urgency = lifecycle.Urgency(m.Urgencies())
-	}
-	prio, err := m.Priority(impact, urgency)
+	impact, urgency, prio, err := m.Classify(o.Impact, o.Urgency)
 	if err != nil {
 		return nil, nil, err
 	}
