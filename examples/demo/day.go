@@ -60,7 +60,7 @@ type Story struct {
 	Change         string   // the emergency change that fixes the problem
 	CausedByChange string   // an incident the change caused
 	WeekendP1      string   // a P1 at the weekend, on the 24×7 agreements
-	Print          PrintStory
+	Print          PrintStory // the second story: the print server's problem
 }
 
 // PrintStory names the records of the day's second story: a recurring
@@ -88,9 +88,9 @@ func (s Story) Subjects() []string {
 
 // Day is what the play leaves behind.
 type Day struct {
-	Start, End time.Time
-	Location   *time.Location
-	Calendar   *sla.Calendar // the desk agreements' business calendar
+	Start, End time.Time     // when the play began and ended
+	Location   *time.Location // the desk's zone, for reading times
+	Calendar   *sla.Calendar  // the desk agreements' business calendar
 	// Events are every event the Bus carried, in delivery order: an event
 	// comes before the reactions it caused.
 	Events    []lifecycle.Event
@@ -98,7 +98,7 @@ type Day struct {
 	Problems  []*problem.Problem   // by ID
 	Changes   []*change.Change     // by ID
 	Timers    []*sla.Timer         // by ID
-	Story     Story
+	Story     Story                // the records of the day's two stories
 	// Refusals are the commands of the script the desk refused, as the
 	// script expected, in the order they were tried.
 	Refusals []Refusal
@@ -109,10 +109,10 @@ type Day struct {
 // Refusal is a command the desk refused: nothing changed, the caller got
 // Err.
 type Refusal struct {
-	At      time.Time
-	Subject string // the record the command named
-	Actor   string
-	Err     error
+	At      time.Time // when it was tried
+	Subject string    // the record the command named
+	Actor   string    // who tried it
+	Err     error     // why it was refused
 	// Before is how many events the Bus had carried when it was refused:
 	// it comes before Events[Before] in the timeline.
 	Before int

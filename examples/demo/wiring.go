@@ -57,15 +57,15 @@ const AutoCloseAfter = 72 * time.Hour
 // The problem service also holds the incident service (problem.Config.Incidents),
 // so that a resolved problem resolves the incidents on hold awaiting it.
 type Desk struct {
-	Clock     *lifecycletest.Clock
-	Location  *time.Location
-	Calendar  *sla.Calendar
-	Bus       *lifecycle.Bus
-	Events    *lifecycletest.Recorder
-	Incidents *incident.Service
-	Problems  *problem.Service
-	Changes   *change.Service
-	SLA       *sla.Engine
+	Clock     *lifecycletest.Clock    // the fake clock every part reads
+	Location  *time.Location          // the desk's zone (Zone)
+	Calendar  *sla.Calendar           // business hours and US holidays in the zone
+	Bus       *lifecycle.Bus          // every service's and the engine's notifier
+	Events    *lifecycletest.Recorder // every event the Bus carried, in order
+	Incidents *incident.Service       // incident management
+	Problems  *problem.Service        // problem management, resolving incidents through Incidents
+	Changes   *change.Service         // change enablement, with the desk's windows
+	SLA       *sla.Engine             // the SLA engine, with the desk's agreements
 	// Reactions are the Bus's subscribers after Events: the SLA engine,
 	// the incident reactor and the problem reactor. A host relaying an
 	// outbox would hand them the stored events.
