@@ -52,14 +52,14 @@ var (
 // problem behind it, the known error's workaround and the emergency change
 // that fixes it; and those of the second story, Print.
 type Story struct {
-	Major          string   // the major incident
-	Children       []string // its child incidents
-	Duplicate      string   // an incident canceled as a duplicate of the major one
-	Problem        string   // opened automatically when the major incident was resolved
-	Waiting        []string // incidents on hold awaiting the problem, offered its workaround
-	Change         string   // the emergency change that fixes the problem
-	CausedByChange string   // an incident the change caused
-	WeekendP1      string   // a P1 at the weekend, on the 24×7 agreements
+	Major          string     // the major incident
+	Children       []string   // its child incidents
+	Duplicate      string     // an incident canceled as a duplicate of the major one
+	Problem        string     // opened automatically when the major incident was resolved
+	Waiting        []string   // incidents on hold awaiting the problem, offered its workaround
+	Change         string     // the emergency change that fixes the problem
+	CausedByChange string     // an incident the change caused
+	WeekendP1      string     // a P1 at the weekend, on the 24×7 agreements
 	Print          PrintStory // the second story: the print server's problem
 }
 
@@ -88,7 +88,7 @@ func (s Story) Subjects() []string {
 
 // Day is what the play leaves behind.
 type Day struct {
-	Start, End time.Time     // when the play began and ended
+	Start, End time.Time      // when the play began and ended
 	Location   *time.Location // the desk's zone, for reading times
 	Calendar   *sla.Calendar  // the desk agreements' business calendar
 	// Events are every event the Bus carried, in delivery order: an event
