@@ -357,6 +357,7 @@ func TestDayNotifications(t *testing.T) {
 	t.Run("envelopes", func(t *testing.T) {
 		ids := map[string]bool{}
 		last := map[string]int64{}
+		nth := map[string]int{} // events so far of one stored version
 		var prev time.Time
 		for _, e := range day.Events {
 			assert.False(t, ids[e.ID], "event ID %s delivered twice", e.ID)
@@ -368,7 +369,10 @@ func TestDayNotifications(t *testing.T) {
 			prev = e.Time
 			assert.GreaterOrEqual(t, e.Version, last[e.Subject], "event %s: versions of %s go back", e.ID, e.Subject)
 			last[e.Subject] = e.Version
-			assert.True(t, strings.HasPrefix(e.ID, lifecycle.EventID(e.Process, e.Subject, e.Version, 0)[:len(e.Process)+len(e.Subject)+2]))
+			version := lifecycle.EventID(e.Process, e.Subject, e.Version, 0)
+			assert.Equal(t, lifecycle.EventID(e.Process, e.Subject, e.Version, nth[version]), e.ID,
+				"the n-th event of a stored version is named by its process, subject, version and n")
+			nth[version]++
 		}
 	})
 
@@ -859,8 +863,9 @@ func TestFailedSubscriberKeepsTheChange(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, page.Problems, 1)
 
-	// Retrying means delivering the event again: the reactions are
-	// idempotent (no second problem), and the mailer gets its second chance.
+	// Retrying means delivering the event again to the reactions (a relay
+	// redelivers what a subscriber failed): they are idempotent, so no
+	// second problem is opened.
 	events := d.Events.Events()
 	resolved := events[len(events)-3] // resolved, then the problem's opened and incident_linked
 	require.Equal(t, incident.TypeResolved, resolved.Type)
