@@ -20,16 +20,9 @@ import (
 // as often as it likes. A concurrent change is retried. A missing incident
 // is an error matching lifecycle.ErrNotFound.
 func (s *Service) ResolveForProblem(ctx context.Context, actor lifecycle.Actor, incidentID, problemID, notes string) error {
-	if problemID == "" {
-		return lifecycle.Invalid("problem", "required")
-	}
-	_, err := s.followUp(ctx, actor, incidentID, func(x *Incident) (Command, bool) {
-		if !awaits(x, problemID) {
-			return nil, false
-		}
-		return resolveForProblem{id: x.ID, version: x.Version, problem: problemID, notes: notes}, true
+	return s.forWaiting(ctx, actor, incidentID, problemID, func(x *Incident) Command {
+		return resolveForProblem{id: x.ID, version: x.Version, problem: problemID, notes: notes}
 	})
-	return err
 }
 
 // ResumeForProblem takes incident incidentID off hold, back to in progress,
@@ -41,16 +34,23 @@ func (s *Service) ResolveForProblem(ctx context.Context, actor lifecycle.Actor, 
 // concurrent change is retried; a missing incident is an error matching
 // lifecycle.ErrNotFound.
 func (s *Service) ResumeForProblem(ctx context.Context, actor lifecycle.Actor, incidentID, problemID, note string) error {
+	return s.forWaiting(ctx, actor, incidentID, problemID, func(x *Incident) Command {
+		return resumeForProblem{id: x.ID, version: x.Version, problem: problemID, note: note}
+	})
+}
+
+// forWaiting runs the command cmd builds on incident incidentID if it is on
+// hold awaiting problemID; otherwise it does nothing.
+func (s *Service) forWaiting(ctx context.Context, actor lifecycle.Actor, incidentID, problemID string, cmd func(*Incident) Command) error {
 	if problemID == "" {
 		return lifecycle.Invalid("problem", "required")
 	}
-	_, err := s.followUp(ctx, actor, incidentID, func(x *Incident) (Command, bool) {
+	return s.followUp(ctx, actor, incidentID, func(x *Incident) (Command, bool) {
 		if !awaits(x, problemID) {
 			return nil, false
 		}
-		return resumeForProblem{id: x.ID, version: x.Version, problem: problemID, note: note}, true
+		return cmd(x), true
 	})
-	return err
 }
 
 // MoveToProblem links incident incidentID to problem toProblem instead of
@@ -69,13 +69,12 @@ func (s *Service) MoveToProblem(ctx context.Context, actor lifecycle.Actor, inci
 	case fromProblem == toProblem:
 		return lifecycle.Invalid("to_problem", "%s is the problem the incident moves from", toProblem)
 	}
-	_, err := s.followUp(ctx, actor, incidentID, func(x *Incident) (Command, bool) {
+	return s.followUp(ctx, actor, incidentID, func(x *Incident) (Command, bool) {
 		if !slices.Contains(activeStates, x.State) || x.IsLinkedToProblem(toProblem) && !x.IsLinkedToProblem(fromProblem) {
 			return nil, false
 		}
 		return moveToProblem{id: x.ID, version: x.Version, from: fromProblem, to: toProblem}, true
 	})
-	return err
 }
 
 // awaits reports whether x is on hold awaiting problem.
@@ -84,32 +83,40 @@ func awaits(x *Incident, problem string) bool {
 }
 
 // followUp changes incident id on behalf of another process: it loads the
-// incident, asks decide which command to run on it (none: nothing to do, nil
-// incident and error) and runs it through the Service, reloading and asking
-// again when a concurrent writer got in first, at most followUpAttempts
-// times. It returns the incident as stored. A missing incident is an error
-// matching lifecycle.ErrNotFound.
-func (s *Service) followUp(ctx context.Context, actor lifecycle.Actor, id string, decide func(*Incident) (Command, bool)) (*Incident, error) {
+// incident, asks decide which command to run on it (none: nothing to do)
+// and runs it through the Service, reloading and asking again when a
+// concurrent writer got in first, at most followUpAttempts times. A missing
+// incident is an error matching lifecycle.ErrNotFound.
+func (s *Service) followUp(ctx context.Context, actor lifecycle.Actor, id string, decide func(*Incident) (Command, bool)) error {
 	if err := actor.Validate(); err != nil {
-		return nil, err
+		return err
 	}
 	var err error
 	for range followUpAttempts {
 		var x *Incident
 		if x, err = s.store.Get(ctx, id); err != nil {
-			return nil, err
+			return err
 		}
 		cmd, ok := decide(x)
 		if !ok {
-			return nil, nil
+			return nil
 		}
 		var stored *Incident
 		stored, err = run(s, ctx, actor, x, cmd)
 		if stored != nil || !errors.Is(err, lifecycle.ErrConflict) {
-			return stored, err // done, perhaps with a notification or follow-up error
+			return err // done, perhaps with a notification or follow-up error
 		}
 	}
-	return nil, err
+	return err
+}
+
+// react is followUp for a reaction to another process's event: an unknown
+// incident is not one of this Service's, and is left alone.
+func (s *Service) react(ctx context.Context, actor lifecycle.Actor, id string, decide func(*Incident) (Command, bool)) error {
+	if err := s.followUp(ctx, actor, id, decide); !errors.Is(err, lifecycle.ErrNotFound) {
+		return err
+	}
+	return nil
 }
 
 // resolveForProblem is what ResolveForProblem applies.

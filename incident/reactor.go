@@ -90,34 +90,26 @@ func (r *Reactor) actor() lifecycle.Actor {
 	return r.Actor
 }
 
-// retry runs the command decide picks for incident id through the Service
-// ([Service.followUp]); an unknown incident is not one of ours and is left
-// alone.
-func (r *Reactor) retry(ctx context.Context, id string, decide func(*Incident) (Command, bool)) error {
-	_, err := r.Incidents.followUp(ctx, r.actor(), id, decide)
-	if errors.Is(err, lifecycle.ErrNotFound) {
-		return nil
-	}
-	return err
-}
-
-func (r *Reactor) escalate(ctx context.Context, ev lifecycle.Event) error {
-	id := ev.Data["record"]
+// onBreach reacts to an "sla.breached" event with the command next picks
+// for the breached incident, given the reason to record: unless the
+// incident is no longer open, or a record of event with that reason shows
+// the breach was handled already.
+func (r *Reactor) onBreach(ctx context.Context, breach lifecycle.Event, event Event, next func(inc *Incident, reason string) (Command, bool)) error {
+	id := breach.Data["record"]
 	if id == "" {
 		return nil
 	}
-	reason := breachReason(ev)
-	top := r.Incidents.Rules().maxLevel()
-	return r.retry(ctx, id, func(inc *Incident) (Command, bool) {
-		if !inc.State.IsOpen() || inc.EscalationLevel >= top {
+	reason := breachReason(breach)
+	return r.Incidents.react(ctx, r.actor(), id, func(inc *Incident) (Command, bool) {
+		if !inc.State.IsOpen() {
 			return nil, false
 		}
 		for _, h := range inc.History {
-			if h.Event == string(EventEscalateHierarchical) && h.Note == reason {
-				return nil, false // this breach was escalated already
+			if h.Event == string(event) && h.Note == reason {
+				return nil, false
 			}
 		}
-		return EscalateHierarchical{ID: inc.ID, Version: inc.Version, Reason: reason}, true
+		return next(inc, reason)
 	})
 }
 
@@ -127,23 +119,21 @@ func breachReason(breach lifecycle.Event) string {
 	return fmt.Sprintf("SLA %s (%s) breached, cycle %s", breach.Data["agreement"], breach.Data["target"], breach.Data["cycle"])
 }
 
-// reassign hands a breached incident to the group ReassignOnBreach names.
-func (r *Reactor) reassign(ctx context.Context, ev lifecycle.Event) error {
-	id := ev.Data["record"]
-	if id == "" {
-		return nil
-	}
-	reason := breachReason(ev)
-	return r.retry(ctx, id, func(inc *Incident) (Command, bool) {
-		if !inc.State.IsOpen() {
+// escalate raises a breached incident's escalation level by one.
+func (r *Reactor) escalate(ctx context.Context, breach lifecycle.Event) error {
+	top := r.Incidents.Rules().maxLevel()
+	return r.onBreach(ctx, breach, EventEscalateHierarchical, func(inc *Incident, reason string) (Command, bool) {
+		if inc.EscalationLevel >= top {
 			return nil, false
 		}
-		for _, h := range inc.History {
-			if h.Event == string(EventEscalateFunctional) && h.Note == reason {
-				return nil, false // this breach was handed over already
-			}
-		}
-		group := r.ReassignOnBreach(inc, ev)
+		return EscalateHierarchical{ID: inc.ID, Version: inc.Version, Reason: reason}, true
+	})
+}
+
+// reassign hands a breached incident to the group ReassignOnBreach names.
+func (r *Reactor) reassign(ctx context.Context, breach lifecycle.Event) error {
+	return r.onBreach(ctx, breach, EventEscalateFunctional, func(inc *Incident, reason string) (Command, bool) {
+		group := r.ReassignOnBreach(inc, breach)
 		if group == "" || group == inc.Group {
 			return nil, false
 		}
@@ -152,7 +142,7 @@ func (r *Reactor) reassign(ctx context.Context, ev lifecycle.Event) error {
 }
 
 func (r *Reactor) linkChange(ctx context.Context, incidentID, changeID string) error {
-	return r.retry(ctx, incidentID, func(inc *Incident) (Command, bool) {
+	return r.Incidents.react(ctx, r.actor(), incidentID, func(inc *Incident) (Command, bool) {
 		if inc.IsLinkedToChange(changeID) || !inc.State.IsOpen() && inc.State != StateResolved {
 			return nil, false
 		}
@@ -169,9 +159,8 @@ func (s *Service) OfferWorkaround(ctx context.Context, actor lifecycle.Actor, in
 	if problemID == "" || strings.TrimSpace(workaround) == "" {
 		return lifecycle.Invalid("workaround", "a problem ID and a workaround are required")
 	}
-	r := Reactor{Incidents: s, Actor: actor}
 	marker := "Known error " + problemID + " workaround: "
-	return r.retry(ctx, incidentID, func(inc *Incident) (Command, bool) {
+	return s.react(ctx, actor, incidentID, func(inc *Incident) (Command, bool) {
 		if !inc.State.IsOpen() {
 			return nil, false
 		}
