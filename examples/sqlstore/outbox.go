@@ -153,29 +153,17 @@ FROM outbox WHERE dead_at IS NOT NULL ORDER BY seq LIMIT ?`), db.limit(limit))
 // Requeue after fixing what made the Notifier refuse them: a relay then
 // delivers them, after the events queued before them that are pending.
 func (db *DB) Requeue(ctx context.Context, eventIDs ...string) (int, error) {
-	const set = `UPDATE outbox SET dead_at = NULL, attempts = 0 WHERE dead_at IS NOT NULL`
-	var n int64
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if len(eventIDs) == 0 {
-			res, err := tx.ExecContext(ctx, set)
-			if err != nil {
-				return err
-			}
-			n, err = res.RowsAffected()
-			return err
-		}
-		w := db.where()
-		in(&w, "event_id", eventIDs)
-		if w.none {
-			return nil
-		}
-		res, err := tx.ExecContext(ctx, db.qv(set+" AND "+w.conds[0]), w.args...)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+	w := db.where()
+	w.add("dead_at IS NOT NULL")
+	in(&w, "event_id", eventIDs)
+	if w.none {
+		return 0, nil // no ID that an event can have
+	}
+	res, err := db.w.ExecContext(ctx, db.q(`UPDATE outbox SET dead_at = NULL, attempts = 0`+w.sql()), w.args...)
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: outbox: requeue: %w", err)
+	}
+	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: outbox: requeue: %w", err)
 	}
@@ -289,9 +277,8 @@ func (r *Relay) Run(ctx context.Context, interval time.Duration) error {
 
 // pending is a claimed outbox event.
 type pending struct {
-	seq      int64
-	attempts int
-	event    lifecycle.Event
+	seq   int64
+	event lifecycle.Event
 }
 
 // claim is one claimed batch: the events to deliver, in queue order, and
@@ -348,7 +335,7 @@ func (r *Relay) batch(ctx context.Context) (delivered int, more bool, err error)
 		// delivered is still marked; the claim and Notify honour ctx.
 		err = r.db.inTx(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
 			c, err := r.db.claimEvents(ctx, tx, size,
-				`SELECT seq, event_id, attempts, doc FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL
+				`SELECT seq, event_id, doc FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL
 ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED`)
 			if err != nil {
 				return err
@@ -374,7 +361,7 @@ ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED`)
 	r.db.relayMu.Lock()
 	defer r.db.relayMu.Unlock()
 	c, err := r.db.claimEvents(ctx, r.db.w, size,
-		`SELECT seq, event_id, attempts, doc FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL ORDER BY seq LIMIT ?`)
+		`SELECT seq, event_id, doc FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL ORDER BY seq LIMIT ?`)
 	if err != nil || c.size() == 0 {
 		return 0, false, err
 	}
@@ -402,7 +389,7 @@ func (db *DB) claimEvents(ctx context.Context, q querier, limit int, query strin
 		var p pending
 		var id string
 		var doc []byte
-		if err := rows.Scan(&p.seq, &id, &p.attempts, &doc); err != nil {
+		if err := rows.Scan(&p.seq, &id, &doc); err != nil {
 			return c, fmt.Errorf("sqlstore: outbox: claim: %w", err)
 		}
 		if err := json.Unmarshal(doc, &p.event); err != nil {
