@@ -107,5 +107,5 @@ func (s *ChangeStore) Scheduled(ctx context.Context, cis []string, from, to time
 		return nil, nil // no item that can be stored, so none booked
 	}
 	w.add("id IN (SELECT owner_id FROM change_config_items"+items.sql()+")", items.args...)
-	return s.t.list(ctx, s.t.db.qv("SELECT doc FROM changes"+w.sql()+" ORDER BY id"), w.args...)
+	return s.t.list(ctx, s.t.db.q("SELECT doc FROM changes"+w.sql()+" ORDER BY id"), w.args...)
 }

@@ -205,9 +205,11 @@ func (db *DB) q(query string) string {
 	return s
 }
 
-// qv is q for a query assembled at run time from constant fragments: a
-// filter's conditions, an IN list as long as its values. Such texts vary
-// without bound, so they are rebound every time and never cached.
+// qv is q for a query assembled at run time from the conditions a filter
+// sets (see where): one text per combination of them, too many to keep,
+// so they are rebound every time and never cached. A list of values is one
+// placeholder (see where.inValues), so a query whose conditions are fixed,
+// however many values it binds, is a constant for q.
 func (db *DB) qv(query string) string {
 	if db.dialect != Postgres {
 		return query

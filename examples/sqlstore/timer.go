@@ -142,7 +142,7 @@ ORDER BY next_at, id LIMIT ?`
 		w := db.where()
 		w.inValues("id", ids)
 		args := append([]any{owner, clampNanos(at.Add(lease))}, w.args...)
-		_, err = tx.ExecContext(ctx, db.qv(`UPDATE sla_timers SET lease_owner = ?, lease_until = ?`+w.sql()), args...)
+		_, err = tx.ExecContext(ctx, db.q(`UPDATE sla_timers SET lease_owner = ?, lease_until = ?`+w.sql()), args...)
 		return err
 	})
 	if err != nil {
