@@ -169,36 +169,61 @@ func recorded(r *lifecycletest.Recorder) []string {
 	return ids
 }
 
+// eachOutbox runs fn as a subtest per backend, on a new DB whose outbox
+// holds the 3n events of openSome, in queue order.
+func eachOutbox(t *testing.T, n int, fn func(t *testing.T, db *DB, ids []string)) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		db := b.open(t)
+		fn(t, db, openSome(t, db, n))
+	})
+}
+
+// testRelay returns a relay delivering db's outbox to n that logs to the
+// test's output.
+func testRelay(t testing.TB, db *DB, n lifecycle.Notifier) *Relay {
+	r := db.Relay(n)
+	r.Log, _ = testLogger(t)
+	return r
+}
+
+// backlog is what an outbox holds undelivered.
+type backlog struct{ pending, dead int }
+
+// backlogOf returns db's PendingEvents and DeadEvents.
+func backlogOf(t testing.TB, db *DB) backlog {
+	t.Helper()
+	var b backlog
+	var err error
+	b.pending, err = db.PendingEvents(context.Background())
+	require.NoError(t, err)
+	b.dead, err = db.DeadEvents(context.Background())
+	require.NoError(t, err)
+	return b
+}
+
 func TestRelayDeliversInOrderAndRetriesFailures(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b backend) {
-		ctx := context.Background()
-		db := b.open(t)
-		ids := openSome(t, db, 4)
+	eachOutbox(t, 4, func(t *testing.T, db *DB, ids []string) {
+		ctx := t.Context()
 
 		// The notifier is down: nothing is marked, everything stays pending.
 		down := &lifecycletest.Recorder{Err: errors.New("smtp: connection refused")}
-		log, _ := testLogger(t)
-		downRelay := db.Relay(down)
-		downRelay.Log = log
-		n, err := downRelay.RunOnce(ctx)
+		n, err := testRelay(t, db, down).RunOnce(ctx)
 		require.ErrorContains(t, err, "connection refused")
 		assert.Zero(t, n)
-		pending, err := db.PendingEvents(ctx)
-		require.NoError(t, err)
-		assert.Equal(t, len(ids), pending)
+		assert.Equal(t, backlog{pending: len(ids)}, backlogOf(t, db))
 
 		// It fails again on the fifth event: the first four are delivered.
 		fails := 0
 		flaky := &lifecycletest.Recorder{}
-		relay := db.Relay(lifecycle.NotifierFunc(func(ctx context.Context, evs ...lifecycle.Event) error {
+		relay := testRelay(t, db, lifecycle.NotifierFunc(func(ctx context.Context, evs ...lifecycle.Event) error {
 			if evs[0].ID == ids[4] && fails == 0 {
 				fails++
 				return errors.New("queue full")
 			}
 			return flaky.Notify(ctx, evs...)
 		}))
-		relay.BatchSize, relay.Log = 3, log
+		relay.BatchSize = 3
 		n, err = relay.RunOnce(ctx)
 		require.ErrorContains(t, err, "queue full")
 		assert.Equal(t, 4, n)
@@ -212,9 +237,7 @@ func TestRelayDeliversInOrderAndRetriesFailures(t *testing.T) {
 		n, err = relay.RunOnce(ctx)
 		require.NoError(t, err)
 		assert.Zero(t, n)
-		pending, err = db.PendingEvents(ctx)
-		require.NoError(t, err)
-		assert.Zero(t, pending)
+		assert.Equal(t, backlog{}, backlogOf(t, db))
 
 		// The failures were recorded against the event that failed.
 		var attempts int
@@ -236,10 +259,8 @@ func TestRelayDeliversInOrderAndRetriesFailures(t *testing.T) {
 // delivered at least once, and nothing is lost.
 func TestRelayCrashDeliversLateNotNever(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b backend) {
-		ctx := context.Background()
-		db := b.open(t)
-		ids := openSome(t, db, 2)
+	eachOutbox(t, 2, func(t *testing.T, db *DB, ids []string) {
+		ctx := t.Context()
 
 		rec := &lifecycletest.Recorder{}
 		crashed := false
@@ -263,9 +284,7 @@ func TestRelayCrashDeliversLateNotNever(t *testing.T) {
 		got := recorded(rec)
 		assert.Equal(t, len(ids), n, "the whole batch of the crashed run was still pending")
 		assert.Equal(t, ids, got[3:], "everything is delivered, in order, after the crash")
-		pending, err := db.PendingEvents(ctx)
-		require.NoError(t, err)
-		assert.Zero(t, pending)
+		assert.Equal(t, backlog{}, backlogOf(t, db))
 	})
 }
 
@@ -305,10 +324,8 @@ func TestRelayRunWakesOnNewEventsAndStops(t *testing.T) {
 // event is delivered exactly once.
 func TestRelaysSplitTheWork(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b backend) {
-		ctx := context.Background()
-		db := b.open(t)
-		ids := openSome(t, db, 20)
+	eachOutbox(t, 20, func(t *testing.T, db *DB, ids []string) {
+		ctx := t.Context()
 		dbs := []*DB{db, db, db}
 		if db.Dialect() == Postgres {
 			for i := 1; i < len(dbs); i++ {
@@ -384,10 +401,8 @@ func (l *lockedBuffer) String() string {
 // replica; requeued, it is delivered.
 func TestRelayParksEventsThatAlwaysFail(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b backend) {
-		ctx := context.Background()
-		db := b.open(t)
-		ids := openSome(t, db, 3)
+	eachOutbox(t, 3, func(t *testing.T, db *DB, ids []string) {
+		ctx := t.Context()
 		poison := ids[1]
 		dbs := []*DB{db, db}
 		if db.Dialect() == Postgres {
@@ -420,12 +435,7 @@ func TestRelayParksEventsThatAlwaysFail(t *testing.T) {
 		assert.Equal(t, len(ids)-2, n)
 		want := append([]string{ids[0]}, ids[2:]...)
 		assert.Equal(t, want, recorded(rec))
-		pending, err := db.PendingEvents(ctx)
-		require.NoError(t, err)
-		assert.Zero(t, pending)
-		deadN, err := db.DeadEvents(ctx)
-		require.NoError(t, err)
-		assert.Equal(t, 1, deadN)
+		assert.Equal(t, backlog{dead: 1}, backlogOf(t, db))
 		dead, err := db.ListDeadEvents(ctx, 0)
 		require.NoError(t, err)
 		require.Len(t, dead, 1)
@@ -439,9 +449,7 @@ func TestRelayParksEventsThatAlwaysFail(t *testing.T) {
 		// Dead events are kept: purging delivered ones leaves them.
 		_, err = db.PurgeDelivered(ctx, time.Now().Add(time.Minute))
 		require.NoError(t, err)
-		deadN, err = db.DeadEvents(ctx)
-		require.NoError(t, err)
-		assert.Equal(t, 1, deadN)
+		assert.Equal(t, backlog{dead: 1}, backlogOf(t, db))
 
 		// Fixed, requeued, delivered.
 		refuse = false
@@ -455,9 +463,7 @@ func TestRelayParksEventsThatAlwaysFail(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, 1, n)
 		assert.Equal(t, append(want, poison), recorded(rec))
-		deadN, err = db.DeadEvents(ctx)
-		require.NoError(t, err)
-		assert.Zero(t, deadN)
+		assert.Equal(t, backlog{}, backlogOf(t, db))
 	})
 }
 
@@ -465,15 +471,12 @@ func TestRelayParksEventsThatAlwaysFail(t *testing.T) {
 // decode is parked at once instead of failing every batch.
 func TestRelayParksUndecodableEvents(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b backend) {
-		ctx := context.Background()
-		db := b.open(t)
-		ids := openSome(t, db, 1)
+	eachOutbox(t, 1, func(t *testing.T, db *DB, ids []string) {
+		ctx := t.Context()
 		_, err := db.w.ExecContext(ctx, db.q(`UPDATE outbox SET doc = ? WHERE event_id = ?`), `{"time": "yesterday"}`, ids[0])
 		require.NoError(t, err)
 		rec := &lifecycletest.Recorder{}
-		relay := db.Relay(rec)
-		relay.Log, _ = testLogger(t)
+		relay := testRelay(t, db, rec)
 		n, err := relay.RunOnce(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, len(ids)-1, n)
@@ -490,28 +493,20 @@ func TestRelayParksUndecodableEvents(t *testing.T) {
 		assert.Equal(t, 1, k)
 		_, err = relay.RunOnce(ctx)
 		require.NoError(t, err)
-		deadN, err := db.DeadEvents(ctx)
-		require.NoError(t, err)
-		assert.Equal(t, 1, deadN)
+		assert.Equal(t, backlog{dead: 1}, backlogOf(t, db))
 	})
 }
 
 // TestRelayWithoutParking: a negative MaxAttempts retries for ever.
 func TestRelayWithoutParking(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	db := backends()[0].open(t)
-	ids := openSome(t, db, 1)
-	relay := db.Relay(&lifecycletest.Recorder{Err: errors.New("down")})
-	relay.MaxAttempts, relay.Log = -1, slog.New(slog.DiscardHandler)
-	for range DefaultMaxAttempts + 2 {
-		_, err := relay.RunOnce(ctx)
-		require.Error(t, err)
-	}
-	pending, err := db.PendingEvents(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, len(ids), pending)
-	deadN, err := db.DeadEvents(ctx)
-	require.NoError(t, err)
-	assert.Zero(t, deadN)
+	eachOutbox(t, 1, func(t *testing.T, db *DB, ids []string) {
+		relay := db.Relay(&lifecycletest.Recorder{Err: errors.New("down")})
+		relay.MaxAttempts, relay.Log = -1, slog.New(slog.DiscardHandler)
+		for range DefaultMaxAttempts + 2 {
+			_, err := relay.RunOnce(t.Context())
+			require.Error(t, err)
+		}
+		assert.Equal(t, backlog{pending: len(ids)}, backlogOf(t, db))
+	})
 }
