@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/itsmkit/itsm/lifecycle"
 )
@@ -109,7 +110,10 @@ func snakeCase(s string) string {
 // decodeBody reads r's JSON object body into dst, a pointer to one of the
 // library's command structs. Keys are matched exactly (see jsonFields);
 // an unknown key, a value of the wrong type or an unknown enum spelling is
-// a *requestError naming the key. An empty body is the empty object.
+// a *requestError naming the key, and so is text that no record can
+// hold (see checkText): invalid UTF-8 in the value of a key names the
+// key, a NUL character names its path ("plans.test"). An empty body is
+// the empty object.
 // Nested objects are decoded with DisallowUnknownFields as well.
 func decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
@@ -145,6 +149,10 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
 		f, ok := fields[k]
 		if !ok {
 			return badRequest(k, "unknown field (known: %s)", strings.Join(sortedKeys(fields), ", "))
+		}
+		if !utf8.Valid(raw[k]) {
+			// encoding/json would quietly turn the bytes into U+FFFD.
+			return badRequest(k, "not valid UTF-8 text")
 		}
 		if err := decodeValue(raw[k], v.Field(f.index).Addr().Interface()); err != nil {
 			return fieldError(k, err)

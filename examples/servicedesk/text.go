@@ -30,7 +30,8 @@ func checkText(field, s string) error {
 // checkValueText walks v, a value decoded from the body under key, and
 // returns a *requestError naming the key (and the path of nested object
 // keys: "plans.test") of the first string, or map key, that checkText
-// refuses.
+// refuses. Decoding leaves no invalid UTF-8 (decodeBody refuses it in the
+// raw value first), so what this finds is NUL.
 func checkValueText(key string, v reflect.Value) error {
 	switch v.Kind() {
 	case reflect.String:

@@ -48,6 +48,8 @@ func TestBadTextIs400(t *testing.T) {
 			{"body list", alice, "POST", "/changes", `{"type":"normal","title":"t","config_items":["db1","\u0000"]}`, "config_items"},
 			{"body map", alice, "POST", "/incidents", `{"title":"t","attributes":{"site":"\u0000"}}`, "attributes"},
 			{"nested body", alice, "POST", "/changes", `{"type":"normal","title":"t","plans":{"test":"a\u0000"}}`, "plans.test"},
+			{"body not UTF-8", alice, "POST", "/problems", "{\"title\":\"caf\xe9\"}", "title"},
+			{"nested body not UTF-8", alice, "POST", "/changes", "{\"type\":\"normal\",\"title\":\"t\",\"plans\":{\"test\":\"a\xff\"}}", "plans"},
 			{"actor header", e.as("\xffalice"), "POST", path + "/comments", map[string]any{"text": "hi"}, headerActor},
 			{"roles header", alice.with(headerRoles, "desk,\xff"), "POST", path + "/comments", map[string]any{"text": "hi"}, headerRoles},
 		} {
