@@ -74,20 +74,26 @@ func jsonFields(t reflect.Type) map[string]fieldInfo {
 		if !f.IsExported() || f.Anonymous || serverFilled[f.Name] {
 			continue
 		}
-		name := snakeCase(f.Name)
-		if tag, ok := f.Tag.Lookup("json"); ok {
-			tagName, _, _ := strings.Cut(tag, ",")
-			if tagName == "-" {
-				continue
-			}
-			if tagName != "" {
-				name = tagName
-			}
+		if name, ok := jsonName(f, snakeCase(f.Name)); ok {
+			m[name] = fieldInfo{index: i, typ: f.Type}
 		}
-		m[name] = fieldInfo{index: i, typ: f.Type}
 	}
 	fieldsCache.Store(t, m)
 	return m
+}
+
+// jsonName returns the key of struct field f: the name of its json tag,
+// or untagged when the tag gives none. ok is false when the tag leaves
+// the field out ("-").
+func jsonName(f reflect.StructField, untagged string) (name string, ok bool) {
+	name, _, _ = strings.Cut(f.Tag.Get("json"), ",")
+	switch name {
+	case "-":
+		return "", false
+	case "":
+		return untagged, true
+	}
+	return name, true
 }
 
 // snakeCase spells a Go identifier in snake_case: ConfigItem →

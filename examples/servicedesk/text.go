@@ -66,15 +66,11 @@ func checkValueText(key string, v reflect.Value) error {
 			if !f.IsExported() {
 				continue
 			}
-			name := snakeCase(f.Name)
-			if tag, ok := f.Tag.Lookup("json"); ok {
-				n, _, _ := strings.Cut(tag, ",")
-				if n == "-" {
-					continue
-				}
-				if n != "" {
-					name = n
-				}
+			// Nested objects are decoded by encoding/json, which spells an
+			// untagged field as its Go name.
+			name, ok := jsonName(f, f.Name)
+			if !ok {
+				continue
 			}
 			if err := checkValueText(key+"."+name, v.Field(i)); err != nil {
 				return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -116,5 +117,43 @@ func TestQueryFieldOf(t *testing.T) {
 		status, body := classify(q.fieldOf(lifecycle.Invalid(field, "bad")))
 		assert.Equal(t, http.StatusBadRequest, status)
 		assert.Equal(t, want, body.Field, field)
+	}
+}
+
+// TestCheckValueTextPaths: a NUL anywhere in a decoded value is found, and
+// named by its path of object keys as encoding/json spells them (a tag's
+// name, else the Go name); a field the tag leaves out is not looked at.
+func TestCheckValueTextPaths(t *testing.T) {
+	type inner struct {
+		Tagged   string `json:"tagged,omitempty"`
+		Untagged string
+		Hidden   string `json:"-"`
+	}
+	type outer struct {
+		In    *inner            `json:"in"`
+		List  []inner           `json:"list"`
+		Attrs map[string]string `json:"attrs"`
+	}
+	for _, c := range []struct {
+		v     outer
+		field string
+	}{
+		{outer{In: &inner{Tagged: "a\x00"}}, "k.in.tagged"},
+		{outer{In: &inner{Untagged: "\x00"}}, "k.in.Untagged"},
+		{outer{List: []inner{{}, {Tagged: "\x00"}}}, "k.list.tagged"},
+		{outer{Attrs: map[string]string{"site": "\x00"}}, "k.attrs"},
+		{outer{Attrs: map[string]string{"\x00": "x"}}, "k.attrs"},
+		{outer{In: &inner{Hidden: "\x00"}}, ""},
+		{outer{In: &inner{Tagged: "fine", Untagged: "é"}}, ""},
+	} {
+		err := checkValueText("k", reflect.ValueOf(c.v))
+		if c.field == "" {
+			assert.NoError(t, err, "%+v", c.v)
+			continue
+		}
+		var re *requestError
+		require.ErrorAs(t, err, &re, "%+v", c.v)
+		assert.Equal(t, http.StatusBadRequest, re.Status)
+		assert.Equal(t, c.field, re.Field, "%+v", c.v)
 	}
 }
