@@ -138,7 +138,8 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
 	if err := dec.Decode(&raw); err != nil {
 		return badRequest("", "the body must be a JSON object: %v", err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
+		// Only white space may follow (More would let a stray "]" by).
 		return badRequest("", "the body must hold a single JSON object")
 	}
 	if raw == nil { // the JSON null

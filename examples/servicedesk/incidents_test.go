@@ -143,6 +143,8 @@ func TestBadRequests(t *testing.T) {
 		{"malformed JSON", alice, "POST", "/incidents", `{"title": `, 400, ""},
 		{"not an object", alice, "POST", "/incidents", `["title"]`, 400, ""},
 		{"two objects", alice, "POST", "/incidents", `{"title":"a"} {"title":"b"}`, 400, ""},
+		{"stray bracket after the object", alice, "POST", "/incidents", `{"title":"a"}]`, 400, ""},
+		{"text after the object", alice, "POST", "/incidents", `{"title":"a"} x`, 400, ""},
 		{"unknown query parameter", alice, "GET", "/incidents?colour=red", nil, 400, "colour"},
 		{"bad state filter", alice, "GET", "/incidents?state=open", nil, 400, "state"},
 		{"bad limit", alice, "GET", "/incidents?limit=-1", nil, 400, "limit"},
