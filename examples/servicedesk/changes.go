@@ -14,10 +14,7 @@ func (d *desk) changeRoutes(a *api) {
 	a.handleFunc("GET /changes/{id}", get(d, s.Get))
 	a.handleFunc("GET /changes/{id}/history", history(d, s.Get))
 	a.handleFunc("GET /changes/{id}/conflicts", d.changeConflicts)
-	a.handleFunc("GET /changes/{id}/sla", d.slaStatus(func(r *http.Request) error {
-		_, err := s.Get(r.Context(), r.PathValue("id"))
-		return err
-	}))
+	a.handleFunc("GET /changes/{id}/sla", d.slaStatus(found(s.Get)))
 	a.handle("PATCH /changes/{id}", command(d, s.Update))
 	for path, h := range map[string]endpoint{
 		"type":             command(d, s.SetType),

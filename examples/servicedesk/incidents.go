@@ -29,10 +29,7 @@ func (d *desk) incidentRoutes(a *api) {
 	a.handleFunc("GET /incidents", d.listIncidents)
 	a.handleFunc("GET /incidents/{id}", get(d, s.Get))
 	a.handleFunc("GET /incidents/{id}/history", history(d, s.Get))
-	a.handleFunc("GET /incidents/{id}/sla", d.slaStatus(func(r *http.Request) error {
-		_, err := s.Get(r.Context(), r.PathValue("id"))
-		return err
-	}))
+	a.handleFunc("GET /incidents/{id}/sla", d.slaStatus(found(s.Get)))
 	a.handle("PATCH /incidents/{id}", command(d, s.Update))
 	for path, h := range map[string]endpoint{
 		"assign":                command(d, s.Assign),

@@ -14,10 +14,7 @@ func (d *desk) problemRoutes(a *api) {
 	a.handleFunc("GET /problems", d.listProblems)
 	a.handleFunc("GET /problems/{id}", get(d, s.Get))
 	a.handleFunc("GET /problems/{id}/history", history(d, s.Get))
-	a.handleFunc("GET /problems/{id}/sla", d.slaStatus(func(r *http.Request) error {
-		_, err := s.Get(r.Context(), r.PathValue("id"))
-		return err
-	}))
+	a.handleFunc("GET /problems/{id}/sla", d.slaStatus(found(s.Get)))
 	a.handle("PATCH /problems/{id}", command(d, s.Update))
 	for path, h := range map[string]endpoint{
 		"assess":           command(d, s.Assess),

@@ -83,14 +83,14 @@ type slaView struct {
 
 // slaStatus returns a handler answering with the SLA timers of the record
 // named in the path. exists answers an error matching
-// lifecycle.ErrNotFound (404) for an unknown record.
-func (d *desk) slaStatus(exists func(*http.Request) error) http.HandlerFunc {
+// lifecycle.ErrNotFound (404) for an unknown record ID (see found).
+func (d *desk) slaStatus(exists func(context.Context, string) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := exists(r); err != nil {
+		id := r.PathValue("id")
+		if err := exists(r.Context(), id); err != nil {
 			d.writeError(w, r, err)
 			return
 		}
-		id := r.PathValue("id")
 		timers, err := d.engine.Timers(r.Context(), id)
 		if err != nil {
 			d.writeError(w, r, err)
@@ -158,19 +158,23 @@ func (d *desk) listAgreements(w http.ResponseWriter, r *http.Request) {
 	d.writeJSON(w, r, http.StatusOK, newPage(out, ""))
 }
 
+// found makes a service's Get the existence check of slaStatus.
+func found[T any](get func(context.Context, string) (*T, error)) func(context.Context, string) error {
+	return func(ctx context.Context, id string) error {
+		_, err := get(ctx, id)
+		return err
+	}
+}
+
 // anyRecord is the existence check of GET /sla/{id}, which serves a
 // record of any process: it looks the ID up among the incidents, the
 // problems and the changes, and answers an error matching
 // lifecycle.ErrNotFound when none has it.
-func (d *desk) anyRecord(r *http.Request) error {
-	id := r.PathValue("id")
-	for _, get := range []func(context.Context, string) error{
-		func(ctx context.Context, id string) error { _, err := d.incidents.Get(ctx, id); return err },
-		func(ctx context.Context, id string) error { _, err := d.problems.Get(ctx, id); return err },
-		func(ctx context.Context, id string) error { _, err := d.changes.Get(ctx, id); return err },
+func (d *desk) anyRecord(ctx context.Context, id string) error {
+	for _, exists := range []func(context.Context, string) error{
+		found(d.incidents.Get), found(d.problems.Get), found(d.changes.Get),
 	} {
-		err := get(r.Context(), id)
-		if !errors.Is(err, lifecycle.ErrNotFound) {
+		if err := exists(ctx, id); !errors.Is(err, lifecycle.ErrNotFound) {
 			return err // found (nil), or a failure
 		}
 	}
