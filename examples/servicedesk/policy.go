@@ -82,18 +82,17 @@ const (
 // The incident and problem timers start retroactively at the record's
 // opening time.
 func agreements(cal *sla.Calendar) []*sla.Agreement {
-	openedAt := func(s lifecycle.Snapshot) time.Time { return s.OpenedAt }
-	return []*sla.Agreement{
-		incidentResponse(cal, openedAt),
-		incidentResolution(cal, openedAt),
-		problemRootCause(cal, openedAt),
-		changeApproval(cal),
-	}
+	return []*sla.Agreement{incidentResponse(cal), incidentResolution(cal), problemRootCause(cal), changeApproval(cal)}
 }
 
+// openedAt starts a timer retroactively, at the record's opening time.
+func openedAt(s lifecycle.Snapshot) time.Time { return s.OpenedAt }
+
+// incidentOpen holds until the incident is canceled.
 func incidentOpen(s lifecycle.Snapshot) bool { return s.State != string(incident.StateCanceled) }
 
-func incidentResponse(cal *sla.Calendar, openedAt func(lifecycle.Snapshot) time.Time) *sla.Agreement {
+// incidentResponse is the time to respond to incidents.
+func incidentResponse(cal *sla.Calendar) *sla.Agreement {
 	return &sla.Agreement{
 		ID: agreementResponse, Name: "Incident response", Type: sla.TypeSLA, Target: sla.TargetResponse,
 		Process:  incident.Process,
@@ -110,7 +109,8 @@ func incidentResponse(cal *sla.Calendar, openedAt func(lifecycle.Snapshot) time.
 	}
 }
 
-func incidentResolution(cal *sla.Calendar, openedAt func(lifecycle.Snapshot) time.Time) *sla.Agreement {
+// incidentResolution is the time to resolve incidents.
+func incidentResolution(cal *sla.Calendar) *sla.Agreement {
 	return &sla.Agreement{
 		ID: agreementResolution, Name: "Incident resolution", Type: sla.TypeSLA, Target: sla.TargetResolution,
 		Process:  incident.Process,
@@ -130,7 +130,7 @@ func incidentResolution(cal *sla.Calendar, openedAt func(lifecycle.Snapshot) tim
 const day = 24 * time.Hour
 
 // problemRootCause is the time to root cause of problems.
-func problemRootCause(cal *sla.Calendar, openedAt func(lifecycle.Snapshot) time.Time) *sla.Agreement {
+func problemRootCause(cal *sla.Calendar) *sla.Agreement {
 	duplicate := func(s lifecycle.Snapshot) bool { return s.Attributes["duplicate_of"] != "" }
 	return &sla.Agreement{
 		ID: agreementRootCause, Name: "Problem time to root cause", Type: sla.TypeOLA, Target: sla.TargetResolution,
