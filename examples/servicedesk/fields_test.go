@@ -120,13 +120,50 @@ func walkChange(typ change.Type, at time.Time) map[string]any {
 	}
 }
 
+// normalPath is the way of a normal change to implementation: each step's
+// actor (the requester or root) and action.
+var normalPath = [][2]string{{"alice", "assess"}, {"alice", "request-approval"}, {"root", "approve"}, {"alice", "implement"}}
+
+// normalSteps returns a fixture that creates a normal change (see
+// walkChange) and takes the first n steps of normalPath.
+func normalSteps(name string, n int) fixture {
+	return fixture{name: name, build: func(w *walker) string {
+		w.built++
+		id := w.must("alice", "POST", "/changes", walkChange(change.Normal, w.clock.Now()))
+		for _, s := range normalPath[:n] {
+			w.must(s[0], "POST", "/changes/"+id+"/"+s[1], nil)
+		}
+		return id
+	}}
+}
+
+// walkService is the body of a new service.
+var walkService = map[string]any{"name": "Walk", "owner": "root"}
+
+// improvement returns a fixture that proposes an improvement of a new
+// service and applies actions to it.
+func improvement(name string, actions ...string) fixture {
+	return fixture{name: name, build: func(w *walker) string {
+		w.built++
+		s := w.must("root", "POST", "/services", walkService)
+		id := w.must("root", "POST", "/improvements", map[string]any{"service_id": s, "title": "t", "measure": "m", "baseline": "b", "target": "t"})
+		for _, a := range actions {
+			w.must("root", "POST", "/improvements/"+id+"/"+a, nil)
+		}
+		return id
+	}}
+}
+
 // fixtures returns, per kind of record, fixtures in the states that the
 // commands act on.
 func fixtures() map[string][]fixture {
 	open := map[string]any{"title": "Walk", "impact": 2, "urgency": 2}
 	assign := step("assign", map[string]any{"group": "g", "assignee": "ann"})
 	prb := map[string]any{"title": "Walk", "symptom": "s"}
-	svc := map[string]any{"name": "Walk", "owner": "root"}
+	toFix := [][2]any{ // a problem's way to a fix
+		step("assess", map[string]any{"group": "g"}), step("confirm", map[string]any{"assignee": "ann"}),
+		step("known-error", map[string]any{"root_cause": "rc", "workaround": "wa"}), step("start-fix", map[string]any{"changes": []string{"CHG1"}}),
+	}
 	advance := step("advance", nil)
 	live := []([2]any){}
 	for range 9 {
@@ -143,39 +180,16 @@ func fixtures() map[string][]fixture {
 		},
 		"problems": {
 			steps("new", "problems", prb),
-			steps("assess", "problems", prb, step("assess", map[string]any{"group": "g"})),
-			steps("analysis", "problems", prb, step("assess", map[string]any{"group": "g"}), step("confirm", map[string]any{"assignee": "ann"})),
-			steps("fix", "problems", prb, step("assess", map[string]any{"group": "g"}), step("confirm", map[string]any{"assignee": "ann"}),
-				step("known-error", map[string]any{"root_cause": "rc", "workaround": "wa"}), step("start-fix", map[string]any{"changes": []string{"CHG1"}})),
-			steps("resolved", "problems", prb, step("assess", map[string]any{"group": "g"}), step("confirm", map[string]any{"assignee": "ann"}),
-				step("known-error", map[string]any{"root_cause": "rc", "workaround": "wa"}), step("start-fix", map[string]any{"changes": []string{"CHG1"}}),
-				step("resolve", map[string]any{"notes": "n"})),
+			steps("assess", "problems", prb, toFix[:1]...),
+			steps("analysis", "problems", prb, toFix[:2]...),
+			steps("fix", "problems", prb, toFix...),
+			steps("resolved", "problems", prb, append(slices.Clone(toFix), step("resolve", map[string]any{"notes": "n"}))...),
 		},
 		"changes": {
-			{"normal new", func(w *walker) string {
-				return w.must("alice", "POST", "/changes", walkChange(change.Normal, w.clock.Now()))
-			}},
-			{"normal authorize", func(w *walker) string {
-				id := w.must("alice", "POST", "/changes", walkChange(change.Normal, w.clock.Now()))
-				w.must("alice", "POST", "/changes/"+id+"/assess", nil)
-				w.must("alice", "POST", "/changes/"+id+"/request-approval", nil)
-				return id
-			}},
-			{"normal scheduled", func(w *walker) string {
-				id := w.must("alice", "POST", "/changes", walkChange(change.Normal, w.clock.Now()))
-				w.must("alice", "POST", "/changes/"+id+"/assess", nil)
-				w.must("alice", "POST", "/changes/"+id+"/request-approval", nil)
-				w.must("root", "POST", "/changes/"+id+"/approve", nil)
-				return id
-			}},
-			{"normal implement", func(w *walker) string {
-				id := w.must("alice", "POST", "/changes", walkChange(change.Normal, w.clock.Now()))
-				w.must("alice", "POST", "/changes/"+id+"/assess", nil)
-				w.must("alice", "POST", "/changes/"+id+"/request-approval", nil)
-				w.must("root", "POST", "/changes/"+id+"/approve", nil)
-				w.must("alice", "POST", "/changes/"+id+"/implement", nil)
-				return id
-			}},
+			normalSteps("normal new", 0),
+			normalSteps("normal authorize", 2),
+			normalSteps("normal scheduled", 3),
+			normalSteps("normal implement", 4),
 			{"emergency review", func(w *walker) string {
 				id := w.must("alice", "POST", "/changes", walkChange(change.Emergency, w.clock.Now()))
 				w.must("alice", "POST", "/changes/"+id+"/request-approval", nil)
@@ -190,21 +204,13 @@ func fixtures() map[string][]fixture {
 			}},
 		},
 		"services": {
-			steps("requirements", "services", svc),
-			steps("operational", "services", svc, live...),
-			steps("retiring", "services", svc, append(slices.Clone(live), step("phase-out", nil))...),
+			steps("requirements", "services", walkService),
+			steps("operational", "services", walkService, live...),
+			steps("retiring", "services", walkService, append(slices.Clone(live), step("phase-out", nil))...),
 		},
 		"improvements": {
-			{"proposed", func(w *walker) string {
-				s := w.must("root", "POST", "/services", svc)
-				return w.must("root", "POST", "/improvements", map[string]any{"service_id": s, "title": "t", "measure": "m", "baseline": "b", "target": "t"})
-			}},
-			{"approved", func(w *walker) string {
-				s := w.must("root", "POST", "/services", svc)
-				id := w.must("root", "POST", "/improvements", map[string]any{"service_id": s, "title": "t", "measure": "m", "baseline": "b", "target": "t"})
-				w.must("root", "POST", "/improvements/"+id+"/approve", nil)
-				return id
-			}},
+			improvement("proposed"),
+			improvement("approved", "approve"),
 		},
 	}
 }
