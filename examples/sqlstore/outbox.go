@@ -332,9 +332,14 @@ func (r *Relay) batch(ctx context.Context) (delivered int, more bool, err error)
 	if r.db.dialect == Postgres {
 		var nerr error
 		// The transaction outlives a cancellation of ctx, so that what was
-		// delivered is still marked; the claim and Notify honour ctx.
-		err = r.db.inTx(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
-			c, err := r.db.claimEvents(ctx, tx, size,
+		// delivered is still marked; Notify honours ctx. So does not the
+		// claim (it waits for no lock): cancelled mid-query, it would take
+		// the connection down and leave its row locks to the server to
+		// drop later, and a relay claiming right after (the final flush of
+		// a stopping desk) would skip those events.
+		txCtx := context.WithoutCancel(ctx)
+		err = r.db.inTx(txCtx, func(tx *sql.Tx) error {
+			c, err := r.db.claimEvents(txCtx, tx, size,
 				`SELECT seq, event_id, doc FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL
 ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED`)
 			if err != nil {
