@@ -223,7 +223,7 @@ func (r *Reactor) settle(ctx context.Context, ev lifecycle.Event, p *Problem) er
 	for range moveRetries {
 		switch {
 		case p.State == StateResolved && p.Resolution == ResolutionFixApplied:
-			return r.Problems.redoResolvedFollowUp(ctx, r.actor(), p)
+			return r.Problems.resolvedFollowUp(ctx, r.actor(), p)
 		case p.State != StateFixInProgress:
 			return nil
 		}

@@ -298,9 +298,7 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 	case MarkDuplicate:
 		follow = s.moveDuplicate(fctx, actor, p.ID, p.DuplicateOf, moved)
 	case Resolve, AcceptRisk:
-		if s.when != WhenClosed {
-			follow = s.settleIncidents(fctx, actor, p)
-		}
+		follow = s.resolvedFollowUp(fctx, actor, p)
 	case Complete:
 		if s.when != WhenResolved {
 			follow = s.settleIncidents(fctx, actor, p)
@@ -494,11 +492,12 @@ func (s *Service) settleIncidents(ctx context.Context, actor lifecycle.Actor, p 
 	return errors.Join(errs...)
 }
 
-// redoResolvedFollowUp does again what resolving p did to its waiting
-// incidents under Config.ResolveIncidents: nothing under WhenClosed,
-// settleIncidents otherwise. The Reactor calls it when a change event is
-// delivered again for a problem already resolved.
-func (s *Service) redoResolvedFollowUp(ctx context.Context, actor lifecycle.Actor, p *Problem) error {
+// resolvedFollowUp is what resolving p (resolve or accept_risk) does to
+// its waiting incidents under Config.ResolveIncidents: nothing under
+// WhenClosed, settleIncidents otherwise. [Service.Do] calls it on
+// resolving, the Reactor again when a change event is delivered again for
+// a problem already resolved.
+func (s *Service) resolvedFollowUp(ctx context.Context, actor lifecycle.Actor, p *Problem) error {
 	if s.when == WhenClosed {
 		return nil
 	}
