@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -65,11 +64,7 @@ func checkEvents(events []lifecycle.Event) error {
 				return err
 			}
 		}
-		if err := checkUTF8(e); err != nil {
-			var ve *lifecycle.ValidationError
-			if errors.As(err, &ve) {
-				return lifecycle.Invalid(join("event", ve.Field), "%s", ve.Reason)
-			}
+		if err := checkUTF8("event", e); err != nil {
 			return err
 		}
 	}

@@ -110,7 +110,7 @@ func (t *table[T]) validate(x T, events []lifecycle.Event) error {
 			return err
 		}
 	}
-	if err := checkUTF8(x); err != nil {
+	if err := checkUTF8("", x); err != nil {
 		return err
 	}
 	return checkEvents(events)

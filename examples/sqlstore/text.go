@@ -55,11 +55,11 @@ func checkTexts(field string, ids []string) error {
 }
 
 // checkUTF8 walks x, a record or an event about to be encoded as JSON, and
-// returns a *lifecycle.ValidationError naming the JSON path of the first
-// string (or map key) that is not valid UTF-8, which encoding/json would
-// otherwise alter.
-func checkUTF8(x any) error {
-	if path, ok := findInvalidUTF8(reflect.ValueOf(x), ""); !ok {
+// returns a *lifecycle.ValidationError naming the JSON path, under root,
+// of the first string (or map key) that is not valid UTF-8, which
+// encoding/json would otherwise alter.
+func checkUTF8(root string, x any) error {
+	if path, ok := findInvalidUTF8(reflect.ValueOf(x), root); !ok {
 		return lifecycle.Invalid(path, "not valid UTF-8 text")
 	}
 	return nil

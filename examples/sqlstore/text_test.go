@@ -346,8 +346,10 @@ func TestCheckUTF8Paths(t *testing.T) {
 	t.Parallel()
 	ev := lifecycle.Event{ID: "e", Snapshot: lifecycle.Snapshot{Attributes: map[string]string{"k": "\xff"}}}
 	var ve *lifecycle.ValidationError
-	require.True(t, errors.As(checkUTF8(ev), &ve))
+	require.True(t, errors.As(checkUTF8("", ev), &ve))
 	assert.Equal(t, "snapshot.attributes.k", ve.Field)
-	require.NoError(t, checkUTF8(slatest.Fixture("INC-1", "resolution", t0)))
-	require.NoError(t, checkUTF8(problemtest.Fixture("PRB-1")))
+	require.True(t, errors.As(checkUTF8("event", ev), &ve))
+	assert.Equal(t, "event.snapshot.attributes.k", ve.Field)
+	require.NoError(t, checkUTF8("", slatest.Fixture("INC-1", "resolution", t0)))
+	require.NoError(t, checkUTF8("", problemtest.Fixture("PRB-1")))
 }
