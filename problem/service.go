@@ -456,37 +456,30 @@ func (s *Service) settleIncidents(ctx context.Context, actor lifecycle.Actor, p 
 	if s.incidents == nil || len(p.Incidents) == 0 {
 		return nil
 	}
-	resume := p.Resolution != ResolutionFixApplied || s.onFix == FixResumes
-	var note string
+	// act is the call for every incident, verb names it in errors.
+	act, verb := s.incidents.ResumeForProblem, "resuming"
+	var note, tail string
 	switch {
-	case !resume:
-		note = fmt.Sprintf("Resolved by problem %s (%s)", p.ID, p.Resolution)
-		if p.ResolutionNotes != "" {
-			note += ": " + p.ResolutionNotes
-		}
-	case p.Resolution == ResolutionFixApplied:
-		note = fmt.Sprintf("Problem %s is fixed (%s)", p.ID, p.Resolution)
-		if p.ResolutionNotes != "" {
-			note += ": " + p.ResolutionNotes
-		}
-		note += "\nCheck the fix with the caller and resolve the incident."
-	default:
+	case p.Resolution != ResolutionFixApplied:
 		note = fmt.Sprintf("Problem %s ended without a fix (%s)", p.ID, p.Resolution)
-		if p.ResolutionNotes != "" {
-			note += ": " + p.ResolutionNotes
-		}
 		if p.KnownError.Workaround != "" {
-			note += "\nWorkaround: " + p.KnownError.Workaround
+			tail = "\nWorkaround: " + p.KnownError.Workaround
 		}
+	case s.onFix == FixResumes:
+		note = fmt.Sprintf("Problem %s is fixed (%s)", p.ID, p.Resolution)
+		tail = "\nCheck the fix with the caller and resolve the incident."
+	default:
+		act, verb = s.incidents.ResolveForProblem, "resolving"
+		note = fmt.Sprintf("Resolved by problem %s (%s)", p.ID, p.Resolution)
 	}
+	if p.ResolutionNotes != "" {
+		note += ": " + p.ResolutionNotes
+	}
+	note += tail
 	var errs []error
 	for _, inc := range p.Incidents {
-		if resume {
-			if err := s.incidents.ResumeForProblem(ctx, actor, inc, p.ID, note); err != nil {
-				errs = append(errs, fmt.Errorf("resuming incident %s: %w", inc, err))
-			}
-		} else if err := s.incidents.ResolveForProblem(ctx, actor, inc, p.ID, note); err != nil {
-			errs = append(errs, fmt.Errorf("resolving incident %s: %w", inc, err))
+		if err := act(ctx, actor, inc, p.ID, note); err != nil {
+			errs = append(errs, fmt.Errorf("%s incident %s: %w", verb, inc, err))
 		}
 	}
 	return errors.Join(errs...)

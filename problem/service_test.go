@@ -263,6 +263,13 @@ func TestOnFixResumes(t *testing.T) {
 	}, f.incidents.Calls())
 	require.NoError(t, f.svc.ResolveWaitingIncidents(ctx, alice, p.ID))
 	assert.Equal(t, []string{"resume", "resume", "resume", "resume"}, ops(f.incidents.Calls()))
+
+	// A failed resume names the incident and the call, and does not stop
+	// the others.
+	f.incidents.fail = map[string]error{"INC1": errors.New("incident store down")}
+	err := f.svc.ResolveWaitingIncidents(ctx, alice, p.ID)
+	assert.ErrorContains(t, err, "resuming incident INC1: incident store down")
+	assert.Equal(t, []string{"INC1", "INC2", "INC1", "INC2", "INC1", "INC2"}, f.incidents.Incidents())
 }
 
 func ops(calls []incidentCall) []string {
