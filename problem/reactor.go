@@ -249,16 +249,18 @@ func (r *Reactor) settle(ctx context.Context, ev lifecycle.Event, p *Problem) er
 // have ended and at least one succeeded; ev's own change is judged by the
 // event.
 func (r *Reactor) fixed(ctx context.Context, ev lifecycle.Event, p *Problem) (bool, string, error) {
+	byEvent := "Fixed by change " + ev.Subject + " (outcome " + ev.Data["outcome"] + ")."
 	if r.Changes == nil {
-		return true, "Fixed by change " + ev.Subject + " (outcome " + ev.Data["outcome"] + ").", nil
+		return true, byEvent, nil
 	}
-	changes := slices.Clone(p.Changes)
+	changes := p.Changes
 	if !slices.Contains(changes, ev.Subject) {
-		changes = append(changes, ev.Subject)
+		changes = append(slices.Clip(changes), ev.Subject) // a copy: p.Changes stays as it is
 	}
+	evSucceeded := ev.Type == "closed" && succeeded(ev.Data["outcome"])
 	var good []string
 	for _, c := range changes {
-		ended, ok := true, ev.Type == "closed" && succeeded(ev.Data["outcome"])
+		ended, ok := true, evSucceeded
 		if c != ev.Subject {
 			var err error
 			if ended, ok, err = r.Changes.ChangeOutcome(ctx, c); err != nil {
@@ -276,7 +278,7 @@ func (r *Reactor) fixed(ctx context.Context, ev lifecycle.Event, p *Problem) (bo
 		return false, "", nil // every change ended, none fixed it: people decide
 	}
 	if len(changes) == 1 {
-		return true, "Fixed by change " + ev.Subject + " (outcome " + ev.Data["outcome"] + ").", nil
+		return true, byEvent, nil
 	}
 	by := "change " + good[0]
 	if len(good) > 1 {
