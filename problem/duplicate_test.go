@@ -49,63 +49,49 @@ func (s *simIncidents) get(id string) simIncident {
 	return x
 }
 
-// lookup returns the incident or an error; s.mu is held.
-func (s *simIncidents) lookup(id string) (*simIncident, error) {
+// act runs change on incident id under the lock, or fails: once per
+// pending entry in fail, and with ErrNotFound for an unknown incident.
+func (s *simIncidents) act(id string, change func(x *simIncident)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.fail[id] > 0 {
 		s.fail[id]--
-		return nil, errors.New("incident store down")
+		return errors.New("incident store down")
 	}
 	x, ok := s.inc[id]
 	if !ok {
-		return nil, lifecycle.NotFound("incident", id)
+		return lifecycle.NotFound("incident", id)
 	}
-	return x, nil
+	change(x)
+	return nil
 }
 
-func (x *simIncident) waitsOn(problemID string) bool {
-	return x.state == "on_hold_awaiting_problem" && slices.Contains(x.problems, problemID)
+// leaveHold moves incidentID to state, recording note, if it waits on
+// problemID.
+func (s *simIncidents) leaveHold(incidentID, problemID, state, note string) error {
+	return s.act(incidentID, func(x *simIncident) {
+		if x.state == "on_hold_awaiting_problem" && slices.Contains(x.problems, problemID) {
+			x.state = state
+			x.notes = append(x.notes, note)
+		}
+	})
 }
 
 func (s *simIncidents) ResolveForProblem(_ context.Context, _ lifecycle.Actor, incidentID, problemID, notes string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	x, err := s.lookup(incidentID)
-	if err != nil {
-		return err
-	}
-	if x.waitsOn(problemID) {
-		x.state = "resolved"
-		x.notes = append(x.notes, notes)
-	}
-	return nil
+	return s.leaveHold(incidentID, problemID, "resolved", notes)
 }
 
 func (s *simIncidents) ResumeForProblem(_ context.Context, _ lifecycle.Actor, incidentID, problemID, note string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	x, err := s.lookup(incidentID)
-	if err != nil {
-		return err
-	}
-	if x.waitsOn(problemID) {
-		x.state = "in_progress"
-		x.notes = append(x.notes, note)
-	}
-	return nil
+	return s.leaveHold(incidentID, problemID, "in_progress", note)
 }
 
 func (s *simIncidents) MoveToProblem(_ context.Context, _ lifecycle.Actor, incidentID, from, to string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	x, err := s.lookup(incidentID)
-	if err != nil {
-		return err
-	}
-	if !slices.Contains(x.problems, to) {
-		x.problems = append(x.problems, to)
-	}
-	x.problems = slices.DeleteFunc(x.problems, func(p string) bool { return p == from })
-	return nil
+	return s.act(incidentID, func(x *simIncident) {
+		if !slices.Contains(x.problems, to) {
+			x.problems = append(x.problems, to)
+		}
+		x.problems = slices.DeleteFunc(x.problems, func(p string) bool { return p == from })
+	})
 }
 
 // TestDuplicateIncidentsResolvedByOriginal: an incident on hold awaiting
