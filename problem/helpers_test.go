@@ -141,18 +141,20 @@ type incidentMove struct {
 	Actor, Incident, From, To string
 }
 
-func (f *fakeIncidents) ResolveForProblem(_ context.Context, actor lifecycle.Actor, incidentID, problemID, notes string) error {
+// call records c and returns the failure set for its incident.
+func (f *fakeIncidents) call(c incidentCall) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls = append(f.calls, incidentCall{"resolve", actor.ID, incidentID, problemID, notes})
-	return f.fail[incidentID]
+	f.calls = append(f.calls, c)
+	return f.fail[c.Incident]
+}
+
+func (f *fakeIncidents) ResolveForProblem(_ context.Context, actor lifecycle.Actor, incidentID, problemID, notes string) error {
+	return f.call(incidentCall{"resolve", actor.ID, incidentID, problemID, notes})
 }
 
 func (f *fakeIncidents) ResumeForProblem(_ context.Context, actor lifecycle.Actor, incidentID, problemID, note string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, incidentCall{"resume", actor.ID, incidentID, problemID, note})
-	return f.fail[incidentID]
+	return f.call(incidentCall{"resume", actor.ID, incidentID, problemID, note})
 }
 
 func (f *fakeIncidents) MoveToProblem(_ context.Context, actor lifecycle.Actor, incidentID, from, to string) error {

@@ -393,22 +393,23 @@ type ctxIncidents struct {
 	canceled bool
 }
 
-func (c *ctxIncidents) ResolveForProblem(ctx context.Context, _ lifecycle.Actor, _, _, _ string) error {
+// seen counts a call and whether its ctx was canceled.
+func (c *ctxIncidents) seen(ctx context.Context) error {
 	c.calls++
 	c.canceled = ctx.Err() != nil
 	return nil
+}
+
+func (c *ctxIncidents) ResolveForProblem(ctx context.Context, _ lifecycle.Actor, _, _, _ string) error {
+	return c.seen(ctx)
 }
 
 func (c *ctxIncidents) ResumeForProblem(ctx context.Context, _ lifecycle.Actor, _, _, _ string) error {
-	c.calls++
-	c.canceled = ctx.Err() != nil
-	return nil
+	return c.seen(ctx)
 }
 
 func (c *ctxIncidents) MoveToProblem(ctx context.Context, _ lifecycle.Actor, _, _, _ string) error {
-	c.calls++
-	c.canceled = ctx.Err() != nil
-	return nil
+	return c.seen(ctx)
 }
 
 func TestMarkDuplicateMovesIncidents(t *testing.T) {
