@@ -11,8 +11,9 @@ import (
 // FaultyStore returns a problem.Store that passes every call to inner under
 // the faults of f (see lifecycletest.Faults): Get, List and
 // SearchKnownErrors are reads, Create and Update writes, named
-// "problem.<Method>"; an injected timeout honours the caller's ctx. A write drawn FaultAfterWrite is stored in inner
-// and then reported as failed: the ambiguous commit. If inner implements
+// "problem.<Method>"; an injected timeout honours the caller's ctx. A
+// write drawn FaultAfterWrite is stored in inner and then reported as
+// failed: the ambiguous commit. If inner implements
 // lifecycle.Outbox[*problem.Problem], so does the result (its methods are
 // writes too), so that a problem.Service still finds the outbox.
 //
