@@ -185,34 +185,50 @@ func (r *Reactor) openForMajor(ctx context.Context, ev lifecycle.Event) error {
 }
 
 // resolveFixed acts on a change that ended: every problem in
-// fix_in_progress or resolved that lists the change, or that the change
-// lists, is settled by settle.
+// fix_in_progress or resolved that lists the change (found with
+// Filter.Change), or that the change lists (read by ID), is settled by
+// settle, once.
 func (r *Reactor) resolveFixed(ctx context.Context, ev lifecycle.Event) error {
-	var listed []string
-	for id := range strings.SplitSeq(ev.Data["problems"], ",") {
-		if id = strings.TrimSpace(id); id != "" {
-			listed = append(listed, id)
+	var errs []error
+	done := map[string]bool{}
+	try := func(p *Problem) {
+		if done[p.ID] || p.State != StateFixInProgress && p.State != StateResolved {
+			return
+		}
+		done[p.ID] = true
+		if err := r.settle(ctx, ev, p); err != nil {
+			errs = append(errs, fmt.Errorf("problem %s: %w", p.ID, err))
 		}
 	}
-	var errs []error
-	f := Filter{States: []State{StateFixInProgress, StateResolved}}
+	f := Filter{Change: ev.Subject, States: []State{StateFixInProgress, StateResolved}}
 	for {
 		page, err := r.Problems.List(ctx, f)
 		if err != nil {
 			return errors.Join(append(errs, err)...)
 		}
 		for _, p := range page.Problems {
-			if slices.Contains(p.Changes, ev.Subject) || slices.Contains(listed, p.ID) {
-				if err := r.settle(ctx, ev, p); err != nil {
-					errs = append(errs, fmt.Errorf("problem %s: %w", p.ID, err))
-				}
-			}
+			try(p)
 		}
 		if page.Next == "" {
-			return errors.Join(errs...)
+			break
 		}
 		f.After = page.Next
 	}
+	for id := range strings.SplitSeq(ev.Data["problems"], ",") {
+		if id = strings.TrimSpace(id); id == "" || done[id] {
+			continue
+		}
+		p, err := r.Problems.Get(ctx, id)
+		switch {
+		case errors.Is(err, lifecycle.ErrNotFound):
+			// a problem of another desk, or gone: nothing to settle
+		case err != nil:
+			errs = append(errs, fmt.Errorf("problem %s: %w", id, err))
+		default:
+			try(p)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // settle resolves p if the change event ev completes its fix, or, when p

@@ -77,6 +77,9 @@ type Filter struct {
 	Priority lifecycle.Priority
 	// Incident matches a problem that has this incident linked.
 	Incident string
+	// Change matches a problem that lists this change among its fixing
+	// changes.
+	Change string
 	// KnownError, when true, matches only known errors.
 	KnownError bool
 
@@ -123,6 +126,7 @@ func (f Filter) Match(p *Problem) bool {
 		f.ConfigItem != "" && p.ConfigItem != f.ConfigItem,
 		f.Priority != 0 && p.Priority != f.Priority,
 		f.Incident != "" && !slices.Contains(p.Incidents, f.Incident),
+		f.Change != "" && !slices.Contains(p.Changes, f.Change),
 		f.KnownError && !p.IsKnownError():
 		return false
 	}

@@ -10,7 +10,8 @@ import (
 )
 
 // ProblemStore keeps problems in the problems table, their linked incidents
-// in problem_incidents (for Filter.Incident) and a lower-cased copy of the
+// in problem_incidents (for Filter.Incident), their fixing changes in
+// problem_changes (for Filter.Change) and a lower-cased copy of the
 // searchable known-error text in a column (for SearchKnownErrors). It
 // implements problem.Store and lifecycle.Outbox[*problem.Problem].
 type ProblemStore struct {
@@ -46,10 +47,16 @@ func (db *DB) Problems() *ProblemStore {
 					return err
 				}
 			}
-			return checkTexts("incidents", p.Incidents)
+			if err := checkTexts("incidents", p.Incidents); err != nil {
+				return err
+			}
+			return checkTexts("changes", p.Changes)
 		},
 		sync: func(ctx context.Context, tx *sql.Tx, p *problem.Problem) error {
-			return db.syncLinks(ctx, tx, "problem_incidents", p.ID, p.Incidents)
+			if err := db.syncLinks(ctx, tx, "problem_incidents", p.ID, p.Incidents); err != nil {
+				return err
+			}
+			return db.syncLinks(ctx, tx, "problem_changes", p.ID, p.Changes)
 		},
 	})}
 }
@@ -103,6 +110,9 @@ func (s *ProblemStore) List(ctx context.Context, f problem.Filter) (problem.Page
 	}
 	if f.Incident != "" {
 		w.text("id IN (SELECT owner_id FROM problem_incidents WHERE linked_id = ?)", f.Incident)
+	}
+	if f.Change != "" {
+		w.text("id IN (SELECT owner_id FROM problem_changes WHERE linked_id = ?)", f.Change)
 	}
 	if f.KnownError {
 		w.add("known_error = ?", true)

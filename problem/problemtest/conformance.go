@@ -283,17 +283,17 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 		}
 		mk("PRB-A", func(p *problem.Problem) {
 			p.State, p.Group, p.Assignee, p.Service, p.ConfigItem = problem.StateNew, "network", "ann", "email", "mx1"
-			p.Priority, p.Incidents = 1, []string{"INC-1", "INC-2"}
+			p.Priority, p.Incidents, p.Changes = 1, []string{"INC-1", "INC-2"}, []string{"CHG-1", "CHG-2"}
 			p.KnownError = problem.KnownError{}
 			p.KnownErrorAt = time.Time{}
 		})
 		mk("PRB-B", func(p *problem.Problem) {
 			p.State, p.Group, p.Assignee, p.Service, p.ConfigItem = problem.StateRootCauseAnalysis, "network", "bob", "email", "mx2"
-			p.Priority, p.Incidents = 2, []string{"INC-2"}
+			p.Priority, p.Incidents, p.Changes = 2, []string{"INC-2"}, []string{"CHG-2"}
 		})
 		mk("PRB-C", func(p *problem.Problem) {
 			p.State, p.Group, p.Assignee, p.Service, p.ConfigItem = problem.StateClosed, "database", "ann", "payroll", "db1"
-			p.Priority, p.Incidents = 1, nil
+			p.Priority, p.Incidents, p.Changes = 1, nil, nil
 		})
 		cases := []struct {
 			name string
@@ -311,6 +311,9 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 			{"priority", problem.Filter{Priority: 1}, []string{"PRB-A", "PRB-C"}},
 			{"incident", problem.Filter{Incident: "INC-2"}, []string{"PRB-A", "PRB-B"}},
 			{"incident matching none", problem.Filter{Incident: "INC-9"}, nil},
+			{"change", problem.Filter{Change: "CHG-2"}, []string{"PRB-A", "PRB-B"}},
+			{"change and state", problem.Filter{Change: "CHG-1", States: []problem.State{problem.StateNew}}, []string{"PRB-A"}},
+			{"change matching none", problem.Filter{Change: "CHG-9"}, nil},
 			{"known error", problem.Filter{KnownError: true}, []string{"PRB-B", "PRB-C"}},
 			{"all fields together", problem.Filter{Group: "network", Assignee: "ann", Priority: 1, Incident: "INC-1"}, []string{"PRB-A"}},
 			{"fields that contradict", problem.Filter{Group: "database", Service: "email"}, nil},
