@@ -236,14 +236,10 @@ func (e *Engine) observe(ctx context.Context, ev lifecycle.Event, as []*Agreemen
 			}
 			t = newTimer(a, ev.Subject)
 		}
-		changed, err := t.ObserveVersion(a, ev.Version, ev.Snapshot, ev.Time)
-		if err != nil {
-			errs = append(errs, err)
+		if !t.observeVersion(a, ev.Version, ev.Snapshot, ev.Time) {
 			continue
 		}
-		if !changed {
-			continue
-		}
+		var err error
 		if created {
 			t.Version = 1
 			err = lifecycle.CommitCreate(ctx, e.store, e.notifier, t, t.Evaluate(now))

@@ -110,13 +110,20 @@ func (t *Timer) ObserveVersion(a *Agreement, v int64, s lifecycle.Snapshot, at t
 	if v < 0 {
 		return false, lifecycle.Invalid("version", "%d is negative", v)
 	}
+	return t.observeVersion(a, v, s, at), nil
+}
+
+// observeVersion is ObserveVersion once its arguments are checked: the
+// [Engine] calls it directly, having validated its agreements in [New]
+// and each event's version and instant.
+func (t *Timer) observeVersion(a *Agreement, v int64, s lifecycle.Snapshot, at time.Time) bool {
 	j := &t.Journal
 	through := j.Through
 	if len(j.Pending) == 0 {
 		through = max(through, t.RecordVersion) // a timer from before journals
 	}
 	if v != 0 && (v <= through || j.observed(v)) {
-		return false, nil
+		return false
 	}
 	j.Through = through
 	switch {
@@ -141,7 +148,7 @@ func (t *Timer) ObserveVersion(a *Agreement, v int64, s lifecycle.Snapshot, at t
 		t.compact(a)
 	}
 	t.Next = t.nextDeadline()
-	return true, nil
+	return true
 }
 
 // observed reports whether version v is among the pending observations.
