@@ -18,14 +18,17 @@ const ReorderWindow = 32
 
 // Journal is what a timer keeps of the record versions it observed, so
 // that a version delivered late is counted where it belongs. While versions
-// arrive in order (every version one more than the last) it holds only
-// Through. When a version is missing, it holds the state as of the version
-// before the gap (Base) and every observation since (Pending), until the
-// gap is filled or falls out of the [ReorderWindow].
+// arrive in order (every version one more than the last) it is empty but
+// for Orphans: the timer's RecordVersion says how far it got. When a
+// version is missing, it holds the version before the gap (Through), the
+// state as of that version (Base) and every observation since (Pending),
+// until the gap is filled or falls out of the [ReorderWindow].
 type Journal struct {
-	// Through is the record version up to which every version has been
-	// observed (or, out of the window, given up as lost): a version at or
-	// below it is never observed again.
+	// Through is, while Pending is not empty, the record version up to
+	// which every version has been observed (or, out of the window, given
+	// up as lost): a version at or below it is never observed again. It is
+	// zero when Pending is empty: every version up to the timer's
+	// RecordVersion has then been observed.
 	Through int64 `json:"through,omitempty"`
 	// Base is the timer's state as of Through while Pending is not empty:
 	// where a rebuild starts. It is nil when Pending is empty, and when
@@ -120,29 +123,28 @@ func (t *Timer) observeVersion(a *Agreement, v int64, s lifecycle.Snapshot, at t
 	j := &t.Journal
 	through := j.Through
 	if len(j.Pending) == 0 {
-		through = max(through, t.RecordVersion) // a timer from before journals
+		through = t.RecordVersion
 	}
-	if v != 0 && (v <= through || j.observed(v)) {
+	i, seen := j.find(v)
+	if v != 0 && (v <= through || seen) {
 		return false
 	}
-	j.Through = through
 	switch {
 	case v == 0:
-		j.close(t.RecordVersion)
+		j.close()
 		t.apply(a, s, at)
 	case len(j.Pending) == 0 && v == through+1: // in order
 		t.apply(a, s, at)
-		j.Through, t.RecordVersion = v, v
+		t.RecordVersion = v
 	case v > t.RecordVersion: // newest, after a gap
 		if len(j.Pending) == 0 {
-			j.Base = t.checkpoint()
+			j.Through, j.Base = through, t.checkpoint()
 		}
 		t.apply(a, s, at)
 		j.Pending = append(j.Pending, Observation{Version: v, Time: at, Snapshot: s.Clone()})
 		t.RecordVersion = v
 		t.compact(a)
 	default: // late
-		i, _ := slices.BinarySearchFunc(j.Pending, v, func(o Observation, v int64) int { return cmp.Compare(o.Version, v) })
 		j.Pending = slices.Insert(j.Pending, i, Observation{Version: v, Time: at, Snapshot: s.Clone()})
 		t.rebuild(a)
 		t.compact(a)
@@ -151,17 +153,16 @@ func (t *Timer) observeVersion(a *Agreement, v int64, s lifecycle.Snapshot, at t
 	return true
 }
 
-// observed reports whether version v is among the pending observations.
-func (j *Journal) observed(v int64) bool {
-	_, ok := slices.BinarySearchFunc(j.Pending, v, func(o Observation, v int64) int { return cmp.Compare(o.Version, v) })
-	return ok
+// find returns where version v is, or belongs, among the pending
+// observations, and whether it is there.
+func (j *Journal) find(v int64) (int, bool) {
+	return slices.BinarySearchFunc(j.Pending, v, func(o Observation, v int64) int { return cmp.Compare(o.Version, v) })
 }
 
 // close gives up the missing versions: the timer's state becomes the base
-// of what follows, as of version newest.
-func (j *Journal) close(newest int64) {
-	j.Through = max(j.Through, newest)
-	j.Base, j.Pending = nil, nil
+// of what follows, as of its RecordVersion.
+func (j *Journal) close() {
+	j.Through, j.Base, j.Pending = 0, nil, nil
 }
 
 // rebuild recomputes the timer from the journal's base and pending
@@ -197,7 +198,8 @@ func (t *Timer) compact(a *Agreement) {
 	}
 	switch {
 	case k == len(j.Pending): // the timer itself is the state as of through
-		j.Base, j.Pending = nil, nil
+		j.close()
+		return
 	case k > 0:
 		b := &Timer{}
 		b.restore(j.Base)

@@ -49,7 +49,7 @@ func TestEngineLatePauseIsNotLost(t *testing.T) {
 	assert.True(t, tm.PausedSince.IsZero())
 	assert.Equal(t, t0.Add(11*time.Hour), tm.Due)
 	assert.Equal(t, int64(3), tm.RecordVersion)
-	assert.Equal(t, sla.Journal{Through: 3}, tm.Journal, "the gap is filled: nothing kept")
+	assert.Equal(t, sla.Journal{}, tm.Journal, "the gap is filled: nothing kept")
 	assert.Equal(t, snap(stProgress, 2), tm.Snapshot, "the newest version's snapshot")
 
 	// The same as in order.
@@ -142,7 +142,8 @@ func TestEngineLateStart(t *testing.T) {
 	d.deliver(t, "INC2", 2, t0.Add(time.Hour), snap(stClosed, 2))
 	idle := d.timer(t, "INC2/resolution")
 	assert.False(t, idle.Started())
-	assert.Equal(t, sla.Journal{Through: 2}, idle.Journal)
+	assert.Equal(t, sla.Journal{}, idle.Journal)
+	assert.Equal(t, int64(2), idle.RecordVersion)
 	assert.Equal(t, sla.Status{}, idle.Status(nil, t0.Add(time.Hour)))
 	noNext(t, idle)
 }
@@ -168,14 +169,16 @@ func TestEngineReorderWindow(t *testing.T) {
 	// Within the window, version 2 (on hold from minute 2 to 3) counts.
 	d.deliver(t, "INC1", 2, t0.Add(2*time.Minute), held(3, "awaiting_caller"))
 	tm := d.timer(t, "INC1/resolution")
-	assert.Equal(t, sla.Journal{Through: w + 1}, tm.Journal)
+	assert.Equal(t, sla.Journal{}, tm.Journal)
+	assert.Equal(t, w+1, tm.RecordVersion)
 	assert.Equal(t, time.Minute, tm.Paused)
 	assert.Equal(t, time.Duration(w)*time.Minute, tm.Elapsed)
 
 	// One version more, and version 2 is given up.
 	d.deliver(t, "INC2", w+2, t0.Add(time.Duration(w+2)*time.Minute), snap(stProgress, 3))
 	tm = d.timer(t, "INC2/resolution")
-	assert.Equal(t, sla.Journal{Through: w + 2}, tm.Journal)
+	assert.Equal(t, sla.Journal{}, tm.Journal)
+	assert.Equal(t, w+2, tm.RecordVersion)
 	before := tm.Clone()
 	d.deliver(t, "INC2", 2, t0.Add(2*time.Minute), held(3, "awaiting_caller"))
 	assert.Equal(t, before, d.timer(t, "INC2/resolution"), "too late: ignored")
@@ -252,12 +255,14 @@ func TestTimerObserveVersion(t *testing.T) {
 	assert.Equal(t, t0.Add(5*time.Hour), tm.PausedSince)
 	assert.Equal(t, 4*time.Hour, tm.Elapsed)
 	assert.Equal(t, time.Hour, tm.Paused)
-	assert.Equal(t, sla.Journal{Through: 4}, tm.Journal)
+	assert.Equal(t, sla.Journal{}, tm.Journal)
+	assert.Equal(t, int64(4), tm.RecordVersion)
 
 	// Version 0 is taken as the newest and gives up missing versions.
 	assert.True(t, obs(6, t0.Add(6*time.Hour), snap(stProgress, 2)))
 	assert.True(t, obs(0, t0.Add(7*time.Hour), held(2, "awaiting_caller")))
-	assert.Equal(t, sla.Journal{Through: 6}, tm.Journal)
+	assert.Equal(t, sla.Journal{}, tm.Journal)
+	assert.Equal(t, int64(6), tm.RecordVersion, "version 0 does not move it")
 	assert.False(t, obs(5, t0.Add(5*time.Hour+30*time.Minute), snap(stResolved, 2)), "given up")
 	require.NoError(t, tm.Observe(a, snap(stProgress, 2), t0.Add(8*time.Hour)))
 	assert.Equal(t, 5*time.Hour, tm.Elapsed)
@@ -408,7 +413,8 @@ func TestPropReorderedDeliveryEqualsInOrder(t *testing.T) {
 		got, gotEvents := run(order)
 
 		require.Equal(t, withoutNotified(want), withoutNotified(got))
-		require.Equal(t, sla.Journal{Through: int64(len(events))}, withoutNotified(got).Journal)
+		require.Equal(t, sla.Journal{}, withoutNotified(got).Journal)
+		require.Equal(t, int64(len(events)), got.RecordVersion)
 		seen := map[string]bool{}
 		for _, e := range gotEvents {
 			require.False(t, seen[e.ID], "%s notified twice", e.ID)

@@ -203,8 +203,8 @@ type Timer struct {
 	UpdatedAt time.Time `json:"updated_at"`
 	// Journal is what the timer keeps of the record versions it observed,
 	// to rebuild itself when an older version arrives late (see
-	// [Timer.ObserveVersion]). It is empty but for Through while versions
-	// arrive in order.
+	// [Timer.ObserveVersion]). It is empty (but for orphans) while
+	// versions arrive in order.
 	Journal Journal `json:"journal,omitzero"`
 }
 
@@ -355,7 +355,7 @@ func (t *Timer) Observe(a *Agreement, s lifecycle.Snapshot, at time.Time) error 
 	if err := t.check(a, at); err != nil {
 		return err
 	}
-	t.Journal.close(t.RecordVersion)
+	t.Journal.close()
 	t.apply(a, s, at)
 	t.Next = t.nextDeadline()
 	return nil
@@ -443,7 +443,7 @@ func (t *Timer) observe(a *Agreement, s lifecycle.Snapshot, at time.Time) {
 // Replay gives exactly the timer that observing the same changes one by one
 // gives ([Attach], then [Timer.Observe]; or [NewTimer], then
 // [Timer.ObserveVersion] of each version, in any order), with
-// RecordVersion and Journal.Through set to the last record's Seq and no
+// RecordVersion set to the last record's Seq, an empty Journal and no
 // deadline fired: this is how a timer is repaired or recomputed after an
 // agreement's calendar or durations changed. Only the standard fields of
 // Snapshot.Apply change along the way, so conditions that read Attributes
@@ -468,8 +468,7 @@ func Replay(a *Agreement, recordID string, first lifecycle.Snapshot, history []l
 	if !t.Started() {
 		return nil, false, nil
 	}
-	last := int64(history[len(history)-1].Seq)
-	t.RecordVersion, t.Journal.Through = last, last
+	t.RecordVersion = int64(history[len(history)-1].Seq)
 	t.Next = t.nextDeadline()
 	return t, true, nil
 }
