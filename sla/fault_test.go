@@ -317,10 +317,16 @@ func (h *sfRun) timers(t require.TestingT) map[string]*sla.Timer {
 
 // sfFired returns the event IDs of the deadlines fired in t.
 func sfFired(t *sla.Timer) map[string]bool {
+	return deadlineIDs(t, func(d sla.Deadline) bool { return d.Fired })
+}
+
+// deadlineIDs returns the event IDs of the deadlines of t, in every cycle,
+// that pick accepts.
+func deadlineIDs(t *sla.Timer, pick func(sla.Deadline) bool) map[string]bool {
 	out := map[string]bool{}
 	add := func(c *sla.Cycle) {
 		for i, d := range c.Deadlines {
-			if d.Fired {
+			if pick(d) {
 				out[lifecycle.EventID(sla.Process, t.ID, int64(c.Number), i)] = true
 			}
 		}

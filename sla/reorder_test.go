@@ -363,19 +363,7 @@ func withoutNotified(tm *sla.Timer) *sla.Timer {
 
 // reachedIDs returns the event IDs of the deadlines reached in tm.
 func reachedIDs(tm *sla.Timer) map[string]bool {
-	out := map[string]bool{}
-	add := func(c *sla.Cycle) {
-		for i, d := range c.Deadlines {
-			if d.Reached {
-				out[lifecycle.EventID(sla.Process, tm.ID, int64(c.Number), i)] = true
-			}
-		}
-	}
-	for i := range tm.Cycles {
-		add(&tm.Cycles[i])
-	}
-	add(&tm.Cycle)
-	return out
+	return deadlineIDs(tm, func(d sla.Deadline) bool { return d.Reached })
 }
 
 // Delivering a record's events in any order, any of them several times,
