@@ -600,8 +600,10 @@ func FuzzTimerJSON(f *testing.F) {
 		}
 		first, err := json.Marshal(&tm)
 		if err != nil {
-			// Only a zero enum (absent from the input) may fail to marshal.
-			if tm.Stage != "" && tm.Type != "" && tm.Target != "" && cyclesHaveStages(&tm) {
+			// Only a zero type or target (absent from the input) may fail
+			// to marshal; a zero stage, a timer's that has not started, is
+			// omitted.
+			if tm.Type != "" && tm.Target != "" {
 				t.Fatalf("decoded timer does not encode: %v", err)
 			}
 			return
@@ -622,13 +624,4 @@ func FuzzTimerJSON(f *testing.F) {
 			t.Fatalf("clone differs: %s, %v", c, err)
 		}
 	})
-}
-
-func cyclesHaveStages(tm *sla.Timer) bool {
-	for _, c := range tm.Cycles {
-		if c.Stage == "" {
-			return false
-		}
-	}
-	return true
 }
