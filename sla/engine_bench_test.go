@@ -19,7 +19,7 @@ import (
 const loadTimers = 1_000_000
 
 // loadBatch is how many due timers EvaluateDue claims at a time from the
-// in-memory store, which scans every timer per claim.
+// in-memory store.
 const loadBatch = 50_000
 
 // loadAt is the instant the load fleet is evaluated at.
