@@ -404,14 +404,12 @@ func (e *Engine) repair(ctx context.Context, process, recordID string, first lif
 		if a.Process != "" && a.Process != process {
 			continue
 		}
-		t, ok, err := Replay(a, recordID, first, history)
-		if err != nil {
-			return errors.Join(append(errs, err)...), nil
-		}
-		if !ok {
+		t := newTimer(a, recordID) // Repair checked recordID and history, New the agreement
+		if !t.replay(a, first, history) {
 			continue
 		}
 		prev := old[a.ID]
+		var err error
 		if prev == nil {
 			t.Version = 1
 			err = lifecycle.CommitCreate(ctx, e.store, e.notifier, t, t.Evaluate(now))

@@ -460,17 +460,26 @@ func Replay(a *Agreement, recordID string, first lifecycle.Snapshot, history []l
 	if err := checkHistory(history); err != nil {
 		return nil, false, err
 	}
+	if !t.replay(a, first, history) {
+		return nil, false, nil
+	}
+	return t, true, nil
+}
+
+// replay is Replay on checked arguments, for a timer that has observed
+// nothing; it reports whether the timer started.
+func (t *Timer) replay(a *Agreement, first lifecycle.Snapshot, history []lifecycle.Record) bool {
 	s := first.Clone()
 	for _, r := range history {
 		s = s.Apply(r)
 		t.apply(a, s, r.Time)
 	}
 	if !t.Started() {
-		return nil, false, nil
+		return false
 	}
 	t.RecordVersion = int64(history[len(history)-1].Seq)
 	t.Next = t.nextDeadline()
-	return t, true, nil
+	return true
 }
 
 // checkHistory reports the first record of history whose Seq does not
