@@ -1,0 +1,196 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// A Write is one stored change of a record, with what the change's rules
+// read of other records: a [Committer] stores it in one atomic step, or
+// not at all.
+//
+// Write is the unit of the Store contract that every process shares; the
+// fields it may grow (the history records and journal entries to append,
+// rows committed in the same transaction, the record's tenant) are added
+// here, once, for every store.
+type Write[T any] struct {
+	// Record is the record as it is to be stored.
+	Record T
+	// Expected is the stored version the change was made from; 0 creates
+	// the record.
+	Expected int64
+	// Reads is what the change's cross-record rules read. The write
+	// commits only if all of it is unchanged.
+	Reads ReadSet
+	// Events are the change's events. A store that is a transactional
+	// outbox ([Outbox]) stores them with the record; any other store
+	// ignores them and the kernel notifies once the write is stored.
+	Events []Event
+}
+
+// A ReadSet is what a command's rules read of other records, so that a
+// store can commit the command's write only if none of it has changed
+// since: one compare-and-set over the whole set. Two concurrent operations
+// whose rules read what the other writes can then never both commit (no
+// write skew), and no write is ever repaired after the fact.
+//
+// Records are other records of the same store, at the versions seen; a
+// record seen absent is version 0. A rule about records that may not exist
+// yet (this parent has no children; no other change holds this
+// configuration item in this window) cannot name them: it reads a guard
+// instead, a named counter that every write that could break the rule
+// bumps. A guard's version is 0 until a write first takes it; committing a
+// write bumps every guard in its read set by one, so the writes that take
+// one guard are serialized. Read a guard before the records and queries it
+// protects: what they show is then at least as new as the guard.
+//
+// The zero ReadSet reads nothing.
+type ReadSet struct {
+	// Records are the records the rules read, with the versions seen.
+	Records []Seen `json:"records,omitempty"`
+	// Guards are the guards the rules took, with the versions seen.
+	Guards []Seen `json:"guards,omitempty"`
+}
+
+// Seen is a record's ID or a guard's key at the version a rule saw.
+type Seen struct {
+	Key     string `json:"key"`
+	Version int64  `json:"version"`
+}
+
+// Record adds the record id, seen at version, to the set. Seeing one
+// record twice keeps the first version: a change to it after either read
+// is a conflict.
+func (r *ReadSet) Record(id string, version int64) {
+	if !slices.ContainsFunc(r.Records, func(s Seen) bool { return s.Key == id }) {
+		r.Records = append(r.Records, Seen{id, version})
+	}
+}
+
+// Guard adds the guard key, seen at version, to the set.
+func (r *ReadSet) Guard(key string, version int64) {
+	if !slices.ContainsFunc(r.Guards, func(s Seen) bool { return s.Key == key }) {
+		r.Guards = append(r.Guards, Seen{key, version})
+	}
+}
+
+// TakeGuard reads the guard key from g and adds it to the set. Call it
+// before reading what the guard protects.
+func (r *ReadSet) TakeGuard(ctx context.Context, g GuardReader, key string) error {
+	v, err := g.Guard(ctx, key)
+	if err != nil {
+		return err
+	}
+	r.Guard(key, v)
+	return nil
+}
+
+// Empty reports whether the set reads nothing.
+func (r ReadSet) Empty() bool { return len(r.Records) == 0 && len(r.Guards) == 0 }
+
+// GuardReader reads guards; see [ReadSet].
+type GuardReader interface {
+	// Guard returns the version of the guard key: 0 for a guard no write
+	// has taken yet.
+	Guard(ctx context.Context, key string) (int64, error)
+}
+
+// Committer is the part of a process's Store that stores a [Write].
+type Committer[T any] interface {
+	GuardReader
+	// Commit stores w in one atomic step, or not at all. It writes only if
+	//   - the stored version of w.Record is w.Expected (0: there is no
+	//     such record yet); otherwise it returns an error matching
+	//     ErrConflict, or ErrNotFound when Expected > 0 and there is no
+	//     such record;
+	//   - every record of w.Reads.Records is at the version seen (0: still
+	//     absent), and every guard of w.Reads.Guards is at the version
+	//     seen; otherwise it returns a *ConflictError with Read set
+	//     ([ReadConflict] builds it), matching ErrConflict.
+	// Then it stores the record, bumps every guard of w.Reads.Guards by
+	// one and, if the store is an [Outbox], stores w.Events with them. Of
+	// concurrent Commits whose checks overlap what another writes, at most
+	// one succeeds for each version seen.
+	Commit(ctx context.Context, w Write[T]) error
+}
+
+// ConflictError is the error of a write refused because something changed
+// since it was read: the record written (Read false), or a record or guard
+// of the write's read set (Read true). It matches [ErrConflict].
+type ConflictError struct {
+	Process  string // the process of the store, e.g. "incident"
+	Key      string // the record's ID or the guard's key
+	Expected int64  // the version the write expected
+	Found    int64  // the version stored
+	Read     bool   // Key is in the write's read set, not the record written
+}
+
+// Error renders "<process> <key>: expected version <n>, found <m>", with
+// "read " before the key for a read-set conflict.
+func (e *ConflictError) Error() string {
+	what := ""
+	if e.Read {
+		what = "read "
+	}
+	return fmt.Sprintf("%s %s%s: expected version %d, found %d", e.Process, what, e.Key, e.Expected, e.Found)
+}
+
+// Is reports whether target is ErrConflict.
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// ReadConflict returns the *ConflictError of a read set: key (a record ID
+// or a guard key) was seen at expected and is now at found.
+func ReadConflict(process, key string, expected, found int64) error {
+	return &ConflictError{Process: process, Key: key, Expected: expected, Found: found, Read: true}
+}
+
+// IsReadConflict reports whether err is, or wraps, a conflict in a
+// write's read set: the operation saw data that changed before it could
+// commit, and running it again from a fresh read is correct.
+func IsReadConflict(err error) bool {
+	var ce *ConflictError
+	return errors.As(err, &ce) && ce.Read
+}
+
+// Attempts is how many times the kernel runs an operation whose reads
+// keep changing under it ([Retry]), and a follow-up that keeps meeting a
+// concurrent writer, before it returns the last conflict.
+const Attempts = 5
+
+// Retry runs op until it returns anything but a read conflict
+// ([IsReadConflict]), at most [Attempts] times, and returns op's last
+// error. It stops early when ctx is done.
+func Retry(ctx context.Context, op func() error) error {
+	var err error
+	for range Attempts {
+		if err = op(); !IsReadConflict(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// Commit stores w through c and then notifies n of w.Events, unless c is
+// an [Outbox], which stores the events with the record (n is then not
+// called). A canceled ctx stops it before anything is written. On any
+// error of Commit nothing was written and nothing is notified; a notifier
+// failure comes back as a *NotifyError, with the write stored.
+func Commit[T any](ctx context.Context, c Committer[T], n Notifier, w Write[T]) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_, outbox := c.(Outbox[T])
+	events := w.Events
+	if !outbox {
+		w.Events = nil
+	}
+	if err := c.Commit(ctx, w); err != nil {
+		return err
+	}
+	if outbox {
+		return nil
+	}
+	return notify(ctx, n, events)
+}
