@@ -1,0 +1,137 @@
+package lifecycletest_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
+)
+
+// rec is the record kind of the committers below.
+type rec struct {
+	ID      string
+	Version int64
+}
+
+// memCommitter is a minimal lifecycle.Committer over lifecycletest.Guards,
+// the shape of every kit's in-memory store. Its flags break one clause
+// each.
+type memCommitter struct {
+	mu     sync.Mutex
+	recs   map[string]rec
+	guards lifecycletest.Guards
+
+	ignoreReads    bool // commits whatever the read set says
+	ignoreGuards   bool // checks records but not guards
+	noBump         bool // never bumps a guard
+	ignoreExpected bool // last writer wins
+}
+
+func (s *memCommitter) Guard(_ context.Context, key string) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.guards.Version(key), nil
+}
+
+func (s *memCommitter) Commit(_ context.Context, w lifecycle.Write[rec]) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.recs[w.Record.ID]
+	switch {
+	case s.ignoreExpected:
+	case w.Expected == 0 && ok:
+		return lifecycle.Conflict("test", w.Record.ID, 0, cur.Version)
+	case w.Expected > 0 && !ok:
+		return lifecycle.NotFound("test", w.Record.ID)
+	case ok && cur.Version != w.Expected:
+		return lifecycle.Conflict("test", w.Record.ID, w.Expected, cur.Version)
+	}
+	reads := w.Reads
+	if s.ignoreReads {
+		reads = lifecycle.ReadSet{}
+	}
+	if s.ignoreGuards {
+		reads.Guards = nil
+	}
+	if err := s.guards.Check("test", reads, func(id string) int64 { return s.recs[id].Version }); err != nil {
+		return err
+	}
+	s.recs[w.Record.ID] = w.Record
+	if !s.noBump {
+		s.guards.Bump(w.Reads)
+	}
+	return nil
+}
+
+var committers = map[string]func() *memCommitter{
+	"good":           func() *memCommitter { return &memCommitter{} },
+	"ignoreReads":    func() *memCommitter { return &memCommitter{ignoreReads: true} },
+	"ignoreGuards":   func() *memCommitter { return &memCommitter{ignoreGuards: true} },
+	"noBump":         func() *memCommitter { return &memCommitter{noBump: true} },
+	"ignoreExpected": func() *memCommitter { return &memCommitter{ignoreExpected: true} },
+}
+
+func kit(name string) lifecycletest.CommitterKit[rec] {
+	return lifecycletest.CommitterKit[rec]{
+		New: func(*testing.T) lifecycle.Committer[rec] {
+			s := committers[name]()
+			s.recs = map[string]rec{}
+			return s
+		},
+		Record: func(id string, version int64) rec { return rec{id, version} },
+		Get: func(_ context.Context, c lifecycle.Committer[rec], id string) (int64, error) {
+			s := c.(*memCommitter)
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			r, ok := s.recs[id]
+			if !ok {
+				return 0, lifecycle.NotFound("test", id)
+			}
+			return r.Version, nil
+		},
+	}
+}
+
+func TestCommitterKitPassesAGoodStore(t *testing.T) {
+	lifecycletest.TestCommitter(t, kit("good"))
+}
+
+// TestBrokenCommitterHelper runs TestCommitter on a broken committer when
+// TestCommitterKitCatchesBrokenStores asks it to (in a child process,
+// since it must fail).
+func TestBrokenCommitterHelper(t *testing.T) {
+	name := os.Getenv("LIFECYCLETEST_BROKEN_COMMITTER")
+	if name == "" {
+		t.Skip("run by TestCommitterKitCatchesBrokenStores")
+	}
+	lifecycletest.TestCommitter(t, kit(name))
+}
+
+func TestCommitterKitCatchesBrokenStores(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs child processes")
+	}
+	for name, want := range map[string]string{
+		"ignoreReads":    "Commit: a record of the read set whose version changed is a read conflict",
+		"ignoreGuards":   "Commit: a guard not at the version seen is a read conflict",
+		"noBump":         "Commit: a committed write bumps every guard of its read set by one",
+		"ignoreExpected": "Commit with Expected 0: an existing ID is an error matching ErrConflict",
+	} {
+		t.Run(name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenCommitterHelper$", "-test.count=1")
+			cmd.Env = append(os.Environ(), "LIFECYCLETEST_BROKEN_COMMITTER="+name)
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("TestCommitter passed the %s store:\n%s", name, out)
+			}
+			if !strings.Contains(string(out), "contract: "+want) {
+				t.Errorf("TestCommitter failed the %s store without quoting %q:\n%s", name, want, out)
+			}
+		})
+	}
+}
