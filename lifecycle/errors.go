@@ -3,7 +3,9 @@ package lifecycle
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Sentinel errors shared by every process. Test for them with [errors.Is];
@@ -105,12 +107,38 @@ func (e *ValidationError) Error() string {
 // Is reports whether target is ErrValidation.
 func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
 
-// Invalid returns a *ValidationError for field.
+// Invalid returns a *ValidationError for field. String arguments longer
+// than [MaxQuoted] bytes are clipped ([Clip]) before formatting, so that an
+// error about a bad value never repeats a huge input.
 func Invalid(field, reasonFormat string, args ...any) error {
 	if len(args) > 0 {
+		for i, a := range args {
+			if s, ok := a.(string); ok && len(s) > MaxQuoted {
+				args[i] = Clip(s)
+			}
+		}
 		reasonFormat = fmt.Sprintf(reasonFormat, args...)
 	}
 	return &ValidationError{Field: field, Reason: reasonFormat}
+}
+
+// MaxQuoted is the most bytes of an input value that an error message
+// quotes.
+const MaxQuoted = 64
+
+// Clip returns s when it has at most MaxQuoted bytes, and otherwise its
+// longest prefix of whole UTF-8 sequences within MaxQuoted bytes followed
+// by "…" and the full length, such as "aaaa…(3000 bytes)". Errors quote
+// clipped values so that their size does not grow with the input's.
+func Clip(s string) string {
+	if len(s) <= MaxQuoted {
+		return s
+	}
+	cut := MaxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…(" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // ForbiddenError tells who was refused what, and why. It matches

@@ -3,7 +3,9 @@ package lifecycle
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -140,4 +142,24 @@ func TestCommitNotifiesAfterTheWrite(t *testing.T) {
 	s = &commitStore{}
 	assert.ErrorIs(t, Commit[int](cctx, s, n, Write[int]{Record: 1}), context.Canceled)
 	assert.Empty(t, s.writes)
+}
+
+func TestInvalidClipsLongValues(t *testing.T) {
+	long := strings.Repeat("é", 3000) // 6,000 bytes
+	err := Invalid("state", "unknown value %q", long)
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Less(t, len(ve.Reason), 120)
+	assert.Contains(t, ve.Reason, "…(6000 bytes)")
+	assert.True(t, utf8.ValidString(ve.Reason), "the clip keeps whole characters")
+
+	_, err = ParseEnum("state", []string{"new"}, strings.Repeat("x", 500000))
+	assert.Less(t, len(err.Error()), 200, "an enum's error quotes a prefix")
+
+	short := "short value"
+	assert.Equal(t, short, Clip(short))
+	exact := strings.Repeat("a", MaxQuoted)
+	assert.Equal(t, exact, Clip(exact))
+	assert.Equal(t, strings.Repeat("a", MaxQuoted)+"…(65 bytes)", Clip(exact+"a"))
+	assert.Equal(t, "invalid title: 3 is too many", Invalid("title", "%d is too many", 3).Error())
 }
