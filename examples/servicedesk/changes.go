@@ -38,7 +38,7 @@ func (d *desk) changeRoutes(a *api) {
 // listChanges answers GET /changes?state=&type=&requester=&assignee=&config_item=&cursor=&limit=.
 // The forward schedule of change is GET /changes?state=scheduled,implement.
 func (d *desk) listChanges(w http.ResponseWriter, r *http.Request) {
-	q := newQuery(r.URL.Query(), "state", "type", "requester", "assignee", "config_item", "cursor", "limit")
+	q := newQuery(r, "state", "type", "requester", "assignee", "config_item", "cursor", "limit")
 	f := change.Filter{
 		States:     enums[change.State](q, "state"),
 		Types:      enums[change.Type](q, "type"),

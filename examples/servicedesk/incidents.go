@@ -60,7 +60,7 @@ func (d *desk) incidentRoutes(a *api) {
 // listIncidents answers GET /incidents?state=&assignee=&group=&priority=&major=&parent=&cursor=&limit=.
 // Lists are repeated or comma-separated and match any of their values.
 func (d *desk) listIncidents(w http.ResponseWriter, r *http.Request) {
-	q := newQuery(r.URL.Query(), "state", "assignee", "group", "priority", "major", "parent", "cursor", "limit")
+	q := newQuery(r, "state", "assignee", "group", "priority", "major", "parent", "cursor", "limit")
 	f := incident.Filter{
 		States:     enums[incident.State](q, "state"),
 		Assignee:   q.str("assignee"),

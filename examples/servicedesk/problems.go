@@ -40,7 +40,7 @@ func (d *desk) problemRoutes(a *api) {
 
 // listProblems answers GET /problems?state=&group=&assignee=&service=&config_item=&priority=&incident=&known_error=&cursor=&limit=.
 func (d *desk) listProblems(w http.ResponseWriter, r *http.Request) {
-	q := newQuery(r.URL.Query(), "state", "group", "assignee", "service", "config_item", "priority",
+	q := newQuery(r, "state", "group", "assignee", "service", "config_item", "priority",
 		"incident", "known_error", "cursor", "limit")
 	f := problem.Filter{
 		States:     enums[problem.State](q, "state"),
@@ -71,7 +71,7 @@ func (d *desk) listProblems(w http.ResponseWriter, r *http.Request) {
 // text holds every word of q, so that the desk can hand a caller a
 // workaround.
 func (d *desk) searchKnownErrors(w http.ResponseWriter, r *http.Request) {
-	q := newQuery(r.URL.Query(), "q", "service", "config_item", "limit")
+	q := newQuery(r, "q", "service", "config_item", "limit")
 	kq := problem.KnownErrorQuery{
 		Text:       q.str("q"),
 		Service:    q.str("service"),

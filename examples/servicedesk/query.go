@@ -3,6 +3,7 @@ package main
 import (
 	"encoding"
 	"errors"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -25,13 +26,17 @@ type query struct {
 	err     error
 }
 
-// newQuery checks that v holds only the allowed parameters, with text
-// values.
-func newQuery(v url.Values, allowed ...string) *query {
-	q := &query{v: v, allowed: allowed}
+// newQuery parses the raw query of r strictly (see parseQuery) and checks
+// that it holds only the allowed parameters, with text values.
+func newQuery(r *http.Request, allowed ...string) *query {
+	v, err := parseQuery(r.URL.RawQuery)
+	q := &query{v: v, allowed: allowed, err: err}
+	if err != nil {
+		return q
+	}
 	for _, k := range sortedKeys(v) {
 		if !slices.Contains(allowed, k) {
-			q.err = badRequest(k, "unknown query parameter (known: %s)", strings.Join(allowed, ", "))
+			q.err = badRequest(lifecycle.Clip(k), "unknown query parameter (known: %s)", strings.Join(allowed, ", "))
 			break
 		}
 		for _, s := range v[k] {
@@ -42,6 +47,32 @@ func newQuery(v url.Values, allowed ...string) *query {
 		}
 	}
 	return q
+}
+
+// parseQuery decodes a raw query string. Unlike url.Values from
+// URL.Query, which drops every pair it cannot decode (so that ?group=%
+// would list everything, unfiltered), a pair that does not decode is a
+// *requestError naming its parameter: a bad escape or a semicolon (which
+// some servers take for a separator, so it is refused as Go's
+// url.ParseQuery refuses it).
+func parseQuery(raw string) (url.Values, error) {
+	v := url.Values{}
+	for pair := range strings.SplitSeq(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		rawKey, rawValue, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(rawKey)
+		if err != nil || strings.Contains(rawKey, ";") {
+			return nil, badRequest("query", "malformed parameter name %q", lifecycle.Clip(rawKey))
+		}
+		value, err := url.QueryUnescape(rawValue)
+		if err != nil || strings.Contains(rawValue, ";") {
+			return nil, badRequest(lifecycle.Clip(key), "malformed value %q: escape %% as %%25", lifecycle.Clip(rawValue))
+		}
+		v[key] = append(v[key], value)
+	}
+	return v, nil
 }
 
 // str returns the parameter's value.
@@ -76,7 +107,7 @@ func (q *query) integer(key string) int {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 {
-		q.err = badRequest(key, "expected a non-negative integer, got %q", s)
+		q.err = badRequest(key, "expected a non-negative integer, got %q", lifecycle.Clip(s))
 	}
 	return n
 }
@@ -89,7 +120,7 @@ func (q *query) boolean(key string) bool {
 	}
 	b, err := strconv.ParseBool(s)
 	if err != nil {
-		q.err = badRequest(key, "expected true or false, got %q", s)
+		q.err = badRequest(key, "expected true or false, got %q", lifecycle.Clip(s))
 	}
 	return b
 }
@@ -101,7 +132,7 @@ func (q *query) priorities(key string) []lifecycle.Priority {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
 			if q.err == nil {
-				q.err = badRequest(key, "expected priorities such as 1,2, got %q", s)
+				q.err = badRequest(key, "expected priorities such as 1,2, got %q", lifecycle.Clip(s))
 			}
 			return nil
 		}

@@ -59,7 +59,7 @@ func (d *desk) serviceRoutes(a *api) {
 
 // listServices answers GET /services?status=&stage=&part=&owner=&config_item=&agreement=&cursor=&limit=.
 func (d *desk) listServices(w http.ResponseWriter, r *http.Request) {
-	q := newQuery(r.URL.Query(), "status", "stage", "part", "owner", "config_item", "agreement", "cursor", "limit")
+	q := newQuery(r, "status", "stage", "part", "owner", "config_item", "agreement", "cursor", "limit")
 	f := lifecycle.ServiceFilter{
 		Statuses:   enums[lifecycle.Status](q, "status"),
 		Stage:      enum[lifecycle.Stage](q, "stage"),
@@ -84,7 +84,7 @@ func (d *desk) listServices(w http.ResponseWriter, r *http.Request) {
 
 // listImprovements answers GET /improvements?service_id=&status=&cursor=&limit=.
 func (d *desk) listImprovements(w http.ResponseWriter, r *http.Request) {
-	q := newQuery(r.URL.Query(), "service_id", "status", "cursor", "limit")
+	q := newQuery(r, "service_id", "status", "cursor", "limit")
 	f := lifecycle.ImprovementFilter{
 		ServiceID: q.str("service_id"),
 		Statuses:  enums[lifecycle.ImprovementStatus](q, "status"),

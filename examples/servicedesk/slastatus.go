@@ -143,6 +143,10 @@ type agreementView struct {
 
 // listAgreements answers GET /agreements.
 func (d *desk) listAgreements(w http.ResponseWriter, r *http.Request) {
+	if q := newQuery(r); q.err != nil {
+		d.writeError(w, r, q.err)
+		return
+	}
 	var out []agreementView
 	for _, a := range d.agreements {
 		v := agreementView{ID: a.ID, Name: a.Name, Type: a.Type, Target: a.Target, Process: a.Process,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strconv"
 	"strings"
@@ -103,7 +104,7 @@ func TestListParametersAreCapped(t *testing.T) {
 }
 
 func TestQueryList(t *testing.T) {
-	q := newQuery(map[string][]string{"state": {"a, b,a", "c,,b"}}, "state")
+	q := newQuery(httptest.NewRequest("GET", "/incidents?state=a,%20b,a&state=c,,b", nil), "state")
 	assert.Equal(t, []string{"a", "b", "c"}, q.list("state"))
 	assert.NoError(t, q.err)
 }
@@ -111,7 +112,7 @@ func TestQueryList(t *testing.T) {
 // TestQueryFieldOf: the library's names for a filter's fields become the
 // query parameters the client sent.
 func TestQueryFieldOf(t *testing.T) {
-	q := newQuery(nil, "state", "priority", "cursor", "limit")
+	q := newQuery(httptest.NewRequest("GET", "/incidents", nil), "state", "priority", "cursor", "limit")
 	for field, want := range map[string]string{"states": "state", "priorities": "priority", "priority": "priority",
 		"after": "cursor", "limit": "limit", "nonsense": ""} {
 		status, body := classify(q.fieldOf(lifecycle.Invalid(field, "bad")))
