@@ -20,16 +20,17 @@ import (
 	"github.com/itsmkit/itsm/lifecycle"
 )
 
-// loadSize is how many incidents the load test holds: 1,000,000, or 20,000
-// under the race detector and with -short (set ITSM_LOAD_INCIDENTS to
-// override).
+// loadSize is how many incidents the load test holds: 1,000,000 when
+// ITSM_LOAD is set (.ci/run sets it), and 20,000 otherwise, under the race
+// detector and with -short, so that the package's default tests take
+// seconds (set ITSM_LOAD_INCIDENTS to choose).
 func loadSize() int {
 	if s := os.Getenv("ITSM_LOAD_INCIDENTS"); s != "" {
 		if n, err := strconv.Atoi(s); err == nil && n > 0 {
 			return n
 		}
 	}
-	if raceEnabled || testing.Short() {
+	if raceEnabled || testing.Short() || os.Getenv("ITSM_LOAD") == "" {
 		return 20_000
 	}
 	return 1_000_000
