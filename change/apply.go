@@ -162,8 +162,8 @@ func (r Rules) Apply(c *Change, actor lifecycle.Actor, now time.Time, cmd Comman
 	if c == nil {
 		return nil, lifecycle.Invalid("change", "a change is required")
 	}
-	if cmd == nil {
-		return nil, lifecycle.Invalid("command", "a command is required")
+	if err := checkCommand(cmd); err != nil {
+		return nil, err
 	}
 	if err := actor.Validate(); err != nil {
 		return nil, err

@@ -1,6 +1,8 @@
 package change
 
 import (
+	"context"
+	"reflect"
 	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -11,11 +13,40 @@ import (
 // [Reject], [Schedule], [Revert], [Implement], [Review], [Close] and
 // [Cancel]. Each names the change by ID and, optionally, the Version the
 // caller read: a non-zero Version that is not the current one gives
-// lifecycle.ErrConflict before anything happens. The interface is sealed.
+// lifecycle.ErrConflict before anything happens. A pointer to a command is
+// the same command (its methods are the value's); a nil one is a
+// *lifecycle.ValidationError. The interface is sealed.
 type Command interface {
 	target() (id string, version int64)
 	event() Event
 	apply(s *step) error
+}
+
+// checkCommand returns a *lifecycle.ValidationError for a nil cmd, or a
+// nil pointer to a command (a pointer command has its value's methods,
+// which would dereference it).
+func checkCommand(cmd Command) error {
+	if cmd == nil {
+		return lifecycle.Invalid("command", "a command is required")
+	}
+	if v := reflect.ValueOf(cmd); v.Kind() == reflect.Pointer && v.IsNil() {
+		return lifecycle.Invalid("command", "a command is required, not a nil %T", cmd)
+	}
+	return nil
+}
+
+// A reader is a command whose rules need what the pure layer cannot read:
+// other records of the Store, the windows of the WindowSource. The Service
+// calls read before applying the command, when the change's machine has
+// the command's event from its state, and applies the command read
+// returns. The rule lives with the command that needs it, and the Service
+// finds it by this interface alone: the value and the pointer form of a
+// command have the same methods, so both read alike, and a new command
+// that reads says so by having the method.
+type reader interface {
+	// read returns the command completed with what its rules read through
+	// r for change c (as stored, before the command).
+	read(ctx context.Context, r *reading, c *Change) (Command, error)
 }
 
 // Create is the request for a new change (not a [Command]: there is no
@@ -320,3 +351,26 @@ func (Implement) event() Event       { return EventImplement }
 func (Review) event() Event          { return EventReview }
 func (Close) event() Event           { return EventClose }
 func (Cancel) event() Event          { return EventCancel }
+
+// Assess records the conflicts of the planned window, and the risk rules
+// read them.
+func (a Assess) read(ctx context.Context, r *reading, c *Change) (Command, error) {
+	var err error
+	a.Conflicts, err = r.conflicts(ctx, c)
+	return a, err
+}
+
+// RequestApproval records the conflicts again: the risk, and so the
+// authority, depend on them.
+func (ra RequestApproval) read(ctx context.Context, r *reading, c *Change) (Command, error) {
+	var err error
+	ra.Conflicts, err = r.conflicts(ctx, c)
+	return ra, err
+}
+
+// Schedule books the window only without conflicts, or with an override.
+func (sc Schedule) read(ctx context.Context, r *reading, c *Change) (Command, error) {
+	var err error
+	sc.Conflicts, err = r.conflicts(ctx, c)
+	return sc, err
+}

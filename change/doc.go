@@ -86,7 +86,9 @@
 // on error the change is unchanged. [Rules.New] makes a new change. The
 // pure layer does no I/O, so the conflicts a command records (Assess,
 // RequestApproval, Schedule) are an input it trusts; the [Service] fills
-// them from its [Store] and [WindowSource].
+// them from its [Store] and [WindowSource], for a command given as a value
+// or as a pointer alike: each of these commands reads what its own rules
+// need, and the Service asks nothing of a command's concrete type.
 //
 // The [Service] loads, applies, stores with the version it read
 // (optimistic concurrency: of two writers of the same version one gets

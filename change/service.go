@@ -155,26 +155,32 @@ func (s *Service) Conflicts(ctx context.Context, id string) ([]Conflict, error) 
 	if err := checkPlanned(c); err != nil {
 		return nil, err
 	}
-	return s.conflicts(ctx, c)
+	return (&reading{s: s}).conflicts(ctx, c)
+}
+
+// A reading is what one attempt of a command reads beyond its own change,
+// on behalf of the command's rules ([reader]).
+type reading struct {
+	s *Service
 }
 
 // conflicts reads the booked changes and windows around c's planned window
 // and checks them. An unplanned change has none.
-func (s *Service) conflicts(ctx context.Context, c *Change) ([]Conflict, error) {
+func (r *reading) conflicts(ctx context.Context, c *Change) ([]Conflict, error) {
 	if !c.Planned() || !c.PlannedEnd.After(c.PlannedStart) {
 		return nil, nil
 	}
 	var others []*Change
 	if len(c.ConfigItems) > 0 {
 		var err error
-		if others, err = s.store.Scheduled(ctx, slices.Clone(c.ConfigItems), c.PlannedStart, c.PlannedEnd); err != nil {
+		if others, err = r.s.store.Scheduled(ctx, slices.Clone(c.ConfigItems), c.PlannedStart, c.PlannedEnd); err != nil {
 			return nil, err
 		}
 	}
 	var windows []Window
-	if s.windows != nil {
+	if r.s.windows != nil {
 		var err error
-		if windows, err = s.windows.Windows(ctx, slices.Clone(c.ConfigItems), c.PlannedStart, c.PlannedEnd); err != nil {
+		if windows, err = r.s.windows.Windows(ctx, slices.Clone(c.ConfigItems), c.PlannedStart, c.PlannedEnd); err != nil {
 			return nil, err
 		}
 	}
@@ -188,8 +194,8 @@ func (s *Service) conflicts(ctx context.Context, c *Change) ([]Conflict, error) 
 // lifecycle.System, a second stored version); an error there is joined to
 // the result, which is then the authorized change.
 func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*Change, error) {
-	if cmd == nil {
-		return nil, lifecycle.Invalid("command", "a command is required")
+	if err := checkCommand(cmd); err != nil {
+		return nil, err
 	}
 	c, err := s.apply(ctx, actor, cmd)
 	if err != nil || cmd.event() != EventApprove {
@@ -228,19 +234,8 @@ func (s *Service) apply(ctx context.Context, actor lifecycle.Actor, cmd Command)
 	if version != 0 && version != c.Version {
 		return nil, lifecycle.Conflict(Process, id, version, c.Version)
 	}
-	if allows(c, cmd.event()) {
-		switch x := cmd.(type) {
-		case Assess:
-			x.Conflicts, err = s.conflicts(ctx, c)
-			cmd = x
-		case RequestApproval:
-			x.Conflicts, err = s.conflicts(ctx, c)
-			cmd = x
-		case Schedule:
-			x.Conflicts, err = s.conflicts(ctx, c)
-			cmd = x
-		}
-		if err != nil {
+	if r, ok := cmd.(reader); ok && allows(c, cmd.event()) {
+		if cmd, err = r.read(ctx, &reading{s: s}, c); err != nil {
 			return nil, err
 		}
 	}

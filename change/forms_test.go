@@ -1,0 +1,359 @@
+package change_test
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/change/changetest"
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
+)
+
+// The tests of a command's two forms: a Command is a value type, whose
+// methods a pointer to it has too, so change.Schedule{...} and
+// &change.Schedule{...} are the same command and must do the same thing.
+
+// formRules pick the authority by risk: the change manager (any holder of
+// the role) for low and moderate risk, the CAB (carol and dave, both) for
+// high, the ECAB for emergencies.
+func formRules() change.Rules {
+	r := testRules()
+	r.Authorities = []change.Authority{
+		{Name: "Change manager", Types: []change.Type{change.Normal}, Risks: []change.Risk{change.RiskLow, change.RiskModerate},
+			Role: change.RoleChangeManager, Policy: change.PolicyAny},
+		{Name: "CAB", Types: []change.Type{change.Normal}, Approvers: []string{"carol", "dave"}, Policy: change.PolicyAll},
+		{Name: "ECAB", Types: []change.Type{change.Emergency}, Role: change.RoleECAB, Policy: change.PolicyAny},
+	}
+	return r
+}
+
+// formFreeze is a blackout on db-1 inside every form change's window
+// (t0+48h to t0+50h: 2026-06-03, 09:00 to 11:00 UTC); web-1 is free.
+var formFreeze = change.Window{Name: "freeze", Kind: change.Blackout, ConfigItems: []string{"db-1"},
+	Once: &change.Once{Start: change.Date(2026, 6, 3, 9, 30), End: change.Date(2026, 6, 3, 10, 0)}}
+
+// formSetup says which change a command runs on: its type, its one
+// configuration item, and the state the Service drives it to (authorized
+// too, when approved).
+type formSetup struct {
+	typ      change.Type
+	ci       string
+	state    change.State
+	approved bool
+}
+
+// prepare returns a fresh Service (form rules, the freeze, an in-memory
+// store, a recorder, a clock at t0) holding one change made and driven as
+// setup says, and the change's ID.
+func (setup formSetup) prepare(t *testing.T) (*change.Service, *changetest.Recorder, string) {
+	t.Helper()
+	rec := &changetest.Recorder{}
+	s, err := change.New(change.Config{Store: changetest.NewStore(), Notifier: rec, Clock: lifecycletest.NewClock(t0),
+		IDs: lifecycle.Sequence("CHG", 4), Rules: formRules(), Windows: change.WindowList{formFreeze}})
+	require.NoError(t, err)
+	req := change.Create{Type: setup.typ, Title: "Upgrade", ConfigItems: []string{setup.ci}, Plans: fullPlans,
+		PlannedStart: t0.Add(48 * time.Hour), PlannedEnd: t0.Add(50 * time.Hour)}
+	if setup.typ == change.Standard {
+		req.Template, req.Plans = "os-patch", change.Plans{}
+	}
+	c, err := s.Create(ctx, alice, req)
+	require.NoError(t, err)
+	for steps := 0; c.State != setup.state || setup.approved && !c.Authorized(); steps++ {
+		require.Less(t, steps, 10, "cannot drive %s to %+v", c.ID, setup)
+		var cmd change.Command
+		actor := alice
+		switch {
+		case c.State == change.StateNew && c.Type == change.Normal:
+			cmd = change.Assess{ID: c.ID}
+		case c.State == change.StateNew && c.Type == change.Emergency, c.State == change.StateAssess:
+			cmd = change.RequestApproval{ID: c.ID}
+		case c.State == change.StateNew: // standard
+			cmd = change.Schedule{ID: c.ID, Override: len(c.Conflicts) > 0, Reason: "agreed"}
+			actor = carol
+		case c.State == change.StateAuthorize && !c.Authorized():
+			cmd = change.Approve{ID: c.ID}
+			actor = carol
+			if slices.ContainsFunc(c.Approvals, func(a change.Approval) bool { return a.Approver == carol.ID }) {
+				actor = dave
+			}
+		case c.State == change.StateAuthorize:
+			cmd, actor = change.Schedule{ID: c.ID, Override: true, Reason: "agreed"}, carol
+		case c.State == change.StateScheduled:
+			cmd = change.Implement{ID: c.ID}
+		case c.State == change.StateImplement:
+			cmd = change.Review{ID: c.ID, Outcome: change.OutcomeSuccessful, Notes: "fine"}
+		default:
+			t.Fatalf("cannot drive %s from %s to %+v", c.ID, c.State, setup)
+		}
+		c, err = s.Do(ctx, actor, cmd)
+		require.NoError(t, err, "driving %s with %T", c, cmd)
+	}
+	return s, rec, c.ID
+}
+
+// formCase is a command on the change of a setup, by an actor.
+type formCase struct {
+	name  string
+	setup formSetup
+	actor lifecycle.Actor
+	cmd   func(id string) change.Command
+}
+
+// formCases list every command type at least once (TestFormCasesCoverEveryCommand
+// checks it against the package's source), the commands that read the
+// forward schedule on a free item and on the frozen one, and refusals.
+var formCases = []formCase{
+	{"update", formSetup{change.Normal, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
+		return change.Update{ID: id, Title: ptr("Upgrade the web tier"), PlannedStart: t0.Add(72 * time.Hour), PlannedEnd: t0.Add(74 * time.Hour)}
+	}},
+	{"update nothing", formSetup{change.Normal, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
+		return change.Update{ID: id}
+	}},
+	{"set type", formSetup{change.Normal, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
+		return change.SetType{ID: id, Type: change.Standard, Template: "os-patch"}
+	}},
+	{"assign", formSetup{change.Emergency, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
+		return change.Assign{ID: id, Group: "dba", Assignee: "bob"}
+	}},
+	{"link", formSetup{change.Standard, "web-1", change.StateScheduled, false}, bob, func(id string) change.Command {
+		return change.Link{ID: id, Problems: []string{"PRB-1"}, Incidents: []string{"INC-2"}}
+	}},
+	{"assess free", formSetup{change.Normal, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
+		return change.Assess{ID: id, Version: 1}
+	}},
+	{"assess in a blackout", formSetup{change.Normal, "db-1", change.StateNew, false}, alice, func(id string) change.Command {
+		return change.Assess{ID: id}
+	}},
+	{"request approval free", formSetup{change.Normal, "web-1", change.StateAssess, false}, alice, func(id string) change.Command {
+		return change.RequestApproval{ID: id}
+	}},
+	{"request approval in a blackout", formSetup{change.Normal, "db-1", change.StateAssess, false}, alice, func(id string) change.Command {
+		return change.RequestApproval{ID: id}
+	}},
+	{"request emergency approval", formSetup{change.Emergency, "db-1", change.StateNew, false}, alice, func(id string) change.Command {
+		return change.RequestApproval{ID: id}
+	}},
+	{"approve and schedule", formSetup{change.Normal, "web-1", change.StateAuthorize, false}, carol, func(id string) change.Command {
+		return change.Approve{ID: id, Comment: "fine"}
+	}},
+	{"approve one of two", formSetup{change.Normal, "db-1", change.StateAuthorize, false}, dave, func(id string) change.Command {
+		return change.Approve{ID: id, Comment: "fine"}
+	}},
+	{"approve own change", formSetup{change.Normal, "web-1", change.StateAuthorize, false}, alice, func(id string) change.Command {
+		return change.Approve{ID: id}
+	}},
+	{"reject", formSetup{change.Normal, "db-1", change.StateAuthorize, false}, carol, func(id string) change.Command {
+		return change.Reject{ID: id, Comment: "not in the freeze"}
+	}},
+	{"schedule free", formSetup{change.Standard, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
+		return change.Schedule{ID: id}
+	}},
+	{"schedule in a blackout", formSetup{change.Standard, "db-1", change.StateNew, false}, alice, func(id string) change.Command {
+		return change.Schedule{ID: id}
+	}},
+	{"schedule in a blackout with an override", formSetup{change.Standard, "db-1", change.StateNew, false}, carol, func(id string) change.Command {
+		return change.Schedule{ID: id, Override: true, Reason: "security fix"}
+	}},
+	{"schedule authorized with an override", formSetup{change.Normal, "db-1", change.StateAuthorize, true}, dave, func(id string) change.Command {
+		return change.Schedule{ID: id, Override: true, Reason: "agreed with the DBAs"}
+	}},
+	{"revert", formSetup{change.Normal, "web-1", change.StateScheduled, false}, alice, func(id string) change.Command {
+		return change.Revert{ID: id, Reason: "replan"}
+	}},
+	{"implement", formSetup{change.Emergency, "web-1", change.StateScheduled, false}, bob, func(id string) change.Command {
+		return change.Implement{ID: id}
+	}},
+	{"implement too early", formSetup{change.Normal, "web-1", change.StateNew, false}, bob, func(id string) change.Command {
+		return change.Implement{ID: id}
+	}},
+	{"review", formSetup{change.Normal, "web-1", change.StateImplement, false}, bob, func(id string) change.Command {
+		return change.Review{ID: id, Outcome: change.OutcomeSuccessfulWithIssues, Notes: "slow"}
+	}},
+	{"close", formSetup{change.Emergency, "web-1", change.StateReview, false}, alice, func(id string) change.Command {
+		return change.Close{ID: id, Notes: "reviewed"}
+	}},
+	{"cancel", formSetup{change.Normal, "db-1", change.StateAssess, false}, alice, func(id string) change.Command {
+		return change.Cancel{ID: id, Reason: "superseded"}
+	}},
+	{"cancel without a reason", formSetup{change.Normal, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
+		return change.Cancel{ID: id}
+	}},
+}
+
+// pointerTo returns a pointer to a copy of the command value cmd.
+func pointerTo(cmd change.Command) change.Command {
+	p := reflect.New(reflect.TypeOf(cmd))
+	p.Elem().Set(reflect.ValueOf(cmd))
+	return p.Interface().(change.Command)
+}
+
+// formOutcome is everything a command did.
+type formOutcome struct {
+	Got    *change.Change
+	Err    string
+	Kind   string
+	Stored *change.Change
+	Events []lifecycle.Event
+}
+
+// run runs fc's command, in its pointer form or not, on a fresh setup.
+func (fc formCase) run(t *testing.T, pointer bool) formOutcome {
+	t.Helper()
+	s, rec, id := fc.setup.prepare(t)
+	before := len(rec.Events())
+	cmd := fc.cmd(id)
+	if pointer {
+		cmd = pointerTo(cmd)
+	}
+	var o formOutcome
+	var err error
+	o.Got, err = s.Do(ctx, fc.actor, cmd)
+	if err != nil {
+		o.Err, o.Kind = err.Error(), lifecycletest.Classify(err)
+	}
+	o.Stored, err = s.Get(ctx, id)
+	require.NoError(t, err)
+	o.Events = rec.Events()[before:]
+	return o
+}
+
+// TestPointerCommandsActLikeValues runs every form case on two identical
+// fresh setups, once with the command's value and once with a pointer to
+// it: the result, the stored change (history included), the events and the
+// error must be the same.
+func TestPointerCommandsActLikeValues(t *testing.T) {
+	for _, fc := range formCases {
+		t.Run(fc.name, func(t *testing.T) {
+			value, pointer := fc.run(t, false), fc.run(t, true)
+			require.Equal(t, value, pointer, "%T and *%T differ", fc.cmd(""), fc.cmd(""))
+		})
+	}
+}
+
+// TestPointerCommandsReadTheSchedule checks, in the pointer form, the
+// three commands that read the forward schedule on the frozen item: each
+// must see the blackout, not an empty schedule.
+func TestPointerCommandsReadTheSchedule(t *testing.T) {
+	find := func(name string) formCase {
+		i := slices.IndexFunc(formCases, func(fc formCase) bool { return fc.name == name })
+		require.GreaterOrEqual(t, i, 0, name)
+		return formCases[i]
+	}
+	blackout := func(t *testing.T, cs []change.Conflict) {
+		t.Helper()
+		require.Len(t, cs, 1)
+		assert.Equal(t, change.ConflictBlackout, cs[0].Kind)
+		assert.Equal(t, "freeze", cs[0].Window)
+	}
+
+	t.Run("a standard change in a blackout is not booked without an override", func(t *testing.T) {
+		o := find("schedule in a blackout").run(t, true)
+		assert.Equal(t, "validation", o.Kind)
+		assert.Contains(t, o.Err, "blackout window freeze")
+		assert.Nil(t, o.Got)
+		assert.Equal(t, change.StateNew, o.Stored.State)
+		assert.Nil(t, o.Stored.Override)
+		assert.Empty(t, o.Events)
+	})
+	t.Run("assess records the blackout and its high risk", func(t *testing.T) {
+		o := find("assess in a blackout").run(t, true)
+		require.Empty(t, o.Err)
+		blackout(t, o.Stored.Conflicts)
+		assert.Equal(t, change.RiskHigh, o.Stored.Risk)
+		assert.Equal(t, o.Stored, o.Got)
+	})
+	t.Run("request approval keeps the conflicts and asks the CAB", func(t *testing.T) {
+		o := find("request approval in a blackout").run(t, true)
+		require.Empty(t, o.Err)
+		blackout(t, o.Stored.Conflicts)
+		assert.Equal(t, change.RiskHigh, o.Stored.Risk)
+		require.NotNil(t, o.Stored.Authority)
+		assert.Equal(t, "CAB", o.Stored.Authority.Name)
+		require.Len(t, o.Events, 1)
+		assert.Equal(t, "CAB", o.Events[0].Data["authority"])
+	})
+}
+
+// TestNilCommands: a nil pointer to any command type, in Do and in the
+// pure Apply, is a validation error that changes nothing (not a panic).
+func TestNilCommands(t *testing.T) {
+	seen := map[reflect.Type]bool{}
+	for _, fc := range formCases {
+		typ := reflect.TypeOf(fc.cmd(""))
+		if seen[typ] {
+			continue
+		}
+		seen[typ] = true
+		t.Run(typ.Name(), func(t *testing.T) {
+			cmd := reflect.Zero(reflect.PointerTo(typ)).Interface().(change.Command)
+			s, rec, id := fc.setup.prepare(t)
+			before, err := s.Get(ctx, id)
+			require.NoError(t, err)
+			events := len(rec.Events())
+			got, err := s.Do(ctx, fc.actor, cmd)
+			require.ErrorIs(t, err, lifecycle.ErrValidation)
+			assert.Nil(t, got)
+			after, err := s.Get(ctx, id)
+			require.NoError(t, err)
+			assert.Equal(t, before, after)
+			assert.Len(t, rec.Events(), events)
+
+			c := before.Clone()
+			evs, err := formRules().Apply(c, fc.actor, t0, cmd)
+			require.ErrorIs(t, err, lifecycle.ErrValidation)
+			assert.Nil(t, evs)
+			assert.Equal(t, before, c)
+		})
+	}
+}
+
+// TestFormCasesCoverEveryCommand reads the package's source for the
+// command types (the types with an event method, which the sealed Command
+// interface requires) and fails for any that formCases do not list, so
+// that a new command cannot skip the form tests.
+func TestFormCasesCoverEveryCommand(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	fset := token.NewFileSet()
+	var commands []string
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		require.NoError(t, err)
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv == nil || fn.Name.Name != "event" {
+				continue
+			}
+			recv := fn.Recv.List[0].Type
+			if star, ok := recv.(*ast.StarExpr); ok {
+				recv = star.X
+			}
+			commands = append(commands, "change."+recv.(*ast.Ident).Name)
+		}
+	}
+	require.NotEmpty(t, commands, "no command types found in the source")
+	var listed []string
+	for _, fc := range formCases {
+		listed = append(listed, fmt.Sprintf("%T", fc.cmd("")))
+	}
+	for _, c := range commands {
+		if !slices.Contains(listed, c) {
+			t.Errorf("formCases has no case for %s", c)
+		}
+	}
+}
