@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/looplab/fsm"
 )
@@ -40,36 +41,32 @@ type Definition[S, E ~string, T any] struct {
 	Transitions []Transition[S, E, T]
 }
 
-type edge[S, E ~string] struct {
-	from S
-	ev   E
-}
-
 // Machine is a checked, immutable state machine over states S, events E and
 // subjects T (what guards inspect). It is safe for concurrent use.
 //
-// The machine is defined for and checked against github.com/looplab/fsm:
-// NewMachine compiles the definition to looplab's events, builds a looplab
-// FSM for every state and verifies that the compiled table answers every
-// (state, event) pair exactly as looplab does. Fire then uses the compiled
-// table, which costs a map lookup instead of constructing an FSM (see
-// BenchmarkFire). Because Fire takes no context and does no I/O, a canceled
-// context can never leave a machine half-way through a transition (the
-// failure mode of looplab/fsm issue #115).
+// Every transition runs on github.com/looplab/fsm: [Machine.Fire] builds a
+// looplab FSM at the record's current state (the state lives in the
+// record, not in the FSM) and fires the event on it, and each guard runs as
+// the event's looplab "before_<event>" callback, which cancels the event
+// with the guard's error. Building an FSM costs about a microsecond
+// (BenchmarkFire), nothing next to a store's round trip. The machine keeps
+// no transition table of its own: [Machine.Target] and [Machine.Allowed]
+// ask looplab too. Callbacks do no I/O and Fire takes no context, so a
+// canceled context can never leave a machine half-way through a transition
+// (the failure mode of looplab/fsm issue #115).
 type Machine[S, E ~string, T any] struct {
-	def     Definition[S, E, T]
-	table   map[edge[S, E]]int // index into def.Transitions
-	allowed map[S][]E
-	names   map[S][]string
-	final   map[S]bool
+	def       Definition[S, E, T]
+	events    fsm.Events    // the definition as looplab's events
+	callbacks fsm.Callbacks // "before_<event>" for each guarded event
+	final     map[S]bool    // every state, true for those without transitions
 }
 
 // NewMachine checks def and compiles it. It panics with a clear message if
 // the definition is wrong: an empty or duplicate name, a transition naming an
 // unknown state or event, an event with no transition, the same (event,
-// source) pair twice, a state unreachable from Initial, or a disagreement with
-// looplab/fsm. Definitions are package-level values, so the panic happens at
-// program start, like a bad regexp.MustCompile.
+// source) pair twice, a state unreachable from Initial, or a callback key
+// looplab/fsm would not recognise. Definitions are package-level values, so
+// the panic happens at program start, like a bad regexp.MustCompile.
 func NewMachine[S, E ~string, T any](def Definition[S, E, T]) *Machine[S, E, T] {
 	m, err := compile(def)
 	if err != nil {
@@ -107,13 +104,12 @@ func compile[S, E ~string, T any](def Definition[S, E, T]) (*Machine[S, E, T], e
 	if !states[def.Initial] {
 		return nil, fmt.Errorf("initial state %q is not a listed state", def.Initial)
 	}
-	m := &Machine[S, E, T]{
-		def:     def,
-		table:   map[edge[S, E]]int{},
-		allowed: map[S][]E{},
-		names:   map[S][]string{},
-		final:   map[S]bool{},
+	m := &Machine[S, E, T]{def: def, callbacks: fsm.Callbacks{}, final: map[S]bool{}}
+	type edge struct {
+		from S
+		ev   E
 	}
+	defined := map[edge]bool{}
 	used := map[E]bool{}
 	for i, t := range def.Transitions {
 		if !events[t.Event] {
@@ -126,16 +122,20 @@ func compile[S, E ~string, T any](def Definition[S, E, T]) (*Machine[S, E, T], e
 			return nil, fmt.Errorf("event %q: no source state", t.Event)
 		}
 		used[t.Event] = true
-		for _, f := range t.From {
+		src := make([]string, len(t.From))
+		for j, f := range t.From {
 			if !states[f] {
 				return nil, fmt.Errorf("event %q: unknown source state %q", t.Event, f)
 			}
-			k := edge[S, E]{f, t.Event}
-			if _, dup := m.table[k]; dup {
+			if defined[edge{f, t.Event}] {
 				return nil, fmt.Errorf("event %q from %q is defined twice", t.Event, f)
 			}
-			m.table[k] = i
-			m.allowed[f] = append(m.allowed[f], t.Event)
+			defined[edge{f, t.Event}] = true
+			src[j] = string(f)
+		}
+		m.events = append(m.events, fsm.EventDesc{Name: string(t.Event), Src: src, Dst: string(t.To)})
+		if t.Guard != nil {
+			m.callbacks["before_"+string(t.Event)] = m.guardCallback
 		}
 	}
 	for _, e := range def.Events {
@@ -143,15 +143,20 @@ func compile[S, E ~string, T any](def Definition[S, E, T]) (*Machine[S, E, T], e
 			return nil, fmt.Errorf("event %q has no transition", e)
 		}
 	}
+	if err := checkCallbacks(m.callbacks, events); err != nil {
+		return nil, err
+	}
+	for _, s := range def.States {
+		m.final[s] = len(m.Allowed(s)) == 0
+	}
 	// Reachability from the initial state.
 	seen := map[S]bool{def.Initial: true}
 	queue := []S{def.Initial}
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
-		for _, e := range m.allowed[s] {
-			to := def.Transitions[m.table[edge[S, E]{s, e}]].To
-			if !seen[to] {
+		for _, e := range m.Allowed(s) {
+			if to, _ := m.Target(s, e); !seen[to] {
 				seen[to] = true
 				queue = append(queue, to)
 			}
@@ -161,65 +166,55 @@ func compile[S, E ~string, T any](def Definition[S, E, T]) (*Machine[S, E, T], e
 		if !seen[s] {
 			return nil, fmt.Errorf("state %q is unreachable from %q", s, def.Initial)
 		}
-		slices.Sort(m.allowed[s])
-		m.allowed[s] = slices.Compact(m.allowed[s])
-		names := make([]string, len(m.allowed[s]))
-		for i, e := range m.allowed[s] {
-			names[i] = string(e)
-		}
-		m.names[s] = names
-		m.final[s] = len(names) == 0
-	}
-	if err := m.crossCheck(); err != nil {
-		return nil, err
 	}
 	return m, nil
 }
 
-// looplabEvents renders the definition as looplab/fsm events.
-func (m *Machine[S, E, T]) looplabEvents() fsm.Events {
-	evs := make(fsm.Events, 0, len(m.def.Transitions))
-	for _, t := range m.def.Transitions {
-		src := make([]string, len(t.From))
-		for i, f := range t.From {
-			src[i] = string(f)
-		}
-		evs = append(evs, fsm.EventDesc{Name: string(t.Event), Src: src, Dst: string(t.To)})
-	}
-	return evs
-}
-
-// crossCheck fires every event from every state on a looplab FSM and checks
-// that the compiled table gives the same answer.
-func (m *Machine[S, E, T]) crossCheck() error {
-	evs := m.looplabEvents()
-	for _, s := range m.def.States {
-		f := fsm.NewFSM(string(s), evs, nil)
-		avail := f.AvailableTransitions()
-		slices.Sort(avail)
-		if !slices.Equal(avail, m.names[s]) {
-			return fmt.Errorf("looplab/fsm allows %v from %q, compiled table %v", avail, s, m.names[s])
-		}
-		for _, e := range m.def.Events {
-			f.SetState(string(s))
-			err := f.Event(context.Background(), string(e))
-			to, ok := m.Target(s, e)
-			var noTransition fsm.NoTransitionError
-			switch {
-			case ok && errors.As(err, &noTransition) && to == s:
-				// A self-loop: looplab reports NoTransitionError and stays.
-			case ok && err == nil && f.Current() == string(to):
-			case !ok && err != nil && f.Current() == string(s):
-				var inv fsm.InvalidEventError
-				if !errors.As(err, &inv) {
-					return fmt.Errorf("looplab/fsm: %q from %q: unexpected error %v", e, s, err)
-				}
-			default:
-				return fmt.Errorf("looplab/fsm: %q from %q gives (%q, %v), compiled table (%q, %v)", e, s, f.Current(), err, to, ok)
-			}
+// checkCallbacks checks that every key of callbacks is "before_" and an
+// event of the machine. looplab/fsm silently ignores a key that names
+// neither an event nor a state, which would drop a guard without a word.
+func checkCallbacks[E ~string](callbacks fsm.Callbacks, events map[E]bool) error {
+	for key := range callbacks {
+		name, ok := strings.CutPrefix(key, "before_")
+		if !ok || !events[E(name)] {
+			return fmt.Errorf("callback %q names no event of the machine", key)
 		}
 	}
 	return nil
+}
+
+// guardCallback is the looplab "before_<event>" callback of every guarded
+// event: it runs the guard of the transition the event takes from its
+// source state, on the subject passed to Event, and cancels the event with
+// the guard's error.
+func (m *Machine[S, E, T]) guardCallback(_ context.Context, e *fsm.Event) {
+	var subject T
+	if len(e.Args) > 0 {
+		subject, _ = e.Args[0].(T)
+	}
+	if err := m.guard(S(e.Src), E(e.Event), subject); err != nil {
+		e.Cancel(err)
+	}
+}
+
+// guard runs the guard of event's transition from state, if it has one.
+func (m *Machine[S, E, T]) guard(state S, event E, subject T) error {
+	for i := range m.def.Transitions {
+		t := &m.def.Transitions[i]
+		if t.Event == event && t.Guard != nil && slices.Contains(t.From, state) {
+			return t.Guard(subject)
+		}
+	}
+	return nil
+}
+
+// fsmAt returns a looplab FSM standing at state; with guards, it carries
+// the guard callbacks.
+func (m *Machine[S, E, T]) fsmAt(state S, guards bool) *fsm.FSM {
+	if !guards {
+		return fsm.NewFSM(string(state), m.events, nil)
+	}
+	return fsm.NewFSM(string(state), m.events, m.callbacks)
 }
 
 // Process returns the process name given in the definition.
@@ -236,7 +231,18 @@ func (m *Machine[S, E, T]) Events() []E { return slices.Clone(m.def.Events) }
 
 // Allowed returns the events the machine allows from state, sorted. Guards
 // are not consulted. It is empty for a final state or an unknown one.
-func (m *Machine[S, E, T]) Allowed(state S) []E { return slices.Clone(m.allowed[state]) }
+func (m *Machine[S, E, T]) Allowed(state S) []E {
+	names := m.fsmAt(state, false).AvailableTransitions()
+	if len(names) == 0 {
+		return nil
+	}
+	slices.Sort(names)
+	out := make([]E, len(names))
+	for i, n := range names {
+		out[i] = E(n)
+	}
+	return out
+}
 
 // Known reports whether state is one of the machine's states.
 func (m *Machine[S, E, T]) Known(state S) bool {
@@ -251,29 +257,40 @@ func (m *Machine[S, E, T]) Final(state S) bool { return m.final[state] }
 // Target returns the state event leads to from state, and whether the pair
 // is in the machine. Guards are not consulted.
 func (m *Machine[S, E, T]) Target(state S, event E) (S, bool) {
-	i, ok := m.table[edge[S, E]{state, event}]
-	if !ok {
+	f := m.fsmAt(state, false)
+	if !f.Can(string(event)) {
 		return "", false
 	}
-	return m.def.Transitions[i].To, true
+	err := f.Event(context.Background(), string(event))
+	var same fsm.NoTransitionError
+	if err != nil && !errors.As(err, &same) {
+		return "", false
+	}
+	return S(f.Current()), true
 }
 
-// Fire returns the state event leads to from state for subject, or a
-// *TransitionError (matching [ErrInvalidTransition]) when the pair is not in
-// the machine or its guard refuses. id names the subject in the error. Fire
+// Fire fires event on a looplab FSM at state, running the event's guard on
+// subject, and returns the state it leads to, or a *TransitionError
+// (matching [ErrInvalidTransition]) when the machine has no such event from
+// state or the guard refuses. id names the subject in the error. Fire
 // changes nothing: the caller applies the returned state.
 func (m *Machine[S, E, T]) Fire(id string, state S, event E, subject T) (S, error) {
-	i, ok := m.table[edge[S, E]{state, event}]
-	if !ok {
+	f := m.fsmAt(state, true)
+	err := f.Event(context.Background(), string(event), subject)
+	var (
+		same     fsm.NoTransitionError
+		canceled fsm.CanceledError
+	)
+	switch {
+	case err == nil:
+		return S(f.Current()), nil
+	case errors.As(err, &same) && same.Err == nil:
+		return state, nil // a self-loop: looplab stays and says so
+	case errors.As(err, &canceled):
+		return "", m.refuse(id, state, event, canceled.Err)
+	default: // looplab's InvalidEventError or UnknownEventError
 		return "", m.refuse(id, state, event, nil)
 	}
-	t := &m.def.Transitions[i]
-	if t.Guard != nil {
-		if err := t.Guard(subject); err != nil {
-			return "", m.refuse(id, state, event, err)
-		}
-	}
-	return t.To, nil
 }
 
 // Check returns the error Fire would return, without computing a target.
@@ -290,13 +307,18 @@ func (m *Machine[S, E, T]) Refuse(id string, state S, event E, reason error) err
 	return m.refuse(id, state, event, reason)
 }
 
+// refuse builds a *TransitionError listing the events allowed from state.
 func (m *Machine[S, E, T]) refuse(id string, state S, event E, reason error) error {
+	allowed := []string{}
+	for _, e := range m.Allowed(state) {
+		allowed = append(allowed, string(e))
+	}
 	return &TransitionError{
 		Process: m.def.Process,
 		Subject: id,
 		From:    string(state),
 		Event:   string(event),
-		Allowed: slices.Clone(m.names[state]),
+		Allowed: allowed,
 		Reason:  reason,
 		// Every known state has an entry in final.
 		UnknownState: !m.Known(state),

@@ -194,31 +194,37 @@ func TestMachineAgreesWithLooplab(t *testing.T) {
 	t.Run("improvement", func(t *testing.T) { looplabAgrees(t, improvementMachine.def, improvementMachine) })
 }
 
-// TestCrossCheckCatchesDisagreement: the start-up cross-check against
-// looplab is not vacuous. A table tampered with after compilation (an
-// edge leading elsewhere, an edge too many, an edge missing) fails it.
-func TestCrossCheckCatchesDisagreement(t *testing.T) {
-	for name, tamper := range map[string]func(m *Machine[tState, tEvent, *ticket]){
-		"wrong target": func(m *Machine[tState, tEvent, *ticket]) {
-			m.table[edge[tState, tEvent]{"new", "start"}] = m.table[edge[tState, tEvent]{"new", "drop"}]
-		},
-		"extra edge": func(m *Machine[tState, tEvent, *ticket]) {
-			m.table[edge[tState, tEvent]{"done", "drop"}] = m.table[edge[tState, tEvent]{"new", "drop"}]
-		},
-		"missing edge": func(m *Machine[tState, tEvent, *ticket]) {
-			delete(m.table, edge[tState, tEvent]{"open", "finish"})
-		},
-		"wrong allowed list": func(m *Machine[tState, tEvent, *ticket]) {
-			m.names["new"] = []string{"start"}
-		},
-	} {
-		t.Run(name, func(t *testing.T) {
-			m := NewMachine(testDef())
-			require.NoError(t, m.crossCheck())
-			tamper(m)
-			assert.Error(t, m.crossCheck())
-		})
+// TestCallbackKeysAreChecked: a callback key looplab would ignore (a
+// typo, a state's name, another prefix) is refused, so that no guard can
+// be dropped silently.
+func TestCallbackKeysAreChecked(t *testing.T) {
+	events := map[tEvent]bool{"start": true, "finish": true}
+	noop := func(context.Context, *fsm.Event) {}
+	assert.NoError(t, checkCallbacks(fsm.Callbacks{"before_start": noop, "before_finish": noop}, events))
+	for _, key := range []string{"before_strat", "start", "after_start", "enter_open", "before_"} {
+		assert.Error(t, checkCallbacks(fsm.Callbacks{key: noop}, events), key)
 	}
+	m := NewMachine(testDef())
+	assert.NotEmpty(t, m.callbacks, "the test machine has guards")
+	assert.NoError(t, checkCallbacks(m.callbacks, map[tEvent]bool{"start": true, "finish": true, "drop": true, "touch": true}))
+}
+
+// TestGuardsRunAsLooplabCallbacks: Fire's refusal by a guard comes from
+// looplab's canceled event and carries the guard's reason.
+func TestGuardsRunAsLooplabCallbacks(t *testing.T) {
+	m := NewMachine(testDef())
+	_, err := m.Fire("T-1", "open", "finish", &ticket{ok: false})
+	var te *TransitionError
+	require.ErrorAs(t, err, &te)
+	require.Error(t, te.Reason, "the guard's reason")
+	assert.Equal(t, []string{"drop", "finish", "touch"}, te.Allowed)
+	to, err := m.Fire("T-1", "open", "finish", &ticket{ok: true})
+	require.NoError(t, err)
+	assert.Equal(t, tState("done"), to)
+	_, err = m.Fire("T-1", "done", "finish", &ticket{ok: true})
+	require.ErrorAs(t, err, &te)
+	assert.Nil(t, te.Reason, "no such event from done: no guard ran")
+	assert.Empty(t, te.Allowed)
 }
 
 // TestCanceledContextLeavesNothingHalfDone: a canceled context stops an
@@ -480,29 +486,13 @@ func BenchmarkFire(b *testing.B) {
 	}
 }
 
-// BenchmarkLooplabNewFSM measures what building a looplab FSM per command
-// would cost: the reason Fire uses the compiled table instead.
-func BenchmarkLooplabNewFSM(b *testing.B) {
+// BenchmarkTarget measures a guard-free query, also run on looplab.
+func BenchmarkTarget(b *testing.B) {
 	m := NewMachine(testDef())
-	evs := m.looplabEvents()
 	b.ReportAllocs()
 	for b.Loop() {
-		f := fsm.NewFSM("open", evs, nil)
-		if err := f.Event(context.Background(), "finish"); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkLooplabEvent measures one event on a long-lived looplab FSM.
-func BenchmarkLooplabEvent(b *testing.B) {
-	m := NewMachine(testDef())
-	f := fsm.NewFSM("open", m.looplabEvents(), nil)
-	b.ReportAllocs()
-	for b.Loop() {
-		f.SetState("open")
-		if err := f.Event(context.Background(), "finish"); err != nil {
-			b.Fatal(err)
+		if _, ok := m.Target("open", "finish"); !ok {
+			b.Fatal("no target")
 		}
 	}
 }
