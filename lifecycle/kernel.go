@@ -1,0 +1,159 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+)
+
+// RecordStore is what the kernel needs of a process's Store: reading a
+// record and committing a write.
+type RecordStore[T any] interface {
+	// Get returns a copy of the record id, or an error matching
+	// ErrNotFound.
+	Get(ctx context.Context, id string) (T, error)
+	Committer[T]
+}
+
+// Kernel runs the operations of one process: it is written once, here, and
+// every process's Service is a typed front over it. An operation on a
+// record is
+//
+//   - load the record and check the version the caller pinned;
+//   - apply the command to the loaded copy: its own rules, including those
+//     that read other records, which record what they read in a ReadSet;
+//   - store the result over the version loaded, with the read set, through
+//     the outbox when the store is one, and only then notify;
+//   - run it all again from a fresh read when the read set changed before
+//     the commit ([Retry]); a conflict on the record itself goes back to
+//     the caller, whose pinned version or whose view is stale.
+//
+// Follow-ups on other records (resolving a parent's children, settling a
+// problem's incidents) run after the write, through [FollowUps].
+//
+// The zero Kernel is not usable: set Process, Store and Version. A Kernel
+// holds no state between calls and is safe for concurrent use.
+type Kernel[T any] struct {
+	// Process names the process in errors: "incident", "problem", ...
+	Process string
+	// Store keeps the records.
+	Store RecordStore[T]
+	// Notifier receives the events of stored changes; nil discards them.
+	Notifier Notifier
+	// Version returns a record's version.
+	Version func(T) int64
+}
+
+// Step applies a command to x, the kernel's own copy of the stored record:
+// it checks the command's rules, records in reads what they read of other
+// records, changes x (its version included) and returns the events to
+// emit. On error the kernel drops x: nothing is stored.
+type Step[T any] func(ctx context.Context, x T, reads *ReadSet) ([]Event, error)
+
+// Update runs step on the record id and stores the result, as described on
+// [Kernel]. pinned is the version the caller read the record at, or 0 for
+// whatever is current. It returns the record as stored; on an error with
+// the record (a *NotifyError) the change is stored.
+func (k *Kernel[T]) Update(ctx context.Context, id string, pinned int64, step Step[T]) (T, error) {
+	var out T
+	err := Retry(ctx, func() error {
+		x, err := k.Store.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		expected := k.Version(x)
+		if pinned != 0 && pinned != expected {
+			return Conflict(k.Process, id, pinned, expected)
+		}
+		var reads ReadSet
+		events, err := step(ctx, x, &reads)
+		if err != nil {
+			return err
+		}
+		err = Commit(ctx, k.Store, k.Notifier, Write[T]{Record: x, Expected: expected, Reads: reads, Events: events})
+		if err == nil || IsNotifyError(err) {
+			out = x
+		}
+		return err
+	})
+	return out, err
+}
+
+// Create builds a new record with build, which checks its rules and
+// records what they read, and stores it (Expected 0) with its events, as
+// [Kernel.Update] does; a changed read set runs build again.
+func (k *Kernel[T]) Create(ctx context.Context, build func(ctx context.Context, reads *ReadSet) (T, []Event, error)) (T, error) {
+	var out T
+	err := Retry(ctx, func() error {
+		var reads ReadSet
+		x, events, err := build(ctx, &reads)
+		if err != nil {
+			return err
+		}
+		err = Commit(ctx, k.Store, k.Notifier, Write[T]{Record: x, Reads: reads, Events: events})
+		if err == nil || IsNotifyError(err) {
+			out = x
+		}
+		return err
+	})
+	return out, err
+}
+
+// IsNotifyError reports whether err holds a *NotifyError: the change was
+// stored, only its notification failed.
+func IsNotifyError(err error) bool {
+	var ne *NotifyError
+	return errors.As(err, &ne)
+}
+
+// NilCommand returns a *ValidationError for field "command" when cmd is nil
+// or a nil pointer (a typed nil such as (*incident.Assign)(nil)), and nil
+// otherwise. Every Service checks its command with it before anything
+// else, so that a typed nil is refused rather than dereferenced.
+func NilCommand(cmd any) error {
+	if cmd == nil {
+		return Invalid("command", "is required")
+	}
+	if v := reflect.ValueOf(cmd); v.Kind() == reflect.Pointer && v.IsNil() {
+		return Invalid("command", "is a nil %s", v.Type())
+	}
+	return nil
+}
+
+// FollowUpError reports that an operation's own change was stored but a
+// follow-up change of another record failed: an open child not resolved
+// with its parent, an incident not settled with its problem. Record names
+// the record whose change was stored; Err holds the follow-ups' errors,
+// joined. The stored change stands.
+type FollowUpError struct {
+	Process string // the process of the record, e.g. "problem"
+	Record  string // the record whose change was stored
+	Err     error  // the follow-ups' errors, joined
+}
+
+// Error renders "<process> <record> stored, but a follow-up failed: <err>".
+func (e *FollowUpError) Error() string {
+	return fmt.Sprintf("%s %s stored, but a follow-up failed: %v", e.Process, e.Record, e.Err)
+}
+
+// Unwrap returns the follow-ups' errors.
+func (e *FollowUpError) Unwrap() error { return e.Err }
+
+// FollowUps runs the follow-ups of a stored change of record, with ctx's
+// values but not its cancellation (the change is stored: what it implies
+// must not be lost to a client that went away), and returns their errors
+// joined in a *FollowUpError, or nil.
+func FollowUps(ctx context.Context, process, record string, followUps ...func(ctx context.Context) error) error {
+	ctx = context.WithoutCancel(ctx)
+	var errs []error
+	for _, f := range followUps {
+		if err := f(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return &FollowUpError{Process: process, Record: record, Err: errors.Join(errs...)}
+}
