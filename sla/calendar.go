@@ -51,6 +51,17 @@ import (
 // once the holiday years involved have been computed (the first call that
 // reaches a new range of years does that, under a lock).
 //
+// # Zone databases
+//
+// The calendar reads the zone that time.LoadLocation gives the host for
+// Location (the system's zoneinfo, the file ZONEINFO names, or Go's
+// embedded time/tzdata in a container without one), or the Location given
+// as Zone. It is exact with any of them: it takes only offsets from Go,
+// and checks each span of constant offset it derives, so the rule-based
+// bounds Go computes past a zone's last recorded transition (all the
+// embedded database has for recent years) give the same answers as the
+// system's full tables.
+//
 // A Calendar is immutable and safe for concurrent use. Durations saturate at
 // the limits of time.Duration, as with time.Time.Sub.
 type Calendar struct {

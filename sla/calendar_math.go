@@ -51,8 +51,22 @@ func calSatAdd(a, b int64) int64 {
 // calBefore reports whether instant (s1, n1) is before (s2, n2).
 func calBefore(s1, n1, s2, n2 int64) bool { return s1 < s2 || s1 == s2 && n1 < n2 }
 
+// Zone spans come from one mechanism, zoneAt: the offset in effect during
+// a second and a later instant up to which it holds. Go's time.ZoneBounds
+// is exact within a zone's recorded transitions, but past the last one
+// (Go's embedded database, time/tzdata, records only a zone's early
+// transitions and leaves the rest to its TZ rule string) it computes
+// bounds from the rule for the query's UTC year: the start it reports can
+// then be earlier than the zone's real last transition, and the end can be
+// the start of the UTC day queried (golang/go#81583). Offsets are always
+// right. So zoneAt takes an end only when it is after the second, and
+// zoneBefore never takes a start as reported: it walks forward with zoneAt
+// from it until a span reaches the instant. Both databases, the system's
+// and Go's, then give the same exact answers.
+
 // zoneAt returns the UTC offset (seconds) in effect during the second sec
-// and the instant at which that offset ends (Unix seconds), if it does.
+// and an instant after sec up to which that offset holds (Unix seconds),
+// if it does not hold forever.
 func (c *calendar) zoneAt(sec int64) (off, end int64, hasEnd bool) {
 	if c.fixed {
 		return c.fixedOff, 0, false
@@ -65,18 +79,19 @@ func (c *calendar) zoneAt(sec int64) (off, end int64, hasEnd bool) {
 	}
 	end = e.Unix()
 	if end <= sec {
-		// golang/go#81583: past a zone's last explicit transition, in the
-		// last UTC day of a leap year, ZoneBounds reports the end as that
-		// day's start (the year is taken as 365 days). The offset is right
-		// and no transition is left in that UTC year, so the period runs at
-		// least to the next UTC midnight, which is a safe boundary.
+		// golang/go#81583 (see above): no transition is left in this UTC
+		// year, so the offset holds at least to the next UTC midnight.
 		end = (calFloorDiv(sec, calDaySec) + 1) * calDaySec
 	}
 	return int64(o), end, true
 }
 
 // zoneBefore returns the UTC offset in effect just before the instant
-// (sec, nsec) and the instant at which that offset began, if it did.
+// (sec, nsec) and an instant, before it, from which that offset holds up
+// to it, if the offset did not always hold. ZoneBounds' start is only
+// where the walk begins: it is never after the instant, and at most a year
+// before it, so the walk takes one zoneAt call when the start is right and
+// a few when it is not.
 func (c *calendar) zoneBefore(sec, nsec int64) (off, start int64, hasStart bool) {
 	if c.fixed {
 		return c.fixedOff, 0, false
@@ -85,12 +100,19 @@ func (c *calendar) zoneBefore(sec, nsec int64) (off, start int64, hasStart bool)
 		sec--
 	}
 	t := time.Unix(sec, 0).In(c.loc)
-	_, o := t.Zone()
 	s, _ := t.ZoneBounds()
 	if s.IsZero() {
+		_, o := t.Zone()
 		return int64(o), 0, false
 	}
-	return int64(o), min(s.Unix(), sec), true // never after the instant (defensive)
+	x := min(s.Unix(), sec)
+	for {
+		o, end, hasEnd := c.zoneAt(x)
+		if !hasEnd || end > sec {
+			return o, x, true
+		}
+		x = end
+	}
 }
 
 func (c *calendar) isHoliday(day int64) bool {

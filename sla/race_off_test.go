@@ -1,0 +1,5 @@
+//go:build !race
+
+package sla_test
+
+const zoneRaceScale = 4

@@ -1,0 +1,7 @@
+//go:build race
+
+package sla_test
+
+// zoneRaceScale scales TestCalendarZoneDatabases down under the race
+// detector, which makes each call several times slower.
+const zoneRaceScale = 1
