@@ -246,32 +246,31 @@ func (l *lister) typeSpec(s *ast.TypeSpec) {
 	switch t := s.Type.(type) {
 	case *ast.StructType:
 		l.add("type %s %sstruct", name, assign)
-		for _, f := range t.Fields.List {
-			if len(f.Names) == 0 {
-				l.add("type %s struct, embedded %s", name, l.expr(f.Type))
-				continue
-			}
-			for _, n := range f.Names {
-				if n.IsExported() {
-					l.add("type %s struct, %s %s", name, n.Name, l.expr(f.Type))
-				}
-			}
-		}
+		l.members(name+" struct", t.Fields, func(n string, f *ast.Field) string { return n + " " + l.expr(f.Type) })
 	case *ast.InterfaceType:
 		l.add("type %s %sinterface", name, assign)
-		for _, m := range t.Methods.List {
-			if len(m.Names) == 0 {
-				l.add("type %s interface, embedded %s", name, l.expr(m.Type))
-				continue
-			}
-			for _, n := range m.Names {
-				if n.IsExported() {
-					l.add("type %s interface, %s%s", name, n.Name, strings.TrimPrefix(l.expr(m.Type), "func"))
-				}
-			}
-		}
+		l.members(name+" interface", t.Methods, func(n string, f *ast.Field) string {
+			return n + strings.TrimPrefix(l.expr(f.Type), "func")
+		})
 	default:
 		l.add("type %s %s%s", name, assign, l.expr(s.Type))
+	}
+}
+
+// members lists the exported fields or methods of a struct or interface
+// type (owner, e.g. "Write[T any] struct"): embedded ones by their type,
+// named ones as render gives them.
+func (l *lister) members(owner string, list *ast.FieldList, render func(name string, f *ast.Field) string) {
+	for _, f := range list.List {
+		if len(f.Names) == 0 {
+			l.add("type %s, embedded %s", owner, l.expr(f.Type))
+			continue
+		}
+		for _, n := range f.Names {
+			if n.IsExported() {
+				l.add("type %s, %s", owner, render(n.Name, f))
+			}
+		}
 	}
 }
 
