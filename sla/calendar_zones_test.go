@@ -194,7 +194,7 @@ var (
 	zoneCaseTo   = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
 )
 
-// zoneRef is a zone's UTC offset over 1969–2101, found by probing
+// zoneRef is a zone's UTC offset over 1969–2101, learnt by probing
 // time.Time.Zone alone: the offset changes to off[i] at the second at[i].
 type zoneRef struct {
 	first int64 // offset at 1969-01-01, seconds east of UTC
