@@ -12,15 +12,16 @@ import (
 // ChangeStore keeps changes in the changes table, with state, type,
 // requester, assignee, booked and the planned window as indexed columns,
 // and the configuration items in change_config_items (for Filter.ConfigItem
-// and Scheduled). It implements change.Store and
-// lifecycle.Outbox[*change.Change].
+// and Scheduled). It implements change.Store,
+// lifecycle.Outbox[*change.Change] and lifecycle.Committer[*change.Change].
 type ChangeStore struct {
 	t *table[*change.Change]
 }
 
 var (
-	_ change.Store                     = (*ChangeStore)(nil)
-	_ lifecycle.Outbox[*change.Change] = (*ChangeStore)(nil)
+	_ change.Store                        = (*ChangeStore)(nil)
+	_ lifecycle.Outbox[*change.Change]    = (*ChangeStore)(nil)
+	_ lifecycle.Committer[*change.Change] = (*ChangeStore)(nil)
 )
 
 // Changes returns the change store of db.
@@ -59,6 +60,18 @@ func (s *ChangeStore) Create(ctx context.Context, c *change.Change) error {
 // Update implements change.Store.
 func (s *ChangeStore) Update(ctx context.Context, c *change.Change, expected int64) error {
 	return s.t.update(ctx, c, expected, nil)
+}
+
+// Guard implements lifecycle.Committer: the guards of all processes share
+// the guards table, the key prefixed with "change/".
+func (s *ChangeStore) Guard(ctx context.Context, key string) (int64, error) {
+	return s.t.guard(ctx, key)
+}
+
+// Commit implements lifecycle.Committer: the read set is checked, its
+// guards bumped, and the change and w.Events stored, in one transaction.
+func (s *ChangeStore) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
+	return s.t.commit(ctx, w)
 }
 
 // CreateWithEvents implements lifecycle.Outbox: the change and its events

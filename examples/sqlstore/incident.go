@@ -10,15 +10,17 @@ import (
 
 // IncidentStore keeps incidents in the incidents table, with state,
 // assignee, group, priority, major status, parent and updated_at as
-// indexed columns. It implements incident.Store and
-// lifecycle.Outbox[*incident.Incident].
+// indexed columns. It implements incident.Store,
+// lifecycle.Outbox[*incident.Incident] and
+// lifecycle.Committer[*incident.Incident].
 type IncidentStore struct {
 	t *table[*incident.Incident]
 }
 
 var (
-	_ incident.Store                       = (*IncidentStore)(nil)
-	_ lifecycle.Outbox[*incident.Incident] = (*IncidentStore)(nil)
+	_ incident.Store                          = (*IncidentStore)(nil)
+	_ lifecycle.Outbox[*incident.Incident]    = (*IncidentStore)(nil)
+	_ lifecycle.Committer[*incident.Incident] = (*IncidentStore)(nil)
 )
 
 // Incidents returns the incident store of db.
@@ -50,6 +52,18 @@ func (s *IncidentStore) Create(ctx context.Context, x *incident.Incident) error 
 // Update implements incident.Store.
 func (s *IncidentStore) Update(ctx context.Context, x *incident.Incident, expected int64) error {
 	return s.t.update(ctx, x, expected, nil)
+}
+
+// Guard implements lifecycle.Committer: the guards of all processes share
+// the guards table, the key prefixed with "incident/".
+func (s *IncidentStore) Guard(ctx context.Context, key string) (int64, error) {
+	return s.t.guard(ctx, key)
+}
+
+// Commit implements lifecycle.Committer: the read set is checked, its
+// guards bumped, and the incident and w.Events stored, in one transaction.
+func (s *IncidentStore) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
+	return s.t.commit(ctx, w)
 }
 
 // CreateWithEvents implements lifecycle.Outbox: the incident and its events

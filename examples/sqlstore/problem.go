@@ -13,14 +13,16 @@ import (
 // in problem_incidents (for Filter.Incident), their fixing changes in
 // problem_changes (for Filter.Change) and a lower-cased copy of the
 // searchable known-error text in a column (for SearchKnownErrors). It
-// implements problem.Store and lifecycle.Outbox[*problem.Problem].
+// implements problem.Store, lifecycle.Outbox[*problem.Problem] and
+// lifecycle.Committer[*problem.Problem].
 type ProblemStore struct {
 	t *table[*problem.Problem]
 }
 
 var (
-	_ problem.Store                      = (*ProblemStore)(nil)
-	_ lifecycle.Outbox[*problem.Problem] = (*ProblemStore)(nil)
+	_ problem.Store                         = (*ProblemStore)(nil)
+	_ lifecycle.Outbox[*problem.Problem]    = (*ProblemStore)(nil)
+	_ lifecycle.Committer[*problem.Problem] = (*ProblemStore)(nil)
 )
 
 // Problems returns the problem store of db.
@@ -83,6 +85,18 @@ func (s *ProblemStore) Create(ctx context.Context, p *problem.Problem) error {
 // Update implements problem.Store.
 func (s *ProblemStore) Update(ctx context.Context, p *problem.Problem, expected int64) error {
 	return s.t.update(ctx, p, expected, nil)
+}
+
+// Guard implements lifecycle.Committer: the guards of all processes share
+// the guards table, the key prefixed with "problem/".
+func (s *ProblemStore) Guard(ctx context.Context, key string) (int64, error) {
+	return s.t.guard(ctx, key)
+}
+
+// Commit implements lifecycle.Committer: the read set is checked, its
+// guards bumped, and the problem and w.Events stored, in one transaction.
+func (s *ProblemStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
+	return s.t.commit(ctx, w)
 }
 
 // CreateWithEvents implements lifecycle.Outbox: the problem and its events

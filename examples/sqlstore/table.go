@@ -41,7 +41,18 @@ type table[T any] struct {
 	sync func(ctx context.Context, tx *sql.Tx, x T) error
 
 	sqlGet, sqlInsert, sqlUpdate, sqlVersion string
+	// sqlRead reads the version of a record of a write's read set, under a
+	// share lock on PostgreSQL (see commit).
+	sqlRead string
 }
+
+// The queries of the guards table, which the read sets of every table
+// share; a table's keys start with its process (see guardKey).
+const (
+	sqlGuardGet  = "SELECT version FROM guards WHERE key = ?"
+	sqlGuardTake = "INSERT INTO guards (key, version) VALUES (?, 1) ON CONFLICT (key) DO NOTHING"
+	sqlGuardBump = "UPDATE guards SET version = version + 1 WHERE key = ? AND version = ?"
+)
 
 func newTable[T any](db *DB, t table[T]) *table[T] {
 	if len(t.fields) != len(t.cols) {
@@ -51,6 +62,10 @@ func newTable[T any](db *DB, t table[T]) *table[T] {
 	all := append([]string{"id", "version", "doc"}, t.cols...)
 	t.sqlGet = db.q("SELECT doc FROM " + t.name + " WHERE id = ?")
 	t.sqlVersion = db.q("SELECT version FROM " + t.name + " WHERE id = ?")
+	t.sqlRead = t.sqlVersion
+	if db.dialect == Postgres {
+		t.sqlRead = db.q("SELECT version FROM " + t.name + " WHERE id = ? FOR SHARE")
+	}
 	t.sqlInsert = db.q("INSERT INTO " + t.name + " (" + strings.Join(all, ", ") + ") VALUES (" + marks(len(all)) +
 		") ON CONFLICT (id) DO NOTHING")
 	set := make([]string, 0, len(all)-1)
@@ -131,26 +146,7 @@ func (t *table[T]) encode(x T, events []lifecycle.Event) ([]byte, error) {
 // create inserts x, then events, in one transaction: a record whose ID
 // exists is ErrConflict and writes nothing.
 func (t *table[T]) create(ctx context.Context, x T, events []lifecycle.Event) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := checkText("id", t.id(x)); err != nil {
-		return fmt.Errorf("sqlstore: create %s %s: %w", t.process, strconv.QuoteToASCII(t.id(x)), err)
-	}
-	doc, err := t.encode(x, events)
-	if err != nil {
-		return err
-	}
-	err = t.db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := t.createTx(ctx, tx, x, doc); err != nil {
-			return err
-		}
-		return t.db.insertEvents(ctx, tx, events)
-	})
-	if err == nil && len(events) > 0 {
-		t.db.signal()
-	}
-	return err
+	return t.commit(ctx, lifecycle.Write[T]{Record: x, Events: events})
 }
 
 func (t *table[T]) createTx(ctx context.Context, tx *sql.Tx, x T, doc []byte) error {
@@ -183,26 +179,7 @@ func (t *table[T]) createTx(ctx context.Context, tx *sql.Tx, x T, doc []byte) er
 // the same version exactly one succeeds; the other sees zero rows and gets
 // ErrConflict (or ErrNotFound when there is no such record).
 func (t *table[T]) update(ctx context.Context, x T, expected int64, events []lifecycle.Event) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if !storable(t.id(x)) {
-		return lifecycle.NotFound(t.process, strconv.QuoteToASCII(t.id(x)))
-	}
-	doc, err := t.encode(x, events)
-	if err != nil {
-		return err
-	}
-	err = t.db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := t.updateTx(ctx, tx, x, doc, expected); err != nil {
-			return err
-		}
-		return t.db.insertEvents(ctx, tx, events)
-	})
-	if err == nil && len(events) > 0 {
-		t.db.signal()
-	}
-	return err
+	return t.commit(ctx, lifecycle.Write[T]{Record: x, Expected: expected, Events: events})
 }
 
 func (t *table[T]) updateTx(ctx context.Context, tx *sql.Tx, x T, doc []byte, expected int64) error {
