@@ -90,7 +90,7 @@
 // or as a pointer alike: each of these commands reads what its own rules
 // need, and the Service asks nothing of a command's concrete type.
 //
-// The [Service] loads, applies, stores with the version it read
+// The [Service] loads, applies, commits with the version it read
 // (optimistic concurrency: of two writers of the same version one gets
 // lifecycle.ErrConflict) and only then notifies. A notifier failure never
 // undoes a stored change: the operation returns the stored change with a
@@ -98,6 +98,28 @@
 // window has no conflicts, the Service schedules it at once (as
 // lifecycle.System, a second stored version); otherwise the change waits
 // in authorize for a Schedule with an override.
+//
+// # Concurrency
+//
+// The Service commits each change with the read set of its rules
+// (lifecycle.Write, through the Store's Commit), so that a rule that
+// reads other changes holds under concurrency without locks. The schedule
+// rule, that no other change holds this configuration item in this
+// window, is about changes that may not exist yet, which no version can
+// name; it reads a guard per item instead. Assess, RequestApproval and
+// Schedule (and the scheduling after an approval) take the guard
+// "ci/<item>" of each of the change's items before the schedule query,
+// and their commit bumps those guards. Writes that check one item's
+// schedule therefore serialize: of two schedules racing on an item, the
+// later to commit is refused for its stale guard, runs again from a fresh
+// read (lifecycle.Retry) and sees the other's booking, so it is refused
+// with a *ScheduleConflictError or, with an override, books the conflict
+// on the record. No other command books a change or moves a booked one
+// (the items and the window are edited only in new and assess), and the
+// commands that take a change off the schedule (Revert, Cancel, Review)
+// can leave a recorded conflict stale but never hide one, so they take no
+// guard. A Store checks and bumps the guards in the transaction of the
+// write; changetest.TestStore checks that it does.
 //
 // Errors: bad input is a *lifecycle.ValidationError (matching
 // lifecycle.ErrValidation), including an unknown change type, missing

@@ -111,9 +111,10 @@ type formCase struct {
 	cmd   func(id string) change.Command
 }
 
-// formCases list every command type at least once (TestFormCasesCoverEveryCommand
-// checks it against the package's source), the commands that read the
-// forward schedule on a free item and on the frozen one, and refusals.
+// formCases list every command type at least once
+// (TestFormCasesCoverEveryCommand checks it against the package's source),
+// the commands that read the forward schedule on a free item and on the
+// frozen one, and refusals.
 var formCases = []formCase{
 	{"update", formSetup{change.Normal, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
 		return change.Update{ID: id, Title: ptr("Upgrade the web tier"), PlannedStart: t0.Add(72 * time.Hour), PlannedEnd: t0.Add(74 * time.Hour)}

@@ -31,15 +31,28 @@ type Config struct {
 }
 
 // Service runs change enablement over a Store: each operation loads the
-// change, applies the pure transition, stores it with the version it read
-// and then notifies. It holds no state between calls, takes no locks
-// across calls and is safe for concurrent use.
+// change, reads what the command's rules need, applies the pure
+// transition, commits it with the version it read and its read set
+// (lifecycle.Commit), and then notifies. It holds no state between calls,
+// takes no locks and is safe for concurrent use.
 //
-// Conflict checks read the Store and the WindowSource without locking, so
-// two changes on the same item scheduled at the same instant can both
-// pass; a host that must exclude that enforces it in its Store (for
-// example with a database exclusion constraint) and returns
-// lifecycle.ErrConflict.
+// The schedule rule, that no other change holds a configuration item of
+// the change in an overlapping window, is about records that may not
+// exist yet, so no version of a record read can carry it. A guard per
+// item carries it instead: every command that reads the forward schedule
+// (Assess, RequestApproval, Schedule, and the scheduling that follows an
+// approval) takes the guard "ci/<item>" of each of the change's items,
+// before the schedule query, and its commit bumps them. Of two such
+// commands on one item the later to commit finds a guard it did not see:
+// the Service then runs it again from a fresh read ([lifecycle.Retry]),
+// and it sees what the earlier one booked. No other command can put a
+// change on an item's schedule or move it there: the window and the items
+// are edited only before a change is booked (Update, in new or assess),
+// Implement keeps the booking as it is, and Revert, Cancel and Review only
+// take a change off the schedule, which can leave a recorded conflict
+// stale but never hide one; so they take no guard. A command that keeps
+// meeting concurrent writers on its items fails, after lifecycle.Attempts
+// runs, with an error matching lifecycle.ErrConflict.
 type Service struct {
 	store   Store
 	notify  lifecycle.Notifier
@@ -88,7 +101,7 @@ func (s *Service) Create(ctx context.Context, actor lifecycle.Actor, req Create)
 	if err != nil {
 		return nil, err
 	}
-	if err := lifecycle.CommitCreate(ctx, s.store, s.notify, c, events); err != nil {
+	if err := lifecycle.Commit(ctx, s.store, s.notify, lifecycle.Write[*Change]{Record: c, Events: events}); err != nil {
 		return stored(c, err)
 	}
 	return c.Clone(), nil
@@ -159,19 +172,37 @@ func (s *Service) Conflicts(ctx context.Context, id string) ([]Conflict, error) 
 }
 
 // A reading is what one attempt of a command reads beyond its own change,
-// on behalf of the command's rules ([reader]).
+// on behalf of the command's rules ([reader]), and the read set that
+// guards it.
 type reading struct {
 	s *Service
+	// reads collects the guards the reads take, for the commit; nil for a
+	// query, which commits nothing and takes none.
+	reads *lifecycle.ReadSet
 }
 
+// ciGuard is the key of configuration item ci's guard, which every write
+// that checks the item's schedule takes (see [Service]).
+func ciGuard(ci string) string { return "ci/" + ci }
+
 // conflicts reads the booked changes and windows around c's planned window
-// and checks them. An unplanned change has none.
+// and checks them. An unplanned change has none. When r collects a read
+// set, it first takes the guard of each of c's items (sorted, as c keeps
+// them, so concurrent writers take shared guards in one order): what the
+// schedule query then shows is at least as new as the guards.
 func (r *reading) conflicts(ctx context.Context, c *Change) ([]Conflict, error) {
 	if !c.Planned() || !c.PlannedEnd.After(c.PlannedStart) {
 		return nil, nil
 	}
 	var others []*Change
 	if len(c.ConfigItems) > 0 {
+		if r.reads != nil {
+			for _, ci := range c.ConfigItems {
+				if err := r.reads.TakeGuard(ctx, r.s.store, ciGuard(ci)); err != nil {
+					return nil, err
+				}
+			}
+		}
 		var err error
 		if others, err = r.s.store.Scheduled(ctx, slices.Clone(c.ConfigItems), c.PlannedStart, c.PlannedEnd); err != nil {
 			return nil, err
@@ -187,12 +218,14 @@ func (r *reading) conflicts(ctx context.Context, c *Change) ([]Conflict, error) 
 	return Conflicts(c, others, windows)
 }
 
-// Do applies any command: load, version check, conflict check for the
-// commands that record conflicts, the pure transition, store with the
-// version read, notify. After an approval that authorizes a change whose
-// window has no conflicts, it also schedules the change (as
-// lifecycle.System, a second stored version); an error there is joined to
-// the result, which is then the authorized change.
+// Do applies any command: load, version check, the command's reads (the
+// forward schedule, under the guards of its items, for the commands that
+// check it), the pure transition, commit with the version and the read
+// set, notify; a read conflict runs it all again (see [Service]). After
+// an approval that authorizes a change whose window has no conflicts, it
+// also schedules the change (as lifecycle.System, a second stored
+// version); an error there is joined to the result, which is then the
+// authorized change.
 func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*Change, error) {
 	if err := checkCommand(cmd); err != nil {
 		return nil, err
@@ -219,7 +252,20 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 	return next, err
 }
 
+// apply runs cmd until its commit is not refused for a read conflict
+// (lifecycle.Retry): each attempt reads afresh.
 func (s *Service) apply(ctx context.Context, actor lifecycle.Actor, cmd Command) (*Change, error) {
+	var c *Change
+	err := lifecycle.Retry(ctx, func() error {
+		var err error
+		c, err = s.attempt(ctx, actor, cmd)
+		return err
+	})
+	return c, err
+}
+
+// attempt is one run of cmd from a fresh read of its change.
+func (s *Service) attempt(ctx context.Context, actor lifecycle.Actor, cmd Command) (*Change, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -234,8 +280,9 @@ func (s *Service) apply(ctx context.Context, actor lifecycle.Actor, cmd Command)
 	if version != 0 && version != c.Version {
 		return nil, lifecycle.Conflict(Process, id, version, c.Version)
 	}
+	var reads lifecycle.ReadSet
 	if r, ok := cmd.(reader); ok && allows(c, cmd.event()) {
-		if cmd, err = r.read(ctx, &reading{s: s}, c); err != nil {
+		if cmd, err = r.read(ctx, &reading{s: s, reads: &reads}, c); err != nil {
 			return nil, err
 		}
 	}
@@ -244,7 +291,8 @@ func (s *Service) apply(ctx context.Context, actor lifecycle.Actor, cmd Command)
 	if err != nil {
 		return nil, err
 	}
-	if err := lifecycle.CommitUpdate(ctx, s.store, s.notify, c, expected, events); err != nil {
+	w := lifecycle.Write[*Change]{Record: c, Expected: expected, Reads: reads, Events: events}
+	if err := lifecycle.Commit(ctx, s.store, s.notify, w); err != nil {
 		return stored(c, err)
 	}
 	return c, nil

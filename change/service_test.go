@@ -233,6 +233,16 @@ func (o *outboxStore) UpdateWithEvents(ctx context.Context, c *change.Change, ex
 	return nil
 }
 
+func (o *outboxStore) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
+	if err := o.Store.Commit(ctx, w); err != nil {
+		return err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.events = append(o.events, w.Events...)
+	return nil
+}
+
 func TestServiceUsesOutbox(t *testing.T) {
 	ob := &outboxStore{Store: changetest.NewStore()}
 	s, rec, _ := newService(t, func(cfg *change.Config) { cfg.Store = ob })

@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"time"
+
+	"github.com/itsmkit/itsm/lifecycle"
 )
 
 // Store keeps changes. Hosts implement it over their database;
@@ -24,9 +26,23 @@ import (
 // Stores do not validate changes: the package does that before it stores
 // them.
 //
-// A Store may also implement lifecycle.Outbox[*Change]; the Service then
-// stores each change together with its events.
+// The Service stores every change through Commit (lifecycle.Committer),
+// with the read set of the command's rules: for the commands that check
+// the forward schedule of change (Assess, RequestApproval, Schedule), the
+// guards "ci/<item>" of the change's configuration items, taken before the
+// schedule query. Commit is what makes "no other change holds this item in
+// this window" hold under concurrency, so a Store must check and bump the
+// guards in the same transaction as the write (a guards table of key and
+// version, updated with the change's row, is enough). Create and Update
+// are the plain writes, for hosts' imports and repairs and for tools.
+//
+// A Store may also implement lifecycle.Outbox[*Change]; its Commit then
+// stores the write's events with the change, and the Service does not
+// notify.
 type Store interface {
+	// Committer stores a write atomically with its read set, and reads
+	// guards; see lifecycle.Committer for the contract.
+	lifecycle.Committer[*Change]
 	// Get returns the change with id, or an error matching
 	// lifecycle.ErrNotFound.
 	Get(ctx context.Context, id string) (*Change, error)

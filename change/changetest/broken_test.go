@@ -144,6 +144,15 @@ func (s unbookedToo) Scheduled(ctx context.Context, cis []string, from, to time.
 	return out, err
 }
 
+// ignoresReads commits on the record's own version alone, whatever the
+// write's rules read: the store that lets write skew through.
+type ignoresReads struct{ *Store }
+
+func (s ignoresReads) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
+	w.Reads = lifecycle.ReadSet{}
+	return s.Store.Commit(ctx, w)
+}
+
 // ignoresContext drops the caller's ctx.
 type ignoresContext struct{ *Store }
 
@@ -157,6 +166,14 @@ func (s ignoresContext) Create(_ context.Context, c *change.Change) error {
 
 func (s ignoresContext) Update(_ context.Context, c *change.Change, expected int64) error {
 	return s.Store.Update(context.Background(), c, expected)
+}
+
+func (s ignoresContext) Guard(_ context.Context, key string) (int64, error) {
+	return s.Store.Guard(context.Background(), key)
+}
+
+func (s ignoresContext) Commit(_ context.Context, w lifecycle.Write[*change.Change]) error {
+	return s.Store.Commit(context.Background(), w)
 }
 
 func (s ignoresContext) List(_ context.Context, f change.Filter) (change.Page, error) {
@@ -181,6 +198,9 @@ var brokenStores = map[string]struct {
 	"unsorted":       {func() change.Store { return unsorted{NewStore()} }, clauseListOrder},
 	"unbookedToo":    {func() change.Store { return unbookedToo{NewStore()} }, clauseScheduled},
 	"ignoresContext": {func() change.Store { return ignoresContext{NewStore()} }, clauseCanceled},
+	// The clause is lifecycletest.TestCommitter's.
+	"ignoresReads": {func() change.Store { return ignoresReads{NewStore()} },
+		"Commit: a record of the read set whose version changed is a read conflict"},
 }
 
 // TestBrokenStoreHelper runs the suite on the broken store named by

@@ -12,12 +12,13 @@ import (
 
 	"github.com/itsmkit/itsm/change"
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
 // The clauses of the change.Store contract that TestStore checks, quoted
 // in its failures after "contract: ".
 const (
-	clauseRoundTrip    = "Get returns the change as stored (times equal as instants, nil and empty alike)"
+	clauseRoundTrip    = "Get returns the change as stored by Create or Commit (times equal as instants, nil and empty alike)"
 	clauseNotFound     = "Get returns an error matching lifecycle.ErrNotFound when there is no such change"
 	clauseCreateExists = "Create returns an error matching lifecycle.ErrConflict, and stores nothing, if a change with its ID exists"
 	clauseUpdate       = "Update replaces the stored change with c if the stored version is expected"
@@ -27,7 +28,7 @@ const (
 	clauseListOrder    = "List returns the matches with an ID greater than f.After in ascending ID order; following Next visits every match exactly once; Next is empty on the last page"
 	clauseListFilter   = "List returns exactly the changes that match f (Filter.Matches)"
 	clauseListSize     = "List returns at most f.PageLimit() changes: DefaultLimit (100) when f.Limit is not positive, MaxLimit (1000) when it is above MaxLimit"
-	clauseScheduled    = "Scheduled returns, in ascending ID order, every change that is booked (scheduled or implement), lists one of cis, and whose window overlaps [from, to); with no cis none"
+	clauseScheduled    = "Scheduled returns, in ascending ID order, every change that is booked (scheduled or implement), lists one of cis, and whose window overlaps [from, to), as stored by any write (Create, Update, Commit); with no cis none"
 	clauseCanceled     = "a call whose ctx is already canceled fails with an error matching ctx.Err() and writes nothing"
 	clauseConcurrent   = "safe for concurrent use: of concurrent updates from the same version exactly one succeeds, the others match lifecycle.ErrConflict"
 )
@@ -46,9 +47,12 @@ func fatal(t *testing.T, clause, format string, args ...any) {
 
 // TestStore runs the change.Store conformance suite against stores made by
 // newStore, which must return a new, empty store for each call (each
-// subtest calls it once; register clean-up with t.Cleanup). Each contract
-// clause is a subtest; its failures quote the clause after "contract: ".
-// The subtests run one after the other.
+// subtest calls it once, and each case of the Committer subtest once;
+// register clean-up with t.Cleanup). Each contract clause is a subtest;
+// its failures quote the clause after "contract: ". The subtests run one
+// after the other. The Committer subtest is lifecycletest.TestCommitter:
+// Commit's version checks and its read set, guards included, alone and
+// under concurrency.
 //
 // Times are compared as instants (time.Time.Equal), and nil and empty
 // slices and maps are treated alike, so a database store need not
@@ -73,6 +77,23 @@ func TestStore(t *testing.T, newStore func(t *testing.T) change.Store) {
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
 	}
+	t.Run("Committer", func(t *testing.T) {
+		lifecycletest.TestCommitter(t, lifecycletest.CommitterKit[*change.Change]{
+			New: func(t *testing.T) lifecycle.Committer[*change.Change] { return newStore(t) },
+			Record: func(id string, version int64) *change.Change {
+				c := sample(id)
+				c.Version = version
+				return c
+			},
+			Get: func(ctx context.Context, s lifecycle.Committer[*change.Change], id string) (int64, error) {
+				c, err := s.(change.Store).Get(ctx, id)
+				if err != nil {
+					return 0, err
+				}
+				return c.Version, nil
+			},
+		})
+	})
 }
 
 func testCreateGet(t *testing.T, s change.Store) {
@@ -84,6 +105,15 @@ func testCreateGet(t *testing.T, s change.Store) {
 	}
 	if !Equal(got, c) {
 		fatal(t, clauseRoundTrip, "Get after Create\n got  %+v\n want %+v", got, c)
+	}
+	c = sample("CHG-2")
+	w := lifecycle.Write[*change.Change]{Record: c.Clone()}
+	w.Reads.Guard("ci/db-1", 0)
+	if err := s.Commit(context.Background(), w); err != nil {
+		fatal(t, clauseRoundTrip, "Commit of a new change: %v", err)
+	}
+	if got := mustGet(t, s, "CHG-2"); !Equal(got, c) {
+		fatal(t, clauseRoundTrip, "Get after Commit\n got  %+v\n want %+v", got, c)
 	}
 }
 
@@ -170,6 +200,15 @@ func testCopy(t *testing.T, s change.Store) {
 	up.Incidents = append(up.Incidents[:0], "mutated")
 	if again := mustGet(t, s, "CHG-1"); slices.Contains(again.Incidents, "mutated") {
 		fatal(t, clauseCopy, "a caller's edits after Update reached the store")
+	}
+	cm := mustGet(t, s, "CHG-1")
+	cm.Version = 3
+	if err := s.Commit(ctx, lifecycle.Write[*change.Change]{Record: cm, Expected: 2}); err != nil {
+		fatal(t, clauseUpdate, "Commit: %v", err)
+	}
+	cm.Problems[0] = "mutated"
+	if again := mustGet(t, s, "CHG-1"); slices.Contains(again.Problems, "mutated") {
+		fatal(t, clauseCopy, "a caller's edits after Commit reached the store")
 	}
 }
 
@@ -338,6 +377,23 @@ func testScheduled(t *testing.T, s change.Store) {
 	if err != nil || len(got) != 1 || got[0].ID != "CHG-b" {
 		fatal(t, clauseScheduled, "after CHG-a left the schedule, Scheduled(db) gave %d changes (%v)", len(got), err)
 	}
+	// A Commit that books a change puts it on the schedule, as the
+	// Service's Schedule does.
+	e := mustGet(t, s, "CHG-e")
+	e.State, e.Version = change.StateScheduled, 2
+	w := lifecycle.Write[*change.Change]{Record: e, Expected: 1}
+	w.Reads.Guard("ci/db", 0)
+	if err := s.Commit(ctx, w); err != nil {
+		fatal(t, clauseScheduled, "Commit: %v", err)
+	}
+	got, err = s.Scheduled(ctx, []string{"db"}, base, base.Add(2*h))
+	ids = ids[:0]
+	for _, c := range got {
+		ids = append(ids, c.ID)
+	}
+	if want := []string{"CHG-b", "CHG-e"}; err != nil || !slices.Equal(ids, want) {
+		fatal(t, clauseScheduled, "after a Commit booked CHG-e, Scheduled(db)\n got  %v (%v)\n want %v", ids, err, want)
+	}
 }
 
 func testCanceled(t *testing.T, s change.Store) {
@@ -361,6 +417,17 @@ func testCanceled(t *testing.T, s change.Store) {
 	if got := mustGet(t, s, "CHG-1"); got.Version != 1 || got.Title == "written anyway" {
 		breach(t, clauseCanceled, "an Update with a canceled ctx stored version %d, title %q", got.Version, got.Title)
 	}
+	w := lifecycle.Write[*change.Change]{Record: up, Expected: 1}
+	w.Reads.Guard("ci/db-1", 0)
+	check("Commit", s.Commit(ctx, w))
+	if got := mustGet(t, s, "CHG-1"); got.Version != 1 || got.Title == "written anyway" {
+		breach(t, clauseCanceled, "a Commit with a canceled ctx stored version %d, title %q", got.Version, got.Title)
+	}
+	if v, err := s.Guard(context.Background(), "ci/db-1"); err != nil || v != 0 {
+		breach(t, clauseCanceled, "a Commit with a canceled ctx left its guard at version %d (%v)", v, err)
+	}
+	_, err = s.Guard(ctx, "ci/db-1")
+	check("Guard", err)
 	_, err = s.Get(ctx, "CHG-1")
 	check("Get", err)
 	_, err = s.List(ctx, change.Filter{})

@@ -10,13 +10,14 @@ import (
 )
 
 // FaultyStore returns a change.Store that passes every call to inner under
-// the faults of f (see lifecycletest.Faults): Get, List and Scheduled (the
-// query behind conflict detection) are reads, Create and Update writes,
-// named "change.<Method>". A write drawn FaultAfterWrite is stored in
-// inner and then reported as failed: the ambiguous commit. If inner
-// implements lifecycle.Outbox[*change.Change], so does the result (its
-// methods are writes too), so that a change.Service still finds the
-// outbox. Other optional abilities of inner are hidden.
+// the faults of f (see lifecycletest.Faults): Get, List, Scheduled (the
+// query behind conflict detection) and Guard are reads, Create, Update and
+// Commit writes, named "change.<Method>". A write drawn FaultAfterWrite is
+// stored in inner and then reported as failed: the ambiguous commit. If
+// inner implements lifecycle.Outbox[*change.Change], so does the result
+// (its methods are writes too, and Commit passes the write's events on to
+// inner's), so that a change.Service still finds the outbox. Other
+// optional abilities of inner are hidden.
 //
 // Use it to check that a host's workflow code copes with a flaky database:
 //
@@ -51,6 +52,17 @@ func (s *faultyStore) Create(ctx context.Context, c *change.Change) error {
 
 func (s *faultyStore) Update(ctx context.Context, c *change.Change, expected int64) error {
 	return s.f.Write(ctx, "change.Update", func(ctx context.Context) error { return s.inner.Update(ctx, c, expected) })
+}
+
+func (s *faultyStore) Guard(ctx context.Context, key string) (int64, error) {
+	if err := s.f.ReadContext(ctx, "change.Guard"); err != nil {
+		return 0, err
+	}
+	return s.inner.Guard(ctx, key)
+}
+
+func (s *faultyStore) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
+	return s.f.Write(ctx, "change.Commit", func(ctx context.Context) error { return s.inner.Commit(ctx, w) })
 }
 
 func (s *faultyStore) List(ctx context.Context, f change.Filter) (change.Page, error) {

@@ -21,11 +21,14 @@ type Recorder = lifecycletest.Recorder
 // memory, scans linearly, and loses everything when the process exits.
 //
 // It is safe for concurrent use and copies changes in and out, so callers
-// never share memory with stored state. The zero value is not ready: use
-// [NewStore].
+// never share memory with stored state. Its guards (the Committer half of
+// the Store) live under the same lock as the changes, so that Commit
+// checks a write's read set and stores it in one step. The zero value is
+// not ready: use [NewStore].
 type Store struct {
 	mu      sync.RWMutex
 	changes map[string]*change.Change
+	guards  lifecycletest.Guards
 }
 
 var _ change.Store = (*Store)(nil)
@@ -78,6 +81,52 @@ func (s *Store) Update(ctx context.Context, c *change.Change, expected int64) er
 	}
 	s.changes[c.ID] = c.Clone()
 	return nil
+}
+
+// Guard returns the version of the guard key (0 until a write takes it).
+func (s *Store) Guard(ctx context.Context, key string) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.guards.Version(key), nil
+}
+
+// Commit stores a copy of w.Record if its stored version is w.Expected (0:
+// no such change yet) and w.Reads is unchanged, and then bumps the guards
+// of w.Reads. It ignores w.Events: the Store is not an outbox.
+func (s *Store) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c := w.Record
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.changes[c.ID]
+	switch {
+	case w.Expected == 0 && ok:
+		return lifecycle.Conflict(change.Process, c.ID, 0, old.Version)
+	case w.Expected != 0 && !ok:
+		return lifecycle.NotFound(change.Process, c.ID)
+	case ok && old.Version != w.Expected:
+		return lifecycle.Conflict(change.Process, c.ID, w.Expected, old.Version)
+	}
+	if err := s.guards.Check(change.Process, w.Reads, s.version); err != nil {
+		return err
+	}
+	s.changes[c.ID] = c.Clone()
+	s.guards.Bump(w.Reads)
+	return nil
+}
+
+// version returns the stored version of change id, 0 if there is none.
+// The caller holds the lock.
+func (s *Store) version(id string) int64 {
+	if c, ok := s.changes[id]; ok {
+		return c.Version
+	}
+	return 0
 }
 
 // List returns a page of copies of the matching changes, in ID order.
