@@ -61,7 +61,7 @@ func FuzzIncidentFilter(f *testing.F) {
 	all := filterFixture(f)
 	store := incidenttest.NewStore()
 	for _, x := range all {
-		if err := store.Create(context.Background(), x); err != nil {
+		if err := store.Commit(context.Background(), lifecycle.Write[*incident.Incident]{Record: x}); err != nil {
 			f.Fatal(err)
 		}
 	}

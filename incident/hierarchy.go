@@ -8,79 +8,149 @@ import (
 	"github.com/itsmkit/itsm/lifecycle"
 )
 
-// settleAttached settles x, just stored as the child of x.Parent (opened
-// under it or attached to it), against the changes stored meanwhile: it
-// keeps the hierarchy one level deep (keepOneLevel), then resolves x if its
-// parent was resolved (settleChild). It returns x as last stored.
-func (s *Service) settleAttached(ctx context.Context, actor lifecycle.Actor, x *Incident) (*Incident, error) {
-	x, err := s.keepOneLevel(ctx, actor, x)
-	x, serr := s.settleChild(ctx, actor, x)
-	return x, errors.Join(err, serr)
+// The rules of the incident hierarchy, which read other incidents: a
+// child's parent exists, is open and is not a child; a child has no
+// children; a child is not reopened under a resolved parent; resolving or
+// closing a parent resolves its open children.
+
+func (c SetParent) check(ctx context.Context, s *Service, x *Incident, reads *lifecycle.ReadSet) error {
+	return s.checkParent(ctx, x, true, reads)
 }
 
-// keepOneLevel detaches x again, as its own stored change, when a change
-// stored concurrently made the hierarchy two levels deep: x's parent became
-// a child, or x gained a child, after checkParent looked. Of two such
-// changes each is stored before it looks here, so at least one of them
-// sees the other and undoes itself. The caller gets x as stored with a
-// *FollowUpError naming x.
-func (s *Service) keepOneLevel(ctx context.Context, actor lifecycle.Actor, x *Incident) (*Incident, error) {
+func (c Reopen) check(ctx context.Context, s *Service, x *Incident, reads *lifecycle.ReadSet) error {
+	return s.checkReopen(ctx, x, reads)
+}
+
+func (c Resolve) followUp(ctx context.Context, s *Service, actor lifecycle.Actor, x *Incident) error {
+	return s.resolveChildren(ctx, actor, x)
+}
+
+func (c Close) followUp(ctx context.Context, s *Service, actor lifecycle.Actor, x *Incident) error {
+	return s.resolveChildren(ctx, actor, x)
+}
+
+func (c resolveForProblem) followUp(ctx context.Context, s *Service, actor lifecycle.Actor, x *Incident) error {
+	return s.resolveChildren(ctx, actor, x)
+}
+
+func (c autoClose) followUp(ctx context.Context, s *Service, actor lifecycle.Actor, x *Incident) error {
+	return s.resolveChildren(ctx, actor, x)
+}
+
+// childrenGuard is the key of the guard that every attach under parent
+// takes, and every check that parent has no children reads first (see
+// [Store]).
+func childrenGuard(parent string) string { return "children/" + parent }
+
+// checkParent checks x.Parent (when set): it must exist, be open and not be
+// a child itself; with existing, x must not have children of its own. It
+// records the parent at the version seen and takes the children guards of
+// the parent and of x, so that the commit fails if any of it changed.
+func (s *Service) checkParent(ctx context.Context, x *Incident, existing bool, reads *lifecycle.ReadSet) error {
 	if x.Parent == "" {
-		return x, nil
+		return nil
 	}
-	why, err := s.nesting(ctx, x)
+	if err := reads.TakeGuard(ctx, s.store, childrenGuard(x.Parent)); err != nil {
+		return err
+	}
+	p, err := s.store.Get(ctx, x.Parent)
+	if errors.Is(err, lifecycle.ErrNotFound) {
+		return lifecycle.Invalid("parent", "incident %s does not exist", x.Parent)
+	}
 	if err != nil {
-		return x, &FollowUpError{Incident: x.ID, Err: err}
+		return err
 	}
-	if why == "" {
-		return x, nil
+	reads.Record(p.ID, p.Version)
+	if !p.State.IsOpen() {
+		return lifecycle.Invalid("parent", "incident %s is %s: a parent must be open", p.ID, p.State)
 	}
-	parent := x.Parent
-	c := x
-	for range followUpAttempts {
-		if c == nil {
-			if c, err = s.store.Get(ctx, x.ID); err != nil {
-				return x, &FollowUpError{Incident: x.ID, Err: err}
+	if p.Parent != "" {
+		return lifecycle.Invalid("parent", "incident %s is a child of %s: the hierarchy has one level", p.ID, p.Parent)
+	}
+	if existing {
+		if err := reads.TakeGuard(ctx, s.store, childrenGuard(x.ID)); err != nil {
+			return err
+		}
+		page, err := s.store.List(ctx, Filter{Parent: x.ID, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(page.Incidents) > 0 {
+			return lifecycle.Invalid("parent", "incident %s has children: the hierarchy has one level", x.ID)
+		}
+	}
+	return nil
+}
+
+// checkReopen refuses to reopen a child whose parent is resolved or closed:
+// a child is never open under a resolved parent. It records the parent at
+// the version seen: a parent resolved before the reopen commits makes the
+// commit fail, and one resolved after it resolves the child again.
+func (s *Service) checkReopen(ctx context.Context, x *Incident, reads *lifecycle.ReadSet) error {
+	if x.Parent == "" {
+		return nil
+	}
+	p, err := s.store.Get(ctx, x.Parent)
+	if errors.Is(err, lifecycle.ErrNotFound) {
+		reads.Record(x.Parent, 0)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	reads.Record(p.ID, p.Version)
+	if p.State == StateResolved || p.State == StateClosed {
+		allowed := Allowed(StateResolved)
+		names := make([]string, len(allowed))
+		for i, e := range allowed {
+			names[i] = string(e)
+		}
+		return &lifecycle.TransitionError{
+			Process: Process, Subject: x.ID, From: string(StateResolved), Event: string(EventReopen),
+			Allowed: names,
+			Reason:  fmt.Errorf("parent %s is %s: reopen the parent first", p.ID, p.State),
+		}
+	}
+	return nil
+}
+
+// resolveChildren resolves the open children of parent, just resolved or
+// closed, each as its own stored change.
+func (s *Service) resolveChildren(ctx context.Context, actor lifecycle.Actor, parent *Incident) error {
+	if parent.Parent != "" {
+		return nil // a child has no children: the hierarchy has one level
+	}
+	var errs []error
+	f := Filter{Parent: parent.ID, States: openStates, Limit: MaxLimit}
+	for {
+		page, err := s.store.List(ctx, f)
+		if err != nil {
+			return errors.Join(append(errs, &FollowUpError{Incident: parent.ID, Err: err})...)
+		}
+		for _, c := range page.Incidents {
+			if err := s.resolveChild(ctx, actor, c.ID, parent); err != nil {
+				errs = append(errs, &FollowUpError{Incident: c.ID, Err: err})
 			}
 		}
-		if c.Parent != parent {
-			return x, nil // moved meanwhile: the hierarchy is someone else's change
+		if page.Next == "" {
+			return errors.Join(errs...)
 		}
-		d := c.Clone()
-		c = nil
-		evs, aerr := s.rules.apply(d, actor, s.clock.Now(), SetParent{ID: d.ID, Version: d.Version}, s.quiet)
-		if aerr != nil {
-			return x, &FollowUpError{Incident: x.ID, Err: aerr}
-		}
-		err = lifecycle.CommitUpdate(ctx, s.store, s.notifier, d, d.Version-1, evs)
-		if err == nil || isNotifyError(err) {
-			refused := lifecycle.Invalid("parent", "%s: detached again, the hierarchy has one level", why)
-			return d, &FollowUpError{Incident: x.ID, Err: errors.Join(refused, err)}
-		}
-		if !errors.Is(err, lifecycle.ErrConflict) {
-			return x, &FollowUpError{Incident: x.ID, Err: err}
-		}
+		f.After = page.Next
 	}
-	return x, &FollowUpError{Incident: x.ID, Err: err}
 }
 
-// nesting says how the child x makes the hierarchy two levels deep (its
-// parent is a child, or x has children), or "" when it does not.
-func (s *Service) nesting(ctx context.Context, x *Incident) (string, error) {
-	p, err := s.store.Get(ctx, x.Parent)
-	switch {
-	case errors.Is(err, lifecycle.ErrNotFound):
-	case err != nil:
-		return "", err
-	case p.Parent != "":
-		return fmt.Sprintf("incident %s became a child of %s meanwhile", p.ID, p.Parent), nil
+// resolveChild resolves child id with parent's resolution, retrying from a
+// fresh read when it meets a concurrent change. A child that is no longer
+// open, or no longer under parent, or gone, is left alone.
+func (s *Service) resolveChild(ctx context.Context, actor lifecycle.Actor, id string, parent *Incident) error {
+	cmd := resolveWithParent{id: id, parent: parent.ID, code: parent.ResolutionCode, notes: parent.ResolutionNotes}
+	if cmd.code == "" {
+		cmd.code = CodeSolutionProvided
 	}
-	page, err := s.store.List(ctx, Filter{Parent: x.ID, Limit: 1})
-	if err != nil {
-		return "", err
+	if blank(cmd.notes) {
+		cmd.notes = "resolved with its parent"
 	}
-	if len(page.Incidents) > 0 {
-		return fmt.Sprintf("incident %s gained child %s meanwhile", x.ID, page.Incidents[0].ID), nil
-	}
-	return "", nil
+	return s.react(ctx, actor, id, func(x *Incident) (Command, bool) {
+		return cmd, x.Parent == parent.ID && x.State.IsOpen()
+	})
 }

@@ -82,27 +82,22 @@ func awaits(x *Incident, problem string) bool {
 	return x.State == StateOnHold && x.HoldReason == HoldAwaitingProblem && x.IsLinkedToProblem(problem)
 }
 
-// followUp changes incident id on behalf of another process: it loads the
-// incident, asks decide which command to run on it (none: nothing to do)
-// and runs it through the Service, reloading and asking again when a
-// concurrent writer got in first, at most followUpAttempts times. A missing
-// incident is an error matching lifecycle.ErrNotFound.
+// followUp changes incident id on behalf of another process: it asks
+// decide which command to run on the incident as loaded (none: nothing to
+// do) and runs it, loading and asking again when a concurrent writer got
+// in first, at most lifecycle.Attempts times. A missing incident is an
+// error matching lifecycle.ErrNotFound.
 func (s *Service) followUp(ctx context.Context, actor lifecycle.Actor, id string, decide func(*Incident) (Command, bool)) error {
 	if err := actor.Validate(); err != nil {
 		return err
 	}
 	var err error
-	for range followUpAttempts {
-		var x *Incident
-		if x, err = s.store.Get(ctx, id); err != nil {
-			return err
-		}
-		cmd, ok := decide(x)
-		if !ok {
+	for range lifecycle.Attempts {
+		var stored *Incident
+		stored, err = s.run(ctx, actor, id, decide)
+		if errors.Is(err, errSettled) {
 			return nil
 		}
-		var stored *Incident
-		stored, err = run(s, ctx, actor, x, cmd)
 		if stored != nil || !errors.Is(err, lifecycle.ErrConflict) {
 			return err // done, perhaps with a notification or follow-up error
 		}

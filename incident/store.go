@@ -31,29 +31,29 @@ import (
 //     audit table would (the in-memory store does); it need not detect a
 //     rewritten record.
 //
+// Every change is stored through Commit ([lifecycle.Committer]), with the
+// read set of the command's cross-record rules:
+//   - attaching x under parent p (SetParent, or Open with a Parent) reads
+//     p at the version seen and takes the guards "children/<p>" and
+//     "children/<x>" (the latter before listing x's children), so that two
+//     attaches that would nest the hierarchy, or an attach racing the
+//     parent's resolution, cannot both commit;
+//   - reopening a child reads its parent at the version seen.
+//
+// Commit must check the read set and bump its guards in the same atomic
+// step as the write.
+//
 // Optional ability: a Store that also implements
-// lifecycle.Outbox[*Incident] stores each change together with its events,
-// and the [Service] then leaves delivery to the host's relay.
+// lifecycle.Outbox[*Incident] stores each write's events with it in
+// Commit, and the [Service] then leaves delivery to the host's relay.
 type Store interface {
 	// Get returns a copy of the incident with the given ID, or an error
 	// matching lifecycle.ErrNotFound.
 	Get(ctx context.Context, id string) (*Incident, error)
 
-	// Create stores a copy of x, a new incident (Version 1). It returns an
-	// error matching lifecycle.ErrConflict, and stores nothing, when an
-	// incident with x.ID exists. Concurrent Creates of one ID: exactly one
-	// succeeds.
-	Create(ctx context.Context, x *Incident) error
-
-	// Update replaces the stored incident x.ID with a copy of x if, and
-	// only if, the stored version is expected; the caller has already set
-	// x.Version to expected+1. It returns an error matching
-	// lifecycle.ErrNotFound when there is no such incident, and one
-	// matching lifecycle.ErrConflict when the stored version is not
-	// expected; then nothing is written. The compare and the write are one
-	// atomic step: of concurrent Updates with the same expected version,
-	// exactly one succeeds.
-	Update(ctx context.Context, x *Incident, expected int64) error
+	// Committer stores writes (creating with Expected 0, updating over
+	// Expected) with their read sets; see lifecycle.Committer.
+	lifecycle.Committer[*Incident]
 
 	// List returns the incidents matching f (see [Filter.Matches]) in
 	// ascending ID order, at most f's page size ([Filter.PageSize]), starting

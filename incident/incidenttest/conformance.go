@@ -13,6 +13,7 @@ import (
 
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
 // The contract clauses TestStore checks, quoted in its failures.
@@ -62,6 +63,25 @@ func TestStore(t *testing.T, newStore func(t *testing.T) incident.Store) {
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
 	}
+	t.Run("Committer", func(t *testing.T) {
+		lifecycletest.TestCommitter(t, lifecycletest.CommitterKit[*incident.Incident]{
+			New: func(t *testing.T) lifecycle.Committer[*incident.Incident] { return newStore(t) },
+			Record: func(id string, version int64) *incident.Incident {
+				x := sample(id)
+				for x.Version < version {
+					x = next(x, func(*incident.Incident) {})
+				}
+				return x
+			},
+			Get: func(ctx context.Context, s lifecycle.Committer[*incident.Incident], id string) (int64, error) {
+				x, err := s.(incident.Store).Get(ctx, id)
+				if err != nil {
+					return 0, err
+				}
+				return x.Version, nil
+			},
+		})
+	})
 }
 
 func breach(t *testing.T, clause, format string, args ...any) {
@@ -158,7 +178,7 @@ func same(a, b *incident.Incident) bool { return canonical(a) == canonical(b) }
 
 func mustCreate(t *testing.T, s incident.Store, x *incident.Incident) {
 	t.Helper()
-	if err := s.Create(context.Background(), x); err != nil {
+	if err := s.Commit(context.Background(), lifecycle.Write[*incident.Incident]{Record: x}); err != nil {
 		fatal(t, clauseRoundTrip, "Create(%s): %v", x.ID, err)
 	}
 }
@@ -198,7 +218,7 @@ func testCreateExisting(t *testing.T, s incident.Store) {
 	mustCreate(t, s, x)
 	dup := sample("INC-1")
 	dup.Title = "a different incident with the same ID"
-	if err := s.Create(context.Background(), dup); !errors.Is(err, lifecycle.ErrConflict) {
+	if err := s.Commit(context.Background(), lifecycle.Write[*incident.Incident]{Record: dup}); !errors.Is(err, lifecycle.ErrConflict) {
 		breach(t, clauseCreateExists, "second Create of INC-1 returned %v", err)
 	}
 	if got := mustGet(t, s, "INC-1"); !same(got, x) {
@@ -216,7 +236,7 @@ func testUpdate(t *testing.T, s incident.Store) {
 			y.Assignee = fmt.Sprintf("agent-%d", i)
 			y.Problems = append(y.Problems, fmt.Sprintf("PRB%d", i+2))
 		})
-		if err := s.Update(ctx, y, x.Version); err != nil {
+		if err := s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: y, Expected: x.Version}); err != nil {
 			fatal(t, clauseUpdate, "Update to version %d with expected %d: %v", y.Version, x.Version, err)
 		}
 		if got := mustGet(t, s, "INC-1"); !same(got, y) {
@@ -231,13 +251,13 @@ func testUpdateStale(t *testing.T, s incident.Store) {
 	x := sample("INC-1")
 	mustCreate(t, s, x)
 	y := next(x, func(y *incident.Incident) { y.Title = "v2" })
-	if err := s.Update(ctx, y, 1); err != nil {
+	if err := s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: y, Expected: 1}); err != nil {
 		fatal(t, clauseUpdate, "Update 1→2: %v", err)
 	}
 	for _, expected := range []int64{0, 1, 3, 7} {
 		z := next(x, func(z *incident.Incident) { z.Title = "stale" })
 		z.Version = expected + 1
-		if err := s.Update(ctx, z, expected); !errors.Is(err, lifecycle.ErrConflict) {
+		if err := s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: z, Expected: expected}); !errors.Is(err, lifecycle.ErrConflict) {
 			breach(t, clauseUpdateStale, "Update with expected %d over stored version 2 returned %v", expected, err)
 		}
 		if got := mustGet(t, s, "INC-1"); !same(got, y) {
@@ -249,7 +269,7 @@ func testUpdateStale(t *testing.T, s incident.Store) {
 func testUpdateMissing(t *testing.T, s incident.Store) {
 	ctx := context.Background()
 	x := next(sample("INC-GHOST"), func(*incident.Incident) {})
-	if err := s.Update(ctx, x, 1); !errors.Is(err, lifecycle.ErrNotFound) {
+	if err := s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: x, Expected: 1}); !errors.Is(err, lifecycle.ErrNotFound) {
 		breach(t, clauseUpdateGone, "Update of a missing incident returned %v", err)
 	}
 	if _, err := s.Get(ctx, "INC-GHOST"); !errors.Is(err, lifecycle.ErrNotFound) {
@@ -307,7 +327,7 @@ func testCopyIsolation(t *testing.T, s incident.Store) {
 
 	y := next(want, func(y *incident.Incident) { y.State = incident.StateResolved })
 	want = y.Clone()
-	if err := s.Update(ctx, y, 1); err != nil {
+	if err := s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: y, Expected: 1}); err != nil {
 		fatal(t, clauseUpdate, "Update: %v", err)
 	}
 	scribble(y)
@@ -389,7 +409,7 @@ func testListPaging(t *testing.T, s incident.Store) {
 	seen := ids(page.Incidents)
 	for _, x := range page.Incidents { // move the first page out of the filter
 		y := next(x, func(y *incident.Incident) { y.State = incident.StateInProgress })
-		if err := s.Update(context.Background(), y, x.Version); err != nil {
+		if err := s.Commit(context.Background(), lifecycle.Write[*incident.Incident]{Record: y, Expected: x.Version}); err != nil {
 			fatal(t, clauseUpdate, "Update: %v", err)
 		}
 	}
@@ -475,7 +495,7 @@ func testListParentUpdates(t *testing.T, s incident.Store) {
 	child.Parent = "INC-P1"
 	mustCreate(t, s, child)
 	moved := next(child, func(y *incident.Incident) { y.Parent = "INC-P2" })
-	if err := s.Update(ctx, moved, 1); err != nil {
+	if err := s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: moved, Expected: 1}); err != nil {
 		fatal(t, clauseUpdate, "Update: %v", err)
 	}
 	if got := listAll(t, s, incident.Filter{Parent: "INC-P1"}); len(got) != 0 {
@@ -533,8 +553,8 @@ func testConcurrentCreates(t *testing.T, s incident.Store) {
 	dupErrs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			errs[i] = s.Create(ctx, sample(fmt.Sprintf("INC-%02d", i)))
-			dupErrs[i] = s.Create(ctx, sample("INC-SAME"))
+			errs[i] = s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: sample(fmt.Sprintf("INC-%02d", i))})
+			dupErrs[i] = s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: sample("INC-SAME")})
 		})
 	}
 	wg.Wait()
@@ -569,7 +589,7 @@ func testConcurrentUpdates(t *testing.T, s incident.Store) {
 		for w := range writers {
 			wg.Go(func() {
 				y := next(x, func(y *incident.Incident) { y.Assignee = fmt.Sprintf("w%d-%d", round, w) })
-				errs[w] = s.Update(ctx, y, x.Version)
+				errs[w] = s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: y, Expected: x.Version})
 			})
 		}
 		wg.Wait()

@@ -10,8 +10,8 @@ import (
 )
 
 // FaultyStore returns an incident.Store that passes every call to inner
-// under the faults of f (see lifecycletest.Faults): Get, List and
-// ResolvedBefore are reads, Create and Update writes, named
+// under the faults of f (see lifecycletest.Faults): Get, Guard, List and
+// ResolvedBefore are reads, Commit a write, named
 // "incident.<Method>". A write drawn FaultAfterWrite is stored in inner
 // and then reported as failed: the ambiguous commit. If inner implements
 // lifecycle.Outbox[*incident.Incident], so does the result (its methods
@@ -45,12 +45,15 @@ func (s *faultyStore) Get(ctx context.Context, id string) (*incident.Incident, e
 	return s.inner.Get(ctx, id)
 }
 
-func (s *faultyStore) Create(ctx context.Context, x *incident.Incident) error {
-	return s.f.Write(ctx, "incident.Create", func(ctx context.Context) error { return s.inner.Create(ctx, x) })
+func (s *faultyStore) Guard(ctx context.Context, key string) (int64, error) {
+	if err := s.f.Read("incident.Guard"); err != nil {
+		return 0, err
+	}
+	return s.inner.Guard(ctx, key)
 }
 
-func (s *faultyStore) Update(ctx context.Context, x *incident.Incident, expected int64) error {
-	return s.f.Write(ctx, "incident.Update", func(ctx context.Context) error { return s.inner.Update(ctx, x, expected) })
+func (s *faultyStore) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
+	return s.f.Write(ctx, "incident.Commit", func(ctx context.Context) error { return s.inner.Commit(ctx, w) })
 }
 
 func (s *faultyStore) List(ctx context.Context, f incident.Filter) (incident.Page, error) {

@@ -49,7 +49,7 @@ func FuzzStoreOperations(f *testing.F) {
 					Attributes: map[string]string{"k": "v"}, CreatedAt: now, UpdatedAt: now,
 					History: []lifecycle.Record{{Seq: 1, Time: now, Actor: "a", Event: "open", To: "new",
 						Changes: []lifecycle.Change{{Field: "priority", New: "3"}}}}}
-				err := s.Create(ctx, x)
+				err := s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: x})
 				if exists {
 					if !errors.Is(err, lifecycle.ErrConflict) {
 						t.Fatalf("step %d: create of existing %s: %v", step, id, err)
@@ -64,7 +64,7 @@ func FuzzStoreOperations(f *testing.F) {
 			case 1, 2, 3: // update with n new records; op 2 with a stale version
 				if !exists {
 					x := &incident.Incident{ID: id, Version: 2, State: incident.StateNew}
-					if err := s.Update(ctx, x, 1); !errors.Is(err, lifecycle.ErrNotFound) {
+					if err := s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: x, Expected: 1}); !errors.Is(err, lifecycle.ErrNotFound) {
 						t.Fatalf("step %d: update of missing %s: %v", step, id, err)
 					}
 					continue
@@ -89,7 +89,7 @@ func FuzzStoreOperations(f *testing.F) {
 				if next()%2 == 0 {
 					x.Attributes = map[string]string{"step": strconv.Itoa(step)}
 				}
-				err := s.Update(ctx, x, expected)
+				err := s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: x, Expected: expected})
 				if expected != cur.Version {
 					if !errors.Is(err, lifecycle.ErrConflict) {
 						t.Fatalf("step %d: stale update of %s (stored %d, expected %d): %v", step, id, cur.Version, expected, err)

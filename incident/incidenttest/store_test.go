@@ -12,6 +12,7 @@ import (
 
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/incident/incidenttest"
+	"github.com/itsmkit/itsm/lifecycle"
 )
 
 func TestMemoryStore(t *testing.T) {
@@ -23,17 +24,17 @@ func TestMemoryStoreHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	x := &incident.Incident{ID: "INC-1", Version: 1, State: incident.StateNew, Title: "t"}
-	if err := s.Create(ctx, x); !errors.Is(err, context.Canceled) {
-		t.Fatalf("Create with a canceled context: %v", err)
+	if err := s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: x}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Commit with a canceled context: %v", err)
 	}
 	if s.Len() != 0 {
-		t.Fatal("Create with a canceled context stored the incident")
+		t.Fatal("Commit with a canceled context stored the incident")
 	}
 	if _, err := s.Get(ctx, "INC-1"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Get: %v", err)
 	}
-	if err := s.Update(ctx, x, 0); !errors.Is(err, context.Canceled) {
-		t.Fatalf("Update: %v", err)
+	if err := s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: x, Expected: 1}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Commit over version 1: %v", err)
 	}
 	if _, err := s.List(ctx, incident.Filter{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("List: %v", err)
@@ -54,21 +55,24 @@ type (
 	noPaging struct{ *incidenttest.Store } // ignores Limit and After
 )
 
-func (s lastWriterWins) Update(ctx context.Context, x *incident.Incident, _ int64) error {
-	cur, err := s.Get(ctx, x.ID)
-	if err != nil {
-		return err
+func (s lastWriterWins) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
+	if w.Expected != 0 {
+		cur, err := s.Get(ctx, w.Record.ID)
+		if err != nil {
+			return err
+		}
+		w.Expected = cur.Version
 	}
-	return s.Store.Update(ctx, x, cur.Version)
+	return s.Store.Commit(ctx, w)
 }
 
-func (s *sharing) Create(ctx context.Context, x *incident.Incident) error {
-	if err := s.Store.Create(ctx, x); err != nil {
+func (s *sharing) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
+	if err := s.Store.Commit(ctx, w); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.kept[x.ID] = x
+	s.kept[w.Record.ID] = w.Record
 	return nil
 }
 
