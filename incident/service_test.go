@@ -307,7 +307,7 @@ func TestClosingAParentResolvesStragglers(t *testing.T) {
 	raw := e.get(t, c.ID)
 	raw.State, raw.ResolutionCode, raw.Version = incident.StateInProgress, "", raw.Version+1
 	raw.History = append(raw.History, lifecycle.Record{Seq: len(raw.History) + 1, Event: "reopen", From: "resolved", To: "in_progress"})
-	require.NoError(t, e.store.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: raw, Expected: raw.Version-1}))
+	require.NoError(t, e.store.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: raw, Expected: raw.Version - 1}))
 
 	e.do(t, ann, incident.Close{ID: p.ID})
 	assert.Equal(t, incident.StateResolved, e.get(t, c.ID).State)

@@ -38,7 +38,7 @@ func TestLogGrowth(t *testing.T) {
 		x = x.Clone()
 		x.Version++
 		x.History = append(x.History, lifecycle.Record{Seq: len(x.History) + 1, Time: t0, Actor: "a", Event: "update", Changes: changes})
-		if err := s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: x, Expected: x.Version-1}); err != nil {
+		if err := s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: x, Expected: x.Version - 1}); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.Get(ctx, "INC1")
