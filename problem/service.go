@@ -258,11 +258,11 @@ func (s *Service) SearchKnownErrors(ctx context.Context, q KnownErrorQuery) ([]*
 // not its cancellation, and their errors come back in a *[FollowUpError]
 // together with the stored problem.
 func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*Problem, error) {
-	if err := actor.Validate(); err != nil {
+	if err := lifecycle.NilCommand(cmd); err != nil {
 		return nil, err
 	}
-	if cmd == nil {
-		return nil, lifecycle.Invalid("command", "is required")
+	if err := actor.Validate(); err != nil {
+		return nil, err
 	}
 	id, version := cmd.target()
 	if id == "" {
@@ -275,9 +275,8 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 	if version != 0 && version != p.Version {
 		return nil, lifecycle.Conflict(Process, id, version, p.Version)
 	}
-	md, duplicate := cmd.(MarkDuplicate)
-	if duplicate {
-		if err := s.checkOriginal(ctx, p, md.Original); err != nil {
+	if r, ok := cmd.(crossRule); ok {
+		if err := r.check(ctx, s, p); err != nil {
 			return nil, err
 		}
 	}
@@ -292,22 +291,49 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 		return nil, err
 	}
 
-	fctx := context.WithoutCancel(ctx)
 	var follow error
-	switch cmd.(type) {
-	case MarkDuplicate:
-		follow = s.moveDuplicate(fctx, actor, p.ID, p.DuplicateOf, moved)
-	case Resolve, AcceptRisk:
-		follow = s.resolvedFollowUp(fctx, actor, p)
-	case Complete:
-		if s.when != WhenResolved {
-			follow = s.settleIncidents(fctx, actor, p)
-		}
+	if f, ok := cmd.(followUp); ok {
+		follow = f.followUp(context.WithoutCancel(ctx), s, actor, p, moved)
 	}
 	if follow != nil {
 		err = errors.Join(err, &FollowUpError{Problem: p.ID, Err: follow})
 	}
 	return p, err
+}
+
+// crossRule is a command whose rules read other problems: check runs on
+// the problem as loaded, before the command applies.
+type crossRule interface {
+	check(ctx context.Context, s *Service, p *Problem) error
+}
+
+// followUp is a command with consequences for other records, run once its
+// own change of p is stored; moved are the incidents p had before it.
+type followUp interface {
+	followUp(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, moved []string) error
+}
+
+func (c MarkDuplicate) check(ctx context.Context, s *Service, p *Problem) error {
+	return s.checkOriginal(ctx, p, c.Original)
+}
+
+func (c MarkDuplicate) followUp(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, moved []string) error {
+	return s.moveDuplicate(ctx, actor, p.ID, p.DuplicateOf, moved)
+}
+
+func (c Resolve) followUp(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, _ []string) error {
+	return s.resolvedFollowUp(ctx, actor, p)
+}
+
+func (c AcceptRisk) followUp(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, _ []string) error {
+	return s.resolvedFollowUp(ctx, actor, p)
+}
+
+func (c Complete) followUp(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, _ []string) error {
+	if s.when == WhenResolved {
+		return nil
+	}
+	return s.settleIncidents(ctx, actor, p)
 }
 
 // stored reports whether err leaves the change stored (a notifier failure).
