@@ -140,8 +140,8 @@ func (s *Service) resolveChildren(ctx context.Context, actor lifecycle.Actor, pa
 }
 
 // resolveChild resolves child id with parent's resolution, retrying from a
-// fresh read when it meets a concurrent change. A child that is no longer
-// open, or no longer under parent, or gone, is left alone.
+// fresh read when it meets a concurrent change. A child that is closed or
+// resolved meanwhile, moved to another parent, or gone, is left alone.
 func (s *Service) resolveChild(ctx context.Context, actor lifecycle.Actor, id string, parent *Incident) error {
 	cmd := resolveWithParent{id: id, parent: parent.ID, code: parent.ResolutionCode, notes: parent.ResolutionNotes}
 	if cmd.code == "" {
