@@ -103,16 +103,7 @@ func (s *Store) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) e
 	c := w.Record
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old, ok := s.changes[c.ID]
-	switch {
-	case w.Expected == 0 && ok:
-		return lifecycle.Conflict(change.Process, c.ID, 0, old.Version)
-	case w.Expected != 0 && !ok:
-		return lifecycle.NotFound(change.Process, c.ID)
-	case ok && old.Version != w.Expected:
-		return lifecycle.Conflict(change.Process, c.ID, w.Expected, old.Version)
-	}
-	if err := s.guards.Check(change.Process, w.Reads, s.version); err != nil {
+	if err := s.guards.CheckWrite(change.Process, c.ID, w.Expected, w.Reads, s.version); err != nil {
 		return err
 	}
 	s.changes[c.ID] = c.Clone()

@@ -82,19 +82,12 @@ func (s *Store) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident
 	c := x.Clone()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old, ok := s.byID[x.ID]
-	switch {
-	case w.Expected == 0 && ok:
-		return lifecycle.Conflict(incident.Process, x.ID, 0, old.Version)
-	case w.Expected != 0 && !ok:
-		return lifecycle.NotFound(incident.Process, x.ID)
-	case ok && old.Version != w.Expected:
-		return lifecycle.Conflict(incident.Process, x.ID, w.Expected, old.Version)
-	case ok && len(x.History) < len(old.History):
-		return lifecycle.Invalid("history", "%d records stored, %d given: history is append-only", len(old.History), len(x.History))
-	}
-	if err := s.guards.Check(incident.Process, w.Reads, s.version); err != nil {
+	if err := s.guards.CheckWrite(incident.Process, x.ID, w.Expected, w.Reads, s.version); err != nil {
 		return err
+	}
+	old, ok := s.byID[x.ID]
+	if ok && len(x.History) < len(old.History) {
+		return lifecycle.Invalid("history", "%d records stored, %d given: history is append-only", len(old.History), len(x.History))
 	}
 	oldParent := ""
 	if ok {

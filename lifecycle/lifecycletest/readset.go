@@ -39,6 +39,25 @@ func (g *Guards) Check(process string, reads lifecycle.ReadSet, version func(id 
 	return nil
 }
 
+// CheckWrite returns the error that refuses a write of record id over
+// version expected (0: a create) with read set reads, as
+// [lifecycle.Committer] specifies: a create of a stored ID or an update
+// over another version is an ErrConflict, an update of an absent record an
+// ErrNotFound, and a changed read set a read conflict ([Guards.Check]).
+// version gives a stored record's version, 0 for an absent one. It
+// returns nil when the write may commit.
+func (g *Guards) CheckWrite(process, id string, expected int64, reads lifecycle.ReadSet, version func(id string) int64) error {
+	switch found := version(id); {
+	case expected == 0 && found != 0:
+		return lifecycle.Conflict(process, id, 0, found)
+	case expected != 0 && found == 0:
+		return lifecycle.NotFound(process, id)
+	case found != expected:
+		return lifecycle.Conflict(process, id, expected, found)
+	}
+	return g.Check(process, reads, version)
+}
+
 // Bump bumps every guard of reads by one, as a committed write does.
 func (g *Guards) Bump(reads lifecycle.ReadSet) {
 	if len(reads.Guards) == 0 {
