@@ -116,7 +116,7 @@ func (r Rules) Apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Comm
 		return nil, lifecycle.Invalid("incident", "nil")
 	}
 	c := x.Clone()
-	evs, err := r.apply(c, actor, now, cmd, false)
+	evs, err := r.apply(c, actor, now, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -127,18 +127,17 @@ func (r Rules) Apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Comm
 // apply is Apply without the protective copy: on error x may be half
 // changed, so callers pass a copy they own (the Service passes the one it
 // just loaded).
-// With quiet, nobody listens and no events are built.
-func (r Rules) apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Command, quiet bool) ([]lifecycle.Event, error) {
+func (r Rules) apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
 	if cmd == nil {
 		return nil, lifecycle.Invalid("command", "nil")
 	}
-	return applyCmd(r, x, actor, now, cmd, quiet)
+	return applyCmd(r, x, actor, now, cmd)
 }
 
 // applyCmd is [Rules.apply] for a command of a known type: the Service's
 // per-operation methods call it with their concrete command, which then
 // needs no interface value (and no allocation to box it).
-func applyCmd[C Command](r Rules, x *Incident, actor lifecycle.Actor, now time.Time, cmd C, quiet bool) ([]lifecycle.Event, error) {
+func applyCmd[C Command](r Rules, x *Incident, actor lifecycle.Actor, now time.Time, cmd C) ([]lifecycle.Event, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, err
 	}
@@ -152,7 +151,7 @@ func applyCmd[C Command](r Rules, x *Incident, actor lifecycle.Actor, now time.T
 	if version != 0 && version != x.Version {
 		return nil, lifecycle.Conflict(Process, x.ID, version, x.Version)
 	}
-	st := newStep(r, actor, now, x.State, quiet)
+	st := newStep(r, actor, now, x.State)
 	defer st.release()
 	if err := cmd.apply(x, st); err != nil {
 		return nil, err
@@ -166,7 +165,6 @@ type step struct {
 	rules   Rules
 	actor   lifecycle.Actor
 	now     time.Time
-	quiet   bool  // nobody listens: build no events
 	event   Event // the command's event, fired first
 	from    State
 	note    string
@@ -187,9 +185,9 @@ var steps = sync.Pool{New: func() any { return new(step) }}
 
 // newStep returns a pooled step, reset: every field that a command reads
 // is set here (emits are read only below n).
-func newStep(r Rules, actor lifecycle.Actor, now time.Time, from State, quiet bool) *step {
+func newStep(r Rules, actor lifecycle.Actor, now time.Time, from State) *step {
 	st := steps.Get().(*step)
-	st.rules, st.actor, st.now, st.from, st.quiet = r, actor, now, from, quiet
+	st.rules, st.actor, st.now, st.from = r, actor, now, from
 	st.event, st.note, st.n = "", "", 0
 	st.changes = st.buf[:0]
 	return st
@@ -252,9 +250,6 @@ func (st *step) commit(x *Incident) []lifecycle.Event {
 }
 
 func (st *step) events(x *Incident, from string) []lifecycle.Event {
-	if st.quiet {
-		return nil
-	}
 	snap := x.Snapshot()
 	evs := make([]lifecycle.Event, st.n)
 	for i := range evs {
@@ -314,12 +309,12 @@ func (r Rules) Open(actor lifecycle.Actor, now time.Time, id string, cmd Open) (
 	if id == "" {
 		return nil, nil, lifecycle.Invalid("id", "required")
 	}
-	return r.open(actor, now, func() string { return id }, cmd, false)
+	return r.open(actor, now, func() string { return id }, cmd)
 }
 
 // open is Open with the ID drawn from ids once the input is known to be
 // valid, so that bad input never uses up an ID.
-func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd Open, quiet bool) (*Incident, []lifecycle.Event, error) {
+func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd Open) (*Incident, []lifecycle.Event, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -365,7 +360,7 @@ func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd
 		}
 		x.Attributes[k] = v
 	}
-	st := newStep(r, actor, now, "", quiet)
+	st := newStep(r, actor, now, "")
 	defer st.release()
 	st.diff(lifecycle.FieldPriority, "", itoa(int(prio)))
 	st.diff(lifecycle.FieldGroup, "", cmd.Group)

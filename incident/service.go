@@ -61,9 +61,6 @@ type Service struct {
 	ids            lifecycle.IDFunc
 	rules          Rules
 	autoCloseAfter time.Duration
-	// quiet is set when nobody would see the events (a discarding
-	// notifier, no outbox), so that none are built.
-	quiet bool
 }
 
 // New checks cfg and returns a Service.
@@ -84,8 +81,6 @@ func New(cfg Config) (*Service, error) {
 		autoCloseAfter: cfg.AutoCloseAfter,
 	}
 	s.kernel = lifecycle.Kernel[*Incident]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version}
-	_, outbox := cfg.Store.(lifecycle.Outbox[*Incident])
-	s.quiet = !outbox && (cfg.Notifier == nil || cfg.Notifier == lifecycle.Discard)
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("INC")
 	}
@@ -146,7 +141,7 @@ func (s *Service) Open(ctx context.Context, actor lifecycle.Actor, cmd Open) (*I
 		return id
 	}
 	x, err := s.kernel.Create(ctx, func(ctx context.Context, reads *lifecycle.ReadSet) (*Incident, []lifecycle.Event, error) {
-		x, evs, err := s.rules.open(actor, s.clock.Now(), ids, cmd, s.quiet)
+		x, evs, err := s.rules.open(actor, s.clock.Now(), ids, cmd)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -201,7 +196,7 @@ func (s *Service) run(ctx context.Context, actor lifecycle.Actor, id string, dec
 			return nil, errSettled
 		}
 		cmd = c
-		evs, err := s.rules.apply(x, actor, s.clock.Now(), c, s.quiet)
+		evs, err := s.rules.apply(x, actor, s.clock.Now(), c)
 		if r, ok := c.(crossRule); ok && err == nil {
 			err = r.check(ctx, s, x, reads)
 		}
