@@ -23,21 +23,12 @@ func (c fixedClock) Now() time.Time { return c.t }
 // in-memory store and a discarding notifier: six stored changes, each
 // loaded, checked, recorded and stored with its version.
 //
-// Compare with BenchmarkLifecycleBareFSM. The difference is not the state
-// machine (a table lookup) but the Store contract: callers never share
-// memory with stored state, so every change loads a deep copy of the
-// incident and its whole history (Get: one allocation in the in-memory
-// store, for the incident, its records and their changes), where the
-// baseline keeps one value and stores nothing. The rest is cheap: the
-// Service applies the command to that copy without cloning it again, the
-// store's Update overwrites only the changed fields and appends the new
-// record to its log, and a new incident is one allocation in the rules and
-// one in the store. Time follows bytes allocated here: 10.0 KiB in 12
-// allocations per lifecycle against the baseline's 5.1 KiB in 37.
-//
-// BENCHMARKS.md gives the figures and the command that interleaves the two
-// benchmarks: on this project's 2-core VM, ten pairs, benchstat medians of
-// 7.38 µs against 5.29 µs, 1.39 times the baseline.
+// Compare with BenchmarkLifecycleBareFSM, which keeps one looplab FSM and
+// one value and stores nothing. The difference is the looplab FSM built
+// per command at the incident's state, and the Store contract: callers
+// never share memory with stored state, so every change loads a deep copy
+// of the incident and its history. BENCHMARKS.md gives the figures and the
+// command that interleaves the two benchmarks.
 func BenchmarkLifecycle(b *testing.B) {
 	ctx := context.Background()
 	clock := fixedClock{time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)}
