@@ -21,19 +21,19 @@ func (c Reopen) check(ctx context.Context, s *Service, x *Incident, reads *lifec
 	return s.checkReopen(ctx, x, reads)
 }
 
-func (c Resolve) followUp(ctx context.Context, s *Service, actor lifecycle.Actor, x *Incident) error {
+func (c Resolve) consequences(ctx context.Context, s *Service, actor lifecycle.Actor, x *Incident) error {
 	return s.resolveChildren(ctx, actor, x)
 }
 
-func (c Close) followUp(ctx context.Context, s *Service, actor lifecycle.Actor, x *Incident) error {
+func (c Close) consequences(ctx context.Context, s *Service, actor lifecycle.Actor, x *Incident) error {
 	return s.resolveChildren(ctx, actor, x)
 }
 
-func (c resolveForProblem) followUp(ctx context.Context, s *Service, actor lifecycle.Actor, x *Incident) error {
+func (c resolveForProblem) consequences(ctx context.Context, s *Service, actor lifecycle.Actor, x *Incident) error {
 	return s.resolveChildren(ctx, actor, x)
 }
 
-func (c autoClose) followUp(ctx context.Context, s *Service, actor lifecycle.Actor, x *Incident) error {
+func (c autoClose) consequences(ctx context.Context, s *Service, actor lifecycle.Actor, x *Incident) error {
 	return s.resolveChildren(ctx, actor, x)
 }
 

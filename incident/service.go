@@ -178,10 +178,10 @@ type crossRule interface {
 	check(ctx context.Context, s *Service, x *Incident, reads *lifecycle.ReadSet) error
 }
 
-// followUp is a command with consequences for other incidents, run once its
+// consequent is a command with consequences for other incidents, run once its
 // own change of x is stored.
-type followUp interface {
-	followUp(ctx context.Context, s *Service, actor lifecycle.Actor, x *Incident) error
+type consequent interface {
+	consequences(ctx context.Context, s *Service, actor lifecycle.Actor, x *Incident) error
 }
 
 // run runs on incident id the command that decide picks for its current
@@ -205,8 +205,8 @@ func (s *Service) run(ctx context.Context, actor lifecycle.Actor, id string, dec
 	if err != nil && !lifecycle.IsNotifyError(err) {
 		return nil, err
 	}
-	if f, ok := cmd.(followUp); ok {
-		err = errors.Join(err, f.followUp(context.WithoutCancel(ctx), s, actor, x))
+	if f, ok := cmd.(consequent); ok {
+		err = errors.Join(err, f.consequences(context.WithoutCancel(ctx), s, actor, x))
 	}
 	return x, err
 }

@@ -292,8 +292,8 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 	}
 
 	var follow error
-	if f, ok := cmd.(followUp); ok {
-		follow = f.followUp(context.WithoutCancel(ctx), s, actor, p, moved)
+	if f, ok := cmd.(consequent); ok {
+		follow = f.consequences(context.WithoutCancel(ctx), s, actor, p, moved)
 	}
 	if follow != nil {
 		err = errors.Join(err, &FollowUpError{Problem: p.ID, Err: follow})
@@ -307,29 +307,29 @@ type crossRule interface {
 	check(ctx context.Context, s *Service, p *Problem) error
 }
 
-// followUp is a command with consequences for other records, run once its
+// consequent is a command with consequences for other records, run once its
 // own change of p is stored; moved are the incidents p had before it.
-type followUp interface {
-	followUp(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, moved []string) error
+type consequent interface {
+	consequences(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, moved []string) error
 }
 
 func (c MarkDuplicate) check(ctx context.Context, s *Service, p *Problem) error {
 	return s.checkOriginal(ctx, p, c.Original)
 }
 
-func (c MarkDuplicate) followUp(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, moved []string) error {
+func (c MarkDuplicate) consequences(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, moved []string) error {
 	return s.moveDuplicate(ctx, actor, p.ID, p.DuplicateOf, moved)
 }
 
-func (c Resolve) followUp(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, _ []string) error {
+func (c Resolve) consequences(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, _ []string) error {
 	return s.resolvedFollowUp(ctx, actor, p)
 }
 
-func (c AcceptRisk) followUp(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, _ []string) error {
+func (c AcceptRisk) consequences(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, _ []string) error {
 	return s.resolvedFollowUp(ctx, actor, p)
 }
 
-func (c Complete) followUp(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, _ []string) error {
+func (c Complete) consequences(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, _ []string) error {
 	if s.when == WhenResolved {
 		return nil
 	}

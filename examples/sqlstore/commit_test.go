@@ -25,63 +25,46 @@ func committerIncident(id string, version int64) *incident.Incident {
 		Impact: 2, Urgency: 2, Priority: 3, History: h, CreatedAt: t0, UpdatedAt: t0}
 }
 
-func TestIncidentCommitter(t *testing.T) {
+// testCommitter runs lifecycletest.TestCommitter on one process's store of
+// a fresh database per subtest, on every backend: store picks the store
+// from the database, record builds a valid record, version reads one
+// back.
+func testCommitter[T any, S interface {
+	lifecycle.Committer[T]
+	Get(ctx context.Context, id string) (T, error)
+}](t *testing.T, store func(*DB) S, record func(id string, version int64) T, version func(T) int64) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		fresh := emptier(t, b)
-		lifecycletest.TestCommitter(t, lifecycletest.CommitterKit[*incident.Incident]{
-			New:    func(t *testing.T) lifecycle.Committer[*incident.Incident] { return fresh(t).Incidents() },
-			Record: committerIncident,
-			Get: func(ctx context.Context, s lifecycle.Committer[*incident.Incident], id string) (int64, error) {
-				x, err := s.(*IncidentStore).Get(ctx, id)
+		lifecycletest.TestCommitter(t, lifecycletest.CommitterKit[T]{
+			New:    func(t *testing.T) lifecycle.Committer[T] { return store(fresh(t)) },
+			Record: record,
+			Get: func(ctx context.Context, s lifecycle.Committer[T], id string) (int64, error) {
+				x, err := s.(S).Get(ctx, id)
 				if err != nil {
 					return 0, err
 				}
-				return x.Version, nil
+				return version(x), nil
 			},
 		})
 	})
+}
+
+func TestIncidentCommitter(t *testing.T) {
+	testCommitter(t, (*DB).Incidents, committerIncident, func(x *incident.Incident) int64 { return x.Version })
 }
 
 func TestProblemCommitter(t *testing.T) {
-	t.Parallel()
-	eachBackend(t, func(t *testing.T, b backend) {
-		fresh := emptier(t, b)
-		lifecycletest.TestCommitter(t, lifecycletest.CommitterKit[*problem.Problem]{
-			New: func(t *testing.T) lifecycle.Committer[*problem.Problem] { return fresh(t).Problems() },
-			Record: func(id string, version int64) *problem.Problem {
-				p := problemtest.Fixture(id)
-				p.Version = version
-				return p
-			},
-			Get: func(ctx context.Context, s lifecycle.Committer[*problem.Problem], id string) (int64, error) {
-				p, err := s.(*ProblemStore).Get(ctx, id)
-				if err != nil {
-					return 0, err
-				}
-				return p.Version, nil
-			},
-		})
-	})
+	testCommitter(t, (*DB).Problems, func(id string, version int64) *problem.Problem {
+		p := problemtest.Fixture(id)
+		p.Version = version
+		return p
+	}, func(p *problem.Problem) int64 { return p.Version })
 }
 
 func TestChangeCommitter(t *testing.T) {
-	t.Parallel()
-	eachBackend(t, func(t *testing.T, b backend) {
-		fresh := emptier(t, b)
-		lifecycletest.TestCommitter(t, lifecycletest.CommitterKit[*change.Change]{
-			New: func(t *testing.T) lifecycle.Committer[*change.Change] { return fresh(t).Changes() },
-			Record: func(id string, version int64) *change.Change {
-				return &change.Change{ID: id, Version: version, Type: change.Normal, State: change.StateNew,
-					Title: "Patch db1", ConfigItems: []string{"db1"}, CreatedAt: t0, UpdatedAt: t0}
-			},
-			Get: func(ctx context.Context, s lifecycle.Committer[*change.Change], id string) (int64, error) {
-				c, err := s.(*ChangeStore).Get(ctx, id)
-				if err != nil {
-					return 0, err
-				}
-				return c.Version, nil
-			},
-		})
-	})
+	testCommitter(t, (*DB).Changes, func(id string, version int64) *change.Change {
+		return &change.Change{ID: id, Version: version, Type: change.Normal, State: change.StateNew,
+			Title: "Patch db1", ConfigItems: []string{"db1"}, CreatedAt: t0, UpdatedAt: t0}
+	}, func(c *change.Change) int64 { return c.Version })
 }
