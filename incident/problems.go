@@ -91,18 +91,13 @@ func (s *Service) followUp(ctx context.Context, actor lifecycle.Actor, id string
 	if err := actor.Validate(); err != nil {
 		return err
 	}
-	var err error
-	for range lifecycle.Attempts {
-		var stored *Incident
-		stored, err = s.run(ctx, actor, id, decide)
+	return lifecycle.Settle(ctx, func() (bool, error) {
+		stored, err := s.run(ctx, actor, id, decide)
 		if errors.Is(err, errSettled) {
-			return nil
+			return false, nil
 		}
-		if stored != nil || !errors.Is(err, lifecycle.ErrConflict) {
-			return err // done, perhaps with a notification or follow-up error
-		}
-	}
-	return err
+		return stored != nil, err
+	})
 }
 
 // react is followUp for a reaction to another process's event: an unknown

@@ -100,6 +100,24 @@ func (k *Kernel[T]) Create(ctx context.Context, build func(ctx context.Context, 
 	return out, err
 }
 
+// Settle runs op, a follow-up's or a reaction's change of a record, until
+// its change is stored or it fails with anything but a conflict, at most
+// [Attempts] times. op reads the record afresh on every run and holds no
+// view of its own that a conflict could make stale, so that any conflict,
+// on the record or in its read set, is met by running it again. op
+// reports whether its change was stored: a stored change ends it,
+// whatever error comes with it (a notifier's, a follow-up's).
+func Settle(ctx context.Context, op func() (stored bool, err error)) error {
+	var err error
+	for range Attempts {
+		var stored bool
+		if stored, err = op(); stored || !errors.Is(err, ErrConflict) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
 // IsNotifyError reports whether err holds a *NotifyError: the change was
 // stored, only its notification failed.
 func IsNotifyError(err error) bool {

@@ -85,7 +85,7 @@
 //     when an error occurs before the store succeeds. After it succeeds the
 //     stored problem is returned even if the Notifier fails
 //     (*lifecycle.NotifyError) or a follow-up on other records fails
-//     (*[FollowUpError]); stored changes are never undone. Follow-ups run
+//     (*[lifecycle.FollowUpError]); stored changes are never undone. Follow-ups run
 //     synchronously after the store succeeds; a host with an outbox runs
 //     the [Reactor] from its relay.
 //   - [Store]: five methods, each with its contract; the host implements it.

@@ -135,9 +135,9 @@ func TestDuplicateIncidentMoveFailureIsRetried(t *testing.T) {
 	got, err := f.svc.MarkDuplicate(ctx, alice, problem.MarkDuplicate{ID: dup.ID, Original: orig.ID})
 	require.NotNil(t, got)
 	assert.Equal(t, problem.StateClosed, got.State)
-	var fe *problem.FollowUpError
+	var fe *lifecycle.FollowUpError
 	require.ErrorAs(t, err, &fe)
-	assert.Equal(t, dup.ID, fe.Problem)
+	assert.Equal(t, dup.ID, fe.Record)
 	assert.ErrorContains(t, err, "moving incident INC2 from "+dup.ID+" to "+orig.ID+": incident store down")
 	o, _ := f.svc.Get(ctx, orig.ID)
 	assert.Equal(t, []string{"INC2", "INC3"}, o.Incidents, "the problem-side move is stored")
@@ -165,14 +165,15 @@ func TestDuplicateProblemSideFailureLeavesIncidents(t *testing.T) {
 	dup := f.open(t, "INC2")
 	sim.add("INC2", "on_hold_awaiting_problem", dup.ID)
 	f.drive(t, dup.ID, problem.Assess{Group: "g"})
-	f.hook.update = func(c context.Context, p *problem.Problem, expected int64) error {
+	f.hook.update = func(c context.Context, w lifecycle.Write[*problem.Problem]) error {
+		p := w.Record
 		if p.ID == orig.ID {
 			return errors.New("database down")
 		}
-		return f.store.Update(c, p, expected)
+		return f.store.Commit(c, w)
 	}
 	_, err := f.svc.MarkDuplicate(ctx, alice, problem.MarkDuplicate{ID: dup.ID, Original: orig.ID})
-	var fe *problem.FollowUpError
+	var fe *lifecycle.FollowUpError
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, []string{dup.ID}, sim.get("INC2").problems)
 

@@ -28,19 +28,11 @@ type ledgerStore struct {
 	ledger *lifecycletest.Ledger
 }
 
-func (s *ledgerStore) Create(ctx context.Context, p *problem.Problem) error {
-	if err := s.Store.Create(ctx, p); err != nil {
+func (s *ledgerStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
+	if err := s.Store.Commit(ctx, w); err != nil {
 		return err
 	}
-	s.ledger.Add(problem.Process, p.ID, p.Version, p.Snapshot())
-	return nil
-}
-
-func (s *ledgerStore) Update(ctx context.Context, p *problem.Problem, expected int64) error {
-	if err := s.Store.Update(ctx, p, expected); err != nil {
-		return err
-	}
-	s.ledger.Add(problem.Process, p.ID, p.Version, p.Snapshot())
+	s.ledger.Add(problem.Process, w.Record.ID, w.Record.Version, w.Record.Snapshot())
 	return nil
 }
 
@@ -52,18 +44,21 @@ type ledgerOutbox struct {
 	relay *lifecycletest.Recorder
 }
 
-func (o *ledgerOutbox) CreateWithEvents(ctx context.Context, p *problem.Problem, events []lifecycle.Event) error {
-	if err := o.Create(ctx, p); err != nil {
+func (o *ledgerOutbox) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
+	if err := o.ledgerStore.Commit(ctx, w); err != nil {
 		return err
 	}
-	return o.relay.Notify(ctx, events...)
+	return o.relay.Notify(ctx, w.Events...)
+}
+
+// CreateWithEvents and UpdateWithEvents make the store a
+// lifecycle.Outbox; the Service stores through Commit.
+func (o *ledgerOutbox) CreateWithEvents(ctx context.Context, p *problem.Problem, events []lifecycle.Event) error {
+	return o.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: p, Events: events})
 }
 
 func (o *ledgerOutbox) UpdateWithEvents(ctx context.Context, p *problem.Problem, expected int64, events []lifecycle.Event) error {
-	if err := o.Update(ctx, p, expected); err != nil {
-		return err
-	}
-	return o.relay.Notify(ctx, events...)
+	return o.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: p, Expected: expected, Events: events})
 }
 
 // faultyIncidents makes the incident service flaky too: resolving,
@@ -195,7 +190,7 @@ func (h *faultRun) try(t *rapid.T, call func() (*problem.Problem, error)) attemp
 		h.cov.faults[in.Fault]++
 	}
 	var ne *lifecycle.NotifyError
-	var fe *problem.FollowUpError
+	var fe *lifecycle.FollowUpError
 	switch {
 	case errors.As(a.err, &fe):
 		h.cov.followUps++
@@ -215,7 +210,7 @@ func (h *faultRun) try(t *rapid.T, call func() (*problem.Problem, error)) attemp
 // failure or a failed follow-up.
 func storedAnyway(err error) bool {
 	var ne *lifecycle.NotifyError
-	var fe *problem.FollowUpError
+	var fe *lifecycle.FollowUpError
 	return errors.As(err, &ne) || errors.As(err, &fe)
 }
 
@@ -339,7 +334,7 @@ func (h *faultRun) operate(t *rapid.T, actor lifecycle.Actor, cmd problem.Comman
 			h.check(t, label+" (pinned retry)", r)
 			require.ErrorIs(t, r.err, lifecycle.ErrConflict, "%s: a retry pinned to the version before a stored change", label)
 		}
-		var fe *problem.FollowUpError
+		var fe *lifecycle.FollowUpError
 		if errors.As(a.err, &fe) {
 			h.redoFollowUp(t, actor, cmd, a)
 		}
@@ -591,7 +586,7 @@ func TestMoveIncidentsReportsNotifierConflict(t *testing.T) {
 
 	got, err := f.svc.MarkDuplicate(ctx, manager, problem.MarkDuplicate{ID: dup.ID, Original: orig.ID})
 	require.NotNil(t, got, "the duplicate is stored")
-	var fe *problem.FollowUpError
+	var fe *lifecycle.FollowUpError
 	require.ErrorAs(t, err, &fe, "the lost notification of the move is reported")
 	var ne *lifecycle.NotifyError
 	require.ErrorAs(t, err, &ne)

@@ -184,17 +184,28 @@ func (f *fakeIncidents) Incidents() []string {
 	return out
 }
 
-// hookStore wraps a Store and lets a test fail or intercept Update.
+// hookStore wraps a Store and lets a test fail or intercept the
+// Commits that update a problem.
 type hookStore struct {
 	problem.Store
-	update func(ctx context.Context, p *problem.Problem, expected int64) error
+	update func(ctx context.Context, w lifecycle.Write[*problem.Problem]) error
 }
 
-func (h *hookStore) Update(ctx context.Context, p *problem.Problem, expected int64) error {
-	if h.update != nil {
-		return h.update(ctx, p, expected)
+func (h *hookStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
+	if h.update != nil && w.Expected != 0 {
+		return h.update(ctx, w)
 	}
-	return h.Store.Update(ctx, p, expected)
+	return h.Store.Commit(ctx, w)
+}
+
+// storeCreate stores a new problem p in s.
+func storeCreate(ctx context.Context, s lifecycle.Committer[*problem.Problem], p *problem.Problem) error {
+	return s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: p})
+}
+
+// storeUpdate stores p in s over version expected.
+func storeUpdate(ctx context.Context, s lifecycle.Committer[*problem.Problem], p *problem.Problem, expected int64) error {
+	return s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: p, Expected: expected})
 }
 
 type fixture struct {

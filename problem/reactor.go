@@ -235,28 +235,25 @@ func (r *Reactor) resolveFixed(ctx context.Context, ev lifecycle.Event) error {
 // is already resolved with a fix, redoes its waiting incidents'
 // follow-up. A concurrent change of p is met by reading it again.
 func (r *Reactor) settle(ctx context.Context, ev lifecycle.Event, p *Problem) error {
-	var err error
-	for range moveRetries {
-		switch {
-		case p.State == StateResolved && p.Resolution == ResolutionFixApplied:
-			return r.Problems.resolvedFollowUp(ctx, r.actor(), p)
-		case p.State != StateFixInProgress:
-			return nil
-		}
-		ok, notes, ferr := r.fixed(ctx, ev, p)
-		if ferr != nil || !ok {
-			return ferr
-		}
-		var got *Problem
-		got, err = r.Problems.Resolve(ctx, r.actor(), Resolve{ID: p.ID, Version: p.Version, Notes: notes})
-		if got != nil || !errors.Is(err, lifecycle.ErrConflict) {
-			return err // resolved (perhaps with a notifier or follow-up error), or refused
-		}
-		if p, err = r.Problems.Get(ctx, p.ID); err != nil {
-			return err
-		}
+	if p.State == StateResolved && p.Resolution == ResolutionFixApplied {
+		return r.Problems.resolvedFollowUp(ctx, r.actor(), p)
 	}
-	return err
+	return lifecycle.Settle(ctx, func() (bool, error) {
+		got, err := r.Problems.run(ctx, r.actor(), p.ID, 0, func(ctx context.Context, p *Problem) (Command, error) {
+			if p.State != StateFixInProgress {
+				return nil, errSettled
+			}
+			ok, notes, err := r.fixed(ctx, ev, p)
+			if err == nil && !ok {
+				err = errSettled
+			}
+			return Resolve{ID: p.ID, Notes: notes}, err
+		})
+		if errors.Is(err, errSettled) {
+			return false, nil
+		}
+		return got != nil, err
+	})
 }
 
 // fixed reports whether change event ev completes p's fix, and the

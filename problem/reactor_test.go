@@ -257,7 +257,7 @@ func TestReactorRedeliveryRetriesIncidentFollowUp(t *testing.T) {
 	ev := changeClosed("CHG1", "successful")
 
 	err := r.Notify(ctx, ev)
-	var fe *problem.FollowUpError
+	var fe *lifecycle.FollowUpError
 	require.ErrorAs(t, err, &fe, "the failed follow-up is reported")
 	got, _ := f.svc.Get(ctx, p.ID)
 	require.Equal(t, problem.StateResolved, got.State)

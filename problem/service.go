@@ -136,10 +136,11 @@ type Config struct {
 // error before the store succeeds means nothing was stored or notified.
 // Once the change is stored the operation returns the stored problem, even
 // when the Notifier fails (the error wraps a *lifecycle.NotifyError) or a
-// follow-up on other records fails (a *[FollowUpError]); both can come
+// follow-up on other records fails (a *[lifecycle.FollowUpError]); both can come
 // joined. Stored changes are never undone.
 type Service struct {
 	store     Store
+	kernel    lifecycle.Kernel[*Problem]
 	notifier  lifecycle.Notifier
 	clock     lifecycle.Clock
 	ids       lifecycle.IDFunc
@@ -174,31 +175,12 @@ func New(cfg Config) (*Service, error) {
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("PRB")
 	}
+	s.kernel = lifecycle.Kernel[*Problem]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version}
 	return s, nil
 }
 
-// FollowUpError reports that an operation's own change was stored, but
-// its follow-up on other records failed: moving a duplicate's incidents to
-// the original (on the original, then on each incident through
-// [Config.Incidents]), or resolving or resuming the incidents waiting on a
-// resolved or closed problem. The stored change stands. Every follow-up
-// can be retried, idempotently: moving incidents with
-// [Service.MoveDuplicateIncidents] on the duplicate, acting on the waiting
-// incidents with [Service.ResolveWaitingIncidents].
-type FollowUpError struct {
-	// Problem is the ID of the problem whose change was stored.
-	Problem string
-	// Err holds the follow-ups' errors, joined.
-	Err error
-}
-
-// Error renders "problem <id> stored, but a follow-up failed: <err>".
-func (e *FollowUpError) Error() string {
-	return fmt.Sprintf("problem %s stored, but a follow-up failed: %v", e.Problem, e.Err)
-}
-
-// Unwrap returns the follow-ups' errors.
-func (e *FollowUpError) Unwrap() error { return e.Err }
+// version is the kernel's view of a problem's version.
+func version(p *Problem) int64 { return p.Version }
 
 // Open logs a new problem (state new) and returns it as stored. It is named
 // o.ID when set (see [Open]), otherwise by Config.IDs. Errors:
@@ -210,17 +192,13 @@ func (s *Service) Open(ctx context.Context, actor lifecycle.Actor, o Open) (*Pro
 	if id == "" {
 		id = s.ids()
 	}
-	p, events, err := NewProblem(id, s.matrix, actor, s.clock.Now(), o)
-	if err != nil {
+	p, err := s.kernel.Create(ctx, func(context.Context, *lifecycle.ReadSet) (*Problem, []lifecycle.Event, error) {
+		return NewProblem(id, s.matrix, actor, s.clock.Now(), o)
+	})
+	if err != nil && !lifecycle.IsNotifyError(err) {
 		return nil, err
 	}
-	if err := lifecycle.CommitCreate(ctx, s.store, s.notifier, p, events); err != nil {
-		if stored(err) {
-			return p, err
-		}
-		return nil, err
-	}
-	return p, nil
+	return p, err
 }
 
 // Get returns the problem with the given ID (ErrNotFound if none).
@@ -255,7 +233,7 @@ func (s *Service) SearchKnownErrors(ctx context.Context, q KnownErrorQuery) ([]*
 //     workaround in the note.
 //
 // Follow-ups run after the primary change is stored, with ctx's values but
-// not its cancellation, and their errors come back in a *[FollowUpError]
+// not its cancellation, and their errors come back in a *[lifecycle.FollowUpError]
 // together with the stored problem.
 func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*Problem, error) {
 	if err := lifecycle.NilCommand(cmd); err != nil {
@@ -264,47 +242,55 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 	if err := actor.Validate(); err != nil {
 		return nil, err
 	}
-	id, version := cmd.target()
+	id, pinned := cmd.target()
 	if id == "" {
 		return nil, lifecycle.Invalid("id", "is required")
 	}
-	p, err := s.store.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if version != 0 && version != p.Version {
-		return nil, lifecycle.Conflict(Process, id, version, p.Version)
-	}
-	if r, ok := cmd.(crossRule); ok {
-		if err := r.check(ctx, s, p); err != nil {
+	return s.run(ctx, actor, id, pinned, func(context.Context, *Problem) (Command, error) { return cmd, nil })
+}
+
+// run runs on problem id, at version pinned (0: the current one), the
+// command that decide picks for the problem as loaded (errSettled: none,
+// nothing is stored) through the kernel: the command's rules over other
+// problems, which record what they read, then the command itself; commit
+// with the read set, notify; then the command's consequences, whose
+// errors come back in a *lifecycle.FollowUpError with the stored problem.
+func (s *Service) run(ctx context.Context, actor lifecycle.Actor, id string, pinned int64, decide func(context.Context, *Problem) (Command, error)) (*Problem, error) {
+	var cmd Command
+	var moved []string
+	p, err := s.kernel.Update(ctx, id, pinned, func(ctx context.Context, p *Problem, reads *lifecycle.ReadSet) ([]lifecycle.Event, error) {
+		c, err := decide(ctx, p)
+		if err != nil {
 			return nil, err
 		}
-	}
-	expected := p.Version
-	moved := p.Incidents
-	events, err := p.apply(s.matrix, actor, s.clock.Now(), cmd, false)
-	if err != nil {
+		if r, ok := c.(crossRule); ok {
+			if err := r.check(ctx, s, p, reads); err != nil {
+				return nil, err
+			}
+		}
+		cmd, moved = c, p.Incidents
+		return p.apply(s.matrix, actor, s.clock.Now(), c, false)
+	})
+	if err != nil && !lifecycle.IsNotifyError(err) {
 		return nil, err
 	}
-	err = lifecycle.CommitUpdate(ctx, s.store, s.notifier, p, expected, events)
-	if err != nil && !stored(err) {
-		return nil, err
-	}
-
-	var follow error
 	if f, ok := cmd.(consequent); ok {
-		follow = f.consequences(context.WithoutCancel(ctx), s, actor, p, moved)
-	}
-	if follow != nil {
-		err = errors.Join(err, &FollowUpError{Problem: p.ID, Err: follow})
+		if follow := f.consequences(context.WithoutCancel(ctx), s, actor, p, moved); follow != nil {
+			err = errors.Join(err, &lifecycle.FollowUpError{Process: Process, Record: p.ID, Err: follow})
+		}
 	}
 	return p, err
 }
 
+// errSettled is what a decide function of [Service.run] returns when the
+// problem needs no change: nothing is stored.
+var errSettled = errors.New("problem: nothing to change")
+
 // crossRule is a command whose rules read other problems: check runs on
-// the problem as loaded, before the command applies.
+// the problem as loaded, before the command applies, and records what it
+// read in reads.
 type crossRule interface {
-	check(ctx context.Context, s *Service, p *Problem) error
+	check(ctx context.Context, s *Service, p *Problem, reads *lifecycle.ReadSet) error
 }
 
 // consequent is a command with consequences for other records, run once its
@@ -313,8 +299,8 @@ type consequent interface {
 	consequences(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, moved []string) error
 }
 
-func (c MarkDuplicate) check(ctx context.Context, s *Service, p *Problem) error {
-	return s.checkOriginal(ctx, p, c.Original)
+func (c MarkDuplicate) check(ctx context.Context, s *Service, p *Problem, reads *lifecycle.ReadSet) error {
+	return s.checkOriginal(ctx, p, c.Original, reads)
 }
 
 func (c MarkDuplicate) consequences(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, moved []string) error {
@@ -336,16 +322,12 @@ func (c Complete) consequences(ctx context.Context, s *Service, actor lifecycle.
 	return s.settleIncidents(ctx, actor, p)
 }
 
-// stored reports whether err leaves the change stored (a notifier failure).
-func stored(err error) bool {
-	var ne *lifecycle.NotifyError
-	return errors.As(err, &ne)
-}
-
 // checkOriginal validates a MarkDuplicate's original before anything is
-// stored. Cases the pure transition refuses on its own (wrong state, no
-// original, the problem itself) are left to it.
-func (s *Service) checkOriginal(ctx context.Context, dup *Problem, original string) error {
+// stored, and records the original at the version seen: the mark commits
+// only if the original is still as checked. Cases the pure transition
+// refuses on its own (wrong state, no original, the problem itself) are
+// left to it.
+func (s *Service) checkOriginal(ctx context.Context, dup *Problem, original string, reads *lifecycle.ReadSet) error {
 	original = strings.TrimSpace(original)
 	if _, ok := machine.Target(dup.State, EventMarkDuplicate); !ok || original == "" || original == dup.ID {
 		return nil
@@ -357,6 +339,7 @@ func (s *Service) checkOriginal(ctx context.Context, dup *Problem, original stri
 	if err != nil {
 		return err
 	}
+	reads.Record(o.ID, o.Version)
 	if o.DuplicateOf != "" {
 		return lifecycle.Invalid("original", "problem %s is itself a duplicate of %s", original, o.DuplicateOf)
 	}
@@ -365,10 +348,6 @@ func (s *Service) checkOriginal(ctx context.Context, dup *Problem, original stri
 	}
 	return nil
 }
-
-// moveRetries bounds the optimistic retries of a follow-up change racing
-// with other writers of the same record.
-const moveRetries = 5
 
 // moveDuplicate is the follow-up of marking duplicate as a duplicate of
 // original: the original links incidents (one stored change), then, once
@@ -380,7 +359,7 @@ func (s *Service) moveDuplicate(ctx context.Context, actor lifecycle.Actor, dupl
 		return nil
 	}
 	err := s.moveIncidents(ctx, actor, original, duplicate, incidents)
-	if err != nil && !stored(err) {
+	if err != nil && !lifecycle.IsNotifyError(err) {
 		// The original does not list them: leave the incidents' own
 		// links as they are, for the retry to move both.
 		return err
@@ -400,34 +379,24 @@ func (s *Service) moveDuplicate(ctx context.Context, actor lifecycle.Actor, dupl
 // of its own on the original, retrying on version conflicts. It changes
 // nothing when the original links them all already.
 func (s *Service) moveIncidents(ctx context.Context, actor lifecycle.Actor, original, duplicate string, incidents []string) error {
-	var err error
-	for range moveRetries {
-		var o *Problem
-		if o, err = s.store.Get(ctx, original); err != nil {
-			break
-		}
-		var add []string
-		for _, id := range incidents {
-			if !o.HasIncident(id) {
-				add = append(add, id)
+	err := lifecycle.Settle(ctx, func() (bool, error) {
+		o, err := s.run(ctx, actor, original, 0, func(_ context.Context, o *Problem) (Command, error) {
+			var add []string
+			for _, id := range incidents {
+				if !o.HasIncident(id) {
+					add = append(add, id)
+				}
 			}
+			if len(add) == 0 {
+				return nil, errSettled
+			}
+			return LinkIncident{ID: original, Incidents: add, Notes: "moved from duplicate " + duplicate, duplicate: duplicate}, nil
+		})
+		if errors.Is(err, errSettled) {
+			return false, nil
 		}
-		if len(add) == 0 {
-			return nil
-		}
-		cmd := LinkIncident{ID: original, Incidents: add, Notes: "moved from duplicate " + duplicate, duplicate: duplicate}
-		expected := o.Version
-		var events []lifecycle.Event
-		if events, err = o.apply(s.matrix, actor, s.clock.Now(), cmd, false); err != nil {
-			break
-		}
-		err = lifecycle.CommitUpdate(ctx, s.store, s.notifier, o, expected, events)
-		// Retry only a store conflict: a *NotifyError means the move is
-		// stored, even when the notifier's error matches ErrConflict.
-		if !errors.Is(err, lifecycle.ErrConflict) || stored(err) {
-			break
-		}
-	}
+		return o != nil, err
+	})
 	if err != nil {
 		return fmt.Errorf("moving incidents %s to original %s: %w", joinIDs(incidents), original, err)
 	}
@@ -456,7 +425,7 @@ func movedIncidents(p *Problem) []string {
 // duplicate: the original links the incidents the duplicate had (those it
 // lacks, in one stored change), then Config.Incidents moves each of them
 // from the duplicate to the original. It is the way to retry after a
-// *[FollowUpError] from [Service.MarkDuplicate], and is idempotent: once
+// *[lifecycle.FollowUpError] from [Service.MarkDuplicate], and is idempotent: once
 // everything has moved it changes nothing (an incident unlinked from the
 // original since is linked again). Errors: ErrNotFound, ErrValidation when
 // the problem is not closed as a duplicate, and the moves' errors joined.
@@ -527,8 +496,8 @@ func (s *Service) resolvedFollowUp(ctx context.Context, actor lifecycle.Actor, p
 // linked to a resolved or closed problem, whatever Config.ResolveIncidents
 // says: resolve them after a fix (resume them when Config.OnFix is
 // FixResumes), resume them after accepting the risk. It is the way to retry
-// after a *[FollowUpError], or to act by hand; incidents no longer waiting
-// on the problem are left alone. It is a no-op without Config.Incidents.
+// after a *[lifecycle.FollowUpError], or to act by hand; incidents that
+// have stopped waiting on the problem are left alone. It is a no-op without Config.Incidents.
 // Errors: ErrNotFound, ErrValidation when the problem is neither resolved
 // nor closed (or closed as a duplicate, whose incidents moved to the
 // original: see [Service.MoveDuplicateIncidents]), and the incidents'

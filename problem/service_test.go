@@ -321,9 +321,9 @@ func TestIncidentFailureIsAFollowUpError(t *testing.T) {
 	stored, _ := f.svc.Get(ctx, p.ID)
 	assert.Equal(t, got, stored, "the problem change is never undone")
 
-	var fe *problem.FollowUpError
+	var fe *lifecycle.FollowUpError
 	require.ErrorAs(t, err, &fe)
-	assert.Equal(t, p.ID, fe.Problem)
+	assert.Equal(t, p.ID, fe.Record)
 	assert.ErrorContains(t, err, "resolving incident INC1: incident store down")
 	var ne *lifecycle.NotifyError
 	assert.ErrorAs(t, err, &ne, "the notifier's failure is joined, not lost")
@@ -355,12 +355,12 @@ func TestStoreFailureCallsNothing(t *testing.T) {
 		p := f.open(t, "INC1", "INC2")
 		f.drive(t, p.ID, toResolved[:4]...)
 		f.rec.Reset()
-		f.hook.update = func(context.Context, *problem.Problem, int64) error { return storeErr }
+		f.hook.update = func(context.Context, lifecycle.Write[*problem.Problem]) error { return storeErr }
 
 		got, err := f.svc.Resolve(ctx, alice, problem.Resolve{ID: p.ID, Notes: "done"})
 		assert.Nil(t, got)
 		assert.ErrorIs(t, err, storeErr)
-		var fe *problem.FollowUpError
+		var fe *lifecycle.FollowUpError
 		assert.False(t, errors.As(err, &fe))
 		assert.Empty(t, f.incidents.Calls(), "no incident is resolved for a change that was not stored")
 		assert.Empty(t, f.rec.Events(), "nothing is notified for a change that was not stored")
@@ -374,8 +374,8 @@ func TestFollowUpsIgnoreCancellationAfterStore(t *testing.T) {
 	p := f.open(t, "INC1")
 	f.drive(t, p.ID, toResolved[:4]...)
 	cctx, cancel := context.WithCancel(ctx)
-	f.hook.update = func(c context.Context, q *problem.Problem, expected int64) error {
-		err := f.store.Update(c, q, expected)
+	f.hook.update = func(c context.Context, w lifecycle.Write[*problem.Problem]) error {
+		err := f.store.Commit(c, w)
 		cancel() // the caller gives up right after the store
 		return err
 	}
@@ -498,7 +498,8 @@ func TestMarkDuplicateRetriesOnConflict(t *testing.T) {
 	dup := f.open(t, "INC2")
 	f.drive(t, dup.ID, problem.Assess{Group: "g"})
 	raced := false
-	f.hook.update = func(c context.Context, p *problem.Problem, expected int64) error {
+	f.hook.update = func(c context.Context, w lifecycle.Write[*problem.Problem]) error {
+		p := w.Record
 		if p.ID == orig.ID && !raced {
 			raced = true
 			// Someone else updates the original first.
@@ -506,9 +507,9 @@ func TestMarkDuplicateRetriesOnConflict(t *testing.T) {
 			require.NoError(t, err)
 			_, err = o.Apply(alice, t0, problem.AddWorkNote{Text: "concurrent"})
 			require.NoError(t, err)
-			require.NoError(t, f.store.Update(c, o, o.Version-1))
+			require.NoError(t, storeUpdate(c, f.store, o, o.Version-1))
 		}
-		return f.store.Update(c, p, expected)
+		return f.store.Commit(c, w)
 	}
 	_, err := f.svc.MarkDuplicate(ctx, alice, problem.MarkDuplicate{ID: dup.ID, Original: orig.ID})
 	require.NoError(t, err)
@@ -525,32 +526,27 @@ func TestMarkDuplicateMoveFailure(t *testing.T) {
 	orig := f.open(t)
 	dup := f.open(t, "INC2")
 	f.drive(t, dup.ID, problem.Assess{Group: "g"})
-	f.hook.update = func(c context.Context, p *problem.Problem, expected int64) error {
-		err := f.store.Update(c, p, expected)
+	f.hook.update = func(c context.Context, w lifecycle.Write[*problem.Problem]) error {
+		p := w.Record
+		err := f.store.Commit(c, w)
 		if p.ID == dup.ID {
 			o, _ := f.store.Get(c, orig.ID)
 			_, aerr := o.Apply(alice, t0, problem.Cancel{Notes: "gone"})
 			require.NoError(t, aerr)
-			require.NoError(t, f.store.Update(c, o, o.Version-1))
+			require.NoError(t, storeUpdate(c, f.store, o, o.Version-1))
 		}
 		return err
 	}
 	got, err := f.svc.MarkDuplicate(ctx, alice, problem.MarkDuplicate{ID: dup.ID, Original: orig.ID})
 	require.NotNil(t, got)
 	assert.Equal(t, problem.StateClosed, got.State)
-	var fe *problem.FollowUpError
+	var fe *lifecycle.FollowUpError
 	require.ErrorAs(t, err, &fe)
-	assert.Equal(t, dup.ID, fe.Problem)
+	assert.Equal(t, dup.ID, fe.Record)
 	assert.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
 	assert.ErrorContains(t, err, "moving incidents INC2 to original "+orig.ID)
 	stored, _ := f.svc.Get(ctx, dup.ID)
 	assert.Equal(t, problem.StateClosed, stored.State, "the duplicate's change stands")
-}
-
-func TestFollowUpErrorMessage(t *testing.T) {
-	err := &problem.FollowUpError{Problem: "PRB1", Err: errors.New("boom")}
-	assert.EqualError(t, err, "problem PRB1 stored, but a follow-up failed: boom")
-	assert.EqualError(t, errors.Unwrap(err), "boom")
 }
 
 func TestResolveWhenString(t *testing.T) {
@@ -574,20 +570,22 @@ type outboxStore struct {
 
 var _ lifecycle.Outbox[*problem.Problem] = (*outboxStore)(nil)
 
-func (o *outboxStore) CreateWithEvents(ctx context.Context, p *problem.Problem, events []lifecycle.Event) error {
-	if err := o.Create(ctx, p); err != nil {
+func (o *outboxStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
+	if err := o.Store.Commit(ctx, w); err != nil {
 		return err
 	}
-	o.events = append(o.events, events...)
+	o.events = append(o.events, w.Events...)
 	return nil
 }
 
+// CreateWithEvents and UpdateWithEvents make the store a
+// lifecycle.Outbox; the Service stores through Commit.
+func (o *outboxStore) CreateWithEvents(ctx context.Context, p *problem.Problem, events []lifecycle.Event) error {
+	return o.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: p, Events: events})
+}
+
 func (o *outboxStore) UpdateWithEvents(ctx context.Context, p *problem.Problem, expected int64, events []lifecycle.Event) error {
-	if err := o.Update(ctx, p, expected); err != nil {
-		return err
-	}
-	o.events = append(o.events, events...)
-	return nil
+	return o.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: p, Expected: expected, Events: events})
 }
 
 func TestOutboxStoreTakesTheEvents(t *testing.T) {

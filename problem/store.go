@@ -25,26 +25,21 @@ const DefaultLimit = 100
 // [lifecycle.ErrConflict] with errors.Is (wrap them, or use
 // lifecycle.NotFound and lifecycle.Conflict).
 //
-// A Store may also implement lifecycle.Outbox[*Problem]; the [Service] then
-// stores events with the change instead of calling its Notifier.
+// A Store may also implement lifecycle.Outbox[*Problem]; its Commit then
+// stores the write's events with the change, and the [Service] does not
+// call its Notifier.
 type Store interface {
 	// Get returns the problem with the given ID, or an error matching
 	// lifecycle.ErrNotFound when there is none.
 	Get(ctx context.Context, id string) (*Problem, error)
 
-	// Create stores a new problem, whose Version is 1. If a problem with
-	// the same ID exists it returns an error matching
-	// lifecycle.ErrConflict and stores nothing.
-	Create(ctx context.Context, p *Problem) error
-
-	// Update replaces the stored problem p.ID, provided its stored Version
-	// is expected; the caller has already set p.Version to expected+1.
-	// It returns an error matching lifecycle.ErrNotFound when there is no
-	// such problem, and one matching lifecycle.ErrConflict when the stored
-	// version is not expected; in both cases nothing is written. The check
-	// and the write are atomic: of several concurrent updates over the
-	// same expected version, exactly one succeeds.
-	Update(ctx context.Context, p *Problem, expected int64) error
+	// Committer stores a change of a problem, with what the change's rules
+	// read of other problems (see lifecycle.Committer). Marking a problem
+	// as a duplicate reads its original at the version seen: the mark
+	// commits only if the original has not changed since (not closed, not
+	// itself marked a duplicate), so the check and the write are one
+	// atomic step.
+	lifecycle.Committer[*Problem]
 
 	// List returns one page of the problems matching f, ordered by ID
 	// (byte-wise ascending), starting after f.After. Page.Next is the

@@ -12,18 +12,19 @@ import (
 	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
 )
 
 // Contract clauses quoted by failures.
 const (
 	clauseGet        = `Get "returns an error matching lifecycle.ErrNotFound when there is none"`
-	clauseCreate     = `Create "stores a new problem"; Get "returns the problem with the given ID"`
-	clauseCreateDup  = `Create: "If a problem with the same ID exists it returns an error matching lifecycle.ErrConflict and stores nothing"`
-	clauseUpdate     = `Update "replaces the stored problem p.ID, provided its stored Version is expected"`
-	clauseUpdateOld  = `Update returns "one matching lifecycle.ErrConflict when the stored version is not expected; ... nothing is written"`
-	clauseUpdateNone = `Update "returns an error matching lifecycle.ErrNotFound when there is no such problem"`
-	clauseAtomic     = `Update: "of several concurrent updates over the same expected version, exactly one succeeds"`
+	clauseCreate     = `Commit with Expected 0 "stores the record"; Get "returns the problem with the given ID"`
+	clauseCreateDup  = `Commit with Expected 0: an existing ID is "an error matching ErrConflict", and nothing is written`
+	clauseUpdate     = `Commit "stores the record" provided "the stored version of w.Record is w.Expected"`
+	clauseUpdateOld  = `Commit returns "an error matching ErrConflict" when the stored version is not w.Expected, and writes nothing`
+	clauseUpdateNone = `Commit returns "ErrNotFound when Expected > 0 and there is no such record"`
+	clauseAtomic     = `Commit: "Of concurrent Commits ... at most one succeeds for each version seen"`
 	clauseCopy       = `Store: "Values are copied in and out: ... neither the caller nor the store may see the other's later changes"`
 	clauseListOrder  = `List "returns one page of the problems matching f, ordered by ID (byte-wise ascending), starting after f.After"`
 	clauseListNext   = `List: "Page.Next is the cursor for the following page: non-empty exactly when more matching problems follow"`
@@ -72,7 +73,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 		mustCreate(t, s, first)
 		second := Fixture("PRB-1")
 		second.Title = "another problem with the same ID"
-		err := s.Create(ctx, second)
+		err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: second})
 		if !errors.Is(err, lifecycle.ErrConflict) {
 			t.Fatalf("Create(existing ID) = %v; contract: %s", err, clauseCreateDup)
 		}
@@ -85,12 +86,12 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 		p := Fixture("PRB-1")
 		mustCreate(t, s, p)
 		next := bump(p, "renamed once")
-		if err := s.Update(ctx, next, 1); err != nil {
+		if err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: next, Expected: 1}); err != nil {
 			t.Fatalf("Update(expected 1) over version 1 = %v; contract: %s", err, clauseUpdate)
 		}
 		assertSame(t, clauseUpdate, next, mustGet(t, s, "PRB-1"))
 		third := bump(next, "renamed twice")
-		if err := s.Update(ctx, third, 2); err != nil {
+		if err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: third, Expected: 2}); err != nil {
 			t.Fatalf("Update(expected 2) over version 2 = %v; contract: %s", err, clauseUpdate)
 		}
 		assertSame(t, clauseUpdate, third, mustGet(t, s, "PRB-1"))
@@ -101,13 +102,13 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 		p := Fixture("PRB-1")
 		mustCreate(t, s, p)
 		v2 := bump(p, "version two")
-		if err := s.Update(ctx, v2, 1); err != nil {
+		if err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: v2, Expected: 1}); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
 		for _, expected := range []int64{0, 1, 3} {
 			stale := bump(p, fmt.Sprintf("stale write expecting %d", expected))
 			stale.Version = expected + 1
-			err := s.Update(ctx, stale, expected)
+			err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: stale, Expected: expected})
 			if !errors.Is(err, lifecycle.ErrConflict) {
 				t.Errorf("Update(expected %d) over version 2 = %v; contract: %s", expected, err, clauseUpdateOld)
 			}
@@ -119,7 +120,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 		s := newStore(t)
 		p := Fixture("PRB-GHOST")
 		p.Version = 2
-		err := s.Update(ctx, p, 1)
+		err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: p, Expected: 1})
 		if !errors.Is(err, lifecycle.ErrNotFound) {
 			t.Fatalf("Update(missing) = %v; contract: %s", err, clauseUpdateNone)
 		}
@@ -144,7 +145,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 				go func() {
 					defer wg.Done()
 					next := bump(base, fmt.Sprintf("round %d writer %d", round, w))
-					err := s.Update(ctx, next, round)
+					err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: next, Expected: round})
 					mu.Lock()
 					defer mu.Unlock()
 					switch {
@@ -178,7 +179,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 
 		next := bump(want, "updated")
 		wantNext := next.Clone()
-		if err := s.Update(ctx, next, 1); err != nil {
+		if err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: next, Expected: 1}); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
 		scribble(next)
@@ -409,6 +410,25 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 				problem.DefaultLimit+1, len(got), ids(got[:min(1, len(got))]), clauseSearchLim, clauseSearch)
 		}
 	})
+	t.Run("Committer", func(t *testing.T) {
+		lifecycletest.TestCommitter(t, lifecycletest.CommitterKit[*problem.Problem]{
+			New: func(t *testing.T) lifecycle.Committer[*problem.Problem] { return newStore(t) },
+			Record: func(id string, version int64) *problem.Problem {
+				p := Fixture(id)
+				for p.Version < version {
+					p = bump(p, fmt.Sprintf("version %d", p.Version+1))
+				}
+				return p
+			},
+			Get: func(ctx context.Context, s lifecycle.Committer[*problem.Problem], id string) (int64, error) {
+				p, err := s.(problem.Store).Get(ctx, id)
+				if err != nil {
+					return 0, err
+				}
+				return p.Version, nil
+			},
+		})
+	})
 }
 
 // Fixture returns a problem with every field set, as a Store might receive
@@ -490,7 +510,7 @@ func scribble(p *problem.Problem) {
 
 func mustCreate(t *testing.T, s problem.Store, p *problem.Problem) {
 	t.Helper()
-	if err := s.Create(context.Background(), p); err != nil {
+	if err := s.Commit(context.Background(), lifecycle.Write[*problem.Problem]{Record: p}); err != nil {
 		t.Fatalf("Create(%s): %v", p.ID, err)
 	}
 }

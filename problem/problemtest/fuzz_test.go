@@ -57,7 +57,7 @@ func fuzzProblem(r *opReader, id string) *problem.Problem {
 // faults seeded from the input, and checks every answer against a plain
 // map (the model) and a brute-force scan of it:
 //
-//   - Create and Update store exactly when the contract says (not found,
+//   - a create and an update through Commit store exactly when the contract says (not found,
 //     stale version, taken ID), and an injected fault stores nothing,
 //     except the ambiguous commit (FaultAfterWrite), which stores;
 //   - Get returns the model's problem, a copy the caller may scribble on;
@@ -92,7 +92,7 @@ func FuzzFaultyMemoryStore(f *testing.F) {
 				p := fuzzProblem(r, id)
 				want := p.Clone()
 				_, exists := model[id]
-				err := s.Create(ctx, p)
+				err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: p})
 				p.Title, p.Incidents[0] = "scribbled after Create", "INC-SCRIBBLED"
 				if applied := writeApplied(t, step, "Create", err, exists, lifecycle.ErrConflict); applied {
 					model[id] = want
@@ -111,7 +111,7 @@ func FuzzFaultyMemoryStore(f *testing.F) {
 					next.Version = 2
 				}
 				want := next.Clone()
-				err := s.Update(ctx, next, expected)
+				err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: next, Expected: expected})
 				next.Title = "scribbled after Update"
 				var refuse error
 				switch {

@@ -24,7 +24,7 @@ func TestMemoryStoreHonoursCanceledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	p := problemtest.Fixture("PRB-1")
-	if err := s.Create(ctx, p); !errors.Is(err, context.Canceled) {
+	if err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: p}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Create = %v, want context.Canceled", err)
 	}
 	if s.Len() != 0 {
@@ -33,7 +33,7 @@ func TestMemoryStoreHonoursCanceledContext(t *testing.T) {
 	if _, err := s.Get(ctx, "PRB-1"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Get = %v", err)
 	}
-	if err := s.Update(ctx, p, 1); !errors.Is(err, context.Canceled) {
+	if err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: p, Expected: 1}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Update = %v", err)
 	}
 	if _, err := s.List(ctx, problem.Filter{}); !errors.Is(err, context.Canceled) {
@@ -50,12 +50,11 @@ func TestMemoryStoreHonoursCanceledContext(t *testing.T) {
 // lossyStore ignores the expected version (last writer wins).
 type lossyStore struct{ *problemtest.Store }
 
-func (l lossyStore) Update(ctx context.Context, p *problem.Problem, _ int64) error {
-	cur, err := l.Store.Get(ctx, p.ID)
-	if err != nil {
-		return err
+func (l lossyStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
+	if cur, err := l.Store.Get(ctx, w.Record.ID); err == nil && w.Expected != 0 {
+		w.Expected = cur.Version
 	}
-	return l.Store.Update(ctx, p, cur.Version)
+	return l.Store.Commit(ctx, w)
 }
 
 // sharingStore keeps and hands out the caller's pointers.
@@ -65,13 +64,13 @@ type sharingStore struct {
 	m  map[string]*problem.Problem
 }
 
-func (s *sharingStore) Create(ctx context.Context, p *problem.Problem) error {
-	if err := s.Store.Create(ctx, p); err != nil {
+func (s *sharingStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
+	if err := s.Store.Commit(ctx, w); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.m[p.ID] = p
+	s.m[w.Record.ID] = w.Record
 	return nil
 }
 
@@ -107,28 +106,37 @@ func (e exactSearchStore) SearchKnownErrors(ctx context.Context, q problem.Known
 	return out, err
 }
 
-// notFoundAsConflict reports a missing record on Update as a conflict.
+// notFoundAsConflict reports a missing record on an update as a conflict.
 type notFoundAsConflict struct{ *problemtest.Store }
 
-func (n notFoundAsConflict) Update(ctx context.Context, p *problem.Problem, expected int64) error {
-	err := n.Store.Update(ctx, p, expected)
+func (n notFoundAsConflict) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
+	err := n.Store.Commit(ctx, w)
 	if errors.Is(err, lifecycle.ErrNotFound) {
-		return lifecycle.Conflict(problem.Process, p.ID, expected, 0)
+		return lifecycle.Conflict(problem.Process, w.Record.ID, w.Expected, 0)
 	}
 	return err
+}
+
+// readBlindStore ignores the read set of every write.
+type readBlindStore struct{ *problemtest.Store }
+
+func (r readBlindStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
+	w.Reads = lifecycle.ReadSet{}
+	return r.Store.Commit(ctx, w)
 }
 
 var brokenStores = map[string]struct {
 	make   func() problem.Store
 	clause string
 }{
-	"lossy": {func() problem.Store { return lossyStore{problemtest.NewStore()} }, "ErrConflict when the stored version is not expected"},
+	"lossy": {func() problem.Store { return lossyStore{problemtest.NewStore()} }, "when the stored version is not w.Expected"},
 	"sharing": {func() problem.Store {
 		return &sharingStore{Store: problemtest.NewStore(), m: map[string]*problem.Problem{}}
 	}, "Values are copied in and out"},
-	"unsorted": {func() problem.Store { return unsortedStore{problemtest.NewStore()} }, "ordered by ID"},
-	"search":   {func() problem.Store { return exactSearchStore{problemtest.NewStore()} }, "ignoring case"},
-	"notfound": {func() problem.Store { return notFoundAsConflict{problemtest.NewStore()} }, "ErrNotFound when there is no such problem"},
+	"unsorted":  {func() problem.Store { return unsortedStore{problemtest.NewStore()} }, "ordered by ID"},
+	"search":    {func() problem.Store { return exactSearchStore{problemtest.NewStore()} }, "ignoring case"},
+	"notfound":  {func() problem.Store { return notFoundAsConflict{problemtest.NewStore()} }, "ErrNotFound when Expected > 0 and there is no such record"},
+	"readblind": {func() problem.Store { return readBlindStore{problemtest.NewStore()} }, "a record of the read set whose version changed"},
 }
 
 // TestBrokenStoreHelper runs the suite on the broken store named by

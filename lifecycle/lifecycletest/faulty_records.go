@@ -1,0 +1,47 @@
+package lifecycletest
+
+import (
+	"context"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// FaultyRecords passes the calls every process store shares (Get, Guard
+// and Commit) to Inner under the faults of Faults, named
+// "<Process>.<Method>": Get and Guard are reads ([Faults.ReadContext]),
+// Commit a write ([Faults.Write]), so that a Commit drawn FaultAfterWrite
+// is stored in Inner and then reported as failed, the ambiguous commit.
+// Each process's FaultyStore embeds one and adds its own queries.
+type FaultyRecords[T any] struct {
+	Inner   lifecycle.RecordStore[T]
+	Faults  *Faults
+	Process string
+}
+
+// Get draws a read fault, then reads from Inner.
+func (s FaultyRecords[T]) Get(ctx context.Context, id string) (T, error) {
+	if err := s.Faults.ReadContext(ctx, s.Process+".Get"); err != nil {
+		var zero T
+		return zero, err
+	}
+	return s.Inner.Get(ctx, id)
+}
+
+// Guard draws a read fault, then reads the guard from Inner.
+func (s FaultyRecords[T]) Guard(ctx context.Context, key string) (int64, error) {
+	if err := s.Faults.ReadContext(ctx, s.Process+".Guard"); err != nil {
+		return 0, err
+	}
+	return s.Inner.Guard(ctx, key)
+}
+
+// Commit draws a write fault around Inner's Commit.
+func (s FaultyRecords[T]) Commit(ctx context.Context, w lifecycle.Write[T]) error {
+	return s.Faults.Write(ctx, s.Process+".Commit", func(ctx context.Context) error { return s.Inner.Commit(ctx, w) })
+}
+
+// Read draws a read fault for the query method of the process's store
+// ("<Process>.<method>"), for the FaultyStore that embeds s.
+func (s FaultyRecords[T]) Read(ctx context.Context, method string) error {
+	return s.Faults.ReadContext(ctx, s.Process+"."+method)
+}
