@@ -56,22 +56,6 @@ type cfLedgerStore struct {
 	ledger *lifecycletest.Ledger
 }
 
-func (s *cfLedgerStore) Create(ctx context.Context, c *change.Change) error {
-	if err := s.Store.Create(ctx, c); err != nil {
-		return err
-	}
-	s.ledger.Add(change.Process, c.ID, c.Version, c.Snapshot())
-	return nil
-}
-
-func (s *cfLedgerStore) Update(ctx context.Context, c *change.Change, expected int64) error {
-	if err := s.Store.Update(ctx, c, expected); err != nil {
-		return err
-	}
-	s.ledger.Add(change.Process, c.ID, c.Version, c.Snapshot())
-	return nil
-}
-
 func (s *cfLedgerStore) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
 	if err := s.Store.Commit(ctx, w); err != nil {
 		return err
@@ -88,18 +72,14 @@ type cfLedgerOutbox struct {
 	relay *lifecycletest.Recorder
 }
 
+// CreateWithEvents and UpdateWithEvents make the store a
+// lifecycle.Outbox; the Service stores through Commit.
 func (o *cfLedgerOutbox) CreateWithEvents(ctx context.Context, c *change.Change, events []lifecycle.Event) error {
-	if err := o.Create(ctx, c); err != nil {
-		return err
-	}
-	return o.relay.Notify(ctx, events...)
+	return o.Commit(ctx, lifecycle.Write[*change.Change]{Record: c, Events: events})
 }
 
 func (o *cfLedgerOutbox) UpdateWithEvents(ctx context.Context, c *change.Change, expected int64, events []lifecycle.Event) error {
-	if err := o.Update(ctx, c, expected); err != nil {
-		return err
-	}
-	return o.relay.Notify(ctx, events...)
+	return o.Commit(ctx, lifecycle.Write[*change.Change]{Record: c, Expected: expected, Events: events})
 }
 
 func (o *cfLedgerOutbox) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
@@ -360,7 +340,7 @@ func (h *cfRun) check(t *rapid.T, label string, a cfAttempt) {
 func (h *cfRun) shadow(t require.TestingT) (*change.Service, *changetest.Store, *lifecycletest.Recorder) {
 	mem := changetest.NewStore()
 	for _, c := range h.all(t) {
-		require.NoError(t, mem.Create(ctx, c))
+		require.NoError(t, mem.Commit(ctx, lifecycle.Write[*change.Change]{Record: c}))
 	}
 	rec := &lifecycletest.Recorder{}
 	next := h.seq.Load()

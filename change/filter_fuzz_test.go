@@ -32,7 +32,7 @@ func FuzzChangeFilter(f *testing.F) {
 				f.Fatal(err)
 			}
 		}
-		if err := store.Create(ctx, c); err != nil {
+		if err := store.Commit(ctx, lifecycle.Write[*change.Change]{Record: c}); err != nil {
 			f.Fatal(err)
 		}
 		all = append(all, c)

@@ -44,7 +44,7 @@ type Config struct {
 // approval) takes the guard "ci/<item>" of each of the change's items,
 // before the schedule query, and its commit bumps them. Of two such
 // commands on one item the later to commit finds a guard it did not see:
-// the Service then runs it again from a fresh read ([lifecycle.Retry]),
+// the Service then runs it again from a fresh read (see [lifecycle.Kernel]),
 // and it sees what the earlier one booked. No other command can put a
 // change on an item's schedule or move it there: the window and the items
 // are edited only before a change is booked (Update, in new or assess),
@@ -55,6 +55,7 @@ type Config struct {
 // runs, with an error matching lifecycle.ErrConflict.
 type Service struct {
 	store   Store
+	kernel  lifecycle.Kernel[*Change]
 	notify  lifecycle.Notifier
 	clock   lifecycle.Clock
 	ids     lifecycle.IDFunc
@@ -88,6 +89,7 @@ func New(cfg Config) (*Service, error) {
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("CHG")
 	}
+	s.kernel = lifecycle.Kernel[*Change]{Process: Process, Store: cfg.Store, Notifier: s.notify, Version: version}
 	return s, nil
 }
 
@@ -97,24 +99,23 @@ func (s *Service) Rules() Rules { return s.rules }
 // Create makes a new change in state new and stores it. With a
 // *lifecycle.NotifyError the change is stored and returned as well.
 func (s *Service) Create(ctx context.Context, actor lifecycle.Actor, req Create) (*Change, error) {
-	c, events, err := s.rules.New(s.ids(), actor, s.clock.Now(), req)
-	if err != nil {
-		return nil, err
-	}
-	if err := lifecycle.Commit(ctx, s.store, s.notify, lifecycle.Write[*Change]{Record: c, Events: events}); err != nil {
-		return stored(c, err)
-	}
-	return c.Clone(), nil
+	id := s.ids()
+	c, err := s.kernel.Create(ctx, func(context.Context, *lifecycle.ReadSet) (*Change, []lifecycle.Event, error) {
+		return s.rules.New(id, actor, s.clock.Now(), req)
+	})
+	return stored(c, err)
 }
 
-// stored returns c with err when err is a notifier failure (the change is
-// stored), and nil with err otherwise.
+// version is the kernel's view of a change's version.
+func version(c *Change) int64 { return c.Version }
+
+// stored returns c with err when err is nil or a notifier failure (the
+// change is stored), and nil with err otherwise.
 func stored(c *Change, err error) (*Change, error) {
-	var ne *lifecycle.NotifyError
-	if errors.As(err, &ne) {
-		return c.Clone(), err
+	if err != nil && !lifecycle.IsNotifyError(err) {
+		return nil, err
 	}
-	return nil, err
+	return c, err
 }
 
 // Get returns the change with id, or an error matching
@@ -252,50 +253,25 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 	return next, err
 }
 
-// apply runs cmd until its commit is not refused for a read conflict
-// (lifecycle.Retry): each attempt reads afresh.
+// apply runs cmd through the kernel: load, version check, the command's
+// reads (under the guards they take), the pure transition, commit with
+// the read set; a read conflict runs it all again from a fresh read.
 func (s *Service) apply(ctx context.Context, actor lifecycle.Actor, cmd Command) (*Change, error) {
-	var c *Change
-	err := lifecycle.Retry(ctx, func() error {
-		var err error
-		c, err = s.attempt(ctx, actor, cmd)
-		return err
-	})
-	return c, err
-}
-
-// attempt is one run of cmd from a fresh read of its change.
-func (s *Service) attempt(ctx context.Context, actor lifecycle.Actor, cmd Command) (*Change, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	id, version := cmd.target()
+	id, pinned := cmd.target()
 	if id == "" {
 		return nil, lifecycle.Invalid("id", "a change ID is required")
 	}
-	c, err := s.store.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if version != 0 && version != c.Version {
-		return nil, lifecycle.Conflict(Process, id, version, c.Version)
-	}
-	var reads lifecycle.ReadSet
-	if r, ok := cmd.(reader); ok && allows(c, cmd.event()) {
-		if cmd, err = r.read(ctx, &reading{s: s, reads: &reads}, c); err != nil {
-			return nil, err
+	c, err := s.kernel.Update(ctx, id, pinned, func(ctx context.Context, c *Change, reads *lifecycle.ReadSet) ([]lifecycle.Event, error) {
+		cmd := cmd
+		if r, ok := cmd.(reader); ok && allows(c, cmd.event()) {
+			var err error
+			if cmd, err = r.read(ctx, &reading{s: s, reads: reads}, c); err != nil {
+				return nil, err
+			}
 		}
-	}
-	expected := c.Version
-	events, err := s.rules.Apply(c, actor, s.clock.Now(), cmd)
-	if err != nil {
-		return nil, err
-	}
-	w := lifecycle.Write[*Change]{Record: c, Expected: expected, Reads: reads, Events: events}
-	if err := lifecycle.Commit(ctx, s.store, s.notify, w); err != nil {
-		return stored(c, err)
-	}
-	return c, nil
+		return s.rules.Apply(c, actor, s.clock.Now(), cmd)
+	})
+	return stored(c, err)
 }
 
 // allows reports whether c's machine has event e from c's state (guards

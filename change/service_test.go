@@ -213,24 +213,14 @@ type outboxStore struct {
 	events []lifecycle.Event
 }
 
+// CreateWithEvents and UpdateWithEvents make the store a
+// lifecycle.Outbox; the Service stores through Commit.
 func (o *outboxStore) CreateWithEvents(ctx context.Context, c *change.Change, evs []lifecycle.Event) error {
-	if err := o.Create(ctx, c); err != nil {
-		return err
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.events = append(o.events, evs...)
-	return nil
+	return o.Commit(ctx, lifecycle.Write[*change.Change]{Record: c, Events: evs})
 }
 
 func (o *outboxStore) UpdateWithEvents(ctx context.Context, c *change.Change, expected int64, evs []lifecycle.Event) error {
-	if err := o.Update(ctx, c, expected); err != nil {
-		return err
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.events = append(o.events, evs...)
-	return nil
+	return o.Commit(ctx, lifecycle.Write[*change.Change]{Record: c, Expected: expected, Events: evs})
 }
 
 func (o *outboxStore) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {

@@ -33,8 +33,7 @@ import (
 // schedule query. Commit is what makes "no other change holds this item in
 // this window" hold under concurrency, so a Store must check and bump the
 // guards in the same transaction as the write (a guards table of key and
-// version, updated with the change's row, is enough). Create and Update
-// are the plain writes, for hosts' imports and repairs and for tools.
+// version, updated with the change's row, is enough).
 //
 // A Store may also implement lifecycle.Outbox[*Change]; its Commit then
 // stores the write's events with the change, and the Service does not
@@ -46,18 +45,6 @@ type Store interface {
 	// Get returns the change with id, or an error matching
 	// lifecycle.ErrNotFound.
 	Get(ctx context.Context, id string) (*Change, error)
-	// Create stores a new change (Version 1). If a change with its ID
-	// exists, it returns an error matching lifecycle.ErrConflict and
-	// stores nothing.
-	Create(ctx context.Context, c *Change) error
-	// Update replaces the stored change with c if the stored version is
-	// expected (the caller has already set c.Version to expected+1), as
-	// one atomic compare-and-swap. It returns an error matching
-	// lifecycle.ErrNotFound when there is no such change and one matching
-	// lifecycle.ErrConflict when the stored version is not expected; in
-	// both cases nothing is stored. Of concurrent updates from the same
-	// version exactly one succeeds.
-	Update(ctx context.Context, c *Change, expected int64) error
 	// List returns the changes that match f (see [Filter.Matches]) with an
 	// ID greater than f.After, in ascending ID order, at most
 	// f.PageLimit() of them: [DefaultLimit] when f.Limit is not positive,

@@ -22,39 +22,38 @@ import (
 // lastWriterWins ignores the expected version.
 type lastWriterWins struct{ *Store }
 
-func (s lastWriterWins) Update(ctx context.Context, c *change.Change, _ int64) error {
-	cur, err := s.Store.Get(ctx, c.ID)
-	if err != nil {
-		return err
+func (s lastWriterWins) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
+	if cur, err := s.Store.Get(ctx, w.Record.ID); err == nil && w.Expected != 0 {
+		w.Expected = cur.Version
 	}
-	return s.Store.Update(ctx, c, cur.Version)
+	return s.Store.Commit(ctx, w)
 }
 
-// notFoundAsConflict reports an Update of a missing change as a conflict.
+// notFoundAsConflict reports an update of a missing change as a conflict.
 type notFoundAsConflict struct{ *Store }
 
-func (s notFoundAsConflict) Update(ctx context.Context, c *change.Change, expected int64) error {
-	err := s.Store.Update(ctx, c, expected)
+func (s notFoundAsConflict) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
+	err := s.Store.Commit(ctx, w)
 	if errors.Is(err, lifecycle.ErrNotFound) {
-		return lifecycle.Conflict(change.Process, c.ID, expected, 0)
+		return lifecycle.Conflict(change.Process, w.Record.ID, w.Expected, 0)
 	}
 	return err
 }
 
-// sharing keeps the caller's pointer on Create and hands it out on Get.
+// sharing keeps the caller's pointer on Commit and hands it out on Get.
 type sharing struct {
 	*Store
 	mu   sync.Mutex
 	kept map[string]*change.Change
 }
 
-func (s *sharing) Create(ctx context.Context, c *change.Change) error {
-	if err := s.Store.Create(ctx, c); err != nil {
+func (s *sharing) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
+	if err := s.Store.Commit(ctx, w); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.kept[c.ID] = c
+	s.kept[w.Record.ID] = w.Record
 	return nil
 }
 
@@ -72,13 +71,14 @@ func (s *sharing) Get(ctx context.Context, id string) (*change.Change, error) {
 // database schema older than those fields would.
 type lossy struct{ *Store }
 
-func (s lossy) Create(ctx context.Context, c *change.Change) error {
-	c = c.Clone()
+func (s lossy) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
+	c := w.Record.Clone()
 	c.OpenedBy = ""
 	if c.Authority != nil {
 		c.Authority.Excluded = nil
 	}
-	return s.Store.Create(ctx, c)
+	w.Record = c
+	return s.Store.Commit(ctx, w)
 }
 
 // uncapped honours any Limit, however large.
@@ -158,14 +158,6 @@ type ignoresContext struct{ *Store }
 
 func (s ignoresContext) Get(_ context.Context, id string) (*change.Change, error) {
 	return s.Store.Get(context.Background(), id)
-}
-
-func (s ignoresContext) Create(_ context.Context, c *change.Change) error {
-	return s.Store.Create(context.Background(), c)
-}
-
-func (s ignoresContext) Update(_ context.Context, c *change.Change, expected int64) error {
-	return s.Store.Update(context.Background(), c, expected)
 }
 
 func (s ignoresContext) Guard(_ context.Context, key string) (int64, error) {

@@ -18,17 +18,17 @@ import (
 // The clauses of the change.Store contract that TestStore checks, quoted
 // in its failures after "contract: ".
 const (
-	clauseRoundTrip    = "Get returns the change as stored by Create or Commit (times equal as instants, nil and empty alike)"
+	clauseRoundTrip    = "Get returns the change as stored by Commit (times equal as instants, nil and empty alike)"
 	clauseNotFound     = "Get returns an error matching lifecycle.ErrNotFound when there is no such change"
-	clauseCreateExists = "Create returns an error matching lifecycle.ErrConflict, and stores nothing, if a change with its ID exists"
-	clauseUpdate       = "Update replaces the stored change with c if the stored version is expected"
-	clauseUpdateStale  = "Update returns an error matching lifecycle.ErrConflict when the stored version is not expected; then nothing is stored"
-	clauseUpdateGone   = "Update returns an error matching lifecycle.ErrNotFound when there is no such change; then nothing is stored"
+	clauseCreateExists = "Commit with Expected 0 returns an error matching lifecycle.ErrConflict, and stores nothing, if a change with its ID exists"
+	clauseUpdate       = "Commit replaces the stored change with w.Record if the stored version is w.Expected"
+	clauseUpdateStale  = "Commit returns an error matching lifecycle.ErrConflict when the stored version is not w.Expected; then nothing is stored"
+	clauseUpdateGone   = "Commit returns an error matching lifecycle.ErrNotFound when w.Expected > 0 and there is no such change; then nothing is stored"
 	clauseCopy         = "values are copied in and out: callers never share memory with stored state"
 	clauseListOrder    = "List returns the matches with an ID greater than f.After in ascending ID order; following Next visits every match exactly once; Next is empty on the last page"
 	clauseListFilter   = "List returns exactly the changes that match f (Filter.Matches)"
 	clauseListSize     = "List returns at most f.PageLimit() changes: DefaultLimit (100) when f.Limit is not positive, MaxLimit (1000) when it is above MaxLimit"
-	clauseScheduled    = "Scheduled returns, in ascending ID order, every change that is booked (scheduled or implement), lists one of cis, and whose window overlaps [from, to), as stored by any write (Create, Update, Commit); with no cis none"
+	clauseScheduled    = "Scheduled returns, in ascending ID order, every change that is booked (scheduled or implement), lists one of cis, and whose window overlaps [from, to), as stored by Commit; with no cis none"
 	clauseCanceled     = "a call whose ctx is already canceled fails with an error matching ctx.Err() and writes nothing"
 	clauseConcurrent   = "safe for concurrent use: of concurrent updates from the same version exactly one succeeds, the others match lifecycle.ErrConflict"
 )
@@ -128,7 +128,7 @@ func testCreateExisting(t *testing.T, s change.Store) {
 	mustCreate(t, s, sample("CHG-1"))
 	dup := sample("CHG-1")
 	dup.Title = "a different change"
-	err := s.Create(context.Background(), dup)
+	err := s.Commit(context.Background(), lifecycle.Write[*change.Change]{Record: dup})
 	if !errors.Is(err, lifecycle.ErrConflict) {
 		fatal(t, clauseCreateExists, "Create of an existing ID: %v", err)
 	}
@@ -143,7 +143,7 @@ func testUpdate(t *testing.T, s change.Store) {
 	c := mustGet(t, s, "CHG-1")
 	c.Title = "second"
 	c.Version = 2
-	if err := s.Update(ctx, c, 1); err != nil {
+	if err := s.Commit(ctx, lifecycle.Write[*change.Change]{Record: c, Expected: 1}); err != nil {
 		fatal(t, clauseUpdate, "Update from the stored version: %v", err)
 	}
 	if got := mustGet(t, s, "CHG-1"); !Equal(got, c) {
@@ -152,7 +152,7 @@ func testUpdate(t *testing.T, s change.Store) {
 	stale := c.Clone()
 	stale.Title = "stale"
 	stale.Version = 2
-	if err := s.Update(ctx, stale, 1); !errors.Is(err, lifecycle.ErrConflict) {
+	if err := s.Commit(ctx, lifecycle.Write[*change.Change]{Record: stale, Expected: 1}); !errors.Is(err, lifecycle.ErrConflict) {
 		fatal(t, clauseUpdateStale, "Update from version 1 when 2 is stored: %v", err)
 	}
 	if got := mustGet(t, s, "CHG-1"); got.Title != "second" || got.Version != 2 {
@@ -160,7 +160,7 @@ func testUpdate(t *testing.T, s change.Store) {
 	}
 	ghost := sample("CHG-ghost")
 	ghost.Version = 2
-	if err := s.Update(ctx, ghost, 1); !errors.Is(err, lifecycle.ErrNotFound) {
+	if err := s.Commit(ctx, lifecycle.Write[*change.Change]{Record: ghost, Expected: 1}); !errors.Is(err, lifecycle.ErrNotFound) {
 		fatal(t, clauseUpdateGone, "Update of an unknown ID: %v", err)
 	}
 	if _, err := s.Get(ctx, "CHG-ghost"); !errors.Is(err, lifecycle.ErrNotFound) {
@@ -174,7 +174,7 @@ func testCopy(t *testing.T, s change.Store) {
 	mustCreate(t, s, c)
 	// mustCreate passes a clone: create one more from a value we keep.
 	kept := sample("CHG-2")
-	if err := s.Create(ctx, kept); err != nil {
+	if err := s.Commit(ctx, lifecycle.Write[*change.Change]{Record: kept}); err != nil {
 		fatal(t, clauseCopy, "Create: %v", err)
 	}
 	kept.Title = "mutated after Create"
@@ -194,7 +194,7 @@ func testCopy(t *testing.T, s change.Store) {
 	}
 	up := mustGet(t, s, "CHG-1")
 	up.Version = 2
-	if err := s.Update(ctx, up, 1); err != nil {
+	if err := s.Commit(ctx, lifecycle.Write[*change.Change]{Record: up, Expected: 1}); err != nil {
 		fatal(t, clauseUpdate, "Update: %v", err)
 	}
 	up.Incidents = append(up.Incidents[:0], "mutated")
@@ -370,7 +370,7 @@ func testScheduled(t *testing.T, s change.Store) {
 	// An update that unbooks a change takes it off the schedule.
 	c := mustGet(t, s, "CHG-a")
 	c.State, c.Version = change.StateReview, 2
-	if err := s.Update(ctx, c, 1); err != nil {
+	if err := s.Commit(ctx, lifecycle.Write[*change.Change]{Record: c, Expected: 1}); err != nil {
 		fatal(t, clauseUpdate, "Update: %v", err)
 	}
 	got, err = s.Scheduled(ctx, []string{"db"}, base, base.Add(2*h))
@@ -406,14 +406,14 @@ func testCanceled(t *testing.T, s change.Store) {
 			breach(t, clauseCanceled, "%s with a canceled ctx: %v", call, err)
 		}
 	}
-	err := s.Create(ctx, sample("CHG-2"))
-	check("Create", err)
+	err := s.Commit(ctx, lifecycle.Write[*change.Change]{Record: sample("CHG-2")})
+	check("Commit (create)", err)
 	if _, err := s.Get(context.Background(), "CHG-2"); !errors.Is(err, lifecycle.ErrNotFound) {
 		breach(t, clauseCanceled, "a Create with a canceled ctx stored the change (Get: %v)", err)
 	}
 	up := sample("CHG-1")
 	up.Title, up.Version = "written anyway", 2
-	check("Update", s.Update(ctx, up, 1))
+	check("Commit (update)", s.Commit(ctx, lifecycle.Write[*change.Change]{Record: up, Expected: 1}))
 	if got := mustGet(t, s, "CHG-1"); got.Version != 1 || got.Title == "written anyway" {
 		breach(t, clauseCanceled, "an Update with a canceled ctx stored version %d, title %q", got.Version, got.Title)
 	}
@@ -448,7 +448,7 @@ func testConcurrentUpdates(t *testing.T, s change.Store) {
 			c := sample("CHG-1")
 			c.Title = fmt.Sprintf("writer %d", i)
 			c.Version = 2
-			errs[i] = s.Update(context.Background(), c, 1)
+			errs[i] = s.Commit(context.Background(), lifecycle.Write[*change.Change]{Record: c, Expected: 1})
 		}()
 	}
 	wg.Wait()
@@ -468,7 +468,7 @@ func testConcurrentUpdates(t *testing.T, s change.Store) {
 
 func mustCreate(t *testing.T, s change.Store, c *change.Change) {
 	t.Helper()
-	if err := s.Create(context.Background(), c.Clone()); err != nil {
+	if err := s.Commit(context.Background(), lifecycle.Write[*change.Change]{Record: c.Clone()}); err != nil {
 		t.Fatalf("Create(%s): %v", c.ID, err)
 	}
 }

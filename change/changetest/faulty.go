@@ -11,8 +11,8 @@ import (
 
 // FaultyStore returns a change.Store that passes every call to inner under
 // the faults of f (see lifecycletest.Faults): Get, List, Scheduled (the
-// query behind conflict detection) and Guard are reads, Create, Update and
-// Commit writes, named "change.<Method>". A write drawn FaultAfterWrite is
+// query behind conflict detection) and Guard are reads, Commit a write,
+// named "change.<Method>". A write drawn FaultAfterWrite is
 // stored in inner and then reported as failed: the ambiguous commit. If
 // inner implements lifecycle.Outbox[*change.Change], so does the result
 // (its methods are writes too, and Commit passes the write's events on to
@@ -27,7 +27,7 @@ import (
 //		Notifier: lifecycletest.FaultyNotifier(recorder, faults),
 //	})
 func FaultyStore(inner change.Store, f *lifecycletest.Faults) change.Store {
-	s := &faultyStore{inner: inner, f: f}
+	s := &faultyStore{lifecycletest.FaultyRecords[*change.Change]{Inner: inner, Faults: f, Process: "change"}, inner}
 	if ob, ok := inner.(lifecycle.Outbox[*change.Change]); ok {
 		return &faultyOutboxStore{faultyStore: s, ob: ob}
 	}
@@ -35,45 +35,19 @@ func FaultyStore(inner change.Store, f *lifecycletest.Faults) change.Store {
 }
 
 type faultyStore struct {
+	lifecycletest.FaultyRecords[*change.Change]
 	inner change.Store
-	f     *lifecycletest.Faults
-}
-
-func (s *faultyStore) Get(ctx context.Context, id string) (*change.Change, error) {
-	if err := s.f.Read("change.Get"); err != nil {
-		return nil, err
-	}
-	return s.inner.Get(ctx, id)
-}
-
-func (s *faultyStore) Create(ctx context.Context, c *change.Change) error {
-	return s.f.Write(ctx, "change.Create", func(ctx context.Context) error { return s.inner.Create(ctx, c) })
-}
-
-func (s *faultyStore) Update(ctx context.Context, c *change.Change, expected int64) error {
-	return s.f.Write(ctx, "change.Update", func(ctx context.Context) error { return s.inner.Update(ctx, c, expected) })
-}
-
-func (s *faultyStore) Guard(ctx context.Context, key string) (int64, error) {
-	if err := s.f.ReadContext(ctx, "change.Guard"); err != nil {
-		return 0, err
-	}
-	return s.inner.Guard(ctx, key)
-}
-
-func (s *faultyStore) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
-	return s.f.Write(ctx, "change.Commit", func(ctx context.Context) error { return s.inner.Commit(ctx, w) })
 }
 
 func (s *faultyStore) List(ctx context.Context, f change.Filter) (change.Page, error) {
-	if err := s.f.Read("change.List"); err != nil {
+	if err := s.Read(ctx, "List"); err != nil {
 		return change.Page{}, err
 	}
 	return s.inner.List(ctx, f)
 }
 
 func (s *faultyStore) Scheduled(ctx context.Context, cis []string, from, to time.Time) ([]*change.Change, error) {
-	if err := s.f.Read("change.Scheduled"); err != nil {
+	if err := s.Read(ctx, "Scheduled"); err != nil {
 		return nil, err
 	}
 	return s.inner.Scheduled(ctx, cis, from, to)
@@ -85,11 +59,11 @@ type faultyOutboxStore struct {
 }
 
 func (s *faultyOutboxStore) CreateWithEvents(ctx context.Context, c *change.Change, events []lifecycle.Event) error {
-	return s.f.Write(ctx, "change.CreateWithEvents", func(ctx context.Context) error { return s.ob.CreateWithEvents(ctx, c, events) })
+	return s.Faults.Write(ctx, "change.CreateWithEvents", func(ctx context.Context) error { return s.ob.CreateWithEvents(ctx, c, events) })
 }
 
 func (s *faultyOutboxStore) UpdateWithEvents(ctx context.Context, c *change.Change, expected int64, events []lifecycle.Event) error {
-	return s.f.Write(ctx, "change.UpdateWithEvents", func(ctx context.Context) error { return s.ob.UpdateWithEvents(ctx, c, expected, events) })
+	return s.Faults.Write(ctx, "change.UpdateWithEvents", func(ctx context.Context) error { return s.ob.UpdateWithEvents(ctx, c, expected, events) })
 }
 
 var (

@@ -98,10 +98,10 @@ func FuzzMemoryStore(f *testing.F) {
 				var err error
 				if ok {
 					c.Version = old.Version + 1
-					err = s.Update(ctx, c, old.Version)
+					err = s.Commit(ctx, lifecycle.Write[*change.Change]{Record: c, Expected: old.Version})
 				} else {
 					c.Version = 1
-					err = s.Create(ctx, c)
+					err = s.Commit(ctx, lifecycle.Write[*change.Change]{Record: c})
 				}
 				if err != nil {
 					t.Fatalf("op %d: storing %s: %v", i, op.id, err)

@@ -26,7 +26,7 @@ import (
 //		Notifier: lifecycletest.FaultyNotifier(recorder, faults),
 //	})
 func FaultyStore(inner incident.Store, f *lifecycletest.Faults) incident.Store {
-	s := &faultyStore{inner: inner, f: f}
+	s := &faultyStore{lifecycletest.FaultyRecords[*incident.Incident]{Inner: inner, Faults: f, Process: "incident"}, inner}
 	if ob, ok := inner.(lifecycle.Outbox[*incident.Incident]); ok {
 		return &faultyOutboxStore{faultyStore: s, ob: ob}
 	}
@@ -34,37 +34,19 @@ func FaultyStore(inner incident.Store, f *lifecycletest.Faults) incident.Store {
 }
 
 type faultyStore struct {
+	lifecycletest.FaultyRecords[*incident.Incident]
 	inner incident.Store
-	f     *lifecycletest.Faults
-}
-
-func (s *faultyStore) Get(ctx context.Context, id string) (*incident.Incident, error) {
-	if err := s.f.Read("incident.Get"); err != nil {
-		return nil, err
-	}
-	return s.inner.Get(ctx, id)
-}
-
-func (s *faultyStore) Guard(ctx context.Context, key string) (int64, error) {
-	if err := s.f.Read("incident.Guard"); err != nil {
-		return 0, err
-	}
-	return s.inner.Guard(ctx, key)
-}
-
-func (s *faultyStore) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
-	return s.f.Write(ctx, "incident.Commit", func(ctx context.Context) error { return s.inner.Commit(ctx, w) })
 }
 
 func (s *faultyStore) List(ctx context.Context, f incident.Filter) (incident.Page, error) {
-	if err := s.f.Read("incident.List"); err != nil {
+	if err := s.Read(ctx, "List"); err != nil {
 		return incident.Page{}, err
 	}
 	return s.inner.List(ctx, f)
 }
 
 func (s *faultyStore) ResolvedBefore(ctx context.Context, t time.Time, limit int) ([]*incident.Incident, error) {
-	if err := s.f.Read("incident.ResolvedBefore"); err != nil {
+	if err := s.Read(ctx, "ResolvedBefore"); err != nil {
 		return nil, err
 	}
 	return s.inner.ResolvedBefore(ctx, t, limit)
@@ -76,11 +58,11 @@ type faultyOutboxStore struct {
 }
 
 func (s *faultyOutboxStore) CreateWithEvents(ctx context.Context, x *incident.Incident, events []lifecycle.Event) error {
-	return s.f.Write(ctx, "incident.CreateWithEvents", func(ctx context.Context) error { return s.ob.CreateWithEvents(ctx, x, events) })
+	return s.Faults.Write(ctx, "incident.CreateWithEvents", func(ctx context.Context) error { return s.ob.CreateWithEvents(ctx, x, events) })
 }
 
 func (s *faultyOutboxStore) UpdateWithEvents(ctx context.Context, x *incident.Incident, expected int64, events []lifecycle.Event) error {
-	return s.f.Write(ctx, "incident.UpdateWithEvents", func(ctx context.Context) error { return s.ob.UpdateWithEvents(ctx, x, expected, events) })
+	return s.Faults.Write(ctx, "incident.UpdateWithEvents", func(ctx context.Context) error { return s.ob.UpdateWithEvents(ctx, x, expected, events) })
 }
 
 var (

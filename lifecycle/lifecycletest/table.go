@@ -2,6 +2,8 @@ package lifecycletest
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -22,11 +24,14 @@ type Table[T any] struct {
 	Key func(T) (id string, version int64)
 	// Clone returns a deep copy of a record.
 	Clone func(T) T
-	// OnCommit, when set, runs under the table's write lock after a
-	// commit stored x, the table's own copy; old is the record it
-	// replaced, had false on a create. A store keeps its indexes with it,
-	// or keeps stored parts of old that the contract says never change.
-	OnCommit func(old T, had bool, x T)
+	// OnCommit, when set, runs under the table's write lock once a
+	// commit's version and read-set checks have passed, before x (the
+	// table's own copy of the record) is stored; old is the record x
+	// replaces, had false on a create. It refuses the write by returning
+	// an error, having changed nothing; otherwise it keeps the store's
+	// indexes, or the stored parts of old that the contract says never
+	// change, and returns nil.
+	OnCommit func(old T, had bool, x T) error
 
 	mu     sync.RWMutex
 	rows   map[string]T
@@ -78,13 +83,15 @@ func (t *Table[T]) Commit(ctx context.Context, w lifecycle.Write[T]) error {
 		return err
 	}
 	old, had := t.rows[id]
+	if t.OnCommit != nil {
+		if err := t.OnCommit(old, had, c); err != nil {
+			return err
+		}
+	}
 	if t.rows == nil {
 		t.rows = map[string]T{}
 	}
 	t.rows[id] = c
-	if t.OnCommit != nil {
-		t.OnCommit(old, had, c)
-	}
 	t.guards.Bump(w.Reads)
 	return nil
 }
@@ -100,22 +107,40 @@ func (t *Table[T]) version(id string) int64 {
 	return v
 }
 
-// Scan calls visit for every stored record, in no particular order, under
-// the table's read lock, until visit returns false. visit must not keep
-// or change the record it is given: it clones what it returns to callers
-// (the Clone field does that).
-func (t *Table[T]) Scan(ctx context.Context, visit func(T) bool) error {
+// Select returns copies of the stored records match accepts, in
+// ascending ID order (byte-wise), read under the table's read lock. match
+// must not keep or change the record it is given.
+func (t *Table[T]) Select(ctx context.Context, match func(T) bool) ([]T, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	t.mu.RLock()
-	defer t.mu.RUnlock()
+	var out []T
 	for _, x := range t.rows {
-		if !visit(x) {
-			break
+		if match(x) {
+			out = append(out, t.Clone(x))
 		}
 	}
-	return nil
+	t.mu.RUnlock()
+	slices.SortFunc(out, func(a, b T) int {
+		ia, _ := t.Key(a)
+		ib, _ := t.Key(b)
+		return strings.Compare(ia, ib)
+	})
+	return out, nil
+}
+
+// View calls f under the table's read lock with a lookup of the stored
+// records, for a query that walks an index the embedding store keeps with
+// OnCommit. f must not keep or change the records it looks up: it clones
+// what it returns.
+func (t *Table[T]) View(f func(lookup func(id string) (T, bool))) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	f(func(id string) (T, bool) {
+		x, ok := t.rows[id]
+		return x, ok
+	})
 }
 
 // Len returns the number of stored records.

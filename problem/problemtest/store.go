@@ -2,8 +2,6 @@ package problemtest
 
 import (
 	"context"
-	"slices"
-	"strings"
 
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
@@ -29,26 +27,13 @@ func NewStore() *Store {
 
 func key(p *problem.Problem) (string, int64) { return p.ID, p.Version }
 
-// matching returns the stored problems match accepts, by ID, as copies.
-func (s *Store) matching(ctx context.Context, match func(*problem.Problem) bool) ([]*problem.Problem, error) {
-	var out []*problem.Problem
-	err := s.Scan(ctx, func(p *problem.Problem) bool {
-		if match(p) {
-			out = append(out, p.Clone())
-		}
-		return true
-	})
-	slices.SortFunc(out, func(a, b *problem.Problem) int { return strings.Compare(a.ID, b.ID) })
-	return out, err
-}
-
 // List returns copies of one page of the problems matching f, by ID.
 func (s *Store) List(ctx context.Context, f problem.Filter) (problem.Page, error) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = problem.DefaultLimit
 	}
-	match, err := s.matching(ctx, func(p *problem.Problem) bool { return (f.After == "" || p.ID > f.After) && f.Match(p) })
+	match, err := s.Select(ctx, func(p *problem.Problem) bool { return (f.After == "" || p.ID > f.After) && f.Match(p) })
 	if err != nil {
 		return problem.Page{}, err
 	}
@@ -67,7 +52,7 @@ func (s *Store) SearchKnownErrors(ctx context.Context, q problem.KnownErrorQuery
 	if limit <= 0 {
 		limit = problem.DefaultLimit
 	}
-	match, err := s.matching(ctx, q.Match)
+	match, err := s.Select(ctx, q.Match)
 	if err != nil {
 		return nil, err
 	}
