@@ -39,9 +39,12 @@ import (
 // stores the write's events with the change, and the Service does not
 // notify.
 type Store interface {
-	// Committer stores a write atomically with its read set, and reads
-	// guards; see lifecycle.Committer for the contract.
+	// Committer stores a write atomically with its read set; see
+	// lifecycle.Committer for the contract.
 	lifecycle.Committer[*Change]
+	// GuardReader reads the guards "ci/<item>" that Commit checks and
+	// bumps.
+	lifecycle.GuardReader
 	// Get returns the change with id, or an error matching
 	// lifecycle.ErrNotFound.
 	Get(ctx context.Context, id string) (*Change, error)

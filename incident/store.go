@@ -54,6 +54,9 @@ type Store interface {
 	// Committer stores writes (creating with Expected 0, updating over
 	// Expected) with their read sets; see lifecycle.Committer.
 	lifecycle.Committer[*Incident]
+	// GuardReader reads the guards that Commit checks and bumps: the
+	// hierarchy's rules take "children/<id>" (see the Store's doc).
+	lifecycle.GuardReader
 
 	// List returns the incidents matching f (see [Filter.Matches]) in
 	// ascending ID order, at most f's page size ([Filter.PageSize]), starting

@@ -97,9 +97,12 @@ type GuardReader interface {
 	Guard(ctx context.Context, key string) (int64, error)
 }
 
-// Committer is the part of a process's Store that stores a [Write].
+// Committer is the part of a process's Store that stores a [Write]. A
+// store whose process has rules over records that may not exist (see
+// [ReadSet]) also keeps guards: it is a [GuardReader] too, and its Commit
+// checks and bumps them. A Committer that keeps no guards refuses a write
+// whose read set has any, with an error, and stores nothing.
 type Committer[T any] interface {
-	GuardReader
 	// Commit stores w in one atomic step, or not at all. It writes only if
 	//   - the stored version of w.Record is w.Expected (0: there is no
 	//     such record yet); otherwise it returns an error matching

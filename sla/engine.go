@@ -58,10 +58,6 @@ type Engine struct {
 
 var _ lifecycle.Notifier = (*Engine)(nil)
 
-// conflictRetries is how many times Observe reloads after a concurrent
-// change to the same record's timers.
-const conflictRetries = 5
-
 // New checks cfg and returns an Engine. A missing Store, no agreements, an
 // invalid agreement or two agreements with one ID is a
 // *lifecycle.ValidationError.
@@ -198,7 +194,7 @@ func (e *Engine) Observe(ctx context.Context, ev lifecycle.Event) error {
 	// errors (a notifier failure, an ambiguous write) are kept.
 	var errs []error
 	var conflict error
-	for range conflictRetries {
+	for range lifecycle.Attempts {
 		var err error
 		err, conflict = e.observe(ctx, ev, as)
 		if err != nil {
@@ -242,11 +238,11 @@ func (e *Engine) observe(ctx context.Context, ev lifecycle.Event, as []*Agreemen
 		var err error
 		if created {
 			t.Version = 1
-			err = lifecycle.CommitCreate(ctx, e.store, e.notifier, t, t.Evaluate(now))
+			err = e.commit(ctx, t, 0, t.Evaluate(now))
 		} else {
 			expected := t.Version
 			t.Version = expected + 1
-			err = lifecycle.CommitUpdate(ctx, e.store, e.notifier, t, expected, t.Evaluate(now))
+			err = e.commit(ctx, t, expected, t.Evaluate(now))
 		}
 		if errors.Is(err, lifecycle.ErrConflict) {
 			return errors.Join(errs...), err
@@ -294,7 +290,7 @@ func (e *Engine) EvaluateDue(ctx context.Context, now time.Time) (int, error) {
 			if !changed {
 				continue
 			}
-			err := lifecycle.CommitUpdate(ctx, e.store, e.notifier, t, expected, events)
+			err := e.commit(ctx, t, expected, events)
 			var ne *lifecycle.NotifyError
 			switch {
 			case err == nil:
@@ -361,7 +357,7 @@ func (e *Engine) Repair(ctx context.Context, process, recordID string, first lif
 	// the timers it stored stand.
 	var errs []error
 	var conflict error
-	for range conflictRetries {
+	for range lifecycle.Attempts {
 		var err error
 		err, conflict = e.repair(ctx, process, recordID, first, history)
 		if err != nil {
@@ -412,11 +408,11 @@ func (e *Engine) repair(ctx context.Context, process, recordID string, first lif
 		var err error
 		if prev == nil {
 			t.Version = 1
-			err = lifecycle.CommitCreate(ctx, e.store, e.notifier, t, t.Evaluate(now))
+			err = e.commit(ctx, t, 0, t.Evaluate(now))
 		} else {
 			keepFired(t, prev)
 			t.Version = prev.Version + 1
-			err = lifecycle.CommitUpdate(ctx, e.store, e.notifier, t, prev.Version, t.Evaluate(now))
+			err = e.commit(ctx, t, prev.Version, t.Evaluate(now))
 		}
 		if errors.Is(err, lifecycle.ErrConflict) {
 			return errors.Join(errs...), err
@@ -426,6 +422,12 @@ func (e *Engine) repair(ctx context.Context, process, recordID string, first lif
 		}
 	}
 	return errors.Join(errs...), nil
+}
+
+// commit stores t over version expected (0: a new timer) and then
+// notifies events, through the outbox when the Store is one.
+func (e *Engine) commit(ctx context.Context, t *Timer, expected int64, events []lifecycle.Event) error {
+	return lifecycle.Commit(ctx, e.store, e.notifier, lifecycle.Write[*Timer]{Record: t, Expected: expected, Events: events})
 }
 
 // keepFired marks fired in t every deadline that fired in prev (matched by

@@ -58,7 +58,7 @@ func loadFleet(tb testing.TB, a *sla.Agreement) (*slatest.Store, int) {
 			tb.Fatalf("timer %d not attached: %v", i, err)
 		}
 		tm.Version = 1
-		if err := store.Create(context.Background(), tm); err != nil {
+		if err := store.Commit(context.Background(), lifecycle.Write[*sla.Timer]{Record: tm}); err != nil {
 			tb.Fatal(err)
 		}
 		due += f.due

@@ -106,19 +106,11 @@ func (s *sfStore) Due(ctx context.Context, at time.Time, limit int) ([]*sla.Time
 	return s.inner.Due(ctx, at, limit)
 }
 
-func (s *sfStore) Create(ctx context.Context, t *sla.Timer) error {
-	if err := s.inner.Create(ctx, t); err != nil {
+func (s *sfStore) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
+	if err := s.inner.Commit(ctx, w); err != nil {
 		return err
 	}
-	s.ledger.add(t)
-	return nil
-}
-
-func (s *sfStore) Update(ctx context.Context, t *sla.Timer, expected int64) error {
-	if err := s.inner.Update(ctx, t, expected); err != nil {
-		return err
-	}
-	s.ledger.add(t)
+	s.ledger.add(w.Record)
 	return nil
 }
 
@@ -137,18 +129,21 @@ type sfOutboxStore struct {
 	relay *lifecycletest.Recorder
 }
 
-func (o sfOutboxStore) CreateWithEvents(ctx context.Context, t *sla.Timer, events []lifecycle.Event) error {
-	if err := o.Create(ctx, t); err != nil {
+func (o sfOutboxStore) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
+	if err := o.sfStore.Commit(ctx, w); err != nil {
 		return err
 	}
-	return o.relay.Notify(ctx, events...)
+	return o.relay.Notify(ctx, w.Events...)
+}
+
+// CreateWithEvents and UpdateWithEvents make the store a
+// lifecycle.Outbox; the Engine stores through Commit.
+func (o sfOutboxStore) CreateWithEvents(ctx context.Context, t *sla.Timer, events []lifecycle.Event) error {
+	return o.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: t, Events: events})
 }
 
 func (o sfOutboxStore) UpdateWithEvents(ctx context.Context, t *sla.Timer, expected int64, events []lifecycle.Event) error {
-	if err := o.Update(ctx, t, expected); err != nil {
-		return err
-	}
-	return o.relay.Notify(ctx, events...)
+	return o.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: t, Expected: expected, Events: events})
 }
 
 // sfClaimOutboxStore has both.
@@ -389,7 +384,7 @@ func (h *sfRun) try(t *rapid.T, call func() (int, error)) sfAttempt {
 func (a sfAttempt) appliedStoreWrites() []string {
 	var ops []string
 	for _, op := range lifecycletest.AppliedWrites(a.injected) {
-		if op == "sla.Create" || op == "sla.Update" || strings.HasSuffix(op, "WithEvents") {
+		if op == "sla.Commit" {
 			ops = append(ops, op)
 		}
 	}
@@ -742,18 +737,11 @@ type sfConflictOnce struct {
 	done atomic.Bool
 }
 
-func (s *sfConflictOnce) Create(ctx context.Context, t *sla.Timer) error {
-	if t.ID == s.id && s.done.CompareAndSwap(false, true) {
-		return lifecycle.Conflict(sla.Process, t.ID, 0, 1)
+func (s *sfConflictOnce) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
+	if w.Record.ID == s.id && s.done.CompareAndSwap(false, true) {
+		return lifecycle.Conflict(sla.Process, w.Record.ID, w.Expected, w.Expected+1)
 	}
-	return s.Store.Create(ctx, t)
-}
-
-func (s *sfConflictOnce) Update(ctx context.Context, t *sla.Timer, expected int64) error {
-	if t.ID == s.id && s.done.CompareAndSwap(false, true) {
-		return lifecycle.Conflict(sla.Process, t.ID, expected, expected+1)
-	}
-	return s.Store.Update(ctx, t, expected)
+	return s.Store.Commit(ctx, w)
 }
 
 // failFor is a notifier that fails the events of timers whose ID ends
@@ -978,7 +966,7 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 		}
 		lossy := 0
 		for _, in := range h.faults.Injected() {
-			if in.Op == "notify" && in.Fault != lifecycletest.FaultAfterWrite || in.Fault == lifecycletest.FaultAfterWrite && (in.Op == "sla.Create" || in.Op == "sla.Update") {
+			if in.Op == "notify" && in.Fault != lifecycletest.FaultAfterWrite || in.Fault == lifecycletest.FaultAfterWrite && in.Op == "sla.Commit" {
 				lossy++
 			}
 		}

@@ -3,6 +3,8 @@ package sla
 import (
 	"context"
 	"time"
+
+	"github.com/itsmkit/itsm/lifecycle"
 )
 
 // Store keeps timers. Hosts implement it on their database; slatest.NewStore
@@ -12,7 +14,7 @@ import (
 // Contract shared by every method: ctx comes first and a canceled ctx may
 // abort the call; implementations are safe for concurrent use; values are
 // copied in and out (a caller never shares memory with stored state, so
-// mutating a timer after Create or after Get changes nothing stored);
+// mutating a timer after Commit or after Get changes nothing stored);
 // instants come back equal (time.Time.Equal) to what was stored, with at
 // least microsecond precision; errors wrap the lifecycle sentinels, built
 // with lifecycle.NotFound and lifecycle.Conflict.
@@ -20,17 +22,12 @@ type Store interface {
 	// Get returns the timer with id, or an error matching
 	// lifecycle.ErrNotFound.
 	Get(ctx context.Context, id string) (*Timer, error)
-	// Create stores a new timer, whose Version the caller has set to 1. It
-	// returns an error matching lifecycle.ErrConflict, and stores nothing,
-	// when a timer with the same ID exists (two replicas attaching the same
-	// agreement to the same record: one wins).
-	Create(ctx context.Context, t *Timer) error
-	// Update replaces the stored timer with t's ID, provided its stored
-	// version is expected; the caller has already set t.Version to
-	// expected+1. It returns an error matching lifecycle.ErrNotFound when
-	// no such timer exists, and one matching lifecycle.ErrConflict, storing
-	// nothing, when the stored version is not expected.
-	Update(ctx context.Context, t *Timer, expected int64) error
+	// Committer stores a timer: with Expected 0 a new one (an existing
+	// ID is an error matching lifecycle.ErrConflict, and nothing is
+	// stored: two replicas attaching the same agreement to the same
+	// record, one wins), otherwise over the stored version Expected; see
+	// lifecycle.Committer. The engine's writes read no other record.
+	lifecycle.Committer[*Timer]
 	// ListByRecord returns every timer of recordID (any agreement, any
 	// stage), ordered by ID; none is an empty result, not an error.
 	ListByRecord(ctx context.Context, recordID string) ([]*Timer, error)

@@ -56,6 +56,20 @@ func (s *TimerStore) Update(ctx context.Context, t *sla.Timer, expected int64) e
 	return s.t.update(ctx, t, expected, nil)
 }
 
+// Guard implements lifecycle.GuardReader: the guards of all processes
+// share the guards table, the key prefixed with "sla/".
+func (s *TimerStore) Guard(ctx context.Context, key string) (int64, error) {
+	return s.t.guard(ctx, key)
+}
+
+// Commit implements lifecycle.Committer: the read set is checked, its
+// guards bumped, and the timer and w.Events (the warnings or breach it
+// fired) stored, in one transaction. An update leaves the timer's lease
+// alone.
+func (s *TimerStore) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
+	return s.t.commit(ctx, w)
+}
+
 // CreateWithEvents implements lifecycle.Outbox: the timer and its events
 // are stored in one transaction.
 func (s *TimerStore) CreateWithEvents(ctx context.Context, t *sla.Timer, events []lifecycle.Event) error {

@@ -2,6 +2,7 @@ package lifecycletest
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/itsmkit/itsm/lifecycle"
 )
@@ -27,12 +28,17 @@ func (s FaultyRecords[T]) Get(ctx context.Context, id string) (T, error) {
 	return s.Inner.Get(ctx, id)
 }
 
-// Guard draws a read fault, then reads the guard from Inner.
+// Guard draws a read fault, then reads the guard from Inner; an Inner
+// that is not a lifecycle.GuardReader keeps no guards, which is an error.
 func (s FaultyRecords[T]) Guard(ctx context.Context, key string) (int64, error) {
 	if err := s.Faults.ReadContext(ctx, s.Process+".Guard"); err != nil {
 		return 0, err
 	}
-	return s.Inner.Guard(ctx, key)
+	g, ok := s.Inner.(lifecycle.GuardReader)
+	if !ok {
+		return 0, fmt.Errorf("%s store keeps no guards (guard %q)", s.Process, key)
+	}
+	return g.Guard(ctx, key)
 }
 
 // Commit draws a write fault around Inner's Commit.

@@ -81,6 +81,7 @@ const (
 	clauseReadRecord      = "Commit: a record of the read set whose version changed is a read conflict (lifecycle.IsReadConflict), and nothing is written"
 	clauseReadAbsent      = "Commit: a record of the read set seen absent (version 0) that now exists is a read conflict, and nothing is written"
 	clauseReadUnchanged   = "Commit: a read set that is unchanged lets the write through"
+	clauseNoGuards        = "Commit: a store that keeps no guards refuses a write whose read set has any, and stores nothing"
 	clauseGuardZero       = "Guard: a guard no write has taken is at version 0"
 	clauseGuardBump       = "Commit: a committed write bumps every guard of its read set by one"
 	clauseGuardStale      = "Commit: a guard not at the version seen is a read conflict, and nothing is written (no guard bumped)"
@@ -127,7 +128,7 @@ func TestCommitter[T any](t *testing.T, k CommitterKit[T]) {
 	}
 	guard := func(t *testing.T, s lifecycle.Committer[T], key string) int64 {
 		t.Helper()
-		v, err := s.Guard(ctx, key)
+		v, err := s.(lifecycle.GuardReader).Guard(ctx, key)
 		if err != nil {
 			t.Fatalf("guard %s: %v", key, err)
 		}
@@ -201,6 +202,50 @@ func TestCommitter[T any](t *testing.T, k CommitterKit[T]) {
 			fail(t, clauseReadRecord, "a create with a stale read set stored its record")
 		}
 	})
+
+	t.Run("WriteSkew", func(t *testing.T) {
+		// Each write reads the record the other writes: the classic write
+		// skew, which a per-record version check alone lets through.
+		for range 20 {
+			s := k.New(t)
+			create(t, s, a)
+			create(t, s, b)
+			wa := lifecycle.Write[T]{Record: k.Record(a, 2), Expected: 1}
+			wa.Reads.Record(b, 1)
+			wb := lifecycle.Write[T]{Record: k.Record(b, 2), Expected: 1}
+			wb.Reads.Record(a, 1)
+			var ea, eb error
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() { defer wg.Done(); ea = s.Commit(ctx, wa) }()
+			go func() { defer wg.Done(); eb = s.Commit(ctx, wb) }()
+			wg.Wait()
+			if ea == nil && eb == nil {
+				fail(t, clauseRecordOneWinner, "both writes committed")
+				return
+			}
+			for _, err := range []error{ea, eb} {
+				if err != nil && !lifecycle.IsReadConflict(err) {
+					fail(t, clauseRecordOneWinner, "got %v, want nil or a read conflict", err)
+				}
+			}
+		}
+	})
+
+	if _, ok := k.New(t).(lifecycle.GuardReader); !ok {
+		t.Run("NoGuards", func(t *testing.T) {
+			s := k.New(t)
+			w := lifecycle.Write[T]{Record: k.Record(a, 1)}
+			w.Reads.Guard("g/1", 0)
+			if err := s.Commit(ctx, w); err == nil {
+				fail(t, clauseNoGuards, "a write with a guard in its read set was stored")
+			}
+			if v := version(t, s, a); v != 0 {
+				fail(t, clauseNoGuards, "%s stored at version %d", a, v)
+			}
+		})
+		return
+	}
 
 	t.Run("Guards", func(t *testing.T) {
 		s := k.New(t)
@@ -278,32 +323,4 @@ func TestCommitter[T any](t *testing.T, k CommitterKit[T]) {
 		}
 	})
 
-	t.Run("WriteSkew", func(t *testing.T) {
-		// Each write reads the record the other writes: the classic write
-		// skew, which a per-record version check alone lets through.
-		for range 20 {
-			s := k.New(t)
-			create(t, s, a)
-			create(t, s, b)
-			wa := lifecycle.Write[T]{Record: k.Record(a, 2), Expected: 1}
-			wa.Reads.Record(b, 1)
-			wb := lifecycle.Write[T]{Record: k.Record(b, 2), Expected: 1}
-			wb.Reads.Record(a, 1)
-			var ea, eb error
-			var wg sync.WaitGroup
-			wg.Add(2)
-			go func() { defer wg.Done(); ea = s.Commit(ctx, wa) }()
-			go func() { defer wg.Done(); eb = s.Commit(ctx, wb) }()
-			wg.Wait()
-			if ea == nil && eb == nil {
-				fail(t, clauseRecordOneWinner, "both writes committed")
-				return
-			}
-			for _, err := range []error{ea, eb} {
-				if err != nil && !lifecycle.IsReadConflict(err) {
-					fail(t, clauseRecordOneWinner, "got %v, want nil or a read conflict", err)
-				}
-			}
-		}
-	})
 }

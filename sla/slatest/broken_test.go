@@ -27,40 +27,40 @@ func truncated(t *sla.Timer) *sla.Timer {
 	return c
 }
 
-func (s seconds) Create(ctx context.Context, t *sla.Timer) error {
-	return s.Store.Create(ctx, truncated(t))
-}
-
-func (s seconds) Update(ctx context.Context, t *sla.Timer, expected int64) error {
-	return s.Store.Update(ctx, truncated(t), expected)
+func (s seconds) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
+	w.Record = truncated(w.Record)
+	return s.Store.Commit(ctx, w)
 }
 
 // milliseconds stores instants rounded to the millisecond.
 type milliseconds struct{ *Store }
 
-func (s milliseconds) Create(ctx context.Context, t *sla.Timer) error {
-	c := t.Clone()
+func (s milliseconds) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
+	c := w.Record.Clone()
 	eachInstant(c, func(at *time.Time) { *at = at.Round(time.Millisecond) })
-	return s.Store.Create(ctx, c)
+	w.Record = c
+	return s.Store.Commit(ctx, w)
 }
 
 // wholeSeconds stores durations in whole seconds, like an INTERVAL column
 // read back as seconds.
 type wholeSeconds struct{ *Store }
 
-func (s wholeSeconds) Create(ctx context.Context, t *sla.Timer) error {
-	c := t.Clone()
+func (s wholeSeconds) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
+	c := w.Record.Clone()
 	c.Elapsed = c.Elapsed.Truncate(time.Second)
-	return s.Store.Create(ctx, c)
+	w.Record = c
+	return s.Store.Commit(ctx, w)
 }
 
 // noJournal forgets the journal, like a table without its column.
 type noJournal struct{ *Store }
 
-func (s noJournal) Create(ctx context.Context, t *sla.Timer) error {
-	c := t.Clone()
+func (s noJournal) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
+	c := w.Record.Clone()
 	c.Journal = sla.Journal{}
-	return s.Store.Create(ctx, c)
+	w.Record = c
+	return s.Store.Commit(ctx, w)
 }
 
 // shared hands out the stored timer itself.
@@ -78,14 +78,11 @@ func (s shared) Get(ctx context.Context, id string) (*sla.Timer, error) {
 // blindUpdate does not check the expected version.
 type blindUpdate struct{ *Store }
 
-func (s blindUpdate) Update(ctx context.Context, t *sla.Timer, _ int64) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.timers[t.ID]; !ok {
-		return lifecycle.NotFound(sla.Process, t.ID)
+func (s blindUpdate) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
+	if cur, err := s.Store.Get(ctx, w.Record.ID); err == nil && w.Expected != 0 {
+		w.Expected = cur.Version
 	}
-	s.put(t.Clone())
-	return nil
+	return s.Store.Commit(ctx, w)
 }
 
 // unordered answers Due in ID order, not by Next.

@@ -11,18 +11,19 @@ import (
 	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/sla"
 )
 
 // Contract clauses quoted by failures.
 const (
 	clauseGet        = `Get "returns the timer with id, or an error matching lifecycle.ErrNotFound"`
-	clauseCreate     = `Create "stores a new timer"; Get "returns the timer with id"`
-	clauseCreateDup  = `Create "returns an error matching lifecycle.ErrConflict, and stores nothing, when a timer with the same ID exists"`
-	clauseUpdate     = `Update "replaces the stored timer with t's ID, provided its stored version is expected"`
-	clauseUpdateOld  = `Update returns "one matching lifecycle.ErrConflict, storing nothing, when the stored version is not expected"`
-	clauseUpdateNone = `Update "returns an error matching lifecycle.ErrNotFound when no such timer exists"`
-	clauseAtomic     = `Update: of several concurrent updates over the same expected version, exactly one succeeds (the others match lifecycle.ErrConflict)`
+	clauseCreate     = `Commit with Expected 0 "stores a new timer"; Get "returns the timer with id"`
+	clauseCreateDup  = `Commit with Expected 0: "an existing ID is an error matching lifecycle.ErrConflict, and nothing is stored"`
+	clauseUpdate     = `Commit stores the timer "over the stored version Expected"`
+	clauseUpdateOld  = `Commit returns "an error matching ErrConflict" when the stored version is not w.Expected, and stores nothing`
+	clauseUpdateNone = `Commit returns "ErrNotFound when Expected > 0 and there is no such record"`
+	clauseAtomic     = `Commit: of several concurrent commits over the same expected version, exactly one succeeds (the others match lifecycle.ErrConflict)`
 	clauseCopy       = `Store: "values are copied in and out (a caller never shares memory with stored state ...)"`
 	clauseList       = `ListByRecord "returns every timer of recordID (any agreement, any stage), ordered by ID; none is an empty result, not an error"`
 	clauseDue        = `Due "returns timers whose Next is set (non-zero) and not after at, ordered by Next then ID"`
@@ -102,7 +103,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 		mustCreate(t, s, first)
 		second := Fixture("INC-1", "resolution", base.Add(time.Hour))
 		second.Priority = 5
-		if err := s.Create(ctx, second); !errors.Is(err, lifecycle.ErrConflict) {
+		if err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: second}); !errors.Is(err, lifecycle.ErrConflict) {
 			t.Fatalf("Create(existing ID) = %v; contract: %s", err, clauseCreateDup)
 		}
 		assertSame(t, clauseCreateDup, first, mustGet(t, s, first.ID))
@@ -113,12 +114,12 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 		tm := Fixture("INC-1", "resolution", base)
 		mustCreate(t, s, tm)
 		next := bump(tm, time.Minute)
-		if err := s.Update(ctx, next, 1); err != nil {
+		if err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: next, Expected: 1}); err != nil {
 			t.Fatalf("Update(expected 1) over version 1 = %v; contract: %s", err, clauseUpdate)
 		}
 		assertSame(t, clauseUpdate, next, mustGet(t, s, tm.ID))
 		third := bump(next, time.Minute)
-		if err := s.Update(ctx, third, 2); err != nil {
+		if err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: third, Expected: 2}); err != nil {
 			t.Fatalf("Update(expected 2) over version 2 = %v; contract: %s", err, clauseUpdate)
 		}
 		assertSame(t, clauseUpdate, third, mustGet(t, s, tm.ID))
@@ -129,13 +130,13 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 		tm := Fixture("INC-1", "resolution", base)
 		mustCreate(t, s, tm)
 		v2 := bump(tm, time.Minute)
-		if err := s.Update(ctx, v2, 1); err != nil {
+		if err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: v2, Expected: 1}); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
 		for _, expected := range []int64{0, 1, 3} {
 			stale := bump(tm, time.Hour)
 			stale.Version = expected + 1
-			if err := s.Update(ctx, stale, expected); !errors.Is(err, lifecycle.ErrConflict) {
+			if err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: stale, Expected: expected}); !errors.Is(err, lifecycle.ErrConflict) {
 				t.Errorf("Update(expected %d) over version 2 = %v; contract: %s", expected, err, clauseUpdateOld)
 			}
 		}
@@ -146,7 +147,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 		s := newStore(t)
 		tm := Fixture("INC-GHOST", "resolution", base)
 		tm.Version = 2
-		if err := s.Update(ctx, tm, 1); !errors.Is(err, lifecycle.ErrNotFound) {
+		if err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: tm, Expected: 1}); !errors.Is(err, lifecycle.ErrNotFound) {
 			t.Fatalf("Update(missing) = %v; contract: %s", err, clauseUpdateNone)
 		}
 		if _, err := s.Get(ctx, tm.ID); !errors.Is(err, lifecycle.ErrNotFound) {
@@ -170,7 +171,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 				go func() {
 					defer wg.Done()
 					next := bump(cur, time.Duration(w+1)*time.Second)
-					err := s.Update(ctx, next, round)
+					err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: next, Expected: round})
 					mu.Lock()
 					defer mu.Unlock()
 					switch {
@@ -204,7 +205,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 
 		next := bump(want, time.Minute)
 		wantNext := next.Clone()
-		if err := s.Update(ctx, next, 1); err != nil {
+		if err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: next, Expected: 1}); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
 		scribble(next)
@@ -290,12 +291,12 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 		// An update that clears or moves Next is what Due answers next.
 		done := bump(early, time.Minute)
 		done.Next = time.Time{}
-		if err := s.Update(ctx, done, 1); err != nil {
+		if err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: done, Expected: 1}); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
 		moved := bump(late, time.Minute)
 		moved.Next = base.Add(30 * time.Minute)
-		if err := s.Update(ctx, moved, 1); err != nil {
+		if err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: moved, Expected: 1}); err != nil {
 			t.Fatalf("Update: %v", err)
 		}
 		got, err = s.Due(ctx, at, 0)
@@ -337,6 +338,24 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 			t.Fatalf("Claim: %v; contract: %s", err, clauseClaimLease)
 		}
 		assertIDs(t, clauseClaimLease+" (expired leases are free again)", late, "INC-3/resolution", "INC-4/resolution")
+	})
+
+	t.Run("Committer", func(t *testing.T) {
+		lifecycletest.TestCommitter(t, lifecycletest.CommitterKit[*sla.Timer]{
+			New: func(t *testing.T) lifecycle.Committer[*sla.Timer] { return newStore(t) },
+			Record: func(id string, version int64) *sla.Timer {
+				tm := Fixture(id, "p1", base)
+				tm.ID, tm.Version = id, version
+				return tm
+			},
+			Get: func(ctx context.Context, s lifecycle.Committer[*sla.Timer], id string) (int64, error) {
+				tm, err := s.(sla.Store).Get(ctx, id)
+				if err != nil {
+					return 0, err
+				}
+				return tm.Version, nil
+			},
+		})
 	})
 }
 
@@ -477,7 +496,7 @@ func scribble(t *sla.Timer) {
 
 func mustCreate(t *testing.T, s sla.Store, tm *sla.Timer) {
 	t.Helper()
-	if err := s.Create(context.Background(), tm); err != nil {
+	if err := s.Commit(context.Background(), lifecycle.Write[*sla.Timer]{Record: tm}); err != nil {
 		t.Fatalf("Create(%s): %v", tm.ID, err)
 	}
 }

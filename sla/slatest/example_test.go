@@ -27,7 +27,7 @@ func ExampleNewStore() {
 	if err != nil {
 		panic(err)
 	}
-	if err := store.Create(ctx, t); err != nil {
+	if err := store.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: t}); err != nil {
 		panic(err)
 	}
 	due, _ := store.Due(ctx, opened.Add(2*time.Hour), 10) // the 50 % warning

@@ -11,7 +11,7 @@ import (
 
 // FaultyStore returns an sla.Store that passes every call to inner under
 // the faults of f (see lifecycletest.Faults): Get, ListByRecord and Due are
-// reads, Create and Update writes, named "sla.<Method>". A write drawn
+// reads, Commit a write, named "sla.<Method>". A write drawn
 // FaultAfterWrite is stored in inner and then reported as failed: the
 // ambiguous commit.
 //
@@ -31,7 +31,7 @@ import (
 //		Agreements: agreements,
 //	})
 func FaultyStore(inner sla.Store, f *lifecycletest.Faults) sla.Store {
-	s := &faultyStore{inner: inner, f: f}
+	s := &faultyStore{lifecycletest.FaultyRecords[*sla.Timer]{Inner: inner, Faults: f, Process: "sla"}, inner, f}
 	c, claims := inner.(sla.Claimer)
 	ob, outbox := inner.(lifecycle.Outbox[*sla.Timer])
 	switch {
@@ -46,26 +46,9 @@ func FaultyStore(inner sla.Store, f *lifecycletest.Faults) sla.Store {
 }
 
 type faultyStore struct {
+	lifecycletest.FaultyRecords[*sla.Timer]
 	inner sla.Store
 	f     *lifecycletest.Faults
-}
-
-// Get fails as a read, or gets from the inner store.
-func (s *faultyStore) Get(ctx context.Context, id string) (*sla.Timer, error) {
-	if err := s.f.Read("sla.Get"); err != nil {
-		return nil, err
-	}
-	return s.inner.Get(ctx, id)
-}
-
-// Create fails as a write, or creates in the inner store.
-func (s *faultyStore) Create(ctx context.Context, t *sla.Timer) error {
-	return s.f.Write(ctx, "sla.Create", func(ctx context.Context) error { return s.inner.Create(ctx, t) })
-}
-
-// Update fails as a write, or updates the inner store.
-func (s *faultyStore) Update(ctx context.Context, t *sla.Timer, expected int64) error {
-	return s.f.Write(ctx, "sla.Update", func(ctx context.Context) error { return s.inner.Update(ctx, t, expected) })
 }
 
 // ListByRecord fails as a read, or lists from the inner store.

@@ -93,7 +93,7 @@ func FuzzStoreQueries(f *testing.F) {
 			switch op {
 			case 0: // Create
 				tm := slatest.Fixture(record, fmt.Sprintf("agreement-%d", c%3), nextAt(b))
-				err := s.Create(ctx, tm)
+				err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: tm})
 				_, exists := m.timers[id]
 				if exists != errors.Is(err, lifecycle.ErrConflict) || !exists && err != nil {
 					t.Fatalf("Create(%s) = %v; exists %v", id, err, exists)
@@ -104,7 +104,7 @@ func FuzzStoreQueries(f *testing.F) {
 			case 1: // Update, with a stale version when c has bit 2 set
 				w, exists := m.timers[id]
 				tm := slatest.Fixture(record, fmt.Sprintf("agreement-%d", c%3), nextAt(b))
-				expected := int64(0)
+				expected := int64(1) // an update: over a missing timer, not found
 				if exists {
 					expected = w.version
 				}
@@ -112,7 +112,7 @@ func FuzzStoreQueries(f *testing.F) {
 					expected++
 				}
 				tm.Version = expected + 1
-				err := s.Update(ctx, tm, expected)
+				err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: tm, Expected: expected})
 				switch {
 				case !exists:
 					if !errors.Is(err, lifecycle.ErrNotFound) {

@@ -34,6 +34,7 @@ type Store struct {
 	due      dueHeap             // an entry per write that set Next; stale ones are dropped when met
 	stamp    uint64              // counts writes
 	leases   map[string]lease
+	guards   lifecycletest.Guards
 }
 
 // stored is a stored timer and the write that stored it.
@@ -72,43 +73,31 @@ func (s *Store) Get(ctx context.Context, id string) (*sla.Timer, error) {
 	return r.t.Clone(), nil
 }
 
-// Create stores a copy of t, or returns an error matching
-// lifecycle.ErrConflict if its ID is taken.
-func (s *Store) Create(ctx context.Context, t *sla.Timer) error {
+// Guard returns the version of the guard key (0 until a write takes it).
+func (s *Store) Guard(ctx context.Context, key string) (int64, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return 0, err
 	}
-	c := t.Clone()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if old, ok := s.timers[t.ID]; ok {
-		return lifecycle.Conflict(sla.Process, t.ID, 0, old.t.Version)
-	}
-	ids := s.byRecord[c.RecordID]
-	i, _ := slices.BinarySearch(ids, c.ID)
-	s.byRecord[c.RecordID] = slices.Insert(ids, i, c.ID)
-	s.put(c)
-	return nil
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.guards.Version(key), nil
 }
 
-// Update replaces the stored timer with a copy of t if its stored version
-// is expected; otherwise it returns an error matching lifecycle.ErrNotFound
-// or lifecycle.ErrConflict and writes nothing.
-func (s *Store) Update(ctx context.Context, t *sla.Timer, expected int64) error {
+// Commit stores a copy of w.Record if its stored version is w.Expected (0:
+// no such timer yet) and w.Reads is unchanged, keeps the record and due
+// indexes, and bumps the guards of w.Reads. It ignores w.Events: the Store
+// is not an outbox.
+func (s *Store) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	c := t.Clone()
+	c := w.Record.Clone()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old, ok := s.timers[t.ID]
-	if !ok {
-		return lifecycle.NotFound(sla.Process, t.ID)
+	if err := s.guards.CheckWrite(sla.Process, c.ID, w.Expected, w.Reads, s.version); err != nil {
+		return err
 	}
-	if old.t.Version != expected {
-		return lifecycle.Conflict(sla.Process, t.ID, expected, old.t.Version)
-	}
-	if old.t.RecordID != c.RecordID { // a caller moving a timer to another record
+	if old, ok := s.timers[c.ID]; ok && old.t.RecordID != c.RecordID { // a caller moving a timer to another record
 		ids := s.byRecord[old.t.RecordID]
 		if i, ok := slices.BinarySearch(ids, c.ID); ok {
 			ids = slices.Delete(ids, i, i+1)
@@ -118,12 +107,23 @@ func (s *Store) Update(ctx context.Context, t *sla.Timer, expected int64) error 
 		} else {
 			s.byRecord[old.t.RecordID] = ids
 		}
-		ids = s.byRecord[c.RecordID]
-		i, _ := slices.BinarySearch(ids, c.ID)
+	}
+	ids := s.byRecord[c.RecordID]
+	if i, found := slices.BinarySearch(ids, c.ID); !found {
 		s.byRecord[c.RecordID] = slices.Insert(ids, i, c.ID)
 	}
 	s.put(c)
+	s.guards.Bump(w.Reads)
 	return nil
+}
+
+// version returns the stored version of timer id, 0 if there is none. The
+// caller holds the lock.
+func (s *Store) version(id string) int64 {
+	if r, ok := s.timers[id]; ok {
+		return r.t.Version
+	}
+	return 0
 }
 
 // put stores c (owned by the store) and indexes its Next. The caller
