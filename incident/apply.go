@@ -1,9 +1,9 @@
 package incident
 
 import (
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -152,15 +152,14 @@ func applyCmd[C Command](r Rules, x *Incident, actor lifecycle.Actor, now time.T
 		return nil, lifecycle.Conflict(Process, x.ID, version, x.Version)
 	}
 	st := newStep(r, actor, now, x.State)
-	defer st.release()
 	if err := cmd.apply(x, st); err != nil {
 		return nil, err
 	}
 	return st.commit(x), nil
 }
 
-// step collects what one command does: the history record and the
-// events. Steps are pooled: a command's work allocates only what it keeps.
+// step collects what one command does: the changes and note of its
+// history record and the events it emits. Each command gets a new step.
 type step struct {
 	rules   Rules
 	actor   lifecycle.Actor
@@ -169,37 +168,19 @@ type step struct {
 	from    State
 	note    string
 	changes []lifecycle.Change
-	buf     [6]lifecycle.Change
-	emits   [2]emit
-	n       int
+	emits   []emit
 }
 
-// emit is an event to build: its type and up to three Data pairs.
+// emit is an event to build: its type and its Data (nil when it has none).
 type emit struct {
-	typ string
-	kv  [6]string
-	n   int
+	typ  string
+	data map[string]string
 }
 
-var steps = sync.Pool{New: func() any { return new(step) }}
-
-// newStep returns a pooled step, reset: every field that a command reads
-// is set here (emits are read only below n).
+// newStep returns the step of a command applied by actor at now to an
+// incident in state from.
 func newStep(r Rules, actor lifecycle.Actor, now time.Time, from State) *step {
-	st := steps.Get().(*step)
-	st.rules, st.actor, st.now, st.from = r, actor, now, from
-	st.event, st.note, st.n = "", "", 0
-	st.changes = st.buf[:0]
-	return st
-}
-
-// release returns st to the pool without clearing it: newStep resets what
-// is read, and what st still points to (a few strings of the last command)
-// is let go when the pool is emptied at the next garbage collections.
-// Zeroing the whole step, write barriers included, cost more than the
-// rest of the step's bookkeeping.
-func (st *step) release() {
-	steps.Put(st)
+	return &step{rules: r, actor: actor, now: now, from: from}
 }
 
 // fire runs ev through the machine and moves x. The first event fired names
@@ -220,12 +201,21 @@ func (st *step) diff(field, old, new string) {
 	st.changes = lifecycle.Diff(st.changes, field, old, new)
 }
 
-// emit adds an event of type typ with Data from key/value pairs.
+// emit adds an event of type typ whose Data holds the key/value pairs kv
+// (key, value, key, value, ...). An odd number of arguments is a
+// programming error and panics.
 func (st *step) emit(typ string, kv ...string) {
-	e := &st.emits[st.n]
-	e.typ = typ
-	e.n = copy(e.kv[:], kv)
-	st.n++
+	if len(kv)%2 != 0 {
+		panic("incident: emit " + typ + ": odd number of key/value arguments")
+	}
+	var data map[string]string
+	if len(kv) > 0 {
+		data = make(map[string]string, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			data[kv[i]] = kv[i+1]
+		}
+	}
+	st.emits = append(st.emits, emit{typ: typ, data: data})
 }
 
 // commit appends the history record, bumps the version and builds the
@@ -234,45 +224,37 @@ func (st *step) commit(x *Incident) []lifecycle.Event {
 	x.Version++
 	x.UpdatedAt = st.now
 	rec := lifecycle.Record{
-		Seq:   len(x.History) + 1,
-		Time:  st.now,
-		Actor: st.actor.ID,
-		Event: string(st.event),
-		From:  string(st.from),
-		To:    string(x.State),
-		Note:  st.note,
-	}
-	if len(st.changes) > 0 {
-		rec.Changes = append(make([]lifecycle.Change, 0, len(st.changes)), st.changes...)
+		Seq:     len(x.History) + 1,
+		Time:    st.now,
+		Actor:   st.actor.ID,
+		Event:   string(st.event),
+		From:    string(st.from),
+		To:      string(x.State),
+		Note:    st.note,
+		Changes: slices.Clip(st.changes), // appending to it cannot write past the record's changes
 	}
 	x.History = append(x.History, rec)
-	return st.events(x, rec.From)
+	return st.events(x)
 }
 
-func (st *step) events(x *Incident, from string) []lifecycle.Event {
+// events builds the emitted events of x at its new version, in the order
+// they were emitted; they share one snapshot of x.
+func (st *step) events(x *Incident) []lifecycle.Event {
 	snap := x.Snapshot()
-	evs := make([]lifecycle.Event, st.n)
-	for i := range evs {
-		e := &st.emits[i]
-		var data map[string]string
-		if e.n > 0 {
-			data = make(map[string]string, e.n/2)
-			for j := 0; j < e.n; j += 2 {
-				data[e.kv[j]] = e.kv[j+1]
-			}
-		}
+	evs := make([]lifecycle.Event, len(st.emits))
+	for i, e := range st.emits {
 		evs[i] = lifecycle.Event{
 			ID:       lifecycle.EventID(Process, x.ID, x.Version, i),
 			Process:  Process,
 			Subject:  x.ID,
 			Type:     e.typ,
-			From:     from,
+			From:     string(st.from),
 			To:       string(x.State),
 			Actor:    st.actor.ID,
 			Time:     st.now,
 			Version:  x.Version,
 			Snapshot: snap,
-			Data:     data,
+			Data:     e.data,
 		}
 	}
 	return evs
@@ -332,9 +314,7 @@ func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd
 	if cmd.Parent == id {
 		return nil, nil, lifecycle.Invalid("parent", "an incident cannot be its own parent")
 	}
-	o := new(opened)
-	x := &o.x
-	*x = Incident{
+	x := &Incident{
 		ID:          id,
 		State:       StateNew,
 		Title:       cmd.Title,
@@ -361,31 +341,12 @@ func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd
 		x.Attributes[k] = v
 	}
 	st := newStep(r, actor, now, "")
-	defer st.release()
+	st.event = eventOpen
 	st.diff(lifecycle.FieldPriority, "", itoa(int(prio)))
 	st.diff(lifecycle.FieldGroup, "", cmd.Group)
 	st.diff(fieldParent, "", cmd.Parent)
 	st.emit(TypeOpened)
-	x.UpdatedAt = now
-	x.Version = 1
-	changes := o.changes[:0:len(o.changes)]
-	if len(st.changes) > len(o.changes) {
-		changes = nil
-	}
-	changes = append(changes, st.changes...)
-	o.history[0] = lifecycle.Record{Seq: 1, Time: now, Actor: actor.ID, Event: eventOpen, To: string(StateNew), Changes: changes[:len(changes):len(changes)]}
-	x.History = o.history[:]
-	return x, st.events(x, ""), nil
-}
-
-// opened is a new incident together with its first history record and
-// that record's changes (at most three: priority, group, parent), so that
-// opening one allocates once. Both slices are capped at their lengths:
-// appending to them never writes into the block.
-type opened struct {
-	x       Incident
-	history [1]lifecycle.Record
-	changes [3]lifecycle.Change
+	return x, st.commit(x), nil
 }
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }

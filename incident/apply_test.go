@@ -392,3 +392,16 @@ func TestSnapshotReplay(t *testing.T) {
 		assert.Equal(t, want, s, "after %T", cmd)
 	}
 }
+
+// TestResolveWithParentKeepsAllData: resolving a child with its parent
+// emits the most Data pairs of any command (code, notes, parent), and all
+// of them reach the event.
+func TestResolveWithParentKeepsAllData(t *testing.T) {
+	x := fixture(StateOnHold)
+	x.Parent = "INC-P"
+	evs, err := Rules{}.apply(x, lifecycle.System, t0, resolveWithParent{id: "INC-1", parent: "INC-P", code: CodeSolutionProvided, notes: "fixed upstream"})
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	assert.Equal(t, map[string]string{"code": "solution_provided", "notes": "fixed upstream", "parent": "INC-P"}, evs[0].Data)
+	assert.Equal(t, "resolved with parent INC-P: fixed upstream", x.History[len(x.History)-1].Note)
+}

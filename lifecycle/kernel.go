@@ -43,6 +43,22 @@ type Kernel[T any] struct {
 	Notifier Notifier
 	// Version returns a record's version.
 	Version func(T) int64
+	// Detach, when set, splits a changed record into the record to store,
+	// without history and journal, and the history records and journal
+	// entries its change appends, for the [Write]. The store then never
+	// reads nor rewrites earlier entries, and loading a record for a
+	// command loads none: the record a command returns carries only the
+	// entries it appended. Nil stores the record whole.
+	Detach func(x T) (record T, history []Record, journal []Entry)
+}
+
+// write is the Write of x, changed from version expected.
+func (k *Kernel[T]) write(x T, expected int64, reads ReadSet, events []Event) Write[T] {
+	w := Write[T]{Record: x, Expected: expected, Reads: reads, Events: events}
+	if k.Detach != nil {
+		w.Record, w.History, w.Journal = k.Detach(x)
+	}
+	return w
 }
 
 // Step applies a command to x, the kernel's own copy of the stored record:
@@ -71,7 +87,7 @@ func (k *Kernel[T]) Update(ctx context.Context, id string, pinned int64, step St
 		if err != nil {
 			return err
 		}
-		err = Commit(ctx, k.Store, k.Notifier, Write[T]{Record: x, Expected: expected, Reads: reads, Events: events})
+		err = Commit(ctx, k.Store, k.Notifier, k.write(x, expected, reads, events))
 		if err == nil || IsNotifyError(err) {
 			out = x
 		}
@@ -91,7 +107,7 @@ func (k *Kernel[T]) Create(ctx context.Context, build func(ctx context.Context, 
 		if err != nil {
 			return err
 		}
-		err = Commit(ctx, k.Store, k.Notifier, Write[T]{Record: x, Reads: reads, Events: events})
+		err = Commit(ctx, k.Store, k.Notifier, k.write(x, 0, reads, events))
 		if err == nil || IsNotifyError(err) {
 			out = x
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // A Write is one stored change of a record, with what the change's rules
@@ -12,11 +13,16 @@ import (
 // not at all.
 //
 // Write is the unit of the Store contract that every process shares; the
-// fields it may grow (the history records and journal entries to append,
-// rows committed in the same transaction, the record's tenant) are added
-// here, once, for every store.
+// fields it may grow (rows committed in the same transaction, the
+// record's tenant) are added here, once, for every store.
+//
+// A record's history and journal are appended, never rewritten: a write
+// hands the store only the entries it adds (History and Journal), and a
+// record read for a command carries neither (see [HistoryReader] and
+// [JournalReader] for reading them back).
 type Write[T any] struct {
-	// Record is the record as it is to be stored.
+	// Record is the record as it is to be stored, without its history
+	// and journal.
 	Record T
 	// Expected is the stored version the change was made from; 0 creates
 	// the record.
@@ -28,6 +34,76 @@ type Write[T any] struct {
 	// outbox ([Outbox]) stores them with the record; any other store
 	// ignores them and the kernel notifies once the write is stored.
 	Events []Event
+	// History are the history records the change appends, oldest first.
+	// Their Seq continue the stored history without a gap: the first is
+	// one more than the last stored (1 for a new record). A store refuses
+	// a write whose records do not, and stores nothing.
+	History []Record
+	// Journal are the journal entries (comments, work notes) the change
+	// appends, oldest first. The store numbers them: their Seq, 0 here,
+	// continue the stored journal.
+	Journal []Entry
+}
+
+// Entry is one entry of a record's journal: a comment visible to the
+// caller, or a work note for the people working on the record. Entries
+// are appended, never rewritten, except by an erasure's redaction.
+type Entry struct {
+	// Seq numbers the record's entries 1, 2, 3...; the store assigns it
+	// on append.
+	Seq int `json:"seq"`
+	// Version is the record's version that the change writing the entry
+	// stored.
+	Version int64 `json:"version"`
+	// Kind says what the entry is: [EntryComment] or [EntryWorkNote].
+	Kind string `json:"kind"`
+	// Time is when it was written.
+	Time time.Time `json:"time"`
+	// Author is the ID of the actor who wrote it.
+	Author string `json:"author"`
+	// Text is what it says.
+	Text string `json:"text"`
+	// FromCaller marks a comment the caller made (for example an answer to
+	// a hold awaiting the caller).
+	FromCaller bool `json:"from_caller,omitempty"`
+}
+
+// Kinds of journal [Entry].
+const (
+	EntryComment  = "comment"   // visible to the caller
+	EntryWorkNote = "work_note" // internal to the people working on it
+)
+
+// HistoryReader reads a record's history a page at a time: the records
+// that its writes appended ([Write].History).
+type HistoryReader interface {
+	// History returns the history records of record id whose Seq is
+	// above after, oldest first, at most limit of them
+	// ([DefaultListLimit] when limit <= 0). A record with no history
+	// beyond after gives an empty page; an unknown record is an error
+	// matching ErrNotFound.
+	History(ctx context.Context, id string, after, limit int) ([]Record, error)
+}
+
+// JournalReader reads a record's journal a page at a time, as
+// [HistoryReader] does its history.
+type JournalReader interface {
+	// Journal returns the journal entries of record id whose Seq is above
+	// after, oldest first, at most limit of them ([DefaultListLimit] when
+	// limit <= 0); an unknown record is an error matching ErrNotFound.
+	Journal(ctx context.Context, id string, after, limit int) ([]Entry, error)
+}
+
+// CheckAppend returns the *ValidationError that refuses to append history
+// records to a history of stored records: their Seq must be stored+1,
+// stored+2, ... It returns nil when they follow on.
+func CheckAppend(stored int, history []Record) error {
+	for i, r := range history {
+		if want := stored + i + 1; r.Seq != want {
+			return Invalid("history", "record %d of the write has seq %d where %d follows the stored history: history is appended, never rewritten", i, r.Seq, want)
+		}
+	}
+	return nil
 }
 
 // A ReadSet is what a command's rules read of other records, so that a

@@ -33,9 +33,11 @@ type Table[T any] struct {
 	// change, and returns nil.
 	OnCommit func(old T, had bool, x T) error
 
-	mu     sync.RWMutex
-	rows   map[string]T
-	guards Guards
+	mu      sync.RWMutex
+	rows    map[string]T
+	history map[string][]lifecycle.Record // appended by Commit, never rewritten
+	journal map[string][]lifecycle.Entry  // appended by Commit, numbered here
+	guards  Guards
 }
 
 // Get returns a copy of record id, or an error matching
@@ -65,9 +67,10 @@ func (t *Table[T]) Guard(ctx context.Context, key string) (int64, error) {
 }
 
 // Commit stores a copy of w.Record if its stored version is w.Expected
-// (0: no such record yet) and w.Reads is unchanged, and then bumps the
-// guards of w.Reads, all under one lock. It ignores w.Events: a Table is
-// not an outbox.
+// (0: no such record yet), w.Reads is unchanged and w.History follows on
+// from the stored history; it appends w.History and w.Journal (numbering
+// the entries) and bumps the guards of w.Reads, all under one lock. It
+// ignores w.Events: a Table is not an outbox.
 func (t *Table[T]) Commit(ctx context.Context, w lifecycle.Write[T]) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -82,6 +85,9 @@ func (t *Table[T]) Commit(ctx context.Context, w lifecycle.Write[T]) error {
 	if err := t.guards.CheckWrite(t.Process, id, w.Expected, w.Reads, t.version); err != nil {
 		return err
 	}
+	if err := lifecycle.CheckAppend(len(t.history[id]), w.History); err != nil {
+		return err
+	}
 	old, had := t.rows[id]
 	if t.OnCommit != nil {
 		if err := t.OnCommit(old, had, c); err != nil {
@@ -90,8 +96,17 @@ func (t *Table[T]) Commit(ctx context.Context, w lifecycle.Write[T]) error {
 	}
 	if t.rows == nil {
 		t.rows = map[string]T{}
+		t.history = map[string][]lifecycle.Record{}
+		t.journal = map[string][]lifecycle.Entry{}
 	}
 	t.rows[id] = c
+	if len(w.History) > 0 {
+		t.history[id] = append(t.history[id], lifecycle.CloneHistory(w.History)...)
+	}
+	for _, e := range w.Journal {
+		e.Seq = len(t.journal[id]) + 1
+		t.journal[id] = append(t.journal[id], e)
+	}
 	t.guards.Bump(w.Reads)
 	return nil
 }
@@ -105,6 +120,47 @@ func (t *Table[T]) version(id string) int64 {
 	}
 	_, v := t.Key(x)
 	return v
+}
+
+// History returns a page of the history of record id: the records with
+// Seq above after, oldest first, at most limit (lifecycle.DefaultListLimit
+// when limit <= 0), as copies.
+func (t *Table[T]) History(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if _, ok := t.rows[id]; !ok {
+		return nil, lifecycle.NotFound(t.Process, id)
+	}
+	return lifecycle.CloneHistory(pageOf(t.history[id], after, limit)), nil
+}
+
+// Journal returns a page of the journal of record id, as History does.
+func (t *Table[T]) Journal(ctx context.Context, id string, after, limit int) ([]lifecycle.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if _, ok := t.rows[id]; !ok {
+		return nil, lifecycle.NotFound(t.Process, id)
+	}
+	return slices.Clone(pageOf(t.journal[id], after, limit)), nil
+}
+
+// pageOf returns the entries of log (numbered 1, 2, 3... by position)
+// after position after, at most limit of them.
+func pageOf[E any](log []E, after, limit int) []E {
+	if limit <= 0 {
+		limit = lifecycle.DefaultListLimit
+	}
+	after = max(after, 0)
+	if after >= len(log) {
+		return []E{}
+	}
+	return log[after:min(len(log), after+limit)]
 }
 
 // Select returns copies of the stored records match accepts, in
