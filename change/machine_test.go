@@ -113,11 +113,56 @@ func TestMatrix(t *testing.T) {
 					assert.Equal(t, string(e), te.Event)
 					assert.Equal(t, string(s), te.From)
 					assert.Nil(t, te.Reason, "a pair outside the machine has no guard reason")
+					var static []string
+					for _, a := range change.Allowed(typ, s) {
+						static = append(static, string(a))
+					}
+					assert.Subset(t, static, te.Allowed, "a refusal lists events from %s only", s)
 					assert.Nil(t, evs)
 					assert.Equal(t, before, c, "a refused event must leave the change unchanged")
 				})
 			}
 		}
+	}
+}
+
+// TestRefusalLeavesOutRefusingGuards: in authorize, approve and reject
+// need a pending decision and schedule needs the authorization. A refusal
+// lists the ones whose guards accept the change as it stands; the static
+// Allowed always has all three.
+func TestRefusalLeavesOutRefusingGuards(t *testing.T) {
+	for _, typ := range []change.Type{change.Normal, change.Emergency} {
+		t.Run(string(typ), func(t *testing.T) {
+			c := newChange(t, typ)
+			advance(t, c, change.StateAuthorize)
+			require.False(t, c.Authorized())
+			require.Subset(t, change.Allowed(typ, change.StateAuthorize),
+				[]change.Event{change.EventApprove, change.EventReject, change.EventSchedule})
+			refusal := func() []string {
+				t.Helper()
+				before := c.Clone()
+				_, err := testRules().Apply(c, alice, t0, change.Implement{})
+				var te *lifecycle.TransitionError
+				require.ErrorAs(t, err, &te, "implement is not an event from authorize")
+				assert.Nil(t, te.Reason)
+				assert.Equal(t, before, c)
+				return te.Allowed
+			}
+
+			allowed := refusal()
+			assert.Contains(t, allowed, string(change.EventApprove), "a decision is pending")
+			assert.Contains(t, allowed, string(change.EventReject), "a decision is pending")
+			assert.NotContains(t, allowed, string(change.EventSchedule), "the change is not authorized yet")
+			assert.Contains(t, allowed, string(change.EventRevert), "unguarded events stay listed")
+
+			apply(t, c, carol, change.Approve{Comment: "fine"})
+			require.True(t, c.Authorized())
+			require.Equal(t, change.StateAuthorize, c.State)
+			allowed = refusal()
+			assert.NotContains(t, allowed, string(change.EventApprove), "the change is already authorized")
+			assert.NotContains(t, allowed, string(change.EventReject), "the change is already authorized")
+			assert.Contains(t, allowed, string(change.EventSchedule), "the change is authorized")
+		})
 	}
 }
 

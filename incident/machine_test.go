@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -149,6 +150,30 @@ func prepare(x *Incident, e Event) {
 
 var manager = lifecycle.Actor{ID: "mim", Roles: []string{RoleMajorIncidentManager}}
 
+// wantAllowedNow returns the events a refusal from s lists for an incident
+// whose major status is major: every event of wantMachine[s], sorted, less
+// the guarded ones whose guard refuses that incident. propose_major is
+// refused for a candidate or a major incident (errAlreadyProposed,
+// errAlreadyMajor); accept_major and reject_major for anything but a
+// candidate (errNotProposed).
+func wantAllowedNow(s State, major MajorStatus) []string {
+	var out []string
+	for e := range wantMachine[s] {
+		switch {
+		case e == EventProposeMajor && (major == MajorProposed || major == MajorAccepted):
+			continue
+		case (e == EventAcceptMajor || e == EventRejectMajor) && major != MajorProposed:
+			continue
+		}
+		out = append(out, string(e))
+	}
+	slices.Sort(out)
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
 func TestMachineIsTheDocumentedOne(t *testing.T) {
 	got := map[State]map[Event]State{}
 	for _, s := range States() {
@@ -186,6 +211,8 @@ func TestEveryStateEventPair(t *testing.T) {
 					require.ErrorAs(t, err, &te)
 					assert.Equal(t, string(s), te.From)
 					assert.Equal(t, string(e), te.Event)
+					assert.Equal(t, wantAllowedNow(s, before.Major), te.Allowed,
+						"the events from %s whose guards accept this incident", s)
 					assert.Nil(t, evs)
 					assert.Equal(t, before, x, "a refused event must leave the incident unchanged")
 					return
@@ -233,6 +260,45 @@ func TestGuardsRefuseWithReasons(t *testing.T) {
 		assert.ErrorIs(t, err, c.want)
 		assert.Equal(t, before, x)
 	}
+}
+
+// TestRefusalLeavesOutRefusingGuards: a refusal's Allowed leaves out the
+// major-incident events whose guards refuse the incident as it stands, and
+// lists those whose guards accept it. Allowed, the static list, has all
+// three in every open state.
+func TestRefusalLeavesOutRefusingGuards(t *testing.T) {
+	major := []string{string(EventAcceptMajor), string(EventProposeMajor), string(EventRejectMajor)}
+	for _, c := range []struct {
+		major   MajorStatus
+		listed  []string // of the three major-incident events
+		because string
+	}{
+		{"", []string{string(EventProposeMajor)}, "accept and reject need a candidate"},
+		{MajorRejected, []string{string(EventProposeMajor)}, "accept and reject need a candidate"},
+		{MajorProposed, []string{string(EventAcceptMajor), string(EventRejectMajor)}, "a candidate cannot be proposed again"},
+		{MajorAccepted, nil, "a major incident is neither proposed again nor a candidate"},
+	} {
+		x := fixture(StateInProgress)
+		x.Major = c.major
+		_, err := x.Apply(manager, t0, Reopen{ID: "INC-1", Reason: "again"})
+		var te *lifecycle.TransitionError
+		require.ErrorAs(t, err, &te, "reopen is not an event from in_progress")
+		assert.Nil(t, te.Reason)
+		for _, e := range major {
+			assert.Equal(t, slices.Contains(c.listed, e), slices.Contains(te.Allowed, e),
+				"major %q, %s: %s", c.major, e, c.because)
+			assert.Contains(t, Allowed(StateInProgress), Event(e), "the static list has %s", e)
+		}
+		assert.Contains(t, te.Allowed, string(EventHold), "unguarded events stay listed")
+		assert.Equal(t, wantAllowedNow(StateInProgress, c.major), te.Allowed)
+	}
+
+	x := fixture(StateNew)
+	_, err := x.Apply(manager, t0, Close{ID: "INC-1"})
+	assert.EqualError(t, err, "incident INC-1: cannot close from new (allowed: assign, caller_update, cancel, comment, "+
+		"escalate_functional, escalate_hierarchical, link_change, link_problem, propose_major, resolve, set_parent, "+
+		"unlink_change, unlink_problem, update, work_note)",
+		"accept_major and reject_major are left out: the incident is not a major incident candidate")
 }
 
 func TestRefusalMessageSaysWhatIsAllowed(t *testing.T) {

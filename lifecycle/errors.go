@@ -45,7 +45,8 @@ type TransitionError struct {
 	From string
 	// Event is the event (or move) that was tried.
 	Event string
-	// Allowed lists the events the machine allows from From, sorted.
+	// Allowed lists the events the machine allows from From whose guards
+	// accept the record as it stands, sorted.
 	Allowed []string
 	// Reason is the guard's reason; nil when the pair is not in the
 	// machine.

@@ -19,8 +19,14 @@ type Transition[S, E ~string, T any] struct {
 	From []S
 	// To is the state the event leads to.
 	To S
-	// Guard refuses the transition by returning a reason. It must be pure:
-	// no I/O, no mutation of the subject.
+	// Guard refuses the transition by returning a reason, or accepts it
+	// with nil. It must be a pure check of subject: no I/O, no mutation of
+	// the subject or of anything else, and the same answer for the same
+	// subject. The machine relies on that: it runs the guard when the
+	// event is fired, and also whenever another event from the same state
+	// is refused, to tell whether this event belongs in the refusal's
+	// [TransitionError.Allowed] (see [Machine.AllowedFor]). A guard may
+	// therefore run for an event nobody fires, any number of times.
 	Guard func(subject T) error
 }
 
@@ -51,7 +57,16 @@ type Definition[S, E ~string, T any] struct {
 // with the guard's error. Building an FSM costs about a microsecond
 // (BenchmarkFire), nothing next to a store's round trip. The machine keeps
 // no transition table of its own: [Machine.Target] and [Machine.Allowed]
-// ask looplab too. Callbacks do no I/O and Fire takes no context, so a
+// ask looplab too.
+//
+// There are two lists of allowed events. [Machine.Allowed] is static: the
+// events the definition has from a state, guards not consulted, the same
+// for every record. [Machine.AllowedFor] is that list for one subject now:
+// it leaves out the events whose guards refuse the subject. A refusal's
+// [TransitionError.Allowed] is the second one, so that it never offers an
+// event that would be refused too.
+//
+// Callbacks do no I/O and Fire takes no context, so a
 // canceled context can never leave a machine half-way through a transition
 // (the failure mode of looplab/fsm issue #115).
 type Machine[S, E ~string, T any] struct {
@@ -258,8 +273,10 @@ func (m *Machine[S, E, T]) States() []S { return slices.Clone(m.def.States) }
 // Events returns every event, in the definition's order.
 func (m *Machine[S, E, T]) Events() []E { return slices.Clone(m.def.Events) }
 
-// Allowed returns the events the machine allows from state, sorted. Guards
-// are not consulted. It is empty for a final state or an unknown one.
+// Allowed returns the events the machine has from state, sorted: the
+// static list, the same for every record, for diagrams, documentation and
+// event pickers. Guards are not consulted; [Machine.AllowedFor] consults
+// them. It is empty for a final state or an unknown one.
 func (m *Machine[S, E, T]) Allowed(state S) []E {
 	names := m.fsmAt(state, false).AvailableTransitions()
 	if len(names) == 0 {
@@ -269,6 +286,25 @@ func (m *Machine[S, E, T]) Allowed(state S) []E {
 	out := make([]E, len(names))
 	for i, n := range names {
 		out[i] = E(n)
+	}
+	return out
+}
+
+// AllowedFor returns the events from state whose guards accept subject
+// now, sorted: [Machine.Allowed] less every event whose guard refuses
+// subject. An event without a guard is always in it. Each guard runs on
+// subject as it stands, exactly as when the event is fired (see
+// [Machine.Fire]), so an event whose guard wants input its own command
+// brings (an assignment group the command sets first, say) is left out
+// until the subject has it. Guards are pure, so asking changes nothing.
+// It is empty for a final state or an unknown one. Refusals list it as
+// their [TransitionError.Allowed].
+func (m *Machine[S, E, T]) AllowedFor(state S, subject T) []E {
+	var out []E
+	for _, e := range m.Allowed(state) {
+		if m.guard(state, e, subject) == nil {
+			out = append(out, e)
+		}
 	}
 	return out
 }
@@ -301,8 +337,9 @@ func (m *Machine[S, E, T]) Target(state S, event E) (S, bool) {
 // Fire fires event on a looplab FSM at state, running the event's guard on
 // subject, and returns the state it leads to, or a *TransitionError
 // (matching [ErrInvalidTransition]) when the machine has no such event from
-// state or the guard refuses. id names the subject in the error. Fire
-// changes nothing: the caller applies the returned state.
+// state or the guard refuses. id names the subject in the error; the
+// error's Allowed is what [Machine.AllowedFor] returns for state and
+// subject. Fire changes nothing: the caller applies the returned state.
 func (m *Machine[S, E, T]) Fire(id string, state S, event E, subject T) (S, error) {
 	f := m.fsmAt(state, true)
 	err := f.Event(context.Background(), string(event), subject)
@@ -316,9 +353,9 @@ func (m *Machine[S, E, T]) Fire(id string, state S, event E, subject T) (S, erro
 	case errors.As(err, &same) && same.Err == nil:
 		return state, nil // a self-loop: looplab stays and says so
 	case errors.As(err, &canceled):
-		return "", m.refuse(id, state, event, canceled.Err)
+		return "", m.refuse(id, state, event, canceled.Err, m.AllowedFor(state, subject))
 	default: // looplab's InvalidEventError or UnknownEventError
-		return "", m.refuse(id, state, event, nil)
+		return "", m.refuse(id, state, event, nil, m.AllowedFor(state, subject))
 	}
 }
 
@@ -328,26 +365,39 @@ func (m *Machine[S, E, T]) Check(id string, state S, event E, subject T) error {
 	return err
 }
 
-// Refuse returns the *TransitionError Fire returns when a guard refuses
-// event from state with reason. Processes use it for rules checked outside
-// the machine (for example against another record), so that every refusal
-// looks the same.
-func (m *Machine[S, E, T]) Refuse(id string, state S, event E, reason error) error {
-	return m.refuse(id, state, event, reason)
+// RefuseFor returns the *TransitionError Fire returns when a guard refuses
+// event from state with reason: its Allowed is what [Machine.AllowedFor]
+// returns for state and subject, less event itself. Processes use it for
+// rules checked outside the machine (for example against another record),
+// so that every refusal looks the same.
+func (m *Machine[S, E, T]) RefuseFor(id string, state S, event E, subject T, reason error) error {
+	return m.refuse(id, state, event, reason, m.AllowedFor(state, subject))
 }
 
-// refuse builds a *TransitionError listing the events allowed from state.
-func (m *Machine[S, E, T]) refuse(id string, state S, event E, reason error) error {
-	allowed := []string{}
-	for _, e := range m.Allowed(state) {
-		allowed = append(allowed, string(e))
+// Refuse is [Machine.RefuseFor] for a caller without a subject: with none
+// to run the guards on, its Allowed is the static [Machine.Allowed] list,
+// less event itself. Prefer RefuseFor whenever the subject is at hand.
+func (m *Machine[S, E, T]) Refuse(id string, state S, event E, reason error) error {
+	return m.refuse(id, state, event, reason, m.Allowed(state))
+}
+
+// refuse builds a *TransitionError for event refused from state, listing
+// allowed less event: a refused event is never offered in its own refusal
+// (when its guard refuses, allowed has already left it out; when a rule
+// outside the machine refuses it, its guard may accept).
+func (m *Machine[S, E, T]) refuse(id string, state S, event E, reason error, allowed []E) error {
+	names := []string{}
+	for _, e := range allowed {
+		if e != event {
+			names = append(names, string(e))
+		}
 	}
 	return &TransitionError{
 		Process: m.def.Process,
 		Subject: id,
 		From:    string(state),
 		Event:   string(event),
-		Allowed: allowed,
+		Allowed: names,
 		Reason:  reason,
 		// Every known state has an entry in final.
 		UnknownState: !m.Known(state),

@@ -217,13 +217,122 @@ func TestGuardsRunAsLooplabCallbacks(t *testing.T) {
 	var te *TransitionError
 	require.ErrorAs(t, err, &te)
 	require.Error(t, te.Reason, "the guard's reason")
-	assert.Equal(t, []string{"drop", "finish", "touch"}, te.Allowed)
+	assert.Equal(t, []string{"drop", "touch"}, te.Allowed,
+		"finish is left out: its guard refuses this ticket (no notes)")
 	to, err := m.Fire("T-1", "open", "finish", &ticket{ok: true})
 	require.NoError(t, err)
 	assert.Equal(t, tState("done"), to)
 	_, err = m.Fire("T-1", "done", "finish", &ticket{ok: true})
 	require.ErrorAs(t, err, &te)
 	assert.Nil(t, te.Reason, "no such event from done: no guard ran")
+	assert.Empty(t, te.Allowed)
+}
+
+// TestRefusalAllowedLeavesOutRefusingGuards: a TransitionError's Allowed
+// lists only the events from the state whose guards accept the same
+// subject now. From open, finish is guarded (it needs notes): a refusal
+// for a ticket without notes leaves it out, one for a ticket with notes
+// lists it. Allowed, the static list, keeps it either way.
+func TestRefusalAllowedLeavesOutRefusingGuards(t *testing.T) {
+	m := NewMachine(testDef())
+	cases := []struct {
+		name   string
+		ticket *ticket
+		want   []string
+	}{
+		{"guard refuses", &ticket{ok: false}, []string{"drop", "touch"}},
+		{"guard accepts", &ticket{ok: true}, []string{"drop", "finish", "touch"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := *c.ticket
+			// start is not an event from open: no guard of its own ran.
+			_, err := m.Fire("T-1", "open", "start", c.ticket)
+			var te *TransitionError
+			require.ErrorAs(t, err, &te)
+			assert.Nil(t, te.Reason)
+			assert.Equal(t, c.want, te.Allowed)
+			assert.Equal(t, "ticket T-1: cannot start from open (allowed: "+strings.Join(c.want, ", ")+")", err.Error())
+
+			var now []string
+			for _, e := range m.AllowedFor("open", c.ticket) {
+				now = append(now, string(e))
+			}
+			assert.Equal(t, c.want, now, "AllowedFor is the refusal's list")
+			assert.Equal(t, []tEvent{"drop", "finish", "touch"}, m.Allowed("open"), "the static list consults no guard")
+			assert.Equal(t, before, *c.ticket, "asking runs pure guards only")
+		})
+	}
+
+	// A guard-free state answers the static list; a final or unknown one
+	// answers nothing.
+	assert.Equal(t, m.Allowed("new"), m.AllowedFor("new", &ticket{}))
+	assert.Empty(t, m.AllowedFor("done", &ticket{ok: true}))
+	assert.Empty(t, m.AllowedFor("bogus", &ticket{ok: true}))
+}
+
+// allowedForAgreesWithFire checks, for every state of m (and an unknown
+// one), every event and every subject, that the event is in AllowedFor
+// exactly when Fire accepts it.
+func allowedForAgreesWithFire[S, E ~string, T any](t *testing.T, m *Machine[S, E, T], subjects ...T) {
+	t.Helper()
+	for _, s := range append(m.States(), "bogus") {
+		for i, subject := range subjects {
+			now := m.AllowedFor(s, subject)
+			for _, e := range m.Events() {
+				_, err := m.Fire("X-1", s, e, subject)
+				assert.Equal(t, err == nil, slices.Contains(now, e), "%s: %s from %s with subject %d: %v", m.Process(), e, s, i, err)
+			}
+		}
+	}
+}
+
+// TestAllowedForAgreesWithFire: with subjects that pass and fail each
+// guard, AllowedFor lists exactly the events Fire accepts, for the test
+// machine and for the machines the package runs.
+func TestAllowedForAgreesWithFire(t *testing.T) {
+	allowedForAgreesWithFire(t, NewMachine(testDef()), &ticket{ok: false}, &ticket{ok: true})
+	allowedForAgreesWithFire(t, improvementMachine, &Improvement{}, &Improvement{Result: "12m"})
+	sla := []AgreementLink{{ID: "SLA-1", Kind: AgreementSLA}}
+	owner := Actor{ID: "alice"}
+	stranger := Actor{ID: "bob"}
+	allowedForAgreesWithFire(t, serviceMachine,
+		&serviceCheck{svc: &Service{}, actor: stranger},
+		&serviceCheck{svc: &Service{Owner: "alice"}, actor: owner},
+		&serviceCheck{svc: &Service{Owner: "alice", Agreements: sla}, actor: owner},
+		&serviceCheck{svc: &Service{Owner: "alice", Agreements: sla}, actor: stranger},
+		&serviceCheck{svc: &Service{Owner: "alice", Agreements: sla}, actor: owner, work: ServiceWork{OpenIncidents: 1}},
+	)
+}
+
+// TestRefuseForAndRefuse: a refusal by a rule outside the machine never
+// offers the refused event. RefuseFor consults the guards on the subject;
+// Refuse, without one, lists the static events.
+func TestRefuseForAndRefuse(t *testing.T) {
+	m := NewMachine(testDef())
+	reason := errors.New("held by another record")
+	var te *TransitionError
+
+	err := m.RefuseFor("T-1", "open", "drop", &ticket{ok: false}, reason)
+	require.ErrorAs(t, err, &te)
+	assert.ErrorIs(t, err, ErrInvalidTransition)
+	assert.ErrorIs(t, err, reason)
+	assert.Equal(t, []string{"touch"}, te.Allowed,
+		"drop is the refused event; finish's guard refuses a ticket without notes")
+
+	err = m.RefuseFor("T-1", "open", "drop", &ticket{ok: true}, reason)
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, []string{"finish", "touch"}, te.Allowed, "drop is the refused event")
+
+	err = m.Refuse("T-1", "open", "drop", reason)
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, []string{"finish", "touch"}, te.Allowed,
+		"without a subject no guard runs; drop is the refused event")
+	assert.Equal(t, "ticket T-1: cannot drop from open: held by another record", err.Error())
+
+	err = m.RefuseFor("T-1", "bogus", "drop", &ticket{ok: true}, reason)
+	require.ErrorAs(t, err, &te)
+	assert.True(t, te.UnknownState)
 	assert.Empty(t, te.Allowed)
 }
 

@@ -141,7 +141,7 @@ func ExampleProblem_Apply() {
 	events, _ := p.Apply(ann, now, problem.Assess{Group: "storage"})
 	fmt.Println(p.State, p.Version, events[0].ID, events[0].Type)
 	// Output:
-	// problem PRB1: cannot resolve from new (allowed: assess, assign, cancel, link_incident, record_known_error, unlink_incident, update, work_note)
+	// problem PRB1: cannot resolve from new (allowed: assign, cancel, link_incident, record_known_error, unlink_incident, update, work_note)
 	// true 1
 	// problem PRB1: cannot assess from new: invalid group: an assignment group is required to assess a problem
 	// assess 2 problem/PRB1/2/0 assessed

@@ -81,9 +81,37 @@ func TestTargets(t *testing.T) {
 	assert.False(t, ok)
 }
 
+// refusedByGuard lists, for each state, the guarded events whose guard
+// refuses the problem inState returns there, with the reason: a refusal
+// from that state leaves them out of its Allowed list. Every other guarded
+// event (reanalyze from resolved and closed: the problem is no duplicate)
+// accepts and stays listed.
+var refusedByGuard = map[problem.State]map[problem.Event]string{
+	problem.StateNew: {problem.EventAssess: "no assignment group"},
+	problem.StateAssess: {
+		problem.EventConfirm:       "no assignee",
+		problem.EventMarkDuplicate: "no original problem",
+	},
+	problem.StateRootCauseAnalysis: {problem.EventStartFix: "no root cause and no fixing change"},
+}
+
+// allowedNow returns problem.Allowed(state) less the events of
+// refusedByGuard[state]: what a refusal from state lists for the problem
+// inState returns there.
+func allowedNow(state problem.State) []string {
+	var names []string
+	for _, e := range problem.Allowed(state) {
+		if _, refused := refusedByGuard[state][e]; !refused {
+			names = append(names, string(e))
+		}
+	}
+	return names
+}
+
 // TestTransitionMatrix fires every event from every state: allowed pairs
 // succeed and land where the machine says; every other pair is
-// ErrInvalidTransition and leaves the problem deep-equal to before.
+// ErrInvalidTransition, lists the events whose guards accept the problem
+// (allowedNow), and leaves the problem deep-equal to before.
 func TestTransitionMatrix(t *testing.T) {
 	now := t0.Add(24 * time.Hour)
 	for _, state := range problem.States() {
@@ -102,11 +130,11 @@ func TestTransitionMatrix(t *testing.T) {
 					assert.Equal(t, "PRB1", te.Subject)
 					assert.Equal(t, string(state), te.From)
 					assert.Equal(t, string(ev), te.Event)
-					var names []string
-					for _, e := range problem.Allowed(state) {
-						names = append(names, string(e))
+					assert.ElementsMatch(t, allowedNow(state), te.Allowed,
+						"the events from %s less those whose guards refuse: %v", state, refusedByGuard[state])
+					for e, why := range refusedByGuard[state] {
+						assert.NotContains(t, te.Allowed, string(e), "%s is left out: %s", e, why)
 					}
-					assert.ElementsMatch(t, names, te.Allowed)
 					assert.Nil(t, te.Reason)
 					assert.Nil(t, events)
 					assert.Equal(t, before, p, "a refused event must leave the problem unchanged")
@@ -138,13 +166,66 @@ func TestTransitionMatrix(t *testing.T) {
 	}
 }
 
+// TestErrorMessageListsAllowedEvents: the message lists the events whose
+// guards accept the problem as it stands.
 func TestErrorMessageListsAllowedEvents(t *testing.T) {
 	p := opened(t)
 	_, err := p.Apply(alice, t0, problem.Resolve{Notes: "x"})
-	assert.EqualError(t, err, "problem PRB1: cannot resolve from new (allowed: assess, assign, cancel, link_incident, record_known_error, unlink_incident, update, work_note)")
+	assert.EqualError(t, err, "problem PRB1: cannot resolve from new (allowed: assign, cancel, link_incident, record_known_error, unlink_incident, update, work_note)",
+		"assess is left out: its guard refuses a problem without an assignment group")
+	_, err = p.Apply(alice, t0, problem.Assign{Group: "messaging"})
+	require.NoError(t, err)
+	_, err = p.Apply(alice, t0, problem.Resolve{Notes: "x"})
+	assert.EqualError(t, err, "problem PRB1: cannot resolve from new (allowed: assess, assign, cancel, link_incident, record_known_error, unlink_incident, update, work_note)",
+		"with an assignment group, assess's guard accepts")
 	p = inState(t, problem.StateCanceled)
 	_, err = p.Apply(alice, t0, problem.AddWorkNote{Text: "x"})
 	assert.EqualError(t, err, "problem PRB1: cannot work_note from canceled (final state: no events allowed)")
+}
+
+// TestRefusalLeavesOutRefusingGuards: from assess, confirm needs an
+// assignee and mark_duplicate an original problem. A refusal lists each
+// only once the problem satisfies its guard; the static Allowed always
+// has both.
+func TestRefusalLeavesOutRefusingGuards(t *testing.T) {
+	refusal := func(p *problem.Problem) []string {
+		t.Helper()
+		before := p.Clone()
+		_, err := p.Apply(alice, t0, problem.Complete{})
+		var te *lifecycle.TransitionError
+		require.ErrorAs(t, err, &te, "complete is not an event from assess")
+		assert.Nil(t, te.Reason)
+		assert.Equal(t, before, p)
+		return te.Allowed
+	}
+	p := inState(t, problem.StateAssess)
+	require.Subset(t, problem.Allowed(problem.StateAssess), []problem.Event{problem.EventConfirm, problem.EventMarkDuplicate})
+
+	allowed := refusal(p)
+	assert.NotContains(t, allowed, string(problem.EventConfirm), "no assignee")
+	assert.NotContains(t, allowed, string(problem.EventMarkDuplicate), "no original problem")
+	assert.Contains(t, allowed, string(problem.EventCancel), "unguarded events stay listed")
+
+	_, err := p.Apply(alice, t0, problem.Assign{Assignee: "ann"})
+	require.NoError(t, err)
+	allowed = refusal(p)
+	assert.Contains(t, allowed, string(problem.EventConfirm), "with an assignee, confirm's guard accepts")
+	assert.NotContains(t, allowed, string(problem.EventMarkDuplicate), "still no original problem")
+
+	// A problem closed as a duplicate cannot be reanalyzed; one closed
+	// after a fix can.
+	dup := inState(t, problem.StateAssess)
+	_, err = dup.Apply(alice, t0, problem.MarkDuplicate{Original: "PRB0"})
+	require.NoError(t, err)
+	require.Equal(t, problem.StateClosed, dup.State)
+	_, err = dup.Apply(alice, t0, problem.AddWorkNote{Text: "x"})
+	var te *lifecycle.TransitionError
+	require.ErrorAs(t, err, &te)
+	assert.Empty(t, te.Allowed, "reanalyze is left out: its guard refuses a duplicate, so nothing is allowed now")
+	assert.Equal(t, []problem.Event{problem.EventReanalyze}, problem.Allowed(problem.StateClosed), "closed is not final: reanalyze leaves it")
+	fixed := inState(t, problem.StateClosed)
+	_, err = fixed.Apply(alice, t0, problem.AddWorkNote{Text: "x"})
+	assert.EqualError(t, err, "problem PRB1: cannot work_note from closed (allowed: reanalyze)")
 }
 
 // TestRefusals covers guards, roles and input checks: each is a typed error
