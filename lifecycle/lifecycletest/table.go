@@ -126,19 +126,20 @@ func (t *Table[T]) version(id string) int64 {
 // Seq above after, oldest first, at most limit (lifecycle.DefaultListLimit
 // when limit <= 0), as copies.
 func (t *Table[T]) History(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	if _, ok := t.rows[id]; !ok {
-		return nil, lifecycle.NotFound(t.Process, id)
-	}
-	return lifecycle.CloneHistory(pageOf(t.history[id], after, limit)), nil
+	page, err := readPage(ctx, t, id, func() map[string][]lifecycle.Record { return t.history }, after, limit)
+	return lifecycle.CloneHistory(page), err
 }
 
 // Journal returns a page of the journal of record id, as History does.
 func (t *Table[T]) Journal(ctx context.Context, id string, after, limit int) ([]lifecycle.Entry, error) {
+	page, err := readPage(ctx, t, id, func() map[string][]lifecycle.Entry { return t.journal }, after, limit)
+	return slices.Clone(page), err
+}
+
+// readPage returns a page of record id's log in the map logs returns, read
+// under t's read lock; an unknown record is lifecycle.ErrNotFound. The
+// caller copies the page.
+func readPage[T, E any](ctx context.Context, t *Table[T], id string, logs func() map[string][]E, after, limit int) ([]E, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -147,7 +148,7 @@ func (t *Table[T]) Journal(ctx context.Context, id string, after, limit int) ([]
 	if _, ok := t.rows[id]; !ok {
 		return nil, lifecycle.NotFound(t.Process, id)
 	}
-	return slices.Clone(pageOf(t.journal[id], after, limit)), nil
+	return pageOf(logs()[id], after, limit), nil
 }
 
 // pageOf returns the entries of log (numbered 1, 2, 3... by position)
