@@ -98,7 +98,7 @@ func FuzzServiceFilter(f *testing.F) {
 	services := filterServices()
 	store := lifecycletest.NewPortfolioStore()
 	for _, s := range services {
-		if err := store.CreateService(context.Background(), s); err != nil {
+		if err := store.CommitService(context.Background(), lifecycle.Write[*lifecycle.Service]{Record: s}); err != nil {
 			f.Fatal(err)
 		}
 	}
@@ -211,7 +211,7 @@ func FuzzImprovementFilter(f *testing.F) {
 				ID: fmt.Sprintf("CSI-%d%d", i, j), Version: 1, ServiceID: fmt.Sprintf("SVC-%d", (i+j)%3),
 				Title: "t", Measure: "m", Baseline: "b", Target: "g", Status: st,
 			}
-			if err := store.CreateImprovement(context.Background(), x); err != nil {
+			if err := store.CommitImprovement(context.Background(), lifecycle.Write[*lifecycle.Improvement]{Record: x}); err != nil {
 				f.Fatal(err)
 			}
 			imps = append(imps, x)

@@ -510,22 +510,42 @@ func memGet[T any](m *memPortfolio, ctx context.Context, all map[string]T, proce
 	return clone(x), nil
 }
 
-func memPut[T any](m *memPortfolio, ctx context.Context, all map[string]T, process, id string, x T, version func(T) int64, expected int64, create bool) error {
+// memCommit stores w.Record in all as Committer describes: Expected 0
+// creates, any other Expected replaces that version, the read set's
+// records must be unchanged, and a write with guards is refused (the store
+// keeps none).
+func memCommit[T any](m *memPortfolio, ctx context.Context, all map[string]T, process string, w Write[T], key func(T) (string, int64), clone func(T) T) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if len(w.Reads.Guards) > 0 {
+		return Invalid("reads", "the %s store keeps no guards", process)
+	}
+	id, _ := key(w.Record)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	old, ok := all[id]
-	switch {
-	case create && ok:
-		return Conflict(process, id, 0, version(old))
-	case !create && !ok:
-		return NotFound(process, id)
-	case !create && version(old) != expected:
-		return Conflict(process, id, expected, version(old))
+	version := func(id string) int64 {
+		x, ok := all[id]
+		if !ok {
+			return 0
+		}
+		_, v := key(x)
+		return v
 	}
-	all[id] = x
+	switch found := version(id); {
+	case w.Expected == 0 && found != 0:
+		return Conflict(process, id, 0, found)
+	case w.Expected != 0 && found == 0:
+		return NotFound(process, id)
+	case found != w.Expected:
+		return Conflict(process, id, w.Expected, found)
+	}
+	for _, r := range w.Reads.Records {
+		if v := version(r.Key); v != r.Version {
+			return ReadConflict(process, r.Key, r.Version, v)
+		}
+	}
+	all[id] = clone(w.Record)
 	return nil
 }
 
@@ -533,12 +553,8 @@ func (m *memPortfolio) GetService(ctx context.Context, id string) (*Service, err
 	return memGet(m, ctx, m.svcs, ProcessService, id, (*Service).Clone)
 }
 
-func (m *memPortfolio) CreateService(ctx context.Context, s *Service) error {
-	return memPut(m, ctx, m.svcs, ProcessService, s.ID, s.Clone(), func(s *Service) int64 { return s.Version }, 0, true)
-}
-
-func (m *memPortfolio) UpdateService(ctx context.Context, s *Service, expected int64) error {
-	return memPut(m, ctx, m.svcs, ProcessService, s.ID, s.Clone(), func(s *Service) int64 { return s.Version }, expected, false)
+func (m *memPortfolio) CommitService(ctx context.Context, w Write[*Service]) error {
+	return memCommit(m, ctx, m.svcs, ProcessService, w, func(s *Service) (string, int64) { return s.ID, s.Version }, (*Service).Clone)
 }
 
 func (m *memPortfolio) ListServices(ctx context.Context, f ServiceFilter) (ServicePage, error) {
@@ -549,12 +565,8 @@ func (m *memPortfolio) GetImprovement(ctx context.Context, id string) (*Improvem
 	return memGet(m, ctx, m.imps, ProcessImprovement, id, (*Improvement).Clone)
 }
 
-func (m *memPortfolio) CreateImprovement(ctx context.Context, x *Improvement) error {
-	return memPut(m, ctx, m.imps, ProcessImprovement, x.ID, x.Clone(), func(x *Improvement) int64 { return x.Version }, 0, true)
-}
-
-func (m *memPortfolio) UpdateImprovement(ctx context.Context, x *Improvement, expected int64) error {
-	return memPut(m, ctx, m.imps, ProcessImprovement, x.ID, x.Clone(), func(x *Improvement) int64 { return x.Version }, expected, false)
+func (m *memPortfolio) CommitImprovement(ctx context.Context, w Write[*Improvement]) error {
+	return memCommit(m, ctx, m.imps, ProcessImprovement, w, func(x *Improvement) (string, int64) { return x.ID, x.Version }, (*Improvement).Clone)
 }
 
 func (m *memPortfolio) ListImprovements(ctx context.Context, f ImprovementFilter) (ImprovementPage, error) {
@@ -562,7 +574,7 @@ func (m *memPortfolio) ListImprovements(ctx context.Context, f ImprovementFilter
 }
 
 // ctxFreeReads answers reads whatever the context, so that a canceled
-// operation reaches CommitCreate / CommitUpdate.
+// operation reaches the commit.
 type ctxFreeReads struct{ *memPortfolio }
 
 func (r ctxFreeReads) GetService(_ context.Context, id string) (*Service, error) {

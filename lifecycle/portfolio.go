@@ -69,10 +69,13 @@ type PortfolioConfig struct {
 }
 
 // Portfolio is the orchestrator of service portfolio management and of the
-// continual-improvement register: each operation loads the record, applies
-// the pure transition ([Service.Apply], [Improvement.Apply]), stores it
-// with the version it read and then notifies, through [CommitCreate] and
-// [CommitUpdate]. It holds no state between calls and is safe for
+// continual-improvement register. It runs every operation on a [Kernel],
+// one for services and one for improvements: load the record, check the
+// version the caller pinned, apply the pure transition ([Service.Apply],
+// [Improvement.Apply]) with the rules that need the host's answers (open
+// work, agreement kinds), commit the result over the version loaded
+// ([PortfolioStore.CommitService], [ImprovementStore.CommitImprovement])
+// and then notify. It holds no state between calls and is safe for
 // concurrent use: of two operations racing on one record, one wins and the
 // other returns [ErrConflict].
 //
@@ -89,20 +92,19 @@ type PortfolioConfig struct {
 //
 // Retirement checks the host's [Dependents] just before the change is
 // stored; without Dependents configured, phase-out and retirement are
-// refused (see [PortfolioConfig.Dependents] and [NoDependents]). The check is not transactional with the other processes: an
-// incident opened between the check and the store is not seen.
+// refused (see [PortfolioConfig.Dependents] and [NoDependents]). The check
+// is not transactional with the other processes: an incident opened
+// between the check and the store is not seen.
 type Portfolio struct {
-	store    PortfolioStore
-	services Updater[*Service]
-	creator  Creator[*Service]
-	imps     ImprovementStore
-	impw     improvementWriter
-	notifier Notifier
-	clock    Clock
-	ids      IDFunc
-	impIDs   IDFunc
-	deps     Dependents
-	links    AgreementLookup
+	store        PortfolioStore
+	services     Kernel[*Service]
+	imps         ImprovementStore
+	improvements Kernel[*Improvement] // zero when imps is nil
+	clock        Clock
+	ids          IDFunc
+	impIDs       IDFunc
+	deps         Dependents
+	links        AgreementLookup
 }
 
 // errNoImprovements is returned by improvement operations of a Portfolio
@@ -126,28 +128,32 @@ func NewPortfolio(cfg PortfolioConfig) (*Portfolio, error) {
 	if cfg.Store == nil {
 		return nil, Invalid("Store", "a PortfolioStore is required")
 	}
+	notifier := NotifierOrDiscard(cfg.Notifier)
 	p := &Portfolio{
-		store:    cfg.Store,
-		imps:     cfg.Improvements,
-		notifier: NotifierOrDiscard(cfg.Notifier),
-		clock:    ClockOrSystem(cfg.Clock),
-		ids:      cfg.IDs,
-		impIDs:   cfg.ImprovementIDs,
-		deps:     cfg.Dependents,
-		links:    cfg.Agreements,
+		store:  cfg.Store,
+		imps:   cfg.Improvements,
+		clock:  ClockOrSystem(cfg.Clock),
+		ids:    cfg.IDs,
+		impIDs: cfg.ImprovementIDs,
+		deps:   cfg.Dependents,
+		links:  cfg.Agreements,
 	}
-	sw := serviceWriter{cfg.Store}
-	if ob, ok := cfg.Store.(Outbox[*Service]); ok {
-		ow := serviceOutboxWriter{sw, ob}
-		p.services, p.creator = ow, ow
-	} else {
-		p.services, p.creator = sw, sw
+	p.services = Kernel[*Service]{
+		Process:  ProcessService,
+		Store:    kernelStore(cfg.Store, cfg.Store.GetService, cfg.Store.CommitService),
+		Notifier: notifier,
+		Version:  func(s *Service) int64 { return s.Version },
 	}
 	if p.imps == nil {
 		p.imps, _ = cfg.Store.(ImprovementStore)
 	}
 	if p.imps != nil {
-		p.impw = newImprovementWriter(p.imps)
+		p.improvements = Kernel[*Improvement]{
+			Process:  ProcessImprovement,
+			Store:    kernelStore(p.imps, p.imps.GetImprovement, p.imps.CommitImprovement),
+			Notifier: notifier,
+			Version:  func(x *Improvement) int64 { return x.Version },
+		}
 	}
 	if p.ids == nil {
 		p.ids = RandomIDs("SVC")
@@ -158,62 +164,34 @@ func NewPortfolio(cfg PortfolioConfig) (*Portfolio, error) {
 	return p, nil
 }
 
-// serviceWriter adapts a PortfolioStore to Creator and Updater for the
-// commit helpers.
-type serviceWriter struct{ st PortfolioStore }
-
-func (w serviceWriter) Create(ctx context.Context, s *Service) error {
-	return w.st.CreateService(ctx, s)
+// records is the [RecordStore] a Kernel runs on, over the Get and Commit
+// methods of a portfolio store, whose names differ per record type
+// (GetService and CommitService, GetImprovement and CommitImprovement).
+type records[T any] struct {
+	get    func(ctx context.Context, id string) (T, error)
+	commit func(ctx context.Context, w Write[T]) error
 }
 
-func (w serviceWriter) Update(ctx context.Context, s *Service, expected int64) error {
-	return w.st.UpdateService(ctx, s, expected)
+func (r records[T]) Get(ctx context.Context, id string) (T, error) { return r.get(ctx, id) }
+
+func (r records[T]) Commit(ctx context.Context, w Write[T]) error { return r.commit(ctx, w) }
+
+// outboxRecords is the records of a store that is an [Outbox]: it is one
+// too, so that [Commit] finds the outbox and hands the events to the
+// store's commit instead of the notifier.
+type outboxRecords[T any] struct {
+	records[T]
+	Outbox[T]
 }
 
-// serviceOutboxWriter also passes the store's Outbox through, so that the
-// commit helpers find it.
-type serviceOutboxWriter struct {
-	serviceWriter
-	Outbox[*Service]
-}
-
-type improvementWriter interface {
-	Creator[*Improvement]
-	Updater[*Improvement]
-}
-
-type improvementStoreWriter struct{ st ImprovementStore }
-
-func (w improvementStoreWriter) Create(ctx context.Context, x *Improvement) error {
-	return w.st.CreateImprovement(ctx, x)
-}
-
-func (w improvementStoreWriter) Update(ctx context.Context, x *Improvement, expected int64) error {
-	return w.st.UpdateImprovement(ctx, x, expected)
-}
-
-type improvementOutboxWriter struct {
-	improvementStoreWriter
-	Outbox[*Improvement]
-}
-
-func newImprovementWriter(st ImprovementStore) improvementWriter {
-	w := improvementStoreWriter{st}
-	if ob, ok := st.(Outbox[*Improvement]); ok {
-		return improvementOutboxWriter{w, ob}
+// kernelStore returns the RecordStore over get and commit, the methods of
+// store, keeping store's Outbox[T] visible when it has one.
+func kernelStore[T any](store any, get func(context.Context, string) (T, error), commit func(context.Context, Write[T]) error) RecordStore[T] {
+	r := records[T]{get: get, commit: commit}
+	if ob, ok := store.(Outbox[T]); ok {
+		return outboxRecords[T]{records: r, Outbox: ob}
 	}
-	return w
-}
-
-// stored returns what an operation returns after a commit: the record with
-// a *NotifyError, or no record with any other error.
-func committed[T any](x T, err error) (T, error) {
-	var ne *NotifyError
-	if err == nil || errors.As(err, &ne) {
-		return x, err
-	}
-	var zero T
-	return zero, err
+	return r
 }
 
 // Define creates a service in [StatusRequirements] from cmd and returns it
@@ -233,11 +211,10 @@ func (p *Portfolio) Define(ctx context.Context, actor Actor, cmd DefineService) 
 		}
 		cmd.Agreements = links
 	}
-	s, evs, err := cmd.New(actor, p.clock.Now(), p.ids())
-	if err != nil {
-		return nil, err
-	}
-	return committed(s, CommitCreate(ctx, p.creator, p.notifier, s, evs))
+	now, id := p.clock.Now(), p.ids()
+	return p.services.Create(ctx, func(context.Context, *ReadSet) (*Service, []Event, error) {
+		return cmd.New(actor, now, id)
+	})
 }
 
 // GetService returns the service with the given ID (an error matching
@@ -256,12 +233,24 @@ func (p *Portfolio) ListServices(ctx context.Context, filter ServiceFilter) (Ser
 	return p.store.ListServices(ctx, filter)
 }
 
-// Do performs any service command: load, check the version, ask the
-// [Dependents] when the command would retire the service, apply, store
-// over the version read, notify. It returns the service as stored.
+// serviceRule is a service command whose rules need what the Portfolio
+// knows of the host (its [AgreementLookup], say): check runs after the
+// service is loaded, before the command applies, and returns the command
+// to apply in its place.
+type serviceRule interface {
+	check(ctx context.Context, p *Portfolio) (ServiceCommand, error)
+}
+
+// Do performs any service command on the service kernel: load, check the
+// version, ask the [Dependents] when the command would retire the
+// service, run the command's own rules that need the host (the kind of an
+// [AddServiceAgreement]'s agreement), apply, store over the version read,
+// notify. It returns
+// the service as stored. A nil command, or a nil pointer to one, is a
+// *ValidationError.
 func (p *Portfolio) Do(ctx context.Context, actor Actor, cmd ServiceCommand) (*Service, error) {
-	if cmd == nil {
-		return nil, Invalid("command", "a command is required")
+	if err := NilCommand(cmd); err != nil {
+		return nil, err
 	}
 	if err := actor.Validate(); err != nil {
 		return nil, err
@@ -270,51 +259,45 @@ func (p *Portfolio) Do(ctx context.Context, actor Actor, cmd ServiceCommand) (*S
 	if blankText(id) {
 		return nil, Invalid("id", "a service ID is required")
 	}
-	s, err := p.store.GetService(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if version != 0 && version != s.Version {
-		return nil, Conflict(ProcessService, id, version, s.Version)
-	}
-	var work *ServiceWork
-	if ev, ok := cmd.machineEvent(s.Status); ok && (ev == ServiceRetire || ev == ServicePhaseOut) {
-		if _, ok := s.Status.Target(ev); ok {
-			switch {
-			case p.deps == nil:
-				// Safe by default: without a way to see open work,
-				// never start or finish a retirement.
-				return nil, serviceMachine.Refuse(id, s.Status, ev, errNoDependents)
-			case ev == ServiceRetire:
-				w, err := p.openWork(ctx, id)
-				if err != nil {
-					return nil, err
-				}
-				work = &w
-			}
+	return p.services.Update(ctx, id, version, func(ctx context.Context, s *Service, _ *ReadSet) ([]Event, error) {
+		work, err := p.retirementWork(ctx, s, cmd)
+		if err != nil {
+			return nil, err
 		}
-	}
-	if p.links != nil {
-		switch c := cmd.(type) {
-		case AddServiceAgreement:
-			if c.Kind, err = p.agreementKind(ctx, "agreement", c.Agreement, c.Kind); err != nil {
+		c := cmd
+		if r, ok := cmd.(serviceRule); ok {
+			if c, err = r.check(ctx, p); err != nil {
 				return nil, err
 			}
-			cmd = c
-		case *AddServiceAgreement:
-			cc := *c
-			if cc.Kind, err = p.agreementKind(ctx, "agreement", c.Agreement, c.Kind); err != nil {
-				return nil, err
-			}
-			cmd = cc
 		}
+		return s.apply(actor, p.clock.Now(), c, work)
+	})
+}
+
+// retirementWork returns the open work against s when cmd would retire
+// it (nil otherwise, leaving the command's own Work), and refuses phasing
+// out or retiring s without [Dependents] configured.
+func (p *Portfolio) retirementWork(ctx context.Context, s *Service, cmd ServiceCommand) (*ServiceWork, error) {
+	ev, ok := cmd.machineEvent(s.Status)
+	if !ok || (ev != ServiceRetire && ev != ServicePhaseOut) {
+		return nil, nil
 	}
-	expected := s.Version
-	evs, err := s.apply(actor, p.clock.Now(), cmd, work)
-	if err != nil {
-		return nil, err
+	if _, ok := s.Status.Target(ev); !ok {
+		return nil, nil
 	}
-	return committed(s, CommitUpdate(ctx, p.services, p.notifier, s, expected, evs))
+	switch {
+	case p.deps == nil:
+		// Safe by default: without a way to see open work, never start
+		// or finish a retirement.
+		return nil, serviceMachine.Refuse(s.ID, s.Status, ev, errNoDependents)
+	case ev == ServiceRetire:
+		w, err := p.openWork(ctx, s.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &w, nil
+	}
+	return nil, nil
 }
 
 // agreementKind asks the AgreementLookup for agreement id and returns its
@@ -427,18 +410,21 @@ func (p *Portfolio) Propose(ctx context.Context, actor Actor, cmd ProposeImprove
 	if p.imps == nil {
 		return nil, errNoImprovements
 	}
-	x, evs, err := cmd.New(actor, p.clock.Now(), p.impIDs())
-	if err != nil {
-		return nil, err
-	}
-	s, err := p.store.GetService(ctx, cmd.ServiceID)
-	if err != nil {
-		return nil, fmt.Errorf("service_id: %w", err)
-	}
-	if s.Status == StatusRetired {
-		return nil, Invalid(FieldServiceID, "service %s is retired", s.ID)
-	}
-	return committed(x, CommitCreate(ctx, p.impw, p.notifier, x, evs))
+	now, id := p.clock.Now(), p.impIDs()
+	return p.improvements.Create(ctx, func(ctx context.Context, _ *ReadSet) (*Improvement, []Event, error) {
+		x, evs, err := cmd.New(actor, now, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		s, err := p.store.GetService(ctx, cmd.ServiceID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("service_id: %w", err)
+		}
+		if s.Status == StatusRetired {
+			return nil, nil, Invalid(FieldServiceID, "service %s is retired", s.ID)
+		}
+		return x, evs, nil
+	})
 }
 
 // GetImprovement returns the improvement with the given ID (an error
@@ -462,15 +448,16 @@ func (p *Portfolio) ListImprovements(ctx context.Context, filter ImprovementFilt
 	return p.imps.ListImprovements(ctx, filter)
 }
 
-// DoImprovement performs any improvement command: load, check the version,
-// apply, store over the version read, notify. It returns the improvement
-// as stored.
+// DoImprovement performs any improvement command on the improvement
+// kernel: load, check the version, apply, store over the version read,
+// notify. It returns the improvement as stored. A nil command, or a nil
+// pointer to one, is a *ValidationError.
 func (p *Portfolio) DoImprovement(ctx context.Context, actor Actor, cmd ImprovementCommand) (*Improvement, error) {
 	if p.imps == nil {
 		return nil, errNoImprovements
 	}
-	if cmd == nil {
-		return nil, Invalid("command", "a command is required")
+	if err := NilCommand(cmd); err != nil {
+		return nil, err
 	}
 	if err := actor.Validate(); err != nil {
 		return nil, err
@@ -479,19 +466,9 @@ func (p *Portfolio) DoImprovement(ctx context.Context, actor Actor, cmd Improvem
 	if blankText(id) {
 		return nil, Invalid("id", "an improvement ID is required")
 	}
-	x, err := p.imps.GetImprovement(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if version != 0 && version != x.Version {
-		return nil, Conflict(ProcessImprovement, id, version, x.Version)
-	}
-	expected := x.Version
-	evs, err := x.Apply(actor, p.clock.Now(), cmd)
-	if err != nil {
-		return nil, err
-	}
-	return committed(x, CommitUpdate(ctx, p.impw, p.notifier, x, expected, evs))
+	return p.improvements.Update(ctx, id, version, func(_ context.Context, x *Improvement, _ *ReadSet) ([]Event, error) {
+		return x.Apply(actor, p.clock.Now(), cmd)
+	})
 }
 
 // ApproveImprovement approves a proposed improvement.

@@ -27,39 +27,34 @@ type pfLedgerPortfolio struct {
 	ledger *lifecycletest.Ledger
 }
 
-func (s *pfLedgerPortfolio) CreateService(ctx context.Context, x *lifecycle.Service) error {
-	if err := s.PortfolioStore.CreateService(ctx, x); err != nil {
+func (s *pfLedgerPortfolio) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+	if err := s.PortfolioStore.CommitService(ctx, w); err != nil {
 		return err
 	}
-	s.ledger.Add(lifecycle.ProcessService, x.ID, x.Version, x.Snapshot())
+	s.ledger.Add(lifecycle.ProcessService, w.Record.ID, w.Record.Version, w.Record.Snapshot())
 	return nil
 }
 
-func (s *pfLedgerPortfolio) UpdateService(ctx context.Context, x *lifecycle.Service, expected int64) error {
-	if err := s.PortfolioStore.UpdateService(ctx, x, expected); err != nil {
-		return err
-	}
-	s.ledger.Add(lifecycle.ProcessService, x.ID, x.Version, x.Snapshot())
-	return nil
-}
-
+// pfOutboxPortfolio is pfLedgerPortfolio as an outbox: CommitService
+// hands the write's events to the relay once the change is stored.
 type pfOutboxPortfolio struct {
 	*pfLedgerPortfolio
 	relay lifecycle.Notifier
 }
 
-func (o *pfOutboxPortfolio) CreateWithEvents(ctx context.Context, x *lifecycle.Service, evs []lifecycle.Event) error {
-	if err := o.CreateService(ctx, x); err != nil {
+func (o *pfOutboxPortfolio) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+	if err := o.pfLedgerPortfolio.CommitService(ctx, w); err != nil {
 		return err
 	}
-	return o.relay.Notify(ctx, evs...)
+	return o.relay.Notify(ctx, w.Events...)
+}
+
+func (o *pfOutboxPortfolio) CreateWithEvents(ctx context.Context, x *lifecycle.Service, evs []lifecycle.Event) error {
+	return o.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: x, Events: evs})
 }
 
 func (o *pfOutboxPortfolio) UpdateWithEvents(ctx context.Context, x *lifecycle.Service, expected int64, evs []lifecycle.Event) error {
-	if err := o.UpdateService(ctx, x, expected); err != nil {
-		return err
-	}
-	return o.relay.Notify(ctx, evs...)
+	return o.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: x, Expected: expected, Events: evs})
 }
 
 type pfLedgerImprovements struct {
@@ -67,19 +62,11 @@ type pfLedgerImprovements struct {
 	ledger *lifecycletest.Ledger
 }
 
-func (s *pfLedgerImprovements) CreateImprovement(ctx context.Context, x *lifecycle.Improvement) error {
-	if err := s.ImprovementStore.CreateImprovement(ctx, x); err != nil {
+func (s *pfLedgerImprovements) CommitImprovement(ctx context.Context, w lifecycle.Write[*lifecycle.Improvement]) error {
+	if err := s.ImprovementStore.CommitImprovement(ctx, w); err != nil {
 		return err
 	}
-	s.ledger.Add(lifecycle.ProcessImprovement, x.ID, x.Version, x.Snapshot())
-	return nil
-}
-
-func (s *pfLedgerImprovements) UpdateImprovement(ctx context.Context, x *lifecycle.Improvement, expected int64) error {
-	if err := s.ImprovementStore.UpdateImprovement(ctx, x, expected); err != nil {
-		return err
-	}
-	s.ledger.Add(lifecycle.ProcessImprovement, x.ID, x.Version, x.Snapshot())
+	s.ledger.Add(lifecycle.ProcessImprovement, w.Record.ID, w.Record.Version, w.Record.Snapshot())
 	return nil
 }
 
@@ -88,18 +75,19 @@ type pfOutboxImprovements struct {
 	relay lifecycle.Notifier
 }
 
-func (o *pfOutboxImprovements) CreateWithEvents(ctx context.Context, x *lifecycle.Improvement, evs []lifecycle.Event) error {
-	if err := o.CreateImprovement(ctx, x); err != nil {
+func (o *pfOutboxImprovements) CommitImprovement(ctx context.Context, w lifecycle.Write[*lifecycle.Improvement]) error {
+	if err := o.pfLedgerImprovements.CommitImprovement(ctx, w); err != nil {
 		return err
 	}
-	return o.relay.Notify(ctx, evs...)
+	return o.relay.Notify(ctx, w.Events...)
+}
+
+func (o *pfOutboxImprovements) CreateWithEvents(ctx context.Context, x *lifecycle.Improvement, evs []lifecycle.Event) error {
+	return o.CommitImprovement(ctx, lifecycle.Write[*lifecycle.Improvement]{Record: x, Events: evs})
 }
 
 func (o *pfOutboxImprovements) UpdateWithEvents(ctx context.Context, x *lifecycle.Improvement, expected int64, evs []lifecycle.Event) error {
-	if err := o.UpdateImprovement(ctx, x, expected); err != nil {
-		return err
-	}
-	return o.relay.Notify(ctx, evs...)
+	return o.CommitImprovement(ctx, lifecycle.Write[*lifecycle.Improvement]{Record: x, Expected: expected, Events: evs})
 }
 
 // pfFaultyDependents makes the host's open-work query flaky (a read).

@@ -20,26 +20,38 @@ const DefaultListLimit = 100
 // out, so callers never share memory with stored state (mutating an
 // argument after the call, or a returned value, changes nothing stored).
 // Errors match (wrap) [ErrNotFound] and [ErrConflict] where stated;
-// [NotFound] and [Conflict] build them.
+// [NotFound], [Conflict] and [ReadConflict] build them.
+//
+// Every change of a service is stored through CommitService, whose
+// contract is [Committer]'s: a [Write] with Expected 0 creates the service,
+// any other Expected replaces the version stored, and the write's read set
+// must be unchanged. A PortfolioStore keeps no guards: it refuses a write
+// whose read set has any, with an error, and stores nothing. A service
+// keeps its history in the record ([Service.History]): the Portfolio
+// writes it whole, and its writes carry no History or Journal of their
+// own.
 //
 // A PortfolioStore may also implement [Outbox] for *Service; [Portfolio]
-// then stores each change and its events together and leaves delivery to
-// the host's relay.
+// then hands CommitService each change with its events, which the store
+// keeps in the same transaction, and leaves delivery to the host's relay.
 type PortfolioStore interface {
 	// GetService returns the service with the given ID. An unknown ID is
 	// an error matching ErrNotFound.
 	GetService(ctx context.Context, id string) (*Service, error)
-	// CreateService stores a new service (its Version is 1). If a service
-	// with the same ID exists, it returns an error matching ErrConflict
-	// and stores nothing.
-	CreateService(ctx context.Context, s *Service) error
-	// UpdateService replaces the stored service with ID s.ID by s, provided
-	// the stored version equals expected; the caller has already set
-	// s.Version to expected+1. An unknown ID is an error matching
-	// ErrNotFound; a stored version other than expected is an error
-	// matching ErrConflict, and nothing is written. Of concurrent updates
-	// expecting the same version, exactly one succeeds.
-	UpdateService(ctx context.Context, s *Service, expected int64) error
+	// CommitService stores w in one atomic step, or not at all, as
+	// [Committer.Commit] describes: w.Expected 0 creates the service (its
+	// Version is 1; an existing ID is an error matching ErrConflict), any
+	// other w.Expected replaces the service stored at that version (the
+	// caller has already set w.Record.Version to Expected+1; an unknown
+	// ID is an error matching ErrNotFound, a stored version other than
+	// Expected an error matching ErrConflict). Every service of
+	// w.Reads.Records must be at the version seen (0: still absent),
+	// otherwise it returns a *ConflictError with Read set. A write whose
+	// w.Reads.Guards is not empty is refused with an error. Of concurrent
+	// writes expecting the same version, exactly one succeeds. A store
+	// that is an [Outbox] stores w.Events with the service; any other
+	// ignores them.
+	CommitService(ctx context.Context, w Write[*Service]) error
 	// ListServices returns the services matching filter (see
 	// [ServiceFilter.Matches]), ordered by ID (byte-wise ascending),
 	// starting after filter.After, at most filter.Limit of them
@@ -116,22 +128,23 @@ type ServicePage struct {
 //
 // The contract is [PortfolioStore]'s, for improvements: copies in and out,
 // safe for concurrent use, ctx honoured, errors matching [ErrNotFound] and
-// [ErrConflict] where stated. It may implement [Outbox] for *Improvement.
+// [ErrConflict] where stated, every change stored through
+// CommitImprovement with [Committer]'s contract, and no guards (a write
+// whose read set has any is refused). It may implement [Outbox] for
+// *Improvement, and then stores each change's events with it.
 type ImprovementStore interface {
 	// GetImprovement returns the improvement with the given ID. An unknown
 	// ID is an error matching ErrNotFound.
 	GetImprovement(ctx context.Context, id string) (*Improvement, error)
-	// CreateImprovement stores a new improvement (its Version is 1). If
-	// one with the same ID exists, it returns an error matching
-	// ErrConflict and stores nothing.
-	CreateImprovement(ctx context.Context, x *Improvement) error
-	// UpdateImprovement replaces the stored improvement with ID x.ID by x,
-	// provided the stored version equals expected; the caller has already
-	// set x.Version to expected+1. An unknown ID is an error matching
-	// ErrNotFound; a stored version other than expected is an error
-	// matching ErrConflict, and nothing is written. Of concurrent updates
-	// expecting the same version, exactly one succeeds.
-	UpdateImprovement(ctx context.Context, x *Improvement, expected int64) error
+	// CommitImprovement stores w in one atomic step, or not at all, as
+	// [PortfolioStore.CommitService] does for services: Expected 0
+	// creates (an existing ID is an error matching ErrConflict), any
+	// other Expected replaces the improvement stored at that version
+	// (ErrNotFound, ErrConflict), the read set's records must be
+	// unchanged (a *ConflictError with Read set), and a write with guards
+	// is refused. Of concurrent writes expecting the same version,
+	// exactly one succeeds.
+	CommitImprovement(ctx context.Context, w Write[*Improvement]) error
 	// ListImprovements returns the improvements matching filter (see
 	// [ImprovementFilter.Matches]), ordered by ID (byte-wise ascending),
 	// starting after filter.After, at most filter.Limit of them

@@ -673,24 +673,22 @@ type serviceOutboxStore struct {
 	events []lifecycle.Event
 }
 
-func (o *serviceOutboxStore) CreateWithEvents(ctx context.Context, s *lifecycle.Service, evs []lifecycle.Event) error {
-	if err := o.CreateService(ctx, s); err != nil {
+func (o *serviceOutboxStore) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+	if err := o.PortfolioStore.CommitService(ctx, w); err != nil {
 		return err
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.events = append(o.events, evs...)
+	o.events = append(o.events, w.Events...)
 	return nil
 }
 
+func (o *serviceOutboxStore) CreateWithEvents(ctx context.Context, s *lifecycle.Service, evs []lifecycle.Event) error {
+	return o.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: s, Events: evs})
+}
+
 func (o *serviceOutboxStore) UpdateWithEvents(ctx context.Context, s *lifecycle.Service, expected int64, evs []lifecycle.Event) error {
-	if err := o.UpdateService(ctx, s, expected); err != nil {
-		return err
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.events = append(o.events, evs...)
-	return nil
+	return o.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: s, Expected: expected, Events: evs})
 }
 
 type improvementOutbox struct {
@@ -698,20 +696,20 @@ type improvementOutbox struct {
 	events []lifecycle.Event
 }
 
-func (o *improvementOutbox) CreateWithEvents(ctx context.Context, x *lifecycle.Improvement, evs []lifecycle.Event) error {
-	if err := o.CreateImprovement(ctx, x); err != nil {
+func (o *improvementOutbox) CommitImprovement(ctx context.Context, w lifecycle.Write[*lifecycle.Improvement]) error {
+	if err := o.ImprovementStore.CommitImprovement(ctx, w); err != nil {
 		return err
 	}
-	o.events = append(o.events, evs...)
+	o.events = append(o.events, w.Events...)
 	return nil
 }
 
+func (o *improvementOutbox) CreateWithEvents(ctx context.Context, x *lifecycle.Improvement, evs []lifecycle.Event) error {
+	return o.CommitImprovement(ctx, lifecycle.Write[*lifecycle.Improvement]{Record: x, Events: evs})
+}
+
 func (o *improvementOutbox) UpdateWithEvents(ctx context.Context, x *lifecycle.Improvement, expected int64, evs []lifecycle.Event) error {
-	if err := o.UpdateImprovement(ctx, x, expected); err != nil {
-		return err
-	}
-	o.events = append(o.events, evs...)
-	return nil
+	return o.CommitImprovement(ctx, lifecycle.Write[*lifecycle.Improvement]{Record: x, Expected: expected, Events: evs})
 }
 
 func TestPortfolioUsesOutbox(t *testing.T) {

@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"time"
@@ -237,8 +238,9 @@ func diffService(old, s *Service) []Change {
 // no I/O: guards that need the host's answer (open work, for retirement)
 // read it from the command. On any error s is left exactly as it was.
 //
-// Errors: [ErrValidation] (bad actor or input), [ErrConflict] (stale
-// Version), [ErrInvalidTransition] (the machine refuses, possibly wrapping
+// Errors: [ErrValidation] (bad actor or input, a nil command or a nil
+// pointer to one), [ErrConflict] (stale Version), [ErrInvalidTransition]
+// (the machine refuses, possibly wrapping
 // [ErrForbidden], [ErrValidation] or an *[OpenWorkError] from a guard),
 // [ErrForbidden] (a change of owner by someone without the right).
 // Edits of a retired service are refused with [ErrInvalidTransition].
@@ -249,8 +251,8 @@ func (s *Service) Apply(actor Actor, now time.Time, cmd ServiceCommand) ([]Event
 // apply is Apply with the open work given by the orchestrator (nil: take it
 // from the command).
 func (s *Service) apply(actor Actor, now time.Time, cmd ServiceCommand, work *ServiceWork) ([]Event, error) {
-	if cmd == nil {
-		return nil, Invalid("command", "a command is required")
+	if err := NilCommand(cmd); err != nil {
+		return nil, err
 	}
 	if err := actor.Validate(); err != nil {
 		return nil, err
@@ -582,6 +584,23 @@ type AddServiceAgreement struct {
 func (c AddServiceAgreement) target() (string, int64) { return c.ID, c.Version }
 
 func (c AddServiceAgreement) machineEvent(Status) (ServiceEvent, bool) { return "", false }
+
+// check is the rule of the Portfolio's [AgreementLookup], when it has one:
+// the agreement must exist and be of kind c.Kind, and an empty Kind takes
+// the agreement's. It returns the command to apply, with the kind looked
+// up. Its receiver is a value, so that *AddServiceAgreement has the same
+// rule.
+func (c AddServiceAgreement) check(ctx context.Context, p *Portfolio) (ServiceCommand, error) {
+	if p.links == nil {
+		return c, nil
+	}
+	k, err := p.agreementKind(ctx, "agreement", c.Agreement, c.Kind)
+	if err != nil {
+		return nil, err
+	}
+	c.Kind = k
+	return c, nil
+}
 
 func (c AddServiceAgreement) applyService(s *Service, st *serviceStep) error {
 	st.edit("add_agreement", "agreement_added")

@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strconv"
 
 	"github.com/itsmkit/itsm/lifecycle"
 )
@@ -10,7 +12,10 @@ import (
 // ServiceStore keeps IT services (the service portfolio) in the services
 // table, with status, stage, portfolio part and owner as columns and the
 // configuration items and agreements in link tables. It implements
-// lifecycle.PortfolioStore and lifecycle.Outbox[*lifecycle.Service].
+// lifecycle.PortfolioStore and lifecycle.Outbox[*lifecycle.Service]: every
+// change goes through CommitService, which stores the service and the
+// write's events in one transaction. Like every PortfolioStore it keeps no
+// guards.
 type ServiceStore struct {
 	t *table[*lifecycle.Service]
 }
@@ -53,26 +58,26 @@ func (s *ServiceStore) GetService(ctx context.Context, id string) (*lifecycle.Se
 	return s.t.get(ctx, s.t.db.r, id)
 }
 
-// CreateService implements lifecycle.PortfolioStore.
-func (s *ServiceStore) CreateService(ctx context.Context, svc *lifecycle.Service) error {
-	return s.t.create(ctx, svc, nil)
-}
-
-// UpdateService implements lifecycle.PortfolioStore.
-func (s *ServiceStore) UpdateService(ctx context.Context, svc *lifecycle.Service, expected int64) error {
-	return s.t.update(ctx, svc, expected, nil)
+// CommitService implements lifecycle.PortfolioStore: the read set is
+// checked, and the service and w.Events stored, in one transaction (see
+// commit). A write whose read set has guards is refused.
+func (s *ServiceStore) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+	if err := noGuards(s.t.process, w.Reads); err != nil {
+		return err
+	}
+	return s.t.commit(ctx, w)
 }
 
 // CreateWithEvents implements lifecycle.Outbox: the service and its events
-// are stored in one transaction.
+// are stored in one transaction, as CommitService with Expected 0 does.
 func (s *ServiceStore) CreateWithEvents(ctx context.Context, svc *lifecycle.Service, events []lifecycle.Event) error {
-	return s.t.create(ctx, svc, events)
+	return s.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: svc, Events: events})
 }
 
 // UpdateWithEvents implements lifecycle.Outbox: the service and its events
-// are stored in one transaction.
+// are stored in one transaction, as CommitService over expected does.
 func (s *ServiceStore) UpdateWithEvents(ctx context.Context, svc *lifecycle.Service, expected int64, events []lifecycle.Event) error {
-	return s.t.update(ctx, svc, expected, events)
+	return s.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: svc, Expected: expected, Events: events})
 }
 
 // ListServices implements lifecycle.PortfolioStore.
@@ -95,7 +100,9 @@ func (s *ServiceStore) ListServices(ctx context.Context, f lifecycle.ServiceFilt
 // ImprovementStore keeps the continual-improvement register in the
 // improvements table, with the service and status as columns. It
 // implements lifecycle.ImprovementStore and
-// lifecycle.Outbox[*lifecycle.Improvement].
+// lifecycle.Outbox[*lifecycle.Improvement], as [ServiceStore] does for
+// services: CommitImprovement stores the improvement and the write's
+// events in one transaction, and it keeps no guards.
 type ImprovementStore struct {
 	t *table[*lifecycle.Improvement]
 }
@@ -126,26 +133,28 @@ func (s *ImprovementStore) GetImprovement(ctx context.Context, id string) (*life
 	return s.t.get(ctx, s.t.db.r, id)
 }
 
-// CreateImprovement implements lifecycle.ImprovementStore.
-func (s *ImprovementStore) CreateImprovement(ctx context.Context, x *lifecycle.Improvement) error {
-	return s.t.create(ctx, x, nil)
-}
-
-// UpdateImprovement implements lifecycle.ImprovementStore.
-func (s *ImprovementStore) UpdateImprovement(ctx context.Context, x *lifecycle.Improvement, expected int64) error {
-	return s.t.update(ctx, x, expected, nil)
+// CommitImprovement implements lifecycle.ImprovementStore: the read set
+// is checked, and the improvement and w.Events stored, in one transaction
+// (see commit). A write whose read set has guards is refused.
+func (s *ImprovementStore) CommitImprovement(ctx context.Context, w lifecycle.Write[*lifecycle.Improvement]) error {
+	if err := noGuards(s.t.process, w.Reads); err != nil {
+		return err
+	}
+	return s.t.commit(ctx, w)
 }
 
 // CreateWithEvents implements lifecycle.Outbox: the improvement and its
-// events are stored in one transaction.
+// events are stored in one transaction, as CommitImprovement with
+// Expected 0 does.
 func (s *ImprovementStore) CreateWithEvents(ctx context.Context, x *lifecycle.Improvement, events []lifecycle.Event) error {
-	return s.t.create(ctx, x, events)
+	return s.CommitImprovement(ctx, lifecycle.Write[*lifecycle.Improvement]{Record: x, Events: events})
 }
 
 // UpdateWithEvents implements lifecycle.Outbox: the improvement and its
-// events are stored in one transaction.
+// events are stored in one transaction, as CommitImprovement over expected
+// does.
 func (s *ImprovementStore) UpdateWithEvents(ctx context.Context, x *lifecycle.Improvement, expected int64, events []lifecycle.Event) error {
-	return s.t.update(ctx, x, expected, events)
+	return s.CommitImprovement(ctx, lifecycle.Write[*lifecycle.Improvement]{Record: x, Expected: expected, Events: events})
 }
 
 // ListImprovements implements lifecycle.ImprovementStore.
@@ -155,4 +164,14 @@ func (s *ImprovementStore) ListImprovements(ctx context.Context, f lifecycle.Imp
 	in(&w, "status", f.Statuses)
 	xs, next, err := page(ctx, s.t, w, f.After, pageLimit(f.Limit, lifecycle.DefaultListLimit))
 	return lifecycle.ImprovementPage{Improvements: xs, Next: next}, err
+}
+
+// noGuards refuses a write of a process whose store keeps no guards (the
+// service portfolio and the improvement register) when its read set takes
+// any: such a guard would protect nothing.
+func noGuards(process string, reads lifecycle.ReadSet) error {
+	if len(reads.Guards) > 0 {
+		return fmt.Errorf("sqlstore: the %s store keeps no guards (guard %s)", process, strconv.QuoteToASCII(reads.Guards[0].Key))
+	}
+	return nil
 }

@@ -378,25 +378,27 @@ func TestFaultyStoresPassConformanceWhenOff(t *testing.T) {
 	})
 }
 
+// outboxPortfolio is a PortfolioStore that is an outbox: CommitService
+// keeps the write's events with the change.
 type outboxPortfolio struct {
 	*lifecycletest.PortfolioStore
 	events []lifecycle.Event
 }
 
-func (o *outboxPortfolio) CreateWithEvents(ctx context.Context, s *lifecycle.Service, evs []lifecycle.Event) error {
-	if err := o.CreateService(ctx, s); err != nil {
+func (o *outboxPortfolio) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+	if err := o.PortfolioStore.CommitService(ctx, w); err != nil {
 		return err
 	}
-	o.events = append(o.events, evs...)
+	o.events = append(o.events, w.Events...)
 	return nil
 }
 
+func (o *outboxPortfolio) CreateWithEvents(ctx context.Context, s *lifecycle.Service, evs []lifecycle.Event) error {
+	return o.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: s, Events: evs})
+}
+
 func (o *outboxPortfolio) UpdateWithEvents(ctx context.Context, s *lifecycle.Service, expected int64, evs []lifecycle.Event) error {
-	if err := o.UpdateService(ctx, s, expected); err != nil {
-		return err
-	}
-	o.events = append(o.events, evs...)
-	return nil
+	return o.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: s, Expected: expected, Events: evs})
 }
 
 type outboxImprovements struct {

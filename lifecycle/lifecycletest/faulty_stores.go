@@ -8,13 +8,15 @@ import (
 
 // FaultyPortfolioStore returns a lifecycle.PortfolioStore that passes every
 // call to inner under the faults of f: GetService and ListServices are
-// reads ([Faults.ReadContext]), CreateService and UpdateService writes
-// ([Faults.Write]), named "service.<Method>". If inner implements
-// lifecycle.Outbox[*lifecycle.Service], so does the result (its methods
-// are writes too), so that a Portfolio still finds the outbox. Other
-// optional abilities of inner are hidden: in particular, give the
-// Portfolio its improvement store explicitly (PortfolioConfig.Improvements,
-// see [FaultyImprovementStore]) rather than relying on inner implementing
+// reads ([Faults.ReadContext]), CommitService a write ([Faults.Write]),
+// named "service.<Method>"; a CommitService drawn FaultAfterWrite is
+// stored in inner and then reported as failed, the ambiguous commit. If
+// inner implements lifecycle.Outbox[*lifecycle.Service], so does the
+// result (its methods are writes too), so that a Portfolio still finds
+// the outbox and CommitService hands inner the events. Other optional
+// abilities of inner are hidden: in particular, give the Portfolio its
+// improvement store explicitly (PortfolioConfig.Improvements, see
+// [FaultyImprovementStore]) rather than relying on inner implementing
 // both.
 func FaultyPortfolioStore(inner lifecycle.PortfolioStore, f *Faults) lifecycle.PortfolioStore {
 	s := &faultyPortfolio{inner: inner, f: f}
@@ -36,12 +38,8 @@ func (s *faultyPortfolio) GetService(ctx context.Context, id string) (*lifecycle
 	return s.inner.GetService(ctx, id)
 }
 
-func (s *faultyPortfolio) CreateService(ctx context.Context, x *lifecycle.Service) error {
-	return s.f.Write(ctx, "service.CreateService", func(ctx context.Context) error { return s.inner.CreateService(ctx, x) })
-}
-
-func (s *faultyPortfolio) UpdateService(ctx context.Context, x *lifecycle.Service, expected int64) error {
-	return s.f.Write(ctx, "service.UpdateService", func(ctx context.Context) error { return s.inner.UpdateService(ctx, x, expected) })
+func (s *faultyPortfolio) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+	return s.f.Write(ctx, "service.CommitService", func(ctx context.Context) error { return s.inner.CommitService(ctx, w) })
 }
 
 func (s *faultyPortfolio) ListServices(ctx context.Context, filter lifecycle.ServiceFilter) (lifecycle.ServicePage, error) {
@@ -66,7 +64,8 @@ func (s *faultyPortfolioOutbox) UpdateWithEvents(ctx context.Context, x *lifecyc
 
 // FaultyImprovementStore returns a lifecycle.ImprovementStore that passes
 // every call to inner under the faults of f, as [FaultyPortfolioStore]
-// does (ops named "improvement.<Method>"), keeping inner's
+// does (ops named "improvement.<Method>": GetImprovement and
+// ListImprovements reads, CommitImprovement a write), keeping inner's
 // lifecycle.Outbox[*lifecycle.Improvement] if it has one.
 func FaultyImprovementStore(inner lifecycle.ImprovementStore, f *Faults) lifecycle.ImprovementStore {
 	s := &faultyImprovements{inner: inner, f: f}
@@ -88,12 +87,8 @@ func (s *faultyImprovements) GetImprovement(ctx context.Context, id string) (*li
 	return s.inner.GetImprovement(ctx, id)
 }
 
-func (s *faultyImprovements) CreateImprovement(ctx context.Context, x *lifecycle.Improvement) error {
-	return s.f.Write(ctx, "improvement.CreateImprovement", func(ctx context.Context) error { return s.inner.CreateImprovement(ctx, x) })
-}
-
-func (s *faultyImprovements) UpdateImprovement(ctx context.Context, x *lifecycle.Improvement, expected int64) error {
-	return s.f.Write(ctx, "improvement.UpdateImprovement", func(ctx context.Context) error { return s.inner.UpdateImprovement(ctx, x, expected) })
+func (s *faultyImprovements) CommitImprovement(ctx context.Context, w lifecycle.Write[*lifecycle.Improvement]) error {
+	return s.f.Write(ctx, "improvement.CommitImprovement", func(ctx context.Context) error { return s.inner.CommitImprovement(ctx, w) })
 }
 
 func (s *faultyImprovements) ListImprovements(ctx context.Context, filter lifecycle.ImprovementFilter) (lifecycle.ImprovementPage, error) {

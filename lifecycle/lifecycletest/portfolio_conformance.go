@@ -14,18 +14,20 @@ import (
 	"github.com/itsmkit/itsm/lifecycle"
 )
 
-// Contract clauses quoted by the conformance suites' failures.
+// Contract clauses quoted by the conformance suites' failures. The
+// clauses of Commit's version checks and read set are those of
+// [TestCommitter], which both suites run.
 const (
 	clauseGetNotFound    = "Get: an unknown ID is an error matching ErrNotFound"
-	clauseRoundTrip      = "Create then Get: the stored record is returned unchanged"
-	clauseCreateConflict = "Create: if a record with the same ID exists, it returns an error matching ErrConflict and stores nothing"
+	clauseRoundTrip      = "Commit with Expected 0 then Get: the stored record is returned unchanged"
+	clauseCreateConflict = "Commit with Expected 0: if a record with the same ID exists, it returns an error matching ErrConflict and stores nothing"
 	clauseCopyIn         = "values are copied in: mutating an argument after the call changes nothing stored"
 	clauseCopyOut        = "values are copied out: mutating a returned value changes nothing stored"
-	clauseUpdate         = "Update replaces the stored record by the argument, provided the stored version equals expected"
-	clauseUpdateConflict = "Update: a stored version other than expected is an error matching ErrConflict, and nothing is written"
-	clauseUpdateNotFound = "Update: an unknown ID is an error matching ErrNotFound"
-	clauseOneWinner      = "Update: of concurrent updates expecting the same version, exactly one succeeds"
-	clauseOneCreate      = "Create: of concurrent creates of one ID, exactly one succeeds"
+	clauseUpdate         = "Commit with Expected > 0 replaces the stored record by w.Record, provided the stored version equals Expected"
+	clauseUpdateConflict = "Commit: a stored version other than Expected is an error matching ErrConflict, and nothing is written"
+	clauseUpdateNotFound = "Commit with Expected > 0: an unknown ID is an error matching ErrNotFound"
+	clauseOneWinner      = "Commit: of concurrent writes expecting the same version, exactly one succeeds"
+	clauseOneCreate      = "Commit with Expected 0: of concurrent creates of one ID, exactly one succeeds"
 	clauseOrder          = "List: ordered by ID (byte-wise ascending), starting after filter.After, at most filter.Limit"
 	clauseNext           = "List: Next is the ID of the page's last record when more match, and empty otherwise"
 	clauseDefaultLimit   = "List: at most DefaultListLimit records when Limit <= 0"
@@ -33,11 +35,10 @@ const (
 	clauseEmpty          = "List: no match is an empty page, not an error"
 )
 
-// crud abstracts the Get/Create/Update/List clauses shared by both stores.
+// crud abstracts the Get/Commit/List clauses shared by both stores.
 type crud[T any] struct {
 	get    func(ctx context.Context, id string) (T, error)
-	create func(ctx context.Context, x T) error
-	update func(ctx context.Context, x T, expected int64) error
+	commit func(ctx context.Context, w lifecycle.Write[T]) error
 	list   func(ctx context.Context, after string, limit int) ([]T, string, error)
 	// fixture returns a new record with the given ID at version 1.
 	fixture func(id string) T
@@ -45,11 +46,60 @@ type crud[T any] struct {
 	id      func(T) string
 	version func(T) int64
 	// touch returns a copy of x changed in ordinary fields and bumped to
-	// version+1, as a caller does before Update.
+	// version+1, as a caller does before committing it over x's version.
 	touch func(x T) T
 	// scribble mutates x in place, reaching into its slices and history.
 	scribble func(x T)
 	equal    func(a, b T) bool
+}
+
+// create commits x as a new record (Expected 0).
+func (k crud[T]) create(ctx context.Context, x T) error {
+	return k.commit(ctx, lifecycle.Write[T]{Record: x})
+}
+
+// update commits x over the stored version expected.
+func (k crud[T]) update(ctx context.Context, x T, expected int64) error {
+	return k.commit(ctx, lifecycle.Write[T]{Record: x, Expected: expected})
+}
+
+// committer is the lifecycle.Committer of a portfolio store, for
+// [TestCommitter]: Commit is the store's CommitService or
+// CommitImprovement, get its GetService or GetImprovement.
+type committer[T any] struct {
+	get    func(ctx context.Context, id string) (T, error)
+	commit func(ctx context.Context, w lifecycle.Write[T]) error
+}
+
+func (c committer[T]) Commit(ctx context.Context, w lifecycle.Write[T]) error {
+	return c.commit(ctx, w)
+}
+
+// committerKit returns the CommitterKit of a portfolio store: new makes an
+// empty store's committer, record a record at a version.
+func committerKit[T any](newCommitter func(t *testing.T) committer[T], record func(id string, version int64) T, version func(T) int64) CommitterKit[T] {
+	return CommitterKit[T]{
+		New:    func(t *testing.T) lifecycle.Committer[T] { return newCommitter(t) },
+		Record: record,
+		Get: func(ctx context.Context, s lifecycle.Committer[T], id string) (int64, error) {
+			x, err := s.(committer[T]).get(ctx, id)
+			if err != nil {
+				return 0, err
+			}
+			return version(x), nil
+		},
+	}
+}
+
+// atVersion returns fixture(id) touched up to version.
+func atVersion[T any](fixture func(string) T, touch func(T) T, version func(T) int64) func(id string, v int64) T {
+	return func(id string, v int64) T {
+		x := fixture(id)
+		for version(x) < v {
+			x = touch(x)
+		}
+		return x
+	}
 }
 
 func fail(t *testing.T, clause string, format string, args ...any) {
@@ -265,9 +315,15 @@ func runCRUD[T any](t *testing.T, newKit func(t *testing.T) crud[T]) {
 			if len(items) > 3 {
 				fail(t, clauseOrder, "a page with Limit 3 has %d records", len(items))
 			}
+			var ids []string
 			for _, x := range items {
-				got = append(got, k.id(x))
+				ids = append(ids, k.id(x))
 			}
+			if !slices.IsSorted(ids) {
+				fail(t, clauseOrder, "page after %q is %v, not in ID order", after, ids)
+				return
+			}
+			got = append(got, ids...)
 			remaining := len(want) - len(got)
 			switch {
 			case remaining > 0 && (len(items) == 0 || next != k.id(items[len(items)-1])):
@@ -382,6 +438,10 @@ func sameService(a, b *lifecycle.Service) bool {
 	return reflect.DeepEqual(normalService(a), normalService(b))
 }
 
+func serviceVersion(s *lifecycle.Service) int64 { return s.Version }
+
+func improvementVersion(x *lifecycle.Improvement) int64 { return x.Version }
+
 func serviceFixture(id string) *lifecycle.Service {
 	return &lifecycle.Service{
 		ID:          id,
@@ -437,6 +497,9 @@ func scribbleService(s *lifecycle.Service) {
 // implementations: it checks every clause of the interface's contract
 // (versions, conflicts, not-found, copies in and out, filters, ordering,
 // paging, concurrent use) with subtests whose failures quote the clause.
+// Its Committer subtest is [TestCommitter] over CommitService: the
+// version checks, the read set's records, and the refusal of a write with
+// guards, which a PortfolioStore does not keep.
 // newStore must return an empty store each time it is called. Times are
 // compared as instants (a store may return another location), and empty
 // lists equal nil.
@@ -452,8 +515,7 @@ func TestPortfolioStore(t *testing.T, newStore func(t *testing.T) lifecycle.Port
 		st := newStore(t)
 		return crud[*lifecycle.Service]{
 			get:    st.GetService,
-			create: st.CreateService,
-			update: st.UpdateService,
+			commit: st.CommitService,
 			list: func(ctx context.Context, after string, limit int) ([]*lifecycle.Service, string, error) {
 				p, err := st.ListServices(ctx, lifecycle.ServiceFilter{After: after, Limit: limit})
 				return p.Services, p.Next, err
@@ -461,11 +523,17 @@ func TestPortfolioStore(t *testing.T, newStore func(t *testing.T) lifecycle.Port
 			fixture:  serviceFixture,
 			clone:    (*lifecycle.Service).Clone,
 			id:       func(s *lifecycle.Service) string { return s.ID },
-			version:  func(s *lifecycle.Service) int64 { return s.Version },
+			version:  serviceVersion,
 			touch:    touchService,
 			scribble: scribbleService,
 			equal:    sameService,
 		}
+	})
+	t.Run("Committer", func(t *testing.T) {
+		TestCommitter(t, committerKit(func(t *testing.T) committer[*lifecycle.Service] {
+			st := newStore(t)
+			return committer[*lifecycle.Service]{get: st.GetService, commit: st.CommitService}
+		}, atVersion(serviceFixture, touchService, serviceVersion), serviceVersion))
 	})
 	t.Run("ListFilters", func(t *testing.T) {
 		st := newStore(t)
@@ -480,7 +548,7 @@ func TestPortfolioStore(t *testing.T, newStore func(t *testing.T) lifecycle.Port
 				nil,
 				{{ID: "SLA-2", Kind: lifecycle.AgreementSLA}, {ID: "OLA-1", Kind: lifecycle.AgreementOLA}},
 			}[i%3]
-			if err := st.CreateService(t.Context(), s); err != nil {
+			if err := st.CommitService(t.Context(), lifecycle.Write[*lifecycle.Service]{Record: s}); err != nil {
 				t.Fatalf("create: %v", err)
 			}
 			all = append(all, s)
@@ -599,15 +667,15 @@ func scribbleImprovement(x *lifecycle.Improvement) {
 
 // TestImprovementStore is the conformance suite for
 // lifecycle.ImprovementStore implementations, as [TestPortfolioStore] is
-// for portfolio stores. newStore must return an empty store each time.
+// for portfolio stores, with [TestCommitter] over CommitImprovement.
+// newStore must return an empty store each time.
 func TestImprovementStore(t *testing.T, newStore func(t *testing.T) lifecycle.ImprovementStore) {
 	t.Helper()
 	runCRUD(t, func(t *testing.T) crud[*lifecycle.Improvement] {
 		st := newStore(t)
 		return crud[*lifecycle.Improvement]{
 			get:    st.GetImprovement,
-			create: st.CreateImprovement,
-			update: st.UpdateImprovement,
+			commit: st.CommitImprovement,
 			list: func(ctx context.Context, after string, limit int) ([]*lifecycle.Improvement, string, error) {
 				p, err := st.ListImprovements(ctx, lifecycle.ImprovementFilter{After: after, Limit: limit})
 				return p.Improvements, p.Next, err
@@ -615,11 +683,17 @@ func TestImprovementStore(t *testing.T, newStore func(t *testing.T) lifecycle.Im
 			fixture:  improvementFixture,
 			clone:    (*lifecycle.Improvement).Clone,
 			id:       func(x *lifecycle.Improvement) string { return x.ID },
-			version:  func(x *lifecycle.Improvement) int64 { return x.Version },
+			version:  improvementVersion,
 			touch:    touchImprovement,
 			scribble: scribbleImprovement,
 			equal:    sameImprovement,
 		}
+	})
+	t.Run("Committer", func(t *testing.T) {
+		TestCommitter(t, committerKit(func(t *testing.T) committer[*lifecycle.Improvement] {
+			st := newStore(t)
+			return committer[*lifecycle.Improvement]{get: st.GetImprovement, commit: st.CommitImprovement}
+		}, atVersion(improvementFixture, touchImprovement, improvementVersion), improvementVersion))
 	})
 	t.Run("ListFilters", func(t *testing.T) {
 		st := newStore(t)
@@ -628,7 +702,7 @@ func TestImprovementStore(t *testing.T, newStore func(t *testing.T) lifecycle.Im
 			x := improvementFixture(fmt.Sprintf("I-%02d", i))
 			x.ServiceID = []string{"SVC-1", "SVC-2", "SVC-3"}[i%3]
 			x.Status = lifecycle.ImprovementStatuses()[i%5]
-			if err := st.CreateImprovement(t.Context(), x); err != nil {
+			if err := st.CommitImprovement(t.Context(), lifecycle.Write[*lifecycle.Improvement]{Record: x}); err != nil {
 				t.Fatalf("create: %v", err)
 			}
 			all = append(all, x)

@@ -39,13 +39,13 @@ func FuzzStorePaging(f *testing.F) {
 		for i, id := range ids {
 			s := &lifecycle.Service{ID: id, Version: 1, Name: "n", Owner: owners[i%3], Criticality: lifecycle.CriticalityLow,
 				Status: lifecycle.Statuses()[i%len(lifecycle.Statuses())]}
-			if err := svcs.CreateService(ctx, s); err != nil {
+			if err := svcs.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: s}); err != nil {
 				t.Fatalf("create %q: %v", id, err)
 			}
 			stored[id] = s.Clone()
 			x := &lifecycle.Improvement{ID: id, Version: 1, ServiceID: owners[i%3], Title: "t",
 				Status: lifecycle.ImprovementStatuses()[i%len(lifecycle.ImprovementStatuses())]}
-			if err := imps.CreateImprovement(ctx, x); err != nil {
+			if err := imps.CommitImprovement(ctx, lifecycle.Write[*lifecycle.Improvement]{Record: x}); err != nil {
 				t.Fatalf("create improvement %q: %v", id, err)
 			}
 		}
