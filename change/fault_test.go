@@ -72,15 +72,9 @@ type cfLedgerOutbox struct {
 	relay *lifecycletest.Recorder
 }
 
-// CreateWithEvents and UpdateWithEvents make the store a
-// lifecycle.Outbox; the Service stores through Commit.
-func (o *cfLedgerOutbox) CreateWithEvents(ctx context.Context, c *change.Change, events []lifecycle.Event) error {
-	return o.Commit(ctx, lifecycle.Write[*change.Change]{Record: c, Events: events})
-}
-
-func (o *cfLedgerOutbox) UpdateWithEvents(ctx context.Context, c *change.Change, expected int64, events []lifecycle.Event) error {
-	return o.Commit(ctx, lifecycle.Write[*change.Change]{Record: c, Expected: expected, Events: events})
-}
+// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
+// the events.
+func (o *cfLedgerOutbox) StoresEvents() bool { return true }
 
 func (o *cfLedgerOutbox) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
 	if err := o.cfLedgerStore.Commit(ctx, w); err != nil {
@@ -859,9 +853,9 @@ func TestFaultyStoreWhenOff(t *testing.T) {
 		return changetest.FaultyStore(changetest.NewStore(), lifecycletest.NewFaults(1, lifecycletest.Rates{}))
 	})
 	f := lifecycletest.NewFaults(1, lifecycletest.Rates{})
-	_, ok := changetest.FaultyStore(changetest.NewStore(), f).(lifecycle.Outbox[*change.Change])
+	ok := lifecycle.StoresEvents(changetest.FaultyStore(changetest.NewStore(), f))
 	require.False(t, ok)
 	ob := &cfLedgerOutbox{cfLedgerStore: &cfLedgerStore{Store: changetest.NewStore(), ledger: &lifecycletest.Ledger{}}, relay: &lifecycletest.Recorder{}}
-	_, ok = changetest.FaultyStore(ob, f).(lifecycle.Outbox[*change.Change])
+	ok = lifecycle.StoresEvents(changetest.FaultyStore(ob, f))
 	require.True(t, ok)
 }

@@ -213,15 +213,9 @@ type outboxStore struct {
 	events []lifecycle.Event
 }
 
-// CreateWithEvents and UpdateWithEvents make the store a
-// lifecycle.Outbox; the Service stores through Commit.
-func (o *outboxStore) CreateWithEvents(ctx context.Context, c *change.Change, evs []lifecycle.Event) error {
-	return o.Commit(ctx, lifecycle.Write[*change.Change]{Record: c, Events: evs})
-}
-
-func (o *outboxStore) UpdateWithEvents(ctx context.Context, c *change.Change, expected int64, evs []lifecycle.Event) error {
-	return o.Commit(ctx, lifecycle.Write[*change.Change]{Record: c, Expected: expected, Events: evs})
-}
+// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
+// the events.
+func (o *outboxStore) StoresEvents() bool { return true }
 
 func (o *outboxStore) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
 	if err := o.Store.Commit(ctx, w); err != nil {

@@ -35,7 +35,7 @@ import (
 // guards in the same transaction as the write (a guards table of key and
 // version, updated with the change's row, is enough).
 //
-// A Store may also implement lifecycle.Outbox[*Change]; its Commit then
+// A Store may also be a lifecycle.Outbox; its Commit then
 // stores the write's events with the change, and the Service does not
 // notify.
 type Store interface {

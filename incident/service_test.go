@@ -197,15 +197,9 @@ func (s *outboxStore) Commit(ctx context.Context, w lifecycle.Write[*incident.In
 	return nil
 }
 
-// CreateWithEvents and UpdateWithEvents make the store a
-// lifecycle.Outbox; the Service stores through Commit.
-func (s *outboxStore) CreateWithEvents(ctx context.Context, x *incident.Incident, evs []lifecycle.Event) error {
-	return s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: x, Events: evs})
-}
-
-func (s *outboxStore) UpdateWithEvents(ctx context.Context, x *incident.Incident, expected int64, evs []lifecycle.Event) error {
-	return s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: x, Expected: expected, Events: evs})
-}
+// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
+// the events.
+func (s *outboxStore) StoresEvents() bool { return true }
 
 func TestNotifierFuncIsNotified(t *testing.T) {
 	var got []string

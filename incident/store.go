@@ -43,9 +43,9 @@ import (
 // Commit must check the read set and bump its guards in the same atomic
 // step as the write.
 //
-// Optional ability: a Store that also implements
-// lifecycle.Outbox[*Incident] stores each write's events with it in
-// Commit, and the [Service] then leaves delivery to the host's relay.
+// Optional ability: a Store that is a lifecycle.Outbox stores each
+// write's events with it in Commit, and the [Service] then leaves
+// delivery to the host's relay.
 type Store interface {
 	// Get returns a copy of the incident with the given ID, or an error
 	// matching lifecycle.ErrNotFound.

@@ -38,8 +38,8 @@
 //   - [Clock], [Actor], [IDFunc], and the errors [ErrNotFound],
 //     [ErrConflict], [ErrInvalidTransition], [ErrValidation] and
 //     [ErrForbidden] with their detailed types.
-//   - [CommitCreate] and [CommitUpdate]: store, then notify; the optional
-//     [Outbox] ability for hosts with a transactional outbox.
+//   - [Commit]: store a [Write], then notify; the optional [Outbox]
+//     ability for hosts with a transactional outbox.
 //
 // # Actors and the trust boundary
 //

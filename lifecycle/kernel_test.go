@@ -63,41 +63,33 @@ type memRec struct {
 	events  []Event
 }
 
+// fakeStore keeps one record, "r"; with outbox set it stores each write's
+// events with it.
 type fakeStore struct {
 	recs     map[string]*memRec
 	failWith error
 	outbox   bool
 }
 
-func (s *fakeStore) Create(_ context.Context, r *memRec) error {
+func (s *fakeStore) StoresEvents() bool { return s.outbox }
+
+func (s *fakeStore) Commit(_ context.Context, w Write[*memRec]) error {
 	if s.failWith != nil {
 		return s.failWith
 	}
-	s.recs["r"] = r
+	if old, ok := s.recs["r"]; w.Expected != 0 && (!ok || old.version != w.Expected) {
+		return Conflict("t", "r", w.Expected, old.version)
+	}
+	if s.outbox {
+		w.Record.events = w.Events
+	}
+	s.recs["r"] = w.Record
 	return nil
 }
 
-func (s *fakeStore) Update(_ context.Context, r *memRec, expected int64) error {
-	if s.failWith != nil {
-		return s.failWith
-	}
-	if s.recs["r"].version != expected {
-		return Conflict("t", "r", expected, s.recs["r"].version)
-	}
-	s.recs["r"] = r
-	return nil
-}
-
-type outboxStore struct{ fakeStore }
-
-func (s *outboxStore) CreateWithEvents(ctx context.Context, r *memRec, evs []Event) error {
-	r.events = evs
-	return s.Create(ctx, r)
-}
-
-func (s *outboxStore) UpdateWithEvents(ctx context.Context, r *memRec, expected int64, evs []Event) error {
-	r.events = evs
-	return s.Update(ctx, r, expected)
+// update is the write of r over version expected.
+func update(r *memRec, expected int64, evs []Event) Write[*memRec] {
+	return Write[*memRec]{Record: r, Expected: expected, Events: evs}
 }
 
 func TestCommit(t *testing.T) {
@@ -107,12 +99,12 @@ func TestCommit(t *testing.T) {
 	evs := []Event{{ID: "t/r/1/0"}}
 
 	s := &fakeStore{recs: map[string]*memRec{}}
-	require.NoError(t, CommitCreate(ctx, s, n, &memRec{version: 1}, evs))
+	require.NoError(t, Commit(ctx, s, n, update(&memRec{version: 1}, 0, evs)))
 	assert.Len(t, got, 1)
 
 	// A conflict writes nothing and notifies nothing.
 	got = nil
-	err := CommitUpdate(ctx, s, n, &memRec{version: 3}, 2, evs)
+	err := Commit(ctx, s, n, update(&memRec{version: 3}, 2, evs))
 	assert.ErrorIs(t, err, ErrConflict)
 	assert.Empty(t, got)
 	assert.Equal(t, int64(1), s.recs["r"].version)
@@ -120,13 +112,13 @@ func TestCommit(t *testing.T) {
 	// A canceled context writes nothing.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	err = CommitUpdate(cctx, s, n, &memRec{version: 2}, 1, evs)
+	err = Commit(cctx, s, n, update(&memRec{version: 2}, 1, evs))
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, int64(1), s.recs["r"].version)
 
 	// A failing notifier does not undo the stored change.
 	bad := NotifierFunc(func(context.Context, ...Event) error { return errors.New("smtp") })
-	err = CommitUpdate(ctx, s, bad, &memRec{version: 2}, 1, evs)
+	err = Commit(ctx, s, bad, update(&memRec{version: 2}, 1, evs))
 	var ne *NotifyError
 	require.ErrorAs(t, err, &ne)
 	assert.Equal(t, "stored, but notification failed: smtp", err.Error())
@@ -134,9 +126,9 @@ func TestCommit(t *testing.T) {
 
 	// An outbox store gets the events; the notifier is not called.
 	got = nil
-	ob := &outboxStore{fakeStore{recs: map[string]*memRec{}}}
-	require.NoError(t, CommitCreate(ctx, ob, n, &memRec{version: 1}, evs))
-	require.NoError(t, CommitUpdate(ctx, ob, n, &memRec{version: 2}, 1, evs))
+	ob := &fakeStore{recs: map[string]*memRec{}, outbox: true}
+	require.NoError(t, Commit(ctx, ob, n, update(&memRec{version: 1}, 0, evs)))
+	require.NoError(t, Commit(ctx, ob, n, update(&memRec{version: 2}, 1, evs)))
 	assert.Empty(t, got)
 	assert.Equal(t, evs, ob.recs["r"].events)
 }
@@ -309,7 +301,7 @@ func TestNotifyErrorHidesSentinels(t *testing.T) {
 	// conflict must not look like a conflict: nothing would be retried right.
 	s := &fakeStore{recs: map[string]*memRec{"r": {version: 1}}}
 	bad := NotifierFunc(func(context.Context, ...Event) error { return Conflict("problem", "PRB1", 1, 2) })
-	err := CommitUpdate(context.Background(), s, bad, &memRec{version: 2}, 1, []Event{{ID: "e"}})
+	err := Commit(context.Background(), s, bad, update(&memRec{version: 2}, 1, []Event{{ID: "e"}}))
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, ErrConflict)
 	var ne *NotifyError

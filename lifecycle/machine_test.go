@@ -349,27 +349,21 @@ func TestCanceledContextLeavesNothingHalfDone(t *testing.T) {
 	live := context.Background()
 	evs := []Event{{ID: "t/r/1/0"}}
 
-	t.Run("CommitCreate and CommitUpdate", func(t *testing.T) {
+	t.Run("Commit", func(t *testing.T) {
 		for _, outbox := range []bool{false, true} {
 			var notified []Event
 			n := NotifierFunc(func(ctx context.Context, e ...Event) error {
 				notified = append(notified, e...)
 				return ctx.Err()
 			})
-			fs := &fakeStore{recs: map[string]*memRec{}}
-			var create Creator[*memRec] = fs
-			var update Updater[*memRec] = fs
-			if outbox {
-				ob := &outboxStore{fakeStore{recs: map[string]*memRec{}}}
-				fs, create, update = &ob.fakeStore, ob, ob
-			}
-			require.ErrorIs(t, CommitCreate(canceled, create, n, &memRec{version: 1}, evs), context.Canceled)
+			fs := &fakeStore{recs: map[string]*memRec{}, outbox: outbox}
+			require.ErrorIs(t, Commit(canceled, fs, n, update(&memRec{version: 1}, 0, evs)), context.Canceled)
 			assert.Empty(t, fs.recs, "outbox=%v: nothing created", outbox)
 			assert.Empty(t, notified)
-			require.NoError(t, CommitCreate(live, create, n, &memRec{version: 1}, evs))
-			require.ErrorIs(t, CommitUpdate(canceled, update, n, &memRec{version: 2}, 1, evs), context.Canceled)
+			require.NoError(t, Commit(live, fs, n, update(&memRec{version: 1}, 0, evs)))
+			require.ErrorIs(t, Commit(canceled, fs, n, update(&memRec{version: 2}, 1, evs)), context.Canceled)
 			assert.Equal(t, int64(1), fs.recs["r"].version, "outbox=%v: nothing updated", outbox)
-			require.NoError(t, CommitUpdate(live, update, n, &memRec{version: 2}, 1, evs))
+			require.NoError(t, Commit(live, fs, n, update(&memRec{version: 2}, 1, evs)))
 			assert.Equal(t, int64(2), fs.recs["r"].version)
 			if outbox {
 				assert.Empty(t, notified, "the outbox holds the events")
@@ -390,7 +384,7 @@ func TestCanceledContextLeavesNothingHalfDone(t *testing.T) {
 			got, notifyErr = append(got, e...), ctx.Err()
 			return nil
 		})
-		require.NoError(t, CommitUpdate(ctx, st, n, &memRec{version: 2}, 1, evs))
+		require.NoError(t, Commit(ctx, st, n, update(&memRec{version: 2}, 1, evs)))
 		assert.Equal(t, int64(2), st.recs["r"].version)
 		assert.Equal(t, evs, got, "the stored change is notified")
 		assert.NoError(t, notifyErr, "with a context the cancellation does not reach")
@@ -467,8 +461,8 @@ type cancelingStore struct {
 	cancel context.CancelFunc
 }
 
-func (s *cancelingStore) Update(ctx context.Context, r *memRec, expected int64) error {
-	err := s.fakeStore.Update(ctx, r, expected)
+func (s *cancelingStore) Commit(ctx context.Context, w Write[*memRec]) error {
+	err := s.fakeStore.Commit(ctx, w)
 	s.cancel()
 	return err
 }

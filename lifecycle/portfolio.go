@@ -170,28 +170,20 @@ func NewPortfolio(cfg PortfolioConfig) (*Portfolio, error) {
 type records[T any] struct {
 	get    func(ctx context.Context, id string) (T, error)
 	commit func(ctx context.Context, w Write[T]) error
+	store  any // the portfolio store the methods belong to
 }
 
 func (r records[T]) Get(ctx context.Context, id string) (T, error) { return r.get(ctx, id) }
 
 func (r records[T]) Commit(ctx context.Context, w Write[T]) error { return r.commit(ctx, w) }
 
-// outboxRecords is the records of a store that is an [Outbox]: it is one
-// too, so that [Commit] finds the outbox and hands the events to the
-// store's commit instead of the notifier.
-type outboxRecords[T any] struct {
-	records[T]
-	Outbox[T]
-}
+// StoresEvents answers for the store, so that [Commit] finds its outbox.
+func (r records[T]) StoresEvents() bool { return StoresEvents(r.store) }
 
 // kernelStore returns the RecordStore over get and commit, the methods of
-// store, keeping store's Outbox[T] visible when it has one.
+// store.
 func kernelStore[T any](store any, get func(context.Context, string) (T, error), commit func(context.Context, Write[T]) error) RecordStore[T] {
-	r := records[T]{get: get, commit: commit}
-	if ob, ok := store.(Outbox[T]); ok {
-		return outboxRecords[T]{records: r, Outbox: ob}
-	}
-	return r
+	return records[T]{get: get, commit: commit, store: store}
 }
 
 // Define creates a service in [StatusRequirements] from cmd and returns it

@@ -49,13 +49,9 @@ func (o *pfOutboxPortfolio) CommitService(ctx context.Context, w lifecycle.Write
 	return o.relay.Notify(ctx, w.Events...)
 }
 
-func (o *pfOutboxPortfolio) CreateWithEvents(ctx context.Context, x *lifecycle.Service, evs []lifecycle.Event) error {
-	return o.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: x, Events: evs})
-}
-
-func (o *pfOutboxPortfolio) UpdateWithEvents(ctx context.Context, x *lifecycle.Service, expected int64, evs []lifecycle.Event) error {
-	return o.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: x, Expected: expected, Events: evs})
-}
+// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
+// the events.
+func (*pfOutboxPortfolio) StoresEvents() bool { return true }
 
 type pfLedgerImprovements struct {
 	lifecycle.ImprovementStore
@@ -82,13 +78,9 @@ func (o *pfOutboxImprovements) CommitImprovement(ctx context.Context, w lifecycl
 	return o.relay.Notify(ctx, w.Events...)
 }
 
-func (o *pfOutboxImprovements) CreateWithEvents(ctx context.Context, x *lifecycle.Improvement, evs []lifecycle.Event) error {
-	return o.CommitImprovement(ctx, lifecycle.Write[*lifecycle.Improvement]{Record: x, Events: evs})
-}
-
-func (o *pfOutboxImprovements) UpdateWithEvents(ctx context.Context, x *lifecycle.Improvement, expected int64, evs []lifecycle.Event) error {
-	return o.CommitImprovement(ctx, lifecycle.Write[*lifecycle.Improvement]{Record: x, Expected: expected, Events: evs})
-}
+// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
+// the events.
+func (*pfOutboxImprovements) StoresEvents() bool { return true }
 
 // pfFaultyDependents makes the host's open-work query flaky (a read).
 type pfFaultyDependents struct {

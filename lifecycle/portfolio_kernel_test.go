@@ -225,23 +225,15 @@ func (l *writeLog) CommitImprovement(ctx context.Context, w lifecycle.Write[*lif
 // improvementOutboxLog is one for improvements.
 type outboxLog struct{ *writeLog }
 
-func (o outboxLog) CreateWithEvents(ctx context.Context, s *lifecycle.Service, evs []lifecycle.Event) error {
-	return o.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: s, Events: evs})
-}
-
-func (o outboxLog) UpdateWithEvents(ctx context.Context, s *lifecycle.Service, expected int64, evs []lifecycle.Event) error {
-	return o.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: s, Expected: expected, Events: evs})
-}
+// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
+// the events.
+func (outboxLog) StoresEvents() bool { return true }
 
 type improvementOutboxLog struct{ *writeLog }
 
-func (o improvementOutboxLog) CreateWithEvents(ctx context.Context, x *lifecycle.Improvement, evs []lifecycle.Event) error {
-	return o.CommitImprovement(ctx, lifecycle.Write[*lifecycle.Improvement]{Record: x, Events: evs})
-}
-
-func (o improvementOutboxLog) UpdateWithEvents(ctx context.Context, x *lifecycle.Improvement, expected int64, evs []lifecycle.Event) error {
-	return o.CommitImprovement(ctx, lifecycle.Write[*lifecycle.Improvement]{Record: x, Expected: expected, Events: evs})
-}
+// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
+// the events.
+func (improvementOutboxLog) StoresEvents() bool { return true }
 
 // TestPortfolioCommitsWrites: every operation reaches the store as one
 // Write over the version loaded (0 for a creation) with an empty read set.

@@ -683,13 +683,9 @@ func (o *serviceOutboxStore) CommitService(ctx context.Context, w lifecycle.Writ
 	return nil
 }
 
-func (o *serviceOutboxStore) CreateWithEvents(ctx context.Context, s *lifecycle.Service, evs []lifecycle.Event) error {
-	return o.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: s, Events: evs})
-}
-
-func (o *serviceOutboxStore) UpdateWithEvents(ctx context.Context, s *lifecycle.Service, expected int64, evs []lifecycle.Event) error {
-	return o.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: s, Expected: expected, Events: evs})
-}
+// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
+// the events.
+func (*serviceOutboxStore) StoresEvents() bool { return true }
 
 type improvementOutbox struct {
 	*lifecycletest.ImprovementStore
@@ -704,13 +700,9 @@ func (o *improvementOutbox) CommitImprovement(ctx context.Context, w lifecycle.W
 	return nil
 }
 
-func (o *improvementOutbox) CreateWithEvents(ctx context.Context, x *lifecycle.Improvement, evs []lifecycle.Event) error {
-	return o.CommitImprovement(ctx, lifecycle.Write[*lifecycle.Improvement]{Record: x, Events: evs})
-}
-
-func (o *improvementOutbox) UpdateWithEvents(ctx context.Context, x *lifecycle.Improvement, expected int64, evs []lifecycle.Event) error {
-	return o.CommitImprovement(ctx, lifecycle.Write[*lifecycle.Improvement]{Record: x, Expected: expected, Events: evs})
-}
+// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
+// the events.
+func (*improvementOutbox) StoresEvents() bool { return true }
 
 func TestPortfolioUsesOutbox(t *testing.T) {
 	st := &serviceOutboxStore{PortfolioStore: lifecycletest.NewPortfolioStore()}

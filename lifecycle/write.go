@@ -260,7 +260,7 @@ func Commit[T any](ctx context.Context, c Committer[T], n Notifier, w Write[T]) 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	_, outbox := c.(Outbox[T])
+	outbox := StoresEvents(c)
 	events := w.Events
 	if !outbox {
 		w.Events = nil

@@ -103,12 +103,14 @@ func (s *commitStore) Commit(_ context.Context, w Write[int]) error {
 	return nil
 }
 
-type commitOutbox struct{ commitStore }
-
-func (s *commitOutbox) CreateWithEvents(context.Context, int, []Event) error { panic("unused") }
-func (s *commitOutbox) UpdateWithEvents(context.Context, int, int64, []Event) error {
-	panic("unused")
+// commitOutbox is an Outbox unless off is set: a wrapper answers for the
+// store it wraps, which may have none.
+type commitOutbox struct {
+	commitStore
+	off bool
 }
+
+func (s *commitOutbox) StoresEvents() bool { return !s.off }
 
 func TestCommitNotifiesAfterTheWrite(t *testing.T) {
 	ctx := context.Background()
@@ -131,6 +133,11 @@ func TestCommitNotifiesAfterTheWrite(t *testing.T) {
 	require.NoError(t, Commit[int](ctx, ob, n, Write[int]{Record: 9, Events: evs}))
 	assert.Empty(t, got, "an outbox delivers its own events")
 	assert.Equal(t, evs, ob.writes[0].Events)
+
+	off := &commitOutbox{off: true}
+	require.NoError(t, Commit[int](ctx, off, n, Write[int]{Record: 10, Events: evs}))
+	assert.Equal(t, evs, got, "a store whose StoresEvents is false is notified for")
+	assert.Nil(t, off.writes[0].Events)
 
 	failing := NotifierFunc(func(context.Context, ...Event) error { return errors.New("smtp") })
 	var ne *NotifyError

@@ -51,15 +51,9 @@ func (o *ledgerOutbox) Commit(ctx context.Context, w lifecycle.Write[*problem.Pr
 	return o.relay.Notify(ctx, w.Events...)
 }
 
-// CreateWithEvents and UpdateWithEvents make the store a
-// lifecycle.Outbox; the Service stores through Commit.
-func (o *ledgerOutbox) CreateWithEvents(ctx context.Context, p *problem.Problem, events []lifecycle.Event) error {
-	return o.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: p, Events: events})
-}
-
-func (o *ledgerOutbox) UpdateWithEvents(ctx context.Context, p *problem.Problem, expected int64, events []lifecycle.Event) error {
-	return o.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: p, Expected: expected, Events: events})
-}
+// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
+// the events.
+func (o *ledgerOutbox) StoresEvents() bool { return true }
 
 // faultyIncidents makes the incident service flaky too: resolving,
 // resuming and moving an incident are writes.
@@ -728,9 +722,9 @@ func TestFaultyStoreWhenOff(t *testing.T) {
 		return problemtest.FaultyStore(problemtest.NewStore(), lifecycletest.NewFaults(1, lifecycletest.Rates{}))
 	})
 	f := lifecycletest.NewFaults(1, lifecycletest.Rates{})
-	_, ok := problemtest.FaultyStore(problemtest.NewStore(), f).(lifecycle.Outbox[*problem.Problem])
+	ok := lifecycle.StoresEvents(problemtest.FaultyStore(problemtest.NewStore(), f))
 	require.False(t, ok)
 	ob := &ledgerOutbox{ledgerStore: &ledgerStore{Store: problemtest.NewStore(), ledger: &lifecycletest.Ledger{}}, relay: &lifecycletest.Recorder{}}
-	_, ok = problemtest.FaultyStore(ob, f).(lifecycle.Outbox[*problem.Problem])
+	ok = lifecycle.StoresEvents(problemtest.FaultyStore(ob, f))
 	require.True(t, ok)
 }

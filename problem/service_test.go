@@ -568,7 +568,7 @@ type outboxStore struct {
 	events []lifecycle.Event
 }
 
-var _ lifecycle.Outbox[*problem.Problem] = (*outboxStore)(nil)
+var _ lifecycle.Outbox = (*outboxStore)(nil)
 
 func (o *outboxStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
 	if err := o.Store.Commit(ctx, w); err != nil {
@@ -578,15 +578,9 @@ func (o *outboxStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Pro
 	return nil
 }
 
-// CreateWithEvents and UpdateWithEvents make the store a
-// lifecycle.Outbox; the Service stores through Commit.
-func (o *outboxStore) CreateWithEvents(ctx context.Context, p *problem.Problem, events []lifecycle.Event) error {
-	return o.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: p, Events: events})
-}
-
-func (o *outboxStore) UpdateWithEvents(ctx context.Context, p *problem.Problem, expected int64, events []lifecycle.Event) error {
-	return o.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: p, Expected: expected, Events: events})
-}
+// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
+// the events.
+func (o *outboxStore) StoresEvents() bool { return true }
 
 func TestOutboxStoreTakesTheEvents(t *testing.T) {
 	store := &outboxStore{Store: problemtest.NewStore()}

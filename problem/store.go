@@ -25,7 +25,7 @@ const DefaultLimit = 100
 // [lifecycle.ErrConflict] with errors.Is (wrap them, or use
 // lifecycle.NotFound and lifecycle.Conflict).
 //
-// A Store may also implement lifecycle.Outbox[*Problem]; its Commit then
+// A Store may also be a lifecycle.Outbox; its Commit then
 // stores the write's events with the change, and the [Service] does not
 // call its Notifier.
 type Store interface {

@@ -136,15 +136,9 @@ func (o sfOutboxStore) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]
 	return o.relay.Notify(ctx, w.Events...)
 }
 
-// CreateWithEvents and UpdateWithEvents make the store a
-// lifecycle.Outbox; the Engine stores through Commit.
-func (o sfOutboxStore) CreateWithEvents(ctx context.Context, t *sla.Timer, events []lifecycle.Event) error {
-	return o.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: t, Events: events})
-}
-
-func (o sfOutboxStore) UpdateWithEvents(ctx context.Context, t *sla.Timer, expected int64, events []lifecycle.Event) error {
-	return o.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: t, Expected: expected, Events: events})
-}
+// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
+// the events.
+func (o sfOutboxStore) StoresEvents() bool { return true }
 
 // sfClaimOutboxStore has both.
 type sfClaimOutboxStore struct{ sfOutboxStore }
@@ -994,7 +988,7 @@ func TestFaultyStoreWhenOff(t *testing.T) {
 	for _, c := range []struct{ claims, outbox bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
 		s := slatest.FaultyStore(sfTimerStore(slatest.NewStore(), &sfLedger{}, &lifecycletest.Recorder{}, c.claims, c.outbox), f)
 		_, claims := s.(sla.Claimer)
-		_, outbox := s.(lifecycle.Outbox[*sla.Timer])
+		outbox := lifecycle.StoresEvents(s)
 		require.Equal(t, c.claims, claims, "%+v", c)
 		require.Equal(t, c.outbox, outbox, "%+v", c)
 	}

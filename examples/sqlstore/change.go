@@ -12,15 +12,15 @@ import (
 // ChangeStore keeps changes in the changes table, with state, type,
 // requester, assignee, booked and the planned window as indexed columns,
 // and the configuration items in change_config_items (for Filter.ConfigItem
-// and Scheduled). It implements change.Store,
-// lifecycle.Outbox[*change.Change] and lifecycle.Committer[*change.Change].
+// and Scheduled). It implements change.Store (a
+// lifecycle.Committer[*change.Change]) and lifecycle.Outbox.
 type ChangeStore struct {
 	t *table[*change.Change]
 }
 
 var (
 	_ change.Store                        = (*ChangeStore)(nil)
-	_ lifecycle.Outbox[*change.Change]    = (*ChangeStore)(nil)
+	_ lifecycle.Outbox                    = (*ChangeStore)(nil)
 	_ lifecycle.Committer[*change.Change] = (*ChangeStore)(nil)
 )
 
@@ -52,16 +52,6 @@ func (s *ChangeStore) Get(ctx context.Context, id string) (*change.Change, error
 	return s.t.get(ctx, s.t.db.r, id)
 }
 
-// Create implements change.Store.
-func (s *ChangeStore) Create(ctx context.Context, c *change.Change) error {
-	return s.t.create(ctx, c, nil)
-}
-
-// Update implements change.Store.
-func (s *ChangeStore) Update(ctx context.Context, c *change.Change, expected int64) error {
-	return s.t.update(ctx, c, expected, nil)
-}
-
 // Guard implements lifecycle.Committer: the guards of all processes share
 // the guards table, the key prefixed with "change/".
 func (s *ChangeStore) Guard(ctx context.Context, key string) (int64, error) {
@@ -74,17 +64,9 @@ func (s *ChangeStore) Commit(ctx context.Context, w lifecycle.Write[*change.Chan
 	return s.t.commit(ctx, w)
 }
 
-// CreateWithEvents implements lifecycle.Outbox: the change and its events
-// are stored in one transaction.
-func (s *ChangeStore) CreateWithEvents(ctx context.Context, c *change.Change, events []lifecycle.Event) error {
-	return s.t.create(ctx, c, events)
-}
-
-// UpdateWithEvents implements lifecycle.Outbox: the change and its events
-// are stored in one transaction.
-func (s *ChangeStore) UpdateWithEvents(ctx context.Context, c *change.Change, expected int64, events []lifecycle.Event) error {
-	return s.t.update(ctx, c, expected, events)
-}
+// StoresEvents implements lifecycle.Outbox: Commit stores a write's
+// events in the outbox table, in the record's transaction.
+func (s *ChangeStore) StoresEvents() bool { return true }
 
 // List implements change.Store.
 func (s *ChangeStore) List(ctx context.Context, f change.Filter) (change.Page, error) {

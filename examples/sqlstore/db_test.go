@@ -82,7 +82,7 @@ func TestOpenIsIdempotentAndSafeForReplicas(t *testing.T) {
 			require.NotNil(t, db)
 			defer db.Close()
 			require.NoError(t, db.Ping(ctx))
-			require.NoError(t, db.Problems().Create(ctx, problemtest.Fixture("PRB-"+string(rune('A'+i)))))
+			require.NoError(t, create(ctx, db.Problems(), problemtest.Fixture("PRB-"+string(rune('A'+i)))))
 		}
 		again, err := Open(ctx, dsn)
 		require.NoError(t, err)
@@ -102,7 +102,7 @@ func TestOpenMemory(t *testing.T) {
 	require.NoError(t, err)
 	defer db.Close()
 	assert.Equal(t, SQLite, db.Dialect())
-	require.NoError(t, db.Problems().Create(ctx, problemtest.Fixture("PRB-1")))
+	require.NoError(t, create(ctx, db.Problems(), problemtest.Fixture("PRB-1")))
 	got, err := db.Problems().Get(ctx, "PRB-1")
 	require.NoError(t, err)
 	assert.Equal(t, "PRB-1", got.ID)
@@ -126,7 +126,7 @@ func TestOpenSQLiteForms(t *testing.T) {
 		db, err := Open(ctx, dsn)
 		require.NoError(t, err, dsn)
 		assert.Equal(t, SQLite, db.Dialect())
-		require.NoError(t, db.Problems().Create(ctx, problemtest.Fixture("PRB-1")), dsn)
+		require.NoError(t, create(ctx, db.Problems(), problemtest.Fixture("PRB-1")), dsn)
 		var mode string
 		require.NoError(t, db.r.QueryRow(`PRAGMA journal_mode`).Scan(&mode))
 		assert.Equal(t, "wal", mode, dsn)

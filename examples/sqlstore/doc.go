@@ -70,7 +70,7 @@
 //
 // # Outbox and relay
 //
-// Every store also implements lifecycle.Outbox for its record type, so the
+// Every store is also a lifecycle.Outbox (StoresEvents is true), so the
 // services store each change and the events it causes in one transaction,
 // in the outbox table, instead of calling their Notifier. A [Relay] then
 // delivers the events to the host's Notifier, oldest first, and marks them

@@ -184,7 +184,7 @@ func buildFilterData() (*filterData, error) {
 		return nil, err
 	}
 	for _, x := range all.Incidents {
-		if err := db.Incidents().Create(ctx, x); err != nil {
+		if err := create(ctx, db.Incidents(), x); err != nil {
 			return nil, err
 		}
 	}
@@ -193,7 +193,7 @@ func buildFilterData() (*filterData, error) {
 		return nil, err
 	}
 	for _, p := range ps.Problems {
-		if err := db.Problems().Create(ctx, p); err != nil {
+		if err := create(ctx, db.Problems(), p); err != nil {
 			return nil, err
 		}
 	}
@@ -202,7 +202,7 @@ func buildFilterData() (*filterData, error) {
 		return nil, err
 	}
 	for _, c := range cs.Changes {
-		if err := db.Changes().Create(ctx, c); err != nil {
+		if err := create(ctx, db.Changes(), c); err != nil {
 			return nil, err
 		}
 	}

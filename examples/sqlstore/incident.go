@@ -10,16 +10,15 @@ import (
 
 // IncidentStore keeps incidents in the incidents table, with state,
 // assignee, group, priority, major status, parent and updated_at as
-// indexed columns. It implements incident.Store,
-// lifecycle.Outbox[*incident.Incident] and
-// lifecycle.Committer[*incident.Incident].
+// indexed columns. It implements incident.Store (a
+// lifecycle.Committer[*incident.Incident]) and lifecycle.Outbox.
 type IncidentStore struct {
 	t *table[*incident.Incident]
 }
 
 var (
 	_ incident.Store                          = (*IncidentStore)(nil)
-	_ lifecycle.Outbox[*incident.Incident]    = (*IncidentStore)(nil)
+	_ lifecycle.Outbox                        = (*IncidentStore)(nil)
 	_ lifecycle.Committer[*incident.Incident] = (*IncidentStore)(nil)
 )
 
@@ -44,16 +43,6 @@ func (s *IncidentStore) Get(ctx context.Context, id string) (*incident.Incident,
 	return s.t.get(ctx, s.t.db.r, id)
 }
 
-// Create implements incident.Store.
-func (s *IncidentStore) Create(ctx context.Context, x *incident.Incident) error {
-	return s.t.create(ctx, x, nil)
-}
-
-// Update implements incident.Store.
-func (s *IncidentStore) Update(ctx context.Context, x *incident.Incident, expected int64) error {
-	return s.t.update(ctx, x, expected, nil)
-}
-
 // Guard implements lifecycle.Committer: the guards of all processes share
 // the guards table, the key prefixed with "incident/".
 func (s *IncidentStore) Guard(ctx context.Context, key string) (int64, error) {
@@ -66,17 +55,9 @@ func (s *IncidentStore) Commit(ctx context.Context, w lifecycle.Write[*incident.
 	return s.t.commit(ctx, w)
 }
 
-// CreateWithEvents implements lifecycle.Outbox: the incident and its events
-// are stored in one transaction.
-func (s *IncidentStore) CreateWithEvents(ctx context.Context, x *incident.Incident, events []lifecycle.Event) error {
-	return s.t.create(ctx, x, events)
-}
-
-// UpdateWithEvents implements lifecycle.Outbox: the incident and its events
-// are stored in one transaction.
-func (s *IncidentStore) UpdateWithEvents(ctx context.Context, x *incident.Incident, expected int64, events []lifecycle.Event) error {
-	return s.t.update(ctx, x, expected, events)
-}
+// StoresEvents implements lifecycle.Outbox: Commit stores a write's
+// events in the outbox table, in the record's transaction.
+func (s *IncidentStore) StoresEvents() bool { return true }
 
 // List implements incident.Store. The cursor is the last ID of the page.
 func (s *IncidentStore) List(ctx context.Context, f incident.Filter) (incident.Page, error) {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/itsmkit/itsm/lifecycle"
 	"go.uber.org/goleak"
 )
 
@@ -182,4 +183,15 @@ func emptyTables(t testing.TB, db *DB) {
 	if err != nil {
 		t.Fatalf("empty tables: %v", err)
 	}
+}
+
+// create stores x through c as a new record, with events in the outbox.
+func create[T any](ctx context.Context, c lifecycle.Committer[T], x T, events ...lifecycle.Event) error {
+	return c.Commit(ctx, lifecycle.Write[T]{Record: x, Events: events})
+}
+
+// update stores x through c over version expected, with events in the
+// outbox.
+func update[T any](ctx context.Context, c lifecycle.Committer[T], x T, expected int64, events ...lifecycle.Event) error {
+	return c.Commit(ctx, lifecycle.Write[T]{Record: x, Expected: expected, Events: events})
 }

@@ -99,31 +99,31 @@ func TestOutboxConflictStoresNeitherRowNorEvents(t *testing.T) {
 		// Create over an existing ID.
 		dup := x.Clone()
 		dup.Title = "duplicate"
-		err = store.CreateWithEvents(ctx, dup, ev("dup/create"))
+		err = create(ctx, store, dup, ev("dup/create")...)
 		require.ErrorIs(t, err, lifecycle.ErrConflict)
 
 		// Update over a stale version.
 		stale := x.Clone()
 		stale.Version, stale.Title = 6, "stale"
-		err = store.UpdateWithEvents(ctx, stale, 5, ev("dup/stale"))
+		err = update(ctx, store, stale, 5, ev("dup/stale")...)
 		require.ErrorIs(t, err, lifecycle.ErrConflict)
 
 		// Update of a missing incident.
 		ghost := x.Clone()
 		ghost.ID, ghost.Version = "INC-GHOST", 2
-		err = store.UpdateWithEvents(ctx, ghost, 1, ev("dup/ghost"))
+		err = update(ctx, store, ghost, 1, ev("dup/ghost")...)
 		require.ErrorIs(t, err, lifecycle.ErrNotFound)
 
 		// An event already queued rolls back the row it came with.
 		next := x.Clone()
 		next.Version, next.Title = 2, "renamed"
-		err = store.UpdateWithEvents(ctx, next, 1, ev(before[0]))
+		err = update(ctx, store, next, 1, ev(before[0])...)
 		require.ErrorIs(t, err, lifecycle.ErrConflict)
 
 		// A canceled context writes nothing.
 		canceled, cancel := context.WithCancel(ctx)
 		cancel()
-		err = store.UpdateWithEvents(canceled, next, 1, ev("dup/canceled"))
+		err = update(canceled, store, next, 1, ev("dup/canceled")...)
 		require.ErrorIs(t, err, context.Canceled)
 
 		got, err := store.Get(ctx, x.ID)
@@ -136,7 +136,7 @@ func TestOutboxConflictStoresNeitherRowNorEvents(t *testing.T) {
 		require.ErrorIs(t, err, lifecycle.ErrNotFound)
 
 		// And the same update over the right version goes through.
-		require.NoError(t, store.UpdateWithEvents(ctx, next, 1, ev("ok/update")))
+		require.NoError(t, update(ctx, store, next, 1, ev("ok/update")...))
 		after, _ = outboxIDs(t, db)
 		assert.Equal(t, append(before, "ok/update"), after)
 	})

@@ -12,17 +12,17 @@ import (
 // ServiceStore keeps IT services (the service portfolio) in the services
 // table, with status, stage, portfolio part and owner as columns and the
 // configuration items and agreements in link tables. It implements
-// lifecycle.PortfolioStore and lifecycle.Outbox[*lifecycle.Service]: every
-// change goes through CommitService, which stores the service and the
-// write's events in one transaction. Like every PortfolioStore it keeps no
+// lifecycle.PortfolioStore and lifecycle.Outbox: every change goes through
+// CommitService, which stores the service and the write's events in one
+// transaction. Like every PortfolioStore it keeps no
 // guards.
 type ServiceStore struct {
 	t *table[*lifecycle.Service]
 }
 
 var (
-	_ lifecycle.PortfolioStore             = (*ServiceStore)(nil)
-	_ lifecycle.Outbox[*lifecycle.Service] = (*ServiceStore)(nil)
+	_ lifecycle.PortfolioStore = (*ServiceStore)(nil)
+	_ lifecycle.Outbox         = (*ServiceStore)(nil)
 )
 
 // Services returns the service portfolio store of db.
@@ -68,17 +68,9 @@ func (s *ServiceStore) CommitService(ctx context.Context, w lifecycle.Write[*lif
 	return s.t.commit(ctx, w)
 }
 
-// CreateWithEvents implements lifecycle.Outbox: the service and its events
-// are stored in one transaction, as CommitService with Expected 0 does.
-func (s *ServiceStore) CreateWithEvents(ctx context.Context, svc *lifecycle.Service, events []lifecycle.Event) error {
-	return s.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: svc, Events: events})
-}
-
-// UpdateWithEvents implements lifecycle.Outbox: the service and its events
-// are stored in one transaction, as CommitService over expected does.
-func (s *ServiceStore) UpdateWithEvents(ctx context.Context, svc *lifecycle.Service, expected int64, events []lifecycle.Event) error {
-	return s.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: svc, Expected: expected, Events: events})
-}
+// StoresEvents implements lifecycle.Outbox: Commit stores a write's
+// events in the outbox table, in the record's transaction.
+func (s *ServiceStore) StoresEvents() bool { return true }
 
 // ListServices implements lifecycle.PortfolioStore.
 func (s *ServiceStore) ListServices(ctx context.Context, f lifecycle.ServiceFilter) (lifecycle.ServicePage, error) {
@@ -99,17 +91,17 @@ func (s *ServiceStore) ListServices(ctx context.Context, f lifecycle.ServiceFilt
 
 // ImprovementStore keeps the continual-improvement register in the
 // improvements table, with the service and status as columns. It
-// implements lifecycle.ImprovementStore and
-// lifecycle.Outbox[*lifecycle.Improvement], as [ServiceStore] does for
-// services: CommitImprovement stores the improvement and the write's
-// events in one transaction, and it keeps no guards.
+// implements lifecycle.ImprovementStore and lifecycle.Outbox, as
+// [ServiceStore] does for services: CommitImprovement stores the
+// improvement and the write's events in one transaction, and it keeps no
+// guards.
 type ImprovementStore struct {
 	t *table[*lifecycle.Improvement]
 }
 
 var (
-	_ lifecycle.ImprovementStore               = (*ImprovementStore)(nil)
-	_ lifecycle.Outbox[*lifecycle.Improvement] = (*ImprovementStore)(nil)
+	_ lifecycle.ImprovementStore = (*ImprovementStore)(nil)
+	_ lifecycle.Outbox           = (*ImprovementStore)(nil)
 )
 
 // Improvements returns the continual-improvement register of db.
@@ -143,19 +135,9 @@ func (s *ImprovementStore) CommitImprovement(ctx context.Context, w lifecycle.Wr
 	return s.t.commit(ctx, w)
 }
 
-// CreateWithEvents implements lifecycle.Outbox: the improvement and its
-// events are stored in one transaction, as CommitImprovement with
-// Expected 0 does.
-func (s *ImprovementStore) CreateWithEvents(ctx context.Context, x *lifecycle.Improvement, events []lifecycle.Event) error {
-	return s.CommitImprovement(ctx, lifecycle.Write[*lifecycle.Improvement]{Record: x, Events: events})
-}
-
-// UpdateWithEvents implements lifecycle.Outbox: the improvement and its
-// events are stored in one transaction, as CommitImprovement over expected
-// does.
-func (s *ImprovementStore) UpdateWithEvents(ctx context.Context, x *lifecycle.Improvement, expected int64, events []lifecycle.Event) error {
-	return s.CommitImprovement(ctx, lifecycle.Write[*lifecycle.Improvement]{Record: x, Expected: expected, Events: events})
-}
+// StoresEvents implements lifecycle.Outbox: Commit stores a write's
+// events in the outbox table, in the record's transaction.
+func (s *ImprovementStore) StoresEvents() bool { return true }
 
 // ListImprovements implements lifecycle.ImprovementStore.
 func (s *ImprovementStore) ListImprovements(ctx context.Context, f lifecycle.ImprovementFilter) (lifecycle.ImprovementPage, error) {

@@ -13,15 +13,15 @@ import (
 // in problem_incidents (for Filter.Incident), their fixing changes in
 // problem_changes (for Filter.Change) and a lower-cased copy of the
 // searchable known-error text in a column (for SearchKnownErrors). It
-// implements problem.Store, lifecycle.Outbox[*problem.Problem] and
-// lifecycle.Committer[*problem.Problem].
+// implements problem.Store (a lifecycle.Committer[*problem.Problem]) and
+// lifecycle.Outbox.
 type ProblemStore struct {
 	t *table[*problem.Problem]
 }
 
 var (
 	_ problem.Store                         = (*ProblemStore)(nil)
-	_ lifecycle.Outbox[*problem.Problem]    = (*ProblemStore)(nil)
+	_ lifecycle.Outbox                      = (*ProblemStore)(nil)
 	_ lifecycle.Committer[*problem.Problem] = (*ProblemStore)(nil)
 )
 
@@ -77,16 +77,6 @@ func (s *ProblemStore) Get(ctx context.Context, id string) (*problem.Problem, er
 	return s.t.get(ctx, s.t.db.r, id)
 }
 
-// Create implements problem.Store.
-func (s *ProblemStore) Create(ctx context.Context, p *problem.Problem) error {
-	return s.t.create(ctx, p, nil)
-}
-
-// Update implements problem.Store.
-func (s *ProblemStore) Update(ctx context.Context, p *problem.Problem, expected int64) error {
-	return s.t.update(ctx, p, expected, nil)
-}
-
 // Guard implements lifecycle.Committer: the guards of all processes share
 // the guards table, the key prefixed with "problem/".
 func (s *ProblemStore) Guard(ctx context.Context, key string) (int64, error) {
@@ -99,17 +89,9 @@ func (s *ProblemStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Pr
 	return s.t.commit(ctx, w)
 }
 
-// CreateWithEvents implements lifecycle.Outbox: the problem and its events
-// are stored in one transaction.
-func (s *ProblemStore) CreateWithEvents(ctx context.Context, p *problem.Problem, events []lifecycle.Event) error {
-	return s.t.create(ctx, p, events)
-}
-
-// UpdateWithEvents implements lifecycle.Outbox: the problem and its events
-// are stored in one transaction.
-func (s *ProblemStore) UpdateWithEvents(ctx context.Context, p *problem.Problem, expected int64, events []lifecycle.Event) error {
-	return s.t.update(ctx, p, expected, events)
-}
+// StoresEvents implements lifecycle.Outbox: Commit stores a write's
+// events in the outbox table, in the record's transaction.
+func (s *ProblemStore) StoresEvents() bool { return true }
 
 // List implements problem.Store.
 func (s *ProblemStore) List(ctx context.Context, f problem.Filter) (problem.Page, error) {

@@ -143,12 +143,6 @@ func (t *table[T]) encode(x T, events []lifecycle.Event) ([]byte, error) {
 	return doc, nil
 }
 
-// create inserts x, then events, in one transaction: a record whose ID
-// exists is ErrConflict and writes nothing.
-func (t *table[T]) create(ctx context.Context, x T, events []lifecycle.Event) error {
-	return t.commit(ctx, lifecycle.Write[T]{Record: x, Events: events})
-}
-
 func (t *table[T]) createTx(ctx context.Context, tx *sql.Tx, x T, doc []byte) error {
 	id := t.id(x)
 	wrap := func(err error) error { return fmt.Errorf("sqlstore: create %s %s: %w", t.process, id, err) }
@@ -172,14 +166,6 @@ func (t *table[T]) createTx(ctx context.Context, tx *sql.Tx, x T, doc []byte) er
 		}
 	}
 	return nil
-}
-
-// update stores x over version expected, then events, in one transaction.
-// The version check is in the UPDATE's WHERE clause, so of two writers of
-// the same version exactly one succeeds; the other sees zero rows and gets
-// ErrConflict (or ErrNotFound when there is no such record).
-func (t *table[T]) update(ctx context.Context, x T, expected int64, events []lifecycle.Event) error {
-	return t.commit(ctx, lifecycle.Write[T]{Record: x, Expected: expected, Events: events})
 }
 
 func (t *table[T]) updateTx(ctx context.Context, tx *sql.Tx, x T, doc []byte, expected int64) error {

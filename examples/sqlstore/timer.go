@@ -13,16 +13,16 @@ import (
 // TimerStore keeps SLA timers in the sla_timers table, with Next as an
 // indexed column (next_at, Unix nanoseconds) for Due and Claim, and a lease
 // (lease_owner, lease_until) for Claim. It implements sla.Store,
-// sla.Claimer and lifecycle.Outbox[*sla.Timer], so an sla.Engine over it
-// stores each warning and breach with the timer that fired it.
+// sla.Claimer and lifecycle.Outbox, so an sla.Engine over it stores each
+// warning and breach with the timer that fired it.
 type TimerStore struct {
 	t *table[*sla.Timer]
 }
 
 var (
-	_ sla.Store                    = (*TimerStore)(nil)
-	_ sla.Claimer                  = (*TimerStore)(nil)
-	_ lifecycle.Outbox[*sla.Timer] = (*TimerStore)(nil)
+	_ sla.Store        = (*TimerStore)(nil)
+	_ sla.Claimer      = (*TimerStore)(nil)
+	_ lifecycle.Outbox = (*TimerStore)(nil)
 )
 
 // Timers returns the SLA timer store of db.
@@ -46,16 +46,6 @@ func (s *TimerStore) Get(ctx context.Context, id string) (*sla.Timer, error) {
 	return s.t.get(ctx, s.t.db.r, id)
 }
 
-// Create implements sla.Store.
-func (s *TimerStore) Create(ctx context.Context, t *sla.Timer) error {
-	return s.t.create(ctx, t, nil)
-}
-
-// Update implements sla.Store. It leaves the timer's lease alone.
-func (s *TimerStore) Update(ctx context.Context, t *sla.Timer, expected int64) error {
-	return s.t.update(ctx, t, expected, nil)
-}
-
 // Guard implements lifecycle.GuardReader: the guards of all processes
 // share the guards table, the key prefixed with "sla/".
 func (s *TimerStore) Guard(ctx context.Context, key string) (int64, error) {
@@ -70,17 +60,9 @@ func (s *TimerStore) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) 
 	return s.t.commit(ctx, w)
 }
 
-// CreateWithEvents implements lifecycle.Outbox: the timer and its events
-// are stored in one transaction.
-func (s *TimerStore) CreateWithEvents(ctx context.Context, t *sla.Timer, events []lifecycle.Event) error {
-	return s.t.create(ctx, t, events)
-}
-
-// UpdateWithEvents implements lifecycle.Outbox: the timer and the warnings
-// or breach it fired are stored in one transaction.
-func (s *TimerStore) UpdateWithEvents(ctx context.Context, t *sla.Timer, expected int64, events []lifecycle.Event) error {
-	return s.t.update(ctx, t, expected, events)
-}
+// StoresEvents implements lifecycle.Outbox: Commit stores a write's
+// events in the outbox table, in the record's transaction.
+func (s *TimerStore) StoresEvents() bool { return true }
 
 // ListByRecord implements sla.Store.
 func (s *TimerStore) ListByRecord(ctx context.Context, recordID string) ([]*sla.Timer, error) {

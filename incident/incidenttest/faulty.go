@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/itsmkit/itsm/incident"
-	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
@@ -13,10 +12,9 @@ import (
 // under the faults of f (see lifecycletest.Faults): Get, Guard, List and
 // ResolvedBefore are reads, Commit a write, named
 // "incident.<Method>". A write drawn FaultAfterWrite is stored in inner
-// and then reported as failed: the ambiguous commit. If inner implements
-// lifecycle.Outbox[*incident.Incident], so does the result (its methods
-// are writes too), so that an incident.Service still finds the outbox.
-// Other optional abilities of inner are hidden.
+// and then reported as failed: the ambiguous commit. It is a
+// lifecycle.Outbox when inner is one, so that the Service still hands
+// inner the events. Other optional abilities of inner are hidden.
 //
 // Use it to check that a host's workflow code copes with a flaky database:
 //
@@ -27,9 +25,6 @@ import (
 //	})
 func FaultyStore(inner incident.Store, f *lifecycletest.Faults) incident.Store {
 	s := &faultyStore{lifecycletest.FaultyRecords[*incident.Incident]{Inner: inner, Faults: f, Process: "incident"}, inner}
-	if ob, ok := inner.(lifecycle.Outbox[*incident.Incident]); ok {
-		return &faultyOutboxStore{faultyStore: s, ob: ob}
-	}
 	return s
 }
 
@@ -52,21 +47,4 @@ func (s *faultyStore) ResolvedBefore(ctx context.Context, t time.Time, limit int
 	return s.inner.ResolvedBefore(ctx, t, limit)
 }
 
-type faultyOutboxStore struct {
-	*faultyStore
-	ob lifecycle.Outbox[*incident.Incident]
-}
-
-func (s *faultyOutboxStore) CreateWithEvents(ctx context.Context, x *incident.Incident, events []lifecycle.Event) error {
-	return s.Faults.Write(ctx, "incident.CreateWithEvents", func(ctx context.Context) error { return s.ob.CreateWithEvents(ctx, x, events) })
-}
-
-func (s *faultyOutboxStore) UpdateWithEvents(ctx context.Context, x *incident.Incident, expected int64, events []lifecycle.Event) error {
-	return s.Faults.Write(ctx, "incident.UpdateWithEvents", func(ctx context.Context) error { return s.ob.UpdateWithEvents(ctx, x, expected, events) })
-}
-
-var (
-	_ incident.Store                       = (*faultyStore)(nil)
-	_ incident.Store                       = (*faultyOutboxStore)(nil)
-	_ lifecycle.Outbox[*incident.Incident] = (*faultyOutboxStore)(nil)
-)
+var _ incident.Store = (*faultyStore)(nil)

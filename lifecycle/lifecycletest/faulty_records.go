@@ -51,3 +51,7 @@ func (s FaultyRecords[T]) Commit(ctx context.Context, w lifecycle.Write[T]) erro
 func (s FaultyRecords[T]) Read(ctx context.Context, method string) error {
 	return s.Faults.ReadContext(ctx, s.Process+"."+method)
 }
+
+// StoresEvents answers for Inner (see lifecycle.Outbox), so that a
+// process still hands an outbox store its events through the wrapper.
+func (s FaultyRecords[T]) StoresEvents() bool { return lifecycle.StoresEvents(s.Inner) }

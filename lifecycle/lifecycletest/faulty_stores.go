@@ -10,20 +10,14 @@ import (
 // call to inner under the faults of f: GetService and ListServices are
 // reads ([Faults.ReadContext]), CommitService a write ([Faults.Write]),
 // named "service.<Method>"; a CommitService drawn FaultAfterWrite is
-// stored in inner and then reported as failed, the ambiguous commit. If
-// inner implements lifecycle.Outbox[*lifecycle.Service], so does the
-// result (its methods are writes too), so that a Portfolio still finds
-// the outbox and CommitService hands inner the events. Other optional
-// abilities of inner are hidden: in particular, give the Portfolio its
+// stored in inner and then reported as failed, the ambiguous commit. It
+// is a lifecycle.Outbox when inner is one, so that a Portfolio still hands
+// CommitService the events. Other optional abilities of inner are hidden: in particular, give the Portfolio its
 // improvement store explicitly (PortfolioConfig.Improvements, see
 // [FaultyImprovementStore]) rather than relying on inner implementing
 // both.
 func FaultyPortfolioStore(inner lifecycle.PortfolioStore, f *Faults) lifecycle.PortfolioStore {
-	s := &faultyPortfolio{inner: inner, f: f}
-	if ob, ok := inner.(lifecycle.Outbox[*lifecycle.Service]); ok {
-		return &faultyPortfolioOutbox{faultyPortfolio: s, ob: ob}
-	}
-	return s
+	return &faultyPortfolio{inner: inner, f: f}
 }
 
 type faultyPortfolio struct {
@@ -49,30 +43,14 @@ func (s *faultyPortfolio) ListServices(ctx context.Context, filter lifecycle.Ser
 	return s.inner.ListServices(ctx, filter)
 }
 
-type faultyPortfolioOutbox struct {
-	*faultyPortfolio
-	ob lifecycle.Outbox[*lifecycle.Service]
-}
-
-func (s *faultyPortfolioOutbox) CreateWithEvents(ctx context.Context, x *lifecycle.Service, events []lifecycle.Event) error {
-	return s.f.Write(ctx, "service.CreateWithEvents", func(ctx context.Context) error { return s.ob.CreateWithEvents(ctx, x, events) })
-}
-
-func (s *faultyPortfolioOutbox) UpdateWithEvents(ctx context.Context, x *lifecycle.Service, expected int64, events []lifecycle.Event) error {
-	return s.f.Write(ctx, "service.UpdateWithEvents", func(ctx context.Context) error { return s.ob.UpdateWithEvents(ctx, x, expected, events) })
-}
+func (s *faultyPortfolio) StoresEvents() bool { return lifecycle.StoresEvents(s.inner) }
 
 // FaultyImprovementStore returns a lifecycle.ImprovementStore that passes
 // every call to inner under the faults of f, as [FaultyPortfolioStore]
 // does (ops named "improvement.<Method>": GetImprovement and
-// ListImprovements reads, CommitImprovement a write), keeping inner's
-// lifecycle.Outbox[*lifecycle.Improvement] if it has one.
+// ListImprovements reads, CommitImprovement a write), a lifecycle.Outbox when inner is one.
 func FaultyImprovementStore(inner lifecycle.ImprovementStore, f *Faults) lifecycle.ImprovementStore {
-	s := &faultyImprovements{inner: inner, f: f}
-	if ob, ok := inner.(lifecycle.Outbox[*lifecycle.Improvement]); ok {
-		return &faultyImprovementsOutbox{faultyImprovements: s, ob: ob}
-	}
-	return s
+	return &faultyImprovements{inner: inner, f: f}
 }
 
 type faultyImprovements struct {
@@ -98,25 +76,12 @@ func (s *faultyImprovements) ListImprovements(ctx context.Context, filter lifecy
 	return s.inner.ListImprovements(ctx, filter)
 }
 
-type faultyImprovementsOutbox struct {
-	*faultyImprovements
-	ob lifecycle.Outbox[*lifecycle.Improvement]
-}
-
-func (s *faultyImprovementsOutbox) CreateWithEvents(ctx context.Context, x *lifecycle.Improvement, events []lifecycle.Event) error {
-	return s.f.Write(ctx, "improvement.CreateWithEvents", func(ctx context.Context) error { return s.ob.CreateWithEvents(ctx, x, events) })
-}
-
-func (s *faultyImprovementsOutbox) UpdateWithEvents(ctx context.Context, x *lifecycle.Improvement, expected int64, events []lifecycle.Event) error {
-	return s.f.Write(ctx, "improvement.UpdateWithEvents", func(ctx context.Context) error { return s.ob.UpdateWithEvents(ctx, x, expected, events) })
-}
+func (s *faultyImprovements) StoresEvents() bool { return lifecycle.StoresEvents(s.inner) }
 
 // Compile-time checks that the wrappers keep the interfaces they promise.
 var (
-	_ lifecycle.PortfolioStore                 = (*faultyPortfolio)(nil)
-	_ lifecycle.Outbox[*lifecycle.Service]     = (*faultyPortfolioOutbox)(nil)
-	_ lifecycle.ImprovementStore               = (*faultyImprovements)(nil)
-	_ lifecycle.Outbox[*lifecycle.Improvement] = (*faultyImprovementsOutbox)(nil)
-	_ lifecycle.PortfolioStore                 = (*faultyPortfolioOutbox)(nil)
-	_ lifecycle.ImprovementStore               = (*faultyImprovementsOutbox)(nil)
+	_ lifecycle.PortfolioStore   = (*faultyPortfolio)(nil)
+	_ lifecycle.ImprovementStore = (*faultyImprovements)(nil)
+	_ lifecycle.Outbox           = (*faultyPortfolio)(nil)
+	_ lifecycle.Outbox           = (*faultyImprovements)(nil)
 )

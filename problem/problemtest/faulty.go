@@ -3,7 +3,6 @@ package problemtest
 import (
 	"context"
 
-	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
 )
@@ -13,9 +12,8 @@ import (
 // SearchKnownErrors are reads, Commit a write, named
 // "problem.<Method>"; an injected timeout honours the caller's ctx. A
 // write drawn FaultAfterWrite is stored in inner and then reported as
-// failed: the ambiguous commit. If inner implements
-// lifecycle.Outbox[*problem.Problem], so does the result (its methods are
-// writes too), so that a problem.Service still finds the outbox.
+// failed: the ambiguous commit. It is a lifecycle.Outbox when inner is
+// one, so that the Service still hands inner the events.
 //
 // Use it to check that a host's workflow code copes with a flaky database:
 //
@@ -26,9 +24,6 @@ import (
 //	})
 func FaultyStore(inner problem.Store, f *lifecycletest.Faults) problem.Store {
 	s := &faultyStore{lifecycletest.FaultyRecords[*problem.Problem]{Inner: inner, Faults: f, Process: "problem"}, inner}
-	if ob, ok := inner.(lifecycle.Outbox[*problem.Problem]); ok {
-		return &faultyOutboxStore{faultyStore: s, ob: ob}
-	}
 	return s
 }
 
@@ -53,25 +48,4 @@ func (s *faultyStore) SearchKnownErrors(ctx context.Context, q problem.KnownErro
 	return s.inner.SearchKnownErrors(ctx, q)
 }
 
-type faultyOutboxStore struct {
-	*faultyStore
-	ob lifecycle.Outbox[*problem.Problem]
-}
-
-// CreateWithEvents draws a write fault around the wrapped outbox's
-// CreateWithEvents.
-func (s *faultyOutboxStore) CreateWithEvents(ctx context.Context, p *problem.Problem, events []lifecycle.Event) error {
-	return s.Faults.Write(ctx, "problem.CreateWithEvents", func(ctx context.Context) error { return s.ob.CreateWithEvents(ctx, p, events) })
-}
-
-// UpdateWithEvents draws a write fault around the wrapped outbox's
-// UpdateWithEvents.
-func (s *faultyOutboxStore) UpdateWithEvents(ctx context.Context, p *problem.Problem, expected int64, events []lifecycle.Event) error {
-	return s.Faults.Write(ctx, "problem.UpdateWithEvents", func(ctx context.Context) error { return s.ob.UpdateWithEvents(ctx, p, expected, events) })
-}
-
-var (
-	_ problem.Store                      = (*faultyStore)(nil)
-	_ problem.Store                      = (*faultyOutboxStore)(nil)
-	_ lifecycle.Outbox[*problem.Problem] = (*faultyOutboxStore)(nil)
-)
+var _ problem.Store = (*faultyStore)(nil)

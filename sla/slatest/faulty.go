@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/sla"
 )
@@ -18,9 +17,8 @@ import (
 // The optional abilities an sla.Engine looks for are kept when inner has
 // them: if inner is an sla.Claimer, so is the result, and Claim, which
 // takes leases, is a write (an ambiguous Claim leases the timers and loses
-// the answer; the same owner gets them again); if inner implements
-// lifecycle.Outbox[*sla.Timer], so does the result (its methods are writes
-// too).
+// the answer; the same owner gets them again); and it is a
+// lifecycle.Outbox when inner is one.
 //
 // Use it to check that a host's scheduler copes with a flaky database:
 //
@@ -32,15 +30,8 @@ import (
 //	})
 func FaultyStore(inner sla.Store, f *lifecycletest.Faults) sla.Store {
 	s := &faultyStore{lifecycletest.FaultyRecords[*sla.Timer]{Inner: inner, Faults: f, Process: "sla"}, inner, f}
-	c, claims := inner.(sla.Claimer)
-	ob, outbox := inner.(lifecycle.Outbox[*sla.Timer])
-	switch {
-	case claims && outbox:
-		return &faultyClaimerOutbox{faultyStore: s, claimer: faultyClaimer{s, c}, outbox: faultyOutbox{s, ob}}
-	case claims:
-		return &faultyClaimerStore{faultyStore: s, claimer: faultyClaimer{s, c}}
-	case outbox:
-		return &faultyOutboxStore{faultyStore: s, outbox: faultyOutbox{s, ob}}
+	if c, ok := inner.(sla.Claimer); ok {
+		return &faultyClaimerStore{faultyStore: s, claimer: c}
 	}
 	return s
 }
@@ -67,17 +58,17 @@ func (s *faultyStore) Due(ctx context.Context, at time.Time, limit int) ([]*sla.
 	return s.inner.Due(ctx, at, limit)
 }
 
-// faultyClaimer is the Claim of a faulty store whose inner store claims.
-type faultyClaimer struct {
-	s *faultyStore
-	c sla.Claimer
+type faultyClaimerStore struct {
+	*faultyStore
+	claimer sla.Claimer
 }
 
-func (x faultyClaimer) claim(ctx context.Context, owner string, at time.Time, limit int, lease time.Duration) ([]*sla.Timer, error) {
+// Claim fails as a write, or claims from the inner store.
+func (s *faultyClaimerStore) Claim(ctx context.Context, owner string, at time.Time, limit int, lease time.Duration) ([]*sla.Timer, error) {
 	var out []*sla.Timer
-	err := x.s.f.Write(ctx, "sla.Claim", func(ctx context.Context) error {
+	err := s.f.Write(ctx, "sla.Claim", func(ctx context.Context) error {
 		var err error
-		out, err = x.c.Claim(ctx, owner, at, limit, lease)
+		out, err = s.claimer.Claim(ctx, owner, at, limit, lease)
 		return err
 	})
 	if err != nil {
@@ -86,71 +77,7 @@ func (x faultyClaimer) claim(ctx context.Context, owner string, at time.Time, li
 	return out, nil
 }
 
-// faultyOutbox is the Outbox of a faulty store whose inner store has one.
-type faultyOutbox struct {
-	s  *faultyStore
-	ob lifecycle.Outbox[*sla.Timer]
-}
-
-func (x faultyOutbox) create(ctx context.Context, t *sla.Timer, events []lifecycle.Event) error {
-	return x.s.f.Write(ctx, "sla.CreateWithEvents", func(ctx context.Context) error { return x.ob.CreateWithEvents(ctx, t, events) })
-}
-
-func (x faultyOutbox) update(ctx context.Context, t *sla.Timer, expected int64, events []lifecycle.Event) error {
-	return x.s.f.Write(ctx, "sla.UpdateWithEvents", func(ctx context.Context) error { return x.ob.UpdateWithEvents(ctx, t, expected, events) })
-}
-
-type faultyClaimerStore struct {
-	*faultyStore
-	claimer faultyClaimer
-}
-
-// Claim fails as a write, or claims from the inner store.
-func (s *faultyClaimerStore) Claim(ctx context.Context, owner string, at time.Time, limit int, lease time.Duration) ([]*sla.Timer, error) {
-	return s.claimer.claim(ctx, owner, at, limit, lease)
-}
-
-type faultyOutboxStore struct {
-	*faultyStore
-	outbox faultyOutbox
-}
-
-// CreateWithEvents fails as a write, or creates in the inner store's outbox.
-func (s *faultyOutboxStore) CreateWithEvents(ctx context.Context, t *sla.Timer, events []lifecycle.Event) error {
-	return s.outbox.create(ctx, t, events)
-}
-
-// UpdateWithEvents fails as a write, or updates through the inner store's outbox.
-func (s *faultyOutboxStore) UpdateWithEvents(ctx context.Context, t *sla.Timer, expected int64, events []lifecycle.Event) error {
-	return s.outbox.update(ctx, t, expected, events)
-}
-
-type faultyClaimerOutbox struct {
-	*faultyStore
-	claimer faultyClaimer
-	outbox  faultyOutbox
-}
-
-// Claim fails as a write, or claims from the inner store.
-func (s *faultyClaimerOutbox) Claim(ctx context.Context, owner string, at time.Time, limit int, lease time.Duration) ([]*sla.Timer, error) {
-	return s.claimer.claim(ctx, owner, at, limit, lease)
-}
-
-// CreateWithEvents fails as a write, or creates in the inner store's outbox.
-func (s *faultyClaimerOutbox) CreateWithEvents(ctx context.Context, t *sla.Timer, events []lifecycle.Event) error {
-	return s.outbox.create(ctx, t, events)
-}
-
-// UpdateWithEvents fails as a write, or updates through the inner store's outbox.
-func (s *faultyClaimerOutbox) UpdateWithEvents(ctx context.Context, t *sla.Timer, expected int64, events []lifecycle.Event) error {
-	return s.outbox.update(ctx, t, expected, events)
-}
-
 var (
-	_ sla.Store                    = (*faultyStore)(nil)
-	_ sla.Claimer                  = (*faultyClaimerStore)(nil)
-	_ lifecycle.Outbox[*sla.Timer] = (*faultyOutboxStore)(nil)
-	_ sla.Claimer                  = (*faultyClaimerOutbox)(nil)
-	_ lifecycle.Outbox[*sla.Timer] = (*faultyClaimerOutbox)(nil)
-	_ sla.Store                    = (*faultyClaimerOutbox)(nil)
+	_ sla.Store   = (*faultyStore)(nil)
+	_ sla.Claimer = (*faultyClaimerStore)(nil)
 )
