@@ -224,7 +224,7 @@ func (st *step) commit(x *Incident) []lifecycle.Event {
 	x.Version++
 	x.UpdatedAt = st.now
 	rec := lifecycle.Record{
-		Seq:     len(x.History) + 1,
+		Seq:     int(x.Version), // one record per stored change
 		Time:    st.now,
 		Actor:   st.actor.ID,
 		Event:   string(st.event),

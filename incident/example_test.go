@@ -29,8 +29,8 @@ func newDesk() (*incident.Service, *incidenttest.Recorder, *lifecycletest.Clock)
 	return svc, rec, clock
 }
 
-func printHistory(x *incident.Incident) {
-	for _, r := range x.History {
+func printHistory(history []lifecycle.Record) {
+	for _, r := range history {
 		fmt.Printf("%d %s %-13s %-11s → %-11s by %s", r.Seq, r.Time.Format("15:04"), r.Event, r.From, r.To, r.Actor)
 		if r.Note != "" {
 			fmt.Printf(": %s", r.Note)
@@ -62,7 +62,9 @@ func Example_lifecycle() {
 	clock.Advance(24 * time.Hour)
 	x, _ = svc.Close(ctx, caller, incident.Close{ID: x.ID, Note: "stable since"})
 
-	printHistory(x)
+	// The history is read apart from the incident, a page at a time.
+	history, _ := svc.History(ctx, x.ID, 0, 50)
+	printHistory(history)
 	fmt.Println(rec.Types())
 	// Output:
 	// INC0000001 new priority 3 - moderate
@@ -113,7 +115,7 @@ func Example_parentAndChildren() {
 	_, err := svc.Resolve(ctx, agent, incident.Resolve{ID: parent.ID, Code: incident.CodeSolutionProvided, Notes: "replaced the switch"})
 	fmt.Println("resolve:", err)
 	for _, id := range []string{a.ID, b.ID} {
-		c, _ := svc.Get(ctx, id)
+		c, _ := svc.Export(ctx, id)
 		fmt.Println(c.ID, c.State, c.ResolutionCode, "-", c.History[len(c.History)-1].Note)
 	}
 	_, err = svc.Reopen(ctx, agent, incident.Reopen{ID: a.ID, Reason: "still offline"})
@@ -155,7 +157,7 @@ func ExampleService_AutoClose() {
 	clock.Advance(24*time.Hour + time.Minute)
 	n, _ = svc.AutoClose(ctx, lifecycle.System)
 	fmt.Println("after 7 days:", n)
-	x, _ = svc.Get(ctx, x.ID)
+	x, _ = svc.Export(ctx, x.ID)
 	last := x.History[len(x.History)-1]
 	fmt.Println(x.State, "closed by", x.ClosedBy, "recorded by", last.Actor)
 	// Output:
@@ -177,7 +179,7 @@ func ExampleService_ResolveForProblem() {
 	problems := lifecycle.Actor{ID: "problem-manager"}
 	fmt.Println(svc.ResolveForProblem(ctx, problems, x.ID, "PRB0000042", "patched the exporter"))
 	fmt.Println(svc.ResolveForProblem(ctx, problems, x.ID, "PRB0000042", "patched the exporter")) // idempotent
-	x, _ = svc.Get(ctx, x.ID)
+	x, _ = svc.Export(ctx, x.ID)
 	fmt.Println(x.State, x.ResolutionCode, x.Version)
 	// Output:
 	// <nil>
@@ -265,9 +267,9 @@ func ExampleReactor() {
 	if err := r.Notify(ctx, events...); err != nil { // redelivered
 		panic(err)
 	}
-	x, _ = svc.Get(ctx, x.ID)
+	x, _ = svc.Export(ctx, x.ID)
 	fmt.Println("level", x.EscalationLevel, "group", x.Group, "changes", x.Changes, "version", x.Version)
-	printHistory(x)
+	printHistory(x.History)
 	// Output:
 	// level 1 group major-incident-team changes [CHG0000009] version 4
 	// 1 09:00 open                      → new         by ann

@@ -30,7 +30,8 @@ func busyIncident(t *testing.T) *incident.Incident {
 	e.do(t, ann, incident.Resolve{ID: x.ID, Code: incident.CodeWorkaroundProvided, Notes: "flushed the queue"})
 	e.do(t, carol, incident.Reopen{ID: x.ID, Reason: "back"})
 	e.do(t, ann, incident.Resolve{ID: x.ID, Code: incident.CodeSolutionProvided, Notes: "new disk"})
-	return e.do(t, carol, incident.Close{ID: x.ID})
+	e.do(t, carol, incident.Close{ID: x.ID})
+	return e.get(t, x.ID)
 }
 
 func TestJSONRoundTrip(t *testing.T) {

@@ -172,7 +172,7 @@ func TestLoad(t *testing.T) {
 	// Every stored change is one version and one history record.
 	var total int64
 	for _, id := range ids {
-		inc, err := svc.Get(context.Background(), id)
+		inc, err := svc.Export(context.Background(), id)
 		require.NoError(t, err)
 		require.Equal(t, int64(len(inc.History)), inc.Version, id)
 		total += inc.Version - 1

@@ -100,17 +100,27 @@ func (r *Reactor) onBreach(ctx context.Context, breach lifecycle.Event, event Ev
 		return nil
 	}
 	reason := breachReason(breach)
-	return r.Incidents.react(ctx, r.actor(), id, func(inc *Incident) (Command, bool) {
+	var readErr error
+	err := r.Incidents.react(ctx, r.actor(), id, func(inc *Incident) (Command, bool) {
 		if !inc.State.IsOpen() {
 			return nil, false
 		}
-		for _, h := range inc.History {
+		// The history is read after the incident: a record of the breach
+		// stored since makes the commit a conflict, and the rerun sees it.
+		// Reading it costs the incident's age, for a rare breach.
+		history, err := lifecycle.ReadAll(ctx, inc.ID, r.Incidents.store.History)
+		if err != nil {
+			readErr = err
+			return nil, false
+		}
+		for _, h := range history {
 			if h.Event == string(event) && h.Note == reason {
 				return nil, false
 			}
 		}
 		return next(inc, reason)
 	})
+	return errors.Join(err, readErr)
 }
 
 // breachReason is the reason recorded for an escalation caused by breach;
@@ -160,15 +170,24 @@ func (s *Service) OfferWorkaround(ctx context.Context, actor lifecycle.Actor, in
 		return lifecycle.Invalid("workaround", "a problem ID and a workaround are required")
 	}
 	marker := "Known error " + problemID + " workaround: "
-	return s.react(ctx, actor, incidentID, func(inc *Incident) (Command, bool) {
+	var readErr error
+	err := s.react(ctx, actor, incidentID, func(inc *Incident) (Command, bool) {
 		if !inc.State.IsOpen() {
 			return nil, false
 		}
-		for _, n := range inc.WorkNotes {
-			if strings.HasPrefix(n.Text, marker) {
+		// As for a breach, the journal is read after the incident, and a
+		// note stored since makes the commit a conflict.
+		journal, err := lifecycle.ReadAll(ctx, inc.ID, s.store.Journal)
+		if err != nil {
+			readErr = err
+			return nil, false
+		}
+		for _, n := range journal {
+			if n.Kind == lifecycle.EntryWorkNote && strings.HasPrefix(n.Text, marker) {
 				return nil, false
 			}
 		}
 		return WorkNote{ID: inc.ID, Version: inc.Version, Text: marker + workaround}, true
 	})
+	return errors.Join(err, readErr)
 }

@@ -34,7 +34,7 @@ func TestReactorEscalatesOnBreachOnce(t *testing.T) {
 
 	require.NoError(t, r.Notify(ctx, breach(inc.ID, "p1-resolution", "1")))
 	require.NoError(t, r.Notify(ctx, breach(inc.ID, "p1-resolution", "1"))) // redelivered
-	got, err := s.Get(ctx, inc.ID)
+	got, err := s.Export(ctx, inc.ID)
 	require.NoError(t, err)
 	assert.Equal(t, 1, got.EscalationLevel)
 	last := got.History[len(got.History)-1]
@@ -43,7 +43,7 @@ func TestReactorEscalatesOnBreachOnce(t *testing.T) {
 
 	// Another agreement's breach escalates again, up to the highest level.
 	require.NoError(t, r.Notify(ctx, breach(inc.ID, "ola-network", "1"), breach(inc.ID, "uc-vendor", "1")))
-	got, err = s.Get(ctx, inc.ID)
+	got, err = s.Export(ctx, inc.ID)
 	require.NoError(t, err)
 	assert.Equal(t, 2, got.EscalationLevel)
 
@@ -51,7 +51,7 @@ func TestReactorEscalatesOnBreachOnce(t *testing.T) {
 	require.NoError(t, r.Notify(ctx, breach("PRB1", "x", "1"), lifecycle.Event{Process: "change", Type: "closed"}))
 	// Off unless asked.
 	require.NoError(t, (&incident.Reactor{Incidents: s}).Notify(ctx, breach(inc.ID, "other", "1")))
-	got2, err := s.Get(ctx, inc.ID)
+	got2, err := s.Export(ctx, inc.ID)
 	require.NoError(t, err)
 	assert.Equal(t, got.Version, got2.Version)
 }
@@ -70,7 +70,7 @@ func TestReactorLinksCausingChange(t *testing.T) {
 	require.NoError(t, r.Notify(ctx, ev))
 	require.NoError(t, r.Notify(ctx, ev))
 	for _, id := range []string{i1.ID, i2.ID} {
-		got, err := s.Get(ctx, id)
+		got, err := s.Export(ctx, id)
 		require.NoError(t, err)
 		assert.Equal(t, []string{"CHG1"}, got.Changes)
 		assert.Equal(t, int64(2), got.Version, "linked once")
@@ -85,7 +85,7 @@ func TestOfferWorkaroundIsIdempotent(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.OfferWorkaround(ctx, lifecycle.System, inc.ID, "PRB7", "reconnect with client 5.3"))
 	require.NoError(t, s.OfferWorkaround(ctx, lifecycle.System, inc.ID, "PRB7", "reconnect with client 5.3"))
-	got, err := s.Get(ctx, inc.ID)
+	got, err := s.Export(ctx, inc.ID)
 	require.NoError(t, err)
 	require.Len(t, got.WorkNotes, 1)
 	assert.Equal(t, "Known error PRB7 workaround: reconnect with client 5.3", got.WorkNotes[0].Text)
@@ -101,13 +101,13 @@ func TestReactorLinksIncidentsNamedWhenTheChangeOpened(t *testing.T) {
 	ev := lifecycle.Event{ID: "change/CHG7/1/0", Process: "change", Subject: "CHG7", Type: "opened",
 		Data: map[string]string{"incidents": i1.ID}}
 	require.NoError(t, (&incident.Reactor{Incidents: s}).Notify(ctx, ev), "off unless asked")
-	got, err := s.Get(ctx, i1.ID)
+	got, err := s.Export(ctx, i1.ID)
 	require.NoError(t, err)
 	assert.Empty(t, got.Changes)
 
 	r := &incident.Reactor{Incidents: s, LinkCausedBy: true}
 	require.NoError(t, r.Notify(ctx, ev, ev))
-	got, err = s.Get(ctx, i1.ID)
+	got, err = s.Export(ctx, i1.ID)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"CHG7"}, got.Changes)
 	assert.Equal(t, int64(2), got.Version, "linked once")
@@ -132,7 +132,7 @@ func TestReactorReassignsOnBreachOnce(t *testing.T) {
 
 	require.NoError(t, r.Notify(ctx, breach(p1.ID, "p1-resolution", "1"), breach(p3.ID, "p3-resolution", "1")))
 	require.NoError(t, r.Notify(ctx, breach(p1.ID, "p1-resolution", "1"))) // redelivered
-	got, err := s.Get(ctx, p1.ID)
+	got, err := s.Export(ctx, p1.ID)
 	require.NoError(t, err)
 	assert.Equal(t, "major-incident-team", got.Group)
 	assert.Equal(t, 0, got.EscalationLevel, "reassigning is not raising the level")
@@ -140,7 +140,7 @@ func TestReactorReassignsOnBreachOnce(t *testing.T) {
 	assert.Equal(t, "escalate_functional", last.Event)
 	assert.Equal(t, "SLA p1-resolution (resolution) breached, cycle 1", last.Note)
 	assert.Equal(t, int64(2), got.Version, "handed over once")
-	got3, err := s.Get(ctx, p3.ID)
+	got3, err := s.Export(ctx, p3.ID)
 	require.NoError(t, err)
 	assert.Equal(t, "desk", got3.Group)
 	assert.Equal(t, int64(1), got3.Version)
@@ -150,7 +150,7 @@ func TestReactorReassignsOnBreachOnce(t *testing.T) {
 	both := &incident.Reactor{Incidents: s, EscalateOnBreach: true, ReassignOnBreach: func(*incident.Incident, lifecycle.Event) string { return "tier-3" }}
 	require.NoError(t, both.Notify(ctx, breach(p3.ID, "p3-response", "1")))
 	require.NoError(t, both.Notify(ctx, breach(p3.ID, "p3-response", "1")))
-	got3, err = s.Get(ctx, p3.ID)
+	got3, err = s.Export(ctx, p3.ID)
 	require.NoError(t, err)
 	assert.Equal(t, "tier-3", got3.Group)
 	assert.Equal(t, 1, got3.EscalationLevel)

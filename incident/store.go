@@ -25,11 +25,14 @@ import (
 //     lifecycle.ErrNotFound and lifecycle.ErrConflict as documented below
 //     ([lifecycle.NotFound] and [lifecycle.Conflict] build them). Other
 //     errors are the host's (I/O, ...).
-//   - History is append-only: an update carries every record stored before
-//     it, unchanged, plus the new ones. A Store may therefore keep the
-//     records it has and store only x.History[len(stored.History):], as an
-//     audit table would (the in-memory store does); it need not detect a
-//     rewritten record.
+//   - History and journal are appended, never rewritten: a write carries
+//     the incident without its History, Comments and WorkNotes, and the
+//     history records and journal entries it appends in
+//     [lifecycle.Write].History and Journal. Get returns the incident
+//     without them (a command never loads them, so its cost does not grow
+//     with the incident's age); History and Journal page through them.
+//     Commit refuses history records that do not follow on from the
+//     stored ones.
 //
 // Every change is stored through Commit ([lifecycle.Committer]), with the
 // read set of the command's cross-record rules:
@@ -47,8 +50,9 @@ import (
 // write's events with it in Commit, and the [Service] then leaves
 // delivery to the host's relay.
 type Store interface {
-	// Get returns a copy of the incident with the given ID, or an error
-	// matching lifecycle.ErrNotFound.
+	// Get returns a copy of the incident with the given ID, without its
+	// History, Comments and WorkNotes, or an error matching
+	// lifecycle.ErrNotFound.
 	Get(ctx context.Context, id string) (*Incident, error)
 
 	// Committer stores writes (creating with Expected 0, updating over
@@ -57,6 +61,11 @@ type Store interface {
 	// GuardReader reads the guards that Commit checks and bumps: the
 	// hierarchy's rules take "children/<id>" (see the Store's doc).
 	lifecycle.GuardReader
+	// HistoryReader pages through an incident's history records.
+	lifecycle.HistoryReader
+	// JournalReader pages through an incident's comments and work notes,
+	// in the order they were written.
+	lifecycle.JournalReader
 
 	// List returns the incidents matching f (see [Filter.Matches]) in
 	// ascending ID order, at most f's page size ([Filter.PageSize]), starting

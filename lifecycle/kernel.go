@@ -47,8 +47,8 @@ type Kernel[T any] struct {
 	// without history and journal, and the history records and journal
 	// entries its change appends, for the [Write]. The store then never
 	// reads nor rewrites earlier entries, and loading a record for a
-	// command loads none: the record a command returns carries only the
-	// entries it appended. Nil stores the record whole.
+	// command loads none: the record a command returns is the one stored,
+	// without them, as a Get returns it. Nil stores the record whole.
 	Detach func(x T) (record T, history []Record, journal []Entry)
 }
 
@@ -87,9 +87,10 @@ func (k *Kernel[T]) Update(ctx context.Context, id string, pinned int64, step St
 		if err != nil {
 			return err
 		}
-		err = Commit(ctx, k.Store, k.Notifier, k.write(x, expected, reads, events))
+		w := k.write(x, expected, reads, events)
+		err = Commit(ctx, k.Store, k.Notifier, w)
 		if err == nil || IsNotifyError(err) {
-			out = x
+			out = w.Record
 		}
 		return err
 	})
@@ -107,9 +108,10 @@ func (k *Kernel[T]) Create(ctx context.Context, build func(ctx context.Context, 
 		if err != nil {
 			return err
 		}
-		err = Commit(ctx, k.Store, k.Notifier, k.write(x, 0, reads, events))
+		w := k.write(x, 0, reads, events)
+		err = Commit(ctx, k.Store, k.Notifier, w)
 		if err == nil || IsNotifyError(err) {
-			out = x
+			out = w.Record
 		}
 		return err
 	})

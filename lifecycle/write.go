@@ -94,6 +94,22 @@ type JournalReader interface {
 	Journal(ctx context.Context, id string, after, limit int) ([]Entry, error)
 }
 
+// ReadAll reads every page of a record's history or journal through page
+// (a HistoryReader's History or a JournalReader's Journal), oldest first.
+func ReadAll[E interface{ Record | Entry }](ctx context.Context, id string, page func(ctx context.Context, id string, after, limit int) ([]E, error)) ([]E, error) {
+	var all []E
+	for {
+		p, err := page(ctx, id, len(all), DefaultListLimit)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, p...)
+		if len(p) < DefaultListLimit {
+			return all, nil
+		}
+	}
+}
+
 // CheckAppend returns the *ValidationError that refuses to append history
 // records to a history of stored records: their Seq must be stored+1,
 // stored+2, ... It returns nil when they follow on.

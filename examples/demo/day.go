@@ -94,7 +94,7 @@ type Day struct {
 	// Events are every event the Bus carried, in delivery order: an event
 	// comes before the reactions it caused.
 	Events    []lifecycle.Event
-	Incidents []*incident.Incident // by ID
+	Incidents []*incident.Incident // by ID, each whole (see incident.Service.Export)
 	Problems  []*problem.Problem   // by ID
 	Changes   []*change.Change     // by ID
 	Timers    []*sla.Timer         // by ID
@@ -295,7 +295,14 @@ func (p *play) collect(ctx context.Context, start, end time.Time) (*Day, error) 
 		if err != nil {
 			return nil, err
 		}
-		day.Incidents = append(day.Incidents, page.Incidents...)
+		for _, x := range page.Incidents {
+			// The report reads each incident whole: its history and notes.
+			whole, err := d.Incidents.Export(ctx, x.ID)
+			if err != nil {
+				return nil, err
+			}
+			day.Incidents = append(day.Incidents, whole)
+		}
 		if f.After = page.Next; f.After == "" {
 			break
 		}

@@ -45,7 +45,13 @@ func main() {
 	}
 
 	fmt.Println(inc.ID, inc.State, "priority", inc.Priority)
-	for _, r := range inc.History {
+	// The audit trail is read a page at a time (0: from the start; 0: the
+	// default page size); a command never loads it.
+	history, err := svc.History(ctx, inc.ID, 0, 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range history {
 		fmt.Printf("%d %-6s %-13s %s → %s\n", r.Seq, r.Actor, r.Event, r.From, r.To)
 	}
 }

@@ -196,6 +196,46 @@ func history[T any](d *desk, load func(context.Context, string) (*T, error)) htt
 	}
 }
 
+// logPages answers GET /<records>/{id}/history or /journal for a process
+// that keeps them apart from its records: one page, ?after=<seq> (the
+// last seq of the page before, 0 for the first) and ?limit=<n> (the
+// library's default when absent). Next, when set, is the after of the
+// following page.
+func logPages[T, E any](d *desk, load func(context.Context, string) (*T, error),
+	page func(ctx context.Context, id string, after, limit int) ([]E, error), seq func(E) int, name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q := newQuery(r, "after", "limit")
+		after, limit := q.integer("after"), q.integer("limit")
+		if q.err != nil {
+			d.writeError(w, r, q.err)
+			return
+		}
+		if limit <= 0 || limit > lifecycle.DefaultListLimit {
+			limit = lifecycle.DefaultListLimit
+		}
+		id := r.PathValue("id")
+		x, err := load(r.Context(), id)
+		if err != nil {
+			d.writeError(w, r, err)
+			return
+		}
+		entries, err := page(r.Context(), id, after, limit)
+		if err != nil {
+			d.writeError(w, r, err)
+			return
+		}
+		if entries == nil {
+			entries = []E{}
+		}
+		view := map[string]any{"id": id, "version": versionOf(x), name: entries}
+		if len(entries) == limit {
+			view["next"] = seq(entries[len(entries)-1])
+		}
+		w.Header().Set("ETag", etag(versionOf(x)))
+		d.writeJSON(w, r, http.StatusOK, view)
+	}
+}
+
 // versionOf returns the Version field of a record.
 func versionOf(x any) int64 {
 	v := reflect.ValueOf(x)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/itsmkit/itsm/incident"
+	"github.com/itsmkit/itsm/lifecycle"
 )
 
 // page is the JSON body of every list: the items and, when more follow,
@@ -28,7 +29,8 @@ func (d *desk) incidentRoutes(a *api) {
 	a.handle("POST /incidents", create(d, "/incidents/", s.Open))
 	a.handleFunc("GET /incidents", d.listIncidents)
 	a.handleFunc("GET /incidents/{id}", get(d, s.Get))
-	a.handleFunc("GET /incidents/{id}/history", history(d, s.Get))
+	a.handleFunc("GET /incidents/{id}/history", logPages(d, s.Get, s.History, func(r lifecycle.Record) int { return r.Seq }, "history"))
+	a.handleFunc("GET /incidents/{id}/journal", logPages(d, s.Get, s.Journal, func(e lifecycle.Entry) int { return e.Seq }, "journal"))
 	a.handleFunc("GET /incidents/{id}/sla", d.slaStatus(found(s.Get)))
 	a.handle("PATCH /incidents/{id}", command(d, s.Update))
 	for path, h := range map[string]endpoint{

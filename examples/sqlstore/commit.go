@@ -45,6 +45,9 @@ func (t *table[T]) commit(ctx context.Context, w lifecycle.Write[T]) error {
 	if err != nil {
 		return err
 	}
+	if err := checkLogs(w.History, w.Journal); err != nil {
+		return fmt.Errorf("sqlstore: %s %s: %w", t.process, strconv.QuoteToASCII(id), err)
+	}
 	records, guards, err := t.sortReads(w.Reads)
 	if err != nil {
 		return err
@@ -63,6 +66,9 @@ func (t *table[T]) commit(ctx context.Context, w lifecycle.Write[T]) error {
 			}
 		}
 		if err := write(ctx, tx, w.Record, doc); err != nil {
+			return err
+		}
+		if err := t.appendLogs(ctx, tx, id, w.History, w.Journal); err != nil {
 			return err
 		}
 		return t.db.insertEvents(ctx, tx, w.Events)

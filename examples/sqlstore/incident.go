@@ -59,6 +59,18 @@ func (s *IncidentStore) Commit(ctx context.Context, w lifecycle.Write[*incident.
 // events in the outbox table, in the record's transaction.
 func (s *IncidentStore) StoresEvents() bool { return true }
 
+// History implements lifecycle.HistoryReader: a page of the incident's
+// history, from the history table.
+func (s *IncidentStore) History(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) {
+	return s.t.history(ctx, id, after, limit)
+}
+
+// Journal implements lifecycle.JournalReader: a page of the incident's
+// comments and work notes, from the journal table.
+func (s *IncidentStore) Journal(ctx context.Context, id string, after, limit int) ([]lifecycle.Entry, error) {
+	return s.t.journal(ctx, id, after, limit)
+}
+
 // List implements incident.Store. The cursor is the last ID of the page.
 func (s *IncidentStore) List(ctx context.Context, f incident.Filter) (incident.Page, error) {
 	w := s.t.db.where()

@@ -214,8 +214,10 @@ func TestReplicas(t *testing.T) {
 		require.NoError(t, err)
 		c, _ := stored.Load(id)
 		assert.Equal(t, 1+c.(*atomic.Int64).Load(), x.Version, "%s: one version per successful change", id)
-		require.Len(t, x.History, int(x.Version), id)
-		for i, rec := range x.History {
+		history, err := lifecycle.ReadAll(ctx, id, db.Incidents().History)
+		require.NoError(t, err)
+		require.Len(t, history, int(x.Version), id)
+		for i, rec := range history {
 			assert.Equal(t, i+1, rec.Seq, "%s: history sequence", id)
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/itsmkit/itsm/incident"
-	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
@@ -43,18 +42,12 @@ func NewStore() *Store {
 	return s
 }
 
-// onCommit keeps the ID and parent indexes, and the history: like a
-// database row and its audit table, an update keeps the stored history
-// records as they are and appends those of x past them. It runs under the
-// table's write lock.
+// onCommit keeps the ID and parent indexes. It runs under the table's
+// write lock.
 func (s *Store) onCommit(old *incident.Incident, had bool, x *incident.Incident) error {
 	oldParent := ""
 	if had {
-		if len(x.History) < len(old.History) {
-			return lifecycle.Invalid("history", "%d records stored, %d given: history is append-only", len(old.History), len(x.History))
-		}
 		oldParent = old.Parent
-		x.History = append(old.History, x.History[len(old.History):]...)
 	} else {
 		s.ids = insertSorted(s.ids, x.ID)
 	}

@@ -55,3 +55,28 @@ func (s FaultyRecords[T]) Read(ctx context.Context, method string) error {
 // StoresEvents answers for Inner (see lifecycle.Outbox), so that a
 // process still hands an outbox store its events through the wrapper.
 func (s FaultyRecords[T]) StoresEvents() bool { return lifecycle.StoresEvents(s.Inner) }
+
+// History draws a read fault, then pages Inner's history; an Inner that
+// is not a lifecycle.HistoryReader keeps none, which is an error.
+func (s FaultyRecords[T]) History(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) {
+	if err := s.Faults.ReadContext(ctx, s.Process+".History"); err != nil {
+		return nil, err
+	}
+	h, ok := s.Inner.(lifecycle.HistoryReader)
+	if !ok {
+		return nil, fmt.Errorf("%s store keeps no history apart from its records", s.Process)
+	}
+	return h.History(ctx, id, after, limit)
+}
+
+// Journal draws a read fault, then pages Inner's journal, as History does.
+func (s FaultyRecords[T]) Journal(ctx context.Context, id string, after, limit int) ([]lifecycle.Entry, error) {
+	if err := s.Faults.ReadContext(ctx, s.Process+".Journal"); err != nil {
+		return nil, err
+	}
+	j, ok := s.Inner.(lifecycle.JournalReader)
+	if !ok {
+		return nil, fmt.Errorf("%s store keeps no journal apart from its records", s.Process)
+	}
+	return j.Journal(ctx, id, after, limit)
+}

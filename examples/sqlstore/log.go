@@ -1,0 +1,134 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// A record's history and journal live in the history and journal tables,
+// which every process shares: one row per entry, keyed by process, record
+// ID and sequence, appended in the transaction of the write that adds it
+// and never updated. A write reads one index entry per log (the last
+// sequence stored) and inserts only its own rows, so its cost does not grow
+// with the record's age.
+const (
+	sqlHistoryLast   = "SELECT COALESCE(MAX(seq), 0) FROM history WHERE process = ? AND record_id = ?"
+	sqlHistoryInsert = "INSERT INTO history (process, record_id, seq, doc) VALUES (?, ?, ?, ?)"
+	sqlHistoryPage   = "SELECT doc FROM history WHERE process = ? AND record_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+	sqlJournalLast   = "SELECT COALESCE(MAX(seq), 0) FROM journal WHERE process = ? AND record_id = ?"
+	sqlJournalInsert = "INSERT INTO journal (process, record_id, seq, doc) VALUES (?, ?, ?, ?)"
+	sqlJournalPage   = "SELECT doc FROM journal WHERE process = ? AND record_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+)
+
+// checkLogs returns a *lifecycle.ValidationError when an entry of history
+// or journal holds text that the store cannot keep as it is.
+func checkLogs(history []lifecycle.Record, journal []lifecycle.Entry) error {
+	if err := checkUTF8("history", history); err != nil {
+		return err
+	}
+	return checkUTF8("journal", journal)
+}
+
+// appendLogs appends w's history records and journal entries to record
+// id's, in tx, after the record row is written (which serializes the
+// writers of one record). History records must follow on from the stored
+// ones (lifecycle.CheckAppend); journal entries are numbered here.
+func (t *table[T]) appendLogs(ctx context.Context, tx *sql.Tx, id string, history []lifecycle.Record, journal []lifecycle.Entry) error {
+	wrap := func(err error) error { return fmt.Errorf("sqlstore: %s %s history: %w", t.process, id, err) }
+	if len(history) > 0 {
+		var last int
+		if err := tx.QueryRowContext(ctx, t.db.q(sqlHistoryLast), t.process, id).Scan(&last); err != nil {
+			return wrap(err)
+		}
+		if err := lifecycle.CheckAppend(last, history); err != nil {
+			return err
+		}
+		for _, r := range history {
+			doc, err := json.Marshal(r)
+			if err != nil {
+				return wrap(err)
+			}
+			if _, err := tx.ExecContext(ctx, t.db.q(sqlHistoryInsert), t.process, id, r.Seq, doc); err != nil {
+				return wrap(err)
+			}
+		}
+	}
+	if len(journal) > 0 {
+		var last int
+		if err := tx.QueryRowContext(ctx, t.db.q(sqlJournalLast), t.process, id).Scan(&last); err != nil {
+			return wrap(err)
+		}
+		for i, e := range journal {
+			e.Seq = last + i + 1
+			doc, err := json.Marshal(e)
+			if err != nil {
+				return wrap(err)
+			}
+			if _, err := tx.ExecContext(ctx, t.db.q(sqlJournalInsert), t.process, id, e.Seq, doc); err != nil {
+				return wrap(err)
+			}
+		}
+	}
+	return nil
+}
+
+// history returns a page of record id's history (see
+// lifecycle.HistoryReader).
+func (t *table[T]) history(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) {
+	return readLog[lifecycle.Record](ctx, t, sqlHistoryPage, id, after, limit)
+}
+
+// journal returns a page of record id's journal (see
+// lifecycle.JournalReader).
+func (t *table[T]) journal(ctx context.Context, id string, after, limit int) ([]lifecycle.Entry, error) {
+	return readLog[lifecycle.Entry](ctx, t, sqlJournalPage, id, after, limit)
+}
+
+// readLog runs query, a page of one of the logs, for record id of t. An
+// empty page of a record that does not exist is lifecycle.ErrNotFound.
+func readLog[E any, T any](ctx context.Context, t *table[T], query, id string, after, limit int) ([]E, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if !storable(id) {
+		return nil, lifecycle.NotFound(t.process, strconv.QuoteToASCII(id))
+	}
+	limit = pageLimit(limit, lifecycle.DefaultListLimit)
+	rows, err := t.db.r.QueryContext(ctx, t.db.q(query), t.process, id, max(after, 0), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: %s %s history: %w", t.process, id, err)
+	}
+	defer rows.Close()
+	var page []E
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, fmt.Errorf("sqlstore: %s %s history: %w", t.process, id, err)
+		}
+		var e E
+		if err := json.Unmarshal(doc, &e); err != nil {
+			return nil, fmt.Errorf("sqlstore: decode %s %s history: %w", t.process, id, err)
+		}
+		page = append(page, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: %s %s history: %w", t.process, id, err)
+	}
+	if len(page) == 0 {
+		var v int64
+		err := t.db.r.QueryRowContext(ctx, t.sqlVersion, id).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, lifecycle.NotFound(t.process, id)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: %s %s: %w", t.process, id, err)
+		}
+	}
+	return page, nil
+}

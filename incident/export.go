@@ -1,0 +1,113 @@
+package incident
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// detach splits x, as a command changed it, into the incident to store and
+// the history records and journal entries the command appended: x was
+// loaded without them, so all it holds are new.
+func detach(x *Incident) (*Incident, []lifecycle.Record, []lifecycle.Entry) {
+	stored := *x
+	stored.History, stored.Comments, stored.WorkNotes = nil, nil, nil
+	var journal []lifecycle.Entry
+	for _, n := range x.Comments {
+		journal = append(journal, n.entry(lifecycle.EntryComment, x.Version))
+	}
+	for _, n := range x.WorkNotes {
+		journal = append(journal, n.entry(lifecycle.EntryWorkNote, x.Version))
+	}
+	return &stored, x.History, journal
+}
+
+// History returns a page of incident id's history: the records with Seq
+// above after, oldest first, at most limit (lifecycle.DefaultListLimit
+// when limit <= 0). An unknown incident is an error matching
+// lifecycle.ErrNotFound.
+func (s *Service) History(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) {
+	return s.store.History(ctx, id, after, limit)
+}
+
+// Export returns incident id whole: the incident with its History,
+// Comments and WorkNotes, read page by page. Its cost grows with the
+// incident's age, as an audit's does; operations never pay it. Its JSON
+// is the incident's export, which [DecodeExport] reads back.
+func (s *Service) Export(ctx context.Context, id string) (*Incident, error) {
+	return ExportFrom(ctx, s.store, id)
+}
+
+// ExportFrom reads incident id whole from store, as [Service.Export] does.
+func ExportFrom(ctx context.Context, store Store, id string) (*Incident, error) {
+	x, err := store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if x.History, err = lifecycle.ReadAll(ctx, id, store.History); err != nil {
+		return nil, err
+	}
+	journal, err := lifecycle.ReadAll(ctx, id, store.Journal)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range journal {
+		n := Note{Time: e.Time, Author: e.Author, Text: e.Text, FromCaller: e.FromCaller}
+		if e.Kind == lifecycle.EntryWorkNote {
+			x.WorkNotes = append(x.WorkNotes, n)
+		} else {
+			x.Comments = append(x.Comments, n)
+		}
+	}
+	return x, nil
+}
+
+// ImportTo stores x, an incident read whole ([ExportFrom], [DecodeExport]),
+// as a new incident of store, with its history and journal: a restore or a
+// move between stores. Its history must replay (see [DecodeExport]); an ID
+// already stored is an error matching lifecycle.ErrConflict.
+func ImportTo(ctx context.Context, store Store, x *Incident) error {
+	if err := checkExport(x); err != nil {
+		return err
+	}
+	w := lifecycle.Write[*Incident]{}
+	w.Record, w.History, w.Journal = detach(x)
+	return store.Commit(ctx, w)
+}
+
+// Journal returns a page of incident id's comments and work notes, in the
+// order they were written (Kind tells which), as [Service.History] pages.
+func (s *Service) Journal(ctx context.Context, id string, after, limit int) ([]lifecycle.Entry, error) {
+	return s.store.Journal(ctx, id, after, limit)
+}
+
+// entry is n as the journal keeps it: of kind, written by the change that
+// stored version.
+func (n Note) entry(kind string, version int64) lifecycle.Entry {
+	return lifecycle.Entry{Version: version, Kind: kind, Time: n.Time, Author: n.Author, Text: n.Text, FromCaller: n.FromCaller}
+}
+
+// DecodeExport decodes an incident's export (what [Service.Export] returns,
+// encoded with encoding/json) as [Incident.UnmarshalJSON] does, and checks
+// its history, which it requires (see [checkExport]).
+func DecodeExport(b []byte) (*Incident, error) {
+	var x Incident
+	if err := json.Unmarshal(b, &x); err != nil {
+		return nil, err
+	}
+	if err := checkExport(&x); err != nil {
+		return nil, err
+	}
+	return &x, nil
+}
+
+// checkExport checks that x, an incident read whole, has the history its
+// state and version need: one record per stored change, ending in its
+// state. An incident's export without history is a *lifecycle.ValidationError.
+func checkExport(x *Incident) error {
+	if int64(len(x.History)) != x.Version {
+		return lifecycle.Invalid("history", "%d records for version %d: an export carries one per stored change", len(x.History), x.Version)
+	}
+	return checkHistory(x.History, x.State)
+}
