@@ -13,6 +13,9 @@
 //     service portfolio and the continual-improvement register, honouring
 //     the whole contract, with the conformance suites any host store runs
 //     to prove it does too ([TestPortfolioStore], [TestImprovementStore]).
+//   - [Walker]: builds a fixture's history through a process's machine, so
+//     that a store which replays histories on decoding takes the fixture
+//     back.
 //
 // # Fault injection
 //

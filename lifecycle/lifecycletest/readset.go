@@ -94,7 +94,10 @@ type CommitterKit[T any] struct {
 	// New returns an empty store.
 	New func(t *testing.T) lifecycle.Committer[T]
 	// Record returns a valid record of the store's kind with the given ID
-	// at the given version (1 for a new one), as the process would store it.
+	// at the given version (1 for a new one), as the process would store
+	// it: a record that carries its history has one history record per
+	// version, a path its machine could have taken (see [Walker]), since
+	// a store that decodes it replays that history.
 	Record func(id string, version int64) T
 	// Get reads a record back from the store: its version, or an error
 	// matching lifecycle.ErrNotFound.
