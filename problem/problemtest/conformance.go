@@ -277,23 +277,23 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 
 	t.Run("ListFilters", func(t *testing.T) {
 		s := newStore(t)
-		mk := func(id string, f func(p *problem.Problem)) {
-			p := Fixture(id)
+		mk := func(id string, state problem.State, f func(p *problem.Problem)) {
+			p := inState(Fixture(id), state)
 			f(p)
 			mustCreate(t, s, p)
 		}
-		mk("PRB-A", func(p *problem.Problem) {
-			p.State, p.Group, p.Assignee, p.Service, p.ConfigItem = problem.StateNew, "network", "ann", "email", "mx1"
+		mk("PRB-A", problem.StateNew, func(p *problem.Problem) {
+			p.Group, p.Assignee, p.Service, p.ConfigItem = "network", "ann", "email", "mx1"
 			p.Priority, p.Incidents, p.Changes = 1, []string{"INC-1", "INC-2"}, []string{"CHG-1", "CHG-2"}
 			p.KnownError = problem.KnownError{}
 			p.KnownErrorAt = time.Time{}
 		})
-		mk("PRB-B", func(p *problem.Problem) {
-			p.State, p.Group, p.Assignee, p.Service, p.ConfigItem = problem.StateRootCauseAnalysis, "network", "bob", "email", "mx2"
+		mk("PRB-B", problem.StateRootCauseAnalysis, func(p *problem.Problem) {
+			p.Group, p.Assignee, p.Service, p.ConfigItem = "network", "bob", "email", "mx2"
 			p.Priority, p.Incidents, p.Changes = 2, []string{"INC-2"}, []string{"CHG-2"}
 		})
-		mk("PRB-C", func(p *problem.Problem) {
-			p.State, p.Group, p.Assignee, p.Service, p.ConfigItem = problem.StateClosed, "database", "ann", "payroll", "db1"
+		mk("PRB-C", problem.StateClosed, func(p *problem.Problem) {
+			p.Group, p.Assignee, p.Service, p.ConfigItem = "database", "ann", "payroll", "db1"
 			p.Priority, p.Incidents, p.Changes = 1, nil, nil
 		})
 		cases := []struct {
@@ -333,8 +333,8 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 	t.Run("SearchKnownErrors", func(t *testing.T) {
 		s := newStore(t)
 		mk := func(id, title string, ke problem.KnownError, service, ci string, state problem.State) {
-			p := Fixture(id)
-			p.Title, p.KnownError, p.Service, p.ConfigItem, p.State = title, ke, service, ci, state
+			p := inState(Fixture(id), state)
+			p.Title, p.KnownError, p.Service, p.ConfigItem = title, ke, service, ci
 			p.Description = "description is not searched: zebra"
 			if !p.IsKnownError() {
 				p.KnownErrorAt = time.Time{}
@@ -432,15 +432,19 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 }
 
 // Fixture returns a problem with every field set, as a Store might receive
-// it: version 1, a known error in root cause analysis, two incidents, a
-// change, a work note and one history record, with times in UTC at whole
-// seconds. Tests of Store implementations can start from it.
+// it: version 1, new, with its opening record as its history, two
+// incidents, a change, a work note and a known error (times in UTC at
+// whole seconds). Tests of Store implementations can start from it. A
+// store that decodes problems with their history replays it, so a fixture
+// is a problem the problem machine could have written; to move one to
+// another state, walk its history there with a [lifecycletest.Walker] over
+// problem.Allowed and problem.Target.
 func Fixture(id string) *problem.Problem {
 	at := time.Date(2026, 3, 8, 9, 30, 0, 0, time.UTC)
 	return &problem.Problem{
 		ID:          id,
 		Version:     1,
-		State:       problem.StateRootCauseAnalysis,
+		State:       problem.StateNew,
 		Title:       "Mail relay rejects messages",
 		Description: "Since Monday the relay rejects about 5% of messages.",
 		Impact:      2,
@@ -470,18 +474,41 @@ func Fixture(id string) *problem.Problem {
 	}
 }
 
-// bump returns p changed as a stored transition would: version +1, a new
-// title and one more history record.
+// walker walks problem histories through the problem machine.
+var walker = lifecycletest.Walker[problem.State, problem.Event]{Allowed: problem.Allowed, Target: problem.Target}
+
+// inState returns a copy of p moved to state along a shortest path
+// through the problem machine (see [lifecycletest.Walker]), one stored
+// version per step: its history gains a record per step and its version
+// counts them. It panics when the machine has no path from p's state to
+// state. Only the state moves; the other fields are p's.
+func inState(p *problem.Problem, state problem.State) *problem.Problem {
+	n := p.Clone()
+	h, err := walker.To(n.History, lifecycle.Record{Time: n.UpdatedAt, Actor: "ann"}, state)
+	if err != nil {
+		panic(fmt.Sprintf("problemtest: %s to %s: %v", p.ID, state, err))
+	}
+	n.History, n.State = h, state
+	n.Version += int64(len(h) - len(p.History))
+	return n
+}
+
+// bump returns p changed as a stored update would: version +1, a new
+// title and one more history record, an update, which the problem machine
+// must allow in p's state.
 func bump(p *problem.Problem, title string) *problem.Problem {
 	n := p.Clone()
 	n.Version++
 	n.Title = title
 	n.UpdatedAt = n.UpdatedAt.Add(time.Minute)
-	n.History = append(n.History, lifecycle.Record{
-		Seq: len(n.History) + 1, Time: n.UpdatedAt, Actor: "ann", Event: "update",
-		From: string(n.State), To: string(n.State),
+	h, err := walker.Fire(n.History, lifecycle.Record{
+		Time: n.UpdatedAt, Actor: "ann",
 		Changes: []lifecycle.Change{{Field: "title", Old: p.Title, New: title}},
-	})
+	}, problem.EventUpdate)
+	if err != nil {
+		panic(fmt.Sprintf("problemtest: bump %s: %v", p.ID, err))
+	}
+	n.History = h
 	return n
 }
 
