@@ -82,7 +82,9 @@ func TestStore(t *testing.T, newStore func(t *testing.T) change.Store) {
 			New: func(t *testing.T) lifecycle.Committer[*change.Change] { return newStore(t) },
 			Record: func(id string, version int64) *change.Change {
 				c := sample(id)
-				c.Version = version
+				for c.Version < version {
+					c = next(c, func(*change.Change) {})
+				}
 				return c
 			},
 			Get: func(ctx context.Context, s lifecycle.Committer[*change.Change], id string) (int64, error) {
@@ -140,26 +142,21 @@ func testCreateExisting(t *testing.T, s change.Store) {
 func testUpdate(t *testing.T, s change.Store) {
 	ctx := context.Background()
 	mustCreate(t, s, sample("CHG-1"))
-	c := mustGet(t, s, "CHG-1")
-	c.Title = "second"
-	c.Version = 2
+	c := next(mustGet(t, s, "CHG-1"), func(c *change.Change) { c.Title = "second" })
 	if err := s.Commit(ctx, lifecycle.Write[*change.Change]{Record: c, Expected: 1}); err != nil {
 		fatal(t, clauseUpdate, "Update from the stored version: %v", err)
 	}
 	if got := mustGet(t, s, "CHG-1"); !Equal(got, c) {
 		fatal(t, clauseUpdate, "after Update\n got  %+v\n want %+v", got, c)
 	}
-	stale := c.Clone()
-	stale.Title = "stale"
-	stale.Version = 2
+	stale := next(sample("CHG-1"), func(c *change.Change) { c.Title = "stale" })
 	if err := s.Commit(ctx, lifecycle.Write[*change.Change]{Record: stale, Expected: 1}); !errors.Is(err, lifecycle.ErrConflict) {
 		fatal(t, clauseUpdateStale, "Update from version 1 when 2 is stored: %v", err)
 	}
 	if got := mustGet(t, s, "CHG-1"); got.Title != "second" || got.Version != 2 {
 		fatal(t, clauseUpdateStale, "after a stale Update: title %q, version %d", got.Title, got.Version)
 	}
-	ghost := sample("CHG-ghost")
-	ghost.Version = 2
+	ghost := next(sample("CHG-ghost"), func(*change.Change) {})
 	if err := s.Commit(ctx, lifecycle.Write[*change.Change]{Record: ghost, Expected: 1}); !errors.Is(err, lifecycle.ErrNotFound) {
 		fatal(t, clauseUpdateGone, "Update of an unknown ID: %v", err)
 	}
@@ -192,8 +189,7 @@ func testCopy(t *testing.T, s change.Store) {
 	if again := mustGet(t, s, "CHG-1"); !Equal(again, sample("CHG-1")) {
 		fatal(t, clauseCopy, "edits to a change returned by Get reached the store\n got %+v", again)
 	}
-	up := mustGet(t, s, "CHG-1")
-	up.Version = 2
+	up := next(mustGet(t, s, "CHG-1"), func(*change.Change) {})
 	if err := s.Commit(ctx, lifecycle.Write[*change.Change]{Record: up, Expected: 1}); err != nil {
 		fatal(t, clauseUpdate, "Update: %v", err)
 	}
@@ -201,8 +197,7 @@ func testCopy(t *testing.T, s change.Store) {
 	if again := mustGet(t, s, "CHG-1"); slices.Contains(again.Incidents, "mutated") {
 		fatal(t, clauseCopy, "a caller's edits after Update reached the store")
 	}
-	cm := mustGet(t, s, "CHG-1")
-	cm.Version = 3
+	cm := next(mustGet(t, s, "CHG-1"), func(*change.Change) {})
 	if err := s.Commit(ctx, lifecycle.Write[*change.Change]{Record: cm, Expected: 2}); err != nil {
 		fatal(t, clauseUpdate, "Commit: %v", err)
 	}
@@ -218,7 +213,8 @@ func testList(t *testing.T, s change.Store) {
 	for _, i := range []int{7, 3, 22, 11, 1, 15, 9, 18, 5, 24, 13, 2, 20, 17, 4, 23, 8, 14, 6, 19, 10, 21, 12, 16, 25} {
 		c := sample(fmt.Sprintf("CHG-%03d", i))
 		c.Type = change.Types()[i%3]
-		c.State = change.States()[i%len(change.States())]
+		states := change.TypeStates(c.Type)
+		c = inState(c, states[i%len(states)])
 		c.Requester = fmt.Sprintf("req-%d", i%2)
 		c.Assignee = fmt.Sprintf("eng-%d", i%4)
 		c.ConfigItems = []string{fmt.Sprintf("ci-%d", i%5), "ci-all"}
@@ -334,8 +330,7 @@ func testScheduled(t *testing.T, s change.Store) {
 	ctx := context.Background()
 	base := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
 	mk := func(id string, st change.State, cis []string, from, to time.Duration) {
-		c := sample(id)
-		c.State = st
+		c := inState(sample(id), st)
 		c.ConfigItems = cis
 		c.PlannedStart, c.PlannedEnd = base.Add(from), base.Add(to)
 		mustCreate(t, s, c)
@@ -369,8 +364,9 @@ func testScheduled(t *testing.T, s change.Store) {
 	}
 	// An update that unbooks a change takes it off the schedule.
 	c := mustGet(t, s, "CHG-a")
-	c.State, c.Version = change.StateReview, 2
-	if err := s.Commit(ctx, lifecycle.Write[*change.Change]{Record: c, Expected: 1}); err != nil {
+	booked := c.Version
+	c = inState(c, change.StateReview)
+	if err := s.Commit(ctx, lifecycle.Write[*change.Change]{Record: c, Expected: booked}); err != nil {
 		fatal(t, clauseUpdate, "Update: %v", err)
 	}
 	got, err = s.Scheduled(ctx, []string{"db"}, base, base.Add(2*h))
@@ -380,8 +376,7 @@ func testScheduled(t *testing.T, s change.Store) {
 	// A Commit that books a change puts it on the schedule, as the
 	// Service's Schedule does.
 	e := mustGet(t, s, "CHG-e")
-	e.State, e.Version = change.StateScheduled, 2
-	w := lifecycle.Write[*change.Change]{Record: e, Expected: 1}
+	w := lifecycle.Write[*change.Change]{Record: inState(e, change.StateScheduled), Expected: e.Version}
 	w.Reads.Guard("ci/db", 0)
 	if err := s.Commit(ctx, w); err != nil {
 		fatal(t, clauseScheduled, "Commit: %v", err)
@@ -411,8 +406,7 @@ func testCanceled(t *testing.T, s change.Store) {
 	if _, err := s.Get(context.Background(), "CHG-2"); !errors.Is(err, lifecycle.ErrNotFound) {
 		breach(t, clauseCanceled, "a Create with a canceled ctx stored the change (Get: %v)", err)
 	}
-	up := sample("CHG-1")
-	up.Title, up.Version = "written anyway", 2
+	up := next(sample("CHG-1"), func(c *change.Change) { c.Title = "written anyway" })
 	check("Commit (update)", s.Commit(ctx, lifecycle.Write[*change.Change]{Record: up, Expected: 1}))
 	if got := mustGet(t, s, "CHG-1"); got.Version != 1 || got.Title == "written anyway" {
 		breach(t, clauseCanceled, "an Update with a canceled ctx stored version %d, title %q", got.Version, got.Title)
@@ -445,9 +439,7 @@ func testConcurrentUpdates(t *testing.T, s change.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := sample("CHG-1")
-			c.Title = fmt.Sprintf("writer %d", i)
-			c.Version = 2
+			c := next(sample("CHG-1"), func(c *change.Change) { c.Title = fmt.Sprintf("writer %d", i) })
 			errs[i] = s.Commit(context.Background(), lifecycle.Write[*change.Change]{Record: c, Expected: 1})
 		}()
 	}
@@ -482,11 +474,13 @@ func mustGet(t *testing.T, s change.Store, id string) *change.Change {
 	return c
 }
 
-// sample returns a change with every field set, at version 1.
+// sample returns a change with every field set, at version 1: a new
+// normal change with its creation record as its history. inState moves
+// it on.
 func sample(id string) *change.Change {
 	at := time.Date(2026, 5, 4, 9, 30, 0, 0, time.UTC)
 	return &change.Change{
-		ID: id, Version: 1, Type: change.Normal, State: change.StateAuthorize,
+		ID: id, Version: 1, Type: change.Normal, State: change.StateNew,
 		Title: "Upgrade the database", Description: "minor version",
 		Impact: 2, Urgency: 1, Priority: 2,
 		Requester: "alice", OpenedBy: "olga", Group: "dba", Assignee: "bob", Service: "billing",
@@ -510,6 +504,53 @@ func sample(id string) *change.Change {
 			Changes: []lifecycle.Change{{Field: "title", New: "Upgrade the database"}}}},
 		CreatedAt: at, UpdatedAt: at,
 	}
+}
+
+// walker walks the histories of changes of type t through t's machine.
+func walker(t change.Type) lifecycletest.Walker[change.State, change.Event] {
+	return lifecycletest.Walker[change.State, change.Event]{
+		Allowed: func(s change.State) []change.Event { return change.Allowed(t, s) },
+		Target:  func(s change.State, e change.Event) (change.State, bool) { return change.Target(t, s, e) },
+	}
+}
+
+// inState returns a copy of c moved to state along a shortest path
+// through the machine of c's type (see [lifecycletest.Walker]), one
+// stored version per step: its history gains a record per step and its
+// version counts them. It panics when the machine has no path from c's
+// state to state. Only the state moves; the other fields are c's. A store
+// that decodes changes with their history replays it, so the suite's
+// changes are ones the machine could have written.
+func inState(c *change.Change, state change.State) *change.Change {
+	n := c.Clone()
+	h, err := walker(n.Type).To(n.History, lifecycle.Record{Time: n.UpdatedAt, Actor: "bob"}, state)
+	if err != nil {
+		panic(fmt.Sprintf("changetest: %s (%s) to %s: %v", c.ID, c.Type, state, err))
+	}
+	n.History, n.State = h, state
+	n.Version += int64(len(h) - len(c.History))
+	return n
+}
+
+// next returns c changed by mutate as the next stored version, the way a
+// service stores an update: version +1 and one more history record, an
+// update, or in a state the machine allows no update in, an assign.
+// mutate does not move the state: inState does.
+func next(c *change.Change, mutate func(*change.Change)) *change.Change {
+	n := c.Clone()
+	mutate(n)
+	n.Version = c.Version + 1
+	n.UpdatedAt = c.UpdatedAt.Add(time.Minute)
+	event := change.EventUpdate
+	if _, ok := change.Target(n.Type, n.State, event); !ok {
+		event = change.EventAssign
+	}
+	h, err := walker(n.Type).Fire(n.History, lifecycle.Record{Time: n.UpdatedAt, Actor: "bob"}, event)
+	if err != nil {
+		panic(fmt.Sprintf("changetest: next %s: %v", c.ID, err))
+	}
+	n.History = h
+	return n
 }
 
 // Equal reports whether a and b are the same change: deep equality where
