@@ -116,38 +116,48 @@ func sample(id string) *incident.Incident {
 	}
 }
 
-// next returns x as the next version, as a service would store it.
+// walker walks incident histories through the incident machine.
+var walker = lifecycletest.Walker[incident.State, incident.Event]{Allowed: incident.Allowed, Target: incident.Target}
+
+// next returns x changed by mutate as the next version, as a service would
+// store it: version +1 and one more history record, the event that leads
+// from x's state to the state mutate leaves (a comment when it leaves the
+// state as it was). It panics when the incident machine has no such event.
 func next(x *incident.Incident, mutate func(*incident.Incident)) *incident.Incident {
 	y := x.Clone()
 	mutate(y)
 	y.Version = x.Version + 1
 	y.UpdatedAt = x.UpdatedAt.Add(time.Minute)
-	y.History = append(y.History, lifecycle.Record{
-		Seq: len(y.History) + 1, Time: y.UpdatedAt, Actor: "bob", Event: "comment",
-		From: string(y.State), To: string(y.State),
-	})
+	events := []incident.Event{incident.EventComment}
+	if y.State != x.State {
+		path, err := walker.Path(x.State, y.State)
+		if err != nil || len(path) != 1 {
+			panic(fmt.Sprintf("incidenttest: no one event from %s to %s (%v, %v)", x.State, y.State, path, err))
+		}
+		events = path
+	}
+	h, err := walker.Fire(y.History, lifecycle.Record{Time: y.UpdatedAt, Actor: "bob"}, events...)
+	if err != nil {
+		panic(fmt.Sprintf("incidenttest: next %s: %v", x.ID, err))
+	}
+	y.History = h
 	return y
 }
 
-// inState moves x, a new incident, to state as one more version with a
-// history record saying so, so that the incident is one a service could
-// have stored (a store that keeps JSON checks the history on decoding).
+// inState returns a copy of x moved to state along a shortest path
+// through the incident machine (see [lifecycletest.Walker]), one version
+// per step, so that the incident is one a service could have stored (a
+// store that keeps JSON replays the history on decoding). It panics when
+// the machine has no path there.
 func inState(x *incident.Incident, state incident.State) *incident.Incident {
-	if state == x.State {
-		return x
+	y := x.Clone()
+	h, err := walker.To(y.History, lifecycle.Record{Time: y.UpdatedAt, Actor: "bob"}, state)
+	if err != nil {
+		panic(fmt.Sprintf("incidenttest: %s to %s: %v", x.ID, state, err))
 	}
-	event := map[incident.State]incident.Event{
-		incident.StateInProgress: incident.EventAssign, incident.StateOnHold: incident.EventHold,
-		incident.StateResolved: incident.EventResolve, incident.StateClosed: incident.EventClose,
-		incident.StateCanceled: incident.EventCancel,
-	}[state]
-	x.History = append(x.History, lifecycle.Record{
-		Seq: len(x.History) + 1, Time: x.UpdatedAt, Actor: "bob", Event: string(event),
-		From: string(x.State), To: string(state),
-	})
-	x.State = state
-	x.Version++
-	return x
+	y.History, y.State = h, state
+	y.Version += int64(len(h) - len(x.History))
+	return y
 }
 
 // canonical renders x with times in UTC, for comparing as instants.
