@@ -12,12 +12,14 @@ import (
 )
 
 // FuzzIncidentJSON decodes arbitrary bytes as an incident. Whatever
-// decodes has valid enums, encodes, and decodes again to the same
-// encoding.
+// decodes has valid enums and, when it has a history, one the machine
+// could have written at its version; it encodes, and decodes again to the
+// same encoding.
 func FuzzIncidentJSON(f *testing.F) {
 	f.Add([]byte(`{"id":"INC-1","version":3,"state":"on_hold","title":"t","hold_reason":"awaiting_caller","impact":2,"urgency":2,"priority":3}`))
 	f.Add([]byte(`{"id":"INC-2","version":2,"state":"in_progress","title":"t","impact":1,"urgency":1,"priority":1,"history":[{"seq":1,"time":"2026-03-02T09:00:00Z","actor":"a","event":"open","to":"new"},{"seq":2,"time":"2026-03-02T09:01:00Z","actor":"a","event":"assign","from":"new","to":"in_progress"}]}`))
-	f.Add([]byte(`{"id":"INC-1","state":"closed","resolution_code":"duplicate","major":"accepted","resolved_at":"2026-03-02T09:00:00+01:00","history":[{"seq":1,"time":"2026-03-02T09:00:00Z","actor":"a","event":"open","from":"","to":"new","changes":[{"field":"priority","new":"3"}]}]}`))
+	f.Add([]byte(`{"id":"INC-1","version":3,"state":"closed","impact":1,"urgency":1,"priority":1,"resolution_code":"duplicate","major":"accepted","resolved_at":"2026-03-02T09:00:00+01:00","history":[{"seq":1,"time":"2026-03-02T09:00:00Z","actor":"a","event":"open","from":"","to":"new","changes":[{"field":"priority","new":"3"}]},{"seq":2,"time":"2026-03-02T09:01:00Z","actor":"a","event":"resolve","from":"new","to":"resolved"},{"seq":3,"time":"2026-03-02T09:02:00Z","actor":"a","event":"close","from":"resolved","to":"closed"}]}`))
+	f.Add([]byte(`{"id":"INC-3","version":4,"state":"in_progress","hold_reason":"","impact":2,"urgency":2,"priority":3,"history":[{"seq":1,"event":"open","to":"new"},{"seq":2,"event":"assign","from":"new","to":"in_progress"},{"seq":3,"event":"hold","from":"in_progress","to":"on_hold"},{"seq":4,"event":"caller_update","from":"on_hold","to":"in_progress"}]}`))
 	f.Add([]byte(`{"state":"new","attributes":{"a":"b"},"comments":[{"time":"2026-01-01T00:00:00Z","author":"x","text":"y","from_caller":true}]}`))
 	f.Add([]byte(`{"state":"open"}`))
 	f.Add([]byte(`null`))
@@ -42,6 +44,9 @@ func FuzzIncidentJSON(f *testing.F) {
 		}
 		if n := len(x.History); n > 0 && x.History[n-1].To != string(x.State) {
 			t.Fatalf("decoded a history ending in %q for an incident in %q", x.History[n-1].To, x.State)
+		}
+		if n := len(x.History); n > 0 && x.Version != int64(n) {
+			t.Fatalf("decoded version %d with %d history records", x.Version, n)
 		}
 		b1, err := json.Marshal(&x)
 		if err != nil {

@@ -178,13 +178,18 @@ type incidentJSON Incident
 // UnmarshalJSON decodes an incident into x, replacing all of it (fields
 // absent from the JSON become zero). It rejects, with a
 // *lifecycle.ValidationError naming the field, a missing state; unknown
-// state, hold reason, resolution code and major status names; an impact,
-// urgency or priority below 1 (the upper bounds are the host's matrix's,
-// which the decoder cannot know); and a history that could not have been
-// written by this package: records numbered other than 1, 2, 3, ..., an
-// event or state name the incident machine does not have, or a last record
-// that does not end in the incident's state. On error, and for the JSON
-// null, x is unchanged.
+// state, hold reason, resolution code and major status names; and an
+// impact, urgency or priority below 1 (the upper bounds are the host's
+// matrix's, which the decoder cannot know). A history, when the JSON has
+// one, is replayed through the incident machine (see
+// [lifecycle.Replay.Check]) and rejected, with a *lifecycle.HistoryError,
+// if the machine could not have produced it: a close from new, a record
+// whose From is not the previous record's To, a history that does not end
+// in the incident's state, a version other than the number of records.
+// Guards (a major incident proposed before it is accepted, ...) are not
+// replayed. An incident without history is accepted as it is: it is the
+// form a store that keeps history apart from its records returns. On
+// error, and for the JSON null, x is unchanged.
 func (x *Incident) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
@@ -204,32 +209,25 @@ func (x *Incident) UnmarshalJSON(b []byte) error {
 	case v.Priority < 1:
 		return lifecycle.Invalid("priority", "%d is below 1", v.Priority)
 	}
-	if err := checkHistory(v.History, v.State); err != nil {
-		return err
+	if len(v.History) > 0 {
+		if err := checkHistory(v.History, v.State, v.Version); err != nil {
+			return err
+		}
 	}
 	*x = Incident(v)
 	return nil
 }
 
+// replay replays incident histories through the incident machine. A
+// caller update on an incident awaiting the caller also resumes it, in the
+// same record (see [CallerUpdate]).
+var replay = lifecycle.Replay[State, Event, *Incident]{
+	Machine:  machine,
+	Creation: eventOpen,
+	Then:     map[Event][]Event{EventCallerUpdate: {EventResume}},
+}
+
 // checkHistory checks a decoded history (see [Incident.UnmarshalJSON]).
-func checkHistory(h []lifecycle.Record, state State) error {
-	for i, r := range h {
-		field := "history[" + itoa(i) + "]"
-		switch {
-		case r.Seq != i+1:
-			return lifecycle.Invalid(field+".seq", "%d where %d was due", r.Seq, i+1)
-		case i == 0 && (r.Event != eventOpen || r.From != "" || r.To != string(StateNew)):
-			return lifecycle.Invalid(field, "the first record is %q from %q to %q, not the opening (open, to new)", r.Event, r.From, r.To)
-		case i > 0 && !containsEnum(allEvents, Event(r.Event)):
-			return lifecycle.Invalid(field+".event", "unknown event %q", r.Event)
-		case i > 0 && !containsEnum(allStates, State(r.From)):
-			return lifecycle.Invalid(field+".from", "unknown state %q", r.From)
-		case !containsEnum(allStates, State(r.To)):
-			return lifecycle.Invalid(field+".to", "unknown state %q", r.To)
-		}
-	}
-	if n := len(h); n > 0 && h[n-1].To != string(state) {
-		return lifecycle.Invalid("history", "the last record ends in %q, the incident is %q", h[n-1].To, state)
-	}
-	return nil
+func checkHistory(h []lifecycle.Record, state State, version int64) error {
+	return replay.Check(h, state, version)
 }

@@ -2,6 +2,7 @@ package incident_test
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -157,28 +158,28 @@ func TestEnumsText(t *testing.T) {
 func TestJSONRejectsImpossibleIncidents(t *testing.T) {
 	const opening = `{"seq":1,"time":"2026-03-02T09:00:00Z","actor":"ann","event":"open","to":"new"}`
 	const assign = `{"seq":2,"time":"2026-03-02T09:05:00Z","actor":"ann","event":"assign","from":"new","to":"in_progress"}`
-	doc := func(state, history string, extra ...string) string {
-		d := `{"id":"INC-1","state":"` + state + `","title":"t","impact":2,"urgency":1,"priority":2,"history":[` + history + `]`
-		for _, e := range extra {
-			d += "," + e
-		}
-		return d + "}"
+	// doc is an incident in state at version with the given history.
+	doc := func(state string, version int, history string) string {
+		return `{"id":"INC-1","version":` + strconv.Itoa(version) + `,"state":"` + state +
+			`","title":"t","impact":2,"urgency":1,"priority":2,"history":[` + history + `]}`
 	}
 	var x incident.Incident
-	require.NoError(t, json.Unmarshal([]byte(doc("in_progress", opening+","+assign)), &x))
+	require.NoError(t, json.Unmarshal([]byte(doc("in_progress", 2, opening+","+assign)), &x))
 	assert.Len(t, x.History, 2)
-	require.NoError(t, json.Unmarshal([]byte(doc("new", "")), &x), "no history at all is a row without its audit trail")
+	require.NoError(t, json.Unmarshal([]byte(doc("closed", 4, "")), &x),
+		"an incident without history is a row of a store that keeps its audit trail apart")
 
 	for name, c := range map[string]struct{ doc, field string }{
-		"impact 0":              {strings.Replace(doc("new", opening), `"impact":2`, `"impact":0`, 1), "impact"},
-		"urgency -3":            {strings.Replace(doc("new", opening), `"urgency":1`, `"urgency":-3`, 1), "urgency"},
-		"priority 0":            {strings.Replace(doc("new", opening), `"priority":2`, `"priority":0`, 1), "priority"},
-		"unknown event":         {doc("in_progress", opening+","+strings.Replace(assign, `"assign"`, `"explode"`, 1)), "history[1].event"},
-		"unknown from":          {doc("in_progress", opening+","+strings.Replace(assign, `"from":"new"`, `"from":"bogus"`, 1)), "history[1].from"},
-		"unknown to":            {doc("in_progress", opening+","+strings.Replace(assign, `"to":"in_progress"`, `"to":"nowhere"`, 1)), "history[1].to"},
-		"gap in the numbering":  {doc("in_progress", opening+","+strings.Replace(assign, `"seq":2`, `"seq":3`, 1)), "history[1].seq"},
-		"no opening record":     {doc("in_progress", strings.Replace(assign, `"seq":2`, `"seq":1`, 1)), "history[0]"},
-		"ends in another state": {doc("closed", opening+","+assign), "history"},
+		"impact 0":              {strings.Replace(doc("new", 1, opening), `"impact":2`, `"impact":0`, 1), "impact"},
+		"urgency -3":            {strings.Replace(doc("new", 1, opening), `"urgency":1`, `"urgency":-3`, 1), "urgency"},
+		"priority 0":            {strings.Replace(doc("new", 1, opening), `"priority":2`, `"priority":0`, 1), "priority"},
+		"unknown event":         {doc("in_progress", 2, opening+","+strings.Replace(assign, `"assign"`, `"explode"`, 1)), "history[1].event"},
+		"unknown from":          {doc("in_progress", 2, opening+","+strings.Replace(assign, `"from":"new"`, `"from":"bogus"`, 1)), "history[1].from"},
+		"unknown to":            {doc("in_progress", 2, opening+","+strings.Replace(assign, `"to":"in_progress"`, `"to":"nowhere"`, 1)), "history[1].to"},
+		"gap in the numbering":  {doc("in_progress", 2, opening+","+strings.Replace(assign, `"seq":2`, `"seq":3`, 1)), "history[1].seq"},
+		"no opening record":     {doc("in_progress", 1, strings.Replace(assign, `"seq":2`, `"seq":1`, 1)), "history[0].event"},
+		"ends in another state": {doc("closed", 2, opening+","+assign), "history[1].to"},
+		"version behind":        {doc("in_progress", 1, opening+","+assign), "version"},
 	} {
 		var y incident.Incident
 		err := json.Unmarshal([]byte(c.doc), &y)

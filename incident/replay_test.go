@@ -1,0 +1,146 @@
+package incident_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/itsmkit/itsm/incident"
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// replayedIncident returns a closed incident built through the Service,
+// with a caller update that resumed it from on hold in the same record.
+func replayedIncident(t *testing.T) *incident.Incident {
+	t.Helper()
+	e := newEnv(t)
+	x := e.open(t, incident.Open{Title: "VPN drops", Caller: "carol", Impact: 2, Urgency: 2, Group: "net"})
+	e.do(t, ann, incident.Assign{ID: x.ID, Assignee: "ann"})
+	e.do(t, ann, incident.Comment{ID: x.ID, Text: "which client version?"})
+	e.do(t, ann, incident.Hold{ID: x.ID, Reason: incident.HoldAwaitingCaller, Comment: "send us your logs"})
+	e.do(t, carol, incident.CallerUpdate{ID: x.ID, Text: "logs attached"})
+	e.do(t, ann, incident.Resolve{ID: x.ID, Code: incident.CodeSolutionProvided, Notes: "new client"})
+	e.do(t, carol, incident.Reopen{ID: x.ID, Reason: "drops again"})
+	e.do(t, ann, incident.Resolve{ID: x.ID, Code: incident.CodeSolutionProvided, Notes: "MTU fixed"})
+	e.do(t, carol, incident.Close{ID: x.ID})
+	x = e.get(t, x.ID)
+	require.Equal(t, incident.StateClosed, x.State)
+	return x
+}
+
+func TestReplayRoundTrip(t *testing.T) {
+	x := replayedIncident(t)
+	resumed := x.History[4]
+	require.Equal(t, "caller_update", resumed.Event)
+	require.Equal(t, [2]string{"on_hold", "in_progress"}, [2]string{resumed.From, resumed.To},
+		"the caller update resumed the incident in its own record")
+	b, err := json.Marshal(x)
+	require.NoError(t, err)
+	var back incident.Incident
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, x, &back)
+}
+
+// TestReplayLeavesAnIncidentWithoutHistory decodes a closed incident whose
+// JSON has no history, the form a store that keeps history apart from its
+// records returns: there is nothing to replay.
+func TestReplayLeavesAnIncidentWithoutHistory(t *testing.T) {
+	x := replayedIncident(t)
+	x.History = nil
+	b, err := json.Marshal(x)
+	require.NoError(t, err)
+	var back incident.Incident
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, x, &back)
+}
+
+// editIncident decodes b as generic JSON, lets edit change it and encodes
+// it again.
+func editIncident(t *testing.T, b []byte, edit func(doc map[string]any, history []any)) []byte {
+	t.Helper()
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(b, &doc))
+	h, _ := doc["history"].([]any)
+	edit(doc, h)
+	out, err := json.Marshal(doc)
+	require.NoError(t, err)
+	return out
+}
+
+func TestReplayRefusesImpossibleHistories(t *testing.T) {
+	good, err := json.Marshal(replayedIncident(t))
+	require.NoError(t, err)
+	sentinel := newEnv(t).open(t, incident.Open{Title: "the incident decoded into", Impact: 3, Urgency: 3})
+	rec := func(h []any, i int) map[string]any { return h[i].(map[string]any) }
+	for name, c := range map[string]struct {
+		edit  func(doc map[string]any, h []any)
+		index int
+		field string
+	}{
+		"a close from new": {func(doc map[string]any, h []any) {
+			r := rec(h, 1)
+			r["event"], r["from"], r["to"] = "close", "new", "closed"
+			doc["history"], doc["version"] = h[:2], 2
+		}, 1, "event"},
+		"a history that stops short": {func(doc map[string]any, h []any) {
+			doc["history"], doc["version"] = h[:3], 3 // ends in in_progress; the incident is closed
+		}, 2, "to"},
+		"a version that does not match the history": {func(doc map[string]any, h []any) {
+			doc["version"] = len(h) + 1
+		}, -1, "version"},
+		"a From that does not chain": {func(_ map[string]any, h []any) {
+			rec(h, 2)["from"] = "on_hold" // the comment's; the assign before it ends in in_progress
+		}, 2, "from"},
+		"an event the machine does not have from that state": {func(_ map[string]any, h []any) {
+			rec(h, 2)["event"] = "reopen" // from in_progress
+		}, 2, "event"},
+		"a self-loop that moves": {func(_ map[string]any, h []any) {
+			rec(h, 2)["to"] = "resolved" // a comment never resolves
+		}, 2, "to"},
+		"a caller update that resumes to the wrong state": {func(_ map[string]any, h []any) {
+			rec(h, 4)["to"] = "resolved"
+		}, 4, "to"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			x := sentinel.Clone()
+			err := json.Unmarshal(editIncident(t, good, c.edit), x)
+			require.ErrorIs(t, err, lifecycle.ErrValidation)
+			var he *lifecycle.HistoryError
+			require.ErrorAs(t, err, &he)
+			assert.Equal(t, incident.Process, he.Process)
+			assert.Equal(t, c.index, he.Index)
+			assert.Equal(t, c.field, he.Field)
+			assert.Equal(t, sentinel, x, "the refusal changes nothing")
+		})
+	}
+}
+
+// TestReplayAcceptsWhatTheServiceStores drives random commands through the
+// Service: every incident it stores, caller updates that resume included,
+// decodes from its JSON to itself.
+func TestReplayAcceptsWhatTheServiceStores(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		e := newEnv(t) // the helpers take a testing.TB, which *rapid.T is not
+		x := e.open(t, incident.Open{Title: "VPN drops", Caller: "carol", Impact: 2, Urgency: 2})
+		m := &model{ids: []string{x.ID, e.open(t, incident.Open{}).ID}}
+		for range rapid.IntRange(1, 40).Draw(rt, "steps") {
+			cmd, actor := m.command(rt, x.ID, 0)
+			if cmd == nil {
+				continue
+			}
+			got, err := e.svc.Do(ctx, actor, cmd)
+			if err != nil {
+				continue
+			}
+			x = e.get(t, got.ID)
+			b, err := json.Marshal(x)
+			require.NoError(rt, err)
+			var back incident.Incident
+			require.NoError(rt, json.Unmarshal(b, &back), "version %d, last event %s", x.Version, x.History[len(x.History)-1].Event)
+			require.Equal(rt, x, &back)
+		}
+	})
+}
