@@ -169,7 +169,16 @@ func (p *Problem) Snapshot() lifecycle.Snapshot {
 
 // UnmarshalJSON decodes a problem, rejecting unknown states, events and
 // resolution codes, and a missing id or state, with a
-// *lifecycle.ValidationError.
+// *lifecycle.ValidationError. A history, when the JSON has one, is
+// replayed through the problem machine (see [lifecycle.Replay.Check]) and
+// rejected, with a *lifecycle.HistoryError, if the machine could not have
+// produced it: a completion from new, a record whose From is not the
+// previous record's To, a history that does not end in the problem's
+// state, a version other than the number of records. Guards (an
+// assignment group before assess, a root cause before start_fix, ...) are
+// not replayed. A problem without history is accepted as it is: it is the
+// form a store that keeps history apart from its records returns. On
+// error p is unchanged.
 func (p *Problem) UnmarshalJSON(b []byte) error {
 	type plain Problem
 	var v plain
@@ -182,8 +191,23 @@ func (p *Problem) UnmarshalJSON(b []byte) error {
 	if v.State == "" {
 		return lifecycle.Invalid("state", "is required")
 	}
+	if len(v.History) > 0 {
+		if err := checkHistory(v.History, v.State, v.Version); err != nil {
+			return err
+		}
+	}
 	*p = Problem(v)
 	return nil
+}
+
+// replay replays problem histories through the problem machine: lifecycle
+// edges and updates alike, each record firing exactly its own event. The
+// creation is "open", the event [NewProblem] gives the first record.
+var replay = lifecycle.Replay[State, Event, *Problem]{Machine: machine, Creation: "open"}
+
+// checkHistory checks a decoded history (see [Problem.UnmarshalJSON]).
+func checkHistory(h []lifecycle.Record, state State, version int64) error {
+	return replay.Check(h, state, version)
 }
 
 // fieldChanges lists what differs between before and after as audit

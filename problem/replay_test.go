@@ -1,0 +1,136 @@
+package problem_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/problem"
+)
+
+// replayedProblem returns a closed problem built through the Service: fixed,
+// reanalyzed, then resolved by accepting the risk.
+func replayedProblem(t *testing.T) *problem.Problem {
+	t.Helper()
+	f := newFixture(t)
+	p := f.open(t)
+	p = f.drive(t, p.ID,
+		problem.Assess{Group: "messaging"},
+		problem.Confirm{Assignee: "ann"},
+		problem.AddWorkNote{Text: "spool at 100%"},
+		problem.StartFix{Changes: []string{"CHG1"}, RootCause: "Spool disk full"},
+		problem.RecordKnownError{Workaround: "Purge the deferred queue"},
+		problem.Resolve{Notes: "Volume grown"},
+		problem.Reanalyze{Notes: "It came back"},
+		problem.AcceptRisk{Notes: "Too costly to fix again"},
+		problem.Complete{},
+	)
+	require.Equal(t, problem.StateClosed, p.State)
+	return p
+}
+
+func TestReplayRoundTrip(t *testing.T) {
+	p := replayedProblem(t)
+	b, err := json.Marshal(p)
+	require.NoError(t, err)
+	var back problem.Problem
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, p, &back)
+}
+
+// editProblem decodes b as generic JSON, lets edit change it and encodes it
+// again.
+func editProblem(t *testing.T, b []byte, edit func(doc map[string]any, history []any)) []byte {
+	t.Helper()
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(b, &doc))
+	h, _ := doc["history"].([]any)
+	edit(doc, h)
+	out, err := json.Marshal(doc)
+	require.NoError(t, err)
+	return out
+}
+
+// TestReplayLeavesAProblemWithoutHistory decodes a closed problem whose
+// JSON has no history, the form a store that keeps history apart from its
+// records returns: there is nothing to replay.
+func TestReplayLeavesAProblemWithoutHistory(t *testing.T) {
+	p := replayedProblem(t)
+	p.History = nil
+	b, err := json.Marshal(p)
+	require.NoError(t, err)
+	var back problem.Problem
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, p, &back)
+}
+
+func TestReplayRefusesImpossibleHistories(t *testing.T) {
+	good, err := json.Marshal(replayedProblem(t))
+	require.NoError(t, err)
+	sentinel := newFixture(t).open(t) // what the refused JSON is decoded into
+	rec := func(h []any, i int) map[string]any { return h[i].(map[string]any) }
+	for name, c := range map[string]struct {
+		edit  func(doc map[string]any, h []any)
+		index int
+		field string
+	}{
+		"a close from new": {func(doc map[string]any, h []any) {
+			r := rec(h, 1)
+			r["event"], r["from"], r["to"] = "complete", "new", "closed"
+			doc["history"], doc["version"] = h[:2], 2
+		}, 1, "event"},
+		"a history that stops short": {func(doc map[string]any, h []any) {
+			doc["history"], doc["version"] = h[:4], 4 // ends in root_cause_analysis; the problem is closed
+		}, 3, "to"},
+		"a version that does not match the history": {func(doc map[string]any, h []any) {
+			doc["version"] = len(h) - 1
+		}, -1, "version"},
+		"a From that does not chain": {func(_ map[string]any, h []any) {
+			rec(h, 3)["from"] = "assess" // the work note's; the confirm before it ends in root_cause_analysis
+		}, 3, "from"},
+		"an event the machine does not have from that state": {func(_ map[string]any, h []any) {
+			rec(h, 3)["event"] = "link_change" // only from fix_in_progress
+		}, 3, "event"},
+		"an update that moves": {func(_ map[string]any, h []any) {
+			rec(h, 3)["to"] = "fix_in_progress"
+		}, 3, "to"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := sentinel.Clone()
+			err := json.Unmarshal(editProblem(t, good, c.edit), p)
+			require.ErrorIs(t, err, lifecycle.ErrValidation)
+			var he *lifecycle.HistoryError
+			require.ErrorAs(t, err, &he)
+			assert.Equal(t, problem.Process, he.Process)
+			assert.Equal(t, c.index, he.Index)
+			assert.Equal(t, c.field, he.Field)
+			assert.Equal(t, sentinel, p, "the refusal changes nothing")
+		})
+	}
+}
+
+// TestReplayAcceptsWhatTheServiceStores drives random commands through the
+// Service: every problem it stores decodes from its JSON to itself.
+func TestReplayAcceptsWhatTheServiceStores(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		f := newFixture(rt)
+		p := f.open(rt, "INC1")
+		for range rapid.IntRange(1, 40).Draw(rt, "steps") {
+			got, err := f.svc.Do(context.Background(), genActor.Draw(rt, "actor"), genCommand(rt, p))
+			if err != nil {
+				continue
+			}
+			p = got
+			b, err := json.Marshal(p)
+			require.NoError(rt, err)
+			var back problem.Problem
+			require.NoError(rt, json.Unmarshal(b, &back), "version %d, last event %s", p.Version, p.History[len(p.History)-1].Event)
+			require.Equal(rt, p, &back)
+		}
+	})
+}
