@@ -2,6 +2,7 @@ package change
 
 import (
 	"encoding/json"
+	"errors"
 	"maps"
 	"slices"
 	"strconv"
@@ -231,6 +232,17 @@ func (a RiskAssessment) clone() RiskAssessment {
 // approval's decision, the authority's policy and each conflict's kind are
 // present. Unknown values of any enumeration are rejected with a
 // *lifecycle.ValidationError, so every decoded change can be encoded again.
+//
+// A history, when the JSON has one, is replayed through the machine of the
+// change's type (see [lifecycle.Replay.Check]), following set_type records
+// from one type's machine to the next, and rejected, with a
+// *lifecycle.HistoryError, if the machines could not have produced it: a
+// close from new, a record whose From is not the previous record's To, a
+// history that does not end in the change's state or type, a version
+// other than the number of records. Guards (plans, a planned window, the
+// approvals its authority needs, ...) are not replayed. A change without
+// history is accepted as it is: it is the form a store that keeps history
+// apart from its records returns. On error c is unchanged.
 func (c *Change) UnmarshalJSON(b []byte) error {
 	type plain Change // no methods: no recursion
 	var p plain
@@ -241,8 +253,40 @@ func (c *Change) UnmarshalJSON(b []byte) error {
 	if err := x.checkDecoded(); err != nil {
 		return err
 	}
+	if len(x.History) > 0 {
+		if err := checkHistory(x.History, x.Type, x.State, x.Version); err != nil {
+			return err
+		}
+	}
 	*c = x
 	return nil
+}
+
+// checkHistory replays a decoded history, that of a change of type t now
+// in state at version (see [Change.UnmarshalJSON]). The creation is
+// "create", the event [Rules.New] gives the first record.
+func checkHistory(h []lifecycle.Record, t Type, state State, version int64) error {
+	m := machineFor(t)
+	if m == nil {
+		return t.Valid()
+	}
+	r := lifecycle.Replay[State, Event, *Change]{Machine: m, Creation: "create", Switch: typeSwitch}
+	return r.Check(h, state, version)
+}
+
+// typeSwitch returns the machine of the type a history record gives the
+// change (the creation's type, a set_type's new one), or nil when the
+// record does not change the type.
+func typeSwitch(r lifecycle.Record) (*machineT, error) {
+	ch, ok := r.Changed(FieldType)
+	if !ok {
+		return nil, nil
+	}
+	m := machineFor(Type(ch.New))
+	if m == nil {
+		return nil, errors.New("sets the type to " + strconv.Quote(lifecycle.Clip(ch.New)) + ", which is not a change type")
+	}
+	return m, nil
 }
 
 func (c *Change) checkDecoded() error {
