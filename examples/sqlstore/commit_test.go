@@ -55,9 +55,18 @@ func TestIncidentCommitter(t *testing.T) {
 }
 
 func TestProblemCommitter(t *testing.T) {
+	walker := lifecycletest.Walker[problem.State, problem.Event]{Allowed: problem.Allowed, Target: problem.Target}
 	testCommitter(t, (*DB).Problems, func(id string, version int64) *problem.Problem {
+		// The fixture at version 1, then one update per stored version:
+		// the store replays the history when it decodes the problem.
 		p := problemtest.Fixture(id)
-		p.Version = version
+		for ; p.Version < version; p.Version++ {
+			h, err := walker.Fire(p.History, lifecycle.Record{Time: p.UpdatedAt, Actor: "alice"}, problem.EventUpdate)
+			if err != nil {
+				panic(err)
+			}
+			p.History = h
+		}
 		return p
 	}, func(p *problem.Problem) int64 { return p.Version })
 }
