@@ -89,8 +89,10 @@ func (n Note) entry(kind string, version int64) lifecycle.Entry {
 }
 
 // DecodeExport decodes an incident's export (what [Service.Export] returns,
-// encoded with encoding/json) as [Incident.UnmarshalJSON] does, and checks
-// its history, which it requires (see [checkExport]).
+// encoded with encoding/json) as [Incident.UnmarshalJSON] does, and
+// replays its history, which it requires: an incident without history, or
+// whose version is not its number of history records, is a
+// *lifecycle.HistoryError.
 func DecodeExport(b []byte) (*Incident, error) {
 	var x Incident
 	if err := json.Unmarshal(b, &x); err != nil {
@@ -102,12 +104,9 @@ func DecodeExport(b []byte) (*Incident, error) {
 	return &x, nil
 }
 
-// checkExport checks that x, an incident read whole, has the history its
-// state and version need: one record per stored change, ending in its
-// state. An incident's export without history is a *lifecycle.ValidationError.
+// checkExport replays the history of x, an incident read whole, which it
+// requires: an export without history, or with a version other than its
+// number of records, is a *lifecycle.HistoryError.
 func checkExport(x *Incident) error {
-	if int64(len(x.History)) != x.Version {
-		return lifecycle.Invalid("history", "%d records for version %d: an export carries one per stored change", len(x.History), x.Version)
-	}
-	return checkHistory(x.History, x.State)
+	return checkHistory(x.History, x.State, x.Version)
 }
