@@ -107,6 +107,10 @@ type CommitterKit[T any] struct {
 // TestCommitter checks a store's [lifecycle.Committer]: creating and
 // updating through Commit, the version checks, and the read set's
 // compare-and-set over records and guards, alone and under concurrency.
+// For a store that is a [lifecycle.HistoryReader] (and a
+// [lifecycle.JournalReader]) it checks the logs too: appended in order,
+// without gaps, never rewritten, paged, copied out, and written in the
+// same step as the record's version.
 // Each process's conformance suite runs it; failures quote the clause.
 func TestCommitter[T any](t *testing.T, k CommitterKit[T]) {
 	ctx := context.Background()
@@ -234,6 +238,10 @@ func TestCommitter[T any](t *testing.T, k CommitterKit[T]) {
 			}
 		}
 	})
+
+	if _, ok := k.New(t).(lifecycle.HistoryReader); ok {
+		testLogs(t, k)
+	}
 
 	if _, ok := k.New(t).(lifecycle.GuardReader); !ok {
 		t.Run("NoGuards", func(t *testing.T) {

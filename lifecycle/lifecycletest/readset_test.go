@@ -68,6 +68,108 @@ func (s *memCommitter) Commit(_ context.Context, w lifecycle.Write[rec]) error {
 	return nil
 }
 
+// logCommitter is a memCommitter that keeps history and journal, the way
+// the process stores do. Its flags break one clause each.
+type logCommitter struct {
+	*memCommitter
+	history map[string][]lifecycle.Record
+	journal map[string][]lifecycle.Entry
+
+	rewrite    bool // stores w.History by Seq, over stored records
+	dropLater  bool // keeps only the first write's history
+	shared     bool // returns its own slices
+	logsFirst  bool // appends the logs before the version check
+	noNumbers  bool // stores journal entries without numbering them
+	noNotFound bool // an unknown record has an empty history
+}
+
+func (s *logCommitter) Commit(ctx context.Context, w lifecycle.Write[rec]) error {
+	id := w.Record.ID
+	if s.logsFirst {
+		s.appendLogs(id, w)
+		return s.memCommitter.Commit(ctx, w)
+	}
+	s.mu.Lock()
+	stored := len(s.history[id])
+	s.mu.Unlock()
+	if !s.rewrite {
+		if err := lifecycle.CheckAppend(stored, w.History); err != nil {
+			return err
+		}
+	}
+	if err := s.memCommitter.Commit(ctx, w); err != nil {
+		return err
+	}
+	s.appendLogs(id, w)
+	return nil
+}
+
+func (s *logCommitter) appendLogs(id string, w lifecycle.Write[rec]) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.history[id]
+	for _, r := range w.History {
+		switch {
+		case s.dropLater && w.Expected > 0:
+		case s.rewrite && r.Seq <= len(h):
+			h[r.Seq-1] = r
+		default:
+			h = append(h, r)
+		}
+	}
+	s.history[id] = h
+	for _, e := range w.Journal {
+		if !s.noNumbers {
+			e.Seq = len(s.journal[id]) + 1
+		}
+		s.journal[id] = append(s.journal[id], e)
+	}
+}
+
+func (s *logCommitter) History(_ context.Context, id string, after, limit int) ([]lifecycle.Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.recs[id]; !ok && !s.noNotFound {
+		return nil, lifecycle.NotFound("test", id)
+	}
+	var page []lifecycle.Record
+	for i, r := range s.history[id] {
+		if r.Seq > after && (limit <= 0 || len(page) < limit) {
+			if s.shared {
+				page = s.history[id][i : i+1 : i+1]
+				continue
+			}
+			page = append(page, lifecycle.CloneHistory([]lifecycle.Record{r})...)
+		}
+	}
+	return page, nil
+}
+
+func (s *logCommitter) Journal(_ context.Context, id string, after, limit int) ([]lifecycle.Entry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.recs[id]; !ok && !s.noNotFound {
+		return nil, lifecycle.NotFound("test", id)
+	}
+	var page []lifecycle.Entry
+	for _, e := range s.journal[id] {
+		if e.Seq > after && (limit <= 0 || len(page) < limit) {
+			page = append(page, e)
+		}
+	}
+	return page, nil
+}
+
+var logCommitters = map[string]func(l *logCommitter){
+	"logs":               func(*logCommitter) {},
+	"logsRewrite":        func(l *logCommitter) { l.rewrite = true },
+	"logsDropLater":      func(l *logCommitter) { l.dropLater = true },
+	"logsShared":         func(l *logCommitter) { l.shared = true },
+	"logsFirst":          func(l *logCommitter) { l.logsFirst = true },
+	"logsUnnumbered":     func(l *logCommitter) { l.noNumbers = true },
+	"logsUnknownIsEmpty": func(l *logCommitter) { l.noNotFound = true },
+}
+
 var committers = map[string]func() *memCommitter{
 	"good":           func() *memCommitter { return &memCommitter{} },
 	"ignoreReads":    func() *memCommitter { return &memCommitter{ignoreReads: true} },
@@ -79,13 +181,22 @@ var committers = map[string]func() *memCommitter{
 func kit(name string) lifecycletest.CommitterKit[rec] {
 	return lifecycletest.CommitterKit[rec]{
 		New: func(*testing.T) lifecycle.Committer[rec] {
+			if edit, ok := logCommitters[name]; ok {
+				l := &logCommitter{memCommitter: &memCommitter{recs: map[string]rec{}},
+					history: map[string][]lifecycle.Record{}, journal: map[string][]lifecycle.Entry{}}
+				edit(l)
+				return l
+			}
 			s := committers[name]()
 			s.recs = map[string]rec{}
 			return s
 		},
 		Record: func(id string, version int64) rec { return rec{id, version} },
 		Get: func(_ context.Context, c lifecycle.Committer[rec], id string) (int64, error) {
-			s := c.(*memCommitter)
+			s, ok := c.(*memCommitter)
+			if !ok {
+				s = c.(*logCommitter).memCommitter
+			}
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			r, ok := s.recs[id]
@@ -99,6 +210,7 @@ func kit(name string) lifecycletest.CommitterKit[rec] {
 
 func TestCommitterKitPassesAGoodStore(t *testing.T) {
 	lifecycletest.TestCommitter(t, kit("good"))
+	t.Run("WithLogs", func(t *testing.T) { lifecycletest.TestCommitter(t, kit("logs")) })
 }
 
 // TestBrokenCommitterHelper runs TestCommitter on a broken committer when
@@ -121,6 +233,13 @@ func TestCommitterKitCatchesBrokenStores(t *testing.T) {
 		"ignoreGuards":   "Commit: a guard not at the version seen is a read conflict",
 		"noBump":         "Commit: a committed write bumps every guard of its read set by one",
 		"ignoreExpected": "Commit with Expected 0: an existing ID is an error matching ErrConflict",
+
+		"logsRewrite":        "Commit refuses history records whose Seq do not follow on",
+		"logsDropLater":      "Commit appends w.History after the stored records",
+		"logsShared":         "History returns copies",
+		"logsFirst":          "A write refused for its version or read set appends no history",
+		"logsUnnumbered":     "Commit appends w.Journal after the stored entries, numbering them",
+		"logsUnknownIsEmpty": "History and Journal of an unknown record are errors matching ErrNotFound",
 	} {
 		t.Run(name, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenCommitterHelper$", "-test.count=1")
