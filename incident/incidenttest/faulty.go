@@ -24,12 +24,12 @@ import (
 //		Notifier: lifecycletest.FaultyNotifier(recorder, faults),
 //	})
 func FaultyStore(inner incident.Store, f *lifecycletest.Faults) incident.Store {
-	s := &faultyStore{lifecycletest.FaultyRecords[*incident.Incident]{Inner: inner, Faults: f, Process: "incident"}, inner}
+	s := &faultyStore{lifecycletest.FaultyLogs[*incident.Incident]{FaultyRecords: lifecycletest.FaultyRecords[*incident.Incident]{Inner: inner, Faults: f, Process: "incident"}}, inner}
 	return s
 }
 
 type faultyStore struct {
-	lifecycletest.FaultyRecords[*incident.Incident]
+	lifecycletest.FaultyLogs[*incident.Incident]
 	inner incident.Store
 }
 

@@ -56,10 +56,17 @@ func (s FaultyRecords[T]) Read(ctx context.Context, method string) error {
 // process still hands an outbox store its events through the wrapper.
 func (s FaultyRecords[T]) StoresEvents() bool { return lifecycle.StoresEvents(s.Inner) }
 
-// History draws a read fault, then pages Inner's history; an Inner that
-// is not a lifecycle.HistoryReader keeps none, which is an error.
-func (s FaultyRecords[T]) History(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) {
-	if err := s.Faults.ReadContext(ctx, s.Process+".History"); err != nil {
+// FaultyLogs is FaultyRecords for the store of a process that keeps its
+// records' history and journal apart ([lifecycle.HistoryReader],
+// [lifecycle.JournalReader]): History and Journal are reads too. Inner
+// must read both.
+type FaultyLogs[T any] struct {
+	FaultyRecords[T]
+}
+
+// History draws a read fault, then pages Inner's history.
+func (s FaultyLogs[T]) History(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) {
+	if err := s.Read(ctx, "History"); err != nil {
 		return nil, err
 	}
 	h, ok := s.Inner.(lifecycle.HistoryReader)
@@ -69,9 +76,9 @@ func (s FaultyRecords[T]) History(ctx context.Context, id string, after, limit i
 	return h.History(ctx, id, after, limit)
 }
 
-// Journal draws a read fault, then pages Inner's journal, as History does.
-func (s FaultyRecords[T]) Journal(ctx context.Context, id string, after, limit int) ([]lifecycle.Entry, error) {
-	if err := s.Faults.ReadContext(ctx, s.Process+".Journal"); err != nil {
+// Journal draws a read fault, then pages Inner's journal.
+func (s FaultyLogs[T]) Journal(ctx context.Context, id string, after, limit int) ([]lifecycle.Entry, error) {
+	if err := s.Read(ctx, "Journal"); err != nil {
 		return nil, err
 	}
 	j, ok := s.Inner.(lifecycle.JournalReader)
