@@ -269,7 +269,11 @@ func (e *Engine) EvaluateDue(ctx context.Context, now time.Time) (int, error) {
 	if now.IsZero() {
 		return 0, lifecycle.Invalid("now", "the instant to evaluate at is required")
 	}
-	seen := map[string]bool{}
+	// A timer stored here has its Next after now, so the store does not
+	// return it again; one that was not stored (a conflict, an error, or a
+	// store returning a timer with nothing due) may come back, and is
+	// skipped then, so the loop ends.
+	var skip map[string]bool
 	fired := 0
 	var errs []error
 	for {
@@ -280,34 +284,47 @@ func (e *Engine) EvaluateDue(ctx context.Context, now time.Time) (int, error) {
 		}
 		progress := false
 		for _, t := range batch {
-			if seen[t.ID] {
+			if skip[t.ID] {
 				continue
 			}
-			seen[t.ID], progress = true, true
+			progress = true
 			expected := t.Version
 			t.Version++
 			events, changed := t.evaluate(now)
-			if !changed {
-				continue
+			var err error
+			if changed {
+				err = e.commit(ctx, t, expected, events)
 			}
-			err := e.commit(ctx, t, expected, events)
-			var ne *lifecycle.NotifyError
 			switch {
+			case !changed:
 			case err == nil:
 				fired += len(events)
+				continue
 			case errors.Is(err, lifecycle.ErrConflict):
-			case errors.As(err, &ne):
+			case isNotifyError(err):
 				fired += len(events)
 				errs = append(errs, err)
+				continue
 			default:
 				errs = append(errs, err)
 			}
+			if skip == nil {
+				skip = map[string]bool{}
+			}
+			skip[t.ID] = true
 		}
 		if !progress || len(batch) < e.batch || ctx.Err() != nil {
 			break
 		}
 	}
 	return fired, errors.Join(errs...)
+}
+
+// isNotifyError reports whether err holds a *lifecycle.NotifyError: the
+// write is stored and only its notification failed.
+func isNotifyError(err error) bool {
+	var ne *lifecycle.NotifyError
+	return errors.As(err, &ne)
 }
 
 func (e *Engine) due(ctx context.Context, now time.Time) ([]*Timer, error) {

@@ -3,6 +3,7 @@ package sla
 import (
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -69,7 +70,65 @@ func percentText(p float64) string {
 	return strconv.FormatFloat(p, 'f', -1, 64)
 }
 
-func (t *Timer) event(c *Cycle, i int, d *Deadline) lifecycle.Event {
+// eventText builds the strings of the events one evaluation of a timer
+// fires in one buffer, sized once: each event's ID, and each cycle's goal
+// and due instant (shared by the cycle's events). The strings it returns
+// share that memory; a strings.Builder only appends, so they never change.
+type eventText struct {
+	buf strings.Builder
+}
+
+// Sizes that bound the texts: a decimal int64, a time.Duration.String, an
+// RFC 3339 instant with nanoseconds in UTC.
+const (
+	maxIntText      = 20
+	maxDurationText = 32
+	maxInstantText  = 40
+)
+
+// grow sizes text for n events of t over the given number of cycles.
+func (x *eventText) grow(t *Timer, n, cycles int) {
+	x.buf.Grow(n*(len(Process)+len(t.ID)+3+2*maxIntText) + cycles*(maxDurationText+maxInstantText))
+}
+
+// since returns what was written from byte from on.
+func (x *eventText) since(from int) string { return x.buf.String()[from:] }
+
+// id returns the ID of deadline i of c.
+func (x *eventText) id(t *Timer, c *Cycle, i int) string {
+	from := x.buf.Len()
+	num := make([]byte, 0, maxIntText) // append grows it if ever too small
+	x.buf.WriteString(Process)
+	x.buf.WriteByte('/')
+	x.buf.WriteString(t.ID)
+	x.buf.WriteByte('/')
+	x.buf.Write(strconv.AppendInt(num, int64(c.Number), 10))
+	x.buf.WriteByte('/')
+	x.buf.Write(strconv.AppendInt(num, int64(i), 10))
+	return x.since(from)
+}
+
+// goal returns c's goal, as time.Duration.String.
+func (x *eventText) goal(c *Cycle) string {
+	from := x.buf.Len()
+	x.buf.WriteString(c.Goal.String())
+	return x.since(from)
+}
+
+// due returns c's due instant, RFC 3339 in UTC, or "" when it is not
+// known.
+func (x *eventText) due(c *Cycle) string {
+	if c.Due.IsZero() {
+		return ""
+	}
+	from := x.buf.Len()
+	x.buf.Write(c.Due.UTC().AppendFormat(make([]byte, 0, maxInstantText), time.RFC3339Nano))
+	return x.since(from)
+}
+
+// event returns the event of deadline i of c, with its ID, c's goal and
+// c's due instant as text.
+func (t *Timer) event(c *Cycle, i int, d *Deadline, id, goal, due string) lifecycle.Event {
 	typ := EventWarning
 	if d.Breach {
 		typ = EventBreached
@@ -81,13 +140,13 @@ func (t *Timer) event(c *Cycle, i int, d *Deadline) lifecycle.Event {
 	data[DataAgreementType] = string(t.Type)
 	data[DataTarget] = string(t.Target)
 	data[DataPercent] = percentText(d.Percent)
-	data[DataCycle] = strconv.Itoa(c.Number)
-	data[DataGoal] = c.Goal.String()
-	if !c.Due.IsZero() {
-		data[DataDue] = c.Due.UTC().Format(time.RFC3339Nano)
+	data[DataCycle] = cycleText(c.Number)
+	data[DataGoal] = goal
+	if due != "" {
+		data[DataDue] = due
 	}
 	return lifecycle.Event{
-		ID:       lifecycle.EventID(Process, t.ID, int64(c.Number), i),
+		ID:       id,
 		Process:  Process,
 		Subject:  t.ID,
 		Type:     typ,
@@ -99,4 +158,13 @@ func (t *Timer) event(c *Cycle, i int, d *Deadline) lifecycle.Event {
 		Snapshot: t.Snapshot.Clone(),
 		Data:     data,
 	}
+}
+
+// cycleText returns n in decimal, without allocating for the usual small
+// cycle numbers.
+func cycleText(n int) string {
+	if n >= 0 && n < len(percentTexts) {
+		return percentTexts[n]
+	}
+	return strconv.Itoa(n)
 }

@@ -215,12 +215,25 @@ func TimerID(recordID, agreementID string) string { return recordID + "/" + agre
 
 // Clone returns a deep copy of t.
 func (t *Timer) Clone() *Timer {
-	c := *t
-	c.Cycle = t.Cycle.clone()
-	c.Cycles = cloneCycles(t.Cycles)
-	c.Snapshot = t.Snapshot.Clone()
-	c.Journal = t.Journal.clone()
-	return &c
+	c := new(Timer)
+	t.CopyTo(c)
+	return c
+}
+
+// CopyTo sets *dst to a deep copy of t, as [Timer.Clone] returns, and
+// reuses the memory of dst's current-cycle Deadlines when it is large
+// enough. A store uses it to copy a timer over the copy it keeps, or into
+// memory it allocated for a batch. dst must not share memory with anything
+// still in use: its Deadlines are overwritten.
+func (t *Timer) CopyTo(dst *Timer) {
+	dl := dst.Deadlines[:0]
+	*dst = *t
+	if t.Deadlines != nil {
+		dst.Deadlines = append(dl, t.Deadlines...)
+	}
+	dst.Cycles = cloneCycles(t.Cycles)
+	dst.Snapshot = t.Snapshot.Clone()
+	dst.Journal = t.Journal.clone()
 }
 
 func (c Cycle) clone() Cycle {
@@ -675,49 +688,71 @@ func (t *Timer) evaluate(at time.Time) ([]lifecycle.Event, bool) {
 	if t.Next.IsZero() || at.Before(t.Next) {
 		return nil, false
 	}
-	n := 0
+	// The strings of the events (IDs, goals, due instants) are built in
+	// one buffer, sized first: one allocation for them all.
+	n, cycles := 0, 0
 	for i := range t.Cycles {
-		n += t.Cycles[i].due(at)
+		n, cycles = t.Cycles[i].count(at, n, cycles)
 	}
-	n += t.Cycle.due(at)
+	n, cycles = t.Cycle.count(at, n, cycles)
 	var out []lifecycle.Event
+	var text eventText
 	if n > 0 {
 		out = make([]lifecycle.Event, 0, n)
+		text.grow(t, n, cycles)
 	}
 	for i := range t.Cycles {
-		out = t.fire(&t.Cycles[i], at, out)
+		out = t.fire(&t.Cycles[i], at, out, &text)
 	}
-	out = t.fire(&t.Cycle, at, out)
+	out = t.fire(&t.Cycle, at, out, &text)
 	t.Next = t.nextDeadline()
 	return out, true
 }
 
-// due counts the deadlines of c that fire at at.
-func (c *Cycle) due(at time.Time) int {
-	n := 0
-	for _, d := range c.Deadlines {
-		if !d.Fired && !d.At.IsZero() && !d.At.After(at) {
-			n++
+// count adds to n the deadlines of c that fire at at, and one to cycles
+// if there are any.
+func (c *Cycle) count(at time.Time, n, cycles int) (int, int) {
+	k := 0
+	for i := range c.Deadlines {
+		if c.Deadlines[i].fires(at) {
+			k++
 		}
 	}
-	return n
+	if k > 0 {
+		cycles++
+	}
+	return n + k, cycles
 }
 
-func (t *Timer) fire(c *Cycle, at time.Time, out []lifecycle.Event) []lifecycle.Event {
+// fires reports whether d fires at at: it has not fired and its instant
+// has come.
+func (d *Deadline) fires(at time.Time) bool {
+	return !d.Fired && !d.At.IsZero() && !d.At.After(at)
+}
+
+// fire marks reached the deadlines of c pending at at, and fires those
+// not fired yet, their strings built in text.
+func (t *Timer) fire(c *Cycle, at time.Time, out []lifecycle.Event, text *eventText) []lifecycle.Event {
+	var goal, due string
+	first := true
 	for i := range c.Deadlines {
 		d := &c.Deadlines[i]
 		if !d.pending() || d.At.After(at) {
 			continue
 		}
+		fires := !d.Fired
 		d.Reached = true
 		if d.Breach {
 			c.Breached = true
 		}
-		if d.Fired {
+		if !fires {
 			continue // notified before a late change moved it
 		}
 		d.Fired = true
-		out = append(out, t.event(c, i, d))
+		if first {
+			goal, due, first = text.goal(c), text.due(c), false
+		}
+		out = append(out, t.event(c, i, d, text.id(t, c, i), goal, due))
 	}
 	return out
 }

@@ -33,14 +33,14 @@ type Store struct {
 	byRecord map[string][]string // timer IDs of each record, sorted
 	due      dueHeap             // an entry per write that set Next; stale ones are dropped when met
 	stamp    uint64              // counts writes
-	leases   map[string]lease
 	guards   lifecycletest.Guards
 }
 
-// stored is a stored timer and the write that stored it.
+// stored is a stored timer, the write that stored it and its lease.
 type stored struct {
 	t     *sla.Timer
 	stamp uint64
+	lease lease
 }
 
 type lease struct {
@@ -55,7 +55,7 @@ var (
 
 // NewStore returns an empty in-memory Store.
 func NewStore() *Store {
-	return &Store{timers: map[string]*stored{}, byRecord: map[string][]string{}, leases: map[string]lease{}}
+	return &Store{timers: map[string]*stored{}, byRecord: map[string][]string{}}
 }
 
 // Get returns a copy of the timer, or an error matching
@@ -91,7 +91,7 @@ func (s *Store) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	c := w.Record.Clone()
+	c := w.Record
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.guards.CheckWrite(sla.Process, c.ID, w.Expected, w.Reads, s.version); err != nil {
@@ -126,11 +126,18 @@ func (s *Store) version(id string) int64 {
 	return 0
 }
 
-// put stores c (owned by the store) and indexes its Next. The caller
-// holds the write lock.
+// put stores a copy of c and indexes its Next: over the copy of the
+// version it replaces (whose memory nothing else holds), or as a new
+// entry. The caller holds the write lock.
 func (s *Store) put(c *sla.Timer) {
 	s.stamp++
-	s.timers[c.ID] = &stored{t: c, stamp: s.stamp}
+	if r, ok := s.timers[c.ID]; ok {
+		c.CopyTo(r.t)
+		r.stamp = s.stamp
+	} else {
+		s.timers[c.ID] = &stored{t: c.Clone(), stamp: s.stamp}
+	}
+	c = s.timers[c.ID].t
 	if !c.Next.IsZero() {
 		s.due.push(dueEntry{next: c.Next, id: c.ID, stamp: s.stamp})
 	}
@@ -168,7 +175,7 @@ func (s *Store) Due(ctx context.Context, at time.Time, limit int) ([]*sla.Timer,
 	}
 	s.mu.Lock() // reading the heap pops and pushes back
 	defer s.mu.Unlock()
-	return s.dueTimers(at, limit, nil), nil
+	return s.dueTimers(at, limit, nil, lease{}), nil
 }
 
 // Claim returns, like Due, the timers due at at that no other owner holds a
@@ -179,41 +186,119 @@ func (s *Store) Claim(ctx context.Context, owner string, at time.Time, limit int
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := s.dueTimers(at, limit, func(t *sla.Timer) bool {
-		l, ok := s.leases[t.ID]
-		return !ok || l.owner == owner || !l.until.After(at)
-	})
-	for _, t := range out {
-		s.leases[t.ID] = lease{owner: owner, until: at.Add(d)}
-	}
+	out := s.dueTimers(at, limit, func(r *stored) bool {
+		l := r.lease
+		return l.owner == "" || l.owner == owner || !l.until.After(at)
+	}, lease{owner: owner, until: at.Add(d)})
 	return out, nil
 }
 
 // dueTimers returns copies of the first limit timers (all if limit <= 0)
-// due at at that keep accepts, in (Next, ID) order: it pops them from the
-// heap, dropping stale entries, and pushes the live ones back. The caller
-// holds the write lock.
-func (s *Store) dueTimers(at time.Time, limit int, keep func(*sla.Timer) bool) []*sla.Timer {
-	var out []*sla.Timer
-	var back []dueEntry
-	for len(s.due) > 0 && !s.due[0].next.After(at) && (limit <= 0 || len(out) < limit) {
-		e := s.due.pop()
-		r, ok := s.timers[e.id]
-		if !ok || r.stamp != e.stamp {
+// due at at that keep accepts (all when keep is nil), in (Next, ID)
+// order, and leases them with l when keep is set. The caller holds the
+// write lock.
+//
+// It walks the heap in order without changing it, with a small heap of
+// the positions to look at next (a node comes before its children): the
+// stale entries it meets stay until they reach the top, where they are
+// dropped, or until the heap is rebuilt.
+//
+// The copies of one call are allocated together: one slice of timers and
+// one of their current cycles' deadlines (each timer's deadlines capped to
+// their length, so that appending to them reallocates).
+func (s *Store) dueTimers(at time.Time, limit int, keep func(*stored) bool, l lease) []*sla.Timer {
+	for len(s.due) > 0 && s.stale(s.due[0]) {
+		s.due.pop()
+	}
+	if len(s.due) == 0 || s.due[0].next.After(at) {
+		return []*sla.Timer{} // nothing due
+	}
+	var found []*stored
+	deadlines := 0
+	var next positions
+	next.push(s.due, 0)
+	for len(next.p) > 0 && (limit <= 0 || len(found) < limit) {
+		i := next.pop(s.due)
+		e := s.due[i]
+		if e.next.After(at) {
+			break // the entries left come after e
+		}
+		if c := 2*i + 1; c < len(s.due) {
+			next.push(s.due, c)
+		}
+		if c := 2*i + 2; c < len(s.due) {
+			next.push(s.due, c)
+		}
+		if s.stale(e) {
 			continue // a later write moved or cleared Next
 		}
-		back = append(back, e)
-		if keep == nil || keep(r.t) {
-			out = append(out, r.t.Clone())
+		r := s.timers[e.id]
+		if keep == nil || keep(r) {
+			found = append(found, r)
+			deadlines += len(r.t.Deadlines)
 		}
 	}
-	for _, e := range back {
-		s.due.push(e)
+	if len(found) == 0 {
+		return []*sla.Timer{}
 	}
-	if out == nil {
-		out = []*sla.Timer{}
+	out := make([]*sla.Timer, len(found))
+	copies := make([]sla.Timer, len(found))
+	dl := make([]sla.Deadline, deadlines)
+	for i, r := range found {
+		if keep != nil {
+			r.lease = l
+		}
+		n := len(r.t.Deadlines)
+		copies[i].Deadlines = dl[:0:n]
+		dl = dl[n:]
+		r.t.CopyTo(&copies[i])
+		out[i] = &copies[i]
 	}
 	return out
+}
+
+// stale reports whether a later write moved or cleared e's Next.
+func (s *Store) stale(e dueEntry) bool {
+	r, ok := s.timers[e.id]
+	return !ok || r.stamp != e.stamp
+}
+
+// positions is a min-heap of positions in a dueHeap, ordered by their
+// entries.
+type positions struct{ p []int }
+
+func (q *positions) push(h dueHeap, i int) {
+	q.p = append(q.p, i)
+	for j := len(q.p) - 1; j > 0; {
+		up := (j - 1) / 2
+		if !h[q.p[j]].before(h[q.p[up]]) {
+			break
+		}
+		q.p[up], q.p[j] = q.p[j], q.p[up]
+		j = up
+	}
+}
+
+func (q *positions) pop(h dueHeap) int {
+	top := q.p[0]
+	n := len(q.p) - 1
+	q.p[0] = q.p[n]
+	q.p = q.p[:n]
+	for j := 0; ; {
+		l, least := 2*j+1, j
+		if l < n && h[q.p[l]].before(h[q.p[least]]) {
+			least = l
+		}
+		if r := l + 1; r < n && h[q.p[r]].before(h[q.p[least]]) {
+			least = r
+		}
+		if least == j {
+			break
+		}
+		q.p[j], q.p[least] = q.p[least], q.p[j]
+		j = least
+	}
+	return top
 }
 
 // dueEntry is a timer's Next as one write stored it.
