@@ -74,6 +74,19 @@
 //   - [Timer.Status] gives the counters at any instant: elapsed, paused,
 //     percent, time left, due.
 //
+// # Thresholds a change puts behind
+//
+// A change can make a target already exceeded: a priority raise shortens
+// the target below the business time already elapsed. The warnings and
+// the breach of the new target are then reached, each dated at the instant
+// the business elapsed time crossed it (on the agreement's calendar, across
+// the pauses in between: the cycle keeps when it resumed, in
+// [Cycle.Resumed]), not at the instant of the change. They are notified
+// once, at the change (the [Engine] evaluates the timer as it stores the
+// change); the events' Time and the cycle's Due carry the crossing
+// instants. A threshold reached under the target in force before the
+// change keeps the instant it was reached then.
+//
 // Computations are exact to the nanosecond: a timer breaches when its
 // business elapsed time reaches the target, never through rounding (99.951 %
 // is not a breach, unlike ServiceNow's two-decimal percentage), and warning

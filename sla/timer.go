@@ -136,6 +136,22 @@ type Cycle struct {
 	// Deadlines are the warning thresholds in ascending order, then the
 	// breach.
 	Deadlines []Deadline `json:"deadlines"`
+	// Resumed lists, oldest first, when the cycle went back in progress
+	// after a pause and its business elapsed time then. With StartedAt
+	// (elapsed time zero) they say when the elapsed time reached any
+	// amount: a threshold that a shorter target puts behind the elapsed
+	// time (a priority raise) is dated when the elapsed time crossed it,
+	// not when the target changed.
+	Resumed []Resumption `json:"resumed,omitempty"`
+}
+
+// Resumption is a cycle going back in progress after a pause: at At, with
+// Elapsed business time counted until then.
+type Resumption struct {
+	// At is when the cycle resumed.
+	At time.Time `json:"at"`
+	// Elapsed is the cycle's business elapsed time at At.
+	Elapsed time.Duration `json:"business_elapsed"`
 }
 
 // Left returns the business time left before the target is used up as of
@@ -231,6 +247,7 @@ func (t *Timer) CopyTo(dst *Timer) {
 	if t.Deadlines != nil {
 		dst.Deadlines = append(dl, t.Deadlines...)
 	}
+	dst.Resumed = slices.Clone(t.Resumed)
 	dst.Cycles = cloneCycles(t.Cycles)
 	dst.Snapshot = t.Snapshot.Clone()
 	dst.Journal = t.Journal.clone()
@@ -238,6 +255,7 @@ func (t *Timer) CopyTo(dst *Timer) {
 
 func (c Cycle) clone() Cycle {
 	c.Deadlines = slices.Clone(c.Deadlines)
+	c.Resumed = slices.Clone(c.Resumed)
 	return c
 }
 
@@ -430,6 +448,7 @@ func (t *Timer) observe(a *Agreement, s lifecycle.Snapshot, at time.Time) {
 				t.Stage, t.PausedSince = StagePaused, at
 			} else if t.Stage == StagePaused && a.resumes(s) {
 				t.Stage, t.PausedSince = StageInProgress, time.Time{}
+				t.Resumed = append(t.Resumed, Resumption{At: at, Elapsed: t.Elapsed})
 			}
 			if a.resets(prev, s) {
 				t.stop(cal, StageCancelled, at)
@@ -564,9 +583,10 @@ func (t *Timer) account(cal *Calendar, at time.Time) {
 				continue
 			}
 			d.Reached = true
-			d.At = from
 			if thr > e0 {
 				d.At = cal.Add(from, thr-e0)
+			} else {
+				d.At = c.crossing(cal, thr, from)
 			}
 			if d.At.After(at) {
 				d.At = at
@@ -585,8 +605,9 @@ func (t *Timer) account(cal *Calendar, at time.Time) {
 }
 
 // plan recomputes the deadlines' instants at instant at: thresholds the
-// elapsed time has reached (after a shorter target) are reached at at;
-// the others are projected while in progress and cleared otherwise.
+// elapsed time has passed (after a shorter target) are reached, dated when
+// the elapsed time crossed them (see [Cycle.Resumed]); the others are
+// projected while in progress and cleared otherwise.
 func (c *Cycle) plan(cal *Calendar, at time.Time) {
 	running := c.Stage == StageInProgress
 	for i := range c.Deadlines {
@@ -596,9 +617,9 @@ func (c *Cycle) plan(cal *Calendar, at time.Time) {
 		}
 		thr := d.threshold(c.Goal)
 		switch {
-		case thr <= c.Elapsed:
+		case thr <= c.Elapsed: // a shorter target put it behind
 			d.Reached = true
-			d.At = at
+			d.At = c.crossing(cal, thr, at)
 		case running:
 			d.At = cal.Add(at, thr-c.Elapsed)
 		default:
@@ -620,6 +641,25 @@ func (c *Cycle) plan(cal *Calendar, at time.Time) {
 	if running && c.OriginalDue.IsZero() {
 		c.OriginalDue = c.Due
 	}
+}
+
+// crossing returns the instant at which the cycle's business elapsed time
+// reached thr, which it has reached by at: in the running stretch that
+// began at the last resumption (or the start) with less elapsed time than
+// thr. It is at most at.
+func (c *Cycle) crossing(cal *Calendar, thr time.Duration, at time.Time) time.Time {
+	from, e := c.StartedAt, time.Duration(0)
+	for _, r := range c.Resumed {
+		if r.Elapsed >= thr {
+			break
+		}
+		from, e = r.At, r.Elapsed
+	}
+	when := cal.Add(from, thr-e)
+	if when.After(at) {
+		when = at
+	}
+	return when
 }
 
 // pending reports whether Evaluate has something to do for d once d.At has

@@ -209,11 +209,14 @@ func TestPausedTimeKeptOnPriorityChange(t *testing.T) {
 	assert.Equal(t, 2*time.Hour, tm.Elapsed)
 	assert.Equal(t, 2*time.Hour, tm.Paused)
 
-	// 2 h of 4 h is 50 %: reached at the priority change, while paused.
+	// 2 h of 4 h is 50 %: the priority change, while paused, finds it
+	// passed; it is dated when the elapsed time crossed it, before the
+	// hold, and notified at the change.
 	require.True(t, tm.Deadlines[0].Reached)
-	assert.Equal(t, t0.Add(4*time.Hour), next(t, tm))
+	assert.Equal(t, t0.Add(2*time.Hour), next(t, tm))
 	evs := tm.Evaluate(t0.Add(4 * time.Hour))
 	require.Equal(t, []string{"sla.warning@50"}, types(evs))
+	assert.Equal(t, t0.Add(2*time.Hour), evs[0].Time)
 	assert.Equal(t, 1, evs[0].Snapshot.Priority)
 	assert.Equal(t, "4h0m0s", evs[0].Data[sla.DataGoal])
 
@@ -230,12 +233,17 @@ func TestPriorityRaisedPastTargetBreachesAtOnce(t *testing.T) {
 	at := t0.Add(5 * time.Hour)
 	require.NoError(t, tm.Observe(a, snap(stProgress, 1), at))
 	assert.True(t, tm.Breached)
-	assert.Equal(t, at, tm.Due)
+	assert.Equal(t, t0.Add(4*time.Hour), tm.Due, "the 4 h target was used up 4 h in, before the raise")
 	evs := tm.Evaluate(at)
 	assert.Equal(t, []string{"sla.warning@50", "sla.warning@75", "sla.warning@90", "sla.breached@100"}, types(evs))
-	for _, e := range evs {
-		assert.Equal(t, at, e.Time)
+	// Each is dated when the elapsed time crossed it, and all are notified
+	// once, at the raise.
+	want := []time.Time{t0.Add(2 * time.Hour), t0.Add(3 * time.Hour), t0.Add(3*time.Hour + 36*time.Minute), t0.Add(4 * time.Hour)}
+	for i, e := range evs {
+		assert.Equal(t, want[i], e.Time, e.Type+"@"+e.Data[sla.DataPercent])
+		assert.Equal(t, "2026-03-09T13:00:00Z", e.Data[sla.DataDue])
 	}
+	assert.Nil(t, tm.Evaluate(at), "notified once")
 
 	// Lowering it again does not un-breach the cycle nor refire anything.
 	require.NoError(t, tm.Observe(a, snap(stProgress, 3), t0.Add(6*time.Hour)))
@@ -494,7 +502,7 @@ func TestReplayFollowsHistory(t *testing.T) {
 	assert.False(t, tm.Breached)
 	evs := tm.Evaluate(t0.Add(8 * time.Hour))
 	require.Equal(t, []string{"sla.warning@50", "sla.warning@75"}, types(evs))
-	assert.Equal(t, t0.Add(5*time.Hour), evs[0].Time, "reached when the priority rose")
+	assert.Equal(t, t0.Add(2*time.Hour), evs[0].Time, "dated when 2 h of work were done, before the hold, not when the priority rose")
 	assert.Equal(t, t0.Add(7*time.Hour), evs[1].Time, "3 h of work: 2 h before the hold, 1 h after")
 
 	_, ok, err = sla.Replay(a, "INC2", lifecycle.Snapshot{}, history[:0])
