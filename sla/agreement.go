@@ -186,6 +186,25 @@ type Agreement struct {
 	// after the observation, means the observation. Later cycles (after a
 	// reset or a restart) start when they are observed.
 	StartAt func(lifecycle.Snapshot) time.Time
+	// KeepHistory, when set, makes a timer that starts after its record
+	// was opened keep the record's time before: a record that moves to
+	// this agreement from another (a priority, service or agreement
+	// change) carries its elapsed and paused business time over. While
+	// the timer waits for its start rule it counts, on Calendar, the time
+	// from StartAt (or its first observation) as this agreement counts a
+	// cycle: paused while Pause holds, not at all while Stop holds,
+	// elapsed otherwise; its first cycle then starts there, with those
+	// counters. When the agreement the record leaves has the same
+	// calendar and pause and stop rules, the new timer inherits exactly the
+	// old one's elapsed and paused time, and a hold before the move stays
+	// paused time (without KeepHistory, a StartAt counts it as elapsed).
+	// Thresholds the carried time has passed are reached, dated when it
+	// crossed them. Only timers that observe the record before they start
+	// keep it: [Engine] stores one for every record it sees with
+	// versioned events, [Replay] and [NewTimer] followed by observations
+	// do too, [Attach] sees a single snapshot. Later cycles start afresh.
+	// False (the zero value) starts the timer when its start rule holds.
+	KeepHistory bool
 	// SingleCycle, when set, keeps a completed or cancelled timer stopped
 	// even when the start rule holds again; only Reset restarts it.
 	SingleCycle bool

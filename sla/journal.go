@@ -65,6 +65,8 @@ type Checkpoint struct {
 	Snapshot lifecycle.Snapshot `json:"snapshot"`
 	// UpdatedAt is the instant of the timer's last observation then.
 	UpdatedAt time.Time `json:"updated_at"`
+	// Prior is the timer's Prior then (see [Timer.Prior]).
+	Prior *Cycle `json:"prior,omitempty"`
 }
 
 // FiredDeadline names a deadline of a cycle by its threshold.
@@ -215,7 +217,7 @@ func (t *Timer) compact(a *Agreement) {
 // checkpoint returns a copy of the timer's state, nil if it has not
 // started.
 func (t *Timer) checkpoint() *Checkpoint {
-	if !t.Started() {
+	if !t.Started() && t.Prior == nil {
 		return nil
 	}
 	return &Checkpoint{
@@ -223,19 +225,21 @@ func (t *Timer) checkpoint() *Checkpoint {
 		Cycles:    cloneCycles(t.Cycles),
 		Snapshot:  t.Snapshot.Clone(),
 		UpdatedAt: t.UpdatedAt,
+		Prior:     clonePrior(t.Prior),
 	}
 }
 
 // restore sets the timer's state to a copy of cp (nil: not started).
 func (t *Timer) restore(cp *Checkpoint) {
 	if cp == nil {
-		t.Cycle, t.Cycles, t.Snapshot, t.UpdatedAt = Cycle{}, nil, lifecycle.Snapshot{}, time.Time{}
+		t.Cycle, t.Cycles, t.Snapshot, t.UpdatedAt, t.Prior = Cycle{}, nil, lifecycle.Snapshot{}, time.Time{}, nil
 		return
 	}
 	t.Cycle = cp.Cycle.clone()
 	t.Cycles = cloneCycles(cp.Cycles)
 	t.Snapshot = cp.Snapshot.Clone()
 	t.UpdatedAt = cp.UpdatedAt
+	t.Prior = clonePrior(cp.Prior)
 }
 
 // firedDeadlines lists the deadlines that fired, orphans included.
@@ -321,6 +325,7 @@ func (j Journal) clone() Journal {
 		b.Cycle = b.Cycle.clone()
 		b.Cycles = cloneCycles(b.Cycles)
 		b.Snapshot = b.Snapshot.Clone()
+		b.Prior = clonePrior(b.Prior)
 		j.Base = &b
 	}
 	if j.Pending != nil {

@@ -217,6 +217,13 @@ type Timer struct {
 	// UpdatedAt is the instant of the last observation: the counters are
 	// exact up to it.
 	UpdatedAt time.Time `json:"updated_at"`
+	// Prior is, for an agreement with KeepHistory, the record's time
+	// before the timer started, counted as the agreement counts a cycle
+	// (see [Agreement.KeepHistory]): StartedAt is where counting began,
+	// Stage how the record stood at the last observation (in progress,
+	// paused, or completed while Stop held). The first cycle takes it over
+	// when it starts; it is nil otherwise.
+	Prior *Cycle `json:"prior,omitempty"`
 	// Journal is what the timer keeps of the record versions it observed,
 	// to rebuild itself when an older version arrives late (see
 	// [Timer.ObserveVersion]). It is empty (but for orphans) while
@@ -248,6 +255,7 @@ func (t *Timer) CopyTo(dst *Timer) {
 		dst.Deadlines = append(dl, t.Deadlines...)
 	}
 	dst.Resumed = slices.Clone(t.Resumed)
+	dst.Prior = clonePrior(t.Prior)
 	dst.Cycles = cloneCycles(t.Cycles)
 	dst.Snapshot = t.Snapshot.Clone()
 	dst.Journal = t.Journal.clone()
@@ -257,6 +265,14 @@ func (c Cycle) clone() Cycle {
 	c.Deadlines = slices.Clone(c.Deadlines)
 	c.Resumed = slices.Clone(c.Resumed)
 	return c
+}
+
+func clonePrior(p *Cycle) *Cycle {
+	if p == nil {
+		return nil
+	}
+	c := p.clone()
+	return &c
 }
 
 func cloneCycles(cs []Cycle) []Cycle {
@@ -397,6 +413,9 @@ func (t *Timer) Observe(a *Agreement, s lifecycle.Snapshot, at time.Time) error 
 // the caller.
 func (t *Timer) apply(a *Agreement, s lifecycle.Snapshot, at time.Time) {
 	if !t.Started() {
+		if a.KeepHistory {
+			t.keepPrior(a, s, at)
+		}
 		t.Snapshot = s.Clone()
 		t.UpdatedAt = at
 		if a.startable(s) {
@@ -407,9 +426,70 @@ func (t *Timer) apply(a *Agreement, s lifecycle.Snapshot, at time.Time) {
 	t.observe(a, s, at)
 }
 
+// keepPrior counts, for a timer that has not started, the time from its
+// previous observation to at in the stage Prior was in, then sets Prior's
+// stage from s. The first observation begins Prior at a's StartAt (or at),
+// counting the time before at as elapsed, as a retroactive start does.
+func (t *Timer) keepPrior(a *Agreement, s lifecycle.Snapshot, at time.Time) {
+	cal := a.Calendar
+	p := t.Prior
+	if p == nil {
+		start := at
+		if a.StartAt != nil {
+			if st := a.StartAt(s); !st.IsZero() && st.Before(at) {
+				start = st
+			}
+		}
+		p = &Cycle{Stage: StageInProgress, StartedAt: start}
+		t.Prior = p
+		t.UpdatedAt = start
+	}
+	from := t.UpdatedAt
+	if at.After(from) {
+		switch p.Stage {
+		case StageInProgress:
+			p.Elapsed += cal.Between(from, at)
+			p.ActualElapsed += at.Sub(from)
+		case StagePaused:
+			p.Paused += cal.Between(from, at)
+			p.ActualPaused += at.Sub(from)
+		}
+	}
+	switch {
+	case a.Stop(s):
+		p.Stage, p.PausedSince = StageCompleted, time.Time{}
+	case a.pauses(s):
+		if p.Stage != StagePaused {
+			p.Stage, p.PausedSince = StagePaused, at
+		}
+	default:
+		if p.Stage != StageInProgress {
+			p.Resumed = append(p.Resumed, Resumption{At: at, Elapsed: p.Elapsed})
+		}
+		p.Stage, p.PausedSince = StageInProgress, time.Time{}
+	}
+}
+
 // start starts the first cycle, observed as s at at (retroactively with a
-// StartAt).
+// StartAt). With a Prior, the cycle takes over its counters, counted up to
+// at: it starts where Prior began.
 func (t *Timer) start(a *Agreement, s lifecycle.Snapshot, at time.Time) {
+	if p := t.Prior; p != nil {
+		t.Prior = nil
+		t.Cycle = t.newCycle(a, s, p.StartedAt, 1)
+		t.Elapsed, t.ActualElapsed = p.Elapsed, p.ActualElapsed
+		t.Paused, t.ActualPaused = p.Paused, p.ActualPaused
+		t.Resumed = p.Resumed
+		t.UpdatedAt = at
+		if a.pauses(s) {
+			t.Stage, t.PausedSince = StagePaused, at
+			if p.Stage == StagePaused {
+				t.PausedSince = p.PausedSince
+			}
+		}
+		t.Cycle.plan(a.Calendar, at)
+		return
+	}
 	start := at
 	if a.StartAt != nil {
 		if st := a.StartAt(s); !st.IsZero() && st.Before(at) {
