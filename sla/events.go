@@ -78,17 +78,48 @@ type eventText struct {
 	buf strings.Builder
 }
 
-// Sizes that bound the texts: a decimal int64, a time.Duration.String, an
-// RFC 3339 instant with nanoseconds in UTC.
+// Sizes of the texts: the longest decimal int64, and an RFC 3339 instant
+// with nanoseconds in UTC for years 0 to 9999. A longer text only makes
+// the buffer grow.
 const (
-	maxIntText      = 20
-	maxDurationText = 32
-	maxInstantText  = 40
+	maxIntText     = 20
+	maxInstantText = len("2006-01-02T15:04:05.999999999Z")
 )
 
-// grow sizes text for n events of t over the given number of cycles.
-func (x *eventText) grow(t *Timer, n, cycles int) {
-	x.buf.Grow(n*(len(Process)+len(t.ID)+3+2*maxIntText) + cycles*(maxDurationText+maxInstantText))
+// grow sizes text for the events of t that fire at at: n of them, over
+// the given number of cycles.
+func (x *eventText) grow(t *Timer, at time.Time, n, cycles int) {
+	size := 0
+	add := func(c *Cycle) {
+		k := 0
+		for i := range c.Deadlines {
+			if c.Deadlines[i].fires(at) {
+				size += len(Process) + len(t.ID) + 3 + decimalLen(c.Number) + decimalLen(i)
+				k++
+			}
+		}
+		if k > 0 {
+			size += len(c.Goal.String()) + maxInstantText
+		}
+	}
+	for i := range t.Cycles {
+		add(&t.Cycles[i])
+	}
+	add(&t.Cycle)
+	x.buf.Grow(size)
+}
+
+// decimalLen returns the length of n in decimal.
+func decimalLen(n int) int {
+	l := 1
+	if n < 0 {
+		l++
+	}
+	for n >= 10 || n <= -10 {
+		n /= 10
+		l++
+	}
+	return l
 }
 
 // since returns what was written from byte from on.

@@ -819,7 +819,7 @@ func (t *Timer) evaluate(at time.Time) ([]lifecycle.Event, bool) {
 	var text eventText
 	if n > 0 {
 		out = make([]lifecycle.Event, 0, n)
-		text.grow(t, n, cycles)
+		text.grow(t, at, n, cycles)
 	}
 	for i := range t.Cycles {
 		out = t.fire(&t.Cycles[i], at, out, &text)
