@@ -110,3 +110,27 @@ func DecodeExport(b []byte) (*Incident, error) {
 func checkExport(x *Incident) error {
 	return checkHistory(x.History, x.State, x.Version)
 }
+
+// Erase redacts the named fields of entries of incident cmd.ID's history
+// and journal, for an erasure request (see lifecycle.Erase): the actor
+// needs lifecycle.RoleDataProtection, the incident gets a history record
+// of the redaction (who, when, which entries, why) and a
+// lifecycle.TypeRedacted event, and the entries are blanked in the same
+// atomic step. It works in any state, closed included. An entry the
+// incident does not have is a *lifecycle.ValidationError, and nothing is
+// stored.
+func (s *Service) Erase(ctx context.Context, actor lifecycle.Actor, cmd lifecycle.Erase) (*Incident, error) {
+	if err := cmd.Check(actor); err != nil {
+		return nil, err
+	}
+	return s.kernel.Redact(ctx, cmd.ID, cmd.Version, cmd.Entries, func(_ context.Context, x *Incident, _ *lifecycle.ReadSet) ([]lifecycle.Event, error) {
+		now := s.clock.Now()
+		x.Version++
+		x.UpdatedAt = now
+		x.History = append(x.History, cmd.Record(int(x.Version), now, actor, string(x.State)))
+		return []lifecycle.Event{{
+			ID: lifecycle.EventID(Process, x.ID, x.Version, 0), Process: Process, Subject: x.ID, Type: lifecycle.TypeRedacted,
+			From: string(x.State), To: string(x.State), Actor: actor.ID, Time: now, Version: x.Version, Snapshot: x.Snapshot(),
+		}}, nil
+	})
+}

@@ -72,6 +72,18 @@ type Step[T any] func(ctx context.Context, x T, reads *ReadSet) ([]Event, error)
 // whatever is current. It returns the record as stored; on an error with
 // the record (a *NotifyError) the change is stored.
 func (k *Kernel[T]) Update(ctx context.Context, id string, pinned int64, step Step[T]) (T, error) {
+	return k.update(ctx, id, pinned, nil, step)
+}
+
+// Redact runs step, which appends the redaction's history record (see
+// [Erase.Record]), on the record id, and stores it with redactions, the
+// stored entries to blank in the same step, as [Kernel.Update] stores a
+// change.
+func (k *Kernel[T]) Redact(ctx context.Context, id string, pinned int64, redactions []Redaction, step Step[T]) (T, error) {
+	return k.update(ctx, id, pinned, redactions, step)
+}
+
+func (k *Kernel[T]) update(ctx context.Context, id string, pinned int64, redactions []Redaction, step Step[T]) (T, error) {
 	var out T
 	err := Retry(ctx, func() error {
 		x, err := k.Store.Get(ctx, id)
@@ -88,6 +100,7 @@ func (k *Kernel[T]) Update(ctx context.Context, id string, pinned int64, step St
 			return err
 		}
 		w := k.write(x, expected, reads, events)
+		w.Redactions = redactions
 		err = Commit(ctx, k.Store, k.Notifier, w)
 		if err == nil || IsNotifyError(err) {
 			out = w.Record

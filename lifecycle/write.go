@@ -43,6 +43,11 @@ type Write[T any] struct {
 	// appends, oldest first. The store numbers them: their Seq, 0 here,
 	// continue the stored journal.
 	Journal []Entry
+	// Redactions are the stored entries whose named fields the change
+	// blanks in place, an erasure's (see [Erase]): the only change ever
+	// made to a stored entry. A redaction of an entry the store does not
+	// have refuses the whole write ([NoSuchEntry]), and nothing is stored.
+	Redactions []Redaction
 }
 
 // Entry is one entry of a record's journal: a comment visible to the

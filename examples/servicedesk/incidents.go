@@ -42,6 +42,7 @@ func (d *desk) incidentRoutes(a *api) {
 		"resolve":               command(d, s.Resolve),
 		"reopen":                command(d, s.Reopen),
 		"close":                 command(d, s.Close),
+		"erase":                 command(d, s.Erase),
 		"cancel":                command(d, s.Cancel),
 		"comments":              command(d, s.Comment),
 		"work-notes":            command(d, s.WorkNote),

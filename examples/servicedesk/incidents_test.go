@@ -300,3 +300,29 @@ func TestIncidentLogPages(t *testing.T) {
 		alice.get("/incidents/INC-NONE/history").expect(http.StatusNotFound)
 	})
 }
+
+// TestIncidentErase: POST /incidents/{id}/erase redacts journal and
+// history fields for a data-protection officer, and is a 403 for anyone
+// else and a 400 naming the entry that does not exist.
+func TestIncidentErase(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b)
+		alice, dpo := e.as("alice", "service-desk"), e.as("dpo", lifecycle.RoleDataProtection)
+		x := into[incident.Incident](alice.post("/incidents", map[string]any{"title": "VPN down", "impact": 2, "urgency": 2}), http.StatusCreated)
+		path := "/incidents/" + x.ID
+		alice.post(path+"/work-notes", map[string]any{"text": "caller's home address: 1 Main St"}).expect(http.StatusOK)
+		body := map[string]any{"reason": "erasure request ER-1", "entries": []map[string]any{{"log": "journal", "seq": 1, "fields": []string{"text"}}}}
+
+		alice.post(path+"/erase", body).expect(http.StatusForbidden)
+		r := dpo.post(path+"/erase", map[string]any{"reason": "r", "entries": []map[string]any{{"log": "journal", "seq": 5, "fields": []string{"text"}}}}).expect(http.StatusBadRequest)
+		assert.Equal(t, "entries", r.apiError().Field)
+		dpo.post(path+"/erase", body).expect(http.StatusOK)
+
+		j := into[journalView](alice.get(path+"/journal"), http.StatusOK)
+		require.Len(t, j.Journal, 1)
+		assert.Empty(t, j.Journal[0].Text)
+		h := into[historyView](alice.get(path+"/history"), http.StatusOK)
+		last := h.History[len(h.History)-1]
+		assert.Equal(t, []string{lifecycle.EventRedact, "dpo", "erasure request ER-1"}, []string{last.Event, last.Actor, last.Note})
+	})
+}

@@ -68,6 +68,9 @@ func (t *table[T]) commit(ctx context.Context, w lifecycle.Write[T]) error {
 		if err := write(ctx, tx, w.Record, doc); err != nil {
 			return err
 		}
+		if err := t.redact(ctx, tx, id, w.Redactions); err != nil {
+			return err
+		}
 		if err := t.appendLogs(ctx, tx, id, w.History, w.Journal); err != nil {
 			return err
 		}

@@ -27,6 +27,12 @@ const (
 	sqlJournalLast   = "SELECT seq FROM journal WHERE process = ? AND record_id = ? ORDER BY seq DESC LIMIT 1"
 	sqlJournalInsert = "INSERT INTO journal (process, record_id, seq, doc) VALUES (?, ?, ?, ?)"
 	sqlJournalPage   = "SELECT doc FROM journal WHERE process = ? AND record_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+	// An erasure's redaction is the one change ever made to a stored
+	// entry (see lifecycle.Erase).
+	sqlHistoryEntry  = "SELECT doc FROM history WHERE process = ? AND record_id = ? AND seq = ?"
+	sqlHistoryRedact = "UPDATE history SET doc = ? WHERE process = ? AND record_id = ? AND seq = ?"
+	sqlJournalEntry  = "SELECT doc FROM journal WHERE process = ? AND record_id = ? AND seq = ?"
+	sqlJournalRedact = "UPDATE journal SET doc = ? WHERE process = ? AND record_id = ? AND seq = ?"
 )
 
 // checkLogs returns a *lifecycle.ValidationError when an entry of history
@@ -90,6 +96,50 @@ func lastSeq(ctx context.Context, tx *sql.Tx, query, process, id string) (int, e
 		return 0, nil
 	}
 	return last, err
+}
+
+// redact blanks the fields that redactions name in record id's stored
+// entries, in tx. An entry that does not exist refuses the write
+// (lifecycle.NoSuchEntry).
+func (t *table[T]) redact(ctx context.Context, tx *sql.Tx, id string, redactions []lifecycle.Redaction) error {
+	for _, r := range redactions {
+		get, set := sqlHistoryEntry, sqlHistoryRedact
+		if r.Log == lifecycle.LogJournal {
+			get, set = sqlJournalEntry, sqlJournalRedact
+		}
+		var doc []byte
+		err := tx.QueryRowContext(ctx, t.db.q(get), t.process, id, r.Seq).Scan(&doc)
+		if errors.Is(err, sql.ErrNoRows) {
+			return lifecycle.NoSuchEntry(r)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlstore: %s %s redact: %w", t.process, id, err)
+		}
+		if doc, err = redactDoc(r, doc); err != nil {
+			return fmt.Errorf("sqlstore: %s %s redact: %w", t.process, id, err)
+		}
+		if _, err := tx.ExecContext(ctx, t.db.q(set), doc, t.process, id, r.Seq); err != nil {
+			return fmt.Errorf("sqlstore: %s %s redact: %w", t.process, id, err)
+		}
+	}
+	return nil
+}
+
+// redactDoc returns doc, a stored entry of r's log, with r's fields
+// blanked.
+func redactDoc(r lifecycle.Redaction, doc []byte) ([]byte, error) {
+	if r.Log == lifecycle.LogJournal {
+		var e lifecycle.Entry
+		if err := json.Unmarshal(doc, &e); err != nil {
+			return nil, err
+		}
+		return json.Marshal(lifecycle.RedactEntry(e, r.Fields))
+	}
+	var rec lifecycle.Record
+	if err := json.Unmarshal(doc, &rec); err != nil {
+		return nil, err
+	}
+	return json.Marshal(lifecycle.RedactRecord(rec, r.Fields))
 }
 
 // history returns a page of record id's history (see

@@ -20,6 +20,8 @@ const (
 	clauseHistoryCopies   = "History returns copies: changing a returned page changes nothing stored"
 	clauseHistoryAtomic   = "A write refused for its version or read set appends no history and no journal entry"
 	clauseHistoryNotFound = "History and Journal of an unknown record are errors matching ErrNotFound"
+	clauseRedact          = "Commit blanks the named fields of the stored entries that w.Redactions names, in place, and changes nothing else of them"
+	clauseRedactMissing   = "Commit refuses a write whose redaction names an entry that is not stored, and stores nothing of it"
 	clauseJournalAppend   = "Commit appends w.Journal after the stored entries, numbering them 1, 2, 3... in order; Journal pages them as History does"
 )
 
@@ -147,6 +149,42 @@ func testLogs[T any](t *testing.T, k CommitterKit[T]) {
 		} {
 			if err := read(); !errors.Is(err, lifecycle.ErrNotFound) {
 				fail(t, clauseHistoryNotFound, "got %v", err)
+			}
+		}
+	})
+
+	t.Run("Redactions", func(t *testing.T) {
+		s := k.New(t)
+		w := lifecycle.Write[T]{Record: k.Record(id, 1), History: []lifecycle.Record{rec(1)}}
+		_, journals := s.(lifecycle.JournalReader)
+		if journals {
+			w.Journal = []lifecycle.Entry{entry(0, 1), entry(1, 1)}
+		}
+		commit(t, s, w, clauseRedact)
+		commit(t, s, lifecycle.Write[T]{Record: k.Record(id, 2), Expected: 1, History: []lifecycle.Record{rec(2)}}, clauseRedact)
+		missing := lifecycle.Write[T]{Record: k.Record(id, 3), Expected: 2, History: []lifecycle.Record{rec(3)},
+			Redactions: []lifecycle.Redaction{{Log: lifecycle.LogHistory, Seq: 1, Fields: []string{"note"}}, {Log: lifecycle.LogHistory, Seq: 9, Fields: []string{"note"}}}}
+		if err := s.Commit(ctx, missing); !errors.Is(err, lifecycle.ErrValidation) {
+			fail(t, clauseRedactMissing, "got %v, want an error matching ErrValidation", err)
+		}
+		if got := history(t, s, id, 0, 0); !equalJSON(got, []lifecycle.Record{rec(1), rec(2)}) {
+			fail(t, clauseRedactMissing, "history after the refused write: %+v", got)
+		}
+		red := lifecycle.Write[T]{Record: k.Record(id, 3), Expected: 2, History: []lifecycle.Record{rec(3)},
+			Redactions: []lifecycle.Redaction{{Log: lifecycle.LogHistory, Seq: 1, Fields: []string{"note", "changes"}}}}
+		if journals {
+			red.Redactions = append(red.Redactions, lifecycle.Redaction{Log: lifecycle.LogJournal, Seq: 2, Fields: []string{"text"}})
+		}
+		commit(t, s, red, clauseRedact)
+		want := []lifecycle.Record{lifecycle.RedactRecord(rec(1), []string{"note", "changes"}), rec(2), rec(3)}
+		if got := history(t, s, id, 0, 0); !equalJSON(got, want) {
+			fail(t, clauseRedact, "history %+v, want %+v", got, want)
+		}
+		if journals {
+			e0, e1 := entry(0, 1), lifecycle.RedactEntry(entry(1, 1), []string{"text"})
+			e0.Seq, e1.Seq = 1, 2
+			if got, err := s.(lifecycle.JournalReader).Journal(ctx, id, 0, 0); err != nil || !equalJSON(got, []lifecycle.Entry{e0, e1}) {
+				fail(t, clauseRedact, "journal %+v (%v), want %+v", got, err, []lifecycle.Entry{e0, e1})
 			}
 		}
 	})

@@ -81,6 +81,8 @@ type logCommitter struct {
 	logsFirst  bool // appends the logs before the version check
 	noNumbers  bool // stores journal entries without numbering them
 	noNotFound bool // an unknown record has an empty history
+	noRedact   bool // ignores redactions
+	redactAny  bool // ignores redactions of entries it does not have
 }
 
 func (s *logCommitter) Commit(ctx context.Context, w lifecycle.Write[rec]) error {
@@ -95,6 +97,11 @@ func (s *logCommitter) Commit(ctx context.Context, w lifecycle.Write[rec]) error
 	if !s.rewrite {
 		if err := lifecycle.CheckAppend(stored, w.History); err != nil {
 			return err
+		}
+	}
+	for _, r := range w.Redactions {
+		if r.Log == lifecycle.LogHistory && r.Seq > stored && !s.redactAny {
+			return lifecycle.NoSuchEntry(r)
 		}
 	}
 	if err := s.memCommitter.Commit(ctx, w); err != nil {
@@ -115,6 +122,15 @@ func (s *logCommitter) appendLogs(id string, w lifecycle.Write[rec]) {
 			h[r.Seq-1] = r
 		default:
 			h = append(h, r)
+		}
+	}
+	for _, r := range w.Redactions {
+		switch {
+		case s.noRedact:
+		case r.Log == lifecycle.LogHistory && r.Seq <= len(h):
+			h[r.Seq-1] = lifecycle.RedactRecord(h[r.Seq-1], r.Fields)
+		case r.Log == lifecycle.LogJournal && r.Seq <= len(s.journal[id]):
+			s.journal[id][r.Seq-1] = lifecycle.RedactEntry(s.journal[id][r.Seq-1], r.Fields)
 		}
 	}
 	s.history[id] = h
@@ -168,6 +184,8 @@ var logCommitters = map[string]func(l *logCommitter){
 	"logsFirst":          func(l *logCommitter) { l.logsFirst = true },
 	"logsUnnumbered":     func(l *logCommitter) { l.noNumbers = true },
 	"logsUnknownIsEmpty": func(l *logCommitter) { l.noNotFound = true },
+	"logsNoRedact":       func(l *logCommitter) { l.noRedact = true },
+	"logsRedactAny":      func(l *logCommitter) { l.redactAny = true },
 }
 
 var committers = map[string]func() *memCommitter{
@@ -240,6 +258,8 @@ func TestCommitterKitCatchesBrokenStores(t *testing.T) {
 		"logsFirst":          "A write refused for its version or read set appends no history",
 		"logsUnnumbered":     "Commit appends w.Journal after the stored entries, numbering them",
 		"logsUnknownIsEmpty": "History and Journal of an unknown record are errors matching ErrNotFound",
+		"logsNoRedact":       "Commit blanks the named fields of the stored entries",
+		"logsRedactAny":      "Commit refuses a write whose redaction names an entry that is not stored",
 	} {
 		t.Run(name, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenCommitterHelper$", "-test.count=1")

@@ -69,7 +69,8 @@ func (t *Table[T]) Guard(ctx context.Context, key string) (int64, error) {
 // Commit stores a copy of w.Record if its stored version is w.Expected
 // (0: no such record yet), w.Reads is unchanged and w.History follows on
 // from the stored history; it appends w.History and w.Journal (numbering
-// the entries) and bumps the guards of w.Reads, all under one lock. It
+// the entries), blanks the fields of w.Redactions and bumps the guards of
+// w.Reads, all under one lock. It
 // ignores w.Events: a Table is not an outbox.
 func (t *Table[T]) Commit(ctx context.Context, w lifecycle.Write[T]) error {
 	if err := ctx.Err(); err != nil {
@@ -88,6 +89,11 @@ func (t *Table[T]) Commit(ctx context.Context, w lifecycle.Write[T]) error {
 	if err := lifecycle.CheckAppend(len(t.history[id]), w.History); err != nil {
 		return err
 	}
+	for _, r := range w.Redactions {
+		if n := map[string]int{lifecycle.LogHistory: len(t.history[id]), lifecycle.LogJournal: len(t.journal[id])}[r.Log]; r.Seq < 1 || r.Seq > n {
+			return lifecycle.NoSuchEntry(r)
+		}
+	}
 	old, had := t.rows[id]
 	if t.OnCommit != nil {
 		if err := t.OnCommit(old, had, c); err != nil {
@@ -102,6 +108,13 @@ func (t *Table[T]) Commit(ctx context.Context, w lifecycle.Write[T]) error {
 	t.rows[id] = c
 	if len(w.History) > 0 {
 		t.history[id] = append(t.history[id], lifecycle.CloneHistory(w.History)...)
+	}
+	for _, r := range w.Redactions {
+		if r.Log == lifecycle.LogHistory {
+			t.history[id][r.Seq-1] = lifecycle.RedactRecord(t.history[id][r.Seq-1], r.Fields)
+		} else {
+			t.journal[id][r.Seq-1] = lifecycle.RedactEntry(t.journal[id][r.Seq-1], r.Fields)
+		}
 	}
 	for _, e := range w.Journal {
 		e.Seq = len(t.journal[id]) + 1
