@@ -28,9 +28,9 @@
 //
 //   - [Machine]: a state machine defined once as a package-level
 //     [Definition], checked when it is built (unknown names, duplicate
-//     pairs, unreachable states and disagreement with
-//     github.com/looplab/fsm all panic at start-up), compiled to a table for
-//     the hot path, and rendered as a Mermaid diagram.
+//     pairs and unreachable states panic at start-up), fired on a
+//     github.com/looplab/fsm FSM built at the record's state, and rendered
+//     as a Mermaid diagram.
 //   - [Record]: one entry of a record's audit history.
 //   - [Event]: the notification envelope of a stored change, with a stable
 //     unique ID for idempotent delivery and a process-neutral [Snapshot].
@@ -39,7 +39,11 @@
 //     [ErrConflict], [ErrInvalidTransition], [ErrValidation] and
 //     [ErrForbidden] with their detailed types.
 //   - [Commit]: store a [Write], then notify; the optional [Outbox]
-//     ability for hosts with a transactional outbox.
+//     ability for hosts with a transactional outbox. docs/store-contract.md
+//     gives the Store contract and its extension points (a visibility
+//     scope, a tenant on every record, rows committed with the record).
+//   - [Erase]: the one change ever made to stored history and journal
+//     entries, a recorded, role-gated redaction for erasure requests.
 //
 // # Actors and the trust boundary
 //
