@@ -145,7 +145,7 @@ func (p *Problem) apply(m lifecycle.Matrix, actor lifecycle.Actor, now time.Time
 	c.Version++
 	c.UpdatedAt = now
 	c.History = append(c.History, lifecycle.Record{
-		Seq:     len(c.History) + 1,
+		Seq:     int(c.Version), // one record per stored change
 		Time:    now,
 		Actor:   actor.ID,
 		Event:   string(s.event),

@@ -45,7 +45,7 @@ func TestConcurrentWritersOneWinnerPerVersion(t *testing.T) {
 		}
 		require.Equal(t, 1, wins, "round %d: exactly one writer wins version %d", round, base.Version+1)
 	}
-	final, err := f.svc.Get(ctx, p.ID)
+	final, err := f.svc.Export(ctx, p.ID)
 	require.NoError(t, err)
 	assert.Equal(t, int64(1+rounds), final.Version)
 	assert.Len(t, final.History, 1+rounds)
@@ -83,7 +83,7 @@ func TestConcurrentUnpinnedWriters(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	final, err := f.svc.Get(ctx, p.ID)
+	final, err := f.svc.Export(ctx, p.ID)
 	require.NoError(t, err)
 	assert.Equal(t, int64(1+wins), final.Version)
 	assert.Len(t, final.Incidents, wins, "every stored link survives")

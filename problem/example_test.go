@@ -78,7 +78,9 @@ func Example() {
 		}
 		fmt.Println(p.State, "known error:", p.IsKnownError())
 	}
-	for _, r := range p.History {
+	// The history is read apart from the problem, a page at a time.
+	history, _ := svc.History(ctx, p.ID, 0, 0)
+	for _, r := range history {
 		fmt.Printf("%d %s %s %s→%s\n", r.Seq, r.Time.Format("15:04"), r.Event, r.From, r.To)
 	}
 	fmt.Println(events.Types())

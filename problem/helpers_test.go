@@ -198,14 +198,45 @@ func (h *hookStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Probl
 	return h.Store.Commit(ctx, w)
 }
 
-// storeCreate stores a new problem p in s.
+// storeCreate stores a new problem p in s, its history and work notes
+// apart from it, as the Service does.
 func storeCreate(ctx context.Context, s lifecycle.Committer[*problem.Problem], p *problem.Problem) error {
-	return s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: p})
+	return s.Commit(ctx, writeOf(p, 0))
 }
 
-// storeUpdate stores p in s over version expected.
+// storeUpdate stores p in s over version expected, as the Service does:
+// p was read from s, so its history and work notes are those it appends.
 func storeUpdate(ctx context.Context, s lifecycle.Committer[*problem.Problem], p *problem.Problem, expected int64) error {
-	return s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: p, Expected: expected})
+	return s.Commit(ctx, writeOf(p, expected))
+}
+
+// writeOf is the write of p over version expected: p without its history
+// and work notes, which the write appends.
+func writeOf(p *problem.Problem, expected int64) lifecycle.Write[*problem.Problem] {
+	w := lifecycle.Write[*problem.Problem]{Record: bare(p), Expected: expected, History: lifecycle.CloneHistory(p.History)}
+	for _, n := range p.WorkNotes {
+		w.Journal = append(w.Journal, lifecycle.Entry{Version: p.Version, Kind: lifecycle.EntryWorkNote, Time: n.Time, Author: n.Author, Text: n.Text})
+	}
+	return w
+}
+
+// bare returns a copy of p without its history and work notes: the
+// problem as the Store keeps it.
+func bare(p *problem.Problem) *problem.Problem {
+	if p == nil {
+		return nil
+	}
+	c := p.Clone()
+	c.History, c.WorkNotes = nil, nil
+	return c
+}
+
+// export reads problem id whole from s, its history and work notes
+// included.
+func export(t require.TestingT, s problem.Store, id string) *problem.Problem {
+	p, err := problem.ExportFrom(context.Background(), s, id)
+	require.NoError(t, err)
+	return p
 }
 
 type fixture struct {

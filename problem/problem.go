@@ -72,12 +72,16 @@ type Problem struct {
 	// Reanalyzed counts how many times the problem was reanalyzed.
 	Reanalyzed int `json:"reanalyzed,omitempty"`
 
-	// WorkNotes are the internal notes, oldest first.
+	// WorkNotes are the internal notes, oldest first. A problem read
+	// from a [Store] carries only those its command appended (none from
+	// Get); the Store keeps them in its journal ([Service.Journal]).
 	WorkNotes []WorkNote `json:"work_notes,omitempty"`
 
 	// OpenedBy is the ID of the actor who logged the problem.
 	OpenedBy string `json:"opened_by"`
 	// History is the audit trail: one record per version, oldest first.
+	// Like WorkNotes, it is kept by the Store apart from the problem
+	// ([Service.History]); [Service.Export] reads the problem whole.
 	History []lifecycle.Record `json:"history"`
 	// CreatedAt is when the problem was logged.
 	CreatedAt time.Time `json:"created_at"`

@@ -285,7 +285,7 @@ func TestPropertyService(t *testing.T) {
 			}
 			require.Equal(t, after, got)
 			require.Equal(t, before.Version+1, after.Version)
-			checkInvariants(t, lifecycle.DefaultMatrix, after)
+			checkInvariants(t, lifecycle.DefaultMatrix, export(t, f.store, p.ID))
 			notified := 0
 			for _, e := range newEvents {
 				require.Equal(t, after.Version, e.Version)

@@ -51,7 +51,10 @@ func TestReactorOpensProblemForResolvedMajorIncidentOnce(t *testing.T) {
 	assert.Equal(t, []string{"INC1"}, p.Incidents)
 	assert.Equal(t, "email", p.Service)
 	assert.Equal(t, "messaging", p.Group)
-	assert.Equal(t, lifecycle.System.ID, p.History[0].Actor)
+	history, err := svc.History(ctx, p.ID, 0, 0)
+	require.NoError(t, err)
+	require.NotEmpty(t, history)
+	assert.Equal(t, lifecycle.System.ID, history[0].Actor)
 
 	// A resolved incident that is not major opens nothing.
 	ev.Subject, ev.Snapshot.Major = "INC2", false

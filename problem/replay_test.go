@@ -14,7 +14,8 @@ import (
 )
 
 // replayedProblem returns a closed problem built through the Service: fixed,
-// reanalyzed, then resolved by accepting the risk.
+// reanalyzed, then resolved by accepting the risk; read whole, with its
+// history and work notes.
 func replayedProblem(t *testing.T) *problem.Problem {
 	t.Helper()
 	f := newFixture(t)
@@ -31,7 +32,7 @@ func replayedProblem(t *testing.T) *problem.Problem {
 		problem.Complete{},
 	)
 	require.Equal(t, problem.StateClosed, p.State)
-	return p
+	return export(t, f.store, p.ID)
 }
 
 func TestReplayRoundTrip(t *testing.T) {
@@ -115,7 +116,8 @@ func TestReplayRefusesImpossibleHistories(t *testing.T) {
 }
 
 // TestReplayAcceptsWhatTheServiceStores drives random commands through the
-// Service: every problem it stores decodes from its JSON to itself.
+// Service: every problem it stores, read whole, decodes from its JSON to
+// itself, as a problem and as an export.
 func TestReplayAcceptsWhatTheServiceStores(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		f := newFixture(rt)
@@ -126,11 +128,15 @@ func TestReplayAcceptsWhatTheServiceStores(t *testing.T) {
 				continue
 			}
 			p = got
-			b, err := json.Marshal(p)
+			whole := export(rt, f.store, p.ID)
+			b, err := json.Marshal(whole)
 			require.NoError(rt, err)
 			var back problem.Problem
-			require.NoError(rt, json.Unmarshal(b, &back), "version %d, last event %s", p.Version, p.History[len(p.History)-1].Event)
-			require.Equal(rt, p, &back)
+			require.NoError(rt, json.Unmarshal(b, &back), "version %d, last event %s", whole.Version, whole.History[len(whole.History)-1].Event)
+			require.Equal(rt, whole, &back)
+			exported, err := problem.DecodeExport(b)
+			require.NoError(rt, err)
+			require.Equal(rt, whole, exported)
 		}
 	})
 }

@@ -175,7 +175,7 @@ func New(cfg Config) (*Service, error) {
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("PRB")
 	}
-	s.kernel = lifecycle.Kernel[*Problem]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version}
+	s.kernel = lifecycle.Kernel[*Problem]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version, Detach: detach}
 	return s, nil
 }
 
@@ -201,7 +201,9 @@ func (s *Service) Open(ctx context.Context, actor lifecycle.Actor, o Open) (*Pro
 	return p, err
 }
 
-// Get returns the problem with the given ID (ErrNotFound if none).
+// Get returns the problem with the given ID (ErrNotFound if none), as
+// stored: without its History and WorkNotes (see [Service.History],
+// [Service.Journal] and [Service.Export]).
 func (s *Service) Get(ctx context.Context, id string) (*Problem, error) {
 	return s.store.Get(ctx, id)
 }
@@ -403,22 +405,29 @@ func (s *Service) moveIncidents(ctx context.Context, actor lifecycle.Actor, orig
 	return nil
 }
 
-// movedIncidents returns the incidents a duplicate had when it was marked
-// as one, read from its mark_duplicate history record.
-func movedIncidents(p *Problem) []string {
-	for i := len(p.History) - 1; i >= 0; i-- {
-		r := p.History[i]
+// movedIncidents returns the incidents duplicate id had when it was
+// marked as one, read from its last mark_duplicate history record. It
+// reads the whole history through the store's pages, which costs the
+// problem's age: only [Service.MoveDuplicateIncidents], the retry of a
+// failed follow-up, asks, never an operation.
+func (s *Service) movedIncidents(ctx context.Context, id string) ([]string, error) {
+	history, err := lifecycle.ReadAll(ctx, id, s.store.History)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(history) - 1; i >= 0; i-- {
+		r := history[i]
 		if r.Event != string(EventMarkDuplicate) {
 			continue
 		}
 		for _, c := range r.Changes {
 			if c.Field == "incidents" && c.Old != "" {
-				return strings.Split(c.Old, ",")
+				return strings.Split(c.Old, ","), nil
 			}
 		}
-		return nil
+		return nil, nil
 	}
-	return nil
+	return nil, nil
 }
 
 // MoveDuplicateIncidents redoes the follow-up of marking problem id as a
@@ -440,7 +449,11 @@ func (s *Service) MoveDuplicateIncidents(ctx context.Context, actor lifecycle.Ac
 	if p.Resolution != ResolutionDuplicate || p.DuplicateOf == "" {
 		return lifecycle.Invalid("state", "problem %s is not closed as a duplicate", id)
 	}
-	return s.moveDuplicate(ctx, actor, p.ID, p.DuplicateOf, movedIncidents(p))
+	moved, err := s.movedIncidents(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	return s.moveDuplicate(ctx, actor, p.ID, p.DuplicateOf, moved)
 }
 
 // settleIncidents asks Config.Incidents to act on every incident linked to

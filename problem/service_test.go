@@ -69,7 +69,7 @@ func TestServiceLifecycle(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, got, stored, "the service returns what it stored")
 	}
-	final, err := f.svc.Get(ctx, p.ID)
+	final, err := f.svc.Export(ctx, p.ID)
 	require.NoError(t, err)
 	assert.Equal(t, problem.StateClosed, final.State)
 	assert.Len(t, final.History, int(final.Version))
@@ -426,7 +426,7 @@ func TestMarkDuplicateMovesIncidents(t *testing.T) {
 	assert.Equal(t, orig.ID, got.DuplicateOf)
 	assert.Empty(t, got.Incidents)
 
-	o, err := f.svc.Get(ctx, orig.ID)
+	o, err := f.svc.Export(ctx, orig.ID)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"INC1", "INC5", "INC2", "INC3"}, o.Incidents)
 	assert.Equal(t, orig.Version+1, o.Version, "the move is one stored change on the original")
@@ -513,7 +513,7 @@ func TestMarkDuplicateRetriesOnConflict(t *testing.T) {
 	}
 	_, err := f.svc.MarkDuplicate(ctx, alice, problem.MarkDuplicate{ID: dup.ID, Original: orig.ID})
 	require.NoError(t, err)
-	o, _ := f.svc.Get(ctx, orig.ID)
+	o, _ := f.svc.Export(ctx, orig.ID)
 	assert.Equal(t, []string{"INC2"}, o.Incidents)
 	assert.Equal(t, int64(3), o.Version)
 	assert.Len(t, o.WorkNotes, 1)

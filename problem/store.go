@@ -25,12 +25,21 @@ const DefaultLimit = 100
 // [lifecycle.ErrConflict] with errors.Is (wrap them, or use
 // lifecycle.NotFound and lifecycle.Conflict).
 //
+// History and journal are appended, never rewritten: a write carries the
+// problem without its History and WorkNotes, and the history records and
+// journal entries (work notes) it appends in [lifecycle.Write].History
+// and Journal. Get returns the problem without them (a command never
+// loads them, so its cost does not grow with the problem's age); History
+// and Journal page through them. Commit refuses history records that do
+// not follow on from the stored ones.
+//
 // A Store may also be a lifecycle.Outbox; its Commit then
 // stores the write's events with the change, and the [Service] does not
 // call its Notifier.
 type Store interface {
-	// Get returns the problem with the given ID, or an error matching
-	// lifecycle.ErrNotFound when there is none.
+	// Get returns the problem with the given ID, without its History and
+	// WorkNotes, or an error matching lifecycle.ErrNotFound when there is
+	// none.
 	Get(ctx context.Context, id string) (*Problem, error)
 
 	// Committer stores a change of a problem, with what the change's rules
@@ -40,6 +49,12 @@ type Store interface {
 	// itself marked a duplicate), so the check and the write are one
 	// atomic step.
 	lifecycle.Committer[*Problem]
+
+	// HistoryReader pages through a problem's history records.
+	lifecycle.HistoryReader
+	// JournalReader pages through a problem's work notes, in the order
+	// they were written.
+	lifecycle.JournalReader
 
 	// List returns one page of the problems matching f, ordered by ID
 	// (byte-wise ascending), starting after f.After. Page.Next is the

@@ -95,7 +95,7 @@ type Day struct {
 	// comes before the reactions it caused.
 	Events    []lifecycle.Event
 	Incidents []*incident.Incident // by ID, each whole (see incident.Service.Export)
-	Problems  []*problem.Problem   // by ID
+	Problems  []*problem.Problem   // by ID, each whole (see problem.Service.Export)
 	Changes   []*change.Change     // by ID
 	Timers    []*sla.Timer         // by ID
 	Story     Story                // the records of the day's two stories
@@ -312,7 +312,13 @@ func (p *play) collect(ctx context.Context, start, end time.Time) (*Day, error) 
 		if err != nil {
 			return nil, err
 		}
-		day.Problems = append(day.Problems, page.Problems...)
+		for _, x := range page.Problems {
+			whole, err := d.Problems.Export(ctx, x.ID)
+			if err != nil {
+				return nil, err
+			}
+			day.Problems = append(day.Problems, whole)
+		}
 		if f.After = page.Next; f.After == "" {
 			break
 		}

@@ -13,7 +13,8 @@ func (d *desk) problemRoutes(a *api) {
 	a.handle("POST /problems", create(d, "/problems/", s.Open))
 	a.handleFunc("GET /problems", d.listProblems)
 	a.handleFunc("GET /problems/{id}", get(d, s.Get))
-	a.handleFunc("GET /problems/{id}/history", history(d, s.Get))
+	a.handleFunc("GET /problems/{id}/history", logPages(d, s.Get, s.History, func(r lifecycle.Record) int { return r.Seq }, "history"))
+	a.handleFunc("GET /problems/{id}/journal", logPages(d, s.Get, s.Journal, func(e lifecycle.Entry) int { return e.Seq }, "journal"))
 	a.handleFunc("GET /problems/{id}/sla", d.slaStatus(found(s.Get)))
 	a.handle("PATCH /problems/{id}", command(d, s.Update))
 	for path, h := range map[string]endpoint{

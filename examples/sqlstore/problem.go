@@ -12,9 +12,10 @@ import (
 // ProblemStore keeps problems in the problems table, their linked incidents
 // in problem_incidents (for Filter.Incident), their fixing changes in
 // problem_changes (for Filter.Change) and a lower-cased copy of the
-// searchable known-error text in a column (for SearchKnownErrors). It
-// implements problem.Store (a lifecycle.Committer[*problem.Problem]) and
-// lifecycle.Outbox.
+// searchable known-error text in a column (for SearchKnownErrors), and
+// their history and work notes in the history and journal tables, one row
+// per entry. It implements problem.Store (a
+// lifecycle.Committer[*problem.Problem]) and lifecycle.Outbox.
 type ProblemStore struct {
 	t *table[*problem.Problem]
 }
@@ -92,6 +93,18 @@ func (s *ProblemStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Pr
 // StoresEvents implements lifecycle.Outbox: Commit stores a write's
 // events in the outbox table, in the record's transaction.
 func (s *ProblemStore) StoresEvents() bool { return true }
+
+// History implements lifecycle.HistoryReader: a page of the problem's
+// history, from the history table.
+func (s *ProblemStore) History(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) {
+	return s.t.history(ctx, id, after, limit)
+}
+
+// Journal implements lifecycle.JournalReader: a page of the problem's
+// work notes, from the journal table.
+func (s *ProblemStore) Journal(ctx context.Context, id string, after, limit int) ([]lifecycle.Entry, error) {
+	return s.t.journal(ctx, id, after, limit)
+}
 
 // List implements problem.Store.
 func (s *ProblemStore) List(ctx context.Context, f problem.Filter) (problem.Page, error) {

@@ -8,8 +8,8 @@ import (
 )
 
 // FaultyStore returns a problem.Store that passes every call to inner under
-// the faults of f (see lifecycletest.Faults): Get, List and
-// SearchKnownErrors are reads, Commit a write, named
+// the faults of f (see lifecycletest.Faults): Get, List,
+// SearchKnownErrors, History and Journal are reads, Commit a write, named
 // "problem.<Method>"; an injected timeout honours the caller's ctx. A
 // write drawn FaultAfterWrite is stored in inner and then reported as
 // failed: the ambiguous commit. It is a lifecycle.Outbox when inner is
@@ -23,12 +23,12 @@ import (
 //		Notifier: lifecycletest.FaultyNotifier(recorder, faults),
 //	})
 func FaultyStore(inner problem.Store, f *lifecycletest.Faults) problem.Store {
-	s := &faultyStore{lifecycletest.FaultyRecords[*problem.Problem]{Inner: inner, Faults: f, Process: "problem"}, inner}
+	s := &faultyStore{lifecycletest.FaultyLogs[*problem.Problem]{FaultyRecords: lifecycletest.FaultyRecords[*problem.Problem]{Inner: inner, Faults: f, Process: "problem"}}, inner}
 	return s
 }
 
 type faultyStore struct {
-	lifecycletest.FaultyRecords[*problem.Problem]
+	lifecycletest.FaultyLogs[*problem.Problem]
 	inner problem.Store
 }
 

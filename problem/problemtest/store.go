@@ -11,6 +11,10 @@ import (
 // PRODUCTION: it keeps everything in one process's memory, scans every
 // problem on List and SearchKnownErrors, and loses it all on exit.
 //
+// It keeps each problem's history and work notes apart from it, appended
+// by Commit and paged by History and Journal, as the problem.Store
+// contract asks.
+//
 // It is safe for concurrent use and copies problems in and out, so callers
 // never share memory with stored state. It honours ctx cancellation on
 // every call. Use [NewStore]; the zero value is not ready.

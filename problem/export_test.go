@@ -1,0 +1,132 @@
+package problem_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/problem"
+	"github.com/itsmkit/itsm/problem/problemtest"
+)
+
+// TestCommandsAppendHistoryAndJournal: a command's result is the problem
+// as stored, without history or work notes; the store appends the
+// command's history record and work note, each work note with the
+// version that wrote it, and pages them.
+func TestCommandsAppendHistoryAndJournal(t *testing.T) {
+	f := newFixture(t)
+	p := f.open(t)
+	assert.Empty(t, p.History, "a command's result is the problem as stored, without its history")
+	p = f.drive(t, p.ID, problem.AddWorkNote{Text: "one"}, problem.Assess{Group: "messaging"}, problem.AddWorkNote{Text: "two"})
+	assert.Empty(t, p.History)
+	assert.Empty(t, p.WorkNotes, "nor its work notes")
+	stored, err := f.store.Get(ctx, p.ID)
+	require.NoError(t, err)
+	assert.Equal(t, p, stored)
+
+	history, err := f.svc.History(ctx, p.ID, 0, 0)
+	require.NoError(t, err)
+	require.Len(t, history, 4)
+	for i, r := range history {
+		assert.Equal(t, i+1, r.Seq)
+	}
+	assert.Equal(t, []string{"open", "work_note", "assess", "work_note"},
+		[]string{history[0].Event, history[1].Event, history[2].Event, history[3].Event})
+	page, err := f.svc.History(ctx, p.ID, 2, 1)
+	require.NoError(t, err)
+	require.Len(t, page, 1)
+	assert.Equal(t, 3, page[0].Seq)
+
+	journal, err := f.svc.Journal(ctx, p.ID, 0, 0)
+	require.NoError(t, err)
+	require.Len(t, journal, 2)
+	assert.Equal(t, lifecycle.Entry{Seq: 1, Version: 2, Kind: lifecycle.EntryWorkNote, Time: f.clock.Now(), Author: manager.ID, Text: "one"}, journal[0])
+	assert.Equal(t, int64(4), journal[1].Version)
+	assert.Equal(t, "two", journal[1].Text)
+
+	_, err = f.svc.History(ctx, "PRB-NONE", 0, 0)
+	assert.ErrorIs(t, err, lifecycle.ErrNotFound)
+	_, err = f.svc.Journal(ctx, "PRB-NONE", 0, 0)
+	assert.ErrorIs(t, err, lifecycle.ErrNotFound)
+}
+
+// TestExportRoundTrip: a problem's export carries its history and work
+// notes; decoded and imported into another store it is the same problem,
+// with the same logs, each work note with the version that wrote it, and
+// it takes new commands there.
+func TestExportRoundTrip(t *testing.T) {
+	x := replayedProblem(t)
+	require.NotEmpty(t, x.History)
+	require.NotEmpty(t, x.WorkNotes)
+	b, err := json.Marshal(x)
+	require.NoError(t, err)
+	got, err := problem.DecodeExport(b)
+	require.NoError(t, err)
+	assert.Equal(t, x, got)
+
+	other := problemtest.NewStore()
+	require.NoError(t, problem.ImportTo(ctx, other, got))
+	back, err := problem.ExportFrom(ctx, other, x.ID)
+	require.NoError(t, err)
+	assert.Equal(t, x, back)
+	stored, err := other.Get(ctx, x.ID)
+	require.NoError(t, err)
+	assert.Empty(t, stored.History, "the store keeps the logs apart")
+	assert.Empty(t, stored.WorkNotes)
+	journal, err := other.Journal(ctx, x.ID, 0, 0)
+	require.NoError(t, err)
+	require.Len(t, journal, 1)
+	assert.Equal(t, int64(4), journal[0].Version, "the work note keeps the version of the change that wrote it")
+	assert.ErrorIs(t, problem.ImportTo(ctx, other, got), lifecycle.ErrConflict, "an ID already stored")
+
+	svc, err := problem.New(problem.Config{Store: other, Clock: newFixture(t).clock})
+	require.NoError(t, err)
+	next, err := svc.Reanalyze(ctx, manager, problem.Reanalyze{ID: x.ID, Notes: "again"})
+	require.NoError(t, err)
+	assert.Equal(t, x.Version+1, next.Version)
+	history, err := svc.History(ctx, x.ID, len(x.History), 0)
+	require.NoError(t, err)
+	require.Len(t, history, 1)
+	assert.Equal(t, len(x.History)+1, history[0].Seq, "the imported problem's history goes on")
+}
+
+// TestDecodeExportRequiresHistory: the stored form has no history; an
+// export must have all of it, as its version counts, even for a problem
+// still in its first state.
+func TestDecodeExportRequiresHistory(t *testing.T) {
+	x := replayedProblem(t)
+	noHistory := x.Clone()
+	noHistory.History = nil
+	b, err := json.Marshal(noHistory)
+	require.NoError(t, err)
+	var plain problem.Problem
+	require.NoError(t, json.Unmarshal(b, &plain), "as stored, without history, it decodes")
+	_, err = problem.DecodeExport(b)
+	var he *lifecycle.HistoryError
+	require.ErrorAs(t, err, &he)
+	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+
+	short := x.Clone()
+	short.History = short.History[:len(short.History)-1]
+	short.State = problem.State(short.History[len(short.History)-1].To)
+	b, err = json.Marshal(short)
+	require.NoError(t, err)
+	_, err = problem.DecodeExport(b)
+	require.ErrorAs(t, err, &he, "a version ahead of the history")
+
+	f := newFixture(t)
+	fresh := f.open(t)
+	b, err = json.Marshal(fresh)
+	require.NoError(t, err)
+	_, err = problem.DecodeExport(b)
+	require.ErrorAs(t, err, &he, "a new problem's export has its opening record")
+	assert.Equal(t, "history", he.Field)
+
+	s := problemtest.NewStore()
+	assert.ErrorIs(t, problem.ImportTo(ctx, s, noHistory), lifecycle.ErrValidation, "ImportTo replays too")
+	_, err = s.Get(ctx, x.ID)
+	assert.ErrorIs(t, err, lifecycle.ErrNotFound, "and stores nothing")
+}
