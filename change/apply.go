@@ -202,7 +202,7 @@ func (s *step) finish(before *Change, now time.Time) []lifecycle.Event {
 	c.Version++
 	c.UpdatedAt = now
 	c.History = append(c.History, lifecycle.Record{
-		Seq:     len(c.History) + 1,
+		Seq:     int(c.Version), // one record per stored change
 		Time:    now,
 		Actor:   s.actor.ID,
 		Event:   string(s.event),

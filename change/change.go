@@ -119,7 +119,10 @@ type Change struct {
 	// Incidents are the incidents the change caused, sorted.
 	Incidents []string `json:"incidents,omitempty"`
 
-	// History is the audit trail: one record per version.
+	// History is the audit trail: one record per version. The Store keeps
+	// it apart from the change ([Service.History]): a change read from a
+	// Store carries only the records its command appended (none from
+	// Get); [Service.Export] reads the change whole.
 	History []lifecycle.Record `json:"history,omitempty"`
 	// CreatedAt is when the change was created.
 	CreatedAt time.Time `json:"created_at"`

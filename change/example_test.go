@@ -122,7 +122,8 @@ func ExampleService_Schedule() {
 	fmt.Println(errors.Is(err, change.ErrScheduleConflict))
 	c, err = svc.Schedule(ctx, manager, change.Schedule{ID: c.ID, Override: true, Reason: "certificate expires at 13:00"})
 	fmt.Println(c.State, err)
-	last := c.History[len(c.History)-1]
+	history, _ := svc.History(ctx, c.ID, 0, 0) // read apart from the change
+	last := history[len(history)-1]
 	fmt.Printf("%s by %s: %s\n", last.Event, last.Actor, last.Note)
 	// Output:
 	// true

@@ -51,6 +51,24 @@ func newChange(t *testing.T, typ change.Type) *change.Change {
 	return c
 }
 
+// bare returns a copy of c without its history: the change as the Store
+// keeps it.
+func bare(c *change.Change) *change.Change {
+	if c == nil {
+		return nil
+	}
+	d := c.Clone()
+	d.History = nil
+	return d
+}
+
+// export reads change id whole from s, its history included.
+func export(t require.TestingT, s change.Store, id string) *change.Change {
+	c, err := change.ExportFrom(context.Background(), s, id)
+	require.NoError(t, err)
+	return c
+}
+
 // apply applies cmd with the test rules and fails the test on error.
 func apply(t *testing.T, c *change.Change, actor lifecycle.Actor, cmd change.Command) []lifecycle.Event {
 	t.Helper()

@@ -198,7 +198,7 @@ func TestPropertyRandomCommands(t *testing.T) {
 			}
 			clk.Advance(time.Duration(rapid.IntRange(0, 600).Draw(rt, "minutes")) * time.Minute)
 			for _, id := range ids {
-				c, err := s.Get(ctx, id)
+				c, err := s.Export(ctx, id)
 				require.NoError(rt, err)
 				checkInvariants(rt, rules, c)
 			}

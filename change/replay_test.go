@@ -18,7 +18,8 @@ import (
 // replayedChange returns a closed change built through the Service: opened
 // as a normal change, assessed, reverted, made an emergency change and
 // taken through its path to closure. The Service stores the schedule that
-// follows the approval as a version of its own.
+// follows the approval as a version of its own. The change is read whole,
+// with its history.
 func replayedChange(t *testing.T) *change.Change {
 	t.Helper()
 	s, _, _ := newService(t, nil)
@@ -45,7 +46,9 @@ func replayedChange(t *testing.T) *change.Change {
 	do(alice, change.Close{ID: c.ID})
 	require.Equal(t, change.StateClosed, c.State)
 	require.Equal(t, change.Emergency, c.Type)
-	return c
+	whole, err := s.Export(ctx, c.ID)
+	require.NoError(t, err)
+	return whole
 }
 
 func TestReplayRoundTrip(t *testing.T) {
@@ -151,8 +154,9 @@ func TestReplayRefusesImpossibleHistories(t *testing.T) {
 }
 
 // TestReplayAcceptsWhatTheServiceStores drives random commands through the
-// Service: every change it stores, set_type records and automatic
-// schedules included, decodes from its JSON to itself.
+// Service: every change it stores, read whole, set_type records and
+// automatic schedules included, decodes from its JSON to itself, as a
+// change and as an export.
 func TestReplayAcceptsWhatTheServiceStores(t *testing.T) {
 	rules := propertyRules()
 	actors := []lifecycle.Actor{alice, bob, carol, dave, erin, frank}
@@ -178,11 +182,16 @@ func TestReplayAcceptsWhatTheServiceStores(t *testing.T) {
 				continue
 			}
 			c = got
-			b, err := json.Marshal(c)
+			whole, err := s.Export(ctx, c.ID)
+			require.NoError(rt, err)
+			b, err := json.Marshal(whole)
 			require.NoError(rt, err)
 			var back change.Change
-			require.NoError(rt, json.Unmarshal(b, &back), "version %d, last event %s", c.Version, c.History[len(c.History)-1].Event)
-			require.Equal(rt, c, &back)
+			require.NoError(rt, json.Unmarshal(b, &back), "version %d, last event %s", whole.Version, whole.History[len(whole.History)-1].Event)
+			require.Equal(rt, whole, &back)
+			exported, err := change.DecodeExport(b)
+			require.NoError(rt, err)
+			require.Equal(rt, whole, exported)
 		}
 	})
 }

@@ -89,7 +89,7 @@ func New(cfg Config) (*Service, error) {
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("CHG")
 	}
-	s.kernel = lifecycle.Kernel[*Change]{Process: Process, Store: cfg.Store, Notifier: s.notify, Version: version}
+	s.kernel = lifecycle.Kernel[*Change]{Process: Process, Store: cfg.Store, Notifier: s.notify, Version: version, Detach: detach}
 	return s, nil
 }
 
@@ -118,7 +118,8 @@ func stored(c *Change, err error) (*Change, error) {
 	return c, err
 }
 
-// Get returns the change with id, or an error matching
+// Get returns the change with id, as stored: without its History (see
+// [Service.History] and [Service.Export]), or an error matching
 // lifecycle.ErrNotFound.
 func (s *Service) Get(ctx context.Context, id string) (*Change, error) {
 	return s.store.Get(ctx, id)

@@ -43,7 +43,12 @@ func TestServiceNormalPath(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, change.StateScheduled, c.State, "an authorized change without conflicts is scheduled at once")
 	assert.Equal(t, int64(5), c.Version)
-	last := c.History[len(c.History)-1]
+	assert.Empty(t, c.History, "a command's result is the change as stored, without its history")
+	history, err := s.History(ctx, c.ID, 0, 0)
+	require.NoError(t, err)
+	require.Len(t, history, 5)
+	last := history[len(history)-1]
+	assert.Equal(t, 5, last.Seq)
 	assert.Equal(t, "system", last.Actor)
 	assert.Equal(t, "schedule", last.Event)
 
@@ -263,7 +268,7 @@ func TestConcurrentWritersOneWinnerPerVersion(t *testing.T) {
 		require.ErrorIs(t, err, lifecycle.ErrConflict)
 	}
 	assert.Equal(t, 1, wins)
-	got, err := s.Get(ctx, c.ID)
+	got, err := s.Export(ctx, c.ID)
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), got.Version)
 	assert.Len(t, got.History, 2)
@@ -300,7 +305,7 @@ func TestConcurrentApprovals(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	got, err := s.Get(ctx, c.ID)
+	got, err := s.Export(ctx, c.ID)
 	require.NoError(t, err)
 	assert.Len(t, got.Approvals, len(approvers))
 	assert.Equal(t, change.StateScheduled, got.State)

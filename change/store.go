@@ -35,6 +35,13 @@ import (
 // guards in the same transaction as the write (a guards table of key and
 // version, updated with the change's row, is enough).
 //
+// History is appended, never rewritten: a write carries the change
+// without its History, and the history records it appends in
+// [lifecycle.Write].History. Get returns the change without them (a
+// command never loads them, so its cost does not grow with the change's
+// age); History pages through them. Commit refuses history records that
+// do not follow on from the stored ones.
+//
 // A Store may also be a lifecycle.Outbox; its Commit then
 // stores the write's events with the change, and the Service does not
 // notify.
@@ -45,8 +52,10 @@ type Store interface {
 	// GuardReader reads the guards "ci/<item>" that Commit checks and
 	// bumps.
 	lifecycle.GuardReader
-	// Get returns the change with id, or an error matching
-	// lifecycle.ErrNotFound.
+	// HistoryReader pages through a change's history records.
+	lifecycle.HistoryReader
+	// Get returns the change with id, without its History, or an error
+	// matching lifecycle.ErrNotFound.
 	Get(ctx context.Context, id string) (*Change, error)
 	// List returns the changes that match f (see [Filter.Matches]) with an
 	// ID greater than f.After, in ascending ID order, at most

@@ -5,12 +5,13 @@ import (
 	"time"
 
 	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
 // FaultyStore returns a change.Store that passes every call to inner under
 // the faults of f (see lifecycletest.Faults): Get, List, Scheduled (the
-// query behind conflict detection) and Guard are reads, Commit a write,
+// query behind conflict detection), Guard and History are reads, Commit a write,
 // named "change.<Method>". A write drawn FaultAfterWrite is
 // stored in inner and then reported as failed: the ambiguous commit. It is
 // a lifecycle.Outbox when inner is one, so that the Service still hands
@@ -31,6 +32,15 @@ func FaultyStore(inner change.Store, f *lifecycletest.Faults) change.Store {
 type faultyStore struct {
 	lifecycletest.FaultyRecords[*change.Change]
 	inner change.Store
+}
+
+// History draws a read fault, then pages the wrapped store's history. It
+// is the one log a change keeps: the wrapper has no Journal.
+func (s *faultyStore) History(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) {
+	if err := s.Read(ctx, "History"); err != nil {
+		return nil, err
+	}
+	return s.inner.History(ctx, id, after, limit)
 }
 
 func (s *faultyStore) List(ctx context.Context, f change.Filter) (change.Page, error) {

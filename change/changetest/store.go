@@ -16,6 +16,9 @@ type Recorder = lifecycletest.Recorder
 // FOR TESTS AND DEVELOPMENT ONLY: it keeps every change in this process's
 // memory, scans linearly, and loses everything when the process exits.
 //
+// It keeps each change's history apart from it, appended by Commit and
+// paged by History, as the change.Store contract asks.
+//
 // It is safe for concurrent use and copies changes in and out, so callers
 // never share memory with stored state. Its guards (the Committer half of
 // the Store) live under the same lock as the changes, so that Commit

@@ -96,7 +96,7 @@ type Day struct {
 	Events    []lifecycle.Event
 	Incidents []*incident.Incident // by ID, each whole (see incident.Service.Export)
 	Problems  []*problem.Problem   // by ID, each whole (see problem.Service.Export)
-	Changes   []*change.Change     // by ID
+	Changes   []*change.Change     // by ID, each whole (see change.Service.Export)
 	Timers    []*sla.Timer         // by ID
 	Story     Story                // the records of the day's two stories
 	// Refusals are the commands of the script the desk refused, as the
@@ -328,7 +328,13 @@ func (p *play) collect(ctx context.Context, start, end time.Time) (*Day, error) 
 		if err != nil {
 			return nil, err
 		}
-		day.Changes = append(day.Changes, page.Changes...)
+		for _, x := range page.Changes {
+			whole, err := d.Changes.Export(ctx, x.ID)
+			if err != nil {
+				return nil, err
+			}
+			day.Changes = append(day.Changes, whole)
+		}
 		if f.After = page.Next; f.After == "" {
 			break
 		}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/lifecycle"
 )
 
 // changeRoutes registers the change endpoints.
@@ -12,7 +13,7 @@ func (d *desk) changeRoutes(a *api) {
 	a.handle("POST /changes", create(d, "/changes/", s.Create))
 	a.handleFunc("GET /changes", d.listChanges)
 	a.handleFunc("GET /changes/{id}", get(d, s.Get))
-	a.handleFunc("GET /changes/{id}/history", history(d, s.Get))
+	a.handleFunc("GET /changes/{id}/history", logPages(d, s.Get, s.History, func(r lifecycle.Record) int { return r.Seq }, "history"))
 	a.handleFunc("GET /changes/{id}/conflicts", d.changeConflicts)
 	a.handleFunc("GET /changes/{id}/sla", d.slaStatus(found(s.Get)))
 	a.handle("PATCH /changes/{id}", command(d, s.Update))

@@ -12,7 +12,8 @@ import (
 // ChangeStore keeps changes in the changes table, with state, type,
 // requester, assignee, booked and the planned window as indexed columns,
 // and the configuration items in change_config_items (for Filter.ConfigItem
-// and Scheduled). It implements change.Store (a
+// and Scheduled), and their history in the history table, one row per
+// record. It implements change.Store (a
 // lifecycle.Committer[*change.Change]) and lifecycle.Outbox.
 type ChangeStore struct {
 	t *table[*change.Change]
@@ -67,6 +68,12 @@ func (s *ChangeStore) Commit(ctx context.Context, w lifecycle.Write[*change.Chan
 // StoresEvents implements lifecycle.Outbox: Commit stores a write's
 // events in the outbox table, in the record's transaction.
 func (s *ChangeStore) StoresEvents() bool { return true }
+
+// History implements lifecycle.HistoryReader: a page of the change's
+// history, from the history table.
+func (s *ChangeStore) History(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) {
+	return s.t.history(ctx, id, after, limit)
+}
 
 // List implements change.Store.
 func (s *ChangeStore) List(ctx context.Context, f change.Filter) (change.Page, error) {

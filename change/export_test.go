@@ -1,0 +1,133 @@
+package change_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/change/changetest"
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// TestCommandsAppendHistory: a command's result is the change as stored,
+// without its history; the store appends one record per stored change,
+// the automatic schedule after an approval included, and pages them.
+func TestCommandsAppendHistory(t *testing.T) {
+	store := changetest.NewStore()
+	s, _, _ := newService(t, func(cfg *change.Config) { cfg.Store = store })
+	c := createNormal(t, s, "web-1")
+	assert.Empty(t, c.History, "a command's result is the change as stored, without its history")
+	for _, cmd := range []change.Command{change.Assess{ID: c.ID}, change.RequestApproval{ID: c.ID}} {
+		var err error
+		c, err = s.Do(ctx, alice, cmd)
+		require.NoError(t, err)
+	}
+	c, err := s.Approve(ctx, carol, change.Approve{ID: c.ID, Comment: "ok"})
+	require.NoError(t, err)
+	assert.Empty(t, c.History)
+	stored, err := store.Get(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, c, stored)
+
+	history, err := s.History(ctx, c.ID, 0, 0)
+	require.NoError(t, err)
+	var events []string
+	for i, r := range history {
+		assert.Equal(t, i+1, r.Seq)
+		events = append(events, r.Event)
+	}
+	assert.Equal(t, []string{"create", "assess", "request_approval", "approve", "schedule"}, events)
+	page, err := s.History(ctx, c.ID, 3, 1)
+	require.NoError(t, err)
+	require.Len(t, page, 1)
+	assert.Equal(t, "approve", page[0].Event)
+	_, err = s.History(ctx, "CHG-NONE", 0, 0)
+	assert.ErrorIs(t, err, lifecycle.ErrNotFound)
+}
+
+// TestExportRoundTrip: a change's export carries its history; decoded and
+// imported into another store it is the same change, with the same
+// history, and it takes new commands there.
+func TestExportRoundTrip(t *testing.T) {
+	x := replayedChange(t)
+	require.NotEmpty(t, x.History)
+	b, err := json.Marshal(x)
+	require.NoError(t, err)
+	got, err := change.DecodeExport(b)
+	require.NoError(t, err)
+	assert.Equal(t, x, got)
+
+	other := changetest.NewStore()
+	require.NoError(t, change.ImportTo(ctx, other, got))
+	back, err := change.ExportFrom(ctx, other, x.ID)
+	require.NoError(t, err)
+	assert.Equal(t, x, back)
+	stored, err := other.Get(ctx, x.ID)
+	require.NoError(t, err)
+	assert.Empty(t, stored.History, "the store keeps the history apart")
+	assert.ErrorIs(t, change.ImportTo(ctx, other, got), lifecycle.ErrConflict, "an ID already stored")
+
+	// A change imported mid-way goes on there, its history after the
+	// imported records.
+	src, _, _ := newService(t, func(cfg *change.Config) { cfg.IDs = lifecycle.Sequence("CHGX", 4) })
+	mid := createNormal(t, src, "web-9")
+	mid, err = src.Assess(ctx, alice, change.Assess{ID: mid.ID})
+	require.NoError(t, err)
+	whole, err := src.Export(ctx, mid.ID)
+	require.NoError(t, err)
+	require.NoError(t, change.ImportTo(ctx, other, whole))
+	s, _, _ := newService(t, func(cfg *change.Config) { cfg.Store = other })
+	next, err := s.RequestApproval(ctx, alice, change.RequestApproval{ID: mid.ID})
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), next.Version)
+	history, err := s.History(ctx, mid.ID, 0, 0)
+	require.NoError(t, err)
+	require.Len(t, history, 3)
+	assert.Equal(t, whole.History, history[:2])
+	assert.Equal(t, "request_approval", history[2].Event)
+	assert.Equal(t, 3, history[2].Seq)
+}
+
+// TestDecodeExportRequiresHistory: the stored form has no history; an
+// export must have all of it, as its version counts, even for a change
+// still in new.
+func TestDecodeExportRequiresHistory(t *testing.T) {
+	x := replayedChange(t)
+	noHistory := x.Clone()
+	noHistory.History = nil
+	b, err := json.Marshal(noHistory)
+	require.NoError(t, err)
+	var plain change.Change
+	require.NoError(t, json.Unmarshal(b, &plain), "as stored, without history, it decodes")
+	_, err = change.DecodeExport(b)
+	var he *lifecycle.HistoryError
+	require.ErrorAs(t, err, &he)
+	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+
+	short := x.Clone()
+	short.History = short.History[:len(short.History)-1]
+	short.State = change.State(short.History[len(short.History)-1].To)
+	b, err = json.Marshal(short)
+	require.NoError(t, err)
+	_, err = change.DecodeExport(b)
+	require.ErrorAs(t, err, &he, "a version ahead of the history")
+
+	s, _, _ := newService(t, nil)
+	fresh, err := s.Create(ctx, alice, change.Create{Type: change.Normal, Title: "t", Plans: fullPlans,
+		PlannedStart: t0.Add(time.Hour), PlannedEnd: t0.Add(2 * time.Hour)})
+	require.NoError(t, err)
+	b, err = json.Marshal(fresh)
+	require.NoError(t, err)
+	_, err = change.DecodeExport(b)
+	require.ErrorAs(t, err, &he, "a new change's export has its creation record")
+	assert.Equal(t, "history", he.Field)
+
+	other := changetest.NewStore()
+	assert.ErrorIs(t, change.ImportTo(ctx, other, noHistory), lifecycle.ErrValidation, "ImportTo replays too")
+	_, err = other.Get(ctx, x.ID)
+	assert.ErrorIs(t, err, lifecycle.ErrNotFound, "and stores nothing")
+}
