@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/problem"
 )
 
 // normalChange is the body of a normal change on vpn-gw-1 from start,
@@ -115,5 +116,50 @@ func TestChangeThroughApproval(t *testing.T) {
 
 		e.delivered(c.ID, change.TypeClosed)
 		assert.Contains(t, e.eventTypes(c.ID), change.TypeAuthorized)
+	})
+}
+
+// TestProblemAndChangeLogPages: the problem and change history endpoints,
+// and the problem's journal, page through the logs the stores keep apart
+// from the records, with ?after and ?limit.
+func TestProblemAndChangeLogPages(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b)
+		alice := e.as("alice")
+		p := into[problem.Problem](alice.post("/problems", map[string]any{"title": "Mail relay drops messages"}), http.StatusCreated)
+		path := "/problems/" + p.ID
+		for _, text := range []string{"one", "two", "three"} {
+			alice.post(path+"/work-notes", map[string]any{"text": text}).expect(http.StatusOK)
+		}
+		got := into[problem.Problem](alice.get(path), http.StatusOK)
+		assert.Empty(t, got.History, "a problem is served without its history")
+		assert.Empty(t, got.WorkNotes, "and without its work notes")
+		first := into[journalView](alice.get(path+"/journal?limit=2"), http.StatusOK)
+		require.Len(t, first.Journal, 2)
+		assert.Equal(t, 2, first.Next)
+		rest := into[journalView](alice.get(path+"/journal?after=2"), http.StatusOK)
+		require.Len(t, rest.Journal, 1)
+		assert.Equal(t, "three", rest.Journal[0].Text)
+		assert.Equal(t, int64(4), rest.Journal[0].Version, "the version of the change that wrote it")
+		h := into[historyView](alice.get(path+"/history?after=1&limit=2"), http.StatusOK)
+		require.Len(t, h.History, 2)
+		assert.Equal(t, []int{2, 3}, []int{h.History[0].Seq, h.History[1].Seq})
+		assert.Equal(t, int64(4), h.Version)
+
+		window := time.Date(2026, 3, 7, 22, 0, 0, 0, time.UTC)
+		c := into[change.Change](alice.post("/changes", normalChange("Upgrade VPN firmware", window)), http.StatusCreated)
+		cpath := "/changes/" + c.ID
+		alice.post(cpath+"/assess", nil).expect(http.StatusOK)
+		got2 := into[change.Change](alice.get(cpath), http.StatusOK)
+		assert.Empty(t, got2.History, "a change is served without its history")
+		ch := into[historyView](alice.get(cpath+"/history"), http.StatusOK)
+		require.Len(t, ch.History, 2)
+		assert.Equal(t, "assess", ch.History[1].Event)
+		ch = into[historyView](alice.get(cpath+"/history?after=1"), http.StatusOK)
+		require.Len(t, ch.History, 1)
+		assert.Equal(t, 2, ch.History[0].Seq)
+		alice.get(cpath + "/history?bogus=1").expect(http.StatusBadRequest)
+		alice.get("/changes/CHG-NONE/history").expect(http.StatusNotFound)
+		alice.get("/problems/PRB-NONE/journal").expect(http.StatusNotFound)
 	})
 }
