@@ -3,7 +3,6 @@ package change
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/itsmkit/itsm/lifecycle"
 )
@@ -79,9 +78,5 @@ func DecodeExport(b []byte) (*Change, error) {
 // its creation record), or with a version other than its number of
 // records, is a *lifecycle.HistoryError.
 func checkExport(c *Change) error {
-	if len(c.History) == 0 {
-		return &lifecycle.HistoryError{Process: Process, Index: -1, Field: "history",
-			Reason: fmt.Sprintf("none for version %d: an export carries one record per stored change", c.Version)}
-	}
 	return checkHistory(c.History, c.Type, c.State, c.Version)
 }

@@ -1,8 +1,10 @@
 package incident
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"slices"
 
 	"github.com/itsmkit/itsm/lifecycle"
 )
@@ -53,7 +55,7 @@ func ExportFrom(ctx context.Context, store Store, id string) (*Incident, error) 
 		return nil, err
 	}
 	for _, e := range journal {
-		n := Note{Time: e.Time, Author: e.Author, Text: e.Text, FromCaller: e.FromCaller}
+		n := Note{Time: e.Time, Author: e.Author, Text: e.Text, FromCaller: e.FromCaller, Version: e.Version}
 		if e.Kind == lifecycle.EntryWorkNote {
 			x.WorkNotes = append(x.WorkNotes, n)
 		} else {
@@ -72,8 +74,42 @@ func ImportTo(ctx context.Context, store Store, x *Incident) error {
 		return err
 	}
 	w := lifecycle.Write[*Incident]{}
-	w.Record, w.History, w.Journal = detach(x)
+	w.Record, w.History, _ = detach(x)
+	w.Journal = importedJournal(x)
 	return store.Commit(ctx, w)
+}
+
+// importedJournal returns the comments and work notes of x, read whole,
+// as journal entries in the order they were written: by version, then
+// time, comments before work notes within one change (as a command writes
+// them), each with the version of the change that wrote it: the note's
+// Version, which an export keeps, or for a note without one the first
+// history record at its time, or x's version when none is. Migration 0010
+// of examples/sqlstore applies the same rule to documents, whose notes
+// have no version.
+func importedJournal(x *Incident) []lifecycle.Entry {
+	version := func(n Note) int64 {
+		if n.Version > 0 {
+			return n.Version
+		}
+		for _, r := range x.History {
+			if r.Time.Equal(n.Time) {
+				return int64(r.Seq)
+			}
+		}
+		return x.Version
+	}
+	var journal []lifecycle.Entry
+	for _, n := range x.Comments {
+		journal = append(journal, n.entry(lifecycle.EntryComment, version(n)))
+	}
+	for _, n := range x.WorkNotes {
+		journal = append(journal, n.entry(lifecycle.EntryWorkNote, version(n)))
+	}
+	slices.SortStableFunc(journal, func(a, b lifecycle.Entry) int {
+		return cmp.Or(cmp.Compare(a.Version, b.Version), a.Time.Compare(b.Time))
+	})
+	return journal
 }
 
 // Journal returns a page of incident id's comments and work notes, in the

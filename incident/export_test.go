@@ -16,7 +16,7 @@ import (
 // journal; decoded and imported into another store it is the same
 // incident, with the same logs, and it takes new commands there.
 func TestExportRoundTrip(t *testing.T) {
-	x := busyIncident(t)
+	e0, x := busyEnv(t)
 	require.NotEmpty(t, x.History)
 	require.NotEmpty(t, x.Comments)
 	b, err := json.Marshal(x)
@@ -33,6 +33,11 @@ func TestExportRoundTrip(t *testing.T) {
 	stored, err := other.Get(ctx, x.ID)
 	require.NoError(t, err)
 	assert.Empty(t, stored.History, "the store keeps the logs apart")
+	want, err := lifecycle.ReadAll(ctx, x.ID, e0.store.Journal)
+	require.NoError(t, err)
+	imported, err := lifecycle.ReadAll(ctx, x.ID, other.Journal)
+	require.NoError(t, err)
+	assert.Equal(t, want, imported, "the journal keeps its order and each entry's version")
 	assert.ErrorIs(t, incident.ImportTo(ctx, other, got), lifecycle.ErrConflict, "an ID already stored")
 }
 

@@ -74,6 +74,9 @@ type Note struct {
 	Text   string    `json:"text"`   // what it says
 	// FromCaller is set on a comment made through [CallerUpdate].
 	FromCaller bool `json:"from_caller,omitempty"`
+	// Version is the incident's version that the change writing the note
+	// stored, in an export (see [ExportFrom]); a command leaves it 0.
+	Version int64 `json:"version,omitempty"`
 }
 
 // Clone returns a deep copy of x: changing the copy, including its history,

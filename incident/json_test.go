@@ -16,6 +16,12 @@ import (
 // busyIncident returns an incident with every field set, through the
 // service.
 func busyIncident(t *testing.T) *incident.Incident {
+	_, x := busyEnv(t)
+	return x
+}
+
+// busyEnv is busyIncident with the env it was made in.
+func busyEnv(t *testing.T) (*env, *incident.Incident) {
 	e := newEnv(t)
 	p := e.open(t, incident.Open{Title: "parent"})
 	x := e.open(t, incident.Open{Title: "Mail down", Description: "all of Lyon", Caller: "carol", Category: "email",
@@ -32,7 +38,7 @@ func busyIncident(t *testing.T) *incident.Incident {
 	e.do(t, carol, incident.Reopen{ID: x.ID, Reason: "back"})
 	e.do(t, ann, incident.Resolve{ID: x.ID, Code: incident.CodeSolutionProvided, Notes: "new disk"})
 	e.do(t, carol, incident.Close{ID: x.ID})
-	return e.get(t, x.ID)
+	return e, e.get(t, x.ID)
 }
 
 func TestJSONRoundTrip(t *testing.T) {

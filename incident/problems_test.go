@@ -64,7 +64,7 @@ func TestResumeForProblem(t *testing.T) {
 	assert.Equal(t, incident.StateInProgress, x.State)
 	assert.Empty(t, x.HoldReason)
 	require.Len(t, x.WorkNotes, 1)
-	assert.Equal(t, incident.Note{Time: start, Author: "pm", Text: "risk accepted: restart the spooler when it hangs"}, x.WorkNotes[0])
+	assert.Equal(t, incident.Note{Time: start, Author: "pm", Text: "risk accepted: restart the spooler when it hangs", Version: x.Version}, x.WorkNotes[0])
 	last := x.History[len(x.History)-1]
 	assert.Equal(t, "resume", last.Event)
 	assert.Equal(t, "pm", last.Actor)

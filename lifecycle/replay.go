@@ -68,6 +68,9 @@ func (p Replay[S, E, T]) Check(h []Record, state S, version int64) error {
 	m := p.Machine
 	process := m.Process()
 	if len(h) == 0 {
+		if version > 0 {
+			return historyError(process, -1, "history", "none for version %d: every stored change adds one record", version)
+		}
 		if state != m.Initial() {
 			return historyError(process, -1, "history", "none for a record in %s: only one in %s may have no history",
 				string(state), string(m.Initial()))

@@ -3,7 +3,6 @@ package problem
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/itsmkit/itsm/lifecycle"
 )
@@ -122,9 +121,5 @@ func DecodeExport(b []byte) (*Problem, error) {
 // its opening record), or with a version other than its number of
 // records, is a *lifecycle.HistoryError.
 func checkExport(p *Problem) error {
-	if len(p.History) == 0 {
-		return &lifecycle.HistoryError{Process: Process, Index: -1, Field: "history",
-			Reason: fmt.Sprintf("none for version %d: an export carries one record per stored change", p.Version)}
-	}
 	return checkHistory(p.History, p.State, p.Version)
 }
