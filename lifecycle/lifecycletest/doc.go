@@ -16,6 +16,10 @@
 //   - [Walker]: builds a fixture's history through a process's machine, so
 //     that a store which replays histories on decoding takes the fixture
 //     back.
+//   - [CheckRegistry]: fails a test unless a process's command registry
+//     lists exactly the command types of its source: [TypesWithMethod]
+//     reads them (the types with the sealed Command interface's method)
+//     and [RegistryMismatch] compares them with the registry.
 //
 // # Fault injection
 //

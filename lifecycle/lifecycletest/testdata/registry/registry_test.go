@@ -1,0 +1,5 @@
+package registry
+
+type F struct{}
+
+func (F) target() string { return "" }
