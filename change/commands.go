@@ -22,6 +22,19 @@ type Command interface {
 	apply(s *step) error
 }
 
+// Commands returns the registry of the change process: one zero value of
+// every command type, in the order [Command] lists them (the change's
+// details first, then the lifecycle from assessment to closure). A host
+// enumerates it to route requests by command name (the type's name, as %T
+// or reflect gives it), to document its API, or to check that it handles
+// every command. Each call returns a new slice.
+func Commands() []Command {
+	return []Command{
+		Update{}, SetType{}, Assign{}, Link{}, Assess{}, RequestApproval{}, Approve{},
+		Reject{}, Schedule{}, Revert{}, Implement{}, Review{}, Close{}, Cancel{},
+	}
+}
+
 // checkCommand returns a *lifecycle.ValidationError for a nil cmd, or a
 // nil pointer to a command (a pointer command has its value's methods,
 // which would dereference it).

@@ -173,3 +173,27 @@ func ExampleDiagram() {
 	//     closed --> [*]
 	//     canceled --> [*]
 }
+
+// The process's registry: every command a host can send through
+// Service.Do, here printed by type name, as a router or an API's
+// documentation would enumerate them.
+func ExampleCommands() {
+	for _, c := range change.Commands() {
+		fmt.Printf("%T\n", c)
+	}
+	// Output:
+	// change.Update
+	// change.SetType
+	// change.Assign
+	// change.Link
+	// change.Assess
+	// change.RequestApproval
+	// change.Approve
+	// change.Reject
+	// change.Schedule
+	// change.Revert
+	// change.Implement
+	// change.Review
+	// change.Close
+	// change.Cancel
+}

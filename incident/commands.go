@@ -10,15 +10,32 @@ import (
 )
 
 // Command is an operation on a stored incident: one of the command structs
-// of this package ([Assign], [Hold], [Resolve], ...). Each names the
-// incident (ID) and, optionally, the version it was read at: 0 means
-// "whatever is current", any other value must equal the stored version or
-// the command fails with lifecycle.ErrConflict before anything happens.
+// of this package ([Assign], [Hold], [Resolve], ...; [Commands] lists them
+// all). Each names the incident (ID) and, optionally, the version it was
+// read at: 0 means "whatever is current", any other value must equal the
+// stored version or the command fails with lifecycle.ErrConflict before
+// anything happens.
 //
 // The interface is sealed: only this package implements it.
 type Command interface {
 	target() (id string, version int64)
 	apply(x *Incident, st *step) error
+}
+
+// Commands returns the registry of the incident process: one zero value of
+// every command type, in a stable order (assignment and escalation, the
+// state changes, updates and notes, major incidents, then the hierarchy
+// and the links). A host enumerates it to route requests by command name
+// (the type's name, as %T or reflect gives it), to document its API, or
+// to check that it handles every command. Each call returns a new slice.
+func Commands() []Command {
+	return []Command{
+		Assign{}, EscalateFunctional{}, EscalateHierarchical{},
+		Hold{}, Resume{}, Resolve{}, Reopen{}, Close{}, Cancel{},
+		Update{}, Comment{}, WorkNote{}, CallerUpdate{},
+		ProposeMajor{}, AcceptMajor{}, RejectMajor{},
+		SetParent{}, LinkProblem{}, UnlinkProblem{}, LinkChange{}, UnlinkChange{},
+	}
 }
 
 // Assign (re)assigns the incident to a group and/or a person. It moves a

@@ -277,3 +277,34 @@ func ExampleReactor() {
 	// 3 09:00 escalate_functional new         → new         by system: SLA p1-resolution (resolution) breached, cycle 1
 	// 4 09:00 link_change   new         → new         by system
 }
+
+// The process's registry: every command a host can send through
+// Service.Do, here printed by type name, as a router or an API's
+// documentation would enumerate them.
+func ExampleCommands() {
+	for _, c := range incident.Commands() {
+		fmt.Printf("%T\n", c)
+	}
+	// Output:
+	// incident.Assign
+	// incident.EscalateFunctional
+	// incident.EscalateHierarchical
+	// incident.Hold
+	// incident.Resume
+	// incident.Resolve
+	// incident.Reopen
+	// incident.Close
+	// incident.Cancel
+	// incident.Update
+	// incident.Comment
+	// incident.WorkNote
+	// incident.CallerUpdate
+	// incident.ProposeMajor
+	// incident.AcceptMajor
+	// incident.RejectMajor
+	// incident.SetParent
+	// incident.LinkProblem
+	// incident.UnlinkProblem
+	// incident.LinkChange
+	// incident.UnlinkChange
+}

@@ -24,6 +24,20 @@ type Command interface {
 	apply(p *Problem, s *step) error
 }
 
+// Commands returns the registry of the problem process: one zero value of
+// every command type, in the order [Command] lists them (the lifecycle
+// first, then assignment, updates, notes and links). A host enumerates it
+// to route requests by command name (the type's name, as %T or reflect
+// gives it), to document its API, or to check that it handles every
+// command. Each call returns a new slice.
+func Commands() []Command {
+	return []Command{
+		Assess{}, Confirm{}, MarkDuplicate{}, Cancel{}, StartFix{}, AcceptRisk{},
+		Resolve{}, Complete{}, Reanalyze{}, Assign{}, Update{}, AddWorkNote{},
+		LinkIncident{}, UnlinkIncident{}, LinkChange{}, RecordKnownError{},
+	}
+}
+
 // Open is the input for logging a new problem ([Service.Open], [NewProblem]).
 type Open struct {
 	// ID names the new problem instead of an ID drawn from Config.IDs.

@@ -223,3 +223,29 @@ func ExampleReactor() {
 	// <nil>
 	// resolved fix_applied Fixed by change CHG3 (outcome successful).
 }
+
+// The process's registry: every command a host can send through
+// Service.Do, here printed by type name, as a router or an API's
+// documentation would enumerate them.
+func ExampleCommands() {
+	for _, c := range problem.Commands() {
+		fmt.Printf("%T\n", c)
+	}
+	// Output:
+	// problem.Assess
+	// problem.Confirm
+	// problem.MarkDuplicate
+	// problem.Cancel
+	// problem.StartFix
+	// problem.AcceptRisk
+	// problem.Resolve
+	// problem.Complete
+	// problem.Reanalyze
+	// problem.Assign
+	// problem.Update
+	// problem.AddWorkNote
+	// problem.LinkIncident
+	// problem.UnlinkIncident
+	// problem.LinkChange
+	// problem.RecordKnownError
+}

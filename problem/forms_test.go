@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
 )
 
@@ -77,4 +78,12 @@ func TestTypedNilCommandIsRefused(t *testing.T) {
 	got, err := f.store.Get(context.Background(), p.ID)
 	require.NoError(t, err)
 	assert.Equal(t, p.Version, got.Version)
+}
+
+// TestCommandsListEveryCommand reads the package's source for the command
+// types (the exported types with a target method, which the sealed
+// Command interface requires) and fails unless problem.Commands lists
+// each of them once, and nothing else.
+func TestCommandsListEveryCommand(t *testing.T) {
+	lifecycletest.CheckRegistry(t, ".", "target", problem.Commands())
 }
