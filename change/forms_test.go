@@ -2,13 +2,8 @@ package change_test
 
 import (
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -111,8 +106,8 @@ type formCase struct {
 	cmd   func(id string) change.Command
 }
 
-// formCases list every command type at least once
-// (TestFormCasesCoverEveryCommand checks it against the package's source),
+// formCases list every command type of change.Commands at least once
+// (TestPointerCommandsActLikeValues fails for any type without a case),
 // the commands that read the forward schedule on a free item and on the
 // frozen one, and refusals.
 var formCases = []formCase{
@@ -230,16 +225,38 @@ func (fc formCase) run(t *testing.T, pointer bool) formOutcome {
 	return o
 }
 
-// TestPointerCommandsActLikeValues runs every form case on two identical
-// fresh setups, once with the command's value and once with a pointer to
-// it: the result, the stored change (history included), the events and the
-// error must be the same.
-func TestPointerCommandsActLikeValues(t *testing.T) {
+// casesOf returns the form cases of each command type of the registry, in
+// the registry's order, and fails t for a type without one.
+func casesOf(t *testing.T) map[reflect.Type][]formCase {
+	t.Helper()
+	byType := map[reflect.Type][]formCase{}
 	for _, fc := range formCases {
-		t.Run(fc.name, func(t *testing.T) {
-			value, pointer := fc.run(t, false), fc.run(t, true)
-			require.Equal(t, value, pointer, "%T and *%T differ", fc.cmd(""), fc.cmd(""))
-		})
+		typ := reflect.TypeOf(fc.cmd(""))
+		byType[typ] = append(byType[typ], fc)
+	}
+	for _, c := range change.Commands() {
+		if len(byType[reflect.TypeOf(c)]) == 0 {
+			t.Errorf("formCases has no case for %T", c)
+		}
+	}
+	require.Len(t, byType, len(change.Commands()), "formCases has a command type that change.Commands lacks")
+	return byType
+}
+
+// TestPointerCommandsActLikeValues runs the form cases of every registered
+// command type on two identical fresh setups, once with the command's
+// value and once with a pointer to it: the result, the stored change
+// (history included), the events and the error (message and class) must
+// be the same.
+func TestPointerCommandsActLikeValues(t *testing.T) {
+	byType := casesOf(t)
+	for _, c := range change.Commands() {
+		for _, fc := range byType[reflect.TypeOf(c)] {
+			t.Run(fmt.Sprintf("%T/%s", c, fc.name), func(t *testing.T) {
+				value, pointer := fc.run(t, false), fc.run(t, true)
+				require.Equal(t, value, pointer, "%T and *%T differ", c, c)
+			})
+		}
 	}
 }
 
@@ -287,18 +304,17 @@ func TestPointerCommandsReadTheSchedule(t *testing.T) {
 	})
 }
 
-// TestNilCommands: a nil pointer to any command type, in Do and in the
-// pure Apply, is a validation error that changes nothing (not a panic).
+// TestNilCommands: a nil pointer to every registered command type, in Do
+// and in the pure Apply, is a validation error that changes nothing (not a
+// panic). Each runs on the change of its type's first form case.
 func TestNilCommands(t *testing.T) {
-	seen := map[reflect.Type]bool{}
-	for _, fc := range formCases {
-		typ := reflect.TypeOf(fc.cmd(""))
-		if seen[typ] {
-			continue
-		}
-		seen[typ] = true
-		t.Run(typ.Name(), func(t *testing.T) {
-			cmd := reflect.Zero(reflect.PointerTo(typ)).Interface().(change.Command)
+	byType := casesOf(t)
+	for _, c := range change.Commands() {
+		t.Run(fmt.Sprintf("%T", c), func(t *testing.T) {
+			cases := byType[reflect.TypeOf(c)]
+			require.NotEmpty(t, cases)
+			fc := cases[0]
+			cmd := reflect.Zero(reflect.PointerTo(reflect.TypeOf(c))).Interface().(change.Command)
 			s, rec, id := fc.setup.prepare(t)
 			before, err := s.Get(ctx, id)
 			require.NoError(t, err)
@@ -311,50 +327,19 @@ func TestNilCommands(t *testing.T) {
 			assert.Equal(t, before, after)
 			assert.Len(t, rec.Events(), events)
 
-			c := before.Clone()
-			evs, err := formRules().Apply(c, fc.actor, t0, cmd)
+			x := before.Clone()
+			evs, err := formRules().Apply(x, fc.actor, t0, cmd)
 			require.ErrorIs(t, err, lifecycle.ErrValidation)
 			assert.Nil(t, evs)
-			assert.Equal(t, before, c)
+			assert.Equal(t, before, x)
 		})
 	}
 }
 
-// TestFormCasesCoverEveryCommand reads the package's source for the
-// command types (the types with an event method, which the sealed Command
-// interface requires) and fails for any that formCases do not list, so
-// that a new command cannot skip the form tests.
-func TestFormCasesCoverEveryCommand(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	require.NoError(t, err)
-	fset := token.NewFileSet()
-	var commands []string
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
-		require.NoError(t, err)
-		for _, d := range f.Decls {
-			fn, ok := d.(*ast.FuncDecl)
-			if !ok || fn.Recv == nil || fn.Name.Name != "event" {
-				continue
-			}
-			recv := fn.Recv.List[0].Type
-			if star, ok := recv.(*ast.StarExpr); ok {
-				recv = star.X
-			}
-			commands = append(commands, "change."+recv.(*ast.Ident).Name)
-		}
-	}
-	require.NotEmpty(t, commands, "no command types found in the source")
-	var listed []string
-	for _, fc := range formCases {
-		listed = append(listed, fmt.Sprintf("%T", fc.cmd("")))
-	}
-	for _, c := range commands {
-		if !slices.Contains(listed, c) {
-			t.Errorf("formCases has no case for %s", c)
-		}
-	}
+// TestCommandsListEveryCommand reads the package's source for the command
+// types (the exported types with an event method, which the sealed
+// Command interface requires) and fails unless change.Commands lists each
+// of them once, and nothing else.
+func TestCommandsListEveryCommand(t *testing.T) {
+	lifecycletest.CheckRegistry(t, ".", "event", change.Commands())
 }
