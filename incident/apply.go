@@ -110,7 +110,8 @@ func (x *Incident) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]l
 //
 // Apply sees only x: rules that involve other incidents (a parent must be
 // open, a child cannot be reopened under a resolved parent, resolving a
-// parent resolves its children) are the [Service]'s.
+// parent resolves its children) are the [Service]'s. A nil command, or
+// a nil pointer to one, is a *lifecycle.ValidationError.
 func (r Rules) Apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
 	if x == nil {
 		return nil, lifecycle.Invalid("incident", "nil")
@@ -128,8 +129,8 @@ func (r Rules) Apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Comm
 // changed, so callers pass a copy they own (the Service passes the one it
 // just loaded).
 func (r Rules) apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
-	if cmd == nil {
-		return nil, lifecycle.Invalid("command", "nil")
+	if err := lifecycle.NilCommand(cmd); err != nil {
+		return nil, err
 	}
 	return applyCmd(r, x, actor, now, cmd)
 }
