@@ -2,8 +2,11 @@ package problem_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -68,22 +71,303 @@ func TestPointerFormsRunTheSameRules(t *testing.T) {
 	assert.Equal(t, values, pointers)
 }
 
-func TestTypedNilCommandIsRefused(t *testing.T) {
-	f := newFixture(t)
-	p := f.open(t, "INC1")
-	for _, c := range []problem.Command{nil, (*problem.MarkDuplicate)(nil), (*problem.Resolve)(nil)} {
-		_, err := f.svc.Do(context.Background(), manager, c)
-		require.ErrorIs(t, err, lifecycle.ErrValidation)
-	}
-	got, err := f.store.Get(context.Background(), p.ID)
-	require.NoError(t, err)
-	assert.Equal(t, p.Version, got.Version)
-}
-
 // TestCommandsListEveryCommand reads the package's source for the command
 // types (the exported types with a target method, which the sealed
 // Command interface requires) and fails unless problem.Commands lists
 // each of them once, and nothing else.
 func TestCommandsListEveryCommand(t *testing.T) {
 	lifecycletest.CheckRegistry(t, ".", "target", problem.Commands())
+}
+
+// The form cases: every command type of problem.Commands, each run on two
+// identical fresh fixtures in its value and its pointer form, must give the
+// same problems, history included, the same events, the same calls on the
+// incident side and the same error.
+
+// formSetup builds a case's problems on a fresh fixture and returns the ID
+// of the one the command runs on.
+type formSetup func(t *testing.T, f *fixture) string
+
+// fresh is a new problem, PRB0001, with incidents INC1 and INC2.
+func fresh(t *testing.T, f *fixture) string {
+	t.Helper()
+	return f.open(t, "INC1", "INC2").ID
+}
+
+// in returns the setup of PRB0001 driven to state along pathTo.
+func in(state problem.State) formSetup {
+	return func(t *testing.T, f *fixture) string {
+		t.Helper()
+		id := fresh(t, f)
+		f.drive(t, id, pathTo[state]...)
+		return id
+	}
+}
+
+// duplicateOf returns the setup of the duplicate PRB0002 (incidents INC2
+// and INC3, in assessment) of PRB0001 (incident INC1), which cmds drive
+// first.
+func duplicateOf(cmds ...problem.Command) formSetup {
+	return func(t *testing.T, f *fixture) string {
+		t.Helper()
+		orig := f.open(t, "INC1")
+		f.drive(t, orig.ID, cmds...)
+		dup := f.open(t, "INC2", "INC3")
+		f.drive(t, dup.ID, problem.Assess{Group: "messaging"})
+		return dup.ID
+	}
+}
+
+// formCase is a command, by an actor, on the problem of a setup, and the
+// class of error it must give ("" for none: it succeeds), so that two
+// forms that fail alike where they should succeed do not pass.
+type formCase struct {
+	name  string
+	want  string
+	setup formSetup
+	actor lifecycle.Actor
+	cmd   func(id string) problem.Command
+}
+
+// formCases list every command type of problem.Commands at least once
+// (TestPointerCommandsActLikeValues fails for any type without a case),
+// the commands with rules over other problems and with follow-ups on the
+// incident side, and refusals of each kind.
+var formCases = []formCase{
+	{"assess", "", fresh, manager, func(id string) problem.Command {
+		return problem.Assess{ID: id, Version: 1, Group: "messaging", Assignee: "ann", Notes: "looks real"}
+	}},
+	{"assess without a group", "invalid_transition", fresh, manager, func(id string) problem.Command {
+		return problem.Assess{ID: id}
+	}},
+	{"assess at an old version", "conflict", in(problem.StateNew), manager, func(id string) problem.Command {
+		return problem.Assess{ID: id, Version: 2, Group: "messaging"}
+	}},
+	{"confirm", "", in(problem.StateAssess), manager, func(id string) problem.Command {
+		return problem.Confirm{ID: id, Assignee: "ann"}
+	}},
+	{"mark a duplicate", "", duplicateOf(), manager, func(id string) problem.Command {
+		return problem.MarkDuplicate{ID: id, Original: "PRB0001"}
+	}},
+	{"mark a duplicate of a missing problem", "validation", duplicateOf(), manager, func(id string) problem.Command {
+		return problem.MarkDuplicate{ID: id, Original: "PRB-DOES-NOT-EXIST"}
+	}},
+	{"mark a duplicate of a canceled problem", "validation", duplicateOf(problem.Cancel{Notes: "not a problem"}), manager,
+		func(id string) problem.Command { return problem.MarkDuplicate{ID: id, Original: "PRB0001"} }},
+	{"cancel", "", in(problem.StateRootCauseAnalysis), manager, func(id string) problem.Command {
+		return problem.Cancel{ID: id, Notes: "not worth it"}
+	}},
+	{"cancel without a reason", "validation", fresh, manager, func(id string) problem.Command {
+		return problem.Cancel{ID: id}
+	}},
+	{"start a fix", "", in(problem.StateRootCauseAnalysis), manager, func(id string) problem.Command {
+		return problem.StartFix{ID: id, Changes: []string{"CHG1"}, RootCause: "Spool disk full", Fix: "Grow the volume"}
+	}},
+	{"start a fix without a change", "validation", in(problem.StateRootCauseAnalysis), manager, func(id string) problem.Command {
+		return problem.StartFix{ID: id, RootCause: "Spool disk full"}
+	}},
+	{"accept the risk", "", in(problem.StateRootCauseAnalysis), manager, func(id string) problem.Command {
+		return problem.AcceptRisk{ID: id, Notes: "Too costly to fix"}
+	}},
+	{"resolve", "", in(problem.StateFixInProgress), manager, func(id string) problem.Command {
+		return problem.Resolve{ID: id, Notes: "Spool volume grown", Fix: "Grow the volume"}
+	}},
+	{"resolve too early", "invalid_transition", in(problem.StateAssess), manager, func(id string) problem.Command {
+		return problem.Resolve{ID: id, Notes: "Fixed"}
+	}},
+	{"complete", "", in(problem.StateResolved), manager, func(id string) problem.Command {
+		return problem.Complete{ID: id, Notes: "no recurrence in a week"}
+	}},
+	{"reanalyze", "", in(problem.StateClosed), manager, func(id string) problem.Command {
+		return problem.Reanalyze{ID: id, Notes: "It came back"}
+	}},
+	{"reanalyze without the role", "forbidden", in(problem.StateClosed), alice, func(id string) problem.Command {
+		return problem.Reanalyze{ID: id, Notes: "It came back"}
+	}},
+	{"assign", "", fresh, manager, func(id string) problem.Command {
+		return problem.Assign{ID: id, Group: "platform", Notes: "theirs"}
+	}},
+	{"assign nothing", "validation", fresh, manager, func(id string) problem.Command {
+		return problem.Assign{ID: id}
+	}},
+	{"update", "", fresh, manager, func(id string) problem.Command {
+		return problem.Update{ID: id, Title: "Mail relay drops most messages", Impact: 1}
+	}},
+	{"work note", "", fresh, alice, func(id string) problem.Command {
+		return problem.AddWorkNote{ID: id, Text: "Checked the logs"}
+	}},
+	{"link an incident", "", fresh, manager, func(id string) problem.Command {
+		return problem.LinkIncident{ID: id, Incidents: []string{"INC9"}}
+	}},
+	{"link a linked incident", "validation", fresh, manager, func(id string) problem.Command {
+		return problem.LinkIncident{ID: id, Incidents: []string{"INC1"}}
+	}},
+	{"unlink an incident", "", fresh, manager, func(id string) problem.Command {
+		return problem.UnlinkIncident{ID: id, Incidents: []string{"INC1"}}
+	}},
+	{"link a change", "", in(problem.StateFixInProgress), manager, func(id string) problem.Command {
+		return problem.LinkChange{ID: id, Changes: []string{"CHG9"}}
+	}},
+	{"link a change before the fix", "invalid_transition", fresh, manager, func(id string) problem.Command {
+		return problem.LinkChange{ID: id, Changes: []string{"CHG9"}}
+	}},
+	{"record a known error", "", in(problem.StateRootCauseAnalysis), manager, func(id string) problem.Command {
+		return problem.RecordKnownError{ID: id, RootCause: "Spool disk full", Workaround: "Purge the deferred queue"}
+	}},
+}
+
+// casesOf returns the form cases of each command type, and fails t for a
+// registered type without one or a case of a type the registry lacks.
+func casesOf(t *testing.T) map[reflect.Type][]formCase {
+	t.Helper()
+	byType := map[reflect.Type][]formCase{}
+	for _, fc := range formCases {
+		typ := reflect.TypeOf(fc.cmd(""))
+		byType[typ] = append(byType[typ], fc)
+	}
+	for _, c := range problem.Commands() {
+		if len(byType[reflect.TypeOf(c)]) == 0 {
+			t.Errorf("formCases has no case for %T", c)
+		}
+	}
+	require.Len(t, byType, len(problem.Commands()), "formCases has a command type that problem.Commands lacks")
+	return byType
+}
+
+// formOutcome is everything a command did: its result and error, every
+// problem of the fixture as stored (history included), the events it
+// notified and its calls on the incident side.
+type formOutcome struct {
+	Got    *problem.Problem
+	Err    string
+	Kind   string
+	Stored []*problem.Problem
+	Events []lifecycle.Event
+	Calls  []incidentCall
+	Moves  []incidentMove
+}
+
+// everything returns every problem of f's store, read whole (history and
+// work notes included).
+func (f *fixture) everything(t *testing.T) []*problem.Problem {
+	t.Helper()
+	page, err := f.svc.List(ctx, problem.Filter{})
+	require.NoError(t, err)
+	require.Empty(t, page.Next, "a setup fits on one page")
+	var out []*problem.Problem
+	for _, p := range page.Problems {
+		got, err := f.svc.Export(ctx, p.ID)
+		require.NoError(t, err)
+		out = append(out, got)
+	}
+	return out
+}
+
+// newFormFixture returns the fixture of the form cases: incidents are
+// settled when a problem is resolved and when it is closed.
+func newFormFixture(t *testing.T) *fixture {
+	return newFixture(t, func(c *problem.Config) { c.ResolveIncidents = problem.WhenResolvedAndClosed })
+}
+
+// run runs fc's command, in its pointer form or not, on a fresh fixture, a
+// minute after the setup.
+func (fc formCase) run(t *testing.T, pointer bool) formOutcome {
+	t.Helper()
+	f := newFormFixture(t)
+	id := fc.setup(t, f)
+	f.clock.Advance(time.Minute)
+	f.rec.Reset()
+	calls, moves := len(f.incidents.Calls()), len(f.incidents.Moves())
+	cmd := fc.cmd(id)
+	if pointer {
+		cmd = pointerForm(cmd)
+	}
+	var o formOutcome
+	var err error
+	o.Got, err = f.svc.Do(ctx, fc.actor, cmd)
+	if err != nil {
+		o.Err, o.Kind = err.Error(), lifecycletest.Classify(err)
+	}
+	o.Stored = f.everything(t)
+	o.Events = f.rec.Events()
+	o.Calls, o.Moves = f.incidents.Calls()[calls:], f.incidents.Moves()[moves:]
+	return o
+}
+
+// TestPointerCommandsActLikeValues runs the form cases of every registered
+// command type on two identical fresh fixtures, once with the command's
+// value and once with a pointer to it: the result, every stored problem
+// (history included), the events, the calls on the incident side and the
+// error (message and class) must be the same.
+func TestPointerCommandsActLikeValues(t *testing.T) {
+	byType := casesOf(t)
+	for _, c := range problem.Commands() {
+		for _, fc := range byType[reflect.TypeOf(c)] {
+			t.Run(fmt.Sprintf("%T/%s", c, fc.name), func(t *testing.T) {
+				value, pointer := fc.run(t, false), fc.run(t, true)
+				require.Equal(t, fc.want, value.Kind, "the value form: %s", value.Err)
+				require.Equal(t, value, pointer, "%T and *%T differ", c, c)
+			})
+		}
+	}
+}
+
+// TestFormCasesDoWhatTheySay checks, in the pointer form, the outcome of
+// the cases whose rules read other problems or whose follow-ups reach the
+// incident side.
+func TestFormCasesDoWhatTheySay(t *testing.T) {
+	find := func(name string) formCase {
+		i := slices.IndexFunc(formCases, func(fc formCase) bool { return fc.name == name })
+		require.GreaterOrEqual(t, i, 0, name)
+		return formCases[i]
+	}
+	o := find("mark a duplicate of a missing problem").run(t, true)
+	assert.Contains(t, o.Err, "PRB-DOES-NOT-EXIST")
+	assert.Equal(t, problem.StateAssess, o.Stored[1].State)
+	assert.Empty(t, o.Events)
+
+	o = find("mark a duplicate").run(t, true)
+	require.Empty(t, o.Err)
+	assert.Equal(t, problem.StateClosed, o.Stored[1].State)
+	assert.ElementsMatch(t, []string{"INC1", "INC2", "INC3"}, o.Stored[0].Incidents, "the duplicate's incidents move to the original")
+	assert.Len(t, o.Moves, 2)
+
+	for _, name := range []string{"resolve", "accept the risk", "complete"} {
+		o = find(name).run(t, true)
+		require.Empty(t, o.Err, name)
+		assert.NotEmpty(t, o.Calls, "%s settles the linked incidents", name)
+	}
+}
+
+// TestNilCommands: nil, and a nil pointer to every registered command type,
+// is a validation error from Do that stores and notifies nothing (not a
+// panic). Each runs on the setup of its type's first form case.
+func TestNilCommands(t *testing.T) {
+	byType := casesOf(t)
+	nils := []problem.Command{nil}
+	for _, c := range problem.Commands() {
+		nils = append(nils, reflect.Zero(reflect.PointerTo(reflect.TypeOf(c))).Interface().(problem.Command))
+	}
+	for _, cmd := range nils {
+		t.Run(fmt.Sprintf("%T", cmd), func(t *testing.T) {
+			fc := formCases[0]
+			if cmd != nil {
+				cases := byType[reflect.TypeOf(cmd).Elem()]
+				require.NotEmpty(t, cases)
+				fc = cases[0]
+			}
+			f := newFormFixture(t)
+			fc.setup(t, f)
+			before := f.everything(t)
+			f.rec.Reset()
+			calls, moves := len(f.incidents.Calls()), len(f.incidents.Moves())
+			got, err := f.svc.Do(ctx, fc.actor, cmd)
+			require.ErrorIs(t, err, lifecycle.ErrValidation)
+			assert.Nil(t, got)
+			assert.Equal(t, before, f.everything(t))
+			assert.Empty(t, f.rec.Events())
+			assert.Len(t, f.incidents.Calls(), calls)
+			assert.Len(t, f.incidents.Moves(), moves)
+		})
+	}
 }
