@@ -98,9 +98,12 @@ func (setup formSetup) prepare(t *testing.T) (*change.Service, *changetest.Recor
 	return s, rec, c.ID
 }
 
-// formCase is a command on the change of a setup, by an actor.
+// formCase is a command on the change of a setup, by an actor, and the
+// class of error it must give ("" for none: it succeeds), so that two
+// forms that fail alike where they should succeed do not pass.
 type formCase struct {
 	name  string
+	want  string
 	setup formSetup
 	actor lifecycle.Actor
 	cmd   func(id string) change.Command
@@ -111,79 +114,79 @@ type formCase struct {
 // the commands that read the forward schedule on a free item and on the
 // frozen one, and refusals.
 var formCases = []formCase{
-	{"update", formSetup{change.Normal, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
+	{"update", "", formSetup{change.Normal, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
 		return change.Update{ID: id, Title: ptr("Upgrade the web tier"), PlannedStart: t0.Add(72 * time.Hour), PlannedEnd: t0.Add(74 * time.Hour)}
 	}},
-	{"update nothing", formSetup{change.Normal, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
+	{"update nothing", "validation", formSetup{change.Normal, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
 		return change.Update{ID: id}
 	}},
-	{"set type", formSetup{change.Normal, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
+	{"set type", "", formSetup{change.Normal, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
 		return change.SetType{ID: id, Type: change.Standard, Template: "os-patch"}
 	}},
-	{"assign", formSetup{change.Emergency, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
+	{"assign", "", formSetup{change.Emergency, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
 		return change.Assign{ID: id, Group: "dba", Assignee: "bob"}
 	}},
-	{"link", formSetup{change.Standard, "web-1", change.StateScheduled, false}, bob, func(id string) change.Command {
+	{"link", "", formSetup{change.Standard, "web-1", change.StateScheduled, false}, bob, func(id string) change.Command {
 		return change.Link{ID: id, Problems: []string{"PRB-1"}, Incidents: []string{"INC-2"}}
 	}},
-	{"assess free", formSetup{change.Normal, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
+	{"assess free", "", formSetup{change.Normal, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
 		return change.Assess{ID: id, Version: 1}
 	}},
-	{"assess in a blackout", formSetup{change.Normal, "db-1", change.StateNew, false}, alice, func(id string) change.Command {
+	{"assess in a blackout", "", formSetup{change.Normal, "db-1", change.StateNew, false}, alice, func(id string) change.Command {
 		return change.Assess{ID: id}
 	}},
-	{"request approval free", formSetup{change.Normal, "web-1", change.StateAssess, false}, alice, func(id string) change.Command {
+	{"request approval free", "", formSetup{change.Normal, "web-1", change.StateAssess, false}, alice, func(id string) change.Command {
 		return change.RequestApproval{ID: id}
 	}},
-	{"request approval in a blackout", formSetup{change.Normal, "db-1", change.StateAssess, false}, alice, func(id string) change.Command {
+	{"request approval in a blackout", "", formSetup{change.Normal, "db-1", change.StateAssess, false}, alice, func(id string) change.Command {
 		return change.RequestApproval{ID: id}
 	}},
-	{"request emergency approval", formSetup{change.Emergency, "db-1", change.StateNew, false}, alice, func(id string) change.Command {
+	{"request emergency approval", "", formSetup{change.Emergency, "db-1", change.StateNew, false}, alice, func(id string) change.Command {
 		return change.RequestApproval{ID: id}
 	}},
-	{"approve and schedule", formSetup{change.Normal, "web-1", change.StateAuthorize, false}, carol, func(id string) change.Command {
+	{"approve and schedule", "", formSetup{change.Normal, "web-1", change.StateAuthorize, false}, carol, func(id string) change.Command {
 		return change.Approve{ID: id, Comment: "fine"}
 	}},
-	{"approve one of two", formSetup{change.Normal, "db-1", change.StateAuthorize, false}, dave, func(id string) change.Command {
+	{"approve one of two", "", formSetup{change.Normal, "db-1", change.StateAuthorize, false}, dave, func(id string) change.Command {
 		return change.Approve{ID: id, Comment: "fine"}
 	}},
-	{"approve own change", formSetup{change.Normal, "web-1", change.StateAuthorize, false}, alice, func(id string) change.Command {
+	{"approve own change", "forbidden", formSetup{change.Normal, "web-1", change.StateAuthorize, false}, alice, func(id string) change.Command {
 		return change.Approve{ID: id}
 	}},
-	{"reject", formSetup{change.Normal, "db-1", change.StateAuthorize, false}, carol, func(id string) change.Command {
+	{"reject", "", formSetup{change.Normal, "db-1", change.StateAuthorize, false}, carol, func(id string) change.Command {
 		return change.Reject{ID: id, Comment: "not in the freeze"}
 	}},
-	{"schedule free", formSetup{change.Standard, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
+	{"schedule free", "", formSetup{change.Standard, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
 		return change.Schedule{ID: id}
 	}},
-	{"schedule in a blackout", formSetup{change.Standard, "db-1", change.StateNew, false}, alice, func(id string) change.Command {
+	{"schedule in a blackout", "validation", formSetup{change.Standard, "db-1", change.StateNew, false}, alice, func(id string) change.Command {
 		return change.Schedule{ID: id}
 	}},
-	{"schedule in a blackout with an override", formSetup{change.Standard, "db-1", change.StateNew, false}, carol, func(id string) change.Command {
+	{"schedule in a blackout with an override", "", formSetup{change.Standard, "db-1", change.StateNew, false}, carol, func(id string) change.Command {
 		return change.Schedule{ID: id, Override: true, Reason: "security fix"}
 	}},
-	{"schedule authorized with an override", formSetup{change.Normal, "db-1", change.StateAuthorize, true}, dave, func(id string) change.Command {
+	{"schedule authorized with an override", "", formSetup{change.Normal, "db-1", change.StateAuthorize, true}, dave, func(id string) change.Command {
 		return change.Schedule{ID: id, Override: true, Reason: "agreed with the DBAs"}
 	}},
-	{"revert", formSetup{change.Normal, "web-1", change.StateScheduled, false}, alice, func(id string) change.Command {
+	{"revert", "", formSetup{change.Normal, "web-1", change.StateScheduled, false}, alice, func(id string) change.Command {
 		return change.Revert{ID: id, Reason: "replan"}
 	}},
-	{"implement", formSetup{change.Emergency, "web-1", change.StateScheduled, false}, bob, func(id string) change.Command {
+	{"implement", "", formSetup{change.Emergency, "web-1", change.StateScheduled, false}, bob, func(id string) change.Command {
 		return change.Implement{ID: id}
 	}},
-	{"implement too early", formSetup{change.Normal, "web-1", change.StateNew, false}, bob, func(id string) change.Command {
+	{"implement too early", "invalid_transition", formSetup{change.Normal, "web-1", change.StateNew, false}, bob, func(id string) change.Command {
 		return change.Implement{ID: id}
 	}},
-	{"review", formSetup{change.Normal, "web-1", change.StateImplement, false}, bob, func(id string) change.Command {
+	{"review", "", formSetup{change.Normal, "web-1", change.StateImplement, false}, bob, func(id string) change.Command {
 		return change.Review{ID: id, Outcome: change.OutcomeSuccessfulWithIssues, Notes: "slow"}
 	}},
-	{"close", formSetup{change.Emergency, "web-1", change.StateReview, false}, alice, func(id string) change.Command {
+	{"close", "", formSetup{change.Emergency, "web-1", change.StateReview, false}, alice, func(id string) change.Command {
 		return change.Close{ID: id, Notes: "reviewed"}
 	}},
-	{"cancel", formSetup{change.Normal, "db-1", change.StateAssess, false}, alice, func(id string) change.Command {
+	{"cancel", "", formSetup{change.Normal, "db-1", change.StateAssess, false}, alice, func(id string) change.Command {
 		return change.Cancel{ID: id, Reason: "superseded"}
 	}},
-	{"cancel without a reason", formSetup{change.Normal, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
+	{"cancel without a reason", "validation", formSetup{change.Normal, "web-1", change.StateNew, false}, alice, func(id string) change.Command {
 		return change.Cancel{ID: id}
 	}},
 }
@@ -254,6 +257,7 @@ func TestPointerCommandsActLikeValues(t *testing.T) {
 		for _, fc := range byType[reflect.TypeOf(c)] {
 			t.Run(fmt.Sprintf("%T/%s", c, fc.name), func(t *testing.T) {
 				value, pointer := fc.run(t, false), fc.run(t, true)
+				require.Equal(t, fc.want, value.Kind, "the value form: %s", value.Err)
 				require.Equal(t, value, pointer, "%T and *%T differ", c, c)
 			})
 		}
