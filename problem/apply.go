@@ -108,8 +108,8 @@ func (p *Problem) apply(m lifecycle.Matrix, actor lifecycle.Actor, now time.Time
 	if err := actor.Validate(); err != nil {
 		return nil, err
 	}
-	if cmd == nil {
-		return nil, lifecycle.Invalid("command", "is required")
+	if err := lifecycle.NilCommand(cmd); err != nil {
+		return nil, err
 	}
 	id, version := cmd.target()
 	if id != "" && id != p.ID {

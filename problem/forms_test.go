@@ -340,8 +340,8 @@ func TestFormCasesDoWhatTheySay(t *testing.T) {
 }
 
 // TestNilCommands: nil, and a nil pointer to every registered command type,
-// is a validation error from Do that stores and notifies nothing (not a
-// panic). Each runs on the setup of its type's first form case.
+// is a validation error from Do, and from the pure Apply, that stores and
+// notifies nothing (not a panic). Each runs on the setup of its type's first form case.
 func TestNilCommands(t *testing.T) {
 	byType := casesOf(t)
 	nils := []problem.Command{nil}
@@ -368,6 +368,15 @@ func TestNilCommands(t *testing.T) {
 			assert.Empty(t, f.rec.Events())
 			assert.Len(t, f.incidents.Calls(), calls)
 			assert.Len(t, f.incidents.Moves(), moves)
+
+			// The pure Apply refuses it too, and changes nothing.
+			p, _, err := problem.NewProblem("PRB-NIL", lifecycle.DefaultMatrix, alice, t0, problem.Open{Title: "t", Incidents: []string{"INC1"}})
+			require.NoError(t, err)
+			want := p.Clone()
+			evs, err := p.Apply(fc.actor, t0, cmd)
+			require.ErrorIs(t, err, lifecycle.ErrValidation)
+			assert.Nil(t, evs)
+			assert.Equal(t, want, p)
 		})
 	}
 }
