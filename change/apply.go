@@ -110,7 +110,7 @@ type step struct {
 	event   Event
 	fired   bool
 	note    string
-	extra   []lifecycle.Change // changes not visible in the fields (decisions)
+	extra   []lifecycle.FieldChange // changes not visible in the fields (decisions)
 	notices []notice
 }
 
@@ -600,7 +600,7 @@ func (s *step) decide(d Decision, comment string) error {
 	}
 	c.Approvals = append(c.Approvals, Approval{Approver: s.actor.ID, Decision: d, Comment: comment, At: s.now})
 	s.note = comment
-	s.extra = append(s.extra, lifecycle.Change{Field: "decision", New: s.actor.ID + " " + string(d)})
+	s.extra = append(s.extra, lifecycle.FieldChange{Field: "decision", New: s.actor.ID + " " + string(d)})
 	return nil
 }
 

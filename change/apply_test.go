@@ -169,7 +169,7 @@ func TestUpdate(t *testing.T) {
 	rec := c.History[len(c.History)-1]
 	title, ok := rec.Changed(change.FieldTitle)
 	require.True(t, ok)
-	assert.Equal(t, lifecycle.Change{Field: "title", Old: "Upgrade web", New: "Upgrade web tier"}, title)
+	assert.Equal(t, lifecycle.FieldChange{Field: "title", Old: "Upgrade web", New: "Upgrade web tier"}, title)
 	_, ok = rec.Changed(change.FieldConfigItems)
 	assert.True(t, ok)
 }

@@ -119,7 +119,7 @@ func TestPriority(t *testing.T) {
 	assert.Equal(t, 3, evs[0].Snapshot.Priority)
 	p, ok := c.History[len(c.History)-1].Changed(lifecycle.FieldPriority)
 	require.True(t, ok)
-	assert.Equal(t, lifecycle.Change{Field: lifecycle.FieldPriority, Old: "5", New: "3"}, p)
+	assert.Equal(t, lifecycle.FieldChange{Field: lifecycle.FieldPriority, Old: "5", New: "3"}, p)
 
 	// The snapshot replays from the history.
 	snap := lifecycle.Snapshot{}

@@ -136,8 +136,8 @@ var fields = []struct {
 }
 
 // diff returns the changes from a to b of every audited field.
-func diff(a, b *Change) []lifecycle.Change {
-	var out []lifecycle.Change
+func diff(a, b *Change) []lifecycle.FieldChange {
+	var out []lifecycle.FieldChange
 	for _, f := range fields {
 		out = lifecycle.Diff(out, f.name, f.get(a), f.get(b))
 	}

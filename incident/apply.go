@@ -50,7 +50,7 @@ const (
 	TypeChangeUnlinked  = "change_unlinked"
 )
 
-// Record field names used in [lifecycle.Change] besides the standard
+// Record field names used in [lifecycle.FieldChange] besides the standard
 // lifecycle.Field* ones (priority, group, assignee, hold_reason, major).
 const (
 	fieldTitle           = "title"
@@ -168,7 +168,7 @@ type step struct {
 	event   Event // the command's event, fired first
 	from    State
 	note    string
-	changes []lifecycle.Change
+	changes []lifecycle.FieldChange
 	emits   []emit
 }
 

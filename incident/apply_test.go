@@ -136,7 +136,7 @@ func TestOpen(t *testing.T) {
 	assert.Equal(t, t0, x.CreatedAt)
 	assert.Equal(t, t0, x.UpdatedAt)
 	require.Len(t, x.History, 1)
-	assert.Equal(t, lifecycle.Record{Seq: 1, Time: t0, Actor: "ann", Event: "open", To: "new", Changes: []lifecycle.Change{
+	assert.Equal(t, lifecycle.Record{Seq: 1, Time: t0, Actor: "ann", Event: "open", To: "new", Changes: []lifecycle.FieldChange{
 		{Field: lifecycle.FieldPriority, New: "2"}, {Field: lifecycle.FieldGroup, New: "network"},
 	}}, x.History[0])
 	require.Len(t, evs, 1)
@@ -165,7 +165,7 @@ func TestHoldAndCallerUpdate(t *testing.T) {
 	require.NoError(t, err, "naming a problem links it in the same step")
 	assert.Equal(t, []string{"PRB7"}, x.Problems)
 	assert.Equal(t, HoldAwaitingProblem, x.HoldReason)
-	assert.Equal(t, []lifecycle.Change{{Field: "problems", New: "PRB7"}, {Field: lifecycle.FieldHoldReason, New: "awaiting_problem"}}, x.History[len(x.History)-1].Changes)
+	assert.Equal(t, []lifecycle.FieldChange{{Field: "problems", New: "PRB7"}, {Field: lifecycle.FieldHoldReason, New: "awaiting_problem"}}, x.History[len(x.History)-1].Changes)
 	assert.Equal(t, TypePutOnHold, evs[0].Type)
 	assert.Equal(t, "awaiting_problem", evs[0].Snapshot.HoldReason)
 
@@ -253,7 +253,7 @@ func TestResolveReopenClose(t *testing.T) {
 	assert.Equal(t, 1, x.ReopenCount)
 	assert.Equal(t, ResolutionCode(""), x.ResolutionCode)
 	assert.True(t, x.ResolvedAt.IsZero())
-	assert.Equal(t, []lifecycle.Change{{Field: "resolution_code", Old: "workaround_provided"}, {Field: "reopen_count", Old: "0", New: "1"}}, x.History[len(x.History)-1].Changes)
+	assert.Equal(t, []lifecycle.FieldChange{{Field: "resolution_code", Old: "workaround_provided"}, {Field: "reopen_count", Old: "0", New: "1"}}, x.History[len(x.History)-1].Changes)
 
 	_, err = x.Apply(agent, at, Resolve{ID: "INC-1", Code: CodeSolutionProvided, Notes: "replaced disk"})
 	require.NoError(t, err)
@@ -301,7 +301,7 @@ func TestMajorIncident(t *testing.T) {
 	evs, err = x.Apply(lifecycle.System, t0, AcceptMajor{ID: "INC-1"})
 	require.NoError(t, err, "the system actor holds every role")
 	assert.True(t, evs[0].Snapshot.Major)
-	assert.Equal(t, lifecycle.Change{Field: lifecycle.FieldMajor, Old: "proposed", New: "accepted"}, x.History[len(x.History)-1].Changes[0])
+	assert.Equal(t, lifecycle.FieldChange{Field: lifecycle.FieldMajor, Old: "proposed", New: "accepted"}, x.History[len(x.History)-1].Changes[0])
 }
 
 func TestLinks(t *testing.T) {
@@ -355,7 +355,7 @@ func TestCloneIsDeep(t *testing.T) {
 	c.Attributes["site"] = "X"
 	c.History[0].Note = "X"
 	c.History[0].Changes[0].New = "X"
-	c.History[1].Changes = append(c.History[1].Changes, lifecycle.Change{Field: "f"})
+	c.History[1].Changes = append(c.History[1].Changes, lifecycle.FieldChange{Field: "f"})
 	assert.Equal(t, fixture(StateInProgress).Problems, x.Problems)
 	assert.Equal(t, "PRB1", x.Problems[0])
 	assert.Equal(t, "CHG1", x.Changes[0])

@@ -127,7 +127,7 @@ func cloneHistory(h []lifecycle.Record) []lifecycle.Record {
 	if n == 0 {
 		return out
 	}
-	all := make([]lifecycle.Change, 0, n)
+	all := make([]lifecycle.FieldChange, 0, n)
 	for i := range out {
 		if out[i].Changes == nil {
 			continue

@@ -67,7 +67,7 @@ func fixture(s State) *Incident {
 		Comments:   []Note{{Time: t0, Author: "ann", Text: "on it"}},
 		Attributes: map[string]string{"site": "paris"},
 		History: []lifecycle.Record{
-			{Seq: 1, Time: t0, Actor: "alice", Event: "open", To: "new", Changes: []lifecycle.Change{{Field: lifecycle.FieldPriority, New: "3"}}},
+			{Seq: 1, Time: t0, Actor: "alice", Event: "open", To: "new", Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldPriority, New: "3"}}},
 			{Seq: 2, Time: t0, Actor: "ann", Event: "comment", From: "new", To: "new"},
 			{Seq: 3, Time: t0, Actor: "ann", Event: "work_note", From: "new", To: "new"},
 		},

@@ -107,7 +107,7 @@ func TestMoveToProblem(t *testing.T) {
 	assert.Equal(t, incident.HoldAwaitingProblem, x.HoldReason)
 	last := x.History[len(x.History)-1]
 	assert.Equal(t, "link_problem", last.Event)
-	assert.Equal(t, []lifecycle.Change{{Field: "problems", New: "PRB-ORIG"}, {Field: "problems", Old: "PRB-DUP"}}, last.Changes)
+	assert.Equal(t, []lifecycle.FieldChange{{Field: "problems", New: "PRB-ORIG"}, {Field: "problems", Old: "PRB-DUP"}}, last.Changes)
 	var types []string
 	for _, ev := range e.rec.Events() {
 		types = append(types, ev.Type)

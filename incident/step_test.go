@@ -58,10 +58,10 @@ func TestStepRecordsEveryChange(t *testing.T) {
 	x := fixture(StateInProgress)
 	st := newStep(Rules{}, agent, t0, x.State)
 	require.NoError(t, st.fire(x, EventUpdate))
-	var want []lifecycle.Change
+	var want []lifecycle.FieldChange
 	for _, f := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
 		st.diff(f, "", f)
-		want = append(want, lifecycle.Change{Field: f, New: f})
+		want = append(want, lifecycle.FieldChange{Field: f, New: f})
 	}
 	st.diff("same", "v", "v")
 	st.note = "n"

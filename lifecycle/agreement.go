@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// AgreementKind says what kind of agreement a [Service] links to. Its
+// AgreementKind says what kind of agreement an [ITService] links to. Its
 // spellings are those of the sla package's AgreementType ("sla", "ola",
 // "underpinning_contract"), so a host converts one to the other with a
 // plain type conversion: lifecycle.AgreementKind(a.Type).

@@ -29,7 +29,7 @@ var authzActors = []lifecycle.Actor{
 
 // mayManage is the rule under test, written out: the service's owner (when
 // it has one), RoleServiceOwner and System.
-func mayManage(s *lifecycle.Service, a lifecycle.Actor) bool {
+func mayManage(s *lifecycle.ITService, a lifecycle.Actor) bool {
 	return (s.Owner != "" && a.ID == s.Owner) || a.HasRole(lifecycle.RoleServiceOwner)
 }
 
@@ -37,29 +37,29 @@ func mayManage(s *lifecycle.Service, a lifecycle.Actor) bool {
 // command on it.
 type authzOp struct {
 	name  string
-	setup func(t *testing.T, f *portfolioFixture) *lifecycle.Service
-	cmd   func(s *lifecycle.Service) lifecycle.ServiceCommand
+	setup func(t *testing.T, f *portfolioFixture) *lifecycle.ITService
+	cmd   func(s *lifecycle.ITService) lifecycle.ServiceCommand
 	gated bool // refused with ErrForbidden unless mayManage
 }
 
-func authzRetiring(t *testing.T, f *portfolioFixture) *lifecycle.Service {
+func authzRetiring(t *testing.T, f *portfolioFixture) *lifecycle.ITService {
 	s := f.live(t)
 	s, err := f.p.PhaseOut(context.Background(), ownerAlice, lifecycle.PhaseOutService{ID: s.ID})
 	require.NoError(t, err)
 	return s
 }
 
-func authzUnowned(t *testing.T, f *portfolioFixture) *lifecycle.Service {
+func authzUnowned(t *testing.T, f *portfolioFixture) *lifecycle.ITService {
 	s, err := f.p.Define(context.Background(), ownerAlice, lifecycle.DefineService{Name: "Idea"})
 	require.NoError(t, err)
 	return s
 }
 
-func authzOwnedPipeline(t *testing.T, f *portfolioFixture) *lifecycle.Service { return f.define(t) }
+func authzOwnedPipeline(t *testing.T, f *portfolioFixture) *lifecycle.ITService { return f.define(t) }
 
-func authzLive(t *testing.T, f *portfolioFixture) *lifecycle.Service { return f.live(t) }
+func authzLive(t *testing.T, f *portfolioFixture) *lifecycle.ITService { return f.live(t) }
 
-func authzReleased(t *testing.T, f *portfolioFixture) *lifecycle.Service {
+func authzReleased(t *testing.T, f *portfolioFixture) *lifecycle.ITService {
 	s := f.define(t)
 	for s.Status != lifecycle.StatusReleased {
 		var err error
@@ -72,53 +72,53 @@ func authzReleased(t *testing.T, f *portfolioFixture) *lifecycle.Service {
 func strPtr(s string) *string { return &s }
 
 var authzOps = []authzOp{
-	{"phase_out", authzLive, func(s *lifecycle.Service) lifecycle.ServiceCommand {
+	{"phase_out", authzLive, func(s *lifecycle.ITService) lifecycle.ServiceCommand {
 		return lifecycle.PhaseOutService{ID: s.ID, Version: s.Version}
 	}, true},
-	{"phase_out via set_status", authzLive, func(s *lifecycle.Service) lifecycle.ServiceCommand {
+	{"phase_out via set_status", authzLive, func(s *lifecycle.ITService) lifecycle.ServiceCommand {
 		return lifecycle.SetServiceStatus{ID: s.ID, Version: s.Version, To: lifecycle.StatusRetiring}
 	}, true},
-	{"reinstate", authzRetiring, func(s *lifecycle.Service) lifecycle.ServiceCommand {
+	{"reinstate", authzRetiring, func(s *lifecycle.ITService) lifecycle.ServiceCommand {
 		return lifecycle.ReinstateService{ID: s.ID, Version: s.Version}
 	}, true},
-	{"reinstate via set_status", authzRetiring, func(s *lifecycle.Service) lifecycle.ServiceCommand {
+	{"reinstate via set_status", authzRetiring, func(s *lifecycle.ITService) lifecycle.ServiceCommand {
 		return lifecycle.SetServiceStatus{ID: s.ID, Version: s.Version, To: lifecycle.StatusOperational}
 	}, true},
-	{"retire operational", authzLive, func(s *lifecycle.Service) lifecycle.ServiceCommand {
+	{"retire operational", authzLive, func(s *lifecycle.ITService) lifecycle.ServiceCommand {
 		return lifecycle.RetireService{ID: s.ID, Version: s.Version}
 	}, true},
-	{"retire retiring", authzRetiring, func(s *lifecycle.Service) lifecycle.ServiceCommand {
+	{"retire retiring", authzRetiring, func(s *lifecycle.ITService) lifecycle.ServiceCommand {
 		return lifecycle.RetireService{ID: s.ID, Version: s.Version}
 	}, true},
-	{"retire retiring via set_status", authzRetiring, func(s *lifecycle.Service) lifecycle.ServiceCommand {
+	{"retire retiring via set_status", authzRetiring, func(s *lifecycle.ITService) lifecycle.ServiceCommand {
 		return lifecycle.SetServiceStatus{ID: s.ID, Version: s.Version, To: lifecycle.StatusRetired}
 	}, true},
-	{"retire owned proposal", authzOwnedPipeline, func(s *lifecycle.Service) lifecycle.ServiceCommand {
+	{"retire owned proposal", authzOwnedPipeline, func(s *lifecycle.ITService) lifecycle.ServiceCommand {
 		return lifecycle.RetireService{ID: s.ID, Version: s.Version}
 	}, true},
-	{"retire unowned proposal", authzUnowned, func(s *lifecycle.Service) lifecycle.ServiceCommand {
+	{"retire unowned proposal", authzUnowned, func(s *lifecycle.ITService) lifecycle.ServiceCommand {
 		return lifecycle.RetireService{ID: s.ID, Version: s.Version}
 	}, true},
 	// Handing a service to another owner hands over the right to retire
 	// it, so it is gated like retirement.
-	{"hand over live service", authzLive, func(s *lifecycle.Service) lifecycle.ServiceCommand {
+	{"hand over live service", authzLive, func(s *lifecycle.ITService) lifecycle.ServiceCommand {
 		return lifecycle.UpdateServiceDetails{ID: s.ID, Version: s.Version, Owner: strPtr("mallory")}
 	}, true},
-	{"claim unowned proposal", authzUnowned, func(s *lifecycle.Service) lifecycle.ServiceCommand {
+	{"claim unowned proposal", authzUnowned, func(s *lifecycle.ITService) lifecycle.ServiceCommand {
 		return lifecycle.UpdateServiceDetails{ID: s.ID, Version: s.Version, Owner: strPtr("mallory")}
 	}, true},
-	{"disown proposal", authzOwnedPipeline, func(s *lifecycle.Service) lifecycle.ServiceCommand {
+	{"disown proposal", authzOwnedPipeline, func(s *lifecycle.ITService) lifecycle.ServiceCommand {
 		return lifecycle.UpdateServiceDetails{ID: s.ID, Version: s.Version, Owner: strPtr("")}
 	}, true},
 	// Not role-gated: anyone may take a service live or edit its
 	// descriptive fields and links.
-	{"go live", authzReleased, func(s *lifecycle.Service) lifecycle.ServiceCommand {
+	{"go live", authzReleased, func(s *lifecycle.ITService) lifecycle.ServiceCommand {
 		return lifecycle.AdvanceService{ID: s.ID, Version: s.Version}
 	}, false},
-	{"rename", authzLive, func(s *lifecycle.Service) lifecycle.ServiceCommand {
+	{"rename", authzLive, func(s *lifecycle.ITService) lifecycle.ServiceCommand {
 		return lifecycle.UpdateServiceDetails{ID: s.ID, Version: s.Version, Name: strPtr("Mail"), Owner: strPtr(s.Owner)}
 	}, false},
-	{"add agreement", authzLive, func(s *lifecycle.Service) lifecycle.ServiceCommand {
+	{"add agreement", authzLive, func(s *lifecycle.ITService) lifecycle.ServiceCommand {
 		return lifecycle.AddServiceAgreement{ID: s.ID, Version: s.Version, Agreement: "OLA-1", Kind: lifecycle.AgreementOLA}
 	}, false},
 }

@@ -3,7 +3,7 @@
 //
 // # The service lifecycle
 //
-// A [Service] is an IT service in the portfolio. Its [Status] moves through
+// An [ITService] is an IT service in the portfolio. Its [Status] moves through
 // the pipeline (requirements, defined, analysed, approved, chartered,
 // designed, developed, built, tested, released), the catalogue (operational)
 // and retirement (retiring, retired); each status belongs to an ITIL [Stage]

@@ -114,10 +114,10 @@ func (cmd Erase) Check(actor Actor) error {
 // change ("history[3].note", "journal[2].text") with no values, and keeps
 // the reason as its note.
 func (cmd Erase) Record(seq int, now time.Time, actor Actor, state string) Record {
-	var changes []Change
+	var changes []FieldChange
 	for _, r := range cmd.Entries {
 		for _, f := range r.Fields {
-			changes = append(changes, Change{Field: r.Log + "[" + strconv.Itoa(r.Seq) + "]." + f})
+			changes = append(changes, FieldChange{Field: r.Log + "[" + strconv.Itoa(r.Seq) + "]." + f})
 		}
 	}
 	return Record{Seq: seq, Time: now, Actor: actor.ID, Event: EventRedact, From: state, To: state, Note: cmd.Reason, Changes: changes}
@@ -132,9 +132,9 @@ func RedactRecord(r Record, fields []string) Record {
 		case "note":
 			r.Note = ""
 		case "changes":
-			c := make([]Change, len(r.Changes))
+			c := make([]FieldChange, len(r.Changes))
 			for i, ch := range r.Changes {
-				c[i] = Change{Field: ch.Field}
+				c[i] = FieldChange{Field: ch.Field}
 			}
 			r.Changes = c
 		}

@@ -14,11 +14,11 @@ import (
 // filterServices is the fixture of the filter fuzz targets: a service in
 // every status, owned or not, with and without configuration items and
 // agreements, stored directly.
-func filterServices() []*lifecycle.Service {
-	var out []*lifecycle.Service
+func filterServices() []*lifecycle.ITService {
+	var out []*lifecycle.ITService
 	for i, st := range lifecycle.Statuses() {
 		for j, owner := range []string{"", "alice", "bob"} {
-			s := &lifecycle.Service{
+			s := &lifecycle.ITService{
 				ID:          fmt.Sprintf("SVC-%02d-%d", i, j),
 				Version:     1,
 				Name:        "svc",
@@ -98,7 +98,7 @@ func FuzzServiceFilter(f *testing.F) {
 	services := filterServices()
 	store := lifecycletest.NewPortfolioStore()
 	for _, s := range services {
-		if err := store.CommitService(context.Background(), lifecycle.Write[*lifecycle.Service]{Record: s}); err != nil {
+		if err := store.CommitService(context.Background(), lifecycle.Write[*lifecycle.ITService]{Record: s}); err != nil {
 			f.Fatal(err)
 		}
 	}

@@ -125,8 +125,8 @@ func improvementEvent(x *Improvement, actor Actor, typ string, from ImprovementS
 	return e
 }
 
-func diffImprovement(old, x *Improvement) []Change {
-	var cs []Change
+func diffImprovement(old, x *Improvement) []FieldChange {
+	var cs []FieldChange
 	cs = Diff(cs, FieldState, string(old.Status), string(x.Status))
 	cs = Diff(cs, FieldServiceID, old.ServiceID, x.ServiceID)
 	cs = Diff(cs, FieldTitle, old.Title, x.Title)
@@ -138,7 +138,7 @@ func diffImprovement(old, x *Improvement) []Change {
 }
 
 // Apply performs cmd on the improvement on behalf of actor at now, as
-// [Service.Apply] does for services: one [Record], Version+1, UpdatedAt,
+// [ITService.Apply] does for services: one [Record], Version+1, UpdatedAt,
 // one event; on any error x is left exactly as it was.
 func (x *Improvement) Apply(actor Actor, now time.Time, cmd ImprovementCommand) ([]Event, error) {
 	if cmd == nil {

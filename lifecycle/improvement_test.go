@@ -108,7 +108,7 @@ func TestImprovementCompletionNeedsResult(t *testing.T) {
 	assert.Equal(t, "completed", evs[0].Type)
 	assert.Equal(t, map[string]string{"result": "1h50m"}, evs[0].Data)
 	assert.Equal(t, "1h50m", evs[0].Snapshot.Attributes["result"])
-	assert.Equal(t, []lifecycle.Change{
+	assert.Equal(t, []lifecycle.FieldChange{
 		{Field: "state", Old: "in_progress", New: "completed"},
 		{Field: "result", New: "1h50m"},
 	}, x.History[1].Changes)

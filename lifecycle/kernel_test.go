@@ -237,10 +237,10 @@ func TestIDs(t *testing.T) {
 func TestSnapshotApplyReplaysHistory(t *testing.T) {
 	s := Snapshot{State: "new", Priority: 3, OpenedAt: time.Unix(0, 0).UTC()}
 	hist := []Record{
-		{Seq: 1, From: "new", To: "in_progress", Changes: []Change{{Field: FieldGroup, New: "network"}, {Field: FieldAssignee, New: "bob"}}},
-		{Seq: 2, From: "in_progress", To: "on_hold", Changes: []Change{{Field: FieldHoldReason, New: "awaiting_caller"}}},
-		{Seq: 3, From: "on_hold", To: "on_hold", Changes: []Change{{Field: FieldPriority, Old: "3", New: "1"}, {Field: FieldMajor, New: "accepted"}}},
-		{Seq: 4, From: "on_hold", To: "in_progress", Changes: []Change{{Field: FieldHoldReason, Old: "awaiting_caller"}}},
+		{Seq: 1, From: "new", To: "in_progress", Changes: []FieldChange{{Field: FieldGroup, New: "network"}, {Field: FieldAssignee, New: "bob"}}},
+		{Seq: 2, From: "in_progress", To: "on_hold", Changes: []FieldChange{{Field: FieldHoldReason, New: "awaiting_caller"}}},
+		{Seq: 3, From: "on_hold", To: "on_hold", Changes: []FieldChange{{Field: FieldPriority, Old: "3", New: "1"}, {Field: FieldMajor, New: "accepted"}}},
+		{Seq: 4, From: "on_hold", To: "in_progress", Changes: []FieldChange{{Field: FieldHoldReason, Old: "awaiting_caller"}}},
 	}
 	for _, r := range hist {
 		s = s.Apply(r)
@@ -254,7 +254,7 @@ func TestSnapshotApplyReplaysHistory(t *testing.T) {
 }
 
 func TestClonesAreDeep(t *testing.T) {
-	h := []Record{{Seq: 1, Changes: []Change{{Field: "a", New: "1"}}}}
+	h := []Record{{Seq: 1, Changes: []FieldChange{{Field: "a", New: "1"}}}}
 	c := CloneHistory(h)
 	c[0].Changes[0].New = "2"
 	assert.Equal(t, "1", h[0].Changes[0].New)
@@ -266,7 +266,7 @@ func TestClonesAreDeep(t *testing.T) {
 	ec.Snapshot.Attributes["a"] = "x"
 	assert.Equal(t, "v", e.Data["k"])
 	assert.Equal(t, "b", e.Snapshot.Attributes["a"])
-	assert.Equal(t, []Change{{Field: "f", Old: "a", New: "b"}}, Diff(Diff(nil, "f", "a", "b"), "g", "x", "x"))
+	assert.Equal(t, []FieldChange{{Field: "f", Old: "a", New: "b"}}, Diff(Diff(nil, "f", "a", "b"), "g", "x", "x"))
 }
 
 func TestSystemClockHasNoMonotonicReading(t *testing.T) {
@@ -312,6 +312,6 @@ func TestNotifyErrorHidesSentinels(t *testing.T) {
 
 func TestSnapshotApplyLeavesTitle(t *testing.T) {
 	// Title describes the record; it is not one of the replayed fields.
-	s := Snapshot{Title: "Mail down"}.Apply(Record{Changes: []Change{{Field: FieldTitle, Old: "Mail down", New: "Mail slow"}}})
+	s := Snapshot{Title: "Mail down"}.Apply(Record{Changes: []FieldChange{{Field: FieldTitle, Old: "Mail down", New: "Mail slow"}}})
 	assert.Equal(t, "Mail down", s.Title)
 }

@@ -297,11 +297,11 @@ func TestAllowedForAgreesWithFire(t *testing.T) {
 	owner := Actor{ID: "alice"}
 	stranger := Actor{ID: "bob"}
 	allowedForAgreesWithFire(t, serviceMachine,
-		&serviceCheck{svc: &Service{}, actor: stranger},
-		&serviceCheck{svc: &Service{Owner: "alice"}, actor: owner},
-		&serviceCheck{svc: &Service{Owner: "alice", Agreements: sla}, actor: owner},
-		&serviceCheck{svc: &Service{Owner: "alice", Agreements: sla}, actor: stranger},
-		&serviceCheck{svc: &Service{Owner: "alice", Agreements: sla}, actor: owner, work: ServiceWork{OpenIncidents: 1}},
+		&serviceCheck{svc: &ITService{}, actor: stranger},
+		&serviceCheck{svc: &ITService{Owner: "alice"}, actor: owner},
+		&serviceCheck{svc: &ITService{Owner: "alice", Agreements: sla}, actor: owner},
+		&serviceCheck{svc: &ITService{Owner: "alice", Agreements: sla}, actor: stranger},
+		&serviceCheck{svc: &ITService{Owner: "alice", Agreements: sla}, actor: owner, work: ServiceWork{OpenIncidents: 1}},
 	)
 }
 
@@ -410,7 +410,7 @@ func TestCanceledContextLeavesNothingHalfDone(t *testing.T) {
 			require.NoError(t, err)
 			alice := Actor{ID: "alice"}
 			links := []AgreementLink{{ID: "SLA-1", Kind: AgreementSLA}}
-			svc := func(s *Service, err error) (any, error) { return s, err }
+			svc := func(s *ITService, err error) (any, error) { return s, err }
 			imp := func(x *Improvement, err error) (any, error) { return x, err }
 			ops := []struct {
 				name string
@@ -472,12 +472,12 @@ func (s *cancelingStore) Commit(ctx context.Context, w Write[*memRec]) error {
 // used here). Writes honour ctx; dump snapshots everything stored.
 type memPortfolio struct {
 	mu   sync.Mutex
-	svcs map[string]*Service
+	svcs map[string]*ITService
 	imps map[string]*Improvement
 }
 
 func newMemPortfolio() *memPortfolio {
-	return &memPortfolio{svcs: map[string]*Service{}, imps: map[string]*Improvement{}}
+	return &memPortfolio{svcs: map[string]*ITService{}, imps: map[string]*Improvement{}}
 }
 
 func (m *memPortfolio) dump() string {
@@ -543,12 +543,12 @@ func memCommit[T any](m *memPortfolio, ctx context.Context, all map[string]T, pr
 	return nil
 }
 
-func (m *memPortfolio) GetService(ctx context.Context, id string) (*Service, error) {
-	return memGet(m, ctx, m.svcs, ProcessService, id, (*Service).Clone)
+func (m *memPortfolio) GetService(ctx context.Context, id string) (*ITService, error) {
+	return memGet(m, ctx, m.svcs, ProcessService, id, (*ITService).Clone)
 }
 
-func (m *memPortfolio) CommitService(ctx context.Context, w Write[*Service]) error {
-	return memCommit(m, ctx, m.svcs, ProcessService, w, func(s *Service) (string, int64) { return s.ID, s.Version }, (*Service).Clone)
+func (m *memPortfolio) CommitService(ctx context.Context, w Write[*ITService]) error {
+	return memCommit(m, ctx, m.svcs, ProcessService, w, func(s *ITService) (string, int64) { return s.ID, s.Version }, (*ITService).Clone)
 }
 
 func (m *memPortfolio) ListServices(ctx context.Context, f ServiceFilter) (ServicePage, error) {
@@ -571,7 +571,7 @@ func (m *memPortfolio) ListImprovements(ctx context.Context, f ImprovementFilter
 // operation reaches the commit.
 type ctxFreeReads struct{ *memPortfolio }
 
-func (r ctxFreeReads) GetService(_ context.Context, id string) (*Service, error) {
+func (r ctxFreeReads) GetService(_ context.Context, id string) (*ITService, error) {
 	return r.memPortfolio.GetService(context.Background(), id)
 }
 

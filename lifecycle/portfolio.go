@@ -71,7 +71,7 @@ type PortfolioConfig struct {
 // Portfolio is the orchestrator of service portfolio management and of the
 // continual-improvement register. It runs every operation on a [Kernel],
 // one for services and one for improvements: load the record, check the
-// version the caller pinned, apply the pure transition ([Service.Apply],
+// version the caller pinned, apply the pure transition ([ITService.Apply],
 // [Improvement.Apply]) with the rules that need the host's answers (open
 // work, agreement kinds), commit the result over the version loaded
 // ([PortfolioStore.CommitService], [ImprovementStore.CommitImprovement])
@@ -97,7 +97,7 @@ type PortfolioConfig struct {
 // between the check and the store is not seen.
 type Portfolio struct {
 	store        PortfolioStore
-	services     Kernel[*Service]
+	services     Kernel[*ITService]
 	imps         ImprovementStore
 	improvements Kernel[*Improvement] // zero when imps is nil
 	clock        Clock
@@ -138,11 +138,11 @@ func NewPortfolio(cfg PortfolioConfig) (*Portfolio, error) {
 		deps:   cfg.Dependents,
 		links:  cfg.Agreements,
 	}
-	p.services = Kernel[*Service]{
+	p.services = Kernel[*ITService]{
 		Process:  ProcessService,
 		Store:    kernelStore(cfg.Store, cfg.Store.GetService, cfg.Store.CommitService),
 		Notifier: notifier,
-		Version:  func(s *Service) int64 { return s.Version },
+		Version:  func(s *ITService) int64 { return s.Version },
 	}
 	if p.imps == nil {
 		p.imps, _ = cfg.Store.(ImprovementStore)
@@ -188,7 +188,7 @@ func kernelStore[T any](store any, get func(context.Context, string) (T, error),
 
 // Define creates a service in [StatusRequirements] from cmd and returns it
 // as stored.
-func (p *Portfolio) Define(ctx context.Context, actor Actor, cmd DefineService) (*Service, error) {
+func (p *Portfolio) Define(ctx context.Context, actor Actor, cmd DefineService) (*ITService, error) {
 	if p.links != nil && len(cmd.Agreements) > 0 {
 		if err := actor.Validate(); err != nil {
 			return nil, err
@@ -204,14 +204,14 @@ func (p *Portfolio) Define(ctx context.Context, actor Actor, cmd DefineService) 
 		cmd.Agreements = links
 	}
 	now, id := p.clock.Now(), p.ids()
-	return p.services.Create(ctx, func(context.Context, *ReadSet) (*Service, []Event, error) {
+	return p.services.Create(ctx, func(context.Context, *ReadSet) (*ITService, []Event, error) {
 		return cmd.New(actor, now, id)
 	})
 }
 
 // GetService returns the service with the given ID (an error matching
 // [ErrNotFound] if there is none).
-func (p *Portfolio) GetService(ctx context.Context, id string) (*Service, error) {
+func (p *Portfolio) GetService(ctx context.Context, id string) (*ITService, error) {
 	return p.store.GetService(ctx, id)
 }
 
@@ -240,7 +240,7 @@ type serviceRule interface {
 // notify. It returns
 // the service as stored. A nil command, or a nil pointer to one, is a
 // *ValidationError.
-func (p *Portfolio) Do(ctx context.Context, actor Actor, cmd ServiceCommand) (*Service, error) {
+func (p *Portfolio) Do(ctx context.Context, actor Actor, cmd ServiceCommand) (*ITService, error) {
 	if err := NilCommand(cmd); err != nil {
 		return nil, err
 	}
@@ -251,7 +251,7 @@ func (p *Portfolio) Do(ctx context.Context, actor Actor, cmd ServiceCommand) (*S
 	if blankText(id) {
 		return nil, Invalid("id", "a service ID is required")
 	}
-	return p.services.Update(ctx, id, version, func(ctx context.Context, s *Service, _ *ReadSet) ([]Event, error) {
+	return p.services.Update(ctx, id, version, func(ctx context.Context, s *ITService, _ *ReadSet) ([]Event, error) {
 		work, err := p.retirementWork(ctx, s, cmd)
 		if err != nil {
 			return nil, err
@@ -269,7 +269,7 @@ func (p *Portfolio) Do(ctx context.Context, actor Actor, cmd ServiceCommand) (*S
 // retirementWork returns the open work against s when cmd would retire
 // it (nil otherwise, leaving the command's own Work), and refuses phasing
 // out or retiring s without [Dependents] configured.
-func (p *Portfolio) retirementWork(ctx context.Context, s *Service, cmd ServiceCommand) (*ServiceWork, error) {
+func (p *Portfolio) retirementWork(ctx context.Context, s *ITService, cmd ServiceCommand) (*ServiceWork, error) {
 	ev, ok := cmd.machineEvent(s.Status)
 	if !ok || (ev != ServiceRetire && ev != ServicePhaseOut) {
 		return nil, nil
@@ -322,38 +322,38 @@ func (p *Portfolio) openWork(ctx context.Context, id string) (ServiceWork, error
 }
 
 // Advance moves a service one status forward; see [AdvanceService].
-func (p *Portfolio) Advance(ctx context.Context, actor Actor, cmd AdvanceService) (*Service, error) {
+func (p *Portfolio) Advance(ctx context.Context, actor Actor, cmd AdvanceService) (*ITService, error) {
 	return p.Do(ctx, actor, cmd)
 }
 
 // SetStatus moves a service to a neighbouring status; see
 // [SetServiceStatus]. A move to retired consults the [Dependents] as
 // [Portfolio.Retire] does.
-func (p *Portfolio) SetStatus(ctx context.Context, actor Actor, cmd SetServiceStatus) (*Service, error) {
+func (p *Portfolio) SetStatus(ctx context.Context, actor Actor, cmd SetServiceStatus) (*ITService, error) {
 	return p.Do(ctx, actor, cmd)
 }
 
 // Reject sends a service under review back to requirements; see
 // [RejectService].
-func (p *Portfolio) Reject(ctx context.Context, actor Actor, cmd RejectService) (*Service, error) {
+func (p *Portfolio) Reject(ctx context.Context, actor Actor, cmd RejectService) (*ITService, error) {
 	return p.Do(ctx, actor, cmd)
 }
 
 // Rework sends a service in transition back to design; see [ReworkService].
-func (p *Portfolio) Rework(ctx context.Context, actor Actor, cmd ReworkService) (*Service, error) {
+func (p *Portfolio) Rework(ctx context.Context, actor Actor, cmd ReworkService) (*ITService, error) {
 	return p.Do(ctx, actor, cmd)
 }
 
 // PhaseOut starts retiring an operational service; see [PhaseOutService].
 // It needs [PortfolioConfig.Dependents] to be set (it does not ask it, but
 // a Portfolio that cannot check retirement does not start one).
-func (p *Portfolio) PhaseOut(ctx context.Context, actor Actor, cmd PhaseOutService) (*Service, error) {
+func (p *Portfolio) PhaseOut(ctx context.Context, actor Actor, cmd PhaseOutService) (*ITService, error) {
 	return p.Do(ctx, actor, cmd)
 }
 
 // Reinstate returns a retiring service to operational; see
 // [ReinstateService].
-func (p *Portfolio) Reinstate(ctx context.Context, actor Actor, cmd ReinstateService) (*Service, error) {
+func (p *Portfolio) Reinstate(ctx context.Context, actor Actor, cmd ReinstateService) (*ITService, error) {
 	return p.Do(ctx, actor, cmd)
 }
 
@@ -361,36 +361,36 @@ func (p *Portfolio) Reinstate(ctx context.Context, actor Actor, cmd ReinstateSer
 // the configured [Dependents] (cmd.Work is ignored), asked after the
 // version check and before the change is applied. Without Dependents
 // configured it is refused with a *[ConfigError].
-func (p *Portfolio) Retire(ctx context.Context, actor Actor, cmd RetireService) (*Service, error) {
+func (p *Portfolio) Retire(ctx context.Context, actor Actor, cmd RetireService) (*ITService, error) {
 	return p.Do(ctx, actor, cmd)
 }
 
 // UpdateDetails changes a service's descriptive fields; see
 // [UpdateServiceDetails].
-func (p *Portfolio) UpdateDetails(ctx context.Context, actor Actor, cmd UpdateServiceDetails) (*Service, error) {
+func (p *Portfolio) UpdateDetails(ctx context.Context, actor Actor, cmd UpdateServiceDetails) (*ITService, error) {
 	return p.Do(ctx, actor, cmd)
 }
 
 // AddAgreement links an agreement to a service; see [AddServiceAgreement].
-func (p *Portfolio) AddAgreement(ctx context.Context, actor Actor, cmd AddServiceAgreement) (*Service, error) {
+func (p *Portfolio) AddAgreement(ctx context.Context, actor Actor, cmd AddServiceAgreement) (*ITService, error) {
 	return p.Do(ctx, actor, cmd)
 }
 
 // RemoveAgreement unlinks an agreement from a service; see
 // [RemoveServiceAgreement].
-func (p *Portfolio) RemoveAgreement(ctx context.Context, actor Actor, cmd RemoveServiceAgreement) (*Service, error) {
+func (p *Portfolio) RemoveAgreement(ctx context.Context, actor Actor, cmd RemoveServiceAgreement) (*ITService, error) {
 	return p.Do(ctx, actor, cmd)
 }
 
 // AddConfigItem records a configuration item of a service; see
 // [AddServiceConfigItem].
-func (p *Portfolio) AddConfigItem(ctx context.Context, actor Actor, cmd AddServiceConfigItem) (*Service, error) {
+func (p *Portfolio) AddConfigItem(ctx context.Context, actor Actor, cmd AddServiceConfigItem) (*ITService, error) {
 	return p.Do(ctx, actor, cmd)
 }
 
 // RemoveConfigItem removes a configuration item from a service; see
 // [RemoveServiceConfigItem].
-func (p *Portfolio) RemoveConfigItem(ctx context.Context, actor Actor, cmd RemoveServiceConfigItem) (*Service, error) {
+func (p *Portfolio) RemoveConfigItem(ctx context.Context, actor Actor, cmd RemoveServiceConfigItem) (*ITService, error) {
 	return p.Do(ctx, actor, cmd)
 }
 

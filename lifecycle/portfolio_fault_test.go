@@ -27,7 +27,7 @@ type pfLedgerPortfolio struct {
 	ledger *lifecycletest.Ledger
 }
 
-func (s *pfLedgerPortfolio) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+func (s *pfLedgerPortfolio) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
 	if err := s.PortfolioStore.CommitService(ctx, w); err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ type pfOutboxPortfolio struct {
 	relay lifecycle.Notifier
 }
 
-func (o *pfOutboxPortfolio) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+func (o *pfOutboxPortfolio) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
 	if err := o.pfLedgerPortfolio.CommitService(ctx, w); err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func pfKey(process, id string) string { return process + "/" + id }
 
 func (st pfState) version(key string) int64 {
 	switch x := st[key].(type) {
-	case *lifecycle.Service:
+	case *lifecycle.ITService:
 		return x.Version
 	case *lifecycle.Improvement:
 		return x.Version
@@ -221,7 +221,7 @@ type pfAttempt struct {
 
 // pfService and pfImprovement adapt operations to try, keeping a nil
 // record nil.
-func pfService(call func() (*lifecycle.Service, error)) func() (any, string, error) {
+func pfService(call func() (*lifecycle.ITService, error)) func() (any, string, error) {
 	return func() (any, string, error) {
 		s, err := call()
 		if s == nil {
@@ -393,7 +393,7 @@ var (
 
 // pfServiceCommand draws any service command for s: mostly one for an
 // event the machine allows, otherwise any command with any inputs.
-func pfServiceCommand(t *rapid.T, s *lifecycle.Service) lifecycle.ServiceCommand {
+func pfServiceCommand(t *rapid.T, s *lifecycle.ITService) lifecycle.ServiceCommand {
 	version := rapid.SampledFrom([]int64{0, 0, s.Version, s.Version - 1}).Draw(t, "version")
 	note := rapid.SampledFrom([]string{"", "why not"}).Draw(t, "note")
 	pick := func(label string) string { return rapid.SampledFrom(pfIDs).Draw(t, label) }
@@ -493,7 +493,7 @@ func (h *pfRun) define(t *rapid.T) {
 		ConfigItems: rapid.SliceOfN(rapid.SampledFrom(pfIDs), 0, 2).Draw(t, "config items"),
 	}
 	h.clock.Advance(time.Minute)
-	op := pfService(func() (*lifecycle.Service, error) { return h.p.Define(context.Background(), actor, d) })
+	op := pfService(func() (*lifecycle.ITService, error) { return h.p.Define(context.Background(), actor, d) })
 	a := h.try(t, op)
 	h.check(t, "define", a)
 	h.retry(t, "define", a, op, nil, func() (any, error) {
@@ -502,12 +502,12 @@ func (h *pfRun) define(t *rapid.T) {
 	})
 }
 
-func (h *pfRun) pickService(t *rapid.T) *lifecycle.Service {
+func (h *pfRun) pickService(t *rapid.T) *lifecycle.ITService {
 	ids := h.ids(t, lifecycle.ProcessService)
 	if len(ids) == 0 {
 		t.Skip("no service yet")
 	}
-	return h.state(t)[pfKey(lifecycle.ProcessService, rapid.SampledFrom(ids).Draw(t, "service"))].(*lifecycle.Service)
+	return h.state(t)[pfKey(lifecycle.ProcessService, rapid.SampledFrom(ids).Draw(t, "service"))].(*lifecycle.ITService)
 }
 
 func (h *pfRun) serviceCommand(t *rapid.T) {
@@ -521,18 +521,18 @@ func (h *pfRun) advance(t *rapid.T) {
 	s := h.pickService(t)
 	for range rapid.IntRange(1, 10).Draw(t, "steps") {
 		h.serviceOp(t, s, ownerAlice, lifecycle.AdvanceService{ID: s.ID})
-		s = h.state(t)[pfKey(lifecycle.ProcessService, s.ID)].(*lifecycle.Service)
+		s = h.state(t)[pfKey(lifecycle.ProcessService, s.ID)].(*lifecycle.ITService)
 	}
 }
 
-func (h *pfRun) serviceOp(t *rapid.T, s *lifecycle.Service, actor lifecycle.Actor, cmd lifecycle.ServiceCommand) {
+func (h *pfRun) serviceOp(t *rapid.T, s *lifecycle.ITService, actor lifecycle.Actor, cmd lifecycle.ServiceCommand) {
 	label := fmt.Sprintf("%s by %q", serviceCmdName(cmd), actor.ID)
 	h.clock.Advance(time.Minute)
-	op := pfService(func() (*lifecycle.Service, error) { return h.p.Do(context.Background(), actor, cmd) })
+	op := pfService(func() (*lifecycle.ITService, error) { return h.p.Do(context.Background(), actor, cmd) })
 	a := h.try(t, op)
 	h.check(t, label, a)
 	h.retry(t, label, a, op,
-		pfService(func() (*lifecycle.Service, error) {
+		pfService(func() (*lifecycle.ITService, error) {
 			return h.p.Do(context.Background(), actor, lifecycletest.PinVersion(cmd, s.Version))
 		}),
 		func() (any, error) {
@@ -624,7 +624,7 @@ func (h *pfRun) invariants(t *rapid.T) {
 		var history []lifecycle.Record
 		process, id, _ := strings.Cut(k, "/")
 		switch x := r.(type) {
-		case *lifecycle.Service:
+		case *lifecycle.ITService:
 			snap, version, history = x.Snapshot(), x.Version, x.History
 			checkServiceInvariants(t, x)
 			h.cov.statuses[string(x.Status)]++
@@ -738,7 +738,7 @@ func (h *pfRun) concurrentOp(r *rand.Rand) (pfOutcome, string) {
 	switch n := r.IntN(20); {
 	case n < 2:
 		label = "define"
-		op = pfService(func() (*lifecycle.Service, error) {
+		op = pfService(func() (*lifecycle.ITService, error) {
 			return h.p.Define(ctx, actor, lifecycle.DefineService{Name: "Mail", Owner: "alice", Agreements: []lifecycle.AgreementLink{{ID: "A", Kind: lifecycle.AgreementSLA}}})
 		})
 	case n < 12:
@@ -766,7 +766,7 @@ func (h *pfRun) concurrentOp(r *rand.Rand) (pfOutcome, string) {
 			cmd = lifecycletest.PinVersion(cmd, 0)
 		}
 		label = serviceCmdName(cmd)
-		op = pfService(func() (*lifecycle.Service, error) { return h.p.Do(ctx, actor, cmd) })
+		op = pfService(func() (*lifecycle.ITService, error) { return h.p.Do(ctx, actor, cmd) })
 	case n < 15:
 		label = "propose"
 		sid := pick(lifecycle.ProcessService)
@@ -794,7 +794,7 @@ func (h *pfRun) concurrentOp(r *rand.Rand) (pfOutcome, string) {
 		}
 		o := pfOutcome{label: label, key: key, notified: err == nil}
 		switch x := got.(type) {
-		case *lifecycle.Service:
+		case *lifecycle.ITService:
 			o.version, o.snap = x.Version, x.Snapshot()
 		case *lifecycle.Improvement:
 			o.version, o.snap = x.Version, x.Snapshot()

@@ -54,7 +54,7 @@ func TestPortfolioTypedNilCommands(t *testing.T) {
 	}
 	for _, cmd := range services {
 		name := fmt.Sprintf("%T", cmd)
-		var got *lifecycle.Service
+		var got *lifecycle.ITService
 		require.NotPanics(t, func() { got, err = p.Do(ctx, ownerAlice, cmd) }, name)
 		requireCommandInvalid(t, err, name)
 		assert.Nil(t, got, name)
@@ -133,9 +133,9 @@ func TestAddServiceAgreementValueAndPointerAgree(t *testing.T) {
 		{ID: "SVC1", Agreement: "X", Kind: "contract"},
 	}
 	type outcome struct {
-		got    *lifecycle.Service
+		got    *lifecycle.ITService
 		err    string
-		stored *lifecycle.Service
+		stored *lifecycle.ITService
 		events []lifecycle.Event
 	}
 	run := func(t *testing.T, lookup lifecycle.AgreementLookup, cmd lifecycle.ServiceCommand) outcome {
@@ -203,11 +203,11 @@ type writeLog struct {
 	*lifecycletest.PortfolioStore
 	*lifecycletest.ImprovementStore
 	mu       sync.Mutex
-	services []lifecycle.Write[*lifecycle.Service]
+	services []lifecycle.Write[*lifecycle.ITService]
 	imps     []lifecycle.Write[*lifecycle.Improvement]
 }
 
-func (l *writeLog) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+func (l *writeLog) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
 	l.mu.Lock()
 	l.services = append(l.services, w)
 	l.mu.Unlock()

@@ -27,7 +27,7 @@ const DefaultListLimit = 100
 // any other Expected replaces the version stored, and the write's read set
 // must be unchanged. A PortfolioStore keeps no guards: it refuses a write
 // whose read set has any, with an error, and stores nothing. A service
-// keeps its history in the record ([Service.History]): the Portfolio
+// keeps its history in the record ([ITService.History]): the Portfolio
 // writes it whole, and its writes carry no History or Journal of their
 // own.
 //
@@ -37,7 +37,7 @@ const DefaultListLimit = 100
 type PortfolioStore interface {
 	// GetService returns the service with the given ID. An unknown ID is
 	// an error matching ErrNotFound.
-	GetService(ctx context.Context, id string) (*Service, error)
+	GetService(ctx context.Context, id string) (*ITService, error)
 	// CommitService stores w in one atomic step, or not at all, as
 	// [Committer.Commit] describes: w.Expected 0 creates the service (its
 	// Version is 1; an existing ID is an error matching ErrConflict), any
@@ -51,7 +51,7 @@ type PortfolioStore interface {
 	// writes expecting the same version, exactly one succeeds. A store
 	// that is an [Outbox] stores w.Events with the service; any other
 	// ignores them.
-	CommitService(ctx context.Context, w Write[*Service]) error
+	CommitService(ctx context.Context, w Write[*ITService]) error
 	// ListServices returns the services matching filter (see
 	// [ServiceFilter.Matches]), ordered by ID (byte-wise ascending),
 	// starting after filter.After, at most filter.Limit of them
@@ -76,7 +76,7 @@ type ServiceFilter struct {
 
 // Matches reports whether s meets every criterion of f except paging
 // (After, Limit). Stores may use it to implement the filter's semantics.
-func (f ServiceFilter) Matches(s *Service) bool {
+func (f ServiceFilter) Matches(s *ITService) bool {
 	switch {
 	case len(f.Statuses) > 0 && !slices.Contains(f.Statuses, s.Status),
 		f.Stage != "" && s.Status.Stage() != f.Stage,
@@ -113,7 +113,7 @@ func (f ServiceFilter) Validate() error {
 // ServicePage is one page of [PortfolioStore.ListServices].
 type ServicePage struct {
 	// Services are the page's services, in ID order.
-	Services []*Service
+	Services []*ITService
 	// Next is the cursor for the following page (pass it as
 	// ServiceFilter.After), or empty when this page is the last.
 	Next string

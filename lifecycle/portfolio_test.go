@@ -75,7 +75,7 @@ func newPortfolioFixture(t testing.TB) *portfolioFixture {
 	return f
 }
 
-func (f *portfolioFixture) define(t testing.TB) *lifecycle.Service {
+func (f *portfolioFixture) define(t testing.TB) *lifecycle.ITService {
 	t.Helper()
 	s, err := f.p.Define(context.Background(), ownerAlice, lifecycle.DefineService{
 		Name: "E-mail", Owner: "alice", Agreements: []lifecycle.AgreementLink{slaGold}, ConfigItems: []string{"CI-MX1"},
@@ -85,7 +85,7 @@ func (f *portfolioFixture) define(t testing.TB) *lifecycle.Service {
 }
 
 // live defines a service and advances it to operational.
-func (f *portfolioFixture) live(t testing.TB) *lifecycle.Service {
+func (f *portfolioFixture) live(t testing.TB) *lifecycle.ITService {
 	t.Helper()
 	s := f.define(t)
 	for s.Status != lifecycle.StatusOperational {
@@ -211,7 +211,7 @@ func TestPortfolioOperations(t *testing.T) {
 	ctx := context.Background()
 	s := f.define(t)
 	var err error
-	step := func(got *lifecycle.Service, err error) *lifecycle.Service {
+	step := func(got *lifecycle.ITService, err error) *lifecycle.ITService {
 		t.Helper()
 		require.NoError(t, err)
 		return got
@@ -324,7 +324,7 @@ func TestPortfolioWithoutDependentsRefusesRetirement(t *testing.T) {
 	require.NoError(t, err)
 	assert.Regexp(t, `^SVC[0-9A-Z]{20}$`, s.ID, "default IDs")
 
-	refused := func(s *lifecycle.Service, call func() (*lifecycle.Service, error)) {
+	refused := func(s *lifecycle.ITService, call func() (*lifecycle.ITService, error)) {
 		t.Helper()
 		before, err := store.GetService(ctx, s.ID)
 		require.NoError(t, err)
@@ -345,27 +345,27 @@ func TestPortfolioWithoutDependentsRefusesRetirement(t *testing.T) {
 		assert.Len(t, rec.Events(), n, "nothing notified")
 	}
 	// Withdrawing a proposal is a retirement too.
-	refused(s, func() (*lifecycle.Service, error) {
+	refused(s, func() (*lifecycle.ITService, error) {
 		return p.Retire(ctx, ownerAlice, lifecycle.RetireService{ID: s.ID})
 	})
-	refused(s, func() (*lifecycle.Service, error) {
+	refused(s, func() (*lifecycle.ITService, error) {
 		return p.SetStatus(ctx, ownerAlice, lifecycle.SetServiceStatus{ID: s.ID, To: lifecycle.StatusRetired})
 	})
 	for s.Status != lifecycle.StatusOperational {
 		s, err = p.Advance(ctx, ownerAlice, lifecycle.AdvanceService{ID: s.ID})
 		require.NoError(t, err)
 	}
-	refused(s, func() (*lifecycle.Service, error) {
+	refused(s, func() (*lifecycle.ITService, error) {
 		return p.PhaseOut(ctx, ownerAlice, lifecycle.PhaseOutService{ID: s.ID})
 	})
-	refused(s, func() (*lifecycle.Service, error) {
+	refused(s, func() (*lifecycle.ITService, error) {
 		return p.SetStatus(ctx, ownerAlice, lifecycle.SetServiceStatus{ID: s.ID, To: lifecycle.StatusRetiring})
 	})
-	refused(s, func() (*lifecycle.Service, error) {
+	refused(s, func() (*lifecycle.ITService, error) {
 		return p.Retire(ctx, ownerAlice, lifecycle.RetireService{ID: s.ID})
 	})
 	// Work given in the command does not stand in for the Dependents.
-	refused(s, func() (*lifecycle.Service, error) {
+	refused(s, func() (*lifecycle.ITService, error) {
 		return p.Retire(ctx, ownerAlice, lifecycle.RetireService{ID: s.ID, Work: lifecycle.ServiceWork{}})
 	})
 	// A pair the machine does not have is refused as such, not as a
@@ -673,7 +673,7 @@ type serviceOutboxStore struct {
 	events []lifecycle.Event
 }
 
-func (o *serviceOutboxStore) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+func (o *serviceOutboxStore) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
 	if err := o.PortfolioStore.CommitService(ctx, w); err != nil {
 		return err
 	}

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Standard field names used in [Change] and [Snapshot.Apply]. Processes use
+// Standard field names used in [FieldChange] and [Snapshot.Apply]. Processes use
 // them for the fields every process shares, so that process-neutral code
 // (SLA timers, reactors) can follow any record's history.
 const (
@@ -36,11 +36,11 @@ type Record struct {
 	// Note is the actor's free text: a reason, a work note, a comment.
 	Note string `json:"note,omitempty"`
 	// Changes lists the fields that changed, with old and new values.
-	Changes []Change `json:"changes,omitempty"`
+	Changes []FieldChange `json:"changes,omitempty"`
 }
 
-// Change is one field's old and new value, rendered as text.
-type Change struct {
+// FieldChange is one field's old and new value, rendered as text.
+type FieldChange struct {
 	// Field is the field's name, e.g. [FieldState] or [FieldPriority].
 	Field string `json:"field"`
 	// Old is the value before (empty when the field was unset).
@@ -68,20 +68,20 @@ func CloneHistory(h []Record) []Record {
 }
 
 // Changed returns the change to field, and whether r has one.
-func (r Record) Changed(field string) (Change, bool) {
+func (r Record) Changed(field string) (FieldChange, bool) {
 	for _, c := range r.Changes {
 		if c.Field == field {
 			return c, true
 		}
 	}
-	return Change{}, false
+	return FieldChange{}, false
 }
 
 // Diff appends a Change to changes when old and new differ, and returns it.
 // It is the helper processes use to build Record.Changes.
-func Diff(changes []Change, field, old, new string) []Change {
+func Diff(changes []FieldChange, field, old, new string) []FieldChange {
 	if old == new {
 		return changes
 	}
-	return append(changes, Change{Field: field, Old: old, New: new})
+	return append(changes, FieldChange{Field: field, Old: old, New: new})
 }

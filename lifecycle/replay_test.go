@@ -171,7 +171,7 @@ func TestHistoryErrorPath(t *testing.T) {
 
 func TestReplaySwitchesMachines(t *testing.T) {
 	kind := func(r lifecycle.Record, old, new string) lifecycle.Record {
-		r.Changes = []lifecycle.Change{{Field: "kind", Old: old, New: new}}
+		r.Changes = []lifecycle.FieldChange{{Field: "kind", Old: old, New: new}}
 		return r
 	}
 	h := rpHistory("open:>new", "note:new>new", "finish:new>done")
@@ -283,7 +283,7 @@ func FuzzReplay(f *testing.F) {
 	seed("done", 0, nil)
 	seed("new", 3, nil)
 	switched := rpHistory("open:>new", "finish:new>done")
-	switched[0].Changes = []lifecycle.Change{{Field: "kind", New: "express"}}
+	switched[0].Changes = []lifecycle.FieldChange{{Field: "kind", New: "express"}}
 	seed("done", 2, switched)
 	f.Add([]byte(`{"state":"wait","version":2,"history":[{"seq":1,"event":"open","to":"new"},{"seq":2,"event":"reply","from":"new","to":"work"}]}`))
 	f.Add([]byte(`{"history":[{"seq":1,"event":"open","to":"new","changes":[{"field":"kind","new":"bogus"}]}]}`))

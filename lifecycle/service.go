@@ -12,17 +12,17 @@ const ProcessService = "service"
 
 // RoleServiceOwner is the role that may phase out, reinstate and retire any
 // service, and hand any service to a new owner. A service's own
-// [Service.Owner] may do so without the role, and so may [System].
+// [ITService.Owner] may do so without the role, and so may [System].
 const RoleServiceOwner = "service-owner"
 
-// Service is an IT service in the service portfolio (the ITIL entity, not an
+// ITService is an IT service in the service portfolio (the ITIL entity, not an
 // orchestrator: that is [Portfolio]). Its [Status] moves through the
 // pipeline, the catalogue and retirement under the service machine (see
-// [ServiceDiagram]), changed only through [Service.Apply] or a [Portfolio].
+// [ServiceDiagram]), changed only through [ITService.Apply] or a [Portfolio].
 //
-// Invariant: a live service (operational or retiring, see [Service.Live])
+// Invariant: a live service (operational or retiring, see [ITService.Live])
 // has an owner and at least one SLA among its agreements.
-type Service struct {
+type ITService struct {
 	// ID identifies the service, e.g. "SVC01J..." (see [RandomIDs]).
 	ID string `json:"id"`
 	// Version is 0 before creation, 1 when created, +1 per stored change.
@@ -58,7 +58,7 @@ type Service struct {
 
 // AgreementIDs returns the IDs of the service's agreements, in order (nil
 // when it has none): what a host's link table or index needs.
-func (s *Service) AgreementIDs() []string {
+func (s *ITService) AgreementIDs() []string {
 	if len(s.Agreements) == 0 {
 		return nil
 	}
@@ -71,12 +71,12 @@ func (s *Service) AgreementIDs() []string {
 
 // HasAgreement reports whether the service links to at least one
 // agreement of kind k.
-func (s *Service) HasAgreement(k AgreementKind) bool {
+func (s *ITService) HasAgreement(k AgreementKind) bool {
 	return slices.ContainsFunc(s.Agreements, func(l AgreementLink) bool { return l.Kind == k })
 }
 
 // Clone returns a deep copy of s (nil stays nil).
-func (s *Service) Clone() *Service {
+func (s *ITService) Clone() *ITService {
 	if s == nil {
 		return nil
 	}
@@ -90,7 +90,7 @@ func (s *Service) Clone() *Service {
 // Snapshot returns the process-neutral view of the service: its status as
 // State, its ID as Service, its creation time as OpenedAt, and its name,
 // owner, criticality, stage and portfolio part as Attributes.
-func (s *Service) Snapshot() Snapshot {
+func (s *ITService) Snapshot() Snapshot {
 	return Snapshot{
 		State:    string(s.Status),
 		Title:    s.Name,
@@ -108,7 +108,7 @@ func (s *Service) Snapshot() Snapshot {
 
 // Live reports whether the service is live: operational (in the catalogue)
 // or retiring (in retirement, but still serving its current customers).
-func (s *Service) Live() bool { return s.Status == StatusOperational || s.Status == StatusRetiring }
+func (s *ITService) Live() bool { return s.Status == StatusOperational || s.Status == StatusRetiring }
 
 // ServiceWork is the work still open against a service, as the host's
 // [Dependents] reports it: incidents not yet resolved and changes scheduled

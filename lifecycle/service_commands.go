@@ -32,7 +32,7 @@ type ServiceCommand interface {
 	// machineEvent returns the machine event the command fires from
 	// status from, if it fires one.
 	machineEvent(from Status) (ServiceEvent, bool)
-	applyService(s *Service, st *serviceStep) error
+	applyService(s *ITService, st *serviceStep) error
 }
 
 // serviceStep collects what a command did, for the record and the event.
@@ -56,7 +56,7 @@ var serviceEventTypes = map[ServiceEvent]string{
 	ServiceRetire:    "retired",
 }
 
-func (st *serviceStep) fire(s *Service, ev ServiceEvent, work ServiceWork) error {
+func (st *serviceStep) fire(s *ITService, ev ServiceEvent, work ServiceWork) error {
 	if st.work != nil {
 		work = *st.work
 	}
@@ -149,7 +149,7 @@ type DefineService struct {
 // New returns the new service with the given ID, created by actor at now,
 // and its "created" event. It is the pure layer under [Portfolio.Define]:
 // nothing is stored.
-func (d DefineService) New(actor Actor, now time.Time, id string) (*Service, []Event, error) {
+func (d DefineService) New(actor Actor, now time.Time, id string) (*ITService, []Event, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -172,7 +172,7 @@ func (d DefineService) New(actor Actor, now time.Time, id string) (*Service, []E
 	if err := checkLinks("agreements", d.Agreements); err != nil {
 		return nil, nil, err
 	}
-	s := &Service{
+	s := &ITService{
 		ID:          id,
 		Version:     1,
 		Name:        d.Name,
@@ -196,12 +196,12 @@ func (d DefineService) New(actor Actor, now time.Time, id string) (*Service, []E
 		Event:   "define",
 		To:      string(s.Status),
 		Note:    d.Note,
-		Changes: diffService(&Service{}, s),
+		Changes: diffService(&ITService{}, s),
 	}}
 	return s, []Event{serviceEvent(s, actor, "created", "", nil)}, nil
 }
 
-func serviceEvent(s *Service, actor Actor, typ string, from Status, data map[string]string) Event {
+func serviceEvent(s *ITService, actor Actor, typ string, from Status, data map[string]string) Event {
 	e := Event{
 		ID:       EventID(ProcessService, s.ID, s.Version, 0),
 		Process:  ProcessService,
@@ -219,8 +219,8 @@ func serviceEvent(s *Service, actor Actor, typ string, from Status, data map[str
 	return e
 }
 
-func diffService(old, s *Service) []Change {
-	var cs []Change
+func diffService(old, s *ITService) []FieldChange {
+	var cs []FieldChange
 	cs = Diff(cs, FieldState, string(old.Status), string(s.Status))
 	cs = Diff(cs, FieldName, old.Name, s.Name)
 	cs = Diff(cs, FieldOwner, old.Owner, s.Owner)
@@ -244,13 +244,13 @@ func diffService(old, s *Service) []Change {
 // [ErrForbidden], [ErrValidation] or an *[OpenWorkError] from a guard),
 // [ErrForbidden] (a change of owner by someone without the right).
 // Edits of a retired service are refused with [ErrInvalidTransition].
-func (s *Service) Apply(actor Actor, now time.Time, cmd ServiceCommand) ([]Event, error) {
+func (s *ITService) Apply(actor Actor, now time.Time, cmd ServiceCommand) ([]Event, error) {
 	return s.apply(actor, now, cmd, nil)
 }
 
 // apply is Apply with the open work given by the orchestrator (nil: take it
 // from the command).
-func (s *Service) apply(actor Actor, now time.Time, cmd ServiceCommand, work *ServiceWork) ([]Event, error) {
+func (s *ITService) apply(actor Actor, now time.Time, cmd ServiceCommand, work *ServiceWork) ([]Event, error) {
 	if err := NilCommand(cmd); err != nil {
 		return nil, err
 	}
@@ -319,7 +319,7 @@ func (c AdvanceService) target() (string, int64) { return c.ID, c.Version }
 
 func (c AdvanceService) machineEvent(Status) (ServiceEvent, bool) { return ServiceAdvance, true }
 
-func (c AdvanceService) applyService(s *Service, st *serviceStep) error {
+func (c AdvanceService) applyService(s *ITService, st *serviceStep) error {
 	st.note = c.Note
 	return st.fire(s, ServiceAdvance, ServiceWork{})
 }
@@ -354,7 +354,7 @@ func (c SetServiceStatus) machineEvent(from Status) (ServiceEvent, bool) {
 	return "", false
 }
 
-func (c SetServiceStatus) applyService(s *Service, st *serviceStep) error {
+func (c SetServiceStatus) applyService(s *ITService, st *serviceStep) error {
 	if !c.To.Valid() {
 		_, err := ParseEnum("to", serviceStatuses, string(c.To))
 		return err
@@ -395,7 +395,7 @@ func (c RejectService) target() (string, int64) { return c.ID, c.Version }
 
 func (c RejectService) machineEvent(Status) (ServiceEvent, bool) { return ServiceReject, true }
 
-func (c RejectService) applyService(s *Service, st *serviceStep) error {
+func (c RejectService) applyService(s *ITService, st *serviceStep) error {
 	if blankText(c.Reason) {
 		return Invalid("reason", "a reason for the rejection is required")
 	}
@@ -421,7 +421,7 @@ func (c ReworkService) target() (string, int64) { return c.ID, c.Version }
 
 func (c ReworkService) machineEvent(Status) (ServiceEvent, bool) { return ServiceRework, true }
 
-func (c ReworkService) applyService(s *Service, st *serviceStep) error {
+func (c ReworkService) applyService(s *ITService, st *serviceStep) error {
 	if blankText(c.Reason) {
 		return Invalid("reason", "a reason for the rework is required")
 	}
@@ -447,7 +447,7 @@ func (c PhaseOutService) target() (string, int64) { return c.ID, c.Version }
 
 func (c PhaseOutService) machineEvent(Status) (ServiceEvent, bool) { return ServicePhaseOut, true }
 
-func (c PhaseOutService) applyService(s *Service, st *serviceStep) error {
+func (c PhaseOutService) applyService(s *ITService, st *serviceStep) error {
 	st.note = c.Note
 	return st.fire(s, ServicePhaseOut, ServiceWork{})
 }
@@ -469,7 +469,7 @@ func (c ReinstateService) target() (string, int64) { return c.ID, c.Version }
 
 func (c ReinstateService) machineEvent(Status) (ServiceEvent, bool) { return ServiceReinstate, true }
 
-func (c ReinstateService) applyService(s *Service, st *serviceStep) error {
+func (c ReinstateService) applyService(s *ITService, st *serviceStep) error {
 	st.note = c.Note
 	return st.fire(s, ServiceReinstate, ServiceWork{})
 }
@@ -497,7 +497,7 @@ func (c RetireService) target() (string, int64) { return c.ID, c.Version }
 
 func (c RetireService) machineEvent(Status) (ServiceEvent, bool) { return ServiceRetire, true }
 
-func (c RetireService) applyService(s *Service, st *serviceStep) error {
+func (c RetireService) applyService(s *ITService, st *serviceStep) error {
 	st.note = c.Note
 	return st.fire(s, ServiceRetire, c.Work)
 }
@@ -531,7 +531,7 @@ func (c UpdateServiceDetails) target() (string, int64) { return c.ID, c.Version 
 
 func (c UpdateServiceDetails) machineEvent(Status) (ServiceEvent, bool) { return "", false }
 
-func (c UpdateServiceDetails) applyService(s *Service, st *serviceStep) error {
+func (c UpdateServiceDetails) applyService(s *ITService, st *serviceStep) error {
 	st.edit("update", "updated")
 	st.note = c.Note
 	if c.Name != nil {
@@ -602,7 +602,7 @@ func (c AddServiceAgreement) check(ctx context.Context, p *Portfolio) (ServiceCo
 	return c, nil
 }
 
-func (c AddServiceAgreement) applyService(s *Service, st *serviceStep) error {
+func (c AddServiceAgreement) applyService(s *ITService, st *serviceStep) error {
 	st.edit("add_agreement", "agreement_added")
 	st.set("agreement", c.Agreement)
 	st.set("kind", string(c.Kind))
@@ -639,7 +639,7 @@ func (c RemoveServiceAgreement) target() (string, int64) { return c.ID, c.Versio
 
 func (c RemoveServiceAgreement) machineEvent(Status) (ServiceEvent, bool) { return "", false }
 
-func (c RemoveServiceAgreement) applyService(s *Service, st *serviceStep) error {
+func (c RemoveServiceAgreement) applyService(s *ITService, st *serviceStep) error {
 	st.edit("remove_agreement", "agreement_removed")
 	st.set("agreement", c.Agreement)
 	i := linkIndex(s.Agreements, c.Agreement)
@@ -670,7 +670,7 @@ func (c AddServiceConfigItem) target() (string, int64) { return c.ID, c.Version 
 
 func (c AddServiceConfigItem) machineEvent(Status) (ServiceEvent, bool) { return "", false }
 
-func (c AddServiceConfigItem) applyService(s *Service, st *serviceStep) error {
+func (c AddServiceConfigItem) applyService(s *ITService, st *serviceStep) error {
 	st.edit("add_config_item", "config_item_added")
 	st.set("config_item", c.ConfigItem)
 	return addID(&s.ConfigItems, "config_item", c.ConfigItem)
@@ -691,7 +691,7 @@ func (c RemoveServiceConfigItem) target() (string, int64) { return c.ID, c.Versi
 
 func (c RemoveServiceConfigItem) machineEvent(Status) (ServiceEvent, bool) { return "", false }
 
-func (c RemoveServiceConfigItem) applyService(s *Service, st *serviceStep) error {
+func (c RemoveServiceConfigItem) applyService(s *ITService, st *serviceStep) error {
 	st.edit("remove_config_item", "config_item_removed")
 	st.set("config_item", c.ConfigItem)
 	return removeID(&s.ConfigItems, "config_item", c.ConfigItem)

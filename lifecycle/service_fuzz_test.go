@@ -35,7 +35,7 @@ func FuzzServiceJSON(f *testing.F) {
 	f.Add([]byte(`{"history":[{"seq":1,"changes":[{"field":"state"}]}],"created_at":"2026-01-01T00:00:00+01:00"}`))
 	f.Add([]byte(`{"name":"\xff","config_items":[],"status":"retired","criticality":"high"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var s lifecycle.Service
+		var s lifecycle.ITService
 		if err := json.Unmarshal(data, &s); err != nil {
 			return
 		}
@@ -60,7 +60,7 @@ func FuzzServiceJSON(f *testing.F) {
 			}
 			return
 		}
-		var back lifecycle.Service
+		var back lifecycle.ITService
 		if err := json.Unmarshal(b1, &back); err != nil {
 			t.Fatalf("re-decoding our own output %s: %v", b1, err)
 		}

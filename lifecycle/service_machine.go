@@ -6,7 +6,7 @@ import "errors"
 // it would stand after the command's inputs are applied, the actor, and the
 // open work the orchestrator fetched before firing (guards do no I/O).
 type serviceCheck struct {
-	svc   *Service
+	svc   *ITService
 	actor Actor
 	work  ServiceWork
 }
@@ -84,7 +84,7 @@ func serviceDefinition() Definition[Status, ServiceEvent, *serviceCheck] {
 // it needs an owner and at least one agreement of kind SLA (an OLA or an
 // underpinning contract supports an SLA but never replaces it). Nil when
 // it can.
-func liveRequirements(s *Service) error {
+func liveRequirements(s *ITService) error {
 	var errs []error
 	if s.Owner == "" {
 		errs = append(errs, Invalid("owner", "a live service needs an owner"))

@@ -160,11 +160,11 @@ func serviceCmdName(cmd lifecycle.ServiceCommand) string {
 	return string(b)
 }
 
-func hasRetirementRight(s *lifecycle.Service, a lifecycle.Actor) bool {
+func hasRetirementRight(s *lifecycle.ITService, a lifecycle.Actor) bool {
 	return (s.Owner != "" && a.ID == s.Owner) || a.HasRole(lifecycle.RoleServiceOwner)
 }
 
-func predictGuard(s *lifecycle.Service, a lifecycle.Actor, ev lifecycle.ServiceEvent, to lifecycle.Status, w lifecycle.ServiceWork) bool {
+func predictGuard(s *lifecycle.ITService, a lifecycle.Actor, ev lifecycle.ServiceEvent, to lifecycle.Status, w lifecycle.ServiceWork) bool {
 	liveOK := s.Owner != "" && hasSLA(s.Agreements)
 	switch ev {
 	case lifecycle.ServiceAdvance:
@@ -190,9 +190,9 @@ func hasSLA(links []lifecycle.AgreementLink) bool {
 	return false
 }
 
-func equalService(a, b *lifecycle.Service) bool { return reflect.DeepEqual(a, b) }
+func equalService(a, b *lifecycle.ITService) bool { return reflect.DeepEqual(a, b) }
 
-func checkServiceInvariants(rt *rapid.T, s *lifecycle.Service) {
+func checkServiceInvariants(rt *rapid.T, s *lifecycle.ITService) {
 	if !s.Status.Valid() {
 		rt.Fatalf("invalid status %q", s.Status)
 	}
@@ -242,12 +242,12 @@ func checkServiceInvariants(rt *rapid.T, s *lifecycle.Service) {
 	}
 }
 
-func checkJSONRoundTrip(rt *rapid.T, s *lifecycle.Service) {
+func checkJSONRoundTrip(rt *rapid.T, s *lifecycle.ITService) {
 	b, err := json.Marshal(s)
 	if err != nil {
 		rt.Fatalf("marshal: %v", err)
 	}
-	var back lifecycle.Service
+	var back lifecycle.ITService
 	if err := json.Unmarshal(b, &back); err != nil {
 		rt.Fatalf("unmarshal: %v", err)
 	}

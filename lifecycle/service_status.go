@@ -2,7 +2,7 @@ package lifecycle
 
 import "slices"
 
-// Status is where an IT [Service] stands in its lifecycle, following the
+// Status is where an IT [ITService] stands in its lifecycle, following the
 // status chain of the ITIL service portfolio: the pipeline (requirements
 // through released), the catalogue (operational) and retirement (retiring,
 // retired). Each status belongs to one ITIL [Stage] ([Status.Stage]) and one
@@ -86,7 +86,7 @@ func (s Status) Stage() Stage {
 // (operational) or retirement ([PortfolioRetired]: retiring and retired).
 // A retiring service has left the catalogue, since it is no longer offered
 // to new customers, though it is still live for its current ones until it
-// is retired (see [Service.Live]). An unknown status has the empty part.
+// is retired (see [ITService.Live]). An unknown status has the empty part.
 func (s Status) Part() PortfolioPart {
 	switch {
 	case s == StatusOperational:

@@ -37,7 +37,7 @@ func ucLink(id string) lifecycle.AgreementLink {
 
 // newService returns a freshly defined service, owned by ownerAlice with one
 // agreement, moved (without the machine) to status st.
-func newService(t testing.TB, st lifecycle.Status) *lifecycle.Service {
+func newService(t testing.TB, st lifecycle.Status) *lifecycle.ITService {
 	t.Helper()
 	s, _, err := lifecycle.DefineService{
 		Name:        "E-mail",
@@ -52,7 +52,7 @@ func newService(t testing.TB, st lifecycle.Status) *lifecycle.Service {
 }
 
 // serviceCommandFor returns the command firing ev on s, with valid inputs.
-func serviceCommandFor(s *lifecycle.Service, ev lifecycle.ServiceEvent) lifecycle.ServiceCommand {
+func serviceCommandFor(s *lifecycle.ITService, ev lifecycle.ServiceEvent) lifecycle.ServiceCommand {
 	switch ev {
 	case lifecycle.ServiceAdvance:
 		return lifecycle.AdvanceService{ID: s.ID, Version: s.Version}
@@ -121,7 +121,7 @@ func TestServiceMatrix(t *testing.T) {
 				assert.Equal(t, string(to), rec.To)
 				c, ok := rec.Changed(lifecycle.FieldState)
 				require.True(t, ok)
-				assert.Equal(t, lifecycle.Change{Field: "state", Old: string(st), New: string(to)}, c)
+				assert.Equal(t, lifecycle.FieldChange{Field: "state", Old: string(st), New: string(to)}, c)
 				require.Len(t, evs, 1)
 				e := evs[0]
 				assert.Equal(t, lifecycle.EventID("service", "SVC-1", 2, 0), e.ID)
@@ -184,7 +184,7 @@ func TestSetServiceStatusMatrix(t *testing.T) {
 }
 
 func TestServiceEditsRefusedWhenRetired(t *testing.T) {
-	edits := func(s *lifecycle.Service) []lifecycle.ServiceCommand {
+	edits := func(s *lifecycle.ITService) []lifecycle.ServiceCommand {
 		name := "Mail"
 		return []lifecycle.ServiceCommand{
 			lifecycle.UpdateServiceDetails{ID: s.ID, Name: &name},
@@ -226,7 +226,7 @@ func TestServiceEditsRecordAndEvent(t *testing.T) {
 		ID: s.ID, Version: 1, Name: &name, Owner: &owner, Criticality: &crit, Note: "renamed",
 	})
 	require.NoError(t, err)
-	assert.Equal(t, []lifecycle.Change{
+	assert.Equal(t, []lifecycle.FieldChange{
 		{Field: "name", Old: "E-mail", New: "Mail"},
 		{Field: "owner", Old: "alice", New: "bob"},
 		{Field: "criticality", Old: "high", New: "critical"},
@@ -246,7 +246,7 @@ func TestServiceEditsRecordAndEvent(t *testing.T) {
 	assert.Equal(t, []string{"SLA-GOLD", "OLA-NET"}, s.AgreementIDs())
 	assert.Equal(t, "agreement_added", evs[0].Type)
 	assert.Equal(t, map[string]string{"agreement": "OLA-NET", "kind": "ola"}, evs[0].Data)
-	assert.Equal(t, []lifecycle.Change{{Field: "agreements", Old: "sla:SLA-GOLD", New: "sla:SLA-GOLD,ola:OLA-NET"}}, s.History[2].Changes)
+	assert.Equal(t, []lifecycle.FieldChange{{Field: "agreements", Old: "sla:SLA-GOLD", New: "sla:SLA-GOLD,ola:OLA-NET"}}, s.History[2].Changes)
 
 	for _, bad := range []lifecycle.ServiceCommand{
 		lifecycle.AddServiceAgreement{ID: s.ID, Agreement: "OLA-NET", Kind: lifecycle.AgreementOLA}, // already linked
@@ -302,7 +302,7 @@ func TestDefineService(t *testing.T) {
 	require.Len(t, s.History, 1)
 	assert.Equal(t, lifecycle.Record{
 		Seq: 1, Time: svcT0, Actor: "alice", Event: "define", To: "requirements", Note: "from the 2026 plan",
-		Changes: []lifecycle.Change{
+		Changes: []lifecycle.FieldChange{
 			{Field: "state", New: "requirements"},
 			{Field: "name", New: "Payroll"},
 			{Field: "criticality", New: "medium"},
@@ -450,7 +450,7 @@ func TestRetireRefusedWithOpenWork(t *testing.T) {
 }
 
 func TestRetirementIsRoleGated(t *testing.T) {
-	cmds := func(s *lifecycle.Service) []lifecycle.ServiceCommand {
+	cmds := func(s *lifecycle.ITService) []lifecycle.ServiceCommand {
 		switch s.Status {
 		case lifecycle.StatusOperational:
 			return []lifecycle.ServiceCommand{lifecycle.PhaseOutService{ID: s.ID}, lifecycle.RetireService{ID: s.ID}}
@@ -531,7 +531,7 @@ func TestServiceJSONRoundTrip(t *testing.T) {
 	assert.Contains(t, string(b), `"agreements":[{"id":"SLA-GOLD","kind":"sla"},{"id":"OLA-1","kind":"ola"}]`)
 	assert.Contains(t, string(b), `"config_items":["CI-MX1"]`)
 	assert.Contains(t, string(b), `"created_at":"2026-03-02T09:00:00Z"`)
-	var got lifecycle.Service
+	var got lifecycle.ITService
 	require.NoError(t, json.Unmarshal(b, &got))
 	assert.Equal(t, s, &got)
 
@@ -547,13 +547,13 @@ func TestServiceJSONRoundTrip(t *testing.T) {
 // kind is refused; a bare ID (a document from before links were typed)
 // reads as an SLA.
 func TestAgreementLinksJSON(t *testing.T) {
-	var s lifecycle.Service
+	var s lifecycle.ITService
 	require.NoError(t, json.Unmarshal([]byte(`{"status":"operational","criticality":"low","agreements":[{"id":"S1","kind":"sla"},{"id":"U1","kind":"underpinning_contract"}]}`), &s))
 	assert.Equal(t, []lifecycle.AgreementLink{slaLink("S1"), ucLink("U1")}, s.Agreements)
 
 	// Old documents: bare IDs are SLAs, so a service that was live stays
 	// valid.
-	s = lifecycle.Service{}
+	s = lifecycle.ITService{}
 	require.NoError(t, json.Unmarshal([]byte(`{"status":"operational","criticality":"low","agreements":["SLA-GOLD"," OLD-2"]}`), &s))
 	assert.Equal(t, []lifecycle.AgreementLink{slaGold, slaLink(" OLD-2")}, s.Agreements)
 	assert.True(t, s.HasAgreement(lifecycle.AgreementSLA))
@@ -606,16 +606,16 @@ func TestEnumsRejectUnknownValues(t *testing.T) {
 		`{"status":"Operational"}`,
 		`{"agreements":[{"id":"A","kind":"contract"}]}`,
 	} {
-		var s lifecycle.Service
+		var s lifecycle.ITService
 		err := json.Unmarshal([]byte(in), &s)
 		assert.ErrorIs(t, err, lifecycle.ErrValidation, in)
 	}
 	var x lifecycle.Improvement
 	assert.ErrorIs(t, json.Unmarshal([]byte(`{"status":"done"}`), &x), lifecycle.ErrValidation)
 
-	_, err := json.Marshal(&lifecycle.Service{Status: "live", Criticality: "low"})
+	_, err := json.Marshal(&lifecycle.ITService{Status: "live", Criticality: "low"})
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
-	_, err = json.Marshal(&lifecycle.Service{Status: "defined"})
+	_, err = json.Marshal(&lifecycle.ITService{Status: "defined"})
 	assert.ErrorIs(t, err, lifecycle.ErrValidation, "an empty criticality is not written")
 	_, err = json.Marshal(lifecycle.ImprovementStatus("done"))
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
@@ -667,7 +667,7 @@ func TestServiceCloneIsDeep(t *testing.T) {
 	assert.Equal(t, "CI-MX1", s.ConfigItems[0])
 	assert.Equal(t, "alice", s.History[0].Actor)
 	assert.NotEqual(t, "x", s.History[0].Changes[0].New)
-	assert.Nil(t, (*lifecycle.Service)(nil).Clone())
+	assert.Nil(t, (*lifecycle.ITService)(nil).Clone())
 	assert.Nil(t, (*lifecycle.Improvement)(nil).Clone())
 }
 

@@ -115,7 +115,7 @@ func TestKnownErrorLifecycle(t *testing.T) {
 	assert.Equal(t, "Tested on mx1", last.Note)
 	c, ok := last.Changed("known_error")
 	require.True(t, ok)
-	assert.Equal(t, lifecycle.Change{Field: "known_error", Old: "false", New: "true"}, c)
+	assert.Equal(t, lifecycle.FieldChange{Field: "known_error", Old: "false", New: "true"}, c)
 
 	// Revising keeps it a known error, emits no second known_error event.
 	events, err = p.Apply(alice, at.Add(time.Hour), problem.RecordKnownError{Workaround: "Route via mx2", Fix: "Grow the volume"})
@@ -215,7 +215,7 @@ func TestMarkDuplicatePure(t *testing.T) {
 	assert.Equal(t, "PRB0", events[0].Snapshot.Attributes["duplicate_of"])
 	c, ok := p.History[len(p.History)-1].Changed("incidents")
 	require.True(t, ok)
-	assert.Equal(t, lifecycle.Change{Field: "incidents", Old: "INC1,INC2"}, c)
+	assert.Equal(t, lifecycle.FieldChange{Field: "incidents", Old: "INC1,INC2"}, c)
 }
 
 func TestReanalyze(t *testing.T) {
@@ -248,7 +248,7 @@ func TestAssignAndUpdate(t *testing.T) {
 	assert.Empty(t, p.Assignee, "a new group without an assignee clears the assignee")
 	assert.Equal(t, []string{problem.TypeAssigned}, types(events))
 	last := p.History[len(p.History)-1]
-	assert.Equal(t, []lifecycle.Change{
+	assert.Equal(t, []lifecycle.FieldChange{
 		{Field: lifecycle.FieldGroup, Old: "messaging", New: "storage"},
 		{Field: lifecycle.FieldAssignee, Old: "ann"},
 	}, last.Changes)
@@ -262,7 +262,7 @@ func TestAssignAndUpdate(t *testing.T) {
 	assert.Equal(t, lifecycle.PriorityCritical, p.Priority)
 	assert.Equal(t, 1, events[0].Snapshot.Priority)
 	c, _ := p.History[len(p.History)-1].Changed(lifecycle.FieldPriority)
-	assert.Equal(t, lifecycle.Change{Field: lifecycle.FieldPriority, Old: "2", New: "1"}, c)
+	assert.Equal(t, lifecycle.FieldChange{Field: lifecycle.FieldPriority, Old: "2", New: "1"}, c)
 }
 
 func TestApplyMatrixUsesTheHostMatrix(t *testing.T) {

@@ -217,8 +217,8 @@ func checkHistory(h []lifecycle.Record, state State, version int64) error {
 // fieldChanges lists what differs between before and after as audit
 // changes, using the lifecycle's standard field names where they exist. The
 // state is not listed: a Record's From and To carry it.
-func fieldChanges(before, after *Problem) []lifecycle.Change {
-	var c []lifecycle.Change
+func fieldChanges(before, after *Problem) []lifecycle.FieldChange {
+	var c []lifecycle.FieldChange
 	c = lifecycle.Diff(c, "title", before.Title, after.Title)
 	c = lifecycle.Diff(c, "description", before.Description, after.Description)
 	c = lifecycle.Diff(c, "impact", itoa(int(before.Impact)), itoa(int(after.Impact)))

@@ -397,7 +397,7 @@ func TestObserveRetriesOnConcurrentChanges(t *testing.T) {
 // the record's history, without notifying again what already fired.
 func TestRepairRecomputesWithoutRenotifying(t *testing.T) {
 	history := []lifecycle.Record{
-		{Seq: 1, Time: t0, Event: "open", To: stProgress, Changes: []lifecycle.Change{{Field: lifecycle.FieldPriority, New: "2"}}},
+		{Seq: 1, Time: t0, Event: "open", To: stProgress, Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldPriority, New: "2"}}},
 		{Seq: 2, Time: t0.Add(5 * time.Hour), Event: "comment", From: stProgress, To: stProgress},
 	}
 	first := lifecycle.Snapshot{OpenedAt: t0}

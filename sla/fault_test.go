@@ -179,7 +179,7 @@ func sfNextRecord(t *rapid.T, prev lifecycle.Snapshot, seq int, at time.Time) li
 	if next.State == stHold {
 		next.HoldReason = "awaiting_caller"
 	}
-	var ch []lifecycle.Change
+	var ch []lifecycle.FieldChange
 	ch = lifecycle.Diff(ch, lifecycle.FieldPriority, itoa(prev.Priority), itoa(next.Priority))
 	ch = lifecycle.Diff(ch, lifecycle.FieldGroup, prev.Group, next.Group)
 	ch = lifecycle.Diff(ch, lifecycle.FieldHoldReason, prev.HoldReason, next.HoldReason)
@@ -779,7 +779,7 @@ func TestObserveKeepsNotifyErrorAcrossConflictRetry(t *testing.T) {
 // TestRepairKeepsNotifyErrorAcrossConflictRetry is the same for Repair.
 func TestRepairKeepsNotifyErrorAcrossConflictRetry(t *testing.T) {
 	history := []lifecycle.Record{
-		{Seq: 1, Time: t0, Event: "open", To: stNew, Changes: []lifecycle.Change{{Field: lifecycle.FieldPriority, New: "2"}}},
+		{Seq: 1, Time: t0, Event: "open", To: stNew, Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldPriority, New: "2"}}},
 		{Seq: 2, Time: t0.Add(5 * time.Hour), Event: "assign", From: stNew, To: stProgress},
 	}
 	first := lifecycle.Snapshot{OpenedAt: t0}
@@ -1001,7 +1001,7 @@ func TestFaultyStoreWhenOff(t *testing.T) {
 // with Replay: Repair marked the deadlines fired but not reached, so the
 // repaired cycle was no longer breached.)
 func TestRepairKeepsABreachBreached(t *testing.T) {
-	history := []lifecycle.Record{{Seq: 1, Time: t0, Event: "open", To: stNew, Changes: []lifecycle.Change{{Field: lifecycle.FieldPriority, New: "2"}}}}
+	history := []lifecycle.Record{{Seq: 1, Time: t0, Event: "open", To: stNew, Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldPriority, New: "2"}}}}
 	first := lifecycle.Snapshot{OpenedAt: t0}
 	d := newDesk(t, resolutionSLA())
 	d.observe(t, "INC1", 1, t0, first.Apply(history[0]))

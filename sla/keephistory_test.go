@@ -109,10 +109,10 @@ func TestKeepHistoryAcrossAgreementsOnABusinessCalendar(t *testing.T) {
 
 	// Replaying the same history gives the same timer.
 	history := []lifecycle.Record{
-		{Seq: 1, Time: open, To: stProgress, Changes: []lifecycle.Change{{Field: lifecycle.FieldPriority, New: "3"}}},
-		{Seq: 2, Time: ny(3, 9, 11, 0), To: stHold, Changes: []lifecycle.Change{{Field: lifecycle.FieldHoldReason, New: "awaiting_caller"}}},
-		{Seq: 3, Time: ny(3, 9, 14, 0), To: stProgress, Changes: []lifecycle.Change{{Field: lifecycle.FieldHoldReason, Old: "awaiting_caller"}}},
-		{Seq: 4, Time: ny(3, 9, 16, 0), Changes: []lifecycle.Change{{Field: lifecycle.FieldPriority, Old: "3", New: "2"}}},
+		{Seq: 1, Time: open, To: stProgress, Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldPriority, New: "3"}}},
+		{Seq: 2, Time: ny(3, 9, 11, 0), To: stHold, Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldHoldReason, New: "awaiting_caller"}}},
+		{Seq: 3, Time: ny(3, 9, 14, 0), To: stProgress, Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldHoldReason, Old: "awaiting_caller"}}},
+		{Seq: 4, Time: ny(3, 9, 16, 0), Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldPriority, Old: "3", New: "2"}}},
 	}
 	first := lifecycle.Snapshot{Group: "service-desk", OpenedAt: open}
 	r, ok, err := sla.Replay(high, "INC1", first, history)

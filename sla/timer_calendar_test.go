@@ -129,7 +129,7 @@ func TestHolidayStopsTheClock(t *testing.T) {
 // recomputes running timers from history under the new calendar.
 func TestRepairAfterCalendarChange(t *testing.T) {
 	history := []lifecycle.Record{
-		{Seq: 1, Time: ny(time.March, 9, 16, 0), Event: "open", To: stProgress, Changes: []lifecycle.Change{{Field: lifecycle.FieldPriority, New: "2"}}},
+		{Seq: 1, Time: ny(time.March, 9, 16, 0), Event: "open", To: stProgress, Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldPriority, New: "2"}}},
 	}
 	first := lifecycle.Snapshot{OpenedAt: history[0].Time}
 	d := newDesk(t, resolutionSLA()) // 24×7

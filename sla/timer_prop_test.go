@@ -77,7 +77,7 @@ func propHistory(t *rapid.T) []lifecycle.Record {
 		if next.State == stHold {
 			next.HoldReason = "awaiting_caller"
 		}
-		var ch []lifecycle.Change
+		var ch []lifecycle.FieldChange
 		ch = lifecycle.Diff(ch, lifecycle.FieldPriority, itoa(prev.Priority), itoa(next.Priority))
 		ch = lifecycle.Diff(ch, lifecycle.FieldGroup, prev.Group, next.Group)
 		ch = lifecycle.Diff(ch, lifecycle.FieldHoldReason, prev.HoldReason, next.HoldReason)

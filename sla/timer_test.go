@@ -481,14 +481,14 @@ func TestStartRule(t *testing.T) {
 func TestReplayFollowsHistory(t *testing.T) {
 	a := resolutionSLA()
 	history := []lifecycle.Record{
-		{Seq: 1, Time: t0, Event: "open", To: stNew, Changes: []lifecycle.Change{{Field: lifecycle.FieldPriority, New: "3"}}},
+		{Seq: 1, Time: t0, Event: "open", To: stNew, Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldPriority, New: "3"}}},
 		{Seq: 2, Time: t0.Add(time.Hour), Event: "start", From: stNew, To: stProgress},
 		{Seq: 3, Time: t0.Add(2 * time.Hour), Event: "hold", From: stProgress, To: stHold,
-			Changes: []lifecycle.Change{{Field: lifecycle.FieldHoldReason, New: "awaiting_caller"}}},
+			Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldHoldReason, New: "awaiting_caller"}}},
 		{Seq: 4, Time: t0.Add(5 * time.Hour), Event: "reprioritise", From: stHold, To: stHold,
-			Changes: []lifecycle.Change{{Field: lifecycle.FieldPriority, Old: "3", New: "1"}}},
+			Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldPriority, Old: "3", New: "1"}}},
 		{Seq: 5, Time: t0.Add(6 * time.Hour), Event: "resume", From: stHold, To: stProgress,
-			Changes: []lifecycle.Change{{Field: lifecycle.FieldHoldReason, Old: "awaiting_caller"}}},
+			Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldHoldReason, Old: "awaiting_caller"}}},
 		{Seq: 6, Time: t0.Add(7 * time.Hour), Event: "resolve", From: stProgress, To: stResolved},
 	}
 	tm, ok, err := sla.Replay(a, "INC1", lifecycle.Snapshot{OpenedAt: t0}, history)

@@ -167,8 +167,8 @@ func TestPausedSince(t *testing.T) {
 
 	// Replay and the engine keep it too.
 	history := []lifecycle.Record{
-		{Seq: 1, Time: t0, To: stProgress, Changes: []lifecycle.Change{{Field: lifecycle.FieldPriority, New: "2"}}},
-		{Seq: 2, Time: t0.Add(90 * time.Minute), From: stProgress, To: stHold, Changes: []lifecycle.Change{{Field: lifecycle.FieldHoldReason, New: "awaiting_caller"}}},
+		{Seq: 1, Time: t0, To: stProgress, Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldPriority, New: "2"}}},
+		{Seq: 2, Time: t0.Add(90 * time.Minute), From: stProgress, To: stHold, Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldHoldReason, New: "awaiting_caller"}}},
 	}
 	rp, ok, err := sla.Replay(resolutionSLA(), "INC1", lifecycle.Snapshot{}, history)
 	require.NoError(t, err)

@@ -501,7 +501,7 @@ func sample(id string) *change.Change {
 		Problems:  []string{"PRB-1"},
 		Incidents: []string{"INC-1"},
 		History: []lifecycle.Record{{Seq: 1, Time: at, Actor: "olga", Event: "create", To: "new",
-			Changes: []lifecycle.Change{{Field: "title", New: "Upgrade the database"}}}},
+			Changes: []lifecycle.FieldChange{{Field: "title", New: "Upgrade the database"}}}},
 		CreatedAt: at, UpdatedAt: at,
 	}
 }

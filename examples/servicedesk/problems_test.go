@@ -67,22 +67,22 @@ func TestServicePortfolio(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		e := newEnv(t, b)
 		olga := e.as("olga")
-		s := into[lifecycle.Service](olga.post("/services", map[string]any{
+		s := into[lifecycle.ITService](olga.post("/services", map[string]any{
 			"name": "Remote access", "owner": "olga", "criticality": "high", "config_items": []string{"vpn-gw-1"},
 		}), http.StatusCreated)
 		path := "/services/" + s.ID
 		assert.Equal(t, lifecycle.StatusRequirements, s.Status)
 
 		for s.Status != lifecycle.StatusReleased {
-			s = into[lifecycle.Service](olga.ifMatch(s.Version).post(path+"/advance", nil), http.StatusOK)
+			s = into[lifecycle.ITService](olga.ifMatch(s.Version).post(path+"/advance", nil), http.StatusOK)
 		}
 		// Going live needs an agreement.
 		r := olga.post(path+"/advance", nil).expect(http.StatusUnprocessableEntity)
 		assert.Equal(t, "agreements", r.apiError().Field)
 		olga.post(path+"/agreements", map[string]any{"agreement": agreementResolution}).expect(http.StatusOK)
-		s = into[lifecycle.Service](olga.post(path+"/advance", map[string]any{"note": "Go live"}), http.StatusOK)
+		s = into[lifecycle.ITService](olga.post(path+"/advance", map[string]any{"note": "Go live"}), http.StatusOK)
 		assert.Equal(t, lifecycle.StatusOperational, s.Status)
-		live := into[page[*lifecycle.Service]](e.anonymous().get("/services?part=catalogue"), http.StatusOK)
+		live := into[page[*lifecycle.ITService]](e.anonymous().get("/services?part=catalogue"), http.StatusOK)
 		require.Len(t, live.Items, 1)
 
 		// It cannot retire while an incident is open against it.
@@ -92,11 +92,11 @@ func TestServicePortfolio(t *testing.T) {
 		assert.Equal(t, "invalid_transition", r.apiError().Code)
 		e.as("alice").post("/incidents/"+x.ID+"/cancel", map[string]any{"reason": "wrong service"}).expect(http.StatusOK)
 		e.as("eve").post(path+"/retire", nil).expect(http.StatusForbidden)
-		s = into[lifecycle.Service](olga.post(path+"/retire", nil), http.StatusOK)
+		s = into[lifecycle.ITService](olga.post(path+"/retire", nil), http.StatusOK)
 		assert.Equal(t, lifecycle.StatusRetired, s.Status)
 
 		// The improvement register works on services.
-		s2 := into[lifecycle.Service](olga.post("/services", map[string]any{"name": "E-mail"}), http.StatusCreated)
+		s2 := into[lifecycle.ITService](olga.post("/services", map[string]any{"name": "E-mail"}), http.StatusCreated)
 		imp := into[lifecycle.Improvement](olga.post("/improvements", map[string]any{
 			"service_id": s2.ID, "title": "Faster restores", "measure": "mean time to restore", "baseline": "4h", "target": "2h",
 		}), http.StatusCreated)

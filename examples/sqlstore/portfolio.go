@@ -17,7 +17,7 @@ import (
 // transaction. Like every PortfolioStore it keeps no
 // guards.
 type ServiceStore struct {
-	t *table[*lifecycle.Service]
+	t *table[*lifecycle.ITService]
 }
 
 var (
@@ -27,24 +27,24 @@ var (
 
 // Services returns the service portfolio store of db.
 func (db *DB) Services() *ServiceStore {
-	return &ServiceStore{t: newTable(db, table[*lifecycle.Service]{
+	return &ServiceStore{t: newTable(db, table[*lifecycle.ITService]{
 		process: lifecycle.ProcessService,
 		name:    "services",
 		cols:    []string{"status", "stage", "part", "owner", "updated_at"},
 		fields:  []string{"status", "status", "status", "owner", "updated_at"},
-		id:      func(s *lifecycle.Service) string { return s.ID },
-		version: func(s *lifecycle.Service) int64 { return s.Version },
-		values: func(s *lifecycle.Service) []any {
+		id:      func(s *lifecycle.ITService) string { return s.ID },
+		version: func(s *lifecycle.ITService) int64 { return s.Version },
+		values: func(s *lifecycle.ITService) []any {
 			return []any{string(s.Status), string(s.Status.Stage()), string(s.Status.Part()), s.Owner, nanos(s.UpdatedAt)}
 		},
-		zero: func() *lifecycle.Service { return new(lifecycle.Service) },
-		check: func(s *lifecycle.Service) error {
+		zero: func() *lifecycle.ITService { return new(lifecycle.ITService) },
+		check: func(s *lifecycle.ITService) error {
 			if err := checkTexts("config_items", s.ConfigItems); err != nil {
 				return err
 			}
 			return checkTexts("agreements", s.AgreementIDs())
 		},
-		sync: func(ctx context.Context, tx *sql.Tx, s *lifecycle.Service) error {
+		sync: func(ctx context.Context, tx *sql.Tx, s *lifecycle.ITService) error {
 			if err := db.syncLinks(ctx, tx, "service_config_items", s.ID, s.ConfigItems); err != nil {
 				return err
 			}
@@ -54,14 +54,14 @@ func (db *DB) Services() *ServiceStore {
 }
 
 // GetService implements lifecycle.PortfolioStore.
-func (s *ServiceStore) GetService(ctx context.Context, id string) (*lifecycle.Service, error) {
+func (s *ServiceStore) GetService(ctx context.Context, id string) (*lifecycle.ITService, error) {
 	return s.t.get(ctx, s.t.db.r, id)
 }
 
 // CommitService implements lifecycle.PortfolioStore: the read set is
 // checked, and the service and w.Events stored, in one transaction (see
 // commit). A write whose read set has guards is refused.
-func (s *ServiceStore) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+func (s *ServiceStore) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
 	if err := noGuards(s.t.process, w.Reads); err != nil {
 		return err
 	}

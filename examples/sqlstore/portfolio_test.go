@@ -50,7 +50,7 @@ func TestPortfolioStoresEventsWithTheChange(t *testing.T) {
 		require.ErrorIs(t, err, lifecycle.ErrConflict)
 		stale := s.Clone()
 		stale.Version, stale.Name = 3, "stale"
-		err = db.Services().CommitService(ctx, lifecycle.Write[*lifecycle.Service]{
+		err = db.Services().CommitService(ctx, lifecycle.Write[*lifecycle.ITService]{
 			Record: stale, Expected: 1,
 			Events: []lifecycle.Event{{ID: "stale", Process: lifecycle.ProcessService, Subject: s.ID, Type: "test"}},
 		})
@@ -71,7 +71,7 @@ func TestPortfolioStoresRefuseGuards(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		db := b.open(t)
-		sw := lifecycle.Write[*lifecycle.Service]{Record: &lifecycle.Service{ID: "SVC-1", Version: 1, Name: "Mail", Status: lifecycle.StatusRequirements}}
+		sw := lifecycle.Write[*lifecycle.ITService]{Record: &lifecycle.ITService{ID: "SVC-1", Version: 1, Name: "Mail", Status: lifecycle.StatusRequirements}}
 		sw.Reads.Guard("g", 0)
 		require.Error(t, db.Services().CommitService(ctx, sw))
 		_, err := db.Services().GetService(ctx, "SVC-1")

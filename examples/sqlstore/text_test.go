@@ -161,11 +161,11 @@ func TestUnstorableValuesAreValidationErrors(t *testing.T) {
 		requireField(t, err, "owner")
 
 		// Services keep configuration items and agreements in link tables.
-		svc := &lifecycle.Service{ID: "SVC-1", Version: 1, Name: "Mail", Status: lifecycle.StatusRequirements,
+		svc := &lifecycle.ITService{ID: "SVC-1", Version: 1, Name: "Mail", Status: lifecycle.StatusRequirements,
 			Agreements: []lifecycle.AgreementLink{{ID: "sla\xff", Kind: lifecycle.AgreementSLA}}}
-		requireField(t, db.Services().CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: svc}), "agreements")
+		requireField(t, db.Services().CommitService(ctx, lifecycle.Write[*lifecycle.ITService]{Record: svc}), "agreements")
 		svc.Agreements, svc.Owner = nil, "\x00"
-		requireField(t, db.Services().CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: svc}), "owner")
+		requireField(t, db.Services().CommitService(ctx, lifecycle.Write[*lifecycle.ITService]{Record: svc}), "owner")
 		imp := &lifecycle.Improvement{ID: "IMP-1", Version: 1, ServiceID: "SVC\x00", Title: "t", Status: lifecycle.ImprovementProposed}
 		requireField(t, db.Improvements().CommitImprovement(ctx, lifecycle.Write[*lifecycle.Improvement]{Record: imp}), "service_id")
 	})

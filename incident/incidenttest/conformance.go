@@ -110,7 +110,7 @@ func sample(id string) *incident.Incident {
 		Attributes: map[string]string{"site": "paris"},
 		History: []lifecycle.Record{{
 			Seq: 1, Time: t0, Actor: "alice", Event: "open", To: "new",
-			Changes: []lifecycle.Change{{Field: lifecycle.FieldPriority, New: "3"}},
+			Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldPriority, New: "3"}},
 		}},
 		CreatedAt: t0, UpdatedAt: t0,
 	}

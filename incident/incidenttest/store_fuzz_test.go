@@ -48,7 +48,7 @@ func FuzzStoreOperations(f *testing.F) {
 				x := &incident.Incident{ID: id, Version: 1, State: incident.StateNew, Title: "t" + strconv.Itoa(step),
 					Attributes: map[string]string{"k": "v"}, CreatedAt: now, UpdatedAt: now,
 					History: []lifecycle.Record{{Seq: 1, Time: now, Actor: "a", Event: "open", To: "new",
-						Changes: []lifecycle.Change{{Field: "priority", New: "3"}}}}}
+						Changes: []lifecycle.FieldChange{{Field: "priority", New: "3"}}}}}
 				err := s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: x})
 				if exists {
 					if !errors.Is(err, lifecycle.ErrConflict) {
@@ -79,7 +79,7 @@ func FuzzStoreOperations(f *testing.F) {
 					r := lifecycle.Record{Seq: len(x.History) + 1, Time: now, Actor: "b",
 						Event: "work_note", From: string(x.State), To: string(x.State), Note: "n" + strconv.Itoa(step)}
 					if next()%2 == 0 {
-						r.Changes = []lifecycle.Change{{Field: "work_notes", New: strconv.Itoa(step)}}
+						r.Changes = []lifecycle.FieldChange{{Field: "work_notes", New: strconv.Itoa(step)}}
 					}
 					x.History = append(x.History, r)
 				}

@@ -24,15 +24,15 @@ func TestLogGrowth(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 30 {
-		var changes []lifecycle.Change
+		var changes []lifecycle.FieldChange
 		switch i % 4 {
 		case 1:
-			changes = []lifecycle.Change{}
+			changes = []lifecycle.FieldChange{}
 		case 2:
-			changes = []lifecycle.Change{{Field: "group", Old: "g", New: "h"}}
+			changes = []lifecycle.FieldChange{{Field: "group", Old: "g", New: "h"}}
 		case 3:
 			for j := range i % 7 {
-				changes = append(changes, lifecycle.Change{Field: "f", New: string(rune('a' + j))})
+				changes = append(changes, lifecycle.FieldChange{Field: "f", New: string(rune('a' + j))})
 			}
 		}
 		x = x.Clone()
@@ -53,7 +53,7 @@ func TestLogGrowth(t *testing.T) {
 			for k := range got.History[j].Changes {
 				got.History[j].Changes[k].New = "scribbled"
 			}
-			got.History[j].Changes = append(got.History[j].Changes, lifecycle.Change{Field: "appended"})
+			got.History[j].Changes = append(got.History[j].Changes, lifecycle.FieldChange{Field: "appended"})
 		}
 		again, _ := s.Get(ctx, "INC1")
 		if !reflect.DeepEqual(again, x) {

@@ -331,8 +331,8 @@ func TestLedgerCheckEvents(t *testing.T) {
 
 func TestCheckHistory(t *testing.T) {
 	recs := []lifecycle.Record{
-		{Seq: 1, Event: "open", To: "new", Changes: []lifecycle.Change{{Field: lifecycle.FieldPriority, New: "3"}}},
-		{Seq: 2, Event: "assign", From: "new", To: "new", Changes: []lifecycle.Change{{Field: lifecycle.FieldGroup, New: "ops"}}},
+		{Seq: 1, Event: "open", To: "new", Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldPriority, New: "3"}}},
+		{Seq: 2, Event: "assign", From: "new", To: "new", Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldGroup, New: "ops"}}},
 		{Seq: 3, Event: "start", From: "new", To: "work"},
 	}
 	cur := lifecycle.Snapshot{State: "work", Priority: 3, Group: "ops", Service: "ignored"}
@@ -385,7 +385,7 @@ type outboxPortfolio struct {
 	events []lifecycle.Event
 }
 
-func (o *outboxPortfolio) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+func (o *outboxPortfolio) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
 	if err := o.PortfolioStore.CommitService(ctx, w); err != nil {
 		return err
 	}

@@ -25,14 +25,14 @@ type faultyPortfolio struct {
 	f     *Faults
 }
 
-func (s *faultyPortfolio) GetService(ctx context.Context, id string) (*lifecycle.Service, error) {
+func (s *faultyPortfolio) GetService(ctx context.Context, id string) (*lifecycle.ITService, error) {
 	if err := s.f.ReadContext(ctx, "service.GetService"); err != nil {
 		return nil, err
 	}
 	return s.inner.GetService(ctx, id)
 }
 
-func (s *faultyPortfolio) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+func (s *faultyPortfolio) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
 	return s.f.Write(ctx, "service.CommitService", func(ctx context.Context) error { return s.inner.CommitService(ctx, w) })
 }
 

@@ -34,7 +34,7 @@ func testLogs[T any](t *testing.T, k CommitterKit[T]) {
 	rec := func(seq int) lifecycle.Record {
 		return lifecycle.Record{Seq: seq, Time: t0.Add(time.Duration(seq) * time.Minute), Actor: fmt.Sprintf("actor-%d", seq),
 			Event: "update", From: "s", To: "s", Note: fmt.Sprintf("note %d", seq),
-			Changes: []lifecycle.Change{{Field: "title", Old: fmt.Sprintf("t%d", seq-1), New: fmt.Sprintf("t%d", seq)}}}
+			Changes: []lifecycle.FieldChange{{Field: "title", Old: fmt.Sprintf("t%d", seq-1), New: fmt.Sprintf("t%d", seq)}}}
 	}
 	entry := func(i int, version int64) lifecycle.Entry {
 		kind := lifecycle.EntryComment

@@ -423,7 +423,7 @@ func nilIfEmpty[T any](s []T) []T {
 	return s
 }
 
-func normalService(s *lifecycle.Service) *lifecycle.Service {
+func normalService(s *lifecycle.ITService) *lifecycle.ITService {
 	if s == nil {
 		return nil
 	}
@@ -434,16 +434,16 @@ func normalService(s *lifecycle.Service) *lifecycle.Service {
 	return c
 }
 
-func sameService(a, b *lifecycle.Service) bool {
+func sameService(a, b *lifecycle.ITService) bool {
 	return reflect.DeepEqual(normalService(a), normalService(b))
 }
 
-func serviceVersion(s *lifecycle.Service) int64 { return s.Version }
+func serviceVersion(s *lifecycle.ITService) int64 { return s.Version }
 
 func improvementVersion(x *lifecycle.Improvement) int64 { return x.Version }
 
-func serviceFixture(id string) *lifecycle.Service {
-	return &lifecycle.Service{
+func serviceFixture(id string) *lifecycle.ITService {
+	return &lifecycle.ITService{
 		ID:          id,
 		Version:     1,
 		Name:        "Service " + id,
@@ -455,14 +455,14 @@ func serviceFixture(id string) *lifecycle.Service {
 		Status:      lifecycle.StatusRequirements,
 		History: []lifecycle.Record{{
 			Seq: 1, Time: fixtureTime, Actor: "alice", Event: "define", To: "requirements",
-			Changes: []lifecycle.Change{{Field: lifecycle.FieldName, New: "Service " + id}},
+			Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldName, New: "Service " + id}},
 		}},
 		CreatedAt: fixtureTime,
 		UpdatedAt: fixtureTime,
 	}
 }
 
-func touchService(s *lifecycle.Service) *lifecycle.Service {
+func touchService(s *lifecycle.ITService) *lifecycle.ITService {
 	c := s.Clone()
 	c.Version++
 	c.Name += "+"
@@ -471,12 +471,12 @@ func touchService(s *lifecycle.Service) *lifecycle.Service {
 	c.History = append(c.History, lifecycle.Record{
 		Seq: len(c.History) + 1, Time: c.UpdatedAt, Actor: "bob", Event: "update",
 		From: string(c.Status), To: string(c.Status),
-		Changes: []lifecycle.Change{{Field: lifecycle.FieldName, Old: s.Name, New: c.Name}},
+		Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldName, Old: s.Name, New: c.Name}},
 	})
 	return c
 }
 
-func scribbleService(s *lifecycle.Service) {
+func scribbleService(s *lifecycle.ITService) {
 	s.Name = "scribbled"
 	s.Version = 99
 	if len(s.ConfigItems) > 0 {
@@ -511,18 +511,18 @@ func scribbleService(s *lifecycle.Service) {
 //	}
 func TestPortfolioStore(t *testing.T, newStore func(t *testing.T) lifecycle.PortfolioStore) {
 	t.Helper()
-	runCRUD(t, func(t *testing.T) crud[*lifecycle.Service] {
+	runCRUD(t, func(t *testing.T) crud[*lifecycle.ITService] {
 		st := newStore(t)
-		return crud[*lifecycle.Service]{
+		return crud[*lifecycle.ITService]{
 			get:    st.GetService,
 			commit: st.CommitService,
-			list: func(ctx context.Context, after string, limit int) ([]*lifecycle.Service, string, error) {
+			list: func(ctx context.Context, after string, limit int) ([]*lifecycle.ITService, string, error) {
 				p, err := st.ListServices(ctx, lifecycle.ServiceFilter{After: after, Limit: limit})
 				return p.Services, p.Next, err
 			},
 			fixture:  serviceFixture,
-			clone:    (*lifecycle.Service).Clone,
-			id:       func(s *lifecycle.Service) string { return s.ID },
+			clone:    (*lifecycle.ITService).Clone,
+			id:       func(s *lifecycle.ITService) string { return s.ID },
 			version:  serviceVersion,
 			touch:    touchService,
 			scribble: scribbleService,
@@ -530,14 +530,14 @@ func TestPortfolioStore(t *testing.T, newStore func(t *testing.T) lifecycle.Port
 		}
 	})
 	t.Run("Committer", func(t *testing.T) {
-		TestCommitter(t, committerKit(func(t *testing.T) committer[*lifecycle.Service] {
+		TestCommitter(t, committerKit(func(t *testing.T) committer[*lifecycle.ITService] {
 			st := newStore(t)
-			return committer[*lifecycle.Service]{get: st.GetService, commit: st.CommitService}
+			return committer[*lifecycle.ITService]{get: st.GetService, commit: st.CommitService}
 		}, atVersion(serviceFixture, touchService, serviceVersion), serviceVersion))
 	})
 	t.Run("ListFilters", func(t *testing.T) {
 		st := newStore(t)
-		var all []*lifecycle.Service
+		var all []*lifecycle.ITService
 		for i, status := range lifecycle.Statuses() {
 			s := serviceFixture(fmt.Sprintf("S-%02d", i))
 			s.Status = status
@@ -548,7 +548,7 @@ func TestPortfolioStore(t *testing.T, newStore func(t *testing.T) lifecycle.Port
 				nil,
 				{{ID: "SLA-2", Kind: lifecycle.AgreementSLA}, {ID: "OLA-1", Kind: lifecycle.AgreementOLA}},
 			}[i%3]
-			if err := st.CommitService(t.Context(), lifecycle.Write[*lifecycle.Service]{Record: s}); err != nil {
+			if err := st.CommitService(t.Context(), lifecycle.Write[*lifecycle.ITService]{Record: s}); err != nil {
 				t.Fatalf("create: %v", err)
 			}
 			all = append(all, s)
@@ -634,7 +634,7 @@ func improvementFixture(id string) *lifecycle.Improvement {
 		Status:    lifecycle.ImprovementProposed,
 		History: []lifecycle.Record{{
 			Seq: 1, Time: fixtureTime, Actor: "alice", Event: "propose", To: "proposed",
-			Changes: []lifecycle.Change{{Field: lifecycle.FieldTitle, New: "Faster restores " + id}},
+			Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldTitle, New: "Faster restores " + id}},
 		}},
 		CreatedAt: fixtureTime,
 		UpdatedAt: fixtureTime,
@@ -649,7 +649,7 @@ func touchImprovement(x *lifecycle.Improvement) *lifecycle.Improvement {
 	c.History = append(c.History, lifecycle.Record{
 		Seq: len(c.History) + 1, Time: c.UpdatedAt, Actor: "bob", Event: "update",
 		From: string(c.Status), To: string(c.Status),
-		Changes: []lifecycle.Change{{Field: lifecycle.FieldTitle, Old: x.Title, New: c.Title}},
+		Changes: []lifecycle.FieldChange{{Field: lifecycle.FieldTitle, Old: x.Title, New: c.Title}},
 	})
 	return c
 }

@@ -16,23 +16,23 @@ import (
 // which TestPortfolioStore checks; like every PortfolioStore it keeps no
 // guards. The zero value is not ready; use NewPortfolioStore.
 type PortfolioStore struct {
-	t Table[*lifecycle.Service]
+	t Table[*lifecycle.ITService]
 }
 
 var _ lifecycle.PortfolioStore = (*PortfolioStore)(nil)
 
 // NewPortfolioStore returns an empty in-memory PortfolioStore.
 func NewPortfolioStore() *PortfolioStore {
-	return &PortfolioStore{t: Table[*lifecycle.Service]{
+	return &PortfolioStore{t: Table[*lifecycle.ITService]{
 		Process: lifecycle.ProcessService,
-		Key:     func(s *lifecycle.Service) (string, int64) { return s.ID, s.Version },
-		Clone:   (*lifecycle.Service).Clone,
+		Key:     func(s *lifecycle.ITService) (string, int64) { return s.ID, s.Version },
+		Clone:   (*lifecycle.ITService).Clone,
 	}}
 }
 
 // GetService returns a copy of the stored service, or an error matching
 // lifecycle.ErrNotFound.
-func (m *PortfolioStore) GetService(ctx context.Context, id string) (*lifecycle.Service, error) {
+func (m *PortfolioStore) GetService(ctx context.Context, id string) (*lifecycle.ITService, error) {
 	return m.t.Get(ctx, id)
 }
 
@@ -40,7 +40,7 @@ func (m *PortfolioStore) GetService(ctx context.Context, id string) (*lifecycle.
 // describes: Expected 0 creates, any other Expected replaces that version,
 // and the services of w.Reads must be unchanged. A write with guards is
 // refused: the store keeps none. It ignores w.Events: it is not an outbox.
-func (m *PortfolioStore) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+func (m *PortfolioStore) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
 	if err := noGuards(ctx, lifecycle.ProcessService, w.Reads); err != nil {
 		return err
 	}

@@ -35,11 +35,11 @@ func FuzzStorePaging(f *testing.F) {
 		owners := []string{"alice", "bob", ""}
 		svcs := lifecycletest.NewPortfolioStore()
 		imps := lifecycletest.NewImprovementStore()
-		stored := map[string]*lifecycle.Service{}
+		stored := map[string]*lifecycle.ITService{}
 		for i, id := range ids {
-			s := &lifecycle.Service{ID: id, Version: 1, Name: "n", Owner: owners[i%3], Criticality: lifecycle.CriticalityLow,
+			s := &lifecycle.ITService{ID: id, Version: 1, Name: "n", Owner: owners[i%3], Criticality: lifecycle.CriticalityLow,
 				Status: lifecycle.Statuses()[i%len(lifecycle.Statuses())]}
-			if err := svcs.CommitService(ctx, lifecycle.Write[*lifecycle.Service]{Record: s}); err != nil {
+			if err := svcs.CommitService(ctx, lifecycle.Write[*lifecycle.ITService]{Record: s}); err != nil {
 				t.Fatalf("create %q: %v", id, err)
 			}
 			stored[id] = s.Clone()

@@ -31,7 +31,7 @@ func TestMemoryImprovementStore(t *testing.T) {
 func TestMemoryStoresRefuseGuards(t *testing.T) {
 	ctx := context.Background()
 	svcs := lifecycletest.NewPortfolioStore()
-	w := lifecycle.Write[*lifecycle.Service]{Record: &lifecycle.Service{ID: "SVC-1", Version: 1}}
+	w := lifecycle.Write[*lifecycle.ITService]{Record: &lifecycle.ITService{ID: "SVC-1", Version: 1}}
 	w.Reads.Guard("g", 0)
 	if err := svcs.CommitService(ctx, w); err == nil {
 		t.Fatal("a service write with a guard was stored")
@@ -60,7 +60,7 @@ func TestMemoryStoresRefuseGuards(t *testing.T) {
 // lastWriterWins commits a service over whatever version is stored.
 type lastWriterWins struct{ *lifecycletest.PortfolioStore }
 
-func (s lastWriterWins) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+func (s lastWriterWins) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
 	if cur, err := s.GetService(ctx, w.Record.ID); err == nil && w.Expected != 0 {
 		w.Expected = cur.Version
 	}
@@ -71,7 +71,7 @@ func (s lastWriterWins) CommitService(ctx context.Context, w lifecycle.Write[*li
 // conflict.
 type notFoundAsConflict struct{ *lifecycletest.PortfolioStore }
 
-func (s notFoundAsConflict) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+func (s notFoundAsConflict) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
 	err := s.PortfolioStore.CommitService(ctx, w)
 	if errors.Is(err, lifecycle.ErrNotFound) {
 		return lifecycle.Conflict(lifecycle.ProcessService, w.Record.ID, w.Expected, 0)
@@ -84,10 +84,10 @@ func (s notFoundAsConflict) CommitService(ctx context.Context, w lifecycle.Write
 type sharing struct {
 	*lifecycletest.PortfolioStore
 	mu   sync.Mutex
-	kept map[string]*lifecycle.Service
+	kept map[string]*lifecycle.ITService
 }
 
-func (s *sharing) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+func (s *sharing) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
 	if err := s.PortfolioStore.CommitService(ctx, w); err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (s *sharing) CommitService(ctx context.Context, w lifecycle.Write[*lifecycl
 	return nil
 }
 
-func (s *sharing) GetService(ctx context.Context, id string) (*lifecycle.Service, error) {
+func (s *sharing) GetService(ctx context.Context, id string) (*lifecycle.ITService, error) {
 	s.mu.Lock()
 	x, ok := s.kept[id]
 	s.mu.Unlock()
@@ -120,7 +120,7 @@ func (s unsorted) ListServices(ctx context.Context, f lifecycle.ServiceFilter) (
 // whatever the write's rules read: the store that lets write skew through.
 type servicesIgnoreReads struct{ *lifecycletest.PortfolioStore }
 
-func (s servicesIgnoreReads) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+func (s servicesIgnoreReads) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
 	w.Reads = lifecycle.ReadSet{}
 	return s.PortfolioStore.CommitService(ctx, w)
 }
@@ -128,7 +128,7 @@ func (s servicesIgnoreReads) CommitService(ctx context.Context, w lifecycle.Writ
 // servicesDropGuards drops the guards of a write instead of refusing it.
 type servicesDropGuards struct{ *lifecycletest.PortfolioStore }
 
-func (s servicesDropGuards) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.Service]) error {
+func (s servicesDropGuards) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
 	w.Reads.Guards = nil
 	return s.PortfolioStore.CommitService(ctx, w)
 }
@@ -187,7 +187,7 @@ var brokenPortfolioStores = map[string]struct {
 		return notFoundAsConflict{lifecycletest.NewPortfolioStore()}
 	}, clause: quoteNotFound},
 	"sharing": {services: func() lifecycle.PortfolioStore {
-		return &sharing{PortfolioStore: lifecycletest.NewPortfolioStore(), kept: map[string]*lifecycle.Service{}}
+		return &sharing{PortfolioStore: lifecycletest.NewPortfolioStore(), kept: map[string]*lifecycle.ITService{}}
 	}, clause: quoteCopyOut},
 	"unsorted": {services: func() lifecycle.PortfolioStore {
 		return unsorted{lifecycletest.NewPortfolioStore()}

@@ -75,7 +75,7 @@ func (w Walker[S, E]) Fire(h []lifecycle.Record, r lifecycle.Record, events ...E
 			return h, fmt.Errorf("lifecycletest: the machine has no %q from %q (allowed: %v)", string(e), string(from), w.Allowed(from))
 		}
 		n := r
-		n.Changes = append([]lifecycle.Change(nil), r.Changes...)
+		n.Changes = append([]lifecycle.FieldChange(nil), r.Changes...)
 		n.Seq, n.Event, n.From, n.To = len(out)+1, string(e), string(from), string(to)
 		out = append(out, n)
 	}

@@ -75,7 +75,7 @@ func TestWalkerBuildsReplayableHistories(t *testing.T) {
 			t.Errorf("To(%s) built %+v, which does not replay: %v", state, h, err)
 		}
 	}
-	note := lifecycle.Record{Actor: "bob", Note: "a note", Changes: []lifecycle.Change{{Field: "title", New: "t"}}}
+	note := lifecycle.Record{Actor: "bob", Note: "a note", Changes: []lifecycle.FieldChange{{Field: "title", New: "t"}}}
 	h, err := wkWalker.Fire(wkCreation(), note, "start", "hold", "resume", "finish")
 	if err != nil {
 		t.Fatal(err)

@@ -467,7 +467,7 @@ func Fixture(id string) *problem.Problem {
 		OpenedBy:     "bob",
 		History: []lifecycle.Record{{
 			Seq: 1, Time: at, Actor: "bob", Event: "open", To: string(problem.StateNew),
-			Changes: []lifecycle.Change{{Field: "title", New: "Mail relay rejects messages"}},
+			Changes: []lifecycle.FieldChange{{Field: "title", New: "Mail relay rejects messages"}},
 		}},
 		CreatedAt: at,
 		UpdatedAt: at.Add(2 * time.Hour),
@@ -503,7 +503,7 @@ func bump(p *problem.Problem, title string) *problem.Problem {
 	n.UpdatedAt = n.UpdatedAt.Add(time.Minute)
 	h, err := walker.Fire(n.History, lifecycle.Record{
 		Time: n.UpdatedAt, Actor: "ann",
-		Changes: []lifecycle.Change{{Field: "title", Old: p.Title, New: title}},
+		Changes: []lifecycle.FieldChange{{Field: "title", Old: p.Title, New: title}},
 	}, problem.EventUpdate)
 	if err != nil {
 		panic(fmt.Sprintf("problemtest: bump %s: %v", p.ID, err))
