@@ -142,7 +142,7 @@ func (s *step) emit(typ string, notify bool, kv ...string) {
 }
 
 // Apply applies cmd to c under the default [Rules]; see [Rules.Apply].
-func (c *Change) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
+func (c *Change) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Notification, error) {
 	return Rules{}.Apply(c, actor, now, cmd)
 }
 
@@ -158,7 +158,7 @@ func (c *Change) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]lif
 // (the event is not allowed from c's state, or a guard refused it),
 // *lifecycle.ForbiddenError (approvals, overrides), lifecycle.ErrConflict
 // (a stale cmd version), *ScheduleConflictError.
-func (r Rules) Apply(c *Change, actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
+func (r Rules) Apply(c *Change, actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Notification, error) {
 	if c == nil {
 		return nil, lifecycle.Invalid("change", "a change is required")
 	}
@@ -195,7 +195,7 @@ func (r Rules) Apply(c *Change, actor lifecycle.Actor, now time.Time, cmd Comman
 
 // finish appends the history record, bumps the version and builds the
 // events.
-func (s *step) finish(before *Change, now time.Time) []lifecycle.Event {
+func (s *step) finish(before *Change, now time.Time) []lifecycle.Notification {
 	c := s.c
 	changes := diff(before, c)
 	changes = append(changes, s.extra...)
@@ -214,10 +214,10 @@ func (s *step) finish(before *Change, now time.Time) []lifecycle.Event {
 	return s.events(string(before.State))
 }
 
-func (s *step) events(from string) []lifecycle.Event {
+func (s *step) events(from string) []lifecycle.Notification {
 	c := s.c
 	snap := c.Snapshot()
-	out := make([]lifecycle.Event, len(s.notices))
+	out := make([]lifecycle.Notification, len(s.notices))
 	for i, n := range s.notices {
 		data := n.data
 		data["type"] = string(c.Type)
@@ -225,8 +225,8 @@ func (s *step) events(from string) []lifecycle.Event {
 		if n.notify {
 			data["notify"] = c.Requester
 		}
-		out[i] = lifecycle.Event{
-			ID:       lifecycle.EventID(Process, c.ID, c.Version, i),
+		out[i] = lifecycle.Notification{
+			ID:       lifecycle.NotificationID(Process, c.ID, c.Version, i),
 			Process:  Process,
 			Subject:  c.ID,
 			Type:     n.typ,
@@ -247,7 +247,7 @@ func (s *step) events(from string) []lifecycle.Event {
 // returns the change at version 1 in state new, opened by actor, with its
 // first history record, and its "opened" event. It does no I/O. Errors
 // are *lifecycle.ValidationError.
-func (r Rules) New(id string, actor lifecycle.Actor, now time.Time, req Create) (*Change, []lifecycle.Event, error) {
+func (r Rules) New(id string, actor lifecycle.Actor, now time.Time, req Create) (*Change, []lifecycle.Notification, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, nil, err
 	}

@@ -189,7 +189,7 @@ type cfAttempt struct {
 	got      *change.Change
 	err      error
 	injected []lifecycletest.Injection
-	events   []lifecycle.Event
+	events   []lifecycle.Notification
 	before   map[string]*change.Change
 	after    map[string]*change.Change
 }
@@ -249,8 +249,8 @@ func (a cfAttempt) changed() []string {
 	return ids
 }
 
-func cfNotified(events []lifecycle.Event, id string, v int64) bool {
-	return slices.ContainsFunc(events, func(e lifecycle.Event) bool { return e.Subject == id && e.Version == v })
+func cfNotified(events []lifecycle.Notification, id string, v int64) bool {
+	return slices.ContainsFunc(events, func(e lifecycle.Notification) bool { return e.Subject == id && e.Version == v })
 }
 
 // check verifies one attempt's clauses:

@@ -205,7 +205,7 @@ type formOutcome struct {
 	Err    string
 	Kind   string
 	Stored *change.Change
-	Events []lifecycle.Event
+	Events []lifecycle.Notification
 }
 
 // run runs fc's command, in its pointer form or not, on a fresh setup.

@@ -70,7 +70,7 @@ func export(t require.TestingT, s change.Store, id string) *change.Change {
 }
 
 // apply applies cmd with the test rules and fails the test on error.
-func apply(t *testing.T, c *change.Change, actor lifecycle.Actor, cmd change.Command) []lifecycle.Event {
+func apply(t *testing.T, c *change.Change, actor lifecycle.Actor, cmd change.Command) []lifecycle.Notification {
 	t.Helper()
 	evs, err := testRules().Apply(c, actor, t0, cmd)
 	require.NoError(t, err)

@@ -20,7 +20,7 @@ func richChange(t testing.TB) *change.Change {
 		Questions:  []change.Question{{ID: "outage", Answers: []change.Answer{{ID: "yes", Weight: 3}, {ID: "no"}}}},
 		Thresholds: []change.Threshold{{Min: 0, Level: change.RiskLow}, {Min: 3, Level: change.RiskHigh}},
 	}
-	must := func(_ []lifecycle.Event, err error) {
+	must := func(_ []lifecycle.Notification, err error) {
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -100,7 +100,7 @@ func (s *Service) Rules() Rules { return s.rules }
 // *lifecycle.NotifyError the change is stored and returned as well.
 func (s *Service) Create(ctx context.Context, actor lifecycle.Actor, req Create) (*Change, error) {
 	id := s.ids()
-	c, err := s.kernel.Create(ctx, func(context.Context, *lifecycle.ReadSet) (*Change, []lifecycle.Event, error) {
+	c, err := s.kernel.Create(ctx, func(context.Context, *lifecycle.ReadSet) (*Change, []lifecycle.Notification, error) {
 		return s.rules.New(id, actor, s.clock.Now(), req)
 	})
 	return stored(c, err)
@@ -262,7 +262,7 @@ func (s *Service) apply(ctx context.Context, actor lifecycle.Actor, cmd Command)
 	if id == "" {
 		return nil, lifecycle.Invalid("id", "a change ID is required")
 	}
-	c, err := s.kernel.Update(ctx, id, pinned, func(ctx context.Context, c *Change, reads *lifecycle.ReadSet) ([]lifecycle.Event, error) {
+	c, err := s.kernel.Update(ctx, id, pinned, func(ctx context.Context, c *Change, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
 		cmd := cmd
 		if r, ok := cmd.(reader); ok && allows(c, cmd.event()) {
 			var err error

@@ -215,7 +215,7 @@ func TestServiceNotifierFailureKeepsTheChange(t *testing.T) {
 type outboxStore struct {
 	*changetest.Store
 	mu     sync.Mutex
-	events []lifecycle.Event
+	events []lifecycle.Notification
 }
 
 // StoresEvents makes the store a lifecycle.Outbox: its Commit keeps

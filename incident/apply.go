@@ -97,7 +97,7 @@ func (r Rules) validate() error {
 }
 
 // Apply applies cmd to x with the default [Rules]: see [Rules.Apply].
-func (x *Incident) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
+func (x *Incident) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Notification, error) {
 	return Rules{}.Apply(x, actor, now, cmd)
 }
 
@@ -112,7 +112,7 @@ func (x *Incident) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]l
 // open, a child cannot be reopened under a resolved parent, resolving a
 // parent resolves its children) are the [Service]'s. A nil command, or
 // a nil pointer to one, is a *lifecycle.ValidationError.
-func (r Rules) Apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
+func (r Rules) Apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Notification, error) {
 	if x == nil {
 		return nil, lifecycle.Invalid("incident", "nil")
 	}
@@ -128,7 +128,7 @@ func (r Rules) Apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Comm
 // apply is Apply without the protective copy: on error x may be half
 // changed, so callers pass a copy they own (the Service passes the one it
 // just loaded).
-func (r Rules) apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
+func (r Rules) apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Notification, error) {
 	if err := lifecycle.NilCommand(cmd); err != nil {
 		return nil, err
 	}
@@ -138,7 +138,7 @@ func (r Rules) apply(x *Incident, actor lifecycle.Actor, now time.Time, cmd Comm
 // applyCmd is [Rules.apply] for a command of a known type: the Service's
 // per-operation methods call it with their concrete command, which then
 // needs no interface value (and no allocation to box it).
-func applyCmd[C Command](r Rules, x *Incident, actor lifecycle.Actor, now time.Time, cmd C) ([]lifecycle.Event, error) {
+func applyCmd[C Command](r Rules, x *Incident, actor lifecycle.Actor, now time.Time, cmd C) ([]lifecycle.Notification, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, err
 	}
@@ -221,7 +221,7 @@ func (st *step) emit(typ string, kv ...string) {
 
 // commit appends the history record, bumps the version and builds the
 // events.
-func (st *step) commit(x *Incident) []lifecycle.Event {
+func (st *step) commit(x *Incident) []lifecycle.Notification {
 	x.Version++
 	x.UpdatedAt = st.now
 	rec := lifecycle.Record{
@@ -240,12 +240,12 @@ func (st *step) commit(x *Incident) []lifecycle.Event {
 
 // events builds the emitted events of x at its new version, in the order
 // they were emitted; they share one snapshot of x.
-func (st *step) events(x *Incident) []lifecycle.Event {
+func (st *step) events(x *Incident) []lifecycle.Notification {
 	snap := x.Snapshot()
-	evs := make([]lifecycle.Event, len(st.emits))
+	evs := make([]lifecycle.Notification, len(st.emits))
 	for i, e := range st.emits {
-		evs[i] = lifecycle.Event{
-			ID:       lifecycle.EventID(Process, x.ID, x.Version, i),
+		evs[i] = lifecycle.Notification{
+			ID:       lifecycle.NotificationID(Process, x.ID, x.Version, i),
 			Process:  Process,
 			Subject:  x.ID,
 			Type:     e.typ,
@@ -288,7 +288,7 @@ type Open struct {
 // Open returns a new incident with the given ID, in state new, version 1,
 // with its first history record, and the "opened" event. It checks only
 // the input: the [Service] also checks the parent and stores the incident.
-func (r Rules) Open(actor lifecycle.Actor, now time.Time, id string, cmd Open) (*Incident, []lifecycle.Event, error) {
+func (r Rules) Open(actor lifecycle.Actor, now time.Time, id string, cmd Open) (*Incident, []lifecycle.Notification, error) {
 	if id == "" {
 		return nil, nil, lifecycle.Invalid("id", "required")
 	}
@@ -297,7 +297,7 @@ func (r Rules) Open(actor lifecycle.Actor, now time.Time, id string, cmd Open) (
 
 // open is Open with the ID drawn from ids once the input is known to be
 // valid, so that bad input never uses up an ID.
-func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd Open) (*Incident, []lifecycle.Event, error) {
+func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd Open) (*Incident, []lifecycle.Notification, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, nil, err
 	}

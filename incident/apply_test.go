@@ -140,7 +140,7 @@ func TestOpen(t *testing.T) {
 		{Field: lifecycle.FieldPriority, New: "2"}, {Field: lifecycle.FieldGroup, New: "network"},
 	}}, x.History[0])
 	require.Len(t, evs, 1)
-	assert.Equal(t, lifecycle.Event{
+	assert.Equal(t, lifecycle.Notification{
 		ID: "incident/INC-7/1/0", Process: "incident", Subject: "INC-7", Type: TypeOpened, To: "new", Actor: "ann", Time: t0, Version: 1,
 		Snapshot: lifecycle.Snapshot{State: "new", Title: "VPN down", Priority: 2, Group: "network", Service: "vpn", ConfigItem: "fw1", OpenedAt: t0, Attributes: map[string]string{"site": "lyon"}},
 	}, evs[0])
@@ -198,7 +198,7 @@ func TestHoldAndCallerUpdate(t *testing.T) {
 	assert.Equal(t, "in_progress", evs[0].Snapshot.State)
 }
 
-func types(evs []lifecycle.Event) []string {
+func types(evs []lifecycle.Notification) []string {
 	out := make([]string, len(evs))
 	for i, e := range evs {
 		out[i] = e.Type

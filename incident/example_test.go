@@ -247,7 +247,7 @@ func ExampleReactor() {
 	r := &incident.Reactor{
 		Incidents:        svc,
 		EscalateOnBreach: true,
-		ReassignOnBreach: func(inc *incident.Incident, _ lifecycle.Event) string {
+		ReassignOnBreach: func(inc *incident.Incident, _ lifecycle.Notification) string {
 			if inc.Priority == lifecycle.PriorityCritical {
 				return "major-incident-team"
 			}
@@ -255,7 +255,7 @@ func ExampleReactor() {
 		},
 		LinkCausedBy: true,
 	}
-	events := []lifecycle.Event{
+	events := []lifecycle.Notification{
 		{ID: "sla/" + x.ID + "/p1/3/0", Process: "sla", Type: "sla.breached",
 			Data: map[string]string{"record": x.ID, "agreement": "p1-resolution", "target": "resolution", "cycle": "1"}},
 		{ID: "change/CHG0000009/1/0", Process: "change", Type: "opened", Subject: "CHG0000009",

@@ -159,13 +159,13 @@ func (s *Service) Erase(ctx context.Context, actor lifecycle.Actor, cmd lifecycl
 	if err := cmd.Check(actor); err != nil {
 		return nil, err
 	}
-	return s.kernel.Redact(ctx, cmd.ID, cmd.Version, cmd.Entries, func(_ context.Context, x *Incident, _ *lifecycle.ReadSet) ([]lifecycle.Event, error) {
+	return s.kernel.Redact(ctx, cmd.ID, cmd.Version, cmd.Entries, func(_ context.Context, x *Incident, _ *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
 		now := s.clock.Now()
 		x.Version++
 		x.UpdatedAt = now
 		x.History = append(x.History, cmd.Record(int(x.Version), now, actor, string(x.State)))
-		return []lifecycle.Event{{
-			ID: lifecycle.EventID(Process, x.ID, x.Version, 0), Process: Process, Subject: x.ID, Type: lifecycle.TypeRedacted,
+		return []lifecycle.Notification{{
+			ID: lifecycle.NotificationID(Process, x.ID, x.Version, 0), Process: Process, Subject: x.ID, Type: lifecycle.TypeRedacted,
 			From: string(x.State), To: string(x.State), Actor: actor.ID, Time: now, Version: x.Version, Snapshot: x.Snapshot(),
 		}}, nil
 	})

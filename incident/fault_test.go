@@ -216,7 +216,7 @@ type fiAttempt struct {
 	n        int
 	err      error
 	injected []lifecycletest.Injection
-	events   []lifecycle.Event
+	events   []lifecycle.Notification
 	before   map[string]*incident.Incident
 	after    map[string]*incident.Incident
 }
@@ -297,8 +297,8 @@ func (a fiAttempt) changed() []string {
 }
 
 // notified reports whether events hold an event of version v of id.
-func fiNotified(events []lifecycle.Event, id string, v int64) bool {
-	return slices.ContainsFunc(events, func(e lifecycle.Event) bool { return e.Subject == id && e.Version == v })
+func fiNotified(events []lifecycle.Notification, id string, v int64) bool {
+	return slices.ContainsFunc(events, func(e lifecycle.Notification) bool { return e.Subject == id && e.Version == v })
 }
 
 // check verifies one attempt's clauses:
@@ -966,8 +966,8 @@ func TestFaultInjection(t *testing.T) {
 			},
 			"breach": func(t *rapid.T) {
 				x := pick(t)
-				ev := lifecycle.Event{
-					ID: lifecycle.EventID("sla", x.ID+"/resolution", 1, 3), Process: "sla", Type: "sla.breached",
+				ev := lifecycle.Notification{
+					ID: lifecycle.NotificationID("sla", x.ID+"/resolution", 1, 3), Process: "sla", Type: "sla.breached",
 					Subject: x.ID + "/resolution", Time: h.clock.Now(),
 					Data: map[string]string{"record": x.ID, "agreement": "resolution", "target": "resolution",
 						"cycle": rapid.SampledFrom([]string{"1", "2"}).Draw(t, "cycle")},
@@ -979,8 +979,8 @@ func TestFaultInjection(t *testing.T) {
 			},
 			"change links": func(t *rapid.T) {
 				x := pick(t)
-				ev := lifecycle.Event{
-					ID: lifecycle.EventID("change", "CHG7", 3, 0), Process: "change", Type: "linked", Subject: "CHG7",
+				ev := lifecycle.Notification{
+					ID: lifecycle.NotificationID("change", "CHG7", 3, 0), Process: "change", Type: "linked", Subject: "CHG7",
 					Time: h.clock.Now(), Data: map[string]string{"incidents": x.ID},
 				}
 				op := func(_ *incident.Service, r *incident.Reactor) (*incident.Incident, int, error) {

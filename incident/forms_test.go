@@ -286,7 +286,7 @@ type formOutcome struct {
 	Err    string
 	Kind   string
 	Stored []*incident.Incident
-	Events []lifecycle.Event
+	Events []lifecycle.Notification
 }
 
 // everything returns every incident of e's store, read whole.

@@ -229,7 +229,7 @@ func TestEveryStateEventPair(t *testing.T) {
 				assert.Equal(t, before.History, x.History[:len(before.History)], "earlier records never change")
 				require.NotEmpty(t, evs)
 				for i, ev := range evs {
-					assert.Equal(t, lifecycle.EventID(Process, "INC-1", x.Version, i), ev.ID)
+					assert.Equal(t, lifecycle.NotificationID(Process, "INC-1", x.Version, i), ev.ID)
 					assert.Equal(t, x.Version, ev.Version)
 					assert.Equal(t, x.Snapshot(), ev.Snapshot)
 				}

@@ -46,7 +46,7 @@ type Reactor struct {
 	// incident's own group leaves it where it is. It must be a pure
 	// function of its arguments, so that a redelivered breach picks the
 	// same group.
-	ReassignOnBreach func(inc *Incident, breach lifecycle.Event) (group string)
+	ReassignOnBreach func(inc *Incident, breach lifecycle.Notification) (group string)
 	// LinkCausedBy links changes to the incidents they caused.
 	LinkCausedBy bool
 }
@@ -54,7 +54,7 @@ type Reactor struct {
 var _ lifecycle.Notifier = (*Reactor)(nil)
 
 // Notify reacts to each event in turn and joins the reactions' errors.
-func (r *Reactor) Notify(ctx context.Context, events ...lifecycle.Event) error {
+func (r *Reactor) Notify(ctx context.Context, events ...lifecycle.Notification) error {
 	if r.Incidents == nil {
 		return errors.New("incident reactor: Incidents is nil")
 	}
@@ -94,7 +94,7 @@ func (r *Reactor) actor() lifecycle.Actor {
 // for the breached incident, given the reason to record: unless the
 // incident is no longer open, or a record of event with that reason shows
 // the breach was handled already.
-func (r *Reactor) onBreach(ctx context.Context, breach lifecycle.Event, event Event, next func(inc *Incident, reason string) (Command, bool)) error {
+func (r *Reactor) onBreach(ctx context.Context, breach lifecycle.Notification, event Event, next func(inc *Incident, reason string) (Command, bool)) error {
 	id := breach.Data["record"]
 	if id == "" {
 		return nil
@@ -125,12 +125,12 @@ func (r *Reactor) onBreach(ctx context.Context, breach lifecycle.Event, event Ev
 
 // breachReason is the reason recorded for an escalation caused by breach;
 // finding it in the history tells that the breach was handled.
-func breachReason(breach lifecycle.Event) string {
+func breachReason(breach lifecycle.Notification) string {
 	return fmt.Sprintf("SLA %s (%s) breached, cycle %s", breach.Data["agreement"], breach.Data["target"], breach.Data["cycle"])
 }
 
 // escalate raises a breached incident's escalation level by one.
-func (r *Reactor) escalate(ctx context.Context, breach lifecycle.Event) error {
+func (r *Reactor) escalate(ctx context.Context, breach lifecycle.Notification) error {
 	top := r.Incidents.Rules().maxLevel()
 	return r.onBreach(ctx, breach, EventEscalateHierarchical, func(inc *Incident, reason string) (Command, bool) {
 		if inc.EscalationLevel >= top {
@@ -141,7 +141,7 @@ func (r *Reactor) escalate(ctx context.Context, breach lifecycle.Event) error {
 }
 
 // reassign hands a breached incident to the group ReassignOnBreach names.
-func (r *Reactor) reassign(ctx context.Context, breach lifecycle.Event) error {
+func (r *Reactor) reassign(ctx context.Context, breach lifecycle.Notification) error {
 	return r.onBreach(ctx, breach, EventEscalateFunctional, func(inc *Incident, reason string) (Command, bool) {
 		group := r.ReassignOnBreach(inc, breach)
 		if group == "" || group == inc.Group {

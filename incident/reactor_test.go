@@ -19,8 +19,8 @@ func reactorService(t *testing.T) *incident.Service {
 	return s
 }
 
-func breach(record, agreement, cycle string) lifecycle.Event {
-	return lifecycle.Event{ID: "sla/" + record + "-" + agreement + "/3/" + cycle, Process: "sla", Type: "sla.breached",
+func breach(record, agreement, cycle string) lifecycle.Notification {
+	return lifecycle.Notification{ID: "sla/" + record + "-" + agreement + "/3/" + cycle, Process: "sla", Type: "sla.breached",
 		Data: map[string]string{"record": record, "agreement": agreement, "target": "resolution", "cycle": cycle}}
 }
 
@@ -48,7 +48,7 @@ func TestReactorEscalatesOnBreachOnce(t *testing.T) {
 	assert.Equal(t, 2, got.EscalationLevel)
 
 	// Unknown records and other processes' events are ignored.
-	require.NoError(t, r.Notify(ctx, breach("PRB1", "x", "1"), lifecycle.Event{Process: "change", Type: "closed"}))
+	require.NoError(t, r.Notify(ctx, breach("PRB1", "x", "1"), lifecycle.Notification{Process: "change", Type: "closed"}))
 	// Off unless asked.
 	require.NoError(t, (&incident.Reactor{Incidents: s}).Notify(ctx, breach(inc.ID, "other", "1")))
 	got2, err := s.Export(ctx, inc.ID)
@@ -65,7 +65,7 @@ func TestReactorLinksCausingChange(t *testing.T) {
 	i2, err := s.Open(ctx, a, incident.Open{Title: "Slow API"})
 	require.NoError(t, err)
 	r := &incident.Reactor{Incidents: s, LinkCausedBy: true}
-	ev := lifecycle.Event{ID: "change/CHG1/4/0", Process: "change", Subject: "CHG1", Type: "linked",
+	ev := lifecycle.Notification{ID: "change/CHG1/4/0", Process: "change", Subject: "CHG1", Type: "linked",
 		Data: map[string]string{"incidents": i1.ID + "," + i2.ID + ",INC999"}}
 	require.NoError(t, r.Notify(ctx, ev))
 	require.NoError(t, r.Notify(ctx, ev))
@@ -98,7 +98,7 @@ func TestReactorLinksIncidentsNamedWhenTheChangeOpened(t *testing.T) {
 	s := reactorService(t)
 	i1, err := s.Open(ctx, lifecycle.Actor{ID: "ann"}, incident.Open{Title: "Payroll batch failed"})
 	require.NoError(t, err)
-	ev := lifecycle.Event{ID: "change/CHG7/1/0", Process: "change", Subject: "CHG7", Type: "opened",
+	ev := lifecycle.Notification{ID: "change/CHG7/1/0", Process: "change", Subject: "CHG7", Type: "opened",
 		Data: map[string]string{"incidents": i1.ID}}
 	require.NoError(t, (&incident.Reactor{Incidents: s}).Notify(ctx, ev), "off unless asked")
 	got, err := s.Export(ctx, i1.ID)
@@ -122,7 +122,7 @@ func TestReactorReassignsOnBreachOnce(t *testing.T) {
 	p3, err := s.Open(ctx, a, incident.Open{Title: "Toner low", Impact: 2, Urgency: 3, Group: "desk"})
 	require.NoError(t, err)
 	var asked []string
-	r := &incident.Reactor{Incidents: s, ReassignOnBreach: func(inc *incident.Incident, breach lifecycle.Event) string {
+	r := &incident.Reactor{Incidents: s, ReassignOnBreach: func(inc *incident.Incident, breach lifecycle.Notification) string {
 		asked = append(asked, inc.ID+"/"+breach.Data["agreement"])
 		if inc.Priority == lifecycle.PriorityCritical {
 			return "major-incident-team"
@@ -147,7 +147,7 @@ func TestReactorReassignsOnBreachOnce(t *testing.T) {
 	assert.Equal(t, []string{p1.ID + "/p1-resolution", p3.ID + "/p3-resolution"}, asked, "a handled breach is not asked again")
 
 	// Both reactions together: one escalation of each kind per breach.
-	both := &incident.Reactor{Incidents: s, EscalateOnBreach: true, ReassignOnBreach: func(*incident.Incident, lifecycle.Event) string { return "tier-3" }}
+	both := &incident.Reactor{Incidents: s, EscalateOnBreach: true, ReassignOnBreach: func(*incident.Incident, lifecycle.Notification) string { return "tier-3" }}
 	require.NoError(t, both.Notify(ctx, breach(p3.ID, "p3-response", "1")))
 	require.NoError(t, both.Notify(ctx, breach(p3.ID, "p3-response", "1")))
 	got3, err = s.Export(ctx, p3.ID)

@@ -140,7 +140,7 @@ func (s *Service) Open(ctx context.Context, actor lifecycle.Actor, cmd Open) (*I
 		}
 		return id
 	}
-	x, err := s.kernel.Create(ctx, func(ctx context.Context, reads *lifecycle.ReadSet) (*Incident, []lifecycle.Event, error) {
+	x, err := s.kernel.Create(ctx, func(ctx context.Context, reads *lifecycle.ReadSet) (*Incident, []lifecycle.Notification, error) {
 		x, evs, err := s.rules.open(actor, s.clock.Now(), ids, cmd)
 		if err != nil {
 			return nil, nil, err
@@ -190,7 +190,7 @@ type consequent interface {
 // then the command's follow-ups.
 func (s *Service) run(ctx context.Context, actor lifecycle.Actor, id string, decide func(*Incident) (Command, bool)) (*Incident, error) {
 	var cmd Command
-	x, err := s.kernel.Update(ctx, id, 0, func(ctx context.Context, x *Incident, reads *lifecycle.ReadSet) ([]lifecycle.Event, error) {
+	x, err := s.kernel.Update(ctx, id, 0, func(ctx context.Context, x *Incident, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
 		c, ok := decide(x)
 		if !ok {
 			return nil, errSettled

@@ -201,7 +201,7 @@ func TestNotifierFailureKeepsTheChange(t *testing.T) {
 type outboxStore struct {
 	*incidenttest.Store
 	mu     sync.Mutex
-	events []lifecycle.Event
+	events []lifecycle.Notification
 }
 
 func (s *outboxStore) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
@@ -220,7 +220,7 @@ func (s *outboxStore) StoresEvents() bool { return true }
 
 func TestNotifierFuncIsNotified(t *testing.T) {
 	var got []string
-	fn := lifecycle.NotifierFunc(func(_ context.Context, evs ...lifecycle.Event) error {
+	fn := lifecycle.NotifierFunc(func(_ context.Context, evs ...lifecycle.Notification) error {
 		for _, ev := range evs {
 			got = append(got, ev.Type)
 		}

@@ -38,7 +38,7 @@ func TestStepEmitsEveryEvent(t *testing.T) {
 
 	assert.Equal(t, []string{TypePutOnHold, TypeCommented, TypeWorkNoteAdded, TypeUpdated}, types(evs))
 	for i, e := range evs {
-		assert.Equal(t, lifecycle.EventID(Process, "INC-1", 4, i), e.ID)
+		assert.Equal(t, lifecycle.NotificationID(Process, "INC-1", 4, i), e.ID)
 		assert.Equal(t, int64(4), e.Version)
 		assert.Equal(t, "in_progress", e.From)
 		assert.Equal(t, "on_hold", e.To)

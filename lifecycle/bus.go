@@ -40,7 +40,7 @@ func (b *Bus) Subscribe(n Notifier) {
 }
 
 // Notify delivers events to every subscriber and joins their errors.
-func (b *Bus) Notify(ctx context.Context, events ...Event) error {
+func (b *Bus) Notify(ctx context.Context, events ...Notification) error {
 	b.mu.RLock()
 	subs := b.subs
 	b.mu.RUnlock()

@@ -45,7 +45,7 @@ func (e *NotifyError) Error() string {
 	return fmt.Sprintf("stored, but notification failed: %v", e.Err)
 }
 
-func notify(ctx context.Context, n Notifier, events []Event) error {
+func notify(ctx context.Context, n Notifier, events []Notification) error {
 	if len(events) == 0 || n == nil {
 		return nil
 	}

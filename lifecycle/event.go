@@ -6,17 +6,18 @@ import (
 	"time"
 )
 
-// Event is a notification envelope: something that happened to a record and
-// was stored. Services hand events to a [Notifier] only after the change
-// that caused them is stored.
+// Notification is the envelope of an event: something that happened to a
+// record and was stored. Services hand notifications to a [Notifier] only
+// after the change that caused them is stored. (A process's own Event
+// type, incident.Event for one, names what fires its state machine.)
 //
 // ID is unique and stable: it is derived from the process, the subject, the
 // stored version and the event's position in that version's batch, and each
 // version has exactly one writer. A host that delivers at least once (an
 // outbox relay, a queue) can therefore deduplicate, and reactions keyed by
 // the ID are idempotent.
-type Event struct {
-	// ID is unique and stable: [EventID](Process, Subject, Version, n).
+type Notification struct {
+	// ID is unique and stable: [NotificationID](Process, Subject, Version, n).
 	ID string `json:"id"`
 	// Process is the process of the subject: "incident", "problem",
 	// "change", "sla", "service", "improvement", ...
@@ -44,9 +45,9 @@ type Event struct {
 	Data map[string]string `json:"data,omitempty"`
 }
 
-// EventID returns the ID of the n-th event (from 0) that process emits for
+// NotificationID returns the ID of the n-th event (from 0) that process emits for
 // subject at version: "incident/INC0000042/7/0".
-func EventID(process, subject string, version int64, n int) string {
+func NotificationID(process, subject string, version int64, n int) string {
 	b := make([]byte, 0, len(process)+len(subject)+24)
 	b = append(b, process...)
 	b = append(b, '/')
@@ -59,7 +60,7 @@ func EventID(process, subject string, version int64, n int) string {
 }
 
 // Clone returns a deep copy of e.
-func (e Event) Clone() Event {
+func (e Notification) Clone() Notification {
 	e.Snapshot = e.Snapshot.Clone()
 	e.Data = maps.Clone(e.Data)
 	return e

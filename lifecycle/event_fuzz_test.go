@@ -16,12 +16,12 @@ import (
 // back from outboxes and queues: decoding never panics; what decodes
 // re-encodes, and that encoding decodes to an equal event and re-encodes to
 // the same bytes; Clone is deep (changing the clone's maps leaves the
-// original alone); and EventID of the decoded event's process, subject and
+// original alone); and NotificationID of the decoded event's process, subject and
 // version gives an ID that starts with "process/subject/version/".
 func FuzzEventJSON(f *testing.F) {
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	full := lifecycle.Event{
-		ID: lifecycle.EventID("incident", "INC1", 3, 0), Process: "incident", Subject: "INC1", Type: "assigned",
+	full := lifecycle.Notification{
+		ID: lifecycle.NotificationID("incident", "INC1", 3, 0), Process: "incident", Subject: "INC1", Type: "assigned",
 		From: "new", To: "in_progress", Actor: "ann", Time: t0, Version: 3,
 		Snapshot: lifecycle.Snapshot{
 			State: "in_progress", Title: "Mail down", Priority: 2, Group: "mail", Assignee: "ann", HoldReason: "caller",
@@ -41,7 +41,7 @@ func FuzzEventJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var e lifecycle.Event
+		var e lifecycle.Notification
 		if err := json.Unmarshal(data, &e); err != nil {
 			return
 		}
@@ -53,7 +53,7 @@ func FuzzEventJSON(f *testing.F) {
 			}
 			return
 		}
-		var back lifecycle.Event
+		var back lifecycle.Notification
 		if err := json.Unmarshal(b1, &back); err != nil {
 			t.Fatalf("re-decoding our own output %s: %v", b1, err)
 		}
@@ -80,9 +80,9 @@ func FuzzEventJSON(f *testing.F) {
 				t.Fatalf("Clone shares Snapshot.Attributes")
 			}
 		}
-		id := lifecycle.EventID(e.Process, e.Subject, e.Version, 0)
+		id := lifecycle.NotificationID(e.Process, e.Subject, e.Version, 0)
 		if want := e.Process + "/" + e.Subject + "/" + strconv.FormatInt(e.Version, 10) + "/0"; id != want {
-			t.Fatalf("EventID = %q, want %q", id, want)
+			t.Fatalf("NotificationID = %q, want %q", id, want)
 		}
 	})
 }

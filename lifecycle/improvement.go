@@ -6,7 +6,7 @@ import (
 )
 
 // ProcessImprovement is the process name of continual-improvement records:
-// it appears in their events ([Event.Process]), IDs ([EventID]) and errors.
+// it appears in their events ([Notification.Process]), IDs ([NotificationID]) and errors.
 const ProcessImprovement = "improvement"
 
 // Improvement is an entry of the continual-improvement register (CSI

@@ -71,7 +71,7 @@ type ProposeImprovement struct {
 // now, and its "proposed" event. It is the pure layer under
 // [Portfolio.Propose], which also checks that the service exists: nothing
 // is stored or looked up here.
-func (p ProposeImprovement) New(actor Actor, now time.Time, id string) (*Improvement, []Event, error) {
+func (p ProposeImprovement) New(actor Actor, now time.Time, id string) (*Improvement, []Notification, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -104,12 +104,12 @@ func (p ProposeImprovement) New(actor Actor, now time.Time, id string) (*Improve
 		Note:    p.Note,
 		Changes: diffImprovement(&Improvement{}, x),
 	}}
-	return x, []Event{improvementEvent(x, actor, "proposed", "", nil)}, nil
+	return x, []Notification{improvementEvent(x, actor, "proposed", "", nil)}, nil
 }
 
-func improvementEvent(x *Improvement, actor Actor, typ string, from ImprovementStatus, data map[string]string) Event {
-	e := Event{
-		ID:       EventID(ProcessImprovement, x.ID, x.Version, 0),
+func improvementEvent(x *Improvement, actor Actor, typ string, from ImprovementStatus, data map[string]string) Notification {
+	e := Notification{
+		ID:       NotificationID(ProcessImprovement, x.ID, x.Version, 0),
 		Process:  ProcessImprovement,
 		Subject:  x.ID,
 		Type:     typ,
@@ -140,7 +140,7 @@ func diffImprovement(old, x *Improvement) []FieldChange {
 // Apply performs cmd on the improvement on behalf of actor at now, as
 // [ITService.Apply] does for services: one [Record], Version+1, UpdatedAt,
 // one event; on any error x is left exactly as it was.
-func (x *Improvement) Apply(actor Actor, now time.Time, cmd ImprovementCommand) ([]Event, error) {
+func (x *Improvement) Apply(actor Actor, now time.Time, cmd ImprovementCommand) ([]Notification, error) {
 	if cmd == nil {
 		return nil, Invalid("command", "a command is required")
 	}
@@ -173,7 +173,7 @@ func (x *Improvement) Apply(actor Actor, now time.Time, cmd ImprovementCommand) 
 	})
 	ev := improvementEvent(c, actor, st.typ, x.Status, st.data)
 	*x = *c
-	return []Event{ev}, nil
+	return []Notification{ev}, nil
 }
 
 // ApproveImprovement approves a proposed improvement.

@@ -53,7 +53,7 @@ type Kernel[T any] struct {
 }
 
 // write is the Write of x, changed from version expected.
-func (k *Kernel[T]) write(x T, expected int64, reads ReadSet, events []Event) Write[T] {
+func (k *Kernel[T]) write(x T, expected int64, reads ReadSet, events []Notification) Write[T] {
 	w := Write[T]{Record: x, Expected: expected, Reads: reads, Events: events}
 	if k.Detach != nil {
 		w.Record, w.History, w.Journal = k.Detach(x)
@@ -65,7 +65,7 @@ func (k *Kernel[T]) write(x T, expected int64, reads ReadSet, events []Event) Wr
 // it checks the command's rules, records in reads what they read of other
 // records, changes x (its version included) and returns the events to
 // emit. On error the kernel drops x: nothing is stored.
-type Step[T any] func(ctx context.Context, x T, reads *ReadSet) ([]Event, error)
+type Step[T any] func(ctx context.Context, x T, reads *ReadSet) ([]Notification, error)
 
 // Update runs step on the record id and stores the result, as described on
 // [Kernel]. pinned is the version the caller read the record at, or 0 for
@@ -113,7 +113,7 @@ func (k *Kernel[T]) update(ctx context.Context, id string, pinned int64, redacti
 // Create builds a new record with build, which checks its rules and
 // records what they read, and stores it (Expected 0) with its events, as
 // [Kernel.Update] does; a changed read set runs build again.
-func (k *Kernel[T]) Create(ctx context.Context, build func(ctx context.Context, reads *ReadSet) (T, []Event, error)) (T, error) {
+func (k *Kernel[T]) Create(ctx context.Context, build func(ctx context.Context, reads *ReadSet) (T, []Notification, error)) (T, error) {
 	var out T
 	err := Retry(ctx, func() error {
 		var reads ReadSet

@@ -66,16 +66,16 @@ func ExampleBus() {
 	// Services are built first, all notifying the same bus...
 	var bus lifecycle.Bus
 	// ...then the reactions subscribe, in the order they should run.
-	bus.Subscribe(lifecycle.NotifierFunc(func(_ context.Context, evs ...lifecycle.Event) error {
+	bus.Subscribe(lifecycle.NotifierFunc(func(_ context.Context, evs ...lifecycle.Notification) error {
 		for _, e := range evs {
 			fmt.Println("mailer:", e.Subject, e.Type)
 		}
 		return nil
 	}))
-	bus.Subscribe(lifecycle.NotifierFunc(func(_ context.Context, evs ...lifecycle.Event) error {
+	bus.Subscribe(lifecycle.NotifierFunc(func(_ context.Context, evs ...lifecycle.Notification) error {
 		return errors.New("chat is down")
 	}))
-	err := bus.Notify(context.Background(), lifecycle.Event{Process: "incident", Subject: "INC1", Type: "resolved"})
+	err := bus.Notify(context.Background(), lifecycle.Notification{Process: "incident", Subject: "INC1", Type: "resolved"})
 	fmt.Println("error:", err)
 	// Output:
 	// mailer: INC1 resolved
@@ -93,7 +93,7 @@ func ExampleMatrix() {
 	// invalid impact: 4 is out of range 1..3
 }
 
-func ExampleEventID() {
-	fmt.Println(lifecycle.EventID("incident", "INC0000042", 7, 0))
+func ExampleNotificationID() {
+	fmt.Println(lifecycle.NotificationID("incident", "INC0000042", 7, 0))
 	// Output: incident/INC0000042/7/0
 }

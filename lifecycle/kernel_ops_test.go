@@ -97,10 +97,10 @@ func newKernel(s *noteStore, rec *lifecycletest.Recorder) *lifecycle.Kernel[*not
 
 // edit is a step that sets the text.
 func edit(text string) lifecycle.Step[*note] {
-	return func(ctx context.Context, x *note, reads *lifecycle.ReadSet) ([]lifecycle.Event, error) {
+	return func(ctx context.Context, x *note, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
 		x.Text = text
 		x.Version++
-		return []lifecycle.Event{{ID: x.ID + "/edit"}}, nil
+		return []lifecycle.Notification{{ID: x.ID + "/edit"}}, nil
 	}
 }
 
@@ -122,7 +122,7 @@ func TestKernelUpdateStoresThenNotifies(t *testing.T) {
 	assert.False(t, lifecycle.IsReadConflict(err))
 
 	boom := lifecycle.Invalid("text", "bad")
-	_, err = k.Update(ctx, "N1", 0, func(context.Context, *note, *lifecycle.ReadSet) ([]lifecycle.Event, error) {
+	_, err = k.Update(ctx, "N1", 0, func(context.Context, *note, *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
 		return nil, boom
 	})
 	assert.ErrorIs(t, err, boom)
@@ -142,7 +142,7 @@ func TestKernelRerunsOnChangedReads(t *testing.T) {
 	rec := &lifecycletest.Recorder{}
 	k := newKernel(s, rec)
 	runs := 0
-	step := func(ctx context.Context, x *note, reads *lifecycle.ReadSet) ([]lifecycle.Event, error) {
+	step := func(ctx context.Context, x *note, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
 		runs++
 		lock, err := s.Get(ctx, "LOCK")
 		if err != nil {
@@ -154,7 +154,7 @@ func TestKernelRerunsOnChangedReads(t *testing.T) {
 		}
 		x.Text = "edited"
 		x.Version++
-		return []lifecycle.Event{{ID: "e"}}, nil
+		return []lifecycle.Notification{{ID: "e"}}, nil
 	}
 	// The lock is taken between the step's read and its commit.
 	s.beforeCommit = func() {
@@ -204,12 +204,12 @@ func TestKernelCreate(t *testing.T) {
 	rec := &lifecycletest.Recorder{}
 	k := newKernel(s, rec)
 	runs := 0
-	build := func(ctx context.Context, reads *lifecycle.ReadSet) (*note, []lifecycle.Event, error) {
+	build := func(ctx context.Context, reads *lifecycle.ReadSet) (*note, []lifecycle.Notification, error) {
 		runs++
 		if err := reads.TakeGuard(ctx, s, "children/PARENT"); err != nil {
 			return nil, nil, err
 		}
-		return &note{ID: "CHILD", Version: 1}, []lifecycle.Event{{ID: "open"}}, nil
+		return &note{ID: "CHILD", Version: 1}, []lifecycle.Notification{{ID: "open"}}, nil
 	}
 	s.beforeCommit = func() { // another child takes the guard first
 		s.beforeCommit = nil

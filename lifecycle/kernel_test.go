@@ -39,7 +39,7 @@ func TestFanoutCallsAllAndJoins(t *testing.T) {
 	var mu sync.Mutex
 	var calls []string
 	rec := func(name string, err error) Notifier {
-		return NotifierFunc(func(_ context.Context, evs ...Event) error {
+		return NotifierFunc(func(_ context.Context, evs ...Notification) error {
 			mu.Lock()
 			defer mu.Unlock()
 			calls = append(calls, name)
@@ -48,19 +48,19 @@ func TestFanoutCallsAllAndJoins(t *testing.T) {
 	}
 	e1, e2 := errors.New("mail down"), errors.New("chat down")
 	n := Fanout(rec("a", e1), nil, rec("b", nil), rec("c", e2))
-	err := n.Notify(context.Background(), Event{ID: "x"})
+	err := n.Notify(context.Background(), Notification{ID: "x"})
 	assert.Equal(t, []string{"a", "b", "c"}, calls)
 	assert.ErrorIs(t, err, e1)
 	assert.ErrorIs(t, err, e2)
 
-	assert.NoError(t, Discard.Notify(context.Background(), Event{}))
+	assert.NoError(t, Discard.Notify(context.Background(), Notification{}))
 	assert.Equal(t, Discard, NotifierOrDiscard(nil))
 	assert.NoError(t, Fanout().Notify(context.Background()))
 }
 
 type memRec struct {
 	version int64
-	events  []Event
+	events  []Notification
 }
 
 // fakeStore keeps one record, "r"; with outbox set it stores each write's
@@ -88,15 +88,15 @@ func (s *fakeStore) Commit(_ context.Context, w Write[*memRec]) error {
 }
 
 // update is the write of r over version expected.
-func update(r *memRec, expected int64, evs []Event) Write[*memRec] {
+func update(r *memRec, expected int64, evs []Notification) Write[*memRec] {
 	return Write[*memRec]{Record: r, Expected: expected, Events: evs}
 }
 
 func TestCommit(t *testing.T) {
 	ctx := context.Background()
-	var got []Event
-	n := NotifierFunc(func(_ context.Context, evs ...Event) error { got = append(got, evs...); return nil })
-	evs := []Event{{ID: "t/r/1/0"}}
+	var got []Notification
+	n := NotifierFunc(func(_ context.Context, evs ...Notification) error { got = append(got, evs...); return nil })
+	evs := []Notification{{ID: "t/r/1/0"}}
 
 	s := &fakeStore{recs: map[string]*memRec{}}
 	require.NoError(t, Commit(ctx, s, n, update(&memRec{version: 1}, 0, evs)))
@@ -117,7 +117,7 @@ func TestCommit(t *testing.T) {
 	assert.Equal(t, int64(1), s.recs["r"].version)
 
 	// A failing notifier does not undo the stored change.
-	bad := NotifierFunc(func(context.Context, ...Event) error { return errors.New("smtp") })
+	bad := NotifierFunc(func(context.Context, ...Notification) error { return errors.New("smtp") })
 	err = Commit(ctx, s, bad, update(&memRec{version: 2}, 1, evs))
 	var ne *NotifyError
 	require.ErrorAs(t, err, &ne)
@@ -231,7 +231,7 @@ func TestIDs(t *testing.T) {
 		assert.False(t, seen[id], "duplicate %s", id)
 		seen[id] = true
 	}
-	assert.Equal(t, "incident/INC1/7/0", EventID("incident", "INC1", 7, 0))
+	assert.Equal(t, "incident/INC1/7/0", NotificationID("incident", "INC1", 7, 0))
 }
 
 func TestSnapshotApplyReplaysHistory(t *testing.T) {
@@ -260,7 +260,7 @@ func TestClonesAreDeep(t *testing.T) {
 	assert.Equal(t, "1", h[0].Changes[0].New)
 	assert.Nil(t, CloneHistory(nil))
 
-	e := Event{Data: map[string]string{"k": "v"}, Snapshot: Snapshot{Attributes: map[string]string{"a": "b"}}}
+	e := Notification{Data: map[string]string{"k": "v"}, Snapshot: Snapshot{Attributes: map[string]string{"a": "b"}}}
 	ec := e.Clone()
 	ec.Data["k"] = "x"
 	ec.Snapshot.Attributes["a"] = "x"
@@ -276,22 +276,22 @@ func TestSystemClockHasNoMonotonicReading(t *testing.T) {
 
 func TestBusLateSubscription(t *testing.T) {
 	var b Bus
-	require.NoError(t, b.Notify(context.Background(), Event{ID: "dropped"}))
+	require.NoError(t, b.Notify(context.Background(), Notification{ID: "dropped"}))
 	var got []string
-	b.Subscribe(NotifierFunc(func(_ context.Context, evs ...Event) error {
+	b.Subscribe(NotifierFunc(func(_ context.Context, evs ...Notification) error {
 		for _, e := range evs {
 			got = append(got, "a:"+e.ID)
 		}
 		return errors.New("a failed")
 	}))
 	b.Subscribe(nil)
-	b.Subscribe(NotifierFunc(func(_ context.Context, evs ...Event) error {
+	b.Subscribe(NotifierFunc(func(_ context.Context, evs ...Notification) error {
 		for _, e := range evs {
 			got = append(got, "b:"+e.ID)
 		}
 		return nil
 	}))
-	err := b.Notify(context.Background(), Event{ID: "x"})
+	err := b.Notify(context.Background(), Notification{ID: "x"})
 	assert.EqualError(t, err, "a failed")
 	assert.Equal(t, []string{"a:x", "b:x"}, got)
 }
@@ -300,8 +300,8 @@ func TestNotifyErrorHidesSentinels(t *testing.T) {
 	// A stored change whose notifier (or a reaction behind it) failed with a
 	// conflict must not look like a conflict: nothing would be retried right.
 	s := &fakeStore{recs: map[string]*memRec{"r": {version: 1}}}
-	bad := NotifierFunc(func(context.Context, ...Event) error { return Conflict("problem", "PRB1", 1, 2) })
-	err := Commit(context.Background(), s, bad, update(&memRec{version: 2}, 1, []Event{{ID: "e"}}))
+	bad := NotifierFunc(func(context.Context, ...Notification) error { return Conflict("problem", "PRB1", 1, 2) })
+	err := Commit(context.Background(), s, bad, update(&memRec{version: 2}, 1, []Notification{{ID: "e"}}))
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, ErrConflict)
 	var ne *NotifyError

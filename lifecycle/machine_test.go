@@ -347,12 +347,12 @@ func TestCanceledContextLeavesNothingHalfDone(t *testing.T) {
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
 	live := context.Background()
-	evs := []Event{{ID: "t/r/1/0"}}
+	evs := []Notification{{ID: "t/r/1/0"}}
 
 	t.Run("Commit", func(t *testing.T) {
 		for _, outbox := range []bool{false, true} {
-			var notified []Event
-			n := NotifierFunc(func(ctx context.Context, e ...Event) error {
+			var notified []Notification
+			n := NotifierFunc(func(ctx context.Context, e ...Notification) error {
 				notified = append(notified, e...)
 				return ctx.Err()
 			})
@@ -369,7 +369,7 @@ func TestCanceledContextLeavesNothingHalfDone(t *testing.T) {
 				assert.Empty(t, notified, "the outbox holds the events")
 				assert.Equal(t, evs, fs.recs["r"].events)
 			} else {
-				assert.Equal(t, []Event{evs[0], evs[0]}, notified, "one notification per stored change")
+				assert.Equal(t, []Notification{evs[0], evs[0]}, notified, "one notification per stored change")
 			}
 		}
 	})
@@ -378,9 +378,9 @@ func TestCanceledContextLeavesNothingHalfDone(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		st := &cancelingStore{fakeStore: fakeStore{recs: map[string]*memRec{"r": {version: 1}}}, cancel: cancel}
-		var got []Event
+		var got []Notification
 		var notifyErr error
-		n := NotifierFunc(func(ctx context.Context, e ...Event) error {
+		n := NotifierFunc(func(ctx context.Context, e ...Notification) error {
 			got, notifyErr = append(got, e...), ctx.Err()
 			return nil
 		})
@@ -399,11 +399,11 @@ func TestCanceledContextLeavesNothingHalfDone(t *testing.T) {
 				// operation as far as the commit.
 				store = ctxFreeReads{mem}
 			}
-			var notified []Event
+			var notified []Notification
 			p, err := NewPortfolio(PortfolioConfig{
 				Store:        store,
 				Improvements: mem,
-				Notifier:     NotifierFunc(func(_ context.Context, e ...Event) error { notified = append(notified, e...); return nil }),
+				Notifier:     NotifierFunc(func(_ context.Context, e ...Notification) error { notified = append(notified, e...); return nil }),
 				IDs:          func() string { return "SVC1" }, // a canceled Define must not cost the ID
 				Dependents:   NoDependents,
 			})

@@ -15,14 +15,16 @@ import (
 // honour ctx. Events must not be modified.
 type Notifier interface {
 	// Notify hands over the events of one stored change, in order.
-	Notify(ctx context.Context, events ...Event) error
+	Notify(ctx context.Context, events ...Notification) error
 }
 
 // NotifierFunc adapts a function to [Notifier].
-type NotifierFunc func(ctx context.Context, events ...Event) error
+type NotifierFunc func(ctx context.Context, events ...Notification) error
 
 // Notify calls f.
-func (f NotifierFunc) Notify(ctx context.Context, events ...Event) error { return f(ctx, events...) }
+func (f NotifierFunc) Notify(ctx context.Context, events ...Notification) error {
+	return f(ctx, events...)
+}
 
 // Discard is a [Notifier] that drops every event. Services use it when their
 // Config has no Notifier.
@@ -30,7 +32,7 @@ var Discard Notifier = discard{}
 
 type discard struct{}
 
-func (discard) Notify(context.Context, ...Event) error { return nil }
+func (discard) Notify(context.Context, ...Notification) error { return nil }
 
 // Fanout returns a Notifier that calls every one of ns in order, even when
 // some fail, and returns their errors joined with [errors.Join]. Nil
@@ -47,7 +49,7 @@ func Fanout(ns ...Notifier) Notifier {
 
 type fanout []Notifier
 
-func (f fanout) Notify(ctx context.Context, events ...Event) error {
+func (f fanout) Notify(ctx context.Context, events ...Notification) error {
 	var errs []error
 	for _, n := range f {
 		if err := n.Notify(ctx, events...); err != nil {

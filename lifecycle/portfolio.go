@@ -88,7 +88,7 @@ type PortfolioConfig struct {
 // "agreement_added", "agreement_removed", "config_item_added",
 // "config_item_removed". Events (Process "improvement"): "proposed",
 // "approved", "started", "completed", "rejected". Each stored change emits
-// exactly one, whose ID is EventID(process, id, version, 0).
+// exactly one, whose ID is NotificationID(process, id, version, 0).
 //
 // Retirement checks the host's [Dependents] just before the change is
 // stored; without Dependents configured, phase-out and retirement are
@@ -204,7 +204,7 @@ func (p *Portfolio) Define(ctx context.Context, actor Actor, cmd DefineService) 
 		cmd.Agreements = links
 	}
 	now, id := p.clock.Now(), p.ids()
-	return p.services.Create(ctx, func(context.Context, *ReadSet) (*ITService, []Event, error) {
+	return p.services.Create(ctx, func(context.Context, *ReadSet) (*ITService, []Notification, error) {
 		return cmd.New(actor, now, id)
 	})
 }
@@ -251,7 +251,7 @@ func (p *Portfolio) Do(ctx context.Context, actor Actor, cmd ServiceCommand) (*I
 	if blankText(id) {
 		return nil, Invalid("id", "a service ID is required")
 	}
-	return p.services.Update(ctx, id, version, func(ctx context.Context, s *ITService, _ *ReadSet) ([]Event, error) {
+	return p.services.Update(ctx, id, version, func(ctx context.Context, s *ITService, _ *ReadSet) ([]Notification, error) {
 		work, err := p.retirementWork(ctx, s, cmd)
 		if err != nil {
 			return nil, err
@@ -403,7 +403,7 @@ func (p *Portfolio) Propose(ctx context.Context, actor Actor, cmd ProposeImprove
 		return nil, errNoImprovements
 	}
 	now, id := p.clock.Now(), p.impIDs()
-	return p.improvements.Create(ctx, func(ctx context.Context, _ *ReadSet) (*Improvement, []Event, error) {
+	return p.improvements.Create(ctx, func(ctx context.Context, _ *ReadSet) (*Improvement, []Notification, error) {
 		x, evs, err := cmd.New(actor, now, id)
 		if err != nil {
 			return nil, nil, err
@@ -458,7 +458,7 @@ func (p *Portfolio) DoImprovement(ctx context.Context, actor Actor, cmd Improvem
 	if blankText(id) {
 		return nil, Invalid("id", "an improvement ID is required")
 	}
-	return p.improvements.Update(ctx, id, version, func(_ context.Context, x *Improvement, _ *ReadSet) ([]Event, error) {
+	return p.improvements.Update(ctx, id, version, func(_ context.Context, x *Improvement, _ *ReadSet) ([]Notification, error) {
 		return x.Apply(actor, p.clock.Now(), cmd)
 	})
 }

@@ -60,7 +60,7 @@ func TestPortfolioTypedNilCommands(t *testing.T) {
 		assert.Nil(t, got, name)
 
 		c := s.Clone()
-		var evs []lifecycle.Event
+		var evs []lifecycle.Notification
 		require.NotPanics(t, func() { evs, err = c.Apply(ownerAlice, svcT0, cmd) }, name)
 		requireCommandInvalid(t, err, name+" (Apply)")
 		assert.Nil(t, evs, name)
@@ -136,7 +136,7 @@ func TestAddServiceAgreementValueAndPointerAgree(t *testing.T) {
 		got    *lifecycle.ITService
 		err    string
 		stored *lifecycle.ITService
-		events []lifecycle.Event
+		events []lifecycle.Notification
 	}
 	run := func(t *testing.T, lookup lifecycle.AgreementLookup, cmd lifecycle.ServiceCommand) outcome {
 		t.Helper()

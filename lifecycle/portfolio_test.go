@@ -122,7 +122,7 @@ func TestPortfolioDefineAndAdvanceToLive(t *testing.T) {
 	require.Len(t, evs, 11)
 	assert.Equal(t, "created", evs[0].Type)
 	for i, e := range evs {
-		assert.Equal(t, lifecycle.EventID("service", s.ID, int64(i+1), 0), e.ID)
+		assert.Equal(t, lifecycle.NotificationID("service", s.ID, int64(i+1), 0), e.ID)
 		assert.Equal(t, int64(i+1), e.Version)
 		if i > 0 {
 			assert.Equal(t, "advanced", e.Type)
@@ -612,7 +612,7 @@ func TestPortfolioImprovements(t *testing.T) {
 	for _, e := range f.rec.Events() {
 		assert.Equal(t, "improvement", e.Process)
 		assert.Equal(t, s.ID, e.Snapshot.Service)
-		assert.Equal(t, lifecycle.EventID("improvement", e.Subject, e.Version, 0), e.ID)
+		assert.Equal(t, lifecycle.NotificationID("improvement", e.Subject, e.Version, 0), e.ID)
 	}
 
 	page, err := f.p.ListImprovements(ctx, lifecycle.ImprovementFilter{ServiceID: s.ID})
@@ -670,7 +670,7 @@ func TestPortfolioUsesStoreAsImprovementStore(t *testing.T) {
 type serviceOutboxStore struct {
 	*lifecycletest.PortfolioStore
 	mu     sync.Mutex
-	events []lifecycle.Event
+	events []lifecycle.Notification
 }
 
 func (o *serviceOutboxStore) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
@@ -689,7 +689,7 @@ func (*serviceOutboxStore) StoresEvents() bool { return true }
 
 type improvementOutbox struct {
 	*lifecycletest.ImprovementStore
-	events []lifecycle.Event
+	events []lifecycle.Notification
 }
 
 func (o *improvementOutbox) CommitImprovement(ctx context.Context, w lifecycle.Write[*lifecycle.Improvement]) error {

@@ -7,7 +7,7 @@ import (
 )
 
 // ProcessService is the process name of service records: it appears in
-// their events ([Event.Process]), IDs ([EventID]) and errors.
+// their events ([Notification.Process]), IDs ([NotificationID]) and errors.
 const ProcessService = "service"
 
 // RoleServiceOwner is the role that may phase out, reinstate and retire any

@@ -149,7 +149,7 @@ type DefineService struct {
 // New returns the new service with the given ID, created by actor at now,
 // and its "created" event. It is the pure layer under [Portfolio.Define]:
 // nothing is stored.
-func (d DefineService) New(actor Actor, now time.Time, id string) (*ITService, []Event, error) {
+func (d DefineService) New(actor Actor, now time.Time, id string) (*ITService, []Notification, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -198,12 +198,12 @@ func (d DefineService) New(actor Actor, now time.Time, id string) (*ITService, [
 		Note:    d.Note,
 		Changes: diffService(&ITService{}, s),
 	}}
-	return s, []Event{serviceEvent(s, actor, "created", "", nil)}, nil
+	return s, []Notification{serviceEvent(s, actor, "created", "", nil)}, nil
 }
 
-func serviceEvent(s *ITService, actor Actor, typ string, from Status, data map[string]string) Event {
-	e := Event{
-		ID:       EventID(ProcessService, s.ID, s.Version, 0),
+func serviceEvent(s *ITService, actor Actor, typ string, from Status, data map[string]string) Notification {
+	e := Notification{
+		ID:       NotificationID(ProcessService, s.ID, s.Version, 0),
 		Process:  ProcessService,
 		Subject:  s.ID,
 		Type:     typ,
@@ -244,13 +244,13 @@ func diffService(old, s *ITService) []FieldChange {
 // [ErrForbidden], [ErrValidation] or an *[OpenWorkError] from a guard),
 // [ErrForbidden] (a change of owner by someone without the right).
 // Edits of a retired service are refused with [ErrInvalidTransition].
-func (s *ITService) Apply(actor Actor, now time.Time, cmd ServiceCommand) ([]Event, error) {
+func (s *ITService) Apply(actor Actor, now time.Time, cmd ServiceCommand) ([]Notification, error) {
 	return s.apply(actor, now, cmd, nil)
 }
 
 // apply is Apply with the open work given by the orchestrator (nil: take it
 // from the command).
-func (s *ITService) apply(actor Actor, now time.Time, cmd ServiceCommand, work *ServiceWork) ([]Event, error) {
+func (s *ITService) apply(actor Actor, now time.Time, cmd ServiceCommand, work *ServiceWork) ([]Notification, error) {
 	if err := NilCommand(cmd); err != nil {
 		return nil, err
 	}
@@ -299,7 +299,7 @@ func (s *ITService) apply(actor Actor, now time.Time, cmd ServiceCommand, work *
 	})
 	ev := serviceEvent(c, actor, st.typ, s.Status, st.data)
 	*s = *c
-	return []Event{ev}, nil
+	return []Notification{ev}, nil
 }
 
 // AdvanceService moves a service one status forward (event

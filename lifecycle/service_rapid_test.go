@@ -25,7 +25,7 @@ import (
 //     retired, the ID is not linked yet and the kind is known; unlinking
 //     exactly when it is linked and a live service keeps an SLA;
 //   - every success appends one record (Seq = len), bumps Version by one
-//     and returns one event whose ID is EventID(service, id, version, 0);
+//     and returns one event whose ID is NotificationID(service, id, version, 0);
 //   - Version == len(History), the records chain From→To and end at Status,
 //     and replaying them through Snapshot.Apply gives Status;
 //   - a live service has an owner and an SLA; lists hold no
@@ -79,7 +79,7 @@ func TestServiceProperties(t *testing.T) {
 			if s.Version != before.Version+1 || len(s.History) != len(before.History)+1 || !s.UpdatedAt.Equal(now) {
 				rt.Fatalf("success must add one version and one record at now")
 			}
-			if len(evs) != 1 || evs[0].ID != lifecycle.EventID("service", s.ID, s.Version, 0) || evs[0].Version != s.Version {
+			if len(evs) != 1 || evs[0].ID != lifecycle.NotificationID("service", s.ID, s.Version, 0) || evs[0].Version != s.Version {
 				rt.Fatalf("events %+v", evs)
 			}
 			if evs[0].Snapshot.State != string(s.Status) || evs[0].Actor != actor.ID {

@@ -124,7 +124,7 @@ func TestServiceMatrix(t *testing.T) {
 				assert.Equal(t, lifecycle.FieldChange{Field: "state", Old: string(st), New: string(to)}, c)
 				require.Len(t, evs, 1)
 				e := evs[0]
-				assert.Equal(t, lifecycle.EventID("service", "SVC-1", 2, 0), e.ID)
+				assert.Equal(t, lifecycle.NotificationID("service", "SVC-1", 2, 0), e.ID)
 				assert.Equal(t, "service", e.Process)
 				assert.Equal(t, string(st), e.From)
 				assert.Equal(t, string(to), e.To)
@@ -309,7 +309,7 @@ func TestDefineService(t *testing.T) {
 		},
 	}, s.History[0])
 	require.Len(t, evs, 1)
-	assert.Equal(t, lifecycle.Event{
+	assert.Equal(t, lifecycle.Notification{
 		ID: "service/SVC-9/1/0", Process: "service", Subject: "SVC-9", Type: "created",
 		From: "", To: "requirements", Actor: "alice", Time: svcT0, Version: 1,
 		Snapshot: lifecycle.Snapshot{

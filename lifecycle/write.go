@@ -33,7 +33,7 @@ type Write[T any] struct {
 	// Events are the change's events. A store that is a transactional
 	// outbox ([Outbox]) stores them with the record; any other store
 	// ignores them and the kernel notifies once the write is stored.
-	Events []Event
+	Events []Notification
 	// History are the history records the change appends, oldest first.
 	// Their Seq continue the stored history without a gap: the first is
 	// one more than the last stored (1 for a new record). A store refuses

@@ -114,9 +114,9 @@ func (s *commitOutbox) StoresEvents() bool { return !s.off }
 
 func TestCommitNotifiesAfterTheWrite(t *testing.T) {
 	ctx := context.Background()
-	var got []Event
-	n := NotifierFunc(func(_ context.Context, evs ...Event) error { got = append(got, evs...); return nil })
-	evs := []Event{{ID: "e1"}}
+	var got []Notification
+	n := NotifierFunc(func(_ context.Context, evs ...Notification) error { got = append(got, evs...); return nil })
+	evs := []Notification{{ID: "e1"}}
 
 	s := &commitStore{}
 	require.NoError(t, Commit[int](ctx, s, n, Write[int]{Record: 7, Events: evs}))
@@ -139,7 +139,7 @@ func TestCommitNotifiesAfterTheWrite(t *testing.T) {
 	assert.Equal(t, evs, got, "a store whose StoresEvents is false is notified for")
 	assert.Nil(t, off.writes[0].Events)
 
-	failing := NotifierFunc(func(context.Context, ...Event) error { return errors.New("smtp") })
+	failing := NotifierFunc(func(context.Context, ...Notification) error { return errors.New("smtp") })
 	var ne *NotifyError
 	err := Commit[int](ctx, &commitStore{}, failing, Write[int]{Record: 1, Events: evs})
 	require.ErrorAs(t, err, &ne)

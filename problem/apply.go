@@ -14,7 +14,7 @@ import (
 // [TypeIncidentLinked] per incident in o.Incidents). The problem is named
 // id, or o.ID when set (id must then be empty or the same). Bad input is a
 // *lifecycle.ValidationError and nothing is built.
-func NewProblem(id string, m lifecycle.Matrix, actor lifecycle.Actor, now time.Time, o Open) (*Problem, []lifecycle.Event, error) {
+func NewProblem(id string, m lifecycle.Matrix, actor lifecycle.Actor, now time.Time, o Open) (*Problem, []lifecycle.Notification, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -80,7 +80,7 @@ func NewProblem(id string, m lifecycle.Matrix, actor lifecycle.Actor, now time.T
 
 // Apply performs cmd on p with the default priority matrix; see
 // [Problem.ApplyMatrix].
-func (p *Problem) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
+func (p *Problem) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Notification, error) {
 	return p.ApplyMatrix(lifecycle.DefaultMatrix, actor, now, cmd)
 }
 
@@ -96,7 +96,7 @@ func (p *Problem) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]li
 // exactly one history record, incremented Version, set UpdatedAt to now, and
 // returns the events to emit once the change is stored. On any error p is
 // left exactly as it was.
-func (p *Problem) ApplyMatrix(m lifecycle.Matrix, actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Event, error) {
+func (p *Problem) ApplyMatrix(m lifecycle.Matrix, actor lifecycle.Actor, now time.Time, cmd Command) ([]lifecycle.Notification, error) {
 	return p.apply(m, actor, now, cmd, true)
 }
 
@@ -104,7 +104,7 @@ func (p *Problem) ApplyMatrix(m lifecycle.Matrix, actor lifecycle.Actor, now tim
 // clone, so that p is left half-changed on error: the Service uses that for
 // the private copy it loaded and drops on error, saving a deep copy per
 // operation.
-func (p *Problem) apply(m lifecycle.Matrix, actor lifecycle.Actor, now time.Time, cmd Command, safe bool) ([]lifecycle.Event, error) {
+func (p *Problem) apply(m lifecycle.Matrix, actor lifecycle.Actor, now time.Time, cmd Command, safe bool) ([]lifecycle.Notification, error) {
 	if err := actor.Validate(); err != nil {
 		return nil, err
 	}
@@ -163,15 +163,15 @@ func (p *Problem) apply(m lifecycle.Matrix, actor lifecycle.Actor, now time.Time
 
 // events turns the step's pending events into envelopes for p as it now
 // stands.
-func (s *step) events(p *Problem, from State) []lifecycle.Event {
+func (s *step) events(p *Problem, from State) []lifecycle.Notification {
 	if len(s.out) == 0 {
 		return nil
 	}
 	snap := p.Snapshot()
-	out := make([]lifecycle.Event, len(s.out))
+	out := make([]lifecycle.Notification, len(s.out))
 	for i, e := range s.out {
-		out[i] = lifecycle.Event{
-			ID:       lifecycle.EventID(Process, p.ID, p.Version, i),
+		out[i] = lifecycle.Notification{
+			ID:       lifecycle.NotificationID(Process, p.ID, p.Version, i),
 			Process:  Process,
 			Subject:  p.ID,
 			Type:     e.typ,

@@ -12,7 +12,7 @@ import (
 	"github.com/itsmkit/itsm/problem"
 )
 
-func types(events []lifecycle.Event) []string {
+func types(events []lifecycle.Notification) []string {
 	var out []string
 	for _, e := range events {
 		out = append(out, e.Type)

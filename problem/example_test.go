@@ -193,7 +193,7 @@ func ExampleReactor() {
 	}
 	r := &problem.Reactor{Problems: svc, OpenForMajor: true, ResolveOnChange: true}
 
-	major := lifecycle.Event{ID: "incident/INC7/5/0", Process: "incident", Subject: "INC7", Type: "resolved",
+	major := lifecycle.Notification{ID: "incident/INC7/5/0", Process: "incident", Subject: "INC7", Type: "resolved",
 		Snapshot: lifecycle.Snapshot{Major: true, Title: "Mail down", Service: "email", Group: "messaging"}}
 	fmt.Println(r.Notify(ctx, major), r.Notify(ctx, major)) // delivered twice
 	page, _ := svc.List(ctx, problem.Filter{Incident: "INC7"})
@@ -211,7 +211,7 @@ func ExampleReactor() {
 			panic(err)
 		}
 	}
-	closed := lifecycle.Event{ID: "change/CHG3/9/0", Process: "change", Subject: "CHG3", Type: "closed",
+	closed := lifecycle.Notification{ID: "change/CHG3/9/0", Process: "change", Subject: "CHG3", Type: "closed",
 		Data: map[string]string{"outcome": "successful", "problems": "PRB-INC7"}}
 	fmt.Println(r.Notify(ctx, closed))
 	p, _ := svc.Get(ctx, "PRB-INC7")

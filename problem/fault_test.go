@@ -168,7 +168,7 @@ type attempt struct {
 	got      *problem.Problem
 	err      error
 	injected []lifecycletest.Injection
-	events   []lifecycle.Event
+	events   []lifecycle.Notification
 	before   map[string]*problem.Problem
 	after    map[string]*problem.Problem
 }
@@ -249,7 +249,7 @@ func (h *faultRun) check(t *rapid.T, label string, a attempt) {
 			// notified: a lost notification is never silent.
 			for _, id := range a.changed() {
 				v := a.after[id].Version
-				require.True(t, slices.ContainsFunc(a.events, func(e lifecycle.Event) bool {
+				require.True(t, slices.ContainsFunc(a.events, func(e lifecycle.Notification) bool {
 					return e.Subject == id && e.Version == v
 				}), "%s succeeded but version %d of %s was not notified", label, v, id)
 			}
@@ -475,7 +475,7 @@ func (h *faultRun) invariants(t *rapid.T) {
 		// ambiguous commits and all.
 		for _, id := range h.ledger.Subjects(problem.Process) {
 			for _, v := range h.ledger.Versions(problem.Process, id) {
-				require.True(t, slices.ContainsFunc(events, func(e lifecycle.Event) bool { return e.Subject == id && e.Version == v }),
+				require.True(t, slices.ContainsFunc(events, func(e lifecycle.Notification) bool { return e.Subject == id && e.Version == v }),
 					"version %d of %s is stored without its events", v, id)
 			}
 		}
@@ -567,7 +567,7 @@ func TestFaultInjection(t *testing.T) {
 func TestMoveIncidentsReportsNotifierConflict(t *testing.T) {
 	f := newFixture(t, func(c *problem.Config) {
 		rec := &problemtest.Recorder{}
-		c.Notifier = lifecycle.NotifierFunc(func(ctx context.Context, evs ...lifecycle.Event) error {
+		c.Notifier = lifecycle.NotifierFunc(func(ctx context.Context, evs ...lifecycle.Notification) error {
 			if evs[0].Type == problem.TypeIncidentLinked && evs[0].Data["duplicate"] != "" {
 				return fmt.Errorf("outbox busy: %w", lifecycle.ErrConflict)
 			}
@@ -708,7 +708,7 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 			require.True(t, ok, "%s returned %s version %d, which was never stored", o.label, o.id, o.version)
 			require.Empty(t, lifecycletest.SnapshotDiff(snap, o.snap), "%s returned something else than it stored", o.label)
 			if o.notified {
-				require.True(t, slices.ContainsFunc(events, func(e lifecycle.Event) bool { return e.Subject == o.id && e.Version == o.version }),
+				require.True(t, slices.ContainsFunc(events, func(e lifecycle.Notification) bool { return e.Subject == o.id && e.Version == o.version }),
 					"%s succeeded but %s version %d was not notified", o.label, o.id, o.version)
 			}
 		}

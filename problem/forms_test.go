@@ -242,7 +242,7 @@ type formOutcome struct {
 	Err    string
 	Kind   string
 	Stored []*problem.Problem
-	Events []lifecycle.Event
+	Events []lifecycle.Notification
 	Calls  []incidentCall
 	Moves  []incidentMove
 }

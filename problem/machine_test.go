@@ -154,7 +154,7 @@ func TestTransitionMatrix(t *testing.T) {
 				assert.Equal(t, now, last.Time)
 				require.NotEmpty(t, events)
 				for i, e := range events {
-					assert.Equal(t, lifecycle.EventID(problem.Process, "PRB1", p.Version, i), e.ID)
+					assert.Equal(t, lifecycle.NotificationID(problem.Process, "PRB1", p.Version, i), e.ID)
 					assert.Equal(t, problem.Process, e.Process)
 					assert.Equal(t, p.Version, e.Version)
 					assert.Equal(t, string(state), e.From)

@@ -235,7 +235,7 @@ func TestPropertyPureTransitions(t *testing.T) {
 				t.Fatalf("%T emitted no event", cmd)
 			}
 			for i, e := range events {
-				if e.ID != lifecycle.EventID(problem.Process, p.ID, p.Version, i) || e.Version != p.Version {
+				if e.ID != lifecycle.NotificationID(problem.Process, p.ID, p.Version, i) || e.Version != p.Version {
 					t.Fatalf("event %d of %T: ID %s version %d", i, cmd, e.ID, e.Version)
 				}
 				if e.Type == problem.TypeKnownError {

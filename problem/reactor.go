@@ -104,7 +104,7 @@ type Reactor struct {
 var _ lifecycle.Notifier = (*Reactor)(nil)
 
 // Notify reacts to each event in turn and joins the reactions' errors.
-func (r *Reactor) Notify(ctx context.Context, events ...lifecycle.Event) error {
+func (r *Reactor) Notify(ctx context.Context, events ...lifecycle.Notification) error {
 	if r.Problems == nil {
 		return errors.New("problem reactor: Problems is nil")
 	}
@@ -129,7 +129,7 @@ func succeeded(outcome string) bool {
 	return outcome == "successful" || outcome == "successful_with_issues"
 }
 
-func (r *Reactor) react(ctx context.Context, ev lifecycle.Event) error {
+func (r *Reactor) react(ctx context.Context, ev lifecycle.Notification) error {
 	switch {
 	case ev.Process == "incident" && ev.Type == "resolved" && ev.Snapshot.Major && r.OpenForMajor:
 		return r.openForMajor(ctx, ev)
@@ -145,7 +145,7 @@ func (r *Reactor) react(ctx context.Context, ev lifecycle.Event) error {
 	return nil
 }
 
-func (r *Reactor) openForMajor(ctx context.Context, ev lifecycle.Event) error {
+func (r *Reactor) openForMajor(ctx context.Context, ev lifecycle.Notification) error {
 	page, err := r.Problems.List(ctx, Filter{Incident: ev.Subject, Limit: 1})
 	if err != nil {
 		return err
@@ -188,7 +188,7 @@ func (r *Reactor) openForMajor(ctx context.Context, ev lifecycle.Event) error {
 // fix_in_progress or resolved that lists the change (found with
 // Filter.Change), or that the change lists (read by ID), is settled by
 // settle, once.
-func (r *Reactor) resolveFixed(ctx context.Context, ev lifecycle.Event) error {
+func (r *Reactor) resolveFixed(ctx context.Context, ev lifecycle.Notification) error {
 	var errs []error
 	done := map[string]bool{}
 	try := func(p *Problem) {
@@ -234,7 +234,7 @@ func (r *Reactor) resolveFixed(ctx context.Context, ev lifecycle.Event) error {
 // settle resolves p if the change event ev completes its fix, or, when p
 // is already resolved with a fix, redoes its waiting incidents'
 // follow-up. A concurrent change of p is met by reading it again.
-func (r *Reactor) settle(ctx context.Context, ev lifecycle.Event, p *Problem) error {
+func (r *Reactor) settle(ctx context.Context, ev lifecycle.Notification, p *Problem) error {
 	if p.State == StateResolved && p.Resolution == ResolutionFixApplied {
 		return r.Problems.resolvedFollowUp(ctx, r.actor(), p)
 	}
@@ -261,7 +261,7 @@ func (r *Reactor) settle(ctx context.Context, ev lifecycle.Event, p *Problem) er
 // and that suffices. With Changes, every change p lists (and ev's) must
 // have ended and at least one succeeded; ev's own change is judged by the
 // event.
-func (r *Reactor) fixed(ctx context.Context, ev lifecycle.Event, p *Problem) (bool, string, error) {
+func (r *Reactor) fixed(ctx context.Context, ev lifecycle.Notification, p *Problem) (bool, string, error) {
 	byEvent := "Fixed by change " + ev.Subject + " (outcome " + ev.Data["outcome"] + ")."
 	if r.Changes == nil {
 		return true, byEvent, nil
@@ -300,7 +300,7 @@ func (r *Reactor) fixed(ctx context.Context, ev lifecycle.Event, p *Problem) (bo
 	return true, fmt.Sprintf("Fixed by %s; every fixing change (%s) has ended.", by, strings.Join(changes, ", ")), nil
 }
 
-func (r *Reactor) offerWorkarounds(ctx context.Context, ev lifecycle.Event) error {
+func (r *Reactor) offerWorkarounds(ctx context.Context, ev lifecycle.Notification) error {
 	max := r.MaxWorkarounds
 	if max <= 0 {
 		max = 3

@@ -39,7 +39,7 @@ func newReactorFixture(t *testing.T) (*problem.Service, *problem.Reactor, *offer
 func TestReactorOpensProblemForResolvedMajorIncidentOnce(t *testing.T) {
 	ctx := context.Background()
 	svc, r, _ := newReactorFixture(t)
-	ev := lifecycle.Event{ID: "incident/INC1/9/0", Process: "incident", Subject: "INC1", Type: "resolved",
+	ev := lifecycle.Notification{ID: "incident/INC1/9/0", Process: "incident", Subject: "INC1", Type: "resolved",
 		Snapshot: lifecycle.Snapshot{State: "resolved", Major: true, Service: "email", Group: "messaging"}}
 	require.NoError(t, r.Notify(ctx, ev))
 	require.NoError(t, r.Notify(ctx, ev)) // redelivered: nothing more
@@ -81,7 +81,7 @@ func TestReactorResolvesProblemWhenItsChangeCloses(t *testing.T) {
 	}
 	p1, p2 := fixing("CHG1"), fixing("CHG2")
 
-	failed := lifecycle.Event{ID: "change/CHG1/8/0", Process: "change", Subject: "CHG1", Type: "closed", Data: map[string]string{"outcome": "failed"}}
+	failed := lifecycle.Notification{ID: "change/CHG1/8/0", Process: "change", Subject: "CHG1", Type: "closed", Data: map[string]string{"outcome": "failed"}}
 	require.NoError(t, r.Notify(ctx, failed))
 	got, err := svc.Get(ctx, p1.ID)
 	require.NoError(t, err)
@@ -111,8 +111,8 @@ func TestReactorOffersKnownErrorWorkarounds(t *testing.T) {
 	_, err = svc.Open(ctx, a, problem.Open{Title: "Unrelated", Service: "email"})
 	require.NoError(t, err)
 
-	open := func(id, service, ci string) lifecycle.Event {
-		return lifecycle.Event{ID: "incident/" + id + "/1/0", Process: "incident", Subject: id, Type: "opened",
+	open := func(id, service, ci string) lifecycle.Notification {
+		return lifecycle.Notification{ID: "incident/" + id + "/1/0", Process: "incident", Subject: id, Type: "opened",
 			Snapshot: lifecycle.Snapshot{State: "new", Service: service, ConfigItem: ci}}
 	}
 	require.NoError(t, r.Notify(ctx, open("INC7", "remote-access", ""), open("INC8", "", "vpn-gw-1"), open("INC9", "email", "")))
@@ -123,11 +123,11 @@ func TestReactorOffersKnownErrorWorkarounds(t *testing.T) {
 }
 
 func TestReactorNeedsService(t *testing.T) {
-	assert.Error(t, (&problem.Reactor{}).Notify(context.Background(), lifecycle.Event{}))
+	assert.Error(t, (&problem.Reactor{}).Notify(context.Background(), lifecycle.Notification{}))
 }
 
-func majorResolved(incident string) lifecycle.Event {
-	return lifecycle.Event{ID: "incident/" + incident + "/9/0", Process: "incident", Subject: incident, Type: "resolved",
+func majorResolved(incident string) lifecycle.Notification {
+	return lifecycle.Notification{ID: "incident/" + incident + "/9/0", Process: "incident", Subject: incident, Type: "resolved",
 		Snapshot: lifecycle.Snapshot{State: "resolved", Major: true, Title: "Mail down", Service: "email", Group: "messaging"}}
 }
 
@@ -236,8 +236,8 @@ func (f *fixture) fixingProblem(t *testing.T, changes []string, incidents ...str
 		problem.StartFix{Changes: changes, RootCause: "Spool disk full"})
 }
 
-func changeClosed(change, outcome string, problems ...string) lifecycle.Event {
-	ev := lifecycle.Event{ID: "change/" + change + "/9/0", Process: "change", Subject: change, Type: "closed",
+func changeClosed(change, outcome string, problems ...string) lifecycle.Notification {
+	ev := lifecycle.Notification{ID: "change/" + change + "/9/0", Process: "change", Subject: change, Type: "closed",
 		Data: map[string]string{"outcome": outcome}}
 	if len(problems) > 0 {
 		ev.Data["problems"] = strings.Join(problems, ",")
@@ -245,8 +245,8 @@ func changeClosed(change, outcome string, problems ...string) lifecycle.Event {
 	return ev
 }
 
-func changeCanceled(change string) lifecycle.Event {
-	return lifecycle.Event{ID: "change/" + change + "/4/0", Process: "change", Subject: change, Type: "canceled",
+func changeCanceled(change string) lifecycle.Notification {
+	return lifecycle.Notification{ID: "change/" + change + "/4/0", Process: "change", Subject: change, Type: "canceled",
 		Data: map[string]string{"reason": "not needed"}}
 }
 

@@ -192,7 +192,7 @@ func (s *Service) Open(ctx context.Context, actor lifecycle.Actor, o Open) (*Pro
 	if id == "" {
 		id = s.ids()
 	}
-	p, err := s.kernel.Create(ctx, func(context.Context, *lifecycle.ReadSet) (*Problem, []lifecycle.Event, error) {
+	p, err := s.kernel.Create(ctx, func(context.Context, *lifecycle.ReadSet) (*Problem, []lifecycle.Notification, error) {
 		return NewProblem(id, s.matrix, actor, s.clock.Now(), o)
 	})
 	if err != nil && !lifecycle.IsNotifyError(err) {
@@ -260,7 +260,7 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 func (s *Service) run(ctx context.Context, actor lifecycle.Actor, id string, pinned int64, decide func(context.Context, *Problem) (Command, error)) (*Problem, error) {
 	var cmd Command
 	var moved []string
-	p, err := s.kernel.Update(ctx, id, pinned, func(ctx context.Context, p *Problem, reads *lifecycle.ReadSet) ([]lifecycle.Event, error) {
+	p, err := s.kernel.Update(ctx, id, pinned, func(ctx context.Context, p *Problem, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
 		c, err := decide(ctx, p)
 		if err != nil {
 			return nil, err

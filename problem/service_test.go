@@ -565,7 +565,7 @@ func TestFixActionString(t *testing.T) {
 // outboxStore stores events with the change, as a transactional outbox.
 type outboxStore struct {
 	*problemtest.Store
-	events []lifecycle.Event
+	events []lifecycle.Notification
 }
 
 var _ lifecycle.Outbox = (*outboxStore)(nil)

@@ -134,7 +134,7 @@ func started(ts []*Timer) []*Timer {
 
 // Notify observes each event in turn (see [Engine.Observe]) and returns
 // their errors joined. It makes the Engine a lifecycle.Notifier.
-func (e *Engine) Notify(ctx context.Context, events ...lifecycle.Event) error {
+func (e *Engine) Notify(ctx context.Context, events ...lifecycle.Notification) error {
 	var errs []error
 	for _, ev := range events {
 		if err := e.Observe(ctx, ev); err != nil {
@@ -170,7 +170,7 @@ func (e *Engine) Notify(ctx context.Context, events ...lifecycle.Event) error {
 // notifier failure is returned as a *lifecycle.NotifyError after the timer
 // is stored, even when a conflict on another of the record's timers made
 // Observe try again.
-func (e *Engine) Observe(ctx context.Context, ev lifecycle.Event) error {
+func (e *Engine) Observe(ctx context.Context, ev lifecycle.Notification) error {
 	if ev.Process == Process || ev.Subject == "" {
 		return nil
 	}
@@ -209,7 +209,7 @@ func (e *Engine) Observe(ctx context.Context, ev lifecycle.Event) error {
 
 // observe feeds ev to the timers of agreements as. It stops at the first
 // conflict, returned apart from the errors of the timers before it.
-func (e *Engine) observe(ctx context.Context, ev lifecycle.Event, as []*Agreement) (err, conflict error) {
+func (e *Engine) observe(ctx context.Context, ev lifecycle.Notification, as []*Agreement) (err, conflict error) {
 	timers, err := e.store.ListByRecord(ctx, ev.Subject)
 	if err != nil {
 		return err, nil
@@ -443,7 +443,7 @@ func (e *Engine) repair(ctx context.Context, process, recordID string, first lif
 
 // commit stores t over version expected (0: a new timer) and then
 // notifies events, through the outbox when the Store is one.
-func (e *Engine) commit(ctx context.Context, t *Timer, expected int64, events []lifecycle.Event) error {
+func (e *Engine) commit(ctx context.Context, t *Timer, expected int64, events []lifecycle.Notification) error {
 	return lifecycle.Commit(ctx, e.store, e.notifier, lifecycle.Write[*Timer]{Record: t, Expected: expected, Events: events})
 }
 

@@ -77,7 +77,7 @@ type loadCounter struct {
 
 func newLoadCounter() *loadCounter { return &loadCounter{fired: make([]uint8, loadTimers)} }
 
-func (c *loadCounter) Notify(_ context.Context, events ...lifecycle.Event) error {
+func (c *loadCounter) Notify(_ context.Context, events ...lifecycle.Notification) error {
 	for _, e := range events {
 		c.events.Add(1)
 		// Subject "R0000042/resolution"; ID ".../<cycle>/<deadline index>".

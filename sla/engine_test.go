@@ -148,8 +148,8 @@ func newDesk(t *testing.T, agreements ...*sla.Agreement) *desk {
 func (d *desk) observe(t *testing.T, id string, v int64, at time.Time, s lifecycle.Snapshot) {
 	t.Helper()
 	d.clock.Set(at)
-	require.NoError(t, d.engine.Notify(ctx, lifecycle.Event{
-		ID: lifecycle.EventID("incident", id, v, 0), Process: "incident", Subject: id, Type: "updated",
+	require.NoError(t, d.engine.Notify(ctx, lifecycle.Notification{
+		ID: lifecycle.NotificationID("incident", id, v, 0), Process: "incident", Subject: id, Type: "updated",
 		Actor: "ann", Time: at, Version: v, Snapshot: s,
 	}))
 }
@@ -232,8 +232,8 @@ func TestEngineIgnoresRedeliveredAndStaleEvents(t *testing.T) {
 	assert.Equal(t, before, d.timer(t, "INC1/resolution"))
 
 	d.clock.Set(t0.Add(2 * time.Hour))
-	require.NoError(t, d.engine.Observe(ctx, lifecycle.Event{Process: sla.Process, Subject: "INC1", Time: t0, Snapshot: snap(stResolved, 2)}))
-	require.NoError(t, d.engine.Observe(ctx, lifecycle.Event{Process: "incident", Time: t0, Snapshot: snap(stResolved, 2)}))
+	require.NoError(t, d.engine.Observe(ctx, lifecycle.Notification{Process: sla.Process, Subject: "INC1", Time: t0, Snapshot: snap(stResolved, 2)}))
+	require.NoError(t, d.engine.Observe(ctx, lifecycle.Notification{Process: "incident", Time: t0, Snapshot: snap(stResolved, 2)}))
 	assert.Equal(t, before, d.timer(t, "INC1/resolution"), "sla events and events without a subject are ignored")
 }
 
@@ -268,7 +268,7 @@ func TestEngineBreachesAtOnceWhenPriorityRises(t *testing.T) {
 func TestEngineStoresBeforeNotifying(t *testing.T) {
 	store := slatest.NewStore()
 	var seen []int64
-	notifier := lifecycle.NotifierFunc(func(ctx context.Context, evs ...lifecycle.Event) error {
+	notifier := lifecycle.NotifierFunc(func(ctx context.Context, evs ...lifecycle.Notification) error {
 		for _, e := range evs {
 			tm, err := store.Get(ctx, e.Subject)
 			if err != nil {
@@ -280,7 +280,7 @@ func TestEngineStoresBeforeNotifying(t *testing.T) {
 	})
 	e, err := sla.New(sla.Config{Store: store, Notifier: notifier, Clock: lifecycletest.NewClock(t0), Agreements: []*sla.Agreement{resolutionSLA()}})
 	require.NoError(t, err)
-	require.NoError(t, e.Observe(ctx, lifecycle.Event{Process: "incident", Subject: "INC1", Version: 1, Time: t0, Snapshot: snap(stProgress, 1)}))
+	require.NoError(t, e.Observe(ctx, lifecycle.Notification{Process: "incident", Subject: "INC1", Version: 1, Time: t0, Snapshot: snap(stProgress, 1)}))
 
 	n, err := e.EvaluateDue(ctx, t0.Add(3*time.Hour))
 	var ne *lifecycle.NotifyError
@@ -320,7 +320,7 @@ func TestEvaluateDueAcrossReplicasFiresEachEventOnce(t *testing.T) {
 			for i := range records {
 				id := fmt.Sprintf("INC%03d", i)
 				at := t0.Add(time.Duration(i) * time.Minute)
-				require.NoError(t, replicas[i%3].Observe(ctx, lifecycle.Event{Process: "incident", Subject: id, Version: 1, Time: at, Snapshot: snap(stProgress, 1)}))
+				require.NoError(t, replicas[i%3].Observe(ctx, lifecycle.Notification{Process: "incident", Subject: id, Version: 1, Time: at, Snapshot: snap(stProgress, 1)}))
 			}
 			var wg sync.WaitGroup
 			var mu sync.Mutex
@@ -364,7 +364,7 @@ func TestObserveRetriesOnConcurrentChanges(t *testing.T) {
 	}
 	// Every replica receives the same events of one record at once (an
 	// at-least-once relay): the timers end up as if each was seen once.
-	events := []lifecycle.Event{
+	events := []lifecycle.Notification{
 		{Process: "incident", Subject: "INC1", Version: 1, Time: t0, Snapshot: snap(stNew, 2)},
 		{Process: "incident", Subject: "INC1", Version: 2, Time: t0.Add(40 * time.Minute), Snapshot: snap(stProgress, 2)},
 		{Process: "incident", Subject: "INC1", Version: 3, Time: t0.Add(2 * time.Hour), Snapshot: held(2, "awaiting_caller")},
@@ -441,8 +441,8 @@ func TestEngineIsANotifier(t *testing.T) {
 	host := &slatest.Recorder{}
 	fan := lifecycle.Fanout(d.engine, host)
 	err := fan.Notify(ctx,
-		lifecycle.Event{Process: "incident", Subject: "INC1", Version: 1, Time: t0, Snapshot: snap(stProgress, 2)},
-		lifecycle.Event{Process: "incident", Subject: "INC2", Version: 1, Time: t0, Snapshot: snap(stProgress, 3)},
+		lifecycle.Notification{Process: "incident", Subject: "INC1", Version: 1, Time: t0, Snapshot: snap(stProgress, 2)},
+		lifecycle.Notification{Process: "incident", Subject: "INC2", Version: 1, Time: t0, Snapshot: snap(stProgress, 3)},
 	)
 	require.NoError(t, err)
 	assert.Len(t, host.Events(), 2)
@@ -463,7 +463,7 @@ func (failing) Due(context.Context, time.Time, int) ([]*sla.Timer, error)  { ret
 func TestEngineReportsStoreErrors(t *testing.T) {
 	e, err := sla.New(sla.Config{Store: failing{slatest.NewStore()}, Agreements: []*sla.Agreement{resolutionSLA()}})
 	require.NoError(t, err)
-	err = e.Observe(ctx, lifecycle.Event{Process: "incident", Subject: "INC1", Version: 1, Time: t0, Snapshot: snap(stNew, 1)})
+	err = e.Observe(ctx, lifecycle.Notification{Process: "incident", Subject: "INC1", Version: 1, Time: t0, Snapshot: snap(stNew, 1)})
 	assert.ErrorIs(t, err, errDown)
 	_, err = e.EvaluateDue(ctx, t0)
 	assert.ErrorIs(t, err, errDown)
@@ -476,7 +476,7 @@ func TestEngineReportsStoreErrors(t *testing.T) {
 func TestEngineTakesTheClockForEventsWithoutTime(t *testing.T) {
 	d := newDesk(t, resolutionSLA())
 	d.clock.Set(t0.Add(time.Hour))
-	require.NoError(t, d.engine.Observe(ctx, lifecycle.Event{Process: "incident", Subject: "INC1", Version: 1, Snapshot: snap(stProgress, 2)}))
+	require.NoError(t, d.engine.Observe(ctx, lifecycle.Notification{Process: "incident", Subject: "INC1", Version: 1, Snapshot: snap(stProgress, 2)}))
 	tm := d.timer(t, "INC1/resolution")
 	assert.Equal(t, t0.Add(time.Hour), tm.StartedAt)
 	assert.Equal(t, t0.Add(9*time.Hour), tm.Due)

@@ -159,7 +159,7 @@ func (x *eventText) due(c *Cycle) string {
 
 // event returns the event of deadline i of c, with its ID, c's goal and
 // c's due instant as text.
-func (t *Timer) event(c *Cycle, i int, d *Deadline, id, goal, due string) lifecycle.Event {
+func (t *Timer) event(c *Cycle, i int, d *Deadline, id, goal, due string) lifecycle.Notification {
 	typ := EventWarning
 	if d.Breach {
 		typ = EventBreached
@@ -176,7 +176,7 @@ func (t *Timer) event(c *Cycle, i int, d *Deadline, id, goal, due string) lifecy
 	if due != "" {
 		data[DataDue] = due
 	}
-	return lifecycle.Event{
+	return lifecycle.Notification{
 		ID:       id,
 		Process:  Process,
 		Subject:  t.ID,

@@ -19,16 +19,16 @@ import (
 var updateEvents = flag.Bool("update-events", false, "rewrite testdata/events-v1.json from the code under test")
 
 // eventsV1 holds warnings and breaches as schema version 1 encodes them in
-// an outbox row (encoding/json of the lifecycle.Event), one row a line.
+// an outbox row (encoding/json of the lifecycle.Notification), one row a line.
 const eventsV1 = "testdata/events-v1.json"
 
 // schemaEvents fires the events of the schema fixture: a P2 resolution SLA
 // running to its breach (every warning, a known due), an OLA response
 // target with a fractional warning that fires while paused (no due), and a
 // second cycle.
-func schemaEvents(t *testing.T) []lifecycle.Event {
+func schemaEvents(t *testing.T) []lifecycle.Notification {
 	t.Helper()
-	var out []lifecycle.Event
+	var out []lifecycle.Notification
 	a := resolutionSLA()
 	tm := attach(t, a, snap(stProgress, 2), t0)
 	tm.Version = 3
@@ -50,7 +50,7 @@ func schemaEvents(t *testing.T) []lifecycle.Event {
 	return out
 }
 
-func encodeRows(t *testing.T, events []lifecycle.Event) []byte {
+func encodeRows(t *testing.T, events []lifecycle.Notification) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	for _, e := range events {
@@ -62,13 +62,13 @@ func encodeRows(t *testing.T, events []lifecycle.Event) []byte {
 	return b.Bytes()
 }
 
-func readRows(t *testing.T, path string) []lifecycle.Event {
+func readRows(t *testing.T, path string) []lifecycle.Notification {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
-	var out []lifecycle.Event
+	var out []lifecycle.Notification
 	for _, line := range bytes.Split(bytes.TrimSpace(raw), []byte("\n")) {
-		var e lifecycle.Event
+		var e lifecycle.Notification
 		require.NoError(t, json.Unmarshal(line, &e), "%s", line)
 		out = append(out, e)
 	}

@@ -152,7 +152,7 @@ func (s sfClaimOutboxStore) Claim(ctx context.Context, owner string, at time.Tim
 type sfRecord struct {
 	id, process string
 	history     []lifecycle.Record
-	events      []lifecycle.Event
+	events      []lifecycle.Notification
 }
 
 // snapshot is the record after its history.
@@ -316,7 +316,7 @@ func deadlineIDs(t *sla.Timer, pick func(sla.Deadline) bool) map[string]bool {
 	add := func(c *sla.Cycle) {
 		for i, d := range c.Deadlines {
 			if pick(d) {
-				out[lifecycle.EventID(sla.Process, t.ID, int64(c.Number), i)] = true
+				out[lifecycle.NotificationID(sla.Process, t.ID, int64(c.Number), i)] = true
 			}
 		}
 	}
@@ -332,7 +332,7 @@ type sfAttempt struct {
 	n        int
 	err      error
 	injected []lifecycletest.Injection
-	events   []lifecycle.Event
+	events   []lifecycle.Notification
 	before   map[string]*sla.Timer
 	after    map[string]*sla.Timer
 }
@@ -453,11 +453,11 @@ func (h *sfRun) check(t *rapid.T, label string, a sfAttempt) {
 // checkEvent checks that e belongs to a stored timer change: the version
 // e.Version of timer e.Subject was stored, its deadline fired there and not
 // before, and e carries that version's snapshot of the record.
-func (h *sfRun) checkEvent(t require.TestingT, label string, e lifecycle.Event) {
+func (h *sfRun) checkEvent(t require.TestingT, label string, e lifecycle.Notification) {
 	sfCheckEvent(t, h.ledger, label, e)
 }
 
-func sfCheckEvent(t require.TestingT, ledger *sfLedger, label string, e lifecycle.Event) {
+func sfCheckEvent(t require.TestingT, ledger *sfLedger, label string, e lifecycle.Notification) {
 	require.Equal(t, sla.Process, e.Process, label)
 	tm, ok := ledger.get(e.Subject, e.Version)
 	require.True(t, ok, "%s: event %s for %s version %d, which was never stored", label, e.ID, e.Subject, e.Version)
@@ -484,12 +484,12 @@ func (h *sfRun) retry(t *rapid.T, label string, call func() (int, error)) sfAtte
 
 // deliver tells the engine about ev, by Observe or Notify, and redelivers
 // it without faults when that failed.
-func (h *sfRun) deliver(t *rapid.T, label string, ev lifecycle.Event) {
+func (h *sfRun) deliver(t *rapid.T, label string, ev lifecycle.Notification) {
 	byNotify := rapid.Bool().Draw(t, "by Notify")
 	call := func() (int, error) {
 		if byNotify {
 			// The engine ignores its own process's events.
-			return 0, h.engine.Notify(ctx, ev, lifecycle.Event{Process: sla.Process, Subject: "x/y", Type: sla.EventWarning})
+			return 0, h.engine.Notify(ctx, ev, lifecycle.Notification{Process: sla.Process, Subject: "x/y", Type: sla.EventWarning})
 		}
 		return 0, h.engine.Observe(ctx, ev)
 	}
@@ -506,8 +506,8 @@ func (h *sfRun) change(t *rapid.T) {
 	at := h.clock.Advance(time.Duration(rapid.IntRange(0, 12*60).Draw(t, "dt_min")) * time.Minute)
 	rec := sfNextRecord(t, r.snapshot(), len(r.history)+1, at)
 	r.history = append(r.history, rec)
-	ev := lifecycle.Event{
-		ID: lifecycle.EventID(r.process, r.id, int64(rec.Seq), 0), Process: r.process, Subject: r.id, Type: "changed",
+	ev := lifecycle.Notification{
+		ID: lifecycle.NotificationID(r.process, r.id, int64(rec.Seq), 0), Process: r.process, Subject: r.id, Type: "changed",
 		Actor: "ann", Time: at, Version: int64(rec.Seq), Snapshot: r.snapshot(),
 	}
 	r.events = append(r.events, ev)
@@ -741,7 +741,7 @@ func (s *sfConflictOnce) Commit(ctx context.Context, w lifecycle.Write[*sla.Time
 // failFor is a notifier that fails the events of timers whose ID ends
 // with suffix, and records the others.
 func failFor(rec *slatest.Recorder, suffix string) lifecycle.Notifier {
-	return lifecycle.NotifierFunc(func(ctx context.Context, evs ...lifecycle.Event) error {
+	return lifecycle.NotifierFunc(func(ctx context.Context, evs ...lifecycle.Notification) error {
 		if strings.HasSuffix(evs[0].Subject, suffix) {
 			return errors.New("mail relay down")
 		}
@@ -766,7 +766,7 @@ func TestObserveKeepsNotifyErrorAcrossConflictRetry(t *testing.T) {
 		Agreements: []*sla.Agreement{late, responseSLA()}})
 	require.NoError(t, err)
 
-	err = e.Observe(ctx, lifecycle.Event{Process: "incident", Subject: "INC1", Version: 1, Time: now, Snapshot: snap(stNew, 1)})
+	err = e.Observe(ctx, lifecycle.Notification{Process: "incident", Subject: "INC1", Version: 1, Time: now, Snapshot: snap(stNew, 1)})
 	var ne *lifecycle.NotifyError
 	require.ErrorAs(t, err, &ne, "the resolution timer's warnings and breach were lost")
 	tm, gerr := store.Get(ctx, "INC1/resolution")
@@ -791,7 +791,7 @@ func TestRepairKeepsNotifyErrorAcrossConflictRetry(t *testing.T) {
 	s := first
 	for _, r := range history {
 		s = s.Apply(r)
-		require.NoError(t, e.Observe(ctx, lifecycle.Event{Process: "incident", Subject: "INC1", Version: int64(r.Seq), Time: r.Time, Snapshot: s}))
+		require.NoError(t, e.Observe(ctx, lifecycle.Notification{Process: "incident", Subject: "INC1", Version: int64(r.Seq), Time: r.Time, Snapshot: s}))
 	}
 
 	shorter := resolutionSLA()
@@ -861,8 +861,8 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 			for _, r := range h.records {
 				rec := sfNextRecord(t, r.snapshot(), len(r.history)+1, at)
 				r.history = append(r.history, rec)
-				r.events = append(r.events, lifecycle.Event{
-					ID: lifecycle.EventID(r.process, r.id, int64(rec.Seq), 0), Process: r.process, Subject: r.id, Type: "changed",
+				r.events = append(r.events, lifecycle.Notification{
+					ID: lifecycle.NotificationID(r.process, r.id, int64(rec.Seq), 0), Process: r.process, Subject: r.id, Type: "changed",
 					Time: at, Version: int64(rec.Seq), Snapshot: r.snapshot(),
 				})
 			}

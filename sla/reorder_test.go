@@ -21,8 +21,8 @@ import (
 // clock: a relay delivering late.
 func (d *desk) deliver(t *testing.T, id string, v int64, at time.Time, s lifecycle.Snapshot) {
 	t.Helper()
-	require.NoError(t, d.engine.Observe(ctx, lifecycle.Event{
-		ID: lifecycle.EventID("incident", id, v, 0), Process: "incident", Subject: id, Type: "updated",
+	require.NoError(t, d.engine.Observe(ctx, lifecycle.Notification{
+		ID: lifecycle.NotificationID("incident", id, v, 0), Process: "incident", Subject: id, Type: "updated",
 		Actor: "ann", Time: at, Version: v, Snapshot: s,
 	}))
 }
@@ -217,7 +217,7 @@ func TestEngineOrphanedFiredDeadlines(t *testing.T) {
 	assert.Equal(t, []string{"sla/INC1/resolution/1/0", "sla/INC1/resolution/2/0"}, eventIDs(d.rec.Events()))
 }
 
-func eventIDs(evs []lifecycle.Event) []string {
+func eventIDs(evs []lifecycle.Notification) []string {
 	out := make([]string, len(evs))
 	for i, e := range evs {
 		out[i] = e.ID
@@ -321,13 +321,13 @@ func TestTimerJournalJSONRoundTrip(t *testing.T) {
 }
 
 // propEvents are the events an incident service would notify for history.
-func propEvents(history []lifecycle.Record) []lifecycle.Event {
-	out := make([]lifecycle.Event, len(history))
+func propEvents(history []lifecycle.Record) []lifecycle.Notification {
+	out := make([]lifecycle.Notification, len(history))
 	s := propFirst
 	for i, r := range history {
 		s = s.Apply(r)
-		out[i] = lifecycle.Event{
-			ID: lifecycle.EventID("incident", "INC1", int64(r.Seq), 0), Process: "incident", Subject: "INC1",
+		out[i] = lifecycle.Notification{
+			ID: lifecycle.NotificationID("incident", "INC1", int64(r.Seq), 0), Process: "incident", Subject: "INC1",
 			Type: "changed", Actor: "ann", Time: r.Time, Version: int64(r.Seq), Snapshot: s.Clone(),
 		}
 	}
@@ -386,7 +386,7 @@ func TestPropReorderedDeliveryEqualsInOrder(t *testing.T) {
 			order = slices.Insert(order, at, ev)
 		}
 
-		run := func(deliveries []lifecycle.Event) (*sla.Timer, []lifecycle.Event) {
+		run := func(deliveries []lifecycle.Notification) (*sla.Timer, []lifecycle.Notification) {
 			e, store, rec := propDesk(t, a, now)
 			for _, ev := range deliveries {
 				require.NoError(t, e.Observe(ctx, ev))

@@ -787,7 +787,7 @@ func (t *Timer) NextDeadline() (time.Time, bool) { return t.Next, !t.Next.IsZero
 //   - Process "sla", Subject the timer's ID, Type [EventWarning] or
 //     [EventBreached], Actor "system";
 //   - Time the instant the threshold was reached (not at), and ID
-//     lifecycle.EventID("sla", timer ID, cycle number, deadline index), so
+//     lifecycle.NotificationID("sla", timer ID, cycle number, deadline index), so
 //     the same deadline always yields the same event, which lets hosts
 //     deduplicate;
 //   - Version t.Version (the Engine increments it before evaluating, so it
@@ -796,7 +796,7 @@ func (t *Timer) NextDeadline() (time.Time, bool) { return t.Next, !t.Next.IsZero
 //     and Data as described at [EventWarning].
 //
 // When nothing is due it returns nil at the cost of one comparison.
-func (t *Timer) Evaluate(at time.Time) []lifecycle.Event {
+func (t *Timer) Evaluate(at time.Time) []lifecycle.Notification {
 	events, _ := t.evaluate(at)
 	return events
 }
@@ -804,7 +804,7 @@ func (t *Timer) Evaluate(at time.Time) []lifecycle.Event {
 // evaluate is Evaluate, reporting also whether it changed t: it does
 // whenever something was due, even without an event (a deadline that had
 // fired, reached again).
-func (t *Timer) evaluate(at time.Time) ([]lifecycle.Event, bool) {
+func (t *Timer) evaluate(at time.Time) ([]lifecycle.Notification, bool) {
 	if t.Next.IsZero() || at.Before(t.Next) {
 		return nil, false
 	}
@@ -815,10 +815,10 @@ func (t *Timer) evaluate(at time.Time) ([]lifecycle.Event, bool) {
 		n, cycles = t.Cycles[i].count(at, n, cycles)
 	}
 	n, cycles = t.Cycle.count(at, n, cycles)
-	var out []lifecycle.Event
+	var out []lifecycle.Notification
 	var text eventText
 	if n > 0 {
-		out = make([]lifecycle.Event, 0, n)
+		out = make([]lifecycle.Notification, 0, n)
 		text.grow(t, at, n, cycles)
 	}
 	for i := range t.Cycles {
@@ -852,7 +852,7 @@ func (d *Deadline) fires(at time.Time) bool {
 
 // fire marks reached the deadlines of c pending at at, and fires those
 // not fired yet, their strings built in text.
-func (t *Timer) fire(c *Cycle, at time.Time, out []lifecycle.Event, text *eventText) []lifecycle.Event {
+func (t *Timer) fire(c *Cycle, at time.Time, out []lifecycle.Notification, text *eventText) []lifecycle.Notification {
 	var goal, due string
 	first := true
 	for i := range c.Deadlines {

@@ -79,7 +79,7 @@ func Example_breach() {
 
 	// The incident service notifies its events; the engine is one of its
 	// notifiers.
-	err = engine.Notify(ctx, lifecycle.Event{
+	err = engine.Notify(ctx, lifecycle.Notification{
 		Process: "incident", Subject: "INC0042", Type: "opened", Version: 1, Time: opened,
 		Snapshot: lifecycle.Snapshot{State: "new", Priority: 1, Group: "network", OpenedAt: opened},
 	})
@@ -128,11 +128,11 @@ func Example_reorderedEvents() {
 	if err != nil {
 		panic(err)
 	}
-	event := func(version int64, after time.Duration, state string) lifecycle.Event {
-		return lifecycle.Event{Process: "incident", Subject: "INC0002", Version: version,
+	event := func(version int64, after time.Duration, state string) lifecycle.Notification {
+		return lifecycle.Notification{Process: "incident", Subject: "INC0002", Version: version,
 			Time: opened.Add(after), Snapshot: lifecycle.Snapshot{State: state}}
 	}
-	for _, ev := range []lifecycle.Event{
+	for _, ev := range []lifecycle.Notification{
 		event(1, 0, "in_progress"),
 		event(3, 2*time.Hour, "in_progress"),
 		event(2, time.Hour, "on_hold"),       // late

@@ -110,7 +110,7 @@ type step struct {
 // Replay sets it) or with them ([sla.NewTimer], then
 // [sla.Timer.ObserveVersion] of each record's Seq), at random. It returns
 // the timer (nil if it never started), the events fired and the steps.
-func incremental(t *rapid.T, a *sla.Agreement, history []lifecycle.Record, end time.Time) (*sla.Timer, []lifecycle.Event, []step) {
+func incremental(t *rapid.T, a *sla.Agreement, history []lifecycle.Record, end time.Time) (*sla.Timer, []lifecycle.Notification, []step) {
 	var tm *sla.Timer
 	versioned := rapid.Bool().Draw(t, "versioned")
 	if versioned {
@@ -118,7 +118,7 @@ func incremental(t *rapid.T, a *sla.Agreement, history []lifecycle.Record, end t
 		tm, err = sla.NewTimer(a, "INC1")
 		require.NoError(t, err)
 	}
-	var events []lifecycle.Event
+	var events []lifecycle.Notification
 	var steps []step
 	var last sla.Status
 	lastNumber := 0
@@ -188,7 +188,7 @@ type firedEvent struct {
 	at                      time.Time
 }
 
-func fired(evs []lifecycle.Event) map[string]firedEvent {
+func fired(evs []lifecycle.Notification) map[string]firedEvent {
 	out := map[string]firedEvent{}
 	for _, e := range evs {
 		out[e.ID] = firedEvent{e.ID, e.Type, e.Data[sla.DataPercent], e.Data[sla.DataCycle], e.Time}

@@ -74,7 +74,7 @@ func attach(t *testing.T, a *sla.Agreement, s lifecycle.Snapshot, at time.Time) 
 	return tm
 }
 
-func types(evs []lifecycle.Event) []string {
+func types(evs []lifecycle.Notification) []string {
 	out := make([]string, len(evs))
 	for i, e := range evs {
 		out[i] = e.Type + "@" + e.Data[sla.DataPercent]

@@ -110,7 +110,7 @@ func TestReplayRejectsBadInput(t *testing.T) {
 
 func TestEngineRejectsBadInput(t *testing.T) {
 	d := newDesk(t, resolutionSLA())
-	err := d.engine.Observe(ctx, lifecycle.Event{Process: "incident", Subject: "INC1", Version: -2, Time: t0, Snapshot: snap(stNew, 1)})
+	err := d.engine.Observe(ctx, lifecycle.Notification{Process: "incident", Subject: "INC1", Version: -2, Time: t0, Snapshot: snap(stNew, 1)})
 	requireInvalid(t, err, "version")
 	_, err = d.engine.EvaluateDue(ctx, time.Time{})
 	requireInvalid(t, err, "now")
@@ -258,8 +258,8 @@ func TestEngineNotifyJoinsValidationErrors(t *testing.T) {
 	e, err := sla.New(sla.Config{Store: slatest.NewStore(), Agreements: []*sla.Agreement{resolutionSLA()}})
 	require.NoError(t, err)
 	err = e.Notify(ctx,
-		lifecycle.Event{Process: "incident", Subject: "INC1", Version: 1, Time: t0, Snapshot: snap(stNew, 1)},
-		lifecycle.Event{Process: "incident", Subject: "INC2", Version: -1, Time: t0, Snapshot: snap(stNew, 1)},
+		lifecycle.Notification{Process: "incident", Subject: "INC1", Version: 1, Time: t0, Snapshot: snap(stNew, 1)},
+		lifecycle.Notification{Process: "incident", Subject: "INC2", Version: -1, Time: t0, Snapshot: snap(stNew, 1)},
 	)
 	require.True(t, errors.Is(err, lifecycle.ErrValidation))
 	_, err = e.Timers(ctx, "INC1")

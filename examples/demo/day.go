@@ -93,7 +93,7 @@ type Day struct {
 	Calendar   *sla.Calendar  // the desk agreements' business calendar
 	// Events are every event the Bus carried, in delivery order: an event
 	// comes before the reactions it caused.
-	Events    []lifecycle.Event
+	Events    []lifecycle.Notification
 	Incidents []*incident.Incident // by ID, each whole (see incident.Service.Export)
 	Problems  []*problem.Problem   // by ID, each whole (see problem.Service.Export)
 	Changes   []*change.Change     // by ID, each whole (see change.Service.Export)

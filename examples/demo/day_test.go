@@ -369,8 +369,8 @@ func TestDayNotifications(t *testing.T) {
 			prev = e.Time
 			assert.GreaterOrEqual(t, e.Version, last[e.Subject], "event %s: versions of %s go back", e.ID, e.Subject)
 			last[e.Subject] = e.Version
-			version := lifecycle.EventID(e.Process, e.Subject, e.Version, 0)
-			assert.Equal(t, lifecycle.EventID(e.Process, e.Subject, e.Version, nth[version]), e.ID,
+			version := lifecycle.NotificationID(e.Process, e.Subject, e.Version, 0)
+			assert.Equal(t, lifecycle.NotificationID(e.Process, e.Subject, e.Version, nth[version]), e.ID,
 				"the n-th event of a stored version is named by its process, subject, version and n")
 			nth[version]++
 		}
@@ -393,7 +393,7 @@ func TestDayNotifications(t *testing.T) {
 }
 
 // details renders the Data that matters for the story, sorted by key.
-func details(e lifecycle.Event) string {
+func details(e lifecycle.Notification) string {
 	var kv []string
 	for _, k := range []string{"approver", "authority", "auto", "change", "changes", "code", "conflicts", "incident", "incidents",
 		"new_priority", "old_priority", "outcome", "parent", "problem", "risk"} {
@@ -515,7 +515,7 @@ func TestDayFinalIncidents(t *testing.T) {
 	assert.Equal(t, "Resolved by problem PRB0000001 (fix_applied): Fixed by change CHG0000002 (outcome successful).", x.ResolutionNotes)
 
 	// Every record's last event shows the record as it was stored last.
-	last := map[string]lifecycle.Event{}
+	last := map[string]lifecycle.Notification{}
 	for _, e := range day.Events {
 		last[e.Subject] = e
 	}
@@ -825,7 +825,7 @@ func TestFailedSubscriberKeepsTheChange(t *testing.T) {
 	ctx := context.Background()
 	d, err := NewDesk(At(mustZone(t), "Wed 09:00"))
 	require.NoError(t, err)
-	d.Bus.Subscribe(lifecycle.NotifierFunc(func(_ context.Context, evs ...lifecycle.Event) error {
+	d.Bus.Subscribe(lifecycle.NotifierFunc(func(_ context.Context, evs ...lifecycle.Notification) error {
 		for _, e := range evs {
 			if e.Type == incident.TypeResolved {
 				return fmt.Errorf("mail server down")

@@ -164,7 +164,7 @@ func (p printer) timeline() {
 
 // follows reports whether event e, of the same record and minute as the
 // event last (a "process/type"), is a consequence shown on last's line.
-func follows(last string, e lifecycle.Event) bool {
+func follows(last string, e lifecycle.Notification) bool {
 	switch last + " " + e.Process + "/" + e.Type {
 	case "change/approved change/authorized",
 		"change/authorized change/scheduled",
@@ -188,7 +188,7 @@ type line struct {
 	told                []string // the incidents of a problem's incident_notified events
 }
 
-func by(e lifecycle.Event) string {
+func by(e lifecycle.Notification) string {
 	if e.Actor == lifecycle.System.ID {
 		return " [system]"
 	}
@@ -196,7 +196,7 @@ func by(e lifecycle.Event) string {
 }
 
 // describe renders an event for the timeline; "" leaves it out.
-func (p printer) describe(e lifecycle.Event) string {
+func (p printer) describe(e lifecycle.Notification) string {
 	s := e.Snapshot
 	switch e.Process + "/" + e.Type {
 	case "incident/opened":
@@ -296,7 +296,7 @@ func (p printer) describe(e lifecycle.Event) string {
 	return e.Process + " " + e.Type + by(e)
 }
 
-func (p printer) slaEvent(e lifecycle.Event) string {
+func (p printer) slaEvent(e lifecycle.Notification) string {
 	goal, _ := time.ParseDuration(e.Data[sla.DataGoal])
 	what := fmt.Sprintf("%s P%d %s", e.Data[sla.DataAgreement], e.Snapshot.Priority, short(goal))
 	if e.Type == sla.EventBreached {

@@ -164,7 +164,7 @@ func (d *desk) Close() error { return d.db.Close() }
 
 // observe feeds the SLA engine, then wakes the SLA loop: a new timer may
 // have a deadline earlier than the one it sleeps for.
-func (d *desk) observe(ctx context.Context, events ...lifecycle.Event) error {
+func (d *desk) observe(ctx context.Context, events ...lifecycle.Notification) error {
 	err := d.engine.Notify(ctx, events...)
 	select {
 	case d.slaKick <- struct{}{}:
@@ -175,7 +175,7 @@ func (d *desk) observe(ctx context.Context, events ...lifecycle.Event) error {
 
 // logEvents is the desk's own notifier: one log line per delivered event,
 // SLA breaches as warnings.
-func (d *desk) logEvents(ctx context.Context, events ...lifecycle.Event) error {
+func (d *desk) logEvents(ctx context.Context, events ...lifecycle.Notification) error {
 	for _, e := range events {
 		level := slog.LevelInfo
 		if e.Type == sla.EventBreached {

@@ -299,9 +299,9 @@ func (e *env) eventTypes(subject string) []string {
 
 // delivered waits until the relay delivered an event of type typ about
 // subject to the host's notifier, and returns it.
-func (e *env) delivered(subject, typ string) lifecycle.Event {
+func (e *env) delivered(subject, typ string) lifecycle.Notification {
 	e.t.Helper()
-	var found lifecycle.Event
+	var found lifecycle.Notification
 	eventually(e.t, fmt.Sprintf("event %s of %s", typ, subject), func() bool {
 		for _, ev := range e.events.Events() {
 			if ev.Subject == subject && ev.Type == typ {

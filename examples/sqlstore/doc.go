@@ -81,7 +81,7 @@
 //
 // Delivery is at least once: a crash between Notify and the mark delivers
 // the event again, never not at all. Events carry stable IDs
-// (lifecycle.EventID) for the receiver to deduplicate. On PostgreSQL
+// (lifecycle.NotificationID) for the receiver to deduplicate. On PostgreSQL
 // several relays (in one replica or many) split the pending events with
 // SELECT ... FOR UPDATE SKIP LOCKED.
 //

@@ -40,7 +40,7 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	relay := db.Relay(lifecycle.NotifierFunc(func(_ context.Context, events ...lifecycle.Event) error {
+	relay := db.Relay(lifecycle.NotifierFunc(func(_ context.Context, events ...lifecycle.Notification) error {
 		for _, e := range events {
 			fmt.Println("notify", e.ID, e.Type)
 		}

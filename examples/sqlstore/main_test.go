@@ -186,12 +186,12 @@ func emptyTables(t testing.TB, db *DB) {
 }
 
 // create stores x through c as a new record, with events in the outbox.
-func create[T any](ctx context.Context, c lifecycle.Committer[T], x T, events ...lifecycle.Event) error {
+func create[T any](ctx context.Context, c lifecycle.Committer[T], x T, events ...lifecycle.Notification) error {
 	return c.Commit(ctx, lifecycle.Write[T]{Record: x, Events: events})
 }
 
 // update stores x through c over version expected, with events in the
 // outbox.
-func update[T any](ctx context.Context, c lifecycle.Committer[T], x T, expected int64, events ...lifecycle.Event) error {
+func update[T any](ctx context.Context, c lifecycle.Committer[T], x T, expected int64, events ...lifecycle.Notification) error {
 	return c.Commit(ctx, lifecycle.Write[T]{Record: x, Expected: expected, Events: events})
 }

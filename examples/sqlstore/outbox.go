@@ -21,7 +21,7 @@ var timeNow = time.Now
 // stores the change causing them. An event ID already queued is an error
 // (an ErrConflict): IDs derive from the subject's version, which has one
 // writer.
-func (db *DB) insertEvents(ctx context.Context, tx *sql.Tx, events []lifecycle.Event) error {
+func (db *DB) insertEvents(ctx context.Context, tx *sql.Tx, events []lifecycle.Notification) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -55,7 +55,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`))
 
 // checkEvents returns a *lifecycle.ValidationError, naming the event's
 // field, when an event holds text that the outbox cannot store.
-func checkEvents(events []lifecycle.Event) error {
+func checkEvents(events []lifecycle.Notification) error {
 	for _, e := range events {
 		for _, f := range [...]struct{ name, v string }{
 			{"event.id", e.ID}, {"event.process", e.Process}, {"event.subject", e.Subject}, {"event.type", e.Type},
@@ -100,7 +100,7 @@ type DeadEvent struct {
 	// Event is the event as queued. When its document could not be
 	// decoded, only the fields kept in columns are set (ID, Process,
 	// Subject, Type, Version).
-	Event lifecycle.Event
+	Event lifecycle.Notification
 	// Attempts is how many deliveries failed.
 	Attempts int
 	// LastError is the last failure, as text.
@@ -129,7 +129,7 @@ FROM outbox WHERE dead_at IS NOT NULL ORDER BY seq LIMIT ?`), db.limit(limit))
 			&doc, &d.Attempts, &d.LastError, &queued, &dead); err != nil {
 			return nil, fmt.Errorf("sqlstore: outbox: dead events: %w", err)
 		}
-		var e lifecycle.Event
+		var e lifecycle.Notification
 		if json.Unmarshal(doc, &e) == nil {
 			d.Event = e
 		}
@@ -191,7 +191,7 @@ const DefaultMaxAttempts = 10
 //
 // Delivery is at least once. A crash, or a failed commit, between Notify and
 // the mark delivers the event again later; it is never lost. Receivers
-// deduplicate by [lifecycle.Event.ID]. When Notify fails, the event and
+// deduplicate by [lifecycle.Notification.ID]. When Notify fails, the event and
 // those after it in the batch stay pending (the failed event's attempts and
 // last error are recorded) and the next run retries them, so one relay
 // delivers in queue order.
@@ -273,7 +273,7 @@ func (r *Relay) Run(ctx context.Context, interval time.Duration) error {
 // pending is a claimed outbox event.
 type pending struct {
 	seq   int64
-	event lifecycle.Event
+	event lifecycle.Notification
 }
 
 // claim is one claimed batch: the events to deliver, in queue order, and

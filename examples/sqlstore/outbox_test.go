@@ -28,7 +28,7 @@ func incidents(t testing.TB, db *DB, clock lifecycle.Clock) *incident.Service {
 	svc, err := incident.New(incident.Config{
 		Store: db.Incidents(),
 		Clock: clock,
-		Notifier: lifecycle.NotifierFunc(func(context.Context, ...lifecycle.Event) error {
+		Notifier: lifecycle.NotifierFunc(func(context.Context, ...lifecycle.Notification) error {
 			t.Error("the service notified directly although its store is an outbox")
 			return nil
 		}),
@@ -72,8 +72,8 @@ func TestOutboxStoresEventsWithTheChange(t *testing.T) {
 		require.NoError(t, err)
 		ids, delivered := outboxIDs(t, db)
 		assert.Equal(t, []string{
-			lifecycle.EventID(incident.Process, x.ID, 1, 0),
-			lifecycle.EventID(incident.Process, x.ID, 2, 0),
+			lifecycle.NotificationID(incident.Process, x.ID, 1, 0),
+			lifecycle.NotificationID(incident.Process, x.ID, 2, 0),
 		}, ids)
 		assert.False(t, delivered[ids[0]] || delivered[ids[1]])
 		n, err := db.PendingEvents(ctx)
@@ -92,8 +92,8 @@ func TestOutboxConflictStoresNeitherRowNorEvents(t *testing.T) {
 		x, err := svc.Open(ctx, agent, incident.Open{Title: "Mail is down"})
 		require.NoError(t, err)
 		before, _ := outboxIDs(t, db)
-		ev := func(id string) []lifecycle.Event {
-			return []lifecycle.Event{{ID: id, Process: incident.Process, Subject: x.ID, Type: "test"}}
+		ev := func(id string) []lifecycle.Notification {
+			return []lifecycle.Notification{{ID: id, Process: incident.Process, Subject: x.ID, Type: "test"}}
 		}
 
 		// Create over an existing ID.
@@ -216,7 +216,7 @@ func TestRelayDeliversInOrderAndRetriesFailures(t *testing.T) {
 		// It fails again on the fifth event: the first four are delivered.
 		fails := 0
 		flaky := &lifecycletest.Recorder{}
-		relay := testRelay(t, db, lifecycle.NotifierFunc(func(ctx context.Context, evs ...lifecycle.Event) error {
+		relay := testRelay(t, db, lifecycle.NotifierFunc(func(ctx context.Context, evs ...lifecycle.Notification) error {
 			if evs[0].ID == ids[4] && fails == 0 {
 				fails++
 				return errors.New("queue full")
@@ -264,7 +264,7 @@ func TestRelayCrashDeliversLateNotNever(t *testing.T) {
 
 		rec := &lifecycletest.Recorder{}
 		crashed := false
-		relay := db.Relay(lifecycle.NotifierFunc(func(ctx context.Context, evs ...lifecycle.Event) error {
+		relay := db.Relay(lifecycle.NotifierFunc(func(ctx context.Context, evs ...lifecycle.Notification) error {
 			_ = rec.Notify(ctx, evs...)
 			if evs[0].ID == ids[2] && !crashed {
 				crashed = true
@@ -336,7 +336,7 @@ func TestRelaysSplitTheWork(t *testing.T) {
 		count := map[string]int{}
 		var wg sync.WaitGroup
 		for _, d := range dbs {
-			relay := d.Relay(lifecycle.NotifierFunc(func(_ context.Context, evs ...lifecycle.Event) error {
+			relay := d.Relay(lifecycle.NotifierFunc(func(_ context.Context, evs ...lifecycle.Notification) error {
 				time.Sleep(time.Millisecond) // give the others a chance to claim
 				mu.Lock()
 				defer mu.Unlock()
@@ -413,7 +413,7 @@ func TestRelayParksEventsThatAlwaysFail(t *testing.T) {
 		log, logs := testLogger(t)
 		relays := make([]*Relay, len(dbs))
 		for i, d := range dbs {
-			relays[i] = d.Relay(lifecycle.NotifierFunc(func(ctx context.Context, evs ...lifecycle.Event) error {
+			relays[i] = d.Relay(lifecycle.NotifierFunc(func(ctx context.Context, evs ...lifecycle.Notification) error {
 				if refuse && evs[0].ID == poison {
 					return errors.New("poison: the mailer refuses it")
 				}

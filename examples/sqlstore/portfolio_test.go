@@ -25,7 +25,7 @@ func TestPortfolioStoresEventsWithTheChange(t *testing.T) {
 			Improvements: db.Improvements(),
 			Clock:        lifecycletest.NewClock(t0),
 			IDs:          lifecycle.Sequence("SVC", 3),
-			Notifier: lifecycle.NotifierFunc(func(context.Context, ...lifecycle.Event) error {
+			Notifier: lifecycle.NotifierFunc(func(context.Context, ...lifecycle.Notification) error {
 				t.Error("the Portfolio notified directly although its stores are outboxes")
 				return nil
 			}),
@@ -38,9 +38,9 @@ func TestPortfolioStoresEventsWithTheChange(t *testing.T) {
 		x, err := p.Propose(ctx, agent, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
 		require.NoError(t, err)
 		want := []string{
-			lifecycle.EventID(lifecycle.ProcessService, s.ID, 1, 0),
-			lifecycle.EventID(lifecycle.ProcessService, s.ID, 2, 0),
-			lifecycle.EventID(lifecycle.ProcessImprovement, x.ID, 1, 0),
+			lifecycle.NotificationID(lifecycle.ProcessService, s.ID, 1, 0),
+			lifecycle.NotificationID(lifecycle.ProcessService, s.ID, 2, 0),
+			lifecycle.NotificationID(lifecycle.ProcessImprovement, x.ID, 1, 0),
 		}
 		ids, _ := outboxIDs(t, db)
 		assert.Equal(t, want, ids)
@@ -52,7 +52,7 @@ func TestPortfolioStoresEventsWithTheChange(t *testing.T) {
 		stale.Version, stale.Name = 3, "stale"
 		err = db.Services().CommitService(ctx, lifecycle.Write[*lifecycle.ITService]{
 			Record: stale, Expected: 1,
-			Events: []lifecycle.Event{{ID: "stale", Process: lifecycle.ProcessService, Subject: s.ID, Type: "test"}},
+			Events: []lifecycle.Notification{{ID: "stale", Process: lifecycle.ProcessService, Subject: s.ID, Type: "test"}},
 		})
 		require.ErrorIs(t, err, lifecycle.ErrConflict)
 		ids, _ = outboxIDs(t, db)

@@ -42,13 +42,13 @@ type deliveries struct {
 	db *DB // the outbox, to check each arrival against
 
 	mu        sync.Mutex
-	byID      map[string]lifecycle.Event // event ID -> event, once per ID
-	arrivals  int                        // deliveries, repeats included
-	late      []string                   // events delivered after their mark
+	byID      map[string]lifecycle.Notification // event ID -> event, once per ID
+	arrivals  int                               // deliveries, repeats included
+	late      []string                          // events delivered after their mark
 	checkErrs []error
 }
 
-func (d *deliveries) Notify(ctx context.Context, evs ...lifecycle.Event) error {
+func (d *deliveries) Notify(ctx context.Context, evs ...lifecycle.Notification) error {
 	for _, e := range evs {
 		var marked bool
 		err := d.db.r.QueryRowContext(ctx, d.db.q(`SELECT delivered_at IS NOT NULL FROM outbox WHERE event_id = ?`), e.ID).Scan(&marked)
@@ -98,7 +98,7 @@ func TestReplicas(t *testing.T) {
 			return s.State == string(incident.StateResolved) || s.State == string(incident.StateClosed)
 		},
 	}
-	sink := &deliveries{byID: map[string]lifecycle.Event{}}
+	sink := &deliveries{byID: map[string]lifecycle.Notification{}}
 	rs := make([]*replica, replicas)
 	for i := range rs {
 		db, err := Open(ctx, dsn)
@@ -291,7 +291,7 @@ func TestDeliveriesSeesLateRedeliveries(t *testing.T) {
 	ctx := context.Background()
 	db := backends()[0].open(t)
 	ids := openSome(t, db, 1)
-	sink := &deliveries{db: db, byID: map[string]lifecycle.Event{}}
+	sink := &deliveries{db: db, byID: map[string]lifecycle.Notification{}}
 	n, err := db.Relay(sink).RunOnce(ctx)
 	require.NoError(t, err)
 	require.Equal(t, len(ids), n)

@@ -112,7 +112,7 @@ func (t *table[T]) decode(doc []byte) (T, error) {
 // holds text that the store cannot keep as it is (see checkText and
 // checkUTF8). The ID is checked by the callers: it decides between
 // ErrValidation (create) and ErrNotFound (update).
-func (t *table[T]) validate(x T, events []lifecycle.Event) error {
+func (t *table[T]) validate(x T, events []lifecycle.Notification) error {
 	for i, v := range t.values(x) {
 		if s, ok := v.(string); ok && t.fields[i] != "" {
 			if err := checkText(t.fields[i], s); err != nil {
@@ -132,7 +132,7 @@ func (t *table[T]) validate(x T, events []lifecycle.Event) error {
 }
 
 // encode validates x and events, then encodes x.
-func (t *table[T]) encode(x T, events []lifecycle.Event) ([]byte, error) {
+func (t *table[T]) encode(x T, events []lifecycle.Notification) ([]byte, error) {
 	if err := t.validate(x, events); err != nil {
 		return nil, fmt.Errorf("sqlstore: %s %s: %w", t.process, strconv.QuoteToASCII(t.id(x)), err)
 	}

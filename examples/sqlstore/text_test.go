@@ -57,7 +57,7 @@ func TestUnstorableIDsAreNotFound(t *testing.T) {
 
 			ghost := x.Clone()
 			ghost.ID, ghost.Version = id, 2
-			err = update(ctx, db.Incidents(), ghost, 1, []lifecycle.Event{{ID: "ghost", Process: "incident", Subject: id}}...)
+			err = update(ctx, db.Incidents(), ghost, 1, []lifecycle.Notification{{ID: "ghost", Process: "incident", Subject: id}}...)
 			require.ErrorIs(t, err, lifecycle.ErrNotFound, "update of incident %q", id)
 
 			ts, err := db.Timers().ListByRecord(ctx, id)
@@ -107,17 +107,17 @@ func TestUnstorableValuesAreValidationErrors(t *testing.T) {
 			y.Attributes = map[string]string{"site": "Ly\xffon"}
 		}), 1), "attributes.site")
 		// The outbox's columns and documents likewise.
-		ev := func(e lifecycle.Event) []lifecycle.Event {
+		ev := func(e lifecycle.Notification) []lifecycle.Notification {
 			if e.ID == "" {
 				e.ID = "ev/1"
 			}
 			e.Process, e.Type = "incident", "test"
-			return []lifecycle.Event{e}
+			return []lifecycle.Notification{e}
 		}
 		y := next(func(y *incident.Incident) { y.Title = "renamed" })
-		requireField(t, update(ctx, is, y, 1, ev(lifecycle.Event{Subject: "INC\x00"})...), "event.subject")
-		requireField(t, update(ctx, is, y, 1, ev(lifecycle.Event{ID: "ev/\xff"})...), "event.id")
-		requireField(t, update(ctx, is, y, 1, ev(lifecycle.Event{Actor: "\xff"})...), "event.actor")
+		requireField(t, update(ctx, is, y, 1, ev(lifecycle.Notification{Subject: "INC\x00"})...), "event.subject")
+		requireField(t, update(ctx, is, y, 1, ev(lifecycle.Notification{ID: "ev/\xff"})...), "event.id")
+		requireField(t, update(ctx, is, y, 1, ev(lifecycle.Notification{Actor: "\xff"})...), "event.actor")
 
 		got, err := is.Get(ctx, x.ID)
 		require.NoError(t, err)
@@ -346,7 +346,7 @@ func openChange(t *testing.T, db *DB) *change.Change {
 
 func TestCheckUTF8Paths(t *testing.T) {
 	t.Parallel()
-	ev := lifecycle.Event{ID: "e", Snapshot: lifecycle.Snapshot{Attributes: map[string]string{"k": "\xff"}}}
+	ev := lifecycle.Notification{ID: "e", Snapshot: lifecycle.Snapshot{Attributes: map[string]string{"k": "\xff"}}}
 	var ve *lifecycle.ValidationError
 	require.True(t, errors.As(checkUTF8("", ev), &ve))
 	assert.Equal(t, "snapshot.attributes.k", ve.Field)

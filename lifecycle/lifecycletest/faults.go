@@ -420,7 +420,7 @@ func PinVersion[C any](cmd C, version int64) C {
 // "nothing was stored".
 func FaultyNotifier(inner lifecycle.Notifier, f *Faults) lifecycle.Notifier {
 	inner = lifecycle.NotifierOrDiscard(inner)
-	return lifecycle.NotifierFunc(func(ctx context.Context, events ...lifecycle.Event) error {
+	return lifecycle.NotifierFunc(func(ctx context.Context, events ...lifecycle.Notification) error {
 		return f.Write(ctx, "notify", func(ctx context.Context) error { return inner.Notify(ctx, events...) })
 	})
 }
@@ -520,10 +520,10 @@ func (l *Ledger) Subjects(process string) []string {
 
 // CheckEvents returns an error for every event (at most ten are listed)
 // that does not belong to a stored change: its (Process, Subject, Version)
-// was never added, its ID is not of the form EventID(Process, Subject,
+// was never added, its ID is not of the form NotificationID(Process, Subject,
 // Version, n), or its Snapshot differs from the one recorded for that
 // version. Nil means every event is accounted for.
-func (l *Ledger) CheckEvents(events []lifecycle.Event) error {
+func (l *Ledger) CheckEvents(events []lifecycle.Notification) error {
 	var errs []error
 	for _, e := range events {
 		if len(errs) == 10 {
@@ -534,8 +534,8 @@ func (l *Ledger) CheckEvents(events []lifecycle.Event) error {
 		switch {
 		case !ok:
 			errs = append(errs, fmt.Errorf("event %s (%s): %s %s version %d was never stored", e.ID, e.Type, e.Process, e.Subject, e.Version))
-		case !strings.HasPrefix(e.ID, strings.TrimSuffix(lifecycle.EventID(e.Process, e.Subject, e.Version, 0), "0")):
-			errs = append(errs, fmt.Errorf("event %s (%s): ID is not EventID(%q, %q, %d, n)", e.ID, e.Type, e.Process, e.Subject, e.Version))
+		case !strings.HasPrefix(e.ID, strings.TrimSuffix(lifecycle.NotificationID(e.Process, e.Subject, e.Version, 0), "0")):
+			errs = append(errs, fmt.Errorf("event %s (%s): ID is not NotificationID(%q, %q, %d, n)", e.ID, e.Type, e.Process, e.Subject, e.Version))
 		default:
 			if d := SnapshotDiff(snap, e.Snapshot); d != "" {
 				errs = append(errs, fmt.Errorf("event %s (%s): snapshot differs from the stored version's: %s", e.ID, e.Type, d))

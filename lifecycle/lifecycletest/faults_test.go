@@ -264,7 +264,7 @@ func countOp(in []lifecycletest.Injection, op string, k lifecycletest.Fault) int
 }
 
 func TestFaultyNotifier(t *testing.T) {
-	ev := lifecycle.Event{ID: "x/X1/1/0", Process: "x", Subject: "X1", Version: 1}
+	ev := lifecycle.Notification{ID: "x/X1/1/0", Process: "x", Subject: "X1", Version: 1}
 	for _, c := range []struct {
 		rates     lifecycletest.Rates
 		delivered bool
@@ -314,18 +314,18 @@ func TestLedgerCheckEvents(t *testing.T) {
 	assert.Equal(t, []int64{1, 2}, l.Versions("x", "X1"))
 	assert.Equal(t, []string{"X1"}, l.Subjects("x"))
 
-	good := lifecycle.Event{ID: lifecycle.EventID("x", "X1", 2, 1), Process: "x", Subject: "X1", Version: 2, Snapshot: snap}
+	good := lifecycle.Notification{ID: lifecycle.NotificationID("x", "X1", 2, 1), Process: "x", Subject: "X1", Version: 2, Snapshot: snap}
 	good.Snapshot.OpenedAt = t0.In(time.FixedZone("CET", 3600)) // the same instant elsewhere
-	require.NoError(t, l.CheckEvents([]lifecycle.Event{good}))
+	require.NoError(t, l.CheckEvents([]lifecycle.Notification{good}))
 
 	unstored := good
-	unstored.Version, unstored.ID = 3, lifecycle.EventID("x", "X1", 3, 0)
+	unstored.Version, unstored.ID = 3, lifecycle.NotificationID("x", "X1", 3, 0)
 	badID := good
 	badID.ID = "x/X1/20/0"
 	badSnap := good
 	badSnap.Snapshot = lifecycle.Snapshot{State: "closed", OpenedAt: t0}
-	for _, e := range []lifecycle.Event{unstored, badID, badSnap} {
-		assert.Error(t, l.CheckEvents([]lifecycle.Event{good, e}), "%+v", e)
+	for _, e := range []lifecycle.Notification{unstored, badID, badSnap} {
+		assert.Error(t, l.CheckEvents([]lifecycle.Notification{good, e}), "%+v", e)
 	}
 }
 
@@ -382,7 +382,7 @@ func TestFaultyStoresPassConformanceWhenOff(t *testing.T) {
 // keeps the write's events with the change.
 type outboxPortfolio struct {
 	*lifecycletest.PortfolioStore
-	events []lifecycle.Event
+	events []lifecycle.Notification
 }
 
 func (o *outboxPortfolio) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {

@@ -12,7 +12,7 @@ import (
 // It is safe for concurrent use; the zero value is ready.
 type Recorder struct {
 	mu     sync.Mutex
-	events []lifecycle.Event
+	events []lifecycle.Notification
 	// Err, when set, is returned by every Notify call.
 	Err error
 }
@@ -20,7 +20,7 @@ type Recorder struct {
 var _ lifecycle.Notifier = (*Recorder)(nil)
 
 // Notify records deep copies of events and returns r.Err.
-func (r *Recorder) Notify(_ context.Context, events ...lifecycle.Event) error {
+func (r *Recorder) Notify(_ context.Context, events ...lifecycle.Notification) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, e := range events {
@@ -30,10 +30,10 @@ func (r *Recorder) Notify(_ context.Context, events ...lifecycle.Event) error {
 }
 
 // Events returns a copy of every event recorded so far.
-func (r *Recorder) Events() []lifecycle.Event {
+func (r *Recorder) Events() []lifecycle.Notification {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]lifecycle.Event, len(r.events))
+	out := make([]lifecycle.Notification, len(r.events))
 	for i, e := range r.events {
 		out[i] = e.Clone()
 	}
