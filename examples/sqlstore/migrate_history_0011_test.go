@@ -27,17 +27,7 @@ func TestMigrateProblemAndChangeHistory(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		db, err := open(b.dsn(t))
-		require.NoError(t, err)
-		t.Cleanup(func() { db.Close() })
-		all, err := migrations(db.Dialect())
-		require.NoError(t, err)
-		before := 0
-		for before < len(all) && all[before].version <= 10 {
-			before++
-		}
-		require.Equal(t, 10, all[before-1].version)
-		require.NoError(t, db.migrateOnce(ctx, all[:before]))
+		db, all := migratedTo(t, b, 10)
 
 		// The records, made by the services on the in-memory stores.
 		clock := lifecycletest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 123456789, time.UTC))

@@ -26,16 +26,7 @@ func TestMigrateHistoryOutOfDocuments(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		db, err := open(b.dsn(t))
-		require.NoError(t, err)
-		t.Cleanup(func() { db.Close() })
-		all, err := migrations(db.Dialect())
-		require.NoError(t, err)
-		before := 0
-		for before < len(all) && all[before].version < 10 {
-			before++
-		}
-		require.NoError(t, db.migrateOnce(ctx, all[:before]))
+		db, all := migratedTo(t, b, 9)
 
 		// The incidents, made by the service on the in-memory store.
 		mem := incidenttest.NewStore()
@@ -115,6 +106,25 @@ func TestMigrateHistoryOutOfDocuments(t *testing.T) {
 		_, err = incident.DecodeExport(mustJSON(t, exported))
 		assert.NoError(t, err, "the export after the migration checks out")
 	})
+}
+
+// migratedTo opens a new database of b migrated up to version last only,
+// as a database written by an older release is, and returns it with all
+// the migrations, for the test to apply the rest.
+func migratedTo(t *testing.T, b backend, last int) (*DB, []migration) {
+	t.Helper()
+	db, err := open(b.dsn(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	all, err := migrations(db.Dialect())
+	require.NoError(t, err)
+	n := 0
+	for n < len(all) && all[n].version <= last {
+		n++
+	}
+	require.Equal(t, last, all[n-1].version, "migration %d exists", last)
+	require.NoError(t, db.migrateOnce(context.Background(), all[:n]))
+	return db, all
 }
 
 func mustJSON(t *testing.T, v any) []byte {
