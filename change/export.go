@@ -3,6 +3,7 @@ package change
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
 )
@@ -79,4 +80,25 @@ func DecodeExport(b []byte) (*Change, error) {
 // records, is a *lifecycle.HistoryError.
 func checkExport(c *Change) error {
 	return checkHistory(c.History, c.Type, c.State, c.Version)
+}
+
+// Erase redacts the named fields of entries of change cmd.ID's history,
+// for an erasure request (see lifecycle.Erase): the actor needs
+// lifecycle.RoleDataProtection, the change gets a history record of the
+// redaction (who, when, which entries, why) and a lifecycle.TypeRedacted
+// event, and the entries are blanked in the same atomic step, in any
+// state. An entry the change does not have is a
+// *lifecycle.ValidationError, and nothing is stored.
+func (s *Service) Erase(ctx context.Context, actor lifecycle.Actor, cmd lifecycle.Erase) (*Change, error) {
+	return s.kernel.Erase(ctx, actor, cmd, s.clock.Now())
+}
+
+// stamp records on c a change of the kernel's own (see
+// lifecycle.Kernel.Stamp).
+func stamp(c *Change, now time.Time, actor lifecycle.Actor, rec func(int, string) lifecycle.Record, typ string) lifecycle.Notification {
+	c.Version++
+	c.UpdatedAt = now
+	c.History = append(c.History, rec(int(c.Version), string(c.State)))
+	return lifecycle.Notification{ID: lifecycle.NotificationID(Process, c.ID, c.Version, 0), Process: Process, Subject: c.ID, Type: typ,
+		From: string(c.State), To: string(c.State), Actor: actor.ID, Time: now, Version: c.Version, Snapshot: c.Snapshot()}
 }

@@ -131,3 +131,45 @@ func TestDecodeExportRequiresHistory(t *testing.T) {
 	_, err = other.Get(ctx, x.ID)
 	assert.ErrorIs(t, err, lifecycle.ErrNotFound, "and stores nothing")
 }
+
+// TestErase: a data-protection officer blanks the values of a history
+// record's changes; the redaction is a history record of its own, the
+// rest is untouched and the export replays. Without the role, or for an
+// entry that does not exist, nothing is stored.
+func TestErase(t *testing.T) {
+	s, rec, _ := newService(t, nil)
+	c := createNormal(t, s, "web-1")
+	before, err := s.Export(ctx, c.ID)
+	require.NoError(t, err)
+	dpo := lifecycle.Actor{ID: "dpo", Roles: []string{lifecycle.RoleDataProtection}}
+	cmd := lifecycle.Erase{ID: c.ID, Reason: "erasure request ER-3", Entries: []lifecycle.Redaction{
+		{Log: lifecycle.LogHistory, Seq: 1, Fields: []string{"actor", "changes"}},
+	}}
+	_, err = s.Erase(ctx, alice, cmd)
+	assert.ErrorIs(t, err, lifecycle.ErrForbidden)
+	_, err = s.Erase(ctx, dpo, lifecycle.Erase{ID: c.ID, Reason: "r", Entries: []lifecycle.Redaction{{Log: lifecycle.LogHistory, Seq: 9, Fields: []string{"note"}}}})
+	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+	unchanged, err := s.Export(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, before, unchanged)
+
+	n := len(rec.Events())
+	got, err := s.Erase(ctx, dpo, cmd)
+	require.NoError(t, err)
+	assert.Equal(t, before.Version+1, got.Version)
+	require.Len(t, rec.Events(), n+1)
+	assert.Equal(t, lifecycle.TypeRedacted, rec.Events()[n].Type)
+	after, err := s.Export(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Empty(t, after.History[0].Actor)
+	for _, ch := range after.History[0].Changes {
+		assert.Empty(t, ch.Old+ch.New, ch.Field)
+	}
+	assert.Equal(t, before.History[0].Event, after.History[0].Event)
+	red := after.History[len(after.History)-1]
+	assert.Equal(t, []string{lifecycle.EventRedact, "dpo", "erasure request ER-3"}, []string{red.Event, red.Actor, red.Note})
+	b, err := json.Marshal(after)
+	require.NoError(t, err)
+	_, err = change.DecodeExport(b)
+	assert.NoError(t, err)
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
 )
@@ -156,17 +157,15 @@ func checkExport(x *Incident) error {
 // incident does not have is a *lifecycle.ValidationError, and nothing is
 // stored.
 func (s *Service) Erase(ctx context.Context, actor lifecycle.Actor, cmd lifecycle.Erase) (*Incident, error) {
-	if err := cmd.Check(actor); err != nil {
-		return nil, err
-	}
-	return s.kernel.Redact(ctx, cmd.ID, cmd.Version, cmd.Entries, func(_ context.Context, x *Incident, _ *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
-		now := s.clock.Now()
-		x.Version++
-		x.UpdatedAt = now
-		x.History = append(x.History, cmd.Record(int(x.Version), now, actor, string(x.State)))
-		return []lifecycle.Notification{{
-			ID: lifecycle.NotificationID(Process, x.ID, x.Version, 0), Process: Process, Subject: x.ID, Type: lifecycle.TypeRedacted,
-			From: string(x.State), To: string(x.State), Actor: actor.ID, Time: now, Version: x.Version, Snapshot: x.Snapshot(),
-		}}, nil
-	})
+	return s.kernel.Erase(ctx, actor, cmd, s.clock.Now())
+}
+
+// stamp records on x a change of the kernel's own (see
+// lifecycle.Kernel.Stamp).
+func stamp(x *Incident, now time.Time, actor lifecycle.Actor, rec func(int, string) lifecycle.Record, typ string) lifecycle.Notification {
+	x.Version++
+	x.UpdatedAt = now
+	x.History = append(x.History, rec(int(x.Version), string(x.State)))
+	return lifecycle.Notification{ID: lifecycle.NotificationID(Process, x.ID, x.Version, 0), Process: Process, Subject: x.ID, Type: typ,
+		From: string(x.State), To: string(x.State), Actor: actor.ID, Time: now, Version: x.Version, Snapshot: x.Snapshot()}
 }

@@ -80,7 +80,7 @@ func New(cfg Config) (*Service, error) {
 		rules:          rules,
 		autoCloseAfter: cfg.AutoCloseAfter,
 	}
-	s.kernel = lifecycle.Kernel[*Incident]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version, Detach: detach}
+	s.kernel = lifecycle.Kernel[*Incident]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version, Detach: detach, Stamp: stamp}
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("INC")
 	}

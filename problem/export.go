@@ -3,6 +3,7 @@ package problem
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
 )
@@ -122,4 +123,25 @@ func DecodeExport(b []byte) (*Problem, error) {
 // records, is a *lifecycle.HistoryError.
 func checkExport(p *Problem) error {
 	return checkHistory(p.History, p.State, p.Version)
+}
+
+// Erase redacts the named fields of entries of problem cmd.ID's history and journal (work notes),
+// for an erasure request (see lifecycle.Erase): the actor needs
+// lifecycle.RoleDataProtection, the problem gets a history record of the
+// redaction (who, when, which entries, why) and a lifecycle.TypeRedacted
+// event, and the entries are blanked in the same atomic step, in any
+// state. An entry the problem does not have is a
+// *lifecycle.ValidationError, and nothing is stored.
+func (s *Service) Erase(ctx context.Context, actor lifecycle.Actor, cmd lifecycle.Erase) (*Problem, error) {
+	return s.kernel.Erase(ctx, actor, cmd, s.clock.Now())
+}
+
+// stamp records on p a change of the kernel's own (see
+// lifecycle.Kernel.Stamp).
+func stamp(p *Problem, now time.Time, actor lifecycle.Actor, rec func(int, string) lifecycle.Record, typ string) lifecycle.Notification {
+	p.Version++
+	p.UpdatedAt = now
+	p.History = append(p.History, rec(int(p.Version), string(p.State)))
+	return lifecycle.Notification{ID: lifecycle.NotificationID(Process, p.ID, p.Version, 0), Process: Process, Subject: p.ID, Type: typ,
+		From: string(p.State), To: string(p.State), Actor: actor.ID, Time: now, Version: p.Version, Snapshot: p.Snapshot()}
 }

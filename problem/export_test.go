@@ -130,3 +130,44 @@ func TestDecodeExportRequiresHistory(t *testing.T) {
 	_, err = s.Get(ctx, x.ID)
 	assert.ErrorIs(t, err, lifecycle.ErrNotFound, "and stores nothing")
 }
+
+// TestErase: a data-protection officer blanks a work note's text and a
+// history record's note; the redaction is a history record of its own,
+// the rest is untouched and the export replays. Without the role, or for
+// an entry that does not exist, nothing is stored.
+func TestErase(t *testing.T) {
+	f := newFixture(t)
+	p := f.open(t)
+	p = f.drive(t, p.ID, problem.AddWorkNote{Text: "the caller's phone: 555-0100"}, problem.Assess{Group: "messaging"})
+	before, err := f.svc.Export(ctx, p.ID)
+	require.NoError(t, err)
+	dpo := lifecycle.Actor{ID: "dpo", Roles: []string{lifecycle.RoleDataProtection}}
+	cmd := lifecycle.Erase{ID: p.ID, Reason: "erasure request ER-2", Entries: []lifecycle.Redaction{
+		{Log: lifecycle.LogJournal, Seq: 1, Fields: []string{"text"}},
+		{Log: lifecycle.LogHistory, Seq: 2, Fields: []string{"note"}},
+	}}
+	_, err = f.svc.Erase(ctx, manager, cmd)
+	assert.ErrorIs(t, err, lifecycle.ErrForbidden)
+	_, err = f.svc.Erase(ctx, dpo, lifecycle.Erase{ID: p.ID, Reason: "r", Entries: []lifecycle.Redaction{{Log: lifecycle.LogJournal, Seq: 9, Fields: []string{"text"}}}})
+	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+	unchanged, err := f.svc.Export(ctx, p.ID)
+	require.NoError(t, err)
+	assert.Equal(t, before, unchanged)
+
+	got, err := f.svc.Erase(ctx, dpo, cmd)
+	require.NoError(t, err)
+	assert.Equal(t, before.Version+1, got.Version)
+	assert.Equal(t, before.State, got.State)
+	after, err := f.svc.Export(ctx, p.ID)
+	require.NoError(t, err)
+	assert.Empty(t, after.WorkNotes[0].Text)
+	assert.Empty(t, after.History[1].Note)
+	assert.Equal(t, before.History[1].Event, after.History[1].Event)
+	assert.Equal(t, before.History[2], after.History[2])
+	red := after.History[len(after.History)-1]
+	assert.Equal(t, []string{lifecycle.EventRedact, "dpo", "erasure request ER-2"}, []string{red.Event, red.Actor, red.Note})
+	b, err := json.Marshal(after)
+	require.NoError(t, err)
+	_, err = problem.DecodeExport(b)
+	assert.NoError(t, err)
+}

@@ -19,6 +19,7 @@ func (d *desk) changeRoutes(a *api) {
 	a.handle("PATCH /changes/{id}", command(d, s.Update))
 	for path, h := range map[string]endpoint{
 		"type":             command(d, s.SetType),
+		"erase":            command(d, s.Erase),
 		"assign":           command(d, s.Assign),
 		"link":             command(d, s.Link),
 		"assess":           command(d, s.Assess),

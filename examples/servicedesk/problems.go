@@ -18,6 +18,7 @@ func (d *desk) problemRoutes(a *api) {
 	a.handleFunc("GET /problems/{id}/sla", d.slaStatus(found(s.Get)))
 	a.handle("PATCH /problems/{id}", command(d, s.Update))
 	for path, h := range map[string]endpoint{
+		"erase":            command(d, s.Erase),
 		"assess":           command(d, s.Assess),
 		"confirm":          command(d, s.Confirm),
 		"mark-duplicate":   command(d, s.MarkDuplicate),
