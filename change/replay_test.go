@@ -60,19 +60,6 @@ func TestReplayRoundTrip(t *testing.T) {
 	assert.Equal(t, c, &back)
 }
 
-// editChange decodes b as generic JSON, lets edit change it and encodes it
-// again.
-func editChange(t *testing.T, b []byte, edit func(doc map[string]any, history []any)) []byte {
-	t.Helper()
-	var doc map[string]any
-	require.NoError(t, json.Unmarshal(b, &doc))
-	h, _ := doc["history"].([]any)
-	edit(doc, h)
-	out, err := json.Marshal(doc)
-	require.NoError(t, err)
-	return out
-}
-
 // TestReplayLeavesAChangeWithoutHistory decodes a closed change whose JSON
 // has no history, the form a store that keeps history apart from its
 // records returns: there is nothing to replay.
@@ -94,63 +81,45 @@ func TestReplayRefusesImpossibleHistories(t *testing.T) {
 	}
 	require.Equal(t, []string{"create", "assess", "revert", "set_type", "assign", "request_approval", "approve",
 		"schedule", "implement", "review", "close"}, events, "the records the cases below edit")
-	good, err := json.Marshal(built)
-	require.NoError(t, err)
 	s, _, _ := newService(t, nil)
 	sentinel, err := s.Create(ctx, alice, change.Create{Type: change.Normal, Title: "the change decoded into", ConfigItems: []string{"db-1"}})
 	require.NoError(t, err)
-	rec := func(h []any, i int) map[string]any { return h[i].(map[string]any) }
-	for name, c := range map[string]struct {
-		edit  func(doc map[string]any, h []any)
-		index int
-		field string
-	}{
-		"a close from new": {func(doc map[string]any, h []any) {
+	rec := lifecycletest.HistoryEntry
+	lifecycletest.TestHistoryRefusals(t, change.Process, built, sentinel, (*change.Change).Clone, map[string]lifecycletest.HistoryBreak{
+		"a close from new": {Edit: func(doc map[string]any, h []any) {
 			r := rec(h, 1)
 			r["event"], r["from"], r["to"], r["changes"] = "close", "new", "closed", nil
 			doc["history"], doc["version"], doc["type"] = h[:2], 2, "normal"
-		}, 1, "event"},
-		"a history that stops short": {func(doc map[string]any, h []any) {
+		}, Index: 1, Field: "event"},
+		"a history that stops short": {Edit: func(doc map[string]any, h []any) {
 			doc["history"], doc["version"] = h[:5], 5 // ends in new; the change is closed
-		}, 4, "to"},
-		"a version that does not match the history": {func(doc map[string]any, h []any) {
+		}, Index: 4, Field: "to"},
+		"a version that does not match the history": {Edit: func(doc map[string]any, h []any) {
 			doc["version"] = 1
-		}, -1, "version"},
-		"a From that does not chain": {func(_ map[string]any, h []any) {
+		}, Index: -1, Field: "version"},
+		"a From that does not chain": {Edit: func(_ map[string]any, h []any) {
 			rec(h, 4)["from"] = "assess" // the assign's; the set_type before it ends in new
-		}, 4, "from"},
-		"an event the machine does not have from that state": {func(_ map[string]any, h []any) {
+		}, Index: 4, Field: "from"},
+		"an event the machine does not have from that state": {Edit: func(_ map[string]any, h []any) {
 			rec(h, 7)["event"] = "implement" // from authorize
-		}, 7, "event"},
-		"an event the type's machine does not have": {func(_ map[string]any, h []any) {
+		}, Index: 7, Field: "event"},
+		"an event the type's machine does not have": {Edit: func(_ map[string]any, h []any) {
 			// Before the set_type the change is normal: assess is its.
 			// After it, emergency changes have no assess.
 			r := rec(h, 4)
 			r["event"], r["to"] = "assess", "assess"
-		}, 4, "event"},
-		"a history of another type": {func(doc map[string]any, _ []any) {
+		}, Index: 4, Field: "event"},
+		"a history of another type": {Edit: func(doc map[string]any, _ []any) {
 			doc["type"] = "normal" // the set_type made it emergency
-		}, 3, "changes"},
-		"a set_type to an unknown type": {func(_ map[string]any, h []any) {
+		}, Index: 3, Field: "changes"},
+		"a set_type to an unknown type": {Edit: func(_ map[string]any, h []any) {
 			for _, ch := range rec(h, 3)["changes"].([]any) {
 				if ch := ch.(map[string]any); ch["field"] == change.FieldType {
 					ch["new"] = "urgent"
 				}
 			}
-		}, 3, "changes"},
-	} {
-		t.Run(name, func(t *testing.T) {
-			x := sentinel.Clone()
-			err := json.Unmarshal(editChange(t, good, c.edit), x)
-			require.ErrorIs(t, err, lifecycle.ErrValidation)
-			var he *lifecycle.HistoryError
-			require.ErrorAs(t, err, &he)
-			assert.Equal(t, change.Process, he.Process)
-			assert.Equal(t, c.index, he.Index)
-			assert.Equal(t, c.field, he.Field)
-			assert.Equal(t, sentinel, x, "the refusal changes nothing")
-		})
-	}
+		}, Index: 3, Field: "changes"},
+	})
 }
 
 // TestReplayAcceptsWhatTheServiceStores drives random commands through the

@@ -9,7 +9,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/itsmkit/itsm/incident"
-	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
 // replayedIncident returns a closed incident built through the Service,
@@ -57,65 +57,34 @@ func TestReplayLeavesAnIncidentWithoutHistory(t *testing.T) {
 	assert.Equal(t, x, &back)
 }
 
-// editIncident decodes b as generic JSON, lets edit change it and encodes
-// it again.
-func editIncident(t *testing.T, b []byte, edit func(doc map[string]any, history []any)) []byte {
-	t.Helper()
-	var doc map[string]any
-	require.NoError(t, json.Unmarshal(b, &doc))
-	h, _ := doc["history"].([]any)
-	edit(doc, h)
-	out, err := json.Marshal(doc)
-	require.NoError(t, err)
-	return out
-}
-
 func TestReplayRefusesImpossibleHistories(t *testing.T) {
-	good, err := json.Marshal(replayedIncident(t))
-	require.NoError(t, err)
 	sentinel := newEnv(t).open(t, incident.Open{Title: "the incident decoded into", Impact: 3, Urgency: 3})
-	rec := func(h []any, i int) map[string]any { return h[i].(map[string]any) }
-	for name, c := range map[string]struct {
-		edit  func(doc map[string]any, h []any)
-		index int
-		field string
-	}{
-		"a close from new": {func(doc map[string]any, h []any) {
+	rec := lifecycletest.HistoryEntry
+	lifecycletest.TestHistoryRefusals(t, incident.Process, replayedIncident(t), sentinel, (*incident.Incident).Clone, map[string]lifecycletest.HistoryBreak{
+		"a close from new": {Edit: func(doc map[string]any, h []any) {
 			r := rec(h, 1)
 			r["event"], r["from"], r["to"] = "close", "new", "closed"
 			doc["history"], doc["version"] = h[:2], 2
-		}, 1, "event"},
-		"a history that stops short": {func(doc map[string]any, h []any) {
+		}, Index: 1, Field: "event"},
+		"a history that stops short": {Edit: func(doc map[string]any, h []any) {
 			doc["history"], doc["version"] = h[:3], 3 // ends in in_progress; the incident is closed
-		}, 2, "to"},
-		"a version that does not match the history": {func(doc map[string]any, h []any) {
+		}, Index: 2, Field: "to"},
+		"a version that does not match the history": {Edit: func(doc map[string]any, h []any) {
 			doc["version"] = len(h) + 1
-		}, -1, "version"},
-		"a From that does not chain": {func(_ map[string]any, h []any) {
+		}, Index: -1, Field: "version"},
+		"a From that does not chain": {Edit: func(_ map[string]any, h []any) {
 			rec(h, 2)["from"] = "on_hold" // the comment's; the assign before it ends in in_progress
-		}, 2, "from"},
-		"an event the machine does not have from that state": {func(_ map[string]any, h []any) {
+		}, Index: 2, Field: "from"},
+		"an event the machine does not have from that state": {Edit: func(_ map[string]any, h []any) {
 			rec(h, 2)["event"] = "reopen" // from in_progress
-		}, 2, "event"},
-		"a self-loop that moves": {func(_ map[string]any, h []any) {
+		}, Index: 2, Field: "event"},
+		"a self-loop that moves": {Edit: func(_ map[string]any, h []any) {
 			rec(h, 2)["to"] = "resolved" // a comment never resolves
-		}, 2, "to"},
-		"a caller update that resumes to the wrong state": {func(_ map[string]any, h []any) {
+		}, Index: 2, Field: "to"},
+		"a caller update that resumes to the wrong state": {Edit: func(_ map[string]any, h []any) {
 			rec(h, 4)["to"] = "resolved"
-		}, 4, "to"},
-	} {
-		t.Run(name, func(t *testing.T) {
-			x := sentinel.Clone()
-			err := json.Unmarshal(editIncident(t, good, c.edit), x)
-			require.ErrorIs(t, err, lifecycle.ErrValidation)
-			var he *lifecycle.HistoryError
-			require.ErrorAs(t, err, &he)
-			assert.Equal(t, incident.Process, he.Process)
-			assert.Equal(t, c.index, he.Index)
-			assert.Equal(t, c.field, he.Field)
-			assert.Equal(t, sentinel, x, "the refusal changes nothing")
-		})
-	}
+		}, Index: 4, Field: "to"},
+	})
 }
 
 // TestReplayAcceptsWhatTheServiceStores drives random commands through the

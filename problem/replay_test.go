@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 
-	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
 )
 
@@ -44,19 +44,6 @@ func TestReplayRoundTrip(t *testing.T) {
 	assert.Equal(t, p, &back)
 }
 
-// editProblem decodes b as generic JSON, lets edit change it and encodes it
-// again.
-func editProblem(t *testing.T, b []byte, edit func(doc map[string]any, history []any)) []byte {
-	t.Helper()
-	var doc map[string]any
-	require.NoError(t, json.Unmarshal(b, &doc))
-	h, _ := doc["history"].([]any)
-	edit(doc, h)
-	out, err := json.Marshal(doc)
-	require.NoError(t, err)
-	return out
-}
-
 // TestReplayLeavesAProblemWithoutHistory decodes a closed problem whose
 // JSON has no history, the form a store that keeps history apart from its
 // records returns: there is nothing to replay.
@@ -71,48 +58,30 @@ func TestReplayLeavesAProblemWithoutHistory(t *testing.T) {
 }
 
 func TestReplayRefusesImpossibleHistories(t *testing.T) {
-	good, err := json.Marshal(replayedProblem(t))
-	require.NoError(t, err)
 	sentinel := newFixture(t).open(t) // what the refused JSON is decoded into
-	rec := func(h []any, i int) map[string]any { return h[i].(map[string]any) }
-	for name, c := range map[string]struct {
-		edit  func(doc map[string]any, h []any)
-		index int
-		field string
-	}{
-		"a close from new": {func(doc map[string]any, h []any) {
+	rec := lifecycletest.HistoryEntry
+	lifecycletest.TestHistoryRefusals(t, problem.Process, replayedProblem(t), sentinel, (*problem.Problem).Clone, map[string]lifecycletest.HistoryBreak{
+		"a close from new": {Edit: func(doc map[string]any, h []any) {
 			r := rec(h, 1)
 			r["event"], r["from"], r["to"] = "complete", "new", "closed"
 			doc["history"], doc["version"] = h[:2], 2
-		}, 1, "event"},
-		"a history that stops short": {func(doc map[string]any, h []any) {
+		}, Index: 1, Field: "event"},
+		"a history that stops short": {Edit: func(doc map[string]any, h []any) {
 			doc["history"], doc["version"] = h[:4], 4 // ends in root_cause_analysis; the problem is closed
-		}, 3, "to"},
-		"a version that does not match the history": {func(doc map[string]any, h []any) {
+		}, Index: 3, Field: "to"},
+		"a version that does not match the history": {Edit: func(doc map[string]any, h []any) {
 			doc["version"] = len(h) - 1
-		}, -1, "version"},
-		"a From that does not chain": {func(_ map[string]any, h []any) {
+		}, Index: -1, Field: "version"},
+		"a From that does not chain": {Edit: func(_ map[string]any, h []any) {
 			rec(h, 3)["from"] = "assess" // the work note's; the confirm before it ends in root_cause_analysis
-		}, 3, "from"},
-		"an event the machine does not have from that state": {func(_ map[string]any, h []any) {
+		}, Index: 3, Field: "from"},
+		"an event the machine does not have from that state": {Edit: func(_ map[string]any, h []any) {
 			rec(h, 3)["event"] = "link_change" // only from fix_in_progress
-		}, 3, "event"},
-		"an update that moves": {func(_ map[string]any, h []any) {
+		}, Index: 3, Field: "event"},
+		"an update that moves": {Edit: func(_ map[string]any, h []any) {
 			rec(h, 3)["to"] = "fix_in_progress"
-		}, 3, "to"},
-	} {
-		t.Run(name, func(t *testing.T) {
-			p := sentinel.Clone()
-			err := json.Unmarshal(editProblem(t, good, c.edit), p)
-			require.ErrorIs(t, err, lifecycle.ErrValidation)
-			var he *lifecycle.HistoryError
-			require.ErrorAs(t, err, &he)
-			assert.Equal(t, problem.Process, he.Process)
-			assert.Equal(t, c.index, he.Index)
-			assert.Equal(t, c.field, he.Field)
-			assert.Equal(t, sentinel, p, "the refusal changes nothing")
-		})
-	}
+		}, Index: 3, Field: "to"},
+	})
 }
 
 // TestReplayAcceptsWhatTheServiceStores drives random commands through the

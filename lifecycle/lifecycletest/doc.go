@@ -15,7 +15,13 @@
 //     to prove it does too ([TestPortfolioStore], [TestImprovementStore]).
 //   - [Walker]: builds a fixture's history through a process's machine, so
 //     that a store which replays histories on decoding takes the fixture
-//     back.
+//     back; [TestHistoryRefusals] checks that a process's decoder refuses
+//     each [HistoryBreak] of a record's export with the history error it
+//     should.
+//   - [TestCommitter]: the Store contract every process shares (versions,
+//     read sets, guards, and history, journal and redactions for a store
+//     that keeps them), and [Table], [FaultyRecords] and [FaultyLogs], the
+//     in-memory table and fault wrappers every kit is built from.
 //   - [CheckRegistry]: fails a test unless a process's command registry
 //     lists exactly the command types of its source: [TypesWithMethod]
 //     reads them (the types with the sealed Command interface's method)
