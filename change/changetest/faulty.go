@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/itsmkit/itsm/change"
-	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
@@ -25,22 +24,13 @@ import (
 //		Notifier: lifecycletest.FaultyNotifier(recorder, faults),
 //	})
 func FaultyStore(inner change.Store, f *lifecycletest.Faults) change.Store {
-	s := &faultyStore{lifecycletest.FaultyRecords[*change.Change]{Inner: inner, Faults: f, Process: "change"}, inner}
+	s := &faultyStore{lifecycletest.FaultyHistory[*change.Change]{FaultyRecords: lifecycletest.FaultyRecords[*change.Change]{Inner: inner, Faults: f, Process: "change"}}, inner}
 	return s
 }
 
 type faultyStore struct {
-	lifecycletest.FaultyRecords[*change.Change]
+	lifecycletest.FaultyHistory[*change.Change]
 	inner change.Store
-}
-
-// History draws a read fault, then pages the wrapped store's history. It
-// is the one log a change keeps: the wrapper has no Journal.
-func (s *faultyStore) History(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) {
-	if err := s.Read(ctx, "History"); err != nil {
-		return nil, err
-	}
-	return s.inner.History(ctx, id, after, limit)
 }
 
 func (s *faultyStore) List(ctx context.Context, f change.Filter) (change.Page, error) {

@@ -24,7 +24,7 @@ import (
 //		Notifier: lifecycletest.FaultyNotifier(recorder, faults),
 //	})
 func FaultyStore(inner incident.Store, f *lifecycletest.Faults) incident.Store {
-	s := &faultyStore{lifecycletest.FaultyLogs[*incident.Incident]{FaultyRecords: lifecycletest.FaultyRecords[*incident.Incident]{Inner: inner, Faults: f, Process: "incident"}}, inner}
+	s := &faultyStore{lifecycletest.FaultyLogs[*incident.Incident]{FaultyHistory: lifecycletest.FaultyHistory[*incident.Incident]{FaultyRecords: lifecycletest.FaultyRecords[*incident.Incident]{Inner: inner, Faults: f, Process: "incident"}}}, inner}
 	return s
 }
 

@@ -56,16 +56,15 @@ func (s FaultyRecords[T]) Read(ctx context.Context, method string) error {
 // process still hands an outbox store its events through the wrapper.
 func (s FaultyRecords[T]) StoresEvents() bool { return lifecycle.StoresEvents(s.Inner) }
 
-// FaultyLogs is FaultyRecords for the store of a process that keeps its
-// records' history and journal apart ([lifecycle.HistoryReader],
-// [lifecycle.JournalReader]): History and Journal are reads too. Inner
-// must read both.
-type FaultyLogs[T any] struct {
+// FaultyHistory is FaultyRecords for the store of a process that keeps
+// its records' history apart ([lifecycle.HistoryReader]): History is a
+// read too. Inner must read the history.
+type FaultyHistory[T any] struct {
 	FaultyRecords[T]
 }
 
 // History draws a read fault, then pages Inner's history.
-func (s FaultyLogs[T]) History(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) {
+func (s FaultyHistory[T]) History(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) {
 	if err := s.Read(ctx, "History"); err != nil {
 		return nil, err
 	}
@@ -74,6 +73,12 @@ func (s FaultyLogs[T]) History(ctx context.Context, id string, after, limit int)
 		return nil, fmt.Errorf("%s store keeps no history apart from its records", s.Process)
 	}
 	return h.History(ctx, id, after, limit)
+}
+
+// FaultyLogs is FaultyHistory for a process that keeps a journal too
+// ([lifecycle.JournalReader]): Journal is a read. Inner must read both.
+type FaultyLogs[T any] struct {
+	FaultyHistory[T]
 }
 
 // Journal draws a read fault, then pages Inner's journal.

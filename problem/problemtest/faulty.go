@@ -23,7 +23,7 @@ import (
 //		Notifier: lifecycletest.FaultyNotifier(recorder, faults),
 //	})
 func FaultyStore(inner problem.Store, f *lifecycletest.Faults) problem.Store {
-	s := &faultyStore{lifecycletest.FaultyLogs[*problem.Problem]{FaultyRecords: lifecycletest.FaultyRecords[*problem.Problem]{Inner: inner, Faults: f, Process: "problem"}}, inner}
+	s := &faultyStore{lifecycletest.FaultyLogs[*problem.Problem]{FaultyHistory: lifecycletest.FaultyHistory[*problem.Problem]{FaultyRecords: lifecycletest.FaultyRecords[*problem.Problem]{Inner: inner, Faults: f, Process: "problem"}}}, inner}
 	return s
 }
 
