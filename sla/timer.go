@@ -252,6 +252,9 @@ func (t *Timer) CopyTo(dst *Timer) {
 	dl := dst.Deadlines[:0]
 	*dst = *t
 	if t.Deadlines != nil {
+		if dl == nil { // an empty list stays a list, not nil
+			dl = make([]Deadline, 0, len(t.Deadlines))
+		}
 		dst.Deadlines = append(dl, t.Deadlines...)
 	}
 	dst.Resumed = slices.Clone(t.Resumed)
