@@ -99,30 +99,22 @@ func (e *ScheduleConflictError) Is(target error) bool {
 	return target == ErrScheduleConflict || target == lifecycle.ErrValidation
 }
 
-// step is one command being applied to a clone of a change.
+// step is one command being applied to a clone of a change: the
+// [lifecycle.Op] it records, under the process's rules.
 type step struct {
+	lifecycle.Op
 	rules   Rules
-	actor   lifecycle.Actor
-	now     time.Time
 	orig    *Change // the change as it was
 	c       *Change // the clone being changed
 	machine *machineT
-	event   Event
 	fired   bool
-	note    string
 	extra   []lifecycle.FieldChange // changes not visible in the fields (decisions)
-	notices []notice
-}
-
-type notice struct {
-	typ    string
-	data   map[string]string
-	notify bool // address the requester
+	notify  []bool                  // per emission: address the requester
 }
 
 // fire moves the clone along the machine with the step's event.
 func (s *step) fire() error {
-	to, err := s.machine.Fire(s.c.ID, s.c.State, s.event, s.c)
+	to, err := s.machine.Fire(s.c.ID, s.c.State, Event(s.Event), s.c)
 	if err != nil {
 		return err
 	}
@@ -131,14 +123,17 @@ func (s *step) fire() error {
 	return nil
 }
 
+// emit adds an event of type typ whose Data holds the key/value pairs kv
+// with a value; notify addresses it to the requester too.
 func (s *step) emit(typ string, notify bool, kv ...string) {
-	n := notice{typ: typ, notify: notify, data: map[string]string{}}
+	data := map[string]string{}
 	for i := 0; i+1 < len(kv); i += 2 {
 		if kv[i+1] != "" {
-			n.data[kv[i]] = kv[i+1]
+			data[kv[i]] = kv[i+1]
 		}
 	}
-	s.notices = append(s.notices, n)
+	s.EmitData(typ, data)
+	s.notify = append(s.notify, notify)
 }
 
 // Apply applies cmd to c under the default [Rules]; see [Rules.Apply].
@@ -179,7 +174,7 @@ func (r Rules) Apply(c *Change, actor lifecycle.Actor, now time.Time, cmd Comman
 	if m == nil {
 		return nil, c.Type.Valid()
 	}
-	s := &step{rules: r, actor: actor, now: now, orig: c, c: c.Clone(), machine: m, event: cmd.event()}
+	s := &step{Op: lifecycle.Op{Actor: actor, Now: now, Event: string(cmd.event()), From: string(c.State)}, rules: r, orig: c, c: c.Clone(), machine: m}
 	if err := cmd.apply(s); err != nil {
 		return nil, err
 	}
@@ -188,58 +183,33 @@ func (r Rules) Apply(c *Change, actor lifecycle.Actor, now time.Time, cmd Comman
 			return nil, err
 		}
 	}
-	events := s.finish(c, now)
+	events := s.finish(c)
 	*c = *s.c
 	return events, nil
 }
 
 // finish appends the history record, bumps the version and builds the
-// events.
-func (s *step) finish(before *Change, now time.Time) []lifecycle.Notification {
-	c := s.c
-	changes := diff(before, c)
-	changes = append(changes, s.extra...)
-	c.Version++
-	c.UpdatedAt = now
-	c.History = append(c.History, lifecycle.Record{
-		Seq:     int(c.Version), // one record per stored change
-		Time:    now,
-		Actor:   s.actor.ID,
-		Event:   string(s.event),
-		From:    string(before.State),
-		To:      string(c.State),
-		Note:    s.note,
-		Changes: changes,
-	})
-	return s.events(string(before.State))
-}
-
-func (s *step) events(from string) []lifecycle.Notification {
-	c := s.c
-	snap := c.Snapshot()
-	out := make([]lifecycle.Notification, len(s.notices))
-	for i, n := range s.notices {
-		data := n.data
-		data["type"] = string(c.Type)
-		data["requester"] = c.Requester
-		if n.notify {
-			data["notify"] = c.Requester
-		}
-		out[i] = lifecycle.Notification{
-			ID:       lifecycle.NotificationID(Process, c.ID, c.Version, i),
-			Process:  Process,
-			Subject:  c.ID,
-			Type:     n.typ,
-			From:     from,
-			To:       string(c.State),
-			Actor:    s.actor.ID,
-			Time:     s.now,
-			Version:  c.Version,
-			Snapshot: snap.Clone(),
-			Data:     data,
+// events, each naming the change's type and requester.
+func (s *step) finish(before *Change) []lifecycle.Notification {
+	s.Changes = append(diff(before, s.c), s.extra...)
+	events := finish(s.c, &s.Op)
+	for i, e := range events {
+		e.Data["type"] = string(s.c.Type)
+		e.Data["requester"] = s.c.Requester
+		if s.notify[i] {
+			e.Data["notify"] = s.c.Requester
 		}
 	}
-	return out
+	return events
+}
+
+// finish records op on c as the change's next version: version and update
+// time, op's history record, and op's notifications about it.
+func finish(c *Change, op *lifecycle.Op) []lifecycle.Notification {
+	c.Version++
+	c.UpdatedAt = op.Now
+	c.History = append(c.History, op.Record(c.Version, string(c.State)))
+	return op.Notifications(Process, c.ID, c.Version, string(c.State), c.Snapshot())
 }
 
 // New is the pure creation of a change with the given id: it validates req
@@ -312,15 +282,9 @@ func (r Rules) New(id string, actor lifecycle.Actor, now time.Time, req Create) 
 		a := r.Assess(c, now)
 		c.Risk, c.Assessment = a.Level, &a
 	}
-	s := &step{rules: r, actor: actor, now: now, c: c, event: "create"}
-	c.Version = 1
-	c.UpdatedAt = now
-	c.History = []lifecycle.Record{{
-		Seq: 1, Time: now, Actor: actor.ID, Event: "create", To: string(StateNew),
-		Changes: diff(&Change{}, c),
-	}}
+	s := &step{Op: lifecycle.Op{Actor: actor, Now: now, Event: "create"}, rules: r, c: c}
 	s.emit(TypeOpened, false, "problems", strings.Join(c.Problems, ","), "incidents", strings.Join(c.Incidents, ","))
-	return c, s.events(""), nil
+	return c, s.finish(&Change{}), nil
 }
 
 // useTemplate applies the template named name to c: plans always (when
@@ -480,7 +444,7 @@ func (t SetType) apply(s *step) error {
 		if err := s.rules.useTemplate(c, t.Template, false); err != nil {
 			return err
 		}
-		a := s.rules.Assess(c, s.now)
+		a := s.rules.Assess(c, s.Now)
 		c.Risk, c.Assessment = a.Level, &a
 	} else {
 		if t.Template != "" {
@@ -537,11 +501,11 @@ func (s *step) recordConflicts(cs []Conflict) {
 	if len(s.c.Conflicts) == 0 {
 		s.c.Conflicts = nil
 	}
-	s.c.ConflictsCheckedAt = s.now
+	s.c.ConflictsCheckedAt = s.Now
 }
 
 func (s *step) assess() {
-	a := s.rules.Assess(s.c, s.now)
+	a := s.rules.Assess(s.c, s.Now)
 	s.c.Risk, s.c.Assessment = a.Level, &a
 }
 
@@ -586,21 +550,21 @@ func (s *step) decide(d Decision, comment string) error {
 		return err
 	}
 	c := s.c
-	switch s.actor.ID {
+	switch s.Actor.ID {
 	case c.Requester:
-		return &lifecycle.ForbiddenError{Actor: s.actor.ID, Action: "approve a change", Reason: "the requester cannot approve their own change"}
+		return &lifecycle.ForbiddenError{Actor: s.Actor.ID, Action: "approve a change", Reason: "the requester cannot approve their own change"}
 	case c.OpenedBy:
-		return &lifecycle.ForbiddenError{Actor: s.actor.ID, Action: "approve a change", Reason: "whoever opened a change cannot approve it"}
+		return &lifecycle.ForbiddenError{Actor: s.Actor.ID, Action: "approve a change", Reason: "whoever opened a change cannot approve it"}
 	}
-	if err := c.Authority.CheckApprover(s.actor); err != nil {
+	if err := c.Authority.CheckApprover(s.Actor); err != nil {
 		return err
 	}
-	if slices.ContainsFunc(c.Approvals, func(a Approval) bool { return a.Approver == s.actor.ID }) {
-		return lifecycle.Invalid("approver", "%s has already decided on this change", s.actor.ID)
+	if slices.ContainsFunc(c.Approvals, func(a Approval) bool { return a.Approver == s.Actor.ID }) {
+		return lifecycle.Invalid("approver", "%s has already decided on this change", s.Actor.ID)
 	}
-	c.Approvals = append(c.Approvals, Approval{Approver: s.actor.ID, Decision: d, Comment: comment, At: s.now})
-	s.note = comment
-	s.extra = append(s.extra, lifecycle.FieldChange{Field: "decision", New: s.actor.ID + " " + string(d)})
+	c.Approvals = append(c.Approvals, Approval{Approver: s.Actor.ID, Decision: d, Comment: comment, At: s.Now})
+	s.Note = comment
+	s.extra = append(s.extra, lifecycle.FieldChange{Field: "decision", New: s.Actor.ID + " " + string(d)})
 	return nil
 }
 
@@ -608,7 +572,7 @@ func (a Approve) apply(s *step) error {
 	if err := s.decide(Approved, a.Comment); err != nil {
 		return err
 	}
-	s.emit(TypeApproved, false, "approver", s.actor.ID, "comment", a.Comment)
+	s.emit(TypeApproved, false, "approver", s.Actor.ID, "comment", a.Comment)
 	if s.c.Authorized() {
 		s.emit(TypeAuthorized, false, "authority", s.c.Authority.Name)
 	}
@@ -623,7 +587,7 @@ func (r Reject) apply(s *step) error {
 		return err
 	}
 	s.c.Approvals, s.c.Authority, s.c.Override = nil, nil, nil
-	s.emit(TypeRejected, true, "approver", s.actor.ID, "comment", r.Comment)
+	s.emit(TypeRejected, true, "approver", s.Actor.ID, "comment", r.Comment)
 	return nil
 }
 
@@ -641,11 +605,11 @@ func (sc Schedule) apply(s *step) error {
 		if strings.TrimSpace(sc.Reason) == "" {
 			return lifecycle.Invalid("reason", "overriding schedule conflicts needs a reason")
 		}
-		if err := s.actor.Require(RoleChangeManager, "schedule a change despite its conflicts"); err != nil {
+		if err := s.Actor.Require(RoleChangeManager, "schedule a change despite its conflicts"); err != nil {
 			return err
 		}
-		c.Override = &Override{Reason: sc.Reason, By: s.actor.ID, At: s.now}
-		s.note = sc.Reason
+		c.Override = &Override{Reason: sc.Reason, By: s.Actor.ID, At: s.Now}
+		s.Note = sc.Reason
 	}
 	override := ""
 	if c.Override != nil {
@@ -660,7 +624,7 @@ func (r Revert) apply(s *step) error {
 		return err
 	}
 	s.c.Approvals, s.c.Authority, s.c.Override = nil, nil, nil
-	s.note = r.Reason
+	s.Note = r.Reason
 	s.emit(TypeReverted, false, "reason", r.Reason)
 	return nil
 }
@@ -671,11 +635,11 @@ func (i Implement) apply(s *step) error {
 	}
 	start := i.Start
 	if start.IsZero() {
-		start = s.now
+		start = s.Now
 	}
-	if start.After(s.now) {
+	if start.After(s.Now) {
 		return lifecycle.Invalid("actual_start", "the implementation cannot start (%s) after now (%s)",
-			start.Format(time.RFC3339), s.now.Format(time.RFC3339))
+			start.Format(time.RFC3339), s.Now.Format(time.RFC3339))
 	}
 	s.c.ActualStart = start
 	s.emit(TypeImplementing, true)
@@ -695,11 +659,11 @@ func (r Review) apply(s *step) error {
 	c := s.c
 	end := r.End
 	if end.IsZero() {
-		end = s.now
+		end = s.Now
 	}
-	if end.After(s.now) {
+	if end.After(s.Now) {
 		return lifecycle.Invalid("actual_end", "the implementation cannot end (%s) after now (%s)",
-			end.Format(time.RFC3339), s.now.Format(time.RFC3339))
+			end.Format(time.RFC3339), s.Now.Format(time.RFC3339))
 	}
 	if end.Before(c.ActualStart) {
 		return lifecycle.Invalid("actual_end", "the implementation ends (%s) before it started (%s)",
@@ -732,7 +696,7 @@ func (cn Cancel) apply(s *step) error {
 		return err
 	}
 	s.c.CancelReason = cn.Reason
-	s.note = cn.Reason
+	s.Note = cn.Reason
 	s.emit(TypeCanceled, true, "reason", cn.Reason)
 	return nil
 }

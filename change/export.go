@@ -3,7 +3,6 @@ package change
 import (
 	"context"
 	"encoding/json"
-	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
 )
@@ -91,14 +90,4 @@ func checkExport(c *Change) error {
 // *lifecycle.ValidationError, and nothing is stored.
 func (s *Service) Erase(ctx context.Context, actor lifecycle.Actor, cmd lifecycle.Erase) (*Change, error) {
 	return s.kernel.Erase(ctx, actor, cmd, s.clock.Now())
-}
-
-// stamp records on c a change of the kernel's own (see
-// lifecycle.Kernel.Stamp).
-func stamp(c *Change, now time.Time, actor lifecycle.Actor, rec func(int, string) lifecycle.Record, typ string) lifecycle.Notification {
-	c.Version++
-	c.UpdatedAt = now
-	c.History = append(c.History, rec(int(c.Version), string(c.State)))
-	return lifecycle.Notification{ID: lifecycle.NotificationID(Process, c.ID, c.Version, 0), Process: Process, Subject: c.ID, Type: typ,
-		From: string(c.State), To: string(c.State), Actor: actor.ID, Time: now, Version: c.Version, Snapshot: c.Snapshot()}
 }

@@ -89,7 +89,7 @@ func New(cfg Config) (*Service, error) {
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("CHG")
 	}
-	s.kernel = lifecycle.Kernel[*Change]{Process: Process, Store: cfg.Store, Notifier: s.notify, Version: version, Detach: detach, Stamp: stamp}
+	s.kernel = lifecycle.Kernel[*Change]{Process: Process, Store: cfg.Store, Notifier: s.notify, Version: version, Detach: detach, State: state, Finish: finish}
 	return s, nil
 }
 
@@ -108,6 +108,7 @@ func (s *Service) Create(ctx context.Context, actor lifecycle.Actor, req Create)
 
 // version is the kernel's view of a change's version.
 func version(c *Change) int64 { return c.Version }
+func state(c *Change) string  { return string(c.State) }
 
 // stored returns c with err when err is nil or a notifier failure (the
 // change is stored), and nil with err otherwise.

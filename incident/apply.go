@@ -1,7 +1,6 @@
 package incident
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -159,29 +158,17 @@ func applyCmd[C Command](r Rules, x *Incident, actor lifecycle.Actor, now time.T
 	return st.commit(x), nil
 }
 
-// step collects what one command does: the changes and note of its
-// history record and the events it emits. Each command gets a new step.
+// step is one command being applied to an incident: the [lifecycle.Op]
+// it records, under the process's rules.
 type step struct {
-	rules   Rules
-	actor   lifecycle.Actor
-	now     time.Time
-	event   Event // the command's event, fired first
-	from    State
-	note    string
-	changes []lifecycle.FieldChange
-	emits   []emit
-}
-
-// emit is an event to build: its type and its Data (nil when it has none).
-type emit struct {
-	typ  string
-	data map[string]string
+	lifecycle.Op
+	rules Rules
 }
 
 // newStep returns the step of a command applied by actor at now to an
 // incident in state from.
 func newStep(r Rules, actor lifecycle.Actor, now time.Time, from State) *step {
-	return &step{rules: r, actor: actor, now: now, from: from}
+	return &step{Op: lifecycle.Op{Actor: actor, Now: now, From: string(from)}, rules: r}
 }
 
 // fire runs ev through the machine and moves x. The first event fired names
@@ -191,74 +178,26 @@ func (st *step) fire(x *Incident, ev Event) error {
 	if err != nil {
 		return err
 	}
-	if st.event == "" {
-		st.event = ev
+	if st.Event == "" {
+		st.Event = string(ev)
 	}
 	x.State = to
 	return nil
 }
 
-func (st *step) diff(field, old, new string) {
-	st.changes = lifecycle.Diff(st.changes, field, old, new)
-}
-
-// emit adds an event of type typ whose Data holds the key/value pairs kv
-// (key, value, key, value, ...). An odd number of arguments is a
-// programming error and panics.
-func (st *step) emit(typ string, kv ...string) {
-	if len(kv)%2 != 0 {
-		panic("incident: emit " + typ + ": odd number of key/value arguments")
-	}
-	var data map[string]string
-	if len(kv) > 0 {
-		data = make(map[string]string, len(kv)/2)
-		for i := 0; i < len(kv); i += 2 {
-			data[kv[i]] = kv[i+1]
-		}
-	}
-	st.emits = append(st.emits, emit{typ: typ, data: data})
-}
-
 // commit appends the history record, bumps the version and builds the
 // events.
 func (st *step) commit(x *Incident) []lifecycle.Notification {
-	x.Version++
-	x.UpdatedAt = st.now
-	rec := lifecycle.Record{
-		Seq:     int(x.Version), // one record per stored change
-		Time:    st.now,
-		Actor:   st.actor.ID,
-		Event:   string(st.event),
-		From:    string(st.from),
-		To:      string(x.State),
-		Note:    st.note,
-		Changes: slices.Clip(st.changes), // appending to it cannot write past the record's changes
-	}
-	x.History = append(x.History, rec)
-	return st.events(x)
+	return finish(x, &st.Op)
 }
 
-// events builds the emitted events of x at its new version, in the order
-// they were emitted; they share one snapshot of x.
-func (st *step) events(x *Incident) []lifecycle.Notification {
-	snap := x.Snapshot()
-	evs := make([]lifecycle.Notification, len(st.emits))
-	for i, e := range st.emits {
-		evs[i] = lifecycle.Notification{
-			ID:       lifecycle.NotificationID(Process, x.ID, x.Version, i),
-			Process:  Process,
-			Subject:  x.ID,
-			Type:     e.typ,
-			From:     string(st.from),
-			To:       string(x.State),
-			Actor:    st.actor.ID,
-			Time:     st.now,
-			Version:  x.Version,
-			Snapshot: snap,
-			Data:     e.data,
-		}
-	}
-	return evs
+// finish records op on x as the incident's next version: version and
+// update time, op's history record, and op's notifications about it.
+func finish(x *Incident, op *lifecycle.Op) []lifecycle.Notification {
+	x.Version++
+	x.UpdatedAt = op.Now
+	x.History = append(x.History, op.Record(x.Version, string(x.State)))
+	return op.Notifications(Process, x.ID, x.Version, string(x.State), x.Snapshot())
 }
 
 // Open is the command that logs a new incident. It is not a [Command]: it
@@ -342,11 +281,11 @@ func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd
 		x.Attributes[k] = v
 	}
 	st := newStep(r, actor, now, "")
-	st.event = eventOpen
-	st.diff(lifecycle.FieldPriority, "", itoa(int(prio)))
-	st.diff(lifecycle.FieldGroup, "", cmd.Group)
-	st.diff(fieldParent, "", cmd.Parent)
-	st.emit(TypeOpened)
+	st.Event = eventOpen
+	st.Diff(lifecycle.FieldPriority, "", itoa(int(prio)))
+	st.Diff(lifecycle.FieldGroup, "", cmd.Group)
+	st.Diff(fieldParent, "", cmd.Parent)
+	st.Emit(TypeOpened)
 	return x, st.commit(x), nil
 }
 

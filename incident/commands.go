@@ -66,14 +66,14 @@ func (c Assign) apply(x *Incident, st *step) error {
 	if c.Assignee != "" {
 		assignee = c.Assignee
 	}
-	if group == x.Group && assignee == x.Assignee && st.from == x.State {
+	if group == x.Group && assignee == x.Assignee && st.From == string(x.State) {
 		return lifecycle.Invalid("assignee", "already assigned to %q in group %q", x.Assignee, x.Group)
 	}
-	st.diff(lifecycle.FieldGroup, x.Group, group)
-	st.diff(lifecycle.FieldAssignee, x.Assignee, assignee)
+	st.Diff(lifecycle.FieldGroup, x.Group, group)
+	st.Diff(lifecycle.FieldAssignee, x.Assignee, assignee)
 	x.Group, x.Assignee = group, assignee
-	st.note = c.Note
-	st.emit(TypeAssigned)
+	st.Note = c.Note
+	st.Emit(TypeAssigned)
 	return nil
 }
 
@@ -104,11 +104,11 @@ func (c EscalateFunctional) apply(x *Incident, st *step) error {
 	if blank(c.Reason) {
 		return lifecycle.Invalid("reason", "required")
 	}
-	st.diff(lifecycle.FieldGroup, x.Group, c.Group)
-	st.diff(lifecycle.FieldAssignee, x.Assignee, c.Assignee)
-	st.emit(TypeEscalatedFunctional, "from_group", x.Group, "reason", c.Reason)
+	st.Diff(lifecycle.FieldGroup, x.Group, c.Group)
+	st.Diff(lifecycle.FieldAssignee, x.Assignee, c.Assignee)
+	st.Emit(TypeEscalatedFunctional, "from_group", x.Group, "reason", c.Reason)
 	x.Group, x.Assignee = c.Group, c.Assignee
-	st.note = c.Reason
+	st.Note = c.Reason
 	return nil
 }
 
@@ -141,10 +141,10 @@ func (c EscalateHierarchical) apply(x *Incident, st *step) error {
 	if blank(c.Reason) {
 		return lifecycle.Invalid("reason", "required")
 	}
-	st.diff(fieldEscalationLevel, itoa(x.EscalationLevel), itoa(level))
+	st.Diff(fieldEscalationLevel, itoa(x.EscalationLevel), itoa(level))
 	x.EscalationLevel = level
-	st.note = c.Reason
-	st.emit(TypeEscalatedHierarchical, "level", itoa(level), "reason", c.Reason)
+	st.Note = c.Reason
+	st.Emit(TypeEscalatedHierarchical, "level", itoa(level), "reason", c.Reason)
 	return nil
 }
 
@@ -184,11 +184,11 @@ func (c Hold) apply(x *Incident, st *step) error {
 		return lifecycle.Invalid("change", "only with hold reason %s", HoldAwaitingChange)
 	}
 	if c.Problem != "" && !x.IsLinkedToProblem(c.Problem) {
-		st.diff(fieldProblems, "", c.Problem)
+		st.Diff(fieldProblems, "", c.Problem)
 		x.Problems = append(x.Problems, c.Problem)
 	}
 	if c.Change != "" && !x.IsLinkedToChange(c.Change) {
-		st.diff(fieldChanges, "", c.Change)
+		st.Diff(fieldChanges, "", c.Change)
 		x.Changes = append(x.Changes, c.Change)
 	}
 	if c.Reason == HoldAwaitingProblem && len(x.Problems) == 0 {
@@ -197,15 +197,15 @@ func (c Hold) apply(x *Incident, st *step) error {
 	if c.Reason == HoldAwaitingChange && len(x.Changes) == 0 {
 		return lifecycle.Invalid("change", "awaiting a change needs a linked change")
 	}
-	st.diff(lifecycle.FieldHoldReason, string(x.HoldReason), string(c.Reason))
+	st.Diff(lifecycle.FieldHoldReason, string(x.HoldReason), string(c.Reason))
 	x.HoldReason = c.Reason
 	if blank(c.Comment) {
-		st.emit(TypePutOnHold)
+		st.Emit(TypePutOnHold)
 		return nil
 	}
-	x.Comments = append(x.Comments, Note{Time: st.now, Author: st.actor.ID, Text: c.Comment})
-	st.note = c.Comment
-	st.emit(TypePutOnHold, "comment", c.Comment)
+	x.Comments = append(x.Comments, Note{Time: st.Now, Author: st.Actor.ID, Text: c.Comment})
+	st.Note = c.Comment
+	st.Emit(TypePutOnHold, "comment", c.Comment)
 	return nil
 }
 
@@ -222,10 +222,10 @@ func (c Resume) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventResume); err != nil {
 		return err
 	}
-	st.diff(lifecycle.FieldHoldReason, string(x.HoldReason), "")
+	st.Diff(lifecycle.FieldHoldReason, string(x.HoldReason), "")
 	x.HoldReason = ""
-	st.note = c.Note
-	st.emit(TypeResumed)
+	st.Note = c.Note
+	st.Emit(TypeResumed)
 	return nil
 }
 
@@ -261,18 +261,18 @@ func resolve(x *Incident, st *step, code ResolutionCode, notes, key, value strin
 	if blank(notes) {
 		return lifecycle.Invalid("resolution_notes", "required")
 	}
-	st.diff(lifecycle.FieldHoldReason, string(x.HoldReason), "")
-	st.diff(fieldResolutionCode, string(x.ResolutionCode), string(code))
+	st.Diff(lifecycle.FieldHoldReason, string(x.HoldReason), "")
+	st.Diff(fieldResolutionCode, string(x.ResolutionCode), string(code))
 	x.HoldReason = ""
 	x.ResolutionCode = code
 	x.ResolutionNotes = notes
-	x.ResolvedBy = st.actor.ID
-	x.ResolvedAt = st.now
-	st.note = notes
+	x.ResolvedBy = st.Actor.ID
+	x.ResolvedAt = st.Now
+	st.Note = notes
 	if key == "" {
-		st.emit(TypeResolved, "code", string(code), "notes", notes)
+		st.Emit(TypeResolved, "code", string(code), "notes", notes)
 	} else {
-		st.emit(TypeResolved, "code", string(code), "notes", notes, key, value)
+		st.Emit(TypeResolved, "code", string(code), "notes", notes, key, value)
 	}
 	return nil
 }
@@ -291,7 +291,7 @@ func (c resolveWithParent) apply(x *Incident, st *step) error {
 	if err := resolve(x, st, c.code, c.notes, "parent", c.parent); err != nil {
 		return err
 	}
-	st.note = "resolved with parent " + c.parent + ": " + c.notes
+	st.Note = "resolved with parent " + c.parent + ": " + c.notes
 	return nil
 }
 
@@ -313,12 +313,12 @@ func (c Reopen) apply(x *Incident, st *step) error {
 	if blank(c.Reason) {
 		return lifecycle.Invalid("reason", "required")
 	}
-	st.diff(fieldResolutionCode, string(x.ResolutionCode), "")
-	st.diff(fieldReopenCount, itoa(x.ReopenCount), itoa(x.ReopenCount+1))
+	st.Diff(fieldResolutionCode, string(x.ResolutionCode), "")
+	st.Diff(fieldReopenCount, itoa(x.ReopenCount), itoa(x.ReopenCount+1))
 	x.ReopenCount++
 	x.ResolutionCode, x.ResolutionNotes, x.ResolvedBy, x.ResolvedAt = "", "", "", time.Time{}
-	st.note = c.Reason
-	st.emit(TypeReopened, "reason", c.Reason)
+	st.Note = c.Reason
+	st.Emit(TypeReopened, "reason", c.Reason)
 	return nil
 }
 
@@ -336,10 +336,10 @@ func (c Close) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventClose); err != nil {
 		return err
 	}
-	x.ClosedBy = st.actor.ID
-	x.ClosedAt = st.now
-	st.note = c.Note
-	st.emit(TypeClosed)
+	x.ClosedBy = st.Actor.ID
+	x.ClosedAt = st.Now
+	st.Note = c.Note
+	st.Emit(TypeClosed)
 	return nil
 }
 
@@ -358,9 +358,9 @@ func (c autoClose) apply(x *Incident, st *step) error {
 		return err
 	}
 	x.ClosedBy = x.ResolvedBy
-	x.ClosedAt = st.now
-	st.note = c.note
-	st.emit(TypeClosed, "auto", "true")
+	x.ClosedAt = st.Now
+	st.Note = c.note
+	st.Emit(TypeClosed, "auto", "true")
 	return nil
 }
 
@@ -381,13 +381,13 @@ func (c Cancel) apply(x *Incident, st *step) error {
 	if blank(c.Reason) {
 		return lifecycle.Invalid("reason", "required")
 	}
-	st.diff(lifecycle.FieldHoldReason, string(x.HoldReason), "")
+	st.Diff(lifecycle.FieldHoldReason, string(x.HoldReason), "")
 	x.HoldReason = ""
 	x.CancelReason = c.Reason
-	x.ClosedBy = st.actor.ID
-	x.ClosedAt = st.now
-	st.note = c.Reason
-	st.emit(TypeCanceled, "reason", c.Reason)
+	x.ClosedBy = st.Actor.ID
+	x.ClosedAt = st.Now
+	st.Note = c.Reason
+	st.Emit(TypeCanceled, "reason", c.Reason)
 	return nil
 }
 
@@ -437,7 +437,7 @@ func (c Update) apply(x *Incident, st *step) error {
 	var fields []string
 	set := func(field string, dst *string, v *string) {
 		if v != nil && *v != *dst {
-			st.diff(field, *dst, *v)
+			st.Diff(field, *dst, *v)
 			*dst = *v
 			fields = append(fields, field)
 		}
@@ -449,16 +449,16 @@ func (c Update) apply(x *Incident, st *step) error {
 	set(fieldService, &x.Service, c.Service)
 	set(fieldConfigItem, &x.ConfigItem, c.ConfigItem)
 	if impact != x.Impact {
-		st.diff(fieldImpact, itoa(int(x.Impact)), itoa(int(impact)))
+		st.Diff(fieldImpact, itoa(int(x.Impact)), itoa(int(impact)))
 		fields = append(fields, fieldImpact)
 	}
 	if urgency != x.Urgency {
-		st.diff(fieldUrgency, itoa(int(x.Urgency)), itoa(int(urgency)))
+		st.Diff(fieldUrgency, itoa(int(x.Urgency)), itoa(int(urgency)))
 		fields = append(fields, fieldUrgency)
 	}
 	oldPrio := x.Priority
 	if prio != oldPrio {
-		st.diff(lifecycle.FieldPriority, itoa(int(oldPrio)), itoa(int(prio)))
+		st.Diff(lifecycle.FieldPriority, itoa(int(oldPrio)), itoa(int(prio)))
 		fields = append(fields, lifecycle.FieldPriority)
 	}
 	x.Impact, x.Urgency, x.Priority = impact, urgency, prio
@@ -467,7 +467,7 @@ func (c Update) apply(x *Incident, st *step) error {
 		if v == old {
 			continue
 		}
-		st.diff(fieldAttributePrefix+k, old, v)
+		st.Diff(fieldAttributePrefix+k, old, v)
 		fields = append(fields, fieldAttributePrefix+k)
 		if v == "" {
 			delete(x.Attributes, k)
@@ -484,10 +484,10 @@ func (c Update) apply(x *Incident, st *step) error {
 	if len(fields) == 0 {
 		return lifecycle.Invalid("update", "nothing to change")
 	}
-	st.note = c.Note
-	st.emit(TypeUpdated, "fields", strings.Join(fields, ","))
+	st.Note = c.Note
+	st.Emit(TypeUpdated, "fields", strings.Join(fields, ","))
 	if prio != oldPrio {
-		st.emit(TypePriorityChanged, "old_priority", itoa(int(oldPrio)), "new_priority", itoa(int(prio)))
+		st.Emit(TypePriorityChanged, "old_priority", itoa(int(oldPrio)), "new_priority", itoa(int(prio)))
 	}
 	return nil
 }
@@ -508,9 +508,9 @@ func (c Comment) apply(x *Incident, st *step) error {
 	if blank(c.Text) {
 		return lifecycle.Invalid("text", "required")
 	}
-	x.Comments = append(x.Comments, Note{Time: st.now, Author: st.actor.ID, Text: c.Text})
-	st.note = c.Text
-	st.emit(TypeCommented, "text", c.Text)
+	x.Comments = append(x.Comments, Note{Time: st.Now, Author: st.Actor.ID, Text: c.Text})
+	st.Note = c.Text
+	st.Emit(TypeCommented, "text", c.Text)
 	return nil
 }
 
@@ -530,9 +530,9 @@ func (c WorkNote) apply(x *Incident, st *step) error {
 	if blank(c.Text) {
 		return lifecycle.Invalid("text", "required")
 	}
-	x.WorkNotes = append(x.WorkNotes, Note{Time: st.now, Author: st.actor.ID, Text: c.Text})
-	st.note = c.Text
-	st.emit(TypeWorkNoteAdded, "text", c.Text)
+	x.WorkNotes = append(x.WorkNotes, Note{Time: st.Now, Author: st.Actor.ID, Text: c.Text})
+	st.Note = c.Text
+	st.Emit(TypeWorkNoteAdded, "text", c.Text)
 	return nil
 }
 
@@ -556,16 +556,16 @@ func (c CallerUpdate) apply(x *Incident, st *step) error {
 	if blank(c.Text) {
 		return lifecycle.Invalid("text", "required")
 	}
-	x.Comments = append(x.Comments, Note{Time: st.now, Author: st.actor.ID, Text: c.Text, FromCaller: true})
-	st.note = c.Text
-	st.emit(TypeCallerUpdated, "text", c.Text)
+	x.Comments = append(x.Comments, Note{Time: st.Now, Author: st.Actor.ID, Text: c.Text, FromCaller: true})
+	st.Note = c.Text
+	st.Emit(TypeCallerUpdated, "text", c.Text)
 	if x.State == StateOnHold && x.HoldReason == HoldAwaitingCaller {
 		if err := st.fire(x, EventResume); err != nil {
 			return err
 		}
-		st.diff(lifecycle.FieldHoldReason, string(x.HoldReason), "")
+		st.Diff(lifecycle.FieldHoldReason, string(x.HoldReason), "")
 		x.HoldReason = ""
-		st.emit(TypeResumed)
+		st.Emit(TypeResumed)
 	}
 	return nil
 }
@@ -587,10 +587,10 @@ func (c ProposeMajor) apply(x *Incident, st *step) error {
 	if blank(c.Reason) {
 		return lifecycle.Invalid("reason", "required")
 	}
-	st.diff(lifecycle.FieldMajor, string(x.Major), string(MajorProposed))
+	st.Diff(lifecycle.FieldMajor, string(x.Major), string(MajorProposed))
 	x.Major = MajorProposed
-	st.note = c.Reason
-	st.emit(TypeMajorProposed, "reason", c.Reason)
+	st.Note = c.Reason
+	st.Emit(TypeMajorProposed, "reason", c.Reason)
 	return nil
 }
 
@@ -605,16 +605,16 @@ type AcceptMajor struct {
 func (c AcceptMajor) target() (string, int64) { return c.ID, c.Version }
 
 func (c AcceptMajor) apply(x *Incident, st *step) error {
-	if err := st.actor.Require(RoleMajorIncidentManager, "accept a major incident"); err != nil {
+	if err := st.Actor.Require(RoleMajorIncidentManager, "accept a major incident"); err != nil {
 		return err
 	}
 	if err := st.fire(x, EventAcceptMajor); err != nil {
 		return err
 	}
-	st.diff(lifecycle.FieldMajor, string(x.Major), string(MajorAccepted))
+	st.Diff(lifecycle.FieldMajor, string(x.Major), string(MajorAccepted))
 	x.Major = MajorAccepted
-	st.note = c.Note
-	st.emit(TypeMajorAccepted)
+	st.Note = c.Note
+	st.Emit(TypeMajorAccepted)
 	return nil
 }
 
@@ -629,7 +629,7 @@ type RejectMajor struct {
 func (c RejectMajor) target() (string, int64) { return c.ID, c.Version }
 
 func (c RejectMajor) apply(x *Incident, st *step) error {
-	if err := st.actor.Require(RoleMajorIncidentManager, "reject a major incident"); err != nil {
+	if err := st.Actor.Require(RoleMajorIncidentManager, "reject a major incident"); err != nil {
 		return err
 	}
 	if err := st.fire(x, EventRejectMajor); err != nil {
@@ -638,10 +638,10 @@ func (c RejectMajor) apply(x *Incident, st *step) error {
 	if blank(c.Reason) {
 		return lifecycle.Invalid("reason", "required")
 	}
-	st.diff(lifecycle.FieldMajor, string(x.Major), string(MajorRejected))
+	st.Diff(lifecycle.FieldMajor, string(x.Major), string(MajorRejected))
 	x.Major = MajorRejected
-	st.note = c.Reason
-	st.emit(TypeMajorRejected, "reason", c.Reason)
+	st.Note = c.Reason
+	st.Emit(TypeMajorRejected, "reason", c.Reason)
 	return nil
 }
 
@@ -670,11 +670,11 @@ func (c SetParent) apply(x *Incident, st *step) error {
 		}
 		return lifecycle.Invalid("parent", "already a child of %s", c.Parent)
 	}
-	st.diff(fieldParent, x.Parent, c.Parent)
+	st.Diff(fieldParent, x.Parent, c.Parent)
 	if c.Parent == "" {
-		st.emit(TypeParentCleared, "parent", x.Parent)
+		st.Emit(TypeParentCleared, "parent", x.Parent)
 	} else {
-		st.emit(TypeParentSet, "parent", c.Parent)
+		st.Emit(TypeParentSet, "parent", c.Parent)
 	}
 	x.Parent = c.Parent
 	return nil
@@ -755,8 +755,8 @@ func link(x *Incident, st *step, name, field string, list *[]string, id, typ str
 		return lifecycle.Invalid(name, "%s is already linked", id)
 	}
 	*list = append(*list, id)
-	st.diff(field, "", id)
-	st.emit(typ, name, id)
+	st.Diff(field, "", id)
+	st.Emit(typ, name, id)
 	return nil
 }
 
@@ -775,7 +775,7 @@ func unlink(x *Incident, st *step, name, field string, list *[]string, id string
 	if len(*list) == 0 {
 		*list = nil
 	}
-	st.diff(field, id, "")
-	st.emit(typ, name, id)
+	st.Diff(field, id, "")
+	st.Emit(typ, name, id)
 	return nil
 }

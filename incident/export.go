@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
 )
@@ -158,14 +157,4 @@ func checkExport(x *Incident) error {
 // stored.
 func (s *Service) Erase(ctx context.Context, actor lifecycle.Actor, cmd lifecycle.Erase) (*Incident, error) {
 	return s.kernel.Erase(ctx, actor, cmd, s.clock.Now())
-}
-
-// stamp records on x a change of the kernel's own (see
-// lifecycle.Kernel.Stamp).
-func stamp(x *Incident, now time.Time, actor lifecycle.Actor, rec func(int, string) lifecycle.Record, typ string) lifecycle.Notification {
-	x.Version++
-	x.UpdatedAt = now
-	x.History = append(x.History, rec(int(x.Version), string(x.State)))
-	return lifecycle.Notification{ID: lifecycle.NotificationID(Process, x.ID, x.Version, 0), Process: Process, Subject: x.ID, Type: typ,
-		From: string(x.State), To: string(x.State), Actor: actor.ID, Time: now, Version: x.Version, Snapshot: x.Snapshot()}
 }

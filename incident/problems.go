@@ -145,11 +145,11 @@ func (c resumeForProblem) apply(x *Incident, st *step) error {
 	if blank(note) {
 		note = "problem " + c.problem + " ended without a fix: the incident needs work again"
 	}
-	st.diff(lifecycle.FieldHoldReason, string(x.HoldReason), "")
+	st.Diff(lifecycle.FieldHoldReason, string(x.HoldReason), "")
 	x.HoldReason = ""
-	x.WorkNotes = append(x.WorkNotes, Note{Time: st.now, Author: st.actor.ID, Text: note})
-	st.note = note
-	st.emit(TypeResumed, "problem", c.problem)
+	x.WorkNotes = append(x.WorkNotes, Note{Time: st.Now, Author: st.Actor.ID, Text: note})
+	st.Note = note
+	st.Emit(TypeResumed, "problem", c.problem)
 	return nil
 }
 
@@ -169,14 +169,14 @@ func (c moveToProblem) apply(x *Incident, st *step) error {
 	}
 	if !x.IsLinkedToProblem(c.to) {
 		x.Problems = append(x.Problems, c.to)
-		st.diff(fieldProblems, "", c.to)
-		st.emit(TypeProblemLinked, "problem", c.to, "replaces", c.from)
+		st.Diff(fieldProblems, "", c.to)
+		st.Emit(TypeProblemLinked, "problem", c.to, "replaces", c.from)
 	}
 	if i := slices.Index(x.Problems, c.from); i >= 0 {
 		x.Problems = slices.Delete(x.Problems, i, i+1)
-		st.diff(fieldProblems, c.from, "")
-		st.emit(TypeProblemUnlinked, "problem", c.from, "replaced_by", c.to)
+		st.Diff(fieldProblems, c.from, "")
+		st.Emit(TypeProblemUnlinked, "problem", c.from, "replaced_by", c.to)
 	}
-	st.note = "problem " + c.from + " is a duplicate of " + c.to
+	st.Note = "problem " + c.from + " is a duplicate of " + c.to
 	return nil
 }

@@ -80,7 +80,7 @@ func New(cfg Config) (*Service, error) {
 		rules:          rules,
 		autoCloseAfter: cfg.AutoCloseAfter,
 	}
-	s.kernel = lifecycle.Kernel[*Incident]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version, Detach: detach, Stamp: stamp}
+	s.kernel = lifecycle.Kernel[*Incident]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version, Detach: detach, State: state, Finish: finish}
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("INC")
 	}
@@ -126,6 +126,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 
 // version is the kernel's view of an incident's version.
 func version(x *Incident) int64 { return x.Version }
+func state(x *Incident) string  { return string(x.State) }
 
 // Open logs a new incident, in state new, and returns it as stored. With a
 // Parent, the parent must exist, be open and not itself be a child; the

@@ -109,18 +109,19 @@ func (cmd Erase) Check(actor Actor) error {
 	return nil
 }
 
-// Record returns the history record of the redaction, number seq, stored
-// at now by actor on a record in state: it names each redacted field as a
-// change ("history[3].note", "journal[2].text") with no values, and keeps
-// the reason as its note.
-func (cmd Erase) Record(seq int, now time.Time, actor Actor, state string) Record {
-	var changes []FieldChange
+// Op returns the redaction as the change it makes, by actor at now on a
+// record in state: event [EventRedact], the state unchanged, the reason as
+// its note, each redacted field named as a change ("history[3].note",
+// "journal[2].text") with no values, and one [TypeRedacted] notification.
+func (cmd Erase) Op(actor Actor, now time.Time, state string) Op {
+	op := Op{Actor: actor, Now: now, Event: EventRedact, From: state, Note: cmd.Reason}
 	for _, r := range cmd.Entries {
 		for _, f := range r.Fields {
-			changes = append(changes, FieldChange{Field: r.Log + "[" + strconv.Itoa(r.Seq) + "]." + f})
+			op.Changes = append(op.Changes, FieldChange{Field: r.Log + "[" + strconv.Itoa(r.Seq) + "]." + f})
 		}
 	}
-	return Record{Seq: seq, Time: now, Actor: actor.ID, Event: EventRedact, From: state, To: state, Note: cmd.Reason, Changes: changes}
+	op.Emit(TypeRedacted)
+	return op
 }
 
 // RedactRecord returns r with fields blanked (see [Redaction]).

@@ -27,9 +27,10 @@ type Notification struct {
 	// Type says what happened: "opened", "assigned", "resolved",
 	// "sla.breached", ...
 	Type string `json:"type"`
-	// From is the state before the change, when the state moved.
+	// From is the state before the change ("" for a new record).
 	From string `json:"from,omitempty"`
-	// To is the state after the change, when the state moved.
+	// To is the state after the change: the same as From when the state
+	// did not move.
 	To string `json:"to,omitempty"`
 	// Actor is the ID of the actor who made the change.
 	Actor string `json:"actor"`

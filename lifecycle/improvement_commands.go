@@ -21,11 +21,12 @@ type ImprovementCommand interface {
 	applyImprovement(x *Improvement, st *improvementStep) error
 }
 
+// improvementStep is one command being applied to an improvement: the
+// [Op] it records, and the type and Data of its one notification.
 type improvementStep struct {
-	event string
-	typ   string
-	note  string
-	data  map[string]string
+	Op
+	typ  string
+	data map[string]string
 }
 
 var improvementEventTypes = map[ImprovementEvent]string{
@@ -43,7 +44,7 @@ func (st *improvementStep) fire(x *Improvement, ev ImprovementEvent) error {
 		return err
 	}
 	x.Status = to
-	st.event = string(ev)
+	st.Event = string(ev)
 	st.typ = improvementEventTypes[ev]
 	return nil
 }
@@ -95,34 +96,10 @@ func (p ProposeImprovement) New(actor Actor, now time.Time, id string) (*Improve
 		CreatedAt: now,
 		UpdatedAt: now,
 	}
-	x.History = []Record{{
-		Seq:     1,
-		Time:    now,
-		Actor:   actor.ID,
-		Event:   "propose",
-		To:      string(x.Status),
-		Note:    p.Note,
-		Changes: diffImprovement(&Improvement{}, x),
-	}}
-	return x, []Notification{improvementEvent(x, actor, "proposed", "", nil)}, nil
-}
-
-func improvementEvent(x *Improvement, actor Actor, typ string, from ImprovementStatus, data map[string]string) Notification {
-	e := Notification{
-		ID:       NotificationID(ProcessImprovement, x.ID, x.Version, 0),
-		Process:  ProcessImprovement,
-		Subject:  x.ID,
-		Type:     typ,
-		Actor:    actor.ID,
-		Time:     x.UpdatedAt,
-		Version:  x.Version,
-		Snapshot: x.Snapshot(),
-		Data:     data,
-	}
-	if from != x.Status {
-		e.From, e.To = string(from), string(x.Status)
-	}
-	return e
+	op := Op{Actor: actor, Now: now, Event: "propose", Note: p.Note, Changes: diffImprovement(&Improvement{}, x)}
+	op.Emit("proposed")
+	x.History = []Record{op.Record(1, string(x.Status))}
+	return x, op.Notifications(ProcessImprovement, x.ID, 1, string(x.Status), x.Snapshot()), nil
 }
 
 func diffImprovement(old, x *Improvement) []FieldChange {
@@ -155,25 +132,18 @@ func (x *Improvement) Apply(actor Actor, now time.Time, cmd ImprovementCommand) 
 		return nil, Conflict(ProcessImprovement, x.ID, version, x.Version)
 	}
 	c := x.Clone()
-	st := &improvementStep{}
+	st := &improvementStep{Op: Op{Actor: actor, Now: now, From: string(x.Status)}}
 	if err := cmd.applyImprovement(c, st); err != nil {
 		return nil, err
 	}
+	st.Changes = diffImprovement(x, c)
+	st.EmitData(st.typ, st.data)
 	c.Version++
 	c.UpdatedAt = now
-	c.History = append(c.History, Record{
-		Seq:     len(c.History) + 1,
-		Time:    now,
-		Actor:   actor.ID,
-		Event:   st.event,
-		From:    string(x.Status),
-		To:      string(c.Status),
-		Note:    st.note,
-		Changes: diffImprovement(x, c),
-	})
-	ev := improvementEvent(c, actor, st.typ, x.Status, st.data)
+	c.History = append(c.History, st.Record(c.Version, string(c.Status)))
+	evs := st.Notifications(ProcessImprovement, c.ID, c.Version, string(c.Status), c.Snapshot())
 	*x = *c
-	return []Notification{ev}, nil
+	return evs, nil
 }
 
 // ApproveImprovement approves a proposed improvement.
@@ -190,7 +160,7 @@ type ApproveImprovement struct {
 func (c ApproveImprovement) target() (string, int64) { return c.ID, c.Version }
 
 func (c ApproveImprovement) applyImprovement(x *Improvement, st *improvementStep) error {
-	st.note = c.Note
+	st.Note = c.Note
 	return st.fire(x, ImprovementApprove)
 }
 
@@ -208,7 +178,7 @@ type StartImprovement struct {
 func (c StartImprovement) target() (string, int64) { return c.ID, c.Version }
 
 func (c StartImprovement) applyImprovement(x *Improvement, st *improvementStep) error {
-	st.note = c.Note
+	st.Note = c.Note
 	return st.fire(x, ImprovementStart)
 }
 
@@ -231,7 +201,7 @@ type CompleteImprovement struct {
 func (c CompleteImprovement) target() (string, int64) { return c.ID, c.Version }
 
 func (c CompleteImprovement) applyImprovement(x *Improvement, st *improvementStep) error {
-	st.note = c.Note
+	st.Note = c.Note
 	if c.Result != "" {
 		x.Result = c.Result
 		st.data = map[string]string{"result": c.Result}
@@ -257,7 +227,7 @@ func (c RejectImprovement) applyImprovement(x *Improvement, st *improvementStep)
 	if blankText(c.Reason) {
 		return Invalid("reason", "a reason for the rejection is required")
 	}
-	st.note = c.Reason
+	st.Note = c.Reason
 	st.data = map[string]string{"reason": c.Reason}
 	return st.fire(x, ImprovementReject)
 }

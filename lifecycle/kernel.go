@@ -51,13 +51,15 @@ type Kernel[T any] struct {
 	// command loads none: the record a command returns is the one stored,
 	// without them, as a Get returns it. Nil stores the record whole.
 	Detach func(x T) (record T, history []Record, journal []Entry)
-	// Stamp, when set, records on x a change that is the kernel's own
-	// rather than a command's (an erasure, see [Kernel.Erase]), as the
-	// process's commands record theirs: it bumps x's version, sets its
-	// update time to now, appends the history record that rec gives for
-	// x's new version (its Seq) and state, and returns a notification of
-	// typ about x at that version. Nil offers no such change.
-	Stamp func(x T, now time.Time, actor Actor, rec func(seq int, state string) Record, typ string) Notification
+	// State, when set with Finish, returns a record's state.
+	State func(T) string
+	// Finish, when set, records op on x as the process records a
+	// command's change: it bumps x's version, sets its update time to
+	// op.Now, appends op's history record ([Op.Record]) and returns op's
+	// notifications ([Op.Notifications]). The kernel uses it for changes
+	// of its own rather than a command's (an erasure, see [Kernel.Erase]).
+	// Nil, or a nil State, offers no such change.
+	Finish func(x T, op *Op) []Notification
 }
 
 // write is the Write of x, changed from version expected.
@@ -92,20 +94,20 @@ func (k *Kernel[T]) Redact(ctx context.Context, id string, pinned int64, redacti
 }
 
 // Erase runs cmd, an erasure by actor at now (see [Erase]), on record
-// cmd.ID: it checks cmd, records it through Stamp and stores the record
+// cmd.ID: it checks cmd, records it through Finish and stores the record
 // with cmd's redactions, as [Kernel.Redact] does, with one [TypeRedacted]
-// notification. A Kernel without Stamp refuses it with a *ConfigError.
+// notification. A Kernel without Finish refuses it with a *ConfigError.
 func (k *Kernel[T]) Erase(ctx context.Context, actor Actor, cmd Erase, now time.Time) (T, error) {
 	var zero T
-	if k.Stamp == nil {
-		return zero, &ConfigError{Setting: "Kernel.Stamp", Reason: "the " + k.Process + " process offers no erasure"}
+	if k.Finish == nil || k.State == nil {
+		return zero, &ConfigError{Setting: "Kernel.Finish", Reason: "the " + k.Process + " process offers no erasure"}
 	}
 	if err := cmd.Check(actor); err != nil {
 		return zero, err
 	}
-	rec := func(seq int, state string) Record { return cmd.Record(seq, now, actor, state) }
 	return k.Redact(ctx, cmd.ID, cmd.Version, cmd.Entries, func(_ context.Context, x T, _ *ReadSet) ([]Notification, error) {
-		return []Notification{k.Stamp(x, now, actor, rec, TypeRedacted)}, nil
+		op := cmd.Op(actor, now, k.State(x))
+		return k.Finish(x, &op), nil
 	})
 }
 

@@ -35,12 +35,11 @@ type ServiceCommand interface {
 	applyService(s *ITService, st *serviceStep) error
 }
 
-// serviceStep collects what a command did, for the record and the event.
+// serviceStep is one command being applied to a service: the [Op] it
+// records, and the type and Data of its one notification.
 type serviceStep struct {
-	actor  Actor
-	event  string // Record.Event
-	typ    string // Event.Type
-	note   string
+	Op
+	typ    string // the notification's Type
 	data   map[string]string
 	edited bool         // a non-machine edit (refused on a retired service)
 	work   *ServiceWork // when set, replaces the command's Work (set by Portfolio)
@@ -60,18 +59,18 @@ func (st *serviceStep) fire(s *ITService, ev ServiceEvent, work ServiceWork) err
 	if st.work != nil {
 		work = *st.work
 	}
-	to, err := serviceMachine.Fire(s.ID, s.Status, ev, &serviceCheck{svc: s, actor: st.actor, work: work})
+	to, err := serviceMachine.Fire(s.ID, s.Status, ev, &serviceCheck{svc: s, actor: st.Actor, work: work})
 	if err != nil {
 		return err
 	}
 	s.Status = to
-	st.event = string(ev)
+	st.Event = string(ev)
 	st.typ = serviceEventTypes[ev]
 	return nil
 }
 
 func (st *serviceStep) edit(event, typ string) {
-	st.event, st.typ, st.edited = event, typ, true
+	st.Event, st.typ, st.edited = event, typ, true
 }
 
 func (st *serviceStep) set(key, value string) {
@@ -189,34 +188,10 @@ func (d DefineService) New(actor Actor, now time.Time, id string) (*ITService, [
 	if len(d.Agreements) > 0 {
 		s.Agreements = slices.Clone(d.Agreements)
 	}
-	s.History = []Record{{
-		Seq:     1,
-		Time:    now,
-		Actor:   actor.ID,
-		Event:   "define",
-		To:      string(s.Status),
-		Note:    d.Note,
-		Changes: diffService(&ITService{}, s),
-	}}
-	return s, []Notification{serviceEvent(s, actor, "created", "", nil)}, nil
-}
-
-func serviceEvent(s *ITService, actor Actor, typ string, from Status, data map[string]string) Notification {
-	e := Notification{
-		ID:       NotificationID(ProcessService, s.ID, s.Version, 0),
-		Process:  ProcessService,
-		Subject:  s.ID,
-		Type:     typ,
-		Actor:    actor.ID,
-		Time:     s.UpdatedAt,
-		Version:  s.Version,
-		Snapshot: s.Snapshot(),
-		Data:     data,
-	}
-	if from != s.Status {
-		e.From, e.To = string(from), string(s.Status)
-	}
-	return e
+	op := Op{Actor: actor, Now: now, Event: "define", Note: d.Note, Changes: diffService(&ITService{}, s)}
+	op.Emit("created")
+	s.History = []Record{op.Record(1, string(s.Status))}
+	return s, op.Notifications(ProcessService, s.ID, 1, string(s.Status), s.Snapshot()), nil
 }
 
 func diffService(old, s *ITService) []FieldChange {
@@ -268,10 +243,10 @@ func (s *ITService) apply(actor Actor, now time.Time, cmd ServiceCommand, work *
 		return nil, Conflict(ProcessService, s.ID, version, s.Version)
 	}
 	c := s.Clone()
-	st := &serviceStep{actor: actor, work: work}
+	st := &serviceStep{Op: Op{Actor: actor, Now: now, From: string(s.Status)}, work: work}
 	err := cmd.applyService(c, st)
 	if st.edited && s.Status.Final() {
-		return nil, &TransitionError{Process: ProcessService, Subject: s.ID, From: string(s.Status), Event: st.event}
+		return nil, &TransitionError{Process: ProcessService, Subject: s.ID, From: string(s.Status), Event: st.Event}
 	}
 	if err != nil {
 		return nil, err
@@ -283,23 +258,16 @@ func (s *ITService) apply(actor Actor, now time.Time, cmd ServiceCommand, work *
 	}
 	changes := diffService(s, c)
 	if len(changes) == 0 {
-		return nil, Invalid("command", "%s changes nothing", st.event)
+		return nil, Invalid("command", "%s changes nothing", st.Event)
 	}
+	st.Changes = changes
+	st.EmitData(st.typ, st.data)
 	c.Version++
 	c.UpdatedAt = now
-	c.History = append(c.History, Record{
-		Seq:     len(c.History) + 1,
-		Time:    now,
-		Actor:   actor.ID,
-		Event:   st.event,
-		From:    string(s.Status),
-		To:      string(c.Status),
-		Note:    st.note,
-		Changes: changes,
-	})
-	ev := serviceEvent(c, actor, st.typ, s.Status, st.data)
+	c.History = append(c.History, st.Record(c.Version, string(c.Status)))
+	evs := st.Notifications(ProcessService, c.ID, c.Version, string(c.Status), c.Snapshot())
 	*s = *c
-	return []Notification{ev}, nil
+	return evs, nil
 }
 
 // AdvanceService moves a service one status forward (event
@@ -320,7 +288,7 @@ func (c AdvanceService) target() (string, int64) { return c.ID, c.Version }
 func (c AdvanceService) machineEvent(Status) (ServiceEvent, bool) { return ServiceAdvance, true }
 
 func (c AdvanceService) applyService(s *ITService, st *serviceStep) error {
-	st.note = c.Note
+	st.Note = c.Note
 	return st.fire(s, ServiceAdvance, ServiceWork{})
 }
 
@@ -374,7 +342,7 @@ func (c SetServiceStatus) applyService(s *ITService, st *serviceStep) error {
 			Allowed: names,
 		}
 	}
-	st.note = c.Note
+	st.Note = c.Note
 	return st.fire(s, e, c.Work)
 }
 
@@ -399,7 +367,7 @@ func (c RejectService) applyService(s *ITService, st *serviceStep) error {
 	if blankText(c.Reason) {
 		return Invalid("reason", "a reason for the rejection is required")
 	}
-	st.note = c.Reason
+	st.Note = c.Reason
 	st.set("reason", c.Reason)
 	return st.fire(s, ServiceReject, ServiceWork{})
 }
@@ -425,7 +393,7 @@ func (c ReworkService) applyService(s *ITService, st *serviceStep) error {
 	if blankText(c.Reason) {
 		return Invalid("reason", "a reason for the rework is required")
 	}
-	st.note = c.Reason
+	st.Note = c.Reason
 	st.set("reason", c.Reason)
 	return st.fire(s, ServiceRework, ServiceWork{})
 }
@@ -448,7 +416,7 @@ func (c PhaseOutService) target() (string, int64) { return c.ID, c.Version }
 func (c PhaseOutService) machineEvent(Status) (ServiceEvent, bool) { return ServicePhaseOut, true }
 
 func (c PhaseOutService) applyService(s *ITService, st *serviceStep) error {
-	st.note = c.Note
+	st.Note = c.Note
 	return st.fire(s, ServicePhaseOut, ServiceWork{})
 }
 
@@ -470,7 +438,7 @@ func (c ReinstateService) target() (string, int64) { return c.ID, c.Version }
 func (c ReinstateService) machineEvent(Status) (ServiceEvent, bool) { return ServiceReinstate, true }
 
 func (c ReinstateService) applyService(s *ITService, st *serviceStep) error {
-	st.note = c.Note
+	st.Note = c.Note
 	return st.fire(s, ServiceReinstate, ServiceWork{})
 }
 
@@ -498,7 +466,7 @@ func (c RetireService) target() (string, int64) { return c.ID, c.Version }
 func (c RetireService) machineEvent(Status) (ServiceEvent, bool) { return ServiceRetire, true }
 
 func (c RetireService) applyService(s *ITService, st *serviceStep) error {
-	st.note = c.Note
+	st.Note = c.Note
 	return st.fire(s, ServiceRetire, c.Work)
 }
 
@@ -533,7 +501,7 @@ func (c UpdateServiceDetails) machineEvent(Status) (ServiceEvent, bool) { return
 
 func (c UpdateServiceDetails) applyService(s *ITService, st *serviceStep) error {
 	st.edit("update", "updated")
-	st.note = c.Note
+	st.Note = c.Note
 	if c.Name != nil {
 		if blankText(*c.Name) {
 			return Invalid("name", "a service name is required")
@@ -544,7 +512,7 @@ func (c UpdateServiceDetails) applyService(s *ITService, st *serviceStep) error 
 		// Ownership carries the right to phase out and retire, so only
 		// those who hold that right may hand it to someone else.
 		if *c.Owner != s.Owner {
-			if err := retirementRole(&serviceCheck{svc: s, actor: st.actor}, "change the owner of service "+s.ID); err != nil {
+			if err := retirementRole(&serviceCheck{svc: s, actor: st.Actor}, "change the owner of service "+s.ID); err != nil {
 				return err
 			}
 		}

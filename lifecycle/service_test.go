@@ -237,7 +237,7 @@ func TestServiceEditsRecordAndEvent(t *testing.T) {
 	assert.Equal(t, "designed", s.History[1].To)
 	require.Len(t, evs, 1)
 	assert.Equal(t, "updated", evs[0].Type)
-	assert.Empty(t, evs[0].From, "no status move, no From/To")
+	assert.Equal(t, [2]string{"designed", "designed"}, [2]string{evs[0].From, evs[0].To}, "no status move: From and To alike")
 	assert.Equal(t, "bob", evs[0].Snapshot.Attributes["owner"])
 
 	evs, err = s.Apply(ownerAlice, svcT0, lifecycle.AddServiceAgreement{ID: s.ID, Version: 2, Agreement: "OLA-NET", Kind: lifecycle.AgreementOLA})

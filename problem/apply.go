@@ -62,20 +62,13 @@ func NewProblem(id string, m lifecycle.Matrix, actor lifecycle.Actor, now time.T
 		CreatedAt:   now,
 		UpdatedAt:   now,
 	}
-	p.History = []lifecycle.Record{{
-		Seq:     1,
-		Time:    now,
-		Actor:   actor.ID,
-		Event:   "open",
-		To:      string(p.State),
-		Changes: fieldChanges(&Problem{}, p),
-	}}
-	s := &step{actor: actor, now: now}
-	s.emit(TypeOpened, nil)
+	s := &step{Op: lifecycle.Op{Actor: actor, Now: now, Event: "open", Changes: fieldChanges(&Problem{}, p)}}
+	s.EmitData(TypeOpened, nil)
 	for _, inc := range incidents {
-		s.emit(TypeIncidentLinked, map[string]string{"incident": inc})
+		s.EmitData(TypeIncidentLinked, map[string]string{"incident": inc})
 	}
-	return p, s.events(p, ""), nil
+	p.History = []lifecycle.Record{s.Record(1, string(p.State))}
+	return p, s.Notifications(Process, p.ID, p.Version, string(p.State), p.Snapshot()), nil
 }
 
 // Apply performs cmd on p with the default priority matrix; see
@@ -125,7 +118,7 @@ func (p *Problem) apply(m lifecycle.Matrix, actor lifecycle.Actor, now time.Time
 	if safe {
 		c = p.Clone()
 	}
-	s := &step{actor: actor, now: now, matrix: m}
+	s := &step{Op: lifecycle.Op{Actor: actor, Now: now, From: string(p.State)}, matrix: m}
 	if err := cmd.apply(c, s); err != nil {
 		return nil, err
 	}
@@ -137,52 +130,24 @@ func (p *Problem) apply(m lifecycle.Matrix, actor lifecycle.Actor, now time.Time
 	}
 	if isKnown && !wasKnown {
 		c.KnownErrorAt = now
-		s.emit(TypeKnownError, map[string]string{
+		s.EmitData(TypeKnownError, map[string]string{
 			"root_cause": c.KnownError.RootCause,
 			"workaround": c.KnownError.Workaround,
 		})
 	}
-	c.Version++
-	c.UpdatedAt = now
-	c.History = append(c.History, lifecycle.Record{
-		Seq:     int(c.Version), // one record per stored change
-		Time:    now,
-		Actor:   actor.ID,
-		Event:   string(s.event),
-		From:    string(before.State),
-		To:      string(c.State),
-		Note:    s.note,
-		Changes: fieldChanges(&before, c),
-	})
-	events := s.events(c, before.State)
+	s.Changes = fieldChanges(&before, c)
+	events := finish(c, &s.Op)
 	if safe {
 		*p = *c
 	}
 	return events, nil
 }
 
-// events turns the step's pending events into envelopes for p as it now
-// stands.
-func (s *step) events(p *Problem, from State) []lifecycle.Notification {
-	if len(s.out) == 0 {
-		return nil
-	}
-	snap := p.Snapshot()
-	out := make([]lifecycle.Notification, len(s.out))
-	for i, e := range s.out {
-		out[i] = lifecycle.Notification{
-			ID:       lifecycle.NotificationID(Process, p.ID, p.Version, i),
-			Process:  Process,
-			Subject:  p.ID,
-			Type:     e.typ,
-			From:     string(from),
-			To:       string(p.State),
-			Actor:    s.actor.ID,
-			Time:     s.now,
-			Version:  p.Version,
-			Snapshot: snap.Clone(),
-			Data:     e.data,
-		}
-	}
-	return out
+// finish records op on p as the problem's next version: version and
+// update time, op's history record, and op's notifications about it.
+func finish(p *Problem, op *lifecycle.Op) []lifecycle.Notification {
+	p.Version++
+	p.UpdatedAt = op.Now
+	p.History = append(p.History, op.Record(p.Version, string(p.State)))
+	return op.Notifications(Process, p.ID, p.Version, string(p.State), p.Snapshot())
 }

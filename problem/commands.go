@@ -387,24 +387,11 @@ const (
 	TypeIncidentNotified = "incident_notified"
 )
 
-// pending is an event waiting for the stored version's ID and snapshot.
-type pending struct {
-	typ  string
-	data map[string]string
-}
-
-// step carries one transition's context and output.
+// step is one command being applied to a problem: the [lifecycle.Op] it
+// records, with the priority matrix of the process.
 type step struct {
-	actor  lifecycle.Actor
-	now    time.Time
+	lifecycle.Op
 	matrix lifecycle.Matrix
-	event  Event
-	note   string
-	out    []pending
-}
-
-func (s *step) emit(typ string, data map[string]string) {
-	s.out = append(s.out, pending{typ, data})
 }
 
 // begin checks that the machine has an edge for ev from p's state (guards
@@ -413,13 +400,13 @@ func (s *step) begin(p *Problem, ev Event) error {
 	if _, ok := machine.Target(p.State, ev); !ok {
 		return machine.Check(p.ID, p.State, ev, p)
 	}
-	s.event = ev
+	s.Event = string(ev)
 	return nil
 }
 
 // fire runs the machine, guard included, and moves p.
 func (s *step) fire(p *Problem) error {
-	to, err := machine.Fire(p.ID, p.State, s.event, p)
+	to, err := machine.Fire(p.ID, p.State, Event(s.Event), p)
 	if err != nil {
 		return err
 	}
@@ -492,8 +479,8 @@ func (c Assess) apply(p *Problem, s *step) error {
 	if err := s.fire(p); err != nil {
 		return err
 	}
-	s.note = strings.TrimSpace(c.Notes)
-	s.emit(TypeAssessed, nil)
+	s.Note = strings.TrimSpace(c.Notes)
+	s.EmitData(TypeAssessed, nil)
 	return nil
 }
 
@@ -505,8 +492,8 @@ func (c Confirm) apply(p *Problem, s *step) error {
 	if err := s.fire(p); err != nil {
 		return err
 	}
-	s.note = strings.TrimSpace(c.Notes)
-	s.emit(TypeConfirmed, nil)
+	s.Note = strings.TrimSpace(c.Notes)
+	s.EmitData(TypeConfirmed, nil)
 	return nil
 }
 
@@ -525,13 +512,13 @@ func (c MarkDuplicate) apply(p *Problem, s *step) error {
 	if p.ResolutionNotes == "" {
 		p.ResolutionNotes = "duplicate of " + p.DuplicateOf
 	}
-	p.ClosedAt = s.now
-	s.note = p.ResolutionNotes
+	p.ClosedAt = s.Now
+	s.Note = p.ResolutionNotes
 	data := map[string]string{"original": p.DuplicateOf}
 	if len(moved) > 0 {
 		data["incidents"] = joinIDs(moved)
 	}
-	s.emit(TypeMarkedDuplicate, data)
+	s.EmitData(TypeMarkedDuplicate, data)
 	return nil
 }
 
@@ -548,9 +535,9 @@ func (c Cancel) apply(p *Problem, s *step) error {
 	}
 	p.Resolution = ResolutionCanceled
 	p.ResolutionNotes = notes
-	p.ClosedAt = s.now
-	s.note = notes
-	s.emit(TypeCanceled, nil)
+	p.ClosedAt = s.Now
+	s.Note = notes
+	s.EmitData(TypeCanceled, nil)
 	return nil
 }
 
@@ -572,8 +559,8 @@ func (c StartFix) apply(p *Problem, s *step) error {
 	if err := s.fire(p); err != nil {
 		return err
 	}
-	s.note = strings.TrimSpace(c.Notes)
-	s.emit(TypeFixStarted, map[string]string{"changes": joinIDs(changes)})
+	s.Note = strings.TrimSpace(c.Notes)
+	s.EmitData(TypeFixStarted, map[string]string{"changes": joinIDs(changes)})
 	return nil
 }
 
@@ -590,9 +577,9 @@ func (c AcceptRisk) apply(p *Problem, s *step) error {
 	}
 	p.Resolution = ResolutionRiskAccepted
 	p.ResolutionNotes = notes
-	p.ResolvedAt = s.now
-	s.note = notes
-	s.emit(TypeRiskAccepted, nil)
+	p.ResolvedAt = s.Now
+	s.Note = notes
+	s.EmitData(TypeRiskAccepted, nil)
 	notifyIncidents(p, s, "resolved")
 	return nil
 }
@@ -611,9 +598,9 @@ func (c Resolve) apply(p *Problem, s *step) error {
 	}
 	p.Resolution = ResolutionFixApplied
 	p.ResolutionNotes = notes
-	p.ResolvedAt = s.now
-	s.note = notes
-	s.emit(TypeResolved, nil)
+	p.ResolvedAt = s.Now
+	s.Note = notes
+	s.EmitData(TypeResolved, nil)
 	notifyIncidents(p, s, "resolved")
 	return nil
 }
@@ -625,9 +612,9 @@ func (c Complete) apply(p *Problem, s *step) error {
 	if err := s.fire(p); err != nil {
 		return err
 	}
-	p.ClosedAt = s.now
-	s.note = strings.TrimSpace(c.Notes)
-	s.emit(TypeClosed, nil)
+	p.ClosedAt = s.Now
+	s.Note = strings.TrimSpace(c.Notes)
+	s.EmitData(TypeClosed, nil)
 	notifyIncidents(p, s, "closed")
 	return nil
 }
@@ -635,7 +622,7 @@ func (c Complete) apply(p *Problem, s *step) error {
 // notifyIncidents emits one TypeIncidentNotified event per linked incident.
 func notifyIncidents(p *Problem, s *step, reason string) {
 	for _, id := range p.Incidents {
-		s.emit(TypeIncidentNotified, map[string]string{
+		s.EmitData(TypeIncidentNotified, map[string]string{
 			"incident":   id,
 			"problem":    p.ID,
 			"reason":     reason,
@@ -648,7 +635,7 @@ func (c Reanalyze) apply(p *Problem, s *step) error {
 	if err := s.begin(p, EventReanalyze); err != nil {
 		return err
 	}
-	if err := s.actor.Require(RoleProblemManager, "reanalyze problem "+p.ID); err != nil {
+	if err := s.Actor.Require(RoleProblemManager, "reanalyze problem "+p.ID); err != nil {
 		return err
 	}
 	notes, err := required("notes", c.Notes)
@@ -663,8 +650,8 @@ func (c Reanalyze) apply(p *Problem, s *step) error {
 	p.ResolvedAt = time.Time{}
 	p.ClosedAt = time.Time{}
 	p.Reanalyzed++
-	s.note = notes
-	s.emit(TypeReanalyzed, nil)
+	s.Note = notes
+	s.EmitData(TypeReanalyzed, nil)
 	return nil
 }
 
@@ -688,8 +675,8 @@ func (c Assign) apply(p *Problem, s *step) error {
 	if err := s.fire(p); err != nil {
 		return err
 	}
-	s.note = strings.TrimSpace(c.Notes)
-	s.emit(TypeAssigned, nil)
+	s.Note = strings.TrimSpace(c.Notes)
+	s.EmitData(TypeAssigned, nil)
 	return nil
 }
 
@@ -720,8 +707,8 @@ func (c Update) apply(p *Problem, s *step) error {
 	if err := s.fire(p); err != nil {
 		return err
 	}
-	s.note = strings.TrimSpace(c.Notes)
-	s.emit(TypeUpdated, nil)
+	s.Note = strings.TrimSpace(c.Notes)
+	s.EmitData(TypeUpdated, nil)
 	return nil
 }
 
@@ -736,9 +723,9 @@ func (c AddWorkNote) apply(p *Problem, s *step) error {
 	if err := s.fire(p); err != nil {
 		return err
 	}
-	p.WorkNotes = append(p.WorkNotes, WorkNote{Time: s.now, Author: s.actor.ID, Text: text})
-	s.note = text
-	s.emit(TypeWorkNoteAdded, nil)
+	p.WorkNotes = append(p.WorkNotes, WorkNote{Time: s.Now, Author: s.Actor.ID, Text: text})
+	s.Note = text
+	s.EmitData(TypeWorkNoteAdded, nil)
 	return nil
 }
 
@@ -754,13 +741,13 @@ func (c LinkIncident) apply(p *Problem, s *step) error {
 		return err
 	}
 	p.Incidents = append(p.Incidents, added...)
-	s.note = strings.TrimSpace(c.Notes)
+	s.Note = strings.TrimSpace(c.Notes)
 	for _, id := range added {
 		data := map[string]string{"incident": id}
 		if c.duplicate != "" {
 			data["duplicate"] = c.duplicate
 		}
-		s.emit(TypeIncidentLinked, data)
+		s.EmitData(TypeIncidentLinked, data)
 	}
 	return nil
 }
@@ -788,9 +775,9 @@ func (c UnlinkIncident) apply(p *Problem, s *step) error {
 		}
 	}
 	p.Incidents = keep
-	s.note = strings.TrimSpace(c.Notes)
+	s.Note = strings.TrimSpace(c.Notes)
 	for _, id := range in {
-		s.emit(TypeIncidentUnlinked, map[string]string{"incident": id})
+		s.EmitData(TypeIncidentUnlinked, map[string]string{"incident": id})
 	}
 	return nil
 }
@@ -807,9 +794,9 @@ func (c LinkChange) apply(p *Problem, s *step) error {
 		return err
 	}
 	p.Changes = append(p.Changes, added...)
-	s.note = strings.TrimSpace(c.Notes)
+	s.Note = strings.TrimSpace(c.Notes)
 	for _, id := range added {
-		s.emit(TypeChangeLinked, map[string]string{"change": id})
+		s.EmitData(TypeChangeLinked, map[string]string{"change": id})
 	}
 	return nil
 }
@@ -829,7 +816,7 @@ func (c RecordKnownError) apply(p *Problem, s *step) error {
 	if err := s.fire(p); err != nil {
 		return err
 	}
-	s.note = strings.TrimSpace(c.Notes)
-	s.emit(TypeKnownErrorRecorded, nil)
+	s.Note = strings.TrimSpace(c.Notes)
+	s.EmitData(TypeKnownErrorRecorded, nil)
 	return nil
 }

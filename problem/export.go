@@ -3,7 +3,6 @@ package problem
 import (
 	"context"
 	"encoding/json"
-	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
 )
@@ -134,14 +133,4 @@ func checkExport(p *Problem) error {
 // *lifecycle.ValidationError, and nothing is stored.
 func (s *Service) Erase(ctx context.Context, actor lifecycle.Actor, cmd lifecycle.Erase) (*Problem, error) {
 	return s.kernel.Erase(ctx, actor, cmd, s.clock.Now())
-}
-
-// stamp records on p a change of the kernel's own (see
-// lifecycle.Kernel.Stamp).
-func stamp(p *Problem, now time.Time, actor lifecycle.Actor, rec func(int, string) lifecycle.Record, typ string) lifecycle.Notification {
-	p.Version++
-	p.UpdatedAt = now
-	p.History = append(p.History, rec(int(p.Version), string(p.State)))
-	return lifecycle.Notification{ID: lifecycle.NotificationID(Process, p.ID, p.Version, 0), Process: Process, Subject: p.ID, Type: typ,
-		From: string(p.State), To: string(p.State), Actor: actor.ID, Time: now, Version: p.Version, Snapshot: p.Snapshot()}
 }

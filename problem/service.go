@@ -175,12 +175,13 @@ func New(cfg Config) (*Service, error) {
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("PRB")
 	}
-	s.kernel = lifecycle.Kernel[*Problem]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version, Detach: detach, Stamp: stamp}
+	s.kernel = lifecycle.Kernel[*Problem]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version, Detach: detach, State: state, Finish: finish}
 	return s, nil
 }
 
 // version is the kernel's view of a problem's version.
 func version(p *Problem) int64 { return p.Version }
+func state(p *Problem) string  { return string(p.State) }
 
 // Open logs a new problem (state new) and returns it as stored. It is named
 // o.ID when set (see [Open]), otherwise by Config.IDs. Errors:

@@ -1,0 +1,113 @@
+package lifecycle
+
+import (
+	"slices"
+	"time"
+)
+
+// Op is one change to one record as a command makes it: who made it and
+// when, the event that names its history record, the state the record
+// leaves, the fields it changes, its note and the notifications it emits.
+// A process's commands fill one in while they apply; [Op.Record] and
+// [Op.Notifications] then give the record's next history record and the
+// notifications about its new version, the same way in every process.
+//
+// An Op with Actor, Now, Event and From set is ready; one Op serves one
+// change.
+type Op struct {
+	Actor Actor
+	Now   time.Time
+	// Event names the history record: the command's event.
+	Event string
+	// From is the state the record leaves ("" for a new record).
+	From string
+	// Note is the history record's note.
+	Note string
+	// Changes are the changed fields, in the order they changed.
+	Changes []FieldChange
+	emits   []emission
+}
+
+// emission is a notification to build once the record's new version is
+// known: its type and its Data (nil when it has none).
+type emission struct {
+	typ  string
+	data map[string]string
+}
+
+// Diff records that field changed from old to new; an unchanged value
+// records nothing (see [Diff]).
+func (o *Op) Diff(field, old, new string) {
+	o.Changes = Diff(o.Changes, field, old, new)
+}
+
+// Emit adds a notification of type typ whose Data holds the key/value
+// pairs kv (key, value, key, value, ...); no pairs give nil Data. An odd
+// number of arguments is a programming error and panics.
+func (o *Op) Emit(typ string, kv ...string) {
+	if len(kv)%2 != 0 {
+		panic("lifecycle: Op.Emit " + typ + ": odd number of key/value arguments")
+	}
+	var data map[string]string
+	if len(kv) > 0 {
+		data = make(map[string]string, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			data[kv[i]] = kv[i+1]
+		}
+	}
+	o.EmitData(typ, data)
+}
+
+// EmitData adds a notification of type typ with data as its Data, which
+// the notification then owns.
+func (o *Op) EmitData(typ string, data map[string]string) {
+	o.emits = append(o.emits, emission{typ: typ, data: data})
+}
+
+// Emitted reports how many notifications o emits.
+func (o *Op) Emitted() int { return len(o.emits) }
+
+// Record returns o's history record on a record now at version, in state
+// to: one history record per stored version, so its Seq is the version.
+func (o *Op) Record(version int64, to string) Record {
+	return Record{
+		Seq:     int(version),
+		Time:    o.Now,
+		Actor:   o.Actor.ID,
+		Event:   o.Event,
+		From:    o.From,
+		To:      to,
+		Note:    o.Note,
+		Changes: slices.Clip(o.Changes), // appending to it cannot write past the record's changes
+	}
+}
+
+// Notifications returns o's notifications about subject, a record of
+// process now at version in state to, in the order they were emitted,
+// each with its own copy of snap.
+func (o *Op) Notifications(process, subject string, version int64, to string, snap Snapshot) []Notification {
+	if len(o.emits) == 0 {
+		return nil
+	}
+	out := make([]Notification, len(o.emits))
+	for i, e := range o.emits {
+		s := snap
+		if i > 0 {
+			s = snap.Clone()
+		}
+		out[i] = Notification{
+			ID:       NotificationID(process, subject, version, i),
+			Process:  process,
+			Subject:  subject,
+			Type:     e.typ,
+			From:     o.From,
+			To:       to,
+			Actor:    o.Actor.ID,
+			Time:     o.Now,
+			Version:  version,
+			Snapshot: s,
+			Data:     e.data,
+		}
+	}
+	return out
+}

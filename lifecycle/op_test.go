@@ -1,0 +1,103 @@
+package lifecycle_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+var opTime = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+
+func newOp() lifecycle.Op {
+	return lifecycle.Op{Actor: lifecycle.Actor{ID: "ann"}, Now: opTime, Event: "hold", From: "in_progress"}
+}
+
+// TestOpKeepsEveryDataPair: a notification keeps all its Data pairs,
+// however many.
+func TestOpKeepsEveryDataPair(t *testing.T) {
+	op := newOp()
+	op.Emit("updated", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5")
+	evs := op.Notifications("incident", "INC-1", 4, "on_hold", lifecycle.Snapshot{State: "on_hold"})
+	require.Len(t, evs, 1)
+	assert.Equal(t, map[string]string{"a": "1", "b": "2", "c": "3", "d": "4", "e": "5"}, evs[0].Data)
+}
+
+// TestOpEmitsEveryNotification: an Op emits all its notifications in order,
+// numbered from 0, sharing the record's version and transition, each with
+// its own copy of the snapshot.
+func TestOpEmitsEveryNotification(t *testing.T) {
+	op := newOp()
+	op.Emit("put_on_hold")
+	op.Emit("commented", "text", "first")
+	op.EmitData("work_note_added", map[string]string{"text": "second"})
+	op.Emit("updated", "fields", "title")
+	assert.Equal(t, 4, op.Emitted())
+	snap := lifecycle.Snapshot{State: "on_hold", Attributes: map[string]string{"site": "paris"}}
+	evs := op.Notifications("incident", "INC-1", 4, "on_hold", snap)
+
+	var types []string
+	for i, e := range evs {
+		types = append(types, e.Type)
+		assert.Equal(t, lifecycle.NotificationID("incident", "INC-1", 4, i), e.ID)
+		assert.Equal(t, "incident", e.Process)
+		assert.Equal(t, "INC-1", e.Subject)
+		assert.Equal(t, int64(4), e.Version)
+		assert.Equal(t, "in_progress", e.From)
+		assert.Equal(t, "on_hold", e.To)
+		assert.Equal(t, "ann", e.Actor)
+		assert.Equal(t, opTime, e.Time)
+		assert.Equal(t, snap, e.Snapshot)
+	}
+	assert.Equal(t, []string{"put_on_hold", "commented", "work_note_added", "updated"}, types)
+	assert.Nil(t, evs[0].Data, "a notification without pairs has no Data")
+	assert.Equal(t, map[string]string{"text": "first"}, evs[1].Data)
+	assert.Equal(t, map[string]string{"text": "second"}, evs[2].Data)
+	assert.Equal(t, map[string]string{"fields": "title"}, evs[3].Data)
+
+	evs[1].Snapshot.Attributes["site"] = "scribbled"
+	assert.Equal(t, "paris", evs[2].Snapshot.Attributes["site"], "notifications share no snapshot memory")
+}
+
+// TestOpRecordsEveryChange: the history record holds every change, capped
+// at its length so that appending to it cannot write into the Op's slice.
+func TestOpRecordsEveryChange(t *testing.T) {
+	op := newOp()
+	op.Event = "update"
+	var want []lifecycle.FieldChange
+	for _, f := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		op.Diff(f, "", f)
+		want = append(want, lifecycle.FieldChange{Field: f, New: f})
+	}
+	op.Diff("same", "v", "v")
+	op.Note = "n"
+
+	rec := op.Record(4, "in_progress")
+	assert.Equal(t, lifecycle.Record{Seq: 4, Time: opTime, Actor: "ann", Event: "update", From: "in_progress", To: "in_progress", Note: "n", Changes: want}, rec)
+	assert.Equal(t, len(rec.Changes), cap(rec.Changes))
+	assert.Nil(t, op.Notifications("incident", "INC-1", 4, "in_progress", lifecycle.Snapshot{}), "no emission, no notifications")
+}
+
+func TestOpEmitOddPairsPanics(t *testing.T) {
+	op := newOp()
+	assert.Panics(t, func() { op.Emit("updated", "fields") })
+}
+
+// TestEraseOp: an erasure's change keeps the state, names each redacted
+// field without values, keeps the reason and emits one redaction.
+func TestEraseOp(t *testing.T) {
+	cmd := lifecycle.Erase{ID: "INC-1", Reason: "GDPR request 7", Entries: []lifecycle.Redaction{
+		{Log: lifecycle.LogHistory, Seq: 3, Fields: []string{"note"}},
+		{Log: lifecycle.LogJournal, Seq: 2, Fields: []string{"author", "text"}},
+	}}
+	op := cmd.Op(lifecycle.Actor{ID: "dpo"}, opTime, "closed")
+	rec := op.Record(9, "closed")
+	assert.Equal(t, lifecycle.Record{Seq: 9, Time: opTime, Actor: "dpo", Event: lifecycle.EventRedact, From: "closed", To: "closed", Note: "GDPR request 7",
+		Changes: []lifecycle.FieldChange{{Field: "history[3].note"}, {Field: "journal[2].author"}, {Field: "journal[2].text"}}}, rec)
+	evs := op.Notifications("incident", "INC-1", 9, "closed", lifecycle.Snapshot{})
+	require.Len(t, evs, 1)
+	assert.Equal(t, lifecycle.TypeRedacted, evs[0].Type)
+}
