@@ -157,18 +157,12 @@ func (r Rules) Apply(c *Change, actor lifecycle.Actor, now time.Time, cmd Comman
 	if c == nil {
 		return nil, lifecycle.Invalid("change", "a change is required")
 	}
-	if err := checkCommand(cmd); err != nil {
-		return nil, err
-	}
-	if err := actor.Validate(); err != nil {
+	if err := lifecycle.CheckCommand(actor, cmd); err != nil {
 		return nil, err
 	}
 	id, version := cmd.target()
-	if id != "" && id != c.ID {
-		return nil, lifecycle.Invalid("id", "the command is for %s, not %s", id, c.ID)
-	}
-	if version != 0 && version != c.Version {
-		return nil, lifecycle.Conflict(Process, c.ID, version, c.Version)
+	if err := lifecycle.CheckTarget(Process, id, version, c.ID, c.Version); err != nil {
+		return nil, err
 	}
 	m := machineFor(c.Type)
 	if m == nil {

@@ -2,7 +2,6 @@ package change
 
 import (
 	"context"
-	"reflect"
 	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -33,19 +32,6 @@ func Commands() []Command {
 		Update{}, SetType{}, Assign{}, Link{}, Assess{}, RequestApproval{}, Approve{},
 		Reject{}, Schedule{}, Revert{}, Implement{}, Review{}, Close{}, Cancel{},
 	}
-}
-
-// checkCommand returns a *lifecycle.ValidationError for a nil cmd, or a
-// nil pointer to a command (a pointer command has its value's methods,
-// which would dereference it).
-func checkCommand(cmd Command) error {
-	if cmd == nil {
-		return lifecycle.Invalid("command", "a command is required")
-	}
-	if v := reflect.ValueOf(cmd); v.Kind() == reflect.Pointer && v.IsNil() {
-		return lifecycle.Invalid("command", "a command is required, not a nil %T", cmd)
-	}
-	return nil
 }
 
 // A reader is a command whose rules need what the pure layer cannot read:

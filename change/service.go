@@ -230,7 +230,7 @@ func (r *reading) conflicts(ctx context.Context, c *Change) ([]Conflict, error) 
 // version); an error there is joined to the result, which is then the
 // authorized change.
 func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*Change, error) {
-	if err := checkCommand(cmd); err != nil {
+	if err := lifecycle.NilCommand(cmd); err != nil {
 		return nil, err
 	}
 	c, err := s.apply(ctx, actor, cmd)

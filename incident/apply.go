@@ -145,11 +145,8 @@ func applyCmd[C Command](r Rules, x *Incident, actor lifecycle.Actor, now time.T
 	if id == "" {
 		return nil, lifecycle.Invalid("id", "required")
 	}
-	if id != x.ID {
-		return nil, lifecycle.Invalid("id", "the command is for %q, not %q", id, x.ID)
-	}
-	if version != 0 && version != x.Version {
-		return nil, lifecycle.Conflict(Process, x.ID, version, x.Version)
+	if err := lifecycle.CheckTarget(Process, id, version, x.ID, x.Version); err != nil {
+		return nil, err
 	}
 	st := newStep(r, actor, now, x.State)
 	if err := cmd.apply(x, st); err != nil {

@@ -118,18 +118,12 @@ func diffImprovement(old, x *Improvement) []FieldChange {
 // [ITService.Apply] does for services: one [Record], Version+1, UpdatedAt,
 // one event; on any error x is left exactly as it was.
 func (x *Improvement) Apply(actor Actor, now time.Time, cmd ImprovementCommand) ([]Notification, error) {
-	if cmd == nil {
-		return nil, Invalid("command", "a command is required")
-	}
-	if err := actor.Validate(); err != nil {
+	if err := CheckCommand(actor, cmd); err != nil {
 		return nil, err
 	}
 	id, version := cmd.target()
-	if id != x.ID {
-		return nil, Invalid("id", "the command is for improvement %q, not %q", id, x.ID)
-	}
-	if version != 0 && version != x.Version {
-		return nil, Conflict(ProcessImprovement, x.ID, version, x.Version)
+	if err := CheckTarget(ProcessImprovement, id, version, x.ID, x.Version); err != nil {
+		return nil, err
 	}
 	c := x.Clone()
 	st := &improvementStep{Op: Op{Actor: actor, Now: now, From: string(x.Status)}}

@@ -111,3 +111,30 @@ func (o *Op) Notifications(process, subject string, version int64, to string, sn
 	}
 	return out
 }
+
+// CheckCommand checks what every command needs before it applies: a valid
+// actor, and a command that is neither nil nor a nil pointer (see
+// [NilCommand]).
+func CheckCommand(actor Actor, cmd any) error {
+	if err := NilCommand(cmd); err != nil {
+		return err
+	}
+	return actor.Validate()
+}
+
+// CheckTarget checks that a command aimed at the record id, read at
+// version (0: whatever is current), applies to the record recID of
+// process, stored at recVersion: id names that record, or is empty for
+// the record the command is applied to (else a *ValidationError naming
+// "id"), and a non-zero version is the stored one (else an error matching
+// [ErrConflict]). A Service, which loads the record a command names,
+// requires the id.
+func CheckTarget(process, id string, version int64, recID string, recVersion int64) error {
+	switch {
+	case id != "" && id != recID:
+		return Invalid("id", "the command is for %s %q, not %q", process, id, recID)
+	case version != 0 && version != recVersion:
+		return Conflict(process, recID, version, recVersion)
+	}
+	return nil
+}

@@ -101,3 +101,30 @@ func TestEraseOp(t *testing.T) {
 	require.Len(t, evs, 1)
 	assert.Equal(t, lifecycle.TypeRedacted, evs[0].Type)
 }
+
+func TestCheckCommandAndTarget(t *testing.T) {
+	ann := lifecycle.Actor{ID: "ann"}
+	var nilCmd *lifecycle.ApproveImprovement
+	for name, err := range map[string]error{
+		"nil command":       lifecycle.CheckCommand(ann, nil),
+		"typed nil command": lifecycle.CheckCommand(ann, nilCmd),
+		"invalid actor":     lifecycle.CheckCommand(lifecycle.Actor{}, lifecycle.ApproveImprovement{ID: "IMP-1"}),
+		"other record":      lifecycle.CheckTarget("improvement", "IMP-2", 0, "IMP-1", 3),
+	} {
+		assert.ErrorIs(t, err, lifecycle.ErrValidation, name)
+	}
+	assert.NoError(t, lifecycle.CheckCommand(ann, &lifecycle.ApproveImprovement{ID: "IMP-1"}))
+	assert.NoError(t, lifecycle.CheckTarget("improvement", "IMP-1", 3, "IMP-1", 3))
+	assert.NoError(t, lifecycle.CheckTarget("improvement", "IMP-1", 0, "IMP-1", 3), "version 0: whatever is current")
+	assert.NoError(t, lifecycle.CheckTarget("improvement", "", 0, "IMP-1", 3), "no id: the record applied to")
+	assert.ErrorIs(t, lifecycle.CheckTarget("improvement", "IMP-1", 2, "IMP-1", 3), lifecycle.ErrConflict)
+}
+
+// TestImprovementApplyTypedNil: a nil pointer command is a validation
+// error, and the improvement is unchanged.
+func TestImprovementApplyTypedNil(t *testing.T) {
+	x := &lifecycle.Improvement{ID: "IMP-1", Version: 1, Status: lifecycle.ImprovementProposed}
+	_, err := x.Apply(lifecycle.Actor{ID: "ann"}, opTime, (*lifecycle.ApproveImprovement)(nil))
+	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+	assert.Equal(t, int64(1), x.Version)
+}

@@ -226,21 +226,15 @@ func (s *ITService) Apply(actor Actor, now time.Time, cmd ServiceCommand) ([]Not
 // apply is Apply with the open work given by the orchestrator (nil: take it
 // from the command).
 func (s *ITService) apply(actor Actor, now time.Time, cmd ServiceCommand, work *ServiceWork) ([]Notification, error) {
-	if err := NilCommand(cmd); err != nil {
+	if err := CheckCommand(actor, cmd); err != nil {
 		return nil, err
-	}
-	if err := actor.Validate(); err != nil {
-		return nil, err
-	}
-	id, version := cmd.target()
-	if id != s.ID {
-		return nil, Invalid("id", "the command is for service %q, not %q", id, s.ID)
 	}
 	if !s.Status.Valid() {
 		return nil, Invalid("status", "service %q has unknown status %q", s.ID, s.Status)
 	}
-	if version != 0 && version != s.Version {
-		return nil, Conflict(ProcessService, s.ID, version, s.Version)
+	id, version := cmd.target()
+	if err := CheckTarget(ProcessService, id, version, s.ID, s.Version); err != nil {
+		return nil, err
 	}
 	c := s.Clone()
 	st := &serviceStep{Op: Op{Actor: actor, Now: now, From: string(s.Status)}, work: work}

@@ -98,18 +98,12 @@ func (p *Problem) ApplyMatrix(m lifecycle.Matrix, actor lifecycle.Actor, now tim
 // the private copy it loaded and drops on error, saving a deep copy per
 // operation.
 func (p *Problem) apply(m lifecycle.Matrix, actor lifecycle.Actor, now time.Time, cmd Command, safe bool) ([]lifecycle.Notification, error) {
-	if err := actor.Validate(); err != nil {
-		return nil, err
-	}
-	if err := lifecycle.NilCommand(cmd); err != nil {
+	if err := lifecycle.CheckCommand(actor, cmd); err != nil {
 		return nil, err
 	}
 	id, version := cmd.target()
-	if id != "" && id != p.ID {
-		return nil, lifecycle.Invalid("id", "command for %s applied to %s", id, p.ID)
-	}
-	if version != 0 && version != p.Version {
-		return nil, lifecycle.Conflict(Process, p.ID, version, p.Version)
+	if err := lifecycle.CheckTarget(Process, id, version, p.ID, p.Version); err != nil {
+		return nil, err
 	}
 	// before is a shallow copy: commands replace slices or append to them,
 	// never change their existing elements, so it keeps the old values.
