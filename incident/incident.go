@@ -62,6 +62,14 @@ type Incident struct {
 	// conditions to see; it is copied into every event's snapshot.
 	Attributes map[string]string `json:"attributes,omitempty"`
 
+	// Reactions names the reactions to other processes' events that
+	// happen at most once per incident and cause and have happened: an
+	// escalation for one SLA breach ("breach/<event>/<agreement>/<target>/<cycle>"),
+	// a known error's workaround noted ("workaround/<problem>"). A
+	// redelivered event finds its reaction here, on the incident a command
+	// loads, and changes nothing; it never reads the history.
+	Reactions []string `json:"reactions,omitempty"`
+
 	History   []lifecycle.Record `json:"history"`    // the audit trail: one record per stored change, oldest first
 	CreatedAt time.Time          `json:"created_at"` // when it was opened
 	UpdatedAt time.Time          `json:"updated_at"` // the last stored change; any update restarts auto-close's count
@@ -91,6 +99,7 @@ func (x *Incident) Clone() *Incident {
 	c.Comments = cloneNotes(x.Comments)
 	c.WorkNotes = cloneNotes(x.WorkNotes)
 	c.Attributes = maps.Clone(x.Attributes)
+	c.Reactions = cloneStrings(x.Reactions)
 	c.History = cloneHistory(x.History)
 	return &c
 }

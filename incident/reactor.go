@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -91,40 +92,30 @@ func (r *Reactor) actor() lifecycle.Actor {
 }
 
 // onBreach reacts to an "sla.breached" event with the command next picks
-// for the breached incident, given the reason to record: unless the
-// incident is no longer open, or a record of event with that reason shows
-// the breach was handled already.
+// for the breached incident, given the reason to record, once per breach
+// and event: unless the incident is no longer open, or the breach was
+// handled by event already (see [Incident.Reactions]).
 func (r *Reactor) onBreach(ctx context.Context, breach lifecycle.Notification, event Event, next func(inc *Incident, reason string) (Command, bool)) error {
 	id := breach.Data["record"]
 	if id == "" {
 		return nil
 	}
 	reason := breachReason(breach)
-	var readErr error
-	err := r.Incidents.react(ctx, r.actor(), id, func(inc *Incident) (Command, bool) {
-		if !inc.State.IsOpen() {
+	key := "breach/" + string(event) + "/" + breach.Data["agreement"] + "/" + breach.Data["target"] + "/" + breach.Data["cycle"]
+	return r.Incidents.react(ctx, r.actor(), id, func(inc *Incident) (Command, bool) {
+		// A handled breach does not ask next (the host's choice) again.
+		if !inc.State.IsOpen() || slices.Contains(inc.Reactions, key) {
 			return nil, false
 		}
-		// The history is read after the incident: a record of the breach
-		// stored since makes the commit a conflict, and the rerun sees it.
-		// Reading it costs the incident's age, for a rare breach.
-		history, err := lifecycle.ReadAll(ctx, inc.ID, r.Incidents.store.History)
-		if err != nil {
-			readErr = err
+		cmd, ok := next(inc, reason)
+		if !ok {
 			return nil, false
 		}
-		for _, h := range history {
-			if h.Event == string(event) && h.Note == reason {
-				return nil, false
-			}
-		}
-		return next(inc, reason)
+		return once{cmd, key}, true
 	})
-	return errors.Join(err, readErr)
 }
 
-// breachReason is the reason recorded for an escalation caused by breach;
-// finding it in the history tells that the breach was handled.
+// breachReason is the reason recorded for an escalation caused by breach.
 func breachReason(breach lifecycle.Notification) string {
 	return fmt.Sprintf("SLA %s (%s) breached, cycle %s", breach.Data["agreement"], breach.Data["target"], breach.Data["cycle"])
 }
@@ -169,25 +160,11 @@ func (s *Service) OfferWorkaround(ctx context.Context, actor lifecycle.Actor, in
 	if problemID == "" || strings.TrimSpace(workaround) == "" {
 		return lifecycle.Invalid("workaround", "a problem ID and a workaround are required")
 	}
-	marker := "Known error " + problemID + " workaround: "
-	var readErr error
-	err := s.react(ctx, actor, incidentID, func(inc *Incident) (Command, bool) {
-		if !inc.State.IsOpen() {
+	key := "workaround/" + problemID
+	return s.react(ctx, actor, incidentID, func(inc *Incident) (Command, bool) {
+		if !inc.State.IsOpen() || slices.Contains(inc.Reactions, key) {
 			return nil, false
 		}
-		// As for a breach, the journal is read after the incident, and a
-		// note stored since makes the commit a conflict.
-		journal, err := lifecycle.ReadAll(ctx, inc.ID, s.store.Journal)
-		if err != nil {
-			readErr = err
-			return nil, false
-		}
-		for _, n := range journal {
-			if n.Kind == lifecycle.EntryWorkNote && strings.HasPrefix(n.Text, marker) {
-				return nil, false
-			}
-		}
-		return WorkNote{ID: inc.ID, Version: inc.Version, Text: marker + workaround}, true
+		return once{WorkNote{ID: inc.ID, Version: inc.Version, Text: "Known error " + problemID + " workaround: " + workaround}, key}, true
 	})
-	return errors.Join(err, readErr)
 }

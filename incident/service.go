@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -177,6 +178,25 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 // after the command applied to x, and records what it read in reads.
 type crossRule interface {
 	check(ctx context.Context, s *Service, x *Incident, reads *lifecycle.ReadSet) error
+}
+
+// once is cmd as a reaction that happens at most once per incident and
+// key (see [Incident.Reactions]): it applies cmd and records key, or
+// changes nothing when key is recorded already.
+type once struct {
+	Command
+	key string
+}
+
+func (o once) apply(x *Incident, st *step) error {
+	if slices.Contains(x.Reactions, o.key) {
+		return errSettled
+	}
+	if err := o.Command.apply(x, st); err != nil {
+		return err
+	}
+	x.Reactions = append(x.Reactions, o.key)
+	return nil
 }
 
 // consequent is a command with consequences for other incidents, run once its
