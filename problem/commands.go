@@ -506,7 +506,7 @@ func (c MarkDuplicate) apply(p *Problem, s *step) error {
 		return err
 	}
 	moved := p.Incidents
-	p.Incidents = nil
+	p.Incidents, p.MovedIncidents = nil, moved
 	p.Resolution = ResolutionDuplicate
 	p.ResolutionNotes = strings.TrimSpace(c.Notes)
 	if p.ResolutionNotes == "" {

@@ -135,6 +135,8 @@ func TestDuplicateIncidentMoveFailureIsRetried(t *testing.T) {
 	got, err := f.svc.MarkDuplicate(ctx, alice, problem.MarkDuplicate{ID: dup.ID, Original: orig.ID})
 	require.NotNil(t, got)
 	assert.Equal(t, problem.StateClosed, got.State)
+	assert.Empty(t, got.Incidents)
+	assert.Equal(t, []string{"INC2", "INC3"}, got.MovedIncidents, "the duplicate keeps what moves, for the retry to read without its history")
 	var fe *lifecycle.FollowUpError
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, dup.ID, fe.Record)

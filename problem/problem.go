@@ -69,6 +69,10 @@ type Problem struct {
 	// DuplicateOf is the original's ID, for a problem closed as a
 	// duplicate.
 	DuplicateOf string `json:"duplicate_of,omitempty"`
+	// MovedIncidents are the incidents a duplicate had when it was marked
+	// one, which move to its original; [Service.MoveDuplicateIncidents]
+	// reads them here to redo the move.
+	MovedIncidents []string `json:"moved_incidents,omitempty"`
 	// Reanalyzed counts how many times the problem was reanalyzed.
 	Reanalyzed int `json:"reanalyzed,omitempty"`
 
@@ -136,6 +140,7 @@ func (p *Problem) Clone() *Problem {
 	}
 	c := *p
 	c.Incidents = slices.Clone(p.Incidents)
+	c.MovedIncidents = slices.Clone(p.MovedIncidents)
 	c.Changes = slices.Clone(p.Changes)
 	c.WorkNotes = slices.Clone(p.WorkNotes)
 	c.History = lifecycle.CloneHistory(p.History)

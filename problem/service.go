@@ -406,31 +406,6 @@ func (s *Service) moveIncidents(ctx context.Context, actor lifecycle.Actor, orig
 	return nil
 }
 
-// movedIncidents returns the incidents duplicate id had when it was
-// marked as one, read from its last mark_duplicate history record. It
-// reads the whole history through the store's pages, which costs the
-// problem's age: only [Service.MoveDuplicateIncidents], the retry of a
-// failed follow-up, asks, never an operation.
-func (s *Service) movedIncidents(ctx context.Context, id string) ([]string, error) {
-	history, err := lifecycle.ReadAll(ctx, id, s.store.History)
-	if err != nil {
-		return nil, err
-	}
-	for i := len(history) - 1; i >= 0; i-- {
-		r := history[i]
-		if r.Event != string(EventMarkDuplicate) {
-			continue
-		}
-		for _, c := range r.Changes {
-			if c.Field == "incidents" && c.Old != "" {
-				return strings.Split(c.Old, ","), nil
-			}
-		}
-		return nil, nil
-	}
-	return nil, nil
-}
-
 // MoveDuplicateIncidents redoes the follow-up of marking problem id as a
 // duplicate: the original links the incidents the duplicate had (those it
 // lacks, in one stored change), then Config.Incidents moves each of them
@@ -450,11 +425,7 @@ func (s *Service) MoveDuplicateIncidents(ctx context.Context, actor lifecycle.Ac
 	if p.Resolution != ResolutionDuplicate || p.DuplicateOf == "" {
 		return lifecycle.Invalid("state", "problem %s is not closed as a duplicate", id)
 	}
-	moved, err := s.movedIncidents(ctx, p.ID)
-	if err != nil {
-		return err
-	}
-	return s.moveDuplicate(ctx, actor, p.ID, p.DuplicateOf, moved)
+	return s.moveDuplicate(ctx, actor, p.ID, p.DuplicateOf, p.MovedIncidents)
 }
 
 // settleIncidents asks Config.Incidents to act on every incident linked to
