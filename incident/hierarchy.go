@@ -100,16 +100,7 @@ func (s *Service) checkReopen(ctx context.Context, x *Incident, reads *lifecycle
 	}
 	reads.Record(p.ID, p.Version)
 	if p.State == StateResolved || p.State == StateClosed {
-		allowed := Allowed(StateResolved)
-		names := make([]string, len(allowed))
-		for i, e := range allowed {
-			names[i] = string(e)
-		}
-		return &lifecycle.TransitionError{
-			Process: Process, Subject: x.ID, From: string(StateResolved), Event: string(EventReopen),
-			Allowed: names,
-			Reason:  fmt.Errorf("parent %s is %s: reopen the parent first", p.ID, p.State),
-		}
+		return machine.Refuse(x.ID, StateResolved, EventReopen, fmt.Errorf("parent %s is %s: reopen the parent first", p.ID, p.State))
 	}
 	return nil
 }

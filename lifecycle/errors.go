@@ -55,12 +55,18 @@ type TransitionError struct {
 	// (a corrupt or foreign record), rather than a state without the
 	// event.
 	UnknownState bool
+	// Final reports that From is a final state: no event leaves it. A
+	// state that is not final may still allow no event now, when every
+	// guard refuses.
+	Final bool
 }
 
 // Error renders, for example,
 // "incident INC-42: cannot resolve from new (allowed: assign, cancel)",
 // "incident INC-42: cannot comment from closed (final state: no events
-// allowed)" or, for a state the machine does not know, "incident INC-42:
+// allowed)", "service S-1: cannot retire from operational (no event
+// allowed now: every guard refuses)" or, for a state the machine does not
+// know, "incident INC-42:
 // cannot assign from bogus (unknown state: the incident machine has no
 // state "bogus")".
 func (e *TransitionError) Error() string {
@@ -78,8 +84,10 @@ func (e *TransitionError) Error() string {
 	switch {
 	case e.UnknownState:
 		fmt.Fprintf(&b, " (unknown state: the %s machine has no state %q)", e.Process, e.From)
-	case len(e.Allowed) == 0:
+	case len(e.Allowed) == 0 && e.Final:
 		b.WriteString(" (final state: no events allowed)")
+	case len(e.Allowed) == 0:
+		b.WriteString(" (no event allowed now: every guard refuses)")
 	default:
 		fmt.Fprintf(&b, " (allowed: %s)", strings.Join(e.Allowed, ", "))
 	}

@@ -401,5 +401,6 @@ func (m *Machine[S, E, T]) refuse(id string, state S, event E, reason error, all
 		Reason:  reason,
 		// Every known state has an entry in final.
 		UnknownState: !m.Known(state),
+		Final:        m.Final(state),
 	}
 }

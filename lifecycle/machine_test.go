@@ -611,3 +611,32 @@ func BenchmarkTarget(b *testing.B) {
 		}
 	}
 }
+
+// TestMachineRefusalFromAStateWhoseGuardsAllRefuse: a state that has
+// events, all refused by their guards now, is not called final.
+func TestMachineRefusalFromAStateWhoseGuardsAllRefuse(t *testing.T) {
+	m := NewMachine(Definition[tState, tEvent, *ticket]{
+		Process: "ticket",
+		Initial: "new",
+		States:  []tState{"new", "held"},
+		Events:  []tEvent{"hold", "release"},
+		Transitions: []Transition[tState, tEvent, *ticket]{
+			{Event: "hold", From: []tState{"new"}, To: "held"},
+			{Event: "release", From: []tState{"held"}, To: "new", Guard: func(t *ticket) error {
+				if !t.ok {
+					return Invalid("notes", "required")
+				}
+				return nil
+			}},
+		},
+	})
+	_, err := m.Fire("T-7", "held", "hold", &ticket{})
+	var te *TransitionError
+	require.True(t, errors.As(err, &te))
+	assert.Empty(t, te.Allowed)
+	assert.False(t, te.Final)
+	assert.Equal(t, "ticket T-7: cannot hold from held (no event allowed now: every guard refuses)", err.Error())
+
+	_, err = m.Fire("T-7", "held", "hold", &ticket{ok: true})
+	assert.Equal(t, "ticket T-7: cannot hold from held (allowed: release)", err.Error())
+}

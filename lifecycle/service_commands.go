@@ -240,7 +240,7 @@ func (s *ITService) apply(actor Actor, now time.Time, cmd ServiceCommand, work *
 	st := &serviceStep{Op: Op{Actor: actor, Now: now, From: string(s.Status)}, work: work}
 	err := cmd.applyService(c, st)
 	if st.edited && s.Status.Final() {
-		return nil, &TransitionError{Process: ProcessService, Subject: s.ID, From: string(s.Status), Event: st.Event}
+		return nil, &TransitionError{Process: ProcessService, Subject: s.ID, From: string(s.Status), Event: st.Event, Final: true}
 	}
 	if err != nil {
 		return nil, err
@@ -334,6 +334,7 @@ func (c SetServiceStatus) applyService(s *ITService, st *serviceStep) error {
 			From:    string(s.Status),
 			Event:   "move to " + string(c.To),
 			Allowed: names,
+			Final:   serviceMachine.Final(s.Status),
 		}
 	}
 	st.Note = c.Note
