@@ -166,7 +166,7 @@ func (r Rules) Apply(c *Change, actor lifecycle.Actor, now time.Time, cmd Comman
 	}
 	m := machineFor(c.Type)
 	if m == nil {
-		return nil, c.Type.Valid()
+		return nil, checkType(c.Type)
 	}
 	s := &step{Op: lifecycle.Op{Actor: actor, Now: now, Event: string(cmd.event()), From: string(c.State)}, rules: r, orig: c, c: c.Clone(), machine: m}
 	if err := cmd.apply(s); err != nil {
@@ -218,7 +218,7 @@ func (r Rules) New(id string, actor lifecycle.Actor, now time.Time, req Create) 
 	if strings.TrimSpace(id) == "" {
 		return nil, nil, lifecycle.Invalid("id", "an ID is required")
 	}
-	if err := req.Type.Valid(); err != nil {
+	if err := checkType(req.Type); err != nil {
 		return nil, nil, err
 	}
 	impact, urgency, prio, err := r.Matrix.Classify(req.Impact, req.Urgency)
@@ -409,7 +409,7 @@ func (u Update) apply(s *step) error {
 	}
 	if c.State != StateNew {
 		// Past new the plans stay complete.
-		if err := c.Plans.Check(); err != nil {
+		if err := c.Plans.Validate(); err != nil {
 			return err
 		}
 	}
@@ -422,7 +422,7 @@ func (u Update) apply(s *step) error {
 
 func (t SetType) apply(s *step) error {
 	c := s.c
-	if err := t.Type.Valid(); err != nil {
+	if err := checkType(t.Type); err != nil {
 		return err
 	}
 	if t.Type == c.Type {

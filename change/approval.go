@@ -87,7 +87,7 @@ func (a Authority) Validate() error {
 		return lifecycle.Invalid(field("types"), "at least one change type is required")
 	}
 	for _, t := range a.Types {
-		if err := t.Valid(); err != nil {
+		if err := checkType(t); err != nil {
 			return lifecycle.Invalid(field("types"), "unknown change type %q", t)
 		}
 		if t == Standard {

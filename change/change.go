@@ -142,9 +142,9 @@ type Plans struct {
 	Test string `json:"test,omitempty"`
 }
 
-// Check returns a *lifecycle.ValidationError naming the first missing plan
+// Validate returns a *lifecycle.ValidationError naming the first missing plan
 // ("plans.implementation", "plans.backout", "plans.test"), or nil.
-func (p Plans) Check() error {
+func (p Plans) Validate() error {
 	switch {
 	case strings.TrimSpace(p.Implementation) == "":
 		return lifecycle.Invalid("plans.implementation", "an implementation plan is required")
@@ -271,7 +271,7 @@ func (c *Change) UnmarshalJSON(b []byte) error {
 func checkHistory(h []lifecycle.Record, t Type, state State, version int64) error {
 	m := machineFor(t)
 	if m == nil {
-		return t.Valid()
+		return checkType(t)
 	}
 	r := lifecycle.Replay[State, Event, *Change]{Machine: m, Creation: "create", Switch: typeSwitch}
 	return r.Check(h, state, version)

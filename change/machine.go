@@ -15,10 +15,10 @@ type (
 // Guards. They are pure and see the change as the command would leave it
 // apart from the state.
 
-func plansReady(c *Change) error { return c.Plans.Check() }
+func plansReady(c *Change) error { return c.Plans.Validate() }
 
 func plansAndWindowReady(c *Change) error {
-	if err := c.Plans.Check(); err != nil {
+	if err := c.Plans.Validate(); err != nil {
 		return err
 	}
 	return checkPlanned(c)

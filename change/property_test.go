@@ -243,7 +243,7 @@ func checkInvariants(t *rapid.T, rules change.Rules, c *change.Change) {
 		require.Equal(t, change.Approved, c.Authority.Status(c.Approvals), "scheduled or later without the required approvals")
 	}
 	if booked || c.State == change.StateAuthorize || (c.State == change.StateAssess) {
-		require.NoError(t, c.Plans.Check(), "plans are complete past new")
+		require.NoError(t, c.Plans.Validate(), "plans are complete past new")
 	}
 	if c.State == change.StateScheduled || c.State == change.StateImplement {
 		if len(c.Conflicts) > 0 {

@@ -215,7 +215,7 @@ func (t Template) Validate() error {
 	if strings.TrimSpace(t.Name) == "" {
 		return lifecycle.Invalid("template.name", "a name is required")
 	}
-	if err := t.Plans.Check(); err != nil {
+	if err := t.Plans.Validate(); err != nil {
 		return lifecycle.Invalid("template "+t.Name+": "+err.(*lifecycle.ValidationError).Field, "a standard change template needs all three plans")
 	}
 	if t.Risk.Rank() < 0 {

@@ -110,9 +110,12 @@ func Types() []Type { return slices.Clone(allTypes) }
 // String returns the type's name.
 func (t Type) String() string { return string(t) }
 
-// Valid returns nil for a known type and a *lifecycle.ValidationError for
-// the field "type" otherwise.
-func (t Type) Valid() error {
+// Valid reports whether t is a known type.
+func (t Type) Valid() bool { return slices.Contains(allTypes, t) }
+
+// checkType returns nil for a known type and a *lifecycle.ValidationError
+// for the field "type" otherwise.
+func checkType(t Type) error {
 	_, err := lifecycle.ParseEnum("type", allTypes, string(t))
 	return err
 }
