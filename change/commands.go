@@ -54,52 +54,52 @@ type reader interface {
 // items left empty. The acting actor is recorded as the change's OpenedBy.
 type Create struct {
 	// Type is standard, normal or emergency. Required.
-	Type Type
+	Type Type `json:"type,omitempty"`
 	// Title is the one-line summary. Required (a standard change may take
 	// its template's).
-	Title string
+	Title string `json:"title,omitempty"`
 	// Description is the free-text detail.
-	Description string
+	Description string `json:"description,omitempty"`
 	// Requester is who asks for the change; empty means the acting actor.
 	// Neither the requester nor the acting actor may approve the change.
-	Requester string
+	Requester string `json:"requester,omitempty"`
 	// Group is the first assignment group.
-	Group string
+	Group string `json:"group,omitempty"`
 	// Assignee is the first assignee.
-	Assignee string
+	Assignee string `json:"assignee,omitempty"`
 	// Service is the affected IT service.
-	Service string
+	Service string `json:"service,omitempty"`
 	// ConfigItems are the affected configuration items (sorted and
 	// deduplicated; blank IDs are refused).
-	ConfigItems []string
+	ConfigItems []string `json:"config_items,omitempty"`
 	// Template names the standard change template; only standard changes
 	// take one, and they must.
-	Template string
+	Template string `json:"template,omitempty"`
 	// Plans are the implementation, backout and test plans (a standard
 	// change takes its template's).
-	Plans Plans
+	Plans Plans `json:"plans,omitempty"`
 	// PlannedStart is the start of the planned window; given with
 	// PlannedEnd or not at all.
-	PlannedStart time.Time
+	PlannedStart time.Time `json:"planned_start,omitzero"`
 	// PlannedEnd is the end of the planned window, after PlannedStart.
-	PlannedEnd time.Time
+	PlannedEnd time.Time `json:"planned_end,omitzero"`
 	// Impact places the change in the priority matrix (1 widest); 0 means
 	// the matrix's lowest level (3 in lifecycle.DefaultMatrix). Out of
 	// range is a validation error naming "impact".
-	Impact lifecycle.Impact
+	Impact lifecycle.Impact `json:"impact,omitempty"`
 	// Urgency places the change in the priority matrix (1 most urgent); 0
 	// means the matrix's lowest level (3 in lifecycle.DefaultMatrix, so
 	// that by default a change is priority 5, planning). Out of range is a
 	// validation error naming "urgency".
-	Urgency lifecycle.Urgency
+	Urgency lifecycle.Urgency `json:"urgency,omitempty"`
 	// Answers are risk questionnaire answers (question ID → answer ID).
-	Answers map[string]string
+	Answers map[string]string `json:"answers,omitempty"`
 	// Problems are the problems the change fixes; they are named in the
 	// "opened" and "closed" events.
-	Problems []string
+	Problems []string `json:"problems,omitempty"`
 	// Incidents are the incidents the change caused; they are named in the
 	// "opened" event.
-	Incidents []string
+	Incidents []string `json:"incidents,omitempty"`
 }
 
 // Update edits the details of a change in new (normal changes also in
@@ -114,29 +114,29 @@ type Create struct {
 // scheduling). An update that changes nothing is refused.
 type Update struct {
 	// ID names the change.
-	ID string
+	ID string `json:"id"`
 	// Version, when non-zero, is the version the caller read.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Title, when non-nil, replaces the title (not with a blank one).
-	Title *string
+	Title *string `json:"title,omitempty"`
 	// Description, when non-nil, replaces the description.
-	Description *string
+	Description *string `json:"description,omitempty"`
 	// Service, when non-nil, replaces the affected service.
-	Service *string
+	Service *string `json:"service,omitempty"`
 	// ConfigItems, when non-nil, replace the configuration items.
-	ConfigItems []string
+	ConfigItems []string `json:"config_items,omitempty"`
 	// Plans, when non-nil, replace the plans (not of a standard change).
-	Plans *Plans
+	Plans *Plans `json:"plans,omitempty"`
 	// PlannedStart, when non-zero, moves the window's start.
-	PlannedStart time.Time
+	PlannedStart time.Time `json:"planned_start,omitzero"`
 	// PlannedEnd, when non-zero, moves the window's end.
-	PlannedEnd time.Time
+	PlannedEnd time.Time `json:"planned_end,omitzero"`
 	// Impact, when non-zero, replaces the impact.
-	Impact lifecycle.Impact
+	Impact lifecycle.Impact `json:"impact,omitempty"`
 	// Urgency, when non-zero, replaces the urgency.
-	Urgency lifecycle.Urgency
+	Urgency lifecycle.Urgency `json:"urgency,omitempty"`
 	// Answers, when non-nil, replace the questionnaire answers.
-	Answers map[string]string
+	Answers map[string]string `json:"answers,omitempty"`
 }
 
 // SetType changes the type of a change in new that has no approvals.
@@ -144,53 +144,53 @@ type Update struct {
 // takes; leaving standard forgets the template.
 type SetType struct {
 	// ID names the change.
-	ID string
+	ID string `json:"id"`
 	// Version, when non-zero, is the version the caller read.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Type is the new type, different from the current one.
-	Type Type
+	Type Type `json:"type,omitempty"`
 	// Template is the standard change template, for Type standard only.
-	Template string
+	Template string `json:"template,omitempty"`
 }
 
 // Assign sets the assignment group and assignee (empty clears) of any
 // change not yet closed or canceled.
 type Assign struct {
 	// ID names the change.
-	ID string
+	ID string `json:"id"`
 	// Version, when non-zero, is the version the caller read.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Group is the new assignment group; empty clears it.
-	Group string
+	Group string `json:"group,omitempty"`
 	// Assignee is the new assignee; empty clears it.
-	Assignee string
+	Assignee string `json:"assignee,omitempty"`
 }
 
 // Link adds problems the change fixes and incidents it caused (already
 // linked IDs are ignored; at least one must be new).
 type Link struct {
 	// ID names the change.
-	ID string
+	ID string `json:"id"`
 	// Version, when non-zero, is the version the caller read.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Problems are problems the change fixes.
-	Problems []string
+	Problems []string `json:"problems,omitempty"`
 	// Incidents are incidents the change caused.
-	Incidents []string
+	Incidents []string `json:"incidents,omitempty"`
 }
 
 // Assess moves a normal change from new to assess: its plans must be
 // complete. Its conflicts are recorded and its risk is calculated.
 type Assess struct {
 	// ID names the change.
-	ID string
+	ID string `json:"id"`
 	// Version, when non-zero, is the version the caller read.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Conflicts are the conflicts of the planned window as [Conflicts]
 	// reports them, for the record and the risk rules. The Service fills
 	// this field itself (overwriting the caller's); set it only when
 	// calling Apply directly.
-	Conflicts []Conflict
+	Conflicts []Conflict `json:"conflicts,omitempty"`
 }
 
 // RequestApproval asks the change authority to authorize the change: a
@@ -204,11 +204,11 @@ type Assess struct {
 // and nothing changes.
 type RequestApproval struct {
 	// ID names the change.
-	ID string
+	ID string `json:"id"`
 	// Version, when non-zero, is the version the caller read.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Conflicts: as for [Assess]; the Service fills it.
-	Conflicts []Conflict
+	Conflicts []Conflict `json:"conflicts,omitempty"`
 }
 
 // Approve records the acting approver's approval. The actor must belong to
@@ -218,11 +218,11 @@ type RequestApproval struct {
 // schedules it at once if its window has no conflicts.
 type Approve struct {
 	// ID names the change.
-	ID string
+	ID string `json:"id"`
 	// Version, when non-zero, is the version the caller read.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Comment is the approver's optional comment.
-	Comment string
+	Comment string `json:"comment,omitempty"`
 }
 
 // Reject records the acting approver's rejection (a comment is required)
@@ -230,11 +230,11 @@ type Approve struct {
 // who may approve.
 type Reject struct {
 	// ID names the change.
-	ID string
+	ID string `json:"id"`
 	// Version, when non-zero, is the version the caller read.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Comment says why; required.
-	Comment string
+	Comment string `json:"comment,omitempty"`
 }
 
 // Schedule books the change's planned window: an authorized normal or
@@ -245,26 +245,26 @@ type Reject struct {
 // change and in its history.
 type Schedule struct {
 	// ID names the change.
-	ID string
+	ID string `json:"id"`
 	// Version, when non-zero, is the version the caller read.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Override schedules the change despite its conflicts.
-	Override bool
+	Override bool `json:"override,omitempty"`
 	// Reason is why the conflicts are accepted; required with Override.
-	Reason string
+	Reason string `json:"reason,omitempty"`
 	// Conflicts: as for [Assess]; the Service fills it.
-	Conflicts []Conflict
+	Conflicts []Conflict `json:"conflicts,omitempty"`
 }
 
 // Revert returns a change in assess, authorize or scheduled to new,
 // clearing its approvals, its authority and any conflict override.
 type Revert struct {
 	// ID names the change.
-	ID string
+	ID string `json:"id"`
 	// Version, when non-zero, is the version the caller read.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Reason says why, for the history.
-	Reason string
+	Reason string `json:"reason,omitempty"`
 }
 
 // Implement starts the implementation of a scheduled change. Start is the
@@ -273,12 +273,12 @@ type Revert struct {
 // *lifecycle.ValidationError for "actual_start".
 type Implement struct {
 	// ID names the change.
-	ID string
+	ID string `json:"id"`
 	// Version, when non-zero, is the version the caller read.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Start is the actual start; zero means now, and it may not be after
 	// now.
-	Start time.Time
+	Start time.Time `json:"start,omitzero"`
 }
 
 // Review ends the implementation and moves the change to review with its
@@ -287,15 +287,15 @@ type Implement struct {
 // "actual_end"). Notes, when given, are the post-implementation review.
 type Review struct {
 	// ID names the change.
-	ID string
+	ID string `json:"id"`
 	// Version, when non-zero, is the version the caller read.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// End is the actual end; zero means now.
-	End time.Time
+	End time.Time `json:"end,omitzero"`
 	// Outcome is how it went; required.
-	Outcome Outcome
+	Outcome Outcome `json:"outcome,omitempty"`
 	// Notes, when given, are the post-implementation review.
-	Notes string
+	Notes string `json:"notes,omitempty"`
 }
 
 // Close closes a reviewed change. Notes, when given, replace the
@@ -303,22 +303,22 @@ type Review struct {
 // without them.
 type Close struct {
 	// ID names the change.
-	ID string
+	ID string `json:"id"`
 	// Version, when non-zero, is the version the caller read.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Notes, when given, replace the post-implementation review.
-	Notes string
+	Notes string `json:"notes,omitempty"`
 }
 
 // Cancel cancels a change in any state before review. A Reason is
 // required.
 type Cancel struct {
 	// ID names the change.
-	ID string
+	ID string `json:"id"`
 	// Version, when non-zero, is the version the caller read.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Reason says why; required.
-	Reason string
+	Reason string `json:"reason,omitempty"`
 }
 
 func (c Update) target() (string, int64)          { return c.ID, c.Version }

@@ -200,25 +200,25 @@ func finish(x *Incident, op *lifecycle.Op) []lifecycle.Notification {
 // Open is the command that logs a new incident. It is not a [Command]: it
 // creates a record instead of changing one.
 type Open struct {
-	Title       string // required
-	Description string // what is wrong, in the caller's words
-	Caller      string // who reported it
-	Category    string // the host's classification
-	Service     string // the affected IT service
-	ConfigItem  string // the affected configuration item
+	Title       string `json:"title,omitempty"`       // required
+	Description string `json:"description,omitempty"` // what is wrong, in the caller's words
+	Caller      string `json:"caller,omitempty"`      // who reported it
+	Category    string `json:"category,omitempty"`    // the host's classification
+	Service     string `json:"service,omitempty"`     // the affected IT service
+	ConfigItem  string `json:"config_item,omitempty"` // the affected configuration item
 	// Impact is how widely the business is affected; with Urgency it
 	// gives the priority through the matrix. 0 means the lowest level (3
 	// in the default matrix, ServiceNow's default).
-	Impact lifecycle.Impact
+	Impact lifecycle.Impact `json:"impact,omitempty"`
 	// Urgency is how soon a resolution is needed; 0 means the lowest level.
-	Urgency lifecycle.Urgency
-	Group   string // the first assignment group, if known
+	Urgency lifecycle.Urgency `json:"urgency,omitempty"`
+	Group   string            `json:"group,omitempty"` // the first assignment group, if known
 	// Parent makes the new incident a child of an open incident. The
 	// Service checks the parent; the pure layer only checks the ID.
-	Parent string
+	Parent string `json:"parent,omitempty"`
 	// Attributes holds whatever else the host wants events and SLA
 	// conditions to see; keys with empty values are dropped.
-	Attributes map[string]string
+	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
 // Open returns a new incident with the given ID, in state new, version 1,

@@ -43,11 +43,11 @@ func Commands() []Command {
 // hold it stays where it is. Changing the group without naming an assignee
 // clears the assignee.
 type Assign struct {
-	ID       string // the incident; required
-	Version  int64  // the version it was read at, or 0 for the current one (see Command)
-	Group    string // the new group; "" keeps the current one
-	Assignee string // the new assignee; "" keeps the current one unless the group changes
-	Note     string // recorded on the history record
+	ID       string `json:"id"`                 // the incident; required
+	Version  int64  `json:"version,omitempty"`  // the version it was read at, or 0 for the current one (see Command)
+	Group    string `json:"group,omitempty"`    // the new group; "" keeps the current one
+	Assignee string `json:"assignee,omitempty"` // the new assignee; "" keeps the current one unless the group changes
+	Note     string `json:"note,omitempty"`     // recorded on the history record
 }
 
 func (c Assign) target() (string, int64) { return c.ID, c.Version }
@@ -82,11 +82,11 @@ func (c Assign) apply(x *Incident, st *step) error {
 // support. Unlike [Assign] it needs a reason, which is recorded, and it
 // never changes the state.
 type EscalateFunctional struct {
-	ID       string // the incident; required
-	Version  int64  // the version it was read at, or 0 for the current one (see Command)
-	Group    string // required, and different from the current group
-	Assignee string // optional: the person in the new group
-	Reason   string // required
+	ID       string `json:"id"`                 // the incident; required
+	Version  int64  `json:"version,omitempty"`  // the version it was read at, or 0 for the current one (see Command)
+	Group    string `json:"group,omitempty"`    // required, and different from the current group
+	Assignee string `json:"assignee,omitempty"` // optional: the person in the new group
+	Reason   string `json:"reason,omitempty"`   // required
 }
 
 func (c EscalateFunctional) target() (string, int64) { return c.ID, c.Version }
@@ -115,11 +115,11 @@ func (c EscalateFunctional) apply(x *Incident, st *step) error {
 // EscalateHierarchical raises the incident's escalation level (hierarchical
 // escalation: management attention), from 0 up to the rules' highest level.
 type EscalateHierarchical struct {
-	ID      string // the incident; required
-	Version int64  // the version it was read at, or 0 for the current one (see Command)
+	ID      string `json:"id"`                // the incident; required
+	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
 	// Level is the new level, above the current one; 0 means one above.
-	Level  int
-	Reason string // required
+	Level  int    `json:"level,omitempty"`
+	Reason string `json:"reason,omitempty"` // required
 }
 
 func (c EscalateHierarchical) target() (string, int64) { return c.ID, c.Version }
@@ -153,12 +153,12 @@ func (c EscalateHierarchical) apply(x *Incident, st *step) error {
 // change needs a linked problem or change: name one here to link it in the
 // same step.
 type Hold struct {
-	ID      string     // the incident; required
-	Version int64      // the version it was read at, or 0 for the current one (see Command)
-	Reason  HoldReason // required
-	Comment string     // visible to the caller; required when awaiting the caller
-	Problem string     // with HoldAwaitingProblem: a problem to link
-	Change  string     // with HoldAwaitingChange: a change to link
+	ID      string     `json:"id"`                // the incident; required
+	Version int64      `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
+	Reason  HoldReason `json:"reason,omitempty"`  // required
+	Comment string     `json:"comment,omitempty"` // visible to the caller; required when awaiting the caller
+	Problem string     `json:"problem,omitempty"` // with HoldAwaitingProblem: a problem to link
+	Change  string     `json:"change,omitempty"`  // with HoldAwaitingChange: a change to link
 }
 
 func (c Hold) target() (string, int64) { return c.ID, c.Version }
@@ -211,9 +211,9 @@ func (c Hold) apply(x *Incident, st *step) error {
 
 // Resume takes an incident off hold, back to in progress.
 type Resume struct {
-	ID      string // the incident; required
-	Version int64  // the version it was read at, or 0 for the current one (see Command)
-	Note    string // recorded on the history record
+	ID      string `json:"id"`                // the incident; required
+	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
+	Note    string `json:"note,omitempty"`    // recorded on the history record
 }
 
 func (c Resume) target() (string, int64) { return c.ID, c.Version }
@@ -233,10 +233,10 @@ func (c Resume) apply(x *Incident, st *step) error {
 // resolver and time are recorded. Through the Service, resolving a parent
 // resolves its open children.
 type Resolve struct {
-	ID      string         // the incident; required
-	Version int64          // the version it was read at, or 0 for the current one (see Command)
-	Code    ResolutionCode // required
-	Notes   string         // required: what was done, for the caller
+	ID      string         `json:"id"`                // the incident; required
+	Version int64          `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
+	Code    ResolutionCode `json:"code,omitempty"`    // required
+	Notes   string         `json:"notes,omitempty"`   // required: what was done, for the caller
 }
 
 func (c Resolve) target() (string, int64) { return c.ID, c.Version }
@@ -299,9 +299,9 @@ func (c resolveWithParent) apply(x *Incident, st *step) error {
 // back, or the fix did not work) and counts the reopen. The resolution is
 // cleared; the history keeps it.
 type Reopen struct {
-	ID      string // the incident; required
-	Version int64  // the version it was read at, or 0 for the current one (see Command)
-	Reason  string // required
+	ID      string `json:"id"`                // the incident; required
+	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
+	Reason  string `json:"reason,omitempty"`  // required
 }
 
 func (c Reopen) target() (string, int64) { return c.ID, c.Version }
@@ -325,9 +325,9 @@ func (c Reopen) apply(x *Incident, st *step) error {
 // Close closes a resolved incident: the caller confirmed the resolution.
 // Closed is final.
 type Close struct {
-	ID      string // the incident; required
-	Version int64  // the version it was read at, or 0 for the current one (see Command)
-	Note    string // recorded on the history record
+	ID      string `json:"id"`                // the incident; required
+	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
+	Note    string `json:"note,omitempty"`    // recorded on the history record
 }
 
 func (c Close) target() (string, int64) { return c.ID, c.Version }
@@ -367,9 +367,9 @@ func (c autoClose) apply(x *Incident, st *step) error {
 // Cancel ends an open incident that should not be worked on: a duplicate,
 // unnecessary, or not an incident. Canceled is final.
 type Cancel struct {
-	ID      string // the incident; required
-	Version int64  // the version it was read at, or 0 for the current one (see Command)
-	Reason  string // required
+	ID      string `json:"id"`                // the incident; required
+	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
+	Reason  string `json:"reason,omitempty"`  // required
 }
 
 func (c Cancel) target() (string, int64) { return c.ID, c.Version }
@@ -396,18 +396,18 @@ func (c Cancel) apply(x *Incident, st *step) error {
 // urgency recomputes the priority. In Attributes, a key with an empty value
 // is deleted. An update that changes nothing is refused.
 type Update struct {
-	ID          string            // the incident; required
-	Version     int64             // the version it was read at, or 0 for the current one (see Command)
-	Title       *string           // the new title; may not become empty
-	Description *string           // the new description
-	Caller      *string           // the new caller
-	Category    *string           // the new category
-	Service     *string           // the new affected IT service
-	ConfigItem  *string           // the new affected configuration item
-	Impact      lifecycle.Impact  // 0 keeps the current impact
-	Urgency     lifecycle.Urgency // 0 keeps the current urgency
-	Attributes  map[string]string // keys to set; an empty value deletes the key
-	Note        string            // recorded on the history record
+	ID          string            `json:"id"`                    // the incident; required
+	Version     int64             `json:"version,omitempty"`     // the version it was read at, or 0 for the current one (see Command)
+	Title       *string           `json:"title,omitempty"`       // the new title; may not become empty
+	Description *string           `json:"description,omitempty"` // the new description
+	Caller      *string           `json:"caller,omitempty"`      // the new caller
+	Category    *string           `json:"category,omitempty"`    // the new category
+	Service     *string           `json:"service,omitempty"`     // the new affected IT service
+	ConfigItem  *string           `json:"config_item,omitempty"` // the new affected configuration item
+	Impact      lifecycle.Impact  `json:"impact,omitempty"`      // 0 keeps the current impact
+	Urgency     lifecycle.Urgency `json:"urgency,omitempty"`     // 0 keeps the current urgency
+	Attributes  map[string]string `json:"attributes,omitempty"`  // keys to set; an empty value deletes the key
+	Note        string            `json:"note,omitempty"`        // recorded on the history record
 }
 
 func (c Update) target() (string, int64) { return c.ID, c.Version }
@@ -494,9 +494,9 @@ func (c Update) apply(x *Incident, st *step) error {
 
 // Comment adds a comment visible to the caller.
 type Comment struct {
-	ID      string // the incident; required
-	Version int64  // the version it was read at, or 0 for the current one (see Command)
-	Text    string // required
+	ID      string `json:"id"`                // the incident; required
+	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
+	Text    string `json:"text,omitempty"`    // required
 }
 
 func (c Comment) target() (string, int64) { return c.ID, c.Version }
@@ -516,9 +516,9 @@ func (c Comment) apply(x *Incident, st *step) error {
 
 // WorkNote adds an internal work note, not visible to the caller.
 type WorkNote struct {
-	ID      string // the incident; required
-	Version int64  // the version it was read at, or 0 for the current one (see Command)
-	Text    string // required
+	ID      string `json:"id"`                // the incident; required
+	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
+	Text    string `json:"text,omitempty"`    // required
 }
 
 func (c WorkNote) target() (string, int64) { return c.ID, c.Version }
@@ -542,9 +542,9 @@ func (c WorkNote) apply(x *Incident, st *step) error {
 // other reason the incident stays on hold. The actor is whoever enters it:
 // the caller, or an agent taking the caller's call.
 type CallerUpdate struct {
-	ID      string // the incident; required
-	Version int64  // the version it was read at, or 0 for the current one (see Command)
-	Text    string // required
+	ID      string `json:"id"`                // the incident; required
+	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
+	Text    string `json:"text,omitempty"`    // required
 }
 
 func (c CallerUpdate) target() (string, int64) { return c.ID, c.Version }
@@ -573,9 +573,9 @@ func (c CallerUpdate) apply(x *Incident, st *step) error {
 // ProposeMajor proposes the incident as a major incident candidate.
 // Anyone may propose; a rejected candidate may be proposed again.
 type ProposeMajor struct {
-	ID      string // the incident; required
-	Version int64  // the version it was read at, or 0 for the current one (see Command)
-	Reason  string // required
+	ID      string `json:"id"`                // the incident; required
+	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
+	Reason  string `json:"reason,omitempty"`  // required
 }
 
 func (c ProposeMajor) target() (string, int64) { return c.ID, c.Version }
@@ -597,9 +597,9 @@ func (c ProposeMajor) apply(x *Incident, st *step) error {
 // AcceptMajor accepts a candidate as a major incident. The actor needs
 // [RoleMajorIncidentManager].
 type AcceptMajor struct {
-	ID      string // the incident; required
-	Version int64  // the version it was read at, or 0 for the current one (see Command)
-	Note    string // recorded on the history record
+	ID      string `json:"id"`                // the incident; required
+	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
+	Note    string `json:"note,omitempty"`    // recorded on the history record
 }
 
 func (c AcceptMajor) target() (string, int64) { return c.ID, c.Version }
@@ -621,9 +621,9 @@ func (c AcceptMajor) apply(x *Incident, st *step) error {
 // RejectMajor rejects a major incident candidate. The actor needs
 // [RoleMajorIncidentManager].
 type RejectMajor struct {
-	ID      string // the incident; required
-	Version int64  // the version it was read at, or 0 for the current one (see Command)
-	Reason  string // required
+	ID      string `json:"id"`                // the incident; required
+	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
+	Reason  string `json:"reason,omitempty"`  // required
 }
 
 func (c RejectMajor) target() (string, int64) { return c.ID, c.Version }
@@ -650,9 +650,9 @@ func (c RejectMajor) apply(x *Incident, st *step) error {
 // not itself be a child, and the child must not be a parent: the hierarchy
 // has one level.
 type SetParent struct {
-	ID      string // the incident; required
-	Version int64  // the version it was read at, or 0 for the current one (see Command)
-	Parent  string // the parent's ID; "" detaches
+	ID      string `json:"id"`                // the incident; required
+	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
+	Parent  string `json:"parent,omitempty"`  // the parent's ID; "" detaches
 }
 
 func (c SetParent) target() (string, int64) { return c.ID, c.Version }
@@ -682,9 +682,9 @@ func (c SetParent) apply(x *Incident, st *step) error {
 
 // LinkProblem relates a problem record to the incident.
 type LinkProblem struct {
-	ID      string // the incident; required
-	Version int64  // the version it was read at, or 0 for the current one (see Command)
-	Problem string // the problem's ID; required
+	ID      string `json:"id"`                // the incident; required
+	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
+	Problem string `json:"problem,omitempty"` // the problem's ID; required
 }
 
 func (c LinkProblem) target() (string, int64) { return c.ID, c.Version }
@@ -699,9 +699,9 @@ func (c LinkProblem) apply(x *Incident, st *step) error {
 // UnlinkProblem removes a problem relation. The last linked problem of an
 // incident on hold awaiting a problem cannot be unlinked: resume it first.
 type UnlinkProblem struct {
-	ID      string // the incident; required
-	Version int64  // the version it was read at, or 0 for the current one (see Command)
-	Problem string // required
+	ID      string `json:"id"`                // the incident; required
+	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
+	Problem string `json:"problem,omitempty"` // required
 }
 
 func (c UnlinkProblem) target() (string, int64) { return c.ID, c.Version }
@@ -716,9 +716,9 @@ func (c UnlinkProblem) apply(x *Incident, st *step) error {
 // LinkChange relates a change record to the incident (the change that
 // caused it, or the one that will fix it).
 type LinkChange struct {
-	ID      string // the incident; required
-	Version int64  // the version it was read at, or 0 for the current one (see Command)
-	Change  string // the change's ID; required
+	ID      string `json:"id"`                // the incident; required
+	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
+	Change  string `json:"change,omitempty"`  // the change's ID; required
 }
 
 func (c LinkChange) target() (string, int64) { return c.ID, c.Version }
@@ -733,9 +733,9 @@ func (c LinkChange) apply(x *Incident, st *step) error {
 // UnlinkChange removes a change relation. The last linked change of an
 // incident on hold awaiting a change cannot be unlinked: resume it first.
 type UnlinkChange struct {
-	ID      string // the incident; required
-	Version int64  // the version it was read at, or 0 for the current one (see Command)
-	Change  string // required
+	ID      string `json:"id"`                // the incident; required
+	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
+	Change  string `json:"change,omitempty"`  // required
 }
 
 func (c UnlinkChange) target() (string, int64) { return c.ID, c.Version }

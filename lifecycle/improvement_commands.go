@@ -55,17 +55,17 @@ func (st *improvementStep) fire(x *Improvement, ev ImprovementEvent) error {
 type ProposeImprovement struct {
 	// ServiceID is the ID of the service to improve; the [Portfolio]
 	// checks that it exists and is not retired.
-	ServiceID string
+	ServiceID string `json:"service_id,omitempty"`
 	// Title names the initiative.
-	Title string
+	Title string `json:"title,omitempty"`
 	// Measure is what is measured, e.g. "mean time to restore".
-	Measure string
+	Measure string `json:"measure,omitempty"`
 	// Baseline is where the measure stands now.
-	Baseline string
+	Baseline string `json:"baseline,omitempty"`
 	// Target is where the measure should get to.
-	Target string
+	Target string `json:"target,omitempty"`
 	// Note is recorded in the creation record.
-	Note string
+	Note string `json:"note,omitempty"`
 }
 
 // New returns the new improvement with the given ID, proposed by actor at
@@ -143,12 +143,12 @@ func (x *Improvement) Apply(actor Actor, now time.Time, cmd ImprovementCommand) 
 // ApproveImprovement approves a proposed improvement.
 type ApproveImprovement struct {
 	// ID names the improvement. Required.
-	ID string
+	ID string `json:"id"`
 	// Version is the version the command was prepared against; 0 means
 	// whatever is current, any other value must equal the stored one.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Note is recorded in the history record.
-	Note string
+	Note string `json:"note,omitempty"`
 }
 
 func (c ApproveImprovement) target() (string, int64) { return c.ID, c.Version }
@@ -161,12 +161,12 @@ func (c ApproveImprovement) applyImprovement(x *Improvement, st *improvementStep
 // StartImprovement starts work on an approved improvement.
 type StartImprovement struct {
 	// ID names the improvement. Required.
-	ID string
+	ID string `json:"id"`
 	// Version is the version the command was prepared against; 0 means
 	// whatever is current, any other value must equal the stored one.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Note is recorded in the history record.
-	Note string
+	Note string `json:"note,omitempty"`
 }
 
 func (c StartImprovement) target() (string, int64) { return c.ID, c.Version }
@@ -181,15 +181,15 @@ func (c StartImprovement) applyImprovement(x *Improvement, st *improvementStep) 
 // complete without one).
 type CompleteImprovement struct {
 	// ID names the improvement. Required.
-	ID string
+	ID string `json:"id"`
 	// Version is the version the command was prepared against; 0 means
 	// whatever is current, any other value must equal the stored one.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Result is what was achieved against the measure, e.g. "1h30".
 	// Required.
-	Result string
+	Result string `json:"result,omitempty"`
 	// Note is recorded in the history record.
-	Note string
+	Note string `json:"note,omitempty"`
 }
 
 func (c CompleteImprovement) target() (string, int64) { return c.ID, c.Version }
@@ -207,12 +207,12 @@ func (c CompleteImprovement) applyImprovement(x *Improvement, st *improvementSte
 // in progress (abandoning it). Reason is required.
 type RejectImprovement struct {
 	// ID names the improvement. Required.
-	ID string
+	ID string `json:"id"`
 	// Version is the version the command was prepared against; 0 means
 	// whatever is current, any other value must equal the stored one.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Reason says why the initiative is rejected or abandoned. Required.
-	Reason string
+	Reason string `json:"reason,omitempty"`
 }
 
 func (c RejectImprovement) target() (string, int64) { return c.ID, c.Version }

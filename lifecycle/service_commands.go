@@ -125,24 +125,24 @@ func checkCriticality(c Criticality) error {
 // and Agreements must not hold a blank or repeated ID or an unknown kind.
 type DefineService struct {
 	// Name is the service's name, e.g. "E-mail". Required.
-	Name string
+	Name string `json:"name,omitempty"`
 	// Owner is the actor ID of the accountable service owner. Optional
 	// until the service goes live.
-	Owner string
+	Owner string `json:"owner,omitempty"`
 	// Description says what the service offers, for people.
-	Description string
+	Description string `json:"description,omitempty"`
 	// Criticality is how much the business depends on the service; empty
 	// means [CriticalityMedium].
-	Criticality Criticality
+	Criticality Criticality `json:"criticality,omitempty"`
 	// ConfigItems are the IDs of the configuration items the service runs
 	// on.
-	ConfigItems []string
+	ConfigItems []string `json:"config_items,omitempty"`
 	// Agreements link the service to its agreements, each with its kind.
 	// A [Portfolio] with an [AgreementLookup] checks that they exist and
 	// fills in a missing kind; otherwise every kind is required.
-	Agreements []AgreementLink
+	Agreements []AgreementLink `json:"agreements,omitempty"`
 	// Note is recorded in the creation record.
-	Note string
+	Note string `json:"note,omitempty"`
 }
 
 // New returns the new service with the given ID, created by actor at now,
@@ -269,12 +269,12 @@ func (s *ITService) apply(actor Actor, now time.Time, cmd ServiceCommand, work *
 // at least one agreement of kind [AgreementSLA].
 type AdvanceService struct {
 	// ID names the service. Required.
-	ID string
+	ID string `json:"id"`
 	// Version is the version the command was prepared against; 0 means
 	// whatever is current, any other value must equal the stored one.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Note is recorded in the history record.
-	Note string
+	Note string `json:"note,omitempty"`
 }
 
 func (c AdvanceService) target() (string, int64) { return c.ID, c.Version }
@@ -292,16 +292,16 @@ func (c AdvanceService) applyService(s *ITService, st *serviceStep) error {
 // [RetireService].
 type SetServiceStatus struct {
 	// ID names the service. Required.
-	ID string
+	ID string `json:"id"`
 	// Version is the version the command was prepared against; 0 means
 	// whatever is current, any other value must equal the stored one.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// To is the status to move to: a neighbour of the current one.
-	To Status
+	To Status `json:"to,omitempty"`
 	// Note is recorded in the history record.
-	Note string
+	Note string `json:"note,omitempty"`
 	// Work is the open work against the service; see [RetireService.Work].
-	Work ServiceWork
+	Work ServiceWork `json:"work,omitempty"`
 }
 
 func (c SetServiceStatus) target() (string, int64) { return c.ID, c.Version }
@@ -345,13 +345,13 @@ func (c SetServiceStatus) applyService(s *ITService, st *serviceStep) error {
 // requirements (event [ServiceReject]). Reason is required.
 type RejectService struct {
 	// ID names the service. Required.
-	ID string
+	ID string `json:"id"`
 	// Version is the version the command was prepared against; 0 means
 	// whatever is current, any other value must equal the stored one.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Reason says why the proposal was not accepted. Required; it becomes
 	// the history record's note and the event's "reason".
-	Reason string
+	Reason string `json:"reason,omitempty"`
 }
 
 func (c RejectService) target() (string, int64) { return c.ID, c.Version }
@@ -371,13 +371,13 @@ func (c RejectService) applyService(s *ITService, st *serviceStep) error {
 // released) back to designed (event [ServiceRework]). Reason is required.
 type ReworkService struct {
 	// ID names the service. Required.
-	ID string
+	ID string `json:"id"`
 	// Version is the version the command was prepared against; 0 means
 	// whatever is current, any other value must equal the stored one.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Reason says what design flaw sends the service back. Required; it
 	// becomes the history record's note and the event's "reason".
-	Reason string
+	Reason string `json:"reason,omitempty"`
 }
 
 func (c ReworkService) target() (string, int64) { return c.ID, c.Version }
@@ -398,12 +398,12 @@ func (c ReworkService) applyService(s *ITService, st *serviceStep) error {
 // [RoleServiceOwner].
 type PhaseOutService struct {
 	// ID names the service. Required.
-	ID string
+	ID string `json:"id"`
 	// Version is the version the command was prepared against; 0 means
 	// whatever is current, any other value must equal the stored one.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Note is recorded in the history record.
-	Note string
+	Note string `json:"note,omitempty"`
 }
 
 func (c PhaseOutService) target() (string, int64) { return c.ID, c.Version }
@@ -420,12 +420,12 @@ func (c PhaseOutService) applyService(s *ITService, st *serviceStep) error {
 // [RoleServiceOwner]; the service needs an owner and an SLA agreement.
 type ReinstateService struct {
 	// ID names the service. Required.
-	ID string
+	ID string `json:"id"`
 	// Version is the version the command was prepared against; 0 means
 	// whatever is current, any other value must equal the stored one.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Note is recorded in the history record.
-	Note string
+	Note string `json:"note,omitempty"`
 }
 
 func (c ReinstateService) target() (string, int64) { return c.ID, c.Version }
@@ -443,17 +443,17 @@ func (c ReinstateService) applyService(s *ITService, st *serviceStep) error {
 // owner or hold [RoleServiceOwner], and no work may be open against it.
 type RetireService struct {
 	// ID names the service. Required.
-	ID string
+	ID string `json:"id"`
 	// Version is the version the command was prepared against; 0 means
 	// whatever is current, any other value must equal the stored one.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Note is recorded in the history record.
-	Note string
+	Note string `json:"note,omitempty"`
 	// Work is the open work against the service; retirement is refused
 	// unless it is zero. [Portfolio] sets it from its [Dependents],
 	// replacing any value given here; callers of the pure
 	// [Service.Apply] supply it themselves.
-	Work ServiceWork
+	Work ServiceWork `json:"work,omitempty"`
 }
 
 func (c RetireService) target() (string, int64) { return c.ID, c.Version }
@@ -473,21 +473,21 @@ func (c RetireService) applyService(s *ITService, st *serviceStep) error {
 // open to any actor.
 type UpdateServiceDetails struct {
 	// ID names the service. Required.
-	ID string
+	ID string `json:"id"`
 	// Version is the version the command was prepared against; 0 means
 	// whatever is current, any other value must equal the stored one.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Name, when set, renames the service; it cannot be blank.
-	Name *string
+	Name *string `json:"name,omitempty"`
 	// Owner, when set, hands the service to another owner (the empty
 	// string clears it, refused while the service is live).
-	Owner *string
+	Owner *string `json:"owner,omitempty"`
 	// Description, when set, replaces the description.
-	Description *string
+	Description *string `json:"description,omitempty"`
 	// Criticality, when set, replaces the criticality; it must be known.
-	Criticality *Criticality
+	Criticality *Criticality `json:"criticality,omitempty"`
 	// Note is recorded in the history record.
-	Note string
+	Note string `json:"note,omitempty"`
 }
 
 func (c UpdateServiceDetails) target() (string, int64) { return c.ID, c.Version }
@@ -532,16 +532,16 @@ func (c UpdateServiceDetails) applyService(s *ITService, st *serviceStep) error 
 // refuses an agreement that does not exist or has another kind).
 type AddServiceAgreement struct {
 	// ID names the service. Required.
-	ID string
+	ID string `json:"id"`
 	// Version is the version the command was prepared against; 0 means
 	// whatever is current, any other value must equal the stored one.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Agreement is the agreement's ID. Required.
-	Agreement string
+	Agreement string `json:"agreement,omitempty"`
 	// Kind is the agreement's kind: [AgreementSLA], [AgreementOLA] or
 	// [AgreementUnderpinningContract]. Only an SLA lets the service go
 	// live.
-	Kind AgreementKind
+	Kind AgreementKind `json:"kind,omitempty"`
 }
 
 func (c AddServiceAgreement) target() (string, int64) { return c.ID, c.Version }
@@ -590,12 +590,12 @@ func (c AddServiceAgreement) applyService(s *ITService, st *serviceStep) error {
 // service keeps at least one SLA.
 type RemoveServiceAgreement struct {
 	// ID names the service. Required.
-	ID string
+	ID string `json:"id"`
 	// Version is the version the command was prepared against; 0 means
 	// whatever is current, any other value must equal the stored one.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// Agreement is the ID of the linked agreement to remove. Required.
-	Agreement string
+	Agreement string `json:"agreement,omitempty"`
 }
 
 func (c RemoveServiceAgreement) target() (string, int64) { return c.ID, c.Version }
@@ -621,12 +621,12 @@ func (c RemoveServiceAgreement) applyService(s *ITService, st *serviceStep) erro
 // Adding the same item twice is a validation error.
 type AddServiceConfigItem struct {
 	// ID names the service. Required.
-	ID string
+	ID string `json:"id"`
 	// Version is the version the command was prepared against; 0 means
 	// whatever is current, any other value must equal the stored one.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// ConfigItem is the configuration item's ID. Required.
-	ConfigItem string
+	ConfigItem string `json:"config_item,omitempty"`
 }
 
 func (c AddServiceConfigItem) target() (string, int64) { return c.ID, c.Version }
@@ -642,12 +642,12 @@ func (c AddServiceConfigItem) applyService(s *ITService, st *serviceStep) error 
 // RemoveServiceConfigItem removes a configuration item from a service.
 type RemoveServiceConfigItem struct {
 	// ID names the service. Required.
-	ID string
+	ID string `json:"id"`
 	// Version is the version the command was prepared against; 0 means
 	// whatever is current, any other value must equal the stored one.
-	Version int64
+	Version int64 `json:"version,omitempty"`
 	// ConfigItem is the ID of the configuration item to remove.
-	ConfigItem string
+	ConfigItem string `json:"config_item,omitempty"`
 }
 
 func (c RemoveServiceConfigItem) target() (string, int64) { return c.ID, c.Version }

@@ -1,0 +1,20 @@
+package problem_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
+	"github.com/itsmkit/itsm/problem"
+)
+
+// TestCommandsTagged: every field of every registered command, and of the
+// creation input, has a JSON name.
+func TestCommandsTagged(t *testing.T) {
+	var all []any
+	for _, c := range problem.Commands() {
+		all = append(all, c)
+	}
+	assert.Empty(t, lifecycletest.UntaggedFields(append(all, problem.Open{})...))
+}
