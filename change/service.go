@@ -28,6 +28,10 @@ type Config struct {
 	// Config.RiskRules, Config.Matrix, ...). The zero Rules is the default
 	// policy, with lifecycle.DefaultMatrix.
 	Rules
+	// Interceptors see every operation of the Service, in order: an access
+	// policy may refuse one, an observer measures them (see
+	// lifecycle.Interceptor).
+	Interceptors []lifecycle.Interceptor
 }
 
 // Service runs change enablement over a Store: each operation loads the
@@ -89,7 +93,8 @@ func New(cfg Config) (*Service, error) {
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("CHG")
 	}
-	s.kernel = lifecycle.Kernel[*Change]{Process: Process, Store: cfg.Store, Notifier: s.notify, Version: version, Detach: detach, State: state, Finish: finish}
+	s.kernel = lifecycle.Kernel[*Change]{Process: Process, Store: cfg.Store, Notifier: s.notify, Version: version, Detach: detach, State: state, Finish: finish,
+		Interceptors: cfg.Interceptors, ID: recordID, Clone: (*Change).Clone, Last: last}
 	return s, nil
 }
 
@@ -100,15 +105,17 @@ func (s *Service) Rules() Rules { return s.rules }
 // *lifecycle.NotifyError the change is stored and returned as well.
 func (s *Service) Create(ctx context.Context, actor lifecycle.Actor, req Create) (*Change, error) {
 	id := s.ids()
-	c, err := s.kernel.Create(ctx, func(context.Context, *lifecycle.ReadSet) (*Change, []lifecycle.Notification, error) {
+	c, err := s.kernel.Create(ctx, actor, func(context.Context, *lifecycle.ReadSet) (*Change, []lifecycle.Notification, error) {
 		return s.rules.New(id, actor, s.clock.Now(), req)
 	})
 	return stored(c, err)
 }
 
 // version is the kernel's view of a change's version.
-func version(c *Change) int64 { return c.Version }
-func state(c *Change) string  { return string(c.State) }
+func version(c *Change) int64         { return c.Version }
+func state(c *Change) string          { return string(c.State) }
+func recordID(c *Change) string       { return c.ID }
+func last(c *Change) lifecycle.Record { return lifecycle.LastRecord(c.History) }
 
 // stored returns c with err when err is nil or a notifier failure (the
 // change is stored), and nil with err otherwise.
@@ -263,7 +270,7 @@ func (s *Service) apply(ctx context.Context, actor lifecycle.Actor, cmd Command)
 	if id == "" {
 		return nil, lifecycle.Invalid("id", "a change ID is required")
 	}
-	c, err := s.kernel.Update(ctx, id, pinned, func(ctx context.Context, c *Change, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
+	c, err := s.kernel.Update(ctx, actor, id, pinned, func(ctx context.Context, c *Change, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
 		cmd := cmd
 		if r, ok := cmd.(reader); ok && allows(c, cmd.event()) {
 			var err error

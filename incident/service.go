@@ -36,6 +36,10 @@ type Config struct {
 	// update before AutoClose closes it; 0 means DefaultAutoCloseAfter,
 	// negative disables auto-close.
 	AutoCloseAfter time.Duration
+	// Interceptors see every operation of the Service, in order: an access
+	// policy may refuse one, an observer measures them (see
+	// lifecycle.Interceptor).
+	Interceptors []lifecycle.Interceptor
 }
 
 // Service runs the incident process over a [Store]: each operation loads
@@ -81,7 +85,8 @@ func New(cfg Config) (*Service, error) {
 		rules:          rules,
 		autoCloseAfter: cfg.AutoCloseAfter,
 	}
-	s.kernel = lifecycle.Kernel[*Incident]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version, Detach: detach, State: state, Finish: finish}
+	s.kernel = lifecycle.Kernel[*Incident]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version, Detach: detach, State: state, Finish: finish,
+		Interceptors: cfg.Interceptors, ID: recordID, Clone: (*Incident).Clone, Last: last}
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("INC")
 	}
@@ -126,8 +131,10 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 }
 
 // version is the kernel's view of an incident's version.
-func version(x *Incident) int64 { return x.Version }
-func state(x *Incident) string  { return string(x.State) }
+func version(x *Incident) int64         { return x.Version }
+func state(x *Incident) string          { return string(x.State) }
+func recordID(x *Incident) string       { return x.ID }
+func last(x *Incident) lifecycle.Record { return lifecycle.LastRecord(x.History) }
 
 // Open logs a new incident, in state new, and returns it as stored. With a
 // Parent, the parent must exist, be open and not itself be a child; the
@@ -142,7 +149,7 @@ func (s *Service) Open(ctx context.Context, actor lifecycle.Actor, cmd Open) (*I
 		}
 		return id
 	}
-	x, err := s.kernel.Create(ctx, func(ctx context.Context, reads *lifecycle.ReadSet) (*Incident, []lifecycle.Notification, error) {
+	x, err := s.kernel.Create(ctx, actor, func(ctx context.Context, reads *lifecycle.ReadSet) (*Incident, []lifecycle.Notification, error) {
 		x, evs, err := s.rules.open(actor, s.clock.Now(), ids, cmd)
 		if err != nil {
 			return nil, nil, err
@@ -211,7 +218,7 @@ type consequent interface {
 // then the command's follow-ups.
 func (s *Service) run(ctx context.Context, actor lifecycle.Actor, id string, decide func(*Incident) (Command, bool)) (*Incident, error) {
 	var cmd Command
-	x, err := s.kernel.Update(ctx, id, 0, func(ctx context.Context, x *Incident, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
+	x, err := s.kernel.Update(ctx, actor, id, 0, func(ctx context.Context, x *Incident, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
 		c, ok := decide(x)
 		if !ok {
 			return nil, errSettled

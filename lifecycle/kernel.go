@@ -60,6 +60,59 @@ type Kernel[T any] struct {
 	// of its own rather than a command's (an erasure, see [Kernel.Erase]).
 	// Nil, or a nil State, offers no such change.
 	Finish func(x T, op *Op) []Notification
+
+	// Interceptors see every operation, in order: each Check may refuse
+	// it, and every Done is told its outcome (see [Interceptor]). They
+	// need ID, Clone and Last.
+	Interceptors []Interceptor
+	// ID returns a record's ID.
+	ID func(T) string
+	// Clone returns a deep copy of a record: the interceptors' view of it
+	// as stored.
+	Clone func(T) T
+	// Last returns the last history record a record holds: the one its
+	// change appends.
+	Last func(T) Record
+}
+
+// check asks the interceptors about op, the change of before (the zero T
+// for a create) into x, filling in what op says of them.
+func (k *Kernel[T]) check(ctx context.Context, op *Operation, before, x T, created bool) error {
+	if len(k.Interceptors) == 0 {
+		return nil
+	}
+	if k.ID == nil || k.Clone == nil || k.Last == nil {
+		return &ConfigError{Setting: "Kernel.Interceptors", Reason: "the " + k.Process + " kernel has no ID, Clone or Last"}
+	}
+	op.ID, op.Change = k.ID(x), k.Last(x)
+	op.Event = op.Change.Event
+	op.Before, op.BeforeView = nil, Snapshot{}
+	if !created {
+		op.Before, op.BeforeView = before, view(before)
+	}
+	op.After, op.AfterView = x, view(x)
+	for _, i := range k.Interceptors {
+		if err := i.Check(ctx, *op); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// done tells the interceptors how op, begun at start, ended.
+func (k *Kernel[T]) done(ctx context.Context, op Operation, err error, start time.Time) {
+	for _, i := range k.Interceptors {
+		i.Done(ctx, op, err, time.Since(start))
+	}
+}
+
+// copyOf is a copy of x for the interceptors, when there are any.
+func (k *Kernel[T]) copyOf(x T) T {
+	if len(k.Interceptors) == 0 || k.Clone == nil {
+		var zero T
+		return zero
+	}
+	return k.Clone(x)
 }
 
 // write is the Write of x, changed from version expected.
@@ -81,16 +134,16 @@ type Step[T any] func(ctx context.Context, x T, reads *ReadSet) ([]Notification,
 // [Kernel]. pinned is the version the caller read the record at, or 0 for
 // whatever is current. It returns the record as stored; on an error with
 // the record (a *NotifyError) the change is stored.
-func (k *Kernel[T]) Update(ctx context.Context, id string, pinned int64, step Step[T]) (T, error) {
-	return k.update(ctx, id, pinned, nil, step)
+func (k *Kernel[T]) Update(ctx context.Context, actor Actor, id string, pinned int64, step Step[T]) (T, error) {
+	return k.update(ctx, actor, id, pinned, nil, step)
 }
 
 // Redact runs step, which appends the redaction's history record (see
-// [Erase.Record]), on the record id, and stores it with redactions, the
-// stored entries to blank in the same step, as [Kernel.Update] stores a
-// change.
-func (k *Kernel[T]) Redact(ctx context.Context, id string, pinned int64, redactions []Redaction, step Step[T]) (T, error) {
-	return k.update(ctx, id, pinned, redactions, step)
+// [Erase.Op]), on the record id for actor, and stores it with
+// redactions, the stored entries to blank in the same step, as
+// [Kernel.Update] stores a change.
+func (k *Kernel[T]) Redact(ctx context.Context, actor Actor, id string, pinned int64, redactions []Redaction, step Step[T]) (T, error) {
+	return k.update(ctx, actor, id, pinned, redactions, step)
 }
 
 // Erase runs cmd, an erasure by actor at now (see [Erase]), on record
@@ -105,14 +158,15 @@ func (k *Kernel[T]) Erase(ctx context.Context, actor Actor, cmd Erase, now time.
 	if err := cmd.Check(actor); err != nil {
 		return zero, err
 	}
-	return k.Redact(ctx, cmd.ID, cmd.Version, cmd.Entries, func(_ context.Context, x T, _ *ReadSet) ([]Notification, error) {
+	return k.Redact(ctx, actor, cmd.ID, cmd.Version, cmd.Entries, func(_ context.Context, x T, _ *ReadSet) ([]Notification, error) {
 		op := cmd.Op(actor, now, k.State(x))
 		return k.Finish(x, &op), nil
 	})
 }
 
-func (k *Kernel[T]) update(ctx context.Context, id string, pinned int64, redactions []Redaction, step Step[T]) (T, error) {
+func (k *Kernel[T]) update(ctx context.Context, actor Actor, id string, pinned int64, redactions []Redaction, step Step[T]) (T, error) {
 	var out T
+	start, op := time.Now(), Operation{Process: k.Process, Actor: actor, ID: id}
 	err := Retry(ctx, func() error {
 		x, err := k.Store.Get(ctx, id)
 		if err != nil {
@@ -123,8 +177,12 @@ func (k *Kernel[T]) update(ctx context.Context, id string, pinned int64, redacti
 			return Conflict(k.Process, id, pinned, expected)
 		}
 		var reads ReadSet
+		before := k.copyOf(x)
 		events, err := step(ctx, x, &reads)
 		if err != nil {
+			return err
+		}
+		if err := k.check(ctx, &op, before, x, false); err != nil {
 			return err
 		}
 		w := k.write(x, expected, reads, events)
@@ -135,18 +193,24 @@ func (k *Kernel[T]) update(ctx context.Context, id string, pinned int64, redacti
 		}
 		return err
 	})
+	k.done(ctx, op, err, start)
 	return out, err
 }
 
 // Create builds a new record with build, which checks its rules and
 // records what they read, and stores it (Expected 0) with its events, as
 // [Kernel.Update] does; a changed read set runs build again.
-func (k *Kernel[T]) Create(ctx context.Context, build func(ctx context.Context, reads *ReadSet) (T, []Notification, error)) (T, error) {
+func (k *Kernel[T]) Create(ctx context.Context, actor Actor, build func(ctx context.Context, reads *ReadSet) (T, []Notification, error)) (T, error) {
 	var out T
+	start, op := time.Now(), Operation{Process: k.Process, Actor: actor}
 	err := Retry(ctx, func() error {
 		var reads ReadSet
 		x, events, err := build(ctx, &reads)
 		if err != nil {
+			return err
+		}
+		var none T
+		if err := k.check(ctx, &op, none, x, true); err != nil {
 			return err
 		}
 		w := k.write(x, 0, reads, events)
@@ -156,6 +220,7 @@ func (k *Kernel[T]) Create(ctx context.Context, build func(ctx context.Context, 
 		}
 		return err
 	})
+	k.done(ctx, op, err, start)
 	return out, err
 }
 

@@ -110,23 +110,23 @@ func TestKernelUpdateStoresThenNotifies(t *testing.T) {
 	rec := &lifecycletest.Recorder{}
 	k := newKernel(s, rec)
 
-	got, err := k.Update(ctx, "N1", 0, edit("hello"))
+	got, err := k.Update(ctx, kernelActor, "N1", 0, edit("hello"))
 	require.NoError(t, err)
 	assert.Equal(t, &note{ID: "N1", Version: 2, Text: "hello"}, got)
 	stored, _ := s.Get(ctx, "N1")
 	assert.Equal(t, got, stored)
 	assert.Len(t, rec.Events(), 1)
 
-	_, err = k.Update(ctx, "N1", 1, edit("stale"))
+	_, err = k.Update(ctx, kernelActor, "N1", 1, edit("stale"))
 	assert.ErrorIs(t, err, lifecycle.ErrConflict, "a pinned version that is not current")
 	assert.False(t, lifecycle.IsReadConflict(err))
 
 	boom := lifecycle.Invalid("text", "bad")
-	_, err = k.Update(ctx, "N1", 0, func(context.Context, *note, *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
+	_, err = k.Update(ctx, kernelActor, "N1", 0, func(context.Context, *note, *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
 		return nil, boom
 	})
 	assert.ErrorIs(t, err, boom)
-	_, err = k.Update(ctx, "N404", 0, edit("x"))
+	_, err = k.Update(ctx, kernelActor, "N404", 0, edit("x"))
 	assert.ErrorIs(t, err, lifecycle.ErrNotFound)
 	stored, _ = s.Get(ctx, "N1")
 	assert.Equal(t, "hello", stored.Text, "refused operations change nothing")
@@ -161,7 +161,7 @@ func TestKernelRerunsOnChangedReads(t *testing.T) {
 		s.beforeCommit = nil
 		s.set(note{ID: "LOCK", Version: 2, Text: "locked"})
 	}
-	_, err := k.Update(ctx, "N1", 0, step)
+	_, err := k.Update(ctx, kernelActor, "N1", 0, step)
 	assert.ErrorIs(t, err, lifecycle.ErrValidation, "the rerun sees the lock")
 	assert.Equal(t, 2, runs)
 	stored, _ := s.Get(ctx, "N1")
@@ -181,7 +181,7 @@ func TestKernelRerunsOnChangedReads(t *testing.T) {
 		s.mu.Unlock()
 	}
 	s.beforeCommit = bump
-	_, err = k.Update(ctx, "N1", 0, step)
+	_, err = k.Update(ctx, kernelActor, "N1", 0, step)
 	assert.True(t, lifecycle.IsReadConflict(err), "%v", err)
 	assert.Equal(t, lifecycle.Attempts, runs)
 	s.beforeCommit = nil
@@ -192,7 +192,7 @@ func TestKernelRerunsOnChangedReads(t *testing.T) {
 		s.beforeCommit = nil
 		s.set(note{ID: "N1", Version: 5})
 	}
-	_, err = k.Update(ctx, "N1", 0, step)
+	_, err = k.Update(ctx, kernelActor, "N1", 0, step)
 	assert.ErrorIs(t, err, lifecycle.ErrConflict)
 	assert.False(t, lifecycle.IsReadConflict(err))
 	assert.Equal(t, 1, runs)
@@ -217,7 +217,7 @@ func TestKernelCreate(t *testing.T) {
 		s.guards.Bump(lifecycle.ReadSet{Guards: []lifecycle.Seen{{Key: "children/PARENT"}}})
 		s.mu.Unlock()
 	}
-	got, err := k.Create(ctx, build)
+	got, err := k.Create(ctx, kernelActor, build)
 	require.NoError(t, err)
 	assert.Equal(t, "CHILD", got.ID)
 	assert.Equal(t, 2, runs, "the guard moved: built again")
@@ -225,7 +225,7 @@ func TestKernelCreate(t *testing.T) {
 	assert.Equal(t, int64(2), v)
 	assert.Len(t, rec.Events(), 1)
 
-	_, err = k.Create(ctx, build)
+	_, err = k.Create(ctx, kernelActor, build)
 	assert.ErrorIs(t, err, lifecycle.ErrConflict, "the ID exists")
 	assert.Len(t, rec.Events(), 1)
 }

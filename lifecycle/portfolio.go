@@ -66,6 +66,10 @@ type PortfolioConfig struct {
 	// *ValidationError, and a link given without a kind takes the
 	// agreement's. Nil means links are taken as given (kinds required).
 	Agreements AgreementLookup
+	// Interceptors see every operation of the Portfolio, in order: an access
+	// policy may refuse one, an observer measures them (see
+	// Interceptor).
+	Interceptors []Interceptor
 }
 
 // Portfolio is the orchestrator of service portfolio management and of the
@@ -143,6 +147,11 @@ func NewPortfolio(cfg PortfolioConfig) (*Portfolio, error) {
 		Store:    kernelStore(cfg.Store, cfg.Store.GetService, cfg.Store.CommitService),
 		Notifier: notifier,
 		Version:  func(s *ITService) int64 { return s.Version },
+
+		Interceptors: cfg.Interceptors,
+		ID:           func(s *ITService) string { return s.ID },
+		Clone:        (*ITService).Clone,
+		Last:         func(s *ITService) Record { return LastRecord(s.History) },
 	}
 	if p.imps == nil {
 		p.imps, _ = cfg.Store.(ImprovementStore)
@@ -153,6 +162,11 @@ func NewPortfolio(cfg PortfolioConfig) (*Portfolio, error) {
 			Store:    kernelStore(p.imps, p.imps.GetImprovement, p.imps.CommitImprovement),
 			Notifier: notifier,
 			Version:  func(x *Improvement) int64 { return x.Version },
+
+			Interceptors: cfg.Interceptors,
+			ID:           func(x *Improvement) string { return x.ID },
+			Clone:        (*Improvement).Clone,
+			Last:         func(x *Improvement) Record { return LastRecord(x.History) },
 		}
 	}
 	if p.ids == nil {
@@ -204,7 +218,7 @@ func (p *Portfolio) Define(ctx context.Context, actor Actor, cmd DefineService) 
 		cmd.Agreements = links
 	}
 	now, id := p.clock.Now(), p.ids()
-	return p.services.Create(ctx, func(context.Context, *ReadSet) (*ITService, []Notification, error) {
+	return p.services.Create(ctx, actor, func(context.Context, *ReadSet) (*ITService, []Notification, error) {
 		return cmd.New(actor, now, id)
 	})
 }
@@ -251,7 +265,7 @@ func (p *Portfolio) Do(ctx context.Context, actor Actor, cmd ServiceCommand) (*I
 	if blankText(id) {
 		return nil, Invalid("id", "a service ID is required")
 	}
-	return p.services.Update(ctx, id, version, func(ctx context.Context, s *ITService, _ *ReadSet) ([]Notification, error) {
+	return p.services.Update(ctx, actor, id, version, func(ctx context.Context, s *ITService, _ *ReadSet) ([]Notification, error) {
 		work, err := p.retirementWork(ctx, s, cmd)
 		if err != nil {
 			return nil, err
@@ -403,7 +417,7 @@ func (p *Portfolio) Propose(ctx context.Context, actor Actor, cmd ProposeImprove
 		return nil, errNoImprovements
 	}
 	now, id := p.clock.Now(), p.impIDs()
-	return p.improvements.Create(ctx, func(ctx context.Context, _ *ReadSet) (*Improvement, []Notification, error) {
+	return p.improvements.Create(ctx, actor, func(ctx context.Context, _ *ReadSet) (*Improvement, []Notification, error) {
 		x, evs, err := cmd.New(actor, now, id)
 		if err != nil {
 			return nil, nil, err
@@ -458,7 +472,7 @@ func (p *Portfolio) DoImprovement(ctx context.Context, actor Actor, cmd Improvem
 	if blankText(id) {
 		return nil, Invalid("id", "an improvement ID is required")
 	}
-	return p.improvements.Update(ctx, id, version, func(_ context.Context, x *Improvement, _ *ReadSet) ([]Notification, error) {
+	return p.improvements.Update(ctx, actor, id, version, func(_ context.Context, x *Improvement, _ *ReadSet) ([]Notification, error) {
 		return x.Apply(actor, p.clock.Now(), cmd)
 	})
 }

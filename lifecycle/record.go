@@ -85,3 +85,12 @@ func Diff(changes []FieldChange, field, old, new string) []FieldChange {
 	}
 	return append(changes, FieldChange{Field: field, Old: old, New: new})
 }
+
+// LastRecord returns the last record of h, or the zero Record when h is
+// empty: the record a change appends, for [Kernel.Last].
+func LastRecord(h []Record) Record {
+	if len(h) == 0 {
+		return Record{}
+	}
+	return h[len(h)-1]
+}

@@ -125,6 +125,10 @@ type Config struct {
 	// resolves them, FixResumes resumes them to in progress. The
 	// incidents of a problem whose risk was accepted are always resumed.
 	OnFix FixAction
+	// Interceptors see every operation of the Service, in order: an access
+	// policy may refuse one, an observer measures them (see
+	// lifecycle.Interceptor).
+	Interceptors []lifecycle.Interceptor
 }
 
 // Service runs problem management over a [Store]: every operation loads
@@ -175,13 +179,16 @@ func New(cfg Config) (*Service, error) {
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("PRB")
 	}
-	s.kernel = lifecycle.Kernel[*Problem]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version, Detach: detach, State: state, Finish: finish}
+	s.kernel = lifecycle.Kernel[*Problem]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version, Detach: detach, State: state, Finish: finish,
+		Interceptors: cfg.Interceptors, ID: recordID, Clone: (*Problem).Clone, Last: last}
 	return s, nil
 }
 
 // version is the kernel's view of a problem's version.
-func version(p *Problem) int64 { return p.Version }
-func state(p *Problem) string  { return string(p.State) }
+func version(p *Problem) int64         { return p.Version }
+func state(p *Problem) string          { return string(p.State) }
+func recordID(p *Problem) string       { return p.ID }
+func last(p *Problem) lifecycle.Record { return lifecycle.LastRecord(p.History) }
 
 // Open logs a new problem (state new) and returns it as stored. It is named
 // o.ID when set (see [Open]), otherwise by Config.IDs. Errors:
@@ -193,7 +200,7 @@ func (s *Service) Open(ctx context.Context, actor lifecycle.Actor, o Open) (*Pro
 	if id == "" {
 		id = s.ids()
 	}
-	p, err := s.kernel.Create(ctx, func(context.Context, *lifecycle.ReadSet) (*Problem, []lifecycle.Notification, error) {
+	p, err := s.kernel.Create(ctx, actor, func(context.Context, *lifecycle.ReadSet) (*Problem, []lifecycle.Notification, error) {
 		return NewProblem(id, s.matrix, actor, s.clock.Now(), o)
 	})
 	if err != nil && !lifecycle.IsNotifyError(err) {
@@ -261,7 +268,7 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 func (s *Service) run(ctx context.Context, actor lifecycle.Actor, id string, pinned int64, decide func(context.Context, *Problem) (Command, error)) (*Problem, error) {
 	var cmd Command
 	var moved []string
-	p, err := s.kernel.Update(ctx, id, pinned, func(ctx context.Context, p *Problem, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
+	p, err := s.kernel.Update(ctx, actor, id, pinned, func(ctx context.Context, p *Problem, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
 		c, err := decide(ctx, p)
 		if err != nil {
 			return nil, err
