@@ -257,7 +257,7 @@ func TestAssignAndUpdate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "sam", p.Assignee)
 
-	events, err = p.Apply(alice, t0, problem.Update{Impact: 1, Description: "All outbound mail"})
+	events, err = p.Apply(alice, t0, problem.Update{Impact: 1, Description: new("All outbound mail")})
 	require.NoError(t, err)
 	assert.Equal(t, lifecycle.PriorityCritical, p.Priority)
 	assert.Equal(t, 1, events[0].Snapshot.Priority)

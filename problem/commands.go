@@ -218,25 +218,27 @@ type Assign struct {
 	Notes string `json:"notes,omitempty"`
 }
 
-// Update changes descriptive fields; zero values leave a field as it is.
-// Changing Impact or Urgency recomputes the priority. Something must change.
+// Update changes descriptive fields: a nil text field, or a zero impact or
+// urgency, keeps the field as it is, as in every process's Update.
+// Changing Impact or Urgency recomputes the priority. Something must
+// change; the title may not become empty.
 type Update struct {
 	// ID names the problem. Required.
 	ID string `json:"id"`
 	// Version pins the version the command is based on; 0 is the current.
 	Version int64 `json:"version,omitempty"`
-	// Title is the new title; empty keeps it.
-	Title string `json:"title,omitempty"`
-	// Description is the new description; empty keeps it.
-	Description string `json:"description,omitempty"`
+	// Title is the new title; nil keeps it.
+	Title *string `json:"title,omitempty"`
+	// Description is the new description; nil keeps it.
+	Description *string `json:"description,omitempty"`
 	// Impact is the new impact; zero keeps it.
 	Impact lifecycle.Impact `json:"impact,omitempty"`
 	// Urgency is the new urgency; zero keeps it.
 	Urgency lifecycle.Urgency `json:"urgency,omitempty"`
-	// Service is the new affected service; empty keeps it.
-	Service string `json:"service,omitempty"`
-	// ConfigItem is the new affected configuration item; empty keeps it.
-	ConfigItem string `json:"config_item,omitempty"`
+	// Service is the new affected service; nil keeps it.
+	Service *string `json:"service,omitempty"`
+	// ConfigItem is the new affected configuration item; nil keeps it.
+	ConfigItem *string `json:"config_item,omitempty"`
 	// Notes go to the history record; optional.
 	Notes string `json:"notes,omitempty"`
 }
@@ -464,6 +466,13 @@ func newLinks(field, noun string, have, want []string) ([]string, error) {
 	return added, nil
 }
 
+// setText sets *dst to *v, trimmed, when v is not nil.
+func setText(dst *string, v *string) {
+	if v != nil {
+		*dst = strings.TrimSpace(*v)
+	}
+}
+
 func set(dst *string, v string) {
 	if v = strings.TrimSpace(v); v != "" {
 		*dst = v
@@ -685,10 +694,16 @@ func (c Update) apply(p *Problem, s *step) error {
 		return err
 	}
 	old := *p
-	set(&p.Title, c.Title)
-	set(&p.Description, c.Description)
-	set(&p.Service, c.Service)
-	set(&p.ConfigItem, c.ConfigItem)
+	if c.Title != nil {
+		title, err := required("title", *c.Title)
+		if err != nil {
+			return err
+		}
+		p.Title = title
+	}
+	setText(&p.Description, c.Description)
+	setText(&p.Service, c.Service)
+	setText(&p.ConfigItem, c.ConfigItem)
 	if c.Impact != 0 {
 		p.Impact = c.Impact
 	}

@@ -191,7 +191,7 @@ var formCases = []formCase{
 		return problem.Assign{ID: id}
 	}},
 	{"update", "", fresh, manager, func(id string) problem.Command {
-		return problem.Update{ID: id, Title: "Mail relay drops most messages", Impact: 1}
+		return problem.Update{ID: id, Title: new("Mail relay drops most messages"), Impact: 1}
 	}},
 	{"work note", "", fresh, alice, func(id string) problem.Command {
 		return problem.AddWorkNote{ID: id, Text: "Checked the logs"}

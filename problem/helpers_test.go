@@ -106,7 +106,7 @@ func validCommand(ev problem.Event) problem.Command {
 	case problem.EventAssign:
 		return problem.Assign{Group: "platform"}
 	case problem.EventUpdate:
-		return problem.Update{Title: "Mail relay drops some messages"}
+		return problem.Update{Title: new("Mail relay drops some messages")}
 	case problem.EventWorkNote:
 		return problem.AddWorkNote{Text: "Checked the logs"}
 	case problem.EventLinkIncident:

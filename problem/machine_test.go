@@ -272,7 +272,7 @@ func TestRefusals(t *testing.T) {
 		{"reanalyze a duplicate", dup, manager, problem.Reanalyze{Notes: "x"}, []error{lifecycle.ErrInvalidTransition, lifecycle.ErrValidation}, "state"},
 		{"assign nothing", noGroup, alice, problem.Assign{}, []error{lifecycle.ErrValidation}, "group"},
 		{"assign the same", state(problem.StateAssess), alice, problem.Assign{Group: "messaging"}, []error{lifecycle.ErrValidation}, "assignee"},
-		{"update nothing", noGroup, alice, problem.Update{Title: "Mail relay drops messages"}, []error{lifecycle.ErrValidation}, "update"},
+		{"update nothing", noGroup, alice, problem.Update{Title: new("Mail relay drops messages")}, []error{lifecycle.ErrValidation}, "update"},
 		{"update impact out of range", noGroup, alice, problem.Update{Impact: 4}, []error{lifecycle.ErrValidation}, "impact"},
 		{"update urgency out of range", noGroup, alice, problem.Update{Urgency: -1}, []error{lifecycle.ErrValidation}, "urgency"},
 		{"empty work note", noGroup, alice, problem.AddWorkNote{Text: "\t"}, []error{lifecycle.ErrValidation}, "text"},

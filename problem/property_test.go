@@ -63,9 +63,9 @@ func genCommand(t *rapid.T, p *problem.Problem) problem.Command {
 	case problem.EventAssign:
 		return problem.Assign{ID: id, Version: v, Group: text("group"), Assignee: text("assignee"), Notes: text("notes")}
 	case problem.EventUpdate:
-		return problem.Update{ID: id, Version: v, Title: text("title"), Description: text("description"),
+		return problem.Update{ID: id, Version: v, Title: new(text("title")), Description: new(text("description")),
 			Impact: lifecycle.Impact(genLevel.Draw(t, "impact")), Urgency: lifecycle.Urgency(genLevel.Draw(t, "urgency")),
-			Service: text("service"), ConfigItem: text("ci"), Notes: text("notes")}
+			Service: new(text("service")), ConfigItem: new(text("ci")), Notes: text("notes")}
 	case problem.EventWorkNote:
 		return problem.AddWorkNote{ID: id, Version: v, Text: text("text")}
 	case problem.EventLinkIncident:
