@@ -59,7 +59,7 @@
 //     children are separate changes, a failure between the parent's change
 //     and theirs (a canceled context, a store error) can leave a child open
 //     under a resolved parent for a while: the operation then returns a
-//     *[FollowUpError], and closing the parent, by hand or by
+//     *[lifecycle.FollowUpError], and closing the parent, by hand or by
 //     [Service.AutoClose], resolves the stragglers. Canceling a parent
 //     leaves its children alone.
 //   - Links to problem and change records; comments (visible to the caller)
@@ -80,7 +80,7 @@
 // A notifier's failure never undoes a stored change; its error reaches the
 // caller together with the stored incident. Effects on other incidents
 // (children resolved with their parent) are separate stored changes made
-// after the primary one; their failures come back as *[FollowUpError]. A
+// after the primary one; their failures come back as *[lifecycle.FollowUpError]. A
 // Service keeps no state between calls and is safe for concurrent use.
 //
 // Errors match lifecycle.ErrNotFound, ErrConflict, ErrInvalidTransition

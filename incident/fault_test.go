@@ -234,7 +234,7 @@ func (h *fiRun) try(t *rapid.T, op fiOp) fiAttempt {
 		h.cov.faults[in.Fault]++
 	}
 	var ne *lifecycle.NotifyError
-	var fe *incident.FollowUpError
+	var fe *lifecycle.FollowUpError
 	switch {
 	case errors.As(a.err, &fe):
 		h.cov.followUps++
@@ -268,7 +268,7 @@ func (h *fiRun) try(t *rapid.T, op fiOp) fiAttempt {
 // notifier failure or a failed follow-up.
 func fiStoredAnyway(err error) bool {
 	var ne *lifecycle.NotifyError
-	var fe *incident.FollowUpError
+	var fe *lifecycle.FollowUpError
 	return errors.As(err, &ne) || errors.As(err, &fe)
 }
 
@@ -345,9 +345,9 @@ func (h *fiRun) check(t *rapid.T, label string, a fiAttempt) {
 				"%s: a NotifyError without a notifier fault: %v", label, a.err)
 			require.NotEmpty(t, lifecycletest.Classify(ne.Err), "%s: untyped notifier error %v", label, ne.Err)
 		}
-		var fe *incident.FollowUpError
+		var fe *lifecycle.FollowUpError
 		if errors.As(a.err, &fe) {
-			require.NotEmpty(t, fe.Incident, "%s: %v", label, a.err)
+			require.NotEmpty(t, fe.Target, "%s: %v", label, a.err)
 			require.True(t, lifecycletest.Classify(fe.Err) != "" || errors.As(fe.Err, &ne), "%s: untyped follow-up error %v", label, fe.Err)
 		}
 		return
@@ -406,9 +406,9 @@ func (h *fiRun) settle(t *rapid.T, label string, a fiAttempt) {
 	require.Error(t, a.err, "%s succeeded and left open children under resolved parents: %v", label, left)
 	var named []string
 	for _, e := range fiLeaves(a.err) {
-		var fe *incident.FollowUpError
+		var fe *lifecycle.FollowUpError
 		if errors.As(e, &fe) {
-			named = append(named, fe.Incident)
+			named = append(named, fe.Target)
 		}
 	}
 	ambiguous := len(a.appliedStoreWrites()) > 0

@@ -116,11 +116,11 @@ func (s *Service) resolveChildren(ctx context.Context, actor lifecycle.Actor, pa
 	for {
 		page, err := s.store.List(ctx, f)
 		if err != nil {
-			return errors.Join(append(errs, &FollowUpError{Incident: parent.ID, Err: err})...)
+			return errors.Join(append(errs, &lifecycle.FollowUpError{Process: Process, Record: parent.ID, Target: parent.ID, Err: err})...)
 		}
 		for _, c := range page.Incidents {
 			if err := s.resolveChild(ctx, actor, c.ID, parent); err != nil {
-				errs = append(errs, &FollowUpError{Incident: c.ID, Err: err})
+				errs = append(errs, &lifecycle.FollowUpError{Process: Process, Record: parent.ID, Target: c.ID, Err: err})
 			}
 		}
 		if page.Next == "" {

@@ -3,7 +3,6 @@ package incident
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -56,7 +55,7 @@ type Config struct {
 //     ErrInvalidTransition, ErrValidation or ErrForbidden, or is the Store's.
 //   - (incident, err): the change was stored, but the Notifier failed
 //     (err holds a *lifecycle.NotifyError) or a follow-up change of another
-//     incident failed (err holds a *[FollowUpError]), or both, joined.
+//     incident failed (err holds a *[lifecycle.FollowUpError]), or both, joined.
 //     The stored change stands.
 type Service struct {
 	store          Store
@@ -98,22 +97,6 @@ func New(cfg Config) (*Service, error) {
 
 // Rules returns the rules the service applies.
 func (s *Service) Rules() Rules { return s.rules }
-
-// FollowUpError reports that an operation's own change was stored but a
-// follow-up change to another incident failed: an open child not resolved
-// with its parent, for example. Incident names the other incident.
-type FollowUpError struct {
-	Incident string // the incident the follow-up was for
-	Err      error  // why it failed
-}
-
-// Error renders "follow-up on incident <id>: <err>".
-func (e *FollowUpError) Error() string {
-	return fmt.Sprintf("follow-up on incident %s: %v", e.Incident, e.Err)
-}
-
-// Unwrap returns the follow-up's error.
-func (e *FollowUpError) Unwrap() error { return e.Err }
 
 // Get returns the stored incident, or an error matching
 // lifecycle.ErrNotFound.

@@ -349,9 +349,9 @@ func TestFailedCascadeIsAFollowUpError(t *testing.T) {
 	got, err := svc.Resolve(ctx, ann, incident.Resolve{ID: p.ID, Code: incident.CodeSolutionProvided, Notes: "n"})
 	require.NotNil(t, got, "the parent's change stands")
 	assert.Equal(t, incident.StateResolved, got.State)
-	var fe *incident.FollowUpError
+	var fe *lifecycle.FollowUpError
 	require.ErrorAs(t, err, &fe)
-	assert.Equal(t, c.ID, fe.Incident)
+	assert.Equal(t, c.ID, fe.Target)
 	assert.ErrorIs(t, err, boom)
 	assert.Equal(t, incident.StateResolved, e.get(t, p.ID).State)
 }

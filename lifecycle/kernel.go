@@ -266,16 +266,23 @@ func NilCommand(cmd any) error {
 // FollowUpError reports that an operation's own change was stored but a
 // follow-up change of another record failed: an open child not resolved
 // with its parent, an incident not settled with its problem. Record names
-// the record whose change was stored; Err holds the follow-ups' errors,
-// joined. The stored change stands.
+// the record whose change was stored, Target, when set, the record the
+// failed follow-up was for; Err holds the follow-ups' errors, joined. The
+// stored change stands. Every process reports its follow-ups' failures
+// with it.
 type FollowUpError struct {
 	Process string // the process of the record, e.g. "problem"
 	Record  string // the record whose change was stored
+	Target  string // the record the follow-up was for, when one is named
 	Err     error  // the follow-ups' errors, joined
 }
 
-// Error renders "<process> <record> stored, but a follow-up failed: <err>".
+// Error renders "<process> <record> stored, but a follow-up failed:
+// <err>", or with a Target "... but a follow-up on <target> failed: <err>".
 func (e *FollowUpError) Error() string {
+	if e.Target != "" {
+		return fmt.Sprintf("%s %s stored, but a follow-up on %s failed: %v", e.Process, e.Record, e.Target, e.Err)
+	}
 	return fmt.Sprintf("%s %s stored, but a follow-up failed: %v", e.Process, e.Record, e.Err)
 }
 
