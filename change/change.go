@@ -347,6 +347,7 @@ func (c *Change) Snapshot() lifecycle.Snapshot {
 		Priority: int(c.Priority),
 		Group:    c.Group,
 		Assignee: c.Assignee,
+		Caller:   c.Requester,
 		Service:  c.Service,
 		OpenedAt: c.CreatedAt,
 	}

@@ -142,7 +142,7 @@ func TestOpen(t *testing.T) {
 	require.Len(t, evs, 1)
 	assert.Equal(t, lifecycle.Notification{
 		ID: "incident/INC-7/1/0", Process: "incident", Subject: "INC-7", Type: TypeOpened, To: "new", Actor: "ann", Time: t0, Version: 1,
-		Snapshot: lifecycle.Snapshot{State: "new", Title: "VPN down", Priority: 2, Group: "network", Service: "vpn", ConfigItem: "fw1", OpenedAt: t0, Attributes: map[string]string{"site": "lyon"}},
+		Snapshot: lifecycle.Snapshot{State: "new", Title: "VPN down", Priority: 2, Group: "network", Caller: "carol", Service: "vpn", ConfigItem: "fw1", OpenedAt: t0, Attributes: map[string]string{"site": "lyon"}},
 	}, evs[0])
 
 	// Zero impact and urgency are the matrix's lowest: planning by default,

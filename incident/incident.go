@@ -159,6 +159,7 @@ func (x *Incident) Snapshot() lifecycle.Snapshot {
 		Priority:   int(x.Priority),
 		Group:      x.Group,
 		Assignee:   x.Assignee,
+		Caller:     x.Caller,
 		HoldReason: string(x.HoldReason),
 		Major:      x.Major == MajorAccepted,
 		Service:    x.Service,

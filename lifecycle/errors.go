@@ -156,6 +156,7 @@ type ForbiddenError struct {
 	Actor  string // the actor's ID
 	Action string // what was tried, e.g. "accept major incident"
 	Reason string // e.g. `needs role "major-incident-manager"`
+	Rule   string // the access rule that refused, when one did (see [Rule])
 }
 
 // Error renders "<actor> may not <action>: <reason>".

@@ -81,6 +81,11 @@ type Snapshot struct {
 	Group string `json:"group,omitempty"`
 	// Assignee is the assigned person.
 	Assignee string `json:"assignee,omitempty"`
+	// Caller is who the record is for: an incident's caller, a change's
+	// requester.
+	Caller string `json:"caller,omitempty"`
+	// Owner is who owns the record: a service's owner.
+	Owner string `json:"owner,omitempty"`
 	// HoldReason is why the record is on hold, when it is.
 	HoldReason string `json:"hold_reason,omitempty"`
 	// Major reports a major incident.
@@ -103,7 +108,8 @@ func (s Snapshot) Clone() Snapshot {
 
 // Apply returns s updated by the standard fields of r's changes (state,
 // priority, group, assignee, hold reason, major). Like Service, ConfigItem,
-// OpenedAt and Attributes, Title describes the record and is not replayed. Replaying a record's
+// Caller, Owner, OpenedAt and Attributes, Title describes the record and
+// is not replayed. Replaying a record's
 // history through Apply from its first snapshot rebuilds the snapshot at
 // every step.
 func (s Snapshot) Apply(r Record) Snapshot {

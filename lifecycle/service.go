@@ -95,6 +95,7 @@ func (s *ITService) Snapshot() Snapshot {
 		State:    string(s.Status),
 		Title:    s.Name,
 		Service:  s.ID,
+		Owner:    s.Owner,
 		OpenedAt: s.CreatedAt,
 		Attributes: map[string]string{
 			"name":        s.Name,

@@ -1,0 +1,184 @@
+package lifecycle
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Relation is how an actor stands to a record: a [Rule] may let an actor
+// in one of these relations fire an event. Relations are read from the
+// record as it is before the change (as the change leaves it, for a
+// creation), in its process-neutral view ([Snapshot]).
+type Relation string
+
+// The relations a [Rule] can name.
+const (
+	// RelationAssignee: the actor is the record's assignee.
+	RelationAssignee Relation = "assignee"
+	// RelationGroupMember: the actor is a member of the record's
+	// assignment group, as the policy's [Membership] says.
+	RelationGroupMember Relation = "group_member"
+	// RelationCaller: the actor is the record's caller or requester
+	// ([Snapshot].Caller).
+	RelationCaller Relation = "caller"
+	// RelationOwner: the actor is the record's owner ([Snapshot].Owner),
+	// as a service's owner is.
+	RelationOwner Relation = "owner"
+)
+
+// Membership tells which groups an actor belongs to: the host's
+// directory. It is asked only by rules that name
+// [RelationGroupMember].
+type Membership interface {
+	IsMember(ctx context.Context, actor Actor, group string) (bool, error)
+}
+
+// MembershipFunc is a [Membership] as a function.
+type MembershipFunc func(ctx context.Context, actor Actor, group string) (bool, error)
+
+// IsMember calls f.
+func (f MembershipFunc) IsMember(ctx context.Context, actor Actor, group string) (bool, error) {
+	return f(ctx, actor, group)
+}
+
+// Rule says who may make one kind of change: fire an event of a process
+// ("incident" "accept_major"), or change some fields of its records
+// whatever the event. An actor may when it holds any of Roles or stands in
+// any of Relations to the record; a rule with neither lets nobody. A
+// change that several rules guard needs each of them to let it.
+type Rule struct {
+	// Name names the rule in refusals; "" names it after Process and
+	// Event ("incident.accept_major").
+	Name string `json:"name,omitempty"`
+	// Process is the process whose records the rule guards. Required.
+	Process string `json:"process"`
+	// Event is the event it guards (the history record's event); ""
+	// guards every event of the process (with Fields: every change of
+	// those fields).
+	Event string `json:"event,omitempty"`
+	// Fields, when set, narrows the rule to changes that touch any of
+	// them ([FieldChange].Field, such as "root_cause"; a field ending
+	// in "." is a prefix: "attributes.").
+	Fields []string `json:"fields,omitempty"`
+	// Roles let any actor holding one of them.
+	Roles []string `json:"roles,omitempty"`
+	// Relations let any actor in one of them to the record.
+	Relations []Relation `json:"relations,omitempty"`
+}
+
+// name is the rule's name in refusals.
+func (r Rule) name() string {
+	if r.Name != "" {
+		return r.Name
+	}
+	if r.Event == "" {
+		return r.Process + ".*"
+	}
+	return r.Process + "." + r.Event
+}
+
+// guards reports whether the rule applies to op.
+func (r Rule) guards(op Operation) bool {
+	if r.Process != op.Process || r.Event != "" && r.Event != op.Event {
+		return false
+	}
+	if len(r.Fields) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(op.Change.Changes, func(c FieldChange) bool {
+		return slices.ContainsFunc(r.Fields, func(f string) bool {
+			return c.Field == f || strings.HasSuffix(f, ".") && strings.HasPrefix(c.Field, f)
+		})
+	})
+}
+
+// lets reports whether r lets op's actor make op's change.
+func (r Rule) lets(ctx context.Context, m Membership, op Operation) (bool, error) {
+	if slices.ContainsFunc(r.Roles, op.Actor.HasRole) {
+		return true, nil
+	}
+	rec := op.BeforeView
+	if op.Before == nil {
+		rec = op.AfterView
+	}
+	for _, rel := range r.Relations {
+		switch rel {
+		case RelationAssignee:
+			if rec.Assignee != "" && rec.Assignee == op.Actor.ID {
+				return true, nil
+			}
+		case RelationCaller:
+			if rec.Caller != "" && rec.Caller == op.Actor.ID {
+				return true, nil
+			}
+		case RelationOwner:
+			if rec.Owner != "" && rec.Owner == op.Actor.ID {
+				return true, nil
+			}
+		case RelationGroupMember:
+			if rec.Group == "" {
+				continue
+			}
+			if m == nil {
+				return false, &ConfigError{Setting: "AccessPolicy.Members", Reason: "rule " + r.name() + " asks for group membership"}
+			}
+			ok, err := m.IsMember(ctx, op.Actor, rec.Group)
+			if err != nil || ok {
+				return ok, err
+			}
+		}
+	}
+	return false, nil
+}
+
+// who says whom r lets, for a refusal.
+func (r Rule) who() string {
+	var parts []string
+	for _, role := range r.Roles {
+		parts = append(parts, "role "+`"`+role+`"`)
+	}
+	for _, rel := range r.Relations {
+		parts = append(parts, "the record's "+strings.ReplaceAll(string(rel), "_", " "))
+	}
+	if len(parts) == 0 {
+		return "nobody"
+	}
+	return strings.Join(parts, " or ")
+}
+
+// AccessPolicy is an access policy as data: the rules that guard the
+// processes' changes, and the directory that relation rules ask. It is
+// an [Interceptor]: give it to a Service's Config.Interceptors. A change
+// no rule guards is let through.
+//
+// The zero AccessPolicy lets everything.
+type AccessPolicy struct {
+	// Rules guard changes, in order; the first that refuses names the
+	// refusal.
+	Rules []Rule
+	// Members answers the rules that name [RelationGroupMember].
+	Members Membership
+}
+
+// Check lets op through unless a rule that guards it refuses its actor:
+// then it is a *[ForbiddenError] naming the rule.
+func (p *AccessPolicy) Check(ctx context.Context, op Operation) error {
+	for _, r := range p.Rules {
+		if !r.guards(op) {
+			continue
+		}
+		ok, err := r.lets(ctx, p.Members, op)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &ForbiddenError{Actor: op.Actor.ID, Action: op.Event + " " + op.Process + " " + op.ID, Rule: r.name(), Reason: "rule " + r.name() + " lets only " + r.who()}
+		}
+	}
+	return nil
+}
+
+// Done does nothing: the policy only checks.
+func (*AccessPolicy) Done(context.Context, Operation, error, time.Duration) {}
