@@ -18,10 +18,15 @@
 //     back; [TestHistoryRefusals] checks that a process's decoder refuses
 //     each [HistoryBreak] of a record's export with the history error it
 //     should.
-//   - [TestCommitter]: the Store contract every process shares (versions,
-//     read sets, guards, and history, journal and redactions for a store
-//     that keeps them), and [Table], [FaultyRecords] and [FaultyLogs], the
-//     in-memory table and fault wrappers every kit is built from.
+//   - [TestRecords]: the Store contract every process shares, written
+//     once over the record type: creates, gets, versions, conflicts and
+//     not-found, copies in and out ([Scribble]), concurrent writers, List's
+//     order and paging, and [TestCommitter] (read sets, guards, and
+//     history, journal and redactions for a store that keeps them). Each
+//     process's TestStore fills in one [RecordKit] and adds its own
+//     queries; [Equal] compares records as a store gives them back. [Table],
+//     [FaultyRecords] and [FaultyLogs] are the in-memory table and fault
+//     wrappers every kit is built from.
 //   - [CheckRegistry]: fails a test unless a process's command registry
 //     lists exactly the command types of its source: [TypesWithMethod]
 //     reads them (the types with the sealed Command interface's method)

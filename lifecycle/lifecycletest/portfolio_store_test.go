@@ -3,6 +3,7 @@ package lifecycletest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -107,6 +108,18 @@ func (s *sharing) GetService(ctx context.Context, id string) (*lifecycle.ITServi
 	return s.PortfolioStore.GetService(ctx, id)
 }
 
+// bareNotFound reports an unknown service with an error that matches no
+// sentinel.
+type bareNotFound struct{ *lifecycletest.PortfolioStore }
+
+func (s bareNotFound) GetService(ctx context.Context, id string) (*lifecycle.ITService, error) {
+	x, err := s.PortfolioStore.GetService(ctx, id)
+	if errors.Is(err, lifecycle.ErrNotFound) {
+		return nil, fmt.Errorf("no service %s", id)
+	}
+	return x, err
+}
+
 // unsorted returns ListServices pages in descending ID order.
 type unsorted struct{ *lifecycletest.PortfolioStore }
 
@@ -169,6 +182,7 @@ func (s improvementsDropGuards) CommitImprovement(ctx context.Context, w lifecyc
 const (
 	quoteStale    = "Commit: a stored version other than Expected is an error matching ErrConflict"
 	quoteNotFound = "Commit with Expected > 0: an unknown ID is an error matching ErrNotFound"
+	quoteGet      = "Get: an unknown ID is an error matching ErrNotFound"
 	quoteCopyOut  = "values are copied out: mutating a returned value changes nothing stored"
 	quoteOrder    = "List: ordered by ID (byte-wise ascending)"
 	quoteReads    = "Commit: a record of the read set whose version changed is a read conflict"
@@ -189,6 +203,9 @@ var brokenPortfolioStores = map[string]struct {
 	"sharing": {services: func() lifecycle.PortfolioStore {
 		return &sharing{PortfolioStore: lifecycletest.NewPortfolioStore(), kept: map[string]*lifecycle.ITService{}}
 	}, clause: quoteCopyOut},
+	"bareNotFound": {services: func() lifecycle.PortfolioStore {
+		return bareNotFound{lifecycletest.NewPortfolioStore()}
+	}, clause: quoteGet},
 	"unsorted": {services: func() lifecycle.PortfolioStore {
 		return unsorted{lifecycletest.NewPortfolioStore()}
 	}, clause: quoteOrder},

@@ -1,0 +1,621 @@
+package lifecycletest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// Contract clauses that every process's store shares, quoted by
+// [TestRecords]. The clauses of Commit's read set, guards, history and
+// journal are those of [TestCommitter], which TestRecords runs too.
+const (
+	clauseGetNotFound    = "Get: an unknown ID is an error matching ErrNotFound"
+	clauseRoundTrip      = "Commit with Expected 0 then Get: the stored record is returned unchanged (times equal as instants, nil and empty alike)"
+	clauseCreateConflict = "Commit with Expected 0: if a record with the same ID exists, it returns an error matching ErrConflict and stores nothing"
+	clauseCopyIn         = "values are copied in: mutating an argument after the call changes nothing stored"
+	clauseCopyOut        = "values are copied out: mutating a returned value changes nothing stored"
+	clauseUpdate         = "Commit with Expected > 0 replaces the stored record by w.Record, provided the stored version equals Expected"
+	clauseUpdateConflict = "Commit: a stored version other than Expected is an error matching ErrConflict, and nothing is written"
+	clauseUpdateNotFound = "Commit with Expected > 0: an unknown ID is an error matching ErrNotFound"
+	clauseOneWinner      = "Commit: of concurrent writes expecting the same version, exactly one succeeds; the others match ErrConflict"
+	clauseOneCreate      = "Commit with Expected 0: of concurrent creates of one ID, exactly one succeeds; creates of other IDs all succeed"
+	clauseOrder          = "List: ordered by ID (byte-wise ascending), starting after filter.After; following Next visits every record exactly once"
+	clauseNext           = "List: Next is empty on the last page; otherwise it continues the listing (passed as After), and is the ID of the page's last record where the contract says so"
+	clausePageSize       = "List: a page holds at most Limit records: DefaultLimit when Limit <= 0, and never more than MaxLimit when the process has one"
+	clauseEmpty          = "List: no match is an empty page, not an error"
+)
+
+// RecordKit describes a process's store for [TestRecords]: one kit per
+// process, filled in once.
+type RecordKit[T any] struct {
+	// New returns an empty store. Each subtest calls it once (each case
+	// of the Committer subtest too); register clean-up with t.Cleanup.
+	New func(t *testing.T) lifecycle.RecordStore[T]
+	// Record returns a valid record with the given ID at the given
+	// version, as [CommitterKit].Record does: every field set, so that
+	// the copy checks reach them all, and each version the update of the
+	// one before, changed in ordinary fields as well as in its version.
+	// Two calls with the same arguments return equal records that share
+	// no memory.
+	Record func(id string, version int64) T
+	// Key returns a record's ID and version.
+	Key func(T) (id string, version int64)
+	// List, when set, returns one page of every stored record: the
+	// process's List with only the cursor (after) and the page size
+	// (limit) set. Nil for a process whose store lists no records.
+	List func(ctx context.Context, s lifecycle.RecordStore[T], after string, limit int) (records []T, next string, err error)
+	// DefaultLimit is the page size of a List whose limit is 0 or less.
+	DefaultLimit int
+	// MaxLimit, when above 0, is the most records a page holds whatever
+	// the limit.
+	MaxLimit int
+	// NextIsLastID says that the contract makes a page's Next the ID of
+	// its last record, not only a cursor that continues after it.
+	NextIsLastID bool
+}
+
+// TestRecords checks the contract that every process's store shares:
+// Get and Commit's creates, updates, version conflicts and not-found
+// errors, copies in and out, concurrent writers, List's order, paging and
+// page size (when the kit has a List), and, in its Committer subtest,
+// [TestCommitter]: the read set, guards, and history and journal for a
+// store that reads them back. Each process's conformance suite runs it
+// and adds the clauses of its own queries. Failures quote the clause.
+//
+// Records compare with [Equal]: times as instants, nil and empty slices
+// and maps alike, so a database store need not keep time zones or
+// nil-ness.
+func TestRecords[T any](t *testing.T, k RecordKit[T]) {
+	t.Helper()
+	ctx := context.Background()
+	const a = "REC-1"
+	create := func(t *testing.T, s lifecycle.RecordStore[T], x T) {
+		t.Helper()
+		if err := s.Commit(ctx, lifecycle.Write[T]{Record: x}); err != nil {
+			fail(t, clauseRoundTrip, "create: %v", err)
+			t.FailNow()
+		}
+	}
+	// stored fails the clause unless the record id is stored as want.
+	stored := func(t *testing.T, s lifecycle.RecordStore[T], clause, after string, id string, want T) {
+		t.Helper()
+		got, err := s.Get(ctx, id)
+		if err != nil {
+			fail(t, clause, "%s, Get(%s): %v", after, id, err)
+			return
+		}
+		if d := Difference(got, want); d != "" {
+			fail(t, clause, "%s, Get(%s) differs from what was stored: %s", after, id, d)
+		}
+	}
+
+	t.Run("GetUnknownIsNotFound", func(t *testing.T) {
+		s := k.New(t)
+		if _, err := s.Get(ctx, "REC-NONE"); !errors.Is(err, lifecycle.ErrNotFound) {
+			fail(t, clauseGetNotFound, "got error %v", err)
+		}
+	})
+	t.Run("CreateThenGet", func(t *testing.T) {
+		s := k.New(t)
+		create(t, s, k.Record(a, 1))
+		stored(t, s, clauseRoundTrip, "after the create", a, k.Record(a, 1))
+	})
+	t.Run("CreateTakenIDIsConflict", func(t *testing.T) {
+		s := k.New(t)
+		create(t, s, k.Record(a, 1))
+		if err := s.Commit(ctx, lifecycle.Write[T]{Record: k.Record(a, 2)}); !errors.Is(err, lifecycle.ErrConflict) {
+			fail(t, clauseCreateConflict, "a second create of %s returned %v", a, err)
+		}
+		stored(t, s, clauseCreateConflict, "after the refused create", a, k.Record(a, 1))
+	})
+	t.Run("CreateCopiesIn", func(t *testing.T) {
+		s := k.New(t)
+		x := k.Record(a, 1)
+		create(t, s, x)
+		Scribble(x)
+		stored(t, s, clauseCopyIn, "after mutating the created value", a, k.Record(a, 1))
+	})
+	t.Run("GetCopiesOut", func(t *testing.T) {
+		s := k.New(t)
+		create(t, s, k.Record(a, 1))
+		for range 2 {
+			got, err := s.Get(ctx, a)
+			if err != nil {
+				t.Fatalf("get: %v", err)
+			}
+			Scribble(got)
+			stored(t, s, clauseCopyOut, "after mutating a got value", a, k.Record(a, 1))
+		}
+	})
+	t.Run("UpdateStoresOverExpected", func(t *testing.T) {
+		s := k.New(t)
+		create(t, s, k.Record(a, 1))
+		for v := int64(1); v <= 3; v++ {
+			if err := s.Commit(ctx, lifecycle.Write[T]{Record: k.Record(a, v+1), Expected: v}); err != nil {
+				fail(t, clauseUpdate, "update over version %d: %v", v, err)
+				return
+			}
+			stored(t, s, clauseUpdate, fmt.Sprintf("after the update over version %d", v), a, k.Record(a, v+1))
+		}
+	})
+	t.Run("UpdateStaleIsConflict", func(t *testing.T) {
+		s := k.New(t)
+		create(t, s, k.Record(a, 1))
+		if err := s.Commit(ctx, lifecycle.Write[T]{Record: k.Record(a, 2), Expected: 1}); err != nil {
+			t.Fatalf("update: %v", err)
+		}
+		for _, expected := range []int64{0, 1, 3, 7} {
+			err := s.Commit(ctx, lifecycle.Write[T]{Record: k.Record(a, expected+1), Expected: expected})
+			if !errors.Is(err, lifecycle.ErrConflict) {
+				fail(t, clauseUpdateConflict, "a write expecting version %d when 2 is stored returned %v", expected, err)
+			}
+			stored(t, s, clauseUpdateConflict, fmt.Sprintf("after the write expecting version %d", expected), a, k.Record(a, 2))
+		}
+	})
+	t.Run("UpdateUnknownIsNotFound", func(t *testing.T) {
+		s := k.New(t)
+		if err := s.Commit(ctx, lifecycle.Write[T]{Record: k.Record("REC-404", 2), Expected: 1}); !errors.Is(err, lifecycle.ErrNotFound) {
+			fail(t, clauseUpdateNotFound, "got %v", err)
+		}
+		if _, err := s.Get(ctx, "REC-404"); !errors.Is(err, lifecycle.ErrNotFound) {
+			fail(t, clauseUpdateNotFound, "a refused update must not create the record; Get returned %v", err)
+		}
+	})
+	t.Run("UpdateCopiesIn", func(t *testing.T) {
+		s := k.New(t)
+		create(t, s, k.Record(a, 1))
+		y := k.Record(a, 2)
+		if err := s.Commit(ctx, lifecycle.Write[T]{Record: y, Expected: 1}); err != nil {
+			t.Fatalf("update: %v", err)
+		}
+		Scribble(y)
+		stored(t, s, clauseCopyIn, "after mutating the updated value", a, k.Record(a, 2))
+	})
+	t.Run("ConcurrentUpdates", func(t *testing.T) {
+		s := k.New(t)
+		create(t, s, k.Record(a, 1))
+		const writers = 16
+		for v := int64(1); v <= 4; v++ {
+			errs := make([]error, writers)
+			var wg sync.WaitGroup
+			for i := range writers {
+				y := k.Record(a, v+1)
+				wg.Go(func() { errs[i] = s.Commit(ctx, lifecycle.Write[T]{Record: y, Expected: v}) })
+			}
+			wg.Wait()
+			won := 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					won++
+				case !errors.Is(err, lifecycle.ErrConflict):
+					fail(t, clauseOneWinner, "a losing update returned %v, want ErrConflict", err)
+				}
+			}
+			if won != 1 {
+				fail(t, clauseOneWinner, "%d of %d updates over version %d succeeded", won, writers, v)
+				return
+			}
+			stored(t, s, clauseOneWinner, fmt.Sprintf("after the updates over version %d", v), a, k.Record(a, v+1))
+		}
+	})
+	t.Run("ConcurrentCreates", func(t *testing.T) {
+		s := k.New(t)
+		const n = 16
+		errs, same := make([]error, n), make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			x, y := k.Record(fmt.Sprintf("REC-C%02d", i), 1), k.Record("REC-SAME", 1)
+			wg.Go(func() {
+				errs[i] = s.Commit(ctx, lifecycle.Write[T]{Record: x})
+				same[i] = s.Commit(ctx, lifecycle.Write[T]{Record: y})
+			})
+		}
+		wg.Wait()
+		won := 0
+		for i := range n {
+			if errs[i] != nil {
+				fail(t, clauseOneCreate, "the create of REC-C%02d: %v", i, errs[i])
+			}
+			switch {
+			case same[i] == nil:
+				won++
+			case !errors.Is(same[i], lifecycle.ErrConflict):
+				fail(t, clauseOneCreate, "a losing create returned %v, want ErrConflict", same[i])
+			}
+		}
+		if won != 1 {
+			fail(t, clauseOneCreate, "%d of %d creates of one ID succeeded", won, n)
+		}
+		if k.List != nil {
+			if got := listAll(t, k, s, 0); len(got) != n+1 {
+				fail(t, clauseOneCreate, "after %d successful creates List has %d records", n+1, len(got))
+			}
+		}
+	})
+	if k.List != nil {
+		testList(t, k)
+	}
+	t.Run("Committer", func(t *testing.T) {
+		TestCommitter(t, CommitterKit[T]{
+			New:    func(t *testing.T) lifecycle.Committer[T] { return k.New(t) },
+			Record: k.Record,
+			Get: func(ctx context.Context, c lifecycle.Committer[T], id string) (int64, error) {
+				x, err := c.(lifecycle.RecordStore[T]).Get(ctx, id)
+				if err != nil {
+					return 0, err
+				}
+				_, v := k.Key(x)
+				return v, nil
+			},
+		})
+	})
+}
+
+// testList checks List's clauses for [TestRecords].
+func testList[T any](t *testing.T, k RecordKit[T]) {
+	ctx := context.Background()
+	idOf := func(x T) string { id, _ := k.Key(x); return id }
+	ids := func(xs []T) []string {
+		out := make([]string, len(xs))
+		for i, x := range xs {
+			out[i] = idOf(x)
+		}
+		return out
+	}
+	fill := func(t *testing.T, s lifecycle.RecordStore[T], ids []string) {
+		t.Helper()
+		for _, id := range ids {
+			if err := s.Commit(ctx, lifecycle.Write[T]{Record: k.Record(id, 1)}); err != nil {
+				t.Fatalf("create %s: %v", id, err)
+			}
+		}
+	}
+
+	t.Run("ListOrderAndPaging", func(t *testing.T) {
+		s := k.New(t)
+		// Created out of order; byte order differs from numeric order.
+		var want []string
+		for _, n := range []int{7, 3, 12, 1, 20, 5, 9, 15, 2, 11, 18, 4, 14, 6, 10, 19, 8, 13, 16, 17, 21} {
+			want = append(want, fmt.Sprintf("REC-%d", n))
+		}
+		fill(t, s, want)
+		slices.Sort(want)
+		for _, limit := range []int{1, 3, 7, 20, 21, 22, 0} {
+			var got []string
+			after := ""
+			for pages := 0; ; pages++ {
+				if pages > len(want) {
+					fail(t, clauseNext, "limit %d: paging does not end; got %v so far", limit, got)
+					return
+				}
+				page, next, err := k.List(ctx, s, after, limit)
+				if err != nil {
+					t.Fatalf("list after %q: %v", after, err)
+				}
+				if limit > 0 && len(page) > limit {
+					fail(t, clausePageSize, "a page with Limit %d has %d records", limit, len(page))
+				}
+				if !slices.IsSorted(ids(page)) {
+					fail(t, clauseOrder, "the page after %q is %v, not in ID order", after, ids(page))
+					return
+				}
+				got = append(got, ids(page)...)
+				switch more := len(got) < len(want); {
+				case more && (next == "" || len(page) == 0):
+					fail(t, clauseNext, "limit %d: the page after %q has Next %q with %d records still to come", limit, after, next, len(want)-len(got))
+					return
+				case !more && next != "":
+					fail(t, clauseNext, "limit %d: the last page, after %q, has Next %q, want empty", limit, after, next)
+					return
+				case more && k.NextIsLastID && next != idOf(page[len(page)-1]):
+					fail(t, clauseNext, "limit %d: the page after %q ends at %s but has Next %q", limit, after, idOf(page[len(page)-1]), next)
+				}
+				if next == "" {
+					break
+				}
+				after = next
+			}
+			if !slices.Equal(got, want) {
+				fail(t, clauseOrder, "limit %d: the pages gave\n %v\nwant\n %v", limit, got, want)
+			}
+		}
+		page, next, err := k.List(ctx, s, "REC-19", 0)
+		if err != nil {
+			t.Fatalf("list: %v", err)
+		}
+		if got, rest := ids(page), []string{"REC-2", "REC-20", "REC-21", "REC-3", "REC-4", "REC-5", "REC-6", "REC-7", "REC-8", "REC-9"}; !slices.Equal(got, rest) || next != "" {
+			fail(t, clauseOrder, "after %q gave %v (Next %q), want %v", "REC-19", got, next, rest)
+		}
+	})
+	t.Run("ListPageSize", func(t *testing.T) {
+		s := k.New(t)
+		n := max(k.DefaultLimit, k.MaxLimit) + 1
+		var all []string
+		for i := range n {
+			all = append(all, fmt.Sprintf("REC-%05d", i))
+		}
+		fill(t, s, all)
+		cases := []struct{ limit, want int }{{0, k.DefaultLimit}, {-5, k.DefaultLimit}, {3, 3}}
+		if k.MaxLimit > 0 {
+			cases = append(cases, struct{ limit, want int }{k.MaxLimit, k.MaxLimit}, struct{ limit, want int }{k.MaxLimit + 500, k.MaxLimit})
+		}
+		for _, c := range cases {
+			page, next, err := k.List(ctx, s, "", c.limit)
+			if err != nil {
+				t.Fatalf("list: %v", err)
+			}
+			if len(page) != c.want || next == "" {
+				fail(t, clausePageSize, "List with Limit %d of %d records returned %d (Next %q), want %d and a Next", c.limit, n, len(page), next, c.want)
+			}
+			if k.NextIsLastID && len(page) > 0 && next != idOf(page[len(page)-1]) {
+				fail(t, clauseNext, "List with Limit %d: Next %q, want %q", c.limit, next, idOf(page[len(page)-1]))
+			}
+		}
+		if got := listAll(t, k, s, n+500); !slices.Equal(got, all) {
+			fail(t, clauseOrder, "paging through %d records with Limit %d gave %d records, sorted %v", n, n+500, len(got), slices.IsSorted(got))
+		}
+	})
+	t.Run("ListCopiesOut", func(t *testing.T) {
+		s := k.New(t)
+		fill(t, s, []string{"REC-1"})
+		page, _, err := k.List(ctx, s, "", 0)
+		if err != nil || len(page) != 1 {
+			t.Fatalf("list: %d records, %v", len(page), err)
+		}
+		Scribble(page[0])
+		got, err := s.Get(ctx, "REC-1")
+		if d := Difference(got, k.Record("REC-1", 1)); err != nil || d != "" {
+			fail(t, clauseCopyOut, "after mutating a listed value, Get: %v %s", err, d)
+		}
+	})
+	t.Run("ListEmpty", func(t *testing.T) {
+		s := k.New(t)
+		page, next, err := k.List(ctx, s, "", 0)
+		if err != nil || len(page) != 0 || next != "" {
+			fail(t, clauseEmpty, "an empty store listed %d records, Next %q, error %v", len(page), next, err)
+		}
+	})
+}
+
+// listAll pages through every record of s, limit at a time, and returns
+// their IDs.
+func listAll[T any](t *testing.T, k RecordKit[T], s lifecycle.RecordStore[T], limit int) []string {
+	t.Helper()
+	var all []string
+	after := ""
+	for pages := 0; ; pages++ {
+		page, next, err := k.List(context.Background(), s, after, limit)
+		if err != nil {
+			t.Fatalf("list after %q: %v", after, err)
+		}
+		for _, x := range page {
+			id, _ := k.Key(x)
+			all = append(all, id)
+		}
+		if next == "" {
+			return all
+		}
+		if pages > len(all) {
+			fail(t, clauseNext, "paging does not end; got %d records so far", len(all))
+			t.FailNow()
+		}
+		after = next
+	}
+}
+
+// fail reports a broken clause of a contract and goes on.
+func fail(t *testing.T, clause string, format string, args ...any) {
+	t.Helper()
+	t.Errorf("contract: %s\n%s", clause, fmt.Sprintf(format, args...))
+}
+
+// Scribble changes, in place, everything of x that a store could share
+// with it by mistake, so that a test can prove the store keeps copies:
+// every string, number and bool reachable from x through pointers,
+// structs, slices, arrays, maps and interfaces is changed, every
+// time.Time moves an hour and a second on, and every slice and map
+// reached through a settable value grows by one element. Unexported
+// fields are left alone. x is typically a pointer to a record.
+func Scribble(x any) {
+	scribble(reflect.ValueOf(x), map[uintptr]bool{})
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+func scribble(v reflect.Value, seen map[uintptr]bool) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() || seen[v.Pointer()] {
+			return
+		}
+		seen[v.Pointer()] = true
+		scribble(v.Elem(), seen)
+	case reflect.Interface:
+		if v.IsNil() || !v.CanSet() {
+			return
+		}
+		c := reflect.New(v.Elem().Type()).Elem()
+		c.Set(v.Elem())
+		scribble(c, seen)
+		v.Set(c)
+	case reflect.Struct:
+		if v.Type() == timeType {
+			if v.CanSet() {
+				v.Set(reflect.ValueOf(v.Interface().(time.Time).Add(time.Hour + time.Second)))
+			}
+			return
+		}
+		for i := range v.NumField() {
+			if f := v.Field(i); f.CanSet() {
+				scribble(f, seen)
+			}
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			scribble(v.Index(i), seen)
+		}
+		if v.CanSet() {
+			e := reflect.New(v.Type().Elem()).Elem()
+			scribble(e, seen)
+			v.Set(reflect.Append(v, e))
+		}
+	case reflect.Array:
+		for i := range v.Len() {
+			scribble(v.Index(i), seen)
+		}
+	case reflect.Map:
+		if v.IsNil() || !v.CanSet() {
+			return
+		}
+		for _, key := range v.MapKeys() {
+			e := reflect.New(v.Type().Elem()).Elem()
+			e.Set(v.MapIndex(key))
+			scribble(e, seen)
+			v.SetMapIndex(key, e)
+		}
+		key, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+		scribble(key, seen)
+		scribble(e, seen)
+		if !v.MapIndex(key).IsValid() {
+			v.SetMapIndex(key, e)
+		}
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(v.String() + "~scribbled")
+		}
+	case reflect.Bool:
+		if v.CanSet() {
+			v.SetBool(!v.Bool())
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if v.CanSet() {
+			v.SetInt(v.Int() + 1)
+		}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		if v.CanSet() {
+			v.SetUint(v.Uint() + 1)
+		}
+	case reflect.Float32, reflect.Float64:
+		if v.CanSet() {
+			v.SetFloat(v.Float() + 1)
+		}
+	}
+}
+
+// Equal reports whether a and b are the same record as a store gives it
+// back: deeply equal, except that two time.Time are equal when they are
+// the same instant (time.Time.Equal), whatever their locations and
+// monotonic readings, and that a nil slice equals an empty one and a nil
+// map an empty one. Pointers are equal when both are nil or their targets
+// are equal (a nil pointer never equals a non-nil one), interfaces when
+// they hold equal values of one type. Unexported fields compare as ==
+// compares them (a time.Time among them by its fields, not as an
+// instant).
+func Equal(a, b any) bool { return Difference(a, b) == "" }
+
+// Difference returns where a and b first differ as [Equal] compares
+// them, with both values there, or "" when they are equal.
+func Difference(a, b any) string {
+	return difference(reflect.ValueOf(a), reflect.ValueOf(b), "")
+}
+
+func difference(a, b reflect.Value, path string) string {
+	differ := func() string {
+		at := path
+		if at == "" {
+			at = "the value"
+		}
+		return fmt.Sprintf("%s: got %s, want %s", at, show(a), show(b))
+	}
+	if !a.IsValid() || !b.IsValid() {
+		if a.IsValid() != b.IsValid() {
+			return differ()
+		}
+		return ""
+	}
+	if a.Type() != b.Type() {
+		return differ()
+	}
+	if a.Type() == timeType && a.CanInterface() {
+		if !a.Interface().(time.Time).Equal(b.Interface().(time.Time)) {
+			return differ()
+		}
+		return ""
+	}
+	switch a.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			if a.IsNil() != b.IsNil() {
+				return differ()
+			}
+			return ""
+		}
+		return difference(a.Elem(), b.Elem(), path)
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if d := difference(a.Field(i), b.Field(i), path+"."+a.Type().Field(i).Name); d != "" {
+				return d
+			}
+		}
+		return ""
+	case reflect.Slice, reflect.Array:
+		if a.Len() != b.Len() {
+			return fmt.Sprintf("%s: got %d elements, want %d: got %s, want %s", path, a.Len(), b.Len(), show(a), show(b))
+		}
+		for i := range a.Len() {
+			if d := difference(a.Index(i), b.Index(i), fmt.Sprintf("%s[%d]", path, i)); d != "" {
+				return d
+			}
+		}
+		return ""
+	case reflect.Map:
+		if a.Len() != b.Len() {
+			return fmt.Sprintf("%s: got %d entries, want %d: got %s, want %s", path, a.Len(), b.Len(), show(a), show(b))
+		}
+		for _, key := range a.MapKeys() {
+			at := fmt.Sprintf("%s[%v]", path, key)
+			e := b.MapIndex(key)
+			if !e.IsValid() {
+				return fmt.Sprintf("%s: got %s, want no such entry", at, show(a.MapIndex(key)))
+			}
+			if d := difference(a.MapIndex(key), e, at); d != "" {
+				return d
+			}
+		}
+		return ""
+	case reflect.Func, reflect.Chan, reflect.UnsafePointer:
+		if a.Pointer() != b.Pointer() {
+			return differ()
+		}
+		return ""
+	default:
+		if !a.Equal(b) {
+			return differ()
+		}
+		return ""
+	}
+}
+
+// show renders v for a failure: JSON where it encodes, %+v otherwise.
+func show(v reflect.Value) string {
+	if !v.IsValid() {
+		return "nothing"
+	}
+	if v.CanInterface() {
+		if b, err := json.Marshal(v.Interface()); err == nil {
+			return string(b)
+		}
+		return fmt.Sprintf("%+v", v.Interface())
+	}
+	return fmt.Sprintf("%v", v)
+}
