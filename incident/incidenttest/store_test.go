@@ -3,6 +3,7 @@ package incidenttest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -52,7 +53,10 @@ type (
 		mu   sync.Mutex
 		kept map[string]*incident.Incident
 	}
-	noPaging struct{ *incidenttest.Store } // ignores Limit and After
+	noPaging     struct{ *incidenttest.Store } // ignores Limit and After
+	bareNotFound struct{ *incidenttest.Store } // reports an unknown ID with an untyped error
+	readBlind    struct{ *incidenttest.Store } // ignores the read set
+	dropsHistory struct{ *incidenttest.Store } // keeps the history of creates only
 )
 
 func (s lastWriterWins) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
@@ -93,12 +97,35 @@ func (s noPaging) List(ctx context.Context, f incident.Filter) (incident.Page, e
 	return p, err
 }
 
+func (s bareNotFound) Get(ctx context.Context, id string) (*incident.Incident, error) {
+	x, err := s.Store.Get(ctx, id)
+	if errors.Is(err, lifecycle.ErrNotFound) {
+		return nil, fmt.Errorf("no incident %s", id)
+	}
+	return x, err
+}
+
+func (s readBlind) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
+	w.Reads = lifecycle.ReadSet{}
+	return s.Store.Commit(ctx, w)
+}
+
+func (s dropsHistory) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
+	if w.Expected > 0 {
+		w.History = nil
+	}
+	return s.Store.Commit(ctx, w)
+}
+
 var broken = map[string]func() incident.Store{
 	"lastWriterWins": func() incident.Store { return lastWriterWins{incidenttest.NewStore()} },
 	"sharing": func() incident.Store {
 		return &sharing{Store: incidenttest.NewStore(), kept: map[string]*incident.Incident{}}
 	},
-	"noPaging": func() incident.Store { return noPaging{incidenttest.NewStore()} },
+	"noPaging":     func() incident.Store { return noPaging{incidenttest.NewStore()} },
+	"bareNotFound": func() incident.Store { return bareNotFound{incidenttest.NewStore()} },
+	"readBlind":    func() incident.Store { return readBlind{incidenttest.NewStore()} },
+	"dropsHistory": func() incident.Store { return dropsHistory{incidenttest.NewStore()} },
 }
 
 // TestBrokenStoreHelper runs TestStore on a broken store when asked to by
@@ -117,9 +144,12 @@ func TestConformanceCatchesBrokenStores(t *testing.T) {
 		t.Skip("runs child processes")
 	}
 	for name, want := range map[string]string{
-		"lastWriterWins": "Update returns an error matching lifecycle.ErrConflict when the stored version is not expected",
-		"sharing":        "values are copied in and out",
-		"noPaging":       "List returns at most the filter's page size",
+		"lastWriterWins": "Commit: a stored version other than Expected is an error matching ErrConflict",
+		"sharing":        "values are copied in: mutating an argument after the call changes nothing stored",
+		"noPaging":       "List: a page holds at most Limit records",
+		"bareNotFound":   "Get: an unknown ID is an error matching ErrNotFound",
+		"readBlind":      "Commit: a record of the read set whose version changed is a read conflict",
+		"dropsHistory":   "Commit appends w.History after the stored records",
 	} {
 		t.Run(name, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenStoreHelper$", "-test.count=1")
