@@ -2,12 +2,8 @@ package problemtest
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,19 +12,10 @@ import (
 	"github.com/itsmkit/itsm/problem"
 )
 
-// Contract clauses quoted by failures.
+// Contract clauses of problem.Store beyond those every store shares,
+// quoted by failures.
 const (
-	clauseGet        = `Get "returns an error matching lifecycle.ErrNotFound when there is none"`
-	clauseCreate     = `Commit with Expected 0 "stores the record"; Get "returns the problem with the given ID"`
-	clauseCreateDup  = `Commit with Expected 0: an existing ID is "an error matching ErrConflict", and nothing is written`
-	clauseUpdate     = `Commit "stores the record" provided "the stored version of w.Record is w.Expected"`
-	clauseUpdateOld  = `Commit returns "an error matching ErrConflict" when the stored version is not w.Expected, and writes nothing`
-	clauseUpdateNone = `Commit returns "ErrNotFound when Expected > 0 and there is no such record"`
-	clauseAtomic     = `Commit: "Of concurrent Commits ... at most one succeeds for each version seen"`
 	clauseCopy       = `Store: "Values are copied in and out: ... neither the caller nor the store may see the other's later changes"`
-	clauseListOrder  = `List "returns one page of the problems matching f, ordered by ID (byte-wise ascending), starting after f.After"`
-	clauseListNext   = `List: "Page.Next is the cursor for the following page: non-empty exactly when more matching problems follow"`
-	clauseListLimit  = `List: "At most f.Limit problems are returned (DefaultLimit when f.Limit <= 0)"`
 	clauseFilter     = `Filter: "Empty fields match every problem; set fields must all match"`
 	clauseSearch     = `SearchKnownErrors "returns the known errors (problems for which IsKnownError is true, in any state) matching q, ordered by ID"`
 	clauseSearchText = `KnownErrorQuery.Text: "A known error matches when every term occurs in its Title, KnownError.Symptom, KnownError.RootCause or KnownError.Workaround ..., ignoring case"`
@@ -37,9 +24,12 @@ const (
 )
 
 // TestStore checks that the Store made by newStore honours the
-// problem.Store contract. newStore is called once per subtest and must
-// return an empty store; register any clean-up with t.Cleanup. Failures
-// quote the clause of the contract that was broken.
+// problem.Store contract: lifecycletest.TestRecords, the clauses every
+// store shares (not-found, conflicts, versions, copying, atomic updates,
+// List's order and paging, read sets, history and journal), then List's
+// filters and the known-error search. newStore is called once per
+// subtest and must return an empty store; register any clean-up with
+// t.Cleanup. Failures quote the clause of the contract that was broken.
 //
 // The suite stores problems built directly (not through a Service) with
 // times in UTC at whole seconds; stores may return times in another
@@ -47,231 +37,34 @@ const (
 func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 	t.Helper()
 	ctx := context.Background()
-
-	t.Run("GetMissing", func(t *testing.T) {
-		s := newStore(t)
-		_, err := s.Get(ctx, "PRB-MISSING")
-		if !errors.Is(err, lifecycle.ErrNotFound) {
-			t.Fatalf("Get(missing) = %v; contract: %s", err, clauseGet)
-		}
+	lifecycletest.TestRecords(t, lifecycletest.RecordKit[*problem.Problem]{
+		New: func(t *testing.T) lifecycle.RecordStore[*problem.Problem] { return newStore(t) },
+		Record: func(id string, version int64) *problem.Problem {
+			p := Fixture(id)
+			for p.Version < version {
+				p = bump(p, fmt.Sprintf("version %d", p.Version+1))
+			}
+			return p
+		},
+		Key: func(p *problem.Problem) (string, int64) { return p.ID, p.Version },
+		List: func(ctx context.Context, s lifecycle.RecordStore[*problem.Problem], after string, limit int) ([]*problem.Problem, string, error) {
+			page, err := s.(problem.Store).List(ctx, problem.Filter{After: after, Limit: limit})
+			return page.Problems, page.Next, err
+		},
+		DefaultLimit: problem.DefaultLimit,
 	})
 
-	t.Run("CreateThenGet", func(t *testing.T) {
+	t.Run("SearchCopiesOut", func(t *testing.T) {
 		s := newStore(t)
 		want := Fixture("PRB-1")
 		mustCreate(t, s, want)
-		got, err := s.Get(ctx, "PRB-1")
-		if err != nil {
-			t.Fatalf("Get after Create: %v; contract: %s", err, clauseCreate)
-		}
-		assertSame(t, clauseCreate, want, got)
-	})
-
-	t.Run("CreateDuplicateID", func(t *testing.T) {
-		s := newStore(t)
-		first := Fixture("PRB-1")
-		mustCreate(t, s, first)
-		second := Fixture("PRB-1")
-		second.Title = "another problem with the same ID"
-		err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: second})
-		if !errors.Is(err, lifecycle.ErrConflict) {
-			t.Fatalf("Create(existing ID) = %v; contract: %s", err, clauseCreateDup)
-		}
-		got := mustGet(t, s, "PRB-1")
-		assertSame(t, clauseCreateDup, first, got)
-	})
-
-	t.Run("UpdateExpectedVersion", func(t *testing.T) {
-		s := newStore(t)
-		p := Fixture("PRB-1")
-		mustCreate(t, s, p)
-		next := bump(p, "renamed once")
-		if err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: next, Expected: 1}); err != nil {
-			t.Fatalf("Update(expected 1) over version 1 = %v; contract: %s", err, clauseUpdate)
-		}
-		assertSame(t, clauseUpdate, next, mustGet(t, s, "PRB-1"))
-		third := bump(next, "renamed twice")
-		if err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: third, Expected: 2}); err != nil {
-			t.Fatalf("Update(expected 2) over version 2 = %v; contract: %s", err, clauseUpdate)
-		}
-		assertSame(t, clauseUpdate, third, mustGet(t, s, "PRB-1"))
-	})
-
-	t.Run("UpdateStaleVersion", func(t *testing.T) {
-		s := newStore(t)
-		p := Fixture("PRB-1")
-		mustCreate(t, s, p)
-		v2 := bump(p, "version two")
-		if err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: v2, Expected: 1}); err != nil {
-			t.Fatalf("Update: %v", err)
-		}
-		for _, expected := range []int64{0, 1, 3} {
-			stale := bump(p, fmt.Sprintf("stale write expecting %d", expected))
-			stale.Version = expected + 1
-			err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: stale, Expected: expected})
-			if !errors.Is(err, lifecycle.ErrConflict) {
-				t.Errorf("Update(expected %d) over version 2 = %v; contract: %s", expected, err, clauseUpdateOld)
-			}
-		}
-		assertSame(t, clauseUpdateOld, v2, mustGet(t, s, "PRB-1"))
-	})
-
-	t.Run("UpdateMissing", func(t *testing.T) {
-		s := newStore(t)
-		p := Fixture("PRB-GHOST")
-		p.Version = 2
-		err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: p, Expected: 1})
-		if !errors.Is(err, lifecycle.ErrNotFound) {
-			t.Fatalf("Update(missing) = %v; contract: %s", err, clauseUpdateNone)
-		}
-		if _, err := s.Get(ctx, "PRB-GHOST"); !errors.Is(err, lifecycle.ErrNotFound) {
-			t.Fatalf("Update(missing) created the problem (Get = %v); contract: %s", err, clauseUpdateNone)
-		}
-	})
-
-	t.Run("UpdateAtomic", func(t *testing.T) {
-		s := newStore(t)
-		p := Fixture("PRB-1")
-		mustCreate(t, s, p)
-		const writers = 8
-		for round := int64(1); round <= 3; round++ {
-			base := mustGet(t, s, "PRB-1")
-			var wg sync.WaitGroup
-			var mu sync.Mutex
-			var wins, conflicts int
-			var other []error
-			for w := range writers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					next := bump(base, fmt.Sprintf("round %d writer %d", round, w))
-					err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: next, Expected: round})
-					mu.Lock()
-					defer mu.Unlock()
-					switch {
-					case err == nil:
-						wins++
-					case errors.Is(err, lifecycle.ErrConflict):
-						conflicts++
-					default:
-						other = append(other, err)
-					}
-				}()
-			}
-			wg.Wait()
-			if wins != 1 || conflicts != writers-1 || len(other) > 0 {
-				t.Fatalf("round %d: %d concurrent updates over version %d: %d succeeded, %d conflicted, other errors %v; contract: %s",
-					round, writers, round, wins, conflicts, other, clauseAtomic)
-			}
-			if got := mustGet(t, s, "PRB-1"); got.Version != round+1 {
-				t.Fatalf("round %d: stored version %d, want %d; contract: %s", round, got.Version, round+1, clauseAtomic)
-			}
-		}
-	})
-
-	t.Run("CopiesIn", func(t *testing.T) {
-		s := newStore(t)
-		p := Fixture("PRB-1")
-		want := p.Clone()
-		mustCreate(t, s, p)
-		scribble(p)
-		assertSame(t, clauseCopy+" (after Create)", want, mustGet(t, s, "PRB-1"))
-
-		next := bump(want, "updated")
-		wantNext := next.Clone()
-		if err := s.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: next, Expected: 1}); err != nil {
-			t.Fatalf("Update: %v", err)
-		}
-		scribble(next)
-		assertSame(t, clauseCopy+" (after Update)", wantNext, mustGet(t, s, "PRB-1"))
-	})
-
-	t.Run("CopiesOut", func(t *testing.T) {
-		s := newStore(t)
-		want := Fixture("PRB-1")
-		mustCreate(t, s, want)
-		scribble(mustGet(t, s, "PRB-1"))
-		assertSame(t, clauseCopy+" (result of Get)", want, mustGet(t, s, "PRB-1"))
-
-		page, err := s.List(ctx, problem.Filter{})
-		if err != nil || len(page.Problems) != 1 {
-			t.Fatalf("List = %d problems, %v; want 1", len(page.Problems), err)
-		}
-		scribble(page.Problems[0])
-		assertSame(t, clauseCopy+" (result of List)", want, mustGet(t, s, "PRB-1"))
-
 		found, err := s.SearchKnownErrors(ctx, problem.KnownErrorQuery{})
 		if err != nil || len(found) != 1 {
 			t.Fatalf("SearchKnownErrors = %d problems, %v; want 1", len(found), err)
 		}
-		scribble(found[0])
-		assertSame(t, clauseCopy+" (result of SearchKnownErrors)", want, mustGet(t, s, "PRB-1"))
-	})
-
-	t.Run("ListOrderAndPaging", func(t *testing.T) {
-		s := newStore(t)
-		// Created out of order; IDs chosen so that byte order differs from
-		// numeric order.
-		var want []string
-		for _, n := range []int{7, 3, 12, 1, 20, 5, 9, 15, 2, 11, 18, 4, 14, 6, 10, 19, 8, 13, 16, 17, 21} {
-			p := Fixture(fmt.Sprintf("PRB-%d", n))
-			mustCreate(t, s, p)
-			want = append(want, p.ID)
-		}
-		slices.Sort(want)
-		for _, limit := range []int{1, 5, 7, 21, 50} {
-			var got []string
-			after := ""
-			for pages := 0; ; pages++ {
-				if pages > len(want)+1 {
-					t.Fatalf("limit %d: paging does not end; contract: %s", limit, clauseListNext)
-				}
-				page, err := s.List(ctx, problem.Filter{After: after, Limit: limit})
-				if err != nil {
-					t.Fatalf("List: %v", err)
-				}
-				if len(page.Problems) > limit {
-					t.Fatalf("limit %d: page of %d; contract: %s", limit, len(page.Problems), clauseListLimit)
-				}
-				for _, p := range page.Problems {
-					got = append(got, p.ID)
-				}
-				more := len(got) < len(want)
-				if (page.Next != "") != more {
-					t.Fatalf("limit %d: after %d of %d problems Next = %q; contract: %s", limit, len(got), len(want), page.Next, clauseListNext)
-				}
-				if page.Next == "" {
-					break
-				}
-				after = page.Next
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("limit %d: paged IDs %v, want %v; contract: %s", limit, got, want, clauseListOrder)
-			}
-		}
-		page, err := s.List(ctx, problem.Filter{After: "PRB-19"})
-		if err != nil {
-			t.Fatalf("List: %v", err)
-		}
-		if got := ids(page.Problems); !reflect.DeepEqual(got, []string{"PRB-2", "PRB-20", "PRB-21", "PRB-3", "PRB-4", "PRB-5", "PRB-6", "PRB-7", "PRB-8", "PRB-9"}) {
-			t.Fatalf("List(After PRB-19) = %v; contract: %s", got, clauseListOrder)
-		}
-	})
-
-	t.Run("ListDefaultLimit", func(t *testing.T) {
-		s := newStore(t)
-		for i := range problem.DefaultLimit + 1 {
-			mustCreate(t, s, Fixture(fmt.Sprintf("PRB-%04d", i)))
-		}
-		for _, limit := range []int{0, -1} {
-			page, err := s.List(ctx, problem.Filter{Limit: limit})
-			if err != nil {
-				t.Fatalf("List: %v", err)
-			}
-			if len(page.Problems) != problem.DefaultLimit || page.Next == "" {
-				t.Fatalf("List(Limit %d) over %d problems = %d problems, Next %q; contract: %s, %s",
-					limit, problem.DefaultLimit+1, len(page.Problems), page.Next, clauseListLimit, clauseListNext)
-			}
+		lifecycletest.Scribble(found[0])
+		if d := lifecycletest.Difference(mustGet(t, s, "PRB-1"), Fixture("PRB-1")); d != "" {
+			t.Fatalf("after changing a result of SearchKnownErrors, the stored problem differs: %s; contract: %s", d, clauseCopy)
 		}
 	})
 
@@ -410,25 +203,6 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 				problem.DefaultLimit+1, len(got), ids(got[:min(1, len(got))]), clauseSearchLim, clauseSearch)
 		}
 	})
-	t.Run("Committer", func(t *testing.T) {
-		lifecycletest.TestCommitter(t, lifecycletest.CommitterKit[*problem.Problem]{
-			New: func(t *testing.T) lifecycle.Committer[*problem.Problem] { return newStore(t) },
-			Record: func(id string, version int64) *problem.Problem {
-				p := Fixture(id)
-				for p.Version < version {
-					p = bump(p, fmt.Sprintf("version %d", p.Version+1))
-				}
-				return p
-			},
-			Get: func(ctx context.Context, s lifecycle.Committer[*problem.Problem], id string) (int64, error) {
-				p, err := s.(problem.Store).Get(ctx, id)
-				if err != nil {
-					return 0, err
-				}
-				return p.Version, nil
-			},
-		})
-	})
 }
 
 // Fixture returns a problem with every field set, as a Store might receive
@@ -512,29 +286,6 @@ func bump(p *problem.Problem, title string) *problem.Problem {
 	return n
 }
 
-// scribble changes every part of p that a store could share by mistake.
-func scribble(p *problem.Problem) {
-	p.Title = "scribbled"
-	p.Version = 99
-	p.KnownError.Workaround = "scribbled"
-	for i := range p.Incidents {
-		p.Incidents[i] = "scribbled"
-	}
-	p.Incidents = append(p.Incidents, "INC-SCRIBBLED")
-	for i := range p.Changes {
-		p.Changes[i] = "scribbled"
-	}
-	for i := range p.WorkNotes {
-		p.WorkNotes[i].Text = "scribbled"
-	}
-	for i := range p.History {
-		p.History[i].Note = "scribbled"
-		for j := range p.History[i].Changes {
-			p.History[i].Changes[j].New = "scribbled"
-		}
-	}
-}
-
 func mustCreate(t *testing.T, s problem.Store, p *problem.Problem) {
 	t.Helper()
 	if err := s.Commit(context.Background(), lifecycle.Write[*problem.Problem]{Record: p}); err != nil {
@@ -557,57 +308,4 @@ func ids(ps []*problem.Problem) []string {
 		out = append(out, p.ID)
 	}
 	return out
-}
-
-// assertSame fails unless got equals want, comparing times with Equal and
-// treating nil and empty slices alike.
-func assertSame(t *testing.T, clause string, want, got *problem.Problem) {
-	t.Helper()
-	if got == nil {
-		t.Fatalf("got nil problem; contract: %s", clause)
-	}
-	w, g := normalize(want), normalize(got)
-	if !reflect.DeepEqual(w, g) {
-		wj, _ := json.MarshalIndent(w, "", "  ")
-		gj, _ := json.MarshalIndent(g, "", "  ")
-		t.Fatalf("stored problem differs; contract: %s\nwant %s\n got %s", clause, wj, gj)
-	}
-}
-
-func normalize(p *problem.Problem) *problem.Problem {
-	n := p.Clone()
-	utc := func(t *time.Time) {
-		if t.IsZero() {
-			*t = time.Time{}
-		} else {
-			*t = t.UTC()
-		}
-	}
-	utc(&n.CreatedAt)
-	utc(&n.UpdatedAt)
-	utc(&n.ResolvedAt)
-	utc(&n.ClosedAt)
-	utc(&n.KnownErrorAt)
-	if len(n.Incidents) == 0 {
-		n.Incidents = nil
-	}
-	if len(n.Changes) == 0 {
-		n.Changes = nil
-	}
-	if len(n.WorkNotes) == 0 {
-		n.WorkNotes = nil
-	}
-	for i := range n.WorkNotes {
-		utc(&n.WorkNotes[i].Time)
-	}
-	if len(n.History) == 0 {
-		n.History = nil
-	}
-	for i := range n.History {
-		utc(&n.History[i].Time)
-		if len(n.History[i].Changes) == 0 {
-			n.History[i].Changes = nil
-		}
-	}
-	return n
 }

@@ -3,6 +3,7 @@ package problemtest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -125,18 +126,41 @@ func (r readBlindStore) Commit(ctx context.Context, w lifecycle.Write[*problem.P
 	return r.Store.Commit(ctx, w)
 }
 
+// bareNotFound reports an unknown problem with an untyped error.
+type bareNotFound struct{ *problemtest.Store }
+
+func (b bareNotFound) Get(ctx context.Context, id string) (*problem.Problem, error) {
+	p, err := b.Store.Get(ctx, id)
+	if errors.Is(err, lifecycle.ErrNotFound) {
+		return nil, fmt.Errorf("no problem %s", id)
+	}
+	return p, err
+}
+
+// dropsHistory keeps the history of creates only.
+type dropsHistory struct{ *problemtest.Store }
+
+func (d dropsHistory) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
+	if w.Expected > 0 {
+		w.History = nil
+	}
+	return d.Store.Commit(ctx, w)
+}
+
 var brokenStores = map[string]struct {
 	make   func() problem.Store
 	clause string
 }{
-	"lossy": {func() problem.Store { return lossyStore{problemtest.NewStore()} }, "when the stored version is not w.Expected"},
+	"lossy": {func() problem.Store { return lossyStore{problemtest.NewStore()} }, "Commit: a stored version other than Expected is an error matching ErrConflict"},
 	"sharing": {func() problem.Store {
 		return &sharingStore{Store: problemtest.NewStore(), m: map[string]*problem.Problem{}}
-	}, "Values are copied in and out"},
-	"unsorted":  {func() problem.Store { return unsortedStore{problemtest.NewStore()} }, "ordered by ID"},
-	"search":    {func() problem.Store { return exactSearchStore{problemtest.NewStore()} }, "ignoring case"},
-	"notfound":  {func() problem.Store { return notFoundAsConflict{problemtest.NewStore()} }, "ErrNotFound when Expected > 0 and there is no such record"},
-	"readblind": {func() problem.Store { return readBlindStore{problemtest.NewStore()} }, "a record of the read set whose version changed"},
+	}, "values are copied in: mutating an argument after the call changes nothing stored"},
+	"unsorted":     {func() problem.Store { return unsortedStore{problemtest.NewStore()} }, "ordered by ID"},
+	"search":       {func() problem.Store { return exactSearchStore{problemtest.NewStore()} }, "ignoring case"},
+	"notfound":     {func() problem.Store { return notFoundAsConflict{problemtest.NewStore()} }, "Commit with Expected > 0: an unknown ID is an error matching ErrNotFound"},
+	"readblind":    {func() problem.Store { return readBlindStore{problemtest.NewStore()} }, "a record of the read set whose version changed"},
+	"bareNotFound": {func() problem.Store { return bareNotFound{problemtest.NewStore()} }, "Get: an unknown ID is an error matching ErrNotFound"},
+	"dropsHistory": {func() problem.Store { return dropsHistory{problemtest.NewStore()} }, "Commit appends w.History after the stored records"},
 }
 
 // TestBrokenStoreHelper runs the suite on the broken store named by
