@@ -3,6 +3,7 @@ package changetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -176,23 +177,57 @@ func (s ignoresContext) Scheduled(_ context.Context, cis []string, from, to time
 	return s.Store.Scheduled(context.Background(), cis, from, to)
 }
 
+// bareNotFound reports an unknown change with an untyped error.
+type bareNotFound struct{ *Store }
+
+func (s bareNotFound) Get(ctx context.Context, id string) (*change.Change, error) {
+	c, err := s.Store.Get(ctx, id)
+	if errors.Is(err, lifecycle.ErrNotFound) {
+		return nil, fmt.Errorf("no change %s", id)
+	}
+	return c, err
+}
+
+// dropsHistory keeps the history of creates only.
+type dropsHistory struct{ *Store }
+
+func (s dropsHistory) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
+	if w.Expected > 0 {
+		w.History = nil
+	}
+	return s.Store.Commit(ctx, w)
+}
+
+// Clauses of lifecycletest.TestRecords and TestCommitter, which TestStore
+// runs.
+const (
+	quoteStale    = "Commit: a stored version other than Expected is an error matching ErrConflict"
+	quoteNotFound = "Commit with Expected > 0: an unknown ID is an error matching ErrNotFound"
+	quoteGet      = "Get: an unknown ID is an error matching ErrNotFound"
+	quoteCopy     = "values are copied in: mutating an argument after the call changes nothing stored"
+	quotePageSize = "List: a page holds at most Limit records"
+	quoteOrder    = "List: ordered by ID (byte-wise ascending)"
+	quoteReads    = "Commit: a record of the read set whose version changed is a read conflict"
+	quoteHistory  = "Commit appends w.History after the stored records"
+)
+
 var brokenStores = map[string]struct {
 	make   func() change.Store
 	clause string
 }{
-	"lastWriterWins":     {func() change.Store { return lastWriterWins{NewStore()} }, clauseUpdateStale},
-	"notFoundAsConflict": {func() change.Store { return notFoundAsConflict{NewStore()} }, clauseUpdateGone},
+	"lastWriterWins":     {func() change.Store { return lastWriterWins{NewStore()} }, quoteStale},
+	"notFoundAsConflict": {func() change.Store { return notFoundAsConflict{NewStore()} }, quoteNotFound},
+	"bareNotFound":       {func() change.Store { return bareNotFound{NewStore()} }, quoteGet},
 	"sharing": {func() change.Store {
 		return &sharing{Store: NewStore(), kept: map[string]*change.Change{}}
-	}, clauseCopy},
+	}, quoteCopy},
 	"lossy":          {func() change.Store { return lossy{NewStore()} }, clauseRoundTrip},
-	"uncapped":       {func() change.Store { return uncapped{NewStore()} }, clauseListSize},
-	"unsorted":       {func() change.Store { return unsorted{NewStore()} }, clauseListOrder},
+	"uncapped":       {func() change.Store { return uncapped{NewStore()} }, quotePageSize},
+	"unsorted":       {func() change.Store { return unsorted{NewStore()} }, quoteOrder},
 	"unbookedToo":    {func() change.Store { return unbookedToo{NewStore()} }, clauseScheduled},
 	"ignoresContext": {func() change.Store { return ignoresContext{NewStore()} }, clauseCanceled},
-	// The clause is lifecycletest.TestCommitter's.
-	"ignoresReads": {func() change.Store { return ignoresReads{NewStore()} },
-		"Commit: a record of the read set whose version changed is a read conflict"},
+	"ignoresReads":   {func() change.Store { return ignoresReads{NewStore()} }, quoteReads},
+	"dropsHistory":   {func() change.Store { return dropsHistory{NewStore()} }, quoteHistory},
 }
 
 // TestBrokenStoreHelper runs the suite on the broken store named by
