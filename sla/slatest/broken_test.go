@@ -2,6 +2,8 @@ package slatest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -120,20 +122,51 @@ func (s greedy) Claim(ctx context.Context, owner string, at time.Time, limit int
 	return s.Store.Due(ctx, at, limit)
 }
 
+// bareNotFound reports an unknown timer with an untyped error.
+type bareNotFound struct{ *Store }
+
+func (s bareNotFound) Get(ctx context.Context, id string) (*sla.Timer, error) {
+	tm, err := s.Store.Get(ctx, id)
+	if errors.Is(err, lifecycle.ErrNotFound) {
+		return nil, fmt.Errorf("no timer %s", id)
+	}
+	return tm, err
+}
+
+// readBlind commits whatever the write's read set says.
+type readBlind struct{ *Store }
+
+func (s readBlind) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
+	w.Reads = lifecycle.ReadSet{}
+	return s.Store.Commit(ctx, w)
+}
+
+// Clauses of lifecycletest.TestRecords and TestCommitter, which TestStore
+// runs.
+const (
+	quoteRoundTrip = "Commit with Expected 0 then Get: the stored record is returned unchanged"
+	quoteCopyOut   = "values are copied out: mutating a returned value changes nothing stored"
+	quoteStale     = "Commit: a stored version other than Expected is an error matching ErrConflict"
+	quoteGet       = "Get: an unknown ID is an error matching ErrNotFound"
+	quoteReads     = "Commit: a record of the read set whose version changed is a read conflict"
+)
+
 var brokenStores = map[string]struct {
 	store  func() sla.Store
 	clause string // a clause the failure must quote
 }{
-	"seconds":       {func() sla.Store { return seconds{NewStore()} }, clausePrecision},
-	"milliseconds":  {func() sla.Store { return milliseconds{NewStore()} }, clausePrecision},
-	"whole-seconds": {func() sla.Store { return wholeSeconds{NewStore()} }, clauseCreate},
-	"no-journal":    {func() sla.Store { return noJournal{NewStore()} }, clauseCreate},
-	"shared":        {func() sla.Store { return shared{NewStore()} }, clauseCopy},
-	"blind-update":  {func() sla.Store { return blindUpdate{NewStore()} }, clauseUpdateOld},
-	"unordered":     {func() sla.Store { return unordered{NewStore()} }, clauseDue},
-	"exclusive":     {func() sla.Store { return exclusive{NewStore()} }, clauseDue},
-	"no-stopped":    {func() sla.Store { return nilList{NewStore()} }, clauseList},
-	"greedy":        {func() sla.Store { return greedy{NewStore()} }, clauseClaim},
+	"seconds":        {func() sla.Store { return seconds{NewStore()} }, clausePrecision},
+	"milliseconds":   {func() sla.Store { return milliseconds{NewStore()} }, clausePrecision},
+	"whole-seconds":  {func() sla.Store { return wholeSeconds{NewStore()} }, quoteRoundTrip},
+	"no-journal":     {func() sla.Store { return noJournal{NewStore()} }, quoteRoundTrip},
+	"shared":         {func() sla.Store { return shared{NewStore()} }, quoteCopyOut},
+	"blind-update":   {func() sla.Store { return blindUpdate{NewStore()} }, quoteStale},
+	"bare-not-found": {func() sla.Store { return bareNotFound{NewStore()} }, quoteGet},
+	"read-blind":     {func() sla.Store { return readBlind{NewStore()} }, quoteReads},
+	"unordered":      {func() sla.Store { return unordered{NewStore()} }, clauseDue},
+	"exclusive":      {func() sla.Store { return exclusive{NewStore()} }, clauseDue},
+	"no-stopped":     {func() sla.Store { return nilList{NewStore()} }, clauseList},
+	"greedy":         {func() sla.Store { return greedy{NewStore()} }, clauseClaim},
 }
 
 const brokenEnv = "SLATEST_BROKEN_STORE"

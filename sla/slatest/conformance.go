@@ -2,11 +2,8 @@ package slatest
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,15 +12,10 @@ import (
 	"github.com/itsmkit/itsm/sla"
 )
 
-// Contract clauses quoted by failures.
+// Contract clauses of sla.Store and sla.Claimer beyond those every store
+// shares, quoted by failures.
 const (
 	clauseGet        = `Get "returns the timer with id, or an error matching lifecycle.ErrNotFound"`
-	clauseCreate     = `Commit with Expected 0 "stores a new timer"; Get "returns the timer with id"`
-	clauseCreateDup  = `Commit with Expected 0: "an existing ID is an error matching lifecycle.ErrConflict, and nothing is stored"`
-	clauseUpdate     = `Commit stores the timer "over the stored version Expected"`
-	clauseUpdateOld  = `Commit returns "an error matching ErrConflict" when the stored version is not w.Expected, and stores nothing`
-	clauseUpdateNone = `Commit returns "ErrNotFound when Expected > 0 and there is no such record"`
-	clauseAtomic     = `Commit: of several concurrent commits over the same expected version, exactly one succeeds (the others match lifecycle.ErrConflict)`
 	clauseCopy       = `Store: "values are copied in and out (a caller never shares memory with stored state ...)"`
 	clauseList       = `ListByRecord "returns every timer of recordID (any agreement, any stage), ordered by ID; none is an empty result, not an error"`
 	clauseDue        = `Due "returns timers whose Next is set (non-zero) and not after at, ordered by Next then ID"`
@@ -35,10 +27,13 @@ const (
 )
 
 // TestStore checks that the Store made by newStore honours the sla.Store
-// contract, and the sla.Claimer contract when the store implements it.
-// newStore is called once per subtest and must return an empty store;
-// register any clean-up with t.Cleanup. Failures quote the clause of the
-// contract that was broken.
+// contract, and the sla.Claimer contract when the store implements it:
+// lifecycletest.TestRecords, the clauses every store shares (versions,
+// conflicts, not-found, copies, concurrent writers, read sets), then the
+// timers' own: precision, ListByRecord, Due and Claim. newStore is called
+// once per subtest and must return an empty store; register any clean-up
+// with t.Cleanup. Failures quote the clause of the contract that was
+// broken.
 //
 // The suite stores timers built directly by [Fixture], whose instants
 // have microsecond precision (and must come back exactly, in any location:
@@ -49,19 +44,17 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 	t.Helper()
 	ctx := context.Background()
 	base := time.Date(2026, 3, 9, 9, 0, 0, 654321000, time.UTC)
-
-	t.Run("GetMissing", func(t *testing.T) {
-		s := newStore(t)
-		if _, err := s.Get(ctx, "INC-MISSING/p1"); !errors.Is(err, lifecycle.ErrNotFound) {
-			t.Fatalf("Get(missing) = %v; contract: %s", err, clauseGet)
-		}
-	})
-
-	t.Run("CreateThenGet", func(t *testing.T) {
-		s := newStore(t)
-		want := Fixture("INC-1", "resolution", base)
-		mustCreate(t, s, want)
-		assertSame(t, clauseCreate, want, mustGet(t, s, want.ID))
+	lifecycletest.TestRecords(t, lifecycletest.RecordKit[*sla.Timer]{
+		New: func(t *testing.T) lifecycle.RecordStore[*sla.Timer] { return newStore(t) },
+		Record: func(id string, version int64) *sla.Timer {
+			tm := Fixture(id, "p1", base)
+			tm.ID = id
+			for tm.Version < version {
+				tm = bump(tm, time.Minute)
+			}
+			return tm
+		},
+		Key: func(tm *sla.Timer) (string, int64) { return tm.ID, tm.Version },
 	})
 
 	t.Run("Precision", func(t *testing.T) {
@@ -97,140 +90,21 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 		}
 	})
 
-	t.Run("CreateDuplicateID", func(t *testing.T) {
-		s := newStore(t)
-		first := Fixture("INC-1", "resolution", base)
-		mustCreate(t, s, first)
-		second := Fixture("INC-1", "resolution", base.Add(time.Hour))
-		second.Priority = 5
-		if err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: second}); !errors.Is(err, lifecycle.ErrConflict) {
-			t.Fatalf("Create(existing ID) = %v; contract: %s", err, clauseCreateDup)
-		}
-		assertSame(t, clauseCreateDup, first, mustGet(t, s, first.ID))
-	})
-
-	t.Run("UpdateExpectedVersion", func(t *testing.T) {
-		s := newStore(t)
-		tm := Fixture("INC-1", "resolution", base)
-		mustCreate(t, s, tm)
-		next := bump(tm, time.Minute)
-		if err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: next, Expected: 1}); err != nil {
-			t.Fatalf("Update(expected 1) over version 1 = %v; contract: %s", err, clauseUpdate)
-		}
-		assertSame(t, clauseUpdate, next, mustGet(t, s, tm.ID))
-		third := bump(next, time.Minute)
-		if err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: third, Expected: 2}); err != nil {
-			t.Fatalf("Update(expected 2) over version 2 = %v; contract: %s", err, clauseUpdate)
-		}
-		assertSame(t, clauseUpdate, third, mustGet(t, s, tm.ID))
-	})
-
-	t.Run("UpdateStaleVersion", func(t *testing.T) {
-		s := newStore(t)
-		tm := Fixture("INC-1", "resolution", base)
-		mustCreate(t, s, tm)
-		v2 := bump(tm, time.Minute)
-		if err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: v2, Expected: 1}); err != nil {
-			t.Fatalf("Update: %v", err)
-		}
-		for _, expected := range []int64{0, 1, 3} {
-			stale := bump(tm, time.Hour)
-			stale.Version = expected + 1
-			if err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: stale, Expected: expected}); !errors.Is(err, lifecycle.ErrConflict) {
-				t.Errorf("Update(expected %d) over version 2 = %v; contract: %s", expected, err, clauseUpdateOld)
-			}
-		}
-		assertSame(t, clauseUpdateOld, v2, mustGet(t, s, tm.ID))
-	})
-
-	t.Run("UpdateMissing", func(t *testing.T) {
-		s := newStore(t)
-		tm := Fixture("INC-GHOST", "resolution", base)
-		tm.Version = 2
-		if err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: tm, Expected: 1}); !errors.Is(err, lifecycle.ErrNotFound) {
-			t.Fatalf("Update(missing) = %v; contract: %s", err, clauseUpdateNone)
-		}
-		if _, err := s.Get(ctx, tm.ID); !errors.Is(err, lifecycle.ErrNotFound) {
-			t.Fatalf("Update(missing) created the timer (Get = %v); contract: %s", err, clauseUpdateNone)
-		}
-	})
-
-	t.Run("UpdateAtomic", func(t *testing.T) {
-		s := newStore(t)
-		tm := Fixture("INC-1", "resolution", base)
-		mustCreate(t, s, tm)
-		const writers = 8
-		for round := int64(1); round <= 3; round++ {
-			cur := mustGet(t, s, tm.ID)
-			var wg sync.WaitGroup
-			var mu sync.Mutex
-			var wins, conflicts int
-			var other []error
-			for w := range writers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					next := bump(cur, time.Duration(w+1)*time.Second)
-					err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: next, Expected: round})
-					mu.Lock()
-					defer mu.Unlock()
-					switch {
-					case err == nil:
-						wins++
-					case errors.Is(err, lifecycle.ErrConflict):
-						conflicts++
-					default:
-						other = append(other, err)
-					}
-				}()
-			}
-			wg.Wait()
-			if wins != 1 || conflicts != writers-1 || len(other) > 0 {
-				t.Fatalf("round %d: %d concurrent updates over version %d: %d succeeded, %d conflicted, other errors %v; contract: %s",
-					round, writers, round, wins, conflicts, other, clauseAtomic)
-			}
-			if got := mustGet(t, s, tm.ID); got.Version != round+1 {
-				t.Fatalf("round %d: stored version %d, want %d; contract: %s", round, got.Version, round+1, clauseAtomic)
-			}
-		}
-	})
-
-	t.Run("CopiesIn", func(t *testing.T) {
-		s := newStore(t)
-		tm := Fixture("INC-1", "resolution", base)
-		want := tm.Clone()
-		mustCreate(t, s, tm)
-		scribble(tm)
-		assertSame(t, clauseCopy+" (after Create)", want, mustGet(t, s, want.ID))
-
-		next := bump(want, time.Minute)
-		wantNext := next.Clone()
-		if err := s.Commit(ctx, lifecycle.Write[*sla.Timer]{Record: next, Expected: 1}); err != nil {
-			t.Fatalf("Update: %v", err)
-		}
-		scribble(next)
-		assertSame(t, clauseCopy+" (after Update)", wantNext, mustGet(t, s, want.ID))
-	})
-
-	t.Run("CopiesOut", func(t *testing.T) {
+	t.Run("QueriesCopyOut", func(t *testing.T) {
 		s := newStore(t)
 		want := Fixture("INC-1", "resolution", base)
 		mustCreate(t, s, want)
-		scribble(mustGet(t, s, want.ID))
-		assertSame(t, clauseCopy+" (result of Get)", want, mustGet(t, s, want.ID))
-
 		list, err := s.ListByRecord(ctx, "INC-1")
 		if err != nil || len(list) != 1 {
 			t.Fatalf("ListByRecord = %d timers, %v; want 1", len(list), err)
 		}
-		scribble(list[0])
+		lifecycletest.Scribble(list[0])
 		assertSame(t, clauseCopy+" (result of ListByRecord)", want, mustGet(t, s, want.ID))
-
 		due, err := s.Due(ctx, base.Add(24*time.Hour), 0)
 		if err != nil || len(due) != 1 {
 			t.Fatalf("Due = %d timers, %v; want 1", len(due), err)
 		}
-		scribble(due[0])
+		lifecycletest.Scribble(due[0])
 		assertSame(t, clauseCopy+" (result of Due)", want, mustGet(t, s, want.ID))
 	})
 
@@ -339,24 +213,6 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 		}
 		assertIDs(t, clauseClaimLease+" (expired leases are free again)", late, "INC-3/resolution", "INC-4/resolution")
 	})
-
-	t.Run("Committer", func(t *testing.T) {
-		lifecycletest.TestCommitter(t, lifecycletest.CommitterKit[*sla.Timer]{
-			New: func(t *testing.T) lifecycle.Committer[*sla.Timer] { return newStore(t) },
-			Record: func(id string, version int64) *sla.Timer {
-				tm := Fixture(id, "p1", base)
-				tm.ID, tm.Version = id, version
-				return tm
-			},
-			Get: func(ctx context.Context, s lifecycle.Committer[*sla.Timer], id string) (int64, error) {
-				tm, err := s.(sla.Store).Get(ctx, id)
-				if err != nil {
-					return 0, err
-				}
-				return tm.Version, nil
-			},
-		})
-	})
 }
 
 // Fixture returns a timer of agreementID on recordID with every field set
@@ -460,40 +316,6 @@ func bump(t *sla.Timer, d time.Duration) *sla.Timer {
 	return n
 }
 
-// scribble changes every part of t a store might share.
-func scribble(t *sla.Timer) {
-	if b := t.Journal.Base; b != nil {
-		b.Cycle.Deadlines[0].Percent = 3
-		b.Cycles[0].Goal = 3
-		b.Snapshot.Attributes["caller"] = "scribbled"
-		b.Cycle.Stage = sla.StageCompleted
-	}
-	for i := range t.Journal.Pending {
-		t.Journal.Pending[i].Snapshot.Attributes["caller"] = "scribbled"
-		t.Journal.Pending[i].Version = 99
-	}
-	for i := range t.Journal.Orphans {
-		t.Journal.Orphans[i].Percent = 4
-	}
-	t.Journal.Pending = append(t.Journal.Pending, sla.Observation{Version: 100})
-	t.Version = 99
-	t.Priority = 9
-	t.Snapshot.Group = "scribbled"
-	t.Snapshot.Attributes["caller"] = "scribbled"
-	t.Snapshot.Attributes["new"] = "scribbled"
-	for i := range t.Deadlines {
-		t.Deadlines[i].Percent = 1
-	}
-	t.Deadlines = append(t.Deadlines, sla.Deadline{Percent: 2})
-	for i := range t.Cycles {
-		t.Cycles[i].Goal = 1
-		for j := range t.Cycles[i].Deadlines {
-			t.Cycles[i].Deadlines[j].Fired = false
-		}
-	}
-	t.Cycles = append(t.Cycles, sla.Cycle{Number: 3})
-}
-
 func mustCreate(t *testing.T, s sla.Store, tm *sla.Timer) {
 	t.Helper()
 	if err := s.Commit(context.Background(), lifecycle.Write[*sla.Timer]{Record: tm}); err != nil {
@@ -521,67 +343,13 @@ func assertIDs(t *testing.T, clause string, got []*sla.Timer, want ...string) {
 	}
 }
 
+// assertSame fails unless got equals want as lifecycletest.Equal
+// compares them.
 func assertSame(t *testing.T, clause string, want, got *sla.Timer) {
 	t.Helper()
-	if got == nil {
-		t.Fatalf("got nil timer; contract: %s", clause)
+	if d := lifecycletest.Difference(got, want); d != "" {
+		t.Fatalf("stored timer differs: %s; contract: %s", d, clause)
 	}
-	w, g := normalize(want), normalize(got)
-	if !reflect.DeepEqual(w, g) {
-		wj, _ := json.MarshalIndent(w, "", "  ")
-		gj, _ := json.MarshalIndent(g, "", "  ")
-		t.Fatalf("stored timer differs; contract: %s\nwant %s\n got %s", clause, wj, gj)
-	}
-}
-
-// normalize puts every instant in UTC and empty collections at nil, so that
-// stores may return times in another location and empty slices as nil.
-func normalize(t *sla.Timer) *sla.Timer {
-	n := t.Clone()
-	eachInstant(n, func(t *time.Time) {
-		if t.IsZero() {
-			*t = time.Time{}
-		} else {
-			*t = t.UTC()
-		}
-	})
-	cycle := func(c *sla.Cycle) {
-		if len(c.Deadlines) == 0 {
-			c.Deadlines = nil
-		}
-	}
-	snapshot := func(s *lifecycle.Snapshot) {
-		if len(s.Attributes) == 0 {
-			s.Attributes = nil
-		}
-	}
-	cycles := func(cs *[]sla.Cycle) {
-		for i := range *cs {
-			cycle(&(*cs)[i])
-		}
-		if len(*cs) == 0 {
-			*cs = nil
-		}
-	}
-	cycle(&n.Cycle)
-	cycles(&n.Cycles)
-	snapshot(&n.Snapshot)
-	j := &n.Journal
-	if b := j.Base; b != nil {
-		cycle(&b.Cycle)
-		cycles(&b.Cycles)
-		snapshot(&b.Snapshot)
-	}
-	for i := range j.Pending {
-		snapshot(&j.Pending[i].Snapshot)
-	}
-	if len(j.Pending) == 0 {
-		j.Pending = nil
-	}
-	if len(j.Orphans) == 0 {
-		j.Orphans = nil
-	}
-	return n
 }
 
 // eachInstant calls f with a pointer to every instant of t, in a fixed
