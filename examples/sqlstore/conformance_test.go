@@ -15,7 +15,7 @@ import (
 	"github.com/itsmkit/itsm/sla/slatest"
 )
 
-func TestProblemStore(t *testing.T) {
+func TestConformanceProblemStore(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		fresh := emptier(t, b)
@@ -23,7 +23,7 @@ func TestProblemStore(t *testing.T) {
 	})
 }
 
-func TestTimerStore(t *testing.T) {
+func TestConformanceTimerStore(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		fresh := emptier(t, b)
@@ -31,7 +31,7 @@ func TestTimerStore(t *testing.T) {
 	})
 }
 
-func TestServiceStore(t *testing.T) {
+func TestConformanceServiceStore(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		fresh := emptier(t, b)
@@ -39,7 +39,7 @@ func TestServiceStore(t *testing.T) {
 	})
 }
 
-func TestImprovementStore(t *testing.T) {
+func TestConformanceImprovementStore(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		fresh := emptier(t, b)
@@ -47,7 +47,7 @@ func TestImprovementStore(t *testing.T) {
 	})
 }
 
-func TestIncidentStore(t *testing.T) {
+func TestConformanceIncidentStore(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		fresh := emptier(t, b)
@@ -55,7 +55,7 @@ func TestIncidentStore(t *testing.T) {
 	})
 }
 
-func TestChangeStore(t *testing.T) {
+func TestConformanceChangeStore(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		fresh := emptier(t, b)
