@@ -3,17 +3,14 @@ package incidenttest_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/incident/incidenttest"
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
 func TestMemoryStore(t *testing.T) {
@@ -45,50 +42,23 @@ func TestMemoryStoreHonoursContext(t *testing.T) {
 	}
 }
 
-// Broken stores, each breaking one clause, to show that TestStore notices.
-type (
-	lastWriterWins struct{ *incidenttest.Store } // ignores the expected version
-	sharing        struct {                      // hands out what it was given
-		*incidenttest.Store
-		mu   sync.Mutex
-		kept map[string]*incident.Incident
-	}
-	noPaging     struct{ *incidenttest.Store } // ignores Limit and After
-	bareNotFound struct{ *incidenttest.Store } // reports an unknown ID with an untyped error
-	readBlind    struct{ *incidenttest.Store } // ignores the read set
-	dropsHistory struct{ *incidenttest.Store } // keeps the history of creates only
-)
-
-func (s lastWriterWins) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
-	if w.Expected != 0 {
-		cur, err := s.Get(ctx, w.Record.ID)
-		if err != nil {
-			return err
-		}
-		w.Expected = cur.Version
-	}
-	return s.Store.Commit(ctx, w)
+// brokenStore is the in-memory store with the Get and Commit of
+// lifecycletest.Break over it.
+type brokenStore struct {
+	*incidenttest.Store
+	broken lifecycle.RecordStore[*incident.Incident]
 }
 
-func (s *sharing) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
-	if err := s.Store.Commit(ctx, w); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.kept[w.Record.ID] = w.Record
-	return nil
+func (s brokenStore) Get(ctx context.Context, id string) (*incident.Incident, error) {
+	return s.broken.Get(ctx, id)
 }
 
-func (s *sharing) Get(ctx context.Context, id string) (*incident.Incident, error) {
-	s.mu.Lock()
-	x, ok := s.kept[id]
-	s.mu.Unlock()
-	if ok {
-		return x, nil
-	}
-	return s.Store.Get(ctx, id)
+func (s brokenStore) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
+	return s.broken.Commit(ctx, w)
 }
+
+// noPaging ignores Limit and After.
+type noPaging struct{ *incidenttest.Store }
 
 func (s noPaging) List(ctx context.Context, f incident.Filter) (incident.Page, error) {
 	f.Limit, f.After = incident.MaxLimit, ""
@@ -97,35 +67,25 @@ func (s noPaging) List(ctx context.Context, f incident.Filter) (incident.Page, e
 	return p, err
 }
 
-func (s bareNotFound) Get(ctx context.Context, id string) (*incident.Incident, error) {
-	x, err := s.Store.Get(ctx, id)
-	if errors.Is(err, lifecycle.ErrNotFound) {
-		return nil, fmt.Errorf("no incident %s", id)
+// breakages are the lifecycletest breakages the proof gives the store.
+var breakages = map[string]lifecycletest.Breakage{
+	"lastWriterWins":     lifecycletest.IgnoresExpected,
+	"sharing":            lifecycletest.SharesMemory,
+	"bareNotFound":       lifecycletest.BareNotFound,
+	"notFoundAsConflict": lifecycletest.NotFoundAsConflict,
+	"readBlind":          lifecycletest.IgnoresReads,
+	"dropsGuards":        lifecycletest.DropsGuards,
+	"dropsHistory":       lifecycletest.DropsHistory,
+}
+
+// broken returns the broken store named name.
+func broken(name string) incident.Store {
+	s := incidenttest.NewStore()
+	if name == "noPaging" {
+		return noPaging{s}
 	}
-	return x, err
-}
-
-func (s readBlind) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
-	w.Reads = lifecycle.ReadSet{}
-	return s.Store.Commit(ctx, w)
-}
-
-func (s dropsHistory) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
-	if w.Expected > 0 {
-		w.History = nil
-	}
-	return s.Store.Commit(ctx, w)
-}
-
-var broken = map[string]func() incident.Store{
-	"lastWriterWins": func() incident.Store { return lastWriterWins{incidenttest.NewStore()} },
-	"sharing": func() incident.Store {
-		return &sharing{Store: incidenttest.NewStore(), kept: map[string]*incident.Incident{}}
-	},
-	"noPaging":     func() incident.Store { return noPaging{incidenttest.NewStore()} },
-	"bareNotFound": func() incident.Store { return bareNotFound{incidenttest.NewStore()} },
-	"readBlind":    func() incident.Store { return readBlind{incidenttest.NewStore()} },
-	"dropsHistory": func() incident.Store { return dropsHistory{incidenttest.NewStore()} },
+	key := func(x *incident.Incident) (string, int64) { return x.ID, x.Version }
+	return brokenStore{s, lifecycletest.Break(s, key, breakages[name])}
 }
 
 // TestBrokenStoreHelper runs TestStore on a broken store when asked to by
@@ -136,31 +96,13 @@ func TestBrokenStoreHelper(t *testing.T) {
 	if name == "" {
 		t.Skip("run by TestConformanceCatchesBrokenStores")
 	}
-	incidenttest.TestStore(t, func(*testing.T) incident.Store { return broken[name]() })
+	incidenttest.TestStore(t, func(*testing.T) incident.Store { return broken(name) })
 }
 
 func TestConformanceCatchesBrokenStores(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs child processes")
+	clauses := map[string]string{"noPaging": "List: a page holds at most Limit records"}
+	for name, b := range breakages {
+		clauses[name] = b.Clause()
 	}
-	for name, want := range map[string]string{
-		"lastWriterWins": "Commit: a stored version other than Expected is an error matching ErrConflict",
-		"sharing":        "values are copied in: mutating an argument after the call changes nothing stored",
-		"noPaging":       "List: a page holds at most Limit records",
-		"bareNotFound":   "Get: an unknown ID is an error matching ErrNotFound",
-		"readBlind":      "Commit: a record of the read set whose version changed is a read conflict",
-		"dropsHistory":   "Commit appends w.History after the stored records",
-	} {
-		t.Run(name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenStoreHelper$", "-test.count=1")
-			cmd.Env = append(os.Environ(), "INCIDENTTEST_BROKEN="+name)
-			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("TestStore passed the %s store:\n%s", name, out)
-			}
-			if !strings.Contains(string(out), "contract: "+want) {
-				t.Errorf("TestStore failed the %s store without quoting %q:\n%s", name, want, out)
-			}
-		})
-	}
+	lifecycletest.CatchesBroken(t, "TestBrokenStoreHelper", "INCIDENTTEST_BROKEN", clauses)
 }

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -618,4 +621,141 @@ func show(v reflect.Value) string {
 		return fmt.Sprintf("%+v", v.Interface())
 	}
 	return fmt.Sprintf("%v", v)
+}
+
+// Breakage is one way a store breaks the contract that [TestRecords]
+// checks, for the tests that prove a conformance suite fails such a
+// store ([Break], [CatchesBroken]).
+type Breakage int
+
+// The breakages [Break] gives a store.
+const (
+	// IgnoresExpected commits an update over whatever version is stored:
+	// the last writer wins.
+	IgnoresExpected Breakage = iota + 1
+	// SharesMemory keeps the caller's value on Commit and hands it out on
+	// Get.
+	SharesMemory
+	// BareNotFound reports an unknown ID on Get with an error that
+	// matches no sentinel.
+	BareNotFound
+	// NotFoundAsConflict reports an update of an unknown ID as a
+	// conflict.
+	NotFoundAsConflict
+	// IgnoresReads commits on the record's own version alone, whatever
+	// the write's read set says: the store that lets write skew through.
+	IgnoresReads
+	// DropsGuards drops the guards of a write's read set, neither
+	// checking nor bumping them (nor refusing them, for a store that keeps
+	// none).
+	DropsGuards
+	// DropsHistory keeps the history of creates only.
+	DropsHistory
+)
+
+// Clause returns the clause of [TestRecords] (or of [TestCommitter],
+// which it runs) that a store with the breakage fails, as the suite
+// quotes it; a store that keeps no guards fails DropsGuards on
+// NoGuardsClause instead.
+func (b Breakage) Clause() string {
+	return map[Breakage]string{
+		IgnoresExpected:    clauseUpdateConflict,
+		SharesMemory:       clauseCopyIn,
+		BareNotFound:       clauseGetNotFound,
+		NotFoundAsConflict: clauseUpdateNotFound,
+		IgnoresReads:       clauseReadRecord,
+		DropsGuards:        clauseGuardStale,
+		DropsHistory:       clauseHistoryAppend,
+	}[b]
+}
+
+// NoGuardsClause is the clause that a store keeping no guards fails when
+// it drops a write's guards rather than refusing the write.
+const NoGuardsClause = clauseNoGuards
+
+// Break returns inner with the breakage b in its Get and Commit; key
+// gives a record's ID and version. A process's proof embeds its own store
+// in a type whose Get and Commit are those of Break, so that the suite
+// runs the process's queries over the broken store.
+func Break[T any](inner lifecycle.RecordStore[T], key func(T) (string, int64), b Breakage) lifecycle.RecordStore[T] {
+	return &broken[T]{inner: inner, key: key, b: b, kept: map[string]T{}}
+}
+
+type broken[T any] struct {
+	inner lifecycle.RecordStore[T]
+	key   func(T) (string, int64)
+	b     Breakage
+	mu    sync.Mutex
+	kept  map[string]T
+}
+
+func (s *broken[T]) Get(ctx context.Context, id string) (T, error) {
+	s.mu.Lock()
+	x, ok := s.kept[id]
+	s.mu.Unlock()
+	if ok {
+		return x, nil
+	}
+	x, err := s.inner.Get(ctx, id)
+	if s.b == BareNotFound && errors.Is(err, lifecycle.ErrNotFound) {
+		return x, fmt.Errorf("no record %s", id)
+	}
+	return x, err
+}
+
+func (s *broken[T]) Commit(ctx context.Context, w lifecycle.Write[T]) error {
+	id, _ := s.key(w.Record)
+	switch s.b {
+	case IgnoresExpected:
+		if cur, err := s.inner.Get(ctx, id); err == nil && w.Expected != 0 {
+			_, w.Expected = s.key(cur)
+		}
+	case IgnoresReads:
+		w.Reads = lifecycle.ReadSet{}
+	case DropsGuards:
+		w.Reads.Guards = nil
+	case DropsHistory:
+		if w.Expected > 0 {
+			w.History = nil
+		}
+	}
+	err := s.inner.Commit(ctx, w)
+	switch {
+	case s.b == NotFoundAsConflict && errors.Is(err, lifecycle.ErrNotFound):
+		return lifecycle.Conflict("broken", id, w.Expected, 0)
+	case s.b == SharesMemory && err == nil:
+		s.mu.Lock()
+		s.kept[id] = w.Record
+		s.mu.Unlock()
+	}
+	return err
+}
+
+// CatchesBroken proves that a conformance suite fails broken stores: for
+// each entry of clauses it runs the test named helper in a child process
+// of the test binary, with the environment variable env set to the
+// entry's name, and fails unless the helper fails and its output quotes
+// the entry's clause. The helper runs the suite over the broken store
+// that env names, and skips when env is unset. The children run in
+// parallel subtests; with -short they do not run.
+func CatchesBroken(t *testing.T, helper, env string, clauses map[string]string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs child processes")
+	}
+	for name, clause := range clauses {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$", "-test.count=1")
+			cmd.Env = append(os.Environ(), env+"="+name)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || !strings.Contains(string(out), "--- FAIL: "+helper) {
+				t.Fatalf("the suite passed a store that breaks %q (%v):\n%s", clause, err, out)
+			}
+			if !strings.Contains(string(out), clause) {
+				t.Fatalf("the suite failed without quoting %q:\n%s", clause, out)
+			}
+		})
+	}
 }

@@ -3,15 +3,13 @@ package problemtest_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
 	"github.com/itsmkit/itsm/problem/problemtest"
 )
@@ -45,43 +43,19 @@ func TestMemoryStoreHonoursCanceledContext(t *testing.T) {
 	}
 }
 
-// Broken stores, each breaking one clause of the contract. The suite must
-// fail on every one of them and quote the clause.
-
-// lossyStore ignores the expected version (last writer wins).
-type lossyStore struct{ *problemtest.Store }
-
-func (l lossyStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
-	if cur, err := l.Store.Get(ctx, w.Record.ID); err == nil && w.Expected != 0 {
-		w.Expected = cur.Version
-	}
-	return l.Store.Commit(ctx, w)
-}
-
-// sharingStore keeps and hands out the caller's pointers.
-type sharingStore struct {
+// brokenStore is the in-memory store with the Get and Commit of
+// lifecycletest.Break over it.
+type brokenStore struct {
 	*problemtest.Store
-	mu sync.Mutex
-	m  map[string]*problem.Problem
+	broken lifecycle.RecordStore[*problem.Problem]
 }
 
-func (s *sharingStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
-	if err := s.Store.Commit(ctx, w); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[w.Record.ID] = w.Record
-	return nil
+func (s brokenStore) Get(ctx context.Context, id string) (*problem.Problem, error) {
+	return s.broken.Get(ctx, id)
 }
 
-func (s *sharingStore) Get(ctx context.Context, id string) (*problem.Problem, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if p, ok := s.m[id]; ok {
-		return p, nil
-	}
-	return s.Store.Get(ctx, id)
+func (s brokenStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
+	return s.broken.Commit(ctx, w)
 }
 
 // unsortedStore returns List pages newest-ID-first.
@@ -107,88 +81,45 @@ func (e exactSearchStore) SearchKnownErrors(ctx context.Context, q problem.Known
 	return out, err
 }
 
-// notFoundAsConflict reports a missing record on an update as a conflict.
-type notFoundAsConflict struct{ *problemtest.Store }
+// breakages are the lifecycletest breakages the proof gives the store.
+var breakages = map[string]lifecycletest.Breakage{
+	"lossy":        lifecycletest.IgnoresExpected,
+	"sharing":      lifecycletest.SharesMemory,
+	"notfound":     lifecycletest.NotFoundAsConflict,
+	"readblind":    lifecycletest.IgnoresReads,
+	"bareNotFound": lifecycletest.BareNotFound,
+	"dropsGuards":  lifecycletest.DropsGuards,
+	"dropsHistory": lifecycletest.DropsHistory,
+}
 
-func (n notFoundAsConflict) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
-	err := n.Store.Commit(ctx, w)
-	if errors.Is(err, lifecycle.ErrNotFound) {
-		return lifecycle.Conflict(problem.Process, w.Record.ID, w.Expected, 0)
+// broken returns the broken store named name.
+func broken(name string) problem.Store {
+	s := problemtest.NewStore()
+	switch name {
+	case "unsorted":
+		return unsortedStore{s}
+	case "search":
+		return exactSearchStore{s}
 	}
-	return err
-}
-
-// readBlindStore ignores the read set of every write.
-type readBlindStore struct{ *problemtest.Store }
-
-func (r readBlindStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
-	w.Reads = lifecycle.ReadSet{}
-	return r.Store.Commit(ctx, w)
-}
-
-// bareNotFound reports an unknown problem with an untyped error.
-type bareNotFound struct{ *problemtest.Store }
-
-func (b bareNotFound) Get(ctx context.Context, id string) (*problem.Problem, error) {
-	p, err := b.Store.Get(ctx, id)
-	if errors.Is(err, lifecycle.ErrNotFound) {
-		return nil, fmt.Errorf("no problem %s", id)
-	}
-	return p, err
-}
-
-// dropsHistory keeps the history of creates only.
-type dropsHistory struct{ *problemtest.Store }
-
-func (d dropsHistory) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
-	if w.Expected > 0 {
-		w.History = nil
-	}
-	return d.Store.Commit(ctx, w)
-}
-
-var brokenStores = map[string]struct {
-	make   func() problem.Store
-	clause string
-}{
-	"lossy": {func() problem.Store { return lossyStore{problemtest.NewStore()} }, "Commit: a stored version other than Expected is an error matching ErrConflict"},
-	"sharing": {func() problem.Store {
-		return &sharingStore{Store: problemtest.NewStore(), m: map[string]*problem.Problem{}}
-	}, "values are copied in: mutating an argument after the call changes nothing stored"},
-	"unsorted":     {func() problem.Store { return unsortedStore{problemtest.NewStore()} }, "ordered by ID"},
-	"search":       {func() problem.Store { return exactSearchStore{problemtest.NewStore()} }, "ignoring case"},
-	"notfound":     {func() problem.Store { return notFoundAsConflict{problemtest.NewStore()} }, "Commit with Expected > 0: an unknown ID is an error matching ErrNotFound"},
-	"readblind":    {func() problem.Store { return readBlindStore{problemtest.NewStore()} }, "a record of the read set whose version changed"},
-	"bareNotFound": {func() problem.Store { return bareNotFound{problemtest.NewStore()} }, "Get: an unknown ID is an error matching ErrNotFound"},
-	"dropsHistory": {func() problem.Store { return dropsHistory{problemtest.NewStore()} }, "Commit appends w.History after the stored records"},
+	key := func(p *problem.Problem) (string, int64) { return p.ID, p.Version }
+	return brokenStore{s, lifecycletest.Break(s, key, breakages[name])}
 }
 
 // TestBrokenStoreHelper runs the suite on the broken store named by
 // PROBLEMTEST_BROKEN; it is skipped unless TestSuiteCatchesBrokenStores
 // starts it in a child process.
 func TestBrokenStoreHelper(t *testing.T) {
-	b, ok := brokenStores[os.Getenv("PROBLEMTEST_BROKEN")]
-	if !ok {
+	name := os.Getenv("PROBLEMTEST_BROKEN")
+	if name == "" {
 		t.Skip("run by TestSuiteCatchesBrokenStores")
 	}
-	problemtest.TestStore(t, func(*testing.T) problem.Store { return b.make() })
+	problemtest.TestStore(t, func(*testing.T) problem.Store { return broken(name) })
 }
 
 func TestSuiteCatchesBrokenStores(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts child processes")
+	clauses := map[string]string{"unsorted": "ordered by ID", "search": "ignoring case"}
+	for name, b := range breakages {
+		clauses[name] = b.Clause()
 	}
-	for name, b := range brokenStores {
-		t.Run(name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenStoreHelper$", "-test.count=1")
-			cmd.Env = append(os.Environ(), "PROBLEMTEST_BROKEN="+name)
-			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("the suite passed a store that breaks %q:\n%s", b.clause, out)
-			}
-			if !strings.Contains(string(out), b.clause) {
-				t.Fatalf("the suite failed without quoting %q:\n%s", b.clause, out)
-			}
-		})
-	}
+	lifecycletest.CatchesBroken(t, "TestBrokenStoreHelper", "PROBLEMTEST_BROKEN", clauses)
 }

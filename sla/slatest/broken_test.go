@@ -2,22 +2,35 @@ package slatest
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/sla"
 )
 
 // Broken stores: the in-memory store with one clause of the contract
 // broken each. TestSuiteFailsBrokenStores proves that TestStore catches
 // every one of them.
+
+// brokenStore is the in-memory store with the Get and Commit of
+// lifecycletest.Break over it.
+type brokenStore struct {
+	*Store
+	broken lifecycle.RecordStore[*sla.Timer]
+}
+
+func (s brokenStore) Get(ctx context.Context, id string) (*sla.Timer, error) {
+	return s.broken.Get(ctx, id)
+}
+
+func (s brokenStore) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
+	return s.broken.Commit(ctx, w)
+}
 
 // seconds stores instants truncated to the second, like a DATETIME column
 // without fractions.
@@ -77,16 +90,6 @@ func (s shared) Get(ctx context.Context, id string) (*sla.Timer, error) {
 	return s.timers[id].t, nil
 }
 
-// blindUpdate does not check the expected version.
-type blindUpdate struct{ *Store }
-
-func (s blindUpdate) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
-	if cur, err := s.Store.Get(ctx, w.Record.ID); err == nil && w.Expected != 0 {
-		w.Expected = cur.Version
-	}
-	return s.Store.Commit(ctx, w)
-}
-
 // unordered answers Due in ID order, not by Next.
 type unordered struct{ *Store }
 
@@ -122,99 +125,63 @@ func (s greedy) Claim(ctx context.Context, owner string, at time.Time, limit int
 	return s.Store.Due(ctx, at, limit)
 }
 
-// bareNotFound reports an unknown timer with an untyped error.
-type bareNotFound struct{ *Store }
-
-func (s bareNotFound) Get(ctx context.Context, id string) (*sla.Timer, error) {
-	tm, err := s.Store.Get(ctx, id)
-	if errors.Is(err, lifecycle.ErrNotFound) {
-		return nil, fmt.Errorf("no timer %s", id)
-	}
-	return tm, err
+// breakages are the lifecycletest breakages the proof gives the store.
+var breakages = map[string]lifecycletest.Breakage{
+	"blind-update":          lifecycletest.IgnoresExpected,
+	"sharing":               lifecycletest.SharesMemory,
+	"bare-not-found":        lifecycletest.BareNotFound,
+	"not-found-as-conflict": lifecycletest.NotFoundAsConflict,
+	"read-blind":            lifecycletest.IgnoresReads,
+	"drops-guards":          lifecycletest.DropsGuards,
 }
 
-// readBlind commits whatever the write's read set says.
-type readBlind struct{ *Store }
-
-func (s readBlind) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
-	w.Reads = lifecycle.ReadSet{}
-	return s.Store.Commit(ctx, w)
-}
-
-// Clauses of lifecycletest.TestRecords and TestCommitter, which TestStore
-// runs.
-const (
-	quoteRoundTrip = "Commit with Expected 0 then Get: the stored record is returned unchanged"
-	quoteCopyOut   = "values are copied out: mutating a returned value changes nothing stored"
-	quoteStale     = "Commit: a stored version other than Expected is an error matching ErrConflict"
-	quoteGet       = "Get: an unknown ID is an error matching ErrNotFound"
-	quoteReads     = "Commit: a record of the read set whose version changed is a read conflict"
-)
-
+// brokenStores are the stores that break the timers' own clauses.
 var brokenStores = map[string]struct {
 	store  func() sla.Store
 	clause string // a clause the failure must quote
 }{
-	"seconds":        {func() sla.Store { return seconds{NewStore()} }, clausePrecision},
-	"milliseconds":   {func() sla.Store { return milliseconds{NewStore()} }, clausePrecision},
-	"whole-seconds":  {func() sla.Store { return wholeSeconds{NewStore()} }, quoteRoundTrip},
-	"no-journal":     {func() sla.Store { return noJournal{NewStore()} }, quoteRoundTrip},
-	"shared":         {func() sla.Store { return shared{NewStore()} }, quoteCopyOut},
-	"blind-update":   {func() sla.Store { return blindUpdate{NewStore()} }, quoteStale},
-	"bare-not-found": {func() sla.Store { return bareNotFound{NewStore()} }, quoteGet},
-	"read-blind":     {func() sla.Store { return readBlind{NewStore()} }, quoteReads},
-	"unordered":      {func() sla.Store { return unordered{NewStore()} }, clauseDue},
-	"exclusive":      {func() sla.Store { return exclusive{NewStore()} }, clauseDue},
-	"no-stopped":     {func() sla.Store { return nilList{NewStore()} }, clauseList},
-	"greedy":         {func() sla.Store { return greedy{NewStore()} }, clauseClaim},
+	"seconds":       {func() sla.Store { return seconds{NewStore()} }, clausePrecision},
+	"milliseconds":  {func() sla.Store { return milliseconds{NewStore()} }, clausePrecision},
+	"whole-seconds": {func() sla.Store { return wholeSeconds{NewStore()} }, "Commit with Expected 0 then Get: the stored record is returned unchanged"},
+	"no-journal":    {func() sla.Store { return noJournal{NewStore()} }, "Commit with Expected 0 then Get: the stored record is returned unchanged"},
+	"shared":        {func() sla.Store { return shared{NewStore()} }, "values are copied out: mutating a returned value changes nothing stored"},
+	"unordered":     {func() sla.Store { return unordered{NewStore()} }, clauseDue},
+	"exclusive":     {func() sla.Store { return exclusive{NewStore()} }, clauseDue},
+	"no-stopped":    {func() sla.Store { return nilList{NewStore()} }, clauseList},
+	"greedy":        {func() sla.Store { return greedy{NewStore()} }, clauseClaim},
 }
 
 const brokenEnv = "SLATEST_BROKEN_STORE"
 
 // TestBrokenStoreChild runs TestStore on the broken store named by
-// SLATEST_BROKEN_STORE ("correct" for the in-memory store itself). It is
-// the child process of TestSuiteFailsBrokenStores, which expects it to
-// fail; run alone, it has nothing to check.
+// SLATEST_BROKEN_STORE. It is the child process of
+// TestSuiteFailsBrokenStores, which expects it to fail; run alone, it has
+// nothing to check.
 func TestBrokenStoreChild(t *testing.T) {
 	name := os.Getenv(brokenEnv)
 	if name == "" {
 		t.Skip("the child process of TestSuiteFailsBrokenStores")
 	}
-	if name == "correct" {
-		TestStore(t, func(*testing.T) sla.Store { return NewStore() })
-		return
-	}
-	b, ok := brokenStores[name]
-	if !ok {
-		t.Fatalf("no broken store %q", name)
-	}
-	TestStore(t, func(*testing.T) sla.Store { return b.store() })
+	TestStore(t, func(*testing.T) sla.Store {
+		if b, ok := brokenStores[name]; ok {
+			return b.store()
+		}
+		s := NewStore()
+		return brokenStore{s, lifecycletest.Break(s, func(tm *sla.Timer) (string, int64) { return tm.ID, tm.Version }, breakages[name])}
+	})
 }
 
 // TestSuiteFailsBrokenStores runs the conformance suite, in a child
 // process, on stores that each break one clause of the contract: the suite
-// must fail every one, quoting the clause, and pass the correct store.
+// must fail every one, quoting the clause (TestMemoryStore shows that it
+// passes the correct store).
 func TestSuiteFailsBrokenStores(t *testing.T) {
-	run := func(name string) (string, error) {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenStoreChild$", "-test.v")
-		cmd.Env = append(os.Environ(), brokenEnv+"="+name)
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
-	out, err := run("correct")
-	if err != nil || !strings.Contains(out, "--- PASS: TestBrokenStoreChild") {
-		t.Fatalf("the suite fails the correct store (%v):\n%s", err, out)
-	}
+	clauses := map[string]string{}
 	for name, b := range brokenStores {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			out, err := run(name)
-			if _, ok := err.(*exec.ExitError); !ok || !strings.Contains(out, "--- FAIL: TestBrokenStoreChild") {
-				t.Fatalf("the suite passes a store that breaks %s (%v):\n%s", b.clause, err, out)
-			}
-			if !strings.Contains(out, b.clause) {
-				t.Errorf("the failure does not quote %s:\n%s", b.clause, out)
-			}
-		})
+		clauses[name] = b.clause
 	}
+	for name, b := range breakages {
+		clauses[name] = b.Clause()
+	}
+	lifecycletest.CatchesBroken(t, "TestBrokenStoreChild", brokenEnv, clauses)
 }
