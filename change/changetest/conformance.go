@@ -23,26 +23,14 @@ const (
 	clauseCanceled   = "a call whose ctx is already canceled fails with an error matching ctx.Err() and writes nothing"
 )
 
-// breach reports a broken clause and goes on.
-func breach(t *testing.T, clause, format string, args ...any) {
-	t.Helper()
-	t.Errorf("%s\n\tcontract: %s", fmt.Sprintf(format, args...), clause)
-}
-
-// fatal reports a broken clause and stops the subtest.
-func fatal(t *testing.T, clause, format string, args ...any) {
-	t.Helper()
-	t.Fatalf("%s\n\tcontract: %s", fmt.Sprintf(format, args...), clause)
-}
-
 // TestStore runs the change.Store conformance suite against stores made by
 // newStore, which must return a new, empty store for each call (each
 // subtest calls it once; register clean-up with t.Cleanup). It runs
 // lifecycletest.TestRecords, the clauses every store shares (versions,
 // conflicts, not-found, copies, List's order and page size, concurrent
 // writers, and Commit's read set, guards included, and history), then the
-// change's own: List's filters, Scheduled, a guarded create's round trip
-// and canceled contexts. Failures quote the clause after "contract: ".
+// change's own: List's filters, Scheduled (with a canceled context too)
+// and a guarded create's round trip. Failures quote the clause after "contract: ".
 // The subtests run one after the other.
 //
 // Times are compared as instants (time.Time.Equal), and nil and empty
@@ -76,7 +64,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) change.Store) {
 		{"CreateWithGuardThenGet", testCreateGuarded},
 		{"ListFilters", testList},
 		{"Scheduled", testScheduled},
-		{"CanceledContext", testCanceled},
+		{"ScheduledCanceledContext", testCanceled},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
 	}
@@ -89,10 +77,10 @@ func testCreateGuarded(t *testing.T, s change.Store) {
 	w := lifecycle.Write[*change.Change]{Record: c.Clone()}
 	w.Reads.Guard("ci/db-1", 0)
 	if err := s.Commit(context.Background(), w); err != nil {
-		fatal(t, clauseRoundTrip, "Commit of a new change: %v", err)
+		lifecycletest.Fatal(t, clauseRoundTrip, "Commit of a new change: %v", err)
 	}
-	if d := lifecycletest.Difference(mustGet(t, s, "CHG-2"), c); d != "" {
-		fatal(t, clauseRoundTrip, "Get after Commit: %s", d)
+	if d := lifecycletest.Difference(lifecycletest.MustGet(t, s, "CHG-2"), c); d != "" {
+		lifecycletest.Fatal(t, clauseRoundTrip, "Get after Commit: %s", d)
 	}
 }
 
@@ -108,7 +96,7 @@ func testList(t *testing.T, s change.Store) {
 		c.Requester = fmt.Sprintf("req-%d", i%2)
 		c.Assignee = fmt.Sprintf("eng-%d", i%4)
 		c.ConfigItems = []string{fmt.Sprintf("ci-%d", i%5), "ci-all"}
-		mustCreate(t, s, c)
+		lifecycletest.MustCreate(t, s, c)
 		ids = append(ids, c.ID)
 	}
 	slices.Sort(ids)
@@ -125,11 +113,11 @@ func testList(t *testing.T, s change.Store) {
 	for _, f := range filters {
 		p, err := s.List(ctx, f)
 		if err != nil {
-			fatal(t, clauseListFilter, "List(%+v): %v", f, err)
+			lifecycletest.Fatal(t, clauseListFilter, "List(%+v): %v", f, err)
 		}
 		var want []string
 		for _, id := range ids {
-			if id > f.After && f.Matches(mustGet(t, s, id)) {
+			if id > f.After && f.Matches(lifecycletest.MustGet(t, s, id)) {
 				want = append(want, id)
 			}
 		}
@@ -138,7 +126,7 @@ func testList(t *testing.T, s change.Store) {
 			got = append(got, c.ID)
 		}
 		if !slices.Equal(got, want) {
-			breach(t, clauseListFilter, "filter %+v\n got  %v\n want %v", f, got, want)
+			lifecycletest.Breach(t, clauseListFilter, "filter %+v\n got  %v\n want %v", f, got, want)
 		}
 	}
 }
@@ -150,7 +138,7 @@ func testScheduled(t *testing.T, s change.Store) {
 		c := inState(sample(id), st)
 		c.ConfigItems = cis
 		c.PlannedStart, c.PlannedEnd = base.Add(from), base.Add(to)
-		mustCreate(t, s, c)
+		lifecycletest.MustCreate(t, s, c)
 	}
 	h := time.Hour
 	mk("CHG-a", change.StateScheduled, []string{"db"}, 0, 2*h)         // inside
@@ -163,25 +151,25 @@ func testScheduled(t *testing.T, s change.Store) {
 	mk("CHG-h", change.StateScheduled, []string{"lb"}, -5*h, 5*h)      // covers the window
 	got, err := s.Scheduled(ctx, []string{"db", "lb"}, base, base.Add(2*h))
 	if err != nil {
-		fatal(t, clauseScheduled, "Scheduled: %v", err)
+		lifecycletest.Fatal(t, clauseScheduled, "Scheduled: %v", err)
 	}
 	var ids []string
 	for _, c := range got {
 		ids = append(ids, c.ID)
 	}
 	if want := []string{"CHG-a", "CHG-b", "CHG-h"}; !slices.Equal(ids, want) {
-		fatal(t, clauseScheduled, "Scheduled(db, lb) over two hours\n got  %v\n want %v", ids, want)
+		lifecycletest.Fatal(t, clauseScheduled, "Scheduled(db, lb) over two hours\n got  %v\n want %v", ids, want)
 	}
 	if none, err := s.Scheduled(ctx, nil, base, base.Add(2*h)); err != nil || len(none) != 0 {
-		fatal(t, clauseScheduled, "with no cis: %d changes, %v", len(none), err)
+		lifecycletest.Fatal(t, clauseScheduled, "with no cis: %d changes, %v", len(none), err)
 	}
-	want := mustGet(t, s, got[0].ID)
+	want := lifecycletest.MustGet(t, s, got[0].ID)
 	lifecycletest.Scribble(got[0])
-	if d := lifecycletest.Difference(mustGet(t, s, want.ID), want); d != "" {
-		fatal(t, clauseCopy, "edits to a change returned by Scheduled reached the store: %s", d)
+	if d := lifecycletest.Difference(lifecycletest.MustGet(t, s, want.ID), want); d != "" {
+		lifecycletest.Fatal(t, clauseCopy, "edits to a change returned by Scheduled reached the store: %s", d)
 	}
 	// An update that unbooks a change takes it off the schedule.
-	c := mustGet(t, s, "CHG-a")
+	c := lifecycletest.MustGet(t, s, "CHG-a")
 	booked := c.Version
 	c = inState(c, change.StateReview)
 	if err := s.Commit(ctx, lifecycle.Write[*change.Change]{Record: c, Expected: booked}); err != nil {
@@ -189,15 +177,15 @@ func testScheduled(t *testing.T, s change.Store) {
 	}
 	got, err = s.Scheduled(ctx, []string{"db"}, base, base.Add(2*h))
 	if err != nil || len(got) != 1 || got[0].ID != "CHG-b" {
-		fatal(t, clauseScheduled, "after CHG-a left the schedule, Scheduled(db) gave %d changes (%v)", len(got), err)
+		lifecycletest.Fatal(t, clauseScheduled, "after CHG-a left the schedule, Scheduled(db) gave %d changes (%v)", len(got), err)
 	}
 	// A Commit that books a change puts it on the schedule, as the
 	// Service's Schedule does.
-	e := mustGet(t, s, "CHG-e")
+	e := lifecycletest.MustGet(t, s, "CHG-e")
 	w := lifecycle.Write[*change.Change]{Record: inState(e, change.StateScheduled), Expected: e.Version}
 	w.Reads.Guard("ci/db", 0)
 	if err := s.Commit(ctx, w); err != nil {
-		fatal(t, clauseScheduled, "Commit: %v", err)
+		lifecycletest.Fatal(t, clauseScheduled, "Commit: %v", err)
 	}
 	got, err = s.Scheduled(ctx, []string{"db"}, base, base.Add(2*h))
 	ids = ids[:0]
@@ -205,63 +193,16 @@ func testScheduled(t *testing.T, s change.Store) {
 		ids = append(ids, c.ID)
 	}
 	if want := []string{"CHG-b", "CHG-e"}; err != nil || !slices.Equal(ids, want) {
-		fatal(t, clauseScheduled, "after a Commit booked CHG-e, Scheduled(db)\n got  %v (%v)\n want %v", ids, err, want)
+		lifecycletest.Fatal(t, clauseScheduled, "after a Commit booked CHG-e, Scheduled(db)\n got  %v (%v)\n want %v", ids, err, want)
 	}
 }
 
 func testCanceled(t *testing.T, s change.Store) {
-	mustCreate(t, s, sample("CHG-1"))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	check := func(call string, err error) {
-		t.Helper()
-		if !errors.Is(err, context.Canceled) {
-			breach(t, clauseCanceled, "%s with a canceled ctx: %v", call, err)
-		}
+	if _, err := s.Scheduled(ctx, []string{"db-1"}, time.Time{}, time.Now()); !errors.Is(err, context.Canceled) {
+		lifecycletest.Breach(t, clauseCanceled, "Scheduled with a canceled ctx: %v", err)
 	}
-	err := s.Commit(ctx, lifecycle.Write[*change.Change]{Record: sample("CHG-2")})
-	check("Commit (create)", err)
-	if _, err := s.Get(context.Background(), "CHG-2"); !errors.Is(err, lifecycle.ErrNotFound) {
-		breach(t, clauseCanceled, "a Create with a canceled ctx stored the change (Get: %v)", err)
-	}
-	up := next(sample("CHG-1"), func(c *change.Change) { c.Title = "written anyway" })
-	check("Commit (update)", s.Commit(ctx, lifecycle.Write[*change.Change]{Record: up, Expected: 1}))
-	if got := mustGet(t, s, "CHG-1"); got.Version != 1 || got.Title == "written anyway" {
-		breach(t, clauseCanceled, "an Update with a canceled ctx stored version %d, title %q", got.Version, got.Title)
-	}
-	w := lifecycle.Write[*change.Change]{Record: up, Expected: 1}
-	w.Reads.Guard("ci/db-1", 0)
-	check("Commit", s.Commit(ctx, w))
-	if got := mustGet(t, s, "CHG-1"); got.Version != 1 || got.Title == "written anyway" {
-		breach(t, clauseCanceled, "a Commit with a canceled ctx stored version %d, title %q", got.Version, got.Title)
-	}
-	if v, err := s.Guard(context.Background(), "ci/db-1"); err != nil || v != 0 {
-		breach(t, clauseCanceled, "a Commit with a canceled ctx left its guard at version %d (%v)", v, err)
-	}
-	_, err = s.Guard(ctx, "ci/db-1")
-	check("Guard", err)
-	_, err = s.Get(ctx, "CHG-1")
-	check("Get", err)
-	_, err = s.List(ctx, change.Filter{})
-	check("List", err)
-	_, err = s.Scheduled(ctx, []string{"db-1"}, time.Time{}, time.Now())
-	check("Scheduled", err)
-}
-
-func mustCreate(t *testing.T, s change.Store, c *change.Change) {
-	t.Helper()
-	if err := s.Commit(context.Background(), lifecycle.Write[*change.Change]{Record: c.Clone()}); err != nil {
-		t.Fatalf("Create(%s): %v", c.ID, err)
-	}
-}
-
-func mustGet(t *testing.T, s change.Store, id string) *change.Change {
-	t.Helper()
-	c, err := s.Get(context.Background(), id)
-	if err != nil {
-		t.Fatalf("Get(%s): %v", id, err)
-	}
-	return c
 }
 
 // sample returns a change with every field set, at version 1: a new

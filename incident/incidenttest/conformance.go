@@ -63,16 +63,6 @@ func TestStore(t *testing.T, newStore func(t *testing.T) incident.Store) {
 	}
 }
 
-func breach(t *testing.T, clause, format string, args ...any) {
-	t.Helper()
-	t.Errorf("%s\n\tcontract: %s", fmt.Sprintf(format, args...), clause)
-}
-
-func fatal(t *testing.T, clause, format string, args ...any) {
-	t.Helper()
-	t.Fatalf("%s\n\tcontract: %s", fmt.Sprintf(format, args...), clause)
-}
-
 var t0 = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 
 // sample returns a fully populated incident, version 1.
@@ -154,29 +144,13 @@ func record(id string, version int64) *incident.Incident {
 	return x
 }
 
-func mustCreate(t *testing.T, s incident.Store, x *incident.Incident) {
-	t.Helper()
-	if err := s.Commit(context.Background(), lifecycle.Write[*incident.Incident]{Record: x}); err != nil {
-		fatal(t, clauseRoundTrip, "Create(%s): %v", x.ID, err)
-	}
-}
-
-func mustGet(t *testing.T, s incident.Store, id string) *incident.Incident {
-	t.Helper()
-	x, err := s.Get(context.Background(), id)
-	if err != nil {
-		fatal(t, clauseRoundTrip, "Get(%s) after it was stored: %v", id, err)
-	}
-	return x
-}
-
 // testCreateGetSparse: an incident with nil slices and zero times
 // round-trips too.
 func testCreateGetSparse(t *testing.T, s incident.Store) {
 	y := &incident.Incident{ID: "INC-2", Version: 1, State: incident.StateNew, Title: "t", Impact: 3, Urgency: 3, Priority: 5, CreatedAt: t0, UpdatedAt: t0}
-	mustCreate(t, s, y)
-	if d := lifecycletest.Difference(mustGet(t, s, "INC-2"), y); d != "" {
-		breach(t, clauseRoundTrip, "Get after Create of a sparse incident: %s", d)
+	lifecycletest.MustCreate(t, s, y)
+	if d := lifecycletest.Difference(lifecycletest.MustGet(t, s, "INC-2"), y); d != "" {
+		lifecycletest.Breach(t, clauseRoundTrip, "Get after Create of a sparse incident: %s", d)
 	}
 }
 
@@ -195,14 +169,14 @@ func listAll(t *testing.T, s incident.Store, f incident.Filter) []string {
 	var all []string
 	for pages := 0; ; pages++ {
 		if pages > 10000 {
-			fatal(t, clauseListOrder, "List never returned an empty Next")
+			lifecycletest.Fatal(t, clauseListOrder, "List never returned an empty Next")
 		}
 		page, err := s.List(context.Background(), f)
 		if err != nil {
-			fatal(t, clauseListFilter, "List(%+v): %v", f, err)
+			lifecycletest.Fatal(t, clauseListFilter, "List(%+v): %v", f, err)
 		}
 		if len(page.Incidents) > f.PageSize() {
-			breach(t, clauseListSize, "List with Limit %d returned %d items", f.Limit, len(page.Incidents))
+			lifecycletest.Breach(t, clauseListSize, "List with Limit %d returned %d items", f.Limit, len(page.Incidents))
 		}
 		all = append(all, ids(page.Incidents)...)
 		if page.Next == "" {
@@ -218,7 +192,7 @@ func testListPaging(t *testing.T, s incident.Store) {
 	var want []string
 	for _, i := range rand.Perm(25) {
 		id := fmt.Sprintf("INC-%03d", i)
-		mustCreate(t, s, sample(id))
+		lifecycletest.MustCreate(t, s, sample(id))
 		want = append(want, id)
 	}
 	slices.Sort(want)
@@ -227,7 +201,7 @@ func testListPaging(t *testing.T, s incident.Store) {
 	f := incident.Filter{Limit: 5, States: []incident.State{incident.StateNew}}
 	page, err := s.List(context.Background(), f)
 	if err != nil {
-		fatal(t, clauseListFilter, "List: %v", err)
+		lifecycletest.Fatal(t, clauseListFilter, "List: %v", err)
 	}
 	seen := ids(page.Incidents)
 	for _, x := range page.Incidents { // move the first page out of the filter
@@ -239,7 +213,7 @@ func testListPaging(t *testing.T, s incident.Store) {
 	f.After = page.Next
 	seen = append(seen, listAll(t, s, f)...)
 	if !slices.Equal(seen, want) {
-		breach(t, clauseListOrder, "paging while the first page's incidents changed state gave\n %v\nwant\n %v", seen, want)
+		lifecycletest.Breach(t, clauseListOrder, "paging while the first page's incidents changed state gave\n %v\nwant\n %v", seen, want)
 	}
 }
 
@@ -265,7 +239,7 @@ func testListFilters(t *testing.T, s incident.Store) {
 	for _, sp := range specs {
 		x := inState(sample(sp.id), sp.state)
 		x.Assignee, x.Group, x.Priority, x.Major, x.Parent = sp.assignee, sp.group, sp.prio, sp.major, sp.parent
-		mustCreate(t, s, x)
+		lifecycletest.MustCreate(t, s, x)
 	}
 	for _, c := range []struct {
 		f    incident.Filter
@@ -288,7 +262,7 @@ func testListFilters(t *testing.T, s incident.Store) {
 		{incident.Filter{Parent: "INC-C", Limit: 1}, []string{"INC-D", "INC-E"}},
 	} {
 		if got := listAll(t, s, c.f); !slices.Equal(got, c.want) {
-			breach(t, clauseListFilter, "List(%+v) gave %v, want %v", c.f, got, c.want)
+			lifecycletest.Breach(t, clauseListFilter, "List(%+v) gave %v, want %v", c.f, got, c.want)
 		}
 	}
 }
@@ -297,16 +271,16 @@ func testListParentUpdates(t *testing.T, s incident.Store) {
 	ctx := context.Background()
 	child := sample("INC-CHILD")
 	child.Parent = "INC-P1"
-	mustCreate(t, s, child)
+	lifecycletest.MustCreate(t, s, child)
 	moved := next(child, func(y *incident.Incident) { y.Parent = "INC-P2" })
 	if err := s.Commit(ctx, lifecycle.Write[*incident.Incident]{Record: moved, Expected: 1}); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	if got := listAll(t, s, incident.Filter{Parent: "INC-P1"}); len(got) != 0 {
-		breach(t, clauseListFilter, "List(Parent: INC-P1) after the child moved to INC-P2 gave %v", got)
+		lifecycletest.Breach(t, clauseListFilter, "List(Parent: INC-P1) after the child moved to INC-P2 gave %v", got)
 	}
 	if got := listAll(t, s, incident.Filter{Parent: "INC-P2"}); !slices.Equal(got, []string{"INC-CHILD"}) {
-		breach(t, clauseListFilter, "List(Parent: INC-P2) after the child moved there gave %v", got)
+		lifecycletest.Breach(t, clauseListFilter, "List(Parent: INC-P2) after the child moved there gave %v", got)
 	}
 }
 
@@ -316,7 +290,7 @@ func testResolvedBefore(t *testing.T, s incident.Store) {
 		x := inState(sample(id), state)
 		x.Major = major
 		x.UpdatedAt = t0.Add(-age)
-		mustCreate(t, s, x)
+		lifecycletest.MustCreate(t, s, x)
 	}
 	day := 24 * time.Hour
 	mk("INC-01", incident.StateResolved, "", 10*day)
@@ -333,27 +307,27 @@ func testResolvedBefore(t *testing.T, s incident.Store) {
 	cutoff := t0.Add(-7 * day)
 	got, err := s.ResolvedBefore(ctx, cutoff, 0)
 	if err != nil {
-		fatal(t, clauseResolved, "ResolvedBefore: %v", err)
+		lifecycletest.Fatal(t, clauseResolved, "ResolvedBefore: %v", err)
 	}
 	want := []string{"INC-10", "INC-01", "INC-03", "INC-09", "INC-02"}
 	if !slices.Equal(ids(got), want) {
-		breach(t, clauseResolved, "ResolvedBefore(now-7d) gave %v, want %v", ids(got), want)
+		lifecycletest.Breach(t, clauseResolved, "ResolvedBefore(now-7d) gave %v, want %v", ids(got), want)
 	}
 	got, err = s.ResolvedBefore(ctx, cutoff, 2)
 	if err != nil || !slices.Equal(ids(got), want[:2]) {
-		breach(t, clauseResolved, "ResolvedBefore(now-7d, limit 2) gave (%v, %v), want %v", ids(got), err, want[:2])
+		lifecycletest.Breach(t, clauseResolved, "ResolvedBefore(now-7d, limit 2) gave (%v, %v), want %v", ids(got), err, want[:2])
 	}
 	got, err = s.ResolvedBefore(ctx, t0.Add(-100*day), 10)
 	if err != nil || len(got) != 0 {
-		breach(t, clauseResolved, "ResolvedBefore before everything gave (%v, %v), want none", ids(got), err)
+		lifecycletest.Breach(t, clauseResolved, "ResolvedBefore before everything gave (%v, %v), want none", ids(got), err)
 	}
 	got, err = s.ResolvedBefore(ctx, cutoff, 1)
 	if err != nil || len(got) != 1 {
-		fatal(t, clauseResolved, "ResolvedBefore(now-7d, limit 1) gave (%v, %v)", ids(got), err)
+		lifecycletest.Fatal(t, clauseResolved, "ResolvedBefore(now-7d, limit 1) gave (%v, %v)", ids(got), err)
 	}
-	want0 := mustGet(t, s, got[0].ID)
+	want0 := lifecycletest.MustGet(t, s, got[0].ID)
 	lifecycletest.Scribble(got[0])
-	if d := lifecycletest.Difference(mustGet(t, s, want0.ID), want0); d != "" {
-		breach(t, clauseCopy, "changing a value returned by ResolvedBefore changed the stored incident: %s", d)
+	if d := lifecycletest.Difference(lifecycletest.MustGet(t, s, want0.ID), want0); d != "" {
+		lifecycletest.Breach(t, clauseCopy, "changing a value returned by ResolvedBefore changed the stored incident: %s", d)
 	}
 }

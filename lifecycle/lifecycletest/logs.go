@@ -48,7 +48,7 @@ func testLogs[T any](t *testing.T, k CommitterKit[T]) {
 		t.Helper()
 		h, err := s.(lifecycle.HistoryReader).History(ctx, id, after, limit)
 		if err != nil {
-			fail(t, clauseHistoryAppend, "History(%s, %d, %d): %v", id, after, limit, err)
+			Breach(t, clauseHistoryAppend, "History(%s, %d, %d): %v", id, after, limit, err)
 			t.FailNow()
 		}
 		return h
@@ -63,7 +63,7 @@ func testLogs[T any](t *testing.T, k CommitterKit[T]) {
 	commit := func(t *testing.T, s lifecycle.Committer[T], w lifecycle.Write[T], clause string) {
 		t.Helper()
 		if err := s.Commit(ctx, w); err != nil {
-			fail(t, clause, "commit %s at version %d: %v", id, w.Expected+1, err)
+			Breach(t, clause, "commit %s at version %d: %v", id, w.Expected+1, err)
 			t.FailNow()
 		}
 	}
@@ -75,10 +75,10 @@ func testLogs[T any](t *testing.T, k CommitterKit[T]) {
 		commit(t, s, lifecycle.Write[T]{Record: k.Record(id, 2), Expected: 1, History: []lifecycle.Record{rec(2), rec(3)}}, clauseHistoryAppend)
 		want := []lifecycle.Record{rec(1), rec(2), rec(3)}
 		if got := history(t, s, id, 0, 0); !equalJSON(got, want) {
-			fail(t, clauseHistoryAppend, "history %+v, want %+v", got, want)
+			Breach(t, clauseHistoryAppend, "history %+v, want %+v", got, want)
 		}
 		if got := history(t, s, other, 0, 0); !equalJSON(got, want[:1]) {
-			fail(t, clauseHistoryAppend, "history of %s %+v, want its own record only", other, got)
+			Breach(t, clauseHistoryAppend, "history of %s %+v, want its own record only", other, got)
 		}
 
 		for name, h := range map[string][]lifecycle.Record{
@@ -88,52 +88,52 @@ func testLogs[T any](t *testing.T, k CommitterKit[T]) {
 		} {
 			err := s.Commit(ctx, lifecycle.Write[T]{Record: k.Record(id, 3), Expected: 2, History: h})
 			if err == nil {
-				fail(t, clauseHistoryFollows, "%s was stored", name)
+				Breach(t, clauseHistoryFollows, "%s was stored", name)
 				continue
 			}
 			if v, err := k.Get(ctx, s, id); err != nil || v != 2 {
-				fail(t, clauseHistoryFollows, "after %s the record is at version %d (%v), want 2", name, v, err)
+				Breach(t, clauseHistoryFollows, "after %s the record is at version %d (%v), want 2", name, v, err)
 			}
 		}
 		if got := history(t, s, id, 0, 0); !equalJSON(got, want) {
-			fail(t, clauseHistoryFollows, "history after refused writes %+v, want %+v", got, want)
+			Breach(t, clauseHistoryFollows, "history after refused writes %+v, want %+v", got, want)
 		}
 
 		stale := lifecycle.Write[T]{Record: k.Record(id, 2), Expected: 1, History: []lifecycle.Record{rec(4)},
 			Journal: []lifecycle.Entry{entry(1, 2)}}
 		if err := s.Commit(ctx, stale); !errors.Is(err, lifecycle.ErrConflict) {
-			fail(t, clauseHistoryAtomic, "a stale write: %v, want ErrConflict", err)
+			Breach(t, clauseHistoryAtomic, "a stale write: %v, want ErrConflict", err)
 		}
 		readStale := lifecycle.Write[T]{Record: k.Record(id, 3), Expected: 2, History: []lifecycle.Record{rec(4)},
 			Journal: []lifecycle.Entry{entry(1, 3)}}
 		readStale.Reads.Record(other, 7)
 		if err := s.Commit(ctx, readStale); !lifecycle.IsReadConflict(err) {
-			fail(t, clauseHistoryAtomic, "a write over a changed read set: %v, want a read conflict", err)
+			Breach(t, clauseHistoryAtomic, "a write over a changed read set: %v, want a read conflict", err)
 		}
 		if got := history(t, s, id, 0, 0); len(got) != 3 {
-			fail(t, clauseHistoryAtomic, "history has %d records after refused writes, want 3", len(got))
+			Breach(t, clauseHistoryAtomic, "history has %d records after refused writes, want 3", len(got))
 		}
 		if j, ok := s.(lifecycle.JournalReader); ok {
 			if got, err := j.Journal(ctx, id, 0, 0); err != nil || len(got) != 0 {
-				fail(t, clauseHistoryAtomic, "journal %+v (%v) after refused writes, want none", got, err)
+				Breach(t, clauseHistoryAtomic, "journal %+v (%v) after refused writes, want none", got, err)
 			}
 		}
 
 		if got := seqs(history(t, s, id, 1, 1)); !equalJSON(got, []int{2}) {
-			fail(t, clauseHistoryPaging, "History(after 1, limit 1) gives seqs %v, want [2]", got)
+			Breach(t, clauseHistoryPaging, "History(after 1, limit 1) gives seqs %v, want [2]", got)
 		}
 		if got := seqs(history(t, s, id, 1, 10)); !equalJSON(got, []int{2, 3}) {
-			fail(t, clauseHistoryPaging, "History(after 1, limit 10) gives seqs %v, want [2 3]", got)
+			Breach(t, clauseHistoryPaging, "History(after 1, limit 10) gives seqs %v, want [2 3]", got)
 		}
 		if got := history(t, s, id, 3, 0); len(got) != 0 {
-			fail(t, clauseHistoryPaging, "History(after 3) gives %v, want an empty page", seqs(got))
+			Breach(t, clauseHistoryPaging, "History(after 3) gives %v, want an empty page", seqs(got))
 		}
 
 		page := history(t, s, id, 0, 0)
 		page[0].Actor = "mallory"
 		page[0].Changes[0].New = "mallory"
 		if got := history(t, s, id, 0, 0); !equalJSON(got, want) {
-			fail(t, clauseHistoryCopies, "history after changing a returned page: %+v", got)
+			Breach(t, clauseHistoryCopies, "history after changing a returned page: %+v", got)
 		}
 
 		for _, read := range []func() error{
@@ -148,7 +148,7 @@ func testLogs[T any](t *testing.T, k CommitterKit[T]) {
 			},
 		} {
 			if err := read(); !errors.Is(err, lifecycle.ErrNotFound) {
-				fail(t, clauseHistoryNotFound, "got %v", err)
+				Breach(t, clauseHistoryNotFound, "got %v", err)
 			}
 		}
 	})
@@ -165,10 +165,10 @@ func testLogs[T any](t *testing.T, k CommitterKit[T]) {
 		missing := lifecycle.Write[T]{Record: k.Record(id, 3), Expected: 2, History: []lifecycle.Record{rec(3)},
 			Redactions: []lifecycle.Redaction{{Log: lifecycle.LogHistory, Seq: 1, Fields: []string{"note"}}, {Log: lifecycle.LogHistory, Seq: 9, Fields: []string{"note"}}}}
 		if err := s.Commit(ctx, missing); !errors.Is(err, lifecycle.ErrValidation) {
-			fail(t, clauseRedactMissing, "got %v, want an error matching ErrValidation", err)
+			Breach(t, clauseRedactMissing, "got %v, want an error matching ErrValidation", err)
 		}
 		if got := history(t, s, id, 0, 0); !equalJSON(got, []lifecycle.Record{rec(1), rec(2)}) {
-			fail(t, clauseRedactMissing, "history after the refused write: %+v", got)
+			Breach(t, clauseRedactMissing, "history after the refused write: %+v", got)
 		}
 		red := lifecycle.Write[T]{Record: k.Record(id, 3), Expected: 2, History: []lifecycle.Record{rec(3)},
 			Redactions: []lifecycle.Redaction{{Log: lifecycle.LogHistory, Seq: 1, Fields: []string{"note", "changes"}}}}
@@ -178,13 +178,13 @@ func testLogs[T any](t *testing.T, k CommitterKit[T]) {
 		commit(t, s, red, clauseRedact)
 		want := []lifecycle.Record{lifecycle.RedactRecord(rec(1), []string{"note", "changes"}), rec(2), rec(3)}
 		if got := history(t, s, id, 0, 0); !equalJSON(got, want) {
-			fail(t, clauseRedact, "history %+v, want %+v", got, want)
+			Breach(t, clauseRedact, "history %+v, want %+v", got, want)
 		}
 		if journals {
 			e0, e1 := entry(0, 1), lifecycle.RedactEntry(entry(1, 1), []string{"text"})
 			e0.Seq, e1.Seq = 1, 2
 			if got, err := s.(lifecycle.JournalReader).Journal(ctx, id, 0, 0); err != nil || !equalJSON(got, []lifecycle.Entry{e0, e1}) {
-				fail(t, clauseRedact, "journal %+v (%v), want %+v", got, err, []lifecycle.Entry{e0, e1})
+				Breach(t, clauseRedact, "journal %+v (%v), want %+v", got, err, []lifecycle.Entry{e0, e1})
 			}
 		}
 	})
@@ -207,15 +207,15 @@ func testLogs[T any](t *testing.T, k CommitterKit[T]) {
 		}
 		got, err := j.Journal(ctx, id, 0, 0)
 		if err != nil || !equalJSON(got, want) {
-			fail(t, clauseJournalAppend, "journal %+v (%v), want %+v", got, err, want)
+			Breach(t, clauseJournalAppend, "journal %+v (%v), want %+v", got, err, want)
 		}
 		if got, err := j.Journal(ctx, id, 1, 1); err != nil || !equalJSON(got, want[1:2]) {
-			fail(t, clauseJournalAppend, "Journal(after 1, limit 1) %+v (%v), want %+v", got, err, want[1:2])
+			Breach(t, clauseJournalAppend, "Journal(after 1, limit 1) %+v (%v), want %+v", got, err, want[1:2])
 		}
 		if len(got) > 0 {
 			got[0].Text = "mallory"
 			if again, _ := j.Journal(ctx, id, 0, 0); !equalJSON(again, want) {
-				fail(t, clauseHistoryCopies, "journal after changing a returned page: %+v", again)
+				Breach(t, clauseHistoryCopies, "journal after changing a returned page: %+v", again)
 			}
 		}
 	})

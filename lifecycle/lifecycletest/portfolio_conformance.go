@@ -162,7 +162,7 @@ func TestPortfolioStore(t *testing.T, newStore func(t *testing.T) lifecycle.Port
 			}
 			p, err := st.ListServices(t.Context(), f)
 			if err != nil {
-				fail(t, clauseFilter, "filter %+v: %v", f, err)
+				Breach(t, clauseFilter, "filter %+v: %v", f, err)
 				continue
 			}
 			var got []string
@@ -170,19 +170,19 @@ func TestPortfolioStore(t *testing.T, newStore func(t *testing.T) lifecycle.Port
 				got = append(got, s.ID)
 			}
 			if !slices.Equal(got, want) || p.Next != "" {
-				fail(t, clauseFilter, "filter %+v gave %v (next %q)\nwant %v", f, got, p.Next, want)
+				Breach(t, clauseFilter, "filter %+v gave %v (next %q)\nwant %v", f, got, p.Next, want)
 			}
 		}
 		// Paging applies after filtering.
 		f := lifecycle.ServiceFilter{Part: lifecycle.PortfolioPipeline, Limit: 4}
 		p, err := st.ListServices(t.Context(), f)
 		if err != nil || len(p.Services) != 4 || p.Next != "S-03" {
-			fail(t, clauseNext, "filter %+v: %d records, next %q, %v; want 4 records, next S-03", f, len(p.Services), p.Next, err)
+			Breach(t, clauseNext, "filter %+v: %d records, next %q, %v; want 4 records, next S-03", f, len(p.Services), p.Next, err)
 		}
 		f.After = "S-07"
 		p, err = st.ListServices(t.Context(), f)
 		if err != nil || len(p.Services) != 2 || p.Next != "" {
-			fail(t, clauseNext, "filter %+v: %d records, next %q, %v; want 2 records (S-08, S-09), next empty", f, len(p.Services), p.Next, err)
+			Breach(t, clauseNext, "filter %+v: %d records, next %q, %v; want 2 records (S-08, S-09), next empty", f, len(p.Services), p.Next, err)
 		}
 	})
 }
@@ -262,7 +262,7 @@ func TestImprovementStore(t *testing.T, newStore func(t *testing.T) lifecycle.Im
 			}
 			p, err := st.ListImprovements(t.Context(), f)
 			if err != nil {
-				fail(t, clauseFilter, "filter %+v: %v", f, err)
+				Breach(t, clauseFilter, "filter %+v: %v", f, err)
 				continue
 			}
 			var got []string
@@ -270,13 +270,13 @@ func TestImprovementStore(t *testing.T, newStore func(t *testing.T) lifecycle.Im
 				got = append(got, x.ID)
 			}
 			if !slices.Equal(got, want) || p.Next != "" {
-				fail(t, clauseFilter, "filter %+v gave %v (next %q)\nwant %v", f, got, p.Next, want)
+				Breach(t, clauseFilter, "filter %+v gave %v (next %q)\nwant %v", f, got, p.Next, want)
 			}
 		}
 		f := lifecycle.ImprovementFilter{ServiceID: "SVC-1", Limit: 2}
 		p, err := st.ListImprovements(t.Context(), f)
 		if err != nil || len(p.Improvements) != 2 || p.Next != "I-03" {
-			fail(t, clauseNext, "filter %+v: %d records, next %q, %v; want 2 records, next I-03", f, len(p.Improvements), p.Next, err)
+			Breach(t, clauseNext, "filter %+v: %d records, next %q, %v; want 2 records, next I-03", f, len(p.Improvements), p.Next, err)
 		}
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -117,46 +116,33 @@ func (s unsorted) ListServices(ctx context.Context, f lifecycle.ServiceFilter) (
 	return p, err
 }
 
-// breakages are the lifecycletest breakages the proof gives the stores:
-// "services/" names the portfolio's, "improvements/" the register's.
-var breakages = map[string]lifecycletest.Breakage{
-	"services/lastWriterWins":     lifecycletest.IgnoresExpected,
-	"services/notFoundAsConflict": lifecycletest.NotFoundAsConflict,
-	"services/bareNotFound":       lifecycletest.BareNotFound,
-	"services/sharing":            lifecycletest.SharesMemory,
-	"services/ignoresReads":       lifecycletest.IgnoresReads,
-	"services/dropsGuards":        lifecycletest.DropsGuards,
-	"improvements/lastWriterWins": lifecycletest.IgnoresExpected,
-	"improvements/bareNotFound":   lifecycletest.BareNotFound,
-	"improvements/sharing":        lifecycletest.SharesMemory,
-	"improvements/ignoresReads":   lifecycletest.IgnoresReads,
-	"improvements/dropsGuards":    lifecycletest.DropsGuards,
-}
-
 // TestBrokenPortfolioStoreHelper runs the suite on the broken store named
-// by LIFECYCLETEST_BROKEN_PORTFOLIO. It is meant to fail, so it only runs
+// by LIFECYCLETEST_BROKEN_SERVICES (unsorted, or the portfolio with the
+// lifecycletest.Breakage of that name) or LIFECYCLETEST_BROKEN_IMPROVEMENTS
+// (the register with that breakage). It is meant to fail, so it only runs
 // in the child processes TestSuitesCatchBrokenStores starts; otherwise it
 // skips.
 func TestBrokenPortfolioStoreHelper(t *testing.T) {
-	name := os.Getenv("LIFECYCLETEST_BROKEN_PORTFOLIO")
-	b, kind := breakages[name], strings.Split(name, "/")[0]
+	svc, imp := os.Getenv("LIFECYCLETEST_BROKEN_SERVICES"), os.Getenv("LIFECYCLETEST_BROKEN_IMPROVEMENTS")
 	switch {
-	case name == "":
-		t.Skip("run by TestSuitesCatchBrokenStores in a child process")
-	case name == "services/unsorted":
+	case svc == "unsorted":
 		lifecycletest.TestPortfolioStore(t, func(*testing.T) lifecycle.PortfolioStore {
 			return unsorted{lifecycletest.NewPortfolioStore()}
 		})
-	case kind == "services":
+	case svc != "":
+		b, _ := lifecycletest.BreakageNamed(svc)
 		lifecycletest.TestPortfolioStore(t, func(*testing.T) lifecycle.PortfolioStore {
 			s := lifecycletest.NewPortfolioStore()
-			return brokenServices{s, lifecycletest.Break[*lifecycle.ITService](services{s}, serviceKey, b)}
+			return brokenServices{s, lifecycletest.Break(services{s}, serviceKey, b)}
 		})
-	default:
+	case imp != "":
+		b, _ := lifecycletest.BreakageNamed(imp)
 		lifecycletest.TestImprovementStore(t, func(*testing.T) lifecycle.ImprovementStore {
 			s := lifecycletest.NewImprovementStore()
-			return brokenImprovements{s, lifecycletest.Break[*lifecycle.Improvement](improvements{s}, improvementKey, b)}
+			return brokenImprovements{s, lifecycletest.Break(improvements{s}, improvementKey, b)}
 		})
+	default:
+		t.Skip("run by TestSuitesCatchBrokenStores in a child process")
 	}
 }
 
@@ -166,16 +152,14 @@ func improvementKey(x *lifecycle.Improvement) (string, int64) { return x.ID, x.V
 
 // TestSuitesCatchBrokenStores proves that TestPortfolioStore and
 // TestImprovementStore can fail: each broken store runs its suite in a
-// child process, which must fail and quote the broken clause. A
-// PortfolioStore keeps no guards: dropping a write's guards breaks the
-// clause that it refuses them.
+// child process, which must fail and quote the broken clause.
 func TestSuitesCatchBrokenStores(t *testing.T) {
-	clauses := map[string]string{"services/unsorted": "contract: List: ordered by ID (byte-wise ascending)"}
-	for name, b := range breakages {
-		clauses[name] = "contract: " + b.Clause()
-		if b == lifecycletest.DropsGuards {
-			clauses[name] = "contract: " + lifecycletest.NoGuardsClause
-		}
-	}
-	lifecycletest.CatchesBroken(t, "TestBrokenPortfolioStoreHelper", "LIFECYCLETEST_BROKEN_PORTFOLIO", clauses)
+	t.Run("services", func(t *testing.T) {
+		lifecycletest.CatchesBroken(t, "TestBrokenPortfolioStoreHelper", "LIFECYCLETEST_BROKEN_SERVICES",
+			services{lifecycletest.NewPortfolioStore()}, map[string]string{"unsorted": "contract: List: ordered by ID (byte-wise ascending)"})
+	})
+	t.Run("improvements", func(t *testing.T) {
+		lifecycletest.CatchesBroken(t, "TestBrokenPortfolioStoreHelper", "LIFECYCLETEST_BROKEN_IMPROVEMENTS",
+			improvements{lifecycletest.NewImprovementStore()}, nil)
+	})
 }

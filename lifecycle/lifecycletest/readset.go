@@ -129,7 +129,7 @@ func TestCommitter[T any](t *testing.T, k CommitterKit[T]) {
 	create := func(t *testing.T, s lifecycle.Committer[T], id string) {
 		t.Helper()
 		if err := s.Commit(ctx, lifecycle.Write[T]{Record: k.Record(id, 1)}); err != nil {
-			fail(t, clauseCommitCreate, "create %s: %v", id, err)
+			Breach(t, clauseCommitCreate, "create %s: %v", id, err)
 			t.FailNow()
 		}
 	}
@@ -145,9 +145,9 @@ func TestCommitter[T any](t *testing.T, k CommitterKit[T]) {
 		t.Helper()
 		switch {
 		case !errors.Is(err, lifecycle.ErrConflict):
-			fail(t, clause, "got %v, want an error matching ErrConflict", err)
+			Breach(t, clause, "got %v, want an error matching ErrConflict", err)
 		case lifecycle.IsReadConflict(err) != read:
-			fail(t, clause, "got %v: read conflict %v, want %v", err, lifecycle.IsReadConflict(err), read)
+			Breach(t, clause, "got %v: read conflict %v, want %v", err, lifecycle.IsReadConflict(err), read)
 		}
 	}
 
@@ -155,24 +155,24 @@ func TestCommitter[T any](t *testing.T, k CommitterKit[T]) {
 		s := k.New(t)
 		create(t, s, a)
 		if v := version(t, s, a); v != 1 {
-			fail(t, clauseCommitCreate, "stored version %d, want 1", v)
+			Breach(t, clauseCommitCreate, "stored version %d, want 1", v)
 		}
 		err := s.Commit(ctx, lifecycle.Write[T]{Record: k.Record(a, 1)})
 		wantConflict(t, clauseCommitExists, err, false)
 		if err := s.Commit(ctx, lifecycle.Write[T]{Record: k.Record(a, 2), Expected: 1}); err != nil {
-			fail(t, clauseCommitUpdate, "update %s 1→2: %v", a, err)
+			Breach(t, clauseCommitUpdate, "update %s 1→2: %v", a, err)
 		}
 		err = s.Commit(ctx, lifecycle.Write[T]{Record: k.Record(a, 2), Expected: 1})
 		wantConflict(t, clauseCommitStale, err, false)
 		if v := version(t, s, a); v != 2 {
-			fail(t, clauseCommitStale, "stored version %d after a stale write, want 2", v)
+			Breach(t, clauseCommitStale, "stored version %d after a stale write, want 2", v)
 		}
 		err = s.Commit(ctx, lifecycle.Write[T]{Record: k.Record(b, 2), Expected: 1})
 		if !errors.Is(err, lifecycle.ErrNotFound) {
-			fail(t, clauseCommitNotFound, "got %v", err)
+			Breach(t, clauseCommitNotFound, "got %v", err)
 		}
 		if v := version(t, s, b); v != 0 {
-			fail(t, clauseCommitNotFound, "%s stored at version %d", b, v)
+			Breach(t, clauseCommitNotFound, "%s stored at version %d", b, v)
 		}
 	})
 
@@ -184,7 +184,7 @@ func TestCommitter[T any](t *testing.T, k CommitterKit[T]) {
 		ok.Reads.Record(b, 1)
 		ok.Reads.Record(c, 0)
 		if err := s.Commit(ctx, ok); err != nil {
-			fail(t, clauseReadUnchanged, "got %v", err)
+			Breach(t, clauseReadUnchanged, "got %v", err)
 		}
 		stale := lifecycle.Write[T]{Record: k.Record(a, 3), Expected: 2}
 		stale.Reads.Record(b, 1)
@@ -193,20 +193,20 @@ func TestCommitter[T any](t *testing.T, k CommitterKit[T]) {
 		}
 		wantConflict(t, clauseReadRecord, s.Commit(ctx, stale), true)
 		if v := version(t, s, a); v != 2 {
-			fail(t, clauseReadRecord, "%s stored at version %d, want 2", a, v)
+			Breach(t, clauseReadRecord, "%s stored at version %d, want 2", a, v)
 		}
 		absent := lifecycle.Write[T]{Record: k.Record(a, 3), Expected: 2}
 		absent.Reads.Record(c, 0)
 		create(t, s, c)
 		wantConflict(t, clauseReadAbsent, s.Commit(ctx, absent), true)
 		if v := version(t, s, a); v != 2 {
-			fail(t, clauseReadAbsent, "%s stored at version %d, want 2", a, v)
+			Breach(t, clauseReadAbsent, "%s stored at version %d, want 2", a, v)
 		}
 		gone := lifecycle.Write[T]{Record: k.Record("CMT-NEW", 1)}
 		gone.Reads.Record(b, 1)
 		wantConflict(t, clauseReadRecord, s.Commit(ctx, gone), true)
 		if v := version(t, s, "CMT-NEW"); v != 0 {
-			fail(t, clauseReadRecord, "a create with a stale read set stored its record")
+			Breach(t, clauseReadRecord, "a create with a stale read set stored its record")
 		}
 	})
 
@@ -228,12 +228,12 @@ func TestCommitter[T any](t *testing.T, k CommitterKit[T]) {
 			go func() { defer wg.Done(); eb = s.Commit(ctx, wb) }()
 			wg.Wait()
 			if ea == nil && eb == nil {
-				fail(t, clauseRecordOneWinner, "both writes committed")
+				Breach(t, clauseRecordOneWinner, "both writes committed")
 				return
 			}
 			for _, err := range []error{ea, eb} {
 				if err != nil && !lifecycle.IsReadConflict(err) {
-					fail(t, clauseRecordOneWinner, "got %v, want nil or a read conflict", err)
+					Breach(t, clauseRecordOneWinner, "got %v, want nil or a read conflict", err)
 				}
 			}
 		}
@@ -249,10 +249,10 @@ func TestCommitter[T any](t *testing.T, k CommitterKit[T]) {
 			w := lifecycle.Write[T]{Record: k.Record(a, 1)}
 			w.Reads.Guard("g/1", 0)
 			if err := s.Commit(ctx, w); err == nil {
-				fail(t, clauseNoGuards, "a write with a guard in its read set was stored")
+				Breach(t, clauseNoGuards, "a write with a guard in its read set was stored")
 			}
 			if v := version(t, s, a); v != 0 {
-				fail(t, clauseNoGuards, "%s stored at version %d", a, v)
+				Breach(t, clauseNoGuards, "%s stored at version %d", a, v)
 			}
 		})
 		return
@@ -261,40 +261,40 @@ func TestCommitter[T any](t *testing.T, k CommitterKit[T]) {
 	t.Run("Guards", func(t *testing.T) {
 		s := k.New(t)
 		if v := guard(t, s, "g/1"); v != 0 {
-			fail(t, clauseGuardZero, "version %d", v)
+			Breach(t, clauseGuardZero, "version %d", v)
 		}
 		w := lifecycle.Write[T]{Record: k.Record(a, 1)}
 		w.Reads.Guard("g/1", 0)
 		w.Reads.Guard("g/2", 0)
 		if err := s.Commit(ctx, w); err != nil {
-			fail(t, clauseGuardBump, "commit: %v", err)
+			Breach(t, clauseGuardBump, "commit: %v", err)
 		}
 		if g1, g2 := guard(t, s, "g/1"), guard(t, s, "g/2"); g1 != 1 || g2 != 1 {
-			fail(t, clauseGuardBump, "guards at %d and %d, want 1 and 1", g1, g2)
+			Breach(t, clauseGuardBump, "guards at %d and %d, want 1 and 1", g1, g2)
 		}
 		stale := lifecycle.Write[T]{Record: k.Record(b, 1)}
 		stale.Reads.Guard("g/2", 1)
 		stale.Reads.Guard("g/1", 0)
 		wantConflict(t, clauseGuardStale, s.Commit(ctx, stale), true)
 		if v := version(t, s, b); v != 0 {
-			fail(t, clauseGuardStale, "%s stored", b)
+			Breach(t, clauseGuardStale, "%s stored", b)
 		}
 		if g1, g2 := guard(t, s, "g/1"), guard(t, s, "g/2"); g1 != 1 || g2 != 1 {
-			fail(t, clauseGuardStale, "guards at %d and %d after a refused write, want 1 and 1", g1, g2)
+			Breach(t, clauseGuardStale, "guards at %d and %d after a refused write, want 1 and 1", g1, g2)
 		}
 		refused := lifecycle.Write[T]{Record: k.Record(a, 1)} // exists
 		refused.Reads.Guard("g/1", 1)
 		wantConflict(t, clauseCommitExists, s.Commit(ctx, refused), false)
 		if v := guard(t, s, "g/1"); v != 1 {
-			fail(t, clauseGuardStale, "a refused write bumped its guard to %d", v)
+			Breach(t, clauseGuardStale, "a refused write bumped its guard to %d", v)
 		}
 		next := lifecycle.Write[T]{Record: k.Record(a, 2), Expected: 1}
 		next.Reads.Guard("g/1", 1)
 		if err := s.Commit(ctx, next); err != nil {
-			fail(t, clauseGuardBump, "commit at guard version 1: %v", err)
+			Breach(t, clauseGuardBump, "commit at guard version 1: %v", err)
 		}
 		if v := guard(t, s, "g/1"); v != 2 {
-			fail(t, clauseGuardBump, "guard at %d, want 2", v)
+			Breach(t, clauseGuardBump, "guard at %d, want 2", v)
 		}
 	})
 
@@ -320,17 +320,17 @@ func TestCommitter[T any](t *testing.T, k CommitterKit[T]) {
 				won++
 			case lifecycle.IsReadConflict(err):
 				if v := version(t, s, fmt.Sprintf("CMT-G%d", i)); v != 0 {
-					fail(t, clauseGuardOneWinner, "a refused write stored its record")
+					Breach(t, clauseGuardOneWinner, "a refused write stored its record")
 				}
 			default:
-				fail(t, clauseGuardOneWinner, "got %v, want nil or a read conflict", err)
+				Breach(t, clauseGuardOneWinner, "got %v, want nil or a read conflict", err)
 			}
 		}
 		if won != 1 {
-			fail(t, clauseGuardOneWinner, "%d writes succeeded", won)
+			Breach(t, clauseGuardOneWinner, "%d writes succeeded", won)
 		}
 		if v := guard(t, s, "g/shared"); v != 1 {
-			fail(t, clauseGuardOneWinner, "guard at %d, want 1", v)
+			Breach(t, clauseGuardOneWinner, "guard at %d, want 1", v)
 		}
 	})
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"reflect"
@@ -35,6 +36,7 @@ const (
 	clauseNext           = "List: Next is empty on the last page; otherwise it continues the listing (passed as After), and is the ID of the page's last record where the contract says so"
 	clausePageSize       = "List: a page holds at most Limit records: DefaultLimit when Limit <= 0, and never more than MaxLimit when the process has one"
 	clauseEmpty          = "List: no match is an empty page, not an error"
+	clauseCanceled       = "a call whose ctx is already canceled fails with an error matching ctx.Err() and writes nothing"
 )
 
 // RecordKit describes a process's store for [TestRecords]: one kit per
@@ -68,8 +70,9 @@ type RecordKit[T any] struct {
 
 // TestRecords checks the contract that every process's store shares:
 // Get and Commit's creates, updates, version conflicts and not-found
-// errors, copies in and out, concurrent writers, List's order, paging and
-// page size (when the kit has a List), and, in its Committer subtest,
+// errors, copies in and out, concurrent writers, canceled contexts, List's
+// order, paging and page size (when the kit has a List), and, in its
+// Committer subtest,
 // [TestCommitter]: the read set, guards, and history and journal for a
 // store that reads them back. Each process's conformance suite runs it
 // and adds the clauses of its own queries. Failures quote the clause.
@@ -81,30 +84,24 @@ func TestRecords[T any](t *testing.T, k RecordKit[T]) {
 	t.Helper()
 	ctx := context.Background()
 	const a = "REC-1"
-	create := func(t *testing.T, s lifecycle.RecordStore[T], x T) {
-		t.Helper()
-		if err := s.Commit(ctx, lifecycle.Write[T]{Record: x}); err != nil {
-			fail(t, clauseRoundTrip, "create: %v", err)
-			t.FailNow()
-		}
-	}
+	create := MustCreate[T]
 	// stored fails the clause unless the record id is stored as want.
 	stored := func(t *testing.T, s lifecycle.RecordStore[T], clause, after string, id string, want T) {
 		t.Helper()
 		got, err := s.Get(ctx, id)
 		if err != nil {
-			fail(t, clause, "%s, Get(%s): %v", after, id, err)
+			Breach(t, clause, "%s, Get(%s): %v", after, id, err)
 			return
 		}
 		if d := Difference(got, want); d != "" {
-			fail(t, clause, "%s, Get(%s) differs from what was stored: %s", after, id, d)
+			Breach(t, clause, "%s, Get(%s) differs from what was stored: %s", after, id, d)
 		}
 	}
 
 	t.Run("GetUnknownIsNotFound", func(t *testing.T) {
 		s := k.New(t)
 		if _, err := s.Get(ctx, "REC-NONE"); !errors.Is(err, lifecycle.ErrNotFound) {
-			fail(t, clauseGetNotFound, "got error %v", err)
+			Breach(t, clauseGetNotFound, "got error %v", err)
 		}
 	})
 	t.Run("CreateThenGet", func(t *testing.T) {
@@ -116,7 +113,7 @@ func TestRecords[T any](t *testing.T, k RecordKit[T]) {
 		s := k.New(t)
 		create(t, s, k.Record(a, 1))
 		if err := s.Commit(ctx, lifecycle.Write[T]{Record: k.Record(a, 2)}); !errors.Is(err, lifecycle.ErrConflict) {
-			fail(t, clauseCreateConflict, "a second create of %s returned %v", a, err)
+			Breach(t, clauseCreateConflict, "a second create of %s returned %v", a, err)
 		}
 		stored(t, s, clauseCreateConflict, "after the refused create", a, k.Record(a, 1))
 	})
@@ -144,7 +141,7 @@ func TestRecords[T any](t *testing.T, k RecordKit[T]) {
 		create(t, s, k.Record(a, 1))
 		for v := int64(1); v <= 3; v++ {
 			if err := s.Commit(ctx, lifecycle.Write[T]{Record: k.Record(a, v+1), Expected: v}); err != nil {
-				fail(t, clauseUpdate, "update over version %d: %v", v, err)
+				Breach(t, clauseUpdate, "update over version %d: %v", v, err)
 				return
 			}
 			stored(t, s, clauseUpdate, fmt.Sprintf("after the update over version %d", v), a, k.Record(a, v+1))
@@ -159,7 +156,7 @@ func TestRecords[T any](t *testing.T, k RecordKit[T]) {
 		for _, expected := range []int64{0, 1, 3, 7} {
 			err := s.Commit(ctx, lifecycle.Write[T]{Record: k.Record(a, expected+1), Expected: expected})
 			if !errors.Is(err, lifecycle.ErrConflict) {
-				fail(t, clauseUpdateConflict, "a write expecting version %d when 2 is stored returned %v", expected, err)
+				Breach(t, clauseUpdateConflict, "a write expecting version %d when 2 is stored returned %v", expected, err)
 			}
 			stored(t, s, clauseUpdateConflict, fmt.Sprintf("after the write expecting version %d", expected), a, k.Record(a, 2))
 		}
@@ -167,10 +164,10 @@ func TestRecords[T any](t *testing.T, k RecordKit[T]) {
 	t.Run("UpdateUnknownIsNotFound", func(t *testing.T) {
 		s := k.New(t)
 		if err := s.Commit(ctx, lifecycle.Write[T]{Record: k.Record("REC-404", 2), Expected: 1}); !errors.Is(err, lifecycle.ErrNotFound) {
-			fail(t, clauseUpdateNotFound, "got %v", err)
+			Breach(t, clauseUpdateNotFound, "got %v", err)
 		}
 		if _, err := s.Get(ctx, "REC-404"); !errors.Is(err, lifecycle.ErrNotFound) {
-			fail(t, clauseUpdateNotFound, "a refused update must not create the record; Get returned %v", err)
+			Breach(t, clauseUpdateNotFound, "a refused update must not create the record; Get returned %v", err)
 		}
 	})
 	t.Run("UpdateCopiesIn", func(t *testing.T) {
@@ -201,11 +198,11 @@ func TestRecords[T any](t *testing.T, k RecordKit[T]) {
 				case err == nil:
 					won++
 				case !errors.Is(err, lifecycle.ErrConflict):
-					fail(t, clauseOneWinner, "a losing update returned %v, want ErrConflict", err)
+					Breach(t, clauseOneWinner, "a losing update returned %v, want ErrConflict", err)
 				}
 			}
 			if won != 1 {
-				fail(t, clauseOneWinner, "%d of %d updates over version %d succeeded", won, writers, v)
+				Breach(t, clauseOneWinner, "%d of %d updates over version %d succeeded", won, writers, v)
 				return
 			}
 			stored(t, s, clauseOneWinner, fmt.Sprintf("after the updates over version %d", v), a, k.Record(a, v+1))
@@ -227,22 +224,65 @@ func TestRecords[T any](t *testing.T, k RecordKit[T]) {
 		won := 0
 		for i := range n {
 			if errs[i] != nil {
-				fail(t, clauseOneCreate, "the create of REC-C%02d: %v", i, errs[i])
+				Breach(t, clauseOneCreate, "the create of REC-C%02d: %v", i, errs[i])
 			}
 			switch {
 			case same[i] == nil:
 				won++
 			case !errors.Is(same[i], lifecycle.ErrConflict):
-				fail(t, clauseOneCreate, "a losing create returned %v, want ErrConflict", same[i])
+				Breach(t, clauseOneCreate, "a losing create returned %v, want ErrConflict", same[i])
 			}
 		}
 		if won != 1 {
-			fail(t, clauseOneCreate, "%d of %d creates of one ID succeeded", won, n)
+			Breach(t, clauseOneCreate, "%d of %d creates of one ID succeeded", won, n)
 		}
 		if k.List != nil {
 			if got := listAll(t, k, s, 0); len(got) != n+1 {
-				fail(t, clauseOneCreate, "after %d successful creates List has %d records", n+1, len(got))
+				Breach(t, clauseOneCreate, "after %d successful creates List has %d records", n+1, len(got))
 			}
+		}
+	})
+	t.Run("CanceledContext", func(t *testing.T) {
+		s := k.New(t)
+		create(t, s, k.Record(a, 1))
+		canceled, cancel := context.WithCancel(ctx)
+		cancel()
+		check := func(call string, err error) {
+			t.Helper()
+			if !errors.Is(err, context.Canceled) {
+				Breach(t, clauseCanceled, "%s with a canceled ctx: %v", call, err)
+			}
+		}
+		check("Commit (create)", s.Commit(canceled, lifecycle.Write[T]{Record: k.Record("REC-2", 1)}))
+		if _, err := s.Get(ctx, "REC-2"); !errors.Is(err, lifecycle.ErrNotFound) {
+			Breach(t, clauseCanceled, "a create with a canceled ctx stored the record (Get: %v)", err)
+		}
+		check("Commit (update)", s.Commit(canceled, lifecycle.Write[T]{Record: k.Record(a, 2), Expected: 1}))
+		stored(t, s, clauseCanceled, "after an update with a canceled ctx", a, k.Record(a, 1))
+		_, err := s.Get(canceled, a)
+		check("Get", err)
+		if g, ok := s.(lifecycle.GuardReader); ok {
+			w := lifecycle.Write[T]{Record: k.Record(a, 2), Expected: 1}
+			w.Reads.Guard("g/1", 0)
+			check("Commit (guarded)", s.Commit(canceled, w))
+			stored(t, s, clauseCanceled, "after a guarded update with a canceled ctx", a, k.Record(a, 1))
+			if v, err := g.Guard(ctx, "g/1"); err != nil || v != 0 {
+				Breach(t, clauseCanceled, "a write with a canceled ctx left its guard at version %d (%v)", v, err)
+			}
+			_, err := g.Guard(canceled, "g/1")
+			check("Guard", err)
+		}
+		if h, ok := s.(lifecycle.HistoryReader); ok {
+			_, err := h.History(canceled, a, 0, 0)
+			check("History", err)
+		}
+		if j, ok := s.(lifecycle.JournalReader); ok {
+			_, err := j.Journal(canceled, a, 0, 0)
+			check("Journal", err)
+		}
+		if k.List != nil {
+			_, _, err := k.List(canceled, s, "", 0)
+			check("List", err)
 		}
 	})
 	if k.List != nil {
@@ -298,7 +338,7 @@ func testList[T any](t *testing.T, k RecordKit[T]) {
 			after := ""
 			for pages := 0; ; pages++ {
 				if pages > len(want) {
-					fail(t, clauseNext, "limit %d: paging does not end; got %v so far", limit, got)
+					Breach(t, clauseNext, "limit %d: paging does not end; got %v so far", limit, got)
 					return
 				}
 				page, next, err := k.List(ctx, s, after, limit)
@@ -306,22 +346,22 @@ func testList[T any](t *testing.T, k RecordKit[T]) {
 					t.Fatalf("list after %q: %v", after, err)
 				}
 				if limit > 0 && len(page) > limit {
-					fail(t, clausePageSize, "a page with Limit %d has %d records", limit, len(page))
+					Breach(t, clausePageSize, "a page with Limit %d has %d records", limit, len(page))
 				}
 				if !slices.IsSorted(ids(page)) {
-					fail(t, clauseOrder, "the page after %q is %v, not in ID order", after, ids(page))
+					Breach(t, clauseOrder, "the page after %q is %v, not in ID order", after, ids(page))
 					return
 				}
 				got = append(got, ids(page)...)
 				switch more := len(got) < len(want); {
 				case more && (next == "" || len(page) == 0):
-					fail(t, clauseNext, "limit %d: the page after %q has Next %q with %d records still to come", limit, after, next, len(want)-len(got))
+					Breach(t, clauseNext, "limit %d: the page after %q has Next %q with %d records still to come", limit, after, next, len(want)-len(got))
 					return
 				case !more && next != "":
-					fail(t, clauseNext, "limit %d: the last page, after %q, has Next %q, want empty", limit, after, next)
+					Breach(t, clauseNext, "limit %d: the last page, after %q, has Next %q, want empty", limit, after, next)
 					return
 				case more && k.NextIsLastID && next != idOf(page[len(page)-1]):
-					fail(t, clauseNext, "limit %d: the page after %q ends at %s but has Next %q", limit, after, idOf(page[len(page)-1]), next)
+					Breach(t, clauseNext, "limit %d: the page after %q ends at %s but has Next %q", limit, after, idOf(page[len(page)-1]), next)
 				}
 				if next == "" {
 					break
@@ -329,7 +369,7 @@ func testList[T any](t *testing.T, k RecordKit[T]) {
 				after = next
 			}
 			if !slices.Equal(got, want) {
-				fail(t, clauseOrder, "limit %d: the pages gave\n %v\nwant\n %v", limit, got, want)
+				Breach(t, clauseOrder, "limit %d: the pages gave\n %v\nwant\n %v", limit, got, want)
 			}
 		}
 		page, next, err := k.List(ctx, s, "REC-19", 0)
@@ -337,7 +377,7 @@ func testList[T any](t *testing.T, k RecordKit[T]) {
 			t.Fatalf("list: %v", err)
 		}
 		if got, rest := ids(page), []string{"REC-2", "REC-20", "REC-21", "REC-3", "REC-4", "REC-5", "REC-6", "REC-7", "REC-8", "REC-9"}; !slices.Equal(got, rest) || next != "" {
-			fail(t, clauseOrder, "after %q gave %v (Next %q), want %v", "REC-19", got, next, rest)
+			Breach(t, clauseOrder, "after %q gave %v (Next %q), want %v", "REC-19", got, next, rest)
 		}
 	})
 	t.Run("ListPageSize", func(t *testing.T) {
@@ -358,14 +398,14 @@ func testList[T any](t *testing.T, k RecordKit[T]) {
 				t.Fatalf("list: %v", err)
 			}
 			if len(page) != c.want || next == "" {
-				fail(t, clausePageSize, "List with Limit %d of %d records returned %d (Next %q), want %d and a Next", c.limit, n, len(page), next, c.want)
+				Breach(t, clausePageSize, "List with Limit %d of %d records returned %d (Next %q), want %d and a Next", c.limit, n, len(page), next, c.want)
 			}
 			if k.NextIsLastID && len(page) > 0 && next != idOf(page[len(page)-1]) {
-				fail(t, clauseNext, "List with Limit %d: Next %q, want %q", c.limit, next, idOf(page[len(page)-1]))
+				Breach(t, clauseNext, "List with Limit %d: Next %q, want %q", c.limit, next, idOf(page[len(page)-1]))
 			}
 		}
 		if got := listAll(t, k, s, n+500); !slices.Equal(got, all) {
-			fail(t, clauseOrder, "paging through %d records with Limit %d gave %d records, sorted %v", n, n+500, len(got), slices.IsSorted(got))
+			Breach(t, clauseOrder, "paging through %d records with Limit %d gave %d records, sorted %v", n, n+500, len(got), slices.IsSorted(got))
 		}
 	})
 	t.Run("ListCopiesOut", func(t *testing.T) {
@@ -378,14 +418,14 @@ func testList[T any](t *testing.T, k RecordKit[T]) {
 		Scribble(page[0])
 		got, err := s.Get(ctx, "REC-1")
 		if d := Difference(got, k.Record("REC-1", 1)); err != nil || d != "" {
-			fail(t, clauseCopyOut, "after mutating a listed value, Get: %v %s", err, d)
+			Breach(t, clauseCopyOut, "after mutating a listed value, Get: %v %s", err, d)
 		}
 	})
 	t.Run("ListEmpty", func(t *testing.T) {
 		s := k.New(t)
 		page, next, err := k.List(ctx, s, "", 0)
 		if err != nil || len(page) != 0 || next != "" {
-			fail(t, clauseEmpty, "an empty store listed %d records, Next %q, error %v", len(page), next, err)
+			Breach(t, clauseEmpty, "an empty store listed %d records, Next %q, error %v", len(page), next, err)
 		}
 	})
 }
@@ -409,17 +449,47 @@ func listAll[T any](t *testing.T, k RecordKit[T], s lifecycle.RecordStore[T], li
 			return all
 		}
 		if pages > len(all) {
-			fail(t, clauseNext, "paging does not end; got %d records so far", len(all))
+			Breach(t, clauseNext, "paging does not end; got %d records so far", len(all))
 			t.FailNow()
 		}
 		after = next
 	}
 }
 
-// fail reports a broken clause of a contract and goes on.
-func fail(t *testing.T, clause string, format string, args ...any) {
+// Breach reports that a test found a clause of a contract broken: it
+// quotes the clause after "contract: ", then the details that format and
+// args give, and lets the test go on. Every conformance suite reports
+// through it, so that a proof can find the clause in its output.
+func Breach(t testing.TB, clause string, format string, args ...any) {
 	t.Helper()
 	t.Errorf("contract: %s\n%s", clause, fmt.Sprintf(format, args...))
+}
+
+// Fatal is [Breach] that stops the test.
+func Fatal(t testing.TB, clause string, format string, args ...any) {
+	t.Helper()
+	Breach(t, clause, format, args...)
+	t.FailNow()
+}
+
+// MustCreate commits x through s as a new record (Expected 0), and stops
+// the test, quoting the round-trip clause, if s refuses it.
+func MustCreate[T any](t testing.TB, s lifecycle.Committer[T], x T) {
+	t.Helper()
+	if err := s.Commit(context.Background(), lifecycle.Write[T]{Record: x}); err != nil {
+		Fatal(t, clauseRoundTrip, "create: %v", err)
+	}
+}
+
+// MustGet returns the record id of s, and stops the test, quoting the
+// round-trip clause, if s cannot return it.
+func MustGet[T any](t testing.TB, s lifecycle.RecordStore[T], id string) T {
+	t.Helper()
+	x, err := s.Get(context.Background(), id)
+	if err != nil {
+		Fatal(t, clauseRoundTrip, "Get(%s) of a stored record: %v", id, err)
+	}
+	return x
 }
 
 // Scribble changes, in place, everything of x that a store could share
@@ -625,7 +695,7 @@ func show(v reflect.Value) string {
 
 // Breakage is one way a store breaks the contract that [TestRecords]
 // checks, for the tests that prove a conformance suite fails such a
-// store ([Break], [CatchesBroken]).
+// store ([Break], [CatchesBroken]). Its String is its name.
 type Breakage int
 
 // The breakages [Break] gives a store.
@@ -653,12 +723,55 @@ const (
 	DropsHistory
 )
 
+// Breakages lists every Breakage.
+func Breakages() []Breakage {
+	return []Breakage{IgnoresExpected, SharesMemory, BareNotFound, NotFoundAsConflict, IgnoresReads, DropsGuards, DropsHistory}
+}
+
+var breakageNames = map[Breakage]string{
+	IgnoresExpected:    "IgnoresExpected",
+	SharesMemory:       "SharesMemory",
+	BareNotFound:       "BareNotFound",
+	NotFoundAsConflict: "NotFoundAsConflict",
+	IgnoresReads:       "IgnoresReads",
+	DropsGuards:        "DropsGuards",
+	DropsHistory:       "DropsHistory",
+}
+
+// String returns b's name: "IgnoresExpected", "SharesMemory", ...
+func (b Breakage) String() string {
+	if name, ok := breakageNames[b]; ok {
+		return name
+	}
+	return fmt.Sprintf("Breakage(%d)", int(b))
+}
+
+// BreakageNamed returns the Breakage whose String is name.
+func BreakageNamed(name string) (Breakage, bool) {
+	for b, n := range breakageNames {
+		if n == name {
+			return b, true
+		}
+	}
+	return 0, false
+}
+
 // Clause returns the clause of [TestRecords] (or of [TestCommitter],
-// which it runs) that a store with the breakage fails, as the suite
-// quotes it; a store that keeps no guards fails DropsGuards on
-// NoGuardsClause instead.
-func (b Breakage) Clause() string {
-	return map[Breakage]string{
+// which it runs) that store, a store of the suite's kind, fails with the
+// breakage b, as the suite quotes it: a store that keeps no guards fails
+// DropsGuards on the clause that it refuses them. It returns false when b
+// breaks nothing that store has (DropsHistory of a store that does not
+// read its history back).
+func (b Breakage) Clause(store any) (string, bool) {
+	_, guards := store.(lifecycle.GuardReader)
+	_, history := store.(lifecycle.HistoryReader)
+	switch {
+	case b == DropsGuards && !guards:
+		return clauseNoGuards, true
+	case b == DropsHistory && !history:
+		return "", false
+	}
+	clause, ok := map[Breakage]string{
 		IgnoresExpected:    clauseUpdateConflict,
 		SharesMemory:       clauseCopyIn,
 		BareNotFound:       clauseGetNotFound,
@@ -667,11 +780,8 @@ func (b Breakage) Clause() string {
 		DropsGuards:        clauseGuardStale,
 		DropsHistory:       clauseHistoryAppend,
 	}[b]
+	return clause, ok
 }
-
-// NoGuardsClause is the clause that a store keeping no guards fails when
-// it drops a write's guards rather than refusing the write.
-const NoGuardsClause = clauseNoGuards
 
 // Break returns inner with the breakage b in its Get and Commit; key
 // gives a record's ID and version. A process's proof embeds its own store
@@ -731,19 +841,31 @@ func (s *broken[T]) Commit(ctx context.Context, w lifecycle.Write[T]) error {
 	return err
 }
 
-// CatchesBroken proves that a conformance suite fails broken stores: for
-// each entry of clauses it runs the test named helper in a child process
-// of the test binary, with the environment variable env set to the
-// entry's name, and fails unless the helper fails and its output quotes
-// the entry's clause. The helper runs the suite over the broken store
-// that env names, and skips when env is unset. The children run in
-// parallel subtests; with -short they do not run.
-func CatchesBroken(t *testing.T, helper, env string, clauses map[string]string) {
+// CatchesBroken proves that a conformance suite fails broken stores. It
+// runs the test named helper in a child process of the test binary once
+// per broken store, with the environment variable env set to the store's
+// name, and fails unless the helper fails and its output quotes the
+// store's clause. The helper runs the suite over the broken store that env
+// names, and skips when env is unset. The broken stores are those of
+// clauses, by name, and one per Breakage that applies to sample (a store
+// of the suite's kind, see [Breakage.Clause]), named by its String: the
+// helper gives such a store the breakage ([BreakageNamed], [Break]). The
+// children run in parallel subtests; with -short they do not run.
+func CatchesBroken(t *testing.T, helper, env string, sample any, clauses map[string]string) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("runs child processes")
 	}
-	for name, clause := range clauses {
+	all := maps.Clone(clauses)
+	if all == nil {
+		all = map[string]string{}
+	}
+	for _, b := range Breakages() {
+		if clause, ok := b.Clause(sample); ok {
+			all[b.String()] = clause
+		}
+	}
+	for name, clause := range all {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$", "-test.count=1")

@@ -57,13 +57,13 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 	t.Run("SearchCopiesOut", func(t *testing.T) {
 		s := newStore(t)
 		want := Fixture("PRB-1")
-		mustCreate(t, s, want)
+		lifecycletest.MustCreate(t, s, want)
 		found, err := s.SearchKnownErrors(ctx, problem.KnownErrorQuery{})
 		if err != nil || len(found) != 1 {
 			t.Fatalf("SearchKnownErrors = %d problems, %v; want 1", len(found), err)
 		}
 		lifecycletest.Scribble(found[0])
-		if d := lifecycletest.Difference(mustGet(t, s, "PRB-1"), Fixture("PRB-1")); d != "" {
+		if d := lifecycletest.Difference(lifecycletest.MustGet(t, s, "PRB-1"), Fixture("PRB-1")); d != "" {
 			t.Fatalf("after changing a result of SearchKnownErrors, the stored problem differs: %s; contract: %s", d, clauseCopy)
 		}
 	})
@@ -73,7 +73,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 		mk := func(id string, state problem.State, f func(p *problem.Problem)) {
 			p := inState(Fixture(id), state)
 			f(p)
-			mustCreate(t, s, p)
+			lifecycletest.MustCreate(t, s, p)
 		}
 		mk("PRB-A", problem.StateNew, func(p *problem.Problem) {
 			p.Group, p.Assignee, p.Service, p.ConfigItem = "network", "ann", "email", "mx1"
@@ -132,7 +132,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 			if !p.IsKnownError() {
 				p.KnownErrorAt = time.Time{}
 			}
-			mustCreate(t, s, p)
+			lifecycletest.MustCreate(t, s, p)
 		}
 		mk("PRB-1", "Mail delivery delayed", problem.KnownError{
 			Symptom: "Outbound e-mail queues for hours", RootCause: "Relay MX1 disk full",
@@ -192,7 +192,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 	t.Run("SearchKnownErrorsDefaultLimit", func(t *testing.T) {
 		s := newStore(t)
 		for i := range problem.DefaultLimit + 1 {
-			mustCreate(t, s, Fixture(fmt.Sprintf("PRB-%04d", i)))
+			lifecycletest.MustCreate(t, s, Fixture(fmt.Sprintf("PRB-%04d", i)))
 		}
 		got, err := s.SearchKnownErrors(ctx, problem.KnownErrorQuery{Text: "disk"})
 		if err != nil {
@@ -284,22 +284,6 @@ func bump(p *problem.Problem, title string) *problem.Problem {
 	}
 	n.History = h
 	return n
-}
-
-func mustCreate(t *testing.T, s problem.Store, p *problem.Problem) {
-	t.Helper()
-	if err := s.Commit(context.Background(), lifecycle.Write[*problem.Problem]{Record: p}); err != nil {
-		t.Fatalf("Create(%s): %v", p.ID, err)
-	}
-}
-
-func mustGet(t *testing.T, s problem.Store, id string) *problem.Problem {
-	t.Helper()
-	p, err := s.Get(context.Background(), id)
-	if err != nil {
-		t.Fatalf("Get(%s): %v", id, err)
-	}
-	return p
 }
 
 func ids(ps []*problem.Problem) []string {

@@ -15,7 +15,6 @@ import (
 // Contract clauses of sla.Store and sla.Claimer beyond those every store
 // shares, quoted by failures.
 const (
-	clauseGet        = `Get "returns the timer with id, or an error matching lifecycle.ErrNotFound"`
 	clauseCopy       = `Store: "values are copied in and out (a caller never shares memory with stored state ...)"`
 	clauseList       = `ListByRecord "returns every timer of recordID (any agreement, any stage), ordered by ID; none is an empty result, not an error"`
 	clauseDue        = `Due "returns timers whose Next is set (non-zero) and not after at, ordered by Next then ID"`
@@ -66,8 +65,8 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 				*at = at.Add(ns)
 			}
 		})
-		mustCreate(t, s, want)
-		got := mustGet(t, s, want.ID)
+		lifecycletest.MustCreate(t, s, want)
+		got := lifecycletest.MustGet(t, s, want.ID)
 		var wantAt, gotAt []time.Time
 		eachInstant(want, func(at *time.Time) { wantAt = append(wantAt, *at) })
 		eachInstant(got, func(at *time.Time) { gotAt = append(gotAt, *at) })
@@ -93,19 +92,19 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 	t.Run("QueriesCopyOut", func(t *testing.T) {
 		s := newStore(t)
 		want := Fixture("INC-1", "resolution", base)
-		mustCreate(t, s, want)
+		lifecycletest.MustCreate(t, s, want)
 		list, err := s.ListByRecord(ctx, "INC-1")
 		if err != nil || len(list) != 1 {
 			t.Fatalf("ListByRecord = %d timers, %v; want 1", len(list), err)
 		}
 		lifecycletest.Scribble(list[0])
-		assertSame(t, clauseCopy+" (result of ListByRecord)", want, mustGet(t, s, want.ID))
+		assertSame(t, clauseCopy+" (result of ListByRecord)", want, lifecycletest.MustGet(t, s, want.ID))
 		due, err := s.Due(ctx, base.Add(24*time.Hour), 0)
 		if err != nil || len(due) != 1 {
 			t.Fatalf("Due = %d timers, %v; want 1", len(due), err)
 		}
 		lifecycletest.Scribble(due[0])
-		assertSame(t, clauseCopy+" (result of Due)", want, mustGet(t, s, want.ID))
+		assertSame(t, clauseCopy+" (result of Due)", want, lifecycletest.MustGet(t, s, want.ID))
 	})
 
 	t.Run("ListByRecord", func(t *testing.T) {
@@ -118,7 +117,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 		stopped.StoppedAt = base.Add(time.Hour)
 		stopped.Next = time.Time{}
 		for _, tm := range []*sla.Timer{b, other, stopped, a} {
-			mustCreate(t, s, tm)
+			lifecycletest.MustCreate(t, s, tm)
 		}
 		got, err := s.ListByRecord(ctx, "INC-1")
 		if err != nil {
@@ -142,7 +141,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 		idle := Fixture("INC-6", "resolution", base)
 		idle.Next = time.Time{}
 		for _, tm := range []*sla.Timer{late, early, tieB, tieA, future, idle} {
-			mustCreate(t, s, tm)
+			lifecycletest.MustCreate(t, s, tm)
 		}
 		at := base.Add(2 * time.Hour) // exactly late's Next: included
 		for _, limit := range []int{0, -1, 10} {
@@ -187,7 +186,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 			t.Skip("the store is not an sla.Claimer")
 		}
 		for i := 1; i <= 4; i++ {
-			mustCreate(t, s, Fixture(fmt.Sprintf("INC-%d", i), "resolution", base.Add(time.Duration(i)*time.Minute)))
+			lifecycletest.MustCreate(t, s, Fixture(fmt.Sprintf("INC-%d", i), "resolution", base.Add(time.Duration(i)*time.Minute)))
 		}
 		at := base.Add(time.Hour)
 		lease := 10 * time.Minute
@@ -314,22 +313,6 @@ func bump(t *sla.Timer, d time.Duration) *sla.Timer {
 	n.ActualElapsed += d
 	n.UpdatedAt = n.UpdatedAt.Add(d)
 	return n
-}
-
-func mustCreate(t *testing.T, s sla.Store, tm *sla.Timer) {
-	t.Helper()
-	if err := s.Commit(context.Background(), lifecycle.Write[*sla.Timer]{Record: tm}); err != nil {
-		t.Fatalf("Create(%s): %v", tm.ID, err)
-	}
-}
-
-func mustGet(t *testing.T, s sla.Store, id string) *sla.Timer {
-	t.Helper()
-	tm, err := s.Get(context.Background(), id)
-	if err != nil {
-		t.Fatalf("Get(%s): %v; contract: %s", id, err, clauseGet)
-	}
-	return tm
 }
 
 func assertIDs(t *testing.T, clause string, got []*sla.Timer, want ...string) {
