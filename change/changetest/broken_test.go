@@ -17,16 +17,13 @@ import (
 // TestSuiteCatchesBrokenStores shows that TestStore fails every one of
 // them and quotes the clause it breaks.
 
-// brokenStore is the in-memory store under the Get and Commit of a
-// lifecycletest.Break: those two are the broken store's, which embedding
-// puts nearer than the in-memory store's, and the rest are the in-memory
-// store's.
+// brokenStore is the in-memory store (memory) under the Get and Commit of
+// a lifecycletest.Break.
 type brokenStore struct {
 	lifecycle.RecordStore[*change.Change]
 	memory
 }
 
-// memory is the in-memory store beneath a brokenStore.
 type memory struct{ *Store }
 
 // lossy forgets who opened a change and whom its authority excludes, as a
@@ -138,7 +135,7 @@ var brokenStores = map[string]struct {
 	"uncapped":       {func() change.Store { return uncapped{NewStore()} }, "List: a page holds at most Limit records"},
 	"unsorted":       {func() change.Store { return unsorted{NewStore()} }, "List: ordered by ID (byte-wise ascending)"},
 	"unbookedToo":    {func() change.Store { return unbookedToo{NewStore()} }, clauseScheduled},
-	"ignoresContext": {func() change.Store { return ignoresContext{NewStore()} }, clauseCanceled},
+	"ignoresContext": {func() change.Store { return ignoresContext{NewStore()} }, "a call whose ctx is already canceled fails with an error matching ctx.Err() and writes nothing"},
 }
 
 // broken returns the broken store named name: one of brokenStores, or

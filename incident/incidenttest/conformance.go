@@ -48,6 +48,12 @@ func TestStore(t *testing.T, newStore func(t *testing.T) incident.Store) {
 		},
 		DefaultLimit: incident.DefaultLimit,
 		MaxLimit:     incident.MaxLimit,
+		Queries: map[string]func(context.Context, lifecycle.RecordStore[*incident.Incident]) error{
+			"ResolvedBefore": func(ctx context.Context, s lifecycle.RecordStore[*incident.Incident]) error {
+				_, err := s.(incident.Store).ResolvedBefore(ctx, t0, 1)
+				return err
+			},
+		},
 	})
 	for _, c := range []struct {
 		name string

@@ -2,10 +2,8 @@ package incidenttest_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/incident/incidenttest"
@@ -17,27 +15,13 @@ func TestMemoryStore(t *testing.T) {
 	incidenttest.TestStore(t, func(*testing.T) incident.Store { return incidenttest.NewStore() })
 }
 
-// TestMemoryStoreHonoursContext: ResolvedBefore with a canceled context
-// fails with its error; TestStore checks Get, Commit, Guard, the logs and
-// List.
-func TestMemoryStoreHonoursContext(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := incidenttest.NewStore().ResolvedBefore(ctx, time.Now(), 1); !errors.Is(err, context.Canceled) {
-		t.Fatalf("ResolvedBefore: %v", err)
-	}
-}
-
-// brokenStore is the in-memory store under the Get and Commit of a
-// lifecycletest.Break: those two are the broken store's, which embedding
-// puts nearer than the in-memory store's, and the rest are the in-memory
-// store's.
+// brokenStore is the in-memory store (memory) under the Get and Commit of
+// a lifecycletest.Break.
 type brokenStore struct {
 	lifecycle.RecordStore[*incident.Incident]
 	memory
 }
 
-// memory is the in-memory store beneath a brokenStore.
 type memory struct{ *incidenttest.Store }
 
 // noPaging ignores Limit and After.

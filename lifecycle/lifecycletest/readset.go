@@ -71,24 +71,6 @@ func (g *Guards) Bump(reads lifecycle.ReadSet) {
 	}
 }
 
-// Contract clauses of lifecycle.Committer, quoted by [TestCommitter].
-const (
-	clauseCommitCreate    = "Commit with Expected 0 creates the record at its version"
-	clauseCommitExists    = "Commit with Expected 0: an existing ID is an error matching ErrConflict (not a read conflict), and nothing is written"
-	clauseCommitUpdate    = "Commit with Expected > 0 replaces the record stored at that version"
-	clauseCommitStale     = "Commit: a stored version other than Expected is an error matching ErrConflict (not a read conflict), and nothing is written"
-	clauseCommitNotFound  = "Commit with Expected > 0: an unknown ID is an error matching ErrNotFound"
-	clauseReadRecord      = "Commit: a record of the read set whose version changed is a read conflict (lifecycle.IsReadConflict), and nothing is written"
-	clauseReadAbsent      = "Commit: a record of the read set seen absent (version 0) that now exists is a read conflict, and nothing is written"
-	clauseReadUnchanged   = "Commit: a read set that is unchanged lets the write through"
-	clauseNoGuards        = "Commit: a store that keeps no guards refuses a write whose read set has any, and stores nothing"
-	clauseGuardZero       = "Guard: a guard no write has taken is at version 0"
-	clauseGuardBump       = "Commit: a committed write bumps every guard of its read set by one"
-	clauseGuardStale      = "Commit: a guard not at the version seen is a read conflict, and nothing is written (no guard bumped)"
-	clauseGuardOneWinner  = "Commit: of concurrent writes taking one guard at the same version, exactly one succeeds"
-	clauseRecordOneWinner = "Commit: of concurrent writes that each read the record the other writes, at most one succeeds"
-)
-
 // CommitterKit describes the store under test for [TestCommitter].
 type CommitterKit[T any] struct {
 	// New returns an empty store.
@@ -169,10 +151,10 @@ func TestCommitter[T any](t *testing.T, k CommitterKit[T]) {
 		}
 		err = s.Commit(ctx, lifecycle.Write[T]{Record: k.Record(b, 2), Expected: 1})
 		if !errors.Is(err, lifecycle.ErrNotFound) {
-			Breach(t, clauseCommitNotFound, "got %v", err)
+			Breach(t, clauseUpdateNotFound, "got %v", err)
 		}
 		if v := version(t, s, b); v != 0 {
-			Breach(t, clauseCommitNotFound, "%s stored at version %d", b, v)
+			Breach(t, clauseUpdateNotFound, "%s stored at version %d", b, v)
 		}
 	})
 

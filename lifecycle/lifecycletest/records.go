@@ -19,24 +19,38 @@ import (
 )
 
 // Contract clauses that every process's store shares, quoted by
-// [TestRecords]. The clauses of Commit's read set, guards, history and
-// journal are those of [TestCommitter], which TestRecords runs too.
+// [TestRecords] and, from clauseCommitCreate on, by [TestCommitter], which
+// TestRecords runs too (the clauses of history and journal are in
+// logs.go).
 const (
-	clauseGetNotFound    = "Get: an unknown ID is an error matching ErrNotFound"
-	clauseRoundTrip      = "Commit with Expected 0 then Get: the stored record is returned unchanged (times equal as instants, nil and empty alike)"
-	clauseCreateConflict = "Commit with Expected 0: if a record with the same ID exists, it returns an error matching ErrConflict and stores nothing"
-	clauseCopyIn         = "values are copied in: mutating an argument after the call changes nothing stored"
-	clauseCopyOut        = "values are copied out: mutating a returned value changes nothing stored"
-	clauseUpdate         = "Commit with Expected > 0 replaces the stored record by w.Record, provided the stored version equals Expected"
-	clauseUpdateConflict = "Commit: a stored version other than Expected is an error matching ErrConflict, and nothing is written"
-	clauseUpdateNotFound = "Commit with Expected > 0: an unknown ID is an error matching ErrNotFound"
-	clauseOneWinner      = "Commit: of concurrent writes expecting the same version, exactly one succeeds; the others match ErrConflict"
-	clauseOneCreate      = "Commit with Expected 0: of concurrent creates of one ID, exactly one succeeds; creates of other IDs all succeed"
-	clauseOrder          = "List: ordered by ID (byte-wise ascending), starting after filter.After; following Next visits every record exactly once"
-	clauseNext           = "List: Next is empty on the last page; otherwise it continues the listing (passed as After), and is the ID of the page's last record where the contract says so"
-	clausePageSize       = "List: a page holds at most Limit records: DefaultLimit when Limit <= 0, and never more than MaxLimit when the process has one"
-	clauseEmpty          = "List: no match is an empty page, not an error"
-	clauseCanceled       = "a call whose ctx is already canceled fails with an error matching ctx.Err() and writes nothing"
+	clauseGetNotFound     = "Get: an unknown ID is an error matching ErrNotFound"
+	clauseRoundTrip       = "Commit with Expected 0 then Get: the stored record is returned unchanged (times equal as instants, nil and empty alike)"
+	clauseCreateConflict  = "Commit with Expected 0: if a record with the same ID exists, it returns an error matching ErrConflict and stores nothing"
+	clauseCopyIn          = "values are copied in: mutating an argument after the call changes nothing stored"
+	clauseCopyOut         = "values are copied out: mutating a returned value changes nothing stored"
+	clauseUpdate          = "Commit with Expected > 0 replaces the stored record by w.Record, provided the stored version equals Expected"
+	clauseUpdateConflict  = "Commit: a stored version other than Expected is an error matching ErrConflict, and nothing is written"
+	clauseUpdateNotFound  = "Commit with Expected > 0: an unknown ID is an error matching ErrNotFound"
+	clauseOneWinner       = "Commit: of concurrent writes expecting the same version, exactly one succeeds; the others match ErrConflict"
+	clauseOneCreate       = "Commit with Expected 0: of concurrent creates of one ID, exactly one succeeds; creates of other IDs all succeed"
+	clauseOrder           = "List: ordered by ID (byte-wise ascending), starting after filter.After; following Next visits every record exactly once"
+	clauseNext            = "List: Next is empty on the last page; otherwise it continues the listing (passed as After), and is the ID of the page's last record where the contract says so"
+	clausePageSize        = "List: a page holds at most Limit records: DefaultLimit when Limit <= 0, and never more than MaxLimit when the process has one"
+	clauseEmpty           = "List: no match is an empty page, not an error"
+	clauseCanceled        = "a call whose ctx is already canceled fails with an error matching ctx.Err() and writes nothing"
+	clauseCommitCreate    = "Commit with Expected 0 creates the record at its version"
+	clauseCommitExists    = "Commit with Expected 0: an existing ID is an error matching ErrConflict (not a read conflict), and nothing is written"
+	clauseCommitUpdate    = "Commit with Expected > 0 replaces the record stored at that version"
+	clauseCommitStale     = "Commit: a stored version other than Expected is an error matching ErrConflict (not a read conflict), and nothing is written"
+	clauseReadRecord      = "Commit: a record of the read set whose version changed is a read conflict (lifecycle.IsReadConflict), and nothing is written"
+	clauseReadAbsent      = "Commit: a record of the read set seen absent (version 0) that now exists is a read conflict, and nothing is written"
+	clauseReadUnchanged   = "Commit: a read set that is unchanged lets the write through"
+	clauseNoGuards        = "Commit: a store that keeps no guards refuses a write whose read set has any, and stores nothing"
+	clauseGuardZero       = "Guard: a guard no write has taken is at version 0"
+	clauseGuardBump       = "Commit: a committed write bumps every guard of its read set by one"
+	clauseGuardStale      = "Commit: a guard not at the version seen is a read conflict, and nothing is written (no guard bumped)"
+	clauseGuardOneWinner  = "Commit: of concurrent writes taking one guard at the same version, exactly one succeeds"
+	clauseRecordOneWinner = "Commit: of concurrent writes that each read the record the other writes, at most one succeeds"
 )
 
 // RecordKit describes a process's store for [TestRecords]: one kit per
@@ -66,6 +80,10 @@ type RecordKit[T any] struct {
 	// NextIsLastID says that the contract makes a page's Next the ID of
 	// its last record, not only a cursor that continues after it.
 	NextIsLastID bool
+	// Queries are the process's other reads, by name, each a call of the
+	// query on s with ctx, for the check that every read fails a canceled
+	// context.
+	Queries map[string]func(ctx context.Context, s lifecycle.RecordStore[T]) error
 }
 
 // TestRecords checks the contract that every process's store shares:
@@ -283,6 +301,9 @@ func TestRecords[T any](t *testing.T, k RecordKit[T]) {
 		if k.List != nil {
 			_, _, err := k.List(canceled, s, "", 0)
 			check("List", err)
+		}
+		for name, query := range k.Queries {
+			check(name, query(canceled, s))
 		}
 	})
 	if k.List != nil {
@@ -784,9 +805,15 @@ func (b Breakage) Clause(store any) (string, bool) {
 }
 
 // Break returns inner with the breakage b in its Get and Commit; key
-// gives a record's ID and version. A process's proof embeds its own store
-// in a type whose Get and Commit are those of Break, so that the suite
-// runs the process's queries over the broken store.
+// gives a record's ID and version. A process's proof runs its suite over
+// a type that embeds the broken store and, one level deeper, the
+// process's own, so that Get and Commit are the broken store's and the
+// process's queries its own:
+//
+//	type brokenStore struct {
+//		lifecycle.RecordStore[*incident.Incident] // lifecycletest.Break(s, key, b)
+//		memory                                    // struct{ *incidenttest.Store }: s
+//	}
 func Break[T any](inner lifecycle.RecordStore[T], key func(T) (string, int64), b Breakage) lifecycle.RecordStore[T] {
 	return &broken[T]{inner: inner, key: key, b: b, kept: map[string]T{}}
 }

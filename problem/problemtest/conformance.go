@@ -52,6 +52,12 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 			return page.Problems, page.Next, err
 		},
 		DefaultLimit: problem.DefaultLimit,
+		Queries: map[string]func(context.Context, lifecycle.RecordStore[*problem.Problem]) error{
+			"SearchKnownErrors": func(ctx context.Context, s lifecycle.RecordStore[*problem.Problem]) error {
+				_, err := s.(problem.Store).SearchKnownErrors(ctx, problem.KnownErrorQuery{})
+				return err
+			},
+		},
 	})
 
 	t.Run("SearchCopiesOut", func(t *testing.T) {

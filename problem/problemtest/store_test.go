@@ -2,7 +2,6 @@ package problemtest_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"slices"
 	"strings"
@@ -18,27 +17,13 @@ func TestMemoryStore(t *testing.T) {
 	problemtest.TestStore(t, func(*testing.T) problem.Store { return problemtest.NewStore() })
 }
 
-// TestMemoryStoreHonoursCanceledContext: SearchKnownErrors with a
-// canceled context fails with its error; TestStore checks Get, Commit,
-// Guard, the logs and List.
-func TestMemoryStoreHonoursCanceledContext(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := problemtest.NewStore().SearchKnownErrors(ctx, problem.KnownErrorQuery{}); !errors.Is(err, context.Canceled) {
-		t.Fatalf("SearchKnownErrors = %v", err)
-	}
-}
-
-// brokenStore is the in-memory store under the Get and Commit of a
-// lifecycletest.Break: those two are the broken store's, which embedding
-// puts nearer than the in-memory store's, and the rest are the in-memory
-// store's.
+// brokenStore is the in-memory store (memory) under the Get and Commit of
+// a lifecycletest.Break.
 type brokenStore struct {
 	lifecycle.RecordStore[*problem.Problem]
 	memory
 }
 
-// memory is the in-memory store beneath a brokenStore.
 type memory struct{ *problemtest.Store }
 
 // unsortedStore returns List pages newest-ID-first.

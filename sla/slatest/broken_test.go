@@ -17,16 +17,13 @@ import (
 // broken each. TestSuiteFailsBrokenStores proves that TestStore catches
 // every one of them.
 
-// brokenStore is the in-memory store under the Get and Commit of a
-// lifecycletest.Break: those two are the broken store's, which embedding
-// puts nearer than the in-memory store's, and the rest are the in-memory
-// store's.
+// brokenStore is the in-memory store (memory) under the Get and Commit of
+// a lifecycletest.Break.
 type brokenStore struct {
 	lifecycle.RecordStore[*sla.Timer]
 	memory
 }
 
-// memory is the in-memory store beneath a brokenStore.
 type memory struct{ *Store }
 
 // seconds stores instants truncated to the second, like a DATETIME column

@@ -2,6 +2,7 @@ package slatest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"testing"
@@ -22,6 +23,7 @@ const (
 	clauseClaim      = `Claim "returns, like Due, timers due at at, skipping those leased to another owner with a lease ending after at"`
 	clauseClaimOwn   = `Claim: "Timers leased to owner itself are returned again"`
 	clauseClaimLease = `Claim "leases each returned timer to owner until at+lease"`
+	clauseCanceled   = "a call whose ctx is already canceled fails with an error matching ctx.Err() and writes nothing"
 	clausePrecision  = `Store: "instants come back equal (time.Time.Equal) to what was stored, with at least microsecond precision"`
 )
 
@@ -54,6 +56,16 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 			return tm
 		},
 		Key: func(tm *sla.Timer) (string, int64) { return tm.ID, tm.Version },
+		Queries: map[string]func(context.Context, lifecycle.RecordStore[*sla.Timer]) error{
+			"ListByRecord": func(ctx context.Context, s lifecycle.RecordStore[*sla.Timer]) error {
+				_, err := s.(sla.Store).ListByRecord(ctx, "INC-1")
+				return err
+			},
+			"Due": func(ctx context.Context, s lifecycle.RecordStore[*sla.Timer]) error {
+				_, err := s.(sla.Store).Due(ctx, base, 0)
+				return err
+			},
+		},
 	})
 
 	t.Run("Precision", func(t *testing.T) {
@@ -211,6 +223,11 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 			t.Fatalf("Claim: %v; contract: %s", err, clauseClaimLease)
 		}
 		assertIDs(t, clauseClaimLease+" (expired leases are free again)", late, "INC-3/resolution", "INC-4/resolution")
+		canceled, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := c.Claim(canceled, "replica-d", at.Add(time.Hour), 0, lease); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Claim with a canceled ctx = %v; contract: %s", err, clauseCanceled)
+		}
 	})
 }
 
