@@ -21,23 +21,12 @@ const (
 	clauseScheduled  = "Scheduled returns, in ascending ID order, every change that is booked (scheduled or implement), lists one of cis, and whose window overlaps [from, to), as stored by Commit; with no cis none"
 )
 
-// TestStore runs the change.Store conformance suite against stores made by
-// newStore, which must return a new, empty store for each call (each
-// subtest calls it once; register clean-up with t.Cleanup). It runs
-// lifecycletest.TestRecords, the clauses every store shares (versions,
-// conflicts, not-found, copies, List's order and page size, concurrent
-// writers, and Commit's read set, guards included, and history), then the
-// change's own: List's filters, Scheduled and a guarded create's round
-// trip. Failures quote the clause after "contract: ".
-// The subtests run one after the other.
-//
-// Times are compared as instants (time.Time.Equal), and nil and empty
-// slices and maps are treated alike, so a database store need not
-// preserve time zones or nil-ness. The ListPageSize subtest stores
-// MaxLimit+1 changes.
-func TestStore(t *testing.T, newStore func(t *testing.T) change.Store) {
-	t.Helper()
-	lifecycletest.TestRecords(t, lifecycletest.RecordKit[*change.Change]{
+// Kit returns the lifecycletest.RecordKit of the stores newStore makes:
+// the kit TestStore runs lifecycletest.TestRecords with, for a host's own
+// runs of the shared suites, such as lifecycletest.TestOutbox over a
+// store that is an outbox.
+func Kit(newStore func(t *testing.T) change.Store) lifecycletest.RecordKit[*change.Change] {
+	return lifecycletest.RecordKit[*change.Change]{
 		New: func(t *testing.T) lifecycle.RecordStore[*change.Change] { return newStore(t) },
 		Record: func(id string, version int64) *change.Change {
 			c := sample(id)
@@ -60,7 +49,26 @@ func TestStore(t *testing.T, newStore func(t *testing.T) change.Store) {
 				return err
 			},
 		},
-	})
+	}
+}
+
+// TestStore runs the change.Store conformance suite against stores made by
+// newStore, which must return a new, empty store for each call (each
+// subtest calls it once; register clean-up with t.Cleanup). It runs
+// lifecycletest.TestRecords, the clauses every store shares (versions,
+// conflicts, not-found, copies, List's order and page size, concurrent
+// writers, and Commit's read set, guards included, and history), then the
+// change's own: List's filters, Scheduled and a guarded create's round
+// trip. Failures quote the clause after "contract: ".
+// The subtests run one after the other.
+//
+// Times are compared as instants (time.Time.Equal), and nil and empty
+// slices and maps are treated alike, so a database store need not
+// preserve time zones or nil-ness. The ListPageSize subtest stores
+// MaxLimit+1 changes.
+func TestStore(t *testing.T, newStore func(t *testing.T) change.Store) {
+	t.Helper()
+	lifecycletest.TestRecords(t, Kit(newStore))
 	for _, c := range []struct {
 		name string
 		fn   func(t *testing.T, s change.Store)

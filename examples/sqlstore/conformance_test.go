@@ -62,3 +62,45 @@ func TestConformanceChangeStore(t *testing.T) {
 		changetest.TestStore(t, func(t *testing.T) change.Store { return fresh(t).Changes() })
 	})
 }
+
+// TestConformanceOutbox runs lifecycletest.TestOutbox over every store:
+// each is an outbox, which stores a write's events in the write's
+// transaction, and none of a refused write's.
+func TestConformanceOutbox(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b backend) {
+		fresh := emptier(t, b)
+		var db *DB
+		open := func(t *testing.T) *DB {
+			db = fresh(t)
+			return db
+		}
+		t.Run("incident", func(t *testing.T) {
+			lifecycletest.TestOutbox(t, incidenttest.Kit(func(t *testing.T) incident.Store { return open(t).Incidents() }), queued[*incident.Incident](&db))
+		})
+		t.Run("problem", func(t *testing.T) {
+			lifecycletest.TestOutbox(t, problemtest.Kit(func(t *testing.T) problem.Store { return open(t).Problems() }), queued[*problem.Problem](&db))
+		})
+		t.Run("change", func(t *testing.T) {
+			lifecycletest.TestOutbox(t, changetest.Kit(func(t *testing.T) change.Store { return open(t).Changes() }), queued[*change.Change](&db))
+		})
+		t.Run("sla", func(t *testing.T) {
+			lifecycletest.TestOutbox(t, slatest.Kit(func(t *testing.T) sla.Store { return open(t).Timers() }), queued[*sla.Timer](&db))
+		})
+		t.Run("service", func(t *testing.T) {
+			lifecycletest.TestOutbox(t, lifecycletest.PortfolioKit(func(t *testing.T) lifecycle.PortfolioStore { return open(t).Services() }), queued[*lifecycle.ITService](&db))
+		})
+		t.Run("improvement", func(t *testing.T) {
+			lifecycletest.TestOutbox(t, lifecycletest.ImprovementKit(func(t *testing.T) lifecycle.ImprovementStore { return open(t).Improvements() }), queued[*lifecycle.Improvement](&db))
+		})
+	})
+}
+
+// queued returns the reader of the events queued in the outbox of *db,
+// the database the last store was opened on, for lifecycletest.TestOutbox.
+func queued[T any](db **DB) func(t *testing.T, s lifecycle.RecordStore[T]) []string {
+	return func(t *testing.T, _ lifecycle.RecordStore[T]) []string {
+		ids, _ := outboxIDs(t, *db)
+		return ids
+	}
+}

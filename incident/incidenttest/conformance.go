@@ -24,21 +24,12 @@ const (
 	clauseResolved   = "ResolvedBefore returns incidents in state resolved with UpdatedAt before t, except accepted major incidents, oldest UpdatedAt first (ties by ID), at most limit"
 )
 
-// TestStore is the conformance suite for incident.Store implementations:
-// lifecycletest.TestRecords, the clauses every store shares (versions,
-// conflicts, not-found, copies, List's order and page size, concurrent
-// writers, read sets, history and journal), then the incident's own:
-// List's filters, ResolvedBefore, and a sparse incident's round trip.
-// newStore must return a new, empty store each time it is called (each
-// subtest calls it once). Every failure quotes the clause of the contract
-// that was broken.
-//
-// Stored times are compared as instants, so a store may return them in
-// another location; the suite uses whole seconds, so microsecond storage
-// precision is enough.
-func TestStore(t *testing.T, newStore func(t *testing.T) incident.Store) {
-	t.Helper()
-	lifecycletest.TestRecords(t, lifecycletest.RecordKit[*incident.Incident]{
+// Kit returns the lifecycletest.RecordKit of the stores newStore makes:
+// the kit TestStore runs lifecycletest.TestRecords with, for a host's own
+// runs of the shared suites, such as lifecycletest.TestOutbox over a
+// store that is an outbox.
+func Kit(newStore func(t *testing.T) incident.Store) lifecycletest.RecordKit[*incident.Incident] {
+	return lifecycletest.RecordKit[*incident.Incident]{
 		New:    func(t *testing.T) lifecycle.RecordStore[*incident.Incident] { return newStore(t) },
 		Record: record,
 		Key:    func(x *incident.Incident) (string, int64) { return x.ID, x.Version },
@@ -54,7 +45,24 @@ func TestStore(t *testing.T, newStore func(t *testing.T) incident.Store) {
 				return err
 			},
 		},
-	})
+	}
+}
+
+// TestStore is the conformance suite for incident.Store implementations:
+// lifecycletest.TestRecords, the clauses every store shares (versions,
+// conflicts, not-found, copies, List's order and page size, concurrent
+// writers, read sets, history and journal), then the incident's own:
+// List's filters, ResolvedBefore, and a sparse incident's round trip.
+// newStore must return a new, empty store each time it is called (each
+// subtest calls it once). Every failure quotes the clause of the contract
+// that was broken.
+//
+// Stored times are compared as instants, so a store may return them in
+// another location; the suite uses whole seconds, so microsecond storage
+// precision is enough.
+func TestStore(t *testing.T, newStore func(t *testing.T) incident.Store) {
+	t.Helper()
+	lifecycletest.TestRecords(t, Kit(newStore))
 	for _, c := range []struct {
 		name string
 		fn   func(t *testing.T, s incident.Store)

@@ -23,10 +23,13 @@
 //     not-found, copies in and out ([Scribble]), concurrent writers, List's
 //     order and paging, and [TestCommitter] (read sets, guards, and
 //     history, journal and redactions for a store that keeps them). Each
-//     process's TestStore fills in one [RecordKit] and adds its own
-//     queries; [Equal] compares records as a store gives them back. [Table],
-//     [FaultyRecords] and [FaultyLogs] are the in-memory table and fault
-//     wrappers every kit is built from.
+//     process's TestStore fills in one [RecordKit] (its Kit) and adds its
+//     own queries; [Equal] compares records as a store gives them back,
+//     and [Breach] quotes a broken clause. [TestOutbox] checks, over the
+//     same kit, a store that is a transactional outbox. [Break] gives a
+//     store one [Breakage] of that contract and [CatchesBroken] proves a
+//     suite fails each. [Table], [FaultyRecords] and [FaultyLogs] are the
+//     in-memory table and fault wrappers every kit is built from.
 //   - [CheckRegistry]: fails a test unless a process's command registry
 //     lists exactly the command types of its source: [TypesWithMethod]
 //     reads them (the types with the sealed Command interface's method)

@@ -17,8 +17,10 @@ const clauseFilter = "List: returns exactly the records matching the filter (see
 // records is the lifecycle.RecordStore of a portfolio store, for
 // [TestRecords]: Get is its GetService or GetImprovement, Commit its
 // CommitService or CommitImprovement, and list its ListServices or
-// ListImprovements with only the cursor and limit set.
+// ListImprovements with only the cursor and limit set. It is an outbox
+// when the store is.
 type records[T any] struct {
+	store  any
 	get    func(ctx context.Context, id string) (T, error)
 	commit func(ctx context.Context, w lifecycle.Write[T]) error
 	list   func(ctx context.Context, after string, limit int) ([]T, string, error)
@@ -27,6 +29,8 @@ type records[T any] struct {
 func (r records[T]) Get(ctx context.Context, id string) (T, error) { return r.get(ctx, id) }
 
 func (r records[T]) Commit(ctx context.Context, w lifecycle.Write[T]) error { return r.commit(ctx, w) }
+
+func (r records[T]) StoresEvents() bool { return lifecycle.StoresEvents(r.store) }
 
 // portfolioKit returns the RecordKit of a portfolio store: newStore makes
 // an empty one, and its records are fixture(id) touched up to a version.
@@ -89,6 +93,21 @@ func touchService(s *lifecycle.ITService) *lifecycle.ITService {
 	return c
 }
 
+// PortfolioKit returns the RecordKit of the portfolio stores newStore
+// makes: the kit [TestPortfolioStore] runs [TestRecords] with, over
+// GetService, CommitService and ListServices, for a host's own runs of
+// the shared suites, such as [TestOutbox].
+func PortfolioKit(newStore func(t *testing.T) lifecycle.PortfolioStore) RecordKit[*lifecycle.ITService] {
+	return portfolioKit(func(t *testing.T) records[*lifecycle.ITService] {
+		st := newStore(t)
+		return records[*lifecycle.ITService]{store: st, get: st.GetService, commit: st.CommitService,
+			list: func(ctx context.Context, after string, limit int) ([]*lifecycle.ITService, string, error) {
+				p, err := st.ListServices(ctx, lifecycle.ServiceFilter{After: after, Limit: limit})
+				return p.Services, p.Next, err
+			}}
+	}, serviceFixture, touchService, serviceKey)
+}
+
 // TestPortfolioStore is the conformance suite for lifecycle.PortfolioStore
 // implementations: [TestRecords] over GetService, CommitService and
 // ListServices (versions, conflicts, not-found, copies in and out,
@@ -106,14 +125,7 @@ func touchService(s *lifecycle.ITService) *lifecycle.ITService {
 //	}
 func TestPortfolioStore(t *testing.T, newStore func(t *testing.T) lifecycle.PortfolioStore) {
 	t.Helper()
-	TestRecords(t, portfolioKit(func(t *testing.T) records[*lifecycle.ITService] {
-		st := newStore(t)
-		return records[*lifecycle.ITService]{get: st.GetService, commit: st.CommitService,
-			list: func(ctx context.Context, after string, limit int) ([]*lifecycle.ITService, string, error) {
-				p, err := st.ListServices(ctx, lifecycle.ServiceFilter{After: after, Limit: limit})
-				return p.Services, p.Next, err
-			}}
-	}, serviceFixture, touchService, serviceKey))
+	TestRecords(t, PortfolioKit(newStore))
 	t.Run("ListFilters", func(t *testing.T) {
 		st := newStore(t)
 		var all []*lifecycle.ITService
@@ -219,20 +231,26 @@ func touchImprovement(x *lifecycle.Improvement) *lifecycle.Improvement {
 	return c
 }
 
+// ImprovementKit returns the RecordKit of the improvement stores
+// newStore makes, as [PortfolioKit] does for portfolio stores.
+func ImprovementKit(newStore func(t *testing.T) lifecycle.ImprovementStore) RecordKit[*lifecycle.Improvement] {
+	return portfolioKit(func(t *testing.T) records[*lifecycle.Improvement] {
+		st := newStore(t)
+		return records[*lifecycle.Improvement]{store: st, get: st.GetImprovement, commit: st.CommitImprovement,
+			list: func(ctx context.Context, after string, limit int) ([]*lifecycle.Improvement, string, error) {
+				p, err := st.ListImprovements(ctx, lifecycle.ImprovementFilter{After: after, Limit: limit})
+				return p.Improvements, p.Next, err
+			}}
+	}, improvementFixture, touchImprovement, improvementKey)
+}
+
 // TestImprovementStore is the conformance suite for
 // lifecycle.ImprovementStore implementations, as [TestPortfolioStore] is
 // for portfolio stores, with [TestCommitter] over CommitImprovement.
 // newStore must return an empty store each time.
 func TestImprovementStore(t *testing.T, newStore func(t *testing.T) lifecycle.ImprovementStore) {
 	t.Helper()
-	TestRecords(t, portfolioKit(func(t *testing.T) records[*lifecycle.Improvement] {
-		st := newStore(t)
-		return records[*lifecycle.Improvement]{get: st.GetImprovement, commit: st.CommitImprovement,
-			list: func(ctx context.Context, after string, limit int) ([]*lifecycle.Improvement, string, error) {
-				p, err := st.ListImprovements(ctx, lifecycle.ImprovementFilter{After: after, Limit: limit})
-				return p.Improvements, p.Next, err
-			}}
-	}, improvementFixture, touchImprovement, improvementKey))
+	TestRecords(t, ImprovementKit(newStore))
 	t.Run("ListFilters", func(t *testing.T) {
 		st := newStore(t)
 		var all []*lifecycle.Improvement

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -226,6 +227,73 @@ func kit(name string) lifecycletest.CommitterKit[rec] {
 	}
 }
 
+// outboxCommitter is a memCommitter that stores the events of each write
+// it commits: a transactional outbox. Its flags break one clause each.
+type outboxCommitter struct {
+	*memCommitter
+	events []string
+
+	eventsFirst bool // stores the events before the checks
+	notOutbox   bool // says it stores no events
+}
+
+func (s *outboxCommitter) StoresEvents() bool { return !s.notOutbox }
+
+func (s *outboxCommitter) Get(_ context.Context, id string) (rec, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.recs[id]
+	if !ok {
+		return rec{}, lifecycle.NotFound("test", id)
+	}
+	return r, nil
+}
+
+func (s *outboxCommitter) Commit(ctx context.Context, w lifecycle.Write[rec]) error {
+	if !s.eventsFirst {
+		if err := s.memCommitter.Commit(ctx, w); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	for _, e := range w.Events {
+		s.events = append(s.events, e.ID)
+	}
+	s.mu.Unlock()
+	if s.eventsFirst {
+		return s.memCommitter.Commit(ctx, w)
+	}
+	return nil
+}
+
+// testOutbox runs lifecycletest.TestOutbox over an outboxCommitter that
+// edit breaks.
+func testOutbox(t *testing.T, edit func(*outboxCommitter)) {
+	lifecycletest.TestOutbox(t, lifecycletest.RecordKit[rec]{
+		New: func(*testing.T) lifecycle.RecordStore[rec] {
+			s := &outboxCommitter{memCommitter: &memCommitter{recs: map[string]rec{}}}
+			edit(s)
+			return s
+		},
+		Record: func(id string, version int64) rec { return rec{id, version} },
+		Key:    func(r rec) (string, int64) { return r.ID, r.Version },
+	}, func(_ *testing.T, s lifecycle.RecordStore[rec]) []string {
+		o := s.(*outboxCommitter)
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		return slices.Clone(o.events)
+	})
+}
+
+var outboxCommitters = map[string]func(*outboxCommitter){
+	"outboxEventsFirst": func(s *outboxCommitter) { s.eventsFirst = true },
+	"outboxNotOutbox":   func(s *outboxCommitter) { s.notOutbox = true },
+}
+
+func TestOutboxKitPassesAGoodStore(t *testing.T) {
+	testOutbox(t, func(*outboxCommitter) {})
+}
+
 func TestCommitterKitPassesAGoodStore(t *testing.T) {
 	lifecycletest.TestCommitter(t, kit("good"))
 	t.Run("WithLogs", func(t *testing.T) { lifecycletest.TestCommitter(t, kit("logs")) })
@@ -238,6 +306,10 @@ func TestBrokenCommitterHelper(t *testing.T) {
 	name := os.Getenv("LIFECYCLETEST_BROKEN_COMMITTER")
 	if name == "" {
 		t.Skip("run by TestCommitterKitCatchesBrokenStores")
+	}
+	if edit, ok := outboxCommitters[name]; ok {
+		testOutbox(t, edit)
+		return
 	}
 	lifecycletest.TestCommitter(t, kit(name))
 }
@@ -260,6 +332,9 @@ func TestCommitterKitCatchesBrokenStores(t *testing.T) {
 		"logsUnknownIsEmpty": "History and Journal of an unknown record are errors matching ErrNotFound",
 		"logsNoRedact":       "Commit blanks the named fields of the stored entries",
 		"logsRedactAny":      "Commit refuses a write whose redaction names an entry that is not stored",
+
+		"outboxEventsFirst": "Outbox: a write refused for its version or read set stores none of its events",
+		"outboxNotOutbox":   "Outbox: a store that stores a write's events with its record says so",
 	} {
 		t.Run(name, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenCommitterHelper$", "-test.count=1")

@@ -50,6 +50,9 @@ const (
 	clauseGuardBump       = "Commit: a committed write bumps every guard of its read set by one"
 	clauseGuardStale      = "Commit: a guard not at the version seen is a read conflict, and nothing is written (no guard bumped)"
 	clauseGuardOneWinner  = "Commit: of concurrent writes taking one guard at the same version, exactly one succeeds"
+	clauseOutbox          = "Outbox: a store that stores a write's events with its record says so (StoresEvents is true)"
+	clauseOutboxStores    = "Outbox: Commit stores w.Events with the record, in the same step, in order"
+	clauseOutboxAtomic    = "Outbox: a write refused for its version or read set stores none of its events"
 	clauseRecordOneWinner = "Commit: of concurrent writes that each read the record the other writes, at most one succeeds"
 )
 
@@ -323,6 +326,57 @@ func TestRecords[T any](t *testing.T, k RecordKit[T]) {
 			},
 		})
 	})
+}
+
+// TestOutbox checks a store that is a transactional outbox
+// ([lifecycle.Outbox]), as every store of a host's database may be: its
+// Commit stores a write's events with the record, in order, and a write
+// refused for its version or its read set stores none of them. k is the
+// process's kit (each process's test kit exports it as Kit); events
+// returns the IDs of the events that store s holds, oldest first, as the
+// host's relay would deliver them. Failures quote the clause.
+func TestOutbox[T any](t *testing.T, k RecordKit[T], events func(t *testing.T, s lifecycle.RecordStore[T]) []string) {
+	t.Helper()
+	ctx := context.Background()
+	const a = "REC-1"
+	at := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+	note := func(version int64, n int) lifecycle.Notification {
+		return lifecycle.Notification{ID: lifecycle.NotificationID("outbox", a, version, n), Process: "outbox", Subject: a,
+			Type: "updated", Actor: "ann", Time: at, Version: version}
+	}
+	s := k.New(t)
+	if !lifecycle.StoresEvents(s) {
+		Fatal(t, clauseOutbox, "StoresEvents is false")
+	}
+	var want []string
+	commit := func(w lifecycle.Write[T]) {
+		t.Helper()
+		if err := s.Commit(ctx, w); err != nil {
+			Fatal(t, clauseOutboxStores, "commit over version %d: %v", w.Expected, err)
+		}
+		for _, e := range w.Events {
+			want = append(want, e.ID)
+		}
+		if got := events(t, s); !slices.Equal(got, want) {
+			Breach(t, clauseOutboxStores, "after a commit over version %d the outbox holds %v, want %v", w.Expected, got, want)
+		}
+	}
+	refuse := func(what string, w lifecycle.Write[T]) {
+		t.Helper()
+		if err := s.Commit(ctx, w); !errors.Is(err, lifecycle.ErrConflict) {
+			Breach(t, clauseOutboxAtomic, "%s: got %v, want an error matching ErrConflict", what, err)
+		}
+		if got := events(t, s); !slices.Equal(got, want) {
+			Breach(t, clauseOutboxAtomic, "after %s the outbox holds %v, want %v", what, got, want)
+		}
+	}
+	commit(lifecycle.Write[T]{Record: k.Record(a, 1), Events: []lifecycle.Notification{note(1, 0), note(1, 1)}})
+	refuse("a create of a stored ID", lifecycle.Write[T]{Record: k.Record(a, 2), Events: []lifecycle.Notification{note(2, 9)}})
+	refuse("a stale update", lifecycle.Write[T]{Record: k.Record(a, 3), Expected: 2, Events: []lifecycle.Notification{note(3, 9)}})
+	stale := lifecycle.Write[T]{Record: k.Record(a, 2), Expected: 1, Events: []lifecycle.Notification{note(2, 8)}}
+	stale.Reads.Record("REC-NONE", 4)
+	refuse("an update over a changed read set", stale)
+	commit(lifecycle.Write[T]{Record: k.Record(a, 2), Expected: 1, Events: []lifecycle.Notification{note(2, 0)}})
 }
 
 // testList checks List's clauses for [TestRecords].

@@ -23,21 +23,12 @@ const (
 	clauseSearchLim  = `SearchKnownErrors: "at most q.Limit of them (DefaultLimit when q.Limit <= 0)"`
 )
 
-// TestStore checks that the Store made by newStore honours the
-// problem.Store contract: lifecycletest.TestRecords, the clauses every
-// store shares (not-found, conflicts, versions, copying, atomic updates,
-// List's order and paging, read sets, history and journal), then List's
-// filters and the known-error search. newStore is called once per
-// subtest and must return an empty store; register any clean-up with
-// t.Cleanup. Failures quote the clause of the contract that was broken.
-//
-// The suite stores problems built directly (not through a Service) with
-// times in UTC at whole seconds; stores may return times in another
-// location, as comparisons use time.Time.Equal.
-func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
-	t.Helper()
-	ctx := context.Background()
-	lifecycletest.TestRecords(t, lifecycletest.RecordKit[*problem.Problem]{
+// Kit returns the lifecycletest.RecordKit of the stores newStore makes:
+// the kit TestStore runs lifecycletest.TestRecords with, for a host's own
+// runs of the shared suites, such as lifecycletest.TestOutbox over a
+// store that is an outbox.
+func Kit(newStore func(t *testing.T) problem.Store) lifecycletest.RecordKit[*problem.Problem] {
+	return lifecycletest.RecordKit[*problem.Problem]{
 		New: func(t *testing.T) lifecycle.RecordStore[*problem.Problem] { return newStore(t) },
 		Record: func(id string, version int64) *problem.Problem {
 			p := Fixture(id)
@@ -58,7 +49,24 @@ func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
 				return err
 			},
 		},
-	})
+	}
+}
+
+// TestStore checks that the Store made by newStore honours the
+// problem.Store contract: lifecycletest.TestRecords, the clauses every
+// store shares (not-found, conflicts, versions, copying, atomic updates,
+// List's order and paging, read sets, history and journal), then List's
+// filters and the known-error search. newStore is called once per
+// subtest and must return an empty store; register any clean-up with
+// t.Cleanup. Failures quote the clause of the contract that was broken.
+//
+// The suite stores problems built directly (not through a Service) with
+// times in UTC at whole seconds; stores may return times in another
+// location, as comparisons use time.Time.Equal.
+func TestStore(t *testing.T, newStore func(t *testing.T) problem.Store) {
+	t.Helper()
+	ctx := context.Background()
+	lifecycletest.TestRecords(t, Kit(newStore))
 
 	t.Run("SearchCopiesOut", func(t *testing.T) {
 		s := newStore(t)

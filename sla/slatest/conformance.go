@@ -27,6 +27,39 @@ const (
 	clausePrecision  = `Store: "instants come back equal (time.Time.Equal) to what was stored, with at least microsecond precision"`
 )
 
+// fixtureNext is the Next of the suite's timers, at microsecond
+// precision.
+var fixtureNext = time.Date(2026, 3, 9, 9, 0, 0, 654321000, time.UTC)
+
+// Kit returns the lifecycletest.RecordKit of the stores newStore makes:
+// the kit TestStore runs lifecycletest.TestRecords with, for a host's own
+// runs of the shared suites, such as lifecycletest.TestOutbox over a
+// store that is an outbox.
+func Kit(newStore func(t *testing.T) sla.Store) lifecycletest.RecordKit[*sla.Timer] {
+	return lifecycletest.RecordKit[*sla.Timer]{
+		New: func(t *testing.T) lifecycle.RecordStore[*sla.Timer] { return newStore(t) },
+		Record: func(id string, version int64) *sla.Timer {
+			tm := Fixture(id, "p1", fixtureNext)
+			tm.ID = id
+			for tm.Version < version {
+				tm = bump(tm, time.Minute)
+			}
+			return tm
+		},
+		Key: func(tm *sla.Timer) (string, int64) { return tm.ID, tm.Version },
+		Queries: map[string]func(context.Context, lifecycle.RecordStore[*sla.Timer]) error{
+			"ListByRecord": func(ctx context.Context, s lifecycle.RecordStore[*sla.Timer]) error {
+				_, err := s.(sla.Store).ListByRecord(ctx, "INC-1")
+				return err
+			},
+			"Due": func(ctx context.Context, s lifecycle.RecordStore[*sla.Timer]) error {
+				_, err := s.(sla.Store).Due(ctx, fixtureNext, 0)
+				return err
+			},
+		},
+	}
+}
+
 // TestStore checks that the Store made by newStore honours the sla.Store
 // contract, and the sla.Claimer contract when the store implements it:
 // lifecycletest.TestRecords, the clauses every store shares (versions,
@@ -44,29 +77,8 @@ const (
 func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 	t.Helper()
 	ctx := context.Background()
-	base := time.Date(2026, 3, 9, 9, 0, 0, 654321000, time.UTC)
-	lifecycletest.TestRecords(t, lifecycletest.RecordKit[*sla.Timer]{
-		New: func(t *testing.T) lifecycle.RecordStore[*sla.Timer] { return newStore(t) },
-		Record: func(id string, version int64) *sla.Timer {
-			tm := Fixture(id, "p1", base)
-			tm.ID = id
-			for tm.Version < version {
-				tm = bump(tm, time.Minute)
-			}
-			return tm
-		},
-		Key: func(tm *sla.Timer) (string, int64) { return tm.ID, tm.Version },
-		Queries: map[string]func(context.Context, lifecycle.RecordStore[*sla.Timer]) error{
-			"ListByRecord": func(ctx context.Context, s lifecycle.RecordStore[*sla.Timer]) error {
-				_, err := s.(sla.Store).ListByRecord(ctx, "INC-1")
-				return err
-			},
-			"Due": func(ctx context.Context, s lifecycle.RecordStore[*sla.Timer]) error {
-				_, err := s.(sla.Store).Due(ctx, base, 0)
-				return err
-			},
-		},
-	})
+	base := fixtureNext
+	lifecycletest.TestRecords(t, Kit(newStore))
 
 	t.Run("Precision", func(t *testing.T) {
 		s := newStore(t)
