@@ -91,9 +91,9 @@ type RecordKit[T any] struct {
 
 // TestRecords checks the contract that every process's store shares:
 // Get and Commit's creates, updates, version conflicts and not-found
-// errors, copies in and out, concurrent writers, canceled contexts, List's
-// order, paging and page size (when the kit has a List), and, in its
-// Committer subtest,
+// errors, copies in and out ([Scribble]), concurrent writers, canceled
+// contexts (the kit's Queries too), List's order, paging and page size
+// (when the kit has a List), and, in its Committer subtest,
 // [TestCommitter]: the read set, guards, and history and journal for a
 // store that reads them back. Each process's conformance suite runs it
 // and adds the clauses of its own queries. Failures quote the clause.
@@ -205,7 +205,7 @@ func TestRecords[T any](t *testing.T, k RecordKit[T]) {
 		s := k.New(t)
 		create(t, s, k.Record(a, 1))
 		const writers = 16
-		for v := int64(1); v <= 4; v++ {
+		for v := int64(1); v <= 5; v++ {
 			errs := make([]error, writers)
 			var wg sync.WaitGroup
 			for i := range writers {
@@ -231,7 +231,7 @@ func TestRecords[T any](t *testing.T, k RecordKit[T]) {
 	})
 	t.Run("ConcurrentCreates", func(t *testing.T) {
 		s := k.New(t)
-		const n = 16
+		const n = 32
 		errs, same := make([]error, n), make([]error, n)
 		var wg sync.WaitGroup
 		for i := range n {
@@ -408,7 +408,7 @@ func testList[T any](t *testing.T, k RecordKit[T]) {
 		}
 		fill(t, s, want)
 		slices.Sort(want)
-		for _, limit := range []int{1, 3, 7, 20, 21, 22, 0} {
+		for _, limit := range []int{1, 3, 5, 7, 20, 21, 22, 50, 0} {
 			var got []string
 			after := ""
 			for pages := 0; ; pages++ {
@@ -463,7 +463,7 @@ func testList[T any](t *testing.T, k RecordKit[T]) {
 			all = append(all, fmt.Sprintf("REC-%05d", i))
 		}
 		fill(t, s, all)
-		cases := []struct{ limit, want int }{{0, k.DefaultLimit}, {-5, k.DefaultLimit}, {3, 3}}
+		cases := []struct{ limit, want int }{{0, k.DefaultLimit}, {-1, k.DefaultLimit}, {-5, k.DefaultLimit}, {3, 3}}
 		if k.MaxLimit > 0 {
 			cases = append(cases, struct{ limit, want int }{k.MaxLimit, k.MaxLimit}, struct{ limit, want int }{k.MaxLimit + 500, k.MaxLimit})
 		}
