@@ -6,9 +6,10 @@
 //     exit);
 //   - [Recorder]: a recording lifecycle.Notifier;
 //   - [TestStore]: the conformance suite any change.Store implementation
-//     runs to prove it honours the Store contract, Commit's read set and
-//     guards included (lifecycletest.TestCommitter); each failure quotes
-//     the broken clause;
+//     runs to prove it honours the Store contract: lifecycletest.TestRecords
+//     over [Kit] (the clauses every store shares, Commit's read set and
+//     guards included), then the change's own queries; each failure
+//     quotes the broken clause;
 //   - [Equal]: change equality as the suite checks it (times as instants,
 //     nil and empty alike);
 //   - the fault-injection kit: [FaultyStore] wraps any change.Store

@@ -3,7 +3,9 @@
 // demos and development only: it keeps everything in one process's memory
 // and loses it on exit), a recording notifier ([Recorder]), and
 // [TestStore], the conformance suite that a host's incident.Store runs to
-// prove it honours the contract documented on incident.Store.
+// prove it honours the contract documented on incident.Store
+// (lifecycletest.TestRecords over [Kit], then the incident's own
+// queries).
 //
 // [FaultyStore] wraps any incident.Store with the seeded faults of a
 // lifecycletest.Faults (errors, timeouts, conflicts, and writes that are

@@ -8,8 +8,9 @@
 //   - [Recorder]: a lifecycle.Notifier that records every event.
 //   - [TestStore]: the conformance suite that any problem.Store (the
 //     host's SQL store, for instance) runs to prove it honours the
-//     contract: not-found, conflicts, versions, copying, atomic updates,
-//     filters, paging and known-error search. [Fixture] is the fully
+//     contract: lifecycletest.TestRecords over [Kit] (not-found,
+//     conflicts, versions, copying, atomic updates, paging), then filters
+//     and known-error search. [Fixture] is the fully
 //     populated problem it stores, for a host's own tests.
 //   - [FaultyStore]: the fault-injection kit. It wraps any problem.Store
 //     (keeping its transactional outbox, if it has one) so that its calls
