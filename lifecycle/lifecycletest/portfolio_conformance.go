@@ -39,10 +39,12 @@ func portfolioKit[T any](newStore func(t *testing.T) records[T], fixture func(id
 		New: func(t *testing.T) lifecycle.RecordStore[T] { return newStore(t) },
 		Record: func(id string, v int64) T {
 			x := fixture(id)
-			for _, at := key(x); at < v; _, at = key(x) {
+			for {
+				if _, at := key(x); at >= v {
+					return x
+				}
 				x = touch(x)
 			}
-			return x
 		},
 		Key: key,
 		List: func(ctx context.Context, s lifecycle.RecordStore[T], after string, limit int) ([]T, string, error) {
