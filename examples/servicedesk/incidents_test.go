@@ -115,7 +115,7 @@ func TestIncidentLifecycle(t *testing.T) {
 }
 
 func TestBadRequests(t *testing.T) {
-	e := newEnv(t, backend{"sqlite", func(t testing.TB) string { return ":memory:" }})
+	e := newEnv(t, backend{Name: "sqlite", DSN: func(t testing.TB) string { return ":memory:" }})
 	x := e.openIncident(map[string]any{"title": "Mail is slow"})
 	alice := e.as("alice")
 	path := "/incidents/" + x.ID

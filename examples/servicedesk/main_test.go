@@ -3,121 +3,33 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
+	"github.com/itsmkit/itsm/examples/internal/testdb"
 	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
-// pgURL is the PostgreSQL database the tests also run on when set (CI sets
-// it with .ci/postgres.sh). Each test gets its own schema, dropped
-// afterwards, as in examples/sqlstore.
-var pgURL = os.Getenv("ITSM_TEST_POSTGRES_URL")
-
-// pgAdmin creates and drops the tests' schemas.
-var pgAdmin *sql.DB
-
 func TestMain(m *testing.M) {
-	code := func() int {
-		if err := requirePostgres(os.Getenv); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		if pgURL != "" {
-			var err error
-			if pgAdmin, err = sql.Open("pgx", pgURL); err != nil {
-				fmt.Fprintln(os.Stderr, "postgres:", err)
-				return 1
-			}
-			pgAdmin.SetMaxOpenConns(2)
-			defer pgAdmin.Close()
-		}
-		return m.Run()
-	}()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// requirePostgres fails when ITSM_REQUIRE_POSTGRES=1 (as CI sets it) and
-// ITSM_TEST_POSTGRES_URL is empty, so that the PostgreSQL tests can never
-// be skipped silently where they must run.
-func requirePostgres(getenv func(string) string) error {
-	if getenv("ITSM_REQUIRE_POSTGRES") == "1" && getenv("ITSM_TEST_POSTGRES_URL") == "" {
-		return errors.New("ITSM_REQUIRE_POSTGRES=1 but ITSM_TEST_POSTGRES_URL is empty: " +
-			"the PostgreSQL tests would be skipped (start a server with .ci/postgres.sh and source .ci/postgres.env)")
-	}
-	return nil
+	testdb.Main(m, testdb.Config{SchemaPrefix: "servicedesk_", MaxConns: 2})
 }
 
 // backend makes empty databases of one dialect.
-type backend struct {
-	name string
-	// dsn returns the DSN of a new, empty database, removed when the test
-	// ends.
-	dsn func(t testing.TB) string
-}
+type backend = testdb.Backend
 
 // eachBackend runs fn on SQLite, and on PostgreSQL when
 // ITSM_TEST_POSTGRES_URL is set (skipped otherwise).
-func eachBackend(t *testing.T, fn func(t *testing.T, b backend)) {
-	for _, b := range []backend{
-		{"sqlite", func(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "itsm.db") }},
-		{"postgres", newPGSchema},
-	} {
-		t.Run(b.name, func(t *testing.T) {
-			if b.name == "postgres" && pgURL == "" {
-				t.Skip("ITSM_TEST_POSTGRES_URL not set")
-			}
-			fn(t, b)
-		})
-	}
-}
-
-// newPGSchema creates an empty schema and returns a DSN whose search_path
-// points at it; the schema is dropped when the test ends.
-func newPGSchema(t testing.TB) string {
-	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "servicedesk_" + hex.EncodeToString(b[:])
-	ctx := context.Background()
-	_, err := pgAdmin.ExecContext(ctx, "CREATE SCHEMA "+schema)
-	require.NoError(t, err, "create schema")
-	t.Cleanup(func() {
-		if _, err := pgAdmin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(pgURL)
-	require.NoError(t, err, "ITSM_TEST_POSTGRES_URL")
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func eachBackend(t *testing.T, fn func(t *testing.T, b backend)) { testdb.Each(t, fn) }
 
 // t0 is when every test's fake clock starts: Monday 2 March 2026, 09:00 UTC.
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -140,7 +52,7 @@ func newEnv(t *testing.T, b backend) *env {
 	e := &env{t: t, clock: lifecycletest.NewClock(t0), events: &lifecycletest.Recorder{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	d, err := newDesk(ctx, options{
-		DSN:               b.dsn(t),
+		DSN:               b.DSN(t),
 		Clock:             e.clock,
 		Notifier:          e.events,
 		Log:               slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/itsmkit/itsm/examples/internal/testdb"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -12,7 +13,7 @@ import (
 // parameter on every list endpoint, never a listing that ignores the
 // filter, and an error quotes only a prefix of a long value.
 func TestQueryMalformed(t *testing.T) {
-	e := newEnv(t, backend{"sqlite", func(t testing.TB) string { return "sqlite:" + t.TempDir() + "/itsm.db" }})
+	e := newEnv(t, testdb.SQLite)
 	alice := e.as("alice")
 	lists := map[string]string{
 		"/incidents":    "group",

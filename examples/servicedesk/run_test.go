@@ -10,31 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/itsmkit/itsm/examples/internal/testdb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestRunShutsDownGracefully runs the whole program: flags, database,
 // listener, loops. It serves until its context is canceled (what SIGINT and
@@ -58,17 +40,17 @@ func runAndShutDown(t *testing.T, b backend, flag bool) {
 	env := map[string]string{}
 	dbFile := filepath.Join(dir, "itsm.db")
 	switch {
-	case flag && b.name == "sqlite":
+	case flag && b.Name == "sqlite":
 		dbFile = filepath.Join(t.TempDir(), "flag.db")
 		args = append(args, "-db", "sqlite:"+dbFile)
 		env["ITSM_DATABASE_URL"] = "mysql://ignored" // the flag wins
 	case flag:
-		args = append(args, "-db", b.dsn(t))
+		args = append(args, "-db", b.DSN(t))
 		env["ITSM_DATABASE_URL"] = "mysql://ignored"
-	case b.name == "postgres":
-		env["ITSM_DATABASE_URL"] = b.dsn(t)
+	case b.Name == "postgres":
+		env["ITSM_DATABASE_URL"] = b.DSN(t)
 	}
-	var logs syncBuffer
+	var logs testdb.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addrs := make(chan net.Addr, 1)
@@ -93,7 +75,7 @@ func runAndShutDown(t *testing.T, b backend, flag bool) {
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	require.Equal(t, http.StatusOK, res.StatusCode, "%s", body)
-	assert.Contains(t, string(body), `"database":"`+b.name+`"`)
+	assert.Contains(t, string(body), `"database":"`+b.Name+`"`)
 
 	req, _ := http.NewRequest("POST", base+"/incidents", strings.NewReader(`{"title":"Shutdown test"}`))
 	req.Header.Set(headerActor, "alice")
@@ -113,7 +95,7 @@ func runAndShutDown(t *testing.T, b backend, flag bool) {
 	assert.Contains(t, out, `"msg":"shutting down"`)
 	assert.Contains(t, out, `"msg":"stopped"`)
 	assert.Contains(t, out, `"type":"opened"`, "the relay delivered the event before stopping")
-	if b.name == "sqlite" {
+	if b.Name == "sqlite" {
 		_, err := os.Stat(dbFile)
 		assert.NoError(t, err, "the database is the one named")
 		if flag {

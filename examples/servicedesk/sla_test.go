@@ -211,7 +211,7 @@ func TestChangeTimeToApprove(t *testing.T) {
 // TestSLAOfUnknownRecord: GET /sla/{id} looks the record up in every
 // process: an ID that none has is 404.
 func TestSLAOfUnknownRecord(t *testing.T) {
-	e := newEnv(t, backend{"sqlite", func(testing.TB) string { return ":memory:" }})
+	e := newEnv(t, backend{Name: "sqlite", DSN: func(testing.TB) string { return ":memory:" }})
 	r := e.anonymous().get("/sla/NOPE").expect(http.StatusNotFound)
 	assert.Equal(t, "not_found", r.apiError().Code)
 	x := e.openIncident(map[string]any{"title": "Mail is slow"})

@@ -68,10 +68,3 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
-
-func TestRequirePostgres(t *testing.T) {
-	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
-	assert.Error(t, requirePostgres(env(map[string]string{"ITSM_REQUIRE_POSTGRES": "1"})))
-	assert.NoError(t, requirePostgres(env(map[string]string{"ITSM_REQUIRE_POSTGRES": "1", "ITSM_TEST_POSTGRES_URL": "postgres://x"})))
-	assert.NoError(t, requirePostgres(env(nil)))
-}

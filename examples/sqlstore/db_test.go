@@ -65,7 +65,7 @@ func TestOpenIsIdempotentAndSafeForReplicas(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		dsn := b.dsn(t)
+		dsn := b.DSN(t)
 		const replicas = 4
 		dbs := make([]*DB, replicas)
 		var wg sync.WaitGroup
@@ -149,7 +149,7 @@ func TestQueriesOfAnyLength(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		db := b.open(t)
+		db := openDB(t, b)
 		openIncident(t, db) // P3
 		list := func(n int) []lifecycle.Priority {
 			ps := make([]lifecycle.Priority, n)
@@ -180,21 +180,4 @@ func TestQueriesOfAnyLength(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, before, cacheSize(db), "no query of varying text is cached")
 	})
-}
-
-func TestRequirePostgres(t *testing.T) {
-	t.Parallel()
-	env := func(kv ...string) func(string) string {
-		return func(k string) string {
-			for i := 0; i < len(kv); i += 2 {
-				if kv[i] == k {
-					return kv[i+1]
-				}
-			}
-			return ""
-		}
-	}
-	assert.Error(t, requirePostgres(env("ITSM_REQUIRE_POSTGRES", "1")))
-	assert.NoError(t, requirePostgres(env("ITSM_REQUIRE_POSTGRES", "1", "ITSM_TEST_POSTGRES_URL", "postgres://x")))
-	assert.NoError(t, requirePostgres(env()))
 }

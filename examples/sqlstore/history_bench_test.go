@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/itsmkit/itsm/examples/internal/testdb"
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/incident/incidenttest"
 	"github.com/itsmkit/itsm/lifecycle"
@@ -23,14 +24,14 @@ import (
 // CI does (-benchtime=1x). The incident is built in memory and imported
 // with incident.ImportTo, one transaction.
 func BenchmarkHistoryGrowth(b *testing.B) {
-	for _, be := range backends() {
+	for _, be := range testdb.Backends() {
 		for _, n := range []int{10, 1_000, 10_000} {
-			b.Run(fmt.Sprintf("%s/notes=%d", be.name, n), func(b *testing.B) {
-				if be.name == "postgres" && pgURL == "" {
+			b.Run(fmt.Sprintf("%s/notes=%d", be.Name, n), func(b *testing.B) {
+				if be.Name == testdb.Postgres.Name && !testdb.HavePostgres() {
 					b.Skip("ITSM_TEST_POSTGRES_URL not set")
 				}
 				ctx := context.Background()
-				db := be.open(b)
+				db := openDB(b, be)
 				clock := lifecycletest.NewClock(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
 				x := noisyIncident(b, clock, n)
 				store := db.Incidents()

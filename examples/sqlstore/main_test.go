@@ -2,82 +2,28 @@ package sqlstore
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/itsmkit/itsm/examples/internal/testdb"
 	"github.com/itsmkit/itsm/lifecycle"
-	"go.uber.org/goleak"
 )
 
-// pgURL is the PostgreSQL database the tests use when set, as CI does with
-// .ci/postgres.sh. Each test gets its own schema there, dropped afterwards.
-var pgURL = os.Getenv("ITSM_TEST_POSTGRES_URL")
-
-// pgAdmin creates and drops the tests' schemas.
-var pgAdmin *sql.DB
-
 func TestMain(m *testing.M) {
-	code := func() int {
-		if err := requirePostgres(os.Getenv); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
+	testdb.Main(m, testdb.Config{MaxConns: 4, AfterRun: func() {
+		if filterDataSet != nil { // FuzzListFilters' data set
+			filterDataSet.db.Close()
 		}
-		if pgURL != "" {
-			var err error
-			pgAdmin, err = sql.Open("pgx", pgURL)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "postgres:", err)
-				return 1
-			}
-			pgAdmin.SetMaxOpenConns(4)
-			defer pgAdmin.Close()
-		}
-		defer func() {
-			if filterDataSet != nil { // FuzzListFilters' data set
-				filterDataSet.db.Close()
-			}
-		}()
-		return m.Run()
-	}()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// requirePostgres fails when ITSM_REQUIRE_POSTGRES=1 (as CI sets it) and
-// ITSM_TEST_POSTGRES_URL is empty, so that the PostgreSQL tests can never
-// be skipped silently where they must run.
-func requirePostgres(getenv func(string) string) error {
-	if getenv("ITSM_REQUIRE_POSTGRES") == "1" && getenv("ITSM_TEST_POSTGRES_URL") == "" {
-		return errors.New("ITSM_REQUIRE_POSTGRES=1 but ITSM_TEST_POSTGRES_URL is empty: " +
-			"the PostgreSQL tests would be skipped (start a server with .ci/postgres.sh and source .ci/postgres.env)")
-	}
-	return nil
+	}})
 }
 
 // backend makes fresh, empty databases of one dialect.
-type backend struct {
-	name string
-	// dsn returns the DSN of a new, empty database, removed when the test
-	// ends.
-	dsn func(t testing.TB) string
-}
+type backend = testdb.Backend
 
-// open opens a new, empty database, closed when the test ends.
-func (b backend) open(t testing.TB) *DB {
+// openDB opens a new, empty database of b, closed when the test ends.
+func openDB(t testing.TB, b backend) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), b.dsn(t))
+	db, err := Open(context.Background(), b.DSN(t))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -85,56 +31,9 @@ func (b backend) open(t testing.TB) *DB {
 	return db
 }
 
-// backends returns SQLite, and PostgreSQL (which skips when
-// ITSM_TEST_POSTGRES_URL is not set).
-func backends() []backend {
-	return []backend{
-		{"sqlite", func(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "itsm.db") }},
-		{"postgres", newPGSchema},
-	}
-}
-
 // eachBackend runs fn as a subtest per backend; the PostgreSQL one skips
 // when no database is configured.
-func eachBackend(t *testing.T, fn func(t *testing.T, b backend)) {
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			if b.name == "postgres" && pgURL == "" {
-				t.Skip("ITSM_TEST_POSTGRES_URL not set")
-			}
-			fn(t, b)
-		})
-	}
-}
-
-// newPGSchema creates an empty schema and returns a DSN whose search_path
-// points at it; the schema is dropped when the test ends.
-func newPGSchema(t testing.TB) string {
-	t.Helper()
-	if pgURL == "" {
-		t.Skip("ITSM_TEST_POSTGRES_URL not set")
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "test_" + hex.EncodeToString(b[:])
-	ctx := context.Background()
-	if _, err := pgAdmin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := pgAdmin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(pgURL)
-	if err != nil {
-		t.Fatalf("ITSM_TEST_POSTGRES_URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func eachBackend(t *testing.T, fn func(t *testing.T, b backend)) { testdb.Each(t, fn) }
 
 // emptier opens one database for a whole conformance suite and returns a
 // function that empties it for each subtest, which is much faster than a
@@ -143,7 +42,7 @@ func newPGSchema(t testing.TB) string {
 // after the other, which this relies on.
 func emptier(t *testing.T, b backend) func(t *testing.T) *DB {
 	t.Helper()
-	db := b.open(t)
+	db := openDB(t, b)
 	return func(t *testing.T) *DB {
 		t.Helper()
 		emptyTables(t, db)

@@ -113,7 +113,7 @@ func TestMigrateHistoryOutOfDocuments(t *testing.T) {
 // the migrations, for the test to apply the rest.
 func migratedTo(t *testing.T, b backend, last int) (*DB, []migration) {
 	t.Helper()
-	db, err := open(b.dsn(t))
+	db, err := open(b.DSN(t))
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	all, err := migrations(db.Dialect())

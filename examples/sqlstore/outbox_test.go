@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/itsmkit/itsm/examples/internal/testdb"
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
@@ -63,7 +63,7 @@ func TestOutboxStoresEventsWithTheChange(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		db := b.open(t)
+		db := openDB(t, b)
 		svc := incidents(t, db, lifecycletest.NewClock(t0))
 
 		x, err := svc.Open(ctx, agent, incident.Open{Title: "Mail is down", Impact: 1, Urgency: 1})
@@ -86,7 +86,7 @@ func TestOutboxConflictStoresNeitherRowNorEvents(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		db := b.open(t)
+		db := openDB(t, b)
 		store := db.Incidents()
 		svc := incidents(t, db, lifecycletest.NewClock(t0))
 		x, err := svc.Open(ctx, agent, incident.Open{Title: "Mail is down"})
@@ -173,7 +173,7 @@ func recorded(r *lifecycletest.Recorder) []string {
 // holds the 3n events of openSome, in queue order.
 func eachOutbox(t *testing.T, n int, fn func(t *testing.T, db *DB, ids []string)) {
 	eachBackend(t, func(t *testing.T, b backend) {
-		db := b.open(t)
+		db := openDB(t, b)
 		fn(t, db, openSome(t, db, n))
 	})
 }
@@ -291,7 +291,7 @@ func TestRelayCrashDeliversLateNotNever(t *testing.T) {
 func TestRelayRunWakesOnNewEventsAndStops(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
-		db := b.open(t)
+		db := openDB(t, b)
 		rec := &lifecycletest.Recorder{}
 		relay := db.Relay(rec)
 		var errs []error
@@ -372,27 +372,9 @@ func reopen(t testing.TB, db *DB) *DB {
 
 // testLogger returns a logger writing to the test's output, and a copy of
 // what it wrote.
-func testLogger(t testing.TB) (*slog.Logger, *lockedBuffer) {
-	buf := &lockedBuffer{}
+func testLogger(t testing.TB) (*slog.Logger, *testdb.Buffer) {
+	buf := &testdb.Buffer{}
 	return slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), buf), nil)), buf
-}
-
-// lockedBuffer is a strings.Builder safe for concurrent writers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestRelayParksEventsThatAlwaysFail: an event the Notifier always refuses

@@ -19,7 +19,7 @@ func TestPortfolioStoresEventsWithTheChange(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		db := b.open(t)
+		db := openDB(t, b)
 		p, err := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{
 			Store:        db.Services(),
 			Improvements: db.Improvements(),
@@ -70,7 +70,7 @@ func TestPortfolioStoresRefuseGuards(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		db := b.open(t)
+		db := openDB(t, b)
 		sw := lifecycle.Write[*lifecycle.ITService]{Record: &lifecycle.ITService{ID: "SVC-1", Version: 1, Name: "Mail", Status: lifecycle.StatusRequirements}}
 		sw.Reads.Guard("g", 0)
 		require.Error(t, db.Services().CommitService(ctx, sw))

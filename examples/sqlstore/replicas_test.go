@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/itsmkit/itsm/examples/internal/testdb"
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
@@ -76,9 +77,7 @@ func (d *deliveries) Notify(ctx context.Context, evs ...lifecycle.Notification) 
 // once: one event each, under one ID.
 func TestReplicas(t *testing.T) {
 	t.Parallel()
-	if pgURL == "" {
-		t.Skip("ITSM_TEST_POSTGRES_URL not set")
-	}
+	testdb.SkipWithoutPostgres(t)
 	const (
 		replicas  = 4
 		workers   = 2  // per replica
@@ -86,7 +85,7 @@ func TestReplicas(t *testing.T) {
 		incidents = 6
 	)
 	ctx := context.Background()
-	dsn := newPGSchema(t)
+	dsn := testdb.Schema(t)
 	clock := lifecycletest.NewClock(t0)
 	agreement := &sla.Agreement{
 		ID: "resolution", Name: "Resolution in 4h", Type: sla.TypeSLA, Target: sla.TargetResolution,
@@ -289,7 +288,7 @@ func drain(t *testing.T, rs []*replica) {
 func TestDeliveriesSeesLateRedeliveries(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := backends()[0].open(t)
+	db := openDB(t, testdb.SQLite)
 	ids := openSome(t, db, 1)
 	sink := &deliveries{db: db, byID: map[string]lifecycle.Notification{}}
 	n, err := db.Relay(sink).RunOnce(ctx)

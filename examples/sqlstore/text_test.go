@@ -39,7 +39,7 @@ func TestUnstorableIDsAreNotFound(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		db := b.open(t)
+		db := openDB(t, b)
 		x := openIncident(t, db)
 		for _, id := range unstorable {
 			_, err := db.Incidents().Get(ctx, id)
@@ -81,7 +81,7 @@ func TestUnstorableValuesAreValidationErrors(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		db := b.open(t)
+		db := openDB(t, b)
 		x := openIncident(t, db)
 		// next is x, as stored (without history), updated by edit as the
 		// next version.
@@ -177,7 +177,7 @@ func TestUnstorableFiltersMatchNothing(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		db := b.open(t)
+		db := openDB(t, b)
 		openIncident(t, db)
 		require.NoError(t, create(ctx, db.Problems(), problemtest.Fixture("PRB-1")))
 		for _, bad := range unstorable {
@@ -220,7 +220,7 @@ func TestCursorsThatWereNeverIssued(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		db := b.open(t)
+		db := openDB(t, b)
 		ids := []string{"P", "PA", "Pz", "P\u00e9", "P\u0101a", "Q"} // in byte order
 		for _, id := range ids {
 			require.NoError(t, create(ctx, db.Problems(), problemtest.Fixture(id)))
