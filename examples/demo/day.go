@@ -171,23 +171,21 @@ func (p *play) refused(when, what string, subject func() string, by lifecycle.Ac
 
 // open logs an incident; o.Caller is its caller.
 func (p *play) open(when string, by lifecycle.Actor, o incident.Open) *ticket {
-	t := &ticket{caller: o.Caller}
-	p.at(when, "open "+o.Title, func(ctx context.Context) error {
-		x, err := p.desk.Incidents.Open(ctx, by, o)
-		if err != nil {
-			return err
-		}
-		t.id = x.ID
-		return nil
-	})
-	return t
+	return p.openUnder(when, "open "+o.Title, by, nil, o)
 }
 
 // child logs an incident under parent.
 func (p *play) child(when string, by lifecycle.Actor, parent *ticket, o incident.Open) *ticket {
+	return p.openUnder(when, "open child "+o.Title, by, parent, o)
+}
+
+// openUnder logs an incident, under parent unless it is nil.
+func (p *play) openUnder(when, what string, by lifecycle.Actor, parent *ticket, o incident.Open) *ticket {
 	t := &ticket{caller: o.Caller}
-	p.at(when, "open child "+o.Title, func(ctx context.Context) error {
-		o.Parent = parent.id
+	p.at(when, what, func(ctx context.Context) error {
+		if parent != nil {
+			o.Parent = parent.id
+		}
 		x, err := p.desk.Incidents.Open(ctx, by, o)
 		if err != nil {
 			return err
@@ -206,6 +204,28 @@ func (p *play) do(t *ticket, when string, by lifecycle.Actor, cmd func(id string
 			return fmt.Errorf("%s: %w", t.id, err)
 		}
 		return nil
+	})
+}
+
+// problemDo runs a problem command built from the problem's ID, which id
+// answers at run time.
+func (p *play) problemDo(id func(ctx context.Context) (string, error), when, what string, by lifecycle.Actor, cmd func(id string) problem.Command) {
+	p.at(when, what, func(ctx context.Context) error {
+		pid, err := id(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = p.desk.Problems.Do(ctx, by, cmd(pid))
+		return err
+	})
+}
+
+// changeDo runs a change command built from the change's ID, which id
+// answers at run time.
+func (p *play) changeDo(id func() string, when, what string, by lifecycle.Actor, cmd func(id string) change.Command) {
+	p.at(when, what, func(ctx context.Context) error {
+		_, err := p.desk.Changes.Do(ctx, by, cmd(id()))
+		return err
 	})
 }
 
@@ -290,54 +310,28 @@ func (p *play) collect(ctx context.Context, start, end time.Time) (*Day, error) 
 	d := p.desk
 	day := &Day{Start: start, End: end, Location: d.Location, Calendar: d.Calendar, Events: d.Events.Events(), Story: p.story,
 		Refusals: p.refusals, desk: d}
-	for f := (incident.Filter{Limit: incident.MaxLimit}); ; {
-		page, err := d.Incidents.List(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range page.Incidents {
-			// The report reads each incident whole: its history and notes.
-			whole, err := d.Incidents.Export(ctx, x.ID)
-			if err != nil {
-				return nil, err
-			}
-			day.Incidents = append(day.Incidents, whole)
-		}
-		if f.After = page.Next; f.After == "" {
-			break
-		}
+	// The report reads each record whole: its history and notes.
+	var err error
+	day.Incidents, err = exportAll(ctx, func(ctx context.Context, after string) ([]*incident.Incident, string, error) {
+		page, err := d.Incidents.List(ctx, incident.Filter{Limit: incident.MaxLimit, After: after})
+		return page.Incidents, page.Next, err
+	}, func(x *incident.Incident) string { return x.ID }, d.Incidents.Export)
+	if err != nil {
+		return nil, err
 	}
-	for f := (problem.Filter{}); ; {
-		page, err := d.Problems.List(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range page.Problems {
-			whole, err := d.Problems.Export(ctx, x.ID)
-			if err != nil {
-				return nil, err
-			}
-			day.Problems = append(day.Problems, whole)
-		}
-		if f.After = page.Next; f.After == "" {
-			break
-		}
+	day.Problems, err = exportAll(ctx, func(ctx context.Context, after string) ([]*problem.Problem, string, error) {
+		page, err := d.Problems.List(ctx, problem.Filter{After: after})
+		return page.Problems, page.Next, err
+	}, func(x *problem.Problem) string { return x.ID }, d.Problems.Export)
+	if err != nil {
+		return nil, err
 	}
-	for f := (change.Filter{}); ; {
-		page, err := d.Changes.List(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range page.Changes {
-			whole, err := d.Changes.Export(ctx, x.ID)
-			if err != nil {
-				return nil, err
-			}
-			day.Changes = append(day.Changes, whole)
-		}
-		if f.After = page.Next; f.After == "" {
-			break
-		}
+	day.Changes, err = exportAll(ctx, func(ctx context.Context, after string) ([]*change.Change, string, error) {
+		page, err := d.Changes.List(ctx, change.Filter{After: after})
+		return page.Changes, page.Next, err
+	}, func(x *change.Change) string { return x.ID }, d.Changes.Export)
+	if err != nil {
+		return nil, err
 	}
 	for _, x := range day.Incidents {
 		ts, err := d.SLA.Timers(ctx, x.ID)
@@ -347,6 +341,29 @@ func (p *play) collect(ctx context.Context, start, end time.Time) (*Day, error) 
 		day.Timers = append(day.Timers, ts...)
 	}
 	return day, nil
+}
+
+// exportAll lists every record, page by page (list answers the page after
+// the cursor, and the next cursor), and exports each one whole.
+func exportAll[X any](ctx context.Context, list func(ctx context.Context, after string) ([]X, string, error),
+	id func(X) string, export func(ctx context.Context, id string) (X, error)) ([]X, error) {
+	var out []X
+	for after := ""; ; {
+		xs, next, err := list(ctx, after)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range xs {
+			whole, err := export(ctx, id(x))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, whole)
+		}
+		if after = next; after == "" {
+			return out, nil
+		}
+	}
 }
 
 // script writes the day. Each ticket's life is written in one place; the
@@ -434,14 +451,7 @@ func (p *play) script() {
 		return p.story.Problem, nil
 	}
 	problemStep := func(when, what string, by lifecycle.Actor, cmd func(id string) problem.Command) {
-		p.at(when, what, func(ctx context.Context) error {
-			id, err := prb(ctx)
-			if err != nil {
-				return err
-			}
-			_, err = d.Problems.Do(ctx, by, cmd(id))
-			return err
-		})
+		p.problemDo(prb, when, what, by, cmd)
 	}
 	problemStep("Wed 14:00", "assess the problem", dave, func(id string) problem.Command {
 		return problem.Assess{ID: id, Notes: "Real and recurring: mx-1 ran out of disk"}
@@ -551,10 +561,7 @@ func (p *play) script() {
 	// The emergency change that fixes the problem.
 	chg := func() string { return p.story.Change }
 	changeStep := func(when, what string, by lifecycle.Actor, cmd func(id string) change.Command) {
-		p.at(when, what, func(ctx context.Context) error {
-			_, err := d.Changes.Do(ctx, by, cmd(chg()))
-			return err
-		})
+		p.changeDo(chg, when, what, by, cmd)
 	}
 	p.at("Fri 10:00", "raise the emergency change", func(ctx context.Context) error {
 		id, err := prb(ctx)
@@ -619,10 +626,7 @@ func (p *play) script() {
 	p.assign(printing, "Wed 16:45", alice, "desktop", "chen")
 	prn := func() string { return p.story.Print.Problem }
 	printProblem := func(when, what string, by lifecycle.Actor, cmd func(id string) problem.Command) {
-		p.at(when, what, func(ctx context.Context) error {
-			_, err := d.Problems.Do(ctx, by, cmd(prn()))
-			return err
-		})
+		p.problemDo(func(context.Context) (string, error) { return prn(), nil }, when, what, by, cmd)
 	}
 	p.at("Wed 16:55", "open the print problem", func(ctx context.Context) error {
 		x, err := d.Problems.Open(ctx, chen, problem.Open{
@@ -667,10 +671,7 @@ func (p *play) script() {
 	// window (Saturday 07:00-11:00), implemented, reviewed and closed.
 	normal := func() string { return p.story.Print.Change }
 	normalStep := func(when, what string, by lifecycle.Actor, cmd func(id string) change.Command) {
-		p.at(when, what, func(ctx context.Context) error {
-			_, err := d.Changes.Do(ctx, by, cmd(normal()))
-			return err
-		})
+		p.changeDo(normal, when, what, by, cmd)
 	}
 	p.at("Fri 11:20", "raise the normal change", func(ctx context.Context) error {
 		c, err := d.Changes.Create(ctx, omar, change.Create{
