@@ -16,7 +16,7 @@ import (
 // record. It implements change.Store (a
 // lifecycle.Committer[*change.Change]) and lifecycle.Outbox.
 type ChangeStore struct {
-	t *table[*change.Change]
+	records[*change.Change]
 }
 
 var (
@@ -27,7 +27,7 @@ var (
 
 // Changes returns the change store of db.
 func (db *DB) Changes() *ChangeStore {
-	return &ChangeStore{t: newTable(db, table[*change.Change]{
+	return &ChangeStore{recordsOf(newTable(db, table[*change.Change]{
 		process: change.Process,
 		name:    "changes",
 		cols:    []string{"state", "type", "requester", "assignee", "booked", "planned_start", "planned_end", "updated_at"},
@@ -45,29 +45,8 @@ func (db *DB) Changes() *ChangeStore {
 		sync: func(ctx context.Context, tx *sql.Tx, c *change.Change) error {
 			return db.syncLinks(ctx, tx, "change_config_items", c.ID, c.ConfigItems)
 		},
-	})}
+	}))}
 }
-
-// Get implements change.Store.
-func (s *ChangeStore) Get(ctx context.Context, id string) (*change.Change, error) {
-	return s.t.get(ctx, s.t.db.r, id)
-}
-
-// Guard implements lifecycle.Committer: the guards of all processes share
-// the guards table, the key prefixed with "change/".
-func (s *ChangeStore) Guard(ctx context.Context, key string) (int64, error) {
-	return s.t.guard(ctx, key)
-}
-
-// Commit implements lifecycle.Committer: the read set is checked, its
-// guards bumped, and the change and w.Events stored, in one transaction.
-func (s *ChangeStore) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
-	return s.t.commit(ctx, w)
-}
-
-// StoresEvents implements lifecycle.Outbox: Commit stores a write's
-// events in the outbox table, in the record's transaction.
-func (s *ChangeStore) StoresEvents() bool { return true }
 
 // History implements lifecycle.HistoryReader: a page of the change's
 // history, from the history table.

@@ -13,7 +13,7 @@ import (
 // indexed columns. It implements incident.Store (a
 // lifecycle.Committer[*incident.Incident]) and lifecycle.Outbox.
 type IncidentStore struct {
-	t *table[*incident.Incident]
+	logged[*incident.Incident]
 }
 
 var (
@@ -24,7 +24,7 @@ var (
 
 // Incidents returns the incident store of db.
 func (db *DB) Incidents() *IncidentStore {
-	return &IncidentStore{t: newTable(db, table[*incident.Incident]{
+	return &IncidentStore{loggedOf(newTable(db, table[*incident.Incident]{
 		process: incident.Process,
 		name:    "incidents",
 		cols:    []string{"state", "assignee", "grp", "priority", "major", "parent_id", "updated_at"},
@@ -35,40 +35,7 @@ func (db *DB) Incidents() *IncidentStore {
 			return []any{string(x.State), x.Assignee, x.Group, int(x.Priority), string(x.Major), x.Parent, clampNanos(x.UpdatedAt)}
 		},
 		zero: func() *incident.Incident { return new(incident.Incident) },
-	})}
-}
-
-// Get implements incident.Store.
-func (s *IncidentStore) Get(ctx context.Context, id string) (*incident.Incident, error) {
-	return s.t.get(ctx, s.t.db.r, id)
-}
-
-// Guard implements lifecycle.Committer: the guards of all processes share
-// the guards table, the key prefixed with "incident/".
-func (s *IncidentStore) Guard(ctx context.Context, key string) (int64, error) {
-	return s.t.guard(ctx, key)
-}
-
-// Commit implements lifecycle.Committer: the read set is checked, its
-// guards bumped, and the incident and w.Events stored, in one transaction.
-func (s *IncidentStore) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
-	return s.t.commit(ctx, w)
-}
-
-// StoresEvents implements lifecycle.Outbox: Commit stores a write's
-// events in the outbox table, in the record's transaction.
-func (s *IncidentStore) StoresEvents() bool { return true }
-
-// History implements lifecycle.HistoryReader: a page of the incident's
-// history, from the history table.
-func (s *IncidentStore) History(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) {
-	return s.t.history(ctx, id, after, limit)
-}
-
-// Journal implements lifecycle.JournalReader: a page of the incident's
-// comments and work notes, from the journal table.
-func (s *IncidentStore) Journal(ctx context.Context, id string, after, limit int) ([]lifecycle.Entry, error) {
-	return s.t.journal(ctx, id, after, limit)
+	}))}
 }
 
 // List implements incident.Store. The cursor is the last ID of the page.

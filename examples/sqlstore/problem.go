@@ -17,7 +17,7 @@ import (
 // per entry. It implements problem.Store (a
 // lifecycle.Committer[*problem.Problem]) and lifecycle.Outbox.
 type ProblemStore struct {
-	t *table[*problem.Problem]
+	logged[*problem.Problem]
 }
 
 var (
@@ -28,7 +28,7 @@ var (
 
 // Problems returns the problem store of db.
 func (db *DB) Problems() *ProblemStore {
-	return &ProblemStore{t: newTable(db, table[*problem.Problem]{
+	return &ProblemStore{loggedOf(newTable(db, table[*problem.Problem]{
 		process: problem.Process,
 		name:    "problems",
 		cols:    []string{"state", "grp", "assignee", "service", "config_item", "priority", "known_error", "search_text", "updated_at"},
@@ -61,7 +61,7 @@ func (db *DB) Problems() *ProblemStore {
 			}
 			return db.syncLinks(ctx, tx, "problem_changes", p.ID, p.Changes)
 		},
-	})}
+	}))}
 }
 
 // problemSearchText is what SearchKnownErrors looks in: the four searched
@@ -71,39 +71,6 @@ func problemSearchText(p *problem.Problem) string {
 	return strings.ToLower(strings.Join([]string{
 		p.Title, p.KnownError.Symptom, p.KnownError.RootCause, p.KnownError.Workaround,
 	}, "\n"))
-}
-
-// Get implements problem.Store.
-func (s *ProblemStore) Get(ctx context.Context, id string) (*problem.Problem, error) {
-	return s.t.get(ctx, s.t.db.r, id)
-}
-
-// Guard implements lifecycle.Committer: the guards of all processes share
-// the guards table, the key prefixed with "problem/".
-func (s *ProblemStore) Guard(ctx context.Context, key string) (int64, error) {
-	return s.t.guard(ctx, key)
-}
-
-// Commit implements lifecycle.Committer: the read set is checked, its
-// guards bumped, and the problem and w.Events stored, in one transaction.
-func (s *ProblemStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
-	return s.t.commit(ctx, w)
-}
-
-// StoresEvents implements lifecycle.Outbox: Commit stores a write's
-// events in the outbox table, in the record's transaction.
-func (s *ProblemStore) StoresEvents() bool { return true }
-
-// History implements lifecycle.HistoryReader: a page of the problem's
-// history, from the history table.
-func (s *ProblemStore) History(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) {
-	return s.t.history(ctx, id, after, limit)
-}
-
-// Journal implements lifecycle.JournalReader: a page of the problem's
-// work notes, from the journal table.
-func (s *ProblemStore) Journal(ctx context.Context, id string, after, limit int) ([]lifecycle.Entry, error) {
-	return s.t.journal(ctx, id, after, limit)
 }
 
 // List implements problem.Store.

@@ -14,9 +14,10 @@ import (
 // indexed column (next_at, Unix nanoseconds) for Due and Claim, and a lease
 // (lease_owner, lease_until) for Claim. It implements sla.Store,
 // sla.Claimer and lifecycle.Outbox, so an sla.Engine over it stores each
-// warning and breach with the timer that fired it.
+// warning and breach with the timer that fired it. Commit's update of a
+// timer leaves its lease alone.
 type TimerStore struct {
-	t *table[*sla.Timer]
+	records[*sla.Timer]
 }
 
 var (
@@ -27,7 +28,7 @@ var (
 
 // Timers returns the SLA timer store of db.
 func (db *DB) Timers() *TimerStore {
-	return &TimerStore{t: newTable(db, table[*sla.Timer]{
+	return &TimerStore{recordsOf(newTable(db, table[*sla.Timer]{
 		process: sla.Process,
 		name:    "sla_timers",
 		cols:    []string{"record_id", "agreement_id", "stage", "breached", "next_at", "updated_at"},
@@ -38,31 +39,8 @@ func (db *DB) Timers() *TimerStore {
 			return []any{t.RecordID, t.AgreementID, string(t.Stage), t.Breached, nanos(t.Next), nanos(t.UpdatedAt)}
 		},
 		zero: func() *sla.Timer { return new(sla.Timer) },
-	})}
+	}))}
 }
-
-// Get implements sla.Store.
-func (s *TimerStore) Get(ctx context.Context, id string) (*sla.Timer, error) {
-	return s.t.get(ctx, s.t.db.r, id)
-}
-
-// Guard implements lifecycle.GuardReader: the guards of all processes
-// share the guards table, the key prefixed with "sla/".
-func (s *TimerStore) Guard(ctx context.Context, key string) (int64, error) {
-	return s.t.guard(ctx, key)
-}
-
-// Commit implements lifecycle.Committer: the read set is checked, its
-// guards bumped, and the timer and w.Events (the warnings or breach it
-// fired) stored, in one transaction. An update leaves the timer's lease
-// alone.
-func (s *TimerStore) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
-	return s.t.commit(ctx, w)
-}
-
-// StoresEvents implements lifecycle.Outbox: Commit stores a write's
-// events in the outbox table, in the record's transaction.
-func (s *TimerStore) StoresEvents() bool { return true }
 
 // ListByRecord implements sla.Store.
 func (s *TimerStore) ListByRecord(ctx context.Context, recordID string) ([]*sla.Timer, error) {
