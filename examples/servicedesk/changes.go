@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/itsmkit/itsm/change"
@@ -50,16 +51,10 @@ func (d *desk) listChanges(w http.ResponseWriter, r *http.Request) {
 		After:      q.str("cursor"),
 		Limit:      q.integer("limit"),
 	}
-	if q.err != nil {
-		d.writeError(w, r, q.err)
-		return
-	}
-	p, err := d.changes.List(r.Context(), f)
-	if err != nil {
-		d.writeError(w, r, q.fieldOf(err))
-		return
-	}
-	d.writeJSON(w, r, http.StatusOK, newPage(p.Changes, p.Next))
+	writeList(d, w, r, q, func(ctx context.Context) ([]*change.Change, string, error) {
+		p, err := d.changes.List(ctx, f)
+		return p.Changes, p.Next, err
+	})
 }
 
 // changeConflicts answers GET /changes/{id}/conflicts: the clashes of the

@@ -191,39 +191,47 @@ func (d *desk) logEvents(ctx context.Context, events ...lifecycle.Notification) 
 // incidents not yet resolved and changes booked against it. The stores
 // filter neither by service, so it pages through the open ones.
 func (d *desk) openWork(ctx context.Context, serviceID string) (openIncidents, scheduledChanges int, err error) {
-	f := incident.Filter{States: []incident.State{incident.StateNew, incident.StateInProgress, incident.StateOnHold}, Limit: incident.MaxLimit}
-	for {
-		page, err := d.incidents.List(ctx, f)
-		if err != nil {
-			return 0, 0, err
-		}
-		for _, x := range page.Incidents {
-			if x.Service == serviceID {
-				openIncidents++
-			}
-		}
-		if page.Next == "" {
-			break
-		}
-		f.After = page.Next
+	openIncidents, err = countAll(ctx, func(ctx context.Context, after string) ([]*incident.Incident, string, error) {
+		page, err := d.incidents.List(ctx, incident.Filter{
+			States: []incident.State{incident.StateNew, incident.StateInProgress, incident.StateOnHold},
+			Limit:  incident.MaxLimit, After: after,
+		})
+		return page.Incidents, page.Next, err
+	}, func(x *incident.Incident) bool { return x.Service == serviceID })
+	if err != nil {
+		return 0, 0, err
 	}
-	cf := change.Filter{States: []change.State{change.StateScheduled, change.StateImplement}, Limit: change.MaxLimit}
-	for {
-		page, err := d.changes.List(ctx, cf)
-		if err != nil {
-			return 0, 0, err
-		}
-		for _, c := range page.Changes {
-			if c.Service == serviceID {
-				scheduledChanges++
-			}
-		}
-		if page.Next == "" {
-			break
-		}
-		cf.After = page.Next
+	scheduledChanges, err = countAll(ctx, func(ctx context.Context, after string) ([]*change.Change, string, error) {
+		page, err := d.changes.List(ctx, change.Filter{
+			States: []change.State{change.StateScheduled, change.StateImplement},
+			Limit:  change.MaxLimit, After: after,
+		})
+		return page.Changes, page.Next, err
+	}, func(c *change.Change) bool { return c.Service == serviceID })
+	if err != nil {
+		return 0, 0, err
 	}
 	return openIncidents, scheduledChanges, nil
+}
+
+// countAll pages through a list (list answers the page after the cursor,
+// and the next cursor) and counts the records that match.
+func countAll[X any](ctx context.Context, list func(ctx context.Context, after string) ([]X, string, error), match func(X) bool) (int, error) {
+	n := 0
+	for after := ""; ; {
+		xs, next, err := list(ctx, after)
+		if err != nil {
+			return 0, err
+		}
+		for _, x := range xs {
+			if match(x) {
+				n++
+			}
+		}
+		if after = next; after == "" {
+			return n, nil
+		}
+	}
 }
 
 // start runs the background loops until ctx is done: the outbox relay,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/itsmkit/itsm/incident"
@@ -21,6 +22,22 @@ func newPage[T any](items []T, next string) page[T] {
 		items = []T{}
 	}
 	return page[T]{Items: items, Next: next}
+}
+
+// writeList answers a list request: 400 when the query q is bad, else the
+// page that list returns, or its error with the query parameter of the
+// field it names (see query.fieldOf).
+func writeList[X any](d *desk, w http.ResponseWriter, r *http.Request, q *query, list func(context.Context) ([]X, string, error)) {
+	if q.err != nil {
+		d.writeError(w, r, q.err)
+		return
+	}
+	xs, next, err := list(r.Context())
+	if err != nil {
+		d.writeError(w, r, q.fieldOf(err))
+		return
+	}
+	d.writeJSON(w, r, http.StatusOK, newPage(xs, next))
 }
 
 // incidentRoutes registers the incident endpoints.
@@ -74,14 +91,8 @@ func (d *desk) listIncidents(w http.ResponseWriter, r *http.Request) {
 		After:      q.str("cursor"),
 		Limit:      q.integer("limit"),
 	}
-	if q.err != nil {
-		d.writeError(w, r, q.err)
-		return
-	}
-	p, err := d.incidents.List(r.Context(), f)
-	if err != nil {
-		d.writeError(w, r, q.fieldOf(err))
-		return
-	}
-	d.writeJSON(w, r, http.StatusOK, newPage(p.Incidents, p.Next))
+	writeList(d, w, r, q, func(ctx context.Context) ([]*incident.Incident, string, error) {
+		p, err := d.incidents.List(ctx, f)
+		return p.Incidents, p.Next, err
+	})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -56,16 +57,10 @@ func (d *desk) listProblems(w http.ResponseWriter, r *http.Request) {
 		After:      q.str("cursor"),
 		Limit:      q.integer("limit"),
 	}
-	if q.err != nil {
-		d.writeError(w, r, q.err)
-		return
-	}
-	p, err := d.problems.List(r.Context(), f)
-	if err != nil {
-		d.writeError(w, r, q.fieldOf(err))
-		return
-	}
-	d.writeJSON(w, r, http.StatusOK, newPage(p.Problems, p.Next))
+	writeList(d, w, r, q, func(ctx context.Context) ([]*problem.Problem, string, error) {
+		p, err := d.problems.List(ctx, f)
+		return p.Problems, p.Next, err
+	})
 }
 
 // searchKnownErrors answers GET /known-errors?q=&service=&config_item=&limit=:
@@ -80,14 +75,8 @@ func (d *desk) searchKnownErrors(w http.ResponseWriter, r *http.Request) {
 		ConfigItem: q.str("config_item"),
 		Limit:      q.integer("limit"),
 	}
-	if q.err != nil {
-		d.writeError(w, r, q.err)
-		return
-	}
-	found, err := d.problems.SearchKnownErrors(r.Context(), kq)
-	if err != nil {
-		d.writeError(w, r, q.fieldOf(err))
-		return
-	}
-	d.writeJSON(w, r, http.StatusOK, newPage(found, ""))
+	writeList(d, w, r, q, func(ctx context.Context) ([]*problem.Problem, string, error) {
+		found, err := d.problems.SearchKnownErrors(ctx, kq)
+		return found, "", err
+	})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -70,16 +71,10 @@ func (d *desk) listServices(w http.ResponseWriter, r *http.Request) {
 		After:      q.str("cursor"),
 		Limit:      q.integer("limit"),
 	}
-	if q.err != nil {
-		d.writeError(w, r, q.err)
-		return
-	}
-	p, err := d.portfolio.ListServices(r.Context(), f)
-	if err != nil {
-		d.writeError(w, r, q.fieldOf(err))
-		return
-	}
-	d.writeJSON(w, r, http.StatusOK, newPage(p.Services, p.Next))
+	writeList(d, w, r, q, func(ctx context.Context) ([]*lifecycle.ITService, string, error) {
+		p, err := d.portfolio.ListServices(ctx, f)
+		return p.Services, p.Next, err
+	})
 }
 
 // listImprovements answers GET /improvements?service_id=&status=&cursor=&limit=.
@@ -91,14 +86,8 @@ func (d *desk) listImprovements(w http.ResponseWriter, r *http.Request) {
 		After:     q.str("cursor"),
 		Limit:     q.integer("limit"),
 	}
-	if q.err != nil {
-		d.writeError(w, r, q.err)
-		return
-	}
-	p, err := d.portfolio.ListImprovements(r.Context(), f)
-	if err != nil {
-		d.writeError(w, r, q.fieldOf(err))
-		return
-	}
-	d.writeJSON(w, r, http.StatusOK, newPage(p.Improvements, p.Next))
+	writeList(d, w, r, q, func(ctx context.Context) ([]*lifecycle.Improvement, string, error) {
+		p, err := d.portfolio.ListImprovements(ctx, f)
+		return p.Improvements, p.Next, err
+	})
 }
