@@ -147,9 +147,8 @@ func cacheSize(db *DB) int {
 // of rebound queries stays the size of the package's constant queries.
 func TestQueriesOfAnyLength(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
-		db := openDB(t, b)
 		openIncident(t, db) // P3
 		list := func(n int) []lifecycle.Priority {
 			ps := make([]lifecycle.Priority, n)

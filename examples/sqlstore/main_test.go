@@ -35,6 +35,11 @@ func openDB(t testing.TB, b backend) *DB {
 // when no database is configured.
 func eachBackend(t *testing.T, fn func(t *testing.T, b backend)) { testdb.Each(t, fn) }
 
+// eachDB runs fn as a subtest per backend on a new, empty database of it.
+func eachDB(t *testing.T, fn func(t *testing.T, db *DB)) {
+	eachBackend(t, func(t *testing.T, b backend) { fn(t, openDB(t, b)) })
+}
+
 // emptier opens one database for a whole conformance suite and returns a
 // function that empties it for each subtest, which is much faster than a
 // new database per subtest (a PostgreSQL connection's SCRAM handshake alone

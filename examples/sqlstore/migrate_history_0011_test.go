@@ -87,14 +87,7 @@ func TestMigrateProblemAndChangeHistory(t *testing.T) {
 			want.History, want.WorkNotes = nil, nil
 			assert.Equal(t, want, x, id)
 
-			history, err := lifecycle.ReadAll(ctx, id, sqlProblems.History)
-			require.NoError(t, err)
-			assert.Equal(t, whole.History, history, "%s: history moved whole", id)
-			journal, err := lifecycle.ReadAll(ctx, id, sqlProblems.Journal)
-			require.NoError(t, err)
-			memJournal, err := lifecycle.ReadAll(ctx, id, memProblems.Journal)
-			require.NoError(t, err)
-			assert.Equal(t, memJournal, journal, "%s: the journal as the store keeps it, versions included", id)
+			assertLogsMoved(t, id, whole.History, sqlProblems, memProblems)
 		}
 		journal, err := sqlProblems.Journal(ctx, busy.ID, 0, 0)
 		require.NoError(t, err)

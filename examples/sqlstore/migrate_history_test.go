@@ -82,14 +82,7 @@ func TestMigrateHistoryOutOfDocuments(t *testing.T) {
 			want.History, want.Comments, want.WorkNotes = nil, nil, nil
 			assert.Equal(t, want, x, id)
 
-			history, err := lifecycle.ReadAll(ctx, id, store.History)
-			require.NoError(t, err)
-			assert.Equal(t, whole.History, history, "%s: history moved whole", id)
-			journal, err := lifecycle.ReadAll(ctx, id, store.Journal)
-			require.NoError(t, err)
-			memJournal, err := lifecycle.ReadAll(ctx, id, mem.Journal)
-			require.NoError(t, err)
-			assert.Equal(t, memJournal, journal, "%s: the journal as the store keeps it, versions included", id)
+			assertLogsMoved(t, id, whole.History, store, mem)
 		}
 
 		// The migrated incident goes on, appending after what was moved.
@@ -125,6 +118,28 @@ func migratedTo(t *testing.T, b backend, last int) (*DB, []migration) {
 	require.Equal(t, last, all[n-1].version, "migration %d exists", last)
 	require.NoError(t, db.migrateOnce(context.Background(), all[:n]))
 	return db, all
+}
+
+// logs reads a record's history and journal.
+type logs interface {
+	lifecycle.HistoryReader
+	lifecycle.JournalReader
+}
+
+// assertLogsMoved checks the logs of record id in the migrated store: its
+// history is the one its document held, and its journal is the one the
+// in-memory store mem keeps for it, versions included.
+func assertLogsMoved(t *testing.T, id string, history []lifecycle.Record, migrated, mem logs) {
+	t.Helper()
+	ctx := context.Background()
+	got, err := lifecycle.ReadAll(ctx, id, migrated.History)
+	require.NoError(t, err)
+	assert.Equal(t, history, got, "%s: history moved whole", id)
+	journal, err := lifecycle.ReadAll(ctx, id, migrated.Journal)
+	require.NoError(t, err)
+	memJournal, err := lifecycle.ReadAll(ctx, id, mem.Journal)
+	require.NoError(t, err)
+	assert.Equal(t, memJournal, journal, "%s: the journal as the store keeps it, versions included", id)
 }
 
 func mustJSON(t *testing.T, v any) []byte {

@@ -61,9 +61,8 @@ func outboxIDs(t testing.TB, db *DB) (ids []string, delivered map[string]bool) {
 
 func TestOutboxStoresEventsWithTheChange(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
-		db := openDB(t, b)
 		svc := incidents(t, db, lifecycletest.NewClock(t0))
 
 		x, err := svc.Open(ctx, agent, incident.Open{Title: "Mail is down", Impact: 1, Urgency: 1})
@@ -84,9 +83,8 @@ func TestOutboxStoresEventsWithTheChange(t *testing.T) {
 
 func TestOutboxConflictStoresNeitherRowNorEvents(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
-		db := openDB(t, b)
 		store := db.Incidents()
 		svc := incidents(t, db, lifecycletest.NewClock(t0))
 		x, err := svc.Open(ctx, agent, incident.Open{Title: "Mail is down"})
@@ -172,8 +170,7 @@ func recorded(r *lifecycletest.Recorder) []string {
 // eachOutbox runs fn as a subtest per backend, on a new DB whose outbox
 // holds the 3n events of openSome, in queue order.
 func eachOutbox(t *testing.T, n int, fn func(t *testing.T, db *DB, ids []string)) {
-	eachBackend(t, func(t *testing.T, b backend) {
-		db := openDB(t, b)
+	eachDB(t, func(t *testing.T, db *DB) {
 		fn(t, db, openSome(t, db, n))
 	})
 }
@@ -290,8 +287,7 @@ func TestRelayCrashDeliversLateNotNever(t *testing.T) {
 
 func TestRelayRunWakesOnNewEventsAndStops(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b backend) {
-		db := openDB(t, b)
+	eachDB(t, func(t *testing.T, db *DB) {
 		rec := &lifecycletest.Recorder{}
 		relay := db.Relay(rec)
 		var errs []error

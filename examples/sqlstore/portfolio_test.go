@@ -17,9 +17,8 @@ import (
 // and a refused change stores neither row nor event.
 func TestPortfolioStoresEventsWithTheChange(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
-		db := openDB(t, b)
 		p, err := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{
 			Store:        db.Services(),
 			Improvements: db.Improvements(),
@@ -68,9 +67,8 @@ func TestPortfolioStoresEventsWithTheChange(t *testing.T) {
 // takes no guard in the shared guards table.
 func TestPortfolioStoresRefuseGuards(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
-		db := openDB(t, b)
 		sw := lifecycle.Write[*lifecycle.ITService]{Record: &lifecycle.ITService{ID: "SVC-1", Version: 1, Name: "Mail", Status: lifecycle.StatusRequirements}}
 		sw.Reads.Guard("g", 0)
 		require.Error(t, db.Services().CommitService(ctx, sw))

@@ -145,41 +145,21 @@ func (t *table[T]) encode(x T, events []lifecycle.Notification) ([]byte, error) 
 
 func (t *table[T]) createTx(ctx context.Context, tx *sql.Tx, x T, doc []byte) error {
 	id := t.id(x)
-	wrap := func(err error) error { return fmt.Errorf("sqlstore: create %s %s: %w", t.process, id, err) }
 	args := append([]any{id, t.version(x), doc}, t.values(x)...)
-	res, err := tx.ExecContext(ctx, t.sqlInsert, args...)
-	if err != nil {
-		return wrap(err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap(err)
-	} else if n == 0 {
+	return t.write(ctx, tx, "create", x, t.sqlInsert, args, func(wrap func(error) error) error {
 		var found int64
 		if err := tx.QueryRowContext(ctx, t.sqlVersion, id).Scan(&found); err != nil {
 			return wrap(err)
 		}
 		return lifecycle.Conflict(t.process, id, 0, found)
-	}
-	if t.sync != nil {
-		if err := t.sync(ctx, tx, x); err != nil {
-			return wrap(err)
-		}
-	}
-	return nil
+	})
 }
 
 func (t *table[T]) updateTx(ctx context.Context, tx *sql.Tx, x T, doc []byte, expected int64) error {
 	id := t.id(x)
-	wrap := func(err error) error { return fmt.Errorf("sqlstore: update %s %s: %w", t.process, id, err) }
 	args := append([]any{t.version(x), doc}, t.values(x)...)
 	args = append(args, id, expected)
-	res, err := tx.ExecContext(ctx, t.sqlUpdate, args...)
-	if err != nil {
-		return wrap(err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap(err)
-	} else if n == 0 {
+	return t.write(ctx, tx, "update", x, t.sqlUpdate, args, func(wrap func(error) error) error {
 		var found int64
 		err := tx.QueryRowContext(ctx, t.sqlVersion, id).Scan(&found)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -189,6 +169,23 @@ func (t *table[T]) updateTx(ctx context.Context, tx *sql.Tx, x T, doc []byte, ex
 			return wrap(err)
 		}
 		return lifecycle.Conflict(t.process, id, expected, found)
+	})
+}
+
+// write runs the insert or update (op) of x, query with args, in tx, then
+// t.sync. When the statement changes no row, miss answers why (a conflict,
+// ErrNotFound), with wrap for the errors of its own query.
+func (t *table[T]) write(ctx context.Context, tx *sql.Tx, op string, x T, query string, args []any,
+	miss func(wrap func(error) error) error) error {
+	wrap := func(err error) error { return fmt.Errorf("sqlstore: %s %s %s: %w", op, t.process, t.id(x), err) }
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return wrap(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrap(err)
+	} else if n == 0 {
+		return miss(wrap)
 	}
 	if t.sync != nil {
 		if err := t.sync(ctx, tx, x); err != nil {

@@ -37,9 +37,8 @@ func requireField(t *testing.T, err error, field string) {
 // ErrNotFound for Get and Update, on both dialects, without a driver error.
 func TestUnstorableIDsAreNotFound(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
-		db := openDB(t, b)
 		x := openIncident(t, db)
 		for _, id := range unstorable {
 			_, err := db.Incidents().Get(ctx, id)
@@ -79,9 +78,8 @@ func TestUnstorableIDsAreNotFound(t *testing.T) {
 // the record's field, on both dialects, and nothing is written.
 func TestUnstorableValuesAreValidationErrors(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
-		db := openDB(t, b)
 		x := openIncident(t, db)
 		// next is x, as stored (without history), updated by edit as the
 		// next version.
@@ -175,9 +173,8 @@ func TestUnstorableValuesAreValidationErrors(t *testing.T) {
 // matches nothing, on both dialects, instead of failing.
 func TestUnstorableFiltersMatchNothing(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
-		db := openDB(t, b)
 		openIncident(t, db)
 		require.NoError(t, create(ctx, db.Problems(), problemtest.Fixture("PRB-1")))
 		for _, bad := range unstorable {
@@ -218,9 +215,8 @@ func TestUnstorableFiltersMatchNothing(t *testing.T) {
 // ID can equal.
 func TestCursorsThatWereNeverIssued(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
-		db := openDB(t, b)
 		ids := []string{"P", "PA", "Pz", "P\u00e9", "P\u0101a", "Q"} // in byte order
 		for _, id := range ids {
 			require.NoError(t, create(ctx, db.Problems(), problemtest.Fixture(id)))
