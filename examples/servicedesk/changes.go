@@ -5,37 +5,36 @@ import (
 	"net/http"
 
 	"github.com/itsmkit/itsm/change"
-	"github.com/itsmkit/itsm/lifecycle"
 )
 
 // changeRoutes registers the change endpoints.
 func (d *desk) changeRoutes(a *api) {
 	s := d.changes
-	a.handle("POST /changes", create(d, "/changes/", s.Create))
-	a.handleFunc("GET /changes", d.listChanges)
-	a.handleFunc("GET /changes/{id}", get(d, s.Get))
-	a.handleFunc("GET /changes/{id}/history", logPages(d, s.Get, s.History, func(r lifecycle.Record) int { return r.Seq }, "history"))
+	declareProcess(d, a, processRoutes[change.Change]{
+		base:    "/changes",
+		create:  create(d, "/changes/", s.Create),
+		list:    d.listChanges,
+		get:     s.Get,
+		history: s.History,
+		update:  command(d, s.Update),
+		commands: map[string]endpoint{
+			"type":             command(d, s.SetType),
+			"erase":            command(d, s.Erase),
+			"assign":           command(d, s.Assign),
+			"link":             command(d, s.Link),
+			"assess":           command(d, s.Assess),
+			"request-approval": command(d, s.RequestApproval),
+			"approve":          command(d, s.Approve),
+			"reject":           command(d, s.Reject),
+			"schedule":         command(d, s.Schedule),
+			"revert":           command(d, s.Revert),
+			"implement":        command(d, s.Implement),
+			"review":           command(d, s.Review),
+			"close":            command(d, s.Close),
+			"cancel":           command(d, s.Cancel),
+		},
+	})
 	a.handleFunc("GET /changes/{id}/conflicts", d.changeConflicts)
-	a.handleFunc("GET /changes/{id}/sla", d.slaStatus(found(s.Get)))
-	a.handle("PATCH /changes/{id}", command(d, s.Update))
-	for path, h := range map[string]endpoint{
-		"type":             command(d, s.SetType),
-		"erase":            command(d, s.Erase),
-		"assign":           command(d, s.Assign),
-		"link":             command(d, s.Link),
-		"assess":           command(d, s.Assess),
-		"request-approval": command(d, s.RequestApproval),
-		"approve":          command(d, s.Approve),
-		"reject":           command(d, s.Reject),
-		"schedule":         command(d, s.Schedule),
-		"revert":           command(d, s.Revert),
-		"implement":        command(d, s.Implement),
-		"review":           command(d, s.Review),
-		"close":            command(d, s.Close),
-		"cancel":           command(d, s.Cancel),
-	} {
-		a.handle("POST /changes/{id}/"+path, h)
-	}
 }
 
 // listChanges answers GET /changes?state=&type=&requester=&assignee=&config_item=&cursor=&limit=.

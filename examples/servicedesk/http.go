@@ -103,24 +103,11 @@ func (p *headerProbe) WriteHeader(code int) { p.status = code }
 // (incident.Open, change.Create, ...) and answers 201 with the stored
 // record and its Location.
 func create[In, T any](d *desk, prefix string, do func(context.Context, lifecycle.Actor, In) (*T, error)) endpoint {
-	in := reflect.TypeFor[In]()
-	return endpoint{in: in, h: func(w http.ResponseWriter, r *http.Request) {
-		actor, err := actorFrom(r)
-		if err != nil {
-			d.writeError(w, r, err)
-			return
-		}
+	return runInput(d, http.StatusCreated, prefix, do, func(w http.ResponseWriter, r *http.Request) (In, error) {
 		var input In
-		if err := decodeBody(w, r, &input); err != nil {
-			d.writeError(w, r, err)
-			return
-		}
-		x, err := do(r.Context(), actor, input)
-		if x == nil {
-			err = inputField(in, err)
-		}
-		writeStored(d, w, r, http.StatusCreated, prefix, x, err)
-	}}
+		err := decodeBody(w, r, &input)
+		return input, err
+	})
 }
 
 // command returns the endpoint that decodes a command on the record named
@@ -137,23 +124,31 @@ func command[C, T any](d *desk, do func(context.Context, lifecycle.Actor, C) (*T
 // commandFrom is command with the command built by build.
 func commandFrom[C, T any](d *desk, do func(context.Context, lifecycle.Actor, C) (*T, error),
 	build func(http.ResponseWriter, *http.Request) (C, error)) endpoint {
-	in := reflect.TypeFor[C]()
+	return runInput(d, http.StatusOK, "", do, build)
+}
+
+// runInput returns the endpoint that builds the input of do from the request
+// with build, runs do as the request's actor, and answers status with the
+// stored record (see writeStored; prefix names its Location when set).
+func runInput[In, T any](d *desk, status int, prefix string, do func(context.Context, lifecycle.Actor, In) (*T, error),
+	build func(http.ResponseWriter, *http.Request) (In, error)) endpoint {
+	in := reflect.TypeFor[In]()
 	return endpoint{in: in, h: func(w http.ResponseWriter, r *http.Request) {
 		actor, err := actorFrom(r)
 		if err != nil {
 			d.writeError(w, r, err)
 			return
 		}
-		cmd, err := build(w, r)
+		input, err := build(w, r)
 		if err != nil {
 			d.writeError(w, r, err)
 			return
 		}
-		x, err := do(r.Context(), actor, cmd)
+		x, err := do(r.Context(), actor, input)
 		if x == nil {
 			err = inputField(in, err)
 		}
-		writeStored(d, w, r, http.StatusOK, "", x, err)
+		writeStored(d, w, r, status, prefix, x, err)
 	}}
 }
 

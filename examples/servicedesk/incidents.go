@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/itsmkit/itsm/incident"
-	"github.com/itsmkit/itsm/lifecycle"
 )
 
 // page is the JSON body of every list: the items and, when more follow,
@@ -43,38 +42,38 @@ func writeList[X any](d *desk, w http.ResponseWriter, r *http.Request, q *query,
 // incidentRoutes registers the incident endpoints.
 func (d *desk) incidentRoutes(a *api) {
 	s := d.incidents
-	a.handle("POST /incidents", create(d, "/incidents/", s.Open))
-	a.handleFunc("GET /incidents", d.listIncidents)
-	a.handleFunc("GET /incidents/{id}", get(d, s.Get))
-	a.handleFunc("GET /incidents/{id}/history", logPages(d, s.Get, s.History, func(r lifecycle.Record) int { return r.Seq }, "history"))
-	a.handleFunc("GET /incidents/{id}/journal", logPages(d, s.Get, s.Journal, func(e lifecycle.Entry) int { return e.Seq }, "journal"))
-	a.handleFunc("GET /incidents/{id}/sla", d.slaStatus(found(s.Get)))
-	a.handle("PATCH /incidents/{id}", command(d, s.Update))
-	for path, h := range map[string]endpoint{
-		"assign":                command(d, s.Assign),
-		"escalate-functional":   command(d, s.EscalateFunctional),
-		"escalate-hierarchical": command(d, s.EscalateHierarchical),
-		"hold":                  command(d, s.Hold),
-		"resume":                command(d, s.Resume),
-		"resolve":               command(d, s.Resolve),
-		"reopen":                command(d, s.Reopen),
-		"close":                 command(d, s.Close),
-		"erase":                 command(d, s.Erase),
-		"cancel":                command(d, s.Cancel),
-		"comments":              command(d, s.Comment),
-		"work-notes":            command(d, s.WorkNote),
-		"caller-updates":        command(d, s.CallerUpdate),
-		"propose-major":         command(d, s.ProposeMajor),
-		"accept-major":          command(d, s.AcceptMajor),
-		"reject-major":          command(d, s.RejectMajor),
-		"parent":                command(d, s.SetParent),
-		"link-problem":          command(d, s.LinkProblem),
-		"unlink-problem":        command(d, s.UnlinkProblem),
-		"link-change":           command(d, s.LinkChange),
-		"unlink-change":         command(d, s.UnlinkChange),
-	} {
-		a.handle("POST /incidents/{id}/"+path, h)
-	}
+	declareProcess(d, a, processRoutes[incident.Incident]{
+		base:    "/incidents",
+		create:  create(d, "/incidents/", s.Open),
+		list:    d.listIncidents,
+		get:     s.Get,
+		history: s.History,
+		journal: s.Journal,
+		update:  command(d, s.Update),
+		commands: map[string]endpoint{
+			"assign":                command(d, s.Assign),
+			"escalate-functional":   command(d, s.EscalateFunctional),
+			"escalate-hierarchical": command(d, s.EscalateHierarchical),
+			"hold":                  command(d, s.Hold),
+			"resume":                command(d, s.Resume),
+			"resolve":               command(d, s.Resolve),
+			"reopen":                command(d, s.Reopen),
+			"close":                 command(d, s.Close),
+			"erase":                 command(d, s.Erase),
+			"cancel":                command(d, s.Cancel),
+			"comments":              command(d, s.Comment),
+			"work-notes":            command(d, s.WorkNote),
+			"caller-updates":        command(d, s.CallerUpdate),
+			"propose-major":         command(d, s.ProposeMajor),
+			"accept-major":          command(d, s.AcceptMajor),
+			"reject-major":          command(d, s.RejectMajor),
+			"parent":                command(d, s.SetParent),
+			"link-problem":          command(d, s.LinkProblem),
+			"unlink-problem":        command(d, s.UnlinkProblem),
+			"link-change":           command(d, s.LinkChange),
+			"unlink-change":         command(d, s.UnlinkChange),
+		},
+	})
 }
 
 // listIncidents answers GET /incidents?state=&assignee=&group=&priority=&major=&parent=&cursor=&limit=.

@@ -11,33 +11,33 @@ import (
 // problemRoutes registers the problem and known-error endpoints.
 func (d *desk) problemRoutes(a *api) {
 	s := d.problems
-	a.handle("POST /problems", create(d, "/problems/", s.Open))
-	a.handleFunc("GET /problems", d.listProblems)
-	a.handleFunc("GET /problems/{id}", get(d, s.Get))
-	a.handleFunc("GET /problems/{id}/history", logPages(d, s.Get, s.History, func(r lifecycle.Record) int { return r.Seq }, "history"))
-	a.handleFunc("GET /problems/{id}/journal", logPages(d, s.Get, s.Journal, func(e lifecycle.Entry) int { return e.Seq }, "journal"))
-	a.handleFunc("GET /problems/{id}/sla", d.slaStatus(found(s.Get)))
-	a.handle("PATCH /problems/{id}", command(d, s.Update))
-	for path, h := range map[string]endpoint{
-		"erase":            command(d, s.Erase),
-		"assess":           command(d, s.Assess),
-		"confirm":          command(d, s.Confirm),
-		"mark-duplicate":   command(d, s.MarkDuplicate),
-		"cancel":           command(d, s.Cancel),
-		"start-fix":        command(d, s.StartFix),
-		"accept-risk":      command(d, s.AcceptRisk),
-		"resolve":          command(d, s.Resolve),
-		"complete":         command(d, s.Complete),
-		"reanalyze":        command(d, s.Reanalyze),
-		"assign":           command(d, s.Assign),
-		"work-notes":       command(d, s.AddWorkNote),
-		"link-incidents":   command(d, s.LinkIncident),
-		"unlink-incidents": command(d, s.UnlinkIncident),
-		"link-changes":     command(d, s.LinkChange),
-		"known-error":      command(d, s.RecordKnownError),
-	} {
-		a.handle("POST /problems/{id}/"+path, h)
-	}
+	declareProcess(d, a, processRoutes[problem.Problem]{
+		base:    "/problems",
+		create:  create(d, "/problems/", s.Open),
+		list:    d.listProblems,
+		get:     s.Get,
+		history: s.History,
+		journal: s.Journal,
+		update:  command(d, s.Update),
+		commands: map[string]endpoint{
+			"erase":            command(d, s.Erase),
+			"assess":           command(d, s.Assess),
+			"confirm":          command(d, s.Confirm),
+			"mark-duplicate":   command(d, s.MarkDuplicate),
+			"cancel":           command(d, s.Cancel),
+			"start-fix":        command(d, s.StartFix),
+			"accept-risk":      command(d, s.AcceptRisk),
+			"resolve":          command(d, s.Resolve),
+			"complete":         command(d, s.Complete),
+			"reanalyze":        command(d, s.Reanalyze),
+			"assign":           command(d, s.Assign),
+			"work-notes":       command(d, s.AddWorkNote),
+			"link-incidents":   command(d, s.LinkIncident),
+			"unlink-incidents": command(d, s.UnlinkIncident),
+			"link-changes":     command(d, s.LinkChange),
+			"known-error":      command(d, s.RecordKnownError),
+		},
+	})
 	a.handleFunc("GET /known-errors", d.searchKnownErrors)
 }
 

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"reflect"
 	"strings"
+
+	"github.com/itsmkit/itsm/lifecycle"
 )
 
 // endpoint is a handler and the type of the request body it decodes (nil
@@ -85,4 +88,38 @@ func (d *desk) checkPath(rt route) http.Handler {
 		}
 		rt.h(w, r)
 	})
+}
+
+// processRoutes are the endpoints that the records of every process have,
+// under base ("/incidents").
+type processRoutes[T any] struct {
+	base   string
+	create endpoint         // POST base
+	list   http.HandlerFunc // GET base
+	// get reads a record: GET base/{id}, and the record behind its
+	// history, journal and SLA status.
+	get     func(context.Context, string) (*T, error)
+	history func(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) // GET base/{id}/history
+	// journal is GET base/{id}/journal; nil for a process that keeps none.
+	journal  func(ctx context.Context, id string, after, limit int) ([]lifecycle.Entry, error)
+	update   endpoint            // PATCH base/{id}
+	commands map[string]endpoint // POST base/{id}/<name>
+}
+
+// declareProcess declares the endpoints p lists, and GET base/{id}/sla,
+// the SLA status of a record.
+func declareProcess[T any](d *desk, a *api, p processRoutes[T]) {
+	one := p.base + "/{id}"
+	a.handle("POST "+p.base, p.create)
+	a.handleFunc("GET "+p.base, p.list)
+	a.handleFunc("GET "+one, get(d, p.get))
+	a.handleFunc("GET "+one+"/history", logPages(d, p.get, p.history, func(r lifecycle.Record) int { return r.Seq }, "history"))
+	if p.journal != nil {
+		a.handleFunc("GET "+one+"/journal", logPages(d, p.get, p.journal, func(e lifecycle.Entry) int { return e.Seq }, "journal"))
+	}
+	a.handleFunc("GET "+one+"/sla", d.slaStatus(found(p.get)))
+	a.handle("PATCH "+one, p.update)
+	for name, e := range p.commands {
+		a.handle("POST "+one+"/"+name, e)
+	}
 }
