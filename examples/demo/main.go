@@ -195,8 +195,32 @@ func by(e lifecycle.Notification) string {
 	return " (" + e.Actor + ")"
 }
 
+// phrases are the events that read as a fixed phrase, then the value of
+// the Data key when key is set, then the actor.
+var phrases = map[string]struct{ text, key string }{
+	"incident/major_proposed": {"proposed as a major incident", ""},
+	"incident/major_accepted": {"accepted as a MAJOR incident", ""},
+	"incident/resumed":        {"resumed", ""},
+	"problem/assessed":        {"assessed", ""},
+	"problem/closed":          {"closed", ""},
+	"change/approved":         {"approved", ""},
+	"change/authorized":       {"authorized", ""},
+	"change/implementing":     {"implementation started", ""},
+	"change/closed":           {"closed", ""},
+	"incident/problem_linked": {"linked to problem ", "problem"},
+	"incident/change_linked":  {"linked to change ", "change"},
+	"problem/incident_linked": {"links incident ", "incident"},
+	"problem/known_error":     {"is a KNOWN ERROR; workaround: ", "workaround"},
+	"problem/fix_started":     {"fix in progress through ", "changes"},
+	"change/assessed":         {"assessed: risk ", "risk"},
+	"change/linked":           {"caused incident ", "incidents"},
+}
+
 // describe renders an event for the timeline; "" leaves it out.
 func (p printer) describe(e lifecycle.Notification) string {
+	if ph, ok := phrases[e.Process+"/"+e.Type]; ok {
+		return ph.text + e.Data[ph.key] + by(e)
+	}
 	s := e.Snapshot
 	switch e.Process + "/" + e.Type {
 	case "incident/opened":
@@ -211,10 +235,6 @@ func (p printer) describe(e lifecycle.Notification) string {
 		return "" // the priority change says it
 	case "incident/priority_changed":
 		return fmt.Sprintf("priority P%s -> P%s%s", e.Data["old_priority"], e.Data["new_priority"], by(e))
-	case "incident/major_proposed":
-		return "proposed as a major incident" + by(e)
-	case "incident/major_accepted":
-		return "accepted as a MAJOR incident" + by(e)
 	case "incident/work_note_added":
 		if text, ok := strings.CutPrefix(e.Data["text"], "Known error "); ok {
 			prb, _, _ := strings.Cut(text, " ")
@@ -225,8 +245,6 @@ func (p printer) describe(e lifecycle.Notification) string {
 		return "on hold, " + strings.ReplaceAll(s.HoldReason, "_", " ") + by(e)
 	case "incident/caller_updated":
 		return fmt.Sprintf("the caller answers %q%s", e.Data["text"], by(e))
-	case "incident/resumed":
-		return "resumed" + by(e)
 	case "incident/resolved":
 		why := e.Data["code"]
 		if parent := e.Data["parent"]; parent != "" {
@@ -244,52 +262,26 @@ func (p printer) describe(e lifecycle.Notification) string {
 		return fmt.Sprintf("canceled: %s%s", e.Data["reason"], by(e))
 	case "incident/escalated_hierarchical":
 		return fmt.Sprintf("ESCALATED to level %s%s", e.Data["level"], by(e))
-	case "incident/problem_linked":
-		return "linked to problem " + e.Data["problem"] + by(e)
-	case "incident/change_linked":
-		return "linked to change " + e.Data["change"] + by(e)
 	case "problem/opened":
 		return fmt.Sprintf("opened %q, P%d%s", p.titles[e.Subject], s.Priority, by(e))
-	case "problem/incident_linked":
-		return "links incident " + e.Data["incident"] + by(e)
-	case "problem/assessed":
-		return "assessed" + by(e)
 	case "problem/confirmed":
 		return "confirmed: root cause analysis by " + s.Assignee + by(e)
 	case "problem/known_error_recorded":
 		return "" // the known_error event says it
-	case "problem/known_error":
-		return "is a KNOWN ERROR; workaround: " + e.Data["workaround"] + by(e)
-	case "problem/fix_started":
-		return "fix in progress through " + e.Data["changes"] + by(e)
 	case "problem/resolved":
 		return "resolved, " + s.Attributes["resolution"] + by(e)
 	case "problem/incident_notified":
 		return "tells the owners of " + toldMark + " (" + e.Data["reason"] + ")"
-	case "problem/closed":
-		return "closed" + by(e)
 	case "change/opened":
 		return fmt.Sprintf("%s change %q%s", s.Attributes["type"], p.titles[e.Subject], by(e))
-	case "change/assessed":
-		return "assessed: risk " + e.Data["risk"] + by(e)
 	case "change/approval_requested":
 		return fmt.Sprintf("approval requested from the %s (risk %s)%s", e.Data["authority"], e.Data["risk"], by(e))
-	case "change/approved":
-		return "approved" + by(e)
-	case "change/authorized":
-		return "authorized" + by(e)
 	case "change/scheduled":
 		start, _ := time.Parse(time.RFC3339, s.Attributes["planned_start"])
 		end, _ := time.Parse(time.RFC3339, s.Attributes["planned_end"])
 		return fmt.Sprintf("scheduled for %s-%s%s", p.stamp(start), end.In(p.day.Location).Format("15:04"), by(e))
-	case "change/implementing":
-		return "implementation started" + by(e)
-	case "change/linked":
-		return "caused incident " + e.Data["incidents"] + by(e)
 	case "change/implemented":
 		return "reviewed: " + strings.ReplaceAll(e.Data["outcome"], "_", " ") + by(e)
-	case "change/closed":
-		return "closed" + by(e)
 	case "sla/" + sla.EventWarning, "sla/" + sla.EventBreached:
 		return p.slaEvent(e)
 	}
