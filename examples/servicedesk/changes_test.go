@@ -128,23 +128,10 @@ func TestProblemAndChangeLogPages(t *testing.T) {
 		alice := e.as("alice")
 		p := into[problem.Problem](alice.post("/problems", map[string]any{"title": "Mail relay drops messages"}), http.StatusCreated)
 		path := "/problems/" + p.ID
-		for _, text := range []string{"one", "two", "three"} {
-			alice.post(path+"/work-notes", map[string]any{"text": text}).expect(http.StatusOK)
-		}
+		checkLogPages(t, alice, path, "after=2")
 		got := into[problem.Problem](alice.get(path), http.StatusOK)
 		assert.Empty(t, got.History, "a problem is served without its history")
 		assert.Empty(t, got.WorkNotes, "and without its work notes")
-		first := into[journalView](alice.get(path+"/journal?limit=2"), http.StatusOK)
-		require.Len(t, first.Journal, 2)
-		assert.Equal(t, 2, first.Next)
-		rest := into[journalView](alice.get(path+"/journal?after=2"), http.StatusOK)
-		require.Len(t, rest.Journal, 1)
-		assert.Equal(t, "three", rest.Journal[0].Text)
-		assert.Equal(t, int64(4), rest.Journal[0].Version, "the version of the change that wrote it")
-		h := into[historyView](alice.get(path+"/history?after=1&limit=2"), http.StatusOK)
-		require.Len(t, h.History, 2)
-		assert.Equal(t, []int{2, 3}, []int{h.History[0].Seq, h.History[1].Seq})
-		assert.Equal(t, int64(4), h.Version)
 
 		window := time.Date(2026, 3, 7, 22, 0, 0, 0, time.UTC)
 		c := into[change.Change](alice.post("/changes", normalChange("Upgrade VPN firmware", window)), http.StatusCreated)

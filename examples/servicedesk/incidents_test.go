@@ -270,6 +270,29 @@ type journalView struct {
 	Next    int               `json:"next"`
 }
 
+// checkLogPages adds the work notes one, two and three to the new record
+// at path (version 1), then pages through its journal (two notes, then the
+// last one, with the query rest) and its history (?after=1&limit=2).
+func checkLogPages(t *testing.T, c *client, path, rest string) {
+	t.Helper()
+	for _, text := range []string{"one", "two", "three"} {
+		c.post(path+"/work-notes", map[string]any{"text": text}).expect(http.StatusOK)
+	}
+	first := into[journalView](c.get(path+"/journal?limit=2"), http.StatusOK)
+	require.Len(t, first.Journal, 2)
+	assert.Equal(t, 2, first.Next)
+	last := into[journalView](c.get(path+"/journal?"+rest), http.StatusOK)
+	require.Len(t, last.Journal, 1)
+	assert.Equal(t, "three", last.Journal[0].Text)
+	assert.Equal(t, int64(4), last.Journal[0].Version, "the version of the change that wrote it")
+	assert.Zero(t, last.Next, "the last page has no next")
+
+	h := into[historyView](c.get(path+"/history?after=1&limit=2"), http.StatusOK)
+	require.Len(t, h.History, 2)
+	assert.Equal(t, []int{2, 3}, []int{h.History[0].Seq, h.History[1].Seq})
+	assert.Equal(t, int64(4), h.Version)
+}
+
 // TestIncidentLogPages: the history and journal endpoints page through
 // the logs with ?after and ?limit, and refuse a malformed one by name.
 func TestIncidentLogPages(t *testing.T) {
@@ -278,21 +301,7 @@ func TestIncidentLogPages(t *testing.T) {
 		alice := e.as("alice", "service-desk")
 		x := into[incident.Incident](alice.post("/incidents", map[string]any{"title": "VPN down", "impact": 2, "urgency": 2}), http.StatusCreated)
 		path := "/incidents/" + x.ID
-		for _, text := range []string{"one", "two", "three"} {
-			alice.post(path+"/work-notes", map[string]any{"text": text}).expect(http.StatusOK)
-		}
-		first := into[journalView](alice.get(path+"/journal?limit=2"), http.StatusOK)
-		require.Len(t, first.Journal, 2)
-		assert.Equal(t, 2, first.Next)
-		rest := into[journalView](alice.get(path+"/journal?limit=2&after=2"), http.StatusOK)
-		require.Len(t, rest.Journal, 1)
-		assert.Equal(t, "three", rest.Journal[0].Text)
-		assert.Zero(t, rest.Next, "the last page has no next")
-
-		h := into[historyView](alice.get(path+"/history?after=1&limit=2"), http.StatusOK)
-		require.Len(t, h.History, 2)
-		assert.Equal(t, []int{2, 3}, []int{h.History[0].Seq, h.History[1].Seq})
-		assert.Equal(t, int64(4), h.Version)
+		checkLogPages(t, alice, path, "limit=2&after=2")
 
 		r := alice.get(path + "/history?after=-1").expect(http.StatusBadRequest)
 		assert.Equal(t, "after", r.apiError().Field)
