@@ -154,6 +154,12 @@ func runInput[In, T any](d *desk, status int, prefix string, do func(context.Con
 
 // get returns a handler answering with the record named in the path.
 func get[T any](d *desk, load func(context.Context, string) (*T, error)) http.HandlerFunc {
+	return getAs(d, load, func(x *T) any { return x })
+}
+
+// getAs returns a handler answering with view of the record named in the
+// path, under the record's ETag.
+func getAs[T any](d *desk, load func(context.Context, string) (*T, error), view func(*T) any) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		x, err := load(r.Context(), r.PathValue("id"))
 		if err != nil {
@@ -161,7 +167,7 @@ func get[T any](d *desk, load func(context.Context, string) (*T, error)) http.Ha
 			return
 		}
 		w.Header().Set("ETag", etag(versionOf(x)))
-		d.writeJSON(w, r, http.StatusOK, x)
+		d.writeJSON(w, r, http.StatusOK, view(x))
 	}
 }
 
@@ -178,17 +184,11 @@ type historyView struct {
 // history returns a handler answering with the audit trail of the record
 // named in the path.
 func history[T any](d *desk, load func(context.Context, string) (*T, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		x, err := load(r.Context(), r.PathValue("id"))
-		if err != nil {
-			d.writeError(w, r, err)
-			return
-		}
+	return getAs(d, load, func(x *T) any {
 		v := reflect.ValueOf(x).Elem()
 		h, _ := v.FieldByName("History").Interface().([]lifecycle.Record)
-		w.Header().Set("ETag", etag(versionOf(x)))
-		d.writeJSON(w, r, http.StatusOK, historyView{ID: v.FieldByName("ID").String(), Version: versionOf(x), History: h})
-	}
+		return historyView{ID: v.FieldByName("ID").String(), Version: versionOf(x), History: h}
+	})
 }
 
 // logPages answers GET /<records>/{id}/history or /journal for a process
