@@ -119,15 +119,7 @@ func TestBadRequests(t *testing.T) {
 	x := e.openIncident(map[string]any{"title": "Mail is slow"})
 	alice := e.as("alice")
 	path := "/incidents/" + x.ID
-	for _, tc := range []struct {
-		name   string
-		c      *client
-		method string
-		path   string
-		body   any
-		status int
-		field  string
-	}{
+	for _, tc := range []badCall{
 		{"missing title", alice, "POST", "/incidents", map[string]any{"impact": 1}, 400, "title"},
 		{"unknown field", alice, "POST", "/incidents", map[string]any{"title": "x", "colour": "red"}, 400, "colour"},
 		{"wrong type", alice, "POST", "/incidents", map[string]any{"title": "x", "impact": "high"}, 400, "impact"},
@@ -151,18 +143,9 @@ func TestBadRequests(t *testing.T) {
 		{"no actor", e.anonymous(), "POST", path + "/assign", map[string]any{"group": "g"}, 401, "X-Actor"},
 		{"too large", alice, "POST", "/incidents", `{"title": "` + strings.Repeat("x", maxBody) + `"}`, 413, ""},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			r := tc.c.do(tc.method, tc.path, tc.body).expect(tc.status)
-			apiErr := r.apiError()
-			assert.Equal(t, tc.field, apiErr.Field, "field of %s", r.Body)
-			assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
-		})
+		t.Run(tc.name, func(t *testing.T) { tc.send(t) })
 	}
-	// Nothing was written by any of them.
-	got := into[incident.Incident](e.anonymous().get(path), http.StatusOK)
-	assert.Equal(t, int64(1), got.Version)
-	p := into[page[*incident.Incident]](e.anonymous().get("/incidents"), http.StatusOK)
-	assert.Len(t, p.Items, 1)
+	e.nothingWritten(path)
 }
 
 func TestNotFound(t *testing.T) {
@@ -268,6 +251,40 @@ type journalView struct {
 	Version int64             `json:"version"`
 	Journal []lifecycle.Entry `json:"journal"`
 	Next    int               `json:"next"`
+}
+
+// badCall is a request that the desk refuses with status, in an error
+// naming field ("" when it names none).
+type badCall struct {
+	name   string
+	c      *client
+	method string
+	path   string
+	body   any
+	status int
+	field  string
+}
+
+// send sends the call and checks that it is refused as it must be, with a
+// JSON error, which it returns.
+func (tc badCall) send(t *testing.T) apiError {
+	t.Helper()
+	r := tc.c.do(tc.method, tc.path, tc.body).expect(tc.status)
+	apiErr := r.apiError()
+	assert.Equal(t, tc.field, apiErr.Field, "field of %s", r.Body)
+	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	return apiErr
+}
+
+// nothingWritten checks that the incident at path is still at version 1
+// and the only one: the requests refused since it was opened wrote
+// nothing.
+func (e *env) nothingWritten(path string) {
+	e.t.Helper()
+	got := into[incident.Incident](e.anonymous().get(path), http.StatusOK)
+	assert.Equal(e.t, int64(1), got.Version, "nothing was written")
+	p := into[page[*incident.Incident]](e.anonymous().get("/incidents"), http.StatusOK)
+	assert.Len(e.t, p.Items, 1)
 }
 
 // checkLogPages adds the work notes one, two and three to the new record
