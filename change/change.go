@@ -282,10 +282,7 @@ func checkHistory(h []lifecycle.Record, t Type, state State, version int64) erro
 // record does not change the type.
 func typeSwitch(r lifecycle.Record) (*machineT, error) {
 	ch, ok := r.Changed(FieldType)
-	if !ok || ch.New == "" {
-		// No type is ever set to "": a blank one is an erasure's
-		// redaction of the record's values (see lifecycle.Erase), which
-		// keeps the machine the replay is on.
+	if !ok {
 		return nil, nil
 	}
 	m := machineFor(Type(ch.New))

@@ -94,7 +94,7 @@ func New(cfg Config) (*Service, error) {
 		s.ids = lifecycle.RandomIDs("CHG")
 	}
 	s.kernel = lifecycle.Kernel[*Change]{Process: Process, Store: cfg.Store, Notifier: s.notify, Version: version, Detach: detach, State: state, Finish: finish,
-		Interceptors: cfg.Interceptors, ID: recordID, Clone: (*Change).Clone, Last: last}
+		Interceptors: cfg.Interceptors, ID: recordID, Clone: (*Change).Clone, Last: last, Replayed: []string{FieldType}}
 	return s, nil
 }
 

@@ -50,6 +50,11 @@ type Redaction struct {
 	// record "actor", "note" or "changes"; for a journal entry "author" or
 	// "text".
 	Fields []string `json:"fields"`
+	// Keep names the changes of a history record whose values "changes"
+	// leaves: the fields the record's machine replays, which are never
+	// personal data (a change's type). [Kernel.Erase] sets it from
+	// [Kernel.Replayed].
+	Keep []string `json:"keep,omitempty"`
 }
 
 // Erase is the command that redacts entries of a record's history or
@@ -124,9 +129,10 @@ func (cmd Erase) Op(actor Actor, now time.Time, state string) Op {
 	return op
 }
 
-// RedactRecord returns r with fields blanked (see [Redaction]).
-func RedactRecord(r Record, fields []string) Record {
-	for _, f := range fields {
+// RedactRecord returns r with red's fields blanked (see [Redaction]): the
+// values of its changes, except those red keeps.
+func RedactRecord(r Record, red Redaction) Record {
+	for _, f := range red.Fields {
 		switch f {
 		case "actor":
 			r.Actor = ""
@@ -136,6 +142,9 @@ func RedactRecord(r Record, fields []string) Record {
 			c := make([]FieldChange, len(r.Changes))
 			for i, ch := range r.Changes {
 				c[i] = FieldChange{Field: ch.Field}
+				if slices.Contains(red.Keep, ch.Field) {
+					c[i] = ch
+				}
 			}
 			r.Changes = c
 		}
@@ -143,9 +152,9 @@ func RedactRecord(r Record, fields []string) Record {
 	return r
 }
 
-// RedactEntry returns e with fields blanked (see [Redaction]).
-func RedactEntry(e Entry, fields []string) Entry {
-	for _, f := range fields {
+// RedactEntry returns e with red's fields blanked (see [Redaction]).
+func RedactEntry(e Entry, red Redaction) Entry {
+	for _, f := range red.Fields {
 		switch f {
 		case "author":
 			e.Author = ""

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"time"
 )
 
@@ -60,6 +61,9 @@ type Kernel[T any] struct {
 	// of its own rather than a command's (an erasure, see [Kernel.Erase]).
 	// Nil, or a nil State, offers no such change.
 	Finish func(x T, op *Op) []Notification
+	// Replayed names the history fields the record's replay reads besides
+	// its states (a change's type): an erasure keeps their values.
+	Replayed []string
 
 	// Interceptors see every operation, in order: each Check may refuse
 	// it, and every Done is told its outcome (see [Interceptor]). They
@@ -158,7 +162,11 @@ func (k *Kernel[T]) Erase(ctx context.Context, actor Actor, cmd Erase, now time.
 	if err := cmd.Check(actor); err != nil {
 		return zero, err
 	}
-	return k.Redact(ctx, actor, cmd.ID, cmd.Version, cmd.Entries, func(_ context.Context, x T, _ *ReadSet) ([]Notification, error) {
+	entries := slices.Clone(cmd.Entries)
+	for i := range entries {
+		entries[i].Keep = k.Replayed
+	}
+	return k.Redact(ctx, actor, cmd.ID, cmd.Version, entries, func(_ context.Context, x T, _ *ReadSet) ([]Notification, error) {
 		op := cmd.Op(actor, now, k.State(x))
 		return k.Finish(x, &op), nil
 	})

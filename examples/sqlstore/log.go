@@ -133,13 +133,13 @@ func redactDoc(r lifecycle.Redaction, doc []byte) ([]byte, error) {
 		if err := json.Unmarshal(doc, &e); err != nil {
 			return nil, err
 		}
-		return json.Marshal(lifecycle.RedactEntry(e, r.Fields))
+		return json.Marshal(lifecycle.RedactEntry(e, r))
 	}
 	var rec lifecycle.Record
 	if err := json.Unmarshal(doc, &rec); err != nil {
 		return nil, err
 	}
-	return json.Marshal(lifecycle.RedactRecord(rec, r.Fields))
+	return json.Marshal(lifecycle.RedactRecord(rec, r))
 }
 
 // history returns a page of record id's history (see

@@ -176,12 +176,12 @@ func testLogs[T any](t *testing.T, k CommitterKit[T]) {
 			red.Redactions = append(red.Redactions, lifecycle.Redaction{Log: lifecycle.LogJournal, Seq: 2, Fields: []string{"text"}})
 		}
 		commit(t, s, red, clauseRedact)
-		want := []lifecycle.Record{lifecycle.RedactRecord(rec(1), []string{"note", "changes"}), rec(2), rec(3)}
+		want := []lifecycle.Record{lifecycle.RedactRecord(rec(1), lifecycle.Redaction{Fields: []string{"note", "changes"}}), rec(2), rec(3)}
 		if got := history(t, s, id, 0, 0); !equalJSON(got, want) {
 			Breach(t, clauseRedact, "history %+v, want %+v", got, want)
 		}
 		if journals {
-			e0, e1 := entry(0, 1), lifecycle.RedactEntry(entry(1, 1), []string{"text"})
+			e0, e1 := entry(0, 1), lifecycle.RedactEntry(entry(1, 1), lifecycle.Redaction{Fields: []string{"text"}})
 			e0.Seq, e1.Seq = 1, 2
 			if got, err := s.(lifecycle.JournalReader).Journal(ctx, id, 0, 0); err != nil || !equalJSON(got, []lifecycle.Entry{e0, e1}) {
 				Breach(t, clauseRedact, "journal %+v (%v), want %+v", got, err, []lifecycle.Entry{e0, e1})

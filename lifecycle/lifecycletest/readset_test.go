@@ -129,9 +129,9 @@ func (s *logCommitter) appendLogs(id string, w lifecycle.Write[rec]) {
 		switch {
 		case s.noRedact:
 		case r.Log == lifecycle.LogHistory && r.Seq <= len(h):
-			h[r.Seq-1] = lifecycle.RedactRecord(h[r.Seq-1], r.Fields)
+			h[r.Seq-1] = lifecycle.RedactRecord(h[r.Seq-1], r)
 		case r.Log == lifecycle.LogJournal && r.Seq <= len(s.journal[id]):
-			s.journal[id][r.Seq-1] = lifecycle.RedactEntry(s.journal[id][r.Seq-1], r.Fields)
+			s.journal[id][r.Seq-1] = lifecycle.RedactEntry(s.journal[id][r.Seq-1], r)
 		}
 	}
 	s.history[id] = h

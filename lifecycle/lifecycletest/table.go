@@ -111,9 +111,9 @@ func (t *Table[T]) Commit(ctx context.Context, w lifecycle.Write[T]) error {
 	}
 	for _, r := range w.Redactions {
 		if r.Log == lifecycle.LogHistory {
-			t.history[id][r.Seq-1] = lifecycle.RedactRecord(t.history[id][r.Seq-1], r.Fields)
+			t.history[id][r.Seq-1] = lifecycle.RedactRecord(t.history[id][r.Seq-1], r)
 		} else {
-			t.journal[id][r.Seq-1] = lifecycle.RedactEntry(t.journal[id][r.Seq-1], r.Fields)
+			t.journal[id][r.Seq-1] = lifecycle.RedactEntry(t.journal[id][r.Seq-1], r)
 		}
 	}
 	for _, e := range w.Journal {
