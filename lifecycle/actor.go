@@ -1,6 +1,9 @@
 package lifecycle
 
-import "slices"
+import (
+	"slices"
+	"unicode/utf8"
+)
 
 // Actor is whoever performs an operation: a person, a team's bot, or the
 // library itself (see [System]). Roles gate operations such as accepting a
@@ -57,6 +60,9 @@ func (a Actor) ClaimsSystem() bool {
 func (a Actor) Validate() error {
 	if a.ID == "" {
 		return Invalid("actor", "an actor ID is required")
+	}
+	if n := utf8.RuneCountInString(a.ID); n > MaxNameLength {
+		return Invalid("actor", "an actor ID of %d characters, longer than the %d allowed", n, MaxNameLength)
 	}
 	return nil
 }

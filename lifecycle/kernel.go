@@ -190,6 +190,9 @@ func (k *Kernel[T]) update(ctx context.Context, actor Actor, id string, pinned i
 		if err != nil {
 			return err
 		}
+		if err := CheckLimits(x); err != nil {
+			return err
+		}
 		if err := k.check(ctx, &op, before, x, false); err != nil {
 			return err
 		}
@@ -215,6 +218,9 @@ func (k *Kernel[T]) Create(ctx context.Context, actor Actor, build func(ctx cont
 		var reads ReadSet
 		x, events, err := build(ctx, &reads)
 		if err != nil {
+			return err
+		}
+		if err := CheckLimits(x); err != nil {
 			return err
 		}
 		var none T

@@ -91,7 +91,8 @@ type RecordKit[T any] struct {
 
 // TestRecords checks the contract that every process's store shares:
 // Get and Commit's creates, updates, version conflicts and not-found
-// errors, copies in and out ([Scribble]), concurrent writers, canceled
+// errors, texts as long as the library's limits allow ([AtLimits]),
+// copies in and out ([Scribble]), concurrent writers, canceled
 // contexts (the kit's Queries too), List's order, paging and page size
 // (when the kit has a List), and, in its Committer subtest,
 // [TestCommitter]: the read set, guards, and history and journal for a
@@ -129,6 +130,13 @@ func TestRecords[T any](t *testing.T, k RecordKit[T]) {
 		s := k.New(t)
 		create(t, s, k.Record(a, 1))
 		stored(t, s, clauseRoundTrip, "after the create", a, k.Record(a, 1))
+	})
+	t.Run("TextAtLimits", func(t *testing.T) {
+		s := k.New(t)
+		x := k.Record(a, 1)
+		AtLimits(x)
+		create(t, s, x)
+		stored(t, s, clauseTextLimits, "after the create of a record at the text limits", a, x)
 	})
 	t.Run("CreateTakenIDIsConflict", func(t *testing.T) {
 		s := k.New(t)
