@@ -1,8 +1,6 @@
 package change_test
 
 import (
-	"fmt"
-	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -191,60 +189,45 @@ var formCases = []formCase{
 	}},
 }
 
-// pointerTo returns a pointer to a copy of the command value cmd.
-func pointerTo(cmd change.Command) change.Command {
-	p := reflect.New(reflect.TypeOf(cmd))
-	p.Elem().Set(reflect.ValueOf(cmd))
-	return p.Interface().(change.Command)
-}
-
-// formOutcome is everything a command did: its result and error, the
-// change read whole (history included) and the events it notified.
+// formOutcome is everything a command did: its result, the change read
+// whole (history included) and the events it notified.
 type formOutcome struct {
 	Got    *change.Change
-	Err    string
-	Kind   string
 	Stored *change.Change
 	Events []lifecycle.Notification
 }
 
-// run runs fc's command, in its pointer form or not, on a fresh setup.
-func (fc formCase) run(t *testing.T, pointer bool) formOutcome {
-	t.Helper()
-	s, rec, id := fc.setup.prepare(t)
-	before := len(rec.Events())
-	cmd := fc.cmd(id)
-	if pointer {
-		cmd = pointerTo(cmd)
-	}
-	var o formOutcome
-	var err error
-	o.Got, err = s.Do(ctx, fc.actor, cmd)
-	if err != nil {
-		o.Err, o.Kind = err.Error(), lifecycletest.Classify(err)
-	}
-	o.Stored, err = s.Export(ctx, id)
-	require.NoError(t, err)
-	o.Events = rec.Events()[before:]
-	return o
-}
-
-// casesOf returns the form cases of each command type of the registry, in
-// the registry's order, and fails t for a type without one.
-func casesOf(t *testing.T) map[reflect.Type][]formCase {
-	t.Helper()
-	byType := map[reflect.Type][]formCase{}
-	for _, fc := range formCases {
-		typ := reflect.TypeOf(fc.cmd(""))
-		byType[typ] = append(byType[typ], fc)
-	}
-	for _, c := range change.Commands() {
-		if len(byType[reflect.TypeOf(c)]) == 0 {
-			t.Errorf("formCases has no case for %T", c)
+// forms runs the form cases, each on a fresh setup.
+var forms = lifecycletest.Forms[formCase, change.Command, formOutcome]{
+	Registry: change.Commands(),
+	Cases:    formCases,
+	Name:     func(fc formCase) string { return fc.name },
+	Want:     func(fc formCase) string { return fc.want },
+	Command:  func(fc formCase, id string) change.Command { return fc.cmd(id) },
+	Do: func(t *testing.T, fc formCase, f lifecycletest.Form) (formOutcome, error) {
+		t.Helper()
+		s, rec, id := fc.setup.prepare(t)
+		before := len(rec.Events())
+		var o formOutcome
+		var err error
+		if cmd, ok := lifecycletest.InForm(f, fc.cmd(id)); ok {
+			o.Got, err = s.Do(ctx, fc.actor, cmd)
 		}
-	}
-	require.Len(t, byType, len(change.Commands()), "formCases has a command type that change.Commands lacks")
-	return byType
+		var gerr error
+		o.Stored, gerr = s.Export(ctx, id)
+		require.NoError(t, gerr)
+		o.Events = rec.Events()[before:]
+		return o, err
+	},
+	Apply: func(t *testing.T, fc formCase, cmd change.Command) lifecycletest.Applied {
+		t.Helper()
+		s, _, id := fc.setup.prepare(t)
+		before, err := s.Export(ctx, id)
+		require.NoError(t, err)
+		x := before.Clone()
+		evs, err := formRules().Apply(x, fc.actor, t0, cmd)
+		return lifecycletest.Applied{Before: before, After: x, Events: evs, Err: err}
+	},
 }
 
 // TestPointerCommandsActLikeValues runs the form cases of every registered
@@ -252,27 +235,14 @@ func casesOf(t *testing.T) map[reflect.Type][]formCase {
 // value and once with a pointer to it: the result, the stored change
 // (history included), the events and the error (message and class) must
 // be the same.
-func TestPointerCommandsActLikeValues(t *testing.T) {
-	byType := casesOf(t)
-	for _, c := range change.Commands() {
-		for _, fc := range byType[reflect.TypeOf(c)] {
-			t.Run(fmt.Sprintf("%T/%s", c, fc.name), func(t *testing.T) {
-				value, pointer := fc.run(t, false), fc.run(t, true)
-				require.Equal(t, fc.want, value.Kind, "the value form: %s", value.Err)
-				require.Equal(t, value, pointer, "%T and *%T differ", c, c)
-			})
-		}
-	}
-}
+func TestPointerCommandsActLikeValues(t *testing.T) { forms.TestPointers(t) }
 
 // TestPointerCommandsReadTheSchedule checks, in the pointer form, the
 // three commands that read the forward schedule on the frozen item: each
 // must see the blackout, not an empty schedule.
 func TestPointerCommandsReadTheSchedule(t *testing.T) {
-	find := func(name string) formCase {
-		i := slices.IndexFunc(formCases, func(fc formCase) bool { return fc.name == name })
-		require.GreaterOrEqual(t, i, 0, name)
-		return formCases[i]
+	run := func(t *testing.T, name string) (formOutcome, error) {
+		return forms.Do(t, forms.Find(t, name), lifecycletest.FormPointer)
 	}
 	blackout := func(t *testing.T, cs []change.Conflict) {
 		t.Helper()
@@ -282,24 +252,24 @@ func TestPointerCommandsReadTheSchedule(t *testing.T) {
 	}
 
 	t.Run("a standard change in a blackout is not booked without an override", func(t *testing.T) {
-		o := find("schedule in a blackout").run(t, true)
-		assert.Equal(t, "validation", o.Kind)
-		assert.Contains(t, o.Err, "blackout window freeze")
+		o, err := run(t, "schedule in a blackout")
+		assert.ErrorIs(t, err, lifecycle.ErrValidation)
+		assert.ErrorContains(t, err, "blackout window freeze")
 		assert.Nil(t, o.Got)
 		assert.Equal(t, change.StateNew, o.Stored.State)
 		assert.Nil(t, o.Stored.Override)
 		assert.Empty(t, o.Events)
 	})
 	t.Run("assess records the blackout and its high risk", func(t *testing.T) {
-		o := find("assess in a blackout").run(t, true)
-		require.Empty(t, o.Err)
+		o, err := run(t, "assess in a blackout")
+		require.NoError(t, err)
 		blackout(t, o.Stored.Conflicts)
 		assert.Equal(t, change.RiskHigh, o.Stored.Risk)
 		assert.Equal(t, bare(o.Stored), o.Got, "the result is the change as stored, without its history")
 	})
 	t.Run("request approval keeps the conflicts and asks the CAB", func(t *testing.T) {
-		o := find("request approval in a blackout").run(t, true)
-		require.Empty(t, o.Err)
+		o, err := run(t, "request approval in a blackout")
+		require.NoError(t, err)
 		blackout(t, o.Stored.Conflicts)
 		assert.Equal(t, change.RiskHigh, o.Stored.Risk)
 		require.NotNil(t, o.Stored.Authority)
@@ -309,37 +279,11 @@ func TestPointerCommandsReadTheSchedule(t *testing.T) {
 	})
 }
 
-// TestNilCommands: a nil pointer to every registered command type, in Do
-// and in the pure Apply, is a validation error that changes nothing (not a
-// panic). Each runs on the change of its type's first form case.
-func TestNilCommands(t *testing.T) {
-	byType := casesOf(t)
-	for _, c := range change.Commands() {
-		t.Run(fmt.Sprintf("%T", c), func(t *testing.T) {
-			cases := byType[reflect.TypeOf(c)]
-			require.NotEmpty(t, cases)
-			fc := cases[0]
-			cmd := reflect.Zero(reflect.PointerTo(reflect.TypeOf(c))).Interface().(change.Command)
-			s, rec, id := fc.setup.prepare(t)
-			before, err := s.Export(ctx, id)
-			require.NoError(t, err)
-			events := len(rec.Events())
-			got, err := s.Do(ctx, fc.actor, cmd)
-			require.ErrorIs(t, err, lifecycle.ErrValidation)
-			assert.Nil(t, got)
-			after, err := s.Export(ctx, id)
-			require.NoError(t, err)
-			assert.Equal(t, before, after)
-			assert.Len(t, rec.Events(), events)
-
-			x := before.Clone()
-			evs, err := formRules().Apply(x, fc.actor, t0, cmd)
-			require.ErrorIs(t, err, lifecycle.ErrValidation)
-			assert.Nil(t, evs)
-			assert.Equal(t, before, x)
-		})
-	}
-}
+// TestNilCommands: nil, and a nil pointer to every registered command
+// type, in Do and in the pure Apply, is a validation error that changes
+// nothing (not a panic). Each runs on the change of its type's first form
+// case.
+func TestNilCommands(t *testing.T) { forms.TestNils(t) }
 
 // TestCommandsListEveryCommand reads the package's source for the command
 // types (the exported types with an event method, which the sealed

@@ -1,9 +1,6 @@
 package incident_test
 
 import (
-	"fmt"
-	"reflect"
-	"slices"
 	"testing"
 	"time"
 
@@ -253,38 +250,11 @@ var formCases = []formCase{
 	}},
 }
 
-// casesOf returns the form cases of each command type, and fails t for a
-// registered type without one or a case of a type the registry lacks.
-func casesOf(t *testing.T) map[reflect.Type][]formCase {
-	t.Helper()
-	byType := map[reflect.Type][]formCase{}
-	for _, fc := range formCases {
-		typ := reflect.TypeOf(fc.cmd(""))
-		byType[typ] = append(byType[typ], fc)
-	}
-	for _, c := range incident.Commands() {
-		if len(byType[reflect.TypeOf(c)]) == 0 {
-			t.Errorf("formCases has no case for %T", c)
-		}
-	}
-	require.Len(t, byType, len(incident.Commands()), "formCases has a command type that incident.Commands lacks")
-	return byType
-}
-
-// pointerTo returns a pointer to a copy of the command value cmd.
-func pointerTo(cmd incident.Command) incident.Command {
-	p := reflect.New(reflect.TypeOf(cmd))
-	p.Elem().Set(reflect.ValueOf(cmd))
-	return p.Interface().(incident.Command)
-}
-
-// formOutcome is everything a command did: its result and error, every
-// incident of the setup read whole (history and journal included), and
-// the events it notified.
+// formOutcome is everything a command did: its result, every incident of
+// the setup read whole (history and journal included), and the events it
+// notified.
 type formOutcome struct {
 	Got    *incident.Incident
-	Err    string
-	Kind   string
 	Stored []*incident.Incident
 	Events []lifecycle.Notification
 }
@@ -302,27 +272,36 @@ func (e *env) everything(t *testing.T) []*incident.Incident {
 	return out
 }
 
-// run runs fc's command, in its pointer form or not, on a fresh setup, a
-// minute after the setup.
-func (fc formCase) run(t *testing.T, pointer bool) formOutcome {
-	t.Helper()
-	e := newEnv(t)
-	id := fc.setup(t, e)
-	e.clock.Advance(time.Minute)
-	e.rec.Reset()
-	cmd := fc.cmd(id)
-	if pointer {
-		cmd = pointerTo(cmd)
-	}
-	var o formOutcome
-	var err error
-	o.Got, err = e.svc.Do(ctx, fc.actor, cmd)
-	if err != nil {
-		o.Err, o.Kind = err.Error(), lifecycletest.Classify(err)
-	}
-	o.Stored = e.everything(t)
-	o.Events = e.rec.Events()
-	return o
+// forms runs the form cases: each on a fresh setup, a minute after it.
+var forms = lifecycletest.Forms[formCase, incident.Command, formOutcome]{
+	Registry: incident.Commands(),
+	Cases:    formCases,
+	Name:     func(fc formCase) string { return fc.name },
+	Want:     func(fc formCase) string { return fc.want },
+	Command:  func(fc formCase, id string) incident.Command { return fc.cmd(id) },
+	Do: func(t *testing.T, fc formCase, f lifecycletest.Form) (formOutcome, error) {
+		t.Helper()
+		e := newEnv(t)
+		id := fc.setup(t, e)
+		e.clock.Advance(time.Minute)
+		e.rec.Reset()
+		var o formOutcome
+		var err error
+		if cmd, ok := lifecycletest.InForm(f, fc.cmd(id)); ok {
+			o.Got, err = e.svc.Do(ctx, fc.actor, cmd)
+		}
+		o.Stored = e.everything(t)
+		o.Events = e.rec.Events()
+		return o, err
+	},
+	Apply: func(t *testing.T, fc formCase, cmd incident.Command) lifecycletest.Applied {
+		t.Helper()
+		e := newEnv(t)
+		id := fc.setup(t, e)
+		x := e.get(t, id)
+		evs, err := x.Apply(fc.actor, start, cmd)
+		return lifecycletest.Applied{Before: e.get(t, id), After: x, Events: evs, Err: err}
+	},
 }
 
 // TestPointerCommandsActLikeValues runs the form cases of every registered
@@ -330,75 +309,38 @@ func (fc formCase) run(t *testing.T, pointer bool) formOutcome {
 // value and once with a pointer to it: the result, every stored incident
 // (history and journal included), the events and the error (message and
 // class) must be the same.
-func TestPointerCommandsActLikeValues(t *testing.T) {
-	byType := casesOf(t)
-	for _, c := range incident.Commands() {
-		for _, fc := range byType[reflect.TypeOf(c)] {
-			t.Run(fmt.Sprintf("%T/%s", c, fc.name), func(t *testing.T) {
-				value, pointer := fc.run(t, false), fc.run(t, true)
-				require.Equal(t, fc.want, value.Kind, "the value form: %s", value.Err)
-				require.Equal(t, value, pointer, "%T and *%T differ", c, c)
-			})
-		}
-	}
-}
+func TestPointerCommandsActLikeValues(t *testing.T) { forms.TestPointers(t) }
 
 // TestFormCasesDoWhatTheySay checks, in the pointer form, the outcome of
 // the cases whose rules read other incidents or whose follow-ups change
 // them.
 func TestFormCasesDoWhatTheySay(t *testing.T) {
-	find := func(name string) formCase {
-		i := slices.IndexFunc(formCases, func(fc formCase) bool { return fc.name == name })
-		require.GreaterOrEqual(t, i, 0, name)
-		return formCases[i]
+	run := func(name string) (formOutcome, error) {
+		return forms.Do(t, forms.Find(t, name), lifecycletest.FormPointer)
 	}
-	o := find("resolve a parent and its children").run(t, true)
-	require.Empty(t, o.Err)
+	o, err := run("resolve a parent and its children")
+	require.NoError(t, err)
 	require.Len(t, o.Stored, 3)
 	for _, x := range o.Stored {
 		assert.Equal(t, incident.StateResolved, x.State, x.ID)
 	}
 	assert.Len(t, o.Events, 3, "the parent's resolution, then each child's")
 
-	o = find("set a parent").run(t, true)
-	require.Empty(t, o.Err)
+	o, err = run("set a parent")
+	require.NoError(t, err)
 	assert.Equal(t, "INC0002", o.Stored[0].Parent)
 
-	o = find("set a missing parent").run(t, true)
-	assert.Contains(t, o.Err, "INC9999 does not exist")
+	o, err = run("set a missing parent")
+	assert.ErrorContains(t, err, "INC9999 does not exist")
 	assert.Empty(t, o.Stored[0].Parent)
 	assert.Empty(t, o.Events)
 }
 
-// TestNilCommands: a nil pointer to every registered command type, in Do
-// and in the pure Apply, is a validation error that changes nothing (not a
-// panic). Each runs on the setup of its type's first form case.
-func TestNilCommands(t *testing.T) {
-	byType := casesOf(t)
-	for _, c := range incident.Commands() {
-		t.Run(fmt.Sprintf("%T", c), func(t *testing.T) {
-			cases := byType[reflect.TypeOf(c)]
-			require.NotEmpty(t, cases)
-			fc := cases[0]
-			cmd := reflect.Zero(reflect.PointerTo(reflect.TypeOf(c))).Interface().(incident.Command)
-			e := newEnv(t)
-			id := fc.setup(t, e)
-			before := e.everything(t)
-			e.rec.Reset()
-			got, err := e.svc.Do(ctx, fc.actor, cmd)
-			require.ErrorIs(t, err, lifecycle.ErrValidation)
-			assert.Nil(t, got)
-			assert.Equal(t, before, e.everything(t))
-			assert.Empty(t, e.rec.Events())
-
-			x := e.get(t, id)
-			evs, err := x.Apply(fc.actor, start, cmd)
-			require.ErrorIs(t, err, lifecycle.ErrValidation)
-			assert.Nil(t, evs)
-			assert.Equal(t, e.get(t, id), x)
-		})
-	}
-}
+// TestNilCommands: nil, and a nil pointer to every registered command
+// type, in Do and in the pure Apply, is a validation error that changes
+// nothing (not a panic). Each runs on the setup of its type's first form
+// case.
+func TestNilCommands(t *testing.T) { forms.TestNils(t) }
 
 // text returns a pointer to s, for Update's optional fields.
 func text(s string) *string { return &s }

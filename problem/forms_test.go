@@ -2,9 +2,6 @@ package problem_test
 
 import (
 	"context"
-	"fmt"
-	"reflect"
-	"slices"
 	"testing"
 	"time"
 
@@ -15,14 +12,6 @@ import (
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
 )
-
-// pointerForm returns a pointer to a copy of c: the pointer form of the
-// command.
-func pointerForm(c problem.Command) problem.Command {
-	p := reflect.New(reflect.TypeOf(c))
-	p.Elem().Set(reflect.ValueOf(c))
-	return p.Interface().(problem.Command)
-}
 
 // TestPointerFormsRunTheSameRules runs workflows whose commands check other
 // records or have follow-ups, once with value commands and once with their
@@ -64,7 +53,10 @@ func TestPointerFormsRunTheSameRules(t *testing.T) {
 		return out
 	}
 	values := workflow(t, func(c problem.Command) problem.Command { return c })
-	pointers := workflow(t, pointerForm)
+	pointers := workflow(t, func(c problem.Command) problem.Command {
+		p, _ := lifecycletest.InForm(lifecycletest.FormPointer, c)
+		return p
+	})
 	require.Contains(t, values.errs[1], "PRB-DOES-NOT-EXIST", "a missing original is refused")
 	require.NotEmpty(t, values.calls, "the workflow settles incidents")
 	require.NotEmpty(t, values.moves, "the workflow moves incidents")
@@ -216,31 +208,11 @@ var formCases = []formCase{
 	}},
 }
 
-// casesOf returns the form cases of each command type, and fails t for a
-// registered type without one or a case of a type the registry lacks.
-func casesOf(t *testing.T) map[reflect.Type][]formCase {
-	t.Helper()
-	byType := map[reflect.Type][]formCase{}
-	for _, fc := range formCases {
-		typ := reflect.TypeOf(fc.cmd(""))
-		byType[typ] = append(byType[typ], fc)
-	}
-	for _, c := range problem.Commands() {
-		if len(byType[reflect.TypeOf(c)]) == 0 {
-			t.Errorf("formCases has no case for %T", c)
-		}
-	}
-	require.Len(t, byType, len(problem.Commands()), "formCases has a command type that problem.Commands lacks")
-	return byType
-}
-
-// formOutcome is everything a command did: its result and error, every
-// problem of the fixture as stored (history included), the events it
-// notified and its calls on the incident side.
+// formOutcome is everything a command did: its result, every problem of
+// the fixture as stored (history included), the events it notified and
+// its calls on the incident side.
 type formOutcome struct {
 	Got    *problem.Problem
-	Err    string
-	Kind   string
 	Stored []*problem.Problem
 	Events []lifecycle.Notification
 	Calls  []incidentCall
@@ -263,35 +235,41 @@ func (f *fixture) everything(t *testing.T) []*problem.Problem {
 	return out
 }
 
-// newFormFixture returns the fixture of the form cases: incidents are
-// settled when a problem is resolved and when it is closed.
-func newFormFixture(t *testing.T) *fixture {
-	return newFixture(t, func(c *problem.Config) { c.ResolveIncidents = problem.WhenResolvedAndClosed })
-}
-
-// run runs fc's command, in its pointer form or not, on a fresh fixture, a
-// minute after the setup.
-func (fc formCase) run(t *testing.T, pointer bool) formOutcome {
-	t.Helper()
-	f := newFormFixture(t)
-	id := fc.setup(t, f)
-	f.clock.Advance(time.Minute)
-	f.rec.Reset()
-	calls, moves := len(f.incidents.Calls()), len(f.incidents.Moves())
-	cmd := fc.cmd(id)
-	if pointer {
-		cmd = pointerForm(cmd)
-	}
-	var o formOutcome
-	var err error
-	o.Got, err = f.svc.Do(ctx, fc.actor, cmd)
-	if err != nil {
-		o.Err, o.Kind = err.Error(), lifecycletest.Classify(err)
-	}
-	o.Stored = f.everything(t)
-	o.Events = f.rec.Events()
-	o.Calls, o.Moves = f.incidents.Calls()[calls:], f.incidents.Moves()[moves:]
-	return o
+// forms runs the form cases, each on a fresh fixture that settles
+// incidents when a problem is resolved and when it is closed, a minute
+// after the setup.
+var forms = lifecycletest.Forms[formCase, problem.Command, formOutcome]{
+	Registry: problem.Commands(),
+	Cases:    formCases,
+	Name:     func(fc formCase) string { return fc.name },
+	Want:     func(fc formCase) string { return fc.want },
+	Command:  func(fc formCase, id string) problem.Command { return fc.cmd(id) },
+	Do: func(t *testing.T, fc formCase, form lifecycletest.Form) (formOutcome, error) {
+		t.Helper()
+		f := newFixture(t, func(c *problem.Config) { c.ResolveIncidents = problem.WhenResolvedAndClosed })
+		id := fc.setup(t, f)
+		f.clock.Advance(time.Minute)
+		f.rec.Reset()
+		calls, moves := len(f.incidents.Calls()), len(f.incidents.Moves())
+		var o formOutcome
+		var err error
+		if cmd, ok := lifecycletest.InForm(form, fc.cmd(id)); ok {
+			o.Got, err = f.svc.Do(ctx, fc.actor, cmd)
+		}
+		o.Stored = f.everything(t)
+		o.Events = f.rec.Events()
+		o.Calls, o.Moves = f.incidents.Calls()[calls:], f.incidents.Moves()[moves:]
+		return o, err
+	},
+	// The pure Apply runs on a new problem of its own.
+	Apply: func(t *testing.T, fc formCase, cmd problem.Command) lifecycletest.Applied {
+		t.Helper()
+		p, _, err := problem.NewProblem("PRB-NIL", lifecycle.DefaultMatrix, alice, t0, problem.Open{Title: "t", Incidents: []string{"INC1"}})
+		require.NoError(t, err)
+		before := p.Clone()
+		evs, err := p.Apply(fc.actor, t0, cmd)
+		return lifecycletest.Applied{Before: before, After: p, Events: evs, Err: err}
+	},
 }
 
 // TestPointerCommandsActLikeValues runs the form cases of every registered
@@ -299,84 +277,35 @@ func (fc formCase) run(t *testing.T, pointer bool) formOutcome {
 // value and once with a pointer to it: the result, every stored problem
 // (history included), the events, the calls on the incident side and the
 // error (message and class) must be the same.
-func TestPointerCommandsActLikeValues(t *testing.T) {
-	byType := casesOf(t)
-	for _, c := range problem.Commands() {
-		for _, fc := range byType[reflect.TypeOf(c)] {
-			t.Run(fmt.Sprintf("%T/%s", c, fc.name), func(t *testing.T) {
-				value, pointer := fc.run(t, false), fc.run(t, true)
-				require.Equal(t, fc.want, value.Kind, "the value form: %s", value.Err)
-				require.Equal(t, value, pointer, "%T and *%T differ", c, c)
-			})
-		}
-	}
-}
+func TestPointerCommandsActLikeValues(t *testing.T) { forms.TestPointers(t) }
 
 // TestFormCasesDoWhatTheySay checks, in the pointer form, the outcome of
 // the cases whose rules read other problems or whose follow-ups reach the
 // incident side.
 func TestFormCasesDoWhatTheySay(t *testing.T) {
-	find := func(name string) formCase {
-		i := slices.IndexFunc(formCases, func(fc formCase) bool { return fc.name == name })
-		require.GreaterOrEqual(t, i, 0, name)
-		return formCases[i]
+	run := func(name string) (formOutcome, error) {
+		return forms.Do(t, forms.Find(t, name), lifecycletest.FormPointer)
 	}
-	o := find("mark a duplicate of a missing problem").run(t, true)
-	assert.Contains(t, o.Err, "PRB-DOES-NOT-EXIST")
+	o, err := run("mark a duplicate of a missing problem")
+	assert.ErrorContains(t, err, "PRB-DOES-NOT-EXIST")
 	assert.Equal(t, problem.StateAssess, o.Stored[1].State)
 	assert.Empty(t, o.Events)
 
-	o = find("mark a duplicate").run(t, true)
-	require.Empty(t, o.Err)
+	o, err = run("mark a duplicate")
+	require.NoError(t, err)
 	assert.Equal(t, problem.StateClosed, o.Stored[1].State)
 	assert.ElementsMatch(t, []string{"INC1", "INC2", "INC3"}, o.Stored[0].Incidents, "the duplicate's incidents move to the original")
 	assert.Len(t, o.Moves, 2)
 
 	for _, name := range []string{"resolve", "accept the risk", "complete"} {
-		o = find(name).run(t, true)
-		require.Empty(t, o.Err, name)
+		o, err = run(name)
+		require.NoError(t, err, name)
 		assert.NotEmpty(t, o.Calls, "%s settles the linked incidents", name)
 	}
 }
 
 // TestNilCommands: nil, and a nil pointer to every registered command type,
 // is a validation error from Do, and from the pure Apply, that stores and
-// notifies nothing (not a panic). Each runs on the setup of its type's first form case.
-func TestNilCommands(t *testing.T) {
-	byType := casesOf(t)
-	nils := []problem.Command{nil}
-	for _, c := range problem.Commands() {
-		nils = append(nils, reflect.Zero(reflect.PointerTo(reflect.TypeOf(c))).Interface().(problem.Command))
-	}
-	for _, cmd := range nils {
-		t.Run(fmt.Sprintf("%T", cmd), func(t *testing.T) {
-			fc := formCases[0]
-			if cmd != nil {
-				cases := byType[reflect.TypeOf(cmd).Elem()]
-				require.NotEmpty(t, cases)
-				fc = cases[0]
-			}
-			f := newFormFixture(t)
-			fc.setup(t, f)
-			before := f.everything(t)
-			f.rec.Reset()
-			calls, moves := len(f.incidents.Calls()), len(f.incidents.Moves())
-			got, err := f.svc.Do(ctx, fc.actor, cmd)
-			require.ErrorIs(t, err, lifecycle.ErrValidation)
-			assert.Nil(t, got)
-			assert.Equal(t, before, f.everything(t))
-			assert.Empty(t, f.rec.Events())
-			assert.Len(t, f.incidents.Calls(), calls)
-			assert.Len(t, f.incidents.Moves(), moves)
-
-			// The pure Apply refuses it too, and changes nothing.
-			p, _, err := problem.NewProblem("PRB-NIL", lifecycle.DefaultMatrix, alice, t0, problem.Open{Title: "t", Incidents: []string{"INC1"}})
-			require.NoError(t, err)
-			want := p.Clone()
-			evs, err := p.Apply(fc.actor, t0, cmd)
-			require.ErrorIs(t, err, lifecycle.ErrValidation)
-			assert.Nil(t, evs)
-			assert.Equal(t, want, p)
-		})
-	}
-}
+// notifies nothing and calls nothing on the incident side (not a panic).
+// Each runs on the setup of its type's first form case.
+func TestNilCommands(t *testing.T) { forms.TestNils(t) }
