@@ -1,0 +1,142 @@
+package lifecycletest_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
+)
+
+// A wkTicket is a record of the ticket machine of walk_test.go, with the
+// JSON fields every process's record has.
+type wkTicket struct {
+	ID      string             `json:"id"`
+	Version int64              `json:"version"`
+	State   wkState            `json:"state"`
+	Note    string             `json:"note,omitempty"`
+	History []lifecycle.Record `json:"history"`
+}
+
+// wkDecodeExport decodes a ticket's export and replays its history, which
+// it requires, as a process's DecodeExport does.
+func wkDecodeExport(b []byte) (*wkTicket, error) {
+	var x wkTicket
+	if err := json.Unmarshal(b, &x); err != nil {
+		return nil, err
+	}
+	if len(x.History) == 0 {
+		return nil, &lifecycle.HistoryError{Process: "ticket", Index: -1, Field: "history", Reason: "required"}
+	}
+	if err := wkReplay.Check(x.History, x.State, x.Version); err != nil {
+		return nil, err
+	}
+	return &x, nil
+}
+
+// wkTickets returns a ticket in work, whole, and a new one as its Create
+// would return it.
+func wkTickets(t *testing.T) (whole, fresh *wkTicket) {
+	h, err := wkWalker.To(wkCreation(), lifecycle.Record{Actor: "bob"}, "wait")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &wkTicket{ID: "T1", Version: int64(len(h)), State: "wait", Note: "n", History: h},
+		&wkTicket{ID: "T2", Version: 1, State: "new"}
+}
+
+// tbFailures is a require.TestingT that keeps what a check reports, and
+// stops the check as FailNow must.
+type tbFailures struct{ errs []string }
+
+func (f *tbFailures) Errorf(format string, args ...any) {
+	f.errs = append(f.errs, fmt.Sprintf(format, args...))
+}
+
+func (f *tbFailures) FailNow() { panic(f) }
+
+// failuresOf runs check on a tbFailures and returns what it reported.
+func failuresOf(check func(*tbFailures)) (errs []string) {
+	f := &tbFailures{}
+	defer func() {
+		if r := recover(); r != nil && r != f {
+			panic(r)
+		}
+		errs = f.errs
+	}()
+	check(f)
+	return f.errs
+}
+
+func TestCheckRoundTrip(t *testing.T) {
+	whole, _ := wkTickets(t)
+	if errs := failuresOf(func(f *tbFailures) {
+		lifecycletest.CheckRoundTrip(f, whole, []func([]byte) (*wkTicket, error){wkDecodeExport})
+	}); len(errs) > 0 {
+		t.Errorf("a ticket that round-trips failed: %v", errs)
+	}
+	lossy := func(b []byte) (*wkTicket, error) {
+		x, err := wkDecodeExport(b)
+		if err == nil {
+			x.Note = ""
+		}
+		return x, err
+	}
+	if errs := failuresOf(func(f *tbFailures) {
+		lifecycletest.CheckRoundTrip(f, whole, []func([]byte) (*wkTicket, error){lossy})
+	}); len(errs) == 0 {
+		t.Error("a decoder that drops a field passed")
+	}
+	if errs := failuresOf(func(f *tbFailures) {
+		lifecycletest.CheckRoundTrip(f, &struct{ C chan int }{}, nil)
+	}); len(errs) == 0 {
+		t.Error("a record that does not marshal passed")
+	}
+}
+
+func TestCheckExportRequiresHistory(t *testing.T) {
+	whole, fresh := wkTickets(t)
+	if errs := failuresOf(func(f *tbFailures) {
+		lifecycletest.CheckExportRequiresHistory(f, whole, wkDecodeExport, fresh)
+	}); len(errs) > 0 {
+		t.Errorf("a decoder that requires history failed: %v", errs)
+	}
+	for name, decode := range map[string]func([]byte) (*wkTicket, error){
+		"takes no history": func(b []byte) (*wkTicket, error) {
+			var x wkTicket
+			err := json.Unmarshal(b, &x)
+			if err == nil && len(x.History) > 0 {
+				err = wkReplay.Check(x.History, x.State, x.Version)
+			}
+			return &x, err
+		},
+		"ignores the version": func(b []byte) (*wkTicket, error) {
+			var x wkTicket
+			if err := json.Unmarshal(b, &x); err != nil || len(x.History) == 0 {
+				return nil, lifecycle.Invalid("history", "required")
+			}
+			return &x, wkReplay.Check(x.History, x.State, int64(len(x.History)))
+		},
+		"refuses with a plain validation error": func(b []byte) (*wkTicket, error) {
+			x, err := wkDecodeExport(b)
+			if err != nil {
+				return nil, lifecycle.Invalid("history", "%v", err)
+			}
+			return x, nil
+		},
+	} {
+		if errs := failuresOf(func(f *tbFailures) {
+			lifecycletest.CheckExportRequiresHistory(f, whole, decode, fresh)
+		}); len(errs) == 0 {
+			t.Errorf("a decoder that %s passed", name)
+		}
+	}
+	if errs := failuresOf(func(f *tbFailures) {
+		short := *whole
+		short.History = short.History[:1]
+		lifecycletest.CheckExportRequiresHistory(f, &short, wkDecodeExport)
+	}); len(errs) == 0 {
+		t.Error("a record of one history record passed: it cannot lose its last")
+	}
+}

@@ -1,0 +1,108 @@
+package lifecycletest_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
+)
+
+// A jsColour is an enumeration as a process writes one; jsBadColour
+// writes one member under another's name.
+type (
+	jsColour    string
+	jsBadColour string
+)
+
+func (c jsColour) MarshalText() ([]byte, error) { return []byte(c), nil }
+func (c jsColour) Valid() bool                  { return c == "red" || c == "blue" }
+func (c jsColour) String() string               { return string(c) }
+
+func (c *jsColour) UnmarshalText(b []byte) error {
+	if v := jsColour(b); v.Valid() {
+		*c = v
+		return nil
+	}
+	return lifecycle.Invalid("colour", "unknown %q", b)
+}
+
+func (c jsBadColour) MarshalText() ([]byte, error) { return []byte(strings.ToUpper(string(c))), nil }
+
+func (c *jsBadColour) UnmarshalText(b []byte) error { *c = jsBadColour(b); return nil }
+
+// A jsPaint decodes only known colours, and all or nothing, as a process's
+// record does; jsLeakyPaint keeps its name when it refuses its colour.
+type (
+	jsPaint struct {
+		Name   string   `json:"name"`
+		Colour jsColour `json:"colour"`
+	}
+	jsLeakyPaint struct {
+		Name   string
+		Colour string
+	}
+)
+
+func (p *jsPaint) UnmarshalJSON(b []byte) error {
+	type plain jsPaint
+	var x plain
+	if err := json.Unmarshal(b, &x); err != nil {
+		return err
+	}
+	*p = jsPaint(x)
+	return nil
+}
+
+func (p *jsLeakyPaint) UnmarshalJSON(b []byte) error {
+	var raw struct{ Name, Colour string }
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	p.Name = raw.Name
+	if !jsColour(raw.Colour).Valid() {
+		return lifecycle.Invalid("colour", "unknown")
+	}
+	p.Colour = raw.Colour
+	return nil
+}
+
+func TestEdit(t *testing.T) {
+	if got := string(lifecycletest.Edit(t, []byte(`{"a":1,"a":1}`), `"a":1`, `"b":2`)); got != `{"b":2,"a":1}` {
+		t.Errorf("Edit = %s, want the first replaced", got)
+	}
+	if errs := failuresOf(func(f *tbFailures) { lifecycletest.Edit(f, []byte(`{}`), `"a"`, `"b"`) }); len(errs) == 0 {
+		t.Error("an edit that does not apply passed")
+	}
+}
+
+func TestCheckJSONRefused(t *testing.T) {
+	bad := []byte(`{"name":"n","colour":"green"}`)
+	if errs := failuresOf(func(f *tbFailures) { lifecycletest.CheckJSONRefused[jsPaint](f, bad, "colour") }); len(errs) > 0 {
+		t.Errorf("a refused colour failed: %v", errs)
+	}
+	for name, check := range map[string]func(*tbFailures){
+		"a good document":   func(f *tbFailures) { lifecycletest.CheckJSONRefused[jsPaint](f, []byte(`{"colour":"red"}`), "") },
+		"another field":     func(f *tbFailures) { lifecycletest.CheckJSONRefused[jsPaint](f, bad, "name") },
+		"a syntax error":    func(f *tbFailures) { lifecycletest.CheckJSONRefused[jsPaint](f, []byte(`{`), "") },
+		"a half-decoded T":  func(f *tbFailures) { lifecycletest.CheckJSONRefused[jsLeakyPaint](f, bad, "colour") },
+		"a refusal by type": func(f *tbFailures) { lifecycletest.CheckJSONRefused[jsPaint](f, []byte(`{"name":1}`), "") },
+	} {
+		if errs := failuresOf(check); len(errs) == 0 {
+			t.Errorf("%s passed", name)
+		}
+	}
+}
+
+func TestCheckEnumText(t *testing.T) {
+	if errs := failuresOf(func(f *tbFailures) { lifecycletest.CheckEnumText(f, []jsColour{"red", "blue"}) }); len(errs) > 0 {
+		t.Errorf("good colours failed: %v", errs)
+	}
+	if errs := failuresOf(func(f *tbFailures) { lifecycletest.CheckEnumText(f, []jsColour{"red", "green"}) }); len(errs) == 0 {
+		t.Error("a member that does not unmarshal passed")
+	}
+	if errs := failuresOf(func(f *tbFailures) { lifecycletest.CheckEnumText(f, []jsBadColour{"red"}) }); len(errs) == 0 {
+		t.Error("a member that unmarshals to another passed")
+	}
+}
