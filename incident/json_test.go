@@ -11,6 +11,7 @@ import (
 
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
 // busyIncident returns an incident with every field set, through the
@@ -43,11 +44,9 @@ func busyEnv(t *testing.T) (*env, *incident.Incident) {
 
 func TestJSONRoundTrip(t *testing.T) {
 	x := busyIncident(t)
+	lifecycletest.CheckRoundTrip(t, x, nil)
 	b, err := json.Marshal(x)
 	require.NoError(t, err)
-	var y incident.Incident
-	require.NoError(t, json.Unmarshal(b, &y))
-	assert.Equal(t, x, &y)
 
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(b, &m))
@@ -80,15 +79,10 @@ func TestJSONRejectsUnknownEnums(t *testing.T) {
 		"resolution_code": `"fixed_it"`,
 		"major":           `"maybe"`,
 	} {
-		doc := strings.Replace(good, `"`+field+`":`, `"`+field+`":`+bad+`,"x":`, 1)
+		doc := lifecycletest.Edit(t, []byte(good), `"`+field+`":`, `"`+field+`":`+bad+`,"x":`)
+		lifecycletest.CheckJSONRefused[incident.Incident](t, doc, field, field)
 		var x incident.Incident
-		err := json.Unmarshal([]byte(doc), &x)
-		require.Error(t, err, field)
-		assert.ErrorIs(t, err, lifecycle.ErrValidation, field)
-		var ve *lifecycle.ValidationError
-		require.ErrorAs(t, err, &ve, field)
-		assert.Equal(t, field, ve.Field)
-		assert.Contains(t, err.Error(), "valid:", "the error lists the valid values")
+		assert.ErrorContains(t, json.Unmarshal(doc, &x), "valid:", "the error lists the valid values")
 	}
 	err := json.Unmarshal([]byte(`{"id":"INC-1","title":"t","impact":1,"urgency":1,"priority":1}`), &x)
 	assert.ErrorIs(t, err, lifecycle.ErrValidation, "a missing state is rejected")
@@ -99,47 +93,11 @@ func TestJSONRejectsUnknownEnums(t *testing.T) {
 }
 
 func TestEnumsText(t *testing.T) {
-	for _, s := range incident.States() {
-		b, err := s.MarshalText()
-		require.NoError(t, err)
-		var back incident.State
-		require.NoError(t, back.UnmarshalText(b))
-		assert.Equal(t, s, back)
-		assert.True(t, s.Valid())
-		assert.Equal(t, string(s), s.String())
-	}
-	for _, e := range incident.Events() {
-		b, err := e.MarshalText()
-		require.NoError(t, err)
-		var back incident.Event
-		require.NoError(t, back.UnmarshalText(b))
-		assert.Equal(t, e, back)
-		assert.Equal(t, string(e), e.String())
-	}
-	for _, r := range append(incident.HoldReasons(), "") {
-		b, err := r.MarshalText()
-		require.NoError(t, err)
-		var back incident.HoldReason
-		require.NoError(t, back.UnmarshalText(b))
-		assert.Equal(t, r, back)
-		assert.True(t, r.Valid())
-	}
-	for _, c := range append(incident.ResolutionCodes(), "") {
-		b, err := c.MarshalText()
-		require.NoError(t, err)
-		var back incident.ResolutionCode
-		require.NoError(t, back.UnmarshalText(b))
-		assert.Equal(t, c, back)
-		assert.True(t, c.Valid())
-	}
-	for _, m := range append(incident.MajorStatuses(), "") {
-		b, err := m.MarshalText()
-		require.NoError(t, err)
-		var back incident.MajorStatus
-		require.NoError(t, back.UnmarshalText(b))
-		assert.Equal(t, m, back)
-		assert.True(t, m.Valid())
-	}
+	lifecycletest.CheckEnumText(t, incident.States())
+	lifecycletest.CheckEnumText(t, incident.Events())
+	lifecycletest.CheckEnumText(t, append(incident.HoldReasons(), ""))
+	lifecycletest.CheckEnumText(t, append(incident.ResolutionCodes(), ""))
+	lifecycletest.CheckEnumText(t, append(incident.MajorStatuses(), ""))
 
 	// Invalid values are never written.
 	_, err := json.Marshal(&incident.Incident{ID: "INC-1", State: "bogus"})
@@ -187,12 +145,6 @@ func TestJSONRejectsImpossibleIncidents(t *testing.T) {
 		"ends in another state": {doc("closed", 2, opening+","+assign), "history[1].to"},
 		"version behind":        {doc("in_progress", 1, opening+","+assign), "version"},
 	} {
-		var y incident.Incident
-		err := json.Unmarshal([]byte(c.doc), &y)
-		require.Error(t, err, name)
-		var ve *lifecycle.ValidationError
-		require.ErrorAs(t, err, &ve, name)
-		assert.Equal(t, c.field, ve.Field, name)
-		assert.Equal(t, incident.Incident{}, y, name+": nothing decoded")
+		lifecycletest.CheckJSONRefused[incident.Incident](t, []byte(c.doc), c.field, name)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
 var (
@@ -638,14 +639,7 @@ func TestEnumsRejectUnknownValues(t *testing.T) {
 	assert.JSONEq(t, `{"St":"continual_improvement","P":"catalogue","E":"phase_out","IE":"complete"}`, string(b))
 
 	// Every listed member round-trips through text.
-	for _, st := range lifecycle.Statuses() {
-		b, err := st.MarshalText()
-		require.NoError(t, err)
-		var got lifecycle.Status
-		require.NoError(t, got.UnmarshalText(b))
-		assert.Equal(t, st, got)
-		assert.Equal(t, string(st), st.String())
-	}
+	lifecycletest.CheckEnumText(t, lifecycle.Statuses())
 	for _, c := range lifecycle.Criticalities() {
 		var got lifecycle.Criticality
 		require.NoError(t, got.UnmarshalText([]byte(c.String())))

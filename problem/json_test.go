@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
 )
 
@@ -28,11 +29,7 @@ func richProblem(t testingT) *problem.Problem {
 
 func TestJSONRoundTrip(t *testing.T) {
 	for _, p := range []*problem.Problem{opened(t), richProblem(t), inState(t, problem.StateCanceled)} {
-		b, err := json.Marshal(p)
-		require.NoError(t, err)
-		var back problem.Problem
-		require.NoError(t, json.Unmarshal(b, &back))
-		assert.Equal(t, p, &back)
+		lifecycletest.CheckRoundTrip(t, p, nil)
 	}
 }
 
@@ -71,15 +68,7 @@ func TestJSONRejectsUnknownEnumsAndMissingFields(t *testing.T) {
 		{"missing id", `"id":"PRB1",`, ``, "id"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			bad := bytes.Replace(good, []byte(c.from), []byte(c.to), 1)
-			require.NotEqual(t, good, bad, "the replacement must apply")
-			var p problem.Problem
-			err := json.Unmarshal(bad, &p)
-			require.Error(t, err)
-			assert.ErrorIs(t, err, lifecycle.ErrValidation)
-			var ve *lifecycle.ValidationError
-			require.ErrorAs(t, err, &ve)
-			assert.Equal(t, c.field, ve.Field)
+			lifecycletest.CheckJSONRefused[problem.Problem](t, lifecycletest.Edit(t, good, c.from, c.to), c.field)
 		})
 	}
 	var ev problem.Event

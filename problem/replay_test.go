@@ -2,10 +2,8 @@ package problem_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 
@@ -36,12 +34,7 @@ func replayedProblem(t *testing.T) *problem.Problem {
 }
 
 func TestReplayRoundTrip(t *testing.T) {
-	p := replayedProblem(t)
-	b, err := json.Marshal(p)
-	require.NoError(t, err)
-	var back problem.Problem
-	require.NoError(t, json.Unmarshal(b, &back))
-	assert.Equal(t, p, &back)
+	lifecycletest.CheckRoundTrip(t, replayedProblem(t), []func([]byte) (*problem.Problem, error){problem.DecodeExport})
 }
 
 // TestReplayLeavesAProblemWithoutHistory decodes a closed problem whose
@@ -50,11 +43,7 @@ func TestReplayRoundTrip(t *testing.T) {
 func TestReplayLeavesAProblemWithoutHistory(t *testing.T) {
 	p := replayedProblem(t)
 	p.History = nil
-	b, err := json.Marshal(p)
-	require.NoError(t, err)
-	var back problem.Problem
-	require.NoError(t, json.Unmarshal(b, &back))
-	assert.Equal(t, p, &back)
+	lifecycletest.CheckRoundTrip(t, p, nil)
 }
 
 func TestReplayRefusesImpossibleHistories(t *testing.T) {
@@ -98,14 +87,8 @@ func TestReplayAcceptsWhatTheServiceStores(t *testing.T) {
 			}
 			p = got
 			whole := export(rt, f.store, p.ID)
-			b, err := json.Marshal(whole)
-			require.NoError(rt, err)
-			var back problem.Problem
-			require.NoError(rt, json.Unmarshal(b, &back), "version %d, last event %s", whole.Version, whole.History[len(whole.History)-1].Event)
-			require.Equal(rt, whole, &back)
-			exported, err := problem.DecodeExport(b)
-			require.NoError(rt, err)
-			require.Equal(rt, whole, exported)
+			lifecycletest.CheckRoundTrip(rt, whole, []func([]byte) (*problem.Problem, error){problem.DecodeExport},
+				"version %d, last event %s", whole.Version, whole.History[len(whole.History)-1].Event)
 		}
 	})
 }
