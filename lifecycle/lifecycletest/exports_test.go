@@ -1,6 +1,7 @@
 package lifecycletest_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -95,13 +96,72 @@ func TestCheckRoundTrip(t *testing.T) {
 	}
 }
 
-func TestCheckExportRequiresHistory(t *testing.T) {
+// wkStore is a store of tickets by ID, for a ticket Porter.
+type wkStore map[string]*wkTicket
+
+// wkPorter moves tickets between wkStores as a process's export and
+// import do; decode replaces its decoder, replays its import's check of
+// the history.
+func wkPorter(decode func([]byte) (*wkTicket, error)) lifecycletest.Porter[*wkTicket, wkStore] {
+	return lifecycletest.Porter[*wkTicket, wkStore]{
+		Decode: decode,
+		Import: func(_ context.Context, s wkStore, x *wkTicket) error {
+			b, err := json.Marshal(x)
+			if err != nil {
+				return err
+			}
+			if _, err := decode(b); err != nil {
+				return err
+			}
+			if _, ok := s[x.ID]; ok {
+				return lifecycle.Conflict("ticket", x.ID, 0, x.Version)
+			}
+			c := *x
+			s[x.ID] = &c
+			return nil
+		},
+		Export: func(_ context.Context, s wkStore, id string) (*wkTicket, error) {
+			x, ok := s[id]
+			if !ok {
+				return nil, lifecycle.NotFound("ticket", id)
+			}
+			c := *x
+			return &c, nil
+		},
+	}
+}
+
+func TestPorterCheckMove(t *testing.T) {
+	whole, _ := wkTickets(t)
+	if errs := failuresOf(func(f *tbFailures) { wkPorter(wkDecodeExport).CheckMove(f, whole, wkStore{}) }); len(errs) > 0 {
+		t.Errorf("a good porter failed: %v", errs)
+	}
+	overwrites := wkPorter(wkDecodeExport)
+	overwrites.Import = func(_ context.Context, s wkStore, x *wkTicket) error { s[x.ID] = x; return nil }
+	lossy := wkPorter(wkDecodeExport)
+	lossy.Export = func(_ context.Context, s wkStore, id string) (*wkTicket, error) {
+		return &wkTicket{ID: id, Version: s[id].Version, State: s[id].State, History: s[id].History}, nil
+	}
+	for name, p := range map[string]lifecycletest.Porter[*wkTicket, wkStore]{"overwrites": overwrites, "drops a field": lossy} {
+		if errs := failuresOf(func(f *tbFailures) { p.CheckMove(f, whole, wkStore{}) }); len(errs) == 0 {
+			t.Errorf("a porter that %s passed", name)
+		}
+	}
+}
+
+func TestPorterCheckRequiresHistory(t *testing.T) {
 	whole, fresh := wkTickets(t)
 	if errs := failuresOf(func(f *tbFailures) {
-		lifecycletest.CheckExportRequiresHistory(f, whole, wkDecodeExport, fresh)
+		wkPorter(wkDecodeExport).CheckRequiresHistory(f, whole, wkStore{}, fresh)
 	}); len(errs) > 0 {
 		t.Errorf("a decoder that requires history failed: %v", errs)
 	}
+	storesAnyway := wkPorter(wkDecodeExport)
+	storesAnyway.Import = func(_ context.Context, s wkStore, x *wkTicket) error {
+		s[x.ID] = x
+		return lifecycle.Invalid("history", "required")
+	}
+	porters := map[string]lifecycletest.Porter[*wkTicket, wkStore]{"stores what it refuses": storesAnyway}
 	for name, decode := range map[string]func([]byte) (*wkTicket, error){
 		"takes no history": func(b []byte) (*wkTicket, error) {
 			var x wkTicket
@@ -114,7 +174,7 @@ func TestCheckExportRequiresHistory(t *testing.T) {
 		"ignores the version": func(b []byte) (*wkTicket, error) {
 			var x wkTicket
 			if err := json.Unmarshal(b, &x); err != nil || len(x.History) == 0 {
-				return nil, lifecycle.Invalid("history", "required")
+				return nil, &lifecycle.HistoryError{Process: "ticket", Index: -1, Field: "history", Reason: "required"}
 			}
 			return &x, wkReplay.Check(x.History, x.State, int64(len(x.History)))
 		},
@@ -126,16 +186,17 @@ func TestCheckExportRequiresHistory(t *testing.T) {
 			return x, nil
 		},
 	} {
-		if errs := failuresOf(func(f *tbFailures) {
-			lifecycletest.CheckExportRequiresHistory(f, whole, decode, fresh)
-		}); len(errs) == 0 {
-			t.Errorf("a decoder that %s passed", name)
+		porters[name] = wkPorter(decode)
+	}
+	for name, p := range porters {
+		if errs := failuresOf(func(f *tbFailures) { p.CheckRequiresHistory(f, whole, wkStore{}, fresh) }); len(errs) == 0 {
+			t.Errorf("a porter that %s passed", name)
 		}
 	}
 	if errs := failuresOf(func(f *tbFailures) {
 		short := *whole
 		short.History = short.History[:1]
-		lifecycletest.CheckExportRequiresHistory(f, &short, wkDecodeExport)
+		wkPorter(wkDecodeExport).CheckRequiresHistory(f, &short, wkStore{})
 	}); len(errs) == 0 {
 		t.Error("a record of one history record passed: it cannot lose its last")
 	}
