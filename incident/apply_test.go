@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
 var agent = lifecycle.Actor{ID: "ann"}
@@ -84,15 +85,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			}
 			before := x.Clone()
 			evs, err := x.Apply(c.actor, t0.Add(time.Hour), c.cmd)
-			require.Error(t, err)
-			assert.ErrorIs(t, err, c.want)
-			if c.field != "" {
-				var ve *lifecycle.ValidationError
-				require.ErrorAs(t, err, &ve)
-				assert.Equal(t, c.field, ve.Field)
-			}
-			assert.Nil(t, evs)
-			assert.Equal(t, before, x)
+			lifecycletest.Applied{Before: before, After: x, Events: evs, Err: err}.CheckRefused(t, c.field, c.want)
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
 )
 
@@ -122,45 +123,26 @@ func TestTransitionMatrix(t *testing.T) {
 				events, err := p.Apply(manager, now, validCommand(ev))
 				to, allowed := problem.Target(state, ev)
 				if !allowed {
-					require.Error(t, err)
-					assert.ErrorIs(t, err, lifecycle.ErrInvalidTransition)
-					var te *lifecycle.TransitionError
-					require.ErrorAs(t, err, &te)
-					assert.Equal(t, problem.Process, te.Process)
-					assert.Equal(t, "PRB1", te.Subject)
-					assert.Equal(t, string(state), te.From)
-					assert.Equal(t, string(ev), te.Event)
+					te := lifecycletest.Applied{Before: before, After: p, Events: events, Err: err}.CheckNoTransition(t, lifecycle.TransitionError{
+						Process: problem.Process, Subject: "PRB1", From: string(state), Event: string(ev),
+					})
 					assert.ElementsMatch(t, allowedNow(state), te.Allowed,
 						"the events from %s less those whose guards refuse: %v", state, refusedByGuard[state])
 					for e, why := range refusedByGuard[state] {
 						assert.NotContains(t, te.Allowed, string(e), "%s is left out: %s", e, why)
 					}
-					assert.Nil(t, te.Reason)
-					assert.Nil(t, events)
-					assert.Equal(t, before, p, "a refused event must leave the problem unchanged")
 					return
 				}
 				require.NoError(t, err)
 				assert.Equal(t, to, p.State)
 				assert.Equal(t, before.Version+1, p.Version)
 				assert.Equal(t, now, p.UpdatedAt)
-				require.Len(t, p.History, len(before.History)+1)
-				last := p.History[len(p.History)-1]
-				assert.Equal(t, len(p.History), last.Seq)
-				assert.Equal(t, string(ev), last.Event)
-				assert.Equal(t, string(state), last.From)
-				assert.Equal(t, string(to), last.To)
-				assert.Equal(t, manager.ID, last.Actor)
-				assert.Equal(t, now, last.Time)
-				require.NotEmpty(t, events)
-				for i, e := range events {
-					assert.Equal(t, lifecycle.NotificationID(problem.Process, "PRB1", p.Version, i), e.ID)
-					assert.Equal(t, problem.Process, e.Process)
-					assert.Equal(t, p.Version, e.Version)
-					assert.Equal(t, string(state), e.From)
-					assert.Equal(t, string(to), e.To)
-					assert.Equal(t, p.Snapshot(), e.Snapshot)
-				}
+				lifecycletest.CheckAppended(t, before.History, p.History, lifecycle.Record{
+					Event: string(ev), From: string(state), To: string(to), Actor: manager.ID, Time: now,
+				})
+				lifecycletest.CheckNotified(t, events, lifecycle.Notification{
+					Process: problem.Process, Subject: "PRB1", Version: p.Version, From: string(state), To: string(to), Snapshot: p.Snapshot(),
+				})
 			})
 		}
 	}
@@ -293,17 +275,7 @@ func TestRefusals(t *testing.T) {
 			p := c.p(t)
 			before := p.Clone()
 			events, err := p.Apply(c.actor, t0.Add(time.Hour), c.cmd)
-			require.Error(t, err)
-			for _, target := range c.is {
-				assert.ErrorIs(t, err, target)
-			}
-			if c.field != "" {
-				var ve *lifecycle.ValidationError
-				require.ErrorAs(t, err, &ve)
-				assert.Equal(t, c.field, ve.Field)
-			}
-			assert.Nil(t, events)
-			assert.Equal(t, before, p)
+			lifecycletest.Applied{Before: before, After: p, Events: events, Err: err}.CheckRefused(t, c.field, c.is...)
 		})
 	}
 }
