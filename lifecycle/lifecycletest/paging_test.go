@@ -1,0 +1,101 @@
+package lifecycletest_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
+)
+
+// fatals is a testing.TB whose Fatalf keeps the message and stops the
+// check, as a test's Fatalf stops the test.
+type fatals struct {
+	testing.TB
+	msg string
+}
+
+func (f *fatals) Helper() {}
+
+func (f *fatals) Fatalf(format string, args ...any) {
+	f.msg = fmt.Sprintf(format, args...)
+	panic(f)
+}
+
+// fatalOf runs check on a fatals and returns its message, "" when check
+// passes.
+func fatalOf(check func(*fatals)) (msg string) {
+	f := &fatals{}
+	defer func() {
+		if r := recover(); r != nil && r != f {
+			panic(r)
+		}
+		msg = f.msg
+	}()
+	check(f)
+	return ""
+}
+
+// pgIDs are the records of the paging tests.
+var pgIDs = []string{"A1", "A2", "A3", "A4", "A5"}
+
+// pgLister pages through ids, size a page, as a store does.
+func pgLister(ids []string, size int) lifecycletest.Lister {
+	return func(after string) ([]string, string, error) {
+		i, _ := slices.BinarySearch(ids, after)
+		if i < len(ids) && ids[i] == after {
+			i++
+		}
+		page := ids[i:min(i+size, len(ids))]
+		next := ""
+		if i+size < len(ids) {
+			next = page[len(page)-1]
+		}
+		return slices.Clone(page), next, nil
+	}
+}
+
+func TestCheckPaging(t *testing.T) {
+	for _, after := range []string{"", "A2", "A5", "B"} {
+		i, _ := slices.BinarySearch(pgIDs, after+"\x00")
+		if msg := fatalOf(func(f *fatals) { lifecycletest.CheckPaging(f, pgLister(pgIDs, 2), after, 2, 6, pgIDs[i:]) }); msg != "" {
+			t.Errorf("a good listing after %q failed: %s", after, msg)
+		}
+	}
+	broken := map[string]lifecycletest.Lister{
+		"a page over size": pgLister(pgIDs, 3),
+		"never ends": func(string) ([]string, string, error) {
+			return []string{"A1"}, "A1", nil
+		},
+		"a Next that is not the last ID": func(after string) ([]string, string, error) {
+			if after == "" {
+				return []string{"A1", "A2"}, "A1", nil
+			}
+			return pgLister(pgIDs, 2)(after)
+		},
+		"an error": func(string) ([]string, string, error) { return nil, "", errors.New("down") },
+		"one record skipped": func(after string) ([]string, string, error) {
+			ids, next, err := pgLister(pgIDs, 2)(after)
+			return slices.DeleteFunc(ids, func(id string) bool { return id == "A3" }), next, err
+		},
+		"descending": func(after string) ([]string, string, error) {
+			ids, next, err := pgLister(pgIDs, 2)(after)
+			if after == "" {
+				return []string{"A2", "A1"}, next, err
+			}
+			return ids, next, err
+		},
+		"one record twice": func(after string) ([]string, string, error) {
+			if after == "A2" {
+				return []string{"A2", "A3"}, "A3", nil
+			}
+			return pgLister(pgIDs, 2)(after)
+		},
+	}
+	for name, list := range broken {
+		if msg := fatalOf(func(f *fatals) { lifecycletest.CheckPaging(f, list, "", 2, 6, pgIDs) }); msg == "" {
+			t.Errorf("a listing with %s passed", name)
+		}
+	}
+}
