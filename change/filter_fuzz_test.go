@@ -7,6 +7,7 @@ import (
 	"github.com/itsmkit/itsm/change"
 	"github.com/itsmkit/itsm/change/changetest"
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
 // FuzzChangeFilter decodes a filter from the fuzzer's bytes and checks the
@@ -61,34 +62,17 @@ func FuzzChangeFilter(f *testing.F) {
 			}
 		}
 		slices.Sort(want)
-		var got []string
-		for pages := 0; ; pages++ {
-			if pages > len(all)+1 {
-				t.Fatalf("paging does not end: %v", got)
-			}
+		lifecycletest.CheckPaging(t, func(after string) ([]string, string, error) {
+			flt.After = after
 			page, err := store.List(ctx, flt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(page.Changes) > flt.PageLimit() {
-				t.Fatalf("page of %d over limit %d", len(page.Changes), flt.PageLimit())
-			}
+			var ids []string
 			for _, c := range page.Changes {
 				if !flt.Matches(c) {
 					t.Fatalf("%s does not match %+v", c.ID, flt)
 				}
-				got = append(got, c.ID)
+				ids = append(ids, c.ID)
 			}
-			if page.Next == "" {
-				break
-			}
-			flt.After = page.Next
-		}
-		if !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
-			t.Fatalf("not ascending and unique: %v", got)
-		}
-		if !slices.Equal(got, want) {
-			t.Fatalf("List gave %v, a scan gives %v", got, want)
-		}
+			return ids, page.Next, err
+		}, after, flt.PageLimit(), len(all)+1, want)
 	})
 }

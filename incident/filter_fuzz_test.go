@@ -2,12 +2,12 @@ package incident_test
 
 import (
 	"context"
-	"slices"
 	"testing"
 
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/incident/incidenttest"
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
 // filterFixture opens 24 incidents of varied state, group, assignee,
@@ -93,34 +93,17 @@ func FuzzIncidentFilter(f *testing.F) {
 				want = append(want, x.ID)
 			}
 		}
-		var got []string
-		for pages := 0; ; pages++ {
-			if pages > len(all)+1 {
-				t.Fatalf("paging does not end: %v", got)
-			}
+		lifecycletest.CheckPaging(t, func(after string) ([]string, string, error) {
+			flt.After = after
 			page, err := store.List(context.Background(), flt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(page.Incidents) > flt.PageSize() {
-				t.Fatalf("page of %d over size %d", len(page.Incidents), flt.PageSize())
-			}
+			var ids []string
 			for _, x := range page.Incidents {
 				if !flt.Matches(x) {
 					t.Fatalf("%s does not match %+v", x.ID, flt)
 				}
-				got = append(got, x.ID)
+				ids = append(ids, x.ID)
 			}
-			if page.Next == "" {
-				break
-			}
-			flt.After = page.Next
-		}
-		if !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
-			t.Fatalf("not ascending and unique: %v", got)
-		}
-		if !slices.Equal(got, want) {
-			t.Fatalf("List gave %v, a scan gives %v", got, want)
-		}
+			return ids, page.Next, err
+		}, after, flt.PageSize(), len(all)+1, want)
 	})
 }

@@ -166,32 +166,15 @@ func FuzzServiceFilter(f *testing.F) {
 		if pageSize <= 0 {
 			pageSize = lifecycle.DefaultListLimit
 		}
-		var got []string
-		for pages := 0; ; pages++ {
-			if pages > len(services)+1 {
-				t.Fatalf("paging does not end")
-			}
+		lifecycletest.CheckPaging(t, func(after string) ([]string, string, error) {
+			filter.After = after
 			page, err := p.ListServices(context.Background(), filter)
-			if err != nil {
-				t.Fatalf("ListServices(%+v): %v", filter, err)
-			}
-			if len(page.Services) > pageSize {
-				t.Fatalf("a page of %d with Limit %d", len(page.Services), filter.Limit)
-			}
+			var ids []string
 			for _, s := range page.Services {
-				got = append(got, s.ID)
+				ids = append(ids, s.ID)
 			}
-			if page.Next == "" {
-				break
-			}
-			if len(page.Services) == 0 || page.Next != page.Services[len(page.Services)-1].ID {
-				t.Fatalf("Next %q is not the page's last ID", page.Next)
-			}
-			filter.After = page.Next
-		}
-		if !slices.Equal(got, want) {
-			t.Fatalf("paging listed %v, want %v", got, want)
-		}
+			return ids, page.Next, err
+		}, after, pageSize, len(services)+1, want)
 	})
 }
 
@@ -257,26 +240,19 @@ func FuzzImprovementFilter(f *testing.F) {
 			}
 		}
 		slices.Sort(want)
-		var got []string
-		for pages := 0; ; pages++ {
-			if pages > len(imps)+1 {
-				t.Fatalf("paging does not end")
-			}
+		pageSize := int(limit)
+		if pageSize <= 0 {
+			pageSize = lifecycle.DefaultListLimit
+		}
+		lifecycletest.CheckPaging(t, func(after string) ([]string, string, error) {
+			filter.After = after
 			page, err := p.ListImprovements(context.Background(), filter)
-			if err != nil {
-				t.Fatal(err)
-			}
+			var ids []string
 			for _, x := range page.Improvements {
-				got = append(got, x.ID)
+				ids = append(ids, x.ID)
 			}
-			if page.Next == "" {
-				break
-			}
-			filter.After = page.Next
-		}
-		if !slices.Equal(got, want) {
-			t.Fatalf("paging listed %v, want %v", got, want)
-		}
+			return ids, page.Next, err
+		}, after, pageSize, len(imps)+1, want)
 	})
 }
 

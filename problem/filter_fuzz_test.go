@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
 	"github.com/itsmkit/itsm/problem/problemtest"
 )
@@ -116,32 +117,15 @@ func FuzzProblemFilter(f *testing.F) {
 		if pageSize <= 0 {
 			pageSize = problem.DefaultLimit
 		}
-		var got []string
-		for pages := 0; ; pages++ {
-			if pages > len(problems)+1 {
-				t.Fatalf("paging does not end")
-			}
+		lifecycletest.CheckPaging(t, func(after string) ([]string, string, error) {
+			filter.After = after
 			page, err := store.List(ctx, filter)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(page.Problems) > pageSize {
-				t.Fatalf("a page of %d with Limit %d", len(page.Problems), filter.Limit)
-			}
+			var ids []string
 			for _, p := range page.Problems {
-				got = append(got, p.ID)
+				ids = append(ids, p.ID)
 			}
-			if page.Next == "" {
-				break
-			}
-			if len(page.Problems) == 0 || page.Next != page.Problems[len(page.Problems)-1].ID {
-				t.Fatalf("Next %q is not the page's last ID", page.Next)
-			}
-			filter.After = page.Next
-		}
-		if !slices.Equal(got, want) {
-			t.Fatalf("paging listed %v, want %v", got, want)
-		}
+			return ids, page.Next, err
+		}, after, pageSize, len(problems)+1, want)
 	})
 }
 
