@@ -1,7 +1,6 @@
 package change_test
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/itsmkit/itsm/change"
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
 // TestAuthorizationTable is the who-may-do-what table of change approval:
@@ -44,10 +44,7 @@ func TestAuthorizationTable(t *testing.T) {
 						assert.Greater(t, c.Version, before.Version)
 						return
 					}
-					require.Error(t, err)
-					assert.True(t, errors.Is(err, lifecycle.ErrForbidden), "%v", err)
-					var fe *lifecycle.ForbiddenError
-					assert.True(t, errors.As(err, &fe))
+					lifecycletest.CheckForbidden(t, err, actor.ID, "")
 					assert.Equal(t, before, c, "a refused decision changes nothing")
 				})
 			}
@@ -112,11 +109,7 @@ func TestOpenerAndRequesterNeverApprove(t *testing.T) {
 						require.NoError(t, err)
 						return
 					}
-					require.ErrorIs(t, err, lifecycle.ErrForbidden)
-					var fe *lifecycle.ForbiddenError
-					require.ErrorAs(t, err, &fe)
-					assert.Equal(t, tc.decider.ID, fe.Actor)
-					assert.Contains(t, fe.Reason, tc.reason)
+					lifecycletest.CheckForbidden(t, err, tc.decider.ID, tc.reason)
 					assert.Equal(t, before, c, "a refused decision changes nothing")
 				})
 			}

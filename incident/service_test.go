@@ -247,9 +247,7 @@ func TestMajorIncidentRoles(t *testing.T) {
 	x := e.open(t, incident.Open{})
 	e.do(t, ann, incident.ProposeMajor{ID: x.ID, Reason: "all of Lyon"})
 	_, err := e.svc.AcceptMajor(ctx, ann, incident.AcceptMajor{ID: x.ID})
-	var fe *lifecycle.ForbiddenError
-	require.ErrorAs(t, err, &fe)
-	assert.Equal(t, "ann", fe.Actor)
+	lifecycletest.CheckForbidden(t, err, "ann", incident.RoleMajorIncidentManager)
 	x, err = e.svc.AcceptMajor(ctx, manager, incident.AcceptMajor{ID: x.ID})
 	require.NoError(t, err)
 	assert.True(t, x.Snapshot().Major)

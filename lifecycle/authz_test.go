@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
 // authzActors are the actors of the authorization table: the service's
@@ -142,7 +143,7 @@ func TestServiceAuthorization(t *testing.T) {
 				// The pure layer.
 				x := s.Clone()
 				_, err := x.Apply(actor, svcT0.Add(time.Hour), cmd)
-				checkAuthz(t, want, actor, err)
+				lifecycletest.CheckAuthorized(t, want, actor, lifecycle.RoleServiceOwner, err)
 				if err != nil {
 					assert.Equal(t, s, x, "a refused operation changes nothing")
 				}
@@ -151,7 +152,7 @@ func TestServiceAuthorization(t *testing.T) {
 				ctx := context.Background()
 				nEvents := len(f.rec.Events())
 				got, err := f.p.Do(ctx, actor, cmd)
-				checkAuthz(t, want, actor, err)
+				lifecycletest.CheckAuthorized(t, want, actor, lifecycle.RoleServiceOwner, err)
 				stored, gerr := f.p.GetService(ctx, s.ID)
 				require.NoError(t, gerr)
 				if err != nil {
@@ -166,19 +167,6 @@ func TestServiceAuthorization(t *testing.T) {
 			})
 		}
 	}
-}
-
-func checkAuthz(t *testing.T, want bool, actor lifecycle.Actor, err error) {
-	t.Helper()
-	if want {
-		require.NoError(t, err, "%q must be allowed", actor.ID)
-		return
-	}
-	require.ErrorIs(t, err, lifecycle.ErrForbidden, "%q must be refused", actor.ID)
-	var fe *lifecycle.ForbiddenError
-	require.ErrorAs(t, err, &fe)
-	assert.Equal(t, actor.ID, fe.Actor)
-	assert.Contains(t, fe.Reason, lifecycle.RoleServiceOwner)
 }
 
 // TestServiceAuthorizationNeedsAnActor: an actor without an ID is a

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
 )
 
@@ -56,7 +57,7 @@ func TestProblemAuthorization(t *testing.T) {
 					before := p.Clone()
 					cmd := withID(validCommand(ev), p.ID)
 					events, err := p.Apply(actor, t0.Add(24*time.Hour), cmd)
-					checkProblemAuthz(t, want, actor, err)
+					lifecycletest.CheckAuthorized(t, want, actor, problem.RoleProblemManager, err)
 					if err != nil {
 						assert.Nil(t, events)
 						assert.Equal(t, before, p, "a refused operation changes nothing")
@@ -78,7 +79,7 @@ func TestProblemAuthorization(t *testing.T) {
 					}
 					nEvents, nCalls := len(f.rec.Events()), len(f.incidents.Calls())
 					got, err := f.svc.Do(ctx, actor, cmd)
-					checkProblemAuthz(t, want, actor, err)
+					lifecycletest.CheckAuthorized(t, want, actor, problem.RoleProblemManager, err)
 					after, gerr := f.svc.Get(ctx, stored.ID)
 					require.NoError(t, gerr)
 					if err != nil {
@@ -94,19 +95,6 @@ func TestProblemAuthorization(t *testing.T) {
 			}
 		}
 	}
-}
-
-func checkProblemAuthz(t *testing.T, want bool, actor lifecycle.Actor, err error) {
-	t.Helper()
-	if want {
-		require.NoError(t, err, "%q must be allowed", actor.ID)
-		return
-	}
-	require.ErrorIs(t, err, lifecycle.ErrForbidden, "%q must be refused", actor.ID)
-	var fe *lifecycle.ForbiddenError
-	require.ErrorAs(t, err, &fe)
-	assert.Equal(t, actor.ID, fe.Actor)
-	assert.Contains(t, fe.Reason, problem.RoleProblemManager)
 }
 
 // TestReanalyzeDuplicateAuthorization: a problem closed as a duplicate
