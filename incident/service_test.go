@@ -200,23 +200,12 @@ func TestNotifierFailureKeepsTheChange(t *testing.T) {
 // outboxStore stores events with the change, as a transactional outbox.
 type outboxStore struct {
 	*incidenttest.Store
-	mu     sync.Mutex
-	events []lifecycle.Notification
+	lifecycletest.OutboxLog
 }
 
 func (s *outboxStore) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
-	if err := s.Store.Commit(ctx, w); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.events = append(s.events, w.Events...)
-	return nil
+	return s.Keep(s.Store.Commit(ctx, w), w.Events)
 }
-
-// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
-// the events.
-func (s *outboxStore) StoresEvents() bool { return true }
 
 func TestNotifierFuncIsNotified(t *testing.T) {
 	var got []string
@@ -237,8 +226,8 @@ func TestOutboxStoreGetsTheEvents(t *testing.T) {
 	e := newEnv(t, func(c *incident.Config) { c.Store = ob; c.Notifier = nil })
 	x := e.open(t, incident.Open{})
 	e.do(t, ann, incident.Assign{ID: x.ID, Assignee: "ann"})
-	require.Len(t, ob.events, 2, "even with no notifier, an outbox store gets every event")
-	assert.Equal(t, "incident/INC0001/2/0", ob.events[1].ID)
+	require.Len(t, ob.Events(), 2, "even with no notifier, an outbox store gets every event")
+	assert.Equal(t, "incident/INC0001/2/0", ob.Events()[1].ID)
 	assert.Empty(t, e.rec.Events())
 }
 

@@ -669,40 +669,22 @@ func TestPortfolioUsesStoreAsImprovementStore(t *testing.T) {
 // serviceOutboxStore stores events with the change instead of notifying.
 type serviceOutboxStore struct {
 	*lifecycletest.PortfolioStore
-	mu     sync.Mutex
-	events []lifecycle.Notification
+	lifecycletest.OutboxLog
 }
 
 func (o *serviceOutboxStore) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
-	if err := o.PortfolioStore.CommitService(ctx, w); err != nil {
-		return err
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.events = append(o.events, w.Events...)
-	return nil
+	return o.Keep(o.PortfolioStore.CommitService(ctx, w), w.Events)
 }
 
-// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
-// the events.
-func (*serviceOutboxStore) StoresEvents() bool { return true }
-
+// improvementOutbox stores improvements' events with the change.
 type improvementOutbox struct {
 	*lifecycletest.ImprovementStore
-	events []lifecycle.Notification
+	lifecycletest.OutboxLog
 }
 
 func (o *improvementOutbox) CommitImprovement(ctx context.Context, w lifecycle.Write[*lifecycle.Improvement]) error {
-	if err := o.ImprovementStore.CommitImprovement(ctx, w); err != nil {
-		return err
-	}
-	o.events = append(o.events, w.Events...)
-	return nil
+	return o.Keep(o.ImprovementStore.CommitImprovement(ctx, w), w.Events)
 }
-
-// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
-// the events.
-func (*improvementOutbox) StoresEvents() bool { return true }
 
 func TestPortfolioUsesOutbox(t *testing.T) {
 	st := &serviceOutboxStore{PortfolioStore: lifecycletest.NewPortfolioStore()}
@@ -722,8 +704,8 @@ func TestPortfolioUsesOutbox(t *testing.T) {
 	_, err = p.ApproveImprovement(ctx, ownerAlice, lifecycle.ApproveImprovement{ID: x.ID})
 	require.NoError(t, err)
 	assert.Empty(t, rec.Events(), "with an outbox the notifier is not called")
-	require.Len(t, st.events, 2)
-	assert.Equal(t, []string{"created", "advanced"}, []string{st.events[0].Type, st.events[1].Type})
-	require.Len(t, imps.events, 2)
-	assert.Equal(t, "approved", imps.events[1].Type)
+	require.Len(t, st.Events(), 2)
+	assert.Equal(t, []string{"created", "advanced"}, []string{st.Events()[0].Type, st.Events()[1].Type})
+	require.Len(t, imps.Events(), 2)
+	assert.Equal(t, "approved", imps.Events()[1].Type)
 }

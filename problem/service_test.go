@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
 	"github.com/itsmkit/itsm/problem/problemtest"
 )
@@ -565,22 +566,14 @@ func TestFixActionString(t *testing.T) {
 // outboxStore stores events with the change, as a transactional outbox.
 type outboxStore struct {
 	*problemtest.Store
-	events []lifecycle.Notification
+	lifecycletest.OutboxLog
 }
 
 var _ lifecycle.Outbox = (*outboxStore)(nil)
 
 func (o *outboxStore) Commit(ctx context.Context, w lifecycle.Write[*problem.Problem]) error {
-	if err := o.Store.Commit(ctx, w); err != nil {
-		return err
-	}
-	o.events = append(o.events, w.Events...)
-	return nil
+	return o.Keep(o.Store.Commit(ctx, w), w.Events)
 }
-
-// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
-// the events.
-func (o *outboxStore) StoresEvents() bool { return true }
 
 func TestOutboxStoreTakesTheEvents(t *testing.T) {
 	store := &outboxStore{Store: problemtest.NewStore()}
@@ -591,7 +584,7 @@ func TestOutboxStoreTakesTheEvents(t *testing.T) {
 	require.NoError(t, err)
 	_, err = svc.Assess(ctx, alice, problem.Assess{ID: p.ID, Group: "g"})
 	require.NoError(t, err)
-	assert.Equal(t, []string{problem.TypeOpened, problem.TypeIncidentLinked, problem.TypeAssessed}, types(store.events))
+	assert.Equal(t, []string{problem.TypeOpened, problem.TypeIncidentLinked, problem.TypeAssessed}, types(store.Events()))
 	assert.Empty(t, rec.Events(), "with an outbox the Notifier is not called")
 }
 
