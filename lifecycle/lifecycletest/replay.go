@@ -62,3 +62,29 @@ func TestHistoryRefusals[T any](t *testing.T, process string, good, sentinel T, 
 		})
 	}
 }
+
+// BreakVersion returns the break that sets the record's version to the
+// length of its history plus delta (delta not 0): a version that does not
+// match the history, refused for the record's "version".
+func BreakVersion(delta int) HistoryBreak {
+	return HistoryBreak{Edit: func(doc map[string]any, h []any) {
+		doc["version"] = len(h) + delta
+	}, Index: -1, Field: "version"}
+}
+
+// BreakShort returns the break that keeps the first n records of the
+// history, with the version n to match: a history that stops short of the
+// record's state, refused for the last kept record's "to".
+func BreakShort(n int) HistoryBreak {
+	return HistoryBreak{Edit: func(doc map[string]any, h []any) {
+		doc["history"], doc["version"] = h[:n], n
+	}, Index: n - 1, Field: "to"}
+}
+
+// BreakRecord returns the break that sets field of history record i to
+// value ("from", "to" or "event"), refused for that record and field.
+func BreakRecord(i int, field string, value any) HistoryBreak {
+	return HistoryBreak{Edit: func(_ map[string]any, h []any) {
+		HistoryEntry(h, i)[field] = value
+	}, Index: i, Field: field}
+}
