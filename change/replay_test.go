@@ -80,18 +80,11 @@ func TestReplayRefusesImpossibleHistories(t *testing.T) {
 			r["event"], r["from"], r["to"], r["changes"] = "close", "new", "closed", nil
 			doc["history"], doc["version"], doc["type"] = h[:2], 2, "normal"
 		}, Index: 1, Field: "event"},
-		"a history that stops short": {Edit: func(doc map[string]any, h []any) {
-			doc["history"], doc["version"] = h[:5], 5 // ends in new; the change is closed
-		}, Index: 4, Field: "to"},
-		"a version that does not match the history": {Edit: func(doc map[string]any, h []any) {
-			doc["version"] = 1
-		}, Index: -1, Field: "version"},
-		"a From that does not chain": {Edit: func(_ map[string]any, h []any) {
-			rec(h, 4)["from"] = "assess" // the assign's; the set_type before it ends in new
-		}, Index: 4, Field: "from"},
-		"an event the machine does not have from that state": {Edit: func(_ map[string]any, h []any) {
-			rec(h, 7)["event"] = "implement" // from authorize
-		}, Index: 7, Field: "event"},
+		"a history that stops short":                lifecycletest.BreakShort(5),                 // ends in new; the change is closed
+		"a version that does not match the history": lifecycletest.BreakVersion(1 - len(events)), // version 1
+		// The assign's From; the set_type before it ends in new.
+		"a From that does not chain":                         lifecycletest.BreakRecord(4, "from", "assess"),
+		"an event the machine does not have from that state": lifecycletest.BreakRecord(7, "event", "implement"), // from authorize
 		"an event the type's machine does not have": {Edit: func(_ map[string]any, h []any) {
 			// Before the set_type the change is normal: assess is its.
 			// After it, emergency changes have no assess.

@@ -56,24 +56,13 @@ func TestReplayRefusesImpossibleHistories(t *testing.T) {
 			r["event"], r["from"], r["to"] = "close", "new", "closed"
 			doc["history"], doc["version"] = h[:2], 2
 		}, Index: 1, Field: "event"},
-		"a history that stops short": {Edit: func(doc map[string]any, h []any) {
-			doc["history"], doc["version"] = h[:3], 3 // ends in in_progress; the incident is closed
-		}, Index: 2, Field: "to"},
-		"a version that does not match the history": {Edit: func(doc map[string]any, h []any) {
-			doc["version"] = len(h) + 1
-		}, Index: -1, Field: "version"},
-		"a From that does not chain": {Edit: func(_ map[string]any, h []any) {
-			rec(h, 2)["from"] = "on_hold" // the comment's; the assign before it ends in in_progress
-		}, Index: 2, Field: "from"},
-		"an event the machine does not have from that state": {Edit: func(_ map[string]any, h []any) {
-			rec(h, 2)["event"] = "reopen" // from in_progress
-		}, Index: 2, Field: "event"},
-		"a self-loop that moves": {Edit: func(_ map[string]any, h []any) {
-			rec(h, 2)["to"] = "resolved" // a comment never resolves
-		}, Index: 2, Field: "to"},
-		"a caller update that resumes to the wrong state": {Edit: func(_ map[string]any, h []any) {
-			rec(h, 4)["to"] = "resolved"
-		}, Index: 4, Field: "to"},
+		"a history that stops short":                lifecycletest.BreakShort(3), // ends in in_progress; the incident is closed
+		"a version that does not match the history": lifecycletest.BreakVersion(1),
+		// The comment's From; the assign before it ends in in_progress.
+		"a From that does not chain":                         lifecycletest.BreakRecord(2, "from", "on_hold"),
+		"an event the machine does not have from that state": lifecycletest.BreakRecord(2, "event", "reopen"), // from in_progress
+		"a self-loop that moves":                             lifecycletest.BreakRecord(2, "to", "resolved"),  // a comment never resolves
+		"a caller update that resumes to the wrong state":    lifecycletest.BreakRecord(4, "to", "resolved"),
 	})
 }
 

@@ -55,21 +55,12 @@ func TestReplayRefusesImpossibleHistories(t *testing.T) {
 			r["event"], r["from"], r["to"] = "complete", "new", "closed"
 			doc["history"], doc["version"] = h[:2], 2
 		}, Index: 1, Field: "event"},
-		"a history that stops short": {Edit: func(doc map[string]any, h []any) {
-			doc["history"], doc["version"] = h[:4], 4 // ends in root_cause_analysis; the problem is closed
-		}, Index: 3, Field: "to"},
-		"a version that does not match the history": {Edit: func(doc map[string]any, h []any) {
-			doc["version"] = len(h) - 1
-		}, Index: -1, Field: "version"},
-		"a From that does not chain": {Edit: func(_ map[string]any, h []any) {
-			rec(h, 3)["from"] = "assess" // the work note's; the confirm before it ends in root_cause_analysis
-		}, Index: 3, Field: "from"},
-		"an event the machine does not have from that state": {Edit: func(_ map[string]any, h []any) {
-			rec(h, 3)["event"] = "link_change" // only from fix_in_progress
-		}, Index: 3, Field: "event"},
-		"an update that moves": {Edit: func(_ map[string]any, h []any) {
-			rec(h, 3)["to"] = "fix_in_progress"
-		}, Index: 3, Field: "to"},
+		"a history that stops short":                lifecycletest.BreakShort(4), // ends in root_cause_analysis; the problem is closed
+		"a version that does not match the history": lifecycletest.BreakVersion(-1),
+		// The work note's From; the confirm before it ends in root_cause_analysis.
+		"a From that does not chain":                         lifecycletest.BreakRecord(3, "from", "assess"),
+		"an event the machine does not have from that state": lifecycletest.BreakRecord(3, "event", "link_change"), // only from fix_in_progress
+		"an update that moves":                               lifecycletest.BreakRecord(3, "to", "fix_in_progress"),
 	})
 }
 
