@@ -15,7 +15,7 @@ import (
 
 // porter moves incidents between stores.
 var porter = lifecycletest.Porter[*incident.Incident, incident.Store]{
-	Decode: incident.DecodeExport, Import: incident.ImportTo, Export: incident.ExportFrom,
+	Decode: incident.DecodeExport, Import: incident.ImportTo, Export: incident.ExportFrom, Get: incident.Store.Get,
 }
 
 // TestExportRoundTrip: an incident's export carries its history and
@@ -27,9 +27,6 @@ func TestExportRoundTrip(t *testing.T) {
 	require.NotEmpty(t, x.Comments)
 	other := incidenttest.NewStore()
 	porter.CheckMove(t, x, other)
-	stored, err := other.Get(ctx, x.ID)
-	require.NoError(t, err)
-	assert.Empty(t, stored.History, "the store keeps the logs apart")
 	want, err := lifecycle.ReadAll(ctx, x.ID, e0.store.Journal)
 	require.NoError(t, err)
 	imported, err := lifecycle.ReadAll(ctx, x.ID, other.Journal)
