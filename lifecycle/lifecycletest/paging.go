@@ -47,3 +47,39 @@ func CheckPaging(t testing.TB, list Lister, after string, size, bound int, want 
 		t.Fatalf("paging listed %v, a scan gives %v", got, want)
 	}
 }
+
+// CheckScan fails t unless each of matchers (a filter's Matches, the same
+// filter without its cursor and limit, ...) agrees with spec, the
+// filter's documented meaning, on every record; it returns the IDs (id)
+// of the records spec matches that come after cursor after, ascending:
+// what a listing of the filter from that cursor must give ([CheckPaging]).
+func CheckScan[R any](t testing.TB, records []R, id func(R) string, after string, spec func(R) bool, matchers ...func(R) bool) []string {
+	t.Helper()
+	var want []string
+	for _, r := range records {
+		s := spec(r)
+		for i, m := range matchers {
+			if got := m(r); got != s {
+				t.Fatalf("matcher %d says %v of %s, the documented criteria say %v", i, got, id(r), s)
+			}
+		}
+		if s && id(r) > after {
+			want = append(want, id(r))
+		}
+	}
+	slices.Sort(want)
+	return want
+}
+
+// Pick returns the values whose bit is set in mask (bit i for values[i],
+// values past the 64th never), for a fuzz test to draw a subset of a
+// process's states, types or priorities from one number.
+func Pick[T any](mask uint64, values []T) []T {
+	var out []T
+	for i, v := range values {
+		if i < 64 && mask&(1<<i) != 0 {
+			out = append(out, v)
+		}
+	}
+	return out
+}

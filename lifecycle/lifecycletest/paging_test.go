@@ -99,3 +99,28 @@ func TestCheckPaging(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckScan(t *testing.T) {
+	id := func(s string) string { return s }
+	odd := func(s string) bool { return s[1]%2 == 1 }
+	var got []string
+	if msg := fatalOf(func(f *fatals) {
+		got = lifecycletest.CheckScan(f, []string{"A5", "A1", "A2", "A3"}, id, "A1", odd, odd, func(s string) bool { return odd(s) })
+	}); msg != "" || !slices.Equal(got, []string{"A3", "A5"}) {
+		t.Errorf("CheckScan = %v (%s), want A3 and A5: the matches after A1, sorted", got, msg)
+	}
+	if msg := fatalOf(func(f *fatals) {
+		lifecycletest.CheckScan(f, pgIDs, id, "", odd, odd, func(s string) bool { return s != "A3" && odd(s) })
+	}); msg == "" {
+		t.Error("a matcher that disagrees with the spec passed")
+	}
+}
+
+func TestPick(t *testing.T) {
+	vs := []string{"a", "b", "c", "d"}
+	for mask, want := range map[uint64][]string{0: nil, 0b1: {"a"}, 0b1010: {"b", "d"}, 0xff: vs} {
+		if got := lifecycletest.Pick(mask, vs); !slices.Equal(got, want) {
+			t.Errorf("Pick(%b) = %v, want %v", mask, got, want)
+		}
+	}
+}
