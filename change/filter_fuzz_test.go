@@ -1,7 +1,6 @@
 package change_test
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/itsmkit/itsm/change"
@@ -42,26 +41,11 @@ func FuzzChangeFilter(f *testing.F) {
 	f.Add(uint8(0b1), uint8(0b010), "alice", "dave", "web-1", 2, "")
 	f.Add(uint8(0xff), uint8(0xff), "", "", "db-1", 1, "CHG-C")
 	f.Fuzz(func(t *testing.T, states, typs uint8, requester, assignee, ci string, limit int, after string) {
-		var flt change.Filter
-		for i, s := range change.States() {
-			if states&(1<<i) != 0 {
-				flt.States = append(flt.States, s)
-			}
+		flt := change.Filter{
+			States: lifecycletest.Pick(uint64(states), change.States()), Types: lifecycletest.Pick(uint64(typs), types),
+			Requester: requester, Assignee: assignee, ConfigItem: ci, Limit: limit % 25, After: after,
 		}
-		for i, ty := range types {
-			if typs&(1<<i) != 0 {
-				flt.Types = append(flt.Types, ty)
-			}
-		}
-		flt.Requester, flt.Assignee, flt.ConfigItem, flt.Limit, flt.After = requester, assignee, ci, limit%25, after
-
-		var want []string
-		for _, c := range all {
-			if flt.Matches(c) && c.ID > after {
-				want = append(want, c.ID)
-			}
-		}
-		slices.Sort(want)
+		want := lifecycletest.CheckScan(t, all, func(c *change.Change) string { return c.ID }, after, flt.Matches)
 		lifecycletest.CheckPaging(t, func(after string) ([]string, string, error) {
 			flt.After = after
 			page, err := store.List(ctx, flt)

@@ -69,30 +69,13 @@ func FuzzIncidentFilter(f *testing.F) {
 	f.Add(uint8(0b0100), "bob", "net", uint8(0b011), uint8(0b100), "", 2, "")
 	f.Add(uint8(0xff), "", "desk", uint8(0xff), uint8(0b001), "INC001", 1, "INC005")
 	f.Fuzz(func(t *testing.T, states uint8, assignee, group string, prios, major uint8, parent string, limit int, after string) {
-		var flt incident.Filter
-		for i, s := range incident.States() {
-			if states&(1<<i) != 0 {
-				flt.States = append(flt.States, s)
-			}
+		flt := incident.Filter{
+			States:     lifecycletest.Pick(uint64(states), incident.States()),
+			Priorities: lifecycletest.Pick(uint64(prios), []lifecycle.Priority{1, 2, 3, 4, 5}),
+			Major:      lifecycletest.Pick(uint64(major), append([]incident.MajorStatus{""}, incident.MajorStatuses()...)),
+			Assignee:   assignee, Group: group, Parent: parent, Limit: limit % 30, After: after,
 		}
-		for p := range 5 {
-			if prios&(1<<p) != 0 {
-				flt.Priorities = append(flt.Priorities, lifecycle.Priority(p+1))
-			}
-		}
-		for i, m := range append([]incident.MajorStatus{""}, incident.MajorStatuses()...) {
-			if major&(1<<i) != 0 {
-				flt.Major = append(flt.Major, m)
-			}
-		}
-		flt.Assignee, flt.Group, flt.Parent, flt.Limit, flt.After = assignee, group, parent, limit%30, after
-
-		var want []string
-		for _, x := range all {
-			if flt.Matches(x) && x.ID > after {
-				want = append(want, x.ID)
-			}
-		}
+		want := lifecycletest.CheckScan(t, all, func(x *incident.Incident) string { return x.ID }, after, flt.Matches)
 		lifecycletest.CheckPaging(t, func(after string) ([]string, string, error) {
 			flt.After = after
 			page, err := store.List(context.Background(), flt)

@@ -139,27 +139,16 @@ func FuzzServiceFilter(f *testing.F) {
 		}
 
 		// Matches.
-		var want []string
-		for _, s := range services {
-			spec := (len(filter.Statuses) == 0 || slices.Contains(filter.Statuses, s.Status)) &&
+		unpaged := filter
+		unpaged.After, unpaged.Limit = "", 0
+		want := lifecycletest.CheckScan(t, services, func(s *lifecycle.ITService) string { return s.ID }, after, func(s *lifecycle.ITService) bool {
+			return (len(filter.Statuses) == 0 || slices.Contains(filter.Statuses, s.Status)) &&
 				(stage == "" || slices.Contains(filter.Stage.Statuses(), s.Status)) &&
 				(part == "" || slices.Contains(partStatuses[filter.Part], s.Status)) &&
 				(owner == "" || s.Owner == owner) &&
 				(ci == "" || slices.Contains(s.ConfigItems, ci)) &&
 				(agreement == "" || slices.Contains(s.AgreementIDs(), agreement))
-			if got := filter.Matches(s); got != spec {
-				t.Fatalf("Matches(%s in %s) = %v, the documented criteria say %v; filter %+v", s.ID, s.Status, got, spec, filter)
-			}
-			unpaged := filter
-			unpaged.After, unpaged.Limit = "", 0
-			if unpaged.Matches(s) != spec {
-				t.Fatalf("Matches depends on After/Limit")
-			}
-			if spec && s.ID > after {
-				want = append(want, s.ID)
-			}
-		}
-		slices.Sort(want)
+		}, filter.Matches, unpaged.Matches)
 
 		// Paging.
 		pageSize := int(limit)
@@ -228,18 +217,10 @@ func FuzzImprovementFilter(f *testing.F) {
 			}
 			return
 		}
-		var want []string
-		for _, x := range imps {
-			spec := (serviceID == "" || x.ServiceID == serviceID) &&
+		want := lifecycletest.CheckScan(t, imps, func(x *lifecycle.Improvement) string { return x.ID }, after, func(x *lifecycle.Improvement) bool {
+			return (serviceID == "" || x.ServiceID == serviceID) &&
 				(len(filter.Statuses) == 0 || slices.Contains(filter.Statuses, x.Status))
-			if filter.Matches(x) != spec {
-				t.Fatalf("Matches(%s) = %v, want %v; filter %+v", x.ID, !spec, spec, filter)
-			}
-			if spec && x.ID > after {
-				want = append(want, x.ID)
-			}
-		}
-		slices.Sort(want)
+		}, filter.Matches)
 		pageSize := int(limit)
 		if pageSize <= 0 {
 			pageSize = lifecycle.DefaultListLimit
