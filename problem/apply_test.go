@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
 )
 
@@ -340,44 +341,13 @@ func TestSnapshotReplay(t *testing.T) {
 }
 
 func TestEnumsRoundTripAndReject(t *testing.T) {
-	for _, s := range problem.States() {
-		b, err := s.MarshalText()
-		require.NoError(t, err)
-		var back problem.State
-		require.NoError(t, back.UnmarshalText(b))
-		assert.Equal(t, s, back)
-		assert.Equal(t, string(s), s.String())
-	}
-	for _, e := range problem.Events() {
-		b, err := e.MarshalText()
-		require.NoError(t, err)
-		var back problem.Event
-		require.NoError(t, back.UnmarshalText(b))
-		assert.Equal(t, e, back)
-		assert.Equal(t, string(e), e.String())
-	}
-	for _, c := range append(problem.ResolutionCodes(), "") {
-		b, err := c.MarshalText()
-		require.NoError(t, err)
-		var back problem.ResolutionCode
-		require.NoError(t, back.UnmarshalText(b))
-		assert.Equal(t, c, back)
-		assert.Equal(t, string(c), c.String())
-	}
-	var s problem.State
-	err := s.UnmarshalText([]byte("open"))
-	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+	lifecycletest.CheckEnumText(t, problem.States())
+	lifecycletest.CheckEnumText(t, problem.Events())
+	lifecycletest.CheckEnumText(t, append(problem.ResolutionCodes(), ""))
+	err := lifecycletest.CheckEnumRefuses(t, problem.State("open"))
 	assert.True(t, strings.Contains(err.Error(), "root_cause_analysis"), "the error lists the valid states: %v", err)
-	_, err = problem.State("open").MarshalText()
-	assert.ErrorIs(t, err, lifecycle.ErrValidation)
-	var e problem.Event
-	assert.ErrorIs(t, e.UnmarshalText([]byte("fix")), lifecycle.ErrValidation)
-	_, err = problem.Event("fix").MarshalText()
-	assert.ErrorIs(t, err, lifecycle.ErrValidation)
-	var c problem.ResolutionCode
-	assert.ErrorIs(t, c.UnmarshalText([]byte("solved")), lifecycle.ErrValidation)
-	_, err = problem.ResolutionCode("solved").MarshalText()
-	assert.ErrorIs(t, err, lifecycle.ErrValidation)
+	lifecycletest.CheckEnumRefuses(t, problem.Event("fix"))
+	lifecycletest.CheckEnumRefuses(t, problem.ResolutionCode("solved"))
 
 	assert.True(t, problem.StateFixInProgress.Open())
 	assert.False(t, problem.StateResolved.Open())

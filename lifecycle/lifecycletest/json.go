@@ -74,3 +74,24 @@ func CheckEnumText[E interface {
 		}
 	}
 }
+
+// CheckEnumRefuses fails t unless bad, a value outside its enumeration,
+// neither marshals nor unmarshals as text: both are errors matching
+// lifecycle.ErrValidation, and the unmarshalling leaves its target as it
+// was. It returns the unmarshalling error, for checks of its message.
+func CheckEnumRefuses[E interface {
+	~string
+	encoding.TextMarshaler
+}, P interface {
+	*E
+	encoding.TextUnmarshaler
+}](t require.TestingT, bad E) error {
+	helper(t)
+	_, err := bad.MarshalText()
+	assert.ErrorIs(t, err, lifecycle.ErrValidation, "marshalling %T %q", bad, bad)
+	var back E
+	err = P(&back).UnmarshalText([]byte(bad))
+	assert.ErrorIs(t, err, lifecycle.ErrValidation, "unmarshalling %T %q", bad, bad)
+	assert.Empty(t, back, "a refused %T is not decoded", bad)
+	return err
+}

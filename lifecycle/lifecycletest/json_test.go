@@ -16,9 +16,14 @@ type (
 	jsBadColour string
 )
 
-func (c jsColour) MarshalText() ([]byte, error) { return []byte(c), nil }
-func (c jsColour) Valid() bool                  { return c == "red" || c == "blue" }
-func (c jsColour) String() string               { return string(c) }
+func (c jsColour) MarshalText() ([]byte, error) {
+	if !c.Valid() {
+		return nil, lifecycle.Invalid("colour", "unknown %q", string(c))
+	}
+	return []byte(c), nil
+}
+func (c jsColour) Valid() bool    { return c == "red" || c == "blue" }
+func (c jsColour) String() string { return string(c) }
 
 func (c *jsColour) UnmarshalText(b []byte) error {
 	if v := jsColour(b); v.Valid() {
@@ -105,4 +110,14 @@ func TestCheckEnumText(t *testing.T) {
 	if errs := failuresOf(func(f *tbFailures) { lifecycletest.CheckEnumText(f, []jsBadColour{"red"}) }); len(errs) == 0 {
 		t.Error("a member that unmarshals to another passed")
 	}
+}
+
+func TestCheckEnumRefuses(t *testing.T) {
+	passes(t, "an unknown colour", func(f *tbFailures) {
+		if err := lifecycletest.CheckEnumRefuses(f, jsColour("green")); err == nil {
+			f.Errorf("no unmarshalling error returned")
+		}
+	})
+	fails(t, "a known colour", func(f *tbFailures) { lifecycletest.CheckEnumRefuses(f, jsColour("red")) })
+	fails(t, "an enumeration that takes anything", func(f *tbFailures) { lifecycletest.CheckEnumRefuses(f, jsBadColour("green")) })
 }
