@@ -57,9 +57,7 @@ func TestNewValidation(t *testing.T) {
 			tc.edit(&req)
 			c, evs, err := r.New("CHG-1", alice, t0, req)
 			require.ErrorIs(t, err, lifecycle.ErrValidation)
-			var ve *lifecycle.ValidationError
-			require.ErrorAs(t, err, &ve)
-			assert.Equal(t, tc.field, ve.Field)
+			lifecycletest.CheckInvalid(t, err, tc.field)
 			assert.Nil(t, c)
 			assert.Nil(t, evs)
 		})
@@ -132,9 +130,7 @@ func TestPlansRequired(t *testing.T) {
 			c := newChange(t, change.Normal)
 			apply(t, c, alice, change.Update{Plans: &plans})
 			err := refused(t, r, c, alice, change.Assess{}, lifecycle.ErrInvalidTransition)
-			var ve *lifecycle.ValidationError
-			require.ErrorAs(t, err, &ve)
-			assert.Equal(t, "plans."+missing, ve.Field)
+			lifecycletest.CheckInvalid(t, err, "plans."+missing)
 		})
 		t.Run("emergency/"+missing, func(t *testing.T) {
 			c := newChange(t, change.Emergency)
@@ -148,9 +144,7 @@ func TestPlansRequired(t *testing.T) {
 	require.NoError(t, err)
 	apply(t, c, alice, change.Assess{})
 	err = refused(t, r, c, alice, change.RequestApproval{}, lifecycle.ErrValidation)
-	var ve *lifecycle.ValidationError
-	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "planned_start", ve.Field)
+	lifecycletest.CheckInvalid(t, err, "planned_start")
 }
 
 func TestUpdate(t *testing.T) {
@@ -489,9 +483,7 @@ func TestImplementReviewClose(t *testing.T) {
 
 	// An emergency change needs its post-implementation review.
 	err = refused(t, r, c, alice, change.Close{}, lifecycle.ErrInvalidTransition)
-	var ve *lifecycle.ValidationError
-	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "review_notes", ve.Field)
+	lifecycletest.CheckInvalid(t, err, "review_notes")
 	apply(t, c, alice, change.Close{Notes: "root cause: missing index; backout worked"})
 	assert.Equal(t, change.StateClosed, c.State)
 	assert.Equal(t, "root cause: missing index; backout worked", c.ReviewNotes)
@@ -559,9 +551,7 @@ func TestActualTimes(t *testing.T) {
 				return
 			}
 			err := refusedAt(t, r, c, alice, tc.now, tc.cmd, lifecycle.ErrValidation)
-			var ve *lifecycle.ValidationError
-			require.ErrorAs(t, err, &ve)
-			assert.Equal(t, tc.field, ve.Field)
+			lifecycletest.CheckInvalid(t, err, tc.field)
 		})
 	}
 }
@@ -602,9 +592,7 @@ func TestApplyRejectsBadInputs(t *testing.T) {
 	// with a typed error.
 	c.Type = "urgent"
 	err = refused(t, r, c, alice, change.Assess{}, lifecycle.ErrValidation)
-	var ve *lifecycle.ValidationError
-	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "type", ve.Field)
+	lifecycletest.CheckInvalid(t, err, "type")
 }
 
 func TestHistoryAndVersionsAlongThePath(t *testing.T) {

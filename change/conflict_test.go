@@ -303,15 +303,23 @@ func TestForwardScheduleAgreesWithConflicts(t *testing.T) {
 		require.NoError(t, err)
 		fs, err := change.NewForwardSchedule(others, windows)
 		require.NoError(t, err)
-		indexed, err := fs.Conflicts(c)
-		require.NoError(t, err)
-		require.Equal(t, got, indexed)
-		for _, x := range got {
-			require.True(t, x.End.After(x.Start), "a conflict has a positive period: %+v", x)
-			require.True(t, x.Start.Before(c.PlannedEnd) && x.End.After(c.PlannedStart), "a conflict overlaps the window: %+v", x)
-			require.NotEmpty(t, x.Reason)
-		}
+		requireConflictsAgree(t, fs, c, got)
 	})
+}
+
+// requireConflictsAgree checks got, the conflicts change.Conflicts finds
+// for c, against fs, the forward schedule of the same changes and
+// windows: the index finds the same conflicts, and each overlaps c's
+// planned window for a positive period and says why.
+func requireConflictsAgree(t require.TestingT, fs *change.ForwardSchedule, c *change.Change, got []change.Conflict) {
+	indexed, err := fs.Conflicts(c)
+	require.NoError(t, err)
+	require.Equal(t, got, indexed)
+	for _, x := range got {
+		require.True(t, x.End.After(x.Start), "a conflict has a positive period: %+v", x)
+		require.True(t, x.Start.Before(c.PlannedEnd) && x.End.After(c.PlannedStart), "a conflict overlaps the window: %+v", x)
+		require.NotEmpty(t, x.Reason, "%+v", x)
+	}
 }
 
 func toWeekdays[T ~int](ds []T) []time.Weekday {
@@ -444,12 +452,6 @@ func FuzzConflicts(f *testing.F) {
 			return
 		}
 		require.NoError(t, ferr)
-		indexed, err := fs.Conflicts(c)
-		require.NoError(t, err)
-		require.Equal(t, got, indexed)
-		for _, x := range got {
-			require.True(t, x.End.After(x.Start), "%+v", x)
-			require.True(t, x.Start.Before(c.PlannedEnd) && x.End.After(c.PlannedStart), "%+v", x)
-		}
+		requireConflictsAgree(t, fs, c, got)
 	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/itsmkit/itsm/change"
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
 // TestOpenedEventNamesLinks: the IDs given at creation are in the "opened"
@@ -90,9 +91,7 @@ func TestPriority(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c, evs, err := testRules().New("CHG-3", alice, t0, change.Create{Type: change.Normal, Title: "t", Impact: tc.impact, Urgency: tc.urgency})
 			require.ErrorIs(t, err, lifecycle.ErrValidation)
-			var ve *lifecycle.ValidationError
-			require.ErrorAs(t, err, &ve)
-			assert.Equal(t, tc.field, ve.Field)
+			lifecycletest.CheckInvalid(t, err, tc.field)
 			assert.Nil(t, c)
 			assert.Nil(t, evs)
 		})
@@ -147,9 +146,7 @@ func TestServiceActualTimes(t *testing.T) {
 	clk.Advance(48 * time.Hour)
 	got, err := s.Implement(ctx, bob, change.Implement{ID: c.ID, Start: clk.Now().Add(time.Hour)})
 	require.ErrorIs(t, err, lifecycle.ErrValidation)
-	var ve *lifecycle.ValidationError
-	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "actual_start", ve.Field)
+	lifecycletest.CheckInvalid(t, err, "actual_start")
 	assert.Nil(t, got)
 	stored, err := s.Get(ctx, c.ID)
 	require.NoError(t, err)

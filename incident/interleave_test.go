@@ -69,8 +69,20 @@ func requireUnchanged(t *testing.T, e *env, err error, x *incident.Incident) {
 	}
 }
 
+// whileResolving interleaves a, an operation on the child child, with the
+// resolution of parent ("fixed meanwhile"), which must succeed; it returns
+// a's error.
+func whileResolving(t *testing.T, e *env, parent, child string, bFirst bool, a func(*incident.Service) error) error {
+	t.Helper()
+	errA, errB := interleave(t, e, child, bFirst, a, func() error {
+		_, err := e.svc.Resolve(ctx, ann, incident.Resolve{ID: parent, Code: incident.CodeSolutionProvided, Notes: "fixed meanwhile"})
+		return err
+	})
+	require.NoError(t, errB, "resolving the parent")
+	return errA
+}
+
 func TestInterleavedAttaches(t *testing.T) {
-	resolve := incident.Resolve{Code: incident.CodeSolutionProvided, Notes: "fixed meanwhile"}
 	for _, bFirst := range []bool{true, false} {
 		name := map[bool]string{true: "b commits between a's reads and its write", false: "a commits first"}[bFirst]
 		t.Run("the parent becomes a child/"+name, func(t *testing.T) {
@@ -111,16 +123,10 @@ func TestInterleavedAttaches(t *testing.T) {
 		t.Run("the parent is resolved/"+name, func(t *testing.T) {
 			e := newEnv(t)
 			p, c := e.open(t, incident.Open{}), e.open(t, incident.Open{})
-			r := resolve
-			r.ID = p.ID
-			errA, errB := interleave(t, e, c.ID, bFirst, func(svc *incident.Service) error {
+			errA := whileResolving(t, e, p.ID, c.ID, bFirst, func(svc *incident.Service) error {
 				_, err := svc.SetParent(ctx, ann, incident.SetParent{ID: c.ID, Parent: p.ID})
 				return err
-			}, func() error {
-				_, err := e.svc.Resolve(ctx, ann, r)
-				return err
 			})
-			require.NoError(t, errB, "resolving the parent")
 			if bFirst {
 				require.ErrorIs(t, errA, lifecycle.ErrValidation, "attaching under a parent resolved meanwhile")
 				require.Empty(t, e.get(t, c.ID).Parent)
@@ -137,16 +143,10 @@ func TestInterleavedAttaches(t *testing.T) {
 			p := e.open(t, incident.Open{})
 			c := e.open(t, incident.Open{Parent: p.ID})
 			e.do(t, ann, incident.Resolve{ID: c.ID, Code: incident.CodeSolutionProvided, Notes: "n"})
-			r := resolve
-			r.ID = p.ID
-			errA, errB := interleave(t, e, c.ID, bFirst, func(svc *incident.Service) error {
+			errA := whileResolving(t, e, p.ID, c.ID, bFirst, func(svc *incident.Service) error {
 				_, err := svc.Reopen(ctx, ann, incident.Reopen{ID: c.ID, Reason: "still broken"})
 				return err
-			}, func() error {
-				_, err := e.svc.Resolve(ctx, ann, r)
-				return err
 			})
-			require.NoError(t, errB, "resolving the parent")
 			if bFirst {
 				require.ErrorIs(t, errA, lifecycle.ErrInvalidTransition, "reopening under a parent resolved meanwhile")
 			} else {

@@ -631,9 +631,7 @@ func TestPortfolioImprovements(t *testing.T) {
 	_, err = f.p.Retire(ctx, ownerAlice, lifecycle.RetireService{ID: s.ID})
 	require.NoError(t, err)
 	_, err = f.p.Propose(ctx, ownerAlice, lifecycle.ProposeImprovement{ServiceID: s.ID, Title: "t", Measure: "m", Baseline: "b", Target: "g"})
-	var ve *lifecycle.ValidationError
-	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "service_id", ve.Field)
+	lifecycletest.CheckInvalid(t, err, "service_id")
 	_, err = f.p.Propose(ctx, ownerAlice, lifecycle.ProposeImprovement{ServiceID: s.ID})
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
 

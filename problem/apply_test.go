@@ -86,9 +86,7 @@ func TestNewProblemRefusals(t *testing.T) {
 			p, events, err := problem.NewProblem(c.id, lifecycle.DefaultMatrix, c.actor, t0, c.o)
 			assert.Nil(t, p)
 			assert.Nil(t, events)
-			var ve *lifecycle.ValidationError
-			require.ErrorAs(t, err, &ve)
-			assert.Equal(t, c.field, ve.Field)
+			lifecycletest.CheckInvalid(t, err, c.field)
 			assert.ErrorIs(t, err, lifecycle.ErrValidation)
 		})
 	}

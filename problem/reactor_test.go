@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
 	"github.com/itsmkit/itsm/problem/problemtest"
 )
@@ -149,9 +150,7 @@ func TestReactorMajorProblemID(t *testing.T) {
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
 	r.MajorProblemID = func(string) string { return "" }
 	err = r.Notify(ctx, majorResolved("INC3"))
-	var ve *lifecycle.ValidationError
-	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "major_problem_id", ve.Field)
+	lifecycletest.CheckInvalid(t, err, "major_problem_id")
 	page, err := svc.List(ctx, problem.Filter{Incident: "INC3"})
 	require.NoError(t, err)
 	assert.Empty(t, page.Problems)

@@ -29,19 +29,15 @@ var toResolved = []problem.Command{
 
 func TestNewConfig(t *testing.T) {
 	_, err := problem.New(problem.Config{})
-	var ve *lifecycle.ValidationError
-	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "store", ve.Field)
+	lifecycletest.CheckInvalid(t, err, "store")
 
 	_, err = problem.New(problem.Config{Store: problemtest.NewStore(), ResolveIncidents: 3})
-	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "resolve_incidents", ve.Field)
+	lifecycletest.CheckInvalid(t, err, "resolve_incidents")
 	_, err = problem.New(problem.Config{Store: problemtest.NewStore(), ResolveIncidents: -1})
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
 	for _, bad := range []problem.FixAction{-1, 2} {
 		_, err = problem.New(problem.Config{Store: problemtest.NewStore(), OnFix: bad})
-		require.ErrorAs(t, err, &ve)
-		assert.Equal(t, "on_fix", ve.Field)
+		lifecycletest.CheckInvalid(t, err, "on_fix")
 	}
 
 	// Zero values are the defaults: random PRB IDs, system clock, discard.
@@ -631,7 +627,5 @@ func TestNewProblemOpenID(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "PRB-X", p.ID)
 	_, _, err = problem.NewProblem("PRB-Y", lifecycle.DefaultMatrix, alice, t0, problem.Open{ID: "PRB-X", Title: "x"})
-	var ve *lifecycle.ValidationError
-	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "id", ve.Field)
+	lifecycletest.CheckInvalid(t, err, "id")
 }

@@ -24,9 +24,7 @@ func (a Applied) CheckRefused(t require.TestingT, field string, is ...error) {
 		assert.ErrorIs(t, a.Err, target)
 	}
 	if field != "" {
-		var ve *lifecycle.ValidationError
-		require.ErrorAs(t, a.Err, &ve)
-		assert.Equal(t, field, ve.Field)
+		CheckInvalid(t, a.Err, field)
 	}
 	assert.Nil(t, a.Events, "a refused Apply returns no events")
 	assert.Equal(t, a.Before, a.After, "a refused Apply leaves the record unchanged")
@@ -101,4 +99,16 @@ func CheckNotified(t require.TestingT, evs []lifecycle.Notification, want lifecy
 			assert.Equal(t, want.Snapshot, ev.Snapshot)
 		}
 	}
+}
+
+// CheckInvalid fails t unless err matches lifecycle.ErrValidation and is a
+// *lifecycle.ValidationError (or unwraps to one) for field. It returns the
+// error, for checks of its reason.
+func CheckInvalid(t require.TestingT, err error, field string) *lifecycle.ValidationError {
+	helper(t)
+	require.ErrorIs(t, err, lifecycle.ErrValidation)
+	var ve *lifecycle.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, field, ve.Field)
+	return ve
 }

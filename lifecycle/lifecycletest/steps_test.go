@@ -2,6 +2,7 @@ package lifecycletest_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -125,4 +126,18 @@ func TestCheckNotified(t *testing.T) {
 	}
 	swapped := []lifecycle.Notification{evs[1], evs[0]}
 	fails(t, "events out of order", func(f *tbFailures) { lifecycletest.CheckNotified(f, swapped, want) })
+}
+
+func TestCheckInvalid(t *testing.T) {
+	err := lifecycle.Invalid("title", "required")
+	passes(t, "a validation error", func(f *tbFailures) {
+		if ve := lifecycletest.CheckInvalid(f, err, "title"); ve == nil || ve.Field != "title" {
+			f.Errorf("returned %v", ve)
+		}
+	})
+	fails(t, "another field", func(f *tbFailures) { lifecycletest.CheckInvalid(f, err, "note") })
+	fails(t, "no error", func(f *tbFailures) { lifecycletest.CheckInvalid(f, nil, "title") })
+	fails(t, "an untyped validation error", func(f *tbFailures) {
+		lifecycletest.CheckInvalid(f, fmt.Errorf("bad: %w", lifecycle.ErrValidation), "title")
+	})
 }
