@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -180,42 +181,42 @@ func TestTargets(t *testing.T) {
 		}
 		return m
 	}
+	// Each type's own transitions, on top of the common ones.
+	own := map[change.Type]map[edge]change.State{
+		change.Standard: {
+			{change.StateNew, change.EventUpdate}:       change.StateNew,
+			{change.StateNew, change.EventSchedule}:     change.StateScheduled,
+			{change.StateScheduled, change.EventRevert}: change.StateNew,
+		},
+		change.Normal: {
+			{change.StateNew, change.EventUpdate}:             change.StateNew,
+			{change.StateAssess, change.EventUpdate}:          change.StateAssess,
+			{change.StateNew, change.EventAssess}:             change.StateAssess,
+			{change.StateAssess, change.EventRequestApproval}: change.StateAuthorize,
+			{change.StateAuthorize, change.EventApprove}:      change.StateAuthorize,
+			{change.StateAuthorize, change.EventReject}:       change.StateNew,
+			{change.StateAuthorize, change.EventSchedule}:     change.StateScheduled,
+			{change.StateAssess, change.EventRevert}:          change.StateNew,
+			{change.StateAuthorize, change.EventRevert}:       change.StateNew,
+			{change.StateScheduled, change.EventRevert}:       change.StateNew,
+		},
+		change.Emergency: {
+			{change.StateNew, change.EventUpdate}:          change.StateNew,
+			{change.StateNew, change.EventRequestApproval}: change.StateAuthorize,
+			{change.StateAuthorize, change.EventApprove}:   change.StateAuthorize,
+			{change.StateAuthorize, change.EventReject}:    change.StateNew,
+			{change.StateAuthorize, change.EventSchedule}:  change.StateScheduled,
+			{change.StateAuthorize, change.EventRevert}:    change.StateNew,
+			{change.StateScheduled, change.EventRevert}:    change.StateNew,
+		},
+	}
 	want := map[change.Type]map[edge]change.State{
 		change.Standard:  common(change.StateNew, change.StateScheduled, change.StateImplement, change.StateReview),
 		change.Normal:    common(change.StateNew, change.StateAssess, change.StateAuthorize, change.StateScheduled, change.StateImplement, change.StateReview),
 		change.Emergency: common(change.StateNew, change.StateAuthorize, change.StateScheduled, change.StateImplement, change.StateReview),
 	}
-	for e, to := range map[edge]change.State{
-		{change.StateNew, change.EventUpdate}:       change.StateNew,
-		{change.StateNew, change.EventSchedule}:     change.StateScheduled,
-		{change.StateScheduled, change.EventRevert}: change.StateNew,
-	} {
-		want[change.Standard][e] = to
-	}
-	for e, to := range map[edge]change.State{
-		{change.StateNew, change.EventUpdate}:             change.StateNew,
-		{change.StateAssess, change.EventUpdate}:          change.StateAssess,
-		{change.StateNew, change.EventAssess}:             change.StateAssess,
-		{change.StateAssess, change.EventRequestApproval}: change.StateAuthorize,
-		{change.StateAuthorize, change.EventApprove}:      change.StateAuthorize,
-		{change.StateAuthorize, change.EventReject}:       change.StateNew,
-		{change.StateAuthorize, change.EventSchedule}:     change.StateScheduled,
-		{change.StateAssess, change.EventRevert}:          change.StateNew,
-		{change.StateAuthorize, change.EventRevert}:       change.StateNew,
-		{change.StateScheduled, change.EventRevert}:       change.StateNew,
-	} {
-		want[change.Normal][e] = to
-	}
-	for e, to := range map[edge]change.State{
-		{change.StateNew, change.EventUpdate}:          change.StateNew,
-		{change.StateNew, change.EventRequestApproval}: change.StateAuthorize,
-		{change.StateAuthorize, change.EventApprove}:   change.StateAuthorize,
-		{change.StateAuthorize, change.EventReject}:    change.StateNew,
-		{change.StateAuthorize, change.EventSchedule}:  change.StateScheduled,
-		{change.StateAuthorize, change.EventRevert}:    change.StateNew,
-		{change.StateScheduled, change.EventRevert}:    change.StateNew,
-	} {
-		want[change.Emergency][e] = to
+	for typ, edges := range own {
+		maps.Copy(want[typ], edges)
 	}
 	for _, typ := range change.Types() {
 		for _, s := range change.States() {
