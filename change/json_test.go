@@ -116,19 +116,12 @@ func FuzzChangeJSON(f *testing.F) {
 	f.Add([]byte(`{"type":"normal","state":"assess","risk":"","answers":{"q":"a"},"history":[{"seq":1}]}`))
 	f.Add([]byte(`{"type":"weird","state":"new"}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		var c change.Change
-		if err := json.Unmarshal(in, &c); err != nil {
+		c, ok := lifecycletest.CheckJSONFixedPoint[change.Change](t, in)
+		if !ok {
 			return
 		}
-		b1, err := json.Marshal(&c)
-		require.NoError(t, err, "a decoded change must encode")
-		var c2 change.Change
-		require.NoError(t, json.Unmarshal(b1, &c2), "an encoded change must decode")
-		b2, err := json.Marshal(&c2)
-		require.NoError(t, err)
-		require.Equal(t, string(b1), string(b2), "encoding must be stable")
-		_ = c2.Clone()
-		_ = c2.Snapshot()
+		_ = c.Clone()
+		_ = c.Snapshot()
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding"
 	"encoding/json"
 	"fmt"
+	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -94,4 +95,33 @@ func CheckEnumRefuses[E interface {
 	assert.ErrorIs(t, err, lifecycle.ErrValidation, "unmarshalling %T %q", bad, bad)
 	assert.Empty(t, back, "a refused %T is not decoded", bad)
 	return err
+}
+
+// CheckJSONFixedPoint decodes data, a fuzzed document, as a T (a record
+// type: incident.Incident, ...) and returns what it decoded and whether
+// it decoded. Whatever decodes must encode again, its encoding must
+// decode, and encoding that gives the same bytes: the encoding is a fixed
+// point. It fails t now otherwise.
+func CheckJSONFixedPoint[T any](t testing.TB, data []byte) (T, bool) {
+	t.Helper()
+	var x T
+	if err := json.Unmarshal(data, &x); err != nil {
+		return x, false
+	}
+	once, err := json.Marshal(&x)
+	if err != nil {
+		t.Fatalf("a decoded %T does not encode: %v", x, err)
+	}
+	var y T
+	if err := json.Unmarshal(once, &y); err != nil {
+		t.Fatalf("a re-encoded %T does not decode: %v\n%s", x, err, once)
+	}
+	twice, err := json.Marshal(&y)
+	if err != nil {
+		t.Fatalf("a re-decoded %T does not encode: %v", x, err)
+	}
+	if !bytes.Equal(once, twice) {
+		t.Fatalf("the encoding of %T is not stable:\n%s\n%s", x, once, twice)
+	}
+	return x, true
 }

@@ -121,3 +121,36 @@ func TestCheckEnumRefuses(t *testing.T) {
 	fails(t, "a known colour", func(f *tbFailures) { lifecycletest.CheckEnumRefuses(f, jsColour("red")) })
 	fails(t, "an enumeration that takes anything", func(f *tbFailures) { lifecycletest.CheckEnumRefuses(f, jsBadColour("green")) })
 }
+
+// A jsDrifter encodes one more star each time it is decoded.
+type jsDrifter struct{ Stars string }
+
+func (d *jsDrifter) UnmarshalJSON(b []byte) error {
+	var raw struct{ Stars string }
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	d.Stars = raw.Stars + "*"
+	return nil
+}
+
+func TestCheckJSONFixedPoint(t *testing.T) {
+	if msg := fatalOf(func(f *fatals) {
+		got, ok := lifecycletest.CheckJSONFixedPoint[jsPaint](f, []byte(`{"name":"n","colour":"red"}`))
+		if !ok || got.Name != "n" {
+			f.Fatalf("got %+v, %v", got, ok)
+		}
+	}); msg != "" {
+		t.Errorf("a stable paint failed: %s", msg)
+	}
+	if msg := fatalOf(func(f *fatals) {
+		if _, ok := lifecycletest.CheckJSONFixedPoint[jsPaint](f, []byte(`{"colour":"green"}`)); ok {
+			f.Fatalf("a refused document decoded")
+		}
+	}); msg != "" {
+		t.Errorf("a refused document failed: %s", msg)
+	}
+	if msg := fatalOf(func(f *fatals) { lifecycletest.CheckJSONFixedPoint[jsDrifter](f, []byte(`{"Stars":""}`)) }); msg == "" {
+		t.Error("an encoding that drifts passed")
+	}
+}
