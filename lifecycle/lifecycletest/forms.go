@@ -127,7 +127,8 @@ func (fs Forms[K, C, O]) ByType(t testing.TB) map[reflect.Type][]K {
 	return byType
 }
 
-// Find returns the case named name, and fails t now when there is none.
+// Find returns the case named name, and stops t with a failure when
+// there is none.
 func (fs Forms[K, C, O]) Find(t testing.TB, name string) K {
 	t.Helper()
 	i := slices.IndexFunc(fs.Cases, func(k K) bool { return fs.Name(k) == name })

@@ -20,9 +20,9 @@ func helper(t require.TestingT) {
 	}
 }
 
-// Edit returns doc with the first from replaced by to, and fails t now
-// when doc has no from: an edit that does not apply would test the good
-// document.
+// Edit returns doc with the first from replaced by to, and stops t with a
+// failure when doc has no from: an edit that does not apply would test
+// the good document.
 func Edit(t require.TestingT, doc []byte, from, to string) []byte {
 	helper(t)
 	out := bytes.Replace(doc, []byte(from), []byte(to), 1)
@@ -101,7 +101,7 @@ func CheckEnumRefuses[E interface {
 // type: incident.Incident, ...) and returns what it decoded and whether
 // it decoded. Whatever decodes must encode again, its encoding must
 // decode, and encoding that gives the same bytes: the encoding is a fixed
-// point. It fails t now otherwise.
+// point. Otherwise it stops t with a failure.
 func CheckJSONFixedPoint[T any](t testing.TB, data []byte) (T, bool) {
 	t.Helper()
 	var x T
