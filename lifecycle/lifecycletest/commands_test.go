@@ -1,7 +1,6 @@
 package lifecycletest_test
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -63,26 +62,9 @@ func TestRegistryMismatch(t *testing.T) {
 	}
 }
 
-// failures is a testing.TB that keeps what CheckRegistry reports instead
-// of failing the test.
-type failures struct {
-	testing.TB
-	errs []string
-}
-
-func (f *failures) Helper() {}
-
-func (f *failures) Errorf(format string, args ...any) {
-	f.errs = append(f.errs, fmt.Sprintf(format, args...))
-}
-
-func (f *failures) Fatalf(format string, args ...any) { f.Errorf(format, args...) }
-
 func TestCheckRegistry(t *testing.T) {
 	check := func(method string, registry ...any) []string {
-		f := &failures{}
-		lifecycletest.CheckRegistry(f, fixture, method, registry)
-		return f.errs
+		return failuresOf(func(f *tbFailures) { lifecycletest.CheckRegistry(f, fixture, method, registry) })
 	}
 	assert.Empty(t, check("target", A{}, B{}, E{}, G[int]{}), "the exported types, each once: the unexported c is internal")
 	assert.Empty(t, check("other", D{}))

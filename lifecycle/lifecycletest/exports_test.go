@@ -3,7 +3,6 @@ package lifecycletest_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"testing"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -45,29 +44,6 @@ func wkTickets(t *testing.T) (whole, fresh *wkTicket) {
 	}
 	return &wkTicket{ID: "T1", Version: int64(len(h)), State: "wait", Note: "n", History: h},
 		&wkTicket{ID: "T2", Version: 1, State: "new"}
-}
-
-// tbFailures is a require.TestingT that keeps what a check reports, and
-// stops the check as FailNow must.
-type tbFailures struct{ errs []string }
-
-func (f *tbFailures) Errorf(format string, args ...any) {
-	f.errs = append(f.errs, fmt.Sprintf(format, args...))
-}
-
-func (f *tbFailures) FailNow() { panic(f) }
-
-// failuresOf runs check on a tbFailures and returns what it reported.
-func failuresOf(check func(*tbFailures)) (errs []string) {
-	f := &tbFailures{}
-	defer func() {
-		if r := recover(); r != nil && r != f {
-			panic(r)
-		}
-		errs = f.errs
-	}()
-	check(f)
-	return f.errs
 }
 
 func TestCheckRoundTrip(t *testing.T) {

@@ -135,22 +135,16 @@ func (d *jsDrifter) UnmarshalJSON(b []byte) error {
 }
 
 func TestCheckJSONFixedPoint(t *testing.T) {
-	if msg := fatalOf(func(f *fatals) {
+	passes(t, "a stable paint", func(f *tbFailures) {
 		got, ok := lifecycletest.CheckJSONFixedPoint[jsPaint](f, []byte(`{"name":"n","colour":"red"}`))
 		if !ok || got.Name != "n" {
-			f.Fatalf("got %+v, %v", got, ok)
+			f.Errorf("got %+v, %v", got, ok)
 		}
-	}); msg != "" {
-		t.Errorf("a stable paint failed: %s", msg)
-	}
-	if msg := fatalOf(func(f *fatals) {
+	})
+	passes(t, "a refused document", func(f *tbFailures) {
 		if _, ok := lifecycletest.CheckJSONFixedPoint[jsPaint](f, []byte(`{"colour":"green"}`)); ok {
-			f.Fatalf("a refused document decoded")
+			f.Errorf("a refused document decoded")
 		}
-	}); msg != "" {
-		t.Errorf("a refused document failed: %s", msg)
-	}
-	if msg := fatalOf(func(f *fatals) { lifecycletest.CheckJSONFixedPoint[jsDrifter](f, []byte(`{"Stars":""}`)) }); msg == "" {
-		t.Error("an encoding that drifts passed")
-	}
+	})
+	fails(t, "an encoding that drifts", func(f *tbFailures) { lifecycletest.CheckJSONFixedPoint[jsDrifter](f, []byte(`{"Stars":""}`)) })
 }

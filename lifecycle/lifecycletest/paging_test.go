@@ -2,40 +2,11 @@ package lifecycletest_test
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"testing"
 
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
-
-// fatals is a testing.TB whose Fatalf keeps the message and stops the
-// check, as a test's Fatalf stops the test.
-type fatals struct {
-	testing.TB
-	msg string
-}
-
-func (f *fatals) Helper() {}
-
-func (f *fatals) Fatalf(format string, args ...any) {
-	f.msg = fmt.Sprintf(format, args...)
-	panic(f)
-}
-
-// fatalOf runs check on a fatals and returns its message, "" when check
-// passes.
-func fatalOf(check func(*fatals)) (msg string) {
-	f := &fatals{}
-	defer func() {
-		if r := recover(); r != nil && r != f {
-			panic(r)
-		}
-		msg = f.msg
-	}()
-	check(f)
-	return ""
-}
 
 // pgIDs are the records of the paging tests.
 var pgIDs = []string{"A1", "A2", "A3", "A4", "A5"}
@@ -59,9 +30,7 @@ func pgLister(ids []string, size int) lifecycletest.Lister {
 func TestCheckPaging(t *testing.T) {
 	for _, after := range []string{"", "A2", "A5", "B"} {
 		i, _ := slices.BinarySearch(pgIDs, after+"\x00")
-		if msg := fatalOf(func(f *fatals) { lifecycletest.CheckPaging(f, pgLister(pgIDs, 2), after, 2, 6, pgIDs[i:]) }); msg != "" {
-			t.Errorf("a good listing after %q failed: %s", after, msg)
-		}
+		passes(t, "a good listing after "+after, func(f *tbFailures) { lifecycletest.CheckPaging(f, pgLister(pgIDs, 2), after, 2, 6, pgIDs[i:]) })
 	}
 	broken := map[string]lifecycletest.Lister{
 		"a page over size": pgLister(pgIDs, 3),
@@ -94,26 +63,22 @@ func TestCheckPaging(t *testing.T) {
 		},
 	}
 	for name, list := range broken {
-		if msg := fatalOf(func(f *fatals) { lifecycletest.CheckPaging(f, list, "", 2, 6, pgIDs) }); msg == "" {
-			t.Errorf("a listing with %s passed", name)
-		}
+		fails(t, "a listing with "+name, func(f *tbFailures) { lifecycletest.CheckPaging(f, list, "", 2, 6, pgIDs) })
 	}
 }
 
 func TestCheckScan(t *testing.T) {
 	id := func(s string) string { return s }
 	odd := func(s string) bool { return s[1]%2 == 1 }
-	var got []string
-	if msg := fatalOf(func(f *fatals) {
-		got = lifecycletest.CheckScan(f, []string{"A5", "A1", "A2", "A3"}, id, "A1", odd, odd, func(s string) bool { return odd(s) })
-	}); msg != "" || !slices.Equal(got, []string{"A3", "A5"}) {
-		t.Errorf("CheckScan = %v (%s), want A3 and A5: the matches after A1, sorted", got, msg)
-	}
-	if msg := fatalOf(func(f *fatals) {
+	passes(t, "a scan", func(f *tbFailures) {
+		got := lifecycletest.CheckScan(f, []string{"A5", "A1", "A2", "A3"}, id, "A1", odd, odd, func(s string) bool { return odd(s) })
+		if !slices.Equal(got, []string{"A3", "A5"}) {
+			f.Errorf("CheckScan = %v, want A3 and A5: the matches after A1, sorted", got)
+		}
+	})
+	fails(t, "a matcher that disagrees with the spec", func(f *tbFailures) {
 		lifecycletest.CheckScan(f, pgIDs, id, "", odd, odd, func(s string) bool { return s != "A3" && odd(s) })
-	}); msg == "" {
-		t.Error("a matcher that disagrees with the spec passed")
-	}
+	})
 }
 
 func TestPick(t *testing.T) {

@@ -10,21 +10,6 @@ import (
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
-// passes and fails say what a check reported on a tbFailures.
-func passes(t *testing.T, what string, check func(*tbFailures)) {
-	t.Helper()
-	if errs := failuresOf(check); len(errs) > 0 {
-		t.Errorf("%s failed: %v", what, errs)
-	}
-}
-
-func fails(t *testing.T, what string, check func(*tbFailures)) {
-	t.Helper()
-	if errs := failuresOf(check); len(errs) == 0 {
-		t.Errorf("%s passed", what)
-	}
-}
-
 func TestAppliedCheckRefused(t *testing.T) {
 	invalid := lifecycle.Invalid("title", "required")
 	good := lifecycletest.Applied{Before: 1, After: 1, Err: invalid}
