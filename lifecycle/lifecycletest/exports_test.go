@@ -48,11 +48,9 @@ func wkTickets(t *testing.T) (whole, fresh *wkTicket) {
 
 func TestCheckRoundTrip(t *testing.T) {
 	whole, _ := wkTickets(t)
-	if errs := failuresOf(func(f *tbFailures) {
+	passes(t, "a ticket that round-trips", func(f *tbFailures) {
 		lifecycletest.CheckRoundTrip(f, whole, []func([]byte) (*wkTicket, error){wkDecodeExport})
-	}); len(errs) > 0 {
-		t.Errorf("a ticket that round-trips failed: %v", errs)
-	}
+	})
 	lossy := func(b []byte) (*wkTicket, error) {
 		x, err := wkDecodeExport(b)
 		if err == nil {
@@ -60,16 +58,12 @@ func TestCheckRoundTrip(t *testing.T) {
 		}
 		return x, err
 	}
-	if errs := failuresOf(func(f *tbFailures) {
+	fails(t, "a decoder that drops a field", func(f *tbFailures) {
 		lifecycletest.CheckRoundTrip(f, whole, []func([]byte) (*wkTicket, error){lossy})
-	}); len(errs) == 0 {
-		t.Error("a decoder that drops a field passed")
-	}
-	if errs := failuresOf(func(f *tbFailures) {
+	})
+	fails(t, "a record that does not marshal", func(f *tbFailures) {
 		lifecycletest.CheckRoundTrip(f, &struct{ C chan int }{}, nil)
-	}); len(errs) == 0 {
-		t.Error("a record that does not marshal passed")
-	}
+	})
 }
 
 // wkStore is a store of tickets by ID, for a ticket Porter.
@@ -122,9 +116,7 @@ func (s wkStore) get(_ context.Context, id string) (*wkTicket, error) {
 
 func TestPorterCheckMove(t *testing.T) {
 	whole, _ := wkTickets(t)
-	if errs := failuresOf(func(f *tbFailures) { wkPorter(wkDecodeExport).CheckMove(f, whole, wkStore{}) }); len(errs) > 0 {
-		t.Errorf("a good porter failed: %v", errs)
-	}
+	passes(t, "a good porter", func(f *tbFailures) { wkPorter(wkDecodeExport).CheckMove(f, whole, wkStore{}) })
 	overwrites := wkPorter(wkDecodeExport)
 	overwrites.Import = func(_ context.Context, s wkStore, x *wkTicket) error { s[x.ID] = x; return nil }
 	lossy := wkPorter(wkDecodeExport)
@@ -136,19 +128,15 @@ func TestPorterCheckMove(t *testing.T) {
 	for name, p := range map[string]lifecycletest.Porter[*wkTicket, wkStore]{
 		"overwrites": overwrites, "drops a field": lossy, "keeps the history with the record": keepsHistory,
 	} {
-		if errs := failuresOf(func(f *tbFailures) { p.CheckMove(f, whole, wkStore{}) }); len(errs) == 0 {
-			t.Errorf("a porter that %s passed", name)
-		}
+		fails(t, "a porter that "+name, func(f *tbFailures) { p.CheckMove(f, whole, wkStore{}) })
 	}
 }
 
 func TestPorterCheckRequiresHistory(t *testing.T) {
 	whole, fresh := wkTickets(t)
-	if errs := failuresOf(func(f *tbFailures) {
+	passes(t, "a decoder that requires history", func(f *tbFailures) {
 		wkPorter(wkDecodeExport).CheckRequiresHistory(f, whole, wkStore{}, fresh)
-	}); len(errs) > 0 {
-		t.Errorf("a decoder that requires history failed: %v", errs)
-	}
+	})
 	storesAnyway := wkPorter(wkDecodeExport)
 	storesAnyway.Import = func(_ context.Context, s wkStore, x *wkTicket) error {
 		s[x.ID] = x
@@ -182,15 +170,11 @@ func TestPorterCheckRequiresHistory(t *testing.T) {
 		porters[name] = wkPorter(decode)
 	}
 	for name, p := range porters {
-		if errs := failuresOf(func(f *tbFailures) { p.CheckRequiresHistory(f, whole, wkStore{}, fresh) }); len(errs) == 0 {
-			t.Errorf("a porter that %s passed", name)
-		}
+		fails(t, "a porter that "+name, func(f *tbFailures) { p.CheckRequiresHistory(f, whole, wkStore{}, fresh) })
 	}
-	if errs := failuresOf(func(f *tbFailures) {
+	fails(t, "a record of one history record, which cannot lose its last,", func(f *tbFailures) {
 		short := *whole
 		short.History = short.History[:1]
 		wkPorter(wkDecodeExport).CheckRequiresHistory(f, &short, wkStore{})
-	}); len(errs) == 0 {
-		t.Error("a record of one history record passed: it cannot lose its last")
-	}
+	})
 }

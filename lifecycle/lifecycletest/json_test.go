@@ -77,16 +77,12 @@ func TestEdit(t *testing.T) {
 	if got := string(lifecycletest.Edit(t, []byte(`{"a":1,"a":1}`), `"a":1`, `"b":2`)); got != `{"b":2,"a":1}` {
 		t.Errorf("Edit = %s, want the first replaced", got)
 	}
-	if errs := failuresOf(func(f *tbFailures) { lifecycletest.Edit(f, []byte(`{}`), `"a"`, `"b"`) }); len(errs) == 0 {
-		t.Error("an edit that does not apply passed")
-	}
+	fails(t, "an edit that does not apply", func(f *tbFailures) { lifecycletest.Edit(f, []byte(`{}`), `"a"`, `"b"`) })
 }
 
 func TestCheckJSONRefused(t *testing.T) {
 	bad := []byte(`{"name":"n","colour":"green"}`)
-	if errs := failuresOf(func(f *tbFailures) { lifecycletest.CheckJSONRefused[jsPaint](f, bad, "colour") }); len(errs) > 0 {
-		t.Errorf("a refused colour failed: %v", errs)
-	}
+	passes(t, "a refused colour", func(f *tbFailures) { lifecycletest.CheckJSONRefused[jsPaint](f, bad, "colour") })
 	for name, check := range map[string]func(*tbFailures){
 		"a good document":   func(f *tbFailures) { lifecycletest.CheckJSONRefused[jsPaint](f, []byte(`{"colour":"red"}`), "") },
 		"another field":     func(f *tbFailures) { lifecycletest.CheckJSONRefused[jsPaint](f, bad, "name") },
@@ -94,22 +90,14 @@ func TestCheckJSONRefused(t *testing.T) {
 		"a half-decoded T":  func(f *tbFailures) { lifecycletest.CheckJSONRefused[jsLeakyPaint](f, bad, "colour") },
 		"a refusal by type": func(f *tbFailures) { lifecycletest.CheckJSONRefused[jsPaint](f, []byte(`{"name":1}`), "") },
 	} {
-		if errs := failuresOf(check); len(errs) == 0 {
-			t.Errorf("%s passed", name)
-		}
+		fails(t, name, check)
 	}
 }
 
 func TestCheckEnumText(t *testing.T) {
-	if errs := failuresOf(func(f *tbFailures) { lifecycletest.CheckEnumText(f, []jsColour{"red", "blue"}) }); len(errs) > 0 {
-		t.Errorf("good colours failed: %v", errs)
-	}
-	if errs := failuresOf(func(f *tbFailures) { lifecycletest.CheckEnumText(f, []jsColour{"red", "green"}) }); len(errs) == 0 {
-		t.Error("a member that does not unmarshal passed")
-	}
-	if errs := failuresOf(func(f *tbFailures) { lifecycletest.CheckEnumText(f, []jsBadColour{"red"}) }); len(errs) == 0 {
-		t.Error("a member that unmarshals to another passed")
-	}
+	passes(t, "good colours", func(f *tbFailures) { lifecycletest.CheckEnumText(f, []jsColour{"red", "blue"}) })
+	fails(t, "a member that does not unmarshal", func(f *tbFailures) { lifecycletest.CheckEnumText(f, []jsColour{"red", "green"}) })
+	fails(t, "a member that unmarshals to another", func(f *tbFailures) { lifecycletest.CheckEnumText(f, []jsBadColour{"red"}) })
 }
 
 func TestCheckEnumRefuses(t *testing.T) {
