@@ -100,9 +100,9 @@ func (e *ScheduleConflictError) Is(target error) bool {
 }
 
 // step is one command being applied to a clone of a change: the
-// [lifecycle.Op] it records, under the process's rules.
+// [lifecycle.Delta] it records, under the process's rules.
 type step struct {
-	lifecycle.Op
+	lifecycle.Delta
 	rules   Rules
 	orig    *Change // the change as it was
 	c       *Change // the clone being changed
@@ -168,7 +168,7 @@ func (r Rules) Apply(c *Change, actor lifecycle.Actor, now time.Time, cmd Comman
 	if m == nil {
 		return nil, checkType(c.Type)
 	}
-	s := &step{Op: lifecycle.Op{Actor: actor, Now: now, Event: string(cmd.event()), From: string(c.State)}, rules: r, orig: c, c: c.Clone(), machine: m}
+	s := &step{Delta: lifecycle.Delta{Actor: actor, Now: now, Event: string(cmd.event()), From: string(c.State)}, rules: r, orig: c, c: c.Clone(), machine: m}
 	if err := cmd.apply(s); err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func (r Rules) Apply(c *Change, actor lifecycle.Actor, now time.Time, cmd Comman
 // events, each naming the change's type and requester.
 func (s *step) finish(before *Change) []lifecycle.Notification {
 	s.Changes = append(diff(before, s.c), s.extra...)
-	events := finish(s.c, &s.Op)
+	events := finish(s.c, &s.Delta)
 	for i, e := range events {
 		e.Data["type"] = string(s.c.Type)
 		e.Data["requester"] = s.c.Requester
@@ -199,7 +199,7 @@ func (s *step) finish(before *Change) []lifecycle.Notification {
 
 // finish records op on c as the change's next version: version and update
 // time, op's history record, and op's notifications about it.
-func finish(c *Change, op *lifecycle.Op) []lifecycle.Notification {
+func finish(c *Change, op *lifecycle.Delta) []lifecycle.Notification {
 	c.Version++
 	c.UpdatedAt = op.Now
 	c.History = append(c.History, op.Record(c.Version, string(c.State)))
@@ -276,7 +276,7 @@ func (r Rules) New(id string, actor lifecycle.Actor, now time.Time, req Create) 
 		a := r.Assess(c, now)
 		c.Risk, c.Assessment = a.Level, &a
 	}
-	s := &step{Op: lifecycle.Op{Actor: actor, Now: now, Event: "create"}, rules: r, c: c}
+	s := &step{Delta: lifecycle.Delta{Actor: actor, Now: now, Event: "create"}, rules: r, c: c}
 	s.emit(TypeOpened, false, "problems", strings.Join(c.Problems, ","), "incidents", strings.Join(c.Incidents, ","))
 	return c, s.finish(&Change{}), nil
 }

@@ -155,17 +155,17 @@ func applyCmd[C Command](r Rules, x *Incident, actor lifecycle.Actor, now time.T
 	return st.commit(x), nil
 }
 
-// step is one command being applied to an incident: the [lifecycle.Op]
+// step is one command being applied to an incident: the [lifecycle.Delta]
 // it records, under the process's rules.
 type step struct {
-	lifecycle.Op
+	lifecycle.Delta
 	rules Rules
 }
 
 // newStep returns the step of a command applied by actor at now to an
 // incident in state from.
 func newStep(r Rules, actor lifecycle.Actor, now time.Time, from State) *step {
-	return &step{Op: lifecycle.Op{Actor: actor, Now: now, From: string(from)}, rules: r}
+	return &step{Delta: lifecycle.Delta{Actor: actor, Now: now, From: string(from)}, rules: r}
 }
 
 // fire runs ev through the machine and moves x. The first event fired names
@@ -185,12 +185,12 @@ func (st *step) fire(x *Incident, ev Event) error {
 // commit appends the history record, bumps the version and builds the
 // events.
 func (st *step) commit(x *Incident) []lifecycle.Notification {
-	return finish(x, &st.Op)
+	return finish(x, &st.Delta)
 }
 
 // finish records op on x as the incident's next version: version and
 // update time, op's history record, and op's notifications about it.
-func finish(x *Incident, op *lifecycle.Op) []lifecycle.Notification {
+func finish(x *Incident, op *lifecycle.Delta) []lifecycle.Notification {
 	x.Version++
 	x.UpdatedAt = op.Now
 	x.History = append(x.History, op.Record(x.Version, string(x.State)))

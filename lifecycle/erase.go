@@ -114,12 +114,12 @@ func (cmd Erase) Check(actor Actor) error {
 	return nil
 }
 
-// Op returns the redaction as the change it makes, by actor at now on a
+// Delta returns the redaction as the change it makes, by actor at now on a
 // record in state: event [EventRedact], the state unchanged, the reason as
 // its note, each redacted field named as a change ("history[3].note",
 // "journal[2].text") with no values, and one [TypeRedacted] notification.
-func (cmd Erase) Op(actor Actor, now time.Time, state string) Op {
-	op := Op{Actor: actor, Now: now, Event: EventRedact, From: state, Note: cmd.Reason}
+func (cmd Erase) Delta(actor Actor, now time.Time, state string) Delta {
+	op := Delta{Actor: actor, Now: now, Event: EventRedact, From: state, Note: cmd.Reason}
 	for _, r := range cmd.Entries {
 		for _, f := range r.Fields {
 			op.Changes = append(op.Changes, FieldChange{Field: r.Log + "[" + strconv.Itoa(r.Seq) + "]." + f})

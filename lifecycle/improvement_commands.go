@@ -22,9 +22,9 @@ type ImprovementCommand interface {
 }
 
 // improvementStep is one command being applied to an improvement: the
-// [Op] it records, and the type and Data of its one notification.
+// [Delta] it records, and the type and Data of its one notification.
 type improvementStep struct {
-	Op
+	Delta
 	typ  string
 	data map[string]string
 }
@@ -96,7 +96,7 @@ func (p ProposeImprovement) New(actor Actor, now time.Time, id string) (*Improve
 		CreatedAt: now,
 		UpdatedAt: now,
 	}
-	op := Op{Actor: actor, Now: now, Event: "propose", Note: p.Note, Changes: diffImprovement(&Improvement{}, x)}
+	op := Delta{Actor: actor, Now: now, Event: "propose", Note: p.Note, Changes: diffImprovement(&Improvement{}, x)}
 	op.Emit("proposed")
 	x.History = []Record{op.Record(1, string(x.Status))}
 	return x, op.Notifications(ProcessImprovement, x.ID, 1, string(x.Status), x.Snapshot()), nil
@@ -126,7 +126,7 @@ func (x *Improvement) Apply(actor Actor, now time.Time, cmd ImprovementCommand) 
 		return nil, err
 	}
 	c := x.Clone()
-	st := &improvementStep{Op: Op{Actor: actor, Now: now, From: string(x.Status)}}
+	st := &improvementStep{Delta: Delta{Actor: actor, Now: now, From: string(x.Status)}}
 	if err := cmd.applyImprovement(c, st); err != nil {
 		return nil, err
 	}

@@ -56,11 +56,11 @@ type Kernel[T any] struct {
 	State func(T) string
 	// Finish, when set, records op on x as the process records a
 	// command's change: it bumps x's version, sets its update time to
-	// op.Now, appends op's history record ([Op.Record]) and returns op's
-	// notifications ([Op.Notifications]). The kernel uses it for changes
+	// op.Now, appends op's history record ([Delta.Record]) and returns op's
+	// notifications ([Delta.Notifications]). The kernel uses it for changes
 	// of its own rather than a command's (an erasure, see [Kernel.Erase]).
 	// Nil, or a nil State, offers no such change.
-	Finish func(x T, op *Op) []Notification
+	Finish func(x T, op *Delta) []Notification
 	// Replayed names the history fields the record's replay reads besides
 	// its states (a change's type): an erasure keeps their values.
 	Replayed []string
@@ -143,7 +143,7 @@ func (k *Kernel[T]) Update(ctx context.Context, actor Actor, id string, pinned i
 }
 
 // Redact runs step, which appends the redaction's history record (see
-// [Erase.Op]), on the record id for actor, and stores it with
+// [Erase.Delta]), on the record id for actor, and stores it with
 // redactions, the stored entries to blank in the same step, as
 // [Kernel.Update] stores a change.
 func (k *Kernel[T]) Redact(ctx context.Context, actor Actor, id string, pinned int64, redactions []Redaction, step Step[T]) (T, error) {
@@ -167,7 +167,7 @@ func (k *Kernel[T]) Erase(ctx context.Context, actor Actor, cmd Erase, now time.
 		entries[i].Keep = k.Replayed
 	}
 	return k.Redact(ctx, actor, cmd.ID, cmd.Version, entries, func(_ context.Context, x T, _ *ReadSet) ([]Notification, error) {
-		op := cmd.Op(actor, now, k.State(x))
+		op := cmd.Delta(actor, now, k.State(x))
 		return k.Finish(x, &op), nil
 	})
 }

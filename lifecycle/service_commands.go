@@ -35,10 +35,10 @@ type ServiceCommand interface {
 	applyService(s *ITService, st *serviceStep) error
 }
 
-// serviceStep is one command being applied to a service: the [Op] it
+// serviceStep is one command being applied to a service: the [Delta] it
 // records, and the type and Data of its one notification.
 type serviceStep struct {
-	Op
+	Delta
 	typ    string // the notification's Type
 	data   map[string]string
 	edited bool         // a non-machine edit (refused on a retired service)
@@ -188,7 +188,7 @@ func (d DefineService) New(actor Actor, now time.Time, id string) (*ITService, [
 	if len(d.Agreements) > 0 {
 		s.Agreements = slices.Clone(d.Agreements)
 	}
-	op := Op{Actor: actor, Now: now, Event: "define", Note: d.Note, Changes: diffService(&ITService{}, s)}
+	op := Delta{Actor: actor, Now: now, Event: "define", Note: d.Note, Changes: diffService(&ITService{}, s)}
 	op.Emit("created")
 	s.History = []Record{op.Record(1, string(s.Status))}
 	return s, op.Notifications(ProcessService, s.ID, 1, string(s.Status), s.Snapshot()), nil
@@ -237,7 +237,7 @@ func (s *ITService) apply(actor Actor, now time.Time, cmd ServiceCommand, work *
 		return nil, err
 	}
 	c := s.Clone()
-	st := &serviceStep{Op: Op{Actor: actor, Now: now, From: string(s.Status)}, work: work}
+	st := &serviceStep{Delta: Delta{Actor: actor, Now: now, From: string(s.Status)}, work: work}
 	err := cmd.applyService(c, st)
 	if st.edited && s.Status.Final() {
 		return nil, &TransitionError{Process: ProcessService, Subject: s.ID, From: string(s.Status), Event: st.Event, Final: true}

@@ -62,7 +62,7 @@ func NewProblem(id string, m lifecycle.Matrix, actor lifecycle.Actor, now time.T
 		CreatedAt:   now,
 		UpdatedAt:   now,
 	}
-	s := &step{Op: lifecycle.Op{Actor: actor, Now: now, Event: "open", Changes: fieldChanges(&Problem{}, p)}}
+	s := &step{Delta: lifecycle.Delta{Actor: actor, Now: now, Event: "open", Changes: fieldChanges(&Problem{}, p)}}
 	s.EmitData(TypeOpened, nil)
 	for _, inc := range incidents {
 		s.EmitData(TypeIncidentLinked, map[string]string{"incident": inc})
@@ -112,7 +112,7 @@ func (p *Problem) apply(m lifecycle.Matrix, actor lifecycle.Actor, now time.Time
 	if safe {
 		c = p.Clone()
 	}
-	s := &step{Op: lifecycle.Op{Actor: actor, Now: now, From: string(p.State)}, matrix: m}
+	s := &step{Delta: lifecycle.Delta{Actor: actor, Now: now, From: string(p.State)}, matrix: m}
 	if err := cmd.apply(c, s); err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func (p *Problem) apply(m lifecycle.Matrix, actor lifecycle.Actor, now time.Time
 		})
 	}
 	s.Changes = fieldChanges(&before, c)
-	events := finish(c, &s.Op)
+	events := finish(c, &s.Delta)
 	if safe {
 		*p = *c
 	}
@@ -139,7 +139,7 @@ func (p *Problem) apply(m lifecycle.Matrix, actor lifecycle.Actor, now time.Time
 
 // finish records op on p as the problem's next version: version and
 // update time, op's history record, and op's notifications about it.
-func finish(p *Problem, op *lifecycle.Op) []lifecycle.Notification {
+func finish(p *Problem, op *lifecycle.Delta) []lifecycle.Notification {
 	p.Version++
 	p.UpdatedAt = op.Now
 	p.History = append(p.History, op.Record(p.Version, string(p.State)))

@@ -389,10 +389,10 @@ const (
 	TypeIncidentNotified = "incident_notified"
 )
 
-// step is one command being applied to a problem: the [lifecycle.Op] it
+// step is one command being applied to a problem: the [lifecycle.Delta] it
 // records, with the priority matrix of the process.
 type step struct {
-	lifecycle.Op
+	lifecycle.Delta
 	matrix lifecycle.Matrix
 }
 

@@ -12,25 +12,25 @@ import (
 
 var opTime = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 
-func newOp() lifecycle.Op {
-	return lifecycle.Op{Actor: lifecycle.Actor{ID: "ann"}, Now: opTime, Event: "hold", From: "in_progress"}
+func newDelta() lifecycle.Delta {
+	return lifecycle.Delta{Actor: lifecycle.Actor{ID: "ann"}, Now: opTime, Event: "hold", From: "in_progress"}
 }
 
-// TestOpKeepsEveryDataPair: a notification keeps all its Data pairs,
+// TestDeltaKeepsEveryDataPair: a notification keeps all its Data pairs,
 // however many.
-func TestOpKeepsEveryDataPair(t *testing.T) {
-	op := newOp()
+func TestDeltaKeepsEveryDataPair(t *testing.T) {
+	op := newDelta()
 	op.Emit("updated", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5")
 	evs := op.Notifications("incident", "INC-1", 4, "on_hold", lifecycle.Snapshot{State: "on_hold"})
 	require.Len(t, evs, 1)
 	assert.Equal(t, map[string]string{"a": "1", "b": "2", "c": "3", "d": "4", "e": "5"}, evs[0].Data)
 }
 
-// TestOpEmitsEveryNotification: an Op emits all its notifications in order,
+// TestDeltaEmitsEveryNotification: a Delta emits all its notifications in order,
 // numbered from 0, sharing the record's version and transition, each with
 // its own copy of the snapshot.
-func TestOpEmitsEveryNotification(t *testing.T) {
-	op := newOp()
+func TestDeltaEmitsEveryNotification(t *testing.T) {
+	op := newDelta()
 	op.Emit("put_on_hold")
 	op.Emit("commented", "text", "first")
 	op.EmitData("work_note_added", map[string]string{"text": "second"})
@@ -62,10 +62,10 @@ func TestOpEmitsEveryNotification(t *testing.T) {
 	assert.Equal(t, "paris", evs[2].Snapshot.Attributes["site"], "notifications share no snapshot memory")
 }
 
-// TestOpRecordsEveryChange: the history record holds every change, capped
-// at its length so that appending to it cannot write into the Op's slice.
-func TestOpRecordsEveryChange(t *testing.T) {
-	op := newOp()
+// TestDeltaRecordsEveryChange: the history record holds every change, capped
+// at its length so that appending to it cannot write into the Delta's slice.
+func TestDeltaRecordsEveryChange(t *testing.T) {
+	op := newDelta()
 	op.Event = "update"
 	var want []lifecycle.FieldChange
 	for _, f := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
@@ -81,19 +81,19 @@ func TestOpRecordsEveryChange(t *testing.T) {
 	assert.Nil(t, op.Notifications("incident", "INC-1", 4, "in_progress", lifecycle.Snapshot{}), "no emission, no notifications")
 }
 
-func TestOpEmitOddPairsPanics(t *testing.T) {
-	op := newOp()
+func TestDeltaEmitOddPairsPanics(t *testing.T) {
+	op := newDelta()
 	assert.Panics(t, func() { op.Emit("updated", "fields") })
 }
 
-// TestEraseOp: an erasure's change keeps the state, names each redacted
+// TestEraseDelta: an erasure's change keeps the state, names each redacted
 // field without values, keeps the reason and emits one redaction.
-func TestEraseOp(t *testing.T) {
+func TestEraseDelta(t *testing.T) {
 	cmd := lifecycle.Erase{ID: "INC-1", Reason: "GDPR request 7", Entries: []lifecycle.Redaction{
 		{Log: lifecycle.LogHistory, Seq: 3, Fields: []string{"note"}},
 		{Log: lifecycle.LogJournal, Seq: 2, Fields: []string{"author", "text"}},
 	}}
-	op := cmd.Op(lifecycle.Actor{ID: "dpo"}, opTime, "closed")
+	op := cmd.Delta(lifecycle.Actor{ID: "dpo"}, opTime, "closed")
 	rec := op.Record(9, "closed")
 	assert.Equal(t, lifecycle.Record{Seq: 9, Time: opTime, Actor: "dpo", Event: lifecycle.EventRedact, From: "closed", To: "closed", Note: "GDPR request 7",
 		Changes: []lifecycle.FieldChange{{Field: "history[3].note"}, {Field: "journal[2].author"}, {Field: "journal[2].text"}}}, rec)

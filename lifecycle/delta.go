@@ -5,16 +5,16 @@ import (
 	"time"
 )
 
-// Op is one change to one record as a command makes it: who made it and
+// Delta is one change to one record as a command makes it: who made it and
 // when, the event that names its history record, the state the record
 // leaves, the fields it changes, its note and the notifications it emits.
-// A process's commands fill one in while they apply; [Op.Record] and
-// [Op.Notifications] then give the record's next history record and the
+// A process's commands fill one in while they apply; [Delta.Record] and
+// [Delta.Notifications] then give the record's next history record and the
 // notifications about its new version, the same way in every process.
 //
-// An Op with Actor, Now, Event and From set is ready; one Op serves one
+// A Delta with Actor, Now, Event and From set is ready; one Delta serves one
 // change.
-type Op struct {
+type Delta struct {
 	Actor Actor
 	Now   time.Time
 	// Event names the history record: the command's event.
@@ -37,16 +37,16 @@ type emission struct {
 
 // Diff records that field changed from old to new; an unchanged value
 // records nothing (see [Diff]).
-func (o *Op) Diff(field, old, new string) {
+func (o *Delta) Diff(field, old, new string) {
 	o.Changes = Diff(o.Changes, field, old, new)
 }
 
 // Emit adds a notification of type typ whose Data holds the key/value
 // pairs kv (key, value, key, value, ...); no pairs give nil Data. An odd
 // number of arguments is a programming error and panics.
-func (o *Op) Emit(typ string, kv ...string) {
+func (o *Delta) Emit(typ string, kv ...string) {
 	if len(kv)%2 != 0 {
-		panic("lifecycle: Op.Emit " + typ + ": odd number of key/value arguments")
+		panic("lifecycle: Delta.Emit " + typ + ": odd number of key/value arguments")
 	}
 	var data map[string]string
 	if len(kv) > 0 {
@@ -60,16 +60,16 @@ func (o *Op) Emit(typ string, kv ...string) {
 
 // EmitData adds a notification of type typ with data as its Data, which
 // the notification then owns.
-func (o *Op) EmitData(typ string, data map[string]string) {
+func (o *Delta) EmitData(typ string, data map[string]string) {
 	o.emits = append(o.emits, emission{typ: typ, data: data})
 }
 
 // Emitted reports how many notifications o emits.
-func (o *Op) Emitted() int { return len(o.emits) }
+func (o *Delta) Emitted() int { return len(o.emits) }
 
 // Record returns o's history record on a record now at version, in state
 // to: one history record per stored version, so its Seq is the version.
-func (o *Op) Record(version int64, to string) Record {
+func (o *Delta) Record(version int64, to string) Record {
 	return Record{
 		Seq:     int(version),
 		Time:    o.Now,
@@ -85,7 +85,7 @@ func (o *Op) Record(version int64, to string) Record {
 // Notifications returns o's notifications about subject, a record of
 // process now at version in state to, in the order they were emitted,
 // each with its own copy of snap.
-func (o *Op) Notifications(process, subject string, version int64, to string, snap Snapshot) []Notification {
+func (o *Delta) Notifications(process, subject string, version int64, to string, snap Snapshot) []Notification {
 	if len(o.emits) == 0 {
 		return nil
 	}
