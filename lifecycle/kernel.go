@@ -105,8 +105,9 @@ func (k *Kernel[T]) check(ctx context.Context, op *Operation, before, x T, creat
 
 // done tells the interceptors how op, begun at start, ended.
 func (k *Kernel[T]) done(ctx context.Context, op Operation, err error, start time.Time) {
+	elapsed := time.Since(start)
 	for _, i := range k.Interceptors {
-		i.Done(ctx, op, err, time.Since(start))
+		i.Done(ctx, op, err, elapsed)
 	}
 }
 
