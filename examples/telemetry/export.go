@@ -3,6 +3,8 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"net/url"
+	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
@@ -39,21 +41,38 @@ type Export struct {
 	shutdown []func(context.Context) error
 }
 
+// EnvError reports an environment variable that FromEnv cannot use.
+type EnvError struct {
+	Var    string // the variable, such as "OTEL_EXPORTER_OTLP_ENDPOINT"
+	Value  string // its value
+	Reason string // what is wrong with it
+}
+
+// Error renders "<var>=<value>: <reason>".
+func (e *EnvError) Error() string { return e.Var + "=" + e.Value + ": " + e.Reason }
+
 // FromEnv returns an Export for service (the resource's service.name,
 // which OTEL_SERVICE_NAME overrides), or nil when getenv has none of
 // [EnvEndpoint], [EnvTracesEndpoint] and [EnvMetricsEndpoint]: then
-// nothing is to be exported. [EnvEndpoint] asks for both signals, the
-// others each for its own. The exporters and the resource read the rest
-// of their settings (headers, timeouts, certificates,
-// OTEL_RESOURCE_ATTRIBUTES) from the process environment, as the
-// OpenTelemetry SDK specifies: getenv (os.Getenv, in a host) only
-// decides what to export. The exporters do not connect until they
-// export, so FromEnv fails only on settings they cannot parse.
+// nothing is to be exported. [EnvEndpoint] asks for both signals, at its
+// paths /v1/traces and /v1/metrics; [EnvTracesEndpoint] and
+// [EnvMetricsEndpoint] each ask for their own signal at their URL, and
+// take precedence. An endpoint is an http or https URL; anything else is
+// an *[EnvError].
+//
+// getenv (os.Getenv, in a host) decides what to export and where to. The
+// exporters and the resource read the rest of their settings (headers,
+// timeouts, certificates, OTEL_RESOURCE_ATTRIBUTES) from the process
+// environment, as the OpenTelemetry SDK specifies. They do not connect
+// until they export.
 func FromEnv(ctx context.Context, service string, getenv func(string) string) (*Export, error) {
-	traces := getenv(EnvEndpoint) != "" || getenv(EnvTracesEndpoint) != ""
-	metrics := getenv(EnvEndpoint) != "" || getenv(EnvMetricsEndpoint) != ""
-	if !traces && !metrics {
-		return nil, nil
+	traces, err := endpoint(getenv, EnvTracesEndpoint, "/v1/traces")
+	if err != nil {
+		return nil, err
+	}
+	metrics, err := endpoint(getenv, EnvMetricsEndpoint, "/v1/metrics")
+	if err != nil || traces == "" && metrics == "" {
+		return nil, err
 	}
 	res, err := resource.New(ctx,
 		resource.WithAttributes(attribute.String("service.name", service)),
@@ -62,16 +81,16 @@ func FromEnv(ctx context.Context, service string, getenv func(string) string) (*
 		return nil, err
 	}
 	e := &Export{Traces: tracenoop.NewTracerProvider(), Metrics: metricnoop.NewMeterProvider()}
-	if traces {
-		exp, err := otlptracehttp.New(ctx)
+	if traces != "" {
+		exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(traces))
 		if err != nil {
 			return nil, err
 		}
 		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
 		e.Traces, e.shutdown = tp, append(e.shutdown, tp.Shutdown)
 	}
-	if metrics {
-		exp, err := otlpmetrichttp.New(ctx)
+	if metrics != "" {
+		exp, err := otlpmetrichttp.New(ctx, otlpmetrichttp.WithEndpointURL(metrics))
 		if err != nil {
 			return nil, errors.Join(err, e.Shutdown(ctx))
 		}
@@ -79,6 +98,26 @@ func FromEnv(ctx context.Context, service string, getenv func(string) string) (*
 		e.Metrics, e.shutdown = mp, append(e.shutdown, mp.Shutdown)
 	}
 	return e, nil
+}
+
+// endpoint is the URL to export a signal to: the value of signalVar, or
+// else path under [EnvEndpoint]'s URL, or "" when neither is set.
+func endpoint(getenv func(string) string, signalVar, path string) (string, error) {
+	name, v := signalVar, getenv(signalVar)
+	if v == "" {
+		name, v = EnvEndpoint, getenv(EnvEndpoint)
+	}
+	if v == "" {
+		return "", nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return "", &EnvError{Var: name, Value: v, Reason: "want an http or https URL"}
+	}
+	if name == EnvEndpoint {
+		u.Path = strings.TrimSuffix(u.Path, "/") + path
+	}
+	return u.String(), nil
 }
 
 // Shutdown exports what the providers still hold and stops them, within

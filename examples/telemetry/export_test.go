@@ -95,3 +95,33 @@ func TestFromEnvWithoutEndpointsExportsNothing(t *testing.T) {
 	}
 	assert.Nil(t, exportOne(t))
 }
+
+func TestFromEnvReadsTheEndpointsFromGetenv(t *testing.T) {
+	c := newCollector(t)
+	t.Setenv(telemetry.EnvEndpoint, "http://127.0.0.1:1") // not asked
+	env := map[string]string{telemetry.EnvEndpoint: c.URL + "/otlp/"}
+	e, err := telemetry.FromEnv(context.Background(), "telemetry-test", func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.NotNil(t, e)
+	tel, err := telemetry.New(e.Traces, e.Metrics)
+	require.NoError(t, err)
+	tel.Done(context.Background(), lifecycle.Operation{Process: "incident", Event: "open", Actor: agent}, nil, time.Millisecond)
+	require.NoError(t, e.Shutdown(context.Background()))
+	assert.Equal(t, map[string]int{"POST /otlp/v1/traces": 1, "POST /otlp/v1/metrics": 1}, c.received())
+}
+
+func TestFromEnvRefusesAnEndpointThatIsNoURL(t *testing.T) {
+	for _, c := range []struct{ key, value string }{
+		{telemetry.EnvEndpoint, "localhost:4318"},
+		{telemetry.EnvTracesEndpoint, "grpc://collector:4317"},
+		{telemetry.EnvMetricsEndpoint, "http://"},
+		{telemetry.EnvEndpoint, "http://[::1"},
+	} {
+		env := map[string]string{c.key: c.value}
+		e, err := telemetry.FromEnv(context.Background(), "telemetry-test", func(k string) string { return env[k] })
+		var envErr *telemetry.EnvError
+		require.ErrorAs(t, err, &envErr, "%s=%s", c.key, c.value)
+		assert.Equal(t, telemetry.EnvError{Var: c.key, Value: c.value, Reason: "want an http or https URL"}, *envErr)
+		assert.Nil(t, e)
+	}
+}

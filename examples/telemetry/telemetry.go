@@ -27,6 +27,10 @@
 // of the service itself (error, stored_with_errors) set the span's status
 // to Error with the error's message and record the error on the span.
 //
+// [FromEnv] builds the providers that export over OTLP/HTTP when the
+// standard OpenTelemetry environment variables ask for it, as the service
+// desk (examples/servicedesk) does.
+//
 // The core module has no OpenTelemetry dependency: this adapter, in the
 // examples module, is where a host gets one.
 package telemetry
@@ -167,8 +171,7 @@ func (o *observer) Done(ctx context.Context, op lifecycle.Operation, err error, 
 	end := time.Now()
 	outcome := Outcome(err)
 
-	common := make([]attribute.KeyValue, 0, 6)
-	common = append(common, KeyProcess.String(op.Process))
+	common := []attribute.KeyValue{KeyProcess.String(op.Process)}
 	name := "itsm " + op.Process
 	if op.Event != "" {
 		common = append(common, KeyEvent.String(op.Event))
