@@ -49,6 +49,9 @@ type options struct {
 	// AutoCloseInterval is how often resolved incidents are auto-closed;
 	// 0 means 1h, negative disables it.
 	AutoCloseInterval time.Duration
+	// Interceptors see every operation of every process, in order (see
+	// lifecycle.Interceptor): where run installs telemetry.
+	Interceptors []lifecycle.Interceptor
 }
 
 // desk is the service desk: every process's service over one database,
@@ -109,11 +112,12 @@ func newDesk(ctx context.Context, opts options) (*desk, error) {
 // relay delivers them.
 func (d *desk) wire() error {
 	var err error
-	if d.incidents, err = incident.New(incident.Config{Store: d.db.Incidents(), Clock: d.clock}); err != nil {
+	is := d.opts.Interceptors
+	if d.incidents, err = incident.New(incident.Config{Store: d.db.Incidents(), Clock: d.clock, Interceptors: is}); err != nil {
 		return err
 	}
 	if d.problems, err = problem.New(problem.Config{
-		Store: d.db.Problems(), Clock: d.clock,
+		Store: d.db.Problems(), Clock: d.clock, Interceptors: is,
 		Incidents: d.incidents, // a fixed problem resolves the incidents waiting on it
 	}); err != nil {
 		return err
@@ -123,13 +127,13 @@ func (d *desk) wire() error {
 		windows = d.opts.Policy.Windows
 	}
 	if d.changes, err = change.New(change.Config{
-		Store: d.db.Changes(), Clock: d.clock, Windows: windows,
+		Store: d.db.Changes(), Clock: d.clock, Windows: windows, Interceptors: is,
 		Rules: change.Rules{Authorities: d.opts.Policy.Authorities, Templates: d.opts.Policy.Templates},
 	}); err != nil {
 		return err
 	}
 	if d.portfolio, err = lifecycle.NewPortfolio(lifecycle.PortfolioConfig{
-		Store: d.db.Services(), Improvements: d.db.Improvements(), Clock: d.clock,
+		Store: d.db.Services(), Improvements: d.db.Improvements(), Clock: d.clock, Interceptors: is,
 		Dependents: lifecycle.DependentsFunc(d.openWork),
 		Agreements: lifecycle.AgreementLookupFunc(d.agreementKind),
 	}); err != nil {

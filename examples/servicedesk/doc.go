@@ -21,6 +21,15 @@
 // column can hold (NUL, invalid UTF-8) is refused with 400 wherever it
 // appears, and list parameters take at most 50 distinct values.
 //
+// With OTEL_EXPORTER_OTLP_ENDPOINT set (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+// or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, for one signal), it exports a
+// span and metrics for every operation of every process over OTLP/HTTP
+// (see examples/telemetry), as service "servicedesk" (OTEL_SERVICE_NAME
+// overrides it), and exports what is left on shutdown. Without them it
+// installs no telemetry at all.
+//
+//	OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 go run ./examples/servicedesk
+//
 // The acting user comes from the X-Actor and X-Roles headers. That is a
 // stand-in: authentication belongs to the host (a proxy, or a middleware
 // that checks tokens and sets the actor). See README.md for the endpoints.

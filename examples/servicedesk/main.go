@@ -16,6 +16,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/itsmkit/itsm/examples/telemetry"
+	"github.com/itsmkit/itsm/lifecycle"
 )
 
 func main() {
@@ -98,10 +101,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 
+	interceptors, stopTelemetry, err := exportTelemetry(ctx, getenv, log)
+	if err != nil {
+		return err
+	}
+	defer stopTelemetry()
+
 	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	d, err := newDesk(openCtx, options{
 		DSN: c.dsn, Policy: pol, Log: log,
 		SLAInterval: c.slaEvery, RelayInterval: c.relayEvery, AutoCloseInterval: c.closeEvery,
+		Interceptors: interceptors,
 	})
 	cancel()
 	if err != nil {
@@ -164,6 +174,32 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// exportTelemetry returns the telemetry interceptor when the standard
+// OTEL_EXPORTER_OTLP_*ENDPOINT variables ask for export (see
+// telemetry.FromEnv), and none otherwise: a desk that exports nothing
+// spends nothing on spans. stop exports what is left and shuts the
+// exporters down; run calls it last, after the desk is closed.
+func exportTelemetry(ctx context.Context, getenv func(string) string, log *slog.Logger) (is []lifecycle.Interceptor, stop func(), err error) {
+	exp, err := telemetry.FromEnv(ctx, "servicedesk", getenv)
+	if err != nil || exp == nil {
+		return nil, func() {}, err
+	}
+	stop = func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := exp.Shutdown(sctx); err != nil {
+			log.Error("telemetry shutdown", "err", err)
+		}
+	}
+	tel, err := telemetry.New(exp.Traces, exp.Metrics)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	log.Info("exporting telemetry", "otlp", "http/protobuf")
+	return []lifecycle.Interceptor{tel}, stop, nil
 }
 
 // redact hides the password of a database URL for the logs.
