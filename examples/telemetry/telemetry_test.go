@@ -220,8 +220,9 @@ func TestSpansAndMetricsPerOutcome(t *testing.T) {
 	for _, s := range c.sums {
 		recorded += s
 	}
-	assert.GreaterOrEqual(t, recorded, first, "the durations recorded are the kernel's, in seconds")
-	assert.LessOrEqual(t, recorded, last)
+	assert.Equal(t, f.first, f.last, "every interceptor is told the one duration of an operation")
+	assert.InDelta(t, first, recorded, 1e-9, "the durations recorded are the kernel's, in seconds")
+	assert.InDelta(t, last, recorded, 1e-9)
 }
 
 func TestSpanCoversTheOperation(t *testing.T) {
