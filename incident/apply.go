@@ -102,11 +102,10 @@ func (x *Incident) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]l
 
 // Apply is the pure transition: it checks the actor, the command's ID and
 // version (a non-zero version other than x.Version is a
-// lifecycle.ErrConflict), the state machine and the command's input, and
-// then changes x: the command's fields, one new history record, Version+1
-// and UpdatedAt = now. It returns the events to emit once x is stored. On
-// any error x is unchanged. Who may fire an event is the access policy's
-// to say, which the [Service] asks ([Config].Access, [AccessRules]).
+// lifecycle.ErrConflict), the actor's role, the state machine and the
+// command's input, and then changes x: the command's fields, one new
+// history record, Version+1 and UpdatedAt = now. It returns the events to
+// emit once x is stored. On any error x is unchanged.
 //
 // Apply sees only x: rules that involve other incidents (a parent must be
 // open, a child cannot be reopened under a resolved parent, resolving a

@@ -594,8 +594,8 @@ func (c ProposeMajor) apply(x *Incident, st *step) error {
 	return nil
 }
 
-// AcceptMajor accepts a candidate as a major incident. The default access
-// policy ([AccessRules]) lets only [RoleMajorIncidentManager] do it.
+// AcceptMajor accepts a candidate as a major incident. The actor needs
+// [RoleMajorIncidentManager].
 type AcceptMajor struct {
 	ID      string `json:"id"`                // the incident; required
 	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
@@ -605,6 +605,9 @@ type AcceptMajor struct {
 func (c AcceptMajor) target() (string, int64) { return c.ID, c.Version }
 
 func (c AcceptMajor) apply(x *Incident, st *step) error {
+	if err := st.Actor.Require(RoleMajorIncidentManager, "accept a major incident"); err != nil {
+		return err
+	}
 	if err := st.fire(x, EventAcceptMajor); err != nil {
 		return err
 	}
@@ -615,8 +618,8 @@ func (c AcceptMajor) apply(x *Incident, st *step) error {
 	return nil
 }
 
-// RejectMajor rejects a major incident candidate. The default access
-// policy ([AccessRules]) lets only [RoleMajorIncidentManager] do it.
+// RejectMajor rejects a major incident candidate. The actor needs
+// [RoleMajorIncidentManager].
 type RejectMajor struct {
 	ID      string `json:"id"`                // the incident; required
 	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
@@ -626,6 +629,9 @@ type RejectMajor struct {
 func (c RejectMajor) target() (string, int64) { return c.ID, c.Version }
 
 func (c RejectMajor) apply(x *Incident, st *step) error {
+	if err := st.Actor.Require(RoleMajorIncidentManager, "reject a major incident"); err != nil {
+		return err
+	}
 	if err := st.fire(x, EventRejectMajor); err != nil {
 		return err
 	}

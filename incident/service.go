@@ -39,11 +39,6 @@ type Config struct {
 	// policy may refuse one, an observer measures them (see
 	// lifecycle.Interceptor).
 	Interceptors []lifecycle.Interceptor
-	// Access is the access policy the Service asks before every change it
-	// stores; nil is the default, AccessRules. A host extends the default
-	// with &lifecycle.AccessPolicy{Rules: append(incident.AccessRules(),
-	// its rules...)}, or replaces it.
-	Access *lifecycle.AccessPolicy
 }
 
 // Service runs the incident process over a [Store]: each operation loads
@@ -90,7 +85,7 @@ func New(cfg Config) (*Service, error) {
 		autoCloseAfter: cfg.AutoCloseAfter,
 	}
 	s.kernel = lifecycle.Kernel[*Incident]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version, Detach: detach, State: state, Finish: finish,
-		Interceptors: interceptors(cfg.Access, cfg.Interceptors), ID: recordID, Clone: (*Incident).Clone, Last: last}
+		Interceptors: cfg.Interceptors, ID: recordID, Clone: (*Incident).Clone, Last: last}
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("INC")
 	}
@@ -116,15 +111,6 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		return Page{}, err
 	}
 	return s.store.List(ctx, f)
-}
-
-// interceptors returns what the kernel asks: the access policy (the
-// default one when access is nil), then the host's interceptors.
-func interceptors(access *lifecycle.AccessPolicy, host []lifecycle.Interceptor) []lifecycle.Interceptor {
-	if access == nil {
-		access = &lifecycle.AccessPolicy{Rules: AccessRules()}
-	}
-	return append([]lifecycle.Interceptor{access}, host...)
 }
 
 // version is the kernel's view of an incident's version.
