@@ -134,9 +134,9 @@ func TestFaultTimeoutBlocks(t *testing.T) {
 
 			// The caller's deadline, when it comes first.
 			f.SetTimeoutDelay(time.Minute)
+			start = time.Now() // before the deadline is set, which counts from there
 			ctx, cancel := context.WithTimeout(bg, 30*time.Millisecond)
 			defer cancel()
-			start = time.Now()
 			err = call(f, ctx)
 			took := time.Since(start)
 			assert.GreaterOrEqual(t, took, 30*time.Millisecond, "waits for the deadline")
