@@ -50,23 +50,9 @@ func runAndShutDown(t *testing.T, b backend, flag bool) {
 	case b.Name == "postgres":
 		env["ITSM_DATABASE_URL"] = b.DSN(t)
 	}
-	var logs testdb.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	addrs := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, args, func(k string) string { return env[k] }, &logs, func(a net.Addr) { addrs <- a })
-	}()
-	var base string
-	select {
-	case a := <-addrs:
-		base = "http://" + a.String()
-	case err := <-done:
-		t.Fatalf("run: %v\n%s", err, logs.String())
-	case <-time.After(30 * time.Second):
-		t.Fatal("run did not start listening")
-	}
+	base, done, logs := startRun(t, ctx, args, env)
 	client := &http.Client{Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
 
@@ -144,4 +130,26 @@ func TestPolicyFile(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte(`{"windowz": []}`), 0o644))
 	_, err = loadPolicy(path)
 	assert.ErrorContains(t, err, "windowz")
+}
+
+// startRun starts the program's run with args and the environment env,
+// and waits until it listens: it returns the base URL, the channel run's
+// result comes on once ctx is canceled, and its logs.
+func startRun(t *testing.T, ctx context.Context, args []string, env map[string]string) (string, <-chan error, *testdb.Buffer) {
+	t.Helper()
+	logs := &testdb.Buffer{}
+	addrs := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, args, func(k string) string { return env[k] }, logs, func(a net.Addr) { addrs <- a })
+	}()
+	select {
+	case a := <-addrs:
+		return "http://" + a.String(), done, logs
+	case err := <-done:
+		t.Fatalf("run: %v\n%s", err, logs.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not start listening")
+	}
+	return "", nil, nil
 }

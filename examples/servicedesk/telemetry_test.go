@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/itsmkit/itsm/examples/internal/testdb"
 )
 
 // TestRunExportsTelemetry runs the program with an OTLP endpoint in its
@@ -34,24 +32,9 @@ func TestRunExportsTelemetry(t *testing.T) {
 	defer collector.Close()
 
 	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": collector.URL}
-	var logs testdb.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	addrs := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", ":memory:", "-log", "json"},
-			func(k string) string { return env[k] }, &logs, func(a net.Addr) { addrs <- a })
-	}()
-	var base string
-	select {
-	case a := <-addrs:
-		base = "http://" + a.String()
-	case err := <-done:
-		t.Fatalf("run: %v\n%s", err, logs.String())
-	case <-time.After(30 * time.Second):
-		t.Fatal("run did not start listening")
-	}
+	base, done, logs := startRun(t, ctx, []string{"-addr", "127.0.0.1:0", "-db", ":memory:", "-log", "json"}, env)
 	client := &http.Client{Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
 	req, _ := http.NewRequest("POST", base+"/incidents", strings.NewReader(`{"title":"Telemetry test"}`))
