@@ -518,6 +518,18 @@ func (l *Ledger) Subjects(process string) []string {
 	return slices.Sorted(maps.Keys(set))
 }
 
+// processes returns the processes of the records stored at least once,
+// sorted.
+func (l *Ledger) processes() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	set := map[string]bool{}
+	for k := range l.seen {
+		set[k.process] = true
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
 // CheckEvents returns an error for every event (at most ten are listed)
 // that does not belong to a stored change: its (Process, Subject, Version)
 // was never added, its ID is not of the form NotificationID(Process, Subject,
