@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,69 +17,33 @@ import (
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
-// pfLedgerPortfolio sits between the faulty service store and the real one
-// and tells the ledger about every version the real store accepted; with
-// relay set it also has a transactional outbox (events kept with the
-// change, the Recorder standing for the host's relay; sequential runs only).
+// pfLedgerPortfolio and pfLedgerImprovements sit between the faulty
+// stores and the real ones: their Tap tells the ledger about every
+// version the real store accepted and, as an outbox, relays the events
+// stored with each change.
 type pfLedgerPortfolio struct {
 	lifecycle.PortfolioStore
-	ledger *lifecycletest.Ledger
+	tap lifecycletest.Tap[*lifecycle.ITService]
 }
 
-func (s *pfLedgerPortfolio) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
-	if err := s.PortfolioStore.CommitService(ctx, w); err != nil {
-		return err
-	}
-	s.ledger.Add(lifecycle.ProcessService, w.Record.ID, w.Record.Version, w.Record.Snapshot())
-	return nil
+func (s pfLedgerPortfolio) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
+	return s.tap.Commit(ctx, w, s.PortfolioStore.CommitService)
 }
 
-// pfOutboxPortfolio is pfLedgerPortfolio as an outbox: CommitService
-// hands the write's events to the relay once the change is stored.
-type pfOutboxPortfolio struct {
-	*pfLedgerPortfolio
-	relay lifecycle.Notifier
-}
-
-func (o *pfOutboxPortfolio) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
-	if err := o.pfLedgerPortfolio.CommitService(ctx, w); err != nil {
-		return err
-	}
-	return o.relay.Notify(ctx, w.Events...)
-}
-
-// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
-// the events.
-func (*pfOutboxPortfolio) StoresEvents() bool { return true }
+// StoresEvents makes the store a lifecycle.Outbox when its Tap relays.
+func (s pfLedgerPortfolio) StoresEvents() bool { return s.tap.StoresEvents() }
 
 type pfLedgerImprovements struct {
 	lifecycle.ImprovementStore
-	ledger *lifecycletest.Ledger
+	tap lifecycletest.Tap[*lifecycle.Improvement]
 }
 
-func (s *pfLedgerImprovements) CommitImprovement(ctx context.Context, w lifecycle.Write[*lifecycle.Improvement]) error {
-	if err := s.ImprovementStore.CommitImprovement(ctx, w); err != nil {
-		return err
-	}
-	s.ledger.Add(lifecycle.ProcessImprovement, w.Record.ID, w.Record.Version, w.Record.Snapshot())
-	return nil
+func (s pfLedgerImprovements) CommitImprovement(ctx context.Context, w lifecycle.Write[*lifecycle.Improvement]) error {
+	return s.tap.Commit(ctx, w, s.ImprovementStore.CommitImprovement)
 }
 
-type pfOutboxImprovements struct {
-	*pfLedgerImprovements
-	relay lifecycle.Notifier
-}
-
-func (o *pfOutboxImprovements) CommitImprovement(ctx context.Context, w lifecycle.Write[*lifecycle.Improvement]) error {
-	if err := o.pfLedgerImprovements.CommitImprovement(ctx, w); err != nil {
-		return err
-	}
-	return o.relay.Notify(ctx, w.Events...)
-}
-
-// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
-// the events.
-func (*pfOutboxImprovements) StoresEvents() bool { return true }
+// StoresEvents makes the store a lifecycle.Outbox when its Tap relays.
+func (s pfLedgerImprovements) StoresEvents() bool { return s.tap.StoresEvents() }
 
 // pfFaultyDependents makes the host's open-work query flaky (a read).
 type pfFaultyDependents struct {
@@ -95,106 +58,121 @@ func (d pfFaultyDependents) OpenWork(ctx context.Context, id string) (int, int, 
 	return d.inner.OpenWork(ctx, id)
 }
 
-// pfState is everything the real stores hold, keyed "service/ID" and
-// "improvement/ID".
-type pfState map[string]any
-
 func pfKey(process, id string) string { return process + "/" + id }
 
-func (st pfState) version(key string) int64 {
-	switch x := st[key].(type) {
+// pfView is how the fault tests see a stored service or improvement.
+func pfView(r any) lifecycletest.Stored {
+	switch x := r.(type) {
 	case *lifecycle.ITService:
-		return x.Version
+		return lifecycletest.Stored{Process: lifecycle.ProcessService, ID: x.ID, Version: x.Version, Snapshot: x.Snapshot(), History: x.History}
 	case *lifecycle.Improvement:
-		return x.Version
+		return lifecycletest.Stored{Process: lifecycle.ProcessImprovement, ID: x.ID, Version: x.Version, Snapshot: x.Snapshot(), History: x.History}
 	}
-	return 0
+	panic(fmt.Sprintf("pfView of %T", r))
 }
 
-type pfCoverage struct {
-	stored, refused, ambiguous, notifyErrors, retries, pinned int
-	faults                                                    map[lifecycletest.Fault]int
-	statuses                                                  map[string]int // service and improvement statuses seen
-}
+// The cases TestPortfolioFaultInjection must exercise, besides the faults
+// and the outcomes.
+const (
+	pfCaseRetry     = "clean retries"
+	pfCasePinned    = "pinned retries"
+	pfCaseOperation = "status " + string(lifecycle.StatusOperational)
+	// Retired itself takes the longest walk, and some seeds' 100 runs stop
+	// short of it; the phase-out path is reached by all.
+	pfCasePhaseOut  = "status retiring or retired"
+	pfCaseCompleted = "improvement " + string(lifecycle.ImprovementCompleted)
+)
 
 // pfRun is one rapid run: a Portfolio over faulty service and improvement
-// stores, a faulty notifier and faulty Dependents, with the real stores,
-// the delivered events and the ledger kept aside for the checks.
+// stores, a faulty notifier and faulty Dependents, with the rig keeping
+// the real stores, the delivered events and the ledger aside for the
+// checks.
 type pfRun struct {
-	cov      *pfCoverage
-	outbox   bool
+	*lifecycletest.Rig[any]
+	cov      *lifecycletest.Coverage
 	services *lifecycletest.PortfolioStore
 	imps     *lifecycletest.ImprovementStore
-	ledger   *lifecycletest.Ledger
-	faults   *lifecycletest.Faults
-	events   *lifecycletest.Recorder
 	clock    *lifecycletest.Clock
 	work     *fakeDependents
 	p        *lifecycle.Portfolio
 }
 
-var pfRate = rapid.SampledFrom([]float64{0, 0.05, 0.15})
+// pfDrawRates draws a run's fault rates with rapid.
+func pfDrawRates(t *rapid.T) lifecycletest.Rates {
+	return lifecycletest.DrawRates(func(label string, n int) int { return rapid.IntRange(0, n-1).Draw(t, label) }, false)
+}
 
-func newPFRun(t *rapid.T, cov *pfCoverage) *pfRun {
+func newPFRun(t *rapid.T, cov *lifecycletest.Coverage) *pfRun {
 	incidents := rapid.SampledFrom([]int{0, 0, 0, 1}).Draw(t, "open incidents")
 	changes := rapid.SampledFrom([]int{0, 0, 1}).Draw(t, "scheduled changes")
 	seed := rapid.Uint64().Draw(t, "seed")
-	rates := lifecycletest.Rates{
-		Error:      pfRate.Draw(t, "error rate"),
-		Timeout:    pfRate.Draw(t, "timeout rate"),
-		Conflict:   pfRate.Draw(t, "conflict rate"),
-		AfterWrite: pfRate.Draw(t, "after-write rate"),
-	}
+	rates := pfDrawRates(t)
 	return newPFRunWith(t, cov, seed, rates, rapid.Bool().Draw(t, "outbox"), incidents, changes)
 }
 
-func newPFRunWith(t require.TestingT, cov *pfCoverage, seed uint64, rates lifecycletest.Rates, outbox bool, incidents, changes int) *pfRun {
+func newPFRunWith(t require.TestingT, cov *lifecycletest.Coverage, seed uint64, rates lifecycletest.Rates, outbox bool, incidents, changes int) *pfRun {
 	h := &pfRun{
 		cov:      cov,
 		services: lifecycletest.NewPortfolioStore(),
 		imps:     lifecycletest.NewImprovementStore(),
-		ledger:   &lifecycletest.Ledger{},
-		events:   &lifecycletest.Recorder{},
 		clock:    lifecycletest.NewClock(svcT0),
 		work:     &fakeDependents{},
 	}
 	h.work.set(incidents, changes, nil)
-	h.faults = lifecycletest.NewFaults(seed, rates)
-	ls := &pfLedgerPortfolio{PortfolioStore: h.services, ledger: h.ledger}
-	li := &pfLedgerImprovements{ImprovementStore: h.imps, ledger: h.ledger}
-	var st lifecycle.PortfolioStore = ls
-	var is lifecycle.ImprovementStore = li
-	if h.outbox = outbox; h.outbox {
-		st = &pfOutboxPortfolio{ls, h.events}
-		is = &pfOutboxImprovements{li, h.events}
+	h.Rig = &lifecycletest.Rig[any]{
+		Faults:      lifecycletest.NewFaults(seed, rates),
+		Events:      &lifecycletest.Recorder{},
+		Ledger:      &lifecycletest.Ledger{},
+		Outbox:      outbox,
+		StoreWrites: []string{"service.CommitService", "improvement.CommitImprovement"},
+		State:       h.load,
+		View:        pfView,
+		Coverage:    cov,
+	}
+	st := pfLedgerPortfolio{PortfolioStore: h.services, tap: lifecycletest.Tap[*lifecycle.ITService]{Record: func(s *lifecycle.ITService) { h.Record(s) }}}
+	is := pfLedgerImprovements{ImprovementStore: h.imps, tap: lifecycletest.Tap[*lifecycle.Improvement]{Record: func(x *lifecycle.Improvement) { h.Record(x) }}}
+	if outbox {
+		st.tap.Relay, is.tap.Relay = h.Events, h.Events
 	}
 	p, err := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{
-		Store:          lifecycletest.FaultyPortfolioStore(st, h.faults),
-		Improvements:   lifecycletest.FaultyImprovementStore(is, h.faults),
-		Notifier:       lifecycletest.FaultyNotifier(h.events, h.faults),
+		Store:          lifecycletest.FaultyPortfolioStore(st, h.Faults),
+		Improvements:   lifecycletest.FaultyImprovementStore(is, h.Faults),
+		Notifier:       lifecycletest.FaultyNotifier(h.Events, h.Faults),
 		Clock:          h.clock,
 		IDs:            lifecycle.Sequence("SVC", 4),
 		ImprovementIDs: lifecycle.Sequence("CSI", 4),
-		Dependents:     pfFaultyDependents{h.work, h.faults},
+		Dependents:     pfFaultyDependents{h.work, h.Faults},
 	})
 	require.NoError(t, err)
 	h.p = p
 	return h
 }
 
-func (h *pfRun) state(t require.TestingT) pfState {
+// load returns everything the real stores hold, keyed "service/ID" and
+// "improvement/ID".
+func (h *pfRun) load() (map[string]any, error) {
 	ctx := context.Background()
-	st := pfState{}
+	st := map[string]any{}
 	sp, err := h.services.ListServices(ctx, lifecycle.ServiceFilter{Limit: 1 << 20})
-	require.NoError(t, err)
+	if err != nil {
+		return nil, err
+	}
 	for _, s := range sp.Services {
 		st[pfKey(lifecycle.ProcessService, s.ID)] = s
 	}
 	ip, err := h.imps.ListImprovements(ctx, lifecycle.ImprovementFilter{Limit: 1 << 20})
-	require.NoError(t, err)
+	if err != nil {
+		return nil, err
+	}
 	for _, x := range ip.Improvements {
 		st[pfKey(lifecycle.ProcessImprovement, x.ID)] = x
 	}
+	return st, nil
+}
+
+func (h *pfRun) state(t require.TestingT) map[string]any {
+	st, err := h.load()
+	require.NoError(t, err)
 	return st
 }
 
@@ -209,127 +187,58 @@ func (h *pfRun) ids(t *rapid.T, process string) []string {
 	return ids
 }
 
-type pfAttempt struct {
-	got      any // *Service, *Improvement or nil
-	key      string
-	err      error
-	injected []lifecycletest.Injection
-	events   []lifecycle.Notification
-	before   pfState
-	after    pfState
-}
+type pfAttempt = lifecycletest.Attempt[any]
 
 // pfService and pfImprovement adapt operations to try, keeping a nil
 // record nil.
-func pfService(call func() (*lifecycle.ITService, error)) func() (any, string, error) {
-	return func() (any, string, error) {
+func pfService(call func() (*lifecycle.ITService, error)) func() (any, error) {
+	return func() (any, error) {
 		s, err := call()
 		if s == nil {
-			return nil, "", err
+			return nil, err
 		}
-		return s, pfKey(lifecycle.ProcessService, s.ID), err
+		return s, err
 	}
 }
 
-func pfImprovement(call func() (*lifecycle.Improvement, error)) func() (any, string, error) {
-	return func() (any, string, error) {
+func pfImprovement(call func() (*lifecycle.Improvement, error)) func() (any, error) {
+	return func() (any, error) {
 		x, err := call()
 		if x == nil {
-			return nil, "", err
+			return nil, err
 		}
-		return x, pfKey(lifecycle.ProcessImprovement, x.ID), err
+		return x, err
 	}
 }
 
-func (h *pfRun) try(t *rapid.T, call func() (any, string, error)) pfAttempt {
-	a := pfAttempt{before: h.state(t)}
-	nIn, nEv := len(h.faults.Injected()), len(h.events.Events())
-	a.got, a.key, a.err = call()
-	a.injected = h.faults.Injected()[nIn:]
-	a.events = h.events.Events()[nEv:]
-	a.after = h.state(t)
-	for _, in := range a.injected {
-		h.cov.faults[in.Fault]++
-	}
-	var ne *lifecycle.NotifyError
-	switch {
-	case errors.As(a.err, &ne):
-		h.cov.notifyErrors++
-	case a.err == nil:
-		h.cov.stored++
-	case len(a.appliedStoreWrites()) > 0:
-		h.cov.ambiguous++
-	default:
-		h.cov.refused++
-	}
+// try runs call and counts its outcome.
+func (h *pfRun) try(t *rapid.T, call func() (any, error)) pfAttempt {
+	a := h.Try(t, call)
+	h.cov.Add(a.Outcome(), 1)
 	return a
-}
-
-func (a pfAttempt) appliedStoreWrites() []string {
-	var ops []string
-	for _, op := range lifecycletest.AppliedWrites(a.injected) {
-		if op != "notify" {
-			ops = append(ops, op)
-		}
-	}
-	return ops
-}
-
-func (a pfAttempt) changed() []string {
-	var keys []string
-	for k := range a.after {
-		if a.before.version(k) != a.after.version(k) {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-func pfNotified(events []lifecycle.Notification, key string, version int64) bool {
-	return slices.ContainsFunc(events, func(e lifecycle.Notification) bool {
-		return pfKey(e.Process, e.Subject) == key && e.Version == version
-	})
 }
 
 // check verifies one attempt: a success, or a *NotifyError, returns the
 // record exactly as stored, and a success notified its change; any other
-// failure returns no record and a typed error, and neither stores nor
-// notifies anything, except for an ambiguous commit, which stores exactly
-// one more version (and, with an outbox only, keeps its event).
+// failure keeps the contract of Rig.CheckFailure: no record and a typed
+// error, and neither stores nor notifies anything, except for an
+// ambiguous commit, which stores exactly one more version (and, with an
+// outbox only, keeps its event).
 func (h *pfRun) check(t *rapid.T, label string, a pfAttempt) {
 	var ne *lifecycle.NotifyError
-	if a.err == nil || errors.As(a.err, &ne) {
-		require.NotNil(t, a.got, "%s: stored result without a record (%v)", label, a.err)
-		require.Equal(t, a.after[a.key], a.got, "%s: the returned record is not what is stored", label)
-		require.Equal(t, []string{a.key}, a.changed(), "%s: one change per operation", label)
-		if a.err == nil {
-			require.True(t, pfNotified(a.events, a.key, a.after.version(a.key)), "%s succeeded but was not notified", label)
-		} else {
-			require.True(t, slices.ContainsFunc(a.injected, func(in lifecycletest.Injection) bool { return in.Op == "notify" }),
-				"%s: a NotifyError without a notifier fault: %v", label, a.err)
+	if a.Err == nil || errors.As(a.Err, &ne) {
+		require.NotNil(t, a.Got, "%s: stored result without a record (%v)", label, a.Err)
+		s := pfView(a.Got)
+		key := pfKey(s.Process, s.ID)
+		require.Equal(t, a.After[key], a.Got, "%s: the returned record is not what is stored", label)
+		require.Equal(t, []string{key}, a.Changed(), "%s: one change per operation", label)
+		if a.Err == nil {
+			require.NoError(t, a.CheckNotified(label))
 		}
+		require.NoError(t, a.CheckNotifyError(label))
 		return
 	}
-	require.Nil(t, a.got, "%s failed (%v) but returned a record", label, a.err)
-	require.NotEmpty(t, lifecycletest.Classify(a.err), "%s failed with an untyped error: %v", label, a.err)
-	applied := a.appliedStoreWrites()
-	if len(applied) == 0 {
-		require.Empty(t, a.events, "%s failed (%v) but delivered events", label, a.err)
-		require.Equal(t, a.before, a.after, "%s failed (%v) and changed the store", label, a.err)
-		return
-	}
-	require.Len(t, applied, 1, "%s: one write at most", label)
-	changed := a.changed()
-	require.Len(t, changed, 1, "%s: an ambiguous commit stores exactly one change, got %v", label, changed)
-	k := changed[0]
-	require.Equal(t, a.before.version(k)+1, a.after.version(k))
-	require.ErrorIs(t, a.err, context.DeadlineExceeded, "%s: an ambiguous commit looks like a timeout", label)
-	if h.outbox {
-		require.True(t, pfNotified(a.events, k, a.after.version(k)), "%s: an ambiguous commit keeps its event in the outbox", label)
-	} else {
-		require.Empty(t, a.events, "%s: without an outbox the events of an ambiguous commit are lost", label)
-	}
+	require.NoError(t, h.CheckFailure(label, a))
 }
 
 // retry checks what a retry without faults does after a failed attempt a
@@ -340,25 +249,25 @@ func (h *pfRun) check(t *rapid.T, label string, a pfAttempt) {
 // layer's answer on the unchanged record: nil or an error of the same
 // kind; predict returns the record the pure layer computes, or nil not to
 // compare records).
-func (h *pfRun) retry(t *rapid.T, label string, a pfAttempt, op, pinned func() (any, string, error), predict func() (any, error)) {
-	if a.err == nil {
+func (h *pfRun) retry(t *rapid.T, label string, a pfAttempt, op, pinned func() (any, error), predict func() (any, error)) {
+	if a.Err == nil {
 		return
 	}
-	defer h.faults.SetRates(h.faults.Off())
-	if len(a.changed()) > 0 {
+	defer h.Faults.SetRates(h.Faults.Off())
+	if len(a.Changed()) > 0 {
 		if pinned != nil {
-			h.cov.pinned++
+			h.cov.Add(pfCasePinned, 1)
 			r := h.try(t, pinned)
 			h.check(t, label+" (pinned retry)", r)
-			require.ErrorIs(t, r.err, lifecycle.ErrConflict, "%s: a retry pinned to the version before a stored change", label)
+			require.ErrorIs(t, r.Err, lifecycle.ErrConflict, "%s: a retry pinned to the version before a stored change", label)
 		}
 		return
 	}
-	h.cov.retries++
+	h.cov.Add(pfCaseRetry, 1)
 	r := h.try(t, op)
 	h.check(t, label+" (retry)", r)
-	if c := lifecycletest.Classify(r.err); c == "injected" || c == "deadline" {
-		t.Fatalf("%s: a retry without faults failed with %v", label, r.err)
+	if c := lifecycletest.Classify(r.Err); c == "injected" || c == "deadline" {
+		t.Fatalf("%s: a retry without faults failed with %v", label, r.Err)
 	}
 	if predict == nil {
 		return
@@ -366,12 +275,12 @@ func (h *pfRun) retry(t *rapid.T, label string, a pfAttempt, op, pinned func() (
 	want, perr := predict()
 	switch {
 	case perr != nil:
-		require.Error(t, r.err, "%s: the pure layer refused (%v), the retry succeeded", label, perr)
-		require.Equal(t, lifecycletest.Classify(perr), lifecycletest.Classify(r.err), "%s: pure %v, retry %v", label, perr, r.err)
+		require.Error(t, r.Err, "%s: the pure layer refused (%v), the retry succeeded", label, perr)
+		require.Equal(t, lifecycletest.Classify(perr), lifecycletest.Classify(r.Err), "%s: pure %v, retry %v", label, perr, r.Err)
 	default:
-		require.NoError(t, r.err, "%s: the pure layer accepts", label)
+		require.NoError(t, r.Err, "%s: the pure layer accepts", label)
 		if want != nil {
-			require.Equal(t, want, r.got, "%s: the retry stored something else than the pure layer computes", label)
+			require.Equal(t, want, r.Got, "%s: the retry stored something else than the pure layer computes", label)
 		}
 	}
 }
@@ -586,80 +495,41 @@ func (h *pfRun) read(t *rapid.T) {
 	ctx := context.Background()
 	st := h.state(t)
 	sid := rapid.SampledFrom(append(h.ids(t, lifecycle.ProcessService), "SVC-NONE")).Draw(t, "service")
-	if s, err := h.p.GetService(ctx, sid); err == nil {
-		require.Equal(t, st[pfKey(lifecycle.ProcessService, sid)], s)
-	} else {
-		require.True(t, errors.Is(err, lifecycletest.ErrInjected) || errors.Is(err, lifecycle.ErrNotFound), "GetService: %v", err)
-	}
-	if page, err := h.p.ListServices(ctx, lifecycle.ServiceFilter{Limit: 1 << 20}); err == nil {
-		require.Len(t, page.Services, len(h.ids(t, lifecycle.ProcessService)))
-	} else {
-		require.ErrorIs(t, err, lifecycletest.ErrInjected)
-	}
+	s, err := h.p.GetService(ctx, sid)
+	want, _ := st[pfKey(lifecycle.ProcessService, sid)].(*lifecycle.ITService)
+	require.NoError(t, lifecycletest.CheckGet("GetService", s, err, want))
+	sp, err := h.p.ListServices(ctx, lifecycle.ServiceFilter{Limit: 1 << 20})
+	require.NoError(t, lifecycletest.CheckList("ListServices", len(sp.Services), err, len(h.ids(t, lifecycle.ProcessService))))
 	xid := rapid.SampledFrom(append(h.ids(t, lifecycle.ProcessImprovement), "CSI-NONE")).Draw(t, "improvement")
-	if x, err := h.p.GetImprovement(ctx, xid); err == nil {
-		require.Equal(t, st[pfKey(lifecycle.ProcessImprovement, xid)], x)
-	} else {
-		require.True(t, errors.Is(err, lifecycletest.ErrInjected) || errors.Is(err, lifecycle.ErrNotFound), "GetImprovement: %v", err)
-	}
-	if page, err := h.p.ListImprovements(ctx, lifecycle.ImprovementFilter{Limit: 1 << 20}); err == nil {
-		require.Len(t, page.Improvements, len(h.ids(t, lifecycle.ProcessImprovement)))
-	} else {
-		require.ErrorIs(t, err, lifecycletest.ErrInjected)
-	}
+	x, err := h.p.GetImprovement(ctx, xid)
+	wantX, _ := st[pfKey(lifecycle.ProcessImprovement, xid)].(*lifecycle.Improvement)
+	require.NoError(t, lifecycletest.CheckGet("GetImprovement", x, err, wantX))
+	ip, err := h.p.ListImprovements(ctx, lifecycle.ImprovementFilter{Limit: 1 << 20})
+	require.NoError(t, lifecycletest.CheckList("ListImprovements", len(ip.Improvements), err, len(h.ids(t, lifecycle.ProcessImprovement))))
 }
 
-// invariants checks the real stores after every step: no record is
-// half-applied (CheckHistory, and the service invariants of the pure
-// property test), the ledger holds versions 1..n of each record and
-// nothing else, every delivered event belongs to a stored version (with
-// its snapshot) and was delivered once, and with an outbox every stored
-// version has its event.
+// invariants checks the real stores after every step: the invariants of
+// every fault test (Rig.Invariants: no record half-applied, the ledger
+// holds versions 1..n of each record and nothing else, every delivered
+// event belongs to a stored version and was delivered once, with an
+// outbox every stored version has its event), the service invariants of
+// the pure property test, and that improvements have known statuses.
 func (h *pfRun) invariants(t *rapid.T) {
 	st := h.state(t)
-	n := map[string]int{}
 	for k, r := range st {
-		var snap lifecycle.Snapshot
-		var version int64
-		var history []lifecycle.Record
-		process, id, _ := strings.Cut(k, "/")
 		switch x := r.(type) {
 		case *lifecycle.ITService:
-			snap, version, history = x.Snapshot(), x.Version, x.History
 			checkServiceInvariants(t, x)
-			h.cov.statuses[string(x.Status)]++
-		case *lifecycle.Improvement:
-			snap, version, history = x.Snapshot(), x.Version, x.History
-			require.True(t, slices.Contains(lifecycle.ImprovementStatuses(), x.Status), "%s: status %q", k, x.Status)
-			h.cov.statuses["improvement "+string(x.Status)]++
-		}
-		if err := lifecycletest.CheckHistory(snap, version, history); err != nil {
-			t.Fatalf("%s is half-applied: %v", k, err)
-		}
-		vs := h.ledger.Versions(process, id)
-		require.Len(t, vs, int(version), "%s: stored versions %v at version %d", k, vs, version)
-		for i, v := range vs {
-			require.Equal(t, int64(i+1), v)
-			if h.outbox {
-				require.True(t, pfNotified(h.events.Events(), k, v), "%s: version %d stored without its event", k, v)
+			h.cov.Add("status "+string(x.Status), 1)
+			if x.Status == lifecycle.StatusRetiring || x.Status == lifecycle.StatusRetired {
+				h.cov.Add(pfCasePhaseOut, 1)
 			}
+		case *lifecycle.Improvement:
+			require.True(t, slices.Contains(lifecycle.ImprovementStatuses(), x.Status), "%s: status %q", k, x.Status)
+			h.cov.Add("improvement "+string(x.Status), 1)
 		}
-		stored, _ := h.ledger.Snapshot(process, id, version)
-		require.Empty(t, lifecycletest.SnapshotDiff(snap, stored), "%s: ledger disagrees with the store", k)
-		n[process]++
 	}
-	for _, process := range []string{lifecycle.ProcessService, lifecycle.ProcessImprovement} {
-		require.Len(t, h.ledger.Subjects(process), n[process], "the ledger knows a %s the store does not", process)
-	}
-	events := h.events.Events()
-	if err := h.ledger.CheckEvents(events); err != nil {
-		t.Fatalf("events for changes that were not stored:\n%v", err)
-	}
-	seen := map[string]bool{}
-	for _, e := range events {
-		require.False(t, seen[e.ID], "event %s delivered twice", e.ID)
-		seen[e.ID] = true
-	}
+	require.NoError(t, h.Invariants(st))
 }
 
 // TestPortfolioFaultInjection runs random sequences of every Portfolio
@@ -668,54 +538,30 @@ func (h *pfRun) invariants(t *rapid.T) {
 // Dependents that fail at random, seeded by rapid, with and without a
 // transactional outbox. See check, retry and invariants for the properties.
 func TestPortfolioFaultInjection(t *testing.T) {
-	cov := &pfCoverage{faults: map[lifecycletest.Fault]int{}, statuses: map[string]int{}}
-	defer func() {
-		if t.Failed() {
-			return
-		}
-		t.Logf("coverage: %+v", *cov)
-		for _, n := range []int{cov.stored, cov.refused, cov.ambiguous, cov.notifyErrors, cov.retries, cov.pinned,
-			// Retired itself takes the longest walk, and some seeds' 100
-			// runs stop short of it; the phase-out path is reached by all.
-			cov.statuses[string(lifecycle.StatusOperational)],
-			cov.statuses[string(lifecycle.StatusRetiring)] + cov.statuses[string(lifecycle.StatusRetired)],
-			cov.statuses["improvement "+string(lifecycle.ImprovementCompleted)],
-			cov.faults[lifecycletest.FaultError], cov.faults[lifecycletest.FaultTimeout],
-			cov.faults[lifecycletest.FaultConflict], cov.faults[lifecycletest.FaultAfterWrite]} {
-			if n == 0 {
-				t.Errorf("a case was never exercised: %+v", *cov)
-				break
-			}
-		}
-	}()
-	rapid.Check(t, func(t *rapid.T) {
-		h := newPFRun(t, cov)
-		t.Repeat(map[string]func(*rapid.T){
-			"define":              h.define,
-			"service command":     h.serviceCommand,
-			"advance":             h.advance,
-			"propose":             h.propose,
-			"improvement command": h.improvementCommand,
-			"read":                h.read,
-			"":                    h.invariants,
+	cov := &lifecycletest.Coverage{}
+	cases := append([]string{lifecycletest.CaseStored, lifecycletest.CaseRefused, lifecycletest.CaseAmbiguous, lifecycletest.CaseNotifyError,
+		pfCaseRetry, pfCasePinned, pfCaseOperation, pfCasePhaseOut, pfCaseCompleted}, lifecycletest.FaultCases()...)
+	lifecycletest.Explore(t, 1, cov, cases, func() {
+		rapid.Check(t, func(t *rapid.T) {
+			h := newPFRun(t, cov)
+			t.Repeat(map[string]func(*rapid.T){
+				"define":              h.define,
+				"service command":     h.serviceCommand,
+				"advance":             h.advance,
+				"propose":             h.propose,
+				"improvement command": h.improvementCommand,
+				"read":                h.read,
+				"":                    h.invariants,
+			})
+			h.invariants(t)
 		})
-		h.invariants(t)
 	})
-}
-
-// pfOutcome is what one concurrent operation reported.
-type pfOutcome struct {
-	label    string
-	key      string
-	version  int64
-	snap     lifecycle.Snapshot
-	notified bool // reported plain success: its event must have been delivered
 }
 
 // concurrentOp performs one random operation without rapid (goroutines
 // must not draw) and judges what it can alone: a stored result comes with
 // the record, any other failure with no record and a typed error.
-func (h *pfRun) concurrentOp(r *rand.Rand) (pfOutcome, string) {
+func (h *pfRun) concurrentOp(r *rand.Rand) (lifecycletest.Outcome, error) {
 	ctx := context.Background()
 	actor := pfActors[r.IntN(len(pfActors))]
 	pick := func(process string) string {
@@ -736,7 +582,7 @@ func (h *pfRun) concurrentOp(r *rand.Rand) (pfOutcome, string) {
 		}
 		return ids[r.IntN(len(ids))]
 	}
-	var op func() (any, string, error)
+	var op func() (any, error)
 	var label string
 	switch n := r.IntN(20); {
 	case n < 2:
@@ -747,7 +593,7 @@ func (h *pfRun) concurrentOp(r *rand.Rand) (pfOutcome, string) {
 	case n < 12:
 		s, err := h.services.GetService(ctx, pick(lifecycle.ProcessService))
 		if err != nil {
-			return pfOutcome{}, ""
+			return lifecycletest.Outcome{}, nil
 		}
 		var cmd lifecycle.ServiceCommand
 		switch k := r.IntN(6); k {
@@ -779,7 +625,7 @@ func (h *pfRun) concurrentOp(r *rand.Rand) (pfOutcome, string) {
 	default:
 		x, err := h.imps.GetImprovement(ctx, pick(lifecycle.ProcessImprovement))
 		if err != nil {
-			return pfOutcome{}, ""
+			return lifecycletest.Outcome{}, nil
 		}
 		evs := []lifecycle.ImprovementEvent{lifecycle.ImprovementApprove, lifecycle.ImprovementStart, lifecycle.ImprovementComplete, lifecycle.ImprovementReject}
 		cmd := improvementCommandFor(x, evs[r.IntN(len(evs))])
@@ -789,28 +635,9 @@ func (h *pfRun) concurrentOp(r *rand.Rand) (pfOutcome, string) {
 		label = fmt.Sprintf("%T", cmd)
 		op = pfImprovement(func() (*lifecycle.Improvement, error) { return h.p.DoImprovement(ctx, actor, cmd) })
 	}
-	got, key, err := op()
+	got, err := op()
 	var ne *lifecycle.NotifyError
-	if err == nil || errors.As(err, &ne) {
-		if got == nil {
-			return pfOutcome{}, fmt.Sprintf("%s: stored result (%v) without a record", label, err)
-		}
-		o := pfOutcome{label: label, key: key, notified: err == nil}
-		switch x := got.(type) {
-		case *lifecycle.ITService:
-			o.version, o.snap = x.Version, x.Snapshot()
-		case *lifecycle.Improvement:
-			o.version, o.snap = x.Version, x.Snapshot()
-		}
-		return o, ""
-	}
-	if got != nil {
-		return pfOutcome{}, fmt.Sprintf("%s failed (%v) but returned a record", label, err)
-	}
-	if lifecycletest.Classify(err) == "" {
-		return pfOutcome{}, fmt.Sprintf("%s failed with an untyped error: %v", label, err)
-	}
-	return pfOutcome{}, ""
+	return h.Judge(label, got, err, err == nil || errors.As(err, &ne))
 }
 
 // TestPortfolioFaultInjectionConcurrent runs goroutines operating on the
@@ -822,51 +649,12 @@ func (h *pfRun) concurrentOp(r *rand.Rand) (pfOutcome, string) {
 func TestPortfolioFaultInjectionConcurrent(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		seed := rapid.Uint64().Draw(t, "seed")
-		rates := lifecycletest.Rates{
-			Error:      pfRate.Draw(t, "error rate"),
-			Timeout:    pfRate.Draw(t, "timeout rate"),
-			Conflict:   pfRate.Draw(t, "conflict rate"),
-			AfterWrite: pfRate.Draw(t, "after-write rate"),
-		}
-		cov := &pfCoverage{faults: map[lifecycletest.Fault]int{}, statuses: map[string]int{}}
-		h := newPFRunWith(t, cov, seed, rates, false, 0, 0)
+		rates := pfDrawRates(t)
+		h := newPFRunWith(t, &lifecycletest.Coverage{}, seed, rates, false, 0, 0)
 		const goroutines, ops = 6, 25
-		var (
-			wg       sync.WaitGroup
-			mu       sync.Mutex
-			outcomes []pfOutcome
-			problems []string
-		)
-		for g := range goroutines {
-			r := rand.New(rand.NewPCG(seed, uint64(g)))
-			wg.Go(func() {
-				for range ops {
-					o, problem := h.concurrentOp(r)
-					mu.Lock()
-					if problem != "" {
-						problems = append(problems, problem)
-					}
-					if o.key != "" {
-						outcomes = append(outcomes, o)
-					}
-					mu.Unlock()
-				}
-			})
-		}
-		wg.Wait()
-		if len(problems) > 0 {
-			t.Fatalf("%d operations misbehaved:\n%s", len(problems), strings.Join(problems, "\n"))
-		}
+		outcomes, err := lifecycletest.RunConcurrent(seed, goroutines, ops, h.concurrentOp)
+		require.NoError(t, err)
 		h.invariants(t)
-		events := h.events.Events()
-		for _, o := range outcomes {
-			process, id, _ := strings.Cut(o.key, "/")
-			snap, ok := h.ledger.Snapshot(process, id, o.version)
-			require.True(t, ok, "%s returned %s version %d, which was never stored", o.label, o.key, o.version)
-			require.Empty(t, lifecycletest.SnapshotDiff(snap, o.snap), "%s returned something else than it stored", o.label)
-			if o.notified {
-				require.True(t, pfNotified(events, o.key, o.version), "%s succeeded but %s version %d was not notified", o.label, o.key, o.version)
-			}
-		}
+		require.NoError(t, lifecycletest.CheckOutcomes(h.Ledger, h.Events.Events(), outcomes...))
 	})
 }
