@@ -7,8 +7,6 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -29,7 +27,6 @@ import (
 // notifier that fail at random (lifecycletest.Faults), seeded by rapid.
 
 var (
-	cfRate     = rapid.SampledFrom([]float64{0, 0.05, 0.15})
 	cfActors   = []lifecycle.Actor{alice, bob, carol, dave, erin, frank}
 	cfGenActor = rapid.SampledFrom(cfActors)
 	cfMembers  = rapid.SampledFrom([]lifecycle.Actor{carol, dave, erin, frank})
@@ -38,50 +35,23 @@ var (
 // cfRates draws fault rates: mostly a few percent of each fault, and now
 // and then a storm of conflicts.
 func cfRates(t *rapid.T) lifecycletest.Rates {
-	if rapid.IntRange(0, 7).Draw(t, "conflict storm") == 0 {
-		return lifecycletest.Rates{Conflict: 0.9}
-	}
-	return lifecycletest.Rates{
-		Error:      cfRate.Draw(t, "error rate"),
-		Timeout:    cfRate.Draw(t, "timeout rate"),
-		Conflict:   cfRate.Draw(t, "conflict rate"),
-		AfterWrite: cfRate.Draw(t, "after-write rate"),
-	}
+	return lifecycletest.DrawRates(func(label string, n int) int { return rapid.IntRange(0, n-1).Draw(t, label) }, true)
 }
 
-// cfLedgerStore sits between the faulty store and the real one and tells
-// the ledger about every version the real store accepted.
+// cfLedgerStore sits between the faulty store and the real one: its Tap
+// tells the ledger about every version the real store accepted and, as an
+// outbox, relays the events stored with each change.
 type cfLedgerStore struct {
 	change.Store
-	ledger *lifecycletest.Ledger
+	tap lifecycletest.Tap[*change.Change]
 }
 
-func (s *cfLedgerStore) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
-	if err := s.Store.Commit(ctx, w); err != nil {
-		return err
-	}
-	s.ledger.Add(change.Process, w.Record.ID, w.Record.Version, w.Record.Snapshot())
-	return nil
+func (s cfLedgerStore) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
+	return s.tap.Commit(ctx, w, s.Store.Commit)
 }
 
-// cfLedgerOutbox gives the ledger store a transactional outbox; the
-// Recorder stands for the host's relay. (Not atomic under concurrency; the
-// outbox runs are sequential.)
-type cfLedgerOutbox struct {
-	*cfLedgerStore
-	relay *lifecycletest.Recorder
-}
-
-// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
-// the events.
-func (o *cfLedgerOutbox) StoresEvents() bool { return true }
-
-func (o *cfLedgerOutbox) Commit(ctx context.Context, w lifecycle.Write[*change.Change]) error {
-	if err := o.cfLedgerStore.Commit(ctx, w); err != nil {
-		return err
-	}
-	return o.relay.Notify(ctx, w.Events...)
-}
+// StoresEvents makes the store a lifecycle.Outbox when its Tap relays.
+func (s cfLedgerStore) StoresEvents() bool { return s.tap.StoresEvents() }
 
 // cfFaultyWindows makes the window source flaky too: it is a read.
 type cfFaultyWindows struct {
@@ -96,53 +66,59 @@ func (w cfFaultyWindows) Windows(ctx context.Context, cis []string, from, to tim
 	return w.inner.Windows(ctx, cis, from, to)
 }
 
-// cfCoverage counts, over all runs, what the runs exercised, so that the
-// test fails rather than passing vacuously.
-type cfCoverage struct {
-	stored, refused, ambiguous, notifyErrors, scheduleFailed     int
-	retries, pinned, scheduleConflicts, overrides, autoScheduled int
-	faults                                                       map[lifecycletest.Fault]int
-	ops                                                          map[string]int // operations that stored a change, by kind
-}
+// The cases TestFaultInjection must exercise, besides the faults, the
+// outcomes and the commands stored.
+const (
+	cfCaseScheduleFailed    = "approvals stored whose scheduling failed"
+	cfCaseRetry             = "clean retries"
+	cfCasePinned            = "pinned retries"
+	cfCaseScheduleConflicts = "schedule conflicts"
+	cfCaseOverrides         = "overrides"
+	cfCaseAutoScheduled     = "approvals that scheduled"
+)
 
 // cfRun is one rapid run: a Service over a faulty store, window source and
-// notifier, with the real store, the delivered events and the ledger of
-// stored versions kept aside for the checks.
+// notifier, with the rig keeping the real store, the delivered events and
+// the ledger of stored versions aside for the checks.
 type cfRun struct {
-	cov    *cfCoverage
-	rules  change.Rules
-	outbox bool
-	mem    *changetest.Store
-	ledger *lifecycletest.Ledger
-	faults *lifecycletest.Faults
-	events *lifecycletest.Recorder
-	clock  *lifecycletest.Clock
-	seq    atomic.Int64
-	svc    *change.Service
+	*lifecycletest.Rig[*change.Change]
+	cov   *lifecycletest.Coverage
+	rules change.Rules
+	mem   *changetest.Store
+	clock *lifecycletest.Clock
+	seq   atomic.Int64
+	svc   *change.Service
 }
 
 func cfID(n int64) string { return fmt.Sprintf("CHG%03d", n) }
 
-func newCFRun(t require.TestingT, cov *cfCoverage, seed uint64, rates lifecycletest.Rates, outbox bool) *cfRun {
+func newCFRun(t require.TestingT, cov *lifecycletest.Coverage, seed uint64, rates lifecycletest.Rates, outbox bool) *cfRun {
 	h := &cfRun{
-		cov:    cov,
-		rules:  propertyRules(),
-		mem:    changetest.NewStore(),
-		ledger: &lifecycletest.Ledger{},
-		events: &lifecycletest.Recorder{},
-		clock:  lifecycletest.NewClock(t0),
-		faults: lifecycletest.NewFaults(seed, rates),
+		cov:   cov,
+		rules: propertyRules(),
+		mem:   changetest.NewStore(),
+		clock: lifecycletest.NewClock(t0),
 	}
-	var store change.Store = &cfLedgerStore{Store: h.mem, ledger: h.ledger}
-	if h.outbox = outbox; outbox {
-		store = &cfLedgerOutbox{cfLedgerStore: store.(*cfLedgerStore), relay: h.events}
+	h.Rig = &lifecycletest.Rig[*change.Change]{
+		Faults:      lifecycletest.NewFaults(seed, rates),
+		Events:      &lifecycletest.Recorder{},
+		Ledger:      &lifecycletest.Ledger{},
+		Outbox:      outbox,
+		StoreWrites: []string{"change.Commit"},
+		State:       func() (map[string]*change.Change, error) { return cfLoad(h.mem) },
+		View:        cfView,
+		Coverage:    cov,
+	}
+	store := cfLedgerStore{Store: h.mem, tap: lifecycletest.Tap[*change.Change]{Record: h.Record}}
+	if outbox {
+		store.tap.Relay = h.Events
 	}
 	svc, err := change.New(change.Config{
-		Store:    changetest.FaultyStore(store, h.faults),
-		Notifier: lifecycletest.FaultyNotifier(h.events, h.faults),
+		Store:    changetest.FaultyStore(store, h.Faults),
+		Notifier: lifecycletest.FaultyNotifier(h.Events, h.Faults),
 		Clock:    h.clock,
 		IDs:      func() string { return cfID(h.seq.Add(1)) },
-		Windows:  cfFaultyWindows{propertyWindows, h.faults},
+		Windows:  cfFaultyWindows{propertyWindows, h.Faults},
 		Rules:    h.rules,
 	})
 	require.NoError(t, err)
@@ -150,25 +126,43 @@ func newCFRun(t require.TestingT, cov *cfCoverage, seed uint64, rates lifecyclet
 	return h
 }
 
+// cfView is how the fault tests see a stored change.
+func cfView(c *change.Change) lifecycletest.Stored {
+	return lifecycletest.Stored{Process: change.Process, ID: c.ID, Version: c.Version, Snapshot: c.Snapshot(), History: c.History}
+}
+
 // all returns every stored change, read from the real store.
 func (h *cfRun) all(t require.TestingT) map[string]*change.Change {
 	return cfAll(t, h.mem)
 }
 
-func cfAll(t require.TestingT, s change.Store) map[string]*change.Change {
+// cfLoad reads every change s holds, whole.
+func cfLoad(s change.Store) (map[string]*change.Change, error) {
 	out := map[string]*change.Change{}
 	f := change.Filter{Limit: change.MaxLimit}
 	for {
 		page, err := s.List(ctx, f)
-		require.NoError(t, err)
+		if err != nil {
+			return nil, err
+		}
 		for _, c := range page.Changes {
-			out[c.ID] = export(t, s, c.ID)
+			whole, err := change.ExportFrom(ctx, s, c.ID)
+			if err != nil {
+				return nil, err
+			}
+			out[c.ID] = whole
 		}
 		if page.Next == "" {
-			return out
+			return out, nil
 		}
 		f.After = page.Next
 	}
+}
+
+func cfAll(t require.TestingT, s change.Store) map[string]*change.Change {
+	all, err := cfLoad(s)
+	require.NoError(t, err)
+	return all
 }
 
 func (h *cfRun) ids(t *rapid.T) []string {
@@ -184,73 +178,20 @@ func (h *cfRun) ids(t *rapid.T) []string {
 // fault-free shadow.
 type cfOp func(svc *change.Service) (*change.Change, error)
 
-// cfAttempt is what one call of an operation did.
-type cfAttempt struct {
-	got      *change.Change
-	err      error
-	injected []lifecycletest.Injection
-	events   []lifecycle.Notification
-	before   map[string]*change.Change
-	after    map[string]*change.Change
-}
+type cfAttempt = lifecycletest.Attempt[*change.Change]
 
+// try runs op on the faulty service and counts its outcome.
 func (h *cfRun) try(t *rapid.T, op cfOp) cfAttempt {
-	a := cfAttempt{before: h.all(t)}
-	nIn, nEv := len(h.faults.Injected()), len(h.events.Events())
-	a.got, a.err = op(h.svc)
-	a.injected = h.faults.Injected()[nIn:]
-	a.events = h.events.Events()[nEv:]
-	a.after = h.all(t)
-	for _, in := range a.injected {
-		h.cov.faults[in.Fault]++
+	a := h.Try(t, func() (*change.Change, error) { return op(h.svc) })
+	outcome := a.Outcome()
+	if a.Err != nil && a.Got != nil && outcome != lifecycletest.CaseNotifyError {
+		outcome = cfCaseScheduleFailed
 	}
-	var ne *lifecycle.NotifyError
-	switch {
-	case errors.As(a.err, &ne):
-		h.cov.notifyErrors++
-	case a.err != nil && a.got != nil:
-		h.cov.scheduleFailed++
-	case a.err == nil:
-		if len(a.changed()) > 0 {
-			h.cov.stored++
-		}
-	case len(a.appliedStoreWrites()) > 0:
-		h.cov.ambiguous++
-	default:
-		h.cov.refused++
-	}
-	if errors.Is(a.err, change.ErrScheduleConflict) {
-		h.cov.scheduleConflicts++
+	h.cov.Add(outcome, 1)
+	if errors.Is(a.Err, change.ErrScheduleConflict) {
+		h.cov.Add(cfCaseScheduleConflicts, 1)
 	}
 	return a
-}
-
-// appliedStoreWrites returns the store writes of a that failed but took
-// effect (ambiguous commits).
-func (a cfAttempt) appliedStoreWrites() []string {
-	var ops []string
-	for _, op := range lifecycletest.AppliedWrites(a.injected) {
-		if strings.HasPrefix(op, "change.") {
-			ops = append(ops, op)
-		}
-	}
-	return ops
-}
-
-// changed lists the IDs of the changes a stored or created.
-func (a cfAttempt) changed() []string {
-	var ids []string
-	for id, c := range a.after {
-		if b, ok := a.before[id]; !ok || b.Version != c.Version {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	return ids
-}
-
-func cfNotified(events []lifecycle.Notification, id string, v int64) bool {
-	return slices.ContainsFunc(events, func(e lifecycle.Notification) bool { return e.Subject == id && e.Version == v })
 }
 
 // check verifies one attempt's clauses:
@@ -266,66 +207,29 @@ func cfNotified(events []lifecycle.Notification, id string, v int64) bool {
 //     ambiguous commit, whose events are lost without an outbox and kept
 //     with one.
 func (h *cfRun) check(t *rapid.T, label string, a cfAttempt) {
-	if a.err == nil || a.got != nil {
-		require.NotNil(t, a.got, "%s: success without a change", label)
-		if len(a.appliedStoreWrites()) == 0 {
-			require.Equal(t, bare(a.after[a.got.ID]), a.got, "%s: the returned change is what is stored, without its history", label)
+	if a.Err == nil || a.Got != nil {
+		require.NotNil(t, a.Got, "%s: success without a change", label)
+		if !a.Ambiguous() {
+			require.Equal(t, bare(a.After[a.Got.ID]), a.Got, "%s: the returned change is what is stored, without its history", label)
 		} else {
-			snap, ok := h.ledger.Snapshot(change.Process, a.got.ID, a.got.Version)
-			require.True(t, ok, "%s returned %s version %d, which was never stored", label, a.got.ID, a.got.Version)
-			require.Empty(t, lifecycletest.SnapshotDiff(snap, a.got.Snapshot()), "%s returned something else than it stored", label)
+			require.NoError(t, lifecycletest.CheckOutcomes(h.Ledger, nil, lifecycletest.Outcome{Label: label, Stored: cfView(a.Got)}))
 		}
-		if a.err == nil {
-			for _, id := range a.changed() {
-				from := int64(0)
-				if b, ok := a.before[id]; ok {
-					from = b.Version
-				}
-				for v := from + 1; v <= a.after[id].Version; v++ {
-					require.True(t, cfNotified(a.events, id, v), "%s succeeded but version %d of %s was not notified", label, v, id)
-				}
-			}
+		if a.Err == nil {
+			require.NoError(t, a.CheckNotified(label))
 			return
 		}
-		require.NotEmpty(t, a.changed(), "%s: %v, but nothing was stored", label, a.err)
+		require.NotEmpty(t, a.Changed(), "%s: %v, but nothing was stored", label, a.Err)
 		var ne *lifecycle.NotifyError
-		if errors.As(a.err, &ne) {
-			require.True(t, slices.ContainsFunc(a.injected, func(in lifecycletest.Injection) bool { return in.Op == "notify" }),
-				"%s: a NotifyError without a notifier fault: %v", label, a.err)
-			require.NotEmpty(t, lifecycletest.Classify(ne.Err), "%s: untyped notifier error %v", label, ne.Err)
+		if errors.As(a.Err, &ne) {
+			require.NoError(t, a.CheckNotifyError(label))
 			return
 		}
-		require.Contains(t, a.err.Error(), "approved and authorized, but scheduling it failed", "%s: a result with an error", label)
-		require.NotEmpty(t, lifecycletest.Classify(a.err), "%s: untyped scheduling error %v", label, a.err)
-		require.Equal(t, change.StateAuthorize, a.got.State, "%s: the approval is returned", label)
+		require.Contains(t, a.Err.Error(), "approved and authorized, but scheduling it failed", "%s: a result with an error", label)
+		require.NotEmpty(t, lifecycletest.Classify(a.Err), "%s: untyped scheduling error %v", label, a.Err)
+		require.Equal(t, change.StateAuthorize, a.Got.State, "%s: the approval is returned", label)
 		return
 	}
-	require.NotEmpty(t, lifecycletest.Classify(a.err), "%s failed with an untyped error: %v", label, a.err)
-	applied := a.appliedStoreWrites()
-	if len(applied) == 0 {
-		require.Empty(t, a.events, "%s failed (%v) but delivered events", label, a.err)
-		require.Equal(t, a.before, a.after, "%s failed (%v) and changed the store", label, a.err)
-		return
-	}
-	require.Len(t, applied, 1, "%s: one write at most", label)
-	changed := a.changed()
-	require.Len(t, changed, 1, "%s: an ambiguous commit stores exactly one change, got %v", label, changed)
-	id := changed[0]
-	if b, ok := a.before[id]; ok {
-		require.Equal(t, b.Version+1, a.after[id].Version)
-	} else {
-		require.Equal(t, int64(1), a.after[id].Version)
-	}
-	require.ErrorIs(t, a.err, context.DeadlineExceeded, "%s: an ambiguous commit looks like a timeout", label)
-	if !h.outbox {
-		require.Empty(t, a.events, "%s failed (%v): its events are lost without an outbox", label, a.err)
-		return
-	}
-	require.NotEmpty(t, a.events, "%s: an ambiguous commit keeps its events in the outbox", label)
-	for _, e := range a.events {
-		require.Equal(t, id, e.Subject)
-		require.Equal(t, a.after[id].Version, e.Version)
-	}
+	require.NoError(t, h.CheckFailure(label, a))
 }
 
 // shadow returns a fault-free Service over a copy of the stored changes,
@@ -356,17 +260,17 @@ func (h *cfRun) shadow(t require.TestingT) (*change.Service, *changetest.Store, 
 // events. So the failed attempt left nothing half-done that the retry
 // trips on, and the retry never fails with an injected fault.
 func (h *cfRun) cleanRetry(t *rapid.T, label string, op cfOp) cfAttempt {
-	defer h.faults.SetRates(h.faults.Off())
-	h.cov.retries++
+	defer h.Faults.SetRates(h.Faults.Off())
+	h.cov.Add(cfCaseRetry, 1)
 	svc, mem, rec := h.shadow(t)
 	wantGot, wantErr := op(svc)
 	a := h.try(t, op)
 	h.check(t, label+" (clean retry)", a)
-	require.Equal(t, lifecycletest.Classify(wantErr), lifecycletest.Classify(a.err), "%s: a fault-free service says %v, the retry %v", label, wantErr, a.err)
-	require.Equal(t, wantErr == nil, a.err == nil, "%s: a fault-free service says %v, the retry %v", label, wantErr, a.err)
-	require.Equal(t, wantGot, a.got, "%s: the retry returned something else than a fault-free service", label)
-	require.Equal(t, cfAll(t, mem), a.after, "%s: the retry stored something else than a fault-free service", label)
-	require.Equal(t, rec.Events(), a.events, "%s: the retry notified something else than a fault-free service", label)
+	require.Equal(t, lifecycletest.Classify(wantErr), lifecycletest.Classify(a.Err), "%s: a fault-free service says %v, the retry %v", label, wantErr, a.Err)
+	require.Equal(t, wantErr == nil, a.Err == nil, "%s: a fault-free service says %v, the retry %v", label, wantErr, a.Err)
+	require.Equal(t, wantGot, a.Got, "%s: the retry returned something else than a fault-free service", label)
+	require.Equal(t, cfAll(t, mem), a.After, "%s: the retry stored something else than a fault-free service", label)
+	require.Equal(t, rec.Events(), a.Events, "%s: the retry notified something else than a fault-free service", label)
 	return a
 }
 
@@ -389,38 +293,38 @@ func (h *cfRun) operate(t *rapid.T, actor lifecycle.Actor, cmd change.Command) {
 	op := func(svc *change.Service) (*change.Change, error) { return svc.Do(ctx, actor, cmd) }
 	a := h.try(t, op)
 	h.check(t, label, a)
-	if len(a.changed()) > 0 {
-		h.cov.ops[fmt.Sprintf("%T", cmd)]++
+	if len(a.Changed()) > 0 {
+		h.cov.Add(fmt.Sprintf("%T stored", cmd), 1)
 	}
-	if _, ok := cmd.(change.Approve); ok && a.err == nil && a.got.State == change.StateScheduled {
-		h.cov.autoScheduled++
+	if _, ok := cmd.(change.Approve); ok && a.Err == nil && a.Got.State == change.StateScheduled {
+		h.cov.Add(cfCaseAutoScheduled, 1)
 	}
-	if _, ok := cmd.(change.Schedule); ok && a.err == nil && a.got.Override != nil {
-		h.cov.overrides++
+	if _, ok := cmd.(change.Schedule); ok && a.Err == nil && a.Got.Override != nil {
+		h.cov.Add(cfCaseOverrides, 1)
 	}
-	if a.err == nil {
+	if a.Err == nil {
 		return
 	}
 	id := cfCommandID(cmd)
-	base, known := a.before[id]
-	if len(a.changed()) == 0 {
+	base, known := a.Before[id]
+	if len(a.Changed()) == 0 {
 		h.cleanRetry(t, label, op)
 		return
 	}
 	if known {
-		h.cov.pinned++
+		h.cov.Add(cfCasePinned, 1)
 		func() {
-			defer h.faults.SetRates(h.faults.Off())
+			defer h.Faults.SetRates(h.Faults.Off())
 			r := h.try(t, func(svc *change.Service) (*change.Change, error) {
 				return svc.Do(ctx, actor, lifecycletest.PinVersion(cmd, base.Version))
 			})
 			h.check(t, label+" (pinned retry)", r)
-			require.ErrorIs(t, r.err, lifecycle.ErrConflict, "%s: a retry pinned to the version before a stored change", label)
+			require.ErrorIs(t, r.Err, lifecycle.ErrConflict, "%s: a retry pinned to the version before a stored change", label)
 		}()
 	}
 	var ne *lifecycle.NotifyError
-	if a.got != nil && !errors.As(a.err, &ne) {
-		sched := change.Schedule{ID: a.got.ID, Version: a.got.Version}
+	if a.Got != nil && !errors.As(a.Err, &ne) {
+		sched := change.Schedule{ID: a.Got.ID, Version: a.Got.Version}
 		h.cleanRetry(t, label+": scheduling again", func(svc *change.Service) (*change.Change, error) {
 			return svc.Do(ctx, lifecycle.System, sched)
 		})
@@ -451,10 +355,10 @@ func (h *cfRun) create(t *rapid.T) {
 	op := func(svc *change.Service) (*change.Change, error) { return svc.Create(ctx, requester, req) }
 	a := h.try(t, op)
 	h.check(t, "create", a)
-	if len(a.changed()) > 0 {
-		h.cov.ops["Create"]++
+	if len(a.Changed()) > 0 {
+		h.cov.Add("Create stored", 1)
 	}
-	if a.err == nil || a.got != nil {
+	if a.Err == nil || a.Got != nil {
 		return
 	}
 	h.cleanRetry(t, "create", op)
@@ -560,20 +464,10 @@ func (h *cfRun) read(t *rapid.T) {
 	ids := h.ids(t)
 	id := rapid.SampledFrom(append(ids, "CHG999")).Draw(t, "id")
 	c, err := h.svc.Get(ctx, id)
-	want, werr := h.mem.Get(ctx, id)
-	if err != nil {
-		require.Nil(t, c)
-		require.True(t, errors.Is(err, lifecycletest.ErrInjected) || errors.Is(err, lifecycle.ErrNotFound), "Get: %v", err)
-	} else {
-		require.NoError(t, werr)
-		require.Equal(t, want, c)
-	}
+	want, _ := h.mem.Get(ctx, id)
+	require.NoError(t, lifecycletest.CheckGet("Get", c, err, want))
 	page, err := h.svc.List(ctx, change.Filter{Limit: change.MaxLimit})
-	if err != nil {
-		require.ErrorIs(t, err, lifecycletest.ErrInjected)
-	} else {
-		require.Len(t, page.Changes, len(ids))
-	}
+	require.NoError(t, lifecycletest.CheckList("List", len(page.Changes), err, len(ids)))
 	svc, _, _ := h.shadow(t)
 	wantConflicts, wantErr := svc.Conflicts(ctx, id)
 	conflicts, err := h.svc.Conflicts(ctx, id)
@@ -585,30 +479,20 @@ func (h *cfRun) read(t *rapid.T) {
 	}
 }
 
-// invariants checks the real store after every step: no change is
-// half-applied (CheckHistory, and the property test's rules: the state on
-// the type's path, approvals only by members of the authority, never
-// scheduled without the required approvals, booked with conflicts only
-// with an override, ...), no two booked changes overlap on a
+// invariants checks the real store after every step: the invariants of
+// every fault test (Rig.Invariants: no change half-applied, every stored
+// version through the store exactly once, every delivered event of a
+// stored version and delivered once, with an outbox every stored version
+// with its events), the property test's rules (the state on the type's
+// path, approvals only by members of the authority, never scheduled
+// without the required approvals, booked with conflicts only with an
+// override, ...), and no two booked changes overlapping on a
 // configuration item unless one of them was booked with an override (a
-// failed read of the booked changes never lets a conflict through), every
-// stored version went through the store exactly once, and every delivered
-// event belongs to a stored version and was delivered once (with an
-// outbox: every stored version has its events).
+// failed read of the booked changes never lets a conflict through).
 func (h *cfRun) invariants(t *rapid.T) {
 	all := h.all(t)
 	for id, c := range all {
-		if err := lifecycletest.CheckHistory(c.Snapshot(), c.Version, c.History); err != nil {
-			t.Fatalf("change %s is half-applied: %v", id, err)
-		}
 		checkInvariants(t, h.rules, c)
-		vs := h.ledger.Versions(change.Process, id)
-		require.Len(t, vs, int(c.Version), "%s: stored versions %v at version %d", id, vs, c.Version)
-		for i, v := range vs {
-			require.Equal(t, int64(i+1), v)
-		}
-		snap, _ := h.ledger.Snapshot(change.Process, id, c.Version)
-		require.Empty(t, lifecycletest.SnapshotDiff(c.Snapshot(), snap), "%s: ledger disagrees with the store", id)
 		if !c.State.Booked() || c.Override != nil {
 			continue
 		}
@@ -618,23 +502,7 @@ func (h *cfRun) invariants(t *rapid.T) {
 			}
 		}
 	}
-	require.Len(t, h.ledger.Subjects(change.Process), len(all), "the ledger knows a change the store does not")
-	events := h.events.Events()
-	if h.outbox {
-		for _, id := range h.ledger.Subjects(change.Process) {
-			for _, v := range h.ledger.Versions(change.Process, id) {
-				require.True(t, cfNotified(events, id, v), "version %d of %s is stored without its events", v, id)
-			}
-		}
-	}
-	if err := h.ledger.CheckEvents(events); err != nil {
-		t.Fatalf("events for changes that were not stored:\n%v", err)
-	}
-	seen := map[string]bool{}
-	for _, e := range events {
-		require.False(t, seen[e.ID], "event %s delivered twice", e.ID)
-		seen[e.ID] = true
-	}
+	require.NoError(t, h.Invariants(all))
 }
 
 // TestFaultInjection runs random sequences of every Service operation
@@ -645,7 +513,7 @@ func (h *cfRun) invariants(t *rapid.T) {
 // rapid, with and without a transactional outbox. See check, cleanRetry,
 // operate and invariants for the properties.
 func TestFaultInjection(t *testing.T) {
-	cov := &cfCoverage{faults: map[lifecycletest.Fault]int{}, ops: map[string]int{}}
+	cov := &lifecycletest.Coverage{}
 	prop := func(t *rapid.T) {
 		h := newCFRun(t, cov, rapid.Uint64().Draw(t, "seed"), cfRates(t), rapid.Bool().Draw(t, "outbox"))
 		t.Repeat(map[string]func(*rapid.T){
@@ -662,44 +530,15 @@ func TestFaultInjection(t *testing.T) {
 		})
 		h.invariants(t)
 	}
-	// Explore until every case was exercised (rarely more than one round),
-	// so that the test cannot pass vacuously.
-	for round := 1; ; round++ {
-		rapid.Check(t, prop)
-		missing := cov.missing()
-		if t.Failed() || len(missing) == 0 {
-			break
-		}
-		if round == 5 {
-			t.Fatalf("never exercised in %d rounds: %v", round, missing)
-		}
-		t.Logf("round %d: not yet exercised: %v", round, missing)
-	}
-	t.Logf("coverage: %+v", *cov)
-}
-
-// missing lists the cases the runs have not exercised yet.
-func (cov *cfCoverage) missing() []string {
-	var out []string
-	for name, n := range map[string]int{
-		"stored": cov.stored, "refused": cov.refused, "ambiguous": cov.ambiguous, "notify errors": cov.notifyErrors,
-		"approvals stored whose scheduling failed": cov.scheduleFailed, "clean retries": cov.retries, "pinned retries": cov.pinned,
-		"schedule conflicts": cov.scheduleConflicts, "overrides": cov.overrides, "approvals that scheduled": cov.autoScheduled,
-		"error faults": cov.faults[lifecycletest.FaultError], "timeout faults": cov.faults[lifecycletest.FaultTimeout],
-		"conflict faults": cov.faults[lifecycletest.FaultConflict], "after-write faults": cov.faults[lifecycletest.FaultAfterWrite],
-	} {
-		if n == 0 {
-			out = append(out, name)
-		}
-	}
+	cases := append([]string{lifecycletest.CaseStored, lifecycletest.CaseRefused, lifecycletest.CaseAmbiguous, lifecycletest.CaseNotifyError,
+		cfCaseScheduleFailed, cfCaseRetry, cfCasePinned, cfCaseScheduleConflicts, cfCaseOverrides, cfCaseAutoScheduled}, lifecycletest.FaultCases()...)
 	for _, k := range []string{"Create", "change.Update", "change.Assess", "change.RequestApproval", "change.Approve", "change.Reject",
 		"change.Schedule", "change.Revert", "change.Implement", "change.Review", "change.Close", "change.Cancel"} {
-		if cov.ops[k] == 0 {
-			out = append(out, k+" stored")
-		}
+		cases = append(cases, k+" stored")
 	}
-	slices.Sort(out)
-	return out
+	// Explore until every case was exercised (rarely more than one round),
+	// so that the test cannot pass vacuously.
+	lifecycletest.Explore(t, 5, cov, cases, func() { rapid.Check(t, prop) })
 }
 
 // cfOutcome is what one concurrent operation reported.
@@ -714,11 +553,11 @@ type cfOutcome struct {
 // concurrentOp performs one random step along a change's happy path (or a
 // cancel, a revert, an update) without rapid (goroutines must not draw),
 // and judges what it can alone.
-func (h *cfRun) concurrentOp(r *rand.Rand, ids []string) (cfOutcome, string) {
+func (h *cfRun) concurrentOp(r *rand.Rand, ids []string) (lifecycletest.Outcome, error) {
 	id := ids[r.IntN(len(ids))]
 	c, err := h.mem.Get(ctx, id)
 	if err != nil {
-		return cfOutcome{}, err.Error()
+		return lifecycletest.Outcome{}, err
 	}
 	actor := alice
 	var cmd change.Command
@@ -754,16 +593,7 @@ func (h *cfRun) concurrentOp(r *rand.Rand, ids []string) (cfOutcome, string) {
 	}
 	label := fmt.Sprintf("%T by %s", cmd, actor.ID)
 	got, err := h.svc.Do(ctx, actor, cmd)
-	if err == nil || got != nil {
-		if got == nil {
-			return cfOutcome{}, fmt.Sprintf("%s: success without a change", label)
-		}
-		return cfOutcome{label: label, id: got.ID, version: got.Version, snap: got.Snapshot(), notified: err == nil}, ""
-	}
-	if lifecycletest.Classify(err) == "" {
-		return cfOutcome{}, fmt.Sprintf("%s failed with an untyped error: %v", label, err)
-	}
-	return cfOutcome{}, ""
+	return h.Judge(label, got, err, err == nil || got != nil)
 }
 
 // TestFaultInjectionConcurrent runs goroutines driving the same few changes
@@ -787,9 +617,8 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		runs.Add(1)
 		seed := rapid.Uint64().Draw(t, "seed")
-		cov := &cfCoverage{faults: map[lifecycletest.Fault]int{}, ops: map[string]int{}}
-		h := newCFRun(t, cov, seed, cfRates(t), false)
-		prev := h.faults.Off()
+		h := newCFRun(t, &lifecycletest.Coverage{}, seed, cfRates(t), false)
+		prev := h.Faults.Off()
 		var ids []string
 		for i, typ := range []change.Type{change.Normal, change.Emergency, change.Standard, change.Normal} {
 			start := t0.Add(time.Duration(24+i) * time.Hour)
@@ -802,42 +631,16 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 			require.NoError(t, err)
 			ids = append(ids, c.ID)
 		}
-		h.faults.SetRates(prev)
-		var (
-			wg       sync.WaitGroup
-			mu       sync.Mutex
-			outcomes []cfOutcome
-			problems []string
-		)
-		for g := range goroutines {
-			r := rand.New(rand.NewPCG(seed, uint64(g)))
-			wg.Go(func() {
-				for range ops {
-					o, problem := h.concurrentOp(r, ids)
-					mu.Lock()
-					if problem != "" {
-						problems = append(problems, problem)
-					}
-					if o.id != "" {
-						outcomes = append(outcomes, o)
-					}
-					mu.Unlock()
-				}
-			})
-		}
-		wg.Wait()
-		if len(problems) > 0 {
-			t.Fatalf("%d operations misbehaved:\n%s", len(problems), strings.Join(problems, "\n"))
-		}
+		h.Faults.SetRates(prev)
+		outcomes, err := lifecycletest.RunConcurrent(seed, goroutines, ops, func(r *rand.Rand) (lifecycletest.Outcome, error) {
+			return h.concurrentOp(r, ids)
+		})
+		require.NoError(t, err)
 		h.invariants(t)
-		events := h.events.Events()
+		require.NoError(t, lifecycletest.CheckOutcomes(h.Ledger, h.Events.Events(), outcomes...))
 		for _, o := range outcomes {
-			snap, ok := h.ledger.Snapshot(change.Process, o.id, o.version)
-			require.True(t, ok, "%s returned %s version %d, which was never stored", o.label, o.id, o.version)
-			require.Empty(t, lifecycletest.SnapshotDiff(snap, o.snap), "%s returned something else than it stored", o.label)
-			if o.notified {
+			if o.Notified {
 				plain.Add(1)
-				require.True(t, cfNotified(events, o.id, o.version), "%s succeeded but %s version %d was not notified", o.label, o.id, o.version)
 			} else {
 				storedWithError.Add(1)
 			}
@@ -855,7 +658,7 @@ func TestFaultyStoreWhenOff(t *testing.T) {
 	f := lifecycletest.NewFaults(1, lifecycletest.Rates{})
 	ok := lifecycle.StoresEvents(changetest.FaultyStore(changetest.NewStore(), f))
 	require.False(t, ok)
-	ob := &cfLedgerOutbox{cfLedgerStore: &cfLedgerStore{Store: changetest.NewStore(), ledger: &lifecycletest.Ledger{}}, relay: &lifecycletest.Recorder{}}
+	ob := cfLedgerStore{Store: changetest.NewStore(), tap: lifecycletest.Tap[*change.Change]{Relay: &lifecycletest.Recorder{}}}
 	ok = lifecycle.StoresEvents(changetest.FaultyStore(ob, f))
 	require.True(t, ok)
 }
