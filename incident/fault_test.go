@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,7 +31,6 @@ import (
 var (
 	fiStart      = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	fiAutoClose  = 48 * time.Hour
-	fiRate       = rapid.SampledFrom([]float64{0, 0.05, 0.15})
 	fiActors     = []lifecycle.Actor{ann, carol, manager, lifecycle.System}
 	fiGenActor   = rapid.SampledFrom(fiActors)
 	fiGenProblem = rapid.SampledFrom([]string{"PRB1", "PRB2"})
@@ -42,125 +41,72 @@ var (
 // and then a storm of conflicts, so that every bounded retry loop (the
 // follow-ups, ResolveForProblem, the Reactor) runs out of attempts.
 func fiRates(t *rapid.T) lifecycletest.Rates {
-	if rapid.IntRange(0, 7).Draw(t, "conflict storm") == 0 {
-		return lifecycletest.Rates{Conflict: 0.9}
-	}
-	return lifecycletest.Rates{
-		Error:      fiRate.Draw(t, "error rate"),
-		Timeout:    fiRate.Draw(t, "timeout rate"),
-		Conflict:   fiRate.Draw(t, "conflict rate"),
-		AfterWrite: fiRate.Draw(t, "after-write rate"),
-	}
+	return lifecycletest.DrawRates(func(label string, n int) int { return rapid.IntRange(0, n-1).Draw(t, label) }, true)
 }
 
-// fiLedgerStore sits between the faulty store and the real one and tells
-// the ledger about every version the real store accepted.
+// fiLedgerStore sits between the faulty store and the real one: its Tap
+// tells the ledger about every version the real store accepted and, as an
+// outbox, relays the events stored with each change.
 type fiLedgerStore struct {
 	incident.Store
-	ledger *lifecycletest.Ledger
+	tap lifecycletest.Tap[*incident.Incident]
 }
 
-func (s *fiLedgerStore) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
-	if err := s.Store.Commit(ctx, w); err != nil {
-		return err
-	}
-	s.ledger.Add(incident.Process, w.Record.ID, w.Record.Version, w.Record.Snapshot())
-	return nil
+func (s fiLedgerStore) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
+	return s.tap.Commit(ctx, w, s.Store.Commit)
 }
 
-// fiLedgerOutbox gives the ledger store a transactional outbox: the events
-// are kept with the change they belong to, and the Recorder stands for the
-// host's relay. (Not atomic under concurrency; the outbox runs are
-// sequential.)
-type fiLedgerOutbox struct {
-	*fiLedgerStore
-	relay *lifecycletest.Recorder
-}
+// StoresEvents makes the store a lifecycle.Outbox when its Tap relays.
+func (s fiLedgerStore) StoresEvents() bool { return s.tap.StoresEvents() }
 
-func (o *fiLedgerOutbox) Commit(ctx context.Context, w lifecycle.Write[*incident.Incident]) error {
-	if err := o.fiLedgerStore.Commit(ctx, w); err != nil {
-		return err
-	}
-	return o.relay.Notify(ctx, w.Events...)
-}
-
-// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
-// the events.
-func (o *fiLedgerOutbox) StoresEvents() bool { return true }
-
-// fiCoverage counts, over all runs, what the runs exercised, so that the
-// test fails rather than passing vacuously.
-type fiCoverage struct {
-	mu                                                          sync.Mutex
-	stored, refused, ambiguous, notifyErrors, followUps         int
-	retries, pinned, stragglers, cascades, exhausted, redeliver int
-	faults                                                      map[lifecycletest.Fault]int
-	ops                                                         map[string]int // operations that stored a change, by kind
-}
-
-func newFICoverage() *fiCoverage {
-	return &fiCoverage{faults: map[lifecycletest.Fault]int{}, ops: map[string]int{}}
-}
-
-// missing lists the cases the runs have not exercised yet: outcomes,
-// faults, and kinds, the operations that must have stored a change.
-func (c *fiCoverage) missing(kinds ...string) []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []string
-	for name, n := range map[string]int{
-		"stored": c.stored, "refused": c.refused, "ambiguous": c.ambiguous, "notify errors": c.notifyErrors,
-		"follow-up errors": c.followUps, "clean retries": c.retries, "pinned retries": c.pinned,
-		"stragglers": c.stragglers, "cascades": c.cascades, "exhausted retries": c.exhausted,
-		"idempotent redeliveries": c.redeliver,
-		"error faults":            c.faults[lifecycletest.FaultError], "timeout faults": c.faults[lifecycletest.FaultTimeout],
-		"conflict faults": c.faults[lifecycletest.FaultConflict], "after-write faults": c.faults[lifecycletest.FaultAfterWrite],
-	} {
-		if n == 0 {
-			out = append(out, name)
-		}
-	}
-	for _, k := range kinds {
-		if c.ops[k] == 0 {
-			out = append(out, k+" stored")
-		}
-	}
-	slices.Sort(out)
-	return out
-}
+// The cases TestFaultInjection must exercise, besides the faults, the
+// outcomes and the operations stored.
+const (
+	fiCaseFollowUp   = "follow-up errors"
+	fiCaseRetry      = "clean retries"
+	fiCasePinned     = "pinned retries"
+	fiCaseStraggler  = "stragglers"
+	fiCaseCascade    = "cascades"
+	fiCaseExhausted  = "exhausted retries"
+	fiCaseRedelivery = "idempotent redeliveries"
+)
 
 // fiRun is one rapid run: a Service (and a Reactor) over a faulty store and
-// notifier, with the real store, the delivered events and the ledger of
-// stored versions kept aside for the checks.
+// notifier, with the rig keeping the real store, the delivered events and
+// the ledger of stored versions aside for the checks.
 type fiRun struct {
-	cov     *fiCoverage
-	outbox  bool // the store has an outbox: events are stored with changes
+	*lifecycletest.Rig[*incident.Incident]
+	cov     *lifecycletest.Coverage
 	mem     *incidenttest.Store
-	ledger  *lifecycletest.Ledger
-	faults  *lifecycletest.Faults
-	events  *lifecycletest.Recorder
 	clock   *lifecycletest.Clock
 	seq     atomic.Int64 // IDs handed out
 	svc     *incident.Service
 	reactor *incident.Reactor
 }
 
-func newFIRun(t require.TestingT, cov *fiCoverage, seed uint64, rates lifecycletest.Rates, outbox bool) *fiRun {
+func newFIRun(t require.TestingT, cov *lifecycletest.Coverage, seed uint64, rates lifecycletest.Rates, outbox bool) *fiRun {
 	h := &fiRun{
-		cov:    cov,
-		mem:    incidenttest.NewStore(),
-		ledger: &lifecycletest.Ledger{},
-		events: &lifecycletest.Recorder{},
-		clock:  lifecycletest.NewClock(fiStart),
-		faults: lifecycletest.NewFaults(seed, rates),
+		cov:   cov,
+		mem:   incidenttest.NewStore(),
+		clock: lifecycletest.NewClock(fiStart),
 	}
-	var store incident.Store = &fiLedgerStore{Store: h.mem, ledger: h.ledger}
-	if h.outbox = outbox; outbox {
-		store = &fiLedgerOutbox{fiLedgerStore: store.(*fiLedgerStore), relay: h.events}
+	h.Rig = &lifecycletest.Rig[*incident.Incident]{
+		Faults:      lifecycletest.NewFaults(seed, rates),
+		Events:      &lifecycletest.Recorder{},
+		Ledger:      &lifecycletest.Ledger{},
+		Outbox:      outbox,
+		StoreWrites: []string{"incident.Commit"},
+		State:       func() (map[string]*incident.Incident, error) { return fiLoad(h.mem) },
+		View:        fiView,
+		Coverage:    cov,
+	}
+	store := fiLedgerStore{Store: h.mem, tap: lifecycletest.Tap[*incident.Incident]{Record: h.Record}}
+	if outbox {
+		store.tap.Relay = h.Events
 	}
 	svc, err := incident.New(incident.Config{
-		Store:          incidenttest.FaultyStore(store, h.faults),
-		Notifier:       lifecycletest.FaultyNotifier(h.events, h.faults),
+		Store:          incidenttest.FaultyStore(store, h.Faults),
+		Notifier:       lifecycletest.FaultyNotifier(h.Events, h.Faults),
 		Clock:          h.clock,
 		IDs:            func() string { return fiID(h.seq.Add(1)) },
 		AutoCloseAfter: fiAutoClose,
@@ -173,36 +119,47 @@ func newFIRun(t require.TestingT, cov *fiCoverage, seed uint64, rates lifecyclet
 
 func fiID(n int64) string { return fmt.Sprintf("INC%04d", n) }
 
+// fiView is how the fault tests see a stored incident.
+func fiView(x *incident.Incident) lifecycletest.Stored {
+	return lifecycletest.Stored{Process: incident.Process, ID: x.ID, Version: x.Version, Snapshot: x.Snapshot(), History: x.History}
+}
+
 // all returns every stored incident, read from the real store.
 func (h *fiRun) all(t require.TestingT) map[string]*incident.Incident {
 	return fiAll(t, h.mem)
 }
 
-func fiAll(t require.TestingT, s incident.Store) map[string]*incident.Incident {
+// fiLoad reads every incident s holds, whole.
+func fiLoad(s incident.Store) (map[string]*incident.Incident, error) {
 	out := map[string]*incident.Incident{}
 	f := incident.Filter{Limit: incident.MaxLimit}
 	for {
 		page, err := s.List(ctx, f)
-		require.NoError(t, err)
+		if err != nil {
+			return nil, err
+		}
 		for _, x := range page.Incidents {
 			whole, err := incident.ExportFrom(ctx, s, x.ID)
-			require.NoError(t, err)
+			if err != nil {
+				return nil, err
+			}
 			out[x.ID] = whole
 		}
 		if page.Next == "" {
-			return out
+			return out, nil
 		}
 		f.After = page.Next
 	}
 }
 
+func fiAll(t require.TestingT, s incident.Store) map[string]*incident.Incident {
+	all, err := fiLoad(s)
+	require.NoError(t, err)
+	return all
+}
+
 func (h *fiRun) ids(t *rapid.T) []string {
-	var ids []string
-	for id := range h.all(t) {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
+	return slices.Sorted(maps.Keys(h.all(t)))
 }
 
 // fiOp is one operation, run against a Service and its Reactor: the
@@ -210,56 +167,32 @@ func (h *fiRun) ids(t *rapid.T) []string {
 // returns (nil for those that return none) and, for AutoClose, the count.
 type fiOp func(svc *incident.Service, r *incident.Reactor) (*incident.Incident, int, error)
 
-// fiAttempt is what one call of an operation did.
+// fiAttempt is what one call of an operation did, and its count.
 type fiAttempt struct {
-	got      *incident.Incident
-	n        int
-	err      error
-	injected []lifecycletest.Injection
-	events   []lifecycle.Notification
-	before   map[string]*incident.Incident
-	after    map[string]*incident.Incident
+	lifecycletest.Attempt[*incident.Incident]
+	n int
 }
 
+// try runs op on the faulty service and counts its outcome.
 func (h *fiRun) try(t *rapid.T, op fiOp) fiAttempt {
-	a := fiAttempt{before: h.all(t)}
-	nIn, nEv := len(h.faults.Injected()), len(h.events.Events())
-	a.got, a.n, a.err = op(h.svc, h.reactor)
-	a.injected = h.faults.Injected()[nIn:]
-	a.events = h.events.Events()[nEv:]
-	a.after = h.all(t)
-	h.cov.mu.Lock()
-	defer h.cov.mu.Unlock()
-	for _, in := range a.injected {
-		h.cov.faults[in.Fault]++
-	}
-	var ne *lifecycle.NotifyError
+	var n int
+	a := fiAttempt{Attempt: h.Try(t, func() (*incident.Incident, error) {
+		x, k, err := op(h.svc, h.reactor)
+		n = k
+		return x, err
+	})}
+	a.n = n
+	outcome := a.Outcome()
 	var fe *lifecycle.FollowUpError
-	switch {
-	case errors.As(a.err, &fe):
-		h.cov.followUps++
-	case errors.As(a.err, &ne):
-		h.cov.notifyErrors++
-	case a.err == nil:
-		if len(a.changed()) > 0 {
-			h.cov.stored++
-		}
-	case len(a.appliedStoreWrites()) > 0:
-		h.cov.ambiguous++
-	default:
-		h.cov.refused++
+	if errors.As(a.Err, &fe) {
+		outcome = fiCaseFollowUp
 	}
-	if len(a.changed()) > 1 {
-		h.cov.cascades++
+	h.cov.Add(outcome, 1)
+	if len(a.Changed()) > 1 {
+		h.cov.Add(fiCaseCascade, 1)
 	}
-	conflicts := 0
-	for _, in := range a.injected {
-		if in.Fault == lifecycletest.FaultConflict {
-			conflicts++
-		}
-	}
-	if conflicts >= 5 && errors.Is(a.err, lifecycle.ErrConflict) {
-		h.cov.exhausted++
+	if a.InjectedCount(lifecycletest.FaultConflict) >= 5 && errors.Is(a.Err, lifecycle.ErrConflict) {
+		h.cov.Add(fiCaseExhausted, 1)
 	}
 	return a
 }
@@ -272,113 +205,43 @@ func fiStoredAnyway(err error) bool {
 	return errors.As(err, &ne) || errors.As(err, &fe)
 }
 
-// appliedStoreWrites returns the store writes of a that failed but took
-// effect (ambiguous commits).
-func (a fiAttempt) appliedStoreWrites() []string {
-	var ops []string
-	for _, op := range lifecycletest.AppliedWrites(a.injected) {
-		if strings.HasPrefix(op, "incident.") {
-			ops = append(ops, op)
-		}
-	}
-	return ops
-}
-
-// changed lists the IDs of the incidents a stored or created.
-func (a fiAttempt) changed() []string {
-	var ids []string
-	for id, x := range a.after {
-		if b, ok := a.before[id]; !ok || b.Version != x.Version {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	return ids
-}
-
-// notified reports whether events hold an event of version v of id.
-func fiNotified(events []lifecycle.Notification, id string, v int64) bool {
-	return slices.ContainsFunc(events, func(e lifecycle.Notification) bool { return e.Subject == id && e.Version == v })
-}
-
 // check verifies one attempt's clauses:
 //   - success, or a failure that stored anyway (*NotifyError,
 //     *FollowUpError), returns the record exactly as stored (operations
 //     that return one); every version a success stored, its own and its
 //     follow-ups', was notified; a NotifyError comes with a notifier
 //     fault, and a FollowUpError wraps a typed error;
-//   - any other failure returns no record and a typed error, delivers no
-//     event, and stores nothing, except for the one change of an
-//     ambiguous commit (the failed write took effect: one more version),
-//     whose events are lost without an outbox and kept with one.
+//   - any other failure keeps the contract of Rig.CheckFailure: no
+//     record, a typed error, nothing delivered and nothing stored, but for
+//     the one change of an ambiguous commit.
 //
 // AutoClose, which goes on after some failures, is checked by autoClose.
 func (h *fiRun) check(t *rapid.T, label string, a fiAttempt) {
-	if a.err == nil || fiStoredAnyway(a.err) {
-		if a.got != nil {
-			if len(a.appliedStoreWrites()) == 0 {
-				require.Equal(t, bare(a.after[a.got.ID]), bare(a.got), "%s: the returned incident is not what is stored", label)
+	if a.Err == nil || fiStoredAnyway(a.Err) {
+		if a.Got != nil {
+			if !a.Ambiguous() {
+				require.Equal(t, bare(a.After[a.Got.ID]), bare(a.Got), "%s: the returned incident is not what is stored", label)
 			} else {
 				// A follow-up's write was an ambiguous commit: the service
 				// returns the incident as it last knew it stored.
-				snap, ok := h.ledger.Snapshot(incident.Process, a.got.ID, a.got.Version)
-				require.True(t, ok, "%s returned %s version %d, which was never stored", label, a.got.ID, a.got.Version)
-				require.Empty(t, lifecycletest.SnapshotDiff(snap, a.got.Snapshot()), "%s returned something else than it stored", label)
+				require.NoError(t, lifecycletest.CheckOutcomes(h.Ledger, nil, lifecycletest.Outcome{Label: label, Stored: fiView(a.Got)}))
 			}
 		}
-		if a.err == nil {
-			for _, id := range a.changed() {
-				from := int64(0)
-				if b, ok := a.before[id]; ok {
-					from = b.Version
-				}
-				for v := from + 1; v <= a.after[id].Version; v++ {
-					require.True(t, fiNotified(a.events, id, v), "%s succeeded but version %d of %s was not notified", label, v, id)
-				}
-			}
+		if a.Err == nil {
+			require.NoError(t, a.CheckNotified(label))
 			return
 		}
-		require.NotEmpty(t, a.changed(), "%s: %v, but nothing was stored", label, a.err)
-		var ne *lifecycle.NotifyError
-		if errors.As(a.err, &ne) {
-			require.True(t, slices.ContainsFunc(a.injected, func(in lifecycletest.Injection) bool { return in.Op == "notify" }),
-				"%s: a NotifyError without a notifier fault: %v", label, a.err)
-			require.NotEmpty(t, lifecycletest.Classify(ne.Err), "%s: untyped notifier error %v", label, ne.Err)
-		}
+		require.NotEmpty(t, a.Changed(), "%s: %v, but nothing was stored", label, a.Err)
+		require.NoError(t, a.CheckNotifyError(label))
 		var fe *lifecycle.FollowUpError
-		if errors.As(a.err, &fe) {
-			require.NotEmpty(t, fe.Target, "%s: %v", label, a.err)
+		if errors.As(a.Err, &fe) {
+			var ne *lifecycle.NotifyError
+			require.NotEmpty(t, fe.Target, "%s: %v", label, a.Err)
 			require.True(t, lifecycletest.Classify(fe.Err) != "" || errors.As(fe.Err, &ne), "%s: untyped follow-up error %v", label, fe.Err)
 		}
 		return
 	}
-	require.Nil(t, a.got, "%s failed (%v) but returned an incident", label, a.err)
-	require.NotEmpty(t, lifecycletest.Classify(a.err), "%s failed with an untyped error: %v", label, a.err)
-	applied := a.appliedStoreWrites()
-	if len(applied) == 0 {
-		require.Empty(t, a.events, "%s failed (%v) but delivered events", label, a.err)
-		require.Equal(t, a.before, a.after, "%s failed (%v) and changed the store", label, a.err)
-		return
-	}
-	require.Len(t, applied, 1, "%s: one primary write at most", label)
-	changed := a.changed()
-	require.Len(t, changed, 1, "%s: an ambiguous commit stores exactly one change, got %v", label, changed)
-	id := changed[0]
-	if b, ok := a.before[id]; ok {
-		require.Equal(t, b.Version+1, a.after[id].Version)
-	} else {
-		require.Equal(t, int64(1), a.after[id].Version)
-	}
-	require.ErrorIs(t, a.err, context.DeadlineExceeded, "%s: an ambiguous commit looks like a timeout", label)
-	if !h.outbox {
-		require.Empty(t, a.events, "%s failed (%v): its events are lost without an outbox", label, a.err)
-		return
-	}
-	require.NotEmpty(t, a.events, "%s: an ambiguous commit keeps its events in the outbox", label)
-	for _, e := range a.events {
-		require.Equal(t, id, e.Subject)
-		require.Equal(t, a.after[id].Version, e.Version)
-	}
+	require.NoError(t, h.CheckFailure(label, a.Attempt))
 }
 
 // stragglers returns the open children of resolved or closed parents,
@@ -399,41 +262,39 @@ func fiStragglers(all map[string]*incident.Incident) map[string]string {
 // FollowUpError naming the child or its parent, or an ambiguous commit of
 // the child or the parent (the follow-up never ran).
 func (h *fiRun) settle(t *rapid.T, label string, a fiAttempt) {
-	left := fiStragglers(a.after)
+	left := fiStragglers(a.After)
 	if len(left) == 0 {
 		return
 	}
-	require.Error(t, a.err, "%s succeeded and left open children under resolved parents: %v", label, left)
+	require.Error(t, a.Err, "%s succeeded and left open children under resolved parents: %v", label, left)
 	var named []string
-	for _, e := range fiLeaves(a.err) {
+	for _, e := range fiLeaves(a.Err) {
 		var fe *lifecycle.FollowUpError
 		if errors.As(e, &fe) {
 			named = append(named, fe.Target)
 		}
 	}
-	ambiguous := len(a.appliedStoreWrites()) > 0
-	changed := a.changed()
+	ambiguous := len(a.AppliedStoreWrites()) > 0
+	changed := a.Changed()
 	for child, parent := range left {
 		ok := slices.Contains(named, child) || slices.Contains(named, parent) ||
 			ambiguous && (slices.Contains(changed, child) || slices.Contains(changed, parent))
-		require.True(t, ok, "%s (%v): child %s left open under %s without a word", label, a.err, child, parent)
+		require.True(t, ok, "%s (%v): child %s left open under %s without a word", label, a.Err, child, parent)
 	}
-	defer h.faults.SetRates(h.faults.Off())
+	defer h.Faults.SetRates(h.Faults.Off())
 	ids := make([]string, 0, len(left))
 	for child := range left {
 		ids = append(ids, child)
 	}
 	slices.Sort(ids)
 	for _, child := range ids {
-		h.cov.mu.Lock()
-		h.cov.stragglers++
-		h.cov.mu.Unlock()
+		h.cov.Add(fiCaseStraggler, 1)
 		r := h.try(t, func(svc *incident.Service, _ *incident.Reactor) (*incident.Incident, int, error) {
 			x, err := svc.Resolve(ctx, lifecycle.System, incident.Resolve{ID: child, Code: incident.CodeSolutionProvided, Notes: "resolved with its parent"})
 			return x, 0, err
 		})
 		h.check(t, "resolving a straggler", r)
-		require.NoError(t, r.err, "resolving straggler %s", child)
+		require.NoError(t, r.Err, "resolving straggler %s", child)
 	}
 }
 
@@ -482,20 +343,18 @@ func (h *fiRun) shadow(t require.TestingT) (*incident.Service, *incident.Reactor
 // same events. So the failed attempt left nothing half-done that the
 // retry trips on, and the retry never fails with an injected fault.
 func (h *fiRun) cleanRetry(t *rapid.T, label string, op fiOp) fiAttempt {
-	defer h.faults.SetRates(h.faults.Off())
-	h.cov.mu.Lock()
-	h.cov.retries++
-	h.cov.mu.Unlock()
+	defer h.Faults.SetRates(h.Faults.Off())
+	h.cov.Add(fiCaseRetry, 1)
 	svc, r, mem, rec := h.shadow(t)
 	wantGot, wantN, wantErr := op(svc, r)
 	a := h.try(t, op)
 	h.check(t, label+" (clean retry)", a)
-	require.Equal(t, lifecycletest.Classify(wantErr), lifecycletest.Classify(a.err), "%s: a fault-free service says %v, the retry %v", label, wantErr, a.err)
-	require.Equal(t, wantErr == nil, a.err == nil, "%s: a fault-free service says %v, the retry %v", label, wantErr, a.err)
-	require.Equal(t, wantGot, a.got, "%s: the retry returned something else than a fault-free service", label)
+	require.Equal(t, lifecycletest.Classify(wantErr), lifecycletest.Classify(a.Err), "%s: a fault-free service says %v, the retry %v", label, wantErr, a.Err)
+	require.Equal(t, wantErr == nil, a.Err == nil, "%s: a fault-free service says %v, the retry %v", label, wantErr, a.Err)
+	require.Equal(t, wantGot, a.Got, "%s: the retry returned something else than a fault-free service", label)
 	require.Equal(t, wantN, a.n, "%s: count", label)
-	require.Equal(t, fiAll(t, mem), a.after, "%s: the retry stored something else than a fault-free service", label)
-	require.Equal(t, rec.Events(), a.events, "%s: the retry notified something else than a fault-free service", label)
+	require.Equal(t, fiAll(t, mem), a.After, "%s: the retry stored something else than a fault-free service", label)
+	require.Equal(t, rec.Events(), a.Events, "%s: the retry notified something else than a fault-free service", label)
 	return a
 }
 
@@ -506,10 +365,8 @@ func fiCommandID(cmd incident.Command) (string, int64) {
 }
 
 func (h *fiRun) storedOp(kind string, a fiAttempt) {
-	if len(a.changed()) > 0 {
-		h.cov.mu.Lock()
-		h.cov.ops[kind]++
-		h.cov.mu.Unlock()
+	if len(a.Changed()) > 0 {
+		h.cov.Add(kind+" stored", 1)
 	}
 }
 
@@ -531,26 +388,24 @@ func (h *fiRun) operate(t *rapid.T, actor lifecycle.Actor, cmd incident.Command)
 	h.check(t, label, a)
 	h.storedOp(fmt.Sprintf("%T", cmd), a)
 	h.settle(t, label, a)
-	if a.err == nil {
+	if a.Err == nil {
 		return
 	}
 	id, _ := fiCommandID(cmd)
-	base, known := a.before[id]
-	if len(a.changed()) == 0 {
+	base, known := a.Before[id]
+	if len(a.Changed()) == 0 {
 		h.cleanRetry(t, label, op)
 		return
 	}
 	if known {
-		h.cov.mu.Lock()
-		h.cov.pinned++
-		h.cov.mu.Unlock()
-		defer h.faults.SetRates(h.faults.Off())
+		h.cov.Add(fiCasePinned, 1)
+		defer h.Faults.SetRates(h.Faults.Off())
 		r := h.try(t, func(svc *incident.Service, _ *incident.Reactor) (*incident.Incident, int, error) {
 			x, err := svc.Do(ctx, actor, lifecycletest.PinVersion(cmd, base.Version))
 			return x, 0, err
 		})
 		h.check(t, label+" (pinned retry)", r)
-		require.ErrorIs(t, r.err, lifecycle.ErrConflict, "%s: a retry pinned to the version before a stored change", label)
+		require.ErrorIs(t, r.Err, lifecycle.ErrConflict, "%s: a retry pinned to the version before a stored change", label)
 	}
 }
 
@@ -565,21 +420,19 @@ func (h *fiRun) once(t *rapid.T, kind, label string, op fiOp, want func(a fiAtte
 	a := h.try(t, op)
 	h.check(t, label, a)
 	h.storedOp(kind, a)
-	if a.err == nil && want != nil {
+	if a.Err == nil && want != nil {
 		want(a)
 	}
 	h.settle(t, label, a)
-	if a.err == nil && len(a.changed()) == 0 {
+	if a.Err == nil && len(a.Changed()) == 0 {
 		return
 	}
 	r := h.cleanRetry(t, label, op)
-	if len(a.changed()) > 0 {
-		h.cov.mu.Lock()
-		h.cov.redeliver++
-		h.cov.mu.Unlock()
-		require.NoError(t, r.err, "%s: running it again after its change was stored", label)
-		require.Empty(t, r.changed(), "%s: running it again after its change was stored changed %v", label, r.changed())
-	} else if want != nil && r.err == nil {
+	if len(a.Changed()) > 0 {
+		h.cov.Add(fiCaseRedelivery, 1)
+		require.NoError(t, r.Err, "%s: running it again after its change was stored", label)
+		require.Empty(t, r.Changed(), "%s: running it again after its change was stored changed %v", label, r.Changed())
+	} else if want != nil && r.Err == nil {
 		want(r)
 	}
 }
@@ -608,7 +461,7 @@ func (h *fiRun) open(t *rapid.T) {
 	h.check(t, "open", a)
 	h.storedOp("Open", a)
 	h.settle(t, "open", a)
-	if a.err == nil || fiStoredAnyway(a.err) {
+	if a.Err == nil || fiStoredAnyway(a.Err) {
 		return
 	}
 	h.cleanRetry(t, "open", op)
@@ -757,7 +610,7 @@ func (h *fiRun) resolveForProblem(t *rapid.T, id, problemID string) {
 		return nil, 0, svc.ResolveForProblem(ctx, actor, id, problemID, "")
 	}
 	h.once(t, "ResolveForProblem", label, op, func(a fiAttempt) {
-		b, x := a.before[id], a.after[id]
+		b, x := a.Before[id], a.After[id]
 		if b.State == incident.StateOnHold && b.HoldReason == incident.HoldAwaitingProblem && b.IsLinkedToProblem(problemID) {
 			require.Equal(t, incident.StateResolved, x.State, "%s succeeded, but %s is %s", label, id, x.State)
 			require.Equal(t, incident.CodeResolvedByProblem, x.ResolutionCode)
@@ -783,46 +636,42 @@ func (h *fiRun) autoClose(t *rapid.T) {
 	}
 	judge := func(label string, a fiAttempt) {
 		var closed []string
-		for id, x := range a.after {
-			if b := a.before[id]; b != nil && b.State == incident.StateResolved && x.State == incident.StateClosed {
+		for id, x := range a.After {
+			if b := a.Before[id]; b != nil && b.State == incident.StateResolved && x.State == incident.StateClosed {
 				closed = append(closed, id)
 			}
 		}
-		if a.err == nil {
+		if a.Err == nil {
 			require.Equal(t, len(closed), a.n, "%s: count", label)
 			// A conflict means another writer changed the incident: it is
 			// skipped. An injected conflict stands for one.
 			conflicts := 0
-			for _, in := range a.injected {
+			for _, in := range a.Injected {
 				if in.Fault == lifecycletest.FaultConflict && strings.HasPrefix(in.Op, "incident.") {
 					conflicts++
 				}
 			}
 			var skipped []string
-			for id, b := range a.before {
+			for id, b := range a.Before {
 				if b.State == incident.StateResolved && b.Major != incident.MajorAccepted && b.UpdatedAt.Before(now.Add(-fiAutoClose)) &&
-					a.after[id].State != incident.StateClosed {
+					a.After[id].State != incident.StateClosed {
 					skipped = append(skipped, id)
 				}
 			}
 			require.LessOrEqual(t, len(skipped), conflicts, "%s: %v were due, with %d conflicts", label, skipped, conflicts)
-			for _, id := range a.changed() {
-				for v := a.before[id].Version + 1; v <= a.after[id].Version; v++ {
-					require.True(t, fiNotified(a.events, id, v), "%s succeeded but version %d of %s was not notified", label, v, id)
-				}
-			}
+			require.NoError(t, a.CheckNotified(label))
 			return
 		}
-		require.LessOrEqual(t, a.n, len(closed), "%s (%v): count", label, a.err)
-		require.LessOrEqual(t, len(closed), a.n+len(a.appliedStoreWrites()), "%s (%v): closed %v, counted %d", label, a.err, closed, a.n)
+		require.LessOrEqual(t, a.n, len(closed), "%s (%v): count", label, a.Err)
+		require.LessOrEqual(t, len(closed), a.n+len(a.AppliedStoreWrites()), "%s (%v): closed %v, counted %d", label, a.Err, closed, a.n)
 		var ne *lifecycle.NotifyError
-		require.True(t, lifecycletest.Classify(a.err) != "" || errors.As(a.err, &ne), "%s failed with an untyped error: %v", label, a.err)
+		require.True(t, lifecycletest.Classify(a.Err) != "" || errors.As(a.Err, &ne), "%s failed with an untyped error: %v", label, a.Err)
 	}
 	a := h.try(t, op)
 	judge("AutoClose", a)
 	h.storedOp("AutoClose", a)
 	h.settle(t, "AutoClose", a)
-	if a.err != nil || slices.ContainsFunc(a.injected, func(in lifecycletest.Injection) bool { return in.Fault == lifecycletest.FaultConflict }) {
+	if a.Err != nil || slices.ContainsFunc(a.Injected, func(in lifecycletest.Injection) bool { return in.Fault == lifecycletest.FaultConflict }) {
 		r := h.cleanRetry(t, "AutoClose", op)
 		judge("AutoClose (clean retry)", r)
 	}
@@ -850,23 +699,17 @@ func (h *fiRun) read(t *rapid.T) {
 	}
 }
 
-// invariants checks the real store after every step (with an outbox,
-// also that every stored version has its events): no incident is
-// half-applied (CheckHistory: one history record per version, Seq
-// continuous, From→To chained to the state, the replayed snapshot equal
-// to the stored one), the incident rules hold (priority from the matrix,
-// hold reason exactly when on hold, resolution code exactly when resolved
-// or closed, a one-level hierarchy, no open child under a resolved or
-// closed parent once stragglers are settled), every stored version went
-// through the store exactly once (the ledger has versions 1..n of each
-// incident and nothing beyond), and every delivered event belongs to a
-// stored version (with its snapshot) and was delivered once.
+// invariants checks the real store after every step: the invariants of
+// every fault test (Rig.Invariants: no incident half-applied, every stored
+// version through the store exactly once, every delivered event of a
+// stored version and delivered once, with an outbox every stored version
+// with its events) and the incident rules (priority from the matrix, hold
+// reason exactly when on hold, resolution code exactly when resolved or
+// closed, a one-level hierarchy, no open child under a resolved or closed
+// parent once stragglers are settled).
 func (h *fiRun) invariants(t require.TestingT) {
 	all := h.all(t)
 	for id, x := range all {
-		if err := lifecycletest.CheckHistory(x.Snapshot(), x.Version, x.History); err != nil {
-			require.Fail(t, "half-applied", "incident %s is half-applied: %v", id, err)
-		}
 		p, err := lifecycle.DefaultMatrix.Priority(x.Impact, x.Urgency)
 		require.NoError(t, err)
 		require.Equal(t, p, x.Priority, id)
@@ -876,32 +719,9 @@ func (h *fiRun) invariants(t require.TestingT) {
 		if parent, ok := all[x.Parent]; ok {
 			require.Empty(t, parent.Parent, "%s: the hierarchy has one level", id)
 		}
-		vs := h.ledger.Versions(incident.Process, id)
-		require.Len(t, vs, int(x.Version), "%s: stored versions %v at version %d", id, vs, x.Version)
-		for i, v := range vs {
-			require.Equal(t, int64(i+1), v)
-		}
-		snap, _ := h.ledger.Snapshot(incident.Process, id, x.Version)
-		require.Empty(t, lifecycletest.SnapshotDiff(x.Snapshot(), snap), "%s: ledger disagrees with the store", id)
 	}
 	require.Empty(t, fiStragglers(all), "open children under resolved or closed parents")
-	require.Len(t, h.ledger.Subjects(incident.Process), len(all), "the ledger knows an incident the store does not")
-	events := h.events.Events()
-	if h.outbox {
-		for _, id := range h.ledger.Subjects(incident.Process) {
-			for _, v := range h.ledger.Versions(incident.Process, id) {
-				require.True(t, fiNotified(events, id, v), "version %d of %s is stored without its events", v, id)
-			}
-		}
-	}
-	if err := h.ledger.CheckEvents(events); err != nil {
-		require.Fail(t, "events for changes that were not stored", "%v", err)
-	}
-	seen := map[string]bool{}
-	for _, e := range events {
-		require.False(t, seen[e.ID], "event %s delivered twice", e.ID)
-		seen[e.ID] = true
-	}
+	require.NoError(t, h.Invariants(all))
 }
 
 // TestFaultInjection runs random sequences of every Service operation
@@ -914,7 +734,7 @@ func (h *fiRun) invariants(t require.TestingT) {
 // took effect but the call failed). See check, settle, cleanRetry, operate,
 // once, autoClose and invariants for the properties.
 func TestFaultInjection(t *testing.T) {
-	cov := newFICoverage()
+	cov := &lifecycletest.Coverage{}
 	kinds := []string{"Open", "AutoClose", "ResolveForProblem", "OfferWorkaround", "escalate on breach", "link causing change",
 		"incident.Resolve", "incident.Close", "incident.SetParent", "incident.Reopen", "incident.Hold", "incident.AcceptMajor"}
 	prop := func(t *rapid.T) {
@@ -953,9 +773,9 @@ func TestFaultInjection(t *testing.T) {
 					return nil, 0, svc.OfferWorkaround(ctx, ann, x.ID, problemID, "restart the relay")
 				}
 				h.once(t, "OfferWorkaround", label, op, func(a fiAttempt) {
-					if a.before[x.ID].State.IsOpen() {
+					if a.Before[x.ID].State.IsOpen() {
 						n := 0
-						for _, note := range a.after[x.ID].WorkNotes {
+						for _, note := range a.After[x.ID].WorkNotes {
 							if strings.HasPrefix(note.Text, "Known error "+problemID+" workaround: ") {
 								n++
 							}
@@ -1033,22 +853,14 @@ func TestFaultInjection(t *testing.T) {
 		})
 		h.invariants(t)
 	}
+	cases := append([]string{lifecycletest.CaseStored, lifecycletest.CaseRefused, lifecycletest.CaseAmbiguous, lifecycletest.CaseNotifyError,
+		fiCaseFollowUp, fiCaseRetry, fiCasePinned, fiCaseStraggler, fiCaseCascade, fiCaseExhausted, fiCaseRedelivery}, lifecycletest.FaultCases()...)
+	for _, k := range kinds {
+		cases = append(cases, k+" stored")
+	}
 	// Explore until every case was exercised (rarely more than one round),
 	// so that the test cannot pass vacuously.
-	for round := 1; ; round++ {
-		rapid.Check(t, prop)
-		missing := cov.missing(kinds...)
-		if t.Failed() || len(missing) == 0 {
-			break
-		}
-		if round == 5 {
-			t.Fatalf("never exercised in %d rounds: %v", round, missing)
-		}
-		t.Logf("round %d: not yet exercised: %v", round, missing)
-	}
-	t.Logf("coverage: stored %d, refused %d, ambiguous %d, notify errors %d, follow-up errors %d, clean retries %d, pinned retries %d, stragglers %d, cascades %d, exhausted retries %d, idempotent redeliveries %d; faults %v",
-		cov.stored, cov.refused, cov.ambiguous, cov.notifyErrors, cov.followUps, cov.retries, cov.pinned, cov.stragglers, cov.cascades, cov.exhausted, cov.redeliver, cov.faults)
-	t.Logf("stored by operation: %v", cov.ops)
+	lifecycletest.Explore(t, 5, cov, cases, func() { rapid.Check(t, prop) })
 }
 
 // TestResolveForProblemReportsExhaustedRetries: when every attempt meets a
@@ -1073,18 +885,9 @@ func TestResolveForProblemReportsExhaustedRetries(t *testing.T) {
 	require.Equal(t, incident.StateResolved, e.get(t, x.ID).State)
 }
 
-// fiOutcome is what one concurrent operation reported.
-type fiOutcome struct {
-	label    string
-	id       string
-	version  int64
-	snap     lifecycle.Snapshot
-	notified bool // plain success: its own change must have been notified
-}
-
 // concurrentOp performs one random operation without rapid (goroutines
 // must not draw) and judges what it can alone.
-func (h *fiRun) concurrentOp(r *rand.Rand, ids []string) (fiOutcome, string) {
+func (h *fiRun) concurrentOp(r *rand.Rand, ids []string) (lifecycletest.Outcome, error) {
 	actor := fiActors[r.IntN(len(fiActors))]
 	id := ids[r.IntN(len(ids))]
 	var label string
@@ -1100,20 +903,20 @@ func (h *fiRun) concurrentOp(r *rand.Rand, ids []string) (fiOutcome, string) {
 		_, err := h.svc.AutoClose(ctx, lifecycle.System)
 		var ne *lifecycle.NotifyError
 		if err != nil && lifecycletest.Classify(err) == "" && !errors.As(err, &ne) {
-			return fiOutcome{}, fmt.Sprintf("%s failed with an untyped error: %v", label, err)
+			return lifecycletest.Outcome{}, fmt.Errorf("%s failed with an untyped error: %v", label, err)
 		}
-		return fiOutcome{}, ""
+		return lifecycletest.Outcome{}, nil
 	case k == 2:
 		label = "ResolveForProblem"
 		err := h.svc.ResolveForProblem(ctx, actor, id, "PRB1", "")
 		if err != nil && lifecycletest.Classify(err) == "" && !fiStoredAnyway(err) {
-			return fiOutcome{}, fmt.Sprintf("%s failed with an untyped error: %v", label, err)
+			return lifecycletest.Outcome{}, fmt.Errorf("%s failed with an untyped error: %v", label, err)
 		}
-		return fiOutcome{}, ""
+		return lifecycletest.Outcome{}, nil
 	default:
 		x, err := h.mem.Get(ctx, id)
 		if err != nil {
-			return fiOutcome{}, err.Error()
+			return lifecycletest.Outcome{}, err
 		}
 		cmd := fiConcurrentCommand(r, x, ids)
 		if r.IntN(2) == 0 {
@@ -1123,19 +926,7 @@ func (h *fiRun) concurrentOp(r *rand.Rand, ids []string) (fiOutcome, string) {
 		op = func() (*incident.Incident, error) { return h.svc.Do(ctx, actor, cmd) }
 	}
 	got, err := op()
-	if err == nil || fiStoredAnyway(err) {
-		if got == nil {
-			return fiOutcome{}, fmt.Sprintf("%s: stored result (%v) without an incident", label, err)
-		}
-		return fiOutcome{label: label, id: got.ID, version: got.Version, snap: got.Snapshot(), notified: err == nil}, ""
-	}
-	if got != nil {
-		return fiOutcome{}, fmt.Sprintf("%s failed (%v) but returned an incident", label, err)
-	}
-	if lifecycletest.Classify(err) == "" {
-		return fiOutcome{}, fmt.Sprintf("%s failed with an untyped error: %v", label, err)
-	}
-	return fiOutcome{}, ""
+	return h.Judge(label, got, err, err == nil || fiStoredAnyway(err))
 }
 
 // fiConcurrentCommand picks a command x's state allows, mostly; the
@@ -1217,8 +1008,8 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 		if rapid.IntRange(0, 3).Draw(t, "faults") > 0 {
 			rates = fiRates(t)
 		}
-		h := newFIRun(t, newFICoverage(), seed, rates, false)
-		prev := h.faults.Off()
+		h := newFIRun(t, &lifecycletest.Coverage{}, seed, rates, false)
+		prev := h.Faults.Off()
 		var ids []string
 		for i := range 5 {
 			o := incident.Open{Title: "Mail relay drops messages"}
@@ -1229,34 +1020,12 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 			require.NoError(t, err)
 			ids = append(ids, x.ID)
 		}
-		h.faults.SetRates(prev)
-		var (
-			wg       sync.WaitGroup
-			mu       sync.Mutex
-			outcomes []fiOutcome
-			problems []string
-		)
-		for g := range goroutines {
-			r := rand.New(rand.NewPCG(seed, uint64(g)))
-			wg.Go(func() {
-				for range ops {
-					o, problem := h.concurrentOp(r, ids)
-					mu.Lock()
-					if problem != "" {
-						problems = append(problems, problem)
-					}
-					if o.id != "" {
-						outcomes = append(outcomes, o)
-					}
-					mu.Unlock()
-				}
-			})
-		}
-		wg.Wait()
-		if len(problems) > 0 {
-			t.Fatalf("%d operations misbehaved:\n%s", len(problems), strings.Join(problems, "\n"))
-		}
-		h.faults.Off()
+		h.Faults.SetRates(prev)
+		outcomes, err := lifecycletest.RunConcurrent(seed, goroutines, ops, func(r *rand.Rand) (lifecycletest.Outcome, error) {
+			return h.concurrentOp(r, ids)
+		})
+		require.NoError(t, err)
+		h.Faults.Off()
 		// Attachments racing each other may nest the hierarchy; the
 		// Service undoes them, unless a fault stopped it from looking.
 		var nested []string
@@ -1280,7 +1049,7 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 		}
 		stragglers.Add(int64(len(left)))
 		for _, o := range outcomes {
-			if o.notified {
+			if o.Notified {
 				plain.Add(1)
 			} else {
 				storedAnyway.Add(1)
@@ -1291,15 +1060,7 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 			require.NoError(t, err)
 		}
 		h.invariants(t)
-		events := h.events.Events()
-		for _, o := range outcomes {
-			snap, ok := h.ledger.Snapshot(incident.Process, o.id, o.version)
-			require.True(t, ok, "%s returned %s version %d, which was never stored", o.label, o.id, o.version)
-			require.Empty(t, lifecycletest.SnapshotDiff(snap, o.snap), "%s returned something else than it stored", o.label)
-			if o.notified {
-				require.True(t, fiNotified(events, o.id, o.version), "%s succeeded but %s version %d was not notified", o.label, o.id, o.version)
-			}
-		}
+		require.NoError(t, lifecycletest.CheckOutcomes(h.Ledger, h.Events.Events(), outcomes...))
 	})
 }
 
@@ -1313,7 +1074,7 @@ func TestFaultyStoreWhenOff(t *testing.T) {
 	f := lifecycletest.NewFaults(1, lifecycletest.Rates{})
 	ok := lifecycle.StoresEvents(incidenttest.FaultyStore(incidenttest.NewStore(), f))
 	require.False(t, ok)
-	ob := &fiLedgerOutbox{fiLedgerStore: &fiLedgerStore{Store: incidenttest.NewStore(), ledger: &lifecycletest.Ledger{}}, relay: &lifecycletest.Recorder{}}
+	ob := fiLedgerStore{Store: incidenttest.NewStore(), tap: lifecycletest.Tap[*incident.Incident]{Relay: &lifecycletest.Recorder{}}}
 	ok = lifecycle.StoresEvents(incidenttest.FaultyStore(ob, f))
 	require.True(t, ok)
 }

@@ -102,8 +102,12 @@ type Coverage struct {
 	counts map[string]int
 }
 
-// Add adds n to the count of name.
+// Add adds n to the count of name; the empty name counts nothing (an
+// [Attempt.Outcome] that names no case).
 func (c *Coverage) Add(name string, n int) {
+	if name == "" {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.counts == nil {
