@@ -28,22 +28,13 @@ import (
 // rapid. The oracle of the timers is sla.Replay of the changes observed.
 
 var (
-	sfRate  = rapid.SampledFrom([]float64{0, 0.05, 0.15})
 	sfFirst = lifecycle.Snapshot{OpenedAt: t0.Add(-3 * time.Hour)}
 )
 
 // sfRates draws fault rates: mostly a few percent of each fault, and now
 // and then a storm of conflicts, so that the engine's retries run out.
 func sfRates(t *rapid.T) lifecycletest.Rates {
-	if rapid.IntRange(0, 7).Draw(t, "conflict storm") == 0 {
-		return lifecycletest.Rates{Conflict: 0.9}
-	}
-	return lifecycletest.Rates{
-		Error:      sfRate.Draw(t, "error rate"),
-		Timeout:    sfRate.Draw(t, "timeout rate"),
-		Conflict:   sfRate.Draw(t, "conflict rate"),
-		AfterWrite: sfRate.Draw(t, "after-write rate"),
-	}
+	return lifecycletest.DrawRates(func(label string, n int) int { return rapid.IntRange(0, n-1).Draw(t, label) }, true)
 }
 
 // sfLedger remembers every version of every timer the real store
@@ -87,64 +78,30 @@ func (l *sfLedger) ids() []string {
 	return slices.Sorted(maps.Keys(l.versions))
 }
 
-// sfStore sits between the faulty store and the real one and tells the
-// ledger about every version the real store accepted.
+// sfStore sits between the faulty store and the real one: its Tap tells
+// the ledger about every timer version the real store accepted and, as an
+// outbox, relays the events stored with each change. It hides the real
+// store's Claimer; sfClaimStore keeps it.
 type sfStore struct {
-	inner  *slatest.Store
-	ledger *sfLedger
+	sla.Store
+	tap lifecycletest.Tap[*sla.Timer]
 }
 
-func (s *sfStore) Get(ctx context.Context, id string) (*sla.Timer, error) {
-	return s.inner.Get(ctx, id)
+func (s sfStore) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
+	return s.tap.Commit(ctx, w, s.Store.Commit)
 }
 
-func (s *sfStore) ListByRecord(ctx context.Context, id string) ([]*sla.Timer, error) {
-	return s.inner.ListByRecord(ctx, id)
-}
-
-func (s *sfStore) Due(ctx context.Context, at time.Time, limit int) ([]*sla.Timer, error) {
-	return s.inner.Due(ctx, at, limit)
-}
-
-func (s *sfStore) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
-	if err := s.inner.Commit(ctx, w); err != nil {
-		return err
-	}
-	s.ledger.add(w.Record)
-	return nil
-}
+// StoresEvents makes the store a lifecycle.Outbox when its Tap relays.
+func (s sfStore) StoresEvents() bool { return s.tap.StoresEvents() }
 
 // sfClaimStore keeps the in-memory store's Claimer.
-type sfClaimStore struct{ *sfStore }
+type sfClaimStore struct {
+	sfStore
+	claimer sla.Claimer
+}
 
 func (s sfClaimStore) Claim(ctx context.Context, owner string, at time.Time, limit int, lease time.Duration) ([]*sla.Timer, error) {
-	return s.inner.Claim(ctx, owner, at, limit, lease)
-}
-
-// sfOutboxStore gives the ledger store a transactional outbox; the
-// Recorder stands for the host's relay. (Not atomic under concurrency; the
-// outbox runs are sequential.)
-type sfOutboxStore struct {
-	*sfStore
-	relay *lifecycletest.Recorder
-}
-
-func (o sfOutboxStore) Commit(ctx context.Context, w lifecycle.Write[*sla.Timer]) error {
-	if err := o.sfStore.Commit(ctx, w); err != nil {
-		return err
-	}
-	return o.relay.Notify(ctx, w.Events...)
-}
-
-// StoresEvents makes the store a lifecycle.Outbox: its Commit keeps
-// the events.
-func (o sfOutboxStore) StoresEvents() bool { return true }
-
-// sfClaimOutboxStore has both.
-type sfClaimOutboxStore struct{ sfOutboxStore }
-
-func (s sfClaimOutboxStore) Claim(ctx context.Context, owner string, at time.Time, limit int, lease time.Duration) ([]*sla.Timer, error) {
-	return s.inner.Claim(ctx, owner, at, limit, lease)
+	return s.claimer.Claim(ctx, owner, at, limit, lease)
 }
 
 // sfRecord is a record the engine follows: its history so far and the
@@ -198,89 +155,86 @@ func sfOLA(goal time.Duration) *sla.Agreement {
 	}
 }
 
-// sfCoverage counts, over all runs, what the runs exercised, so that the
-// test fails rather than passing vacuously.
-type sfCoverage struct {
-	mu                                                        sync.Mutex
-	stored, notifyErrors, ambiguous, lost, retries, exhausted int
-	delivered, evaluated, repaired, redelivered, claimed      int
-	faults                                                    map[lifecycletest.Fault]int
-}
-
-func (c *sfCoverage) missing() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []string
-	for name, n := range map[string]int{
-		"timers stored": c.stored, "notify errors": c.notifyErrors, "ambiguous commits": c.ambiguous,
-		"events lost with an error": c.lost, "clean retries": c.retries, "exhausted retries": c.exhausted,
-		"events delivered": c.delivered, "events fired by EvaluateDue": c.evaluated, "timers repaired": c.repaired,
-		"redeliveries": c.redelivered, "claims": c.claimed,
-		"error faults": c.faults[lifecycletest.FaultError], "timeout faults": c.faults[lifecycletest.FaultTimeout],
-		"conflict faults": c.faults[lifecycletest.FaultConflict], "after-write faults": c.faults[lifecycletest.FaultAfterWrite],
-	} {
-		if n == 0 {
-			out = append(out, name)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
+// The cases TestFaultInjection must exercise, besides the faults.
+const (
+	sfCaseStored      = "timers stored"
+	sfCaseAmbiguous   = "ambiguous commits"
+	sfCaseLost        = "events lost with an error"
+	sfCaseRetry       = "clean retries"
+	sfCaseExhausted   = "exhausted retries"
+	sfCaseDelivered   = "events delivered"
+	sfCaseEvaluated   = "events fired by EvaluateDue"
+	sfCaseRepaired    = "timers repaired"
+	sfCaseRedelivered = "redeliveries"
+	sfCaseClaimed     = "claims"
+)
 
 // sfRun is one rapid run: an Engine over a faulty timer store and
 // notifier, following a few records, with the real store, the delivered
 // events, the ledger of stored timer versions and the events lost with an
 // error kept aside for the checks.
 type sfRun struct {
-	cov        *sfCoverage
-	outbox     bool
+	*lifecycletest.Rig[*sla.Timer]
+	cov        *lifecycletest.Coverage
 	agreements []*sla.Agreement
 	mem        *slatest.Store
 	ledger     *sfLedger
-	faults     *lifecycletest.Faults
-	events     *lifecycletest.Recorder
 	clock      *lifecycletest.Clock
 	engine     *sla.Engine
 	records    []*sfRecord
 	lost       map[string]bool // event IDs of deadlines fired by a stored change whose call failed
 }
 
-// sfTimerStore builds the ledger store with the abilities asked for.
-func sfTimerStore(mem *slatest.Store, ledger *sfLedger, relay *lifecycletest.Recorder, claims, outbox bool) sla.Store {
-	base := &sfStore{inner: mem, ledger: ledger}
-	switch {
-	case claims && outbox:
-		return sfClaimOutboxStore{sfOutboxStore{base, relay}}
-	case claims:
-		return sfClaimStore{base}
-	case outbox:
-		return sfOutboxStore{base, relay}
-	}
-	return base
-}
-
-func newSFRun(t *rapid.T, cov *sfCoverage) *sfRun {
+// newSFRig returns a run's rig and real store, with no engine yet: the
+// faults drawn at rates from seed, the timers read from the real store by
+// the records' IDs.
+func newSFRig(cov *lifecycletest.Coverage, seed uint64, rates lifecycletest.Rates) *sfRun {
 	h := &sfRun{
 		cov:    cov,
 		mem:    slatest.NewStore(),
 		ledger: &sfLedger{},
-		events: &lifecycletest.Recorder{},
 		clock:  lifecycletest.NewClock(t0),
-		faults: lifecycletest.NewFaults(rapid.Uint64().Draw(t, "seed"), sfRates(t)),
 		lost:   map[string]bool{},
 		records: []*sfRecord{
 			{id: "INC1", process: "incident"}, {id: "INC2", process: "incident"}, {id: "PRB1", process: "problem"},
 		},
 	}
+	h.Rig = &lifecycletest.Rig[*sla.Timer]{
+		Faults:      lifecycletest.NewFaults(seed, rates),
+		Events:      &lifecycletest.Recorder{},
+		StoreWrites: []string{"sla.Commit"},
+		State:       h.load,
+		View: func(tm *sla.Timer) lifecycletest.Stored {
+			return lifecycletest.Stored{Process: sla.Process, ID: tm.ID, Version: tm.Version, Snapshot: tm.Snapshot}
+		},
+		Coverage: cov,
+	}
+	return h
+}
+
+// sfTimerStore builds the ledger store with the abilities asked for.
+func sfTimerStore(mem *slatest.Store, ledger *sfLedger, relay *lifecycletest.Recorder, claims, outbox bool) sla.Store {
+	base := sfStore{Store: mem, tap: lifecycletest.Tap[*sla.Timer]{Record: ledger.add}}
+	if outbox {
+		base.tap.Relay = relay
+	}
+	if claims {
+		return sfClaimStore{base, mem}
+	}
+	return base
+}
+
+func newSFRun(t *rapid.T, cov *lifecycletest.Coverage) *sfRun {
+	h := newSFRig(cov, rapid.Uint64().Draw(t, "seed"), sfRates(t))
 	h.agreements = []*sla.Agreement{
 		propAgreement(t), responseSLA(),
 		sfOLA(time.Duration(rapid.IntRange(30, 8*60).Draw(t, "ola_min")) * time.Minute),
 	}
-	h.outbox = rapid.Bool().Draw(t, "outbox")
-	store := sfTimerStore(h.mem, h.ledger, h.events, rapid.Bool().Draw(t, "claimer"), h.outbox)
+	h.Outbox = rapid.Bool().Draw(t, "outbox")
+	store := sfTimerStore(h.mem, h.ledger, h.Events, rapid.Bool().Draw(t, "claimer"), h.Outbox)
 	e, err := sla.New(sla.Config{
-		Store:      slatest.FaultyStore(store, h.faults),
-		Notifier:   lifecycletest.FaultyNotifier(h.events, h.faults),
+		Store:      slatest.FaultyStore(store, h.Faults),
+		Notifier:   lifecycletest.FaultyNotifier(h.Events, h.Faults),
 		Clock:      h.clock,
 		Agreements: h.agreements,
 		Owner:      "replica-1",
@@ -291,16 +245,25 @@ func newSFRun(t *rapid.T, cov *sfCoverage) *sfRun {
 	return h
 }
 
-// timers returns every stored timer, read from the real store.
-func (h *sfRun) timers(t require.TestingT) map[string]*sla.Timer {
+// load reads every timer of the run's records from the real store.
+func (h *sfRun) load() (map[string]*sla.Timer, error) {
 	out := map[string]*sla.Timer{}
 	for _, r := range h.records {
 		ts, err := h.mem.ListByRecord(ctx, r.id)
-		require.NoError(t, err)
+		if err != nil {
+			return nil, err
+		}
 		for _, tm := range ts {
 			out[tm.ID] = tm
 		}
 	}
+	return out, nil
+}
+
+// timers returns every stored timer, read from the real store.
+func (h *sfRun) timers(t require.TestingT) map[string]*sla.Timer {
+	out, err := h.load()
+	require.NoError(t, err)
 	return out
 }
 
@@ -327,71 +290,48 @@ func deadlineIDs(t *sla.Timer, pick func(sla.Deadline) bool) map[string]bool {
 	return out
 }
 
-// sfAttempt is what one call did.
+// sfAttempt is what one call did, and its count.
 type sfAttempt struct {
-	n        int
-	err      error
-	injected []lifecycletest.Injection
-	events   []lifecycle.Notification
-	before   map[string]*sla.Timer
-	after    map[string]*sla.Timer
+	lifecycletest.Attempt[*sla.Timer]
+	n int
 }
 
+// try runs call and counts what it did.
 func (h *sfRun) try(t *rapid.T, call func() (int, error)) sfAttempt {
-	a := sfAttempt{before: h.timers(t)}
-	nIn, nEv := len(h.faults.Injected()), len(h.events.Events())
-	a.n, a.err = call()
-	a.injected = h.faults.Injected()[nIn:]
-	a.events = h.events.Events()[nEv:]
-	a.after = h.timers(t)
-	h.cov.mu.Lock()
-	defer h.cov.mu.Unlock()
-	conflicts := 0
-	for _, in := range a.injected {
-		h.cov.faults[in.Fault]++
-		if in.Fault == lifecycletest.FaultConflict {
-			conflicts++
-		}
-		if in.Op == "sla.Claim" {
-			h.cov.claimed++
-		}
+	var n int
+	a := sfAttempt{Attempt: h.Try(t, func() (*sla.Timer, error) {
+		var err error
+		n, err = call()
+		return nil, err
+	})}
+	a.n = n
+	if a.InjectedCount(lifecycletest.FaultConflict) >= 5 && errors.Is(a.Err, lifecycle.ErrConflict) {
+		h.cov.Add(sfCaseExhausted, 1)
 	}
-	if conflicts >= 5 && errors.Is(a.err, lifecycle.ErrConflict) {
-		h.cov.exhausted++
+	for _, in := range a.Injected {
+		if in.Op == "sla.Claim" {
+			h.cov.Add(sfCaseClaimed, 1)
+		}
 	}
 	var ne *lifecycle.NotifyError
-	if errors.As(a.err, &ne) {
-		h.cov.notifyErrors++
+	if errors.As(a.Err, &ne) {
+		h.cov.Add(lifecycletest.CaseNotifyError, 1)
 	}
-	if len(a.appliedStoreWrites()) > 0 {
-		h.cov.ambiguous++
+	if a.Ambiguous() {
+		h.cov.Add(sfCaseAmbiguous, 1)
 	}
-	for id, tm := range a.after {
-		if b, ok := a.before[id]; !ok || b.Version != tm.Version {
-			h.cov.stored++
-		}
-	}
-	h.cov.delivered += len(a.events)
+	h.cov.Add(sfCaseStored, len(a.Changed()))
+	h.cov.Add(sfCaseDelivered, len(a.Events))
 	return a
-}
-
-func (a sfAttempt) appliedStoreWrites() []string {
-	var ops []string
-	for _, op := range lifecycletest.AppliedWrites(a.injected) {
-		if op == "sla.Commit" {
-			ops = append(ops, op)
-		}
-	}
-	return ops
 }
 
 // newlyFired returns the event IDs of the deadlines fired by the changes
 // a stored.
 func (a sfAttempt) newlyFired() map[string]bool {
 	out := map[string]bool{}
-	for id, tm := range a.after {
+	for id, tm := range a.After {
 		var was map[string]bool
-		if b, ok := a.before[id]; ok {
+		if b, ok := a.Before[id]; ok {
 			was = sfFired(b)
 		}
 		for e := range sfFired(tm) {
@@ -415,7 +355,7 @@ func (a sfAttempt) newlyFired() map[string]bool {
 func (h *sfRun) check(t *rapid.T, label string, a sfAttempt) {
 	fired := a.newlyFired()
 	delivered := map[string]bool{}
-	for _, e := range a.events {
+	for _, e := range a.Events {
 		require.False(t, delivered[e.ID], "%s delivered %s twice", label, e.ID)
 		delivered[e.ID] = true
 		require.True(t, fired[e.ID], "%s delivered %s (%s), which no change it stored fired", label, e.ID, e.Type)
@@ -428,23 +368,21 @@ func (h *sfRun) check(t *rapid.T, label string, a sfAttempt) {
 		}
 	}
 	slices.Sort(missed)
-	if a.err == nil {
+	if a.Err == nil {
 		require.Empty(t, missed, "%s succeeded but lost warnings or breaches", label)
 		return
 	}
 	var ne *lifecycle.NotifyError
-	require.True(t, lifecycletest.Classify(a.err) != "" || errors.As(a.err, &ne), "%s failed with an untyped error: %v", label, a.err)
+	require.True(t, lifecycletest.Classify(a.Err) != "" || errors.As(a.Err, &ne), "%s failed with an untyped error: %v", label, a.Err)
 	if len(missed) == 0 {
 		return
 	}
-	require.False(t, h.outbox, "%s (%v): with an outbox, %v are stored without their events", label, a.err, missed)
-	cause := len(a.appliedStoreWrites()) > 0 || slices.ContainsFunc(a.injected, func(in lifecycletest.Injection) bool {
+	require.False(t, h.Outbox, "%s (%v): with an outbox, %v are stored without their events", label, a.Err, missed)
+	cause := len(a.AppliedStoreWrites()) > 0 || slices.ContainsFunc(a.Injected, func(in lifecycletest.Injection) bool {
 		return in.Op == "notify" && in.Fault != lifecycletest.FaultAfterWrite
 	})
-	require.True(t, cause, "%s (%v): %v lost without a notifier fault or an ambiguous commit", label, a.err, missed)
-	h.cov.mu.Lock()
-	h.cov.lost += len(missed)
-	h.cov.mu.Unlock()
+	require.True(t, cause, "%s (%v): %v lost without a notifier fault or an ambiguous commit", label, a.Err, missed)
+	h.cov.Add(sfCaseLost, len(missed))
 	for _, id := range missed {
 		h.lost[id] = true
 	}
@@ -472,13 +410,11 @@ func sfCheckEvent(t require.TestingT, ledger *sfLedger, label string, e lifecycl
 // an event, its scheduler running EvaluateDue again, an operator repairing
 // again. It must succeed.
 func (h *sfRun) retry(t *rapid.T, label string, call func() (int, error)) sfAttempt {
-	defer h.faults.SetRates(h.faults.Off())
-	h.cov.mu.Lock()
-	h.cov.retries++
-	h.cov.mu.Unlock()
+	defer h.Faults.SetRates(h.Faults.Off())
+	h.cov.Add(sfCaseRetry, 1)
 	r := h.try(t, call)
 	h.check(t, label+" (retry)", r)
-	require.NoError(t, r.err, "%s: a retry without faults", label)
+	require.NoError(t, r.Err, "%s: a retry without faults", label)
 	return r
 }
 
@@ -495,7 +431,7 @@ func (h *sfRun) deliver(t *rapid.T, label string, ev lifecycle.Notification) {
 	}
 	a := h.try(t, call)
 	h.check(t, label, a)
-	if a.err != nil {
+	if a.Err != nil {
 		h.retry(t, label, call)
 	}
 }
@@ -527,14 +463,12 @@ func (h *sfRun) redeliver(t *rapid.T) {
 	ev := rapid.SampledFrom(r.events).Draw(t, "event")
 	a := h.try(t, func() (int, error) { return 0, h.engine.Observe(ctx, ev) })
 	h.check(t, "redelivering", a)
-	require.Equal(t, a.before, a.after, "redelivering %s changed a timer", ev.ID)
-	require.Empty(t, a.events, "redelivering %s notified", ev.ID)
-	if a.err != nil {
-		require.ErrorIs(t, a.err, lifecycletest.ErrInjected, "redelivering %s", ev.ID)
+	require.Equal(t, a.Before, a.After, "redelivering %s changed a timer", ev.ID)
+	require.Empty(t, a.Events, "redelivering %s notified", ev.ID)
+	if a.Err != nil {
+		require.ErrorIs(t, a.Err, lifecycletest.ErrInjected, "redelivering %s", ev.ID)
 	}
-	h.cov.mu.Lock()
-	h.cov.redelivered++
-	h.cov.mu.Unlock()
+	h.cov.Add(sfCaseRedelivered, 1)
 }
 
 // evaluate runs EvaluateDue at a later instant. Its count is the number of
@@ -546,9 +480,9 @@ func (h *sfRun) evaluate(t *rapid.T) {
 	call := func() (int, error) { return h.engine.EvaluateDue(ctx, now) }
 	judge := func(label string, a sfAttempt) {
 		fired := len(a.newlyFired())
-		conflicts := slices.ContainsFunc(a.injected, func(in lifecycletest.Injection) bool { return in.Fault == lifecycletest.FaultConflict })
-		if a.err != nil {
-			require.LessOrEqual(t, a.n, fired, "%s (%v): counted more than it fired", label, a.err)
+		conflicts := slices.ContainsFunc(a.Injected, func(in lifecycletest.Injection) bool { return in.Fault == lifecycletest.FaultConflict })
+		if a.Err != nil {
+			require.LessOrEqual(t, a.n, fired, "%s (%v): counted more than it fired", label, a.Err)
 			return
 		}
 		require.Equal(t, fired, a.n, "%s: count", label)
@@ -557,14 +491,12 @@ func (h *sfRun) evaluate(t *rapid.T) {
 			require.NoError(t, err)
 			require.Empty(t, due, "%s succeeded and left timers due", label)
 		}
-		h.cov.mu.Lock()
-		h.cov.evaluated += a.n
-		h.cov.mu.Unlock()
+		h.cov.Add(sfCaseEvaluated, a.n)
 	}
 	a := h.try(t, call)
 	h.check(t, "EvaluateDue", a)
 	judge("EvaluateDue", a)
-	if a.err != nil || slices.ContainsFunc(a.injected, func(in lifecycletest.Injection) bool { return in.Fault == lifecycletest.FaultConflict }) {
+	if a.Err != nil || slices.ContainsFunc(a.Injected, func(in lifecycletest.Injection) bool { return in.Fault == lifecycletest.FaultConflict }) {
 		judge("EvaluateDue (retry)", h.retry(t, "EvaluateDue", call))
 	}
 }
@@ -583,19 +515,17 @@ func (h *sfRun) repair(t *rapid.T) {
 	a := h.try(t, call)
 	h.check(t, "Repair "+r.id, a)
 	judge := func(label string, a sfAttempt) {
-		if a.err != nil {
+		if a.Err != nil {
 			return
 		}
 		want, err := h.mem.ListByRecord(ctx, r.id)
 		require.NoError(t, err)
 		want = slices.DeleteFunc(want, func(tm *sla.Timer) bool { return !tm.Started() })
 		require.Equal(t, want, got, "%s returned other timers than it stored (and started)", label)
-		h.cov.mu.Lock()
-		h.cov.repaired += len(got)
-		h.cov.mu.Unlock()
+		h.cov.Add(sfCaseRepaired, len(got))
 	}
 	judge("Repair", a)
-	if a.err != nil {
+	if a.Err != nil {
 		judge("Repair (retry)", h.retry(t, "Repair "+r.id, call))
 	}
 }
@@ -657,7 +587,7 @@ func (h *sfRun) invariants(t require.TestingT) {
 	}
 	require.Len(t, h.ledger.ids(), len(timers), "the ledger knows a timer the store does not")
 	delivered := map[string]bool{}
-	for _, e := range h.events.Events() {
+	for _, e := range h.Events.Events() {
 		require.False(t, delivered[e.ID], "%s delivered twice", e.ID)
 		delivered[e.ID] = true
 		h.checkEvent(t, "delivered", e)
@@ -681,7 +611,7 @@ func (h *sfRun) invariants(t require.TestingT) {
 // failed notifier or an ambiguous commit, without an outbox). See check,
 // evaluate, repair and invariants for the properties.
 func TestFaultInjection(t *testing.T) {
-	cov := &sfCoverage{faults: map[lifecycletest.Fault]int{}}
+	cov := &lifecycletest.Coverage{}
 	prop := func(t *rapid.T) {
 		h := newSFRun(t, cov)
 		t.Repeat(map[string]func(*rapid.T){
@@ -693,34 +623,24 @@ func TestFaultInjection(t *testing.T) {
 			"repair":    h.repair,
 			"":          func(t *rapid.T) { h.invariants(t) },
 		})
-		h.faults.Off()
+		h.Faults.Off()
 		now := h.clock.Advance(time.Duration(rapid.IntRange(0, 48*60).Draw(t, "final_wait_min")) * time.Minute)
 		a := h.try(t, func() (int, error) { return h.engine.EvaluateDue(ctx, now) })
 		h.check(t, "final EvaluateDue", a)
-		require.NoError(t, a.err)
+		require.NoError(t, a.Err)
 		due, err := h.mem.Due(ctx, now, 0)
 		require.NoError(t, err)
 		require.Empty(t, due, "due timers left after the final EvaluateDue")
 		h.invariants(t)
-		if h.outbox {
+		if h.Outbox {
 			require.Empty(t, h.lost, "an outbox loses nothing")
 		}
 	}
+	cases := append([]string{sfCaseStored, lifecycletest.CaseNotifyError, sfCaseAmbiguous, sfCaseLost, sfCaseRetry, sfCaseExhausted,
+		sfCaseDelivered, sfCaseEvaluated, sfCaseRepaired, sfCaseRedelivered, sfCaseClaimed}, lifecycletest.FaultCases()...)
 	// Explore until every case was exercised (rarely more than one round),
 	// so that the test cannot pass vacuously.
-	for round := 1; ; round++ {
-		rapid.Check(t, prop)
-		missing := cov.missing()
-		if t.Failed() || len(missing) == 0 {
-			break
-		}
-		if round == 5 {
-			t.Fatalf("never exercised in %d rounds: %v", round, missing)
-		}
-		t.Logf("round %d: not yet exercised: %v", round, missing)
-	}
-	t.Logf("coverage: stored %d, notify errors %d, ambiguous %d, lost %d, retries %d, exhausted %d, delivered %d, evaluated %d, repaired %d, redelivered %d, claims faulted %d; faults %v",
-		cov.stored, cov.notifyErrors, cov.ambiguous, cov.lost, cov.retries, cov.exhausted, cov.delivered, cov.evaluated, cov.repaired, cov.redelivered, cov.claimed, cov.faults)
+	lifecycletest.Explore(t, 5, cov, cases, func() { rapid.Check(t, prop) })
 }
 
 // sfConflictOnce fails the first write of timer id with a conflict, as if
@@ -836,16 +756,12 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 		} else {
 			clean.Add(1)
 		}
-		h := &sfRun{
-			mem: slatest.NewStore(), ledger: &sfLedger{}, events: &lifecycletest.Recorder{}, clock: lifecycletest.NewClock(t0),
-			faults: lifecycletest.NewFaults(rapid.Uint64().Draw(t, "seed"), rates), lost: map[string]bool{},
-			records: []*sfRecord{{id: "INC1", process: "incident"}, {id: "INC2", process: "incident"}, {id: "PRB1", process: "problem"}},
-		}
+		h := newSFRig(&lifecycletest.Coverage{}, rapid.Uint64().Draw(t, "seed"), rates)
 		h.agreements = []*sla.Agreement{propAgreement(t), responseSLA(), sfOLA(time.Duration(rapid.IntRange(30, 8*60).Draw(t, "ola_min")) * time.Minute)}
-		store := slatest.FaultyStore(sfTimerStore(h.mem, h.ledger, nil, rapid.Bool().Draw(t, "claimer"), false), h.faults)
+		store := slatest.FaultyStore(sfTimerStore(h.mem, h.ledger, nil, rapid.Bool().Draw(t, "claimer"), false), h.Faults)
 		var engines []*sla.Engine
 		for i := range replicas {
-			e, err := sla.New(sla.Config{Store: store, Notifier: lifecycletest.FaultyNotifier(h.events, h.faults), Clock: h.clock,
+			e, err := sla.New(sla.Config{Store: store, Notifier: lifecycletest.FaultyNotifier(h.Events, h.Faults), Clock: h.clock,
 				Agreements: h.agreements, Owner: fmt.Sprintf("replica-%d", i+1), Batch: rapid.IntRange(1, 4).Draw(t, "batch")})
 			require.NoError(t, err)
 			engines = append(engines, e)
@@ -925,7 +841,7 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 		if len(problems) > 0 {
 			t.Fatalf("%d calls misbehaved:\n%s", len(problems), strings.Join(problems, "\n"))
 		}
-		h.faults.Off()
+		h.Faults.Off()
 		now := h.clock.Advance(time.Duration(rapid.IntRange(2, 48*60).Draw(t, "final_wait_min")) * time.Minute)
 		_, err := engines[0].EvaluateDue(ctx, now)
 		require.NoError(t, err)
@@ -938,7 +854,7 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 		// stored version that fired them.
 		timers := h.timers(t)
 		got := map[string]bool{}
-		for _, e := range h.events.Events() {
+		for _, e := range h.Events.Events() {
 			require.False(t, got[e.ID], "%s delivered twice across the replicas", e.ID)
 			got[e.ID] = true
 			sfCheckEvent(t, h.ledger, "delivered", e)
@@ -959,7 +875,7 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 			}
 		}
 		lossy := 0
-		for _, in := range h.faults.Injected() {
+		for _, in := range h.Faults.Injected() {
 			if in.Op == "notify" && in.Fault != lifecycletest.FaultAfterWrite || in.Fault == lifecycletest.FaultAfterWrite && in.Op == "sla.Commit" {
 				lossy++
 			}
