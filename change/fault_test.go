@@ -99,20 +99,11 @@ func newCFRun(t require.TestingT, cov *lifecycletest.Coverage, seed uint64, rate
 		mem:   changetest.NewStore(),
 		clock: lifecycletest.NewClock(t0),
 	}
-	h.Rig = &lifecycletest.Rig[*change.Change]{
-		Faults:      lifecycletest.NewFaults(seed, rates),
-		Events:      &lifecycletest.Recorder{},
-		Ledger:      &lifecycletest.Ledger{},
-		Outbox:      outbox,
-		StoreWrites: []string{"change.Commit"},
-		State:       func() (map[string]*change.Change, error) { return cfLoad(h.mem) },
-		View:        cfView,
-		Coverage:    cov,
-	}
-	store := cfLedgerStore{Store: h.mem, tap: lifecycletest.Tap[*change.Change]{Record: h.Record}}
-	if outbox {
-		store.tap.Relay = h.Events
-	}
+	h.Rig = lifecycletest.NewRig[*change.Change](seed, rates)
+	h.Outbox, h.Coverage, h.StoreWrites = outbox, cov, []string{"change.Commit"}
+	h.State = func() (map[string]*change.Change, error) { return cfLoad(h.mem) }
+	h.View = cfView
+	store := cfLedgerStore{Store: h.mem, tap: h.Tap()}
 	svc, err := change.New(change.Config{
 		Store:    changetest.FaultyStore(store, h.Faults),
 		Notifier: lifecycletest.FaultyNotifier(h.Events, h.Faults),
@@ -131,47 +122,20 @@ func cfView(c *change.Change) lifecycletest.Stored {
 	return lifecycletest.Stored{Process: change.Process, ID: c.ID, Version: c.Version, Snapshot: c.Snapshot(), History: c.History}
 }
 
-// all returns every stored change, read from the real store.
-func (h *cfRun) all(t require.TestingT) map[string]*change.Change {
-	return cfAll(t, h.mem)
-}
-
 // cfLoad reads every change s holds, whole.
 func cfLoad(s change.Store) (map[string]*change.Change, error) {
-	out := map[string]*change.Change{}
-	f := change.Filter{Limit: change.MaxLimit}
-	for {
-		page, err := s.List(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range page.Changes {
-			whole, err := change.ExportFrom(ctx, s, c.ID)
-			if err != nil {
-				return nil, err
-			}
-			out[c.ID] = whole
-		}
-		if page.Next == "" {
-			return out, nil
-		}
-		f.After = page.Next
-	}
+	return lifecycletest.ReadAll(func(after string) ([]*change.Change, string, error) {
+		page, err := s.List(ctx, change.Filter{Limit: change.MaxLimit, After: after})
+		return page.Changes, page.Next, err
+	}, func(c *change.Change) string { return c.ID }, func(id string) (*change.Change, error) {
+		return change.ExportFrom(ctx, s, id)
+	})
 }
 
 func cfAll(t require.TestingT, s change.Store) map[string]*change.Change {
 	all, err := cfLoad(s)
 	require.NoError(t, err)
 	return all
-}
-
-func (h *cfRun) ids(t *rapid.T) []string {
-	var ids []string
-	for id := range h.all(t) {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
 }
 
 // cfOp is one operation, run against a Service: the faulty one, or a
@@ -235,9 +199,9 @@ func (h *cfRun) check(t *rapid.T, label string, a cfAttempt) {
 // shadow returns a fault-free Service over a copy of the stored changes,
 // at the same instant, with the same rules and windows, naming new changes
 // as the faulty service will next: the oracle of a clean retry.
-func (h *cfRun) shadow(t require.TestingT) (*change.Service, *changetest.Store, *lifecycletest.Recorder) {
+func (h *cfRun) shadow(t *rapid.T) (*change.Service, *changetest.Store, *lifecycletest.Recorder) {
 	mem := changetest.NewStore()
-	for _, c := range h.all(t) {
+	for _, c := range h.All(t) {
 		require.NoError(t, change.ImportTo(ctx, mem, c))
 	}
 	rec := &lifecycletest.Recorder{}
@@ -367,11 +331,11 @@ func (h *cfRun) create(t *rapid.T) {
 // command runs a random command (the property test's generator) by a
 // random actor, an approver for the approval commands mostly.
 func (h *cfRun) command(t *rapid.T) {
-	ids := h.ids(t)
+	ids := h.Keys(t)
 	if len(ids) == 0 {
 		t.Skip("no change yet")
 	}
-	c := h.all(t)[rapid.SampledFrom(ids).Draw(t, "change")]
+	c := h.All(t)[rapid.SampledFrom(ids).Draw(t, "change")]
 	cmd := genCommand(t, c)
 	actor := cfGenActor.Draw(t, "actor")
 	switch cmd.(type) {
@@ -393,9 +357,9 @@ func (h *cfRun) drive(t *rapid.T) {
 
 // driveIn drives a change in one of states.
 func (h *cfRun) driveIn(t *rapid.T, states ...change.State) {
-	all := h.all(t)
+	all := h.All(t)
 	var ids []string
-	for _, id := range h.ids(t) {
+	for _, id := range h.Keys(t) {
 		if slices.Contains(states, all[id].State) {
 			ids = append(ids, id)
 		}
@@ -461,7 +425,7 @@ func (h *cfRun) driveIn(t *rapid.T, states ...change.State) {
 // read checks that reads under faults either answer exactly what the
 // fault-free service answers or fail with a typed error.
 func (h *cfRun) read(t *rapid.T) {
-	ids := h.ids(t)
+	ids := h.Keys(t)
 	id := rapid.SampledFrom(append(ids, "CHG999")).Draw(t, "id")
 	c, err := h.svc.Get(ctx, id)
 	want, _ := h.mem.Get(ctx, id)
@@ -490,7 +454,7 @@ func (h *cfRun) read(t *rapid.T) {
 // configuration item unless one of them was booked with an override (a
 // failed read of the booked changes never lets a conflict through).
 func (h *cfRun) invariants(t *rapid.T) {
-	all := h.all(t)
+	all := h.All(t)
 	for id, c := range all {
 		checkInvariants(t, h.rules, c)
 		if !c.State.Booked() || c.Override != nil {

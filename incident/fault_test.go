@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -90,20 +89,11 @@ func newFIRun(t require.TestingT, cov *lifecycletest.Coverage, seed uint64, rate
 		mem:   incidenttest.NewStore(),
 		clock: lifecycletest.NewClock(fiStart),
 	}
-	h.Rig = &lifecycletest.Rig[*incident.Incident]{
-		Faults:      lifecycletest.NewFaults(seed, rates),
-		Events:      &lifecycletest.Recorder{},
-		Ledger:      &lifecycletest.Ledger{},
-		Outbox:      outbox,
-		StoreWrites: []string{"incident.Commit"},
-		State:       func() (map[string]*incident.Incident, error) { return fiLoad(h.mem) },
-		View:        fiView,
-		Coverage:    cov,
-	}
-	store := fiLedgerStore{Store: h.mem, tap: lifecycletest.Tap[*incident.Incident]{Record: h.Record}}
-	if outbox {
-		store.tap.Relay = h.Events
-	}
+	h.Rig = lifecycletest.NewRig[*incident.Incident](seed, rates)
+	h.Outbox, h.Coverage, h.StoreWrites = outbox, cov, []string{"incident.Commit"}
+	h.State = func() (map[string]*incident.Incident, error) { return fiLoad(h.mem) }
+	h.View = fiView
+	store := fiLedgerStore{Store: h.mem, tap: h.Tap()}
 	svc, err := incident.New(incident.Config{
 		Store:          incidenttest.FaultyStore(store, h.Faults),
 		Notifier:       lifecycletest.FaultyNotifier(h.Events, h.Faults),
@@ -124,42 +114,20 @@ func fiView(x *incident.Incident) lifecycletest.Stored {
 	return lifecycletest.Stored{Process: incident.Process, ID: x.ID, Version: x.Version, Snapshot: x.Snapshot(), History: x.History}
 }
 
-// all returns every stored incident, read from the real store.
-func (h *fiRun) all(t require.TestingT) map[string]*incident.Incident {
-	return fiAll(t, h.mem)
-}
-
 // fiLoad reads every incident s holds, whole.
 func fiLoad(s incident.Store) (map[string]*incident.Incident, error) {
-	out := map[string]*incident.Incident{}
-	f := incident.Filter{Limit: incident.MaxLimit}
-	for {
-		page, err := s.List(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range page.Incidents {
-			whole, err := incident.ExportFrom(ctx, s, x.ID)
-			if err != nil {
-				return nil, err
-			}
-			out[x.ID] = whole
-		}
-		if page.Next == "" {
-			return out, nil
-		}
-		f.After = page.Next
-	}
+	return lifecycletest.ReadAll(func(after string) ([]*incident.Incident, string, error) {
+		page, err := s.List(ctx, incident.Filter{Limit: incident.MaxLimit, After: after})
+		return page.Incidents, page.Next, err
+	}, func(x *incident.Incident) string { return x.ID }, func(id string) (*incident.Incident, error) {
+		return incident.ExportFrom(ctx, s, id)
+	})
 }
 
 func fiAll(t require.TestingT, s incident.Store) map[string]*incident.Incident {
 	all, err := fiLoad(s)
 	require.NoError(t, err)
 	return all
-}
-
-func (h *fiRun) ids(t *rapid.T) []string {
-	return slices.Sorted(maps.Keys(h.all(t)))
 }
 
 // fiOp is one operation, run against a Service and its Reactor: the
@@ -319,9 +287,9 @@ func fiLeaves(err error) []error {
 // shadow returns a fault-free Service (and Reactor) over a copy of the
 // stored incidents, at the same instant, naming new incidents as the
 // faulty service will next: the oracle of a clean retry.
-func (h *fiRun) shadow(t require.TestingT) (*incident.Service, *incident.Reactor, *incidenttest.Store, *lifecycletest.Recorder) {
+func (h *fiRun) shadow(t *rapid.T) (*incident.Service, *incident.Reactor, *incidenttest.Store, *lifecycletest.Recorder) {
 	mem := incidenttest.NewStore()
-	for _, x := range h.all(t) {
+	for _, x := range h.All(t) {
 		require.NoError(t, incident.ImportTo(ctx, mem, x))
 	}
 	rec := &lifecycletest.Recorder{}
@@ -449,7 +417,7 @@ func (h *fiRun) open(t *rapid.T) {
 		Urgency: lifecycle.Urgency(rapid.IntRange(0, 3).Draw(t, "urgency")),
 		Group:   rapid.SampledFrom([]string{"", "desk", "network"}).Draw(t, "group"),
 	}
-	if ids := h.ids(t); len(ids) > 0 && rapid.IntRange(0, 2).Draw(t, "child") > 0 {
+	if ids := h.Keys(t); len(ids) > 0 && rapid.IntRange(0, 2).Draw(t, "child") > 0 {
 		o.Parent = rapid.SampledFrom(ids).Draw(t, "parent")
 	}
 	h.clock.Advance(time.Minute)
@@ -545,11 +513,11 @@ func fiCommand(t *rapid.T, x *incident.Incident, ids []string) incident.Command 
 
 // command runs a random command on a random incident.
 func (h *fiRun) command(t *rapid.T) {
-	ids := h.ids(t)
+	ids := h.Keys(t)
 	if len(ids) == 0 {
 		t.Skip("no incident yet")
 	}
-	x := h.all(t)[rapid.SampledFrom(ids).Draw(t, "incident")]
+	x := h.All(t)[rapid.SampledFrom(ids).Draw(t, "incident")]
 	h.operate(t, fiGenActor.Draw(t, "actor"), fiCommand(t, x, ids))
 }
 
@@ -557,8 +525,8 @@ func (h *fiRun) command(t *rapid.T) {
 // (or puts it on hold awaiting a problem and resolves it for the
 // problem), so that the follow-ups run often.
 func (h *fiRun) family(t *rapid.T) {
-	ids := h.ids(t)
-	all := h.all(t)
+	ids := h.Keys(t)
+	all := h.All(t)
 	var parents []string
 	for _, id := range ids {
 		if x := all[id]; x.Parent == "" && x.State.IsOpen() {
@@ -581,7 +549,7 @@ func (h *fiRun) family(t *rapid.T) {
 		h.storedOp("Open", a)
 		h.settle(t, "open child", a)
 	}
-	x := h.all(t)[p]
+	x := h.All(t)[p]
 	switch rapid.IntRange(0, 2).Draw(t, "how") {
 	case 0:
 		h.operate(t, ann, incident.Resolve{ID: p, Code: incident.CodeSolutionProvided, Notes: "fixed the parent"})
@@ -680,7 +648,7 @@ func (h *fiRun) autoClose(t *rapid.T) {
 // read checks that reads under faults either answer exactly what the real
 // store holds or fail with a typed error.
 func (h *fiRun) read(t *rapid.T) {
-	ids := h.ids(t)
+	ids := h.Keys(t)
 	id := rapid.SampledFrom(append(ids, "INC9999")).Draw(t, "id")
 	x, err := h.svc.Get(ctx, id)
 	want, werr := h.mem.Get(ctx, id)
@@ -707,8 +675,8 @@ func (h *fiRun) read(t *rapid.T) {
 // reason exactly when on hold, resolution code exactly when resolved or
 // closed, a one-level hierarchy, no open child under a resolved or closed
 // parent once stragglers are settled).
-func (h *fiRun) invariants(t require.TestingT) {
-	all := h.all(t)
+func (h *fiRun) invariants(t *rapid.T) {
+	all := h.All(t)
 	for id, x := range all {
 		p, err := lifecycle.DefaultMatrix.Priority(x.Impact, x.Urgency)
 		require.NoError(t, err)
@@ -740,11 +708,11 @@ func TestFaultInjection(t *testing.T) {
 	prop := func(t *rapid.T) {
 		h := newFIRun(t, cov, rapid.Uint64().Draw(t, "seed"), fiRates(t), rapid.Bool().Draw(t, "outbox"))
 		pick := func(t *rapid.T) *incident.Incident {
-			ids := h.ids(t)
+			ids := h.Keys(t)
 			if len(ids) == 0 {
 				t.Skip("no incident yet")
 			}
-			return h.all(t)[rapid.SampledFrom(ids).Draw(t, "incident")]
+			return h.All(t)[rapid.SampledFrom(ids).Draw(t, "incident")]
 		}
 		t.Repeat(map[string]func(*rapid.T){
 			"open":     h.open,
@@ -809,9 +777,9 @@ func TestFaultInjection(t *testing.T) {
 				h.once(t, "link causing change", "Reactor: CHG7 caused "+x.ID, op, nil)
 			},
 			"set parent": func(t *rapid.T) {
-				all := h.all(t)
+				all := h.All(t)
 				var parents, children []string
-				for _, id := range h.ids(t) {
+				for _, id := range h.Keys(t) {
 					if x := all[id]; x.State.IsOpen() && x.Parent == "" {
 						parents = append(parents, id)
 						children = append(children, id)
@@ -836,9 +804,9 @@ func TestFaultInjection(t *testing.T) {
 				}
 			},
 			"reopen": func(t *rapid.T) {
-				all := h.all(t)
+				all := h.All(t)
 				var resolved []string
-				for _, id := range h.ids(t) {
+				for _, id := range h.Keys(t) {
 					if all[id].State == incident.StateResolved {
 						resolved = append(resolved, id)
 					}
@@ -1029,7 +997,7 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 		// Attachments racing each other may nest the hierarchy; the
 		// Service undoes them, unless a fault stopped it from looking.
 		var nested []string
-		all := h.all(t)
+		all := h.All(t)
 		for id, x := range all {
 			if p, ok := all[x.Parent]; ok && p.Parent != "" {
 				nested = append(nested, id)
@@ -1042,7 +1010,7 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 			_, err := h.svc.SetParent(ctx, lifecycle.System, incident.SetParent{ID: id})
 			require.NoError(t, err)
 		}
-		left := fiStragglers(h.all(t))
+		left := fiStragglers(h.All(t))
 		if rates == (lifecycletest.Rates{}) {
 			clean.Add(1)
 			require.Empty(t, left, "without faults, no child is left open under a resolved parent")

@@ -119,16 +119,10 @@ func newPFRunWith(t require.TestingT, cov *lifecycletest.Coverage, seed uint64, 
 		work:     &fakeDependents{},
 	}
 	h.work.set(incidents, changes, nil)
-	h.Rig = &lifecycletest.Rig[any]{
-		Faults:      lifecycletest.NewFaults(seed, rates),
-		Events:      &lifecycletest.Recorder{},
-		Ledger:      &lifecycletest.Ledger{},
-		Outbox:      outbox,
-		StoreWrites: []string{"service.CommitService", "improvement.CommitImprovement"},
-		State:       h.load,
-		View:        pfView,
-		Coverage:    cov,
-	}
+	h.Rig = lifecycletest.NewRig[any](seed, rates)
+	h.Outbox, h.Coverage = outbox, cov
+	h.StoreWrites = []string{"service.CommitService", "improvement.CommitImprovement"}
+	h.State, h.View = h.load, pfView
 	st := pfLedgerPortfolio{PortfolioStore: h.services, tap: lifecycletest.Tap[*lifecycle.ITService]{Record: func(s *lifecycle.ITService) { h.Record(s) }}}
 	is := pfLedgerImprovements{ImprovementStore: h.imps, tap: lifecycletest.Tap[*lifecycle.Improvement]{Record: func(x *lifecycle.Improvement) { h.Record(x) }}}
 	if outbox {
@@ -170,15 +164,9 @@ func (h *pfRun) load() (map[string]any, error) {
 	return st, nil
 }
 
-func (h *pfRun) state(t require.TestingT) map[string]any {
-	st, err := h.load()
-	require.NoError(t, err)
-	return st
-}
-
 func (h *pfRun) ids(t *rapid.T, process string) []string {
 	var ids []string
-	for k := range h.state(t) {
+	for k := range h.All(t) {
 		if id, ok := strings.CutPrefix(k, process+"/"); ok {
 			ids = append(ids, id)
 		}
@@ -416,7 +404,7 @@ func (h *pfRun) pickService(t *rapid.T) *lifecycle.ITService {
 	if len(ids) == 0 {
 		t.Skip("no service yet")
 	}
-	return h.state(t)[pfKey(lifecycle.ProcessService, rapid.SampledFrom(ids).Draw(t, "service"))].(*lifecycle.ITService)
+	return h.All(t)[pfKey(lifecycle.ProcessService, rapid.SampledFrom(ids).Draw(t, "service"))].(*lifecycle.ITService)
 }
 
 func (h *pfRun) serviceCommand(t *rapid.T) {
@@ -430,7 +418,7 @@ func (h *pfRun) advance(t *rapid.T) {
 	s := h.pickService(t)
 	for range rapid.IntRange(1, 10).Draw(t, "steps") {
 		h.serviceOp(t, s, ownerAlice, lifecycle.AdvanceService{ID: s.ID})
-		s = h.state(t)[pfKey(lifecycle.ProcessService, s.ID)].(*lifecycle.ITService)
+		s = h.All(t)[pfKey(lifecycle.ProcessService, s.ID)].(*lifecycle.ITService)
 	}
 }
 
@@ -470,7 +458,7 @@ func (h *pfRun) improvementCommand(t *rapid.T) {
 	if len(ids) == 0 {
 		t.Skip("no improvement yet")
 	}
-	x := h.state(t)[pfKey(lifecycle.ProcessImprovement, rapid.SampledFrom(ids).Draw(t, "improvement"))].(*lifecycle.Improvement)
+	x := h.All(t)[pfKey(lifecycle.ProcessImprovement, rapid.SampledFrom(ids).Draw(t, "improvement"))].(*lifecycle.Improvement)
 	actor := rapid.SampledFrom(pfActors).Draw(t, "actor")
 	cmd := pfImprovementCommand(t, x)
 	label := fmt.Sprintf("%T by %q", cmd, actor.ID)
@@ -493,7 +481,7 @@ func (h *pfRun) improvementCommand(t *rapid.T) {
 // hold, or fail with an injected error (or ErrNotFound for unknown IDs).
 func (h *pfRun) read(t *rapid.T) {
 	ctx := context.Background()
-	st := h.state(t)
+	st := h.All(t)
 	sid := rapid.SampledFrom(append(h.ids(t, lifecycle.ProcessService), "SVC-NONE")).Draw(t, "service")
 	s, err := h.p.GetService(ctx, sid)
 	want, _ := st[pfKey(lifecycle.ProcessService, sid)].(*lifecycle.ITService)
@@ -515,7 +503,7 @@ func (h *pfRun) read(t *rapid.T) {
 // outbox every stored version has its event), the service invariants of
 // the pure property test, and that improvements have known statuses.
 func (h *pfRun) invariants(t *rapid.T) {
-	st := h.state(t)
+	st := h.All(t)
 	for k, r := range st {
 		switch x := r.(type) {
 		case *lifecycle.ITService:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -100,20 +99,11 @@ func newFaultRunWith(t require.TestingT, cov *lifecycletest.Coverage, seed uint6
 		incidents: &fakeIncidents{},
 		clock:     lifecycletest.NewClock(t0),
 	}
-	h.Rig = &lifecycletest.Rig[*problem.Problem]{
-		Faults:      lifecycletest.NewFaults(seed, rates),
-		Events:      &lifecycletest.Recorder{},
-		Ledger:      &lifecycletest.Ledger{},
-		Outbox:      outbox,
-		StoreWrites: []string{"problem.Commit"},
-		State:       func() (map[string]*problem.Problem, error) { return allProblems(h.mem) },
-		View:        view,
-		Coverage:    cov,
-	}
-	store := ledgerStore{Store: h.mem, tap: lifecycletest.Tap[*problem.Problem]{Record: h.Record}}
-	if outbox {
-		store.tap.Relay = h.Events
-	}
+	h.Rig = lifecycletest.NewRig[*problem.Problem](seed, rates)
+	h.Outbox, h.Coverage, h.StoreWrites = outbox, cov, []string{"problem.Commit"}
+	h.State = func() (map[string]*problem.Problem, error) { return allProblems(h.mem) }
+	h.View = view
+	store := ledgerStore{Store: h.mem, tap: h.Tap()}
 	svc, err := problem.New(problem.Config{
 		Store:            problemtest.FaultyStore(store, h.Faults),
 		Notifier:         lifecycletest.FaultyNotifier(h.Events, h.Faults),
@@ -134,30 +124,12 @@ func view(p *problem.Problem) lifecycletest.Stored {
 
 // allProblems reads every problem s holds, whole.
 func allProblems(s *problemtest.Store) (map[string]*problem.Problem, error) {
-	page, err := s.List(ctx, problem.Filter{Limit: 1 << 20})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]*problem.Problem{}
-	for _, p := range page.Problems {
-		whole, err := problem.ExportFrom(ctx, s, p.ID)
-		if err != nil {
-			return nil, err
-		}
-		out[p.ID] = whole
-	}
-	return out, nil
-}
-
-// all returns every stored problem, read from the real store.
-func (h *faultRun) all(t require.TestingT) map[string]*problem.Problem {
-	all, err := h.State()
-	require.NoError(t, err)
-	return all
-}
-
-func (h *faultRun) ids(t *rapid.T) []string {
-	return slices.Sorted(maps.Keys(h.all(t)))
+	return lifecycletest.ReadAll(func(after string) ([]*problem.Problem, string, error) {
+		page, err := s.List(ctx, problem.Filter{Limit: 1 << 20, After: after})
+		return page.Problems, page.Next, err
+	}, func(p *problem.Problem) string { return p.ID }, func(id string) (*problem.Problem, error) {
+		return problem.ExportFrom(ctx, s, id)
+	})
 }
 
 type attempt = lifecycletest.Attempt[*problem.Problem]
@@ -270,7 +242,7 @@ func (h *faultRun) operate(t *rapid.T, actor lifecycle.Actor, cmd problem.Comman
 			"%s: the pure layer accepts, the retry failed with %v", label, r.Err)
 	default:
 		require.Equal(t, bare(want), r.Got, "%s: the retry stored something else than the pure layer computes", label)
-		require.Equal(t, want, h.all(t)[want.ID], "%s: the retry's history and work notes are not what the pure layer appends", label)
+		require.Equal(t, want, h.All(t)[want.ID], "%s: the retry's history and work notes are not what the pure layer appends", label)
 	}
 }
 
@@ -283,7 +255,7 @@ func (h *faultRun) redoFollowUp(t *rapid.T, actor lifecycle.Actor, cmd problem.C
 		original := strings.TrimSpace(c.Original)
 		h.cov.Add(caseRedo, 1)
 		require.NoError(t, h.svc.MoveDuplicateIncidents(ctx, actor, c.ID), "redoing the move of a duplicate's incidents")
-		o := h.all(t)[original]
+		o := h.All(t)[original]
 		for _, inc := range moved {
 			require.True(t, o.HasIncident(inc), "incident %s did not reach original %s", inc, original)
 			require.True(t, slices.ContainsFunc(h.incidents.Moves(), func(m incidentMove) bool {
@@ -291,9 +263,9 @@ func (h *faultRun) redoFollowUp(t *rapid.T, actor lifecycle.Actor, cmd problem.C
 			}), "incident %s was not moved from %s to %s on the incident side", inc, c.ID, original)
 		}
 		// Once done, doing it again changes nothing.
-		before, nEv := h.all(t), len(h.Events.Events())
+		before, nEv := h.All(t), len(h.Events.Events())
 		require.NoError(t, h.svc.MoveDuplicateIncidents(ctx, actor, c.ID))
-		require.Equal(t, before, h.all(t), "a second retry changed a problem")
+		require.Equal(t, before, h.All(t), "a second retry changed a problem")
 		require.Len(t, h.Events.Events(), nEv, "a second retry notified")
 	default:
 		require.NoError(t, h.svc.ResolveWaitingIncidents(ctx, actor, commandID(cmd)), "redoing the incidents' resolution")
@@ -330,7 +302,7 @@ func (h *faultRun) open(t *rapid.T) {
 // read checks that reads under faults either answer exactly what the real
 // store holds or fail with a typed error.
 func (h *faultRun) read(t *rapid.T) {
-	ids := h.ids(t)
+	ids := h.Keys(t)
 	id := rapid.SampledFrom(append(ids, "PRB-NONE")).Draw(t, "id")
 	p, err := h.svc.Get(ctx, id)
 	want, _ := h.mem.Get(ctx, id)
@@ -353,7 +325,7 @@ func (h *faultRun) read(t *rapid.T) {
 // stored version and delivered once, with an outbox every stored version
 // with its events) and the problem invariants.
 func (h *faultRun) invariants(t *rapid.T) {
-	all := h.all(t)
+	all := h.All(t)
 	for _, p := range all {
 		checkInvariants(t, lifecycle.DefaultMatrix, p)
 	}
@@ -380,38 +352,38 @@ func prop(cov *lifecycletest.Coverage) func(*rapid.T) {
 		t.Repeat(map[string]func(*rapid.T){
 			"open": h.open,
 			"command": func(t *rapid.T) {
-				ids := h.ids(t)
+				ids := h.Keys(t)
 				if len(ids) == 0 {
 					t.Skip("no problem yet")
 				}
-				p := h.all(t)[rapid.SampledFrom(ids).Draw(t, "problem")]
+				p := h.All(t)[rapid.SampledFrom(ids).Draw(t, "problem")]
 				h.operate(t, genActor.Draw(t, "actor"), genCommand(t, p))
 			},
 			"duplicate": func(t *rapid.T) {
-				ids := h.ids(t)
+				ids := h.Keys(t)
 				if len(ids) < 2 {
 					t.Skip("fewer than two problems")
 				}
 				dup := rapid.SampledFrom(ids).Draw(t, "duplicate")
 				orig := rapid.SampledFrom(ids).Draw(t, "original")
-				if p := h.all(t)[dup]; p.State == problem.StateNew && rapid.Bool().Draw(t, "assess first") {
+				if p := h.All(t)[dup]; p.State == problem.StateNew && rapid.Bool().Draw(t, "assess first") {
 					h.operate(t, manager, problem.Assess{ID: dup, Group: "messaging"})
 				}
 				h.operate(t, genActor.Draw(t, "actor"), problem.MarkDuplicate{ID: dup, Original: orig})
 			},
 			"resolve waiting incidents": func(t *rapid.T) {
-				ids := h.ids(t)
+				ids := h.Keys(t)
 				if len(ids) == 0 {
 					t.Skip("no problem yet")
 				}
 				id := rapid.SampledFrom(ids).Draw(t, "problem")
-				before := h.all(t)
+				before := h.All(t)
 				nEv := len(h.Events.Events())
 				err := h.svc.ResolveWaitingIncidents(ctx, genActor.Draw(t, "actor"), id)
 				if err != nil {
 					require.NotEmpty(t, lifecycletest.Classify(err), "untyped %v", err)
 				}
-				require.Equal(t, before, h.all(t), "resolving waiting incidents changed a problem")
+				require.Equal(t, before, h.All(t), "resolving waiting incidents changed a problem")
 				require.Len(t, h.Events.Events(), nEv, "resolving waiting incidents notified")
 			},
 			"read": h.read,

@@ -199,15 +199,10 @@ func newSFRig(cov *lifecycletest.Coverage, seed uint64, rates lifecycletest.Rate
 			{id: "INC1", process: "incident"}, {id: "INC2", process: "incident"}, {id: "PRB1", process: "problem"},
 		},
 	}
-	h.Rig = &lifecycletest.Rig[*sla.Timer]{
-		Faults:      lifecycletest.NewFaults(seed, rates),
-		Events:      &lifecycletest.Recorder{},
-		StoreWrites: []string{"sla.Commit"},
-		State:       h.load,
-		View: func(tm *sla.Timer) lifecycletest.Stored {
-			return lifecycletest.Stored{Process: sla.Process, ID: tm.ID, Version: tm.Version, Snapshot: tm.Snapshot}
-		},
-		Coverage: cov,
+	h.Rig = lifecycletest.NewRig[*sla.Timer](seed, rates)
+	h.Coverage, h.StoreWrites, h.State = cov, []string{"sla.Commit"}, h.load
+	h.View = func(tm *sla.Timer) lifecycletest.Stored {
+		return lifecycletest.Stored{Process: sla.Process, ID: tm.ID, Version: tm.Version, Snapshot: tm.Snapshot}
 	}
 	return h
 }
@@ -258,13 +253,6 @@ func (h *sfRun) load() (map[string]*sla.Timer, error) {
 		}
 	}
 	return out, nil
-}
-
-// timers returns every stored timer, read from the real store.
-func (h *sfRun) timers(t require.TestingT) map[string]*sla.Timer {
-	out, err := h.load()
-	require.NoError(t, err)
-	return out
 }
 
 // sfFired returns the event IDs of the deadlines fired in t.
@@ -541,9 +529,9 @@ func (h *sfRun) repair(t *rapid.T) {
 //   - every delivered event belongs to a stored version that fired it, and
 //     was delivered once; every warning or breach stored as fired was
 //     delivered, unless a failed call lost it (never with an outbox).
-func (h *sfRun) invariants(t require.TestingT) {
+func (h *sfRun) invariants(t *rapid.T) {
 	now := h.clock.Now()
-	timers := h.timers(t)
+	timers := h.All(t)
 	want := 0
 	for _, r := range h.records {
 		for _, a := range h.agreements {
@@ -852,7 +840,7 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 		// Each event at most once; fired but not delivered only as far as
 		// failed notifications and ambiguous commits explain, by the
 		// stored version that fired them.
-		timers := h.timers(t)
+		timers := h.All(t)
 		got := map[string]bool{}
 		for _, e := range h.Events.Events() {
 			require.False(t, got[e.ID], "%s delivered twice across the replicas", e.ID)

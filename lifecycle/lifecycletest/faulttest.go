@@ -229,11 +229,70 @@ type Rig[R comparable] struct {
 	Coverage *Coverage
 }
 
+// NewRig returns a Rig whose Faults draw from seed at rates, with a new
+// Recorder and Ledger; the caller sets State and View, and StoreWrites,
+// Outbox and Coverage as the test needs.
+func NewRig[R comparable](seed uint64, rates Rates) *Rig[R] {
+	return &Rig[R]{Faults: NewFaults(seed, rates), Events: &Recorder{}, Ledger: &Ledger{}}
+}
+
+// Tap returns the Tap of the rig's store: it tells the Ledger about each
+// record the real store accepts ([Rig.Record]) and, when the rig has an
+// Outbox, relays the events to Events.
+func (r *Rig[R]) Tap() Tap[R] {
+	p := Tap[R]{Record: r.Record}
+	if r.Outbox {
+		p.Relay = r.Events
+	}
+	return p
+}
+
 // Record adds x, as the real store accepted it, to the Ledger: the
 // [Tap.Record] of the rig's store.
 func (r *Rig[R]) Record(x R) {
 	s := r.View(x)
 	r.Ledger.Add(s.Process, s.ID, s.Version, s.Snapshot)
+}
+
+// All returns everything the real store holds ([Rig.State]); it fails t
+// if the store cannot be read.
+func (r *Rig[R]) All(t TestingT) map[string]R {
+	t.Helper()
+	all, err := r.State()
+	if err != nil {
+		t.Fatalf("reading the real store: %v", err)
+	}
+	return all
+}
+
+// Keys returns the keys of everything the real store holds, sorted.
+func (r *Rig[R]) Keys(t TestingT) []string {
+	t.Helper()
+	return slices.Sorted(maps.Keys(r.All(t)))
+}
+
+// ReadAll reads every record of a store whole, by key, for [Rig.State]:
+// page lists the records after a cursor ("" for the first page) and
+// returns the next cursor ("" after the last page); key names a listed
+// record; whole reads it whole, its history included.
+func ReadAll[R any](page func(after string) ([]R, string, error), key func(R) string, whole func(key string) (R, error)) (map[string]R, error) {
+	out := map[string]R{}
+	for after := ""; ; {
+		records, next, err := page(after)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range records {
+			k := key(x)
+			if out[k], err = whole(k); err != nil {
+				return nil, err
+			}
+		}
+		if next == "" {
+			return out, nil
+		}
+		after = next
+	}
 }
 
 // Attempt is what one call of an operation did, as [Rig.Try] observed it.
@@ -257,18 +316,12 @@ type Attempt[R comparable] struct {
 // the Coverage. It fails t if the real store cannot be read.
 func (r *Rig[R]) Try(t TestingT, call func() (R, error)) Attempt[R] {
 	t.Helper()
-	a := Attempt[R]{view: r.View, storeWrites: r.StoreWrites}
-	var err error
-	if a.Before, err = r.State(); err != nil {
-		t.Fatalf("reading the real store: %v", err)
-	}
+	a := Attempt[R]{Before: r.All(t), view: r.View, storeWrites: r.StoreWrites}
 	nIn, nEv := len(r.Faults.Injected()), len(r.Events.Events())
 	a.Got, a.Err = call()
 	a.Injected = r.Faults.Injected()[nIn:]
 	a.Events = r.Events.Events()[nEv:]
-	if a.After, err = r.State(); err != nil {
-		t.Fatalf("reading the real store: %v", err)
-	}
+	a.After = r.All(t)
 	if r.Coverage != nil {
 		for _, in := range a.Injected {
 			r.Coverage.Add(FaultCase(in.Fault), 1)
