@@ -33,18 +33,16 @@ type faultyStore struct {
 	inner change.Store
 }
 
+// List draws a read fault, then lists from the wrapped store.
 func (s *faultyStore) List(ctx context.Context, f change.Filter) (change.Page, error) {
-	if err := s.Read(ctx, "List"); err != nil {
-		return change.Page{}, err
-	}
-	return s.inner.List(ctx, f)
+	return lifecycletest.FaultyQuery(ctx, s.FaultyRecords, "List", func() (change.Page, error) { return s.inner.List(ctx, f) })
 }
 
+// Scheduled draws a read fault, then queries the wrapped store.
 func (s *faultyStore) Scheduled(ctx context.Context, cis []string, from, to time.Time) ([]*change.Change, error) {
-	if err := s.Read(ctx, "Scheduled"); err != nil {
-		return nil, err
-	}
-	return s.inner.Scheduled(ctx, cis, from, to)
+	return lifecycletest.FaultyQuery(ctx, s.FaultyRecords, "Scheduled", func() ([]*change.Change, error) {
+		return s.inner.Scheduled(ctx, cis, from, to)
+	})
 }
 
 var _ change.Store = (*faultyStore)(nil)

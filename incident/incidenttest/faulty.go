@@ -33,18 +33,16 @@ type faultyStore struct {
 	inner incident.Store
 }
 
+// List draws a read fault, then lists from the wrapped store.
 func (s *faultyStore) List(ctx context.Context, f incident.Filter) (incident.Page, error) {
-	if err := s.Read(ctx, "List"); err != nil {
-		return incident.Page{}, err
-	}
-	return s.inner.List(ctx, f)
+	return lifecycletest.FaultyQuery(ctx, s.FaultyRecords, "List", func() (incident.Page, error) { return s.inner.List(ctx, f) })
 }
 
+// ResolvedBefore draws a read fault, then queries the wrapped store.
 func (s *faultyStore) ResolvedBefore(ctx context.Context, t time.Time, limit int) ([]*incident.Incident, error) {
-	if err := s.Read(ctx, "ResolvedBefore"); err != nil {
-		return nil, err
-	}
-	return s.inner.ResolvedBefore(ctx, t, limit)
+	return lifecycletest.FaultyQuery(ctx, s.FaultyRecords, "ResolvedBefore", func() ([]*incident.Incident, error) {
+		return s.inner.ResolvedBefore(ctx, t, limit)
+	})
 }
 
 var _ incident.Store = (*faultyStore)(nil)

@@ -190,6 +190,7 @@ func Explore(t testing.TB, rounds int, cov *Coverage, cases []string, check func
 		}
 		if round >= rounds {
 			t.Fatalf("never exercised in %d rounds: %v (coverage: %v)", round, missing, cov)
+			return
 		}
 		t.Logf("round %d: not yet exercised: %v", round, missing)
 	}

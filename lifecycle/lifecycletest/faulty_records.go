@@ -52,6 +52,17 @@ func (s FaultyRecords[T]) Read(ctx context.Context, method string) error {
 	return s.Faults.ReadContext(ctx, s.Process+"."+method)
 }
 
+// FaultyQuery is a query method of the FaultyStore that embeds s: it
+// draws a read fault for "<Process>.<method>" ([FaultyRecords.Read]) and
+// returns it, or, if none, what call answers.
+func FaultyQuery[T, R any](ctx context.Context, s FaultyRecords[T], method string, call func() (R, error)) (R, error) {
+	if err := s.Read(ctx, method); err != nil {
+		var zero R
+		return zero, err
+	}
+	return call()
+}
+
 // StoresEvents answers for Inner (see lifecycle.Outbox), so that a
 // process still hands an outbox store its events through the wrapper.
 func (s FaultyRecords[T]) StoresEvents() bool { return lifecycle.StoresEvents(s.Inner) }

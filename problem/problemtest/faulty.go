@@ -34,18 +34,14 @@ type faultyStore struct {
 
 // List draws a read fault, then lists from the wrapped store.
 func (s *faultyStore) List(ctx context.Context, f problem.Filter) (problem.Page, error) {
-	if err := s.Read(ctx, "List"); err != nil {
-		return problem.Page{}, err
-	}
-	return s.inner.List(ctx, f)
+	return lifecycletest.FaultyQuery(ctx, s.FaultyRecords, "List", func() (problem.Page, error) { return s.inner.List(ctx, f) })
 }
 
 // SearchKnownErrors draws a read fault, then searches the wrapped store.
 func (s *faultyStore) SearchKnownErrors(ctx context.Context, q problem.KnownErrorQuery) ([]*problem.Problem, error) {
-	if err := s.Read(ctx, "SearchKnownErrors"); err != nil {
-		return nil, err
-	}
-	return s.inner.SearchKnownErrors(ctx, q)
+	return lifecycletest.FaultyQuery(ctx, s.FaultyRecords, "SearchKnownErrors", func() ([]*problem.Problem, error) {
+		return s.inner.SearchKnownErrors(ctx, q)
+	})
 }
 
 var _ problem.Store = (*faultyStore)(nil)

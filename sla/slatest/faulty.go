@@ -29,7 +29,7 @@ import (
 //		Agreements: agreements,
 //	})
 func FaultyStore(inner sla.Store, f *lifecycletest.Faults) sla.Store {
-	s := &faultyStore{lifecycletest.FaultyRecords[*sla.Timer]{Inner: inner, Faults: f, Process: "sla"}, inner, f}
+	s := &faultyStore{lifecycletest.FaultyRecords[*sla.Timer]{Inner: inner, Faults: f, Process: "sla"}, inner}
 	if c, ok := inner.(sla.Claimer); ok {
 		return &faultyClaimerStore{faultyStore: s, claimer: c}
 	}
@@ -39,23 +39,18 @@ func FaultyStore(inner sla.Store, f *lifecycletest.Faults) sla.Store {
 type faultyStore struct {
 	lifecycletest.FaultyRecords[*sla.Timer]
 	inner sla.Store
-	f     *lifecycletest.Faults
 }
 
 // ListByRecord fails as a read, or lists from the inner store.
 func (s *faultyStore) ListByRecord(ctx context.Context, recordID string) ([]*sla.Timer, error) {
-	if err := s.f.Read("sla.ListByRecord"); err != nil {
-		return nil, err
-	}
-	return s.inner.ListByRecord(ctx, recordID)
+	return lifecycletest.FaultyQuery(ctx, s.FaultyRecords, "ListByRecord", func() ([]*sla.Timer, error) {
+		return s.inner.ListByRecord(ctx, recordID)
+	})
 }
 
 // Due fails as a read, or queries the inner store.
 func (s *faultyStore) Due(ctx context.Context, at time.Time, limit int) ([]*sla.Timer, error) {
-	if err := s.f.Read("sla.Due"); err != nil {
-		return nil, err
-	}
-	return s.inner.Due(ctx, at, limit)
+	return lifecycletest.FaultyQuery(ctx, s.FaultyRecords, "Due", func() ([]*sla.Timer, error) { return s.inner.Due(ctx, at, limit) })
 }
 
 type faultyClaimerStore struct {
@@ -66,7 +61,7 @@ type faultyClaimerStore struct {
 // Claim fails as a write, or claims from the inner store.
 func (s *faultyClaimerStore) Claim(ctx context.Context, owner string, at time.Time, limit int, lease time.Duration) ([]*sla.Timer, error) {
 	var out []*sla.Timer
-	err := s.f.Write(ctx, "sla.Claim", func(ctx context.Context) error {
+	err := s.Faults.Write(ctx, "sla.Claim", func(ctx context.Context) error {
 		var err error
 		out, err = s.claimer.Claim(ctx, owner, at, limit, lease)
 		return err
