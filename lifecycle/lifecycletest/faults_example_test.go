@@ -47,3 +47,63 @@ func ExampleFaults() {
 	// conflict
 	// <nil>
 }
+
+// ledgerPortfolio is the store between the faulty one and the real one:
+// its Tap tells the rig's ledger what the real store accepted.
+type ledgerPortfolio struct {
+	lifecycle.PortfolioStore
+	tap lifecycletest.Tap[*lifecycle.ITService]
+}
+
+func (s ledgerPortfolio) CommitService(ctx context.Context, w lifecycle.Write[*lifecycle.ITService]) error {
+	return s.tap.Commit(ctx, w, s.PortfolioStore.CommitService)
+}
+
+// exampleT stands for the *testing.T or *rapid.T of a real test.
+type exampleT struct{}
+
+func (exampleT) Helper()                           {}
+func (exampleT) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+
+// The scaffolding of a fault-injection test: a Rig reads the real store
+// around each operation, and judges the Attempt; its Ledger and Events
+// back the invariants checked after every step.
+func ExampleRig() {
+	ctx := context.Background()
+	real := lifecycletest.NewPortfolioStore()
+	rig := lifecycletest.NewRig[*lifecycle.ITService](1, lifecycletest.Rates{})
+	rig.StoreWrites = []string{"service.CommitService"}
+	rig.View = func(s *lifecycle.ITService) lifecycletest.Stored {
+		return lifecycletest.Stored{Process: lifecycle.ProcessService, ID: s.ID, Version: s.Version, Snapshot: s.Snapshot(), History: s.History}
+	}
+	rig.State = func() (map[string]*lifecycle.ITService, error) {
+		page, err := real.ListServices(ctx, lifecycle.ServiceFilter{})
+		out := map[string]*lifecycle.ITService{}
+		for _, s := range page.Services {
+			out[s.ID] = s
+		}
+		return out, err
+	}
+	p, _ := lifecycle.NewPortfolio(lifecycle.PortfolioConfig{
+		Store:    lifecycletest.FaultyPortfolioStore(ledgerPortfolio{real, rig.Tap()}, rig.Faults),
+		Notifier: lifecycletest.FaultyNotifier(rig.Events, rig.Faults),
+		IDs:      lifecycle.Sequence("SVC", 3),
+	})
+	alice := lifecycle.Actor{ID: "alice"}
+	define := func() (*lifecycle.ITService, error) {
+		return p.Define(ctx, alice, lifecycle.DefineService{Name: "Mail", Owner: "alice"})
+	}
+
+	rig.Faults.SetRates(lifecycletest.Rates{AfterWrite: 1})
+	a := rig.Try(exampleT{}, define)
+	fmt.Println(a.Outcome(), a.Changed(), rig.CheckFailure("define", a))
+	fmt.Println(rig.Invariants(rig.All(exampleT{})))
+
+	rig.Faults.SetRates(lifecycletest.Rates{})
+	a = rig.Try(exampleT{}, define)
+	fmt.Println(a.Outcome(), a.Changed(), a.CheckNotified("define"))
+	// Output:
+	// ambiguous [SVC001] <nil>
+	// <nil>
+	// stored [SVC002] <nil>
+}

@@ -255,7 +255,7 @@ func (r *Rig[R]) Record(x R) {
 	r.Ledger.Add(s.Process, s.ID, s.Version, s.Snapshot)
 }
 
-// All returns everything the real store holds ([Rig.State]); it fails t
+// All returns everything the real store holds (its State); it fails t
 // if the store cannot be read.
 func (r *Rig[R]) All(t TestingT) map[string]R {
 	t.Helper()
@@ -272,7 +272,7 @@ func (r *Rig[R]) Keys(t TestingT) []string {
 	return slices.Sorted(maps.Keys(r.All(t)))
 }
 
-// ReadAll reads every record of a store whole, by key, for [Rig.State]:
+// ReadAll reads every record of a store whole, by key, for a Rig's State:
 // page lists the records after a cursor ("" for the first page) and
 // returns the next cursor ("" after the last page); key names a listed
 // record; whole reads it whole, its history included.
@@ -404,8 +404,8 @@ func (a Attempt[R]) Outcome() string {
 	return CaseRefused
 }
 
-// Notified reports whether events hold an event of version v of the
-// record s names.
+// Notified reports whether events hold an event of version v of record
+// id of process.
 func Notified(events []lifecycle.Notification, process, id string, v int64) bool {
 	return slices.ContainsFunc(events, func(e lifecycle.Notification) bool {
 		return e.Process == process && e.Subject == id && e.Version == v
