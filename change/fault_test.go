@@ -479,6 +479,7 @@ func (h *cfRun) invariants(t *rapid.T) {
 func TestFaultInjection(t *testing.T) {
 	cov := &lifecycletest.Coverage{}
 	prop := func(t *rapid.T) {
+		cov.Add(lifecycletest.CaseRun, 1)
 		h := newCFRun(t, cov, rapid.Uint64().Draw(t, "seed"), cfRates(t), rapid.Bool().Draw(t, "outbox"))
 		t.Repeat(map[string]func(*rapid.T){
 			"create":  h.create,
@@ -569,17 +570,10 @@ func (h *cfRun) concurrentOp(r *rand.Rand, ids []string) (lifecycletest.Outcome,
 // check included: schedules racing on an item serialize on its guard.
 func TestFaultInjectionConcurrent(t *testing.T) {
 	goroutines, ops := 6, 30
-	var runs, plain, storedWithError atomic.Int64
-	defer func() {
-		if !t.Failed() {
-			t.Logf("%d runs: %d plain successes, %d stored with an error", runs.Load(), plain.Load(), storedWithError.Load())
-			if plain.Load() == 0 || storedWithError.Load() == 0 {
-				t.Error("a case was never exercised")
-			}
-		}
-	}()
-	rapid.Check(t, func(t *rapid.T) {
-		runs.Add(1)
+	const plain, storedWithError = "plain successes", "stored with an error"
+	cov := &lifecycletest.Coverage{}
+	prop := func(t *rapid.T) {
+		cov.Add(lifecycletest.CaseRun, 1)
 		seed := rapid.Uint64().Draw(t, "seed")
 		h := newCFRun(t, &lifecycletest.Coverage{}, seed, cfRates(t), false)
 		prev := h.Faults.Off()
@@ -604,12 +598,13 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 		require.NoError(t, lifecycletest.CheckOutcomes(h.Ledger, h.Events.Events(), outcomes...))
 		for _, o := range outcomes {
 			if o.Notified {
-				plain.Add(1)
+				cov.Add(plain, 1)
 			} else {
-				storedWithError.Add(1)
+				cov.Add(storedWithError, 1)
 			}
 		}
-	})
+	}
+	lifecycletest.Explore(t, 1, cov, []string{plain, storedWithError}, func() { rapid.Check(t, prop) })
 }
 
 // With injection off, changetest.FaultyStore honours the whole Store

@@ -706,6 +706,7 @@ func TestFaultInjection(t *testing.T) {
 	kinds := []string{"Open", "AutoClose", "ResolveForProblem", "OfferWorkaround", "escalate on breach", "link causing change",
 		"incident.Resolve", "incident.Close", "incident.SetParent", "incident.Reopen", "incident.Hold", "incident.AcceptMajor"}
 	prop := func(t *rapid.T) {
+		cov.Add(lifecycletest.CaseRun, 1)
 		h := newFIRun(t, cov, rapid.Uint64().Draw(t, "seed"), fiRates(t), rapid.Bool().Draw(t, "outbox"))
 		pick := func(t *rapid.T) *incident.Incident {
 			ids := h.Keys(t)
@@ -897,11 +898,22 @@ func (h *fiRun) concurrentOp(r *rand.Rand, ids []string) (lifecycletest.Outcome,
 	return h.Judge(label, got, err, err == nil || fiStoredAnyway(err))
 }
 
+// fiAllowed is incident.Allowed of every state, asked once: the
+// concurrent goroutines ask it for every command, and each answer builds
+// a state machine.
+var fiAllowed = func() map[incident.State][]incident.Event {
+	out := map[incident.State][]incident.Event{}
+	for _, st := range incident.States() {
+		out[st] = incident.Allowed(st)
+	}
+	return out
+}()
+
 // fiConcurrentCommand picks a command x's state allows, mostly; the
 // parent-related ones often, so that children join and leave parents
 // being resolved.
 func fiConcurrentCommand(r *rand.Rand, x *incident.Incident, ids []string) incident.Command {
-	evs := incident.Allowed(x.State)
+	evs := fiAllowed[x.State]
 	if len(evs) == 0 || r.IntN(5) == 0 {
 		evs = incident.Events()
 	}
@@ -958,19 +970,15 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 	if raceEnabled {
 		ops = 20
 	}
-	var runs, clean, plain, storedAnyway, stragglers atomic.Int64
-	defer func() {
-		if t.Failed() {
-			return
-		}
-		t.Logf("%d runs (%d without faults): %d plain successes, %d stored with an error, %d stragglers resolved afterwards",
-			runs.Load(), clean.Load(), plain.Load(), storedAnyway.Load(), stragglers.Load())
-		if clean.Load() == 0 || plain.Load() == 0 || storedAnyway.Load() == 0 || stragglers.Load() == 0 {
-			t.Error("a case was never exercised")
-		}
-	}()
-	rapid.Check(t, func(t *rapid.T) {
-		runs.Add(1)
+	const (
+		clean        = "runs without faults"
+		plain        = "plain successes"
+		storedAnyway = "stored with an error"
+		stragglers   = "stragglers resolved afterwards"
+	)
+	cov := &lifecycletest.Coverage{}
+	prop := func(t *rapid.T) {
+		cov.Add(lifecycletest.CaseRun, 1)
 		seed := rapid.Uint64().Draw(t, "seed")
 		rates := lifecycletest.Rates{}
 		if rapid.IntRange(0, 3).Draw(t, "faults") > 0 {
@@ -1012,15 +1020,15 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 		}
 		left := fiStragglers(h.All(t))
 		if rates == (lifecycletest.Rates{}) {
-			clean.Add(1)
+			cov.Add(clean, 1)
 			require.Empty(t, left, "without faults, no child is left open under a resolved parent")
 		}
-		stragglers.Add(int64(len(left)))
+		cov.Add(stragglers, len(left))
 		for _, o := range outcomes {
 			if o.Notified {
-				plain.Add(1)
+				cov.Add(plain, 1)
 			} else {
-				storedAnyway.Add(1)
+				cov.Add(storedAnyway, 1)
 			}
 		}
 		for child := range left {
@@ -1029,7 +1037,8 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 		}
 		h.invariants(t)
 		require.NoError(t, lifecycletest.CheckOutcomes(h.Ledger, h.Events.Events(), outcomes...))
-	})
+	}
+	lifecycletest.Explore(t, 1, cov, []string{clean, plain, storedAnyway, stragglers}, func() { rapid.Check(t, prop) })
 }
 
 // With injection off, incidenttest.FaultyStore honours the whole Store

@@ -531,6 +531,7 @@ func TestPortfolioFaultInjection(t *testing.T) {
 		pfCaseRetry, pfCasePinned, pfCaseOperation, pfCasePhaseOut, pfCaseCompleted}, lifecycletest.FaultCases()...)
 	lifecycletest.Explore(t, 1, cov, cases, func() {
 		rapid.Check(t, func(t *rapid.T) {
+			cov.Add(lifecycletest.CaseRun, 1)
 			h := newPFRun(t, cov)
 			t.Repeat(map[string]func(*rapid.T){
 				"define":              h.define,

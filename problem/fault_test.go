@@ -348,6 +348,7 @@ func TestFaultInjection(t *testing.T) {
 // prop is TestFaultInjection's property.
 func prop(cov *lifecycletest.Coverage) func(*rapid.T) {
 	return func(t *rapid.T) {
+		cov.Add(lifecycletest.CaseRun, 1)
 		h := newFaultRun(t, cov)
 		t.Repeat(map[string]func(*rapid.T){
 			"open": h.open,

@@ -601,6 +601,7 @@ func (h *sfRun) invariants(t *rapid.T) {
 func TestFaultInjection(t *testing.T) {
 	cov := &lifecycletest.Coverage{}
 	prop := func(t *rapid.T) {
+		cov.Add(lifecycletest.CaseRun, 1)
 		h := newSFRun(t, cov)
 		t.Repeat(map[string]func(*rapid.T){
 			"change":    h.change,
@@ -727,22 +728,15 @@ func TestRepairKeepsNotifyErrorAcrossConflictRetry(t *testing.T) {
 // faults).
 func TestFaultInjectionConcurrent(t *testing.T) {
 	const replicas = 3
-	var runs, clean, delivered atomic.Int64
-	defer func() {
-		if !t.Failed() {
-			t.Logf("%d runs (%d without faults), %d events delivered", runs.Load(), clean.Load(), delivered.Load())
-			if clean.Load() == 0 || delivered.Load() == 0 {
-				t.Error("a case was never exercised")
-			}
-		}
-	}()
-	rapid.Check(t, func(t *rapid.T) {
-		runs.Add(1)
+	const clean, delivered = "runs without faults", "events delivered"
+	cov := &lifecycletest.Coverage{}
+	prop := func(t *rapid.T) {
+		cov.Add(lifecycletest.CaseRun, 1)
 		rates := lifecycletest.Rates{}
 		if rapid.IntRange(0, 3).Draw(t, "faults") > 0 {
 			rates = sfRates(t)
 		} else {
-			clean.Add(1)
+			cov.Add(clean, 1)
 		}
 		h := newSFRig(&lifecycletest.Coverage{}, rapid.Uint64().Draw(t, "seed"), rates)
 		h.agreements = []*sla.Agreement{propAgreement(t), responseSLA(), sfOLA(time.Duration(rapid.IntRange(30, 8*60).Draw(t, "ola_min")) * time.Minute)}
@@ -847,7 +841,7 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 			got[e.ID] = true
 			sfCheckEvent(t, h.ledger, "delivered", e)
 		}
-		delivered.Add(int64(len(got)))
+		cov.Add(delivered, len(got))
 		lostCommits := map[string]bool{}
 		for id, tm := range timers {
 			for e := range sfFired(tm) {
@@ -878,7 +872,8 @@ func TestFaultInjectionConcurrent(t *testing.T) {
 		}
 		// The timers are Replay's; the ledger has every version.
 		h.invariants(t)
-	})
+	}
+	lifecycletest.Explore(t, 1, cov, []string{clean, delivered}, func() { rapid.Check(t, prop) })
 }
 
 // With injection off, slatest.FaultyStore honours the whole Store contract;

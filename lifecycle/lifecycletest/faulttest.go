@@ -3,11 +3,13 @@ package lifecycletest
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"maps"
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -173,18 +175,47 @@ const (
 	CaseNotifyError = "notify errors"
 )
 
+// CaseRun is the [Coverage] name a property adds once per run, so that
+// [Explore] can tell a round that pgregory.net/rapid cut short.
+const CaseRun = "runs"
+
+// PropertyRuns returns how many runs pgregory.net/rapid makes of a
+// property: its -rapid.checks flag (100 unless set), a fifth of it under
+// -short.
+func PropertyRuns() int {
+	n := 100
+	if f := flag.Lookup("rapid.checks"); f != nil {
+		if v, err := strconv.Atoi(f.Value.String()); err == nil {
+			n = v
+		}
+	}
+	if testing.Short() {
+		n /= 5
+	}
+	return n
+}
+
 // Explore calls check (typically rapid.Check of the test's property)
 // until cov has counted every one of cases, at most rounds times, so that
 // the test cannot pass vacuously; it fails the test with the cases still
-// missing after the last round, and logs the coverage.
+// missing after the last round, and logs the coverage. A property that
+// counts its runs ([CaseRun]) lets Explore tell a round that rapid cut
+// short (it stops early when the test's deadline nears, as under a large
+// -count): fewer runs than [PropertyRuns] prove nothing about coverage,
+// so Explore then logs the coverage and judges none.
 func Explore(t testing.TB, rounds int, cov *Coverage, cases []string, check func()) {
 	t.Helper()
 	for round := 1; ; round++ {
+		runs := cov.Count(CaseRun)
 		check()
-		missing := cov.Missing(cases...)
 		if t.Failed() {
 			return
 		}
+		if n := cov.Count(CaseRun) - runs; n > 0 && n < PropertyRuns() {
+			t.Logf("round %d stopped after %d of %d runs, near the test's deadline: coverage not judged (%v)", round, n, PropertyRuns(), cov)
+			return
+		}
+		missing := cov.Missing(cases...)
 		if len(missing) == 0 {
 			break
 		}

@@ -490,6 +490,33 @@ func TestExplore(t *testing.T) {
 	require.Equal(t, map[string]int{"a": 3, "b": 2}, map[string]int{"a": cov.Count("a"), "b": cov.Count("b")})
 }
 
+// A round that rapid cut short proves nothing about coverage; a full one
+// does.
+func TestExploreJudgesOnlyFullRounds(t *testing.T) {
+	want := 100
+	if testing.Short() {
+		want = 20
+	}
+	require.Equal(t, want, lifecycletest.PropertyRuns(), "rapid's default")
+	for _, c := range []struct {
+		name  string
+		runs  int
+		fatal bool
+	}{
+		{"cut short", lifecycletest.PropertyRuns() - 1, false},
+		{"full", lifecycletest.PropertyRuns(), true},
+		{"runs not counted", 0, true},
+	} {
+		cov := &lifecycletest.Coverage{}
+		tb := &fakeTB{TB: t}
+		lifecycletest.Explore(tb, 2, cov, []string{"never"}, func() { cov.Add(lifecycletest.CaseRun, c.runs) })
+		require.Equal(t, c.fatal, tb.fatal != "", "%s: %q", c.name, tb.fatal)
+		if !c.fatal {
+			require.Contains(t, tb.logs[len(tb.logs)-1], "coverage not judged", c.name)
+		}
+	}
+}
+
 func TestReadAllAndKeys(t *testing.T) {
 	pages := map[string][]string{"": {"A", "B"}, "B": {"C"}}
 	next := map[string]string{"": "B", "B": ""}
