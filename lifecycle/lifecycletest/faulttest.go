@@ -228,7 +228,8 @@ func Explore(t testing.TB, rounds int, cov *Coverage, cases []string, check func
 	t.Logf("coverage: %v", cov)
 }
 
-// TestingT is the part of *testing.T and *rapid.T that [Rig.Try] uses.
+// TestingT is the part of *testing.T and *rapid.T that [Rig.Try],
+// [Rig.All] and [Rig.Keys] use.
 type TestingT interface {
 	Helper()
 	Fatalf(format string, args ...any)
