@@ -210,7 +210,7 @@ func TestCheckFailureCatchesBrokenFailures(t *testing.T) {
 	}
 }
 
-func TestCheckNotified(t *testing.T) {
+func TestAttemptCheckNotified(t *testing.T) {
 	b := newBench(false, lifecycletest.Rates{})
 	a := b.Try(t, func() (*widget, error) {
 		mustMove(t, b, "W1", "open")
@@ -230,7 +230,7 @@ func TestCheckNotified(t *testing.T) {
 	require.Equal(t, "", a.Outcome(), "a success that stored nothing names no case")
 }
 
-func TestCheckNotifyError(t *testing.T) {
+func TestAttemptCheckNotifyError(t *testing.T) {
 	b := newBench(false, lifecycletest.Rates{})
 	mustMove(t, b, "W1", "open")
 	b.Faults.SetRates(lifecycletest.Rates{Error: 1})
@@ -451,29 +451,30 @@ func TestTap(t *testing.T) {
 	require.Equal(t, []string{"e1"}, []string{relay.Events()[0].ID})
 }
 
-// fakeTB is a testing.TB that records failures instead of stopping.
-type fakeTB struct {
+// exploreTB is a testing.TB that records a fatal failure instead of
+// stopping, and keeps the logs, for Explore (which logs and asks Failed).
+type exploreTB struct {
 	testing.TB
 	fatal string
 	logs  []string
 }
 
-func (f *fakeTB) Helper()                           {}
-func (f *fakeTB) Failed() bool                      { return f.fatal != "" }
-func (f *fakeTB) Fatalf(format string, args ...any) { f.fatal = fmt.Sprintf(format, args...) }
-func (f *fakeTB) Logf(format string, args ...any) {
+func (f *exploreTB) Helper()                           {}
+func (f *exploreTB) Failed() bool                      { return f.fatal != "" }
+func (f *exploreTB) Fatalf(format string, args ...any) { f.fatal = fmt.Sprintf(format, args...) }
+func (f *exploreTB) Logf(format string, args ...any) {
 	f.logs = append(f.logs, fmt.Sprintf(format, args...))
 }
 
 func TestExplore(t *testing.T) {
 	cov := &lifecycletest.Coverage{}
-	tb := &fakeTB{TB: t}
+	tb := &exploreTB{TB: t}
 	rounds := 0
 	lifecycletest.Explore(tb, 3, cov, []string{"a", "b"}, func() { rounds++; cov.Add("a", 1) })
 	require.Equal(t, 3, rounds, "it explores for the missing case, then gives up")
 	require.Contains(t, tb.fatal, "never exercised in 3 rounds: [b]")
 
-	tb = &fakeTB{TB: t}
+	tb = &exploreTB{TB: t}
 	rounds = 0
 	lifecycletest.Explore(tb, 3, cov, []string{"a", "b"}, func() {
 		rounds++
@@ -508,7 +509,7 @@ func TestExploreJudgesOnlyFullRounds(t *testing.T) {
 		{"runs not counted", 0, true},
 	} {
 		cov := &lifecycletest.Coverage{}
-		tb := &fakeTB{TB: t}
+		tb := &exploreTB{TB: t}
 		lifecycletest.Explore(tb, 2, cov, []string{"never"}, func() { cov.Add(lifecycletest.CaseRun, c.runs) })
 		require.Equal(t, c.fatal, tb.fatal != "", "%s: %q", c.name, tb.fatal)
 		if !c.fatal {
