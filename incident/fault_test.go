@@ -61,7 +61,6 @@ func (s fiLedgerStore) StoresEvents() bool { return s.tap.StoresEvents() }
 // The cases TestFaultInjection must exercise, besides the faults, the
 // outcomes and the operations stored.
 const (
-	fiCaseFollowUp   = "follow-up errors"
 	fiCaseRetry      = "clean retries"
 	fiCasePinned     = "pinned retries"
 	fiCaseStraggler  = "stragglers"
@@ -150,12 +149,7 @@ func (h *fiRun) try(t *rapid.T, op fiOp) fiAttempt {
 		return x, err
 	})}
 	a.n = n
-	outcome := a.Outcome()
-	var fe *lifecycle.FollowUpError
-	if errors.As(a.Err, &fe) {
-		outcome = fiCaseFollowUp
-	}
-	h.cov.Add(outcome, 1)
+	h.cov.Add(a.Outcome(), 1)
 	if len(a.Changed()) > 1 {
 		h.cov.Add(fiCaseCascade, 1)
 	}
@@ -163,14 +157,6 @@ func (h *fiRun) try(t *rapid.T, op fiOp) fiAttempt {
 		h.cov.Add(fiCaseExhausted, 1)
 	}
 	return a
-}
-
-// fiStoredAnyway reports whether err comes with a stored change: a
-// notifier failure or a failed follow-up.
-func fiStoredAnyway(err error) bool {
-	var ne *lifecycle.NotifyError
-	var fe *lifecycle.FollowUpError
-	return errors.As(err, &ne) || errors.As(err, &fe)
 }
 
 // check verifies one attempt's clauses:
@@ -185,7 +171,7 @@ func fiStoredAnyway(err error) bool {
 //
 // AutoClose, which goes on after some failures, is checked by autoClose.
 func (h *fiRun) check(t *rapid.T, label string, a fiAttempt) {
-	if a.Err == nil || fiStoredAnyway(a.Err) {
+	if a.Err == nil || lifecycletest.StoredAnyway(a.Err) {
 		if a.Got != nil {
 			if !a.Ambiguous() {
 				require.Equal(t, bare(a.After[a.Got.ID]), bare(a.Got), "%s: the returned incident is not what is stored", label)
@@ -429,7 +415,7 @@ func (h *fiRun) open(t *rapid.T) {
 	h.check(t, "open", a)
 	h.storedOp("Open", a)
 	h.settle(t, "open", a)
-	if a.Err == nil || fiStoredAnyway(a.Err) {
+	if a.Err == nil || lifecycletest.StoredAnyway(a.Err) {
 		return
 	}
 	h.cleanRetry(t, "open", op)
@@ -823,7 +809,7 @@ func TestFaultInjection(t *testing.T) {
 		h.invariants(t)
 	}
 	cases := append([]string{lifecycletest.CaseStored, lifecycletest.CaseRefused, lifecycletest.CaseAmbiguous, lifecycletest.CaseNotifyError,
-		fiCaseFollowUp, fiCaseRetry, fiCasePinned, fiCaseStraggler, fiCaseCascade, fiCaseExhausted, fiCaseRedelivery}, lifecycletest.FaultCases()...)
+		lifecycletest.CaseFollowUp, fiCaseRetry, fiCasePinned, fiCaseStraggler, fiCaseCascade, fiCaseExhausted, fiCaseRedelivery}, lifecycletest.FaultCases()...)
 	for _, k := range kinds {
 		cases = append(cases, k+" stored")
 	}
@@ -878,7 +864,7 @@ func (h *fiRun) concurrentOp(r *rand.Rand, ids []string) (lifecycletest.Outcome,
 	case k == 2:
 		label = "ResolveForProblem"
 		err := h.svc.ResolveForProblem(ctx, actor, id, "PRB1", "")
-		if err != nil && lifecycletest.Classify(err) == "" && !fiStoredAnyway(err) {
+		if err != nil && lifecycletest.Classify(err) == "" && !lifecycletest.StoredAnyway(err) {
 			return lifecycletest.Outcome{}, fmt.Errorf("%s failed with an untyped error: %v", label, err)
 		}
 		return lifecycletest.Outcome{}, nil
@@ -895,7 +881,7 @@ func (h *fiRun) concurrentOp(r *rand.Rand, ids []string) (lifecycletest.Outcome,
 		op = func() (*incident.Incident, error) { return h.svc.Do(ctx, actor, cmd) }
 	}
 	got, err := op()
-	return h.Judge(label, got, err, err == nil || fiStoredAnyway(err))
+	return h.Judge(label, got, err, err == nil || lifecycletest.StoredAnyway(err))
 }
 
 // fiAllowed is incident.Allowed of every state, asked once: the

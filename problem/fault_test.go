@@ -74,10 +74,9 @@ type faultRun struct {
 
 // The cases TestFaultInjection must exercise, besides the faults.
 const (
-	caseFollowUp = "follow-up errors"
-	caseRetry    = "clean retries"
-	casePinned   = "pinned retries"
-	caseRedo     = "duplicate moves redone"
+	caseRetry  = "clean retries"
+	casePinned = "pinned retries"
+	caseRedo   = "duplicate moves redone"
 )
 
 // drawRates draws a run's fault rates with rapid.
@@ -137,21 +136,8 @@ type attempt = lifecycletest.Attempt[*problem.Problem]
 // try runs call and counts its outcome.
 func (h *faultRun) try(t *rapid.T, call func() (*problem.Problem, error)) attempt {
 	a := h.Try(t, call)
-	outcome := a.Outcome()
-	var fe *lifecycle.FollowUpError
-	if errors.As(a.Err, &fe) {
-		outcome = caseFollowUp
-	}
-	h.cov.Add(outcome, 1)
+	h.cov.Add(a.Outcome(), 1)
 	return a
-}
-
-// storedAnyway reports whether err comes with a stored change: a notifier
-// failure or a failed follow-up.
-func storedAnyway(err error) bool {
-	var ne *lifecycle.NotifyError
-	var fe *lifecycle.FollowUpError
-	return errors.As(err, &ne) || errors.As(err, &fe)
 }
 
 // check verifies one attempt's clauses:
@@ -163,7 +149,7 @@ func storedAnyway(err error) bool {
 //     record, a typed error, nothing delivered and nothing stored, but
 //     for the one change of an ambiguous commit.
 func (h *faultRun) check(t *rapid.T, label string, a attempt) {
-	if a.Err == nil || storedAnyway(a.Err) {
+	if a.Err == nil || lifecycletest.StoredAnyway(a.Err) {
 		require.NotNil(t, a.Got, "%s: stored result without a record (%v)", label, a.Err)
 		require.Equal(t, bare(a.After[a.Got.ID]), a.Got, "%s: the returned record is what is stored, without its history", label)
 		if a.Err == nil {
@@ -286,7 +272,7 @@ func (h *faultRun) open(t *rapid.T) {
 	h.clock.Advance(time.Minute)
 	a := h.try(t, func() (*problem.Problem, error) { return h.svc.Open(ctx, actor, o) })
 	h.check(t, "open", a)
-	if a.Err == nil || storedAnyway(a.Err) {
+	if a.Err == nil || lifecycletest.StoredAnyway(a.Err) {
 		return
 	}
 	defer h.Faults.SetRates(h.Faults.Off())
@@ -341,7 +327,7 @@ func (h *faultRun) invariants(t *rapid.T) {
 func TestFaultInjection(t *testing.T) {
 	cov := &lifecycletest.Coverage{}
 	cases := append([]string{lifecycletest.CaseStored, lifecycletest.CaseRefused, lifecycletest.CaseAmbiguous,
-		lifecycletest.CaseNotifyError, caseFollowUp, caseRetry, casePinned}, lifecycletest.FaultCases()...)
+		lifecycletest.CaseNotifyError, lifecycletest.CaseFollowUp, caseRetry, casePinned}, lifecycletest.FaultCases()...)
 	lifecycletest.Explore(t, 1, cov, cases, func() { rapid.Check(t, prop(cov)) })
 }
 
@@ -461,7 +447,7 @@ func (h *faultRun) concurrentOp(r *rand.Rand, ids []string) (lifecycletest.Outco
 		op = func() (*problem.Problem, error) { return h.svc.Do(ctx, actor, cmd) }
 	}
 	got, err := op()
-	return h.Judge(label, got, err, err == nil || storedAnyway(err))
+	return h.Judge(label, got, err, err == nil || lifecycletest.StoredAnyway(err))
 }
 
 // TestFaultInjectionConcurrent runs goroutines operating on the same few

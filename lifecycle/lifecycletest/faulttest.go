@@ -173,7 +173,18 @@ const (
 	CaseAmbiguous = "ambiguous"
 	// CaseNotifyError is a change stored whose notification failed.
 	CaseNotifyError = "notify errors"
+	// CaseFollowUp is a change stored whose follow-up failed.
+	CaseFollowUp = "follow-up errors"
 )
+
+// StoredAnyway reports whether err comes with a stored change: it holds
+// a *lifecycle.NotifyError (the notifier failed) or a
+// *lifecycle.FollowUpError (a follow-up failed).
+func StoredAnyway(err error) bool {
+	var ne *lifecycle.NotifyError
+	var fe *lifecycle.FollowUpError
+	return errors.As(err, &ne) || errors.As(err, &fe)
+}
 
 // CaseRun is the [Coverage] name a property adds once per run, so that
 // [Explore] can tell a round that pgregory.net/rapid cut short.
@@ -417,13 +428,17 @@ func (a Attempt[R]) Changed() []string {
 	return keys
 }
 
-// Outcome names a's outcome for a [Coverage]: [CaseNotifyError] for a
+// Outcome names a's outcome for a [Coverage]: [CaseFollowUp] for a
+// *lifecycle.FollowUpError, [CaseNotifyError] for another
 // *lifecycle.NotifyError, [CaseStored] for a success that stored a
 // change ("" for one that stored nothing), [CaseAmbiguous] for another
 // failure whose store write took effect, [CaseRefused] otherwise.
 func (a Attempt[R]) Outcome() string {
+	var fe *lifecycle.FollowUpError
 	var ne *lifecycle.NotifyError
 	switch {
+	case errors.As(a.Err, &fe):
+		return CaseFollowUp
 	case errors.As(a.Err, &ne):
 		return CaseNotifyError
 	case a.Err == nil && len(a.Changed()) > 0:

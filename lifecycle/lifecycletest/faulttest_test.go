@@ -254,6 +254,22 @@ func TestAttemptCheckNotifyError(t *testing.T) {
 	require.ErrorContains(t, a.CheckNotifyError("move"), "untyped notifier error")
 }
 
+func TestStoredAnywayAndFollowUps(t *testing.T) {
+	followUp := &lifecycle.FollowUpError{Process: "widget", Record: "W1", Err: lifecycle.ErrConflict}
+	notify := &lifecycle.NotifyError{Err: lifecycle.ErrConflict}
+	require.True(t, lifecycletest.StoredAnyway(fmt.Errorf("move: %w", followUp)))
+	require.True(t, lifecycletest.StoredAnyway(notify))
+	require.False(t, lifecycletest.StoredAnyway(lifecycle.ErrConflict), "a conflict stores nothing")
+	require.False(t, lifecycletest.StoredAnyway(nil))
+
+	b := newBench(false, lifecycletest.Rates{})
+	a := b.Try(t, func() (*widget, error) {
+		w := mustMove(t, b, "W1", "open")
+		return w, errors.Join(followUp, notify)
+	})
+	require.Equal(t, lifecycletest.CaseFollowUp, a.Outcome(), "a failed follow-up outranks the notifier's error")
+}
+
 func TestTryCountsFaults(t *testing.T) {
 	b := newBench(false, lifecycletest.Rates{Timeout: 1})
 	b.Faults.SetTimeoutDelay(0)
