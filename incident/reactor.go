@@ -93,7 +93,7 @@ func (r *Reactor) actor() lifecycle.Actor {
 
 // onBreach reacts to an "sla.breached" event with the command next picks
 // for the breached incident, given the reason to record, once per breach
-// and event: unless the incident is not open any more, or the breach was
+// and event: unless the incident is not open, or the breach was
 // handled by event already (see [Incident.Reactions]).
 func (r *Reactor) onBreach(ctx context.Context, breach lifecycle.Notification, event Event, next func(inc *Incident, reason string) (Command, bool)) error {
 	id := breach.Data["record"]
