@@ -804,11 +804,14 @@ const (
 	DropsGuards
 	// DropsHistory keeps the history of creates only.
 	DropsHistory
+	// TruncatesText hands out every text cut to 100 characters, as a
+	// column narrower than the library's limits would.
+	TruncatesText
 )
 
 // Breakages lists every Breakage.
 func Breakages() []Breakage {
-	return []Breakage{IgnoresExpected, SharesMemory, BareNotFound, NotFoundAsConflict, IgnoresReads, DropsGuards, DropsHistory}
+	return []Breakage{IgnoresExpected, SharesMemory, BareNotFound, NotFoundAsConflict, IgnoresReads, DropsGuards, DropsHistory, TruncatesText}
 }
 
 var breakageNames = map[Breakage]string{
@@ -819,6 +822,7 @@ var breakageNames = map[Breakage]string{
 	IgnoresReads:       "IgnoresReads",
 	DropsGuards:        "DropsGuards",
 	DropsHistory:       "DropsHistory",
+	TruncatesText:      "TruncatesText",
 }
 
 // String returns b's name: "IgnoresExpected", "SharesMemory", ...
@@ -862,6 +866,7 @@ func (b Breakage) Clause(store any) (string, bool) {
 		IgnoresReads:       clauseReadRecord,
 		DropsGuards:        clauseGuardStale,
 		DropsHistory:       clauseHistoryAppend,
+		TruncatesText:      clauseTextLimits,
 	}[b]
 	return clause, ok
 }
@@ -898,6 +903,9 @@ func (s *broken[T]) Get(ctx context.Context, id string) (T, error) {
 	x, err := s.inner.Get(ctx, id)
 	if s.b == BareNotFound && errors.Is(err, lifecycle.ErrNotFound) {
 		return x, fmt.Errorf("no record %s", id)
+	}
+	if s.b == TruncatesText && err == nil {
+		truncate(reflect.ValueOf(x), 100)
 	}
 	return x, err
 }
@@ -968,5 +976,29 @@ func CatchesBroken(t *testing.T, helper, env string, sample any, clauses map[str
 				t.Fatalf("the suite failed without quoting %q:\n%s", clause, out)
 			}
 		})
+	}
+}
+
+// truncate cuts every settable string reachable from v to n characters.
+func truncate(v reflect.Value, n int) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			truncate(v.Elem(), n)
+		}
+	case reflect.String:
+		if r := []rune(v.String()); v.CanSet() && len(r) > n {
+			v.SetString(string(r[:n]))
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			truncate(v.Index(i), n)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				truncate(v.Field(i), n)
+			}
+		}
 	}
 }
