@@ -15,8 +15,10 @@ import (
 // A Delta with Actor, Now, Event and From set is ready; one Delta serves one
 // change.
 type Delta struct {
+	// Actor makes the change.
 	Actor Actor
-	Now   time.Time
+	// Now is when: the history record's and the notifications' time.
+	Now time.Time
 	// Event names the history record: the command's event.
 	Event string
 	// From is the state the record leaves ("" for a new record).
