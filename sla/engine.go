@@ -3,6 +3,7 @@ package sla
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -257,7 +258,9 @@ func (e *Engine) observe(ctx context.Context, ev lifecycle.Notification, as []*A
 // EvaluateDue fires every warning and breach due at now: it loads the due
 // timers (claiming them first when the Store is a [Claimer]), evaluates
 // each ([Timer.Evaluate]), stores it over the version it read and then
-// notifies its events. It returns how many events it stored. A timer
+// notifies its events; a batch claimed from a [ClaimCommitter] is stored
+// in one CommitClaimed, each timer only while its lease is still this
+// engine's. It returns how many events it stored. A timer
 // another replica changed meanwhile is skipped (that replica fires its
 // events), so each event is notified once across replicas. Errors are
 // joined; a notifier failure does not stop the others. A zero now is a
@@ -283,6 +286,7 @@ func (e *Engine) EvaluateDue(ctx context.Context, now time.Time) (int, error) {
 			break
 		}
 		progress := false
+		var writes []timerWrite
 		for _, t := range batch {
 			if skip[t.ID] {
 				continue
@@ -291,33 +295,88 @@ func (e *Engine) EvaluateDue(ctx context.Context, now time.Time) (int, error) {
 			expected := t.Version
 			t.Version++
 			events, changed := t.evaluate(now)
-			var err error
-			if changed {
-				err = e.commit(ctx, t, expected, events)
+			if !changed {
+				skip = skipped(skip, t.ID)
+				continue
 			}
+			writes = append(writes, timerWrite{Record: t, Expected: expected, Events: events})
+		}
+		stored, err := e.commitDue(ctx, writes)
+		if err != nil {
+			errs = append(errs, err)
+			for _, w := range writes {
+				skip = skipped(skip, w.Record.ID)
+			}
+		}
+		for i, err := range stored {
+			w := writes[i]
 			switch {
-			case !changed:
 			case err == nil:
-				fired += len(events)
+				fired += len(w.Events)
 				continue
 			case errors.Is(err, lifecycle.ErrConflict):
 			case isNotifyError(err):
-				fired += len(events)
+				fired += len(w.Events)
 				errs = append(errs, err)
 				continue
 			default:
 				errs = append(errs, err)
 			}
-			if skip == nil {
-				skip = map[string]bool{}
-			}
-			skip[t.ID] = true
+			skip = skipped(skip, w.Record.ID)
 		}
 		if !progress || len(batch) < e.batch || ctx.Err() != nil {
 			break
 		}
 	}
 	return fired, errors.Join(errs...)
+}
+
+// timerWrite is a stored change of a timer.
+type timerWrite = lifecycle.Write[*Timer]
+
+// skipped adds id to skip, made when nil, and returns it.
+func skipped(skip map[string]bool, id string) map[string]bool {
+	if skip == nil {
+		skip = map[string]bool{}
+	}
+	skip[id] = true
+	return skip
+}
+
+// commitDue stores the evaluated timers of one claim and notifies their
+// events: in one CommitClaimed when the Store is a [Claimer] and a
+// [ClaimCommitter], otherwise one commit each. stored[i] is the outcome of
+// writes[i], as commit returns it; err, when set, is the failure of the
+// whole batch (nothing is stored), and stored is then nil.
+func (e *Engine) commitDue(ctx context.Context, writes []timerWrite) (stored []error, err error) {
+	stored = make([]error, len(writes))
+	cc, ok := e.store.(ClaimCommitter)
+	if _, claims := e.store.(Claimer); !ok || !claims || len(writes) == 0 {
+		for i, w := range writes {
+			stored[i] = e.commit(ctx, w.Record, w.Expected, w.Events)
+		}
+		return stored, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	outcomes, err := cc.CommitClaimed(ctx, e.owner, writes)
+	if err == nil && len(outcomes) != len(writes) {
+		err = fmt.Errorf("sla: CommitClaimed returned %d outcomes for %d writes", len(outcomes), len(writes))
+	}
+	if err != nil {
+		return nil, err
+	}
+	outbox := lifecycle.StoresEvents(e.store)
+	for i, w := range writes {
+		stored[i] = outcomes[i]
+		if stored[i] == nil && !outbox && len(w.Events) > 0 {
+			if nerr := e.notifier.Notify(context.WithoutCancel(ctx), w.Events...); nerr != nil {
+				stored[i] = &lifecycle.NotifyError{Err: nerr}
+			}
+		}
+	}
+	return stored, nil
 }
 
 // isNotifyError reports whether err holds a *lifecycle.NotifyError: the

@@ -54,3 +54,23 @@ type Claimer interface {
 	// are returned again.
 	Claim(ctx context.Context, owner string, at time.Time, limit int, lease time.Duration) ([]*Timer, error)
 }
+
+// ClaimCommitter is an optional ability of a [Claimer]: storing the
+// evaluated timers of one claim in one step, instead of one Commit each.
+// The SQL reference adapter writes a batch with one UPDATE of the timers
+// and one INSERT into its outbox. [Engine.EvaluateDue] uses it when the
+// Store has it.
+type ClaimCommitter interface {
+	// CommitClaimed stores writes, updates of timers claimed by owner,
+	// as Commit would store each (with its Events, when the store is a
+	// lifecycle.Outbox), in one atomic step. A write is stored only if
+	// its timer is at w.Expected and its lease is still owner's (no other
+	// owner claimed it since, even after owner's lease ended); otherwise
+	// nothing of it is stored and its error matches lifecycle.ErrConflict
+	// (lifecycle.ErrNotFound when there is no such timer). Writes create
+	// nothing (Expected > 0) and read nothing (an empty Reads).
+	//
+	// errs[i] is the outcome of writes[i], nil when it is stored. A
+	// non-nil err means that nothing was stored, and errs is nil.
+	CommitClaimed(ctx context.Context, owner string, writes []lifecycle.Write[*Timer]) (errs []error, err error)
+}

@@ -61,10 +61,11 @@ func Kit(newStore func(t *testing.T) sla.Store) lifecycletest.RecordKit[*sla.Tim
 }
 
 // TestStore checks that the Store made by newStore honours the sla.Store
-// contract, and the sla.Claimer contract when the store implements it:
+// contract, and the sla.Claimer and sla.ClaimCommitter contracts when the
+// store implements them:
 // lifecycletest.TestRecords, the clauses every store shares (versions,
 // conflicts, not-found, copies, concurrent writers, read sets), then the
-// timers' own: precision, ListByRecord, Due and Claim. newStore is called
+// timers' own: precision, ListByRecord, Due, Claim and CommitClaimed. newStore is called
 // once per subtest and must return an empty store; register any clean-up
 // with t.Cleanup. Failures quote the clause of the contract that was
 // broken.
@@ -241,6 +242,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sla.Store) {
 			t.Fatalf("Claim with a canceled ctx = %v; contract: %s", err, clauseCanceled)
 		}
 	})
+	testCommitClaimed(t, newStore)
 }
 
 // Fixture returns a timer of agreementID on recordID with every field set
