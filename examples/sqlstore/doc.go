@@ -93,9 +93,15 @@
 //
 // # SLA timers across replicas
 //
-// [TimerStore] implements sla.Claimer: the sla.Engine of each replica
-// claims due timers with SELECT ... FOR UPDATE SKIP LOCKED and a lease
-// column, so replicas evaluating at the same moment take different timers.
+// [TimerStore] implements sla.Claimer and sla.ClaimCommitter: the
+// sla.Engine of each replica claims a batch of due timers with one UPDATE
+// ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) and a lease column,
+// so replicas evaluating at the same moment take different timers, and
+// writes the evaluated batch back with one UPDATE of the timers and one
+// INSERT of their events into the outbox. The write-back stores a timer
+// only at the version claimed and while its lease is still the claimer's:
+// a replica that stalls (or dies) past its lease loses the batch to the
+// replica that claims it next, and its late write changes nothing.
 // Versions remain the safety net: a timer evaluated twice is stored once,
 // and only the stored evaluation's warning or breach reaches the outbox, so
 // each fires exactly once.

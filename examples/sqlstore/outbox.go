@@ -53,6 +53,59 @@ VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`))
 	return nil
 }
 
+// insertEventBatch queues events in the outbox inside tx, as insertEvents
+// does, with one INSERT ... SELECT from a JSON array of them
+// (json_array_elements on PostgreSQL, json_each on SQLite), in their order.
+func (db *DB) insertEventBatch(ctx context.Context, tx *sql.Tx, events []lifecycle.Notification) error {
+	if len(events) == 0 {
+		return nil
+	}
+	type row struct {
+		ID      string `json:"event_id"`
+		Process string `json:"process"`
+		Subject string `json:"subject"`
+		Type    string `json:"type"`
+		Version int64  `json:"version"`
+		Doc     string `json:"doc"`
+	}
+	rows := make([]row, len(events))
+	for i, e := range events {
+		if e.ID == "" {
+			return lifecycle.Invalid("event.id", "an outbox event needs an ID")
+		}
+		doc, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("sqlstore: outbox: encode event %s: %w", e.ID, err)
+		}
+		rows[i] = row{e.ID, e.Process, e.Subject, e.Type, e.Version, string(doc)}
+	}
+	payload, err := json.Marshal(rows)
+	if err != nil {
+		return fmt.Errorf("sqlstore: outbox: %w", err)
+	}
+	query := `INSERT INTO outbox (event_id, process, subject, type, version, doc, created_at)
+SELECT e.v->>'event_id', e.v->>'process', e.v->>'subject', e.v->>'type', CAST(e.v->>'version' AS bigint),
+	CAST(e.v->>'doc' AS json), ?
+FROM json_array_elements(CAST(? AS json)) WITH ORDINALITY AS e(v, n)
+ORDER BY e.n ON CONFLICT (event_id) DO NOTHING`
+	if db.dialect != Postgres {
+		query = `INSERT INTO outbox (event_id, process, subject, type, version, doc, created_at)
+SELECT json_extract(value, '$.event_id'), json_extract(value, '$.process'), json_extract(value, '$.subject'),
+	json_extract(value, '$.type'), json_extract(value, '$.version'), json_extract(value, '$.doc'), ?
+FROM json_each(?) WHERE true ORDER BY key ON CONFLICT (event_id) DO NOTHING`
+	}
+	res, err := tx.ExecContext(ctx, db.q(query), clampNanos(timeNow()), payload)
+	if err != nil {
+		return fmt.Errorf("sqlstore: outbox: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlstore: outbox: %w", err)
+	} else if n != int64(len(events)) {
+		return fmt.Errorf("sqlstore: outbox: %d of %d events are already queued: %w", int64(len(events))-n, len(events), lifecycle.ErrConflict)
+	}
+	return nil
+}
+
 // checkEvents returns a *lifecycle.ValidationError, naming the event's
 // field, when an event holds text that the outbox cannot store.
 func checkEvents(events []lifecycle.Notification) error {
