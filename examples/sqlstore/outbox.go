@@ -54,8 +54,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`))
 }
 
 // insertEventBatch queues events in the outbox inside tx, as insertEvents
-// does, with one INSERT ... SELECT from a JSON array of them
-// (json_array_elements on PostgreSQL, json_each on SQLite), in their order.
+// does, with one INSERT ... SELECT from them
+// (arrays unnested on PostgreSQL, json_each of a JSON array on SQLite), in their order.
 func (db *DB) insertEventBatch(ctx context.Context, tx *sql.Tx, events []lifecycle.Notification) error {
 	if len(events) == 0 {
 		return nil
@@ -79,29 +79,46 @@ func (db *DB) insertEventBatch(ctx context.Context, tx *sql.Tx, events []lifecyc
 		}
 		rows[i] = row{e.ID, e.Process, e.Subject, e.Type, e.Version, string(doc)}
 	}
+	var query string
+	var payload any
+	if db.dialect == Postgres {
+		// Arrays, one per column, travel in binary and need no parsing.
+		var ids, processes, subjects, types, docs []string
+		var versions []int64
+		for _, r := range rows {
+			ids, processes, subjects, types = append(ids, r.ID), append(processes, r.Process), append(subjects, r.Subject), append(types, r.Type)
+			versions, docs = append(versions, r.Version), append(docs, r.Doc)
+		}
+		query = `INSERT INTO outbox (event_id, process, subject, type, version, doc, created_at)
+SELECT e.event_id, e.process, e.subject, e.type, e.version, CAST(e.doc AS json), ?
+FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS text[]))
+	WITH ORDINALITY AS e(event_id, process, subject, type, version, doc, n)
+ORDER BY e.n ON CONFLICT (event_id) DO NOTHING`
+		res, err := tx.ExecContext(ctx, db.q(query), clampNanos(timeNow()), ids, processes, subjects, types, versions, docs)
+		return insertedAll(res, err, len(events))
+	}
 	payload, err := json.Marshal(rows)
 	if err != nil {
 		return fmt.Errorf("sqlstore: outbox: %w", err)
 	}
-	query := `INSERT INTO outbox (event_id, process, subject, type, version, doc, created_at)
-SELECT e.v->>'event_id', e.v->>'process', e.v->>'subject', e.v->>'type', CAST(e.v->>'version' AS bigint),
-	CAST(e.v->>'doc' AS json), ?
-FROM json_array_elements(CAST(? AS json)) WITH ORDINALITY AS e(v, n)
-ORDER BY e.n ON CONFLICT (event_id) DO NOTHING`
-	if db.dialect != Postgres {
-		query = `INSERT INTO outbox (event_id, process, subject, type, version, doc, created_at)
+	query = `INSERT INTO outbox (event_id, process, subject, type, version, doc, created_at)
 SELECT json_extract(value, '$.event_id'), json_extract(value, '$.process'), json_extract(value, '$.subject'),
 	json_extract(value, '$.type'), json_extract(value, '$.version'), json_extract(value, '$.doc'), ?
 FROM json_each(?) WHERE true ORDER BY key ON CONFLICT (event_id) DO NOTHING`
-	}
 	res, err := tx.ExecContext(ctx, db.q(query), clampNanos(timeNow()), payload)
+	return insertedAll(res, err, len(events))
+}
+
+// insertedAll returns the error of insertEventBatch's INSERT, which
+// inserted res's rows of want: ErrConflict for events already queued.
+func insertedAll(res sql.Result, err error, want int) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: outbox: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("sqlstore: outbox: %w", err)
-	} else if n != int64(len(events)) {
-		return fmt.Errorf("sqlstore: outbox: %d of %d events are already queued: %w", int64(len(events))-n, len(events), lifecycle.ErrConflict)
+	} else if n != int64(want) {
+		return fmt.Errorf("sqlstore: outbox: %d of %d events are already queued: %w", int64(want)-n, want, lifecycle.ErrConflict)
 	}
 	return nil
 }

@@ -125,8 +125,8 @@ WHERE id IN (`+free+`) RETURNING next_at, id, doc`), owner, clampNanos(at.Add(le
 }
 
 // CommitClaimed implements sla.ClaimCommitter. In one transaction, one
-// UPDATE ... FROM a JSON array of the writes (json_to_recordset on
-// PostgreSQL, json_each on SQLite) stores every timer whose row is at the
+// UPDATE ... FROM the writes (arrays unnested on PostgreSQL, a JSON array
+// through json_each on SQLite) stores every timer whose row is at the
 // write's expected version and still leased to owner, and one INSERT
 // queues the events of those timers in the outbox. A write whose lease
 // another owner took, or whose version moved, changes nothing.
@@ -169,14 +169,14 @@ func (s *TimerStore) CommitClaimed(ctx context.Context, owner string, writes []l
 	if len(rows) == 0 {
 		return errs, nil
 	}
-	payload, err := json.Marshal(rows)
+	args, err := db.claimedArgs(rows)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: commit claimed timers: %w", err)
 	}
 	var queued bool
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		queued = false
-		stored, err := queryIDs(ctx, tx, db.q(db.sqlCommitClaimed()), payload, owner)
+		stored, err := queryIDs(ctx, tx, db.q(db.sqlCommitClaimed()), append(args, owner)...)
 		if err != nil {
 			return err
 		}
@@ -218,8 +218,7 @@ func (s *TimerStore) CommitClaimed(ctx context.Context, owner string, writes []l
 	return errs, nil
 }
 
-// claimedRow is one write of CommitClaimed, as the JSON array its UPDATE
-// reads.
+// claimedRow is one write of CommitClaimed, as its UPDATE reads it.
 type claimedRow struct {
 	ID          string `json:"id"`
 	Expected    int64  `json:"expected"`
@@ -240,16 +239,36 @@ func nullable(n sql.NullInt64) *int64 {
 	return &n.Int64
 }
 
-// sqlCommitClaimed is CommitClaimed's UPDATE: its parameters are the
-// writes as a JSON array of claimedRow and the owner; it returns the IDs
-// of the timers it stored.
+// claimedArgs returns the writes of CommitClaimed as the arguments of its
+// UPDATE before the owner: one array per column on PostgreSQL (they
+// travel in binary and need no parsing), a JSON array on SQLite.
+func (db *DB) claimedArgs(rows []claimedRow) ([]any, error) {
+	if db.dialect != Postgres {
+		payload, err := json.Marshal(rows)
+		return []any{payload}, err
+	}
+	n := len(rows)
+	ids, docs, records, agreements, stages := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	expected, versions := make([]int64, n), make([]int64, n)
+	breached := make([]bool, n)
+	next, updated := make([]*int64, n), make([]*int64, n)
+	for i, r := range rows {
+		ids[i], docs[i], records[i], agreements[i], stages[i] = r.ID, r.Doc, r.RecordID, r.AgreementID, r.Stage
+		expected[i], versions[i], breached[i], next[i], updated[i] = r.Expected, r.Version, r.Breached, r.NextAt, r.UpdatedAt
+	}
+	return []any{ids, expected, versions, docs, records, agreements, stages, breached, next, updated}, nil
+}
+
+// sqlCommitClaimed is CommitClaimed's UPDATE: its parameters are
+// claimedArgs and the owner; it returns the IDs of the timers it stored.
 func (db *DB) sqlCommitClaimed() string {
 	set := `SET version = w.version, doc = %s, record_id = w.record_id, agreement_id = w.agreement_id,
 	stage = w.stage, breached = w.breached, next_at = w.next_at, updated_at = w.updated_at`
 	if db.dialect == Postgres {
 		return `UPDATE sla_timers AS t ` + fmt.Sprintf(set, "CAST(w.doc AS json)") + `
-FROM json_to_recordset(CAST(? AS json)) AS w(id text, expected bigint, version bigint, doc text,
-	record_id text, agreement_id text, stage text, breached boolean, next_at bigint, updated_at bigint)
+FROM unnest(CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[]),
+	CAST(? AS text[]), CAST(? AS text[]), CAST(? AS boolean[]), CAST(? AS bigint[]), CAST(? AS bigint[]))
+	AS w(id, expected, version, doc, record_id, agreement_id, stage, breached, next_at, updated_at)
 WHERE t.id = w.id AND t.version = w.expected AND t.lease_owner = ?
 RETURNING t.id`
 	}
