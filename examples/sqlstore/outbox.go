@@ -53,31 +53,35 @@ VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`))
 	return nil
 }
 
+// outboxEvent is an event as insertEventBatch queues it, its document
+// encoded.
+type outboxEvent struct {
+	ID      string `json:"event_id"`
+	Process string `json:"process"`
+	Subject string `json:"subject"`
+	Type    string `json:"type"`
+	Version int64  `json:"version"`
+	Doc     string `json:"doc"`
+}
+
+// encodeEvent returns e as insertEventBatch queues it.
+func encodeEvent(e lifecycle.Notification) (outboxEvent, error) {
+	if e.ID == "" {
+		return outboxEvent{}, lifecycle.Invalid("event.id", "an outbox event needs an ID")
+	}
+	doc, err := json.Marshal(e)
+	if err != nil {
+		return outboxEvent{}, fmt.Errorf("sqlstore: outbox: encode event %s: %w", e.ID, err)
+	}
+	return outboxEvent{e.ID, e.Process, e.Subject, e.Type, e.Version, string(doc)}, nil
+}
+
 // insertEventBatch queues events in the outbox inside tx, as insertEvents
-// does, with one INSERT ... SELECT from them
-// (arrays unnested on PostgreSQL, json_each of a JSON array on SQLite), in their order.
-func (db *DB) insertEventBatch(ctx context.Context, tx *sql.Tx, events []lifecycle.Notification) error {
-	if len(events) == 0 {
+// does, with one INSERT ... SELECT from them (arrays unnested on
+// PostgreSQL, json_each of a JSON array on SQLite), in their order.
+func (db *DB) insertEventBatch(ctx context.Context, tx *sql.Tx, rows []outboxEvent) error {
+	if len(rows) == 0 {
 		return nil
-	}
-	type row struct {
-		ID      string `json:"event_id"`
-		Process string `json:"process"`
-		Subject string `json:"subject"`
-		Type    string `json:"type"`
-		Version int64  `json:"version"`
-		Doc     string `json:"doc"`
-	}
-	rows := make([]row, len(events))
-	for i, e := range events {
-		if e.ID == "" {
-			return lifecycle.Invalid("event.id", "an outbox event needs an ID")
-		}
-		doc, err := json.Marshal(e)
-		if err != nil {
-			return fmt.Errorf("sqlstore: outbox: encode event %s: %w", e.ID, err)
-		}
-		rows[i] = row{e.ID, e.Process, e.Subject, e.Type, e.Version, string(doc)}
 	}
 	var query string
 	var payload any
@@ -95,7 +99,7 @@ FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS t
 	WITH ORDINALITY AS e(event_id, process, subject, type, version, doc, n)
 ORDER BY e.n ON CONFLICT (event_id) DO NOTHING`
 		res, err := tx.ExecContext(ctx, db.q(query), clampNanos(timeNow()), ids, processes, subjects, types, versions, docs)
-		return insertedAll(res, err, len(events))
+		return insertedAll(res, err, len(rows))
 	}
 	payload, err := json.Marshal(rows)
 	if err != nil {
@@ -106,7 +110,7 @@ SELECT json_extract(value, '$.event_id'), json_extract(value, '$.process'), json
 	json_extract(value, '$.type'), json_extract(value, '$.version'), json_extract(value, '$.doc'), ?
 FROM json_each(?) WHERE true ORDER BY key ON CONFLICT (event_id) DO NOTHING`
 	res, err := tx.ExecContext(ctx, db.q(query), clampNanos(timeNow()), payload)
-	return insertedAll(res, err, len(events))
+	return insertedAll(res, err, len(rows))
 }
 
 // insertedAll returns the error of insertEventBatch's INSERT, which
@@ -127,14 +131,23 @@ func insertedAll(res sql.Result, err error, want int) error {
 // field, when an event holds text that the outbox cannot store.
 func checkEvents(events []lifecycle.Notification) error {
 	for _, e := range events {
-		for _, f := range [...]struct{ name, v string }{
-			{"event.id", e.ID}, {"event.process", e.Process}, {"event.subject", e.Subject}, {"event.type", e.Type},
-		} {
-			if err := checkText(f.name, f.v); err != nil {
-				return err
-			}
+		if err := checkEventText(e); err != nil {
+			return err
 		}
 		if err := checkUTF8("event", e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkEventText returns a *lifecycle.ValidationError, naming the field,
+// when a column of e's outbox row cannot hold its text.
+func checkEventText(e lifecycle.Notification) error {
+	for _, f := range [...]struct{ name, v string }{
+		{"event.id", e.ID}, {"event.process", e.Process}, {"event.subject", e.Subject}, {"event.type", e.Type},
+	} {
+		if err := checkText(f.name, f.v); err != nil {
 			return err
 		}
 	}

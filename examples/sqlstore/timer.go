@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -140,6 +141,7 @@ func (s *TimerStore) CommitClaimed(ctx context.Context, owner string, writes []l
 	t := s.t
 	db := t.db
 	errs := make([]error, len(writes))
+	queue := make([][]outboxEvent, len(writes)) // the encoded events of each write
 	var rows []claimedRow
 	index := map[string]int{} // timer ID -> its write
 	for i, w := range writes {
@@ -152,11 +154,12 @@ func (s *TimerStore) CommitClaimed(ctx context.Context, owner string, writes []l
 				w.Record.ID, lifecycle.Conflict(t.process, w.Record.ID, w.Expected, w.Expected))
 			continue
 		}
-		doc, err := t.encode(w.Record, w.Events)
+		doc, events, err := s.encodeClaimed(w)
 		if err != nil {
 			errs[i] = err
 			continue
 		}
+		queue[i] = events
 		v := t.values(w.Record)
 		next, updated := v[4].(sql.NullInt64), v[5].(sql.NullInt64)
 		rows = append(rows, claimedRow{
@@ -180,13 +183,13 @@ func (s *TimerStore) CommitClaimed(ctx context.Context, owner string, writes []l
 		if err != nil {
 			return err
 		}
-		var events []lifecycle.Notification
+		var events []outboxEvent
 		var missed []string
 		for _, r := range rows {
 			i := index[r.ID]
 			if stored[r.ID] {
 				errs[i] = nil
-				events = append(events, writes[i].Events...)
+				events = append(events, queue[i]...)
 			} else {
 				missed = append(missed, r.ID)
 			}
@@ -216,6 +219,51 @@ func (s *TimerStore) CommitClaimed(ctx context.Context, owner string, writes []l
 		db.signal()
 	}
 	return errs, nil
+}
+
+// encodeClaimed validates and encodes the timer and the events of w as
+// Commit does (table.encode, then the outbox), walking the values for
+// invalid UTF-8 only when an encoding shows some: encoding/json writes
+// each invalid byte of a string as \ufffd and a valid U+FFFD as itself,
+// so a document without that escape holds valid text throughout.
+func (s *TimerStore) encodeClaimed(w lifecycle.Write[*sla.Timer]) ([]byte, []outboxEvent, error) {
+	t := s.t
+	refuse := func(err error) error {
+		return fmt.Errorf("sqlstore: %s %s: %w", t.process, strconv.QuoteToASCII(w.Record.ID), err)
+	}
+	for i, v := range t.values(w.Record) {
+		if text, ok := v.(string); ok && t.fields[i] != "" {
+			if err := checkText(t.fields[i], text); err != nil {
+				return nil, nil, refuse(err)
+			}
+		}
+	}
+	if t.check != nil {
+		if err := t.check(w.Record); err != nil {
+			return nil, nil, refuse(err)
+		}
+	}
+	doc, err := json.Marshal(w.Record)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqlstore: encode %s: %w", t.process, err)
+	}
+	replaced := bytes.Contains(doc, []byte(`\ufffd`))
+	events := make([]outboxEvent, len(w.Events))
+	for i, e := range w.Events {
+		if err := checkEventText(e); err != nil {
+			return nil, nil, refuse(err)
+		}
+		if events[i], err = encodeEvent(e); err != nil {
+			return nil, nil, err
+		}
+		replaced = replaced || strings.Contains(events[i].Doc, `\ufffd`)
+	}
+	if replaced {
+		if _, err := t.encode(w.Record, w.Events); err != nil {
+			return nil, nil, err
+		}
+	}
+	return doc, events, nil
 }
 
 // claimedRow is one write of CommitClaimed, as its UPDATE reads it.
