@@ -66,9 +66,6 @@ func (o *Delta) EmitData(typ string, data map[string]string) {
 	o.emits = append(o.emits, emission{typ: typ, data: data})
 }
 
-// Emitted reports how many notifications o emits.
-func (o *Delta) Emitted() int { return len(o.emits) }
-
 // Record returns o's history record on a record now at version, in state
 // to: one history record per stored version, so its Seq is the version.
 func (o *Delta) Record(version int64, to string) Record {
@@ -85,8 +82,9 @@ func (o *Delta) Record(version int64, to string) Record {
 }
 
 // Notifications returns o's notifications about subject, a record of
-// process now at version in state to, in the order they were emitted,
-// each with its own copy of snap.
+// process now at version in state to, in the order they were emitted:
+// the first holds snap itself, each later one its own copy, so that no
+// two share memory.
 func (o *Delta) Notifications(process, subject string, version int64, to string, snap Snapshot) []Notification {
 	if len(o.emits) == 0 {
 		return nil

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"reflect"
 	"time"
 )
 
@@ -80,8 +81,9 @@ type viewer interface{ Snapshot() Snapshot }
 // view returns x's Snapshot, or the zero Snapshot when x has none (or is a
 // nil pointer).
 func view(x any) Snapshot {
-	if v, ok := x.(viewer); ok && NilCommand(x) == nil {
-		return v.Snapshot()
+	v, ok := x.(viewer)
+	if !ok || reflect.ValueOf(x).Kind() == reflect.Pointer && reflect.ValueOf(x).IsNil() {
+		return Snapshot{}
 	}
-	return Snapshot{}
+	return v.Snapshot()
 }

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -41,21 +42,12 @@ var (
 // [MaxNameLength] and [MaxValueLength].
 func TextLimit(field string) int {
 	switch {
-	case contains(idFields, field) || strings.HasSuffix(field, "_id"):
+	case slices.Contains(idFields, field) || strings.HasSuffix(field, "_id"):
 		return MaxIDLength
-	case contains(nameFields, field):
+	case slices.Contains(nameFields, field):
 		return MaxNameLength
 	}
 	return MaxTextLength
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // CheckLimits checks every text of record, a struct or a pointer to one,
