@@ -70,13 +70,7 @@ func runAndShutDown(t *testing.T, b backend, flag bool) {
 	res.Body.Close()
 	require.Equal(t, http.StatusCreated, res.StatusCode)
 
-	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("run did not return after its context was canceled")
-	}
+	stopRun(t, cancel, done)
 	out := logs.String()
 	assert.Contains(t, out, `"msg":"shutting down"`)
 	assert.Contains(t, out, `"msg":"stopped"`)
@@ -152,4 +146,17 @@ func startRun(t *testing.T, ctx context.Context, args []string, env map[string]s
 		t.Fatal("run did not start listening")
 	}
 	return "", nil, nil
+}
+
+// stopRun cancels a run started by startRun and waits for it to return
+// without an error.
+func stopRun(t *testing.T, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return after its context was canceled")
+	}
 }

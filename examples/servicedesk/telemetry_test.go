@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,13 +42,7 @@ func TestRunExportsTelemetry(t *testing.T) {
 	res.Body.Close()
 	require.Equal(t, http.StatusCreated, res.StatusCode)
 
-	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(15 * time.Second):
-		t.Fatal("run did not return after its context was canceled")
-	}
+	stopRun(t, cancel, done)
 	assert.Contains(t, logs.String(), `"msg":"exporting telemetry"`)
 	mu.Lock()
 	defer mu.Unlock()
