@@ -232,6 +232,7 @@ func (r Rules) New(id string, actor lifecycle.Actor, now time.Time, req Create) 
 		Title:       strings.TrimSpace(req.Title),
 		Description: req.Description,
 		Requester:   strings.TrimSpace(req.Requester),
+		Tenant:      lifecycle.TenantFor(actor, req.Tenant),
 		OpenedBy:    actor.ID,
 		Impact:      impact,
 		Urgency:     urgency,

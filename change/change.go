@@ -35,6 +35,9 @@ type Change struct {
 	Description string `json:"description,omitempty"`
 	// Requester is who asked for the change; never one of its approvers.
 	Requester string `json:"requester"`
+	// Tenant is the tenant (company, organisation) the change belongs
+	// to, "" for none; it never changes.
+	Tenant string `json:"tenant,omitempty"`
 	// Group is the assignment group.
 	Group string `json:"group,omitempty"`
 	// Assignee is the assigned implementer.
@@ -345,6 +348,7 @@ func (c *Change) Snapshot() lifecycle.Snapshot {
 		Group:    c.Group,
 		Assignee: c.Assignee,
 		Caller:   c.Requester,
+		Tenant:   c.Tenant,
 		Service:  c.Service,
 		OpenedAt: c.CreatedAt,
 	}

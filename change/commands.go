@@ -63,6 +63,9 @@ type Create struct {
 	// Requester is who asks for the change; empty means the acting actor.
 	// Neither the requester nor the acting actor may approve the change.
 	Requester string `json:"requester,omitempty"`
+	// Tenant is the change's tenant; "" is the actor's only tenant,
+	// when it acts in exactly one.
+	Tenant string `json:"tenant,omitempty"`
 	// Group is the first assignment group.
 	Group string `json:"group,omitempty"`
 	// Assignee is the first assignee.

@@ -90,6 +90,10 @@ type Filter struct {
 	Assignee string
 	// ConfigItem selects changes that list this configuration item.
 	ConfigItem string
+	// Scope limits the list to the records an actor may see (see
+	// [lifecycle.Scope]); [Service.ListAs] sets it from the access
+	// policy. The zero Scope limits nothing.
+	Scope lifecycle.Scope
 	// After is the cursor: only IDs greater than this.
 	After string
 	// Limit is the page size: not positive means DefaultLimit, above
@@ -113,7 +117,8 @@ func (f Filter) Matches(c *Change) bool {
 		(len(f.Types) == 0 || slices.Contains(f.Types, c.Type)) &&
 		(f.Requester == "" || c.Requester == f.Requester) &&
 		(f.Assignee == "" || c.Assignee == f.Assignee) &&
-		(f.ConfigItem == "" || slices.Contains(c.ConfigItems, f.ConfigItem))
+		(f.ConfigItem == "" || slices.Contains(c.ConfigItems, f.ConfigItem)) &&
+		(f.Scope.Everything() || f.Scope.Holds(c.Snapshot()))
 }
 
 // PageLimit returns the page size f asks for: f.Limit, or DefaultLimit

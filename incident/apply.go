@@ -203,6 +203,7 @@ type Open struct {
 	Title       string `json:"title,omitempty"`       // required
 	Description string `json:"description,omitempty"` // what is wrong, in the caller's words
 	Caller      string `json:"caller,omitempty"`      // who reported it
+	Tenant      string `json:"tenant,omitempty"`      // its tenant; "" is the actor's only tenant, if it acts in one
 	Category    string `json:"category,omitempty"`    // the host's classification
 	Service     string `json:"service,omitempty"`     // the affected IT service
 	ConfigItem  string `json:"config_item,omitempty"` // the affected configuration item
@@ -257,6 +258,7 @@ func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd
 		Title:       cmd.Title,
 		Description: cmd.Description,
 		Caller:      cmd.Caller,
+		Tenant:      lifecycle.TenantFor(actor, cmd.Tenant),
 		Category:    cmd.Category,
 		Service:     cmd.Service,
 		ConfigItem:  cmd.ConfigItem,

@@ -23,6 +23,7 @@ type Incident struct {
 	Title       string `json:"title"`                 // a one-line summary
 	Description string `json:"description,omitempty"` // what is wrong, in detail
 	Caller      string `json:"caller,omitempty"`      // who reported it; comments are visible to them
+	Tenant      string `json:"tenant,omitempty"`      // the tenant (company, organisation) it belongs to; never changes
 	Category    string `json:"category,omitempty"`    // the host's classification
 	Service     string `json:"service,omitempty"`     // the affected IT service
 	ConfigItem  string `json:"config_item,omitempty"` // the affected configuration item
@@ -160,6 +161,7 @@ func (x *Incident) Snapshot() lifecycle.Snapshot {
 		Group:      x.Group,
 		Assignee:   x.Assignee,
 		Caller:     x.Caller,
+		Tenant:     x.Tenant,
 		HoldReason: string(x.HoldReason),
 		Major:      x.Major == MajorAccepted,
 		Service:    x.Service,

@@ -105,6 +105,10 @@ type Filter struct {
 	Major []MajorStatus
 	// Parent matches the children of this incident.
 	Parent string
+	// Scope limits the list to the records an actor may see (see
+	// [lifecycle.Scope]); [Service.ListAs] sets it from the access
+	// policy. The zero Scope limits nothing.
+	Scope lifecycle.Scope
 	// After continues from a previous page's Next; "" starts at the
 	// beginning. Its content is the Store's own.
 	After string
@@ -167,7 +171,7 @@ func (f Filter) Matches(x *Incident) bool {
 	if f.Parent != "" && x.Parent != f.Parent {
 		return false
 	}
-	return true
+	return f.Scope.Everything() || f.Scope.Holds(x.Snapshot())
 }
 
 // PageSize returns the effective page size of f.Limit.

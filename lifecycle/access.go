@@ -81,7 +81,7 @@ func (r Rule) name() string {
 
 // guards reports whether the rule applies to op.
 func (r Rule) guards(op Operation) bool {
-	if r.Process != op.Process || r.Event != "" && r.Event != op.Event {
+	if r.Event == EventRead || r.Process != op.Process || r.Event != "" && r.Event != op.Event {
 		return false
 	}
 	if len(r.Fields) == 0 {
@@ -122,7 +122,10 @@ func (r Rule) lets(ctx context.Context, m Membership, op Operation) (bool, error
 				continue
 			}
 			if m == nil {
-				return false, &ConfigError{Setting: "AccessPolicy.Members", Reason: "rule " + r.name() + " asks for group membership"}
+				if slices.Contains(op.Actor.Groups, rec.Group) {
+					return true, nil
+				}
+				continue
 			}
 			ok, err := m.IsMember(ctx, op.Actor, rec.Group)
 			if err != nil || ok {
@@ -156,10 +159,47 @@ func (r Rule) who() string {
 // The zero AccessPolicy lets everything.
 type AccessPolicy struct {
 	// Rules guard changes, in order; the first that refuses names the
-	// refusal.
+	// refusal. A rule whose Event is [EventRead] guards reads instead:
+	// see [AccessPolicy.Scope].
 	Rules []Rule
-	// Members answers the rules that name [RelationGroupMember].
+	// Members answers the change rules that name [RelationGroupMember];
+	// nil reads the actor's Groups.
 	Members Membership
+	// Tenants keeps tenants apart: an actor reads, changes and creates
+	// only records of its own tenants ([Actor].Tenants; an actor with
+	// none, only the records with no tenant). [System] is not limited:
+	// the library's own follow-ups stay in a tenant because the records
+	// they link do.
+	Tenants bool
+}
+
+// EventRead is the event of the [Rule]s that guard reads: an actor that
+// holds one of such a rule's Roles reads every record of its process (in
+// its tenants); any other actor reads only the records it stands in one
+// of the rule's Relations to (its groups being its [Actor].Groups).
+const EventRead = "read"
+
+// Scope is the scope of actor's reads and commands in process: its
+// tenants when the policy keeps them apart, narrowed by the process's
+// first [EventRead] rule when the actor holds none of its roles.
+func (p *AccessPolicy) Scope(_ context.Context, process string, actor Actor) (Scope, error) {
+	var s Scope
+	if actor.IsSystem() {
+		return s, nil
+	}
+	if p.Tenants {
+		s = s.Within(ActorTenants(actor))
+	}
+	for _, r := range p.Rules {
+		if r.Process != process || r.Event != EventRead {
+			continue
+		}
+		if !slices.ContainsFunc(r.Roles, actor.HasRole) {
+			s.Party = &Party{Actor: actor.ID, Groups: slices.Clone(actor.Groups), Relations: slices.Clone(r.Relations)}
+		}
+		break
+	}
+	return s, nil
 }
 
 // Check lets op through unless a rule that guards it refuses its actor:

@@ -109,9 +109,11 @@ func TestAccessRuleDetails(t *testing.T) {
 	create.Actor.ID = "dave"
 	assert.ErrorIs(t, p.Check(ctx, create), lifecycle.ErrForbidden)
 
-	// Group rules need the host's directory; its errors come back as they are.
+	// Group rules read the actor's groups, or the host's directory when
+	// there is one; its errors come back as they are.
 	p = &lifecycle.AccessPolicy{Rules: []lifecycle.Rule{{Process: "incident", Relations: []lifecycle.Relation{lifecycle.RelationGroupMember}}}}
-	assert.ErrorIs(t, p.Check(ctx, accessOp(bob, "assign", rec)), lifecycle.ErrNotConfigured)
+	assert.ErrorIs(t, p.Check(ctx, accessOp(bob, "assign", rec)), lifecycle.ErrForbidden)
+	assert.NoError(t, p.Check(ctx, accessOp(lifecycle.Actor{ID: "bob", Groups: []string{"network"}}, "assign", rec)))
 	down := errors.New("directory down")
 	p.Members = lifecycle.MembershipFunc(func(context.Context, lifecycle.Actor, string) (bool, error) { return false, down })
 	assert.ErrorIs(t, p.Check(ctx, accessOp(bob, "assign", rec)), down)

@@ -21,6 +21,19 @@ type Actor struct {
 	// "major-incident-manager" or [RoleServiceOwner]. Never copy them
 	// from an untrusted request without filtering out [RoleSystem].
 	Roles []string `json:"roles,omitempty"`
+	// Groups are the assignment groups the actor belongs to, as the host's
+	// directory says: an [AccessPolicy] reads them for
+	// [RelationGroupMember] when it has no Members of its own.
+	Groups []string `json:"groups,omitempty"`
+	// Tenants are the tenants (companies, organisations) the actor acts
+	// in. An [AccessPolicy] that keeps tenants apart lets it read,
+	// change and create only those tenants' records; an actor with none
+	// acts only on the records that carry no tenant.
+	Tenants []string `json:"tenants,omitempty"`
+
+	// system marks [System]: no Actor built outside this package, and no
+	// Actor decoded from JSON, carries it.
+	system bool
 }
 
 // System is the actor the library uses for work it does on its own, such as
@@ -28,7 +41,12 @@ type Actor struct {
 // It holds [RoleSystem] and therefore passes every role check. Hosts must
 // never act as System on behalf of a user, nor accept it (or an actor with
 // its ID or role) from a request.
-var System = Actor{ID: "system", Roles: []string{RoleSystem}}
+var System = Actor{ID: "system", Roles: []string{RoleSystem}, system: true}
+
+// IsSystem reports whether a is [System] itself: the library's own actor,
+// as only this package can build it. An actor that merely has System's ID
+// or holds [RoleSystem] is not.
+func (a Actor) IsSystem() bool { return a.system }
 
 // RoleSystem is held by [System]. Role-gated operations accept it: an actor
 // holding RoleSystem may do anything any role may do (accept major

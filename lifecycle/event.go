@@ -86,6 +86,9 @@ type Snapshot struct {
 	Caller string `json:"caller,omitempty"`
 	// Owner is who owns the record: a service's owner.
 	Owner string `json:"owner,omitempty"`
+	// Tenant is the tenant (company, organisation) the record belongs
+	// to; "" for none.
+	Tenant string `json:"tenant,omitempty"`
 	// HoldReason is why the record is on hold, when it is.
 	HoldReason string `json:"hold_reason,omitempty"`
 	// Major reports a major incident.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -103,6 +104,29 @@ func (k *Kernel[T]) check(ctx context.Context, op *Operation, before, x T, creat
 	return nil
 }
 
+// Scope is actor's scope in the kernel's process: the scope the first of
+// its interceptors that is a [Scoper] gives, or the zero Scope (every
+// record) when none is.
+func (k *Kernel[T]) Scope(ctx context.Context, actor Actor) (Scope, error) {
+	for _, i := range k.Interceptors {
+		if s, ok := i.(Scoper); ok {
+			return s.Scope(ctx, k.Process, actor)
+		}
+	}
+	return Scope{}, nil
+}
+
+// Visible returns x when it is in scope, or the same [ErrNotFound] as for
+// an ID nobody holds, so that a record outside the scope does not
+// reveal that it exists.
+func Visible[T any](scope Scope, process, id string, x T) (T, error) {
+	if scope.Everything() || scope.Holds(view(x)) {
+		return x, nil
+	}
+	var zero T
+	return zero, NotFound(process, id)
+}
+
 // done tells the interceptors how op, begun at start, ended.
 func (k *Kernel[T]) done(ctx context.Context, op Operation, err error, start time.Time) {
 	elapsed := time.Since(start)
@@ -176,8 +200,16 @@ func (k *Kernel[T]) Erase(ctx context.Context, actor Actor, cmd Erase, now time.
 func (k *Kernel[T]) update(ctx context.Context, actor Actor, id string, pinned int64, redactions []Redaction, step Step[T]) (T, error) {
 	var out T
 	start, op := time.Now(), Operation{Process: k.Process, Actor: actor, ID: id}
-	err := Retry(ctx, func() error {
+	scope, err := k.Scope(ctx, actor)
+	if err != nil {
+		k.done(ctx, op, err, start)
+		return out, err
+	}
+	err = Retry(ctx, func() error {
 		x, err := k.Store.Get(ctx, id)
+		if err == nil {
+			x, err = Visible(scope, k.Process, id, x)
+		}
 		if err != nil {
 			return err
 		}
@@ -215,11 +247,19 @@ func (k *Kernel[T]) update(ctx context.Context, actor Actor, id string, pinned i
 func (k *Kernel[T]) Create(ctx context.Context, actor Actor, build func(ctx context.Context, reads *ReadSet) (T, []Notification, error)) (T, error) {
 	var out T
 	start, op := time.Now(), Operation{Process: k.Process, Actor: actor}
-	err := Retry(ctx, func() error {
+	scope, err := k.Scope(ctx, actor)
+	if err != nil {
+		k.done(ctx, op, err, start)
+		return out, err
+	}
+	err = Retry(ctx, func() error {
 		var reads ReadSet
 		x, events, err := build(ctx, &reads)
 		if err != nil {
 			return err
+		}
+		if t := view(x).Tenant; scope.None || scope.Tenants != nil && !slices.Contains(scope.Tenants, t) {
+			return &ForbiddenError{Actor: actor.ID, Action: "create " + k.Process + " in tenant " + strconv.Quote(t), Rule: "tenant", Reason: "the actor does not act in that tenant"}
 		}
 		if err := CheckLimits(x); err != nil {
 			return err

@@ -49,6 +49,7 @@ func NewProblem(id string, m lifecycle.Matrix, actor lifecycle.Actor, now time.T
 		State:       machine.Initial(),
 		Title:       title,
 		Description: strings.TrimSpace(o.Description),
+		Tenant:      lifecycle.TenantFor(actor, o.Tenant),
 		Impact:      impact,
 		Urgency:     urgency,
 		Priority:    prio,

@@ -59,6 +59,9 @@ type Open struct {
 	Urgency lifecycle.Urgency `json:"urgency,omitempty"`
 	// Group is the assignment group, if already known.
 	Group string `json:"group,omitempty"`
+	// Tenant is the problem's tenant; "" is the actor's only tenant,
+	// when it acts in exactly one.
+	Tenant string `json:"tenant,omitempty"`
 	// Assignee is the problem coordinator, if already known.
 	Assignee string `json:"assignee,omitempty"`
 	// Service is the affected IT service.

@@ -32,6 +32,9 @@ type Problem struct {
 	Title string `json:"title"`
 	// Description is the free-text detail.
 	Description string `json:"description,omitempty"`
+	// Tenant is the tenant (company, organisation) the problem belongs
+	// to, "" for none; it never changes.
+	Tenant string `json:"tenant,omitempty"`
 
 	// Impact is how widely the problem affects the business.
 	Impact lifecycle.Impact `json:"impact"`
@@ -159,6 +162,7 @@ func (p *Problem) Snapshot() lifecycle.Snapshot {
 		Assignee:   p.Assignee,
 		Service:    p.Service,
 		ConfigItem: p.ConfigItem,
+		Tenant:     p.Tenant,
 		OpenedAt:   p.CreatedAt,
 	}
 	if p.IsKnownError() || p.Resolution != "" || p.DuplicateOf != "" {

@@ -92,6 +92,10 @@ type Filter struct {
 	Change string
 	// KnownError, when true, matches only known errors.
 	KnownError bool
+	// Scope limits the list to the records an actor may see (see
+	// [lifecycle.Scope]); [Service.ListAs] sets it from the access
+	// policy. The zero Scope limits nothing.
+	Scope lifecycle.Scope
 
 	// After is the cursor: only problems whose ID sorts after this one.
 	After string
@@ -140,7 +144,7 @@ func (f Filter) Match(p *Problem) bool {
 		f.KnownError && !p.IsKnownError():
 		return false
 	}
-	return true
+	return f.Scope.Everything() || f.Scope.Holds(p.Snapshot())
 }
 
 // Match reports whether p satisfies q (the limit aside): p is a known
