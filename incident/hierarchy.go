@@ -54,7 +54,8 @@ func (s *Service) checkParent(ctx context.Context, x *Incident, existing bool, r
 		return err
 	}
 	p, err := s.store.Get(ctx, x.Parent)
-	if errors.Is(err, lifecycle.ErrNotFound) {
+	if errors.Is(err, lifecycle.ErrNotFound) || err == nil && p.Tenant != x.Tenant {
+		// An incident of another tenant does not exist for this one.
 		return lifecycle.Invalid("parent", "incident %s does not exist", x.Parent)
 	}
 	if err != nil {

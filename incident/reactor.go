@@ -73,7 +73,7 @@ func (r *Reactor) Notify(ctx context.Context, events ...lifecycle.Notification) 
 		case ev.Process == "change" && (ev.Type == "linked" || ev.Type == "opened") && r.LinkCausedBy && ev.Data["incidents"] != "":
 			for _, id := range strings.Split(ev.Data["incidents"], ",") {
 				if id = strings.TrimSpace(id); id != "" {
-					err = errors.Join(err, r.linkChange(ctx, id, ev.Subject))
+					err = errors.Join(err, r.linkChange(ctx, ev, id))
 				}
 			}
 		}
@@ -84,11 +84,14 @@ func (r *Reactor) Notify(ctx context.Context, events ...lifecycle.Notification) 
 	return errors.Join(errs...)
 }
 
-func (r *Reactor) actor() lifecycle.Actor {
-	if r.Actor.ID == "" {
-		return lifecycle.System
+// actor is who reacts to ev: Actor (System by default) in the tenant of
+// ev's record, so that a reaction never reaches another tenant's records.
+func (r *Reactor) actor(ev lifecycle.Notification) lifecycle.Actor {
+	a := r.Actor
+	if a.ID == "" {
+		a = lifecycle.System
 	}
-	return r.Actor
+	return a.In(ev.Snapshot.Tenant)
 }
 
 // onBreach reacts to an "sla.breached" event with the command next picks
@@ -102,7 +105,7 @@ func (r *Reactor) onBreach(ctx context.Context, breach lifecycle.Notification, e
 	}
 	reason := breachReason(breach)
 	key := "breach/" + string(event) + "/" + breach.Data["agreement"] + "/" + breach.Data["target"] + "/" + breach.Data["cycle"]
-	return r.Incidents.react(ctx, r.actor(), id, func(inc *Incident) (Command, bool) {
+	return r.Incidents.react(ctx, r.actor(breach), id, func(inc *Incident) (Command, bool) {
 		// A handled breach does not ask next (the host's choice) again.
 		if !inc.State.IsOpen() || slices.Contains(inc.Reactions, key) {
 			return nil, false
@@ -142,8 +145,9 @@ func (r *Reactor) reassign(ctx context.Context, breach lifecycle.Notification) e
 	})
 }
 
-func (r *Reactor) linkChange(ctx context.Context, incidentID, changeID string) error {
-	return r.Incidents.react(ctx, r.actor(), incidentID, func(inc *Incident) (Command, bool) {
+func (r *Reactor) linkChange(ctx context.Context, ev lifecycle.Notification, incidentID string) error {
+	changeID := ev.Subject
+	return r.Incidents.react(ctx, r.actor(ev), incidentID, func(inc *Incident) (Command, bool) {
 		if inc.IsLinkedToChange(changeID) || !inc.State.IsOpen() && inc.State != StateResolved {
 			return nil, false
 		}

@@ -167,9 +167,9 @@ type AccessPolicy struct {
 	Members Membership
 	// Tenants keeps tenants apart: an actor reads, changes and creates
 	// only records of its own tenants ([Actor].Tenants; an actor with
-	// none, only the records with no tenant). [System] is not limited:
-	// the library's own follow-ups stay in a tenant because the records
-	// they link do.
+	// none, only the records with no tenant). Without it, only an actor
+	// that names tenants is limited to them. [System] is limited only
+	// when it acts in a tenant ([Actor.In]), as every follow-up does.
 	Tenants bool
 }
 
@@ -184,11 +184,15 @@ const EventRead = "read"
 // first [EventRead] rule when the actor holds none of its roles.
 func (p *AccessPolicy) Scope(_ context.Context, process string, actor Actor) (Scope, error) {
 	var s Scope
-	if actor.IsSystem() {
+	switch {
+	case actor.IsSystem() && len(actor.Tenants) > 0:
+		return s.Within(actor.Tenants), nil
+	case actor.IsSystem():
 		return s, nil
-	}
-	if p.Tenants {
+	case p.Tenants:
 		s = s.Within(ActorTenants(actor))
+	case len(actor.Tenants) > 0:
+		s = s.Within(actor.Tenants)
 	}
 	for _, r := range p.Rules {
 		if r.Process != process || r.Event != EventRead {

@@ -43,6 +43,15 @@ type Actor struct {
 // its ID or role) from a request.
 var System = Actor{ID: "system", Roles: []string{RoleSystem}, system: true}
 
+// In returns a acting in tenant alone ("" being the records with no
+// tenant): the actor of a follow-up, which stays in the tenant of the
+// record it follows from, whoever asked for it and whatever else they
+// may act in.
+func (a Actor) In(tenant string) Actor {
+	a.Tenants = []string{tenant}
+	return a
+}
+
 // IsSystem reports whether a is [System] itself: the library's own actor,
 // as only this package can build it. An actor that merely has System's ID
 // or holds [RoleSystem] is not.

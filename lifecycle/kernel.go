@@ -104,29 +104,6 @@ func (k *Kernel[T]) check(ctx context.Context, op *Operation, before, x T, creat
 	return nil
 }
 
-// Scope is actor's scope in the kernel's process: the scope the first of
-// its interceptors that is a [Scoper] gives, or the zero Scope (every
-// record) when none is.
-func (k *Kernel[T]) Scope(ctx context.Context, actor Actor) (Scope, error) {
-	for _, i := range k.Interceptors {
-		if s, ok := i.(Scoper); ok {
-			return s.Scope(ctx, k.Process, actor)
-		}
-	}
-	return Scope{}, nil
-}
-
-// Visible returns x when it is in scope, or the same [ErrNotFound] as for
-// an ID nobody holds, so that a record outside the scope does not
-// reveal that it exists.
-func Visible[T any](scope Scope, process, id string, x T) (T, error) {
-	if scope.Everything() || scope.Holds(view(x)) {
-		return x, nil
-	}
-	var zero T
-	return zero, NotFound(process, id)
-}
-
 // done tells the interceptors how op, begun at start, ended.
 func (k *Kernel[T]) done(ctx context.Context, op Operation, err error, start time.Time) {
 	elapsed := time.Since(start)

@@ -143,3 +143,46 @@ func ActorTenants(actor Actor) []string {
 	}
 	return slices.Clone(actor.Tenants)
 }
+
+// GetAs returns record id as actor may read it: the record, or
+// [ErrNotFound] when it is outside actor's scope ([Kernel.Scope]) as when
+// nobody holds the ID.
+func (k *Kernel[T]) GetAs(ctx context.Context, actor Actor, id string) (T, error) {
+	var zero T
+	scope, err := k.Scope(ctx, actor)
+	if err != nil {
+		return zero, err
+	}
+	x, err := k.Store.Get(ctx, id)
+	if err != nil {
+		return zero, err
+	}
+	return Visible(scope, k.Process, id, x)
+}
+
+// Visible returns x when it is in scope, or the same [ErrNotFound] as for
+// an ID nobody holds, so that a record outside the scope does not
+// reveal that it exists.
+func Visible[T any](scope Scope, process, id string, x T) (T, error) {
+	if scope.Everything() || scope.Holds(view(x)) {
+		return x, nil
+	}
+	var zero T
+	return zero, NotFound(process, id)
+}
+
+// Scope is actor's scope in the kernel's process: the scope the first of
+// its interceptors that is a [Scoper] gives. With none, an actor that
+// names its tenants acts only in them, and any other acts on every
+// record.
+func (k *Kernel[T]) Scope(ctx context.Context, actor Actor) (Scope, error) {
+	for _, i := range k.Interceptors {
+		if s, ok := i.(Scoper); ok {
+			return s.Scope(ctx, k.Process, actor)
+		}
+	}
+	if len(actor.Tenants) > 0 {
+		return Scope{}.Within(actor.Tenants), nil
+	}
+	return Scope{}, nil
+}

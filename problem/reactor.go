@@ -117,11 +117,19 @@ func (r *Reactor) Notify(ctx context.Context, events ...lifecycle.Notification) 
 	return errors.Join(errs...)
 }
 
-func (r *Reactor) actor() lifecycle.Actor {
-	if r.Actor.ID == "" {
-		return lifecycle.System
+// actor is who reacts to ev: Actor (System by default) in the tenant of
+// ev's record, so that a reaction never reaches another tenant's records.
+func (r *Reactor) actor(ev lifecycle.Notification) lifecycle.Actor {
+	a := r.Actor
+	if a.ID == "" {
+		a = lifecycle.System
 	}
-	return r.Actor
+	return a.In(ev.Snapshot.Tenant)
+}
+
+// tenant is the scope of ev's tenant, for the reactions' queries.
+func tenant(ev lifecycle.Notification) lifecycle.Scope {
+	return lifecycle.Scope{Tenants: []string{ev.Snapshot.Tenant}}
 }
 
 // succeeded reports whether a change outcome counts as a successful fix.
@@ -146,7 +154,7 @@ func (r *Reactor) react(ctx context.Context, ev lifecycle.Notification) error {
 }
 
 func (r *Reactor) openForMajor(ctx context.Context, ev lifecycle.Notification) error {
-	page, err := r.Problems.List(ctx, Filter{Incident: ev.Subject, Limit: 1})
+	page, err := r.Problems.List(ctx, Filter{Incident: ev.Subject, Limit: 1, Scope: tenant(ev)})
 	if err != nil {
 		return err
 	}
@@ -167,12 +175,13 @@ func (r *Reactor) openForMajor(ctx context.Context, ev lifecycle.Notification) e
 	if t := ev.Snapshot.Title; t != "" {
 		title += ": " + t
 	}
-	p, err := r.Problems.Open(ctx, r.actor(), Open{
+	p, err := r.Problems.Open(ctx, r.actor(ev), Open{
 		ID:          pid,
 		Title:       title,
 		Description: "Opened automatically when major incident " + ev.Subject + " was resolved.",
 		Impact:      1,
 		Urgency:     2,
+		Tenant:      ev.Snapshot.Tenant,
 		Group:       ev.Snapshot.Group,
 		Service:     ev.Snapshot.Service,
 		ConfigItem:  ev.Snapshot.ConfigItem,
@@ -200,7 +209,7 @@ func (r *Reactor) resolveFixed(ctx context.Context, ev lifecycle.Notification) e
 			errs = append(errs, fmt.Errorf("problem %s: %w", p.ID, err))
 		}
 	}
-	f := Filter{Change: ev.Subject, States: []State{StateFixInProgress, StateResolved}}
+	f := Filter{Change: ev.Subject, States: []State{StateFixInProgress, StateResolved}, Scope: tenant(ev)}
 	for {
 		page, err := r.Problems.List(ctx, f)
 		if err != nil {
@@ -218,10 +227,10 @@ func (r *Reactor) resolveFixed(ctx context.Context, ev lifecycle.Notification) e
 		if id = strings.TrimSpace(id); id == "" || done[id] {
 			continue
 		}
-		p, err := r.Problems.Get(ctx, id)
+		p, err := r.Problems.GetAs(ctx, r.actor(ev), id)
 		switch {
 		case errors.Is(err, lifecycle.ErrNotFound):
-			// a problem of another desk, or gone: nothing to settle
+			// a problem of another desk or tenant, or gone: nothing to settle
 		case err != nil:
 			errs = append(errs, fmt.Errorf("problem %s: %w", id, err))
 		default:
@@ -236,10 +245,10 @@ func (r *Reactor) resolveFixed(ctx context.Context, ev lifecycle.Notification) e
 // follow-up. A concurrent change of p is met by reading it again.
 func (r *Reactor) settle(ctx context.Context, ev lifecycle.Notification, p *Problem) error {
 	if p.State == StateResolved && p.Resolution == ResolutionFixApplied {
-		return r.Problems.resolvedFollowUp(ctx, r.actor(), p)
+		return r.Problems.resolvedFollowUp(ctx, r.actor(ev), p)
 	}
 	return lifecycle.Settle(ctx, func() (bool, error) {
-		got, err := r.Problems.run(ctx, r.actor(), p.ID, 0, func(ctx context.Context, p *Problem) (Command, error) {
+		got, err := r.Problems.run(ctx, r.actor(ev), p.ID, 0, func(ctx context.Context, p *Problem) (Command, error) {
 			if p.State != StateFixInProgress {
 				return nil, errSettled
 			}
@@ -308,8 +317,8 @@ func (r *Reactor) offerWorkarounds(ctx context.Context, ev lifecycle.Notificatio
 	var found []*Problem
 	seen := map[string]bool{}
 	for _, q := range []KnownErrorQuery{
-		{ConfigItem: ev.Snapshot.ConfigItem, Limit: max},
-		{Service: ev.Snapshot.Service, Limit: max},
+		{ConfigItem: ev.Snapshot.ConfigItem, Limit: max, Scope: tenant(ev)},
+		{Service: ev.Snapshot.Service, Limit: max, Scope: tenant(ev)},
 	} {
 		if q.ConfigItem == "" && q.Service == "" {
 			continue
@@ -327,7 +336,7 @@ func (r *Reactor) offerWorkarounds(ctx context.Context, ev lifecycle.Notificatio
 	}
 	var errs []error
 	for _, p := range found {
-		if err := r.Workarounds.OfferWorkaround(ctx, r.actor(), ev.Subject, p.ID, p.KnownError.Workaround); err != nil {
+		if err := r.Workarounds.OfferWorkaround(ctx, r.actor(ev), ev.Subject, p.ID, p.KnownError.Workaround); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -314,7 +314,7 @@ func (c MarkDuplicate) check(ctx context.Context, s *Service, p *Problem, reads 
 }
 
 func (c MarkDuplicate) consequences(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, moved []string) error {
-	return s.moveDuplicate(ctx, actor, p.ID, p.DuplicateOf, moved)
+	return s.moveDuplicate(ctx, actor, p, moved)
 }
 
 func (c Resolve) consequences(ctx context.Context, s *Service, actor lifecycle.Actor, p *Problem, _ []string) error {
@@ -343,7 +343,8 @@ func (s *Service) checkOriginal(ctx context.Context, dup *Problem, original stri
 		return nil
 	}
 	o, err := s.store.Get(ctx, original)
-	if errors.Is(err, lifecycle.ErrNotFound) {
+	if errors.Is(err, lifecycle.ErrNotFound) || err == nil && o.Tenant != dup.Tenant {
+		// A problem of another tenant does not exist for this one.
 		return lifecycle.Invalid("original", "problem %s does not exist", original)
 	}
 	if err != nil {
@@ -359,15 +360,17 @@ func (s *Service) checkOriginal(ctx context.Context, dup *Problem, original stri
 	return nil
 }
 
-// moveDuplicate is the follow-up of marking duplicate as a duplicate of
+// moveDuplicate is the follow-up of marking dup a duplicate of its
 // original: the original links incidents (one stored change), then, once
 // that is stored, each incident is moved from the duplicate to the
-// original through Config.Incidents, carrying on past failures. Both steps
-// are idempotent.
-func (s *Service) moveDuplicate(ctx context.Context, actor lifecycle.Actor, duplicate, original string, incidents []string) error {
+// original through Config.Incidents, carrying on past failures, all in
+// dup's tenant. Both steps are idempotent.
+func (s *Service) moveDuplicate(ctx context.Context, actor lifecycle.Actor, dup *Problem, incidents []string) error {
 	if len(incidents) == 0 {
 		return nil
 	}
+	duplicate, original := dup.ID, dup.DuplicateOf
+	actor = actor.In(dup.Tenant)
 	err := s.moveIncidents(ctx, actor, original, duplicate, incidents)
 	if err != nil && !lifecycle.IsNotifyError(err) {
 		// The original does not list them: leave the incidents' own
@@ -432,7 +435,7 @@ func (s *Service) MoveDuplicateIncidents(ctx context.Context, actor lifecycle.Ac
 	if p.Resolution != ResolutionDuplicate || p.DuplicateOf == "" {
 		return lifecycle.Invalid("state", "problem %s is not closed as a duplicate", id)
 	}
-	return s.moveDuplicate(ctx, actor, p.ID, p.DuplicateOf, p.MovedIncidents)
+	return s.moveDuplicate(ctx, actor, p, p.MovedIncidents)
 }
 
 // settleIncidents asks Config.Incidents to act on every incident linked to
@@ -464,6 +467,7 @@ func (s *Service) settleIncidents(ctx context.Context, actor lifecycle.Actor, p 
 	}
 	note += tail
 	var errs []error
+	actor = actor.In(p.Tenant)
 	for _, inc := range p.Incidents {
 		if err := act(ctx, actor, inc, p.ID, note); err != nil {
 			errs = append(errs, fmt.Errorf("%s incident %s: %w", verb, inc, err))

@@ -125,6 +125,9 @@ type KnownErrorQuery struct {
 	Service string
 	// ConfigItem, when set, must equal the problem's configuration item.
 	ConfigItem string
+	// Scope limits the search to the known errors an actor may see (see
+	// [lifecycle.Scope]); the zero Scope limits nothing.
+	Scope lifecycle.Scope
 	// Limit caps the result; <= 0 means DefaultLimit.
 	Limit int
 }
@@ -153,7 +156,8 @@ func (f Filter) Match(p *Problem) bool {
 func (q KnownErrorQuery) Match(p *Problem) bool {
 	if !p.IsKnownError() ||
 		q.Service != "" && p.Service != q.Service ||
-		q.ConfigItem != "" && p.ConfigItem != q.ConfigItem {
+		q.ConfigItem != "" && p.ConfigItem != q.ConfigItem ||
+		!q.Scope.Everything() && !q.Scope.Holds(p.Snapshot()) {
 		return false
 	}
 	terms := strings.Fields(strings.ToLower(q.Text))

@@ -147,6 +147,11 @@ type Agreement struct {
 	// "problem", "change"); empty means every process. Only [Engine] looks
 	// at it: the conditions see a snapshot, which does not name its process.
 	Process string
+	// Tenants limits the agreement to the records of these tenants
+	// ([lifecycle.Snapshot].Tenant; "" is the records with no tenant);
+	// empty means every tenant. A host that agrees targets per customer
+	// gives each customer's agreements its tenant.
+	Tenants []string
 	// Durations is the target duration per priority (1 critical ...
 	// 5 planning), counted in business time on Calendar. Key 0 is the
 	// default for priorities without an entry (and for records without a
@@ -208,6 +213,11 @@ type Agreement struct {
 	// SingleCycle, when set, keeps a completed or cancelled timer stopped
 	// even when the start rule holds again; only Reset restarts it.
 	SingleCycle bool
+}
+
+// covers reports whether a applies to the records of process in tenant.
+func (a *Agreement) covers(process, tenant string) bool {
+	return (a.Process == "" || a.Process == process) && (len(a.Tenants) == 0 || slices.Contains(a.Tenants, tenant))
 }
 
 // Validate reports the first problem with the definition as a

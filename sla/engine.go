@@ -180,7 +180,7 @@ func (e *Engine) Observe(ctx context.Context, ev lifecycle.Notification) error {
 	}
 	var as []*Agreement
 	for _, a := range e.agreements {
-		if a.Process == "" || a.Process == ev.Process {
+		if a.covers(ev.Process, ev.Snapshot.Tenant) {
 			as = append(as, a)
 		}
 	}
@@ -473,7 +473,7 @@ func (e *Engine) repair(ctx context.Context, process, recordID string, first lif
 	now := e.clock.Now()
 	var errs []error
 	for _, a := range e.agreements {
-		if a.Process != "" && a.Process != process {
+		if !a.covers(process, first.Tenant) {
 			continue
 		}
 		t := newTimer(a, recordID) // Repair checked recordID and history, New the agreement

@@ -126,6 +126,14 @@ func (s ignoresContext) Scheduled(_ context.Context, cis []string, from, to time
 	return s.Store.Scheduled(context.Background(), cis, from, to)
 }
 
+// ignoresScope lists every change whatever the filter's scope.
+type ignoresScope struct{ *Store }
+
+func (s ignoresScope) List(ctx context.Context, f change.Filter) (change.Page, error) {
+	f.Scope = lifecycle.Scope{}
+	return s.Store.List(ctx, f)
+}
+
 // brokenStores are the stores that break the change's own clauses.
 var brokenStores = map[string]struct {
 	make   func() change.Store
@@ -135,6 +143,7 @@ var brokenStores = map[string]struct {
 	"uncapped":       {func() change.Store { return uncapped{NewStore()} }, "List: a page holds at most Limit records"},
 	"unsorted":       {func() change.Store { return unsorted{NewStore()} }, "List: ordered by ID (byte-wise ascending)"},
 	"unbookedToo":    {func() change.Store { return unbookedToo{NewStore()} }, clauseScheduled},
+	"ignoresScope":   {func() change.Store { return ignoresScope{NewStore()} }, "List under a Scope returns exactly the records the scope holds"},
 	"ignoresContext": {func() change.Store { return ignoresContext{NewStore()} }, "a call whose ctx is already canceled fails with an error matching ctx.Err() and writes nothing"},
 }
 

@@ -42,6 +42,17 @@ func Kit(newStore func(t *testing.T) change.Store) lifecycletest.RecordKit[*chan
 		},
 		DefaultLimit: change.DefaultLimit,
 		MaxLimit:     change.MaxLimit,
+		Scope: lifecycletest.ScopeKit[*change.Change]{
+			List: func(ctx context.Context, s lifecycle.RecordStore[*change.Change], scope lifecycle.Scope, after string, limit int) ([]*change.Change, string, error) {
+				p, err := s.(change.Store).List(ctx, change.Filter{Scope: scope, After: after, Limit: limit})
+				return p.Changes, p.Next, err
+			},
+			// A change's caller is its requester.
+			Place: func(c *change.Change, tenant, caller, assignee, group string) *change.Change {
+				c.Tenant, c.Requester, c.Assignee, c.Group = tenant, caller, assignee, group
+				return c
+			},
+		},
 		NextIsLastID: true,
 		Queries: map[string]func(context.Context, lifecycle.RecordStore[*change.Change]) error{
 			"Scheduled": func(ctx context.Context, s lifecycle.RecordStore[*change.Change]) error {

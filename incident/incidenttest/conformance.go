@@ -39,6 +39,16 @@ func Kit(newStore func(t *testing.T) incident.Store) lifecycletest.RecordKit[*in
 		},
 		DefaultLimit: incident.DefaultLimit,
 		MaxLimit:     incident.MaxLimit,
+		Scope: lifecycletest.ScopeKit[*incident.Incident]{
+			List: func(ctx context.Context, s lifecycle.RecordStore[*incident.Incident], scope lifecycle.Scope, after string, limit int) ([]*incident.Incident, string, error) {
+				p, err := s.(incident.Store).List(ctx, incident.Filter{Scope: scope, After: after, Limit: limit})
+				return p.Incidents, p.Next, err
+			},
+			Place: func(x *incident.Incident, tenant, caller, assignee, group string) *incident.Incident {
+				x.Tenant, x.Caller, x.Assignee, x.Group = tenant, caller, assignee, group
+				return x
+			},
+		},
 		Queries: map[string]func(context.Context, lifecycle.RecordStore[*incident.Incident]) error{
 			"ResolvedBefore": func(ctx context.Context, s lifecycle.RecordStore[*incident.Incident]) error {
 				_, err := s.(incident.Store).ResolvedBefore(ctx, t0, 1)

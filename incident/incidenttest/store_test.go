@@ -34,10 +34,21 @@ func (s noPaging) List(ctx context.Context, f incident.Filter) (incident.Page, e
 	return p, err
 }
 
-// broken returns the broken store named name: noPaging, or the in-memory
+// ignoresScope lists every record whatever the filter's scope.
+type ignoresScope struct{ *incidenttest.Store }
+
+func (s ignoresScope) List(ctx context.Context, f incident.Filter) (incident.Page, error) {
+	f.Scope = lifecycle.Scope{}
+	return s.Store.List(ctx, f)
+}
+
+// broken returns the broken store named name: noPaging, ignoresScope, or the in-memory
 // store with the lifecycletest.Breakage of that name.
 func broken(name string) incident.Store {
 	s := incidenttest.NewStore()
+	if name == "ignoresScope" {
+		return ignoresScope{s}
+	}
 	b, ok := lifecycletest.BreakageNamed(name)
 	if !ok {
 		return noPaging{s}
@@ -59,5 +70,5 @@ func TestBrokenStoreHelper(t *testing.T) {
 
 func TestConformanceCatchesBrokenStores(t *testing.T) {
 	lifecycletest.CatchesBroken(t, "TestBrokenStoreHelper", "INCIDENTTEST_BROKEN", incidenttest.NewStore(),
-		map[string]string{"noPaging": "List: a page holds at most Limit records"})
+		map[string]string{"noPaging": "List: a page holds at most Limit records", "ignoresScope": "List under a Scope returns exactly the records the scope holds"})
 }

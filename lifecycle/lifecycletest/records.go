@@ -83,6 +83,9 @@ type RecordKit[T any] struct {
 	// NextIsLastID says that the contract makes a page's Next the ID of
 	// its last record, not only a cursor that continues after it.
 	NextIsLastID bool
+	// Scope, when its List is set, lists under a [lifecycle.Scope]: the
+	// suite then checks that List holds exactly the records in scope.
+	Scope ScopeKit[T]
 	// Queries are the process's other reads, by name, each a call of the
 	// query on s with ctx, for the check that every read fails a canceled
 	// context.
@@ -319,6 +322,9 @@ func TestRecords[T any](t *testing.T, k RecordKit[T]) {
 	})
 	if k.List != nil {
 		testList(t, k)
+	}
+	if k.Scope.List != nil {
+		testScope(t, k)
 	}
 	t.Run("Committer", func(t *testing.T) {
 		TestCommitter(t, CommitterKit[T]{

@@ -43,6 +43,17 @@ func Kit(newStore func(t *testing.T) problem.Store) lifecycletest.RecordKit[*pro
 			return page.Problems, page.Next, err
 		},
 		DefaultLimit: problem.DefaultLimit,
+		Scope: lifecycletest.ScopeKit[*problem.Problem]{
+			List: func(ctx context.Context, s lifecycle.RecordStore[*problem.Problem], scope lifecycle.Scope, after string, limit int) ([]*problem.Problem, string, error) {
+				page, err := s.(problem.Store).List(ctx, problem.Filter{Scope: scope, After: after, Limit: limit})
+				return page.Problems, page.Next, err
+			},
+			// A problem has no caller.
+			Place: func(p *problem.Problem, tenant, _, assignee, group string) *problem.Problem {
+				p.Tenant, p.Assignee, p.Group = tenant, assignee, group
+				return p
+			},
+		},
 		Queries: map[string]func(context.Context, lifecycle.RecordStore[*problem.Problem]) error{
 			"SearchKnownErrors": func(ctx context.Context, s lifecycle.RecordStore[*problem.Problem]) error {
 				_, err := s.(problem.Store).SearchKnownErrors(ctx, problem.KnownErrorQuery{})

@@ -51,6 +51,14 @@ func (e exactSearchStore) SearchKnownErrors(ctx context.Context, q problem.Known
 
 // broken returns the broken store named name: unsorted, search, or the
 // in-memory store with the lifecycletest.Breakage of that name.
+// ignoresScope lists every problem whatever the filter's scope.
+type ignoresScope struct{ *problemtest.Store }
+
+func (s ignoresScope) List(ctx context.Context, f problem.Filter) (problem.Page, error) {
+	f.Scope = lifecycle.Scope{}
+	return s.Store.List(ctx, f)
+}
+
 func broken(name string) problem.Store {
 	s := problemtest.NewStore()
 	switch name {
@@ -58,6 +66,8 @@ func broken(name string) problem.Store {
 		return unsortedStore{s}
 	case "search":
 		return exactSearchStore{s}
+	case "ignoresScope":
+		return ignoresScope{s}
 	}
 	b, _ := lifecycletest.BreakageNamed(name)
 	key := func(p *problem.Problem) (string, int64) { return p.ID, p.Version }
@@ -77,5 +87,5 @@ func TestBrokenStoreHelper(t *testing.T) {
 
 func TestSuiteCatchesBrokenStores(t *testing.T) {
 	lifecycletest.CatchesBroken(t, "TestBrokenStoreHelper", "PROBLEMTEST_BROKEN", problemtest.NewStore(),
-		map[string]string{"unsorted": "ordered by ID", "search": "ignoring case"})
+		map[string]string{"unsorted": "ordered by ID", "search": "ignoring case", "ignoresScope": "List under a Scope returns exactly the records the scope holds"})
 }

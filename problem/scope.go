@@ -1,0 +1,42 @@
+package problem
+
+import (
+	"context"
+
+	"github.com/itsmkit/itsm/lifecycle"
+)
+
+// GetAs returns the problem with the given ID as actor may read it: an
+// error matching lifecycle.ErrNotFound when it is outside the actor's
+// scope (see [lifecycle.Scope]; the scope comes from Config.Interceptors)
+// exactly as when no problem has the ID.
+func (s *Service) GetAs(ctx context.Context, actor lifecycle.Actor, id string) (*Problem, error) {
+	return s.kernel.GetAs(ctx, actor, id)
+}
+
+// ListAs is [Service.List] within actor's scope: when the access policy
+// limits what the actor reads, its scope replaces f.Scope.
+func (s *Service) ListAs(ctx context.Context, actor lifecycle.Actor, f Filter) (Page, error) {
+	scope, err := s.kernel.Scope(ctx, actor)
+	if err != nil {
+		return Page{}, err
+	}
+	if !scope.Everything() {
+		f.Scope = scope
+	}
+	return s.List(ctx, f)
+}
+
+// SearchKnownErrorsAs is [Service.SearchKnownErrors] within actor's
+// scope: when the access policy limits what the actor reads, its scope
+// replaces q.Scope.
+func (s *Service) SearchKnownErrorsAs(ctx context.Context, actor lifecycle.Actor, q KnownErrorQuery) ([]*Problem, error) {
+	scope, err := s.kernel.Scope(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	if !scope.Everything() {
+		q.Scope = scope
+	}
+	return s.SearchKnownErrors(ctx, q)
+}
