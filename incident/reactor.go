@@ -84,14 +84,9 @@ func (r *Reactor) Notify(ctx context.Context, events ...lifecycle.Notification) 
 	return errors.Join(errs...)
 }
 
-// actor is who reacts to ev: Actor (System by default) in the tenant of
-// ev's record, so that a reaction never reaches another tenant's records.
+// actor is who reacts to ev (see [lifecycle.Reacting]).
 func (r *Reactor) actor(ev lifecycle.Notification) lifecycle.Actor {
-	a := r.Actor
-	if a.ID == "" {
-		a = lifecycle.System
-	}
-	return a.In(ev.Snapshot.Tenant)
+	return lifecycle.Reacting(r.Actor, ev)
 }
 
 // onBreach reacts to an "sla.breached" event with the command next picks

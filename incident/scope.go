@@ -17,12 +17,8 @@ func (s *Service) GetAs(ctx context.Context, actor lifecycle.Actor, id string) (
 // ListAs is [Service.List] within actor's scope: when the access policy
 // limits what the actor reads, its scope replaces f.Scope.
 func (s *Service) ListAs(ctx context.Context, actor lifecycle.Actor, f Filter) (Page, error) {
-	scope, err := s.kernel.Scope(ctx, actor)
-	if err != nil {
+	if err := s.kernel.Narrow(ctx, actor, &f.Scope); err != nil {
 		return Page{}, err
-	}
-	if !scope.Everything() {
-		f.Scope = scope
 	}
 	return s.List(ctx, f)
 }

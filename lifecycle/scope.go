@@ -186,3 +186,28 @@ func (k *Kernel[T]) Scope(ctx context.Context, actor Actor) (Scope, error) {
 	}
 	return Scope{}, nil
 }
+
+// Narrow sets *scope to actor's scope ([Kernel.Scope]) when the access
+// policy limits what actor reads, and leaves it as it is otherwise: the
+// scoped reads of a Service (ListAs, ...) narrow their filters with it.
+func (k *Kernel[T]) Narrow(ctx context.Context, actor Actor, scope *Scope) error {
+	s, err := k.Scope(ctx, actor)
+	if err != nil {
+		return err
+	}
+	if !s.Everything() {
+		*scope = s
+	}
+	return nil
+}
+
+// Reacting is who reacts to ev on behalf of a reactor configured to act
+// as actor (the zero Actor meaning [System]): that actor in the tenant
+// of ev's record, so that a reaction never reaches another tenant's
+// records.
+func Reacting(actor Actor, ev Notification) Actor {
+	if actor.ID == "" {
+		actor = System
+	}
+	return actor.In(ev.Snapshot.Tenant)
+}
