@@ -121,6 +121,17 @@ func TestTenantsKeptApart(t *testing.T) {
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
 	assert.ErrorContains(t, err, "does not exist")
 
+	// A client-chosen ID another tenant holds is refused as taken, with
+	// the error the actor's own tenant's ID gets.
+	_, err = d.problems.Open(ctx, acmeAnn, problem.Open{ID: "PRB-OWN", Title: "Mine"})
+	require.NoError(t, err)
+	_, err = d.problems.Open(ctx, globexBob, problem.Open{ID: "PRB-THEIRS", Title: "Theirs"})
+	require.NoError(t, err)
+	_, foreign := d.problems.Open(ctx, acmeAnn, problem.Open{ID: "PRB-THEIRS", Title: "Planted"})
+	_, taken := d.problems.Open(ctx, acmeAnn, problem.Open{ID: "PRB-OWN", Title: "Again"})
+	require.ErrorIs(t, foreign, lifecycle.ErrConflict)
+	assert.Equal(t, strings.ReplaceAll(taken.Error(), "PRB-OWN", "PRB-THEIRS"), foreign.Error())
+
 	// Changes alike.
 	chg, err := d.changes.Create(ctx, globexBob, change.Create{Type: change.Normal, Title: "Grow the spool"})
 	require.NoError(t, err)
