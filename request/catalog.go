@@ -194,11 +194,12 @@ func NewCatalog() *Catalog { return &Catalog{} }
 //
 // A zero item.Version registers over whatever version is current. A
 // non-zero one is the version the definition was read at ([Catalog.Item]
-// then edited): when it is no longer current, Register refuses with an
-// error matching [lifecycle.ErrConflict], so that two edits of one version
-// never silently replace each other.
+// then edited): when it is not the current version (another edit was
+// registered first), Register refuses with an error matching
+// [lifecycle.ErrConflict], so that two edits of one version never
+// silently replace each other.
 //
-// The item's Retired says whether the ID takes new orders from now on:
+// The item's Retired says whether the ID takes new orders after it:
 // registering a retired definition retires the item, and registering one
 // that is not retired reinstates a retired item.
 //
@@ -260,7 +261,7 @@ func (c *Catalog) Item(id string) (CatalogItem, error) {
 }
 
 // ItemVersion returns the given version of the item with this ID, as it
-// was registered (with Retired set when the item is retired now): the
+// was registered (with Retired set while the item is retired): the
 // definition an order placed at that version follows. An unknown ID or
 // version is an error matching [lifecycle.ErrNotFound].
 func (c *Catalog) ItemVersion(id string, version int) (CatalogItem, error) {
