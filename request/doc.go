@@ -37,7 +37,14 @@
 // ("variables[2].pattern", "plan.stages[0].tasks[1].group",
 // "variables.laptop"), matching [lifecycle.ErrValidation].
 //
-// Requests, requested items and fulfilment tasks, with their state
-// machines and their Service on the process kernel, come in this same
-// package, built on these types.
+// # Requests, items and tasks
+//
+// Requests, requested items and fulfilment tasks belong to this package
+// too, and follow the catalogue: a requested item is a catalogue item at
+// the version it was ordered at, with its checked [Values], and its
+// fulfilment tasks are those [Plan.Expand] gives, stage by stage. Their
+// machines ([ItemDiagram], [TaskDiagram], [RequestDiagram]) and roll-up
+// rules ([ItemOutcome], [Progress], [RequestOutcome]) are here; their
+// records and Service, on the process kernel, come in this package as
+// well.
 package request
