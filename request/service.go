@@ -159,9 +159,24 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 	if strings.TrimSpace(id) == "" {
 		return nil, lifecycle.Invalid("id", "required")
 	}
-	return s.kernel.Update(ctx, actor, id, version, func(_ context.Context, r *Request, _ *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
-		return r.Apply(actor, s.clock.Now(), cmd)
+	update := func() (*Request, error) {
+		return s.kernel.Update(ctx, actor, id, version, func(_ context.Context, r *Request, _ *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
+			return r.Apply(actor, s.clock.Now(), cmd)
+		})
+	}
+	if version != 0 {
+		return update()
+	}
+	// Unpinned, the command applies to the request as it is when it is
+	// stored: the agents working one request's tasks do not refuse each
+	// other's changes.
+	var out *Request
+	err := lifecycle.Settle(ctx, func() (bool, error) {
+		r, err := update()
+		out = r
+		return r != nil, err
 	})
+	return out, err
 }
 
 // Get returns the stored request, or an error matching
