@@ -13,7 +13,16 @@ type CatalogItem struct {
 	Retired            bool
 }
 
-func (c CatalogItem) Clone() CatalogItem { return c }
+func (c CatalogItem) Clone() CatalogItem {
+	c.Agreements = append([]string(nil), c.Agreements...)
+	st := c.Plan.Stages
+	c.Plan.Stages = nil
+	for _, s := range st {
+		s.Tasks = append([]TaskDef(nil), s.Tasks...)
+		c.Plan.Stages = append(c.Plan.Stages, s)
+	}
+	return c
+}
 
 type Values map[string]string
 
