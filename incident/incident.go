@@ -43,6 +43,7 @@ type Incident struct {
 	Parent   string   `json:"parent,omitempty"`   // the parent incident's ID
 	Problems []string `json:"problems,omitempty"` // IDs of linked problem records
 	Changes  []string `json:"changes,omitempty"`  // IDs of linked change records
+	Request  string   `json:"request,omitempty"`  // the service request it became, if any
 
 	Comments  []Note `json:"comments,omitempty"`   // visible to the caller
 	WorkNotes []Note `json:"work_notes,omitempty"` // internal to the service desk

@@ -2,6 +2,7 @@ package request
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 
@@ -15,6 +16,14 @@ type Directory interface {
 	Members(ctx context.Context, group string) ([]string, error)
 }
 
+// Incidents is what an order raised from an incident asks of incident
+// management: to resolve the incident as fulfilled by the request, linked
+// to it. incident.Service satisfies it; neither package imports the
+// other, the host wires them in [Config]. It must be idempotent.
+type Incidents interface {
+	ResolveForRequest(ctx context.Context, actor lifecycle.Actor, incidentID, requestID string) error
+}
+
 // Config configures a [Service].
 type Config struct {
 	// Store keeps the requests. Required.
@@ -24,6 +33,9 @@ type Config struct {
 	// Directory names the approvers of the items whose approval policy
 	// is the manager or a group; nil refuses to order such items.
 	Directory Directory
+	// Incidents resolves the incident an order is raised from
+	// ([Order].Incident); nil refuses such orders.
+	Incidents Incidents
 	// Notifier is told every stored change; nil discards.
 	Notifier lifecycle.Notifier
 	// IDs draws request IDs; nil draws random "REQ..." IDs.
@@ -41,6 +53,7 @@ type Service struct {
 	store   Store
 	catalog *Catalog
 	dir     Directory
+	inc     Incidents
 	clock   lifecycle.Clock
 	ids     lifecycle.IDFunc
 	kernel  lifecycle.Kernel[*Request]
@@ -54,7 +67,7 @@ func New(cfg Config) (*Service, error) {
 	case cfg.Catalog == nil:
 		return nil, lifecycle.Invalid("catalog", "required")
 	}
-	s := &Service{store: cfg.Store, catalog: cfg.Catalog, dir: cfg.Directory, clock: lifecycle.ClockOrSystem(cfg.Clock), ids: cfg.IDs}
+	s := &Service{store: cfg.Store, catalog: cfg.Catalog, dir: cfg.Directory, inc: cfg.Incidents, clock: lifecycle.ClockOrSystem(cfg.Clock), ids: cfg.IDs}
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("REQ")
 	}
@@ -106,10 +119,22 @@ func (s *Service) Order(ctx context.Context, actor lifecycle.Actor, o Order) (*R
 		}
 		lines = append(lines, Ordered{Catalog: item, Values: values, Approvers: approvers})
 	}
+	if strings.TrimSpace(o.Incident) != "" && s.inc == nil {
+		return nil, &lifecycle.ConfigError{Setting: "Config.Incidents", Reason: "an order names the incident it is raised from"}
+	}
 	id := s.ids()
-	return s.kernel.Create(ctx, actor, func(context.Context, *lifecycle.ReadSet) (*Request, []lifecycle.Notification, error) {
+	r, err := s.kernel.Create(ctx, actor, func(context.Context, *lifecycle.ReadSet) (*Request, []lifecycle.Notification, error) {
 		return NewRequest(actor, s.clock.Now(), id, o, lines)
 	})
+	if r == nil || r.Incident == "" {
+		return r, err
+	}
+	// The incident becomes the request: resolved, and linked to it, in
+	// the request's tenant.
+	if ferr := s.inc.ResolveForRequest(ctx, actor.In(r.Tenant), r.Incident, r.ID); ferr != nil {
+		err = errors.Join(err, &lifecycle.FollowUpError{Process: ProcessRequest, Record: r.ID, Target: r.Incident, Err: ferr})
+	}
+	return r, err
 }
 
 // approvers returns who decides under policy a, without the requester nor
