@@ -1,15 +1,11 @@
 package change_test
 
 import (
-	"bufio"
-	"bytes"
-	"errors"
 	"flag"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -269,52 +265,9 @@ func TestDiagramGolden(t *testing.T) {
 // containing <!-- change-<type>-diagram --> in ../README.md is
 // Diagram(type). A missing README or marker fails the test.
 func TestReadmeDiagrams(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
-	require.NoError(t, err, "the repository's README.md shows the change diagrams")
 	for _, typ := range change.Types() {
 		t.Run(string(typ), func(t *testing.T) {
-			block, found, err := mermaidAfter(readme, "<!-- change-"+string(typ)+"-diagram -->")
-			require.True(t, found, "README.md has no <!-- change-%s-diagram --> marker: add it above a ```mermaid block holding change.Diagram(%q)", typ, typ)
-			require.NoError(t, err)
-			assert.Equal(t, change.Diagram(typ), block, "README's %s change diagram is stale: paste change.Diagram(%q)", typ, typ)
+			lifecycletest.ReadmeDiagram(t, filepath.Join("..", "README.md"), "<!-- change-"+string(typ)+"-diagram -->", change.Diagram(typ))
 		})
 	}
-}
-
-// mermaidAfter returns the body of the ```mermaid block that follows the
-// line containing marker (blank lines between are allowed).
-func mermaidAfter(doc []byte, marker string) (string, bool, error) {
-	sc := bufio.NewScanner(bytes.NewReader(doc))
-	for sc.Scan() {
-		if !strings.Contains(sc.Text(), marker) {
-			continue
-		}
-		for sc.Scan() && strings.TrimSpace(sc.Text()) == "" {
-		}
-		if strings.TrimSpace(sc.Text()) != "```mermaid" {
-			return "", true, errors.New("the marker is not followed by a ```mermaid block")
-		}
-		var b strings.Builder
-		for sc.Scan() {
-			if strings.TrimSpace(sc.Text()) == "```" {
-				return b.String(), true, nil
-			}
-			b.WriteString(sc.Text() + "\n")
-		}
-		return "", true, errors.New("the ```mermaid block is not closed")
-	}
-	return "", false, nil
-}
-
-func TestMermaidAfter(t *testing.T) {
-	doc := []byte("intro\n<!-- change-normal-diagram -->\n\n```mermaid\nstateDiagram-v2\n    a --> b\n```\n")
-	got, found, err := mermaidAfter(doc, "<!-- change-normal-diagram -->")
-	require.NoError(t, err)
-	assert.True(t, found)
-	assert.Equal(t, "stateDiagram-v2\n    a --> b\n", got)
-	_, found, _ = mermaidAfter(doc, "<!-- change-standard-diagram -->")
-	assert.False(t, found)
-	_, found, err = mermaidAfter([]byte("<!-- m -->\ntext\n"), "<!-- m -->")
-	assert.True(t, found)
-	assert.Error(t, err)
 }

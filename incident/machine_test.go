@@ -1,7 +1,6 @@
 package incident
 
 import (
-	"bufio"
 	"flag"
 	"os"
 	"path/filepath"
@@ -326,33 +325,7 @@ func TestDocShowsTheDiagram(t *testing.T) {
 
 // TestReadmeShowsTheDiagram checks the diagram in ../README.md: the
 // ```mermaid block right after the line holding <!-- incident-diagram -->
-// must be Diagram(). A README without the marker fails: the diagram is
-// part of the project's documentation.
+// must be Diagram().
 func TestReadmeShowsTheDiagram(t *testing.T) {
-	f, err := os.Open(filepath.Join("..", "README.md"))
-	require.NoError(t, err)
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	found := false
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), "<!-- incident-diagram -->") {
-			found = true
-			break
-		}
-	}
-	require.NoError(t, sc.Err())
-	require.True(t, found, "README.md has no <!-- incident-diagram --> marker before the incident diagram")
-	require.True(t, sc.Scan(), "README.md ends after the incident-diagram marker")
-	require.Equal(t, "```mermaid", strings.TrimSpace(sc.Text()), "the line after <!-- incident-diagram --> must open a ```mermaid block")
-	var b strings.Builder
-	closed := false
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == "```" {
-			closed = true
-			break
-		}
-		b.WriteString(sc.Text() + "\n")
-	}
-	require.True(t, closed, "the incident ```mermaid block in README.md is not closed")
-	assert.Equal(t, Diagram(), b.String(), "README.md's incident diagram differs from incident.Diagram(): paste testdata/diagram.mmd")
+	lifecycletest.ReadmeDiagram(t, filepath.Join("..", "README.md"), "<!-- incident-diagram -->", Diagram())
 }

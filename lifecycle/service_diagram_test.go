@@ -1,17 +1,16 @@
 package lifecycle_test
 
 import (
-	"bufio"
 	"flag"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 )
 
 // updateDiagramGoldens reports whether -update was given: go test ./lifecycle -run Diagram -update
@@ -45,56 +44,6 @@ func TestDiagramGoldens(t *testing.T) {
 	}
 }
 
-// mermaidAfter returns the body of the ```mermaid block that follows the
-// first line containing marker, and whether there is one.
-func mermaidAfter(text, marker string) (string, bool) {
-	sc := bufio.NewScanner(strings.NewReader(text))
-	state := 0 // 0: looking for the marker, 1: expecting the fence, 2: in the block
-	var b strings.Builder
-	for sc.Scan() {
-		line := sc.Text()
-		switch state {
-		case 0:
-			if strings.Contains(line, marker) {
-				state = 1
-			}
-		case 1:
-			if strings.TrimSpace(line) == "" {
-				continue
-			}
-			if strings.TrimSpace(line) != "```mermaid" {
-				return "", false
-			}
-			state = 2
-		case 2:
-			if strings.TrimSpace(line) == "```" {
-				return b.String(), true
-			}
-			b.WriteString(line + "\n")
-		}
-	}
-	return "", false
-}
-
 func TestReadmeServiceDiagram(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
-	if err != nil {
-		t.Skip("no README.md")
-	}
-	got, ok := mermaidAfter(string(readme), "<!-- service-diagram -->")
-	if !ok {
-		t.Skip("README.md has no ```mermaid block after <!-- service-diagram -->")
-	}
-	assert.Equal(t, lifecycle.ServiceDiagram(), got, "README.md's service diagram is stale: paste lifecycle.ServiceDiagram() (testdata/service.mmd)")
-}
-
-func TestMermaidAfter(t *testing.T) {
-	text := "# x\n<!-- service-diagram -->\n\n```mermaid\nstateDiagram-v2\n    a --> b\n```\n"
-	got, ok := mermaidAfter(text, "<!-- service-diagram -->")
-	assert.True(t, ok)
-	assert.Equal(t, "stateDiagram-v2\n    a --> b\n", got)
-	_, ok = mermaidAfter("<!-- service-diagram -->\ntext\n```mermaid\n```\n", "<!-- service-diagram -->")
-	assert.False(t, ok, "the block must follow the marker")
-	_, ok = mermaidAfter("no marker", "<!-- service-diagram -->")
-	assert.False(t, ok)
+	lifecycletest.ReadmeDiagram(t, filepath.Join("..", "README.md"), "<!-- service-diagram -->", lifecycle.ServiceDiagram())
 }

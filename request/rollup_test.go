@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"pgregory.net/rapid"
 
+	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/request"
 )
 
@@ -146,4 +147,15 @@ func TestMachinesDrawn(t *testing.T) {
 	assert.False(t, request.ItemAwaitingRequester.Final())
 	assert.True(t, request.TaskClosedSkipped.Final())
 	assert.False(t, request.RequestOpen.Final())
+}
+
+// TestReadmeDiagrams: the README shows the three machines as they are.
+func TestReadmeDiagrams(t *testing.T) {
+	for marker, want := range map[string]string{
+		"<!-- request-item-diagram -->": request.ItemDiagram(),
+		"<!-- request-task-diagram -->": request.TaskDiagram(),
+		"<!-- request-diagram -->":      request.RequestDiagram(),
+	} {
+		lifecycletest.ReadmeDiagram(t, "../README.md", marker, want)
+	}
 }
