@@ -48,7 +48,9 @@ func (s ItemState) Final() bool { return itemMachine.Final(s) }
 
 // MarshalText returns the state's spelling, or a *lifecycle.ValidationError
 // for an unknown state.
-func (s ItemState) MarshalText() ([]byte, error) { return lifecycle.MarshalEnum("state", itemStates, s) }
+func (s ItemState) MarshalText() ([]byte, error) {
+	return lifecycle.MarshalEnum("state", itemStates, s)
+}
 
 // UnmarshalText parses a state, refusing unknown spellings with a
 // *lifecycle.ValidationError.
@@ -137,7 +139,9 @@ func (s TaskState) Final() bool { return taskMachine.Final(s) }
 
 // MarshalText returns the state's spelling, or a *lifecycle.ValidationError
 // for an unknown state.
-func (s TaskState) MarshalText() ([]byte, error) { return lifecycle.MarshalEnum("state", taskStates, s) }
+func (s TaskState) MarshalText() ([]byte, error) {
+	return lifecycle.MarshalEnum("state", taskStates, s)
+}
 
 // UnmarshalText parses a state, refusing unknown spellings with a
 // *lifecycle.ValidationError.
