@@ -182,11 +182,11 @@ func (st *step) decide(r *Request, it *Item, approved bool, comment string) erro
 			no++
 		}
 	}
-	need := len(it.Approvers) // DecideAll
+	need := len(it.Approvers) // DecisionAll
 	switch it.Catalog.Approval.Decide {
-	case DecideAny:
+	case DecisionAny:
 		need = 1
-	case DecideQuorum:
+	case DecisionQuorum:
 		need = it.Catalog.Approval.Quorum
 	}
 	switch {
@@ -195,7 +195,7 @@ func (st *step) decide(r *Request, it *Item, approved bool, comment string) erro
 			return err
 		}
 		return st.fulfil(r, it)
-	case it.Catalog.Approval.Decide != DecideQuorum && no > 0, len(it.Approvers)-no < need:
+	case it.Catalog.Approval.Decide != DecisionQuorum && no > 0, len(it.Approvers)-no < need:
 		return st.item(r, it, ItemReject, "rejected", "approver", a)
 	}
 	st.sub(ProcessItem, it.ID, "verdict", string(it.State), func() string { return string(it.State) }, func() lifecycle.Snapshot { return r.itemSnapshot(it) },

@@ -16,7 +16,7 @@ import (
 //	go test -run '^$' -bench BenchmarkOrderToClose -benchmem ./request/
 func BenchmarkOrderToClose(b *testing.B) {
 	cat := request.NewCatalog()
-	if _, err := cat.Register(starterKit()); err != nil {
+	if _, err := cat.Register(onboarding()); err != nil {
 		b.Fatal(err)
 	}
 	svc, err := request.New(request.Config{Store: requesttest.NewStore(), Catalog: cat, Directory: dir, IDs: lifecycle.RandomIDs("REQ")})

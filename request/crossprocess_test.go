@@ -24,7 +24,7 @@ func TestIncidentBecomesRequest(t *testing.T) {
 	incidents, err := incident.New(incident.Config{Store: incidenttest.NewStore(), IDs: lifecycle.Sequence("INC", 3)})
 	require.NoError(t, err)
 	cat := request.NewCatalog()
-	_, err = cat.Register(request.CatalogItem{ID: "laptop", Name: "Laptop", Plan: starterKit().Plan})
+	_, err = cat.Register(request.CatalogItem{ID: "laptop", Category: "Test", Name: "Laptop", Plan: onboarding().Plan, Approval: request.Approval{Policy: request.ApprovalNone}})
 	require.NoError(t, err)
 	svc, err := request.New(request.Config{Store: requesttest.NewStore(), Catalog: cat, Incidents: incidents, IDs: lifecycle.Sequence("REQ", 3)})
 	require.NoError(t, err)
@@ -64,7 +64,7 @@ func TestSLAFollowsItemsAndTasks(t *testing.T) {
 	}})
 	require.NoError(t, err)
 	cat := request.NewCatalog()
-	_, err = cat.Register(request.CatalogItem{ID: "kit", Name: "Kit", Plan: starterKit().Plan})
+	_, err = cat.Register(request.CatalogItem{ID: "kit", Category: "Test", Name: "Kit", Plan: onboarding().Plan, Approval: request.Approval{Policy: request.ApprovalNone}})
 	require.NoError(t, err)
 	svc, err := request.New(request.Config{Store: requesttest.NewStore(), Catalog: cat, IDs: lifecycle.Sequence("REQ", 3),
 		Notifier: lifecycle.NotifierFunc(func(ctx context.Context, evs ...lifecycle.Notification) error {

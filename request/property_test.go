@@ -23,9 +23,9 @@ func TestPropertyRollUpInvariant(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		cat := request.NewCatalog()
 		for _, it := range []request.CatalogItem{
-			starterKit(),
-			{ID: "kit", Name: "Kit", Plan: starterKit().Plan},
-			{ID: "share", Name: "Share", Approval: request.Approval{Policy: request.ApprovalGroup, Group: "cab", Decide: request.DecideAny}},
+			onboarding(),
+			{ID: "kit", Category: "Test", Name: "Kit", Plan: onboarding().Plan, Approval: request.Approval{Policy: request.ApprovalNone}},
+			{ID: "share", Category: "Test", Name: "Share", Approval: request.Approval{Policy: request.ApprovalGroup, Group: "cab", Decide: request.DecisionAny}},
 		} {
 			if _, err := cat.Register(it); err != nil {
 				t.Fatal(err)

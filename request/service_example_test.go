@@ -14,7 +14,7 @@ import (
 func ExampleService() {
 	ctx := context.Background()
 	catalog := request.NewCatalog()
-	if _, err := catalog.Register(starterKit()); err != nil {
+	if _, err := catalog.Register(onboarding()); err != nil {
 		panic(err)
 	}
 	svc, err := request.New(request.Config{Store: requesttest.NewStore(), Catalog: catalog, Directory: dir, IDs: lifecycle.Sequence("REQ", 3)})

@@ -65,7 +65,7 @@ func newWorld(t *testing.T, items ...request.CatalogItem) world {
 // starterKit needs the manager's approval and is fulfilled in three
 // stages: the laptop, then accounts and a badge in parallel, then the
 // hand-over.
-func starterKit() request.CatalogItem {
+func onboarding() request.CatalogItem {
 	return request.CatalogItem{
 		ID: "starter-kit", Name: "New starter kit", Category: "Onboarding",
 		Approval: request.Approval{Policy: request.ApprovalManager},
@@ -98,7 +98,7 @@ func (w world) closeTask(t *testing.T, r *request.Request, id string) *request.R
 }
 
 func TestStarterKitThroughApprovalAndStages(t *testing.T) {
-	w := newWorld(t, starterKit())
+	w := newWorld(t, onboarding())
 	r, err := w.svc.Order(ctx, hr, request.Order{RequestedFor: "nina", Lines: []request.Line{{Item: "starter-kit"}}})
 	require.NoError(t, err)
 	it := r.Items[0]
@@ -149,7 +149,7 @@ func TestStarterKitThroughApprovalAndStages(t *testing.T) {
 }
 
 func TestIncompleteTaskEndsTheItem(t *testing.T) {
-	w := newWorld(t, request.CatalogItem{ID: "kit", Name: "Kit", Plan: starterKit().Plan})
+	w := newWorld(t, request.CatalogItem{ID: "kit", Category: "Test", Name: "Kit", Plan: onboarding().Plan, Approval: request.Approval{Policy: request.ApprovalNone}})
 	r, err := w.svc.Order(ctx, hr, request.Order{Lines: []request.Line{{Item: "kit"}}})
 	require.NoError(t, err)
 	it := r.Items[0]
@@ -166,7 +166,7 @@ func TestIncompleteTaskEndsTheItem(t *testing.T) {
 }
 
 func TestGroupApprovalQuorumAndRejection(t *testing.T) {
-	item := request.CatalogItem{ID: "share", Name: "Finance share", Approval: request.Approval{Policy: request.ApprovalGroup, Group: "cab", Decide: request.DecideQuorum, Quorum: 2}}
+	item := request.CatalogItem{ID: "share", Category: "Test", Name: "Finance share", Approval: request.Approval{Policy: request.ApprovalGroup, Group: "cab", Decide: request.DecisionQuorum, Quorum: 2}}
 	w := newWorld(t, item)
 	r, err := w.svc.Order(ctx, nina, request.Order{Lines: []request.Line{{Item: "share"}}})
 	require.NoError(t, err)
@@ -195,7 +195,7 @@ func TestGroupApprovalQuorumAndRejection(t *testing.T) {
 }
 
 func TestMoreInformationReturnsWhereItWas(t *testing.T) {
-	w := newWorld(t, starterKit())
+	w := newWorld(t, onboarding())
 	r, err := w.svc.Order(ctx, nina, request.Order{Lines: []request.Line{{Item: "starter-kit"}}})
 	require.NoError(t, err)
 	id := r.Items[0].ID
@@ -210,7 +210,7 @@ func TestMoreInformationReturnsWhereItWas(t *testing.T) {
 }
 
 func TestCancelCascades(t *testing.T) {
-	w := newWorld(t, request.CatalogItem{ID: "kit", Name: "Kit", Plan: starterKit().Plan}, starterKit())
+	w := newWorld(t, request.CatalogItem{ID: "kit", Category: "Test", Name: "Kit", Plan: onboarding().Plan, Approval: request.Approval{Policy: request.ApprovalNone}}, onboarding())
 	r, err := w.svc.Order(ctx, hr, request.Order{RequestedFor: "nina", Lines: []request.Line{{Item: "kit"}, {Item: "starter-kit"}}})
 	require.NoError(t, err)
 	r, err = w.svc.Do(ctx, hr, request.Cancel{ID: r.ID, Reason: "the hire fell through"})
@@ -231,7 +231,7 @@ func TestCancelCascades(t *testing.T) {
 // closed at once open the next stage exactly once.
 func TestConcurrentTaskClosesRollUpOnce(t *testing.T) {
 	for range 20 {
-		w := newWorld(t, request.CatalogItem{ID: "kit", Name: "Kit", Plan: starterKit().Plan})
+		w := newWorld(t, request.CatalogItem{ID: "kit", Category: "Test", Name: "Kit", Plan: onboarding().Plan, Approval: request.Approval{Policy: request.ApprovalNone}})
 		r, err := w.svc.Order(ctx, hr, request.Order{Lines: []request.Line{{Item: "kit"}}})
 		require.NoError(t, err)
 		tasks := r.Items[0].Tasks
@@ -256,7 +256,7 @@ func TestConcurrentTaskClosesRollUpOnce(t *testing.T) {
 }
 
 func TestOrderRefusals(t *testing.T) {
-	w := newWorld(t, starterKit(), request.CatalogItem{ID: "share", Name: "Share", Approval: request.Approval{Policy: request.ApprovalGroup, Group: "nobody"}})
+	w := newWorld(t, onboarding(), request.CatalogItem{ID: "share", Category: "Test", Name: "Share", Approval: request.Approval{Policy: request.ApprovalGroup, Group: "nobody", Decide: request.DecisionAny}})
 	_, err := w.svc.Order(ctx, hr, request.Order{})
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
 	_, err = w.svc.Order(ctx, hr, request.Order{Lines: []request.Line{{Item: "no-such-item"}}})
@@ -264,4 +264,42 @@ func TestOrderRefusals(t *testing.T) {
 	_, err = w.svc.Order(ctx, hr, request.Order{Lines: []request.Line{{Item: "share"}}})
 	assert.ErrorIs(t, err, lifecycle.ErrValidation, "an item nobody can approve")
 	assert.Empty(t, w.rec.Events(), "refused orders store and notify nothing")
+}
+
+// TestOrderChecksValuesAndRetirement: an order's values are checked
+// against the item's variables, and a retired item takes no order; both
+// refusals store nothing.
+func TestOrderChecksValuesAndRetirement(t *testing.T) {
+	kit := starterKit()
+	kit.Approval = request.Approval{Policy: request.ApprovalNone}
+	cat := request.NewCatalog()
+	_, err := cat.Register(kit)
+	require.NoError(t, err)
+	store := requesttest.NewStore()
+	svc, err := request.New(request.Config{Store: store, Catalog: cat})
+	require.NoError(t, err)
+	for name, values := range map[string]request.Values{
+		"variables.start":  {"for": "nina"},
+		"variables.laptop": {"for": "nina", "start": "2027-01-04", "laptop": "gold-plated"},
+		"variables.desk":   {"for": "nina", "start": "2027-01-04", "desk": "nowhere"},
+		"variables.nope":   {"for": "nina", "start": "2027-01-04", "nope": "x"},
+	} {
+		_, err := svc.Order(ctx, hr, request.Order{Lines: []request.Line{{Item: kit.ID, Values: values}}})
+		var ve *lifecycle.ValidationError
+		if assert.ErrorAs(t, err, &ve, name) {
+			assert.Equal(t, name, ve.Field)
+		}
+	}
+	r, err := svc.Order(ctx, hr, request.Order{Lines: []request.Line{{Item: kit.ID, Values: request.Values{"for": "nina", "start": "2027-01-04"}}}})
+	require.NoError(t, err)
+	assert.Equal(t, "standard", r.Items[0].Values["laptop"], "defaults filled in")
+	require.NoError(t, cat.Retire(kit.ID))
+	_, err = svc.Order(ctx, hr, request.Order{Lines: []request.Line{{Item: kit.ID, Values: request.Values{"for": "nina", "start": "2027-01-04"}}}})
+	assert.ErrorIs(t, err, request.ErrRetired)
+	page, err := store.List(ctx, request.Filter{})
+	require.NoError(t, err)
+	assert.Len(t, page.Requests, 1, "only the good order is stored")
+	got, err := svc.Get(ctx, r.ID)
+	require.NoError(t, err)
+	assert.Equal(t, request.ItemInFulfilment, got.Items[0].State, "retiring leaves open orders alone")
 }

@@ -53,10 +53,18 @@ var t0 = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 // and each version the one before with its first task's notes changed.
 func Fixture(id string, version int64) *request.Request {
 	item := func(n int) request.CatalogItem {
+		one, three := 1.0, 3.0 // fresh per call: records share no memory
 		return request.CatalogItem{
-			ID: fmt.Sprintf("item-%d", n), Name: fmt.Sprintf("Item %d", n), Category: "Hardware", Version: n,
-			Approval:   request.Approval{Policy: request.ApprovalGroup, Group: "cab", Decide: request.DecideQuorum, Quorum: 1},
-			Plan:       request.Plan{Stages: []request.Stage{{Name: "prepare", Tasks: []request.TaskDef{{Name: "Prepare", Group: "desk"}}}}},
+			ID: fmt.Sprintf("item-%d", n), Name: fmt.Sprintf("Item %d", n), Category: "Hardware", Description: "What you get", Version: n,
+			Variables: []request.Variable{
+				{Name: "model", Label: "Model", Type: request.VariableChoice, Required: true, Default: "14-inch", Choices: []string{"14-inch", "16-inch"}},
+				{Name: "count", Type: request.VariableNumber, Min: &one, Max: &three},
+				{Name: "desk", Type: request.VariableText, MinLength: 1, MaxLength: 8, Pattern: "[A-Z]-[0-9]+"},
+			},
+			Approval: request.Approval{Policy: request.ApprovalGroup, Group: "cab", Decide: request.DecisionQuorum, Quorum: 1},
+			Plan: request.Plan{Stages: []request.Stage{{Name: "prepare", Tasks: []request.TaskDef{
+				{Name: "Prepare", Group: "desk", When: &request.Condition{Variable: "model", Equals: []string{"14-inch", "16-inch"}}},
+			}}}},
 			Agreements: []string{"fulfil-5d"},
 		}
 	}
