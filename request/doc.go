@@ -7,8 +7,8 @@
 //
 // # The catalogue
 //
-// This part of the package holds the catalogue, as pure in-memory
-// definitions with no storage of their own. A [CatalogItem] is one thing a
+// The catalogue is pure in-memory definitions with no storage of their
+// own. A [CatalogItem] is one thing a
 // requester can order:
 //
 //   - its name and category, for browsing;
@@ -39,12 +39,25 @@
 //
 // # Requests, items and tasks
 //
-// Requests, requested items and fulfilment tasks belong to this package
-// too, and follow the catalogue: a requested item is a catalogue item at
-// the version it was ordered at, with its checked [Values], and its
-// fulfilment tasks are those [Plan.Expand] gives, stage by stage. Their
-// machines ([ItemDiagram], [TaskDiagram], [RequestDiagram]) and roll-up
-// rules ([ItemOutcome], [Progress], [RequestOutcome]) are here; their
-// records and Service, on the process kernel, come in this package as
-// well.
+// A [Request] is one order, placed through [Service.Order]: a requester
+// asking, possibly for someone else, for one or more catalogue items. It
+// holds its requested items ([Item]: a catalogue item at the version it
+// was ordered at, with its checked [Values]) and their fulfilment tasks
+// ([Task]: those [Plan.Expand] gives, stage by stage). Each moves under
+// its own machine ([ItemDiagram], [TaskDiagram], [RequestDiagram]).
+//
+// They are one record because the roll-up rules ([ItemOutcome],
+// [Progress], [RequestOutcome]) tie them together: closing a task opens
+// the next stage or closes the item, and the last item closes the
+// request. As one record, that roll-up is part of the same stored change
+// as the task's close, through the process kernel's version check: two
+// tasks closed at once roll up exactly once, and a task is never open
+// under a closed item. Each item and task still emits its own events
+// (processes [ProcessItem] and [ProcessTask]), so the SLA engine and
+// notifiers follow them as records of their own.
+//
+// Approvals follow the item's [Approval]: the approvers (the manager of
+// the person the request is for, or a group's members, from the host's
+// [Directory]) never include the requester nor that person; each decides
+// once, and the item is approved when any, all or a quorum of them have.
 package request
