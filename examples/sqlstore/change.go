@@ -10,7 +10,8 @@ import (
 )
 
 // ChangeStore keeps changes in the changes table, with state, type,
-// requester, assignee, booked and the planned window as indexed columns,
+// requester, assignee, booked, the planned window, tenant and group as
+// indexed columns,
 // and the configuration items in change_config_items (for Filter.ConfigItem
 // and Scheduled), and their history in the history table, one row per
 // record. It implements change.Store (a
@@ -30,13 +31,15 @@ func (db *DB) Changes() *ChangeStore {
 	return &ChangeStore{recordsOf(newTable(db, table[*change.Change]{
 		process: change.Process,
 		name:    "changes",
-		cols:    []string{"state", "type", "requester", "assignee", "booked", "planned_start", "planned_end", "updated_at"},
-		fields:  []string{"state", "type", "requester", "assignee", "state", "planned_start", "planned_end", "updated_at"},
+		cols:    []string{"state", "type", "requester", "assignee", "booked", "planned_start", "planned_end", "updated_at", "tenant", "grp"},
+		fields: []string{"state", "type", "requester", "assignee", "state", "planned_start", "planned_end", "updated_at",
+			"tenant", "group"},
 		id:      func(c *change.Change) string { return c.ID },
 		version: func(c *change.Change) int64 { return c.Version },
 		values: func(c *change.Change) []any {
 			return []any{string(c.State), string(c.Type), c.Requester, c.Assignee, c.State.Booked(),
-				clampNanos(c.PlannedStart), clampNanos(c.PlannedEnd), clampNanos(c.UpdatedAt)}
+				clampNanos(c.PlannedStart), clampNanos(c.PlannedEnd), clampNanos(c.UpdatedAt),
+				c.Tenant, c.Group}
 		},
 		zero: func() *change.Change { return new(change.Change) },
 		check: func(c *change.Change) error {

@@ -9,8 +9,8 @@ import (
 )
 
 // IncidentStore keeps incidents in the incidents table, with state,
-// assignee, group, priority, major status, parent and updated_at as
-// indexed columns. It implements incident.Store (a
+// assignee, group, priority, major status, parent, updated_at, tenant and
+// caller as indexed columns. It implements incident.Store (a
 // lifecycle.Committer[*incident.Incident]) and lifecycle.Outbox.
 type IncidentStore struct {
 	logged[*incident.Incident]
@@ -27,12 +27,13 @@ func (db *DB) Incidents() *IncidentStore {
 	return &IncidentStore{loggedOf(newTable(db, table[*incident.Incident]{
 		process: incident.Process,
 		name:    "incidents",
-		cols:    []string{"state", "assignee", "grp", "priority", "major", "parent_id", "updated_at"},
-		fields:  []string{"state", "assignee", "group", "priority", "major", "parent", "updated_at"},
+		cols:    []string{"state", "assignee", "grp", "priority", "major", "parent_id", "updated_at", "tenant", "caller"},
+		fields:  []string{"state", "assignee", "group", "priority", "major", "parent", "updated_at", "tenant", "caller"},
 		id:      func(x *incident.Incident) string { return x.ID },
 		version: func(x *incident.Incident) int64 { return x.Version },
 		values: func(x *incident.Incident) []any {
-			return []any{string(x.State), x.Assignee, x.Group, int(x.Priority), string(x.Major), x.Parent, clampNanos(x.UpdatedAt)}
+			return []any{string(x.State), x.Assignee, x.Group, int(x.Priority), string(x.Major), x.Parent, clampNanos(x.UpdatedAt),
+				x.Tenant, x.Caller}
 		},
 		zero: func() *incident.Incident { return new(incident.Incident) },
 	}))}

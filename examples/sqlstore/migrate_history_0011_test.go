@@ -61,21 +61,24 @@ func TestMigrateProblemAndChangeHistory(t *testing.T) {
 		step(changes.Approve(ctx, carol, change.Approve{ID: chg.ID, Comment: "go"})) // and the scheduling after it
 
 		// Stored as documents, the old way: each record whole, through
-		// the store's own write of a record.
+		// the store's own write of a record, in the columns the schema
+		// then had.
 		sqlProblems, sqlChanges := db.Problems(), db.Changes()
+		oldProblems := &ProblemStore{loggedOf(asOfSchema(t, sqlProblems.t))}
+		oldChanges := &ChangeStore{recordsOf(asOfSchema(t, sqlChanges.t))}
 		wholeProblems := map[string]*problem.Problem{}
 		for _, id := range []string{busy.ID, quiet.ID} {
 			x, err := problems.Export(ctx, id)
 			require.NoError(t, err)
 			require.NotEmpty(t, x.History)
 			wholeProblems[id] = x
-			require.NoError(t, sqlProblems.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: x}))
+			require.NoError(t, oldProblems.Commit(ctx, lifecycle.Write[*problem.Problem]{Record: x}))
 		}
 		require.Len(t, wholeProblems[busy.ID].WorkNotes, 3)
 		wholeChange, err := changes.Export(ctx, chg.ID)
 		require.NoError(t, err)
 		require.Len(t, wholeChange.History, 5)
-		require.NoError(t, sqlChanges.Commit(ctx, lifecycle.Write[*change.Change]{Record: wholeChange}))
+		require.NoError(t, oldChanges.Commit(ctx, lifecycle.Write[*change.Change]{Record: wholeChange}))
 
 		require.NoError(t, db.migrateOnce(ctx, all))
 		for id, whole := range wholeProblems {

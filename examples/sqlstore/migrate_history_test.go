@@ -120,6 +120,48 @@ func migratedTo(t *testing.T, b backend, last int) (*DB, []migration) {
 	return db, all
 }
 
+// asOfSchema returns tb restricted to the columns its table has in tb's
+// database, for writing records as a database migrated to an older
+// version holds them: the columns later migrations add keep their
+// defaults, as in the rows an older release wrote.
+func asOfSchema[T any](t *testing.T, tb *table[T]) *table[T] {
+	t.Helper()
+	list := `SELECT name FROM pragma_table_info(?)`
+	if tb.db.Dialect() == Postgres {
+		list = `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?`
+	}
+	rows, err := tb.db.r.QueryContext(context.Background(), tb.db.q(list), tb.name)
+	require.NoError(t, err)
+	have := map[string]bool{}
+	for rows.Next() {
+		var name string
+		require.NoError(t, rows.Scan(&name))
+		have[name] = true
+	}
+	require.NoError(t, rows.Err())
+	require.NoError(t, rows.Close())
+	require.True(t, have["doc"], "table %s exists", tb.name)
+
+	old := *tb
+	old.cols, old.fields = nil, nil
+	var kept []int
+	for i, c := range tb.cols {
+		if have[c] {
+			kept = append(kept, i)
+			old.cols, old.fields = append(old.cols, c), append(old.fields, tb.fields[i])
+		}
+	}
+	old.values = func(x T) []any {
+		all := tb.values(x)
+		out := make([]any, len(kept))
+		for i, k := range kept {
+			out[i] = all[k]
+		}
+		return out
+	}
+	return newTable(tb.db, old)
+}
+
 // logs reads a record's history and journal.
 type logs interface {
 	lifecycle.HistoryReader

@@ -9,7 +9,9 @@ import (
 	"github.com/itsmkit/itsm/problem"
 )
 
-// ProblemStore keeps problems in the problems table, their linked incidents
+// ProblemStore keeps problems in the problems table (state, group,
+// assignee, service, configuration item, priority, known-error status and
+// tenant as indexed columns), their linked incidents
 // in problem_incidents (for Filter.Incident), their fixing changes in
 // problem_changes (for Filter.Change) and a lower-cased copy of the
 // searchable known-error text in a column (for SearchKnownErrors), and
@@ -31,14 +33,14 @@ func (db *DB) Problems() *ProblemStore {
 	return &ProblemStore{loggedOf(newTable(db, table[*problem.Problem]{
 		process: problem.Process,
 		name:    "problems",
-		cols:    []string{"state", "grp", "assignee", "service", "config_item", "priority", "known_error", "search_text", "updated_at"},
+		cols:    []string{"state", "grp", "assignee", "service", "config_item", "priority", "known_error", "search_text", "updated_at", "tenant"},
 		// search_text is checked by check, field by field.
-		fields:  []string{"state", "group", "assignee", "service", "config_item", "priority", "known_error", "", "updated_at"},
+		fields:  []string{"state", "group", "assignee", "service", "config_item", "priority", "known_error", "", "updated_at", "tenant"},
 		id:      func(p *problem.Problem) string { return p.ID },
 		version: func(p *problem.Problem) int64 { return p.Version },
 		values: func(p *problem.Problem) []any {
 			return []any{string(p.State), p.Group, p.Assignee, p.Service, p.ConfigItem, int(p.Priority),
-				p.IsKnownError(), problemSearchText(p), nanos(p.UpdatedAt)}
+				p.IsKnownError(), problemSearchText(p), nanos(p.UpdatedAt), p.Tenant}
 		},
 		zero: func() *problem.Problem { return new(problem.Problem) },
 		check: func(p *problem.Problem) error {
