@@ -57,8 +57,18 @@ func (s *ChangeStore) History(ctx context.Context, id string, after, limit int) 
 	return s.t.history(ctx, id, after, limit)
 }
 
+// changeParties are the columns of a change's parties: its snapshot's
+// assignee, group and caller, the requester (a change has no owner).
+var changeParties = parties{assignee: "assignee", group: "grp", caller: "requester"}
+
 // List implements change.Store.
 func (s *ChangeStore) List(ctx context.Context, f change.Filter) (change.Page, error) {
+	cs, next, err := page(ctx, s.t, s.where(f), f.After, f.PageLimit())
+	return change.Page{Changes: cs, Next: next}, err
+}
+
+// where is the condition of f but its cursor, scope included.
+func (s *ChangeStore) where(f change.Filter) where {
 	w := s.t.db.where()
 	in(&w, "state", f.States)
 	in(&w, "type", f.Types)
@@ -67,8 +77,8 @@ func (s *ChangeStore) List(ctx context.Context, f change.Filter) (change.Page, e
 	if f.ConfigItem != "" {
 		w.text("id IN (SELECT owner_id FROM change_config_items WHERE linked_id = ?)", f.ConfigItem)
 	}
-	cs, next, err := page(ctx, s.t, w, f.After, f.PageLimit())
-	return change.Page{Changes: cs, Next: next}, err
+	w.scope(f.Scope, changeParties)
+	return w
 }
 
 // Scheduled implements change.Store: booked changes on any of cis whose

@@ -39,8 +39,18 @@ func (db *DB) Incidents() *IncidentStore {
 	}))}
 }
 
+// incidentParties are the columns of an incident's parties: its
+// snapshot's assignee, group and caller (an incident has no owner).
+var incidentParties = parties{assignee: "assignee", group: "grp", caller: "caller"}
+
 // List implements incident.Store. The cursor is the last ID of the page.
 func (s *IncidentStore) List(ctx context.Context, f incident.Filter) (incident.Page, error) {
+	xs, next, err := page(ctx, s.t, s.where(f), f.After, f.PageSize())
+	return incident.Page{Incidents: xs, Next: next}, err
+}
+
+// where is the condition of f but its cursor, scope included.
+func (s *IncidentStore) where(f incident.Filter) where {
 	w := s.t.db.where()
 	in(&w, "state", f.States)
 	w.eq("assignee", f.Assignee)
@@ -48,8 +58,8 @@ func (s *IncidentStore) List(ctx context.Context, f incident.Filter) (incident.P
 	inInts(&w, "priority", f.Priorities)
 	in(&w, "major", f.Major)
 	w.eq("parent_id", f.Parent)
-	xs, next, err := page(ctx, s.t, w, f.After, f.PageSize())
-	return incident.Page{Incidents: xs, Next: next}, err
+	w.scope(f.Scope, incidentParties)
+	return w
 }
 
 // ResolvedBefore implements incident.Store.

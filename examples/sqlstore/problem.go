@@ -75,8 +75,18 @@ func problemSearchText(p *problem.Problem) string {
 	}, "\n"))
 }
 
+// problemParties are the columns of a problem's parties: its snapshot's
+// assignee and group (a problem has no caller and no owner).
+var problemParties = parties{assignee: "assignee", group: "grp"}
+
 // List implements problem.Store.
 func (s *ProblemStore) List(ctx context.Context, f problem.Filter) (problem.Page, error) {
+	ps, next, err := page(ctx, s.t, s.where(f), f.After, pageLimit(f.Limit, problem.DefaultLimit))
+	return problem.Page{Problems: ps, Next: next}, err
+}
+
+// where is the condition of f but its cursor, scope included.
+func (s *ProblemStore) where(f problem.Filter) where {
 	w := s.t.db.where()
 	in(&w, "state", f.States)
 	w.eq("grp", f.Group)
@@ -95,8 +105,8 @@ func (s *ProblemStore) List(ctx context.Context, f problem.Filter) (problem.Page
 	if f.KnownError {
 		w.add("known_error = ?", true)
 	}
-	ps, next, err := page(ctx, s.t, w, f.After, pageLimit(f.Limit, problem.DefaultLimit))
-	return problem.Page{Problems: ps, Next: next}, err
+	w.scope(f.Scope, problemParties)
+	return w
 }
 
 // SearchKnownErrors implements problem.Store. Each term is a substring test
@@ -128,18 +138,11 @@ func page[T any](ctx context.Context, t *table[T], w where, after string, limit 
 	if err := ctx.Err(); err != nil {
 		return nil, "", err
 	}
-	if after != "" {
-		op, bound, ok := afterBound(after)
-		if !ok {
-			return nil, "", nil
-		}
-		w.add("id "+op+" ?", bound)
-	}
-	if w.none {
+	query, args, ok := pageQuery(t, w, after, limit)
+	if !ok {
 		return nil, "", nil
 	}
-	args := append(w.args, t.db.fetchLimit(limit))
-	xs, err := t.list(ctx, t.db.qv("SELECT doc FROM "+t.name+w.sql()+" ORDER BY id LIMIT ?"), args...)
+	xs, err := t.list(ctx, query, args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -149,6 +152,23 @@ func page[T any](ctx context.Context, t *table[T], w where, after string, limit 
 		next = t.id(xs[limit-1])
 	}
 	return xs, next, nil
+}
+
+// pageQuery is the query of page and its arguments; !ok when the page is
+// empty without a query.
+func pageQuery[T any](t *table[T], w where, after string, limit int) (query string, args []any, ok bool) {
+	if after != "" {
+		op, bound, ok := afterBound(after)
+		if !ok {
+			return "", nil, false
+		}
+		w.add("id "+op+" ?", bound)
+	}
+	if w.none {
+		return "", nil, false
+	}
+	args = append(w.args, t.db.fetchLimit(limit))
+	return t.db.qv("SELECT doc FROM " + t.name + w.sql() + " ORDER BY id LIMIT ?"), args, true
 }
 
 // syncLinks makes the link table hold exactly owner's linked IDs.
