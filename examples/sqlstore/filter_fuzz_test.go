@@ -9,22 +9,17 @@ import (
 	"time"
 
 	"github.com/itsmkit/itsm/change"
-	"github.com/itsmkit/itsm/change/changetest"
 	"github.com/itsmkit/itsm/incident"
-	"github.com/itsmkit/itsm/incident/incidenttest"
 	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
-	"github.com/itsmkit/itsm/problem/problemtest"
 )
 
 // filterData is one data set held twice: by the core's in-memory stores,
 // which define what List means, and by a SQLite database.
 type filterData struct {
-	db        *DB
-	incidents *incidenttest.Store
-	problems  *problemtest.Store
-	changes   *changetest.Store
+	memStores
+	db *DB
 }
 
 // Values the data set uses, and so the fuzzed filters pick from (with
@@ -58,7 +53,7 @@ func loadFilterData() (*filterData, error) {
 
 func buildFilterData() (*filterData, error) {
 	ctx := context.Background()
-	d := &filterData{incidents: incidenttest.NewStore(), problems: problemtest.NewStore(), changes: changetest.NewStore()}
+	d := &filterData{memStores: newMemStores()}
 	clock := lifecycletest.NewClock(t0)
 	boss := lifecycle.Actor{ID: "boss", Roles: []string{incident.RoleMajorIncidentManager}}
 	inc, err := incident.New(incident.Config{Store: d.incidents, Clock: clock, IDs: lifecycle.Sequence("INC", 4)})
@@ -179,32 +174,8 @@ func buildFilterData() (*filterData, error) {
 		return nil, err
 	}
 	d.db = db
-	all, err := d.incidents.List(ctx, incident.Filter{Limit: incident.MaxLimit})
-	if err != nil {
+	if err := d.copyTo(ctx, db); err != nil {
 		return nil, err
-	}
-	for _, x := range all.Incidents {
-		if err := create(ctx, db.Incidents(), x); err != nil {
-			return nil, err
-		}
-	}
-	ps, err := d.problems.List(ctx, problem.Filter{Limit: 1000})
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range ps.Problems {
-		if err := create(ctx, db.Problems(), p); err != nil {
-			return nil, err
-		}
-	}
-	cs, err := d.changes.List(ctx, change.Filter{Limit: change.MaxLimit})
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range cs.Changes {
-		if err := create(ctx, db.Changes(), c); err != nil {
-			return nil, err
-		}
 	}
 	return d, nil
 }
@@ -285,18 +256,7 @@ func FuzzListFilters(f *testing.F) {
 				Priorities: some(p, []lifecycle.Priority{0, 1, 2, 3, 4, 5, 6}), Major: some(p, fzMajor),
 				Parent: one(p, fzIDs), After: p.after(free), Limit: p.limit(),
 			}
-			comparePages(t, fmt.Sprintf("incidents %+v", flt), flt.After,
-				func(after string) ([]*incident.Incident, string, error) {
-					flt.After = after
-					pg, err := d.incidents.List(ctx, flt)
-					return pg.Incidents, pg.Next, err
-				},
-				func(after string) ([]*incident.Incident, string, error) {
-					flt.After = after
-					pg, err := d.db.Incidents().List(ctx, flt)
-					return pg.Incidents, pg.Next, err
-				},
-				func(x *incident.Incident) string { return fmt.Sprint(x.ID, "@", x.Version) })
+			compareIncidents(t, fmt.Sprintf("incidents %+v", flt), flt, d.incidents, d.db)
 		case 1:
 			flt := problem.Filter{
 				States: some(p, fzPrbStates), Group: one(p, fzGroups), Assignee: one(p, fzPeople),
@@ -304,35 +264,13 @@ func FuzzListFilters(f *testing.F) {
 				Priority: lifecycle.Priority(p.byte() % 7), Incident: one(p, fzIDs), KnownError: p.byte()%2 == 1,
 				After: p.after(free), Limit: p.limit(),
 			}
-			comparePages(t, fmt.Sprintf("problems %+v", flt), flt.After,
-				func(after string) ([]*problem.Problem, string, error) {
-					flt.After = after
-					pg, err := d.problems.List(ctx, flt)
-					return pg.Problems, pg.Next, err
-				},
-				func(after string) ([]*problem.Problem, string, error) {
-					flt.After = after
-					pg, err := d.db.Problems().List(ctx, flt)
-					return pg.Problems, pg.Next, err
-				},
-				func(x *problem.Problem) string { return fmt.Sprint(x.ID, "@", x.Version) })
+			compareProblems(t, fmt.Sprintf("problems %+v", flt), flt, d.problems, d.db)
 		case 2:
 			flt := change.Filter{
 				States: some(p, fzChgStates), Types: some(p, fzTypes), Requester: one(p, fzPeople),
 				Assignee: one(p, fzPeople), ConfigItem: one(p, fzItems), After: p.after(free), Limit: p.limit(),
 			}
-			comparePages(t, fmt.Sprintf("changes %+v", flt), flt.After,
-				func(after string) ([]*change.Change, string, error) {
-					flt.After = after
-					pg, err := d.changes.List(ctx, flt)
-					return pg.Changes, pg.Next, err
-				},
-				func(after string) ([]*change.Change, string, error) {
-					flt.After = after
-					pg, err := d.db.Changes().List(ctx, flt)
-					return pg.Changes, pg.Next, err
-				},
-				func(x *change.Change) string { return fmt.Sprint(x.ID, "@", x.Version) })
+			compareChanges(t, fmt.Sprintf("changes %+v", flt), flt, d.changes, d.db)
 		default:
 			q := problem.KnownErrorQuery{Text: terms + " " + one(p, fzTerms), Service: one(p, fzServices),
 				ConfigItem: one(p, fzItems), Limit: p.limit()}
@@ -344,7 +282,7 @@ func FuzzListFilters(f *testing.F) {
 			if err != nil {
 				t.Fatalf("SearchKnownErrors(%+v): %v", q, err)
 			}
-			key := func(x *problem.Problem) string { return fmt.Sprint(x.ID, "@", x.Version) }
+			key := func(x *problem.Problem) string { return idAtVersion(x.ID, x.Version) }
 			if w, g := keys(want, key), keys(got, key); !slices.Equal(w, g) {
 				t.Fatalf("SearchKnownErrors(%#v):\nSQL    %v\nmemory %v", q, g, w)
 			}

@@ -14,23 +14,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/change"
-	"github.com/itsmkit/itsm/change/changetest"
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/incident/incidenttest"
 	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
-	"github.com/itsmkit/itsm/problem/problemtest"
 )
-
-// scopeData is a data set of records in several tenants, with several
-// callers, requesters, groups and assignees, held by the core's in-memory
-// stores, whose List defines what a scoped List answers.
-type scopeData struct {
-	incidents *incidenttest.Store
-	problems  *problemtest.Store
-	changes   *changetest.Store
-}
 
 // The records' tenants, people and groups ("" being none), and what the
 // scopes of the tests pick from: the same, values no record has, and text
@@ -46,26 +35,19 @@ var (
 		lifecycle.RelationOwner, lifecycle.RelationGroupMember, "bogus"}
 )
 
-var (
-	scopeDataOnce sync.Once
-	scopeDataSet  *scopeData
-	scopeDataErr  error
-)
+// loadScopeData builds the scope tests' data set once per process (the
+// in-memory stores are safe for concurrent reads).
+var loadScopeData = sync.OnceValues(buildScopeData)
 
-// loadScopeData builds the data set once per process (the in-memory stores
-// are safe for concurrent reads).
-func loadScopeData() (*scopeData, error) {
-	scopeDataOnce.Do(func() { scopeDataSet, scopeDataErr = buildScopeData() })
-	return scopeDataSet, scopeDataErr
-}
-
-func buildScopeData() (*scopeData, error) {
+// buildScopeData makes records in several tenants, with several callers,
+// requesters, groups and assignees, in in-memory stores.
+func buildScopeData() (memStores, error) {
 	ctx := context.Background()
-	d := &scopeData{incidents: incidenttest.NewStore(), problems: problemtest.NewStore(), changes: changetest.NewStore()}
+	d := newMemStores()
 	clock := lifecycletest.NewClock(t0)
 	inc, err := incident.New(incident.Config{Store: d.incidents, Clock: clock, IDs: lifecycle.Sequence("INC", 4)})
 	if err != nil {
-		return nil, err
+		return d, err
 	}
 	for i := range 36 {
 		clock.Advance(time.Minute)
@@ -75,7 +57,7 @@ func buildScopeData() (*scopeData, error) {
 		}
 		x, err := inc.Open(ctx, agent, open)
 		if err != nil {
-			return nil, fmt.Errorf("incident %d: %w", i, err)
+			return d, fmt.Errorf("incident %d: %w", i, err)
 		}
 		if i%4 == 0 {
 			continue // no group, no assignee
@@ -85,13 +67,13 @@ func buildScopeData() (*scopeData, error) {
 			assign.Assignee = scPeople[(i+1)%3]
 		}
 		if _, err := inc.Assign(ctx, agent, assign); err != nil {
-			return nil, fmt.Errorf("incident %d: %w", i, err)
+			return d, fmt.Errorf("incident %d: %w", i, err)
 		}
 	}
 
 	prb, err := problem.New(problem.Config{Store: d.problems, Clock: clock, IDs: lifecycle.Sequence("PRB", 4)})
 	if err != nil {
-		return nil, err
+		return d, err
 	}
 	for i := range 24 {
 		clock.Advance(time.Minute)
@@ -103,13 +85,13 @@ func buildScopeData() (*scopeData, error) {
 			open.Assignee = scPeople[i%3]
 		}
 		if _, err := prb.Open(ctx, agent, open); err != nil {
-			return nil, fmt.Errorf("problem %d: %w", i, err)
+			return d, fmt.Errorf("problem %d: %w", i, err)
 		}
 	}
 
 	chg, err := change.New(change.Config{Store: d.changes, Clock: clock, IDs: lifecycle.Sequence("CHG", 4)})
 	if err != nil {
-		return nil, err
+		return d, err
 	}
 	for i := range 24 {
 		clock.Advance(time.Minute)
@@ -121,53 +103,15 @@ func buildScopeData() (*scopeData, error) {
 		}
 		c, err := chg.Create(ctx, agent, create)
 		if err != nil {
-			return nil, fmt.Errorf("change %d: %w", i, err)
+			return d, fmt.Errorf("change %d: %w", i, err)
 		}
 		if i%3 == 1 {
 			if _, err := chg.Assign(ctx, agent, change.Assign{ID: c.ID, Group: c.Group, Assignee: scPeople[i/3%3]}); err != nil {
-				return nil, fmt.Errorf("change %d: %w", i, err)
+				return d, fmt.Errorf("change %d: %w", i, err)
 			}
 		}
 	}
 	return d, nil
-}
-
-// copyTo stores d's records in db.
-func (d *scopeData) copyTo(ctx context.Context, db *DB) error {
-	return d.commitTo(ctx, db.Incidents(), db.Problems(), db.Changes())
-}
-
-// commitTo stores d's records through the committers of each process.
-func (d *scopeData) commitTo(ctx context.Context, incidents lifecycle.Committer[*incident.Incident],
-	problems lifecycle.Committer[*problem.Problem], changes lifecycle.Committer[*change.Change]) error {
-	xs, err := d.incidents.List(ctx, incident.Filter{Limit: incident.MaxLimit})
-	if err != nil {
-		return err
-	}
-	for _, x := range xs.Incidents {
-		if err := create(ctx, incidents, x); err != nil {
-			return err
-		}
-	}
-	ps, err := d.problems.List(ctx, problem.Filter{Limit: 1000})
-	if err != nil {
-		return err
-	}
-	for _, p := range ps.Problems {
-		if err := create(ctx, problems, p); err != nil {
-			return err
-		}
-	}
-	cs, err := d.changes.List(ctx, change.Filter{Limit: change.MaxLimit})
-	if err != nil {
-		return err
-	}
-	for _, c := range cs.Changes {
-		if err := create(ctx, changes, c); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // scope picks a scope of every kind: None, no tenant, some tenants, a
@@ -190,55 +134,20 @@ func (p *picker) scope() lifecycle.Scope {
 // checkScoped lists each process's records under the scope and filter
 // that choices pick, page by page, from db and from d's in-memory stores,
 // and fails where the two differ.
-func checkScoped(t *testing.T, d *scopeData, db *DB, choices []byte) {
+func checkScoped(t *testing.T, d memStores, db *DB, choices []byte) {
 	t.Helper()
-	ctx := context.Background()
 	p := &picker{b: choices}
 	s := p.scope()
-	key := func(id string, v int64) string { return fmt.Sprint(id, "@", v) }
 	switch p.byte() % 3 {
 	case 0:
 		f := incident.Filter{Scope: s, Group: one(p, scScopeGroups), Limit: p.limit()}
-		comparePages(t, fmt.Sprintf("incidents %+v %s", f, scopeString(s)), "",
-			func(after string) ([]*incident.Incident, string, error) {
-				f.After = after
-				pg, err := d.incidents.List(ctx, f)
-				return pg.Incidents, pg.Next, err
-			},
-			func(after string) ([]*incident.Incident, string, error) {
-				f.After = after
-				pg, err := db.Incidents().List(ctx, f)
-				return pg.Incidents, pg.Next, err
-			},
-			func(x *incident.Incident) string { return key(x.ID, x.Version) })
+		compareIncidents(t, fmt.Sprintf("incidents %+v %s", f, scopeString(s)), f, d.incidents, db)
 	case 1:
 		f := problem.Filter{Scope: s, Assignee: one(p, scActors), Limit: p.limit()}
-		comparePages(t, fmt.Sprintf("problems %+v %s", f, scopeString(s)), "",
-			func(after string) ([]*problem.Problem, string, error) {
-				f.After = after
-				pg, err := d.problems.List(ctx, f)
-				return pg.Problems, pg.Next, err
-			},
-			func(after string) ([]*problem.Problem, string, error) {
-				f.After = after
-				pg, err := db.Problems().List(ctx, f)
-				return pg.Problems, pg.Next, err
-			},
-			func(x *problem.Problem) string { return key(x.ID, x.Version) })
+		compareProblems(t, fmt.Sprintf("problems %+v %s", f, scopeString(s)), f, d.problems, db)
 	default:
 		f := change.Filter{Scope: s, Requester: one(p, scActors), Limit: p.limit()}
-		comparePages(t, fmt.Sprintf("changes %+v %s", f, scopeString(s)), "",
-			func(after string) ([]*change.Change, string, error) {
-				f.After = after
-				pg, err := d.changes.List(ctx, f)
-				return pg.Changes, pg.Next, err
-			},
-			func(after string) ([]*change.Change, string, error) {
-				f.After = after
-				pg, err := db.Changes().List(ctx, f)
-				return pg.Changes, pg.Next, err
-			},
-			func(x *change.Change) string { return key(x.ID, x.Version) })
+		compareChanges(t, fmt.Sprintf("changes %+v %s", f, scopeString(s)), f, d.changes, db)
 	}
 }
 
@@ -327,17 +236,16 @@ func TestListScopes(t *testing.T) {
 
 // scopedIDs lists proc's records under scope, from d's in-memory store
 // and from db, as ID@version, with the number of all proc's records.
-func scopedIDs(t *testing.T, d *scopeData, db *DB, proc string, scope lifecycle.Scope) (mem, got []string, all int) {
+func scopedIDs(t *testing.T, d memStores, db *DB, proc string, scope lifecycle.Scope) (mem, got []string, all int) {
 	t.Helper()
 	ctx := context.Background()
-	key := func(id string, v int64) string { return fmt.Sprint(id, "@", v) }
 	switch proc {
 	case "incident":
 		list := func(s incident.Store, scope lifecycle.Scope) []string {
 			pg, err := s.List(ctx, incident.Filter{Scope: scope, Limit: incident.MaxLimit})
 			require.NoError(t, err)
 			require.Empty(t, pg.Next)
-			return keys(pg.Incidents, func(x *incident.Incident) string { return key(x.ID, x.Version) })
+			return keys(pg.Incidents, func(x *incident.Incident) string { return idAtVersion(x.ID, x.Version) })
 		}
 		return list(d.incidents, scope), list(db.Incidents(), scope), len(list(d.incidents, lifecycle.Scope{}))
 	case "problem":
@@ -345,7 +253,7 @@ func scopedIDs(t *testing.T, d *scopeData, db *DB, proc string, scope lifecycle.
 			pg, err := s.List(ctx, problem.Filter{Scope: scope, Limit: 1000})
 			require.NoError(t, err)
 			require.Empty(t, pg.Next)
-			return keys(pg.Problems, func(x *problem.Problem) string { return key(x.ID, x.Version) })
+			return keys(pg.Problems, func(x *problem.Problem) string { return idAtVersion(x.ID, x.Version) })
 		}
 		return list(d.problems, scope), list(db.Problems(), scope), len(list(d.problems, lifecycle.Scope{}))
 	default:
@@ -353,7 +261,7 @@ func scopedIDs(t *testing.T, d *scopeData, db *DB, proc string, scope lifecycle.
 			pg, err := s.List(ctx, change.Filter{Scope: scope, Limit: change.MaxLimit})
 			require.NoError(t, err)
 			require.Empty(t, pg.Next)
-			return keys(pg.Changes, func(x *change.Change) string { return key(x.ID, x.Version) })
+			return keys(pg.Changes, func(x *change.Change) string { return idAtVersion(x.ID, x.Version) })
 		}
 		return list(d.changes, scope), list(db.Changes(), scope), len(list(d.changes, lifecycle.Scope{}))
 	}
