@@ -50,12 +50,13 @@
 // (COLLATE "C" on PostgreSQL); a cursor the store did not issue pages as a
 // byte-wise comparison with it would.
 //
-// A filter's Scope (lifecycle.Scope) is part of the WHERE clause like any
-// other condition, on the tenant, assignee, group and caller columns (a
-// change's caller is its requester; a record with no tenant has the empty
-// text, never NULL). The tenant is indexed with the ID, so a page under a
-// scope holds a full page of the scope's records however few they are. A
-// scope that can hold nothing answers an empty page without a query.
+// A filter's or a known-error search's Scope (lifecycle.Scope) is part of
+// the WHERE clause like any other condition, on the tenant, assignee,
+// group and caller columns (a change's caller is its requester; a record
+// with no tenant has the empty text, never NULL). The tenant is indexed
+// with the ID, so a page under a scope holds a full page of the scope's
+// records however few they are. A scope that can hold nothing answers an
+// empty page without a query.
 //
 // # Text the databases cannot hold
 //

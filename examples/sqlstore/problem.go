@@ -110,7 +110,8 @@ func (s *ProblemStore) where(f problem.Filter) where {
 }
 
 // SearchKnownErrors implements problem.Store. Each term is a substring test
-// (instr on SQLite, strpos on PostgreSQL) on the search_text column.
+// (instr on SQLite, strpos on PostgreSQL) on the search_text column; the
+// query's Scope is part of the WHERE clause as in List.
 func (s *ProblemStore) SearchKnownErrors(ctx context.Context, q problem.KnownErrorQuery) ([]*problem.Problem, error) {
 	w := s.t.db.where()
 	w.add("known_error = ?", true)
@@ -123,6 +124,7 @@ func (s *ProblemStore) SearchKnownErrors(ctx context.Context, q problem.KnownErr
 	for _, term := range strings.Fields(strings.ToLower(q.Text)) {
 		w.text(contains, term)
 	}
+	w.scope(q.Scope, problemParties)
 	ps, _, err := page(ctx, s.t, w, "", pageLimit(q.Limit, problem.DefaultLimit))
 	return ps, err
 }

@@ -84,8 +84,15 @@ func buildScopeData() (memStores, error) {
 		if i%4 > 1 {
 			open.Assignee = scPeople[i%3]
 		}
-		if _, err := prb.Open(ctx, agent, open); err != nil {
+		x, err := prb.Open(ctx, agent, open)
+		if err != nil {
 			return d, fmt.Errorf("problem %d: %w", i, err)
+		}
+		if i%4 != 1 {
+			if _, err := prb.RecordKnownError(ctx, agent, problem.RecordKnownError{ID: x.ID,
+				RootCause: "Disk of the spool", Workaround: fmt.Sprintf("Purge queue %d", i%5)}); err != nil {
+				return d, fmt.Errorf("problem %d: %w", i, err)
+			}
 		}
 	}
 
@@ -131,23 +138,32 @@ func (p *picker) scope() lifecycle.Scope {
 	return s
 }
 
-// checkScoped lists each process's records under the scope and filter
-// that choices pick, page by page, from db and from d's in-memory stores,
-// and fails where the two differ.
+// checkScoped lists a process's records (or searches the known errors)
+// under the scope and filter that choices pick, page by page, from db and
+// from d's in-memory stores, and fails where the two differ.
 func checkScoped(t *testing.T, d memStores, db *DB, choices []byte) {
 	t.Helper()
 	p := &picker{b: choices}
 	s := p.scope()
-	switch p.byte() % 3 {
+	switch p.byte() % 4 {
 	case 0:
 		f := incident.Filter{Scope: s, Group: one(p, scScopeGroups), Limit: p.limit()}
 		compareIncidents(t, fmt.Sprintf("incidents %+v %s", f, scopeString(s)), f, d.incidents, db)
 	case 1:
 		f := problem.Filter{Scope: s, Assignee: one(p, scActors), Limit: p.limit()}
 		compareProblems(t, fmt.Sprintf("problems %+v %s", f, scopeString(s)), f, d.problems, db)
-	default:
+	case 2:
 		f := change.Filter{Scope: s, Requester: one(p, scActors), Limit: p.limit()}
 		compareChanges(t, fmt.Sprintf("changes %+v %s", f, scopeString(s)), f, d.changes, db)
+	default:
+		q := problem.KnownErrorQuery{Scope: s, Text: one(p, []string{"disk", "purge 3", "queue 4 spool"}), Limit: p.limit()}
+		ctx := context.Background()
+		want, err := d.problems.SearchKnownErrors(ctx, q)
+		require.NoError(t, err)
+		got, err := db.Problems().SearchKnownErrors(ctx, q)
+		require.NoError(t, err)
+		key := func(x *problem.Problem) string { return idAtVersion(x.ID, x.Version) }
+		require.Equal(t, keys(want, key), keys(got, key), "SearchKnownErrors(%+v) %s: SQL as in memory", q, scopeString(s))
 	}
 }
 
@@ -159,8 +175,9 @@ func scopeString(s lifecycle.Scope) string {
 	return fmt.Sprintf("scope{none %v tenants %q party %+v}", s.None, s.Tenants, *s.Party)
 }
 
-// TestListScopes checks that a scoped List answers, on each database,
-// what the core's in-memory stores answer on the same records: for a
+// TestListScopes checks that a scoped List, and a scoped known-error
+// search, answers on each database what the core's in-memory stores
+// answer on the same records: for a
 // scope of each kind, each holding some records and not others or none
 // at all, then for random scopes, page by page with the same cursors.
 func TestListScopes(t *testing.T) {
@@ -192,7 +209,7 @@ func TestListScopes(t *testing.T) {
 			{"tenants no column holds", lifecycle.Scope{Tenants: []string{"ac\x00me", "\xff"}}, empty, ""},
 			{"assignee", lifecycle.Scope{Party: party("bob", nil, lifecycle.RelationAssignee)}, some, ""},
 			{"caller", lifecycle.Scope{Party: party("ann", nil, lifecycle.RelationCaller)}, some, "incident change"},
-			{"a problem has no caller", lifecycle.Scope{Party: party("ann", nil, lifecycle.RelationCaller)}, empty, "problem"},
+			{"a problem has no caller", lifecycle.Scope{Party: party("ann", nil, lifecycle.RelationCaller)}, empty, "problem known error"},
 			{"nothing has an owner", lifecycle.Scope{Party: party("ann", nil, lifecycle.RelationOwner)}, empty, ""},
 			{"group member", lifecycle.Scope{Party: party("zed", []string{"desk"}, lifecycle.RelationGroupMember)}, some, ""},
 			{"the group none", lifecycle.Scope{Party: party("zed", []string{""}, lifecycle.RelationGroupMember)}, empty, ""},
@@ -205,7 +222,7 @@ func TestListScopes(t *testing.T) {
 			{"tenant and party", lifecycle.Scope{Tenants: []string{"acme", ""}, Party: party("bob", []string{"desk"}, lifecycle.RelationAssignee, lifecycle.RelationGroupMember)}, some, ""},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				for _, proc := range []string{"incident", "problem", "change"} {
+				for _, proc := range []string{"incident", "problem", "known error", "change"} {
 					if c.procs != "" && !strings.Contains(c.procs, proc) {
 						continue
 					}
@@ -254,6 +271,13 @@ func scopedIDs(t *testing.T, d memStores, db *DB, proc string, scope lifecycle.S
 			require.NoError(t, err)
 			require.Empty(t, pg.Next)
 			return keys(pg.Problems, func(x *problem.Problem) string { return idAtVersion(x.ID, x.Version) })
+		}
+		return list(d.problems, scope), list(db.Problems(), scope), len(list(d.problems, lifecycle.Scope{}))
+	case "known error":
+		list := func(s problem.Store, scope lifecycle.Scope) []string {
+			xs, err := s.SearchKnownErrors(ctx, problem.KnownErrorQuery{Scope: scope, Limit: 1000})
+			require.NoError(t, err)
+			return keys(xs, func(x *problem.Problem) string { return idAtVersion(x.ID, x.Version) })
 		}
 		return list(d.problems, scope), list(db.Problems(), scope), len(list(d.problems, lifecycle.Scope{}))
 	default:
@@ -402,7 +426,7 @@ func TestMigrateScopeColumns(t *testing.T) {
 			&ChangeStore{recordsOf(asOfSchema(t, db.Changes().t))}))
 
 		require.NoError(t, db.migrateOnce(ctx, all))
-		for _, proc := range []string{"incident", "problem", "change"} {
+		for _, proc := range []string{"incident", "problem", "known error", "change"} {
 			for _, s := range []lifecycle.Scope{
 				{Tenants: []string{"acme"}},
 				{Tenants: []string{""}},
