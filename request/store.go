@@ -87,26 +87,45 @@ func (f Filter) Matches(r *Request) bool {
 	case len(f.States) > 0 && !slices.Contains(f.States, r.State),
 		f.Requester != "" && r.Requester != f.Requester,
 		f.For != "" && r.For() != f.For,
-		f.Approver != "" && !r.awaits(f.Approver),
-		f.TaskGroup != "" && !r.queued(f.TaskGroup):
+		f.Approver != "" && !slices.Contains(r.Awaiting(), f.Approver),
+		f.TaskGroup != "" && !slices.Contains(r.Queued(), f.TaskGroup):
 		return false
 	}
 	return f.Scope.Everything() || f.Scope.Holds(r.Snapshot())
 }
 
-// awaits reports whether an item of r awaits approver's decision.
-func (r *Request) awaits(approver string) bool {
-	return slices.ContainsFunc(r.Items, func(it Item) bool {
-		return it.State == ItemAwaitingApproval && slices.Contains(it.Approvers, approver) &&
-			!slices.ContainsFunc(it.Verdicts, func(v Verdict) bool { return v.Approver == approver })
-	})
+// Awaiting returns the approvers an item of r awaits a decision from,
+// sorted: the queue "awaiting my approval" (see [Filter].Approver).
+func (r *Request) Awaiting() []string {
+	var out []string
+	for _, it := range r.Items {
+		if it.State != ItemAwaitingApproval {
+			continue
+		}
+		for _, a := range it.Approvers {
+			if !slices.ContainsFunc(it.Verdicts, func(v Verdict) bool { return v.Approver == a }) && !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
-// queued reports whether r has an open task of an open stage for group.
-func (r *Request) queued(group string) bool {
-	return slices.ContainsFunc(r.Items, func(it Item) bool {
-		return it.State == ItemInFulfilment && slices.ContainsFunc(it.Tasks, func(t Task) bool {
-			return t.Stage == it.Stage && t.Group == group && !t.State.Final()
-		})
-	})
+// Queued returns the groups with an open task in an item's open stage,
+// sorted: the queue "my group's tasks" (see [Filter].TaskGroup).
+func (r *Request) Queued() []string {
+	var out []string
+	for _, it := range r.Items {
+		if it.State != ItemInFulfilment {
+			continue
+		}
+		for _, t := range it.Tasks {
+			if t.Stage == it.Stage && !t.State.Final() && t.Group != "" && !slices.Contains(out, t.Group) {
+				out = append(out, t.Group)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/itsmkit/itsm/lifecycle/lifecycletest"
 	"github.com/itsmkit/itsm/problem"
 	"github.com/itsmkit/itsm/problem/problemtest"
+	"github.com/itsmkit/itsm/request"
+	"github.com/itsmkit/itsm/request/requesttest"
 	"github.com/itsmkit/itsm/sla"
 	"github.com/itsmkit/itsm/sla/slatest"
 )
@@ -60,6 +62,14 @@ func TestConformanceChangeStore(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		fresh := emptier(t, b)
 		changetest.TestStore(t, func(t *testing.T) change.Store { return fresh(t).Changes() })
+	})
+}
+
+func TestConformanceRequestStore(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b backend) {
+		fresh := emptier(t, b)
+		requesttest.TestStore(t, func(t *testing.T) request.Store { return fresh(t).Requests() })
 	})
 }
 
