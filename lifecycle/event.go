@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"encoding/json"
 	"maps"
 	"strconv"
 	"time"
@@ -42,8 +43,89 @@ type Notification struct {
 	// process-neutral form.
 	Snapshot Snapshot `json:"snapshot"`
 	// Data carries event-specific details, such as the linked record of a
-	// "linked" event or the target of an SLA warning.
+	// "linked" event or the incidents of a change.
 	Data map[string]string `json:"data,omitempty"`
+	// Payload carries the details of an event as a typed value, where a
+	// map per event costs too much: the SLA warnings and breaches, whose
+	// payload is an *sla.Details. Its keys and values read as Data's do
+	// (see [Notification.Value]), and the JSON holds them in "data", so a
+	// row reads the same whichever of the two the event carried.
+	Payload Payload `json:"-"`
+}
+
+// NotificationSchema is the version of a notification's JSON that
+// [Notification.MarshalJSON] writes, in its "schema" field. Version 1
+// rows, written before the field existed, have none; they decode as
+// version 2 does, their details in Data. Version 2 holds a [Payload]'s
+// details in "data", as version 1 holds Data.
+const NotificationSchema = 2
+
+// Payload is the typed details of a [Notification]. A payload is never
+// changed once its event is emitted: an event and its clones share it.
+type Payload interface {
+	// Value returns the detail named key, as text, as a Data map would
+	// hold it, and whether there is one.
+	Value(key string) (string, bool)
+	// Data returns the details as a new map: what the event's JSON holds
+	// in "data".
+	Data() map[string]string
+}
+
+// Value returns the detail named key of e: its Payload's if it has one
+// there, else Data's; "" when there is none. It reads an event the same
+// whether it was emitted with a payload or decoded from JSON, where the
+// details are in Data.
+func (e Notification) Value(key string) string {
+	if e.Payload != nil {
+		if v, ok := e.Payload.Value(key); ok {
+			return v
+		}
+	}
+	return e.Data[key]
+}
+
+// notificationJSON is a Notification without its methods, for encoding/json.
+type notificationJSON Notification
+
+// MarshalJSON encodes e as schema [NotificationSchema]: the fields by
+// their tags, and in "data" Data's entries together with the Payload's
+// details (the payload's win where both name a key).
+func (e Notification) MarshalJSON() ([]byte, error) {
+	if e.Payload != nil {
+		data := e.Payload.Data()
+		for k, v := range e.Data {
+			if _, ok := data[k]; !ok {
+				data[k] = v
+			}
+		}
+		e.Data = data
+	}
+	return json.Marshal(struct {
+		notificationJSON
+		Schema int `json:"schema"`
+	}{notificationJSON(e), NotificationSchema})
+}
+
+// UnmarshalJSON decodes a notification of schema version 1 or 2, its
+// details in Data and its Payload nil. A newer version is refused with a
+// *ValidationError naming "schema": this code cannot tell what its
+// fields mean.
+func (e *Notification) UnmarshalJSON(b []byte) error {
+	var doc struct {
+		*notificationJSON
+		Schema int `json:"schema"`
+	}
+	x := notificationJSON(*e)
+	x.Payload = nil
+	doc.notificationJSON = &x
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return err
+	}
+	if doc.Schema > NotificationSchema {
+		return Invalid("schema", "version %d is newer than %d, the newest this code reads", doc.Schema, NotificationSchema)
+	}
+	*e = Notification(x)
+	return nil
 }
 
 // NotificationID returns the ID of the n-th event (from 0) that process emits for
@@ -60,7 +142,8 @@ func NotificationID(process, subject string, version int64, n int) string {
 	return string(b)
 }
 
-// Clone returns a deep copy of e.
+// Clone returns a deep copy of e. The copy shares e's Payload, which
+// never changes.
 func (e Notification) Clone() Notification {
 	e.Snapshot = e.Snapshot.Clone()
 	e.Data = maps.Clone(e.Data)
