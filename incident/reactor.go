@@ -43,8 +43,9 @@ type Reactor struct {
 	EscalateOnBreach bool
 	// ReassignOnBreach, when set, names the group a breached incident is
 	// handed to (functional escalation); breach is the "sla.breached"
-	// event (Data: record, agreement, target, cycle). Returning "" or the
-	// incident's own group leaves it where it is. It must be a pure
+	// event (see its Value of "record", "agreement", "target" and
+	// "cycle"). Returning "" or the incident's own group leaves it where
+	// it is. It must be a pure
 	// function of its arguments, so that a redelivered breach picks the
 	// same group.
 	ReassignOnBreach func(inc *Incident, breach lifecycle.Notification) (group string)
@@ -94,12 +95,12 @@ func (r *Reactor) actor(ev lifecycle.Notification) lifecycle.Actor {
 // and event: unless the incident is not open, or the breach was
 // handled by event already (see [Incident.Reactions]).
 func (r *Reactor) onBreach(ctx context.Context, breach lifecycle.Notification, event Event, next func(inc *Incident, reason string) (Command, bool)) error {
-	id := breach.Data["record"]
+	id := breach.Value("record")
 	if id == "" {
 		return nil
 	}
 	reason := breachReason(breach)
-	key := "breach/" + string(event) + "/" + breach.Data["agreement"] + "/" + breach.Data["target"] + "/" + breach.Data["cycle"]
+	key := "breach/" + string(event) + "/" + breach.Value("agreement") + "/" + breach.Value("target") + "/" + breach.Value("cycle")
 	return r.Incidents.react(ctx, r.actor(breach), id, func(inc *Incident) (Command, bool) {
 		// A handled breach does not ask next (the host's choice) again.
 		if !inc.State.IsOpen() || slices.Contains(inc.Reactions, key) {
@@ -115,7 +116,7 @@ func (r *Reactor) onBreach(ctx context.Context, breach lifecycle.Notification, e
 
 // breachReason is the reason recorded for an escalation caused by breach.
 func breachReason(breach lifecycle.Notification) string {
-	return fmt.Sprintf("SLA %s (%s) breached, cycle %s", breach.Data["agreement"], breach.Data["target"], breach.Data["cycle"])
+	return fmt.Sprintf("SLA %s (%s) breached, cycle %s", breach.Value("agreement"), breach.Value("target"), breach.Value("cycle"))
 }
 
 // escalate raises a breached incident's escalation level by one.

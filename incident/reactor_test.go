@@ -123,7 +123,7 @@ func TestReactorReassignsOnBreachOnce(t *testing.T) {
 	require.NoError(t, err)
 	var asked []string
 	r := &incident.Reactor{Incidents: s, ReassignOnBreach: func(inc *incident.Incident, breach lifecycle.Notification) string {
-		asked = append(asked, inc.ID+"/"+breach.Data["agreement"])
+		asked = append(asked, inc.ID+"/"+breach.Value("agreement"))
 		if inc.Priority == lifecycle.PriorityCritical {
 			return "major-incident-team"
 		}

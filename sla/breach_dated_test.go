@@ -37,8 +37,8 @@ func TestRaiseDatesThresholdsOnABusinessCalendar(t *testing.T) {
 		ny(3, 11, 11, 12), // 7 h 12 min, 1 h 12 min after the resumption
 		ny(3, 11, 12, 0),  // 8 h
 	} {
-		assertInstant(t, want, evs[i].Time, evs[i].Type+"@"+evs[i].Data[sla.DataPercent])
-		assert.Equal(t, "2026-03-11T16:00:00Z", evs[i].Data[sla.DataDue])
+		assertInstant(t, want, evs[i].Time, evs[i].Type+"@"+evs[i].Value(sla.DataPercent))
+		assert.Equal(t, "2026-03-11T16:00:00Z", evs[i].Value(sla.DataDue))
 	}
 	assert.Nil(t, tm.Evaluate(raise.Add(time.Hour)), "notified once")
 }

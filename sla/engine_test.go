@@ -187,7 +187,7 @@ func TestEngineFollowsAnIncident(t *testing.T) {
 
 	assert.Equal(t, 1, d.evaluate(t, t0.Add(40*time.Minute)))
 	assert.Equal(t, []string{sla.EventWarning}, d.rec.Types())
-	assert.Equal(t, "response", d.rec.Events()[0].Data[sla.DataTarget])
+	assert.Equal(t, "response", d.rec.Events()[0].Value(sla.DataTarget))
 	assert.Equal(t, 0, d.evaluate(t, t0.Add(40*time.Minute)), "nothing twice")
 
 	d.observe(t, "INC1", 2, t0.Add(50*time.Minute), snap(stProgress, 2))

@@ -47,10 +47,9 @@ func TestEvaluateNothingDueDoesNotAllocate(t *testing.T) {
 
 // maxAllocsPerDueTimer bounds what evaluating a due timer that fires two
 // events costs through the engine and the in-memory store: the events'
-// slice and their strings (one allocation each), a Data map per event (two
-// allocations each), and a share of the store's copies, allocated per
-// batch.
-const maxAllocsPerDueTimer = 1 + 1 + 2*2 + 0.5
+// slice, their IDs and their details (one allocation each, however many
+// events fire), and a share of the store's copies, allocated per batch.
+const maxAllocsPerDueTimer = 1 + 1 + 1 + 0.5
 
 // TestEvaluateDueAllocations holds EvaluateDue to its allocation budget
 // per due timer, every timer firing its 50 and 75 % warnings.

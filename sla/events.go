@@ -14,7 +14,9 @@ const Process = "sla"
 
 // Event types emitted by [Timer.Evaluate].
 const (
-	// EventWarning is a warning threshold reached. Its Data holds:
+	// EventWarning is a warning threshold reached. Its Payload is a
+	// *[Details]; read as text (by [lifecycle.Notification.Value], or in
+	// the JSON's "data") it holds:
 	//
 	//	record          the record's ID
 	//	agreement       the agreement's ID
@@ -28,12 +30,12 @@ const (
 	// The record's priority, group and assignee are in the event's
 	// Snapshot (the record as the timer last observed it).
 	EventWarning = "sla.warning"
-	// EventBreached is the target used up; Data as for [EventWarning],
-	// with percent "100".
+	// EventBreached is the target used up; Payload as for
+	// [EventWarning], with percent "100".
 	EventBreached = "sla.breached"
 )
 
-// Keys of the events' Data (see [EventWarning]).
+// Keys of the events' details as text (see [EventWarning]).
 const (
 	// DataRecord is the record's ID.
 	DataRecord = "record"
@@ -70,36 +72,120 @@ func percentText(p float64) string {
 	return strconv.FormatFloat(p, 'f', -1, 64)
 }
 
-// eventText builds the strings of the events one evaluation of a timer
-// fires in one buffer, sized once: each event's ID, and each cycle's goal
-// and due instant (shared by the cycle's events). The strings it returns
-// share that memory; a strings.Builder only appends, so they never change.
-type eventText struct {
+// Details is the payload of a warning or a breach: its details typed,
+// one value per event and no map. [DetailsOf] reads them from an event,
+// whether it carries them as its Payload or, decoded from JSON, in Data.
+type Details struct {
+	// Record is the record's ID.
+	Record string
+	// Agreement is the agreement's ID.
+	Agreement string
+	// AgreementType is the agreement's type.
+	AgreementType AgreementType
+	// Target is the agreement's target.
+	Target Target
+	// Percent is the threshold reached, in percent of the goal.
+	Percent float64
+	// Cycle is the cycle's number.
+	Cycle int
+	// Goal is the cycle's target duration.
+	Goal time.Duration
+	// Due is when the target is (or was) used up, in UTC; zero while it
+	// is not known (a paused cycle).
+	Due time.Time
+}
+
+// Value returns the detail named key as text, as [EventWarning]
+// describes it, and whether d has it.
+func (d *Details) Value(key string) (string, bool) {
+	switch key {
+	case DataRecord:
+		return d.Record, true
+	case DataAgreement:
+		return d.Agreement, true
+	case DataAgreementType:
+		return string(d.AgreementType), true
+	case DataTarget:
+		return string(d.Target), true
+	case DataPercent:
+		return percentText(d.Percent), true
+	case DataCycle:
+		return cycleText(d.Cycle), true
+	case DataGoal:
+		return d.Goal.String(), true
+	case DataDue:
+		if d.Due.IsZero() {
+			return "", false
+		}
+		return d.Due.UTC().Format(time.RFC3339Nano), true
+	}
+	return "", false
+}
+
+// dataKeys are the keys of [Details.Data], in the order of [EventWarning].
+var dataKeys = [...]string{DataRecord, DataAgreement, DataAgreementType, DataTarget, DataPercent, DataCycle, DataGoal, DataDue}
+
+// Data returns d's details as a new map, keyed as [EventWarning] lists
+// them; without [DataDue] while the due instant is not known.
+func (d *Details) Data() map[string]string {
+	m := make(map[string]string, len(dataKeys))
+	for _, k := range dataKeys {
+		if v, ok := d.Value(k); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// DetailsOf returns the details of e, a warning or a breach: its Payload
+// when e carries one, else parsed from its Data, as an event decoded from
+// JSON (of either schema version) holds them. It reports false when e is
+// not an SLA warning or breach, or when its Data does not parse.
+func DetailsOf(e lifecycle.Notification) (Details, bool) {
+	if e.Process != Process || (e.Type != EventWarning && e.Type != EventBreached) {
+		return Details{}, false
+	}
+	if d, ok := e.Payload.(*Details); ok {
+		return *d, true
+	}
+	d := Details{
+		Record:        e.Data[DataRecord],
+		Agreement:     e.Data[DataAgreement],
+		AgreementType: AgreementType(e.Data[DataAgreementType]),
+		Target:        Target(e.Data[DataTarget]),
+	}
+	var err1, err2, err3, err4 error
+	d.Percent, err1 = strconv.ParseFloat(e.Data[DataPercent], 64)
+	d.Cycle, err2 = strconv.Atoi(e.Data[DataCycle])
+	d.Goal, err3 = time.ParseDuration(e.Data[DataGoal])
+	if due, ok := e.Data[DataDue]; ok {
+		d.Due, err4 = time.Parse(time.RFC3339Nano, due)
+	}
+	if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
+		return Details{}, false
+	}
+	return d, true
+}
+
+// eventIDs builds the IDs of the events one evaluation of a timer fires
+// in one buffer, sized once. The strings it returns share that memory; a
+// strings.Builder only appends, so they never change.
+type eventIDs struct {
 	buf strings.Builder
 }
 
-// Sizes of the texts: the longest decimal int64, and an RFC 3339 instant
-// with nanoseconds in UTC for years 0 to 9999. A longer text only makes
-// the buffer grow.
-const (
-	maxIntText     = 20
-	maxInstantText = len("2006-01-02T15:04:05.999999999Z")
-)
+// maxIntText is the length of the longest decimal int64. A longer ID only
+// makes the buffer grow.
+const maxIntText = 20
 
-// grow sizes text for the events of t that fire at at: n of them, over
-// the given number of cycles.
-func (x *eventText) grow(t *Timer, at time.Time, n, cycles int) {
+// grow sizes x for the IDs of the events of t that fire at at.
+func (x *eventIDs) grow(t *Timer, at time.Time) {
 	size := 0
 	add := func(c *Cycle) {
-		k := 0
 		for i := range c.Deadlines {
 			if c.Deadlines[i].fires(at) {
 				size += len(Process) + len(t.ID) + 3 + decimalLen(c.Number) + decimalLen(i)
-				k++
 			}
-		}
-		if k > 0 {
-			size += len(c.Goal.String()) + maxInstantText
 		}
 	}
 	for i := range t.Cycles {
@@ -122,11 +208,8 @@ func decimalLen(n int) int {
 	return l
 }
 
-// since returns what was written from byte from on.
-func (x *eventText) since(from int) string { return x.buf.String()[from:] }
-
 // id returns the ID of deadline i of c.
-func (x *eventText) id(t *Timer, c *Cycle, i int) string {
+func (x *eventIDs) id(t *Timer, c *Cycle, i int) string {
 	from := x.buf.Len()
 	num := make([]byte, 0, maxIntText) // append grows it if ever too small
 	x.buf.WriteString(Process)
@@ -136,45 +219,25 @@ func (x *eventText) id(t *Timer, c *Cycle, i int) string {
 	x.buf.Write(strconv.AppendInt(num, int64(c.Number), 10))
 	x.buf.WriteByte('/')
 	x.buf.Write(strconv.AppendInt(num, int64(i), 10))
-	return x.since(from)
+	return x.buf.String()[from:]
 }
 
-// goal returns c's goal, as time.Duration.String.
-func (x *eventText) goal(c *Cycle) string {
-	from := x.buf.Len()
-	x.buf.WriteString(c.Goal.String())
-	return x.since(from)
-}
-
-// due returns c's due instant, RFC 3339 in UTC, or "" when it is not
-// known.
-func (x *eventText) due(c *Cycle) string {
-	if c.Due.IsZero() {
-		return ""
-	}
-	from := x.buf.Len()
-	x.buf.Write(c.Due.UTC().AppendFormat(make([]byte, 0, maxInstantText), time.RFC3339Nano))
-	return x.since(from)
-}
-
-// event returns the event of deadline i of c, with its ID, c's goal and
-// c's due instant as text.
-func (t *Timer) event(c *Cycle, i int, d *Deadline, id, goal, due string) lifecycle.Notification {
+// event returns the event of deadline d of c, with its ID, and its
+// details in details, which it fills.
+func (t *Timer) event(c *Cycle, d *Deadline, id string, details *Details) lifecycle.Notification {
 	typ := EventWarning
 	if d.Breach {
 		typ = EventBreached
 	}
-	// At most 8 entries: the map then fits one allocation group.
-	data := make(map[string]string, 8)
-	data[DataRecord] = t.RecordID
-	data[DataAgreement] = t.AgreementID
-	data[DataAgreementType] = string(t.Type)
-	data[DataTarget] = string(t.Target)
-	data[DataPercent] = percentText(d.Percent)
-	data[DataCycle] = cycleText(c.Number)
-	data[DataGoal] = goal
-	if due != "" {
-		data[DataDue] = due
+	*details = Details{
+		Record:        t.RecordID,
+		Agreement:     t.AgreementID,
+		AgreementType: t.Type,
+		Target:        t.Target,
+		Percent:       d.Percent,
+		Cycle:         c.Number,
+		Goal:          c.Goal,
+		Due:           c.Due.UTC(),
 	}
 	return lifecycle.Notification{
 		ID:       id,
@@ -187,7 +250,7 @@ func (t *Timer) event(c *Cycle, i int, d *Deadline, id, goal, due string) lifecy
 		Time:     d.At,
 		Version:  t.Version,
 		Snapshot: t.Snapshot.Clone(),
-		Data:     data,
+		Payload:  details,
 	}
 }
 

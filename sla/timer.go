@@ -796,7 +796,7 @@ func (t *Timer) NextDeadline() (time.Time, bool) { return t.Next, !t.Next.IsZero
 //   - Version t.Version (the Engine increments it before evaluating, so it
 //     is the version stored with the fired flags);
 //   - From and To the cycle's stage, Snapshot the record as last observed,
-//     and Data as described at [EventWarning].
+//     and Payload a *[Details], as described at [EventWarning].
 //
 // When nothing is due it returns nil at the cost of one comparison.
 func (t *Timer) Evaluate(at time.Time) []lifecycle.Notification {
@@ -811,40 +811,43 @@ func (t *Timer) evaluate(at time.Time) ([]lifecycle.Notification, bool) {
 	if t.Next.IsZero() || at.Before(t.Next) {
 		return nil, false
 	}
-	// The strings of the events (IDs, goals, due instants) are built in
-	// one buffer, sized first: one allocation for them all.
-	n, cycles := 0, 0
+	// The events, their IDs and their details are allocated once each,
+	// sized first.
+	n := 0
 	for i := range t.Cycles {
-		n, cycles = t.Cycles[i].count(at, n, cycles)
+		n = t.Cycles[i].count(at, n)
 	}
-	n, cycles = t.Cycle.count(at, n, cycles)
+	n = t.Cycle.count(at, n)
 	var out []lifecycle.Notification
-	var text eventText
+	var f firing
 	if n > 0 {
 		out = make([]lifecycle.Notification, 0, n)
-		text.grow(t, at, n, cycles)
+		f.details = make([]Details, n)
+		f.ids.grow(t, at)
 	}
 	for i := range t.Cycles {
-		out = t.fire(&t.Cycles[i], at, out, &text)
+		out = t.fire(&t.Cycles[i], at, out, &f)
 	}
-	out = t.fire(&t.Cycle, at, out, &text)
+	out = t.fire(&t.Cycle, at, out, &f)
 	t.Next = t.nextDeadline()
 	return out, true
 }
 
-// count adds to n the deadlines of c that fire at at, and one to cycles
-// if there are any.
-func (c *Cycle) count(at time.Time, n, cycles int) (int, int) {
-	k := 0
+// firing is the memory of the events one evaluation fires: the buffer of
+// their IDs, and their details, one each.
+type firing struct {
+	ids     eventIDs
+	details []Details
+}
+
+// count adds to n the deadlines of c that fire at at.
+func (c *Cycle) count(at time.Time, n int) int {
 	for i := range c.Deadlines {
 		if c.Deadlines[i].fires(at) {
-			k++
+			n++
 		}
 	}
-	if k > 0 {
-		cycles++
-	}
-	return n + k, cycles
+	return n
 }
 
 // fires reports whether d fires at at: it has not fired and its instant
@@ -854,10 +857,8 @@ func (d *Deadline) fires(at time.Time) bool {
 }
 
 // fire marks reached the deadlines of c pending at at, and fires those
-// not fired yet, their strings built in text.
-func (t *Timer) fire(c *Cycle, at time.Time, out []lifecycle.Notification, text *eventText) []lifecycle.Notification {
-	var goal, due string
-	first := true
+// not fired yet, in the memory of f.
+func (t *Timer) fire(c *Cycle, at time.Time, out []lifecycle.Notification, f *firing) []lifecycle.Notification {
 	for i := range c.Deadlines {
 		d := &c.Deadlines[i]
 		if !d.pending() || d.At.After(at) {
@@ -872,10 +873,7 @@ func (t *Timer) fire(c *Cycle, at time.Time, out []lifecycle.Notification, text 
 			continue // notified before a late change moved it
 		}
 		d.Fired = true
-		if first {
-			goal, due, first = text.goal(c), text.due(c), false
-		}
-		out = append(out, t.event(c, i, d, text.id(t, c, i), goal, due))
+		out = append(out, t.event(c, d, f.ids.id(t, c, i), &f.details[len(out)]))
 	}
 	return out
 }

@@ -80,9 +80,9 @@ func TestEscalationsFollowBusinessHoursNotMidnight(t *testing.T) {
 	evs := tm.Evaluate(ny(time.March, 9, 12, 0))
 	require.Equal(t, []string{"sla.warning@50", "sla.warning@75", "sla.warning@90", "sla.breached@100"}, types(evs))
 	for i, want := range []time.Time{ny(time.March, 9, 10, 0), ny(time.March, 9, 11, 0), ny(time.March, 9, 11, 36), ny(time.March, 9, 12, 0)} {
-		assertInstant(t, want, evs[i].Time, evs[i].Type+" "+evs[i].Data[sla.DataPercent])
+		assertInstant(t, want, evs[i].Time, evs[i].Type+" "+evs[i].Value(sla.DataPercent))
 	}
-	assert.Equal(t, "2026-03-09T16:00:00Z", evs[3].Data[sla.DataDue], "due is written in UTC")
+	assert.Equal(t, "2026-03-09T16:00:00Z", evs[3].Value(sla.DataDue), "due is written in UTC")
 
 	// Opened on Saturday: the clock starts at Monday's opening.
 	tm = attach(t, a, snap(stProgress, 1), ny(time.March, 7, 10, 0))

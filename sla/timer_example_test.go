@@ -97,7 +97,7 @@ func Example_breach() {
 		fmt.Printf("%s: %d fired\n", now.Format(time.Kitchen), n)
 	}
 	for _, e := range notifications.Events() {
-		fmt.Println(e.Type, e.Data[sla.DataPercent]+"%", e.Time.Format(time.Kitchen), e.Snapshot.Group, e.ID)
+		fmt.Println(e.Type, e.Value(sla.DataPercent)+"%", e.Time.Format(time.Kitchen), e.Snapshot.Group, e.ID)
 	}
 	// Output:
 	// 11:00AM: 0 fired

@@ -191,7 +191,7 @@ type firedEvent struct {
 func fired(evs []lifecycle.Notification) map[string]firedEvent {
 	out := map[string]firedEvent{}
 	for _, e := range evs {
-		out[e.ID] = firedEvent{e.ID, e.Type, e.Data[sla.DataPercent], e.Data[sla.DataCycle], e.Time}
+		out[e.ID] = firedEvent{e.ID, e.Type, e.Value(sla.DataPercent), e.Value(sla.DataCycle), e.Time}
 	}
 	return out
 }

@@ -77,7 +77,7 @@ func attach(t *testing.T, a *sla.Agreement, s lifecycle.Snapshot, at time.Time) 
 func types(evs []lifecycle.Notification) []string {
 	out := make([]string, len(evs))
 	for i, e := range evs {
-		out[i] = e.Type + "@" + e.Data[sla.DataPercent]
+		out[i] = e.Type + "@" + e.Value(sla.DataPercent)
 	}
 	return out
 }
@@ -121,7 +121,14 @@ func TestTimerWarnsThenBreachesOnce(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		"record": "INC1", "agreement": "resolution", "agreement_type": "sla", "target": "resolution",
 		"percent": "75", "cycle": "1", "goal": "8h0m0s", "due": "2026-03-09T17:00:00Z",
-	}, e.Data)
+	}, e.Payload.Data())
+	assert.Nil(t, e.Data, "a warning's details are its payload, not a map")
+	d, ok := sla.DetailsOf(e)
+	require.True(t, ok)
+	assert.Equal(t, sla.Details{
+		Record: "INC1", Agreement: "resolution", AgreementType: sla.TypeSLA, Target: sla.TargetResolution,
+		Percent: 75, Cycle: 1, Goal: 8 * time.Hour, Due: t0.Add(8 * time.Hour),
+	}, d)
 	assert.Equal(t, stNew, e.Snapshot.State)
 	assert.False(t, tm.Breached)
 	assert.Equal(t, t0.Add(8*time.Hour), next(t, tm))
@@ -218,7 +225,7 @@ func TestPausedTimeKeptOnPriorityChange(t *testing.T) {
 	require.Equal(t, []string{"sla.warning@50"}, types(evs))
 	assert.Equal(t, t0.Add(2*time.Hour), evs[0].Time)
 	assert.Equal(t, 1, evs[0].Snapshot.Priority)
-	assert.Equal(t, "4h0m0s", evs[0].Data[sla.DataGoal])
+	assert.Equal(t, "4h0m0s", evs[0].Value(sla.DataGoal))
 
 	require.NoError(t, tm.Observe(a, snap(stProgress, 1), t0.Add(5*time.Hour)))
 	assert.Equal(t, 2*time.Hour, tm.Elapsed)
@@ -240,8 +247,8 @@ func TestPriorityRaisedPastTargetBreachesAtOnce(t *testing.T) {
 	// once, at the raise.
 	want := []time.Time{t0.Add(2 * time.Hour), t0.Add(3 * time.Hour), t0.Add(3*time.Hour + 36*time.Minute), t0.Add(4 * time.Hour)}
 	for i, e := range evs {
-		assert.Equal(t, want[i], e.Time, e.Type+"@"+e.Data[sla.DataPercent])
-		assert.Equal(t, "2026-03-09T13:00:00Z", e.Data[sla.DataDue])
+		assert.Equal(t, want[i], e.Time, e.Type+"@"+e.Value(sla.DataPercent))
+		assert.Equal(t, "2026-03-09T13:00:00Z", e.Value(sla.DataDue))
 	}
 	assert.Nil(t, tm.Evaluate(at), "notified once")
 
@@ -294,7 +301,7 @@ func TestResponseAndResolutionAreSeparate(t *testing.T) {
 	evs := st.Evaluate(t0.Add(20 * time.Hour))
 	require.Equal(t, []string{"sla.warning@50", "sla.warning@75", "sla.warning@90", "sla.breached@100"}, types(evs))
 	for _, e := range evs {
-		assert.Equal(t, "resolution", e.Data[sla.DataTarget])
+		assert.Equal(t, "resolution", e.Value(sla.DataTarget))
 	}
 	assert.Equal(t, t0.Add(9*time.Hour), evs[3].Time, "8 h of work, 1 h on hold")
 }
@@ -410,8 +417,8 @@ func TestResetOnGroupChangeStartsNewCycle(t *testing.T) {
 	require.Equal(t, []string{"sla.warning@50", "sla.warning@75", "sla.warning@50"}, types(evs))
 	assert.Equal(t, []string{"sla/INC1/group-ola/1/0", "sla/INC1/group-ola/1/1", "sla/INC1/group-ola/2/0"},
 		[]string{evs[0].ID, evs[1].ID, evs[2].ID})
-	assert.Equal(t, "2", evs[2].Data[sla.DataCycle])
-	assert.Equal(t, "ola", evs[2].Data[sla.DataAgreementType])
+	assert.Equal(t, "2", evs[2].Value(sla.DataCycle))
+	assert.Equal(t, "ola", evs[2].Value(sla.DataAgreementType))
 
 	// Observing the same group again is not a change.
 	require.NoError(t, tm.Observe(a, s, t0.Add(6*time.Hour)))

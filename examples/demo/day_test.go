@@ -273,11 +273,11 @@ func TestDayNotifications(t *testing.T) {
 			if e.Process != sla.Process {
 				continue
 			}
-			due, err := time.Parse(time.RFC3339, e.Data[sla.DataDue])
+			due, err := time.Parse(time.RFC3339, e.Value(sla.DataDue))
 			require.NoError(t, err)
 			got = append(got, fmt.Sprintf("%s %s %s %s%% P%d cycle %s due %s",
-				day.stamp(e.Time), e.Type, e.Subject, e.Data[sla.DataPercent], e.Snapshot.Priority, e.Data[sla.DataCycle], day.stamp(due)))
-			assert.Equal(t, e.Subject, sla.TimerID(e.Data[sla.DataRecord], e.Data[sla.DataAgreement]))
+				day.stamp(e.Time), e.Type, e.Subject, e.Value(sla.DataPercent), e.Snapshot.Priority, e.Value(sla.DataCycle), day.stamp(due)))
+			assert.Equal(t, e.Subject, sla.TimerID(e.Value(sla.DataRecord), e.Value(sla.DataAgreement)))
 		}
 		assert.Equal(t, []string{
 			"Wed 11:50 sla.warning INC0000005/p1-resolution 50% P1 cycle 1 due Wed 13:50",

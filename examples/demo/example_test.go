@@ -37,7 +37,7 @@ func ExampleNewDesk() {
 	}
 	for _, ev := range d.Events.Events() {
 		if ev.Process == "sla" {
-			fmt.Println(ev.Time.In(d.Location).Format("Mon 15:04"), ev.Type, ev.Data["agreement"], ev.Data["record"] == x.ID)
+			fmt.Println(ev.Time.In(d.Location).Format("Mon 15:04"), ev.Type, ev.Value("agreement"), ev.Value("record") == x.ID)
 		}
 	}
 	timers, err := d.SLA.Timers(ctx, x.ID)

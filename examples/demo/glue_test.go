@@ -118,7 +118,7 @@ func (g *glue) fired() []string {
 	var out []string
 	for _, ev := range g.events.Events() {
 		if ev.Process == sla.Process {
-			out = append(out, ev.Time.Format("15:04")+" "+ev.Type+" "+ev.Data["agreement"]+" "+ev.Data["record"])
+			out = append(out, ev.Time.Format("15:04")+" "+ev.Type+" "+ev.Value("agreement")+" "+ev.Value("record"))
 		}
 	}
 	return out

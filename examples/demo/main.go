@@ -86,7 +86,7 @@ func (p printer) timeline() {
 	shown[p.day.Story.WeekendP1] = true
 	for _, e := range p.day.Events {
 		if e.Process == sla.Process {
-			shown[e.Data[sla.DataRecord]] = true
+			shown[e.Value(sla.DataRecord)] = true
 		}
 	}
 	p.f("\n== Timeline: the two stories (a major incident; a recurring fault), and every incident with an SLA warning or breach\n")
@@ -103,7 +103,7 @@ func (p printer) timeline() {
 		refused(i)
 		subject := e.Subject
 		if e.Process == sla.Process {
-			subject = e.Data[sla.DataRecord]
+			subject = e.Value(sla.DataRecord)
 		}
 		if !shown[subject] {
 			continue
@@ -289,13 +289,13 @@ func (p printer) describe(e lifecycle.Notification) string {
 }
 
 func (p printer) slaEvent(e lifecycle.Notification) string {
-	goal, _ := time.ParseDuration(e.Data[sla.DataGoal])
-	what := fmt.Sprintf("%s P%d %s", e.Data[sla.DataAgreement], e.Snapshot.Priority, short(goal))
+	goal, _ := time.ParseDuration(e.Value(sla.DataGoal))
+	what := fmt.Sprintf("%s P%d %s", e.Value(sla.DataAgreement), e.Snapshot.Priority, short(goal))
 	if e.Type == sla.EventBreached {
 		return "!! SLA BREACH  " + what
 	}
-	due, _ := time.Parse(time.RFC3339, e.Data[sla.DataDue])
-	return fmt.Sprintf("!  SLA warning %s at %s%%, due %s", what, e.Data[sla.DataPercent], p.stamp(due))
+	due, _ := time.Parse(time.RFC3339, e.Value(sla.DataDue))
+	return fmt.Sprintf("!  SLA warning %s at %s%%, due %s", what, e.Value(sla.DataPercent), p.stamp(due))
 }
 
 // short renders a duration of whole minutes as 4h, 30m or 1h25m.
@@ -318,7 +318,7 @@ func (p printer) routine() {
 	}
 	for _, e := range p.day.Events {
 		if e.Process == sla.Process {
-			inTimeline[e.Data[sla.DataRecord]] = true
+			inTimeline[e.Value(sla.DataRecord)] = true
 		}
 	}
 	p.f("\n== Routine incidents: no SLA warning (opened, priority, state, business time to resolve)\n")

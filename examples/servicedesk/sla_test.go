@@ -93,7 +93,7 @@ func TestSLABreachFires(t *testing.T) {
 		e.clock.Advance(16 * time.Minute)
 		timerID := sla.TimerID(x.ID, agreementResponse)
 		breach := e.delivered(timerID, sla.EventBreached)
-		assert.Equal(t, "100", breach.Data[sla.DataPercent])
+		assert.Equal(t, "100", breach.Value(sla.DataPercent))
 		assert.Equal(t, t0.Add(15*time.Minute), breach.Time.UTC())
 		assert.Equal(t, []string{sla.EventWarning, sla.EventWarning, sla.EventWarning, sla.EventBreached}, e.eventTypes(timerID))
 

@@ -124,5 +124,5 @@ func fleetOutbox(tb testing.TB, db *DB) (rowsPerID map[string]int, idsPerDeadlin
 // deadlineKey names the deadline an SLA event fired: its timer, cycle and
 // threshold.
 func deadlineKey(e lifecycle.Notification) string {
-	return fmt.Sprintf("%s cycle=%v percent=%v", e.Subject, e.Data[sla.DataCycle], e.Data[sla.DataPercent])
+	return fmt.Sprintf("%s cycle=%v percent=%v", e.Subject, e.Value(sla.DataCycle), e.Value(sla.DataPercent))
 }
