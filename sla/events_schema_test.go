@@ -163,3 +163,25 @@ func TestEventsNewerSchemaRefused(t *testing.T) {
 	require.ErrorAs(t, err, &v)
 	assert.Equal(t, "schema", v.Field)
 }
+
+// TestDetailsOfRefuses: DetailsOf reports false for an event that is not
+// an SLA warning or breach, and for one whose Data does not parse.
+func TestDetailsOfRefuses(t *testing.T) {
+	good := readRows(t, eventsV1)[0]
+	_, ok := sla.DetailsOf(good)
+	require.True(t, ok, "the fixture's row parses")
+	other := good
+	other.Process = "incident"
+	_, ok = sla.DetailsOf(other)
+	assert.False(t, ok, "another process's event")
+	other = good
+	other.Type = "sla.started"
+	_, ok = sla.DetailsOf(other)
+	assert.False(t, ok, "another type of event")
+	for _, k := range []string{sla.DataPercent, sla.DataCycle, sla.DataGoal, sla.DataDue} {
+		broken := good.Clone()
+		broken.Data[k] = "not " + k
+		_, ok := sla.DetailsOf(broken)
+		assert.False(t, ok, "%s does not parse", k)
+	}
+}
