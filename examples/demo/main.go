@@ -29,6 +29,11 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	Print(out, day)
+	events, err := Onboard(ctx)
+	if err != nil {
+		return err
+	}
+	PrintOnboarding(out, day.Location, events)
 	return nil
 }
 
