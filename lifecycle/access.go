@@ -45,9 +45,16 @@ func (f MembershipFunc) IsMember(ctx context.Context, actor Actor, group string)
 
 // Rule says who may make one kind of change: fire an event of a process
 // ("incident" "accept_major"), or change some fields of its records
-// whatever the event. An actor may when it holds any of Roles or stands in
-// any of Relations to the record; a rule with neither lets nobody. A
-// change that several rules guard needs each of them to let it.
+// whatever the event. An actor may when the rule lets Anyone, or the actor
+// holds any of Roles or stands in any of Relations to the record; a rule
+// with none of these lets nobody. [System] may only when the rule says
+// System, whatever else it says. A change that several rules guard needs
+// each of them to let it.
+//
+// A rule without Fields is an event rule: it is asked before the command
+// runs, on the record as stored (see [EventChecker]), except on a
+// creation when it names Relations, which are read from the record the
+// creation builds. A rule with Fields is asked once the command applied.
 type Rule struct {
 	// Name names the rule in refusals; "" names it after Process and
 	// Event ("incident.accept_major").
@@ -66,6 +73,17 @@ type Rule struct {
 	Roles []string `json:"roles,omitempty"`
 	// Relations let any actor in one of them to the record.
 	Relations []Relation `json:"relations,omitempty"`
+	// Anyone lets every actor but [System].
+	Anyone bool `json:"anyone,omitempty"`
+	// System lets [System], the library's own follow-up actor: the events
+	// it fires on its own (an auto-close, a reaction to another process).
+	// A rule without it refuses System.
+	System bool `json:"system,omitempty"`
+}
+
+// early reports whether r is asked about op before op's command runs.
+func (r Rule) early(op Operation) bool {
+	return len(r.Fields) == 0 && (op.Before != nil || len(r.Relations) == 0)
 }
 
 // name is the rule's name in refusals.
@@ -96,7 +114,10 @@ func (r Rule) guards(op Operation) bool {
 
 // lets reports whether r lets op's actor make op's change.
 func (r Rule) lets(ctx context.Context, m Membership, op Operation) (bool, error) {
-	if slices.ContainsFunc(r.Roles, op.Actor.HasRole) {
+	if op.Actor.IsSystem() {
+		return r.System, nil
+	}
+	if r.Anyone || slices.ContainsFunc(r.Roles, op.Actor.HasRole) {
 		return true, nil
 	}
 	rec := op.BeforeView
@@ -139,11 +160,17 @@ func (r Rule) lets(ctx context.Context, m Membership, op Operation) (bool, error
 // who says whom r lets, for a refusal.
 func (r Rule) who() string {
 	var parts []string
+	if r.Anyone {
+		parts = append(parts, "anyone")
+	}
 	for _, role := range r.Roles {
 		parts = append(parts, "role "+`"`+role+`"`)
 	}
 	for _, rel := range r.Relations {
 		parts = append(parts, "the record's "+strings.ReplaceAll(string(rel), "_", " "))
+	}
+	if r.System {
+		parts = append(parts, "System")
 	}
 	if len(parts) == 0 {
 		return "nobody"
@@ -155,6 +182,10 @@ func (r Rule) who() string {
 // processes' changes, and the directory that relation rules ask. It is
 // an [Interceptor]: give it to a Service's Config.Interceptors. A change
 // no rule guards is let through.
+//
+// Each process offers its default rules (incident.AccessRules and the
+// like), which its Service applies when its Config names no policy; a
+// host extends or replaces them by building a policy of its own.
 //
 // The zero AccessPolicy lets everything.
 type AccessPolicy struct {
@@ -206,11 +237,24 @@ func (p *AccessPolicy) Scope(_ context.Context, process string, actor Actor) (Sc
 	return s, nil
 }
 
+// CheckEvent lets op through, before its command runs, unless an event
+// rule that guards it refuses its actor: then it is a *[ForbiddenError]
+// naming the rule.
+func (p *AccessPolicy) CheckEvent(ctx context.Context, op Operation) error {
+	return p.check(ctx, op, func(r Rule) bool { return r.early(op) })
+}
+
 // Check lets op through unless a rule that guards it refuses its actor:
-// then it is a *[ForbiddenError] naming the rule.
+// then it is a *[ForbiddenError] naming the rule. The event rules that
+// [AccessPolicy.CheckEvent] asked about op already are not asked again.
 func (p *AccessPolicy) Check(ctx context.Context, op Operation) error {
+	return p.check(ctx, op, func(r Rule) bool { return !op.EventChecked || !r.early(op) })
+}
+
+// check asks the rules that guard op and that ask picks.
+func (p *AccessPolicy) check(ctx context.Context, op Operation, ask func(Rule) bool) error {
 	for _, r := range p.Rules {
-		if !r.guards(op) {
+		if !r.guards(op) || !ask(r) {
 			continue
 		}
 		ok, err := r.lets(ctx, p.Members, op)
@@ -218,11 +262,13 @@ func (p *AccessPolicy) Check(ctx context.Context, op Operation) error {
 			return err
 		}
 		if !ok {
-			return &ForbiddenError{Actor: op.Actor.ID, Action: op.Event + " " + op.Process + " " + op.ID, Rule: r.name(), Reason: "rule " + r.name() + " lets only " + r.who()}
+			return &ForbiddenError{Actor: op.Actor.ID, Action: strings.TrimSpace(op.Event + " " + op.Process + " " + op.ID), Rule: r.name(), Reason: "rule " + r.name() + " lets only " + r.who()}
 		}
 	}
 	return nil
 }
+
+var _ EventChecker = (*AccessPolicy)(nil)
 
 // Done does nothing: the policy only checks.
 func (*AccessPolicy) Done(context.Context, Operation, error, time.Duration) {}

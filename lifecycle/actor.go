@@ -10,9 +10,9 @@ import (
 // major incident or approving a change.
 //
 // Trust boundary: the library believes the Actor it is given. Hosts
-// authenticate the caller and build the Actor themselves; they must never
-// let a user-supplied actor carry [RoleSystem] or [System]'s ID, since that
-// role passes every role check (see [Actor.ClaimsSystem]).
+// authenticate the caller and build the Actor themselves. No Actor they
+// build is [System], whatever its ID and roles; a host still refuses a
+// request that claims to be it (see [Actor.ClaimsSystem]).
 type Actor struct {
 	// ID identifies the actor (a user name, a bot's name, "system"). It is
 	// required by every operation and recorded in the audit history.
@@ -38,9 +38,11 @@ type Actor struct {
 
 // System is the actor the library uses for work it does on its own, such as
 // auto-closing resolved incidents or reacting to another process's events.
-// It holds [RoleSystem] and therefore passes every role check. Hosts must
-// never act as System on behalf of a user, nor accept it (or an actor with
-// its ID or role) from a request.
+// It holds every role, but an [AccessPolicy] lets it fire only the events
+// its rules let System fire (see [Rule].System): the processes' default
+// rules name the library's own follow-ups. Hosts must never act as System
+// on behalf of a user, nor accept an actor with its ID or role from a
+// request.
 var System = Actor{ID: "system", Roles: []string{RoleSystem}, system: true}
 
 // In returns a acting in tenant alone ("" being the records with no
@@ -57,21 +59,17 @@ func (a Actor) In(tenant string) Actor {
 // or holds [RoleSystem] is not.
 func (a Actor) IsSystem() bool { return a.system }
 
-// RoleSystem is held by [System]. Role-gated operations accept it: an actor
-// holding RoleSystem may do anything any role may do (accept major
-// incidents, approve changes, retire any service...).
-//
-// WARNING: RoleSystem is the host's trust boundary. It exists for the
-// library's own automated actions; a host must never grant it to a person,
-// and must strip or refuse it on any actor built from user input (an HTTP
-// header, a JSON body, a token claim the user controls). Check incoming
-// actors with [Actor.ClaimsSystem].
+// RoleSystem is the role [System] lists. It grants nothing by itself:
+// only System holds every role ([Actor.HasRole]). A host still strips or
+// refuses it on any actor built from user input (an HTTP header, a JSON
+// body, a token claim the user controls), as [Actor.ClaimsSystem] tells.
 const RoleSystem = "system"
 
-// HasRole reports whether the actor holds role. An actor holding
-// [RoleSystem] holds every role: see the warning there.
+// HasRole reports whether the actor holds role. [System] holds every
+// role; an actor that merely carries [RoleSystem] or System's ID holds
+// only the roles it lists.
 func (a Actor) HasRole(role string) bool {
-	return slices.Contains(a.Roles, role) || slices.Contains(a.Roles, RoleSystem)
+	return a.system || slices.Contains(a.Roles, role)
 }
 
 // ClaimsSystem reports whether the actor holds [RoleSystem] or has
@@ -95,7 +93,7 @@ func (a Actor) Validate() error {
 }
 
 // Require returns a *ForbiddenError unless the actor holds role (which
-// every holder of [RoleSystem] does).
+// [System] does).
 func (a Actor) Require(role, action string) error {
 	if a.HasRole(role) {
 		return nil

@@ -2,6 +2,7 @@ package lifecycle_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -209,27 +210,30 @@ func TestStrangerCannotTakeOverToRetire(t *testing.T) {
 	assert.Equal(t, lifecycle.StatusRetiring, s.Status)
 }
 
-// TestSystemRolePassesEveryRoleCheck pins the trust boundary documented on
-// lifecycle.RoleSystem: any actor holding the role, whoever it claims to
-// be, passes every role check the library makes, so the host alone must
-// keep it out of user-supplied actors (Actor.ClaimsSystem tells it which).
-func TestSystemRolePassesEveryRoleCheck(t *testing.T) {
+// TestOnlySystemPassesEveryRoleCheck pins the trust boundary documented
+// on lifecycle.System: System itself holds every role, and no actor a
+// host builds, nor one decoded from JSON, is System, whatever ID and roles
+// it carries.
+func TestOnlySystemPassesEveryRoleCheck(t *testing.T) {
 	impostor := lifecycle.Actor{ID: "mallory", Roles: []string{lifecycle.RoleSystem}}
+	var decoded lifecycle.Actor
+	require.NoError(t, json.Unmarshal([]byte(`{"id":"system","roles":["system"]}`), &decoded))
+	assert.True(t, lifecycle.System.IsSystem())
 	for _, role := range []string{lifecycle.RoleServiceOwner, "major-incident-manager", "change-manager", "problem-manager", "no-such-role"} {
-		for _, a := range []lifecycle.Actor{lifecycle.System, impostor} {
-			assert.True(t, a.HasRole(role), "%s holds %q", a.ID, role)
-			assert.NoError(t, a.Require(role, "do anything"), "%s may %q", a.ID, role)
-		}
-		// Look-alikes get nothing.
+		assert.True(t, lifecycle.System.HasRole(role), "System holds %q", role)
+		assert.NoError(t, lifecycle.System.Require(role, "do anything"), "System may %q", role)
+		// Impostors and look-alikes get nothing.
 		for _, a := range []lifecycle.Actor{
+			impostor,
+			decoded,
 			{ID: "system"}, // the ID alone carries no role
+			{ID: "system", Roles: []string{lifecycle.RoleSystem}},
 			{ID: "eve", Roles: []string{"System"}},
 			{ID: "eve", Roles: []string{"system "}},
 		} {
-			if role == "no-such-role" || role == lifecycle.RoleServiceOwner {
-				assert.False(t, a.HasRole(role), "%+v holds %q", a, role)
-				assert.ErrorIs(t, a.Require(role, "do anything"), lifecycle.ErrForbidden)
-			}
+			assert.False(t, a.IsSystem(), "%+v is not System", a)
+			assert.False(t, a.HasRole(role), "%+v holds %q", a, role)
+			assert.ErrorIs(t, a.Require(role, "do anything"), lifecycle.ErrForbidden)
 		}
 	}
 
@@ -246,15 +250,16 @@ func TestSystemRolePassesEveryRoleCheck(t *testing.T) {
 		assert.Equal(t, want, a.ClaimsSystem(), "%+v", *a)
 	}
 
-	// End to end: a user-supplied actor carrying the role retires someone
-	// else's live service. The library cannot tell it from the real
-	// System; that is why hosts must refuse such actors.
+	// End to end: a user-supplied actor carrying the role cannot retire
+	// someone else's live service; a service owner can.
 	f := newPortfolioFixture(t)
 	s := f.live(t)
-	_, err := f.p.Retire(context.Background(), lifecycle.Actor{ID: "mallory"}, lifecycle.RetireService{ID: s.ID})
-	require.ErrorIs(t, err, lifecycle.ErrForbidden)
-	s, err = f.p.Retire(context.Background(), impostor, lifecycle.RetireService{ID: s.ID})
+	for _, a := range []lifecycle.Actor{{ID: "mallory"}, impostor, decoded} {
+		_, err := f.p.Retire(context.Background(), a, lifecycle.RetireService{ID: s.ID})
+		require.ErrorIs(t, err, lifecycle.ErrForbidden, "%+v", a)
+	}
+	s, err := f.p.Retire(context.Background(), lifecycle.Actor{ID: "olga", Roles: []string{lifecycle.RoleServiceOwner}}, lifecycle.RetireService{ID: s.ID})
 	require.NoError(t, err)
 	assert.Equal(t, lifecycle.StatusRetired, s.Status)
-	assert.Equal(t, "mallory", s.History[len(s.History)-1].Actor)
+	assert.Equal(t, "olga", s.History[len(s.History)-1].Actor)
 }

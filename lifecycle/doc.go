@@ -50,12 +50,11 @@
 // Every operation takes the [Actor] performing it, and the library believes
 // it: authentication is the host's job. [System], the actor the library
 // uses for its own automated work (auto-close, reactions to other
-// processes' events), holds [RoleSystem], and RoleSystem passes every role
-// check: whoever carries it may accept major incidents, approve changes and
-// retire any service. A host must therefore never let an actor built from
-// user input (a request header, a JSON body, a token claim the user
-// controls) carry RoleSystem or System's ID: refuse such requests, for
-// instance with [Actor.ClaimsSystem]. This is the host's trust boundary.
+// processes' events), is the only actor that holds every role, and an
+// [AccessPolicy] lets it fire only the events its rules say System may
+// fire. No actor built outside this package, and none decoded from JSON,
+// is System, whatever ID or roles it carries; a host still refuses
+// requests that claim to be it, for instance with [Actor.ClaimsSystem].
 //
 // # Contract shared by every process
 //

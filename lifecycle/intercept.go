@@ -31,6 +31,12 @@ type Operation struct {
 	// BeforeView and AfterView are Before and After in process-neutral
 	// form (the zero Snapshot for a nil record).
 	BeforeView, AfterView Snapshot
+	// EventChecked reports whether the [EventChecker]s were asked about
+	// Event before the command ran: always, in [EventChecker.CheckEvent];
+	// in Check, when the kernel knew the command's event up front
+	// ([Kernel.UpdateEvent], [Kernel.CreateEvent]) and the change kept
+	// it. A check made then need not be made again.
+	EventChecked bool
 }
 
 // Interceptor sees the operations of a [Kernel]: every command of every
@@ -50,6 +56,20 @@ type Operation struct {
 type Interceptor interface {
 	Check(ctx context.Context, op Operation) error
 	Done(ctx context.Context, op Operation, err error, elapsed time.Duration)
+}
+
+// EventChecker is an [Interceptor] that also checks each operation
+// before its command runs, when the kernel knows the command's event up
+// front. CheckEvent gets the actor, the process, Event and the record as
+// stored (Before and BeforeView; nothing for a create), with no Change
+// and no After; it is asked before the command's own rules on every run
+// of the operation, so that a refused actor gets its error rather than
+// one that reveals the record's state (a state machine's, a
+// validation's). An error refuses the operation as Check's does. An
+// [AccessPolicy] is one.
+type EventChecker interface {
+	Interceptor
+	CheckEvent(ctx context.Context, op Operation) error
 }
 
 // PolicyFunc is an [Interceptor] that only checks: an access policy. It

@@ -86,10 +86,11 @@ func (k *Kernel[T]) check(ctx context.Context, op *Operation, before, x T, creat
 	if len(k.Interceptors) == 0 {
 		return nil
 	}
-	if k.ID == nil || k.Clone == nil || k.Last == nil {
-		return &ConfigError{Setting: "Kernel.Interceptors", Reason: "the " + k.Process + " kernel has no ID, Clone or Last"}
+	if err := k.hooks(); err != nil {
+		return err
 	}
 	op.ID, op.Change = k.ID(x), k.Last(x)
+	op.EventChecked = op.EventChecked && op.Event == op.Change.Event
 	op.Event = op.Change.Event
 	op.Before, op.BeforeView = nil, Snapshot{}
 	if !created {
@@ -100,6 +101,40 @@ func (k *Kernel[T]) check(ctx context.Context, op *Operation, before, x T, creat
 		if err := i.Check(ctx, *op); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkEvent asks the interceptors that are [EventChecker]s whether op's
+// actor may fire event on x, the record as stored (the zero T for a
+// create), before the command runs.
+func (k *Kernel[T]) checkEvent(ctx context.Context, op *Operation, event string, x T, created bool) error {
+	if len(k.Interceptors) == 0 {
+		return nil
+	}
+	if err := k.hooks(); err != nil {
+		return err
+	}
+	op.Event, op.EventChecked, op.Change = event, true, Record{}
+	op.Before, op.BeforeView, op.After, op.AfterView = nil, Snapshot{}, nil, Snapshot{}
+	if !created {
+		op.ID, op.Before, op.BeforeView = k.ID(x), x, view(x)
+	}
+	for _, i := range k.Interceptors {
+		if c, ok := i.(EventChecker); ok {
+			if err := c.CheckEvent(ctx, *op); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// hooks refuses interceptors on a kernel without the record hooks they
+// need.
+func (k *Kernel[T]) hooks() error {
+	if k.ID == nil || k.Clone == nil || k.Last == nil {
+		return &ConfigError{Setting: "Kernel.Interceptors", Reason: "the " + k.Process + " kernel has no ID, Clone or Last"}
 	}
 	return nil
 }
@@ -141,7 +176,16 @@ type Step[T any] func(ctx context.Context, x T, reads *ReadSet) ([]Notification,
 // whatever is current. It returns the record as stored; on an error with
 // the record (a *NotifyError) the change is stored.
 func (k *Kernel[T]) Update(ctx context.Context, actor Actor, id string, pinned int64, step Step[T]) (T, error) {
-	return k.update(ctx, actor, id, pinned, nil, step)
+	return k.update(ctx, actor, id, pinned, nil, nil, step)
+}
+
+// UpdateEvent is [Kernel.Update] for a step whose event is known before it
+// runs: event names it from the record as stored. The interceptors that
+// are [EventChecker]s are asked about that event before the step, so that
+// an actor they refuse learns nothing of the record's state from the
+// command's own errors.
+func (k *Kernel[T]) UpdateEvent(ctx context.Context, actor Actor, id string, pinned int64, event func(T) string, step Step[T]) (T, error) {
+	return k.update(ctx, actor, id, pinned, event, nil, step)
 }
 
 // Redact runs step, which appends the redaction's history record (see
@@ -149,7 +193,7 @@ func (k *Kernel[T]) Update(ctx context.Context, actor Actor, id string, pinned i
 // redactions, the stored entries to blank in the same step, as
 // [Kernel.Update] stores a change.
 func (k *Kernel[T]) Redact(ctx context.Context, actor Actor, id string, pinned int64, redactions []Redaction, step Step[T]) (T, error) {
-	return k.update(ctx, actor, id, pinned, redactions, step)
+	return k.update(ctx, actor, id, pinned, nil, redactions, step)
 }
 
 // Erase runs cmd, an erasure by actor at now (see [Erase]), on record
@@ -168,13 +212,13 @@ func (k *Kernel[T]) Erase(ctx context.Context, actor Actor, cmd Erase, now time.
 	for i := range entries {
 		entries[i].Keep = k.Replayed
 	}
-	return k.Redact(ctx, actor, cmd.ID, cmd.Version, entries, func(_ context.Context, x T, _ *ReadSet) ([]Notification, error) {
+	return k.update(ctx, actor, cmd.ID, cmd.Version, func(T) string { return EventRedact }, entries, func(_ context.Context, x T, _ *ReadSet) ([]Notification, error) {
 		op := cmd.Delta(actor, now, k.State(x))
 		return k.Finish(x, &op), nil
 	})
 }
 
-func (k *Kernel[T]) update(ctx context.Context, actor Actor, id string, pinned int64, redactions []Redaction, step Step[T]) (T, error) {
+func (k *Kernel[T]) update(ctx context.Context, actor Actor, id string, pinned int64, event func(T) string, redactions []Redaction, step Step[T]) (T, error) {
 	var out T
 	start, op := time.Now(), Operation{Process: k.Process, Actor: actor, ID: id}
 	scope, err := k.Scope(ctx, actor)
@@ -196,6 +240,12 @@ func (k *Kernel[T]) update(ctx context.Context, actor Actor, id string, pinned i
 		}
 		var reads ReadSet
 		before := k.copyOf(x)
+		op.EventChecked = false
+		if event != nil {
+			if err := k.checkEvent(ctx, &op, event(x), before, false); err != nil {
+				return err
+			}
+		}
 		events, err := step(ctx, x, &reads)
 		if err != nil {
 			return err
@@ -222,6 +272,13 @@ func (k *Kernel[T]) update(ctx context.Context, actor Actor, id string, pinned i
 // records what they read, and stores it (Expected 0) with its events, as
 // [Kernel.Update] does; a changed read set runs build again.
 func (k *Kernel[T]) Create(ctx context.Context, actor Actor, build func(ctx context.Context, reads *ReadSet) (T, []Notification, error)) (T, error) {
+	return k.CreateEvent(ctx, actor, "", build)
+}
+
+// CreateEvent is [Kernel.Create] for a creation whose event is known
+// before build runs: the interceptors that are [EventChecker]s are asked
+// about event, with no record, before build; "" asks them nothing.
+func (k *Kernel[T]) CreateEvent(ctx context.Context, actor Actor, event string, build func(ctx context.Context, reads *ReadSet) (T, []Notification, error)) (T, error) {
 	var out T
 	start, op := time.Now(), Operation{Process: k.Process, Actor: actor}
 	scope, err := k.Scope(ctx, actor)
@@ -231,6 +288,13 @@ func (k *Kernel[T]) Create(ctx context.Context, actor Actor, build func(ctx cont
 	}
 	err = Retry(ctx, func() error {
 		var reads ReadSet
+		var none T
+		op.EventChecked = false
+		if event != "" {
+			if err := k.checkEvent(ctx, &op, event, none, true); err != nil {
+				return err
+			}
+		}
 		x, events, err := build(ctx, &reads)
 		if err != nil {
 			return err
@@ -241,7 +305,6 @@ func (k *Kernel[T]) Create(ctx context.Context, actor Actor, build func(ctx cont
 		if err := CheckLimits(x); err != nil {
 			return err
 		}
-		var none T
 		if err := k.check(ctx, &op, none, x, true); err != nil {
 			return err
 		}
