@@ -9,7 +9,7 @@ import (
 )
 
 // RoleMajorIncidentManager is the role that may accept or reject a major
-// incident candidate. [lifecycle.System] holds every role.
+// incident candidate, by the default access rules ([AccessRules]).
 const RoleMajorIncidentManager = "major-incident-manager"
 
 // DefaultEscalationLevels is the highest hierarchical escalation level when
@@ -102,10 +102,13 @@ func (x *Incident) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]l
 
 // Apply is the pure transition: it checks the actor, the command's ID and
 // version (a non-zero version other than x.Version is a
-// lifecycle.ErrConflict), the actor's role, the state machine and the
-// command's input, and then changes x: the command's fields, one new
+// lifecycle.ErrConflict), the state machine and the command's input, and
+// then changes x: the command's fields, one new
 // history record, Version+1 and UpdatedAt = now. It returns the events to
 // emit once x is stored. On any error x is unchanged.
+//
+// Who may fire the command's event is the [Service]'s access policy's to
+// say ([AccessRules]), not Apply's.
 //
 // Apply sees only x: rules that involve other incidents (a parent must be
 // open, a child cannot be reopened under a resolved parent, resolving a

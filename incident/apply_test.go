@@ -62,8 +62,6 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"work note empty", StateNew, nil, agent, WorkNote{ID: "INC-1", Text: "\t"}, lifecycle.ErrValidation, "text"},
 		{"caller update empty", StateOnHold, nil, agent, CallerUpdate{ID: "INC-1"}, lifecycle.ErrValidation, "text"},
 		{"propose without reason", StateNew, nil, agent, ProposeMajor{ID: "INC-1"}, lifecycle.ErrValidation, "reason"},
-		{"accept without role", StateNew, func(x *Incident) { x.Major = MajorProposed }, agent, AcceptMajor{ID: "INC-1"}, lifecycle.ErrForbidden, ""},
-		{"reject without role", StateNew, func(x *Incident) { x.Major = MajorProposed }, agent, RejectMajor{ID: "INC-1", Reason: "r"}, lifecycle.ErrForbidden, ""},
 		{"reject without reason", StateNew, func(x *Incident) { x.Major = MajorProposed }, manager, RejectMajor{ID: "INC-1"}, lifecycle.ErrValidation, "reason"},
 		{"own parent", StateNew, nil, agent, SetParent{ID: "INC-1", Parent: "INC-1"}, lifecycle.ErrValidation, "parent"},
 		{"same parent", StateNew, func(x *Incident) { x.Parent = "INC-P" }, agent, SetParent{ID: "INC-1", Parent: "INC-P"}, lifecycle.ErrValidation, "parent"},

@@ -19,6 +19,9 @@ import (
 // The interface is sealed: only this package implements it.
 type Command interface {
 	target() (id string, version int64)
+	// event is the event the command fires first: the event of its
+	// history record, which the access rules guard.
+	event() Event
 	apply(x *Incident, st *step) error
 }
 
@@ -51,6 +54,8 @@ type Assign struct {
 }
 
 func (c Assign) target() (string, int64) { return c.ID, c.Version }
+
+func (Assign) event() Event { return EventAssign }
 
 func (c Assign) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventAssign); err != nil {
@@ -91,6 +96,8 @@ type EscalateFunctional struct {
 
 func (c EscalateFunctional) target() (string, int64) { return c.ID, c.Version }
 
+func (EscalateFunctional) event() Event { return EventEscalateFunctional }
+
 func (c EscalateFunctional) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventEscalateFunctional); err != nil {
 		return err
@@ -123,6 +130,8 @@ type EscalateHierarchical struct {
 }
 
 func (c EscalateHierarchical) target() (string, int64) { return c.ID, c.Version }
+
+func (EscalateHierarchical) event() Event { return EventEscalateHierarchical }
 
 func (c EscalateHierarchical) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventEscalateHierarchical); err != nil {
@@ -162,6 +171,8 @@ type Hold struct {
 }
 
 func (c Hold) target() (string, int64) { return c.ID, c.Version }
+
+func (Hold) event() Event { return EventHold }
 
 func (c Hold) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventHold); err != nil {
@@ -218,6 +229,8 @@ type Resume struct {
 
 func (c Resume) target() (string, int64) { return c.ID, c.Version }
 
+func (Resume) event() Event { return EventResume }
+
 func (c Resume) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventResume); err != nil {
 		return err
@@ -240,6 +253,8 @@ type Resolve struct {
 }
 
 func (c Resolve) target() (string, int64) { return c.ID, c.Version }
+
+func (Resolve) event() Event { return EventResolve }
 
 func (c Resolve) apply(x *Incident, st *step) error {
 	return resolve(x, st, c.Code, c.Notes, "", "")
@@ -287,6 +302,8 @@ type resolveWithParent struct {
 
 func (c resolveWithParent) target() (string, int64) { return c.id, 0 }
 
+func (resolveWithParent) event() Event { return EventResolve }
+
 func (c resolveWithParent) apply(x *Incident, st *step) error {
 	if err := resolve(x, st, c.code, c.notes, "parent", c.parent); err != nil {
 		return err
@@ -305,6 +322,8 @@ type Reopen struct {
 }
 
 func (c Reopen) target() (string, int64) { return c.ID, c.Version }
+
+func (Reopen) event() Event { return EventReopen }
 
 func (c Reopen) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventReopen); err != nil {
@@ -332,6 +351,8 @@ type Close struct {
 
 func (c Close) target() (string, int64) { return c.ID, c.Version }
 
+func (Close) event() Event { return EventClose }
+
 func (c Close) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventClose); err != nil {
 		return err
@@ -353,6 +374,8 @@ type autoClose struct {
 
 func (c autoClose) target() (string, int64) { return c.id, c.version }
 
+func (autoClose) event() Event { return EventClose }
+
 func (c autoClose) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventClose); err != nil {
 		return err
@@ -373,6 +396,8 @@ type Cancel struct {
 }
 
 func (c Cancel) target() (string, int64) { return c.ID, c.Version }
+
+func (Cancel) event() Event { return EventCancel }
 
 func (c Cancel) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventCancel); err != nil {
@@ -411,6 +436,8 @@ type Update struct {
 }
 
 func (c Update) target() (string, int64) { return c.ID, c.Version }
+
+func (Update) event() Event { return EventUpdate }
 
 func (c Update) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventUpdate); err != nil {
@@ -501,6 +528,8 @@ type Comment struct {
 
 func (c Comment) target() (string, int64) { return c.ID, c.Version }
 
+func (Comment) event() Event { return EventComment }
+
 func (c Comment) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventComment); err != nil {
 		return err
@@ -522,6 +551,8 @@ type WorkNote struct {
 }
 
 func (c WorkNote) target() (string, int64) { return c.ID, c.Version }
+
+func (WorkNote) event() Event { return EventWorkNote }
 
 func (c WorkNote) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventWorkNote); err != nil {
@@ -548,6 +579,8 @@ type CallerUpdate struct {
 }
 
 func (c CallerUpdate) target() (string, int64) { return c.ID, c.Version }
+
+func (CallerUpdate) event() Event { return EventCallerUpdate }
 
 func (c CallerUpdate) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventCallerUpdate); err != nil {
@@ -580,6 +613,8 @@ type ProposeMajor struct {
 
 func (c ProposeMajor) target() (string, int64) { return c.ID, c.Version }
 
+func (ProposeMajor) event() Event { return EventProposeMajor }
+
 func (c ProposeMajor) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventProposeMajor); err != nil {
 		return err
@@ -594,8 +629,8 @@ func (c ProposeMajor) apply(x *Incident, st *step) error {
 	return nil
 }
 
-// AcceptMajor accepts a candidate as a major incident. The actor needs
-// [RoleMajorIncidentManager].
+// AcceptMajor accepts a candidate as a major incident. By the default
+// access rules ([AccessRules]) the actor needs [RoleMajorIncidentManager].
 type AcceptMajor struct {
 	ID      string `json:"id"`                // the incident; required
 	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
@@ -604,10 +639,9 @@ type AcceptMajor struct {
 
 func (c AcceptMajor) target() (string, int64) { return c.ID, c.Version }
 
+func (AcceptMajor) event() Event { return EventAcceptMajor }
+
 func (c AcceptMajor) apply(x *Incident, st *step) error {
-	if err := st.Actor.Require(RoleMajorIncidentManager, "accept a major incident"); err != nil {
-		return err
-	}
 	if err := st.fire(x, EventAcceptMajor); err != nil {
 		return err
 	}
@@ -618,8 +652,8 @@ func (c AcceptMajor) apply(x *Incident, st *step) error {
 	return nil
 }
 
-// RejectMajor rejects a major incident candidate. The actor needs
-// [RoleMajorIncidentManager].
+// RejectMajor rejects a major incident candidate. By the default access
+// rules ([AccessRules]) the actor needs [RoleMajorIncidentManager].
 type RejectMajor struct {
 	ID      string `json:"id"`                // the incident; required
 	Version int64  `json:"version,omitempty"` // the version it was read at, or 0 for the current one (see Command)
@@ -628,10 +662,9 @@ type RejectMajor struct {
 
 func (c RejectMajor) target() (string, int64) { return c.ID, c.Version }
 
+func (RejectMajor) event() Event { return EventRejectMajor }
+
 func (c RejectMajor) apply(x *Incident, st *step) error {
-	if err := st.Actor.Require(RoleMajorIncidentManager, "reject a major incident"); err != nil {
-		return err
-	}
 	if err := st.fire(x, EventRejectMajor); err != nil {
 		return err
 	}
@@ -656,6 +689,8 @@ type SetParent struct {
 }
 
 func (c SetParent) target() (string, int64) { return c.ID, c.Version }
+
+func (SetParent) event() Event { return EventSetParent }
 
 func (c SetParent) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventSetParent); err != nil {
@@ -689,6 +724,8 @@ type LinkProblem struct {
 
 func (c LinkProblem) target() (string, int64) { return c.ID, c.Version }
 
+func (LinkProblem) event() Event { return EventLinkProblem }
+
 func (c LinkProblem) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventLinkProblem); err != nil {
 		return err
@@ -705,6 +742,8 @@ type UnlinkProblem struct {
 }
 
 func (c UnlinkProblem) target() (string, int64) { return c.ID, c.Version }
+
+func (UnlinkProblem) event() Event { return EventUnlinkProblem }
 
 func (c UnlinkProblem) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventUnlinkProblem); err != nil {
@@ -723,6 +762,8 @@ type LinkChange struct {
 
 func (c LinkChange) target() (string, int64) { return c.ID, c.Version }
 
+func (LinkChange) event() Event { return EventLinkChange }
+
 func (c LinkChange) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventLinkChange); err != nil {
 		return err
@@ -739,6 +780,8 @@ type UnlinkChange struct {
 }
 
 func (c UnlinkChange) target() (string, int64) { return c.ID, c.Version }
+
+func (UnlinkChange) event() Event { return EventUnlinkChange }
 
 func (c UnlinkChange) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventUnlinkChange); err != nil {

@@ -68,7 +68,7 @@
 // # Contract
 //
 // The pure layer, [Incident.Apply] and [Rules.Apply], validates the actor,
-// the version, the role, the machine and the input, then changes the
+// the version, the machine and the input, then changes the
 // incident: its fields, exactly one new [lifecycle.Record] in History,
 // Version+1, UpdatedAt. On any error the incident is unchanged. It returns
 // the events to emit, whose IDs ("incident/<id>/<version>/<n>") are stable,
@@ -92,11 +92,15 @@
 // reason, resolution code and major status names, and histories that this
 // package could not have written, are rejected on decoding.
 //
-// # Roles
+// # Access
 //
-// [RoleMajorIncidentManager] accepts and rejects major incidents.
-// [lifecycle.System], which the reactors and a scheduled [Service.AutoClose]
-// act as, holds every role: never let a user-supplied actor carry it.
+// The [Service] asks its access policy before every command, on the
+// incident as stored, so that a refused actor gets a
+// *lifecycle.ForbiddenError and learns nothing of the incident's state.
+// The default rules ([AccessRules]) let [RoleMajorIncidentManager] accept
+// and reject major incidents and anyone fire the other events, and say
+// which events [lifecycle.System], which the reactors and a scheduled
+// [Service.AutoClose] act as, may fire.
 //
 // The test kit incident/incidenttest has an in-memory [Store], a recording
 // notifier and TestStore, the conformance suite for host stores.

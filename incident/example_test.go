@@ -97,7 +97,7 @@ func Example_majorIncident() {
 	fmt.Println(x.Major, "major:", x.Snapshot().Major)
 	// Output:
 	// proposed major: false
-	// true ann may not accept a major incident: needs role "major-incident-manager"
+	// true ann may not accept_major incident INC0000001: rule incident.accept_major lets only role "major-incident-manager"
 	// accepted major: true
 }
 

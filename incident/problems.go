@@ -119,6 +119,8 @@ type resolveForProblem struct {
 
 func (c resolveForProblem) target() (string, int64) { return c.id, c.version }
 
+func (resolveForProblem) event() Event { return EventResolve }
+
 func (c resolveForProblem) apply(x *Incident, st *step) error {
 	notes := c.notes
 	if blank(notes) {
@@ -136,6 +138,8 @@ type resumeForProblem struct {
 }
 
 func (c resumeForProblem) target() (string, int64) { return c.id, c.version }
+
+func (resumeForProblem) event() Event { return EventResume }
 
 func (c resumeForProblem) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventResume); err != nil {
@@ -162,6 +166,8 @@ type moveToProblem struct {
 }
 
 func (c moveToProblem) target() (string, int64) { return c.id, c.version }
+
+func (moveToProblem) event() Event { return EventLinkProblem }
 
 func (c moveToProblem) apply(x *Incident, st *step) error {
 	if err := st.fire(x, EventLinkProblem); err != nil {

@@ -39,6 +39,10 @@ type Config struct {
 	// policy may refuse one, an observer measures them (see
 	// lifecycle.Interceptor).
 	Interceptors []lifecycle.Interceptor
+	// Access is the access policy the Service applies after
+	// Interceptors; nil is the default rules ([AccessRules]), a zero
+	// AccessPolicy lets every actor fire every event.
+	Access *lifecycle.AccessPolicy
 }
 
 // Service runs the incident process over a [Store]: each operation loads
@@ -85,7 +89,7 @@ func New(cfg Config) (*Service, error) {
 		autoCloseAfter: cfg.AutoCloseAfter,
 	}
 	s.kernel = lifecycle.Kernel[*Incident]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version, Detach: detach, State: state, Finish: finish,
-		Interceptors: cfg.Interceptors, ID: recordID, Clone: (*Incident).Clone, Last: last}
+		Interceptors: access(cfg), ID: recordID, Clone: (*Incident).Clone, Last: last}
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("INC")
 	}
@@ -132,7 +136,7 @@ func (s *Service) Open(ctx context.Context, actor lifecycle.Actor, cmd Open) (*I
 		}
 		return id
 	}
-	x, err := s.kernel.Create(ctx, actor, func(ctx context.Context, reads *lifecycle.ReadSet) (*Incident, []lifecycle.Notification, error) {
+	x, err := s.kernel.CreateEvent(ctx, actor, eventOpen, func(ctx context.Context, reads *lifecycle.ReadSet) (*Incident, []lifecycle.Notification, error) {
 		x, evs, err := s.rules.open(actor, s.clock.Now(), ids, cmd)
 		if err != nil {
 			return nil, nil, err
@@ -200,10 +204,18 @@ type consequent interface {
 // command's rules over other incidents, commit with the read set, notify;
 // then the command's follow-ups.
 func (s *Service) run(ctx context.Context, actor lifecycle.Actor, id string, decide func(*Incident) (Command, bool)) (*Incident, error) {
-	var cmd Command
-	x, err := s.kernel.Update(ctx, actor, id, 0, func(ctx context.Context, x *Incident, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
-		c, ok := decide(x)
-		if !ok {
+	var cmd, next Command
+	event := func(x *Incident) string {
+		if c, ok := decide(x); ok {
+			next = c
+			return string(c.event())
+		}
+		next = nil
+		return ""
+	}
+	x, err := s.kernel.UpdateEvent(ctx, actor, id, 0, event, func(ctx context.Context, x *Incident, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
+		c := next
+		if c == nil {
 			return nil, errSettled
 		}
 		cmd = c

@@ -10,12 +10,14 @@ import (
 // with one exception. Personal data in earlier entries (a note's text,
 // who wrote it, the values a change recorded) can be redacted to answer an
 // erasure request (GDPR article 17). The redaction is an operation of its
-// own, gated by [RoleDataProtection]: it appends a history record saying
+// own, which the processes' default access rules let only
+// [RoleDataProtection] fire: it appends a history record saying
 // who redacted which fields of which entries, when and why
 // ([EventRedact]), and blanks those fields in place, in the same atomic
 // step. Nothing else ever changes a stored entry.
 const (
-	// RoleDataProtection is the role that may redact entries ([Erase]).
+	// RoleDataProtection is the role that may redact entries ([Erase]),
+	// by every process's default access rules.
 	RoleDataProtection = "data-protection"
 	// EventRedact is the history event of a redaction. It is the kernel's,
 	// not any process machine's: it leaves the state as it is, and
@@ -71,15 +73,12 @@ type Erase struct {
 }
 
 // Check returns the error that refuses cmd for actor: an actor without
-// [RoleDataProtection] is a *ForbiddenError; a missing ID or reason, no
-// entries, an unknown log or field, a Seq below 1 or an entry named twice
-// are a *ValidationError. Whether the entries exist is the store's to
-// check, in the same step as the write.
+// an ID, a missing ID or reason, no entries, an unknown log or field, a
+// Seq below 1 or an entry named twice are a *ValidationError. Whether the
+// entries exist is the store's to check, in the same step as the write;
+// whether actor may redact ([EventRedact]) is the access policy's.
 func (cmd Erase) Check(actor Actor) error {
 	if err := actor.Validate(); err != nil {
-		return err
-	}
-	if err := actor.Require(RoleDataProtection, "erase"); err != nil {
 		return err
 	}
 	switch {

@@ -130,6 +130,14 @@ func (k *Kernel[T]) checkEvent(ctx context.Context, op *Operation, event string,
 	return nil
 }
 
+// eventOf is the event that event names for x, or "" without one.
+func eventOf[T any](event func(T) string, x T) string {
+	if event == nil {
+		return ""
+	}
+	return event(x)
+}
+
 // hooks refuses interceptors on a kernel without the record hooks they
 // need.
 func (k *Kernel[T]) hooks() error {
@@ -180,7 +188,8 @@ func (k *Kernel[T]) Update(ctx context.Context, actor Actor, id string, pinned i
 }
 
 // UpdateEvent is [Kernel.Update] for a step whose event is known before it
-// runs: event names it from the record as stored. The interceptors that
+// runs: event names it from the record as stored ("" for none, asking
+// nothing before the step). The interceptors that
 // are [EventChecker]s are asked about that event before the step, so that
 // an actor they refuse learns nothing of the record's state from the
 // command's own errors.
@@ -241,8 +250,8 @@ func (k *Kernel[T]) update(ctx context.Context, actor Actor, id string, pinned i
 		var reads ReadSet
 		before := k.copyOf(x)
 		op.EventChecked = false
-		if event != nil {
-			if err := k.checkEvent(ctx, &op, event(x), before, false); err != nil {
+		if e := eventOf(event, x); e != "" {
+			if err := k.checkEvent(ctx, &op, e, before, false); err != nil {
 				return err
 			}
 		}
