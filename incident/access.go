@@ -17,7 +17,7 @@ func AccessRules() []lifecycle.Rule {
 	anyone := lifecycle.Rule{Anyone: true}
 	followUp := lifecycle.Rule{Anyone: true, System: true}
 	manager := lifecycle.Rule{Roles: []string{RoleMajorIncidentManager}}
-	rules := []lifecycle.Rule{
+	return []lifecycle.Rule{
 		rule(eventOpen, anyone),
 		rule(string(EventAssign), anyone),
 		rule(string(EventEscalateFunctional), followUp),
@@ -42,7 +42,6 @@ func AccessRules() []lifecycle.Rule {
 		rule(string(EventUnlinkChange), anyone),
 		rule(lifecycle.EventRedact, lifecycle.Rule{Roles: []string{lifecycle.RoleDataProtection}}),
 	}
-	return rules
 }
 
 // rule is r guarding event of the incident process.
@@ -51,12 +50,11 @@ func rule(event string, r lifecycle.Rule) lifecycle.Rule {
 	return r
 }
 
-// access returns the policy a Service applies: cfg's, or the default
-// rules.
-func access(cfg Config) []lifecycle.Interceptor {
-	policy := cfg.Access
-	if policy == nil {
-		policy = &lifecycle.AccessPolicy{Rules: AccessRules()}
+// EventOf returns the event cmd fires first: the event its history
+// record carries and the access rules guard. A nil cmd has none ("").
+func EventOf(cmd Command) Event {
+	if lifecycle.NilCommand(cmd) != nil {
+		return ""
 	}
-	return append(append([]lifecycle.Interceptor(nil), cfg.Interceptors...), policy)
+	return cmd.event()
 }

@@ -89,7 +89,7 @@ func New(cfg Config) (*Service, error) {
 		autoCloseAfter: cfg.AutoCloseAfter,
 	}
 	s.kernel = lifecycle.Kernel[*Incident]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version, Detach: detach, State: state, Finish: finish,
-		Interceptors: access(cfg), ID: recordID, Clone: (*Incident).Clone, Last: last}
+		Interceptors: lifecycle.Guarded(cfg.Interceptors, cfg.Access, AccessRules()), ID: recordID, Clone: (*Incident).Clone, Last: last}
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("INC")
 	}

@@ -270,5 +270,16 @@ func (p *AccessPolicy) check(ctx context.Context, op Operation, ask func(Rule) b
 
 var _ EventChecker = (*AccessPolicy)(nil)
 
+// Guarded returns the interceptors of a process's kernel: interceptors,
+// then access, or, when access is nil, a policy of the process's default
+// rules. Every process's Service (and the [Portfolio]) builds its kernel
+// with it, so that a zero Config applies the defaults.
+func Guarded(interceptors []Interceptor, access *AccessPolicy, defaults []Rule) []Interceptor {
+	if access == nil {
+		access = &AccessPolicy{Rules: defaults}
+	}
+	return append(slices.Clone(interceptors), access)
+}
+
 // Done does nothing: the policy only checks.
 func (*AccessPolicy) Done(context.Context, Operation, error, time.Duration) {}

@@ -85,8 +85,8 @@ func (p *Problem) Apply(actor lifecycle.Actor, now time.Time, cmd Command) ([]li
 // It checks the actor, the command's ID (when set, it must be p.ID) and
 // Version (when set, it must be p.Version, or the error matches
 // [lifecycle.ErrConflict]), the state machine and its guards (errors match
-// [lifecycle.ErrInvalidTransition]), the actor's role (ErrForbidden) and the
-// inputs (ErrValidation). On success it has applied the change, appended
+// [lifecycle.ErrInvalidTransition]) and the inputs (ErrValidation); who may
+// fire the event is the [Service]'s access policy's to say. On success it has applied the change, appended
 // exactly one history record, incremented Version, set UpdatedAt to now, and
 // returns the events to emit once the change is stored. On any error p is
 // left exactly as it was.

@@ -21,6 +21,9 @@ import (
 // an empty optional input leaves the field as it is.
 type Command interface {
 	target() (id string, version int64)
+	// event is the event the command fires: the event of its history
+	// record, which the access rules guard.
+	event() Event
 	apply(p *Problem, s *step) error
 }
 
@@ -192,7 +195,8 @@ type Complete struct {
 }
 
 // Reanalyze takes a resolved or closed problem back to root cause analysis,
-// clearing its resolution. The actor needs [RoleProblemManager]; Notes, the
+// clearing its resolution. By the default access rules ([AccessRules]) the
+// actor needs [RoleProblemManager]; Notes, the
 // reason, are required; a problem closed as a duplicate cannot be
 // reanalyzed.
 type Reanalyze struct {
@@ -337,6 +341,23 @@ func (c LinkIncident) target() (string, int64)     { return c.ID, c.Version }
 func (c UnlinkIncident) target() (string, int64)   { return c.ID, c.Version }
 func (c LinkChange) target() (string, int64)       { return c.ID, c.Version }
 func (c RecordKnownError) target() (string, int64) { return c.ID, c.Version }
+
+func (Assess) event() Event           { return EventAssess }
+func (Confirm) event() Event          { return EventConfirm }
+func (MarkDuplicate) event() Event    { return EventMarkDuplicate }
+func (Cancel) event() Event           { return EventCancel }
+func (StartFix) event() Event         { return EventStartFix }
+func (AcceptRisk) event() Event       { return EventAcceptRisk }
+func (Resolve) event() Event          { return EventResolve }
+func (Complete) event() Event         { return EventComplete }
+func (Reanalyze) event() Event        { return EventReanalyze }
+func (Assign) event() Event           { return EventAssign }
+func (Update) event() Event           { return EventUpdate }
+func (AddWorkNote) event() Event      { return EventWorkNote }
+func (LinkIncident) event() Event     { return EventLinkIncident }
+func (UnlinkIncident) event() Event   { return EventUnlinkIncident }
+func (LinkChange) event() Event       { return EventLinkChange }
+func (RecordKnownError) event() Event { return EventRecordKnownError }
 
 // Event types: the Type of the events problems emit. A lifecycle or update
 // event emits the type named after it; [TypeKnownError] and
@@ -645,9 +666,6 @@ func notifyIncidents(p *Problem, s *step, reason string) {
 
 func (c Reanalyze) apply(p *Problem, s *step) error {
 	if err := s.begin(p, EventReanalyze); err != nil {
-		return err
-	}
-	if err := s.Actor.Require(RoleProblemManager, "reanalyze problem "+p.ID); err != nil {
 		return err
 	}
 	notes, err := required("notes", c.Notes)

@@ -98,8 +98,11 @@
 // reason is also reachable), ErrValidation (bad input) and ErrForbidden (a
 // missing role).
 //
-// # Roles
+// # Access
 //
-// [RoleProblemManager] ("problem-manager") may reanalyze. lifecycle.System
-// holds every role.
+// The [Service] asks its access policy before every command, on the
+// problem as stored. The default rules ([AccessRules]) let
+// [RoleProblemManager] ("problem-manager") reanalyze and anyone fire the
+// other events, and say which events lifecycle.System, which the
+// [Reactor] acts as, may fire.
 package problem

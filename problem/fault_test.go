@@ -218,6 +218,9 @@ func (h *faultRun) operate(t *rapid.T, actor lifecycle.Actor, cmd problem.Comman
 	}
 	want := base.Clone()
 	_, perr := want.Apply(actor, h.clock.Now(), cmd)
+	if refusal := defaultRefusal(actor, base, cmd); refusal != nil && actor.Validate() == nil && !errors.Is(perr, lifecycle.ErrConflict) {
+		perr = refusal // the Service asks the rules before the command's own checks
+	}
 	switch {
 	case perr != nil:
 		require.Error(t, r.Err, "%s: the pure layer refused (%v), the retry succeeded", label, perr)

@@ -249,7 +249,6 @@ func TestRefusals(t *testing.T) {
 		{"start fix without root cause", noRootCause, alice, problem.StartFix{Changes: []string{"CHG1"}}, []error{lifecycle.ErrInvalidTransition, lifecycle.ErrValidation}, "root_cause"},
 		{"accept risk without notes", state(problem.StateRootCauseAnalysis), alice, problem.AcceptRisk{}, []error{lifecycle.ErrValidation}, "notes"},
 		{"resolve without notes", state(problem.StateFixInProgress), alice, problem.Resolve{Fix: "x"}, []error{lifecycle.ErrValidation}, "notes"},
-		{"reanalyze without role", state(problem.StateClosed), alice, problem.Reanalyze{Notes: "x"}, []error{lifecycle.ErrForbidden}, ""},
 		{"reanalyze without notes", state(problem.StateClosed), manager, problem.Reanalyze{}, []error{lifecycle.ErrValidation}, "notes"},
 		{"reanalyze a duplicate", dup, manager, problem.Reanalyze{Notes: "x"}, []error{lifecycle.ErrInvalidTransition, lifecycle.ErrValidation}, "state"},
 		{"assign nothing", noGroup, alice, problem.Assign{}, []error{lifecycle.ErrValidation}, "group"},
@@ -287,10 +286,16 @@ func TestReanalyzeBySystem(t *testing.T) {
 	assert.Equal(t, problem.StateRootCauseAnalysis, p.State)
 }
 
+// TestForbiddenMessage: the Service's refusal of an actor without the
+// role names the actor, the event, the problem and the rule; the pure
+// layer leaves who may to the Service.
 func TestForbiddenMessage(t *testing.T) {
-	p := inState(t, problem.StateClosed)
-	_, err := p.Apply(alice, t0, problem.Reanalyze{Notes: "x"})
+	f := newFixture(t)
+	p := f.open(t)
+	p = f.drive(t, p.ID, pathTo[problem.StateClosed]...)
+	_, err := f.svc.Reanalyze(ctx, alice, problem.Reanalyze{ID: p.ID, Notes: "x"})
 	var fe *lifecycle.ForbiddenError
 	require.True(t, errors.As(err, &fe))
-	assert.Equal(t, `alice may not reanalyze problem PRB1: needs role "problem-manager"`, err.Error())
+	assert.Equal(t, `alice may not reanalyze problem `+p.ID+`: rule problem.reanalyze lets only role "problem-manager"`, err.Error())
+	assert.Equal(t, "problem.reanalyze", fe.Rule)
 }

@@ -13,7 +13,7 @@ import (
 const Process = "problem"
 
 // RoleProblemManager is the role that may reanalyze a resolved or closed
-// problem ([EventReanalyze]). [lifecycle.System] holds every role.
+// problem ([EventReanalyze]), by the default access rules ([AccessRules]).
 const RoleProblemManager = "problem-manager"
 
 // Problem is the cause of one or more incidents, tracked from logging to

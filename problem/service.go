@@ -129,6 +129,10 @@ type Config struct {
 	// policy may refuse one, an observer measures them (see
 	// lifecycle.Interceptor).
 	Interceptors []lifecycle.Interceptor
+	// Access is the access policy the Service applies after
+	// Interceptors; nil is the default rules ([AccessRules]), a zero
+	// AccessPolicy lets every actor fire every event.
+	Access *lifecycle.AccessPolicy
 }
 
 // Service runs problem management over a [Store]: every operation loads
@@ -180,7 +184,7 @@ func New(cfg Config) (*Service, error) {
 		s.ids = lifecycle.RandomIDs("PRB")
 	}
 	s.kernel = lifecycle.Kernel[*Problem]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version, Detach: detach, State: state, Finish: finish,
-		Interceptors: cfg.Interceptors, ID: recordID, Clone: (*Problem).Clone, Last: last}
+		Interceptors: lifecycle.Guarded(cfg.Interceptors, cfg.Access, AccessRules()), ID: recordID, Clone: (*Problem).Clone, Last: last}
 	return s, nil
 }
 
@@ -200,7 +204,7 @@ func (s *Service) Open(ctx context.Context, actor lifecycle.Actor, o Open) (*Pro
 	if id == "" {
 		id = s.ids()
 	}
-	p, err := s.kernel.Create(ctx, actor, func(context.Context, *lifecycle.ReadSet) (*Problem, []lifecycle.Notification, error) {
+	p, err := s.kernel.CreateEvent(ctx, actor, eventOpen, func(context.Context, *lifecycle.ReadSet) (*Problem, []lifecycle.Notification, error) {
 		return NewProblem(id, s.matrix, actor, s.clock.Now(), o)
 	})
 	if err != nil && !lifecycle.IsNotifyError(err) {
@@ -266,10 +270,17 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 // with the read set, notify; then the command's consequences, whose
 // errors come back in a *lifecycle.FollowUpError with the stored problem.
 func (s *Service) run(ctx context.Context, actor lifecycle.Actor, id string, pinned int64, decide func(context.Context, *Problem) (Command, error)) (*Problem, error) {
-	var cmd Command
+	var cmd, next Command
+	var decided error
 	var moved []string
-	p, err := s.kernel.Update(ctx, actor, id, pinned, func(ctx context.Context, p *Problem, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
-		c, err := decide(ctx, p)
+	event := func(p *Problem) string {
+		if next, decided = decide(ctx, p); decided != nil {
+			return ""
+		}
+		return string(next.event())
+	}
+	p, err := s.kernel.UpdateEvent(ctx, actor, id, pinned, event, func(ctx context.Context, p *Problem, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
+		c, err := next, decided
 		if err != nil {
 			return nil, err
 		}
