@@ -134,8 +134,10 @@
 //
 // Roles: [RoleChangeManager] (default normal change authority, conflict
 // overrides) and [RoleECAB] (default emergency change authority);
-// lifecycle.RoleSystem holds every role. The package gates approvals and
-// overrides only; hosts gate the rest.
+// lifecycle.System holds every role. The commands gate approvals and
+// overrides, which depend on the change; the Service's access policy,
+// asked before every command, gates the events ([AccessRules], which a
+// host extends or replaces through Config.Access).
 //
 // Package changetest has an in-memory Store, a recording notifier, the
 // Store conformance suite and a fault-injecting Store wrapper.

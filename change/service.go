@@ -32,6 +32,10 @@ type Config struct {
 	// policy may refuse one, an observer measures them (see
 	// lifecycle.Interceptor).
 	Interceptors []lifecycle.Interceptor
+	// Access is the access policy the Service applies after
+	// Interceptors; nil is the default rules ([AccessRules]), a zero
+	// AccessPolicy lets every actor fire every event.
+	Access *lifecycle.AccessPolicy
 }
 
 // Service runs change enablement over a Store: each operation loads the
@@ -94,7 +98,7 @@ func New(cfg Config) (*Service, error) {
 		s.ids = lifecycle.RandomIDs("CHG")
 	}
 	s.kernel = lifecycle.Kernel[*Change]{Process: Process, Store: cfg.Store, Notifier: s.notify, Version: version, Detach: detach, State: state, Finish: finish,
-		Interceptors: cfg.Interceptors, ID: recordID, Clone: (*Change).Clone, Last: last, Replayed: []string{FieldType}}
+		Interceptors: lifecycle.Guarded(cfg.Interceptors, cfg.Access, AccessRules()), ID: recordID, Clone: (*Change).Clone, Last: last, Replayed: []string{FieldType}}
 	return s, nil
 }
 
@@ -105,7 +109,7 @@ func (s *Service) Rules() Rules { return s.rules }
 // *lifecycle.NotifyError the change is stored and returned as well.
 func (s *Service) Create(ctx context.Context, actor lifecycle.Actor, req Create) (*Change, error) {
 	id := s.ids()
-	c, err := s.kernel.Create(ctx, actor, func(context.Context, *lifecycle.ReadSet) (*Change, []lifecycle.Notification, error) {
+	c, err := s.kernel.CreateEvent(ctx, actor, eventCreate, func(context.Context, *lifecycle.ReadSet) (*Change, []lifecycle.Notification, error) {
 		return s.rules.New(id, actor, s.clock.Now(), req)
 	})
 	return stored(c, err)
@@ -270,7 +274,8 @@ func (s *Service) apply(ctx context.Context, actor lifecycle.Actor, cmd Command)
 	if id == "" {
 		return nil, lifecycle.Invalid("id", "a change ID is required")
 	}
-	c, err := s.kernel.Update(ctx, actor, id, pinned, func(ctx context.Context, c *Change, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
+	event := func(*Change) string { return string(cmd.event()) }
+	c, err := s.kernel.UpdateEvent(ctx, actor, id, pinned, event, func(ctx context.Context, c *Change, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
 		cmd := cmd
 		if r, ok := cmd.(reader); ok && allows(c, cmd.event()) {
 			var err error
