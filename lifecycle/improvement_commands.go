@@ -18,6 +18,9 @@ const (
 // [ServiceCommand].
 type ImprovementCommand interface {
 	target() (id string, version int64)
+	// event is the event the command fires: its history record's, which
+	// the access rules guard.
+	event() ImprovementEvent
 	applyImprovement(x *Improvement, st *improvementStep) error
 }
 
@@ -96,7 +99,7 @@ func (p ProposeImprovement) New(actor Actor, now time.Time, id string) (*Improve
 		CreatedAt: now,
 		UpdatedAt: now,
 	}
-	op := Delta{Actor: actor, Now: now, Event: "propose", Note: p.Note, Changes: diffImprovement(&Improvement{}, x)}
+	op := Delta{Actor: actor, Now: now, Event: eventPropose, Note: p.Note, Changes: diffImprovement(&Improvement{}, x)}
 	op.Emit("proposed")
 	x.History = []Record{op.Record(1, string(x.Status))}
 	return x, op.Notifications(ProcessImprovement, x.ID, 1, string(x.Status), x.Snapshot()), nil
@@ -153,6 +156,8 @@ type ApproveImprovement struct {
 
 func (c ApproveImprovement) target() (string, int64) { return c.ID, c.Version }
 
+func (ApproveImprovement) event() ImprovementEvent { return ImprovementApprove }
+
 func (c ApproveImprovement) applyImprovement(x *Improvement, st *improvementStep) error {
 	st.Note = c.Note
 	return st.fire(x, ImprovementApprove)
@@ -170,6 +175,8 @@ type StartImprovement struct {
 }
 
 func (c StartImprovement) target() (string, int64) { return c.ID, c.Version }
+
+func (StartImprovement) event() ImprovementEvent { return ImprovementStart }
 
 func (c StartImprovement) applyImprovement(x *Improvement, st *improvementStep) error {
 	st.Note = c.Note
@@ -194,6 +201,8 @@ type CompleteImprovement struct {
 
 func (c CompleteImprovement) target() (string, int64) { return c.ID, c.Version }
 
+func (CompleteImprovement) event() ImprovementEvent { return ImprovementComplete }
+
 func (c CompleteImprovement) applyImprovement(x *Improvement, st *improvementStep) error {
 	st.Note = c.Note
 	if c.Result != "" {
@@ -216,6 +225,8 @@ type RejectImprovement struct {
 }
 
 func (c RejectImprovement) target() (string, int64) { return c.ID, c.Version }
+
+func (RejectImprovement) event() ImprovementEvent { return ImprovementReject }
 
 func (c RejectImprovement) applyImprovement(x *Improvement, st *improvementStep) error {
 	if blankText(c.Reason) {

@@ -70,6 +70,10 @@ type PortfolioConfig struct {
 	// policy may refuse one, an observer measures them (see
 	// Interceptor).
 	Interceptors []Interceptor
+	// Access is the access policy the Portfolio applies after
+	// Interceptors; nil is the default rules ([PortfolioAccessRules]), a
+	// zero AccessPolicy lets every actor fire every event.
+	Access *AccessPolicy
 }
 
 // Portfolio is the orchestrator of service portfolio management and of the
@@ -148,7 +152,7 @@ func NewPortfolio(cfg PortfolioConfig) (*Portfolio, error) {
 		Notifier: notifier,
 		Version:  func(s *ITService) int64 { return s.Version },
 
-		Interceptors: cfg.Interceptors,
+		Interceptors: Guarded(cfg.Interceptors, cfg.Access, PortfolioAccessRules()),
 		ID:           func(s *ITService) string { return s.ID },
 		Clone:        (*ITService).Clone,
 		Last:         func(s *ITService) Record { return LastRecord(s.History) },
@@ -163,7 +167,7 @@ func NewPortfolio(cfg PortfolioConfig) (*Portfolio, error) {
 			Notifier: notifier,
 			Version:  func(x *Improvement) int64 { return x.Version },
 
-			Interceptors: cfg.Interceptors,
+			Interceptors: Guarded(cfg.Interceptors, cfg.Access, PortfolioAccessRules()),
 			ID:           func(x *Improvement) string { return x.ID },
 			Clone:        (*Improvement).Clone,
 			Last:         func(x *Improvement) Record { return LastRecord(x.History) },
@@ -218,7 +222,7 @@ func (p *Portfolio) Define(ctx context.Context, actor Actor, cmd DefineService) 
 		cmd.Agreements = links
 	}
 	now, id := p.clock.Now(), p.ids()
-	return p.services.Create(ctx, actor, func(context.Context, *ReadSet) (*ITService, []Notification, error) {
+	return p.services.CreateEvent(ctx, actor, eventDefine, func(context.Context, *ReadSet) (*ITService, []Notification, error) {
 		return cmd.New(actor, now, id)
 	})
 }
@@ -265,7 +269,8 @@ func (p *Portfolio) Do(ctx context.Context, actor Actor, cmd ServiceCommand) (*I
 	if blankText(id) {
 		return nil, Invalid("id", "a service ID is required")
 	}
-	return p.services.Update(ctx, actor, id, version, func(ctx context.Context, s *ITService, _ *ReadSet) ([]Notification, error) {
+	event := func(s *ITService) string { return serviceEvent(cmd, s.Status) }
+	return p.services.UpdateEvent(ctx, actor, id, version, event, func(ctx context.Context, s *ITService, _ *ReadSet) ([]Notification, error) {
 		work, err := p.retirementWork(ctx, s, cmd)
 		if err != nil {
 			return nil, err
@@ -417,7 +422,7 @@ func (p *Portfolio) Propose(ctx context.Context, actor Actor, cmd ProposeImprove
 		return nil, errNoImprovements
 	}
 	now, id := p.clock.Now(), p.impIDs()
-	return p.improvements.Create(ctx, actor, func(ctx context.Context, _ *ReadSet) (*Improvement, []Notification, error) {
+	return p.improvements.CreateEvent(ctx, actor, eventPropose, func(ctx context.Context, _ *ReadSet) (*Improvement, []Notification, error) {
 		x, evs, err := cmd.New(actor, now, id)
 		if err != nil {
 			return nil, nil, err
@@ -472,7 +477,8 @@ func (p *Portfolio) DoImprovement(ctx context.Context, actor Actor, cmd Improvem
 	if blankText(id) {
 		return nil, Invalid("id", "an improvement ID is required")
 	}
-	return p.improvements.Update(ctx, actor, id, version, func(_ context.Context, x *Improvement, _ *ReadSet) ([]Notification, error) {
+	event := func(*Improvement) string { return string(cmd.event()) }
+	return p.improvements.UpdateEvent(ctx, actor, id, version, event, func(_ context.Context, x *Improvement, _ *ReadSet) ([]Notification, error) {
 		return x.Apply(actor, p.clock.Now(), cmd)
 	})
 }

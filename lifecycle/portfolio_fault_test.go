@@ -394,8 +394,10 @@ func (h *pfRun) define(t *rapid.T) {
 	a := h.try(t, op)
 	h.check(t, "define", a)
 	h.retry(t, "define", a, op, nil, func() (any, error) {
-		_, _, err := d.New(actor, h.clock.Now(), "SVC-X")
-		return nil, err
+		return nil, withDefaults(actor, lifecycle.ProcessService, "define", nil, func() (viewed, lifecycle.Record, error) {
+			x, _, err := d.New(actor, h.clock.Now(), "SVC-X")
+			return x, lastRecord(x), err
+		})
 	})
 }
 
@@ -434,8 +436,10 @@ func (h *pfRun) serviceOp(t *rapid.T, s *lifecycle.ITService, actor lifecycle.Ac
 		}),
 		func() (any, error) {
 			want := s.Clone()
-			_, err := want.Apply(actor, h.clock.Now(), h.withWork(cmd))
-			return want, err
+			return want, withDefaults(actor, lifecycle.ProcessService, lifecycle.ServiceEventOf(cmd, s.Status), s, func() (viewed, lifecycle.Record, error) {
+				_, err := want.Apply(actor, h.clock.Now(), h.withWork(cmd))
+				return want, lastRecord(want), err
+			})
 		})
 }
 
@@ -472,8 +476,10 @@ func (h *pfRun) improvementCommand(t *rapid.T) {
 		}),
 		func() (any, error) {
 			want := x.Clone()
-			_, err := want.Apply(actor, h.clock.Now(), cmd)
-			return want, err
+			return want, withDefaults(actor, lifecycle.ProcessImprovement, string(lifecycle.ImprovementEventOf(cmd)), x, func() (viewed, lifecycle.Record, error) {
+				_, err := want.Apply(actor, h.clock.Now(), cmd)
+				return want, lastRecord(want), err
+			})
 		})
 }
 

@@ -11,8 +11,9 @@ import (
 const ProcessService = "service"
 
 // RoleServiceOwner is the role that may phase out, reinstate and retire any
-// service, and hand any service to a new owner. A service's own
-// [ITService.Owner] may do so without the role, and so may [System].
+// service, and hand any service to a new owner, by the default access
+// rules ([PortfolioAccessRules]). A service's own [ITService.Owner] may do
+// so without the role.
 const RoleServiceOwner = "service-owner"
 
 // ITService is an IT service in the service portfolio (the ITIL entity, not an

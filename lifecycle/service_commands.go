@@ -35,6 +35,22 @@ type ServiceCommand interface {
 	applyService(s *ITService, st *serviceStep) error
 }
 
+// editor is a service command that edits a service rather than moving it:
+// editEvent is its history record's event.
+type editor interface{ editEvent() string }
+
+// serviceEvent is the event cmd fires on a service in status from: its
+// machine event, or its edit; "" when it fires none from there.
+func serviceEvent(cmd ServiceCommand, from Status) string {
+	if ev, ok := cmd.machineEvent(from); ok {
+		return string(ev)
+	}
+	if e, ok := cmd.(editor); ok {
+		return e.editEvent()
+	}
+	return ""
+}
+
 // serviceStep is one command being applied to a service: the [Delta] it
 // records, and the type and Data of its one notification.
 type serviceStep struct {
@@ -188,7 +204,7 @@ func (d DefineService) New(actor Actor, now time.Time, id string) (*ITService, [
 	if len(d.Agreements) > 0 {
 		s.Agreements = slices.Clone(d.Agreements)
 	}
-	op := Delta{Actor: actor, Now: now, Event: "define", Note: d.Note, Changes: diffService(&ITService{}, s)}
+	op := Delta{Actor: actor, Now: now, Event: eventDefine, Note: d.Note, Changes: diffService(&ITService{}, s)}
 	op.Emit("created")
 	s.History = []Record{op.Record(1, string(s.Status))}
 	return s, op.Notifications(ProcessService, s.ID, 1, string(s.Status), s.Snapshot()), nil
@@ -494,8 +510,10 @@ func (c UpdateServiceDetails) target() (string, int64) { return c.ID, c.Version 
 
 func (c UpdateServiceDetails) machineEvent(Status) (ServiceEvent, bool) { return "", false }
 
+func (UpdateServiceDetails) editEvent() string { return "update" }
+
 func (c UpdateServiceDetails) applyService(s *ITService, st *serviceStep) error {
-	st.edit("update", "updated")
+	st.edit(c.editEvent(), "updated")
 	st.Note = c.Note
 	if c.Name != nil {
 		if blankText(*c.Name) {
@@ -504,13 +522,9 @@ func (c UpdateServiceDetails) applyService(s *ITService, st *serviceStep) error 
 		s.Name = *c.Name
 	}
 	if c.Owner != nil {
-		// Ownership carries the right to phase out and retire, so only
-		// those who hold that right may hand it to someone else.
-		if *c.Owner != s.Owner {
-			if err := retirementRole(&serviceCheck{svc: s, actor: st.Actor}, "change the owner of service "+s.ID); err != nil {
-				return err
-			}
-		}
+		// Ownership carries the right to phase out and retire: the
+		// access rules let only those who hold that right hand it on
+		// (see PortfolioAccessRules).
 		s.Owner = *c.Owner
 	}
 	if c.Description != nil {
@@ -548,6 +562,8 @@ func (c AddServiceAgreement) target() (string, int64) { return c.ID, c.Version }
 
 func (c AddServiceAgreement) machineEvent(Status) (ServiceEvent, bool) { return "", false }
 
+func (AddServiceAgreement) editEvent() string { return "add_agreement" }
+
 // check is the rule of the Portfolio's [AgreementLookup], when it has one:
 // the agreement must exist and be of kind c.Kind, and an empty Kind takes
 // the agreement's. It returns the command to apply, with the kind looked
@@ -566,7 +582,7 @@ func (c AddServiceAgreement) check(ctx context.Context, p *Portfolio) (ServiceCo
 }
 
 func (c AddServiceAgreement) applyService(s *ITService, st *serviceStep) error {
-	st.edit("add_agreement", "agreement_added")
+	st.edit(c.editEvent(), "agreement_added")
 	st.set("agreement", c.Agreement)
 	st.set("kind", string(c.Kind))
 	if blankText(c.Agreement) {
@@ -602,8 +618,10 @@ func (c RemoveServiceAgreement) target() (string, int64) { return c.ID, c.Versio
 
 func (c RemoveServiceAgreement) machineEvent(Status) (ServiceEvent, bool) { return "", false }
 
+func (RemoveServiceAgreement) editEvent() string { return "remove_agreement" }
+
 func (c RemoveServiceAgreement) applyService(s *ITService, st *serviceStep) error {
-	st.edit("remove_agreement", "agreement_removed")
+	st.edit(c.editEvent(), "agreement_removed")
 	st.set("agreement", c.Agreement)
 	i := linkIndex(s.Agreements, c.Agreement)
 	if i < 0 {
@@ -633,8 +651,10 @@ func (c AddServiceConfigItem) target() (string, int64) { return c.ID, c.Version 
 
 func (c AddServiceConfigItem) machineEvent(Status) (ServiceEvent, bool) { return "", false }
 
+func (AddServiceConfigItem) editEvent() string { return "add_config_item" }
+
 func (c AddServiceConfigItem) applyService(s *ITService, st *serviceStep) error {
-	st.edit("add_config_item", "config_item_added")
+	st.edit(c.editEvent(), "config_item_added")
 	st.set("config_item", c.ConfigItem)
 	return addID(&s.ConfigItems, "config_item", c.ConfigItem)
 }
@@ -654,8 +674,10 @@ func (c RemoveServiceConfigItem) target() (string, int64) { return c.ID, c.Versi
 
 func (c RemoveServiceConfigItem) machineEvent(Status) (ServiceEvent, bool) { return "", false }
 
+func (RemoveServiceConfigItem) editEvent() string { return "remove_config_item" }
+
 func (c RemoveServiceConfigItem) applyService(s *ITService, st *serviceStep) error {
-	st.edit("remove_config_item", "config_item_removed")
+	st.edit(c.editEvent(), "config_item_removed")
 	st.set("config_item", c.ConfigItem)
 	return removeID(&s.ConfigItems, "config_item", c.ConfigItem)
 }

@@ -47,18 +47,12 @@ func serviceDefinition() Definition[Status, ServiceEvent, *serviceCheck] {
 			Event: ServicePhaseOut,
 			From:  []Status{StatusOperational},
 			To:    StatusRetiring,
-			Guard: func(c *serviceCheck) error { return retirementRole(c, "phase out service") },
 		},
 		Transition[Status, ServiceEvent, *serviceCheck]{
 			Event: ServiceReinstate,
 			From:  []Status{StatusRetiring},
 			To:    StatusOperational,
-			Guard: func(c *serviceCheck) error {
-				if err := retirementRole(c, "reinstate service"); err != nil {
-					return err
-				}
-				return guardGoLive(c)
-			},
+			Guard: guardGoLive,
 		},
 		Transition[Status, ServiceEvent, *serviceCheck]{
 			Event: ServiceRetire,
@@ -97,19 +91,7 @@ func liveRequirements(s *ITService) error {
 
 func guardGoLive(c *serviceCheck) error { return liveRequirements(c.svc) }
 
-// retirementRole allows the service's owner, holders of RoleServiceOwner and
-// System.
-func retirementRole(c *serviceCheck, action string) error {
-	if c.svc.Owner != "" && c.actor.ID == c.svc.Owner {
-		return nil
-	}
-	return c.actor.Require(RoleServiceOwner, action)
-}
-
 func guardRetire(c *serviceCheck) error {
-	if err := retirementRole(c, "retire service"); err != nil {
-		return err
-	}
 	if !c.work.None() {
 		return &OpenWorkError{ServiceWork: c.work}
 	}
@@ -118,9 +100,10 @@ func guardRetire(c *serviceCheck) error {
 
 // ServiceDiagram returns the service machine as a Mermaid state diagram.
 // Guards are not drawn: going live and reinstating need an owner and an
-// SLA agreement; phasing out, reinstating and retiring need the service's owner
-// or [RoleServiceOwner]; retiring needs no open incidents and no scheduled
-// changes.
+// SLA agreement; retiring needs no open incidents and no scheduled changes.
+// Who may phase out, reinstate and retire (the service's owner or
+// [RoleServiceOwner], by default) is the access rules' to say
+// ([PortfolioAccessRules]).
 func ServiceDiagram() string { return serviceMachine.Mermaid() }
 
 // Allowed returns the events the service machine allows from s, sorted.

@@ -26,7 +26,9 @@ type FireAs func(t *testing.T, actor lifecycle.Actor) (err error, changed bool)
 // rule or a FireAs for any other event fails t. For each rule, every
 // actor it lets must succeed, changing the record; every actor it does
 // not let must be refused with a *lifecycle.ForbiddenError naming the
-// rule, storing and notifying nothing. The actors a rule lets are one
+// rule, storing and notifying nothing. A field rule (one with Fields)
+// must guard one of events too; the process's own tests run it, as it
+// needs a change of its fields. The actors a rule lets are one
 // holder of each of its Roles, [RelatedActor] when it names Relations,
 // any actor when it lets Anyone, and lifecycle.System when it says
 // System; the others are a stranger holding an unrelated role, an
@@ -36,7 +38,7 @@ func CheckAccessRules(t *testing.T, rules []lifecycle.Rule, events []string, fir
 	for _, ev := range events {
 		n := 0
 		for _, r := range rules {
-			if r.Event == ev {
+			if r.Event == ev && len(r.Fields) == 0 {
 				n++
 			}
 		}
@@ -49,7 +51,7 @@ func CheckAccessRules(t *testing.T, rules []lifecycle.Rule, events []string, fir
 	for _, r := range rules {
 		require.Contains(t, events, r.Event, "rule %+v guards an event of the process", r)
 		f := fire[r.Event]
-		if f == nil {
+		if f == nil || len(r.Fields) > 0 {
 			continue
 		}
 		t.Run(r.Event, func(t *testing.T) {
