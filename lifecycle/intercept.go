@@ -16,7 +16,10 @@ type Operation struct {
 	// ID is the record's ID; for a create, known once the record is built.
 	ID string
 	// Event is the event of the change's history record ("resolve",
-	// "open", "redact"); empty when the operation failed before its
+	// "open", "redact"). When the kernel knows the command's event up
+	// front ([Kernel.UpdateEvent], [Kernel.CreateEvent]) it is set before
+	// the command runs, so that a command that then fails still names
+	// it; otherwise it is empty when the operation failed before its
 	// command applied.
 	Event string
 	// Change is the history record the change appends: its event, the

@@ -182,14 +182,15 @@ func TestSpansAndMetricsPerOutcome(t *testing.T) {
 		telemetry.KeyProcess: "incident", telemetry.KeyEvent: "resolve", telemetry.KeyOutcome: "forbidden",
 		telemetry.KeyRecordID: x.ID, telemetry.KeyActor: "ann", telemetry.KeyAccessRule: "resolvers",
 	}}, spans[1], "a refusal is an outcome, not an error of the service")
-	assert.Equal(t, span{name: "itsm incident", attrs: map[attribute.Key]string{
-		telemetry.KeyProcess: "incident", telemetry.KeyOutcome: "invalid", telemetry.KeyActor: "ann",
-	}}, spans[2], "a create refused before it is built has neither event nor ID")
+	assert.Equal(t, span{name: "itsm incident open", attrs: map[attribute.Key]string{
+		telemetry.KeyProcess: "incident", telemetry.KeyEvent: "open", telemetry.KeyOutcome: "invalid", telemetry.KeyActor: "ann",
+	}}, spans[2], "a create refused before it is built has its event, known up front, but no ID")
 	assert.Equal(t, span{name: "itsm incident", attrs: map[attribute.Key]string{
 		telemetry.KeyProcess: "incident", telemetry.KeyOutcome: "not_found",
 		telemetry.KeyRecordID: "INC-404", telemetry.KeyActor: "ann",
 	}}, spans[3])
 	assert.Equal(t, "transition", spans[4].attrs[telemetry.KeyOutcome])
+	assert.Equal(t, "close", spans[4].attrs[telemetry.KeyEvent], "the event is known before the command runs")
 	assert.Equal(t, codes.Unset, spans[4].status)
 	assert.Equal(t, "itsm incident assign", spans[5].name)
 	assert.Equal(t, "ok", spans[5].attrs[telemetry.KeyOutcome])
@@ -198,9 +199,9 @@ func TestSpansAndMetricsPerOutcome(t *testing.T) {
 	want := map[string]int64{
 		"incident/open/ok":           1,
 		"incident/resolve/forbidden": 1,
-		"incident//invalid":          1,
+		"incident/open/invalid":      1,
 		"incident//not_found":        1,
-		"incident//transition":       1,
+		"incident/close/transition":  1,
 		"incident/assign/ok":         1,
 	}
 	assert.Equal(t, want, c.counts, "one count per operation, without actor or record")
