@@ -35,6 +35,8 @@ type resolveForRequest struct {
 
 func (c resolveForRequest) target() (string, int64) { return c.id, c.version }
 
+func (resolveForRequest) event() Event { return EventResolve }
+
 func (c resolveForRequest) apply(x *Incident, st *step) error {
 	st.Diff("request", x.Request, c.request)
 	x.Request = c.request
