@@ -18,21 +18,15 @@ const eventCreate = "create"
 // Each call returns a new slice.
 func AccessRules() []lifecycle.Rule {
 	anyone := lifecycle.Rule{Anyone: true}
-	rules := []lifecycle.Rule{rule(eventCreate, anyone)}
+	rules := []lifecycle.Rule{anyone.For(Process, eventCreate)}
 	for _, ev := range allEvents {
 		r := anyone
 		if ev == EventSchedule {
 			r.System = true
 		}
-		rules = append(rules, rule(string(ev), r))
+		rules = append(rules, r.For(Process, string(ev)))
 	}
-	return append(rules, rule(lifecycle.EventRedact, lifecycle.Rule{Roles: []string{lifecycle.RoleDataProtection}}))
-}
-
-// rule is r guarding event of the change process.
-func rule(event string, r lifecycle.Rule) lifecycle.Rule {
-	r.Process, r.Event = Process, event
-	return r
+	return append(rules, lifecycle.Rule{Roles: []string{lifecycle.RoleDataProtection}}.For(Process, lifecycle.EventRedact))
 }
 
 // EventOf returns the event cmd fires: the event its history record

@@ -18,36 +18,30 @@ func AccessRules() []lifecycle.Rule {
 	followUp := lifecycle.Rule{Anyone: true, System: true}
 	manager := lifecycle.Rule{Roles: []string{RoleMajorIncidentManager}}
 	return []lifecycle.Rule{
-		rule(eventOpen, anyone),
-		rule(string(EventAssign), anyone),
-		rule(string(EventEscalateFunctional), followUp),
-		rule(string(EventEscalateHierarchical), followUp),
-		rule(string(EventHold), anyone),
-		rule(string(EventResume), followUp),
-		rule(string(EventResolve), followUp),
-		rule(string(EventReopen), anyone),
-		rule(string(EventClose), followUp),
-		rule(string(EventCancel), anyone),
-		rule(string(EventUpdate), anyone),
-		rule(string(EventComment), anyone),
-		rule(string(EventWorkNote), followUp),
-		rule(string(EventCallerUpdate), anyone),
-		rule(string(EventProposeMajor), anyone),
-		rule(string(EventAcceptMajor), manager),
-		rule(string(EventRejectMajor), manager),
-		rule(string(EventSetParent), anyone),
-		rule(string(EventLinkProblem), followUp),
-		rule(string(EventUnlinkProblem), anyone),
-		rule(string(EventLinkChange), followUp),
-		rule(string(EventUnlinkChange), anyone),
-		rule(lifecycle.EventRedact, lifecycle.Rule{Roles: []string{lifecycle.RoleDataProtection}}),
+		anyone.For(Process, eventOpen),
+		anyone.For(Process, string(EventAssign)),
+		followUp.For(Process, string(EventEscalateFunctional)),
+		followUp.For(Process, string(EventEscalateHierarchical)),
+		anyone.For(Process, string(EventHold)),
+		followUp.For(Process, string(EventResume)),
+		followUp.For(Process, string(EventResolve)),
+		anyone.For(Process, string(EventReopen)),
+		followUp.For(Process, string(EventClose)),
+		anyone.For(Process, string(EventCancel)),
+		anyone.For(Process, string(EventUpdate)),
+		anyone.For(Process, string(EventComment)),
+		followUp.For(Process, string(EventWorkNote)),
+		anyone.For(Process, string(EventCallerUpdate)),
+		anyone.For(Process, string(EventProposeMajor)),
+		manager.For(Process, string(EventAcceptMajor)),
+		manager.For(Process, string(EventRejectMajor)),
+		anyone.For(Process, string(EventSetParent)),
+		followUp.For(Process, string(EventLinkProblem)),
+		anyone.For(Process, string(EventUnlinkProblem)),
+		followUp.For(Process, string(EventLinkChange)),
+		anyone.For(Process, string(EventUnlinkChange)),
+		lifecycle.Rule{Roles: []string{lifecycle.RoleDataProtection}}.For(Process, lifecycle.EventRedact),
 	}
-}
-
-// rule is r guarding event of the incident process.
-func rule(event string, r lifecycle.Rule) lifecycle.Rule {
-	r.Process, r.Event = Process, event
-	return r
 }
 
 // EventOf returns the event cmd fires first: the event its history

@@ -81,6 +81,13 @@ type Rule struct {
 	System bool `json:"system,omitempty"`
 }
 
+// For returns r guarding event of process: the processes' default rules
+// are built with it.
+func (r Rule) For(process, event string) Rule {
+	r.Process, r.Event = process, event
+	return r
+}
+
 // early reports whether r is asked about op before op's command runs.
 func (r Rule) early(op Operation) bool {
 	return len(r.Fields) == 0 && (op.Before != nil || len(r.Relations) == 0)

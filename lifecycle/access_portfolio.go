@@ -24,24 +24,22 @@ var serviceEdits = []string{"update", "add_agreement", "remove_agreement", "add_
 func PortfolioAccessRules() []Rule {
 	anyone := Rule{Anyone: true}
 	owner := Rule{Roles: []string{RoleServiceOwner}, Relations: []Relation{RelationOwner}}
-	rules := []Rule{{Process: ProcessService, Event: eventDefine, Anyone: true}}
+	rules := []Rule{anyone.For(ProcessService, eventDefine)}
 	for _, ev := range serviceEvents {
 		r := anyone
 		if ev == ServicePhaseOut || ev == ServiceReinstate || ev == ServiceRetire {
 			r = owner
 		}
-		r.Process, r.Event = ProcessService, string(ev)
-		rules = append(rules, r)
+		rules = append(rules, r.For(ProcessService, string(ev)))
 	}
 	for _, ev := range serviceEdits {
-		rules = append(rules, Rule{Process: ProcessService, Event: ev, Anyone: true})
+		rules = append(rules, anyone.For(ProcessService, ev))
 	}
-	handOver := owner
-	handOver.Name, handOver.Process, handOver.Event, handOver.Fields = "service.owner", ProcessService, serviceEdits[0], []string{FieldOwner}
-	rules = append(rules, handOver)
-	rules = append(rules, Rule{Process: ProcessImprovement, Event: eventPropose, Anyone: true})
+	handOver := owner.For(ProcessService, serviceEdits[0])
+	handOver.Name, handOver.Fields = "service.owner", []string{FieldOwner}
+	rules = append(rules, handOver, anyone.For(ProcessImprovement, eventPropose))
 	for _, ev := range improvementEvents {
-		rules = append(rules, Rule{Process: ProcessImprovement, Event: string(ev), Anyone: true})
+		rules = append(rules, anyone.For(ProcessImprovement, string(ev)))
 	}
 	return rules
 }

@@ -19,31 +19,25 @@ func AccessRules() []lifecycle.Rule {
 	anyone := lifecycle.Rule{Anyone: true}
 	followUp := lifecycle.Rule{Anyone: true, System: true}
 	return []lifecycle.Rule{
-		rule(eventOpen, followUp),
-		rule(string(EventAssess), anyone),
-		rule(string(EventConfirm), anyone),
-		rule(string(EventMarkDuplicate), anyone),
-		rule(string(EventCancel), anyone),
-		rule(string(EventStartFix), anyone),
-		rule(string(EventAcceptRisk), anyone),
-		rule(string(EventResolve), followUp),
-		rule(string(EventComplete), anyone),
-		rule(string(EventReanalyze), lifecycle.Rule{Roles: []string{RoleProblemManager}}),
-		rule(string(EventAssign), anyone),
-		rule(string(EventUpdate), anyone),
-		rule(string(EventWorkNote), anyone),
-		rule(string(EventLinkIncident), followUp),
-		rule(string(EventUnlinkIncident), anyone),
-		rule(string(EventLinkChange), anyone),
-		rule(string(EventRecordKnownError), anyone),
-		rule(lifecycle.EventRedact, lifecycle.Rule{Roles: []string{lifecycle.RoleDataProtection}}),
+		followUp.For(Process, eventOpen),
+		anyone.For(Process, string(EventAssess)),
+		anyone.For(Process, string(EventConfirm)),
+		anyone.For(Process, string(EventMarkDuplicate)),
+		anyone.For(Process, string(EventCancel)),
+		anyone.For(Process, string(EventStartFix)),
+		anyone.For(Process, string(EventAcceptRisk)),
+		followUp.For(Process, string(EventResolve)),
+		anyone.For(Process, string(EventComplete)),
+		lifecycle.Rule{Roles: []string{RoleProblemManager}}.For(Process, string(EventReanalyze)),
+		anyone.For(Process, string(EventAssign)),
+		anyone.For(Process, string(EventUpdate)),
+		anyone.For(Process, string(EventWorkNote)),
+		followUp.For(Process, string(EventLinkIncident)),
+		anyone.For(Process, string(EventUnlinkIncident)),
+		anyone.For(Process, string(EventLinkChange)),
+		anyone.For(Process, string(EventRecordKnownError)),
+		lifecycle.Rule{Roles: []string{lifecycle.RoleDataProtection}}.For(Process, lifecycle.EventRedact),
 	}
-}
-
-// rule is r guarding event of the problem process.
-func rule(event string, r lifecycle.Rule) lifecycle.Rule {
-	r.Process, r.Event = Process, event
-	return r
 }
 
 // EventOf returns the event cmd fires: the event its history record
