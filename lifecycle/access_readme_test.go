@@ -11,6 +11,7 @@ import (
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/problem"
+	"github.com/itsmkit/itsm/request"
 )
 
 // The markers around the README's table of default access rules.
@@ -24,7 +25,7 @@ const (
 func accessTable() string {
 	var b strings.Builder
 	b.WriteString("| Process | Event | Who may fire it by default |\n|---|---|---|\n")
-	for _, rules := range [][]lifecycle.Rule{incident.AccessRules(), problem.AccessRules(), change.AccessRules(), lifecycle.PortfolioAccessRules()} {
+	for _, rules := range [][]lifecycle.Rule{incident.AccessRules(), problem.AccessRules(), change.AccessRules(), request.AccessRules(), lifecycle.PortfolioAccessRules()} {
 		for _, r := range rules {
 			event := "`" + r.Event + "`"
 			if len(r.Fields) > 0 {

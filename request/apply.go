@@ -16,6 +16,7 @@ import (
 // Version, when not 0, is the version of the request it was read at.
 type Command interface {
 	target() (id string, version int64)
+	event() string // the event of its history record, which the access rules guard
 	apply(r *Request, st *step) error
 }
 
@@ -320,9 +321,10 @@ type Approve struct {
 }
 
 func (c Approve) target() (string, int64) { return c.ID, c.Version }
+func (Approve) event() string             { return "approve" }
 
 func (c Approve) apply(r *Request, st *step) error {
-	st.Event = "approve"
+	st.Event = c.event()
 	it, err := lookup(r, c.Item)
 	if err != nil {
 		return err
@@ -341,9 +343,10 @@ type Reject struct {
 }
 
 func (c Reject) target() (string, int64) { return c.ID, c.Version }
+func (Reject) event() string             { return "reject" }
 
 func (c Reject) apply(r *Request, st *step) error {
-	st.Event = "reject"
+	st.Event = c.event()
 	if strings.TrimSpace(c.Comment) == "" {
 		return lifecycle.Invalid("comment", "a rejection needs a comment")
 	}
@@ -365,9 +368,10 @@ type AskRequester struct {
 }
 
 func (c AskRequester) target() (string, int64) { return c.ID, c.Version }
+func (AskRequester) event() string             { return "ask_requester" }
 
 func (c AskRequester) apply(r *Request, st *step) error {
-	st.Event = "ask_requester"
+	st.Event = c.event()
 	if strings.TrimSpace(c.Question) == "" {
 		return lifecycle.Invalid("question", "required")
 	}
@@ -395,9 +399,10 @@ type Answer struct {
 }
 
 func (c Answer) target() (string, int64) { return c.ID, c.Version }
+func (Answer) event() string             { return "answer" }
 
 func (c Answer) apply(r *Request, st *step) error {
-	st.Event = "answer"
+	st.Event = c.event()
 	if a := st.Actor.ID; a != r.Requester && a != r.For() {
 		return &lifecycle.ForbiddenError{Actor: a, Action: "answer for request " + r.ID, Reason: "only its requester answers"}
 	}
@@ -431,9 +436,10 @@ type AssignTask struct {
 }
 
 func (c AssignTask) target() (string, int64) { return c.ID, c.Version }
+func (AssignTask) event() string             { return "assign_task" }
 
 func (c AssignTask) apply(r *Request, st *step) error {
-	st.Event = "assign_task"
+	st.Event = c.event()
 	it, t, err := openTask(r, c.Task)
 	if err != nil {
 		return err
@@ -455,9 +461,10 @@ type StartTask struct {
 }
 
 func (c StartTask) target() (string, int64) { return c.ID, c.Version }
+func (StartTask) event() string             { return "start_task" }
 
 func (c StartTask) apply(r *Request, st *step) error {
-	st.Event = "start_task"
+	st.Event = c.event()
 	it, t, err := openTask(r, c.Task)
 	if err != nil {
 		return err
@@ -477,9 +484,10 @@ type CloseTask struct {
 }
 
 func (c CloseTask) target() (string, int64) { return c.ID, c.Version }
+func (CloseTask) event() string             { return "close_task" }
 
 func (c CloseTask) apply(r *Request, st *step) error {
-	st.Event = "close_task"
+	st.Event = c.event()
 	ev, ok := map[TaskState]TaskEvent{TaskClosedComplete: TaskComplete, TaskClosedIncomplete: TaskCloseIncomplete, TaskClosedSkipped: TaskSkip}[c.State]
 	if !ok {
 		return lifecycle.Invalid("state", "%q is not a closed state (closed_complete, closed_incomplete, closed_skipped)", c.State)
@@ -497,8 +505,9 @@ func (c CloseTask) apply(r *Request, st *step) error {
 }
 
 // CloseItem closes an item in fulfilment by hand, in state (closed
-// complete, incomplete or skipped). It is refused while any of the
-// item's tasks is open: close them first.
+// complete, incomplete or skipped), as a fulfiller does when the work was
+// done outside its plan: the item's open tasks, of every stage, are
+// skipped first, and the request closes with its last item.
 type CloseItem struct {
 	ID      string    `json:"id"`                // the request; required
 	Version int64     `json:"version,omitempty"` // the version read, or 0
@@ -508,9 +517,10 @@ type CloseItem struct {
 }
 
 func (c CloseItem) target() (string, int64) { return c.ID, c.Version }
+func (CloseItem) event() string             { return "close_item" }
 
 func (c CloseItem) apply(r *Request, st *step) error {
-	st.Event = "close_item"
+	st.Event = c.event()
 	ev, ok := map[ItemState]ItemEvent{ItemClosedComplete: ItemComplete, ItemClosedIncomplete: ItemCloseIncomplete, ItemClosedSkipped: ItemSkip}[c.State]
 	if !ok {
 		return lifecycle.Invalid("state", "%q is not a closed state (closed_complete, closed_incomplete, closed_skipped)", c.State)
@@ -519,10 +529,11 @@ func (c CloseItem) apply(r *Request, st *step) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range it.Tasks {
-		if !t.State.Final() {
-			return lifecycle.Invalid("item", "item %s has open task %s: close its tasks first", it.ID, t.ID)
-		}
+	if _, ok := itemMachine.Target(it.State, ev); !ok {
+		return itemMachine.Refuse(it.ID, it.State, ev, fmt.Errorf("only an item in fulfilment closes by hand"))
+	}
+	if err := st.skipOpenTasks(r, it); err != nil {
+		return err
 	}
 	st.Note = c.Notes
 	return st.item(r, it, ev, string(c.State))
@@ -537,9 +548,10 @@ type CancelItem struct {
 }
 
 func (c CancelItem) target() (string, int64) { return c.ID, c.Version }
+func (CancelItem) event() string             { return "cancel_item" }
 
 func (c CancelItem) apply(r *Request, st *step) error {
-	st.Event = "cancel_item"
+	st.Event = c.event()
 	if strings.TrimSpace(c.Reason) == "" {
 		return lifecycle.Invalid("reason", "required")
 	}
@@ -572,9 +584,10 @@ type Cancel struct {
 }
 
 func (c Cancel) target() (string, int64) { return c.ID, c.Version }
+func (Cancel) event() string             { return "cancel" }
 
 func (c Cancel) apply(r *Request, st *step) error {
-	st.Event = "cancel"
+	st.Event = c.event()
 	if strings.TrimSpace(c.Reason) == "" {
 		return lifecycle.Invalid("reason", "required")
 	}

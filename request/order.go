@@ -69,7 +69,7 @@ func NewRequest(actor lifecycle.Actor, now time.Time, id string, o Order, lines 
 	if r.RequestedFor == r.Requester {
 		r.RequestedFor = ""
 	}
-	st := &step{Delta: lifecycle.Delta{Actor: actor, Now: now, Event: "order", Note: o.Note}}
+	st := &step{Delta: lifecycle.Delta{Actor: actor, Now: now, Event: eventOrder, Note: o.Note}}
 	st.Diff(lifecycle.FieldState, "", string(r.State))
 	st.Diff("requester", "", r.Requester)
 	st.Diff("requested_for", "", r.RequestedFor)

@@ -44,6 +44,10 @@ type Config struct {
 	Clock lifecycle.Clock
 	// Interceptors see every operation (see [lifecycle.Interceptor]).
 	Interceptors []lifecycle.Interceptor
+	// Access is the access policy the Service applies after
+	// Interceptors; nil is the default rules ([AccessRules]), a zero
+	// policy lets every actor fire every event.
+	Access *lifecycle.AccessPolicy
 }
 
 // Service runs service request fulfilment over a Store: orders, approvals,
@@ -79,7 +83,7 @@ func New(cfg Config) (*Service, error) {
 			stored.History = nil
 			return &stored, r.History, nil
 		},
-		Interceptors: cfg.Interceptors,
+		Interceptors: lifecycle.Guarded(cfg.Interceptors, cfg.Access, AccessRules()),
 		ID:           func(r *Request) string { return r.ID },
 		Clone:        (*Request).Clone,
 		Last:         func(r *Request) lifecycle.Record { return lifecycle.LastRecord(r.History) },
@@ -123,7 +127,7 @@ func (s *Service) Order(ctx context.Context, actor lifecycle.Actor, o Order) (*R
 		return nil, &lifecycle.ConfigError{Setting: "Config.Incidents", Reason: "an order names the incident it is raised from"}
 	}
 	id := s.ids()
-	r, err := s.kernel.Create(ctx, actor, func(context.Context, *lifecycle.ReadSet) (*Request, []lifecycle.Notification, error) {
+	r, err := s.kernel.CreateEvent(ctx, actor, eventOrder, func(context.Context, *lifecycle.ReadSet) (*Request, []lifecycle.Notification, error) {
 		return NewRequest(actor, s.clock.Now(), id, o, lines)
 	})
 	if r == nil || r.Incident == "" {
@@ -185,7 +189,7 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 		return nil, lifecycle.Invalid("id", "required")
 	}
 	update := func() (*Request, error) {
-		return s.kernel.Update(ctx, actor, id, version, func(_ context.Context, r *Request, _ *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
+		return s.kernel.UpdateEvent(ctx, actor, id, version, func(*Request) string { return cmd.event() }, func(_ context.Context, r *Request, _ *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
 			return r.Apply(actor, s.clock.Now(), cmd)
 		})
 	}
