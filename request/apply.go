@@ -505,9 +505,9 @@ func (c CloseTask) apply(r *Request, st *step) error {
 }
 
 // CloseItem closes an item in fulfilment by hand, in state (closed
-// complete, incomplete or skipped), as a fulfiller does when the work was
-// done outside its plan: the item's open tasks, of every stage, are
-// skipped first, and the request closes with its last item.
+// complete, incomplete or skipped). It is refused while any of the
+// item's tasks is open: the roll-up closes an item with its last task,
+// and an item with no task once approved.
 type CloseItem struct {
 	ID      string    `json:"id"`                // the request; required
 	Version int64     `json:"version,omitempty"` // the version read, or 0
@@ -529,11 +529,10 @@ func (c CloseItem) apply(r *Request, st *step) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := itemMachine.Target(it.State, ev); !ok {
-		return itemMachine.Refuse(it.ID, it.State, ev, fmt.Errorf("only an item in fulfilment closes by hand"))
-	}
-	if err := st.skipOpenTasks(r, it); err != nil {
-		return err
+	for _, t := range it.Tasks {
+		if !t.State.Final() {
+			return lifecycle.Invalid("item", "item %s has open task %s: close its tasks first", it.ID, t.ID)
+		}
 	}
 	st.Note = c.Notes
 	return st.item(r, it, ev, string(c.State))

@@ -125,6 +125,9 @@ func TestStarterKitThroughApprovalAndStages(t *testing.T) {
 	_, err = w.svc.Do(ctx, tech, request.StartTask{ID: r.ID, Task: it.Tasks[1].ID})
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
 	assert.ErrorContains(t, err, "stage")
+	// Closing the item with open tasks is refused.
+	_, err = w.svc.Do(ctx, tech, request.CloseItem{ID: r.ID, Item: it.ID, State: request.ItemClosedComplete})
+	assert.ErrorIs(t, err, lifecycle.ErrValidation)
 	again, err := w.svc.Get(ctx, r.ID)
 	require.NoError(t, err)
 	assert.Equal(t, r.Version, again.Version, "refusals store nothing")
@@ -160,40 +163,6 @@ func TestIncompleteTaskEndsTheItem(t *testing.T) {
 		assert.Equal(t, request.TaskClosedSkipped, task.State, "no task stays open under a closed item")
 	}
 	assert.Equal(t, request.RequestClosedIncomplete, r.State)
-}
-
-// TestCloseItemByHand: a fulfiller closes an item in fulfilment by hand;
-// its open tasks of every stage are skipped, the request closes with it,
-// and an item not in fulfilment is refused with nothing stored.
-func TestCloseItemByHand(t *testing.T) {
-	w := newWorld(t, onboarding(), request.CatalogItem{ID: "kit", Category: "Test", Name: "Kit", Plan: onboarding().Plan, Approval: request.Approval{Policy: request.ApprovalNone}})
-	waiting, err := w.svc.Order(ctx, hr, request.Order{RequestedFor: "nina", Lines: []request.Line{{Item: "starter-kit"}}})
-	require.NoError(t, err)
-	_, err = w.svc.Do(ctx, tech, request.CloseItem{ID: waiting.ID, Item: waiting.Items[0].ID, State: request.ItemClosedComplete})
-	var te *lifecycle.TransitionError
-	require.ErrorAs(t, err, &te, "an item awaiting approval does not close by hand")
-	again, err := w.svc.Get(ctx, waiting.ID)
-	require.NoError(t, err)
-	assert.Equal(t, waiting.Version, again.Version, "the refusal stores nothing")
-
-	r, err := w.svc.Order(ctx, hr, request.Order{Lines: []request.Line{{Item: "kit"}}})
-	require.NoError(t, err)
-	r = w.closeTask(t, r, r.Items[0].Tasks[0].ID)
-	require.Equal(t, 1, r.Items[0].Stage)
-	r, err = w.svc.Do(ctx, tech, request.CloseItem{ID: r.ID, Item: r.Items[0].ID, State: request.ItemClosedComplete, Notes: "handed over in person"})
-	require.NoError(t, err)
-	assert.Equal(t, request.ItemClosedComplete, r.Items[0].State)
-	assert.Equal(t, request.TaskClosedComplete, r.Items[0].Tasks[0].State, "a closed task keeps its state")
-	for _, task := range r.Items[0].Tasks[1:] {
-		assert.Equal(t, request.TaskClosedSkipped, task.State, "open and pending tasks are skipped")
-	}
-	assert.Equal(t, request.RequestClosedComplete, r.State)
-	hist, err := w.svc.History(ctx, r.ID, 0, 0)
-	require.NoError(t, err)
-	require.NotEmpty(t, hist)
-	last := hist[len(hist)-1]
-	assert.Equal(t, "close_item", last.Event)
-	assert.Equal(t, "handed over in person", last.Note)
 }
 
 func TestGroupApprovalQuorumAndRejection(t *testing.T) {
