@@ -160,6 +160,20 @@ func (k *Kernel[T]) GetAs(ctx context.Context, actor Actor, id string) (T, error
 	return Visible(scope, k.Process, id, x)
 }
 
+// ReadAs returns read's result once actor may see record id
+// ([Kernel.GetAs]): read is a read of the record that carries no check of
+// its own, such as a page of its history or journal, or its export.
+// Outside actor's scope it is the same [ErrNotFound] as for an ID nobody
+// holds, and read is not called. A record's tenant never changes, so the
+// check holds for the read that follows it.
+func ReadAs[T, R any](ctx context.Context, k *Kernel[T], actor Actor, id string, read func(context.Context) (R, error)) (R, error) {
+	if _, err := k.GetAs(ctx, actor, id); err != nil {
+		var zero R
+		return zero, err
+	}
+	return read(ctx)
+}
+
 // Visible returns x when it is in scope, or the same [ErrNotFound] as for
 // an ID nobody holds, so that a record outside the scope does not
 // reveal that it exists.

@@ -147,6 +147,79 @@ func TestTenantsKeptApart(t *testing.T) {
 	}
 }
 
+// TestTenantsReadsOfARecord: a record's history, journal and export are
+// read under the same scope as the record: another tenant's are not
+// found, with the error an unheld ID gets, and the record's own tenant
+// reads them.
+func TestTenantsReadsOfARecord(t *testing.T) {
+	ctx := context.Background()
+	d := newDesk(t, &lifecycle.AccessPolicy{Tenants: true})
+	inc, err := d.incidents.Open(ctx, acmeAnn, incident.Open{Title: "Mail down"})
+	require.NoError(t, err)
+	_, err = d.incidents.Do(ctx, acmeAnn, incident.WorkNote{ID: inc.ID, Text: "relay queue at 40k"})
+	require.NoError(t, err)
+	prb, err := d.problems.Open(ctx, acmeAnn, problem.Open{Title: "Relay"})
+	require.NoError(t, err)
+	chg, err := d.changes.Create(ctx, acmeAnn, change.Create{Type: change.Normal, Title: "Grow the spool"})
+	require.NoError(t, err)
+
+	reads := map[string]func(actor lifecycle.Actor, id string) (int, error){
+		"incident history": func(a lifecycle.Actor, id string) (int, error) {
+			h, err := d.incidents.HistoryAs(ctx, a, id, 0, 0)
+			return len(h), err
+		},
+		"incident journal": func(a lifecycle.Actor, id string) (int, error) {
+			j, err := d.incidents.JournalAs(ctx, a, id, 0, 0)
+			return len(j), err
+		},
+		"incident export": func(a lifecycle.Actor, id string) (int, error) {
+			x, err := d.incidents.ExportAs(ctx, a, id)
+			if err != nil {
+				return 0, err
+			}
+			return len(x.History), nil
+		},
+		"problem history": func(a lifecycle.Actor, id string) (int, error) {
+			h, err := d.problems.HistoryAs(ctx, a, id, 0, 0)
+			return len(h), err
+		},
+		"problem journal": func(a lifecycle.Actor, id string) (int, error) {
+			_, err := d.problems.JournalAs(ctx, a, id, 0, 0)
+			return 1, err // a new problem has no work note yet
+		},
+		"problem export": func(a lifecycle.Actor, id string) (int, error) {
+			p, err := d.problems.ExportAs(ctx, a, id)
+			if err != nil {
+				return 0, err
+			}
+			return len(p.History), nil
+		},
+		"change history": func(a lifecycle.Actor, id string) (int, error) {
+			h, err := d.changes.HistoryAs(ctx, a, id, 0, 0)
+			return len(h), err
+		},
+		"change export": func(a lifecycle.Actor, id string) (int, error) {
+			c, err := d.changes.ExportAs(ctx, a, id)
+			if err != nil {
+				return 0, err
+			}
+			return len(c.History), nil
+		},
+	}
+	ids := map[string]string{"incident": inc.ID, "problem": prb.ID, "change": chg.ID}
+	for name, read := range reads {
+		id := ids[strings.Fields(name)[0]]
+		n, err := read(acmeAnn, id)
+		require.NoError(t, err, name)
+		assert.Positive(t, n, "%s: the record's own tenant reads it", name)
+		_, err = read(globexBob, id)
+		require.ErrorIs(t, err, lifecycle.ErrNotFound, name)
+		_, unheld := read(globexBob, id+"-UNHELD")
+		require.ErrorIs(t, unheld, lifecycle.ErrNotFound, name)
+		assert.Equal(t, strings.ReplaceAll(unheld.Error(), id+"-UNHELD", id), err.Error(), "%s: another tenant's record reads as an unheld ID", name)
+	}
+}
+
 // TestTenantsWithoutPolicy: an actor that names its tenants acts only in
 // them even with no policy; one that names none acts on every record.
 func TestTenantsWithoutPolicy(t *testing.T) {

@@ -32,3 +32,20 @@ func (s *Service) SearchKnownErrorsAs(ctx context.Context, actor lifecycle.Actor
 	}
 	return s.SearchKnownErrors(ctx, q)
 }
+// HistoryAs is [Service.History] as actor may read it: outside the
+// actor's scope it is lifecycle.ErrNotFound, as [Service.GetAs] is.
+func (s *Service) HistoryAs(ctx context.Context, actor lifecycle.Actor, id string, after, limit int) ([]lifecycle.Record, error) {
+	return lifecycle.ReadAs(ctx, &s.kernel, actor, id, func(ctx context.Context) ([]lifecycle.Record, error) { return s.History(ctx, id, after, limit) })
+}
+
+// JournalAs is [Service.Journal] as actor may read it, as
+// [Service.HistoryAs] is.
+func (s *Service) JournalAs(ctx context.Context, actor lifecycle.Actor, id string, after, limit int) ([]lifecycle.Entry, error) {
+	return lifecycle.ReadAs(ctx, &s.kernel, actor, id, func(ctx context.Context) ([]lifecycle.Entry, error) { return s.Journal(ctx, id, after, limit) })
+}
+
+// ExportAs is [Service.Export] as actor may read it, as
+// [Service.HistoryAs] is.
+func (s *Service) ExportAs(ctx context.Context, actor lifecycle.Actor, id string) (*Problem, error) {
+	return lifecycle.ReadAs(ctx, &s.kernel, actor, id, func(ctx context.Context) (*Problem, error) { return s.Export(ctx, id) })
+}
