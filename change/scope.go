@@ -28,6 +28,7 @@ func (s *Service) ListAs(ctx context.Context, actor lifecycle.Actor, f Filter) (
 func (s *Service) HistoryAs(ctx context.Context, actor lifecycle.Actor, id string, after, limit int) ([]lifecycle.Record, error) {
 	return lifecycle.ReadAs(ctx, &s.kernel, actor, id, func(ctx context.Context) ([]lifecycle.Record, error) { return s.History(ctx, id, after, limit) })
 }
+
 // ExportAs is [Service.Export] as actor may read it, as
 // [Service.HistoryAs] is.
 func (s *Service) ExportAs(ctx context.Context, actor lifecycle.Actor, id string) (*Change, error) {

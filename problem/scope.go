@@ -32,6 +32,7 @@ func (s *Service) SearchKnownErrorsAs(ctx context.Context, actor lifecycle.Actor
 	}
 	return s.SearchKnownErrors(ctx, q)
 }
+
 // HistoryAs is [Service.History] as actor may read it: outside the
 // actor's scope it is lifecycle.ErrNotFound, as [Service.GetAs] is.
 func (s *Service) HistoryAs(ctx context.Context, actor lifecycle.Actor, id string, after, limit int) ([]lifecycle.Record, error) {
