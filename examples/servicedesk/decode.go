@@ -246,12 +246,9 @@ func decodeCommand(w http.ResponseWriter, r *http.Request, dst any) error {
 
 // target sets the ID and Version fields of command v from the request.
 func target(r *http.Request, v reflect.Value) error {
-	id := r.PathValue("id")
-	idf := v.FieldByName("ID")
-	if got := idf.String(); got != "" && got != id {
-		return badRequest("id", "the body names %q but the path names %q", got, id)
+	if err := fromPath(r, v, "ID", "id"); err != nil {
+		return err
 	}
-	idf.SetString(id)
 	want, ok, err := ifMatch(r)
 	if err != nil {
 		return err
@@ -266,6 +263,18 @@ func target(r *http.Request, v reflect.Value) error {
 	if vf.Int() < 0 {
 		return badRequest("version", "must not be negative")
 	}
+	return nil
+}
+
+// fromPath sets the string field of command v to the path's wildcard:
+// the body may repeat it, but not name another.
+func fromPath(r *http.Request, v reflect.Value, field, wildcard string) error {
+	want := r.PathValue(wildcard)
+	f := v.FieldByName(field)
+	if got := f.String(); got != "" && got != want {
+		return badRequest(wildcard, "the body names %q but the path names %q", got, want)
+	}
+	f.SetString(want)
 	return nil
 }
 

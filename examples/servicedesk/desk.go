@@ -13,6 +13,7 @@ import (
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/problem"
+	"github.com/itsmkit/itsm/request"
 	"github.com/itsmkit/itsm/sla"
 )
 
@@ -63,6 +64,8 @@ type desk struct {
 	problems   *problem.Service
 	changes    *change.Service
 	portfolio  *lifecycle.Portfolio
+	catalog    *request.Catalog
+	requests   *request.Service
 	engine     *sla.Engine
 	agreements []*sla.Agreement
 	relay      *sqlstore.Relay
@@ -136,6 +139,15 @@ func (d *desk) wire() error {
 		Store: d.db.Services(), Improvements: d.db.Improvements(), Clock: d.clock, Interceptors: is,
 		Dependents: lifecycle.DependentsFunc(d.openWork),
 		Agreements: lifecycle.AgreementLookupFunc(d.agreementKind),
+	}); err != nil {
+		return err
+	}
+	if d.catalog, err = newCatalog(d.opts.Policy); err != nil {
+		return err
+	}
+	if d.requests, err = request.New(request.Config{
+		Store: d.db.Requests(), Catalog: d.catalog, Directory: d.opts.Policy.Directory,
+		Clock: d.clock, Interceptors: is,
 	}); err != nil {
 		return err
 	}

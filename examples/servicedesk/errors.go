@@ -8,6 +8,7 @@ import (
 
 	"github.com/itsmkit/itsm/change"
 	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/request"
 )
 
 // The field of a library error is the library's name for what was wrong:
@@ -21,8 +22,10 @@ import (
 // of the type to what the client sent, where the key cannot be derived
 // from the name: the approver is the acting user of the X-Actor header.
 var fieldOverrides = map[reflect.Type]map[string]string{
-	reflect.TypeFor[change.Approve](): {"approver": headerActor},
-	reflect.TypeFor[change.Reject]():  {"approver": headerActor},
+	reflect.TypeFor[change.Approve]():  {"approver": headerActor},
+	reflect.TypeFor[change.Reject]():   {"approver": headerActor},
+	reflect.TypeFor[request.Approve](): {"approver": headerActor},
+	reflect.TypeFor[request.Reject]():  {"approver": headerActor},
 }
 
 // commonOverrides apply to every request type.
@@ -96,8 +99,9 @@ func (e *renamedField) Unwrap() error { return e.err }
 // key the client sent (see inputKey).
 func inputField(in reflect.Type, err error) error {
 	var ve *lifecycle.ValidationError
-	if err == nil || !errors.As(err, &ve) {
-		return err
+	var rn *renamedField
+	if err == nil || !errors.As(err, &ve) || errors.As(err, &rn) {
+		return err // no field, or named already
 	}
 	key, ok := inputKey(in, ve.Field)
 	if ok && key == ve.Field {

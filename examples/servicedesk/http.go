@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"reflect"
 	"slices"
 	"strings"
@@ -260,7 +261,7 @@ func writeStored[T any](d *desk, w http.ResponseWriter, r *http.Request, status 
 	}
 	w.Header().Set("ETag", etag(versionOf(x)))
 	if prefix != "" {
-		w.Header().Set("Location", prefix+reflect.ValueOf(x).Elem().FieldByName("ID").String())
+		w.Header().Set("Location", prefix+url.PathEscape(reflect.ValueOf(x).Elem().FieldByName("ID").String()))
 	}
 	d.writeJSON(w, r, status, x)
 }

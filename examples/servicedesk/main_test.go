@@ -53,6 +53,7 @@ func newEnv(t *testing.T, b backend) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	d, err := newDesk(ctx, options{
 		DSN:               b.DSN(t),
+		Policy:            testPolicy(t),
 		Clock:             e.clock,
 		Notifier:          e.events,
 		Log:               slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),

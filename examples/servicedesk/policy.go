@@ -11,6 +11,7 @@ import (
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/problem"
+	"github.com/itsmkit/itsm/request"
 	"github.com/itsmkit/itsm/sla"
 )
 
@@ -30,6 +31,12 @@ type policy struct {
 	Authorities []change.Authority `json:"authorities,omitempty"`
 	// Calendar is the business calendar the SLAs count on; nil is 24×7.
 	Calendar *sla.CalendarConfig `json:"calendar,omitempty"`
+	// Catalog are the service catalogue's items, registered at start-up
+	// (see catalog.go).
+	Catalog []request.CatalogItem `json:"catalog,omitempty"`
+	// Directory names the approvers of the catalogue items: people's
+	// managers and groups' members.
+	Directory directory `json:"directory,omitzero"`
 }
 
 // loadPolicy reads a policy file; an empty path is the zero policy.

@@ -65,6 +65,7 @@ func (d *desk) routes() []route {
 	d.problemRoutes(&a)
 	d.changeRoutes(&a)
 	d.serviceRoutes(&a)
+	d.requestRoutes(&a)
 	a.handleFunc("GET /sla/{id}", d.slaStatus(d.anyRecord))
 	a.handleFunc("GET /agreements", d.listAgreements)
 	a.handleFunc("GET /healthz", d.health)
@@ -102,7 +103,7 @@ type processRoutes[T any] struct {
 	history func(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) // GET base/{id}/history
 	// journal is GET base/{id}/journal; nil for a process that keeps none.
 	journal  func(ctx context.Context, id string, after, limit int) ([]lifecycle.Entry, error)
-	update   endpoint            // PATCH base/{id}
+	update   endpoint            // PATCH base/{id}; none when h is nil
 	commands map[string]endpoint // POST base/{id}/<name>
 }
 
@@ -118,7 +119,9 @@ func declareProcess[T any](d *desk, a *api, p processRoutes[T]) {
 		a.handleFunc("GET "+one+"/journal", logPages(d, p.get, p.journal, func(e lifecycle.Entry) int { return e.Seq }, "journal"))
 	}
 	a.handleFunc("GET "+one+"/sla", d.slaStatus(found(p.get)))
-	a.handle("PATCH "+one, p.update)
+	if p.update.h != nil {
+		a.handle("PATCH "+one, p.update)
+	}
 	for name, e := range p.commands {
 		a.handle("POST "+one+"/"+name, e)
 	}

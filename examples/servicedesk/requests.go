@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/itsmkit/itsm/lifecycle"
+	"github.com/itsmkit/itsm/request"
+)
+
+// requestRoutes registers the catalogue and the service request
+// endpoints: orders, approvals, the requester's answers and the
+// fulfilment tasks. Requests are read within the reader's scope
+// (Service.GetAs, ListAs), so their reads need the X-Actor header too.
+func (d *desk) requestRoutes(a *api) {
+	d.catalogRoutes(a)
+	s := d.requests
+	var own api
+	declareProcess(d, &own, processRoutes[request.Request]{
+		base:    "/requests",
+		create:  create(d, "/requests/", d.order),
+		list:    d.listRequests,
+		get:     d.getRequest,
+		history: s.History,
+		commands: map[string]endpoint{
+			"items/{item}/approve": requestCommand[request.Approve](d, "Item", "item"),
+			"items/{item}/reject":  requestCommand[request.Reject](d, "Item", "item"),
+			"items/{item}/ask":     requestCommand[request.AskRequester](d, "Item", "item"),
+			"items/{item}/answer":  requestCommand[request.Answer](d, "Item", "item"),
+			"items/{item}/close":   requestCommand[request.CloseItem](d, "Item", "item"),
+			"items/{item}/cancel":  requestCommand[request.CancelItem](d, "Item", "item"),
+			"tasks/{task}/assign":  requestCommand[request.AssignTask](d, "Task", "task"),
+			"tasks/{task}/start":   requestCommand[request.StartTask](d, "Task", "task"),
+			"tasks/{task}/close":   requestCommand[request.CloseTask](d, "Task", "task"),
+			"cancel":               requestCommand[request.Cancel](d, "", ""),
+		},
+	})
+	for _, rt := range own.routes {
+		if rt.in == nil { // a read: scoped to its actor
+			rt.h = d.asActor(rt.h)
+		}
+		a.routes = append(a.routes, rt)
+	}
+}
+
+// actorKey keys the acting user in a read's context (see asActor).
+type actorKey struct{}
+
+// asActor runs h with the request's actor in its context (see actorOf):
+// 401 without X-Actor, as for a write.
+func (d *desk) asActor(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		actor, err := actorFrom(r)
+		if err != nil {
+			d.writeError(w, r, err)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, actor)))
+	}
+}
+
+// actorOf returns the actor asActor put in ctx.
+func actorOf(ctx context.Context) lifecycle.Actor {
+	a, _ := ctx.Value(actorKey{}).(lifecycle.Actor)
+	return a
+}
+
+// getRequest reads request id within the scope of the actor in ctx.
+func (d *desk) getRequest(ctx context.Context, id string) (*request.Request, error) {
+	return d.requests.GetAs(ctx, actorOf(ctx), id)
+}
+
+// requestCommand returns the endpoint of request command C: its body,
+// the request's ID from the path, the version from If-Match, and, when
+// field is set, that field (the item or the task) from the path's
+// wildcard.
+func requestCommand[C request.Command](d *desk, field, wildcard string) endpoint {
+	do := func(ctx context.Context, actor lifecycle.Actor, cmd C) (*request.Request, error) {
+		return d.requests.Do(ctx, actor, cmd)
+	}
+	return commandFrom(d, do, func(w http.ResponseWriter, r *http.Request) (C, error) {
+		var cmd C
+		if err := decodeCommand(w, r, &cmd); err != nil || field == "" {
+			return cmd, err
+		}
+		return cmd, fromPath(r, reflect.ValueOf(&cmd).Elem(), field, wildcard)
+	})
+}
+
+// order places o. The request package names a line's problem by the
+// catalogue's field ("item", "variables.floor") without saying which
+// line, and answers an unknown item as not found; the desk checks each
+// line against the catalogue first, so that a refusal names the key the
+// client sent ("lines[1].item", "lines[0].values.floor") and is a 400:
+// POST /requests exists whatever the item.
+func (d *desk) order(ctx context.Context, actor lifecycle.Actor, o request.Order) (*request.Request, error) {
+	for i, l := range o.Lines {
+		at := "lines[" + strconv.Itoa(i) + "]"
+		item, err := d.catalog.Orderable(strings.TrimSpace(l.Item))
+		if errors.Is(err, lifecycle.ErrNotFound) {
+			return nil, lifecycle.Invalid(at+".item", "no catalogue item %q", lifecycle.Clip(l.Item))
+		}
+		if err == nil {
+			_, err = item.CheckValues(l.Values)
+		}
+		if err != nil {
+			return nil, lineField(at, err)
+		}
+	}
+	return d.requests.Order(ctx, actor, o)
+}
+
+// lineField names the field of err, the catalogue's refusal of line at,
+// as the client's key: "item" is at+".item", "variables.<name>" is
+// at+".values.<name>".
+func lineField(at string, err error) error {
+	var ve *lifecycle.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	field := at + ".item"
+	if name, ok := strings.CutPrefix(ve.Field, "variables."); ok {
+		field = at + ".values." + name
+	}
+	return &renamedField{err: err, field: field, input: true}
+}
+
+// listRequests answers GET /requests?state=&requester=&for=&approver=&task_group=&cursor=&limit=,
+// within the reader's scope: my requests (?requester= or ?for=), the
+// items awaiting my approval (?approver=), a group's open tasks
+// (?task_group=).
+func (d *desk) listRequests(w http.ResponseWriter, r *http.Request) {
+	q := newQuery(r, "state", "requester", "for", "approver", "task_group", "cursor", "limit")
+	f := request.Filter{
+		States:    enums[request.RequestState](q, "state"),
+		Requester: q.str("requester"),
+		For:       q.str("for"),
+		Approver:  q.str("approver"),
+		TaskGroup: q.str("task_group"),
+		After:     q.str("cursor"),
+		Limit:     q.integer("limit"),
+	}
+	writeList(d, w, r, q, func(ctx context.Context) ([]*request.Request, string, error) {
+		p, err := d.requests.ListAs(ctx, actorOf(ctx), f)
+		return p.Requests, p.Next, err
+	})
+}
