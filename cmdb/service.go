@@ -160,16 +160,7 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 			return r.Notifications(Process, x.ID, x.Version, string(x.Status), x.Snapshot()), nil
 		})
 	}
-	if version != 0 {
-		return update()
-	}
-	var out *CI
-	err := lifecycle.Settle(ctx, func() (bool, error) {
-		c, err := update()
-		out = c
-		return c != nil, err
-	})
-	return out, err
+	return lifecycle.Settled(ctx, version, update)
 }
 
 // Get returns the stored CI, or an error matching lifecycle.ErrNotFound.

@@ -346,6 +346,25 @@ func Settle(ctx context.Context, op func() (stored bool, err error)) error {
 	return err
 }
 
+// Settled runs update, a command's change of a record, and returns the
+// record as stored. A command that pins a version (pinned != 0) runs once:
+// a conflict means the caller's view is stale, and goes back to it. An
+// unpinned one applies to the record as it is when it is stored, run again
+// on a conflict as [Settle] runs a follow-up: people working one record
+// do not refuse each other's changes.
+func Settled[T comparable](ctx context.Context, pinned int64, update func() (T, error)) (T, error) {
+	if pinned != 0 {
+		return update()
+	}
+	var out, none T
+	err := Settle(ctx, func() (bool, error) {
+		x, err := update()
+		out = x
+		return x != none, err
+	})
+	return out, err
+}
+
 // IsNotifyError reports whether err holds a *NotifyError: the change was
 // stored, only its notification failed.
 func IsNotifyError(err error) bool {

@@ -193,19 +193,7 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 			return r.Apply(actor, s.clock.Now(), cmd)
 		})
 	}
-	if version != 0 {
-		return update()
-	}
-	// Unpinned, the command applies to the request as it is when it is
-	// stored: the agents working one request's tasks do not refuse each
-	// other's changes.
-	var out *Request
-	err := lifecycle.Settle(ctx, func() (bool, error) {
-		r, err := update()
-		out = r
-		return r != nil, err
-	})
-	return out, err
+	return lifecycle.Settled(ctx, version, update)
 }
 
 // Get returns the stored request, or an error matching
