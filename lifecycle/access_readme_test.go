@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/cmdb"
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/problem"
@@ -25,7 +26,7 @@ const (
 func accessTable() string {
 	var b strings.Builder
 	b.WriteString("| Process | Event | Who may fire it by default |\n|---|---|---|\n")
-	for _, rules := range [][]lifecycle.Rule{incident.AccessRules(), problem.AccessRules(), change.AccessRules(), request.AccessRules(), lifecycle.PortfolioAccessRules()} {
+	for _, rules := range [][]lifecycle.Rule{incident.AccessRules(), problem.AccessRules(), change.AccessRules(), request.AccessRules(), cmdb.AccessRules(), lifecycle.PortfolioAccessRules()} {
 		for _, r := range rules {
 			event := "`" + r.Event + "`"
 			if len(r.Fields) > 0 {
