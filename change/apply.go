@@ -533,38 +533,30 @@ func (r RequestApproval) apply(s *step) error {
 	}
 	c.Authority = &auth
 	c.Approvals = nil
+	p := c.panel()
 	s.emit(TypeApprovalRequested, false,
-		"authority", auth.Name, "policy", string(auth.Policy), "approvers", strings.Join(auth.Eligible(), ","),
-		"role", auth.Role, "risk", string(c.Risk), "needed", strconv.Itoa(auth.Needed()))
+		"authority", auth.Name, "policy", string(auth.Policy), "approvers", strings.Join(p.Eligible(), ","),
+		"role", auth.Role, "risk", string(c.Risk), "needed", strconv.Itoa(p.Needed()))
 	return nil
 }
 
 // decide records an approver's decision.
-func (s *step) decide(d Decision, comment string) error {
+func (s *step) decide(d lifecycle.Decision, comment string) error {
 	if err := s.fire(); err != nil {
 		return err
 	}
 	c := s.c
-	switch s.Actor.ID {
-	case c.Requester:
-		return &lifecycle.ForbiddenError{Actor: s.Actor.ID, Action: "approve a change", Reason: "the requester cannot approve their own change"}
-	case c.OpenedBy:
-		return &lifecycle.ForbiddenError{Actor: s.Actor.ID, Action: "approve a change", Reason: "whoever opened a change cannot approve it"}
-	}
-	if err := c.Authority.CheckApprover(s.Actor); err != nil {
+	if err := c.panel().Admit(s.Actor, "decide on change "+c.ID, c.Approvals); err != nil {
 		return err
 	}
-	if slices.ContainsFunc(c.Approvals, func(a Approval) bool { return a.Approver == s.Actor.ID }) {
-		return lifecycle.Invalid("approver", "%s has already decided on this change", s.Actor.ID)
-	}
-	c.Approvals = append(c.Approvals, Approval{Approver: s.Actor.ID, Decision: d, Comment: comment, At: s.Now})
+	c.Approvals = append(c.Approvals, lifecycle.Vote{Approver: s.Actor.ID, Decision: d, Comment: comment, At: s.Now})
 	s.Note = comment
 	s.extra = append(s.extra, lifecycle.FieldChange{Field: "decision", New: s.Actor.ID + " " + string(d)})
 	return nil
 }
 
 func (a Approve) apply(s *step) error {
-	if err := s.decide(Approved, a.Comment); err != nil {
+	if err := s.decide(lifecycle.Approved, a.Comment); err != nil {
 		return err
 	}
 	s.emit(TypeApproved, false, "approver", s.Actor.ID, "comment", a.Comment)
@@ -578,7 +570,7 @@ func (r Reject) apply(s *step) error {
 	if strings.TrimSpace(r.Comment) == "" {
 		return lifecycle.Invalid("comment", "a rejection needs a comment")
 	}
-	if err := s.decide(Rejected, r.Comment); err != nil {
+	if err := s.decide(lifecycle.Rejected, r.Comment); err != nil {
 		return err
 	}
 	s.c.Approvals, s.c.Authority, s.c.Override = nil, nil, nil

@@ -193,7 +193,7 @@ func TestSetType(t *testing.T) {
 	// A change with approvals cannot change type: the guard sees them.
 	// (Approvals exist only in authorize, so build one by hand.)
 	c = newChange(t, change.Normal)
-	c.Approvals = []change.Approval{{Approver: "carol", Decision: change.Approved, At: t0}}
+	c.Approvals = []lifecycle.Vote{{Approver: "carol", Decision: lifecycle.Approved, At: t0}}
 	err := refused(t, r, c, alice, change.SetType{Type: change.Emergency}, lifecycle.ErrInvalidTransition)
 	assert.Contains(t, err.Error(), "no approvals")
 }
@@ -223,7 +223,7 @@ func TestApprovalsDefaultAuthority(t *testing.T) {
 	assert.Equal(t, "change/CHG-1/4/1", evs[1].ID)
 	assert.True(t, c.Authorized())
 	require.Len(t, c.Approvals, 1)
-	assert.Equal(t, change.Approval{Approver: "carol", Decision: change.Approved, Comment: "LGTM", At: t0}, c.Approvals[0])
+	assert.Equal(t, lifecycle.Vote{Approver: "carol", Decision: lifecycle.Approved, Comment: "LGTM", At: t0}, c.Approvals[0])
 	last := c.History[len(c.History)-1]
 	assert.Equal(t, "LGTM", last.Note)
 	d, ok := last.Changed(change.FieldDecision)
@@ -238,8 +238,8 @@ func TestApprovalsDefaultAuthority(t *testing.T) {
 func quorumRules() change.Rules {
 	r := testRules()
 	r.Authorities = []change.Authority{
-		{Name: "CAB", Types: []change.Type{change.Normal}, Approvers: []string{"carol", "dave", "erin"}, Policy: change.PolicyQuorum, Quorum: 2},
-		{Name: "ECAB", Types: []change.Type{change.Emergency}, Approvers: []string{"carol", "dave"}, Policy: change.PolicyAll},
+		{Name: "CAB", Types: []change.Type{change.Normal}, Approvers: []string{"carol", "dave", "erin"}, Policy: lifecycle.ConsentQuorum, Quorum: 2},
+		{Name: "ECAB", Types: []change.Type{change.Emergency}, Approvers: []string{"carol", "dave"}, Policy: lifecycle.ConsentAll},
 	}
 	return r
 }
@@ -253,7 +253,7 @@ func TestApprovalPolicies(t *testing.T) {
 		require.NoError(t, err)
 		_, err = r.Apply(c, alice, t0, change.RequestApproval{})
 		require.NoError(t, err)
-		assert.Equal(t, 2, c.Authority.Needed())
+		assert.Equal(t, 2, c.Authority.Panel().Needed())
 		refused(t, r, c, bob, change.Approve{}, lifecycle.ErrForbidden)
 		evs, err := r.Apply(c, carol, t0, change.Approve{})
 		require.NoError(t, err)
@@ -303,17 +303,17 @@ func TestApprovalPolicies(t *testing.T) {
 
 func TestAuthorityValidation(t *testing.T) {
 	bad := map[string]change.Authority{
-		"no name":        {Types: []change.Type{change.Normal}, Role: "x", Policy: change.PolicyAny},
-		"no types":       {Name: "A", Role: "x", Policy: change.PolicyAny},
-		"standard":       {Name: "A", Types: []change.Type{change.Standard}, Role: "x", Policy: change.PolicyAny},
-		"unknown type":   {Name: "A", Types: []change.Type{"urgent"}, Role: "x", Policy: change.PolicyAny},
-		"unknown risk":   {Name: "A", Types: []change.Type{change.Normal}, Risks: []change.Risk{"huge"}, Role: "x", Policy: change.PolicyAny},
-		"no members":     {Name: "A", Types: []change.Type{change.Normal}, Policy: change.PolicyAny},
-		"blank member":   {Name: "A", Types: []change.Type{change.Normal}, Approvers: []string{""}, Policy: change.PolicyAny},
-		"all with role":  {Name: "A", Types: []change.Type{change.Normal}, Role: "x", Policy: change.PolicyAll},
-		"quorum 0":       {Name: "A", Types: []change.Type{change.Normal}, Role: "x", Policy: change.PolicyQuorum},
-		"quorum too big": {Name: "A", Types: []change.Type{change.Normal}, Approvers: []string{"a"}, Policy: change.PolicyQuorum, Quorum: 2},
-		"stray quorum":   {Name: "A", Types: []change.Type{change.Normal}, Role: "x", Policy: change.PolicyAny, Quorum: 2},
+		"no name":        {Types: []change.Type{change.Normal}, Role: "x", Policy: lifecycle.ConsentAny},
+		"no types":       {Name: "A", Role: "x", Policy: lifecycle.ConsentAny},
+		"standard":       {Name: "A", Types: []change.Type{change.Standard}, Role: "x", Policy: lifecycle.ConsentAny},
+		"unknown type":   {Name: "A", Types: []change.Type{"urgent"}, Role: "x", Policy: lifecycle.ConsentAny},
+		"unknown risk":   {Name: "A", Types: []change.Type{change.Normal}, Risks: []change.Risk{"huge"}, Role: "x", Policy: lifecycle.ConsentAny},
+		"no members":     {Name: "A", Types: []change.Type{change.Normal}, Policy: lifecycle.ConsentAny},
+		"blank member":   {Name: "A", Types: []change.Type{change.Normal}, Approvers: []string{""}, Policy: lifecycle.ConsentAny},
+		"all with role":  {Name: "A", Types: []change.Type{change.Normal}, Role: "x", Policy: lifecycle.ConsentAll},
+		"quorum 0":       {Name: "A", Types: []change.Type{change.Normal}, Role: "x", Policy: lifecycle.ConsentQuorum},
+		"quorum too big": {Name: "A", Types: []change.Type{change.Normal}, Approvers: []string{"a"}, Policy: lifecycle.ConsentQuorum, Quorum: 2},
+		"stray quorum":   {Name: "A", Types: []change.Type{change.Normal}, Role: "x", Policy: lifecycle.ConsentAny, Quorum: 2},
 		"no policy":      {Name: "A", Types: []change.Type{change.Normal}, Role: "x"},
 	}
 	for name, a := range bad {
@@ -325,7 +325,7 @@ func TestAuthorityValidation(t *testing.T) {
 	}
 	// Coverage: every risk of normal and emergency needs an authority.
 	partial := change.Rules{Authorities: []change.Authority{
-		{Name: "CAB", Types: []change.Type{change.Normal, change.Emergency}, Risks: []change.Risk{change.RiskLow}, Role: "x", Policy: change.PolicyAny},
+		{Name: "CAB", Types: []change.Type{change.Normal, change.Emergency}, Risks: []change.Risk{change.RiskLow}, Role: "x", Policy: lifecycle.ConsentAny},
 	}}
 	err := partial.Validate()
 	require.ErrorIs(t, err, lifecycle.ErrValidation)
@@ -405,9 +405,9 @@ func TestDefaultRiskRules(t *testing.T) {
 func TestRiskSelectsAuthority(t *testing.T) {
 	r := testRules()
 	r.Authorities = []change.Authority{
-		{Name: "Change manager", Types: []change.Type{change.Normal}, Risks: []change.Risk{change.RiskLow, change.RiskModerate}, Role: change.RoleChangeManager, Policy: change.PolicyAny},
-		{Name: "CAB", Types: []change.Type{change.Normal}, Approvers: []string{"carol", "dave"}, Policy: change.PolicyAll},
-		{Name: "ECAB", Types: []change.Type{change.Emergency}, Role: change.RoleECAB, Policy: change.PolicyAny},
+		{Name: "Change manager", Types: []change.Type{change.Normal}, Risks: []change.Risk{change.RiskLow, change.RiskModerate}, Role: change.RoleChangeManager, Policy: lifecycle.ConsentAny},
+		{Name: "CAB", Types: []change.Type{change.Normal}, Approvers: []string{"carol", "dave"}, Policy: lifecycle.ConsentAll},
+		{Name: "ECAB", Types: []change.Type{change.Emergency}, Role: change.RoleECAB, Policy: lifecycle.ConsentAny},
 	}
 	r.RiskRules = []change.RiskRule{{Name: "big", Level: change.RiskHigh, When: func(c *change.Change) bool { return len(c.ConfigItems) > 1 }}}
 	require.NoError(t, r.Validate())

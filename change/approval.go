@@ -1,6 +1,7 @@
 package change
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,7 +27,10 @@ const (
 // actor who opened it are never among its approvers, whatever the
 // membership says: when approval is requested they are recorded in
 // Excluded on the change's copy of the authority, and they neither decide
-// nor count toward the policy.
+// nor count toward the policy. The counting is the kernel's
+// [lifecycle.Panel] (see [Authority.Panel]), with a veto: under every
+// policy a single rejection rejects the change, which returns to new with
+// its approvals cleared.
 type Authority struct {
 	// Name identifies the authority, e.g. "CAB" or "ECAB".
 	Name string `json:"name"`
@@ -39,8 +43,8 @@ type Authority struct {
 	// Role, when set, makes every holder of the role an approver too.
 	Role string `json:"role,omitempty"`
 	// Policy says when the approvals authorize the change.
-	Policy Policy `json:"policy"`
-	// Quorum is the number of approvals needed under PolicyQuorum (zero
+	Policy lifecycle.Consent `json:"policy"`
+	// Quorum is the number of approvals needed under ConsentQuorum (zero
 	// under the other policies).
 	Quorum int `json:"quorum,omitempty"`
 	// Excluded are the actors who may not decide on one particular change:
@@ -57,9 +61,16 @@ type Authority struct {
 // pre-authorized and need no authority.
 func DefaultAuthorities() []Authority {
 	return []Authority{
-		{Name: "CAB", Types: []Type{Normal}, Role: RoleChangeManager, Policy: PolicyAny},
-		{Name: "ECAB", Types: []Type{Emergency}, Role: RoleECAB, Policy: PolicyAny},
+		{Name: "CAB", Types: []Type{Normal}, Role: RoleChangeManager, Policy: lifecycle.ConsentAny},
+		{Name: "ECAB", Types: []Type{Emergency}, Role: RoleECAB, Policy: lifecycle.ConsentAny},
 	}
+}
+
+// UnmarshalJSON decodes the authority, reporting a bad policy under the
+// name "policy".
+func (a *Authority) UnmarshalJSON(b []byte) error {
+	type plain Authority
+	return lifecycle.Renamed(json.Unmarshal(b, (*plain)(a)), "consent", "policy")
 }
 
 // Clone returns a deep copy of a.
@@ -108,12 +119,12 @@ func (a Authority) Validate() error {
 		return lifecycle.Invalid(field("approvers"), "named approvers or a role are required")
 	}
 	switch a.Policy {
-	case PolicyAny:
-	case PolicyAll:
+	case lifecycle.ConsentAny:
+	case lifecycle.ConsentAll:
 		if a.Role != "" || len(a.Approvers) == 0 {
 			return lifecycle.Invalid(field("policy"), "policy all needs named approvers and no role (a role's holders cannot be counted)")
 		}
-	case PolicyQuorum:
+	case lifecycle.ConsentQuorum:
 		if a.Quorum < 1 {
 			return lifecycle.Invalid(field("quorum"), "policy quorum needs a quorum of at least 1")
 		}
@@ -123,7 +134,7 @@ func (a Authority) Validate() error {
 	default:
 		return lifecycle.Invalid(field("policy"), "unknown policy %q (valid: any, all, quorum)", a.Policy)
 	}
-	if a.Policy != PolicyQuorum && a.Quorum != 0 {
+	if a.Policy != lifecycle.ConsentQuorum && a.Quorum != 0 {
 		return lifecycle.Invalid(field("quorum"), "a quorum is only meaningful with policy quorum")
 	}
 	if len(a.Excluded) > 0 {
@@ -132,125 +143,30 @@ func (a Authority) Validate() error {
 	return nil
 }
 
-// Member reports whether actor belongs to the authority: named as an
-// approver or holding its role. It does not consult Excluded; see
-// [Authority.CheckApprover].
-func (a Authority) Member(actor lifecycle.Actor) bool {
-	return slices.Contains(a.Approvers, actor.ID) || (a.Role != "" && actor.HasRole(a.Role))
+// Panel returns the authority as the kernel counts it: its members, its
+// policy and its exclusions, with a veto.
+func (a Authority) Panel() lifecycle.Panel {
+	return lifecycle.Panel{Approvers: slices.Clone(a.Approvers), Role: a.Role, Consent: a.Policy,
+		Quorum: a.Quorum, Excluded: slices.Clone(a.Excluded), Veto: true}
 }
 
-// Eligible returns the named approvers who may decide: Approvers without
-// the Excluded ones, in order. Holders of Role are eligible too (unless
-// excluded) but cannot be listed.
-func (a Authority) Eligible() []string {
-	out := make([]string, 0, len(a.Approvers))
-	for _, id := range a.Approvers {
-		if !slices.Contains(a.Excluded, id) && !slices.Contains(out, id) {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
-// CheckApprover returns nil when actor may decide on the change this
-// authority was resolved for, and a *lifecycle.ForbiddenError otherwise:
-// no Excluded actor may (the requester and who opened the change), nor
-// may anyone outside the authority.
-func (a Authority) CheckApprover(actor lifecycle.Actor) error {
-	if slices.Contains(a.Excluded, actor.ID) {
-		return &lifecycle.ForbiddenError{Actor: actor.ID, Action: "approve a change",
-			Reason: "the requester, or whoever opened the change, cannot approve it"}
-	}
-	if !a.Member(actor) {
-		return &lifecycle.ForbiddenError{Actor: actor.ID, Action: "approve a change", Reason: "not an approver of change authority " + a.Name + " (" + a.describeMembers() + ")"}
-	}
-	return nil
-}
-
-func (a Authority) describeMembers() string {
-	var parts []string
-	if len(a.Approvers) > 0 {
-		parts = append(parts, "approvers "+strings.Join(a.Approvers, ", "))
-	}
-	if a.Role != "" {
-		parts = append(parts, `role "`+a.Role+`"`)
-	}
-	return strings.Join(parts, " or ")
-}
-
-// Needed returns how many approvals the policy requires: 1 under any,
-// every eligible named approver (see [Authority.Eligible]) under all, the
-// quorum under quorum; never less than 1.
-func (a Authority) Needed() int {
-	switch a.Policy {
-	case PolicyAll:
-		return max(1, len(a.Eligible()))
-	case PolicyQuorum:
-		return max(1, a.Quorum)
-	default:
-		return 1
-	}
-}
-
-// Attainable returns nil when the eligible approvers can meet the policy,
-// and otherwise a *lifecycle.ValidationError for the field "authority"
-// naming the authority: under all, no named approver is eligible; under
-// quorum N or any without a role, fewer than N (or 1) are. With a role
-// the holders cannot be counted, so quorum and any are taken as
-// attainable.
+// Attainable returns nil when the eligible approvers can meet the policy
+// (see [lifecycle.Panel.Shortfall]), and otherwise a
+// *lifecycle.ValidationError for the field "authority" naming the
+// authority.
 func (a Authority) Attainable() error {
-	eligible := len(a.Eligible())
-	need := 0
-	switch a.Policy {
-	case PolicyAll:
-		need = 1
-	case PolicyQuorum:
-		if a.Role == "" {
-			need = a.Quorum
-		}
-	default:
-		if a.Role == "" {
-			need = 1
-		}
-	}
-	if eligible >= need {
+	p := a.Panel()
+	short := p.Shortfall()
+	if short == 0 {
 		return nil
 	}
+	eligible := len(p.Eligible())
 	return lifecycle.Invalid("authority", "change authority %s cannot authorize this change: %d of its named approvers may decide (%s cannot approve what they requested or opened) and %s needs %d",
-		a.Name, eligible, strings.Join(a.Excluded, ", "), a.policyName(), need)
-}
-
-// Status returns the outcome of decisions under a's policy: Rejected as
-// soon as any counted decision is a rejection, Approved once the policy
-// is met, and "" while approval is pending. Only one decision per
-// approver counts (the first), and none by an Excluded actor; under all,
-// only the eligible named approvers' approvals count.
-func (a Authority) Status(decisions []Approval) Decision {
-	seen := make(map[string]bool, len(decisions))
-	approved := 0
-	for _, d := range decisions {
-		if seen[d.Approver] || slices.Contains(a.Excluded, d.Approver) {
-			continue
-		}
-		seen[d.Approver] = true
-		switch d.Decision {
-		case Rejected:
-			return Rejected
-		case Approved:
-			if a.Policy == PolicyAll && !slices.Contains(a.Approvers, d.Approver) {
-				continue
-			}
-			approved++
-		}
-	}
-	if approved >= a.Needed() {
-		return Approved
-	}
-	return ""
+		a.Name, eligible, strings.Join(a.Excluded, ", "), a.policyName(), eligible+short)
 }
 
 func (a Authority) policyName() string {
-	if a.Policy == PolicyQuorum {
+	if a.Policy == lifecycle.ConsentQuorum {
 		return fmt.Sprintf("quorum %d", a.Quorum)
 	}
 	return "policy " + string(a.Policy)
@@ -259,8 +175,8 @@ func (a Authority) policyName() string {
 // String describes the authority, e.g. `CAB (role "change-manager", any)`.
 func (a Authority) String() string {
 	p := string(a.Policy)
-	if a.Policy == PolicyQuorum {
+	if a.Policy == lifecycle.ConsentQuorum {
 		p = fmt.Sprintf("quorum %d", a.Quorum)
 	}
-	return a.Name + " (" + a.describeMembers() + ", " + p + ")"
+	return a.Name + " (" + a.Panel().Members() + ", " + p + ")"
 }

@@ -131,24 +131,24 @@ func TestEligibleApprovers(t *testing.T) {
 		needed   int
 		approve  []lifecycle.Actor // approvals in order; the last authorizes
 	}{
-		{"all, requester named", change.Authority{Approvers: []string{"alice", "carol", "dave"}, Policy: change.PolicyAll},
+		{"all, requester named", change.Authority{Approvers: []string{"alice", "carol", "dave"}, Policy: lifecycle.ConsentAll},
 			[]string{"carol", "dave"}, 2, []lifecycle.Actor{carol, dave}},
-		{"all, opener and requester named", change.Authority{Approvers: []string{"olga", "carol", "alice"}, Policy: change.PolicyAll},
+		{"all, opener and requester named", change.Authority{Approvers: []string{"olga", "carol", "alice"}, Policy: lifecycle.ConsentAll},
 			[]string{"carol"}, 1, []lifecycle.Actor{carol}},
-		{"all, only requester named", change.Authority{Approvers: []string{"alice"}, Policy: change.PolicyAll}, nil, 0, nil},
-		{"all, only opener and requester named", change.Authority{Approvers: []string{"alice", "olga"}, Policy: change.PolicyAll}, nil, 0, nil},
-		{"any, requester named", change.Authority{Approvers: []string{"alice", "dave"}, Policy: change.PolicyAny},
+		{"all, only requester named", change.Authority{Approvers: []string{"alice"}, Policy: lifecycle.ConsentAll}, nil, 0, nil},
+		{"all, only opener and requester named", change.Authority{Approvers: []string{"alice", "olga"}, Policy: lifecycle.ConsentAll}, nil, 0, nil},
+		{"any, requester named", change.Authority{Approvers: []string{"alice", "dave"}, Policy: lifecycle.ConsentAny},
 			[]string{"dave"}, 1, []lifecycle.Actor{dave}},
-		{"any, only requester named", change.Authority{Approvers: []string{"alice"}, Policy: change.PolicyAny}, nil, 0, nil},
-		{"any, only requester named, or a role", change.Authority{Approvers: []string{"alice"}, Role: change.RoleChangeManager, Policy: change.PolicyAny},
+		{"any, only requester named", change.Authority{Approvers: []string{"alice"}, Policy: lifecycle.ConsentAny}, nil, 0, nil},
+		{"any, only requester named, or a role", change.Authority{Approvers: []string{"alice"}, Role: change.RoleChangeManager, Policy: lifecycle.ConsentAny},
 			[]string{}, 1, []lifecycle.Actor{carol}},
-		{"quorum equal to the eligible", change.Authority{Approvers: []string{"alice", "carol", "dave"}, Policy: change.PolicyQuorum, Quorum: 2},
+		{"quorum equal to the eligible", change.Authority{Approvers: []string{"alice", "carol", "dave"}, Policy: lifecycle.ConsentQuorum, Quorum: 2},
 			[]string{"carol", "dave"}, 2, []lifecycle.Actor{carol, dave}},
-		{"quorum equal to the named", change.Authority{Approvers: []string{"alice", "carol", "dave"}, Policy: change.PolicyQuorum, Quorum: 3}, nil, 0, nil},
-		{"quorum, opener named", change.Authority{Approvers: []string{"olga", "carol"}, Policy: change.PolicyQuorum, Quorum: 2}, nil, 0, nil},
-		{"quorum with a role", change.Authority{Approvers: []string{"alice"}, Role: change.RoleChangeManager, Policy: change.PolicyQuorum, Quorum: 2},
+		{"quorum equal to the named", change.Authority{Approvers: []string{"alice", "carol", "dave"}, Policy: lifecycle.ConsentQuorum, Quorum: 3}, nil, 0, nil},
+		{"quorum, opener named", change.Authority{Approvers: []string{"olga", "carol"}, Policy: lifecycle.ConsentQuorum, Quorum: 2}, nil, 0, nil},
+		{"quorum with a role", change.Authority{Approvers: []string{"alice"}, Role: change.RoleChangeManager, Policy: lifecycle.ConsentQuorum, Quorum: 2},
 			[]string{}, 2, []lifecycle.Actor{carol, dave}},
-		{"quorum below the eligible", change.Authority{Approvers: []string{"alice", "carol", "dave", "erin"}, Policy: change.PolicyQuorum, Quorum: 2},
+		{"quorum below the eligible", change.Authority{Approvers: []string{"alice", "carol", "dave", "erin"}, Policy: lifecycle.ConsentQuorum, Quorum: 2},
 			[]string{"carol", "dave", "erin"}, 2, []lifecycle.Actor{erin, carol}},
 	}
 	for _, tc := range cases {
@@ -177,8 +177,8 @@ func TestEligibleApprovers(t *testing.T) {
 				require.NoError(t, err)
 				require.NotNil(t, c.Authority)
 				assert.Equal(t, []string{"alice", "olga"}, c.Authority.Excluded)
-				assert.Equal(t, tc.eligible, c.Authority.Eligible())
-				assert.Equal(t, tc.needed, c.Authority.Needed())
+				assert.Equal(t, tc.eligible, c.Authority.Panel().Eligible())
+				assert.Equal(t, tc.needed, c.Authority.Panel().Needed())
 				assert.Equal(t, strings.Join(tc.eligible, ","), evs[0].Data["approvers"])
 				assert.Equal(t, strconv.Itoa(tc.needed), evs[0].Data["needed"])
 				for i, a := range tc.approve {
@@ -195,14 +195,17 @@ func TestEligibleApprovers(t *testing.T) {
 // TestStatusIgnoresExcluded: decisions by excluded actors (as a store
 // written before the rule might hold) neither approve nor reject.
 func TestStatusIgnoresExcluded(t *testing.T) {
-	a := change.Authority{Name: "CAB", Types: []change.Type{change.Normal}, Approvers: []string{"alice", "carol"}, Policy: change.PolicyAll, Excluded: []string{"alice"}}
-	assert.Equal(t, []string{"carol"}, a.Eligible())
-	assert.Equal(t, 1, a.Needed())
-	assert.Empty(t, a.Status([]change.Approval{{Approver: "alice", Decision: change.Approved}}))
-	assert.Empty(t, a.Status([]change.Approval{{Approver: "alice", Decision: change.Rejected}}))
-	assert.Equal(t, change.Approved, a.Status([]change.Approval{{Approver: "alice", Decision: change.Rejected}, {Approver: "carol", Decision: change.Approved}}))
-	require.ErrorIs(t, a.CheckApprover(alice), lifecycle.ErrForbidden)
-	require.NoError(t, a.CheckApprover(lifecycle.Actor{ID: "carol"}))
+	a := change.Authority{Name: "CAB", Types: []change.Type{change.Normal}, Approvers: []string{"alice", "carol"}, Policy: lifecycle.ConsentAll, Excluded: []string{"alice"}}
+	p := a.Panel()
+	assert.Equal(t, []string{"carol"}, p.Eligible())
+	assert.Equal(t, 1, p.Needed())
+	decided := func(votes ...lifecycle.Vote) bool { done, _ := p.Decided(votes); return done }
+	assert.False(t, decided(lifecycle.Vote{Approver: "alice", Decision: lifecycle.Approved}))
+	assert.False(t, decided(lifecycle.Vote{Approver: "alice", Decision: lifecycle.Rejected}))
+	done, approved := p.Decided([]lifecycle.Vote{{Approver: "alice", Decision: lifecycle.Rejected}, {Approver: "carol", Decision: lifecycle.Approved}})
+	assert.True(t, done && approved)
+	require.ErrorIs(t, p.Admit(alice, "approve", nil), lifecycle.ErrForbidden)
+	require.NoError(t, p.Admit(lifecycle.Actor{ID: "carol"}, "approve", nil))
 	require.ErrorIs(t, a.Validate(), lifecycle.ErrValidation, "Excluded is per change, not configured")
 	a.Excluded = []string{"alice", "carol"}
 	err := a.Attainable()

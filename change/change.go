@@ -93,7 +93,7 @@ type Change struct {
 	Authority *Authority `json:"authority,omitempty"`
 	// Approvals are the decisions taken since approval was requested, in
 	// order. Rejection and revert clear them (the history keeps them).
-	Approvals []Approval `json:"approvals,omitempty"`
+	Approvals []lifecycle.Vote `json:"approvals,omitempty"`
 
 	// Conflicts is the conflict status of the planned window as last
 	// checked (when assessed, when approval was requested, when scheduled).
@@ -157,18 +157,6 @@ func (p Plans) Validate() error {
 		return lifecycle.Invalid("plans.test", "a test plan is required")
 	}
 	return nil
-}
-
-// Approval is one approver's decision.
-type Approval struct {
-	// Approver is the deciding actor's ID.
-	Approver string `json:"approver"`
-	// Decision is approved or rejected.
-	Decision Decision `json:"decision"`
-	// Comment is the approver's comment (required for a rejection).
-	Comment string `json:"comment,omitempty"`
-	// At is when the decision was taken.
-	At time.Time `json:"at"`
 }
 
 // Override is the explicit decision to schedule a change despite its
@@ -305,11 +293,6 @@ func (c *Change) checkDecoded() error {
 	if c.Authority != nil && c.Authority.Policy == "" {
 		return lifecycle.Invalid("authority.policy", "a policy is required")
 	}
-	for _, a := range c.Approvals {
-		if a.Decision == "" {
-			return lifecycle.Invalid("approvals.decision", "a decision is required")
-		}
-	}
 	for _, x := range c.Conflicts {
 		if x.Kind == "" {
 			return lifecycle.Invalid("conflicts.kind", "a conflict kind is required")
@@ -331,7 +314,15 @@ func (c *Change) Authorized() bool {
 	if c.Authority == nil {
 		return false
 	}
-	return c.Authority.Status(c.Approvals) == Approved
+	done, approved := c.panel().Decided(c.Approvals)
+	return done && approved
+}
+
+// panel is the change authority's panel for this change: its requester
+// and whoever opened it never decide, whatever its copy of the authority
+// records.
+func (c *Change) panel() lifecycle.Panel {
+	return c.Authority.Panel().Exclude(c.Requester, c.OpenedBy)
 }
 
 // Snapshot returns the process-neutral view of the change, with its

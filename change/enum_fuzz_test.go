@@ -65,8 +65,8 @@ var enums = []enumCase{
 	enumOf("type", change.Types(), false),
 	enumOf("risk", change.Risks(), true),
 	enumOf("outcome", change.Outcomes(), true),
-	enumOf("policy", change.Policies(), false),
-	enumOf("decision", []change.Decision{change.Approved, change.Rejected}, false),
+	enumOf("consent", lifecycle.Consents(), false),
+	enumOf("decision", []lifecycle.Decision{lifecycle.Approved, lifecycle.Rejected}, false),
 	enumOf("conflict", []change.ConflictKind{change.ConflictChange, change.ConflictBlackout, change.ConflictMaintenance}, false),
 	enumOf("kind", []change.WindowKind{change.Blackout, change.Maintenance}, false),
 }
@@ -113,7 +113,7 @@ func TestEnumJSON(t *testing.T) {
 	for _, x := range change.Outcomes() {
 		names = append(names, string(x))
 	}
-	for _, x := range change.Policies() {
+	for _, x := range lifecycle.Consents() {
 		names = append(names, string(x))
 	}
 	names = append(names, "approved", "rejected", "config_item_booked", "blackout", "outside_maintenance", "maintenance")

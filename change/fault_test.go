@@ -388,8 +388,8 @@ func (h *cfRun) driveIn(t *rapid.T, states ...change.State) {
 		}
 		var members []lifecycle.Actor
 		for _, a := range []lifecycle.Actor{carol, dave, erin, frank} {
-			if c.Authority != nil && c.Authority.Member(a) && a.ID != c.Requester && a.ID != c.OpenedBy &&
-				!slices.ContainsFunc(c.Approvals, func(x change.Approval) bool { return x.Approver == a.ID }) {
+			if c.Authority != nil && c.Authority.Panel().Member(a) && a.ID != c.Requester && a.ID != c.OpenedBy &&
+				!slices.ContainsFunc(c.Approvals, func(x lifecycle.Vote) bool { return x.Approver == a.ID }) {
 				members = append(members, a)
 			}
 		}

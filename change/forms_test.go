@@ -25,9 +25,9 @@ func formRules() change.Rules {
 	r := testRules()
 	r.Authorities = []change.Authority{
 		{Name: "Change manager", Types: []change.Type{change.Normal}, Risks: []change.Risk{change.RiskLow, change.RiskModerate},
-			Role: change.RoleChangeManager, Policy: change.PolicyAny},
-		{Name: "CAB", Types: []change.Type{change.Normal}, Approvers: []string{"carol", "dave"}, Policy: change.PolicyAll},
-		{Name: "ECAB", Types: []change.Type{change.Emergency}, Role: change.RoleECAB, Policy: change.PolicyAny},
+			Role: change.RoleChangeManager, Policy: lifecycle.ConsentAny},
+		{Name: "CAB", Types: []change.Type{change.Normal}, Approvers: []string{"carol", "dave"}, Policy: lifecycle.ConsentAll},
+		{Name: "ECAB", Types: []change.Type{change.Emergency}, Role: change.RoleECAB, Policy: lifecycle.ConsentAny},
 	}
 	return r
 }
@@ -78,7 +78,7 @@ func (setup formSetup) prepare(t *testing.T) (*change.Service, *changetest.Recor
 		case c.State == change.StateAuthorize && !c.Authorized():
 			cmd = change.Approve{ID: c.ID}
 			actor = carol
-			if slices.ContainsFunc(c.Approvals, func(a change.Approval) bool { return a.Approver == carol.ID }) {
+			if slices.ContainsFunc(c.Approvals, func(a lifecycle.Vote) bool { return a.Approver == carol.ID }) {
 				actor = dave
 			}
 		case c.State == change.StateAuthorize:

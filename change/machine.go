@@ -35,7 +35,7 @@ func approvalPending(c *Change) error {
 	if c.Authority == nil {
 		return errors.New("no change authority has been asked")
 	}
-	if c.Authority.Status(c.Approvals) == Approved {
+	if c.Authorized() {
 		return errors.New("the change is already authorized")
 	}
 	return nil

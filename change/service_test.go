@@ -280,8 +280,8 @@ func TestConcurrentApprovals(t *testing.T) {
 	approvers := []string{"a1", "a2", "a3", "a4", "a5", "a6"}
 	s, _, _ := newService(t, func(cfg *change.Config) {
 		cfg.Authorities = []change.Authority{
-			{Name: "CAB", Types: []change.Type{change.Normal}, Approvers: approvers, Policy: change.PolicyAll},
-			{Name: "ECAB", Types: []change.Type{change.Emergency}, Role: change.RoleECAB, Policy: change.PolicyAny},
+			{Name: "CAB", Types: []change.Type{change.Normal}, Approvers: approvers, Policy: lifecycle.ConsentAll},
+			{Name: "ECAB", Types: []change.Type{change.Emergency}, Role: change.RoleECAB, Policy: lifecycle.ConsentAny},
 		}
 	})
 	c := createNormal(t, s, "db-1")

@@ -203,60 +203,6 @@ func (o *Outcome) UnmarshalText(b []byte) error {
 	return parseOptional(o, "outcome", allOutcomes, b)
 }
 
-// Policy says when a change authority's decisions authorize a change.
-type Policy string
-
-// The approval policies. Under every policy a single rejection rejects the
-// change (it returns to new and its approvals are cleared), as a change
-// advisory board's veto does.
-const (
-	// PolicyAny authorizes the change at the first approval.
-	PolicyAny Policy = "any"
-	// PolicyAll authorizes it when every named approver has approved.
-	PolicyAll Policy = "all"
-	// PolicyQuorum authorizes it when Quorum distinct approvers have
-	// approved.
-	PolicyQuorum Policy = "quorum"
-)
-
-var allPolicies = []Policy{PolicyAny, PolicyAll, PolicyQuorum}
-
-// Policies returns every approval policy.
-func Policies() []Policy { return slices.Clone(allPolicies) }
-
-// String returns the policy's name.
-func (p Policy) String() string { return string(p) }
-
-// MarshalText writes the policy's name; an unknown policy is an error.
-func (p Policy) MarshalText() ([]byte, error) { return lifecycle.MarshalEnum("policy", allPolicies, p) }
-
-// UnmarshalText reads a policy's name, rejecting unknown ones.
-func (p *Policy) UnmarshalText(b []byte) error { return parseInto(p, "policy", allPolicies, b) }
-
-// Decision is an approver's answer.
-type Decision string
-
-// The decisions.
-const (
-	Approved Decision = "approved"
-	Rejected Decision = "rejected"
-)
-
-var allDecisions = []Decision{Approved, Rejected}
-
-// String returns the decision's name.
-func (d Decision) String() string { return string(d) }
-
-// MarshalText writes the decision's name; an unknown decision is an error.
-func (d Decision) MarshalText() ([]byte, error) {
-	return lifecycle.MarshalEnum("decision", allDecisions, d)
-}
-
-// UnmarshalText reads a decision's name, rejecting unknown ones.
-func (d *Decision) UnmarshalText(b []byte) error {
-	return parseInto(d, "decision", allDecisions, b)
-}
-
 // parseInto parses b as a member of valid into *dst.
 func parseInto[T ~string](dst *T, field string, valid []T, b []byte) error {
 	v, err := lifecycle.ParseEnum(field, valid, string(b))

@@ -116,6 +116,18 @@ func (e *ValidationError) Error() string {
 // Is reports whether target is ErrValidation.
 func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
 
+// Renamed returns err with its *ValidationError for the field from
+// naming the field to instead, so that a type that several records share
+// is reported under the name each record's JSON gives it. Any other error
+// (nil included) is returned as it is.
+func Renamed(err error, from, to string) error {
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Field != from {
+		return err
+	}
+	return &ValidationError{Field: to, Reason: ve.Reason}
+}
+
 // Invalid returns a *ValidationError for field. String arguments longer
 // than [MaxQuoted] bytes are clipped ([Clip]) before formatting, so that an
 // error about a bad value never repeats a huge input.

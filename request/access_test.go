@@ -21,7 +21,7 @@ func fireRequest(item string, prep func(r *request.Request) []request.Command, c
 		cat := request.NewCatalog()
 		for _, it := range []request.CatalogItem{
 			{ID: "kit", Category: "Test", Name: "Kit", Plan: onboarding().Plan, Approval: request.Approval{Policy: request.ApprovalNone}},
-			{ID: "share", Category: "Test", Name: "Share", Approval: request.Approval{Policy: request.ApprovalGroup, Group: "cab", Decide: request.DecisionAny}},
+			{ID: "share", Category: "Test", Name: "Share", Approval: request.Approval{Policy: request.ApprovalGroup, Group: "cab", Decide: lifecycle.ConsentAny}},
 		} {
 			_, err := cat.Register(it)
 			require.NoError(t, err)

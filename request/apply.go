@@ -2,7 +2,6 @@ package request
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -154,53 +153,35 @@ func openTask(r *Request, id string) (*Item, *Task, error) {
 	return it, t, nil
 }
 
-// decide records actor's verdict on item it, which must await approval
-// and list actor among its approvers, and moves it on when the verdicts
-// decide it.
-func (st *step) decide(r *Request, it *Item, approved bool, comment string) error {
+// decide records actor's decision on item it, which must await approval
+// and list actor among its approvers (see [Request.panel]), and moves it
+// on when the votes decide it.
+func (st *step) decide(r *Request, it *Item, d lifecycle.Decision, comment string) error {
 	a := st.Actor.ID
-	switch {
-	case it.State != ItemAwaitingApproval:
+	if it.State != ItemAwaitingApproval {
 		ev := ItemApprove
-		if !approved {
+		if d == lifecycle.Rejected {
 			ev = ItemReject
 		}
 		return itemMachine.Refuse(it.ID, it.State, ev, fmt.Errorf("the item is not awaiting approval"))
-	case a == r.Requester || a == r.For():
-		return &lifecycle.ForbiddenError{Actor: a, Action: "decide on item " + it.ID, Reason: "nobody approves their own request"}
-	case !slices.Contains(it.Approvers, a):
-		return &lifecycle.ForbiddenError{Actor: a, Action: "decide on item " + it.ID, Reason: "not one of its approvers"}
-	case slices.ContainsFunc(it.Verdicts, func(v Verdict) bool { return v.Approver == a }):
-		return lifecycle.Invalid("approver", "%s has decided on item %s already", a, it.ID)
 	}
-	it.Verdicts = append(it.Verdicts, Verdict{Approver: a, Approved: approved, Comment: comment, Time: st.Now})
+	p := r.panel(it)
+	if err := p.Admit(st.Actor, "decide on item "+it.ID, it.Verdicts); err != nil {
+		return err
+	}
+	it.Verdicts = append(it.Verdicts, lifecycle.Vote{Approver: a, Decision: d, Comment: comment, At: st.Now})
 	st.Note = comment
-	yes, no := 0, 0
-	for _, v := range it.Verdicts {
-		if v.Approved {
-			yes++
-		} else {
-			no++
-		}
-	}
-	need := len(it.Approvers) // DecisionAll
-	switch it.Catalog.Approval.Decide {
-	case DecisionAny:
-		need = 1
-	case DecisionQuorum:
-		need = it.Catalog.Approval.Quorum
-	}
-	switch {
-	case yes >= need:
+	switch done, approved := p.Decided(it.Verdicts); {
+	case done && approved:
 		if err := st.item(r, it, ItemApprove, "approved", "approver", a); err != nil {
 			return err
 		}
 		return st.fulfil(r, it)
-	case it.Catalog.Approval.Decide != DecisionQuorum && no > 0, len(it.Approvers)-no < need:
+	case done:
 		return st.item(r, it, ItemReject, "rejected", "approver", a)
 	}
 	st.sub(ProcessItem, it.ID, "verdict", string(it.State), func() string { return string(it.State) }, func() lifecycle.Snapshot { return r.itemSnapshot(it) },
-		[]string{"approver", a, "approved", fmt.Sprint(approved)})
+		[]string{"approver", a, "approved", fmt.Sprint(d == lifecycle.Approved)})
 	return nil
 }
 
@@ -329,7 +310,7 @@ func (c Approve) apply(r *Request, st *step) error {
 	if err != nil {
 		return err
 	}
-	return st.decide(r, it, true, c.Comment)
+	return st.decide(r, it, lifecycle.Approved, c.Comment)
 }
 
 // Reject records the acting approver's rejection of an item awaiting
@@ -354,7 +335,7 @@ func (c Reject) apply(r *Request, st *step) error {
 	if err != nil {
 		return err
 	}
-	return st.decide(r, it, false, c.Comment)
+	return st.decide(r, it, lifecycle.Rejected, c.Comment)
 }
 
 // AskRequester asks the requester for more information about an item

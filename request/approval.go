@@ -1,6 +1,7 @@
 package request
 
 import (
+	"encoding/json"
 	"slices"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -20,7 +21,7 @@ const (
 	// item is for; the host says who that is.
 	ApprovalManager ApprovalPolicy = "manager"
 	// ApprovalGroup needs the approvals of the members of a named group,
-	// counted as the [Approval]'s [Decision] says.
+	// counted as the [Approval]'s Decide says.
 	ApprovalGroup ApprovalPolicy = "group"
 )
 
@@ -52,50 +53,6 @@ func (p *ApprovalPolicy) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Decision says how a group's approvals decide an order. Its spellings are
-// those of change.Policy ("all", "any", "quorum"). Its text form is its
-// name; unknown names are rejected when text or JSON is decoded.
-type Decision string
-
-// The decisions.
-const (
-	// DecisionAll approves when every member of the group has approved.
-	DecisionAll Decision = "all"
-	// DecisionAny approves when one member has approved.
-	DecisionAny Decision = "any"
-	// DecisionQuorum approves when the [Approval]'s Quorum of members
-	// have approved.
-	DecisionQuorum Decision = "quorum"
-)
-
-var decisions = []Decision{DecisionAll, DecisionAny, DecisionQuorum}
-
-// Decisions returns every decision.
-func Decisions() []Decision { return slices.Clone(decisions) }
-
-// String returns the decision's name, e.g. "quorum".
-func (d Decision) String() string { return string(d) }
-
-// Valid reports whether d is one of [Decisions].
-func (d Decision) Valid() bool { return slices.Contains(decisions, d) }
-
-// MarshalText returns the decision's name, or a *lifecycle.ValidationError
-// for an unknown decision.
-func (d Decision) MarshalText() ([]byte, error) {
-	return lifecycle.MarshalEnum("decide", decisions, d)
-}
-
-// UnmarshalText parses a decision's name, rejecting unknown names (the
-// empty one included) with a *lifecycle.ValidationError.
-func (d *Decision) UnmarshalText(b []byte) error {
-	v, err := lifecycle.ParseEnum("decide", decisions, string(b))
-	if err != nil {
-		return err
-	}
-	*d = v
-	return nil
-}
-
 // Approval is a catalogue item's approval policy: a definition of who
 // approves its orders and how their decisions count, not the approving
 // itself. The policy is always spelled out, [ApprovalNone] included, so
@@ -112,10 +69,18 @@ type Approval struct {
 	Group string `json:"group,omitempty"`
 	// Decide says how the group's approvals count under [ApprovalGroup]
 	// (and is empty under the other policies).
-	Decide Decision `json:"decide,omitempty"`
-	// Quorum is the number of approvals needed under [DecisionQuorum],
-	// at least 1 (and zero under the other decisions).
+	Decide lifecycle.Consent `json:"decide,omitempty"`
+	// Quorum is the number of approvals needed under
+	// [lifecycle.ConsentQuorum], at least 1 (and zero under the other
+	// consents).
 	Quorum int `json:"quorum,omitempty"`
+}
+
+// UnmarshalJSON decodes the policy, reporting a bad decide value under
+// the name "decide".
+func (a *Approval) UnmarshalJSON(b []byte) error {
+	type plain Approval
+	return lifecycle.Renamed(json.Unmarshal(b, (*plain)(a)), "consent", "decide")
 }
 
 // Validate reports the first problem with the approval policy as a
@@ -148,13 +113,13 @@ func (a Approval) Validate() error {
 	if a.Decide == "" {
 		return lifecycle.Invalid("approval.decide", "policy group needs a decision (all, any or quorum)")
 	}
-	if _, err := lifecycle.ParseEnum("approval.decide", decisions, string(a.Decide)); err != nil {
+	if _, err := lifecycle.ParseEnum("approval.decide", lifecycle.Consents(), string(a.Decide)); err != nil {
 		return err
 	}
 	switch {
-	case a.Decide == DecisionQuorum && a.Quorum < 1:
+	case a.Decide == lifecycle.ConsentQuorum && a.Quorum < 1:
 		return lifecycle.Invalid("approval.quorum", "decide quorum needs a quorum of at least 1, not %d", a.Quorum)
-	case a.Decide != DecisionQuorum && a.Quorum != 0:
+	case a.Decide != lifecycle.ConsentQuorum && a.Quorum != 0:
 		return lifecycle.Invalid("approval.quorum", "a quorum is only meaningful with decide quorum")
 	}
 	return nil

@@ -3,6 +3,7 @@ package request_test
 import (
 	"strings"
 
+	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/request"
 )
 
@@ -31,7 +32,7 @@ func starterKit() request.CatalogItem {
 			{Name: "phone", Type: request.VariableConfigItem},
 			{Name: "notes", Type: request.VariableText},
 		},
-		Approval: request.Approval{Policy: request.ApprovalGroup, Group: "it-approvers", Decide: request.DecisionQuorum, Quorum: 2},
+		Approval: request.Approval{Policy: request.ApprovalGroup, Group: "it-approvers", Decide: lifecycle.ConsentQuorum, Quorum: 2},
 		Plan: request.Plan{Stages: []request.Stage{
 			{Name: "prepare", Tasks: []request.TaskDef{
 				{Name: "order laptop", Group: "procurement",

@@ -106,8 +106,8 @@ func (st *step) route(r *Request, it *Item) error {
 	if len(it.Approvers) == 0 {
 		return lifecycle.Invalid("lines", "item %s (%s) has no approver besides the requester and the person it is for", it.ID, it.Catalog.ID)
 	}
-	if it.Catalog.Approval.Decide == DecisionQuorum && it.Catalog.Approval.Quorum > len(it.Approvers) {
-		return lifecycle.Invalid("lines", "item %s (%s) needs %d approvals and has %d approvers", it.ID, it.Catalog.ID, it.Catalog.Approval.Quorum, len(it.Approvers))
+	if p := r.panel(it); p.Shortfall() > 0 {
+		return lifecycle.Invalid("lines", "item %s (%s) needs %d approvals and has %d approvers", it.ID, it.Catalog.ID, p.Needed(), len(p.Eligible()))
 	}
 	return st.item(r, it, ItemAskApproval, "approval_requested", "approvers", strings.Join(it.Approvers, ","))
 }

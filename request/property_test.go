@@ -25,7 +25,7 @@ func TestPropertyRollUpInvariant(t *testing.T) {
 		for _, it := range []request.CatalogItem{
 			onboarding(),
 			{ID: "kit", Category: "Test", Name: "Kit", Plan: onboarding().Plan, Approval: request.Approval{Policy: request.ApprovalNone}},
-			{ID: "share", Category: "Test", Name: "Share", Approval: request.Approval{Policy: request.ApprovalGroup, Group: "cab", Decide: request.DecisionAny}},
+			{ID: "share", Category: "Test", Name: "Share", Approval: request.Approval{Policy: request.ApprovalGroup, Group: "cab", Decide: lifecycle.ConsentAny}},
 		} {
 			if _, err := cat.Register(it); err != nil {
 				t.Fatal(err)

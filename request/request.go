@@ -46,7 +46,7 @@ type Item struct {
 	// submitted (never its requester nor the person it is for).
 	Approvers []string `json:"approvers,omitempty"`
 	// Verdicts are the approvers' decisions, in order.
-	Verdicts []Verdict `json:"verdicts,omitempty"`
+	Verdicts []lifecycle.Vote `json:"verdicts,omitempty"`
 	// ReturnTo is the state the requester's answer returns the item to,
 	// while it awaits the requester.
 	ReturnTo ItemState `json:"return_to,omitempty"`
@@ -59,12 +59,17 @@ type Item struct {
 	Tasks []Task `json:"tasks,omitempty"`
 }
 
-// Verdict is one approver's decision on an item.
-type Verdict struct {
-	Approver string    `json:"approver"`
-	Approved bool      `json:"approved"`
-	Comment  string    `json:"comment,omitempty"`
-	Time     time.Time `json:"time"`
+// panel is who decides on item it of r, and how, as the kernel counts
+// it: the approvers found when it was ordered, under its approval
+// policy's consent (one approval for a manager), never the requester nor
+// the person the request is for.
+func (r *Request) panel(it *Item) lifecycle.Panel {
+	a := it.Catalog.Approval
+	p := lifecycle.Panel{Approvers: it.Approvers, Consent: a.Decide, Quorum: a.Quorum}
+	if p.Consent == "" {
+		p.Consent = lifecycle.ConsentAny
+	}
+	return p.Exclude(r.Requester, r.For())
 }
 
 // Task is a fulfilment task of an item, moving under the task machine

@@ -166,7 +166,7 @@ func TestIncompleteTaskEndsTheItem(t *testing.T) {
 }
 
 func TestGroupApprovalQuorumAndRejection(t *testing.T) {
-	item := request.CatalogItem{ID: "share", Category: "Test", Name: "Finance share", Approval: request.Approval{Policy: request.ApprovalGroup, Group: "cab", Decide: request.DecisionQuorum, Quorum: 2}}
+	item := request.CatalogItem{ID: "share", Category: "Test", Name: "Finance share", Approval: request.Approval{Policy: request.ApprovalGroup, Group: "cab", Decide: lifecycle.ConsentQuorum, Quorum: 2}}
 	w := newWorld(t, item)
 	r, err := w.svc.Order(ctx, nina, request.Order{Lines: []request.Line{{Item: "share"}}})
 	require.NoError(t, err)
@@ -256,7 +256,7 @@ func TestConcurrentTaskClosesRollUpOnce(t *testing.T) {
 }
 
 func TestOrderRefusals(t *testing.T) {
-	w := newWorld(t, onboarding(), request.CatalogItem{ID: "share", Category: "Test", Name: "Share", Approval: request.Approval{Policy: request.ApprovalGroup, Group: "nobody", Decide: request.DecisionAny}})
+	w := newWorld(t, onboarding(), request.CatalogItem{ID: "share", Category: "Test", Name: "Share", Approval: request.Approval{Policy: request.ApprovalGroup, Group: "nobody", Decide: lifecycle.ConsentAny}})
 	_, err := w.svc.Order(ctx, hr, request.Order{})
 	assert.ErrorIs(t, err, lifecycle.ErrValidation)
 	_, err = w.svc.Order(ctx, hr, request.Order{Lines: []request.Line{{Item: "no-such-item"}}})

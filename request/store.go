@@ -103,7 +103,7 @@ func (r *Request) Awaiting() []string {
 			continue
 		}
 		for _, a := range it.Approvers {
-			if !slices.ContainsFunc(it.Verdicts, func(v Verdict) bool { return v.Approver == a }) && !slices.Contains(out, a) {
+			if !slices.ContainsFunc(it.Verdicts, func(v lifecycle.Vote) bool { return v.Approver == a }) && !slices.Contains(out, a) {
 				out = append(out, a)
 			}
 		}

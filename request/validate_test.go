@@ -150,14 +150,14 @@ func TestApprovalValidate(t *testing.T) {
 	for _, a := range []request.Approval{
 		{Policy: request.ApprovalNone},
 		{Policy: request.ApprovalManager},
-		{Policy: request.ApprovalGroup, Group: "cab", Decide: request.DecisionAll},
-		{Policy: request.ApprovalGroup, Group: "cab", Decide: request.DecisionAny},
-		{Policy: request.ApprovalGroup, Group: "cab", Decide: request.DecisionQuorum, Quorum: 1},
-		{Policy: request.ApprovalGroup, Group: "cab", Decide: request.DecisionQuorum, Quorum: 5},
+		{Policy: request.ApprovalGroup, Group: "cab", Decide: lifecycle.ConsentAll},
+		{Policy: request.ApprovalGroup, Group: "cab", Decide: lifecycle.ConsentAny},
+		{Policy: request.ApprovalGroup, Group: "cab", Decide: lifecycle.ConsentQuorum, Quorum: 1},
+		{Policy: request.ApprovalGroup, Group: "cab", Decide: lifecycle.ConsentQuorum, Quorum: 5},
 	} {
 		assert.NoError(t, a.Validate(), "%+v", a)
 	}
-	group := func(decide request.Decision, quorum int) request.Approval {
+	group := func(decide lifecycle.Consent, quorum int) request.Approval {
 		return request.Approval{Policy: request.ApprovalGroup, Group: "cab", Decide: decide, Quorum: quorum}
 	}
 	cases := []struct {
@@ -169,19 +169,19 @@ func TestApprovalValidate(t *testing.T) {
 		{"unknown policy", request.Approval{Policy: "boss"}, "approval.policy"},
 		{"group under none", request.Approval{Policy: request.ApprovalNone, Group: "cab"}, "approval.group"},
 		{"group under manager", request.Approval{Policy: request.ApprovalManager, Group: "cab"}, "approval.group"},
-		{"decide under none", request.Approval{Policy: request.ApprovalNone, Decide: request.DecisionAny}, "approval.decide"},
-		{"decide under manager", request.Approval{Policy: request.ApprovalManager, Decide: request.DecisionAll}, "approval.decide"},
+		{"decide under none", request.Approval{Policy: request.ApprovalNone, Decide: lifecycle.ConsentAny}, "approval.decide"},
+		{"decide under manager", request.Approval{Policy: request.ApprovalManager, Decide: lifecycle.ConsentAll}, "approval.decide"},
 		{"quorum under none", request.Approval{Policy: request.ApprovalNone, Quorum: 2}, "approval.quorum"},
 		{"quorum under manager", request.Approval{Policy: request.ApprovalManager, Quorum: 1}, "approval.quorum"},
-		{"no group", request.Approval{Policy: request.ApprovalGroup, Decide: request.DecisionAny}, "approval.group"},
-		{"blank group", request.Approval{Policy: request.ApprovalGroup, Group: "  ", Decide: request.DecisionAny}, "approval.group"},
-		{"long group", request.Approval{Policy: request.ApprovalGroup, Group: long(lifecycle.MaxNameLength+1, "g"), Decide: request.DecisionAny}, "approval.group"},
+		{"no group", request.Approval{Policy: request.ApprovalGroup, Decide: lifecycle.ConsentAny}, "approval.group"},
+		{"blank group", request.Approval{Policy: request.ApprovalGroup, Group: "  ", Decide: lifecycle.ConsentAny}, "approval.group"},
+		{"long group", request.Approval{Policy: request.ApprovalGroup, Group: long(lifecycle.MaxNameLength+1, "g"), Decide: lifecycle.ConsentAny}, "approval.group"},
 		{"no decision", group("", 0), "approval.decide"},
 		{"unknown decision", group("majority", 0), "approval.decide"},
-		{"quorum without a quorum", group(request.DecisionQuorum, 0), "approval.quorum"},
-		{"negative quorum", group(request.DecisionQuorum, -1), "approval.quorum"},
-		{"quorum under any", group(request.DecisionAny, 2), "approval.quorum"},
-		{"quorum under all", group(request.DecisionAll, 1), "approval.quorum"},
+		{"quorum without a quorum", group(lifecycle.ConsentQuorum, 0), "approval.quorum"},
+		{"negative quorum", group(lifecycle.ConsentQuorum, -1), "approval.quorum"},
+		{"quorum under any", group(lifecycle.ConsentAny, 2), "approval.quorum"},
+		{"quorum under all", group(lifecycle.ConsentAll, 1), "approval.quorum"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -196,17 +196,17 @@ func TestApprovalValidate(t *testing.T) {
 func TestEnums(t *testing.T) {
 	lifecycletest.CheckEnumText(t, request.VariableTypes())
 	lifecycletest.CheckEnumText(t, request.ApprovalPolicies())
-	lifecycletest.CheckEnumText(t, request.Decisions())
+	lifecycletest.CheckEnumText(t, lifecycle.Consents())
 	assert.Len(t, request.VariableTypes(), 8)
 	assert.Len(t, request.ApprovalPolicies(), 3)
-	assert.Len(t, request.Decisions(), 3)
+	assert.Len(t, lifecycle.Consents(), 3)
 	for _, bad := range []string{"", "bogus", "Text"} {
 		lifecycletest.CheckEnumRefuses(t, request.VariableType(bad))
 		lifecycletest.CheckEnumRefuses(t, request.ApprovalPolicy(bad))
-		lifecycletest.CheckEnumRefuses(t, request.Decision(bad))
+		lifecycletest.CheckEnumRefuses(t, lifecycle.Consent(bad))
 		assert.False(t, request.VariableType(bad).Valid())
 		assert.False(t, request.ApprovalPolicy(bad).Valid())
-		assert.False(t, request.Decision(bad).Valid())
+		assert.False(t, lifecycle.Consent(bad).Valid())
 	}
 	types := request.VariableTypes()
 	types[0] = "changed"

@@ -223,7 +223,7 @@ func TestDayNotifications(t *testing.T) {
 			"Fri 11:20 CHG0000002 opened omar",
 			"Fri 11:25 CHG0000002 assessed omar risk=low",
 			"Fri 11:35 CHG0000002 approval_requested omar authority=CAB risk=low",
-			"Fri 11:45 CHG0000002 REFUSED omar: omar may not approve a change: the requester cannot approve their own change",
+			"Fri 11:45 CHG0000002 REFUSED omar: omar may not decide on change CHG0000002: the requester, whoever opened it and whoever it is for cannot approve it",
 			"Fri 14:00 CHG0000002 approved kim approver=kim",
 			"Fri 14:00 CHG0000002 authorized kim authority=CAB",
 			"Fri 14:00 CHG0000002 scheduled system conflicts=0",
@@ -245,8 +245,8 @@ func TestDayNotifications(t *testing.T) {
 		var fe *lifecycle.ForbiddenError
 		require.ErrorAs(t, day.Refusals[0].Err, &fe)
 		assert.ErrorIs(t, day.Refusals[0].Err, lifecycle.ErrForbidden)
-		assert.Equal(t, lifecycle.ForbiddenError{Actor: "omar", Action: "approve a change",
-			Reason: "the requester cannot approve their own change"}, *fe)
+		assert.Equal(t, lifecycle.ForbiddenError{Actor: "omar", Action: "decide on change CHG0000002",
+			Reason: "the requester, whoever opened it and whoever it is for cannot approve it"}, *fe)
 	})
 
 	t.Run("every SLA warning and breach, on its minute", func(t *testing.T) {
@@ -570,7 +570,7 @@ func TestDayProblemAndChange(t *testing.T) {
 	assert.Equal(t, "ECAB", c.Authority.Name)
 	require.Len(t, c.Approvals, 1)
 	assert.Equal(t, "erin", c.Approvals[0].Approver)
-	assert.Equal(t, change.Approved, c.Approvals[0].Decision)
+	assert.Equal(t, lifecycle.Approved, c.Approvals[0].Decision)
 	assert.Equal(t, []string{"PRB-INC0000005"}, c.Problems)
 	assert.Equal(t, []string{"INC0000029"}, c.Incidents)
 	assert.Equal(t, "Fri 18:00", day.stamp(c.ActualStart))
@@ -620,11 +620,11 @@ func TestDayPrintProblemAndChange(t *testing.T) {
 	require.NotNil(t, c.Authority)
 	assert.Equal(t, "CAB", c.Authority.Name)
 	assert.Equal(t, change.RoleChangeManager, c.Authority.Role)
-	assert.Equal(t, change.PolicyAny, c.Authority.Policy)
+	assert.Equal(t, lifecycle.ConsentAny, c.Authority.Policy)
 	// One approval: omar's own was refused and left no trace on the change.
 	require.Len(t, c.Approvals, 1)
 	assert.Equal(t, "kim", c.Approvals[0].Approver)
-	assert.Equal(t, change.Approved, c.Approvals[0].Decision)
+	assert.Equal(t, lifecycle.Approved, c.Approvals[0].Decision)
 	assert.Equal(t, "Fri 14:00", day.stamp(c.Approvals[0].At))
 	// Created, assessed, approval requested, approved, scheduled,
 	// implementing, reviewed, closed: 8 versions, one history record each.

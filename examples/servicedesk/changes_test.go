@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/problem"
 )
 
@@ -65,7 +66,7 @@ func TestChangeThroughApproval(t *testing.T) {
 		assert.Equal(t, change.StateScheduled, c.State)
 		require.Len(t, c.Approvals, 1)
 		assert.Equal(t, "carol", c.Approvals[0].Approver)
-		assert.Equal(t, change.Approved, c.Approvals[0].Decision)
+		assert.Equal(t, lifecycle.Approved, c.Approvals[0].Decision)
 
 		// A second change on the same item in an overlapping window is
 		// authorized but waits: its window conflicts.

@@ -61,7 +61,7 @@ func Fixture(id string, version int64) *request.Request {
 				{Name: "count", Type: request.VariableNumber, Min: &one, Max: &three},
 				{Name: "desk", Type: request.VariableText, MinLength: 1, MaxLength: 8, Pattern: "[A-Z]-[0-9]+"},
 			},
-			Approval: request.Approval{Policy: request.ApprovalGroup, Group: "cab", Decide: request.DecisionQuorum, Quorum: 1},
+			Approval: request.Approval{Policy: request.ApprovalGroup, Group: "cab", Decide: lifecycle.ConsentQuorum, Quorum: 1},
 			Plan: request.Plan{Stages: []request.Stage{{Name: "prepare", Tasks: []request.TaskDef{
 				{Name: "Prepare", Group: "desk", When: &request.Condition{Variable: "model", Equals: []string{"14-inch", "16-inch"}}},
 			}}}},
@@ -73,7 +73,7 @@ func Fixture(id string, version int64) *request.Request {
 		Requester: "hr", RequestedFor: "nina", Tenant: "acme", Incident: "INC-7",
 		Items: []request.Item{
 			{ID: id + "-1", State: request.ItemAwaitingApproval, Catalog: item(1), Values: request.Values{"model": "14-inch"},
-				Approvers: []string{"ann", "bob"}, Verdicts: []request.Verdict{{Approver: "ann", Approved: false, Comment: "which model?", Time: t0}}},
+				Approvers: []string{"ann", "bob"}, Verdicts: []lifecycle.Vote{{Approver: "ann", Decision: lifecycle.Rejected, Comment: "which model?", At: t0}}},
 			{ID: id + "-2", State: request.ItemInFulfilment, Catalog: item(2), Values: request.Values{"badge": "yes"},
 				ReturnTo: request.ItemInFulfilment, Question: "Floor?", Stage: 1, Tasks: []request.Task{
 					{ID: id + "-2-1", Stage: 0, Name: "Prepare", Group: "desk", Assignee: "tech", State: request.TaskClosedComplete, Notes: "take 1"},
