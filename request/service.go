@@ -3,6 +3,7 @@ package request
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -93,7 +94,11 @@ func New(cfg Config) (*Service, error) {
 
 // Order places o for actor: each line's catalogue item must be orderable
 // (known and not retired) and its values must pass the item's variables;
-// the approvers come from the item's approval policy. The request is
+// the approvers come from the item's approval policy. A refused line is a
+// *lifecycle.ValidationError naming its field as the order's JSON does:
+// "lines[0].item" for an unknown or retired item (the latter also
+// matching [ErrRetired]), "lines[0].values.start" for a variable's
+// value. The request is
 // stored with its items submitted and sent on (see [NewRequest]).
 // Anything refused stores nothing.
 func (s *Service) Order(ctx context.Context, actor lifecycle.Actor, o Order) (*Request, error) {
@@ -110,16 +115,19 @@ func (s *Service) Order(ctx context.Context, actor lifecycle.Actor, o Order) (*R
 	var lines []Ordered
 	for i, l := range o.Lines {
 		item, err := s.catalog.Orderable(strings.TrimSpace(l.Item))
+		if errors.Is(err, lifecycle.ErrNotFound) {
+			return nil, lifecycle.Invalid(fmt.Sprintf("lines[%d].item", i), "no catalogue item %q", l.Item)
+		}
 		if err != nil {
-			return nil, err
+			return nil, atLine(i, err)
 		}
 		values, err := item.CheckValues(l.Values)
 		if err != nil {
-			return nil, err
+			return nil, atLine(i, err)
 		}
 		approvers, err := s.approvers(ctx, item.Approval, actor.ID, forWhom)
 		if err != nil {
-			return nil, lifecycle.Invalid("lines", "line %d (%s): %v", i+1, item.ID, err)
+			return nil, lifecycle.Invalid(fmt.Sprintf("lines[%d]", i), "%s: %v", item.ID, err)
 		}
 		lines = append(lines, Ordered{Catalog: item, Values: values, Approvers: approvers})
 	}
@@ -139,6 +147,24 @@ func (s *Service) Order(ctx context.Context, actor lifecycle.Actor, o Order) (*R
 		err = errors.Join(err, &lifecycle.FollowUpError{Process: ProcessRequest, Record: r.ID, Target: r.Incident, Err: ferr})
 	}
 	return r, err
+}
+
+// atLine names the field of err, a refusal of line i of an order, as the
+// order's JSON does: "lines[i].item" for the item, and
+// "lines[i].values.<name>" for a variable's value. The error is the one
+// Orderable or CheckValues has just made, so its field is set in place,
+// keeping what else it matches ([ErrRetired]).
+func atLine(i int, err error) error {
+	var ve *lifecycle.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	f := ve.Field
+	if name, ok := strings.CutPrefix(f, "variables."); ok {
+		f = "values." + name
+	}
+	ve.Field = fmt.Sprintf("lines[%d].%s", i, f)
+	return err
 }
 
 // approvers returns who decides under policy a, without the requester nor

@@ -279,12 +279,13 @@ func TestOrderChecksValuesAndRetirement(t *testing.T) {
 	svc, err := request.New(request.Config{Store: store, Catalog: cat})
 	require.NoError(t, err)
 	for name, values := range map[string]request.Values{
-		"variables.start":  {"for": "nina"},
-		"variables.laptop": {"for": "nina", "start": "2027-01-04", "laptop": "gold-plated"},
-		"variables.desk":   {"for": "nina", "start": "2027-01-04", "desk": "nowhere"},
-		"variables.nope":   {"for": "nina", "start": "2027-01-04", "nope": "x"},
+		"lines[1].values.start":  {"for": "nina"},
+		"lines[1].values.laptop": {"for": "nina", "start": "2027-01-04", "laptop": "gold-plated"},
+		"lines[1].values.desk":   {"for": "nina", "start": "2027-01-04", "desk": "nowhere"},
+		"lines[1].values.nope":   {"for": "nina", "start": "2027-01-04", "nope": "x"},
 	} {
-		_, err := svc.Order(ctx, hr, request.Order{Lines: []request.Line{{Item: kit.ID, Values: values}}})
+		good := request.Line{Item: kit.ID, Values: request.Values{"for": "nina", "start": "2027-01-04"}}
+		_, err := svc.Order(ctx, hr, request.Order{Lines: []request.Line{good, {Item: kit.ID, Values: values}}})
 		var ve *lifecycle.ValidationError
 		if assert.ErrorAs(t, err, &ve, name) {
 			assert.Equal(t, name, ve.Field)
@@ -296,6 +297,10 @@ func TestOrderChecksValuesAndRetirement(t *testing.T) {
 	require.NoError(t, cat.Retire(kit.ID))
 	_, err = svc.Order(ctx, hr, request.Order{Lines: []request.Line{{Item: kit.ID, Values: request.Values{"for": "nina", "start": "2027-01-04"}}}})
 	assert.ErrorIs(t, err, request.ErrRetired)
+	var ve *lifecycle.ValidationError
+	if assert.ErrorAs(t, err, &ve) {
+		assert.Equal(t, "lines[0].item", ve.Field)
+	}
 	page, err := store.List(ctx, request.Filter{})
 	require.NoError(t, err)
 	assert.Len(t, page.Requests, 1, "only the good order is stored")

@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"reflect"
-	"strconv"
-	"strings"
 
 	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/request"
@@ -22,7 +19,7 @@ func (d *desk) requestRoutes(a *api) {
 	var own api
 	declareProcess(d, &own, processRoutes[request.Request]{
 		base:    "/requests",
-		create:  create(d, "/requests/", d.order),
+		create:  create(d, "/requests/", s.Order),
 		list:    d.listRequests,
 		get:     d.getRequest,
 		history: s.History,
@@ -89,44 +86,6 @@ func requestCommand[C request.Command](d *desk, field, wildcard string) endpoint
 		}
 		return cmd, fromPath(r, reflect.ValueOf(&cmd).Elem(), field, wildcard)
 	})
-}
-
-// order places o. The request package names a line's problem by the
-// catalogue's field ("item", "variables.floor") without saying which
-// line, and answers an unknown item as not found; the desk checks each
-// line against the catalogue first, so that a refusal names the key the
-// client sent ("lines[1].item", "lines[0].values.floor") and is a 400:
-// POST /requests exists whatever the item.
-func (d *desk) order(ctx context.Context, actor lifecycle.Actor, o request.Order) (*request.Request, error) {
-	for i, l := range o.Lines {
-		at := "lines[" + strconv.Itoa(i) + "]"
-		item, err := d.catalog.Orderable(strings.TrimSpace(l.Item))
-		if errors.Is(err, lifecycle.ErrNotFound) {
-			return nil, lifecycle.Invalid(at+".item", "no catalogue item %q", lifecycle.Clip(l.Item))
-		}
-		if err == nil {
-			_, err = item.CheckValues(l.Values)
-		}
-		if err != nil {
-			return nil, lineField(at, err)
-		}
-	}
-	return d.requests.Order(ctx, actor, o)
-}
-
-// lineField names the field of err, the catalogue's refusal of line at,
-// as the client's key: "item" is at+".item", "variables.<name>" is
-// at+".values.<name>".
-func lineField(at string, err error) error {
-	var ve *lifecycle.ValidationError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	field := at + ".item"
-	if name, ok := strings.CutPrefix(ve.Field, "variables."); ok {
-		field = at + ".values." + name
-	}
-	return &renamedField{err: err, field: field, input: true}
 }
 
 // listRequests answers GET /requests?state=&requester=&for=&approver=&task_group=&cursor=&limit=,

@@ -176,7 +176,7 @@ func TestRequestRefusals(t *testing.T) {
 		{"unknown variable", alice, "POST", "/requests", line("new-starter-kit", kitValues("colour", "red")), 400, "lines[1].values.colour"},
 		{"required variable", alice, "POST", "/requests", line("new-starter-kit", map[string]string{}), 400, "lines[1].values.start"},
 		{"unknown key in a line", alice, "POST", "/requests", map[string]any{"lines": []map[string]any{{"item": "mouse", "qty": 2}}}, 400, "lines.qty"},
-		{"no manager in the directory", e.as("nobody"), "POST", "/requests", starterKit, 400, "lines"},
+		{"no manager in the directory", e.as("nobody"), "POST", "/requests", starterKit, 400, "lines[0]"},
 		{"own approval", alice, "POST", itemPath + "/approve", nil, 403, ""},
 		{"not an approver", e.as("eve"), "POST", itemPath + "/approve", nil, 403, ""},
 		{"rejection without comment", mia, "POST", itemPath + "/reject", nil, 400, "comment"},
