@@ -263,6 +263,9 @@ func (r Rules) New(id string, actor lifecycle.Actor, now time.Time, req Create) 
 	if c.Title == "" {
 		return nil, nil, lifecycle.Invalid("title", "a title is required")
 	}
+	if err := setServices(c, nil, req.AffectedServices, r.Matrix); err != nil {
+		return nil, nil, err
+	}
 	if !req.PlannedStart.IsZero() || !req.PlannedEnd.IsZero() {
 		c.PlannedStart, c.PlannedEnd = req.PlannedStart, req.PlannedEnd
 		if err := checkWindow(c); err != nil {
@@ -414,6 +417,9 @@ func (u Update) apply(s *step) error {
 			return err
 		}
 	}
+	if err := setServices(c, s.orig.ConfigItems, u.AffectedServices, s.rules.Matrix); err != nil {
+		return err
+	}
 	if len(diff(s.orig, c)) == 0 {
 		return lifecycle.Invalid("update", "nothing to change")
 	}
@@ -446,6 +452,9 @@ func (t SetType) apply(s *step) error {
 			return lifecycle.Invalid("template", "only standard changes are made from templates")
 		}
 		c.Template = ""
+	}
+	if err := setServices(c, s.orig.ConfigItems, t.AffectedServices, s.rules.Matrix); err != nil {
+		return err
 	}
 	s.emit(TypeTypeChanged, false, "old_type", string(old))
 	return nil

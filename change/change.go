@@ -47,6 +47,11 @@ type Change struct {
 	// ConfigItems are the affected configuration items, sorted, without
 	// duplicates.
 	ConfigItems []string `json:"config_items,omitempty"`
+	// AffectedServices are the business services a failure of the
+	// configuration items affects, sorted by ID: set with the items, from
+	// [Config].ConfigItems when the Service has it, and recorded in the
+	// history. Risk rules read them.
+	AffectedServices []AffectedService `json:"affected_services,omitempty"`
 	// Template is the standard change template the change was made from.
 	Template string `json:"template,omitempty"`
 
@@ -195,6 +200,7 @@ func (c *Change) Clone() *Change {
 	}
 	d := *c
 	d.ConfigItems = slices.Clone(c.ConfigItems)
+	d.AffectedServices = slices.Clone(c.AffectedServices)
 	d.Answers = maps.Clone(c.Answers)
 	if c.Assessment != nil {
 		a := c.Assessment.clone()

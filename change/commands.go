@@ -103,6 +103,12 @@ type Create struct {
 	// Incidents are the incidents the change caused; they are named in the
 	// "opened" event.
 	Incidents []string `json:"incidents,omitempty"`
+	// AffectedServices are the services a failure of the change's
+	// configuration items affects, recorded with them. The Service fills
+	// this field itself from Config.ConfigItems when it has one
+	// (overwriting the caller's); set it only when calling [Rules.New] directly or
+	// without a CMDB. Services without a change of the items are refused.
+	AffectedServices []AffectedService `json:"-"`
 }
 
 // Update edits the details of a change in new (normal changes also in
@@ -140,6 +146,12 @@ type Update struct {
 	Urgency lifecycle.Urgency `json:"urgency,omitempty"`
 	// Answers, when non-nil, replace the questionnaire answers.
 	Answers map[string]string `json:"answers,omitempty"`
+	// AffectedServices are the services a failure of the new
+	// configuration items affects, recorded with them. The Service fills
+	// this field itself from Config.ConfigItems when it has one
+	// (overwriting the caller's); set it only when calling Apply directly or
+	// without a CMDB. Services without a change of the items are refused.
+	AffectedServices []AffectedService `json:"-"`
 }
 
 // SetType changes the type of a change in new that has no approvals.
@@ -154,6 +166,12 @@ type SetType struct {
 	Type Type `json:"type,omitempty"`
 	// Template is the standard change template, for Type standard only.
 	Template string `json:"template,omitempty"`
+	// AffectedServices are the services a failure of the template's
+	// configuration items affects, recorded with them. The Service fills
+	// this field itself from Config.ConfigItems when it has one
+	// (overwriting the caller's); set it only when calling Apply directly or
+	// without a CMDB. Services without a change of the items are refused.
+	AffectedServices []AffectedService `json:"-"`
 }
 
 // Assign sets the assignment group and assignee (empty clears) of any

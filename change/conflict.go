@@ -24,9 +24,13 @@ const (
 	// ConflictMaintenance: the item has maintenance windows and the planned
 	// window is not inside them.
 	ConflictMaintenance ConflictKind = "outside_maintenance"
+	// ConflictRelated: another change is booked on a configuration item
+	// related to one of the change's (see [Relations]) in an overlapping
+	// window: a host's patch and a change of a VM it hosts.
+	ConflictRelated ConflictKind = "related_config_item_booked"
 )
 
-var allConflictKinds = []ConflictKind{ConflictChange, ConflictBlackout, ConflictMaintenance}
+var allConflictKinds = []ConflictKind{ConflictChange, ConflictBlackout, ConflictMaintenance, ConflictRelated}
 
 // String returns the kind's name.
 func (k ConflictKind) String() string { return string(k) }
@@ -49,7 +53,10 @@ type Conflict struct {
 	// ConfigItem is the item concerned; empty for a blackout that applies
 	// to every item.
 	ConfigItem string `json:"config_item,omitempty"`
-	// Change is the other change's ID (ConflictChange).
+	// Related is the item related to ConfigItem that the other change
+	// holds (ConflictRelated).
+	Related string `json:"related,omitempty"`
+	// Change is the other change's ID (ConflictChange, ConflictRelated).
 	Change string `json:"change,omitempty"`
 	// Window is the window's name (ConflictBlackout, ConflictMaintenance).
 	Window string `json:"window,omitempty"`
@@ -70,6 +77,7 @@ func compareConflicts(a, b Conflict) int {
 	return cmp.Or(
 		cmp.Compare(kindRank(a.Kind), kindRank(b.Kind)),
 		cmp.Compare(a.ConfigItem, b.ConfigItem),
+		cmp.Compare(a.Related, b.Related),
 		a.Start.Compare(b.Start),
 		cmp.Compare(a.Change, b.Change),
 		cmp.Compare(a.Window, b.Window),
@@ -93,8 +101,8 @@ func checkPlanned(c *Change) error {
 }
 
 // Conflicts returns every conflict of c's planned window with the changes
-// in scheduled and with windows, sorted by kind, configuration item, start,
-// other change and window:
+// in scheduled and with windows, sorted by kind, configuration item,
+// related item, start, other change and window:
 //
 //   - one [ConflictChange] per (item, other change) for each other change
 //     booked (state scheduled or implement) on one of c's items with an
@@ -111,6 +119,15 @@ func checkPlanned(c *Change) error {
 // Conflicts changes nothing and is safe for concurrent use. To check many
 // changes against the same schedule, build a [ForwardSchedule] once.
 func Conflicts(c *Change, scheduled []*Change, windows []Window) ([]Conflict, error) {
+	return ConflictsWith(c, scheduled, windows, nil)
+}
+
+// ConflictsWith is [Conflicts] with the configuration items related to
+// c's: related maps an item of c to the items related to it (see
+// [Relations]). Each other change booked on a related item (not itself
+// one of c's) with an overlapping window adds one [ConflictRelated] per
+// (item, related item, other change).
+func ConflictsWith(c *Change, scheduled []*Change, windows []Window, related map[string][]string) ([]Conflict, error) {
 	if err := checkPlanned(c); err != nil {
 		return nil, err
 	}
@@ -124,6 +141,17 @@ func Conflicts(c *Change, scheduled []*Change, windows []Window) ([]Conflict, er
 		for _, ci := range o.ConfigItems {
 			if contains(cis, ci) {
 				out = append(out, changeConflict(ci, o.ID, o.State, o.PlannedStart, o.PlannedEnd, c.PlannedStart.Location()))
+			}
+		}
+		if len(related) == 0 {
+			continue
+		}
+		held := sortedSet(o.ConfigItems)
+		for _, ci := range cis {
+			for _, rel := range related[ci] {
+				if !contains(cis, rel) && contains(held, rel) {
+					out = append(out, relatedConflict(ci, rel, o, c.PlannedStart.Location()))
+				}
 			}
 		}
 	}
@@ -205,6 +233,15 @@ func changeConflict(ci, id string, st State, start, end time.Time, loc *time.Loc
 	return Conflict{
 		Kind: ConflictChange, ConfigItem: ci, Change: id, Start: start, End: end,
 		Reason: "configuration item " + ci + " is also changed by " + id + " (" + string(st) + ") from " +
+			start.Format(time.RFC3339) + " to " + end.Format(time.RFC3339),
+	}
+}
+
+func relatedConflict(ci, rel string, o *Change, loc *time.Location) Conflict {
+	start, end := o.PlannedStart.In(loc), o.PlannedEnd.In(loc)
+	return Conflict{
+		Kind: ConflictRelated, ConfigItem: ci, Related: rel, Change: o.ID, Start: start, End: end,
+		Reason: "configuration item " + ci + " is related to " + rel + ", which " + o.ID + " (" + string(o.State) + ") changes from " +
 			start.Format(time.RFC3339) + " to " + end.Format(time.RFC3339),
 	}
 }

@@ -61,7 +61,9 @@
 //   - Schedule: the planned window [start, end) must end after it starts.
 //     [Conflicts] reports every conflict with the forward schedule: another
 //     booked change on the same configuration item in an overlapping
-//     window, a blackout window, an item outside its maintenance windows.
+//     window, a blackout window, an item outside its maintenance windows;
+//     with [Config].Relations, also a booked change on a related item
+//     (see [ConflictsWith]).
 //     Windows are host data ([Window], from a [WindowSource]): weekly or
 //     one-off, in an IANA time zone. Scheduling a change with conflicts
 //     needs an explicit override with a reason, by a holder of

@@ -67,7 +67,7 @@ var enums = []enumCase{
 	enumOf("outcome", change.Outcomes(), true),
 	enumOf("consent", lifecycle.Consents(), false),
 	enumOf("decision", []lifecycle.Decision{lifecycle.Approved, lifecycle.Rejected}, false),
-	enumOf("conflict", []change.ConflictKind{change.ConflictChange, change.ConflictBlackout, change.ConflictMaintenance}, false),
+	enumOf("conflict", []change.ConflictKind{change.ConflictChange, change.ConflictBlackout, change.ConflictMaintenance, change.ConflictRelated}, false),
 	enumOf("kind", []change.WindowKind{change.Blackout, change.Maintenance}, false),
 }
 

@@ -77,6 +77,7 @@ var fields = []struct {
 	{lifecycle.FieldAssignee, func(c *Change) string { return c.Assignee }},
 	{FieldService, func(c *Change) string { return c.Service }},
 	{FieldConfigItems, func(c *Change) string { return strings.Join(c.ConfigItems, ",") }},
+	{FieldAffectedServices, servicesText},
 	{FieldTemplate, func(c *Change) string { return c.Template }},
 	{FieldPlanImpl, func(c *Change) string { return c.Plans.Implementation }},
 	{FieldPlanBackout, func(c *Change) string { return c.Plans.Backout }},
@@ -111,7 +112,7 @@ var fields = []struct {
 		parts := make([]string, len(c.Conflicts))
 		for i, x := range c.Conflicts {
 			p := string(x.Kind)
-			for _, s := range []string{x.ConfigItem, x.Change, x.Window} {
+			for _, s := range []string{x.ConfigItem, x.Related, x.Change, x.Window} {
 				if s != "" {
 					p += " " + s
 				}

@@ -38,9 +38,15 @@ func hasConflict(c *Change, k ConflictKind) bool {
 //	config-item-booked      moderate  another change holds a configuration item in the window
 //	outside-maintenance     high      a configuration item is outside its maintenance windows
 //	blackout                high      the window overlaps a blackout window
+//	related-change-booked   moderate  another change holds a related configuration item in the window
+//	critical-service        moderate  an affected service has the widest impact (1)
+//	many-services           moderate  5 or more affected services
 //
 // The conflict rules look at [Change.Conflicts], which the service refreshes
-// before it assesses a change. A change no rule matches is low risk.
+// before it assesses a change; the service rules look at
+// [Change.AffectedServices], which the service records with the
+// configuration items when it has [Config].ConfigItems. A change no rule
+// matches is low risk.
 func DefaultRiskRules() []RiskRule {
 	return []RiskRule{
 		{Name: "many-config-items", Level: RiskModerate, Reason: "10 or more configuration items",
@@ -61,6 +67,14 @@ func DefaultRiskRules() []RiskRule {
 			When: func(c *Change) bool { return hasConflict(c, ConflictMaintenance) }},
 		{Name: "blackout", Level: RiskHigh, Reason: "the window overlaps a blackout window",
 			When: func(c *Change) bool { return hasConflict(c, ConflictBlackout) }},
+		{Name: "related-change-booked", Level: RiskModerate, Reason: "another change holds a related configuration item in the window",
+			When: func(c *Change) bool { return hasConflict(c, ConflictRelated) }},
+		{Name: "critical-service", Level: RiskModerate, Reason: "an affected service has the widest impact",
+			When: func(c *Change) bool {
+				return slices.ContainsFunc(c.AffectedServices, func(s AffectedService) bool { return s.Impact == 1 })
+			}},
+		{Name: "many-services", Level: RiskModerate, Reason: "5 or more affected services",
+			When: func(c *Change) bool { return len(c.AffectedServices) >= 5 }},
 	}
 }
 

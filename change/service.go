@@ -23,6 +23,19 @@ type Config struct {
 	// Windows gives the blackout and maintenance windows; nil means none.
 	// A WindowList is validated by New.
 	Windows WindowSource
+	// Relations, when set, extends conflict detection to related
+	// configuration items: a change on an item also conflicts with an
+	// overlapping booked change on an item related to it
+	// ([ConflictRelated]). A failed lookup fails the command. Nil checks
+	// each item alone.
+	Relations Relations
+	// ConfigItems, when set, tells the business services a change's
+	// configuration items affect: creating a change with items, or
+	// changing them, records them (Change.AffectedServices), for the
+	// record and the risk rules. A failed lookup fails the command; an
+	// unknown item is a *lifecycle.ValidationError naming "config_items".
+	// Nil records none unless the command carries them.
+	ConfigItems ConfigItems
 	// Rules are the change authorities, risk rules, questionnaire,
 	// standard change templates and priority matrix (Config.Authorities,
 	// Config.RiskRules, Config.Matrix, ...). The zero Rules is the default
@@ -49,8 +62,9 @@ type Config struct {
 // exist yet, so no version of a record read can carry it. A guard per
 // item carries it instead: every command that reads the forward schedule
 // (Assess, RequestApproval, Schedule, and the scheduling that follows an
-// approval) takes the guard "ci/<item>" of each of the change's items,
-// before the schedule query, and its commit bumps them. Of two such
+// approval) takes the guard "ci/<item>" of each of the change's items
+// (and, with Config.Relations, of each item related to them), before the
+// schedule query, and its commit bumps them. Of two such
 // commands on one item the later to commit finds a guard it did not see:
 // the Service then runs it again from a fresh read (see [lifecycle.Kernel]),
 // and it sees what the earlier one booked. No other command can put a
@@ -69,6 +83,9 @@ type Service struct {
 	ids     lifecycle.IDFunc
 	windows WindowSource
 	rules   Rules
+	// relations and cis are Config.Relations and Config.ConfigItems.
+	relations Relations
+	cis       ConfigItems
 }
 
 // New checks cfg and returns a Service. A missing Store or invalid rules
@@ -93,6 +110,9 @@ func New(cfg Config) (*Service, error) {
 		ids:     cfg.IDs,
 		windows: cfg.Windows,
 		rules:   rules,
+
+		relations: cfg.Relations,
+		cis:       cfg.ConfigItems,
 	}
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("CHG")
@@ -109,8 +129,21 @@ func (s *Service) Rules() Rules { return s.rules }
 // *lifecycle.NotifyError the change is stored and returned as well.
 func (s *Service) Create(ctx context.Context, actor lifecycle.Actor, req Create) (*Change, error) {
 	id := s.ids()
-	c, err := s.kernel.CreateEvent(ctx, actor, eventCreate, func(context.Context, *lifecycle.ReadSet) (*Change, []lifecycle.Notification, error) {
-		return s.rules.New(id, actor, s.clock.Now(), req)
+	c, err := s.kernel.CreateEvent(ctx, actor, eventCreate, func(ctx context.Context, _ *lifecycle.ReadSet) (*Change, []lifecycle.Notification, error) {
+		now, req := s.clock.Now(), req
+		if s.cis != nil {
+			// The items are the request's or its template's: New knows
+			// which, and is pure, so it is asked first.
+			req.AffectedServices = nil
+			c, _, err := s.rules.New(id, actor, now, req)
+			if err != nil {
+				return nil, nil, err
+			}
+			if req.AffectedServices, err = s.affected(ctx, c.ConfigItems); err != nil {
+				return nil, nil, err
+			}
+		}
+		return s.rules.New(id, actor, now, req)
 	})
 	return stored(c, err)
 }
@@ -200,25 +233,30 @@ type reading struct {
 func ciGuard(ci string) string { return "ci/" + ci }
 
 // conflicts reads the booked changes and windows around c's planned window
-// and checks them. An unplanned change has none. When r collects a read
-// set, it first takes the guard of each of c's items (sorted, as c keeps
-// them, so concurrent writers take shared guards in one order): what the
-// schedule query then shows is at least as new as the guards.
+// and checks them. An unplanned change has none. With Config.Relations,
+// the items related to c's are read first and the schedule covers them
+// too. When r collects a read set, it first takes the guard of each item
+// the schedule covers (sorted, so concurrent writers take shared guards
+// in one order): what the schedule query then shows is at least as new as
+// the guards.
 func (r *reading) conflicts(ctx context.Context, c *Change) ([]Conflict, error) {
 	if !c.Planned() || !c.PlannedEnd.After(c.PlannedStart) {
 		return nil, nil
 	}
+	related, items, err := r.related(ctx, c.ConfigItems)
+	if err != nil {
+		return nil, err
+	}
 	var others []*Change
-	if len(c.ConfigItems) > 0 {
+	if len(items) > 0 {
 		if r.reads != nil {
-			for _, ci := range c.ConfigItems {
+			for _, ci := range items {
 				if err := r.reads.TakeGuard(ctx, r.s.store, ciGuard(ci)); err != nil {
 					return nil, err
 				}
 			}
 		}
-		var err error
-		if others, err = r.s.store.Scheduled(ctx, slices.Clone(c.ConfigItems), c.PlannedStart, c.PlannedEnd); err != nil {
+		if others, err = r.s.store.Scheduled(ctx, slices.Clone(items), c.PlannedStart, c.PlannedEnd); err != nil {
 			return nil, err
 		}
 	}
@@ -229,7 +267,7 @@ func (r *reading) conflicts(ctx context.Context, c *Change) ([]Conflict, error) 
 			return nil, err
 		}
 	}
-	return Conflicts(c, others, windows)
+	return ConflictsWith(c, others, windows, related)
 }
 
 // Do applies any command: load, version check, the command's reads (the

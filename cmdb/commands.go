@@ -45,6 +45,7 @@ type Update struct {
 	Group       string            `json:"group,omitempty"`
 	Criticality Criticality       `json:"criticality,omitempty"`
 	Attributes  map[string]string `json:"attributes,omitempty"`
+	Change      string            `json:"change,omitempty"` // the change it is made through (see Config.Changes)
 }
 
 func (c Update) target() (string, int64) { return c.ID, c.Version }
@@ -97,6 +98,7 @@ func move(r *rules, x *CI, ev Event) error {
 type Install struct {
 	ID      string `json:"id"`
 	Version int64  `json:"version,omitempty"`
+	Change  string `json:"change,omitempty"` // the change it is made through (see Config.Changes)
 }
 
 func (c Install) target() (string, int64)                      { return c.ID, c.Version }
@@ -107,6 +109,7 @@ func (Install) apply(_ context.Context, r *rules, x *CI) error { return move(r, 
 type Operate struct {
 	ID      string `json:"id"`
 	Version int64  `json:"version,omitempty"`
+	Change  string `json:"change,omitempty"` // the change it is made through (see Config.Changes)
 }
 
 func (c Operate) target() (string, int64)                      { return c.ID, c.Version }
@@ -118,6 +121,7 @@ type Maintain struct {
 	ID      string `json:"id"`
 	Version int64  `json:"version,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	Change  string `json:"change,omitempty"` // the change it is made through (see Config.Changes)
 }
 
 func (c Maintain) target() (string, int64) { return c.ID, c.Version }
@@ -132,6 +136,7 @@ type Degrade struct {
 	ID      string `json:"id"`
 	Version int64  `json:"version,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	Change  string `json:"change,omitempty"` // the change it is made through (see Config.Changes)
 }
 
 func (c Degrade) target() (string, int64) { return c.ID, c.Version }
@@ -145,6 +150,7 @@ func (c Degrade) apply(_ context.Context, r *rules, x *CI) error {
 type Restore struct {
 	ID      string `json:"id"`
 	Version int64  `json:"version,omitempty"`
+	Change  string `json:"change,omitempty"` // the change it is made through (see Config.Changes)
 }
 
 func (c Restore) target() (string, int64)                      { return c.ID, c.Version }
@@ -159,6 +165,7 @@ type Retire struct {
 	ID      string `json:"id"`
 	Version int64  `json:"version,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	Change  string `json:"change,omitempty"` // the change it is made through (see Config.Changes)
 }
 
 func (c Retire) target() (string, int64) { return c.ID, c.Version }
@@ -314,4 +321,81 @@ func (s *Service) dependents(ctx context.Context, x *CI, reads *lifecycle.ReadSe
 		}
 	}
 	return out, nil
+}
+
+// Changes is what the production rule (Config.Changes) asks of change
+// enablement. The host adapts its change service to it; cmdb does not
+// import change.
+type Changes interface {
+	// Implementing reports whether change is being implemented and
+	// lists ci among its configuration items. An unknown change is an
+	// error matching lifecycle.ErrNotFound. It must be safe for
+	// concurrent use.
+	Implementing(ctx context.Context, change, ci string) (bool, error)
+}
+
+// A controlledCommand changes a CI under the production rule: it names
+// the change it is made through.
+type controlledCommand interface{ changeRef() string }
+
+func (c Update) changeRef() string   { return c.Change }
+func (c Install) changeRef() string  { return c.Change }
+func (c Operate) changeRef() string  { return c.Change }
+func (c Maintain) changeRef() string { return c.Change }
+func (c Degrade) changeRef() string  { return c.Change }
+func (c Restore) changeRef() string  { return c.Change }
+func (c Retire) changeRef() string   { return c.Change }
+
+// controlled applies the production rule to cmd on x: with
+// Config.Changes, an operational CI changes only through a change being
+// implemented on it, and a named change must be one on any CI. The change
+// named is recorded in the history record as the field "change".
+func (s *Service) controlled(ctx context.Context, r *rules, x *CI, cmd Command) error {
+	g, ok := cmd.(controlledCommand)
+	if !ok {
+		return nil
+	}
+	ref := strings.TrimSpace(g.changeRef())
+	if s.changes != nil {
+		switch {
+		case ref == "" && x.Status == StatusOperational:
+			return &ChangeRequiredError{CI: x.ID}
+		case ref != "":
+			ok, err := s.changes.Implementing(ctx, ref, x.ID)
+			if err != nil && !errors.Is(err, lifecycle.ErrNotFound) {
+				return err
+			}
+			if !ok {
+				return &ChangeRequiredError{CI: x.ID, Change: ref}
+			}
+		}
+	}
+	r.Diff("change", "", ref)
+	return nil
+}
+
+// ErrChangeRequired is matched by a *[ChangeRequiredError].
+var ErrChangeRequired = errors.New("change required")
+
+// ChangeRequiredError refuses a command on a CI under the production rule
+// (Config.Changes): it names no change while the CI is operational, or it
+// names one that is not being implemented on the CI. It matches
+// [ErrChangeRequired] and, as a problem with the command's input,
+// lifecycle.ErrValidation.
+type ChangeRequiredError struct {
+	CI     string
+	Change string // the change named; "" when none was
+}
+
+// Error renders why the command was refused.
+func (e *ChangeRequiredError) Error() string {
+	if e.Change == "" {
+		return fmt.Sprintf("%s is in production: name the change in implementation it changes through", e.CI)
+	}
+	return fmt.Sprintf("%s changes only through a change in implementation on it, and %s is not one", e.CI, e.Change)
+}
+
+// Is reports whether target is ErrChangeRequired or lifecycle.ErrValidation.
+func (e *ChangeRequiredError) Is(target error) bool {
+	return target == ErrChangeRequired || target == lifecycle.ErrValidation
 }

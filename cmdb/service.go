@@ -22,6 +22,13 @@ type Config struct {
 	// RetireInUse lets a [Retire] with a Reason through while CIs in
 	// service depend on the CI; by default it is refused.
 	RetireInUse bool
+	// Changes, when set, puts CIs in production under change control: a
+	// command that changes an operational CI ([Update] and the status
+	// commands) must name, in its Change field, a change being
+	// implemented on that CI, or it is refused with a
+	// *[ChangeRequiredError]; a named change is checked on any CI. Nil
+	// lets every change through, naming a change or not.
+	Changes Changes
 	// Notifier is told every stored change; nil discards.
 	Notifier lifecycle.Notifier
 	// IDs draws CI IDs; nil draws random "CI..." IDs.
@@ -44,6 +51,7 @@ type Service struct {
 	serviceClass string
 	types        *types
 	retireInUse  bool
+	changes      Changes
 	clock        lifecycle.Clock
 	ids          lifecycle.IDFunc
 	kernel       lifecycle.Kernel[*CI]
@@ -59,7 +67,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{store: cfg.Store, classes: cfg.Classes, serviceClass: cfg.ServiceClass, types: t, retireInUse: cfg.RetireInUse,
-		clock: lifecycle.ClockOrSystem(cfg.Clock), ids: cfg.IDs}
+		changes: cfg.Changes, clock: lifecycle.ClockOrSystem(cfg.Clock), ids: cfg.IDs}
 	if s.classes == nil {
 		s.classes = DefaultClasses()
 	}
@@ -150,6 +158,9 @@ func (s *Service) Do(ctx context.Context, actor lifecycle.Actor, cmd Command) (*
 		return s.kernel.UpdateEvent(ctx, actor, id, version, func(*CI) string { return cmd.event() }, func(ctx context.Context, x *CI, reads *lifecycle.ReadSet) ([]lifecycle.Notification, error) {
 			r := &rules{s: s, reads: reads, Delta: lifecycle.Delta{Actor: actor, Now: s.clock.Now(), Event: cmd.event(), From: string(x.Status)}}
 			c := x.Clone()
+			if err := s.controlled(ctx, r, c, cmd); err != nil {
+				return nil, err
+			}
 			if err := cmd.apply(ctx, r, c); err != nil {
 				return nil, err
 			}

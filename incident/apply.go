@@ -79,6 +79,12 @@ type Rules struct {
 	// EscalationLevels is the highest hierarchical escalation level; 0 means
 	// DefaultEscalationLevels. Negative is invalid.
 	EscalationLevels int
+	// ImpactFromServices lets the most critical service an incident's
+	// configuration item affects set its impact: when the item is set or
+	// changes, the impact is raised to the widest [AffectedService].Impact
+	// among the command's services, and the priority follows. It never
+	// lowers an impact.
+	ImpactFromServices bool
 }
 
 func (r Rules) maxLevel() int {
@@ -210,6 +216,12 @@ type Open struct {
 	Category    string `json:"category,omitempty"`    // the host's classification
 	Service     string `json:"service,omitempty"`     // the affected IT service
 	ConfigItem  string `json:"config_item,omitempty"` // the affected configuration item
+	// AffectedServices are the services a failure of ConfigItem affects,
+	// recorded on the incident with it. The Service fills this field
+	// itself from Config.ConfigItems when it has one (overwriting the
+	// caller's); set it only when calling [Rules.Open] directly or without
+	// a CMDB. Services without a ConfigItem are refused.
+	AffectedServices []AffectedService `json:"-"`
 	// Impact is how widely the business is affected; with Urgency it
 	// gives the priority through the matrix. 0 means the lowest level (3
 	// in the default matrix, ServiceNow's default).
@@ -248,6 +260,21 @@ func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd
 	if err != nil {
 		return nil, nil, err
 	}
+	services, err := serviceIDs(cmd.AffectedServices)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(services) > 0 && cmd.ConfigItem == "" {
+		return nil, nil, lifecycle.Invalid(fieldAffectedServices, "services are recorded with the configuration item they depend on")
+	}
+	if wider, err := r.serviceImpact(impact, cmd.AffectedServices); err != nil {
+		return nil, nil, err
+	} else if wider != impact {
+		impact = wider
+		if prio, err = r.Matrix.Priority(impact, urgency); err != nil {
+			return nil, nil, err
+		}
+	}
 	id := ids()
 	if id == "" {
 		return nil, nil, lifecycle.Invalid("id", "the ID generator returned an empty ID")
@@ -285,6 +312,7 @@ func (r Rules) open(actor lifecycle.Actor, now time.Time, ids func() string, cmd
 	st := newStep(r, actor, now, "")
 	st.Event = eventOpen
 	st.Diff(lifecycle.FieldPriority, "", itoa(int(prio)))
+	affect(x, st, services)
 	st.Diff(lifecycle.FieldGroup, "", cmd.Group)
 	st.Diff(fieldParent, "", cmd.Parent)
 	st.Emit(TypeOpened)

@@ -433,6 +433,13 @@ type Update struct {
 	Urgency     lifecycle.Urgency `json:"urgency,omitempty"`     // 0 keeps the current urgency
 	Attributes  map[string]string `json:"attributes,omitempty"`  // keys to set; an empty value deletes the key
 	Note        string            `json:"note,omitempty"`        // recorded on the history record
+	// AffectedServices are the services a failure of the new ConfigItem
+	// affects, recorded with it; a changed item without them clears the
+	// incident's. The Service fills this field itself from
+	// Config.ConfigItems when it has one (overwriting the caller's); set
+	// it only when calling Apply directly or without a CMDB. Services
+	// without a change of the item are refused.
+	AffectedServices []AffectedService `json:"-"`
 }
 
 func (c Update) target() (string, int64) { return c.ID, c.Version }
@@ -452,6 +459,21 @@ func (c Update) apply(x *Incident, st *step) error {
 	}
 	if c.Urgency != 0 {
 		urgency = c.Urgency
+	}
+	moved := c.ConfigItem != nil && *c.ConfigItem != x.ConfigItem
+	services, err := serviceIDs(c.AffectedServices)
+	switch {
+	case err != nil:
+		return err
+	case c.AffectedServices != nil && !moved:
+		return lifecycle.Invalid(fieldAffectedServices, "services are recorded with a change of the configuration item")
+	case len(services) > 0 && *c.ConfigItem == "":
+		return lifecycle.Invalid(fieldAffectedServices, "services are recorded with the configuration item they depend on")
+	}
+	if moved {
+		if impact, err = st.rules.serviceImpact(impact, c.AffectedServices); err != nil {
+			return err
+		}
 	}
 	prio := x.Priority
 	if impact != x.Impact || urgency != x.Urgency {
@@ -475,6 +497,9 @@ func (c Update) apply(x *Incident, st *step) error {
 	set(fieldCategory, &x.Category, c.Category)
 	set(fieldService, &x.Service, c.Service)
 	set(fieldConfigItem, &x.ConfigItem, c.ConfigItem)
+	if moved && affect(x, st, services) {
+		fields = append(fields, fieldAffectedServices)
+	}
 	if impact != x.Impact {
 		st.Diff(fieldImpact, itoa(int(x.Impact)), itoa(int(impact)))
 		fields = append(fields, fieldImpact)

@@ -64,6 +64,11 @@
 //     leaves its children alone.
 //   - Links to problem and change records; comments (visible to the caller)
 //     and work notes (internal).
+//   - Affected services: with [Config].ConfigItems (the host's CMDB, read
+//     through that small interface), an incident records the business
+//     services a failure of its configuration item affects whenever the
+//     item is set or changes; with [Config].ImpactFromServices the most
+//     critical of them raises the impact.
 //
 // # Contract
 //

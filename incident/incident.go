@@ -27,7 +27,12 @@ type Incident struct {
 	Category    string `json:"category,omitempty"`    // the host's classification
 	Service     string `json:"service,omitempty"`     // the affected IT service
 	ConfigItem  string `json:"config_item,omitempty"` // the affected configuration item
-	OpenedBy    string `json:"opened_by"`             // the actor who logged it
+	// AffectedServices are the IDs of the business services a failure of
+	// ConfigItem affects, sorted: set with the configuration item, from
+	// [Config].ConfigItems when the Service has it (see [Open]), and
+	// recorded in the history like any field.
+	AffectedServices []string `json:"affected_services,omitempty"`
+	OpenedBy         string   `json:"opened_by"` // the actor who logged it
 
 	Impact   lifecycle.Impact   `json:"impact"`   // how widely the business is affected
 	Urgency  lifecycle.Urgency  `json:"urgency"`  // how soon a resolution is needed
@@ -96,6 +101,7 @@ func (x *Incident) Clone() *Incident {
 		return nil
 	}
 	c := *x
+	c.AffectedServices = cloneStrings(x.AffectedServices)
 	c.Problems = cloneStrings(x.Problems)
 	c.Changes = cloneStrings(x.Changes)
 	c.Comments = cloneNotes(x.Comments)

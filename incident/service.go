@@ -35,6 +35,16 @@ type Config struct {
 	// update before AutoClose closes it; 0 means DefaultAutoCloseAfter,
 	// negative disables auto-close.
 	AutoCloseAfter time.Duration
+	// ConfigItems, when set, tells the services an incident's
+	// configuration item affects: opening an incident with an item, or
+	// updating it to another, records them (Incident.AffectedServices). A
+	// failed lookup fails the command; an unknown item is a
+	// *lifecycle.ValidationError naming "config_item". Nil records none
+	// unless the command carries them.
+	ConfigItems ConfigItems
+	// ImpactFromServices lets the most critical affected service raise an
+	// incident's impact (see [Rules].ImpactFromServices).
+	ImpactFromServices bool
 	// Interceptors see every operation of the Service, in order: an access
 	// policy may refuse one, an observer measures them (see
 	// lifecycle.Interceptor).
@@ -69,6 +79,7 @@ type Service struct {
 	ids            lifecycle.IDFunc
 	rules          Rules
 	autoCloseAfter time.Duration
+	cis            ConfigItems
 }
 
 // New checks cfg and returns a Service.
@@ -76,7 +87,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil {
 		return nil, lifecycle.Invalid("store", "required")
 	}
-	rules := Rules{Matrix: cfg.Matrix, EscalationLevels: cfg.EscalationLevels}
+	rules := Rules{Matrix: cfg.Matrix, EscalationLevels: cfg.EscalationLevels, ImpactFromServices: cfg.ImpactFromServices}
 	if err := rules.validate(); err != nil {
 		return nil, err
 	}
@@ -87,6 +98,7 @@ func New(cfg Config) (*Service, error) {
 		ids:            cfg.IDs,
 		rules:          rules,
 		autoCloseAfter: cfg.AutoCloseAfter,
+		cis:            cfg.ConfigItems,
 	}
 	s.kernel = lifecycle.Kernel[*Incident]{Process: Process, Store: cfg.Store, Notifier: s.notifier, Version: version, Detach: detach, State: state, Finish: finish,
 		Interceptors: lifecycle.Guarded(cfg.Interceptors, cfg.Access, AccessRules()), ID: recordID, Clone: (*Incident).Clone, Last: last}
@@ -137,6 +149,16 @@ func (s *Service) Open(ctx context.Context, actor lifecycle.Actor, cmd Open) (*I
 		return id
 	}
 	x, err := s.kernel.CreateEvent(ctx, actor, eventOpen, func(ctx context.Context, reads *lifecycle.ReadSet) (*Incident, []lifecycle.Notification, error) {
+		cmd := cmd
+		if s.cis != nil {
+			cmd.AffectedServices = nil
+			if cmd.ConfigItem != "" {
+				var err error
+				if cmd.AffectedServices, err = s.affected(ctx, cmd.ConfigItem); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
 		x, evs, err := s.rules.open(actor, s.clock.Now(), ids, cmd)
 		if err != nil {
 			return nil, nil, err
@@ -217,6 +239,14 @@ func (s *Service) run(ctx context.Context, actor lifecycle.Actor, id string, dec
 		c := next
 		if c == nil {
 			return nil, errSettled
+		}
+		if r, ok := c.(reader); ok && s.cis != nil {
+			if _, allowed := machine.Target(x.State, c.event()); allowed {
+				var err error
+				if c, err = r.read(ctx, s, x); err != nil {
+					return nil, err
+				}
+			}
 		}
 		cmd = c
 		evs, err := s.rules.apply(x, actor, s.clock.Now(), c)

@@ -35,7 +35,8 @@
 // afterwards, so a known error always has a workaround. A service desk
 // matches a new incident to a workaround with [Service.SearchKnownErrors]
 // (text over title, symptom, root cause and workaround; affected service;
-// configuration item).
+// configuration item, and with [Config].Dependencies the items it depends
+// on).
 //
 // # Incidents
 //

@@ -125,6 +125,10 @@ type Config struct {
 	// resolves them, FixResumes resumes them to in progress. The
 	// incidents of a problem whose risk was accepted are always resumed.
 	OnFix FixAction
+	// Dependencies, when set, widens a known-error search by
+	// configuration item to the items it depends on (see
+	// [Service.SearchKnownErrors]). Nil matches the item alone.
+	Dependencies Dependencies
 	// Interceptors see every operation of the Service, in order: an access
 	// policy may refuse one, an observer measures them (see
 	// lifecycle.Interceptor).
@@ -156,6 +160,7 @@ type Service struct {
 	incidents Incidents
 	when      ResolveWhen
 	onFix     FixAction
+	deps      Dependencies
 }
 
 // New returns a Service for cfg, or a *lifecycle.ValidationError when cfg
@@ -179,6 +184,7 @@ func New(cfg Config) (*Service, error) {
 		incidents: cfg.Incidents,
 		when:      cfg.ResolveIncidents,
 		onFix:     cfg.OnFix,
+		deps:      cfg.Dependencies,
 	}
 	if s.ids == nil {
 		s.ids = lifecycle.RandomIDs("PRB")
@@ -223,12 +229,6 @@ func (s *Service) Get(ctx context.Context, id string) (*Problem, error) {
 // List returns a page of problems matching f; see [Store.List].
 func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	return s.store.List(ctx, f)
-}
-
-// SearchKnownErrors returns the known errors matching q; see
-// [Store.SearchKnownErrors].
-func (s *Service) SearchKnownErrors(ctx context.Context, q KnownErrorQuery) ([]*Problem, error) {
-	return s.store.SearchKnownErrors(ctx, q)
 }
 
 // Do performs any command: load, version check, [Problem.ApplyMatrix],
