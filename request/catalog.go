@@ -50,7 +50,9 @@ type CatalogItem struct {
 	// Plan is the work that fulfils an order.
 	Plan Plan `json:"plan"`
 	// Agreements are the IDs of the SLA agreements (of the sla package)
-	// that apply to the item's orders.
+	// that apply to the item's orders: the snapshots of its requested
+	// items and their tasks carry them, and an agreement's conditions ask
+	// [Applies].
 	Agreements []string `json:"agreements,omitempty"`
 	// Retired reports that the item takes no new orders. The [Catalog]
 	// sets it on every version of a retired item.
@@ -133,6 +135,9 @@ func (item CatalogItem) Validate() error {
 		at := "agreements[" + strconv.Itoa(i) + "]"
 		if err := checkText(at, id, lifecycle.MaxIDLength, true); err != nil {
 			return err
+		}
+		if strings.Contains(id, ",") {
+			return lifecycle.Invalid(at, "%q: an agreement ID holds no comma", id)
 		}
 		if slices.Contains(item.Agreements[:i], id) {
 			return lifecycle.Invalid(at, "the agreement %q is listed twice", id)

@@ -24,7 +24,8 @@ func TestIncidentBecomesRequest(t *testing.T) {
 	incidents, err := incident.New(incident.Config{Store: incidenttest.NewStore(), IDs: lifecycle.Sequence("INC", 3)})
 	require.NoError(t, err)
 	cat := request.NewCatalog()
-	_, err = cat.Register(request.CatalogItem{ID: "laptop", Category: "Test", Name: "Laptop", Plan: onboarding().Plan, Approval: request.Approval{Policy: request.ApprovalNone}})
+	_, err = cat.Register(request.CatalogItem{ID: "laptop", Category: "Test", Name: "Laptop", Plan: onboarding().Plan, Approval: request.Approval{Policy: request.ApprovalNone},
+		Agreements: []string{"fulfil"}})
 	require.NoError(t, err)
 	svc, err := request.New(request.Config{Store: requesttest.NewStore(), Catalog: cat, Incidents: incidents, IDs: lifecycle.Sequence("REQ", 3)})
 	require.NoError(t, err)
@@ -54,9 +55,14 @@ func TestIncidentBecomesRequest(t *testing.T) {
 func TestSLAFollowsItemsAndTasks(t *testing.T) {
 	store := slatest.NewStore()
 	open := func(s lifecycle.Snapshot) bool { return !request.ItemState(s.State).Final() }
+	listed := func(id string) func(lifecycle.Snapshot) bool {
+		return func(s lifecycle.Snapshot) bool { return request.Applies(s, id) && open(s) }
+	}
 	engine, err := sla.New(sla.Config{Store: store, Agreements: []*sla.Agreement{
 		{ID: "fulfil", Type: sla.TypeSLA, Target: sla.TargetResolution, Process: request.ProcessItem,
-			Durations: map[int]time.Duration{0: 5 * 24 * time.Hour}, Start: open, Stop: func(s lifecycle.Snapshot) bool { return !open(s) }},
+			Durations: map[int]time.Duration{0: 5 * 24 * time.Hour}, Start: listed("fulfil"), Stop: func(s lifecycle.Snapshot) bool { return !open(s) }},
+		{ID: "fulfil-express", Type: sla.TypeSLA, Target: sla.TargetResolution, Process: request.ProcessItem,
+			Durations: map[int]time.Duration{0: 4 * time.Hour}, Start: listed("fulfil-express"), Stop: func(s lifecycle.Snapshot) bool { return !open(s) }},
 		{ID: "task", Type: sla.TypeOLA, Target: sla.TargetResolution, Process: request.ProcessTask,
 			Durations: map[int]time.Duration{0: 8 * time.Hour},
 			Start:     func(s lifecycle.Snapshot) bool { return !request.TaskState(s.State).Final() },
@@ -64,7 +70,8 @@ func TestSLAFollowsItemsAndTasks(t *testing.T) {
 	}})
 	require.NoError(t, err)
 	cat := request.NewCatalog()
-	_, err = cat.Register(request.CatalogItem{ID: "kit", Category: "Test", Name: "Kit", Plan: onboarding().Plan, Approval: request.Approval{Policy: request.ApprovalNone}})
+	_, err = cat.Register(request.CatalogItem{ID: "kit", Category: "Test", Name: "Kit", Plan: onboarding().Plan, Approval: request.Approval{Policy: request.ApprovalNone},
+		Agreements: []string{"fulfil"}})
 	require.NoError(t, err)
 	svc, err := request.New(request.Config{Store: requesttest.NewStore(), Catalog: cat, IDs: lifecycle.Sequence("REQ", 3),
 		Notifier: lifecycle.NotifierFunc(func(ctx context.Context, evs ...lifecycle.Notification) error {
@@ -81,7 +88,12 @@ func TestSLAFollowsItemsAndTasks(t *testing.T) {
 	it := r.Items[0]
 	ts, err := store.ListByRecord(ctx, it.ID)
 	require.NoError(t, err)
-	require.Len(t, ts, 1, "the item's fulfilment timer")
+	started := map[string]bool{}
+	for _, tm := range ts {
+		started[tm.AgreementID] = tm.Number > 0
+	}
+	assert.Equal(t, map[string]bool{"fulfil": true, "fulfil-express": false}, started,
+		"the fulfilment timer runs; the express one, which its catalogue item does not list, never starts")
 	ts, err = store.ListByRecord(ctx, it.Tasks[0].ID)
 	require.NoError(t, err)
 	require.Len(t, ts, 1, "the first task's timer")

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/itsmkit/itsm/lifecycle"
@@ -57,6 +58,28 @@ type Item struct {
 	Stage int `json:"stage"`
 	// Tasks are the fulfilment tasks of every stage, in plan order.
 	Tasks []Task `json:"tasks,omitempty"`
+}
+
+// AttributeAgreements is the snapshot attribute of a requested item and of
+// its tasks that lists, comma-separated, the SLA agreements its catalogue
+// item names (see [CatalogItem].Agreements).
+const AttributeAgreements = "agreements"
+
+// Applies reports whether the snapshot s, of a requested item or a task,
+// comes from a catalogue item that names agreement: the test an sla
+// agreement's Start condition makes so that it measures only the items
+// that list it, e.g.
+//
+//	Start: func(s lifecycle.Snapshot) bool {
+//		return request.Applies(s, "laptop-fulfilment") && !request.ItemState(s.State).Final()
+//	},
+func Applies(s lifecycle.Snapshot, agreement string) bool {
+	for id := range strings.SplitSeq(s.Attributes[AttributeAgreements], ",") {
+		if id != "" && id == agreement {
+			return true
+		}
+	}
+	return false
 }
 
 // panel is who decides on item it of r, and how, as the kernel counts
@@ -163,6 +186,7 @@ func (r *Request) itemSnapshot(it *Item) lifecycle.Snapshot {
 			"request":              r.ID,
 			"catalog_item":         it.Catalog.ID,
 			"catalog_item_version": strconv.Itoa(it.Catalog.Version),
+			AttributeAgreements:    strings.Join(it.Catalog.Agreements, ","),
 		},
 	}
 }
@@ -177,6 +201,7 @@ func (r *Request) taskSnapshot(it *Item, t *Task) lifecycle.Snapshot {
 		Caller:     r.For(),
 		Tenant:     r.Tenant,
 		OpenedAt:   r.CreatedAt,
-		Attributes: map[string]string{"request": r.ID, "item": it.ID, "stage": strconv.Itoa(t.Stage)},
+		Attributes: map[string]string{"request": r.ID, "item": it.ID, "stage": strconv.Itoa(t.Stage),
+			AttributeAgreements: strings.Join(it.Catalog.Agreements, ",")},
 	}
 }

@@ -121,6 +121,7 @@ func TestValidateRefuses(t *testing.T) {
 		{"blank agreement", func(it *item) { it.Agreements[1] = "" }, "agreements[1]"},
 		{"long agreement", func(it *item) { it.Agreements[0] = long(lifecycle.MaxIDLength+1, "a") }, "agreements[0]"},
 		{"agreement listed twice", func(it *item) { it.Agreements[1] = "request-response" }, "agreements[1]"},
+		{"comma in an agreement", func(it *item) { it.Agreements[0] = "a,b" }, "agreements[0]"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
