@@ -194,13 +194,13 @@ func (r *Request) itemSnapshot(it *Item) lifecycle.Snapshot {
 // taskSnapshot is the view of task t of item it that its events carry.
 func (r *Request) taskSnapshot(it *Item, t *Task) lifecycle.Snapshot {
 	return lifecycle.Snapshot{
-		State:      string(t.State),
-		Title:      t.Name,
-		Group:      t.Group,
-		Assignee:   t.Assignee,
-		Caller:     r.For(),
-		Tenant:     r.Tenant,
-		OpenedAt:   r.CreatedAt,
+		State:    string(t.State),
+		Title:    t.Name,
+		Group:    t.Group,
+		Assignee: t.Assignee,
+		Caller:   r.For(),
+		Tenant:   r.Tenant,
+		OpenedAt: r.CreatedAt,
 		Attributes: map[string]string{"request": r.ID, "item": it.ID, "stage": strconv.Itoa(t.Stage),
 			AttributeAgreements: strings.Join(it.Catalog.Agreements, ",")},
 	}
