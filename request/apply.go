@@ -232,6 +232,11 @@ func (st *step) rollUpItem(r *Request, it *Item) error {
 			it.Stage = open
 			st.sub(ProcessItem, it.ID, "stage_opened", string(it.State), func() string { return string(it.State) }, func() lifecycle.Snapshot { return r.itemSnapshot(it) },
 				[]string{"stage", fmt.Sprint(open + 1)})
+			for i := range it.Tasks {
+				if t := &it.Tasks[i]; t.Stage == open {
+					st.sub(ProcessTask, t.ID, "ready", string(t.State), func() string { return string(t.State) }, func() lifecycle.Snapshot { return r.taskSnapshot(it, t) }, nil)
+				}
+			}
 		}
 		return nil
 	}

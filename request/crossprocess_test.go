@@ -65,8 +65,10 @@ func TestSLAFollowsItemsAndTasks(t *testing.T) {
 			Durations: map[int]time.Duration{0: 4 * time.Hour}, Start: listed("fulfil-express"), Stop: func(s lifecycle.Snapshot) bool { return !open(s) }},
 		{ID: "task", Type: sla.TypeOLA, Target: sla.TargetResolution, Process: request.ProcessTask,
 			Durations: map[int]time.Duration{0: 8 * time.Hour},
-			Start:     func(s lifecycle.Snapshot) bool { return !request.TaskState(s.State).Final() },
-			Stop:      func(s lifecycle.Snapshot) bool { return request.TaskState(s.State).Final() }},
+			Start: func(s lifecycle.Snapshot) bool {
+				return s.Attributes[request.AttributeStageOpen] == "true" && !request.TaskState(s.State).Final()
+			},
+			Stop: func(s lifecycle.Snapshot) bool { return request.TaskState(s.State).Final() }},
 	}})
 	require.NoError(t, err)
 	cat := request.NewCatalog()
@@ -97,6 +99,13 @@ func TestSLAFollowsItemsAndTasks(t *testing.T) {
 	ts, err = store.ListByRecord(ctx, it.Tasks[0].ID)
 	require.NoError(t, err)
 	require.Len(t, ts, 1, "the first task's timer")
+	later := it.Tasks[len(it.Tasks)-1]
+	require.NotEqual(t, it.Stage, later.Stage)
+	ts, err = store.ListByRecord(ctx, later.ID)
+	require.NoError(t, err)
+	for _, tm := range ts {
+		assert.Zero(t, tm.Number, "a task of a stage not yet open has no running timer")
+	}
 	_, err = svc.Do(ctx, tech, request.AssignTask{ID: r.ID, Task: it.Tasks[0].ID})
 	require.NoError(t, err)
 	_, err = svc.Do(ctx, tech, request.CloseTask{ID: r.ID, Task: it.Tasks[0].ID, State: request.TaskClosedComplete})
@@ -104,4 +113,11 @@ func TestSLAFollowsItemsAndTasks(t *testing.T) {
 	ts, err = store.ListByRecord(ctx, it.Tasks[0].ID)
 	require.NoError(t, err)
 	assert.Equal(t, sla.StageCompleted, ts[0].Stage, "the closed task's timer stopped")
+	// Stage 2 is open now: its tasks' timers run, stage 3's do not yet.
+	for _, task := range it.Tasks[1:] {
+		ts, err = store.ListByRecord(ctx, task.ID)
+		require.NoError(t, err)
+		require.Len(t, ts, 1, task.Name)
+		assert.Equal(t, task.Stage == 1, ts[0].Number > 0, "%s, of stage %d", task.Name, task.Stage+1)
+	}
 }

@@ -65,6 +65,12 @@ type Item struct {
 // item names (see [CatalogItem].Agreements).
 const AttributeAgreements = "agreements"
 
+// AttributeStageOpen is the snapshot attribute of a task that says
+// whether its stage is the open one ("true" or "false"): an agreement that
+// measures a team's work on a task starts when it turns "true". The
+// task's event "ready" carries it when the stage before has closed.
+const AttributeStageOpen = "stage_open"
+
 // Applies reports whether the snapshot s, of a requested item or a task,
 // comes from a catalogue item that names agreement: the test an sla
 // agreement's Start condition makes so that it measures only the items
@@ -202,6 +208,7 @@ func (r *Request) taskSnapshot(it *Item, t *Task) lifecycle.Snapshot {
 		Tenant:   r.Tenant,
 		OpenedAt: r.CreatedAt,
 		Attributes: map[string]string{"request": r.ID, "item": it.ID, "stage": strconv.Itoa(t.Stage),
-			AttributeAgreements: strings.Join(it.Catalog.Agreements, ",")},
+			AttributeAgreements: strings.Join(it.Catalog.Agreements, ","),
+			AttributeStageOpen:  strconv.FormatBool(it.State == ItemInFulfilment && t.Stage == it.Stage)},
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/request"
+	"github.com/itsmkit/itsm/sla"
 )
 
 // directory is the policy file's answer to the catalogue items' approval
@@ -40,11 +42,20 @@ func (d directory) Members(_ context.Context, group string) ([]string, error) {
 }
 
 // newCatalog registers the policy's catalogue items, in order. The first
-// item the catalogue refuses fails start-up, named by its position and ID
-// with the field at fault.
-func newCatalog(p policy) (*request.Catalog, error) {
+// item the catalogue refuses, or that names an agreement for its process
+// that the desk does not apply, fails start-up, named by its position and
+// ID with the field at fault.
+func newCatalog(p policy, agreements []*sla.Agreement) (*request.Catalog, error) {
 	c := request.NewCatalog()
 	for i, item := range p.Catalog {
+		for j, id := range item.Agreements {
+			if !slices.ContainsFunc(agreements, func(a *sla.Agreement) bool {
+				return a.ID == id && (a.Process == request.ProcessItem || a.Process == request.ProcessTask)
+			}) {
+				return nil, fmt.Errorf("policy catalog[%d] (%q): %w", i, item.ID,
+					lifecycle.Invalid(fmt.Sprintf("agreements[%d]", j), "%q is not an agreement of service requests", id))
+			}
+		}
 		if _, err := c.Register(item); err != nil {
 			return nil, fmt.Errorf("policy catalog[%d] (%q): %w", i, item.ID, err)
 		}

@@ -142,7 +142,7 @@ func (d *desk) wire() error {
 	}); err != nil {
 		return err
 	}
-	if d.catalog, err = newCatalog(d.opts.Policy); err != nil {
+	if d.catalog, err = newCatalog(d.opts.Policy, d.agreements); err != nil {
 		return err
 	}
 	if d.requests, err = request.New(request.Config{

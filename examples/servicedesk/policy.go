@@ -89,7 +89,8 @@ const (
 // The incident and problem timers start retroactively at the record's
 // opening time.
 func agreements(cal *sla.Calendar) []*sla.Agreement {
-	return []*sla.Agreement{incidentResponse(cal), incidentResolution(cal), problemRootCause(cal), changeApproval(cal)}
+	return []*sla.Agreement{incidentResponse(cal), incidentResolution(cal), problemRootCause(cal), changeApproval(cal),
+		requestFulfilment(cal), requestTask(cal)}
 }
 
 // openedAt starts a timer retroactively, at the record's opening time.

@@ -18,10 +18,24 @@ func (d *desk) requestRoutes(a *api) {
 	s := d.requests
 	var own api
 	declareProcess(d, &own, processRoutes[request.Request]{
-		base:    "/requests",
-		create:  create(d, "/requests/", s.Order),
-		list:    d.listRequests,
-		get:     d.getRequest,
+		base:   "/requests",
+		create: create(d, "/requests/", s.Order),
+		list:   d.listRequests,
+		get:    d.getRequest,
+		measured: func(ctx context.Context, id string) ([]string, error) {
+			r, err := d.getRequest(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			var ids []string
+			for _, it := range r.Items {
+				ids = append(ids, it.ID)
+				for _, t := range it.Tasks {
+					ids = append(ids, t.ID)
+				}
+			}
+			return ids, nil
+		},
 		history: s.History,
 		commands: map[string]endpoint{
 			"items/{item}/approve": requestCommand[request.Approve](d, "Item", "item"),

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/request"
+	"github.com/itsmkit/itsm/sla"
 )
 
 // testPolicy is the policy of the tests' desks: testdata/policy.json,
@@ -109,6 +110,19 @@ func TestRequestLifecycle(t *testing.T) {
 		assert.Equal(t, "mia", item.Verdicts[0].Approver)
 		assert.Empty(t, list(mia, "approver=mia"), "decided")
 		assert.Equal(t, []string{r.ID}, list(agent, "task_group=procurement"))
+
+		// The SLAs its catalogue item lists run: the item's fulfilment and
+		// the open stage's tasks.
+		eventually(t, "the request's SLA timers", func() bool {
+			v := into[slaView](alice.get(path+"/sla"), http.StatusOK)
+			running := map[string]int{}
+			for _, tm := range v.Timers {
+				if tm.Stage == sla.StageInProgress {
+					running[tm.Agreement]++
+				}
+			}
+			return running[agreementFulfilment] == 1 && running[agreementTask] == len(openTasks(item))
+		})
 
 		// A task of a stage not yet open, and a stale version, are refused.
 		later := item.Tasks[len(item.Tasks)-1]
@@ -218,4 +232,11 @@ func TestBadCatalogItemFailsStartUp(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `catalog[1] ("finance-share")`)
 	assert.Contains(t, err.Error(), "variables[0].type")
+
+	// So does an agreement the desk does not apply to service requests.
+	p = testPolicy(t)
+	p.Catalog[0].Agreements = []string{agreementFulfilment, agreementResolution}
+	_, err = newDesk(t.Context(), options{DSN: ":memory:", Policy: p, Log: slog.New(slog.DiscardHandler)})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "agreements[1]")
 }

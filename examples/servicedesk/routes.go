@@ -66,7 +66,7 @@ func (d *desk) routes() []route {
 	d.changeRoutes(&a)
 	d.serviceRoutes(&a)
 	d.requestRoutes(&a)
-	a.handleFunc("GET /sla/{id}", d.slaStatus(d.anyRecord))
+	a.handleFunc("GET /sla/{id}", d.slaStatus(itself(d.anyRecord)))
 	a.handleFunc("GET /agreements", d.listAgreements)
 	a.handleFunc("GET /healthz", d.health)
 	return a.routes
@@ -102,7 +102,10 @@ type processRoutes[T any] struct {
 	get     func(context.Context, string) (*T, error)
 	history func(ctx context.Context, id string, after, limit int) ([]lifecycle.Record, error) // GET base/{id}/history
 	// journal is GET base/{id}/journal; nil for a process that keeps none.
-	journal  func(ctx context.Context, id string, after, limit int) ([]lifecycle.Entry, error)
+	journal func(ctx context.Context, id string, after, limit int) ([]lifecycle.Entry, error)
+	// measured returns the IDs whose SLA timers GET base/{id}/sla shows;
+	// nil is the record's own.
+	measured func(ctx context.Context, id string) ([]string, error)
 	update   endpoint            // PATCH base/{id}; none when h is nil
 	commands map[string]endpoint // POST base/{id}/<name>
 }
@@ -118,7 +121,11 @@ func declareProcess[T any](d *desk, a *api, p processRoutes[T]) {
 	if p.journal != nil {
 		a.handleFunc("GET "+one+"/journal", logPages(d, p.get, p.journal, func(e lifecycle.Entry) int { return e.Seq }, "journal"))
 	}
-	a.handleFunc("GET "+one+"/sla", d.slaStatus(found(p.get)))
+	measured := p.measured
+	if measured == nil {
+		measured = itself(found(p.get))
+	}
+	a.handleFunc("GET "+one+"/sla", d.slaStatus(measured))
 	if p.update.h != nil {
 		a.handle("PATCH "+one, p.update)
 	}

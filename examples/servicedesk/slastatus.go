@@ -82,19 +82,26 @@ type slaView struct {
 }
 
 // slaStatus returns a handler answering with the SLA timers of the record
-// named in the path. exists answers an error matching
-// lifecycle.ErrNotFound (404) for an unknown record ID (see found).
-func (d *desk) slaStatus(exists func(context.Context, string) error) http.HandlerFunc {
+// named in the path. measured returns the IDs whose timers are the
+// record's: its own (see itself), or a service request's items and tasks;
+// for an unknown record ID it answers an error matching
+// lifecycle.ErrNotFound (404).
+func (d *desk) slaStatus(measured func(context.Context, string) ([]string, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
-		if err := exists(r.Context(), id); err != nil {
-			d.writeError(w, r, err)
-			return
-		}
-		timers, err := d.engine.Timers(r.Context(), id)
+		ids, err := measured(r.Context(), id)
 		if err != nil {
 			d.writeError(w, r, err)
 			return
+		}
+		var timers []*sla.Timer
+		for _, rec := range ids {
+			ts, err := d.engine.Timers(r.Context(), rec)
+			if err != nil {
+				d.writeError(w, r, err)
+				return
+			}
+			timers = append(timers, ts...)
 		}
 		now := d.clock.Now()
 		view := slaView{Record: id, Timers: []timerView{}}
@@ -162,7 +169,18 @@ func (d *desk) listAgreements(w http.ResponseWriter, r *http.Request) {
 	d.writeJSON(w, r, http.StatusOK, newPage(out, ""))
 }
 
-// found makes a service's Get the existence check of slaStatus.
+// itself makes an existence check the measured IDs of slaStatus: the
+// record's own ID.
+func itself(exists func(context.Context, string) error) func(context.Context, string) ([]string, error) {
+	return func(ctx context.Context, id string) ([]string, error) {
+		if err := exists(ctx, id); err != nil {
+			return nil, err
+		}
+		return []string{id}, nil
+	}
+}
+
+// found makes a service's Get an existence check for itself.
 func found[T any](get func(context.Context, string) (*T, error)) func(context.Context, string) error {
 	return func(ctx context.Context, id string) error {
 		_, err := get(ctx, id)
