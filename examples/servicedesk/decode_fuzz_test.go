@@ -13,10 +13,11 @@ import (
 
 	"github.com/itsmkit/itsm/change"
 	"github.com/itsmkit/itsm/incident"
+	"github.com/itsmkit/itsm/request"
 )
 
 // FuzzDecodeBody feeds arbitrary request bodies to the strict decoder for a
-// few command types. It must never panic; it either refuses the body with
+// few command types, a service request order among them. It must never panic; it either refuses the body with
 // a *requestError of status 400 or 413, or fills the command, and then:
 //
 //   - the body was UTF-8 and, decoded by encoding/json alone, holds no NUL
@@ -31,10 +32,14 @@ func FuzzDecodeBody(f *testing.F) {
 		`{"type":"normal","title":"Upgrade","plans":{"implementation":"a","backout":"b","test":"c"}}`,
 		`{"type":"normal","plans":{"implementation":"a","extra":1}}`, `{"a":1}{"b":2}`,
 		`{"title":"nul\u0000"}`, "{\"title\":\"caf\xe9\"}", `{"title":"t","attributes":{"\u0000":"x"}}`,
-		"{}]\xa3", // once accepted: More let the stray "]" through
+		"{}]\xa3", // a stray "]" after the object
+		`{"lines":[{"item":"mouse","values":{"colour":"red"}}],"requested_for":"sam"}`, `{"lines":[{"item":1}]}`,
+		`{"lines":[{"item":"kit","values":{"a":"\u0000"}}]}`, `{"state":"closed_complete","notes":"done"}`, `{"state":"open"}`,
 	} {
 		f.Add([]byte(seed), uint8(0))
 		f.Add([]byte(seed), uint8(3))
+		f.Add([]byte(seed), uint8(4))
+		f.Add([]byte(seed), uint8(5))
 	}
 	f.Fuzz(func(t *testing.T, body []byte, which uint8) {
 		first, err := decodeAs(which, body)
@@ -73,15 +78,19 @@ func FuzzDecodeBody(f *testing.F) {
 // picks.
 func decodeAs(which uint8, body []byte) (any, error) {
 	var dst any
-	switch which % 4 {
+	switch which % 6 {
 	case 0:
 		dst = &incident.Open{}
 	case 1:
 		dst = &incident.Hold{}
 	case 2:
 		dst = &incident.Resolve{}
-	default:
+	case 3:
 		dst = &change.Create{}
+	case 4:
+		dst = &request.Order{}
+	default:
+		dst = &request.CloseTask{}
 	}
 	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 	return dst, decodeBody(httptest.NewRecorder(), r, dst)
