@@ -1,5 +1,7 @@
 // Package cmdbtest holds what tests and development need of configuration
-// management: an in-memory [Store].
+// management: an in-memory [Store], the conformance suite every
+// cmdb.Store should pass ([TestStore], over [Kit]), and a seeded
+// generator of large configurations for benchmarks ([Graph], [Load]).
 package cmdbtest
 
 import (
