@@ -112,12 +112,12 @@ func (s *Store) Walk(ctx context.Context, w cmdb.Walk) ([]cmdb.Reach, error) {
 			for i := start; i < end; i++ {
 				id := out[i].ID
 				step := func(next string) {
-					c, ok := lookup(next)
-					if !ok {
-						return
-					}
 					j, seen := at[next]
 					if !seen {
+						c, ok := lookup(next)
+						if !ok {
+							return
+						}
 						reach(c, depth)
 						j = len(out) - 1
 					}
