@@ -105,16 +105,55 @@ func (c Install) target() (string, int64)                      { return c.ID, c.
 func (Install) event() string                                  { return string(EventInstall) }
 func (Install) apply(_ context.Context, r *rules, x *CI) error { return move(r, x, EventInstall) }
 
-// Operate puts an installed CI in service.
+// Operate puts an installed CI in service. It is refused while the CI
+// depends on a retired CI (one whose impact reaches it in one step),
+// with a *lifecycle.TransitionError whose Reason is a
+// *[RetiredDependencyError].
 type Operate struct {
 	ID      string `json:"id"`
 	Version int64  `json:"version,omitempty"`
 	Change  string `json:"change,omitempty"` // the change it is made through (see Config.Changes)
 }
 
-func (c Operate) target() (string, int64)                      { return c.ID, c.Version }
-func (Operate) event() string                                  { return string(EventOperate) }
-func (Operate) apply(_ context.Context, r *rules, x *CI) error { return move(r, x, EventOperate) }
+func (c Operate) target() (string, int64) { return c.ID, c.Version }
+func (Operate) event() string             { return string(EventOperate) }
+func (Operate) apply(ctx context.Context, r *rules, x *CI) error {
+	if _, ok := machine.Target(x.Status, EventOperate); !ok {
+		return move(r, x, EventOperate)
+	}
+	deps, err := r.s.adjacent(ctx, x, r.reads, true)
+	if err != nil {
+		return err
+	}
+	var retired []string
+	for _, d := range deps {
+		if d.Status == StatusRetired {
+			retired = append(retired, d.ID)
+		}
+	}
+	if len(retired) > 0 {
+		return machine.Refuse(x.ID, x.Status, EventOperate, &RetiredDependencyError{CI: x.ID, Retired: retired})
+	}
+	return move(r, x, EventOperate)
+}
+
+// ErrRetiredDependency is matched by a *[RetiredDependencyError].
+var ErrRetiredDependency = errors.New("depends on a retired CI")
+
+// RetiredDependencyError reports retired CIs that a CI being put in
+// service depends on.
+type RetiredDependencyError struct {
+	CI      string
+	Retired []string // sorted
+}
+
+// Error renders "<ci> depends on retired <retired>".
+func (e *RetiredDependencyError) Error() string {
+	return fmt.Sprintf("%s depends on retired %s", e.CI, strings.Join(e.Retired, ", "))
+}
+
+// Is reports whether target is ErrRetiredDependency.
+func (e *RetiredDependencyError) Is(target error) bool { return target == ErrRetiredDependency }
 
 // Maintain takes a CI in service under maintenance.
 type Maintain struct {
@@ -282,9 +321,27 @@ func (c Unrelate) apply(ctx context.Context, r *rules, x *CI) error {
 }
 
 // dependents returns the CIs in service that x's impact reaches in one
-// step, sorted, recording what it read: the guard of x's incoming
-// relationships first, then each dependent at the version seen.
+// step, sorted, recording what it read (see [Service.adjacent]).
 func (s *Service) dependents(ctx context.Context, x *CI, reads *lifecycle.ReadSet) ([]string, error) {
+	cis, err := s.adjacent(ctx, x, reads, false)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, d := range cis {
+		if d.Status.InService() {
+			out = append(out, d.ID)
+		}
+	}
+	return out, nil
+}
+
+// adjacent returns the CIs one step from x along the flow of impact
+// (against it with reverse: the CIs x depends on), sorted by ID,
+// recording what it read: the guard of x's incoming relationships first,
+// then each CI at the version seen (0 for one that does not exist, which
+// it leaves out).
+func (s *Service) adjacent(ctx context.Context, x *CI, reads *lifecycle.ReadSet, reverse bool) ([]*CI, error) {
 	if err := reads.TakeGuard(ctx, s.store, inGuard(x.ID)); err != nil {
 		return nil, err
 	}
@@ -292,7 +349,7 @@ func (s *Service) dependents(ctx context.Context, x *CI, reads *lifecycle.ReadSe
 	if err != nil {
 		return nil, err
 	}
-	w := s.types.walk(nil, 1, false)
+	w := s.types.walk(nil, 1, reverse)
 	var ids []string
 	for _, rel := range append(rels, x.Relationships...) {
 		up, down := w.Steps(rel.Type)
@@ -305,7 +362,7 @@ func (s *Service) dependents(ctx context.Context, x *CI, reads *lifecycle.ReadSe
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	var out []string
+	var out []*CI
 	for _, id := range ids {
 		d, err := s.store.Get(ctx, id)
 		if errors.Is(err, lifecycle.ErrNotFound) {
@@ -316,9 +373,7 @@ func (s *Service) dependents(ctx context.Context, x *CI, reads *lifecycle.ReadSe
 			return nil, err
 		}
 		reads.Record(d.ID, d.Version)
-		if d.Status.InService() {
-			out = append(out, d.ID)
-		}
+		out = append(out, d)
 	}
 	return out, nil
 }

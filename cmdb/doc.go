@@ -21,7 +21,11 @@
 //   - every write that adds or removes a relationship to a child takes
 //     the child's guard "in/<child>", and retiring a CI takes its own
 //     guard before it reads the CIs that depend on it (recording each),
-//     so that a retirement and a new dependent can never both commit.
+//     so that a retirement and a new dependent can never both commit;
+//   - putting a CI in service ([Operate]) takes its own guard before it
+//     reads the CIs it depends on (recording each), and is refused over a
+//     retired one, so that a retirement and its dependent's start can
+//     never both commit.
 //
 // The Store keeps an index of each CI's incoming relationships for the
 // neighbour query ([Relationships]) and the walk ([Traversal]).

@@ -1,5 +1,7 @@
 // Package cmdbtest holds what tests and development need of configuration
-// management: an in-memory [Store].
+// management: an in-memory [Store], the conformance suite every
+// cmdb.Store should pass ([TestStore], over [Kit]), and a seeded
+// generator of large configurations for benchmarks ([Graph], [Load]).
 package cmdbtest
 
 import (
@@ -110,12 +112,12 @@ func (s *Store) Walk(ctx context.Context, w cmdb.Walk) ([]cmdb.Reach, error) {
 			for i := start; i < end; i++ {
 				id := out[i].ID
 				step := func(next string) {
-					c, ok := lookup(next)
-					if !ok {
-						return
-					}
 					j, seen := at[next]
 					if !seen {
+						c, ok := lookup(next)
+						if !ok {
+							return
+						}
 						reach(c, depth)
 						j = len(out) - 1
 					}
