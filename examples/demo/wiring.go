@@ -131,11 +131,19 @@ func NewDesk(start time.Time) (*Desk, error) {
 	}); err != nil {
 		return nil, err
 	}
+	sequence := lifecycle.Sequence("CI", 7)
 	if d.CMDB, err = cmdb.New(cmdb.Config{
 		Store:    cmdbtest.NewStore(),
 		Notifier: d.Bus,
 		Clock:    d.Clock,
-		IDs:      func() string { return d.ciName }, // read under ciMu, in RecordCI
+		// RecordCI's ID, read under ciMu; a CI created otherwise is
+		// numbered.
+		IDs: func() string {
+			if d.ciName != "" {
+				return d.ciName
+			}
+			return sequence()
+		},
 	}); err != nil {
 		return nil, err
 	}
