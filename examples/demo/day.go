@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/cmdb"
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/problem"
@@ -41,6 +42,7 @@ var (
 	mia     = lifecycle.Actor{ID: "mia", Roles: []string{incident.RoleMajorIncidentManager}} // major incident manager
 	erin    = lifecycle.Actor{ID: "erin", Roles: []string{change.RoleECAB}}                  // emergency CAB
 	monitor = lifecycle.Actor{ID: "monitor"}                                                 // the monitoring system
+	carl    = lifecycle.Actor{ID: "carl", Roles: []string{"configuration-manager"}}          // keeps the CMDB
 
 	// Normal changes are approved by the CAB: any change manager but the
 	// change's requester.
@@ -102,6 +104,12 @@ type Day struct {
 	// Refusals are the commands of the script the desk refused, as the
 	// script expected, in the order they were tried.
 	Refusals []Refusal
+	// CIs are the CMDB's configuration items, by ID, each whole (with its
+	// history).
+	CIs []*cmdb.CI
+	// Impacts are the impact analyses the script ran, in the order it ran
+	// them.
+	Impacts []ImpactNote
 
 	desk *Desk // for the tests: the desk as the play left it
 }
@@ -115,6 +123,17 @@ type Refusal struct {
 	Err     error     // why it was refused
 	// Before is how many events the Bus had carried when it was refused:
 	// it comes before Events[Before] in the timeline.
+	Before int
+}
+
+// ImpactNote is an impact analysis run during the play: what a failure of
+// CI affects, up to the business services.
+type ImpactNote struct {
+	At     time.Time    // when it ran
+	CI     string       // the failing CI
+	Impact *cmdb.Impact // what the CMDB answered
+	// Before is how many events the Bus had carried when it ran: it comes
+	// before Events[Before] in the timeline.
 	Before int
 }
 
@@ -149,6 +168,7 @@ type play struct {
 	steps    []step
 	story    Story
 	refusals []Refusal
+	impacts  []ImpactNote
 }
 
 func (p *play) at(when, what string, do func(ctx context.Context) error) {
@@ -194,6 +214,49 @@ func (p *play) openUnder(when, what string, by lifecycle.Actor, parent *ticket, 
 		return nil
 	})
 	return t
+}
+
+// impact runs the CMDB's impact analysis of a failure of ci and keeps it
+// for the timeline.
+func (p *play) impact(when, ci string) {
+	p.at(when, "impact of "+ci, func(ctx context.Context) error {
+		im, err := p.desk.CMDB.Impact(ctx, cmdb.ImpactQuery{From: []string{ci}})
+		if err != nil {
+			return err
+		}
+		p.impacts = append(p.impacts, ImpactNote{At: p.desk.Clock.Now(), CI: ci, Impact: im, Before: len(p.desk.Events.Events())})
+		return nil
+	})
+}
+
+// inventory are the CMDB's configuration items, recorded under their IDs:
+// the business service email is the incidents' service "email".
+var inventory = []struct {
+	id, class, name string
+	criticality     cmdb.Criticality
+	group           string
+}{
+	{"email", cmdb.ClassBusinessService, "Mail", cmdb.CriticalityCritical, "messaging"},
+	{"calendar", cmdb.ClassBusinessService, "Calendar", cmdb.CriticalityHigh, "messaging"},
+	{"mail-app", cmdb.ClassApplication, "mail-app", cmdb.CriticalityHigh, "messaging"},
+	{"cal-app", cmdb.ClassApplication, "cal-app", cmdb.CriticalityMedium, "messaging"},
+	{"mail-db", cmdb.ClassDatabase, "mail-db", cmdb.CriticalityHigh, "dba"},
+	{"mx-1", cmdb.ClassVM, "mx-1", cmdb.CriticalityHigh, "messaging"},
+	{"cal-1", cmdb.ClassVM, "cal-1", cmdb.CriticalityMedium, "messaging"},
+	{"host-7", cmdb.ClassServer, "host-7", cmdb.CriticalityHigh, "infrastructure"},
+}
+
+// dependencies are the CMDB's relationships: parent, type, child.
+var dependencies = [][3]string{
+	{"email", cmdb.TypeDependsOn, "mail-app"},
+	{"calendar", cmdb.TypeDependsOn, "cal-app"},
+	{"mail-app", cmdb.TypeRunsOn, "mx-1"},
+	{"mail-app", cmdb.TypeDependsOn, "mail-db"},
+	{"cal-app", cmdb.TypeDependsOn, "mail-app"},
+	{"cal-app", cmdb.TypeRunsOn, "cal-1"},
+	{"mx-1", cmdb.TypeRunsOn, "host-7"},
+	{"cal-1", cmdb.TypeRunsOn, "host-7"},
+	{"mail-db", cmdb.TypeRunsOn, "host-7"},
 }
 
 // do runs an incident command built from the ticket's ID at run time.
@@ -309,7 +372,7 @@ func Play(ctx context.Context) (*Day, error) {
 func (p *play) collect(ctx context.Context, start, end time.Time) (*Day, error) {
 	d := p.desk
 	day := &Day{Start: start, End: end, Location: d.Location, Calendar: d.Calendar, Events: d.Events.Events(), Story: p.story,
-		Refusals: p.refusals, desk: d}
+		Refusals: p.refusals, Impacts: p.impacts, desk: d}
 	// The report reads each record whole: its history and notes.
 	var err error
 	day.Incidents, err = exportAll(ctx, func(ctx context.Context, after string) ([]*incident.Incident, string, error) {
@@ -330,6 +393,20 @@ func (p *play) collect(ctx context.Context, start, end time.Time) (*Day, error) 
 		page, err := d.Changes.List(ctx, change.Filter{After: after})
 		return page.Changes, page.Next, err
 	}, func(x *change.Change) string { return x.ID }, d.Changes.Export)
+	if err != nil {
+		return nil, err
+	}
+	day.CIs, err = exportAll(ctx, func(ctx context.Context, after string) ([]*cmdb.CI, string, error) {
+		page, err := d.CMDB.List(ctx, cmdb.Filter{After: after})
+		return page.CIs, page.Next, err
+	}, func(x *cmdb.CI) string { return x.ID }, func(ctx context.Context, id string) (*cmdb.CI, error) {
+		x, err := d.CMDB.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		x.History, err = d.CMDB.History(ctx, id, 0, lifecycle.DefaultListLimit)
+		return x, err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -380,6 +457,27 @@ func (p *play) script() {
 		})
 	}
 
+	// The CMDB, recorded before the desk opens: the business services Mail
+	// (critical) and Calendar (high); mail-app runs on the VM mx-1 and
+	// keeps its mailboxes in mail-db; cal-app sends its invitations
+	// through mail-app and runs on the VM cal-1; both VMs and mail-db run
+	// on the server host-7. Impact flows up: mx-1 failing affects
+	// mail-app, then Mail and cal-app, then Calendar.
+	p.at(playStart, "record the CMDB", func(ctx context.Context) error {
+		for _, c := range inventory {
+			if _, err := d.RecordCI(ctx, carl, c.id, cmdb.NewCI{Class: c.class, Name: c.name, Status: cmdb.StatusOperational,
+				Criticality: c.criticality, Group: c.group}); err != nil {
+				return err
+			}
+		}
+		for _, r := range dependencies {
+			if _, err := d.CMDB.Do(ctx, carl, cmdb.Relate{ID: r[0], Type: r[1], Child: r[2]}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+
 	// ---- Wednesday 25 November ----
 	p.routine("Wed 08:10", alice, incident.Open{Title: "Printer on 3rd floor jams", Caller: "t.nguyen",
 		Service: "printing", ConfigItem: "prn-3f", Impact: 3, Urgency: 2},
@@ -403,6 +501,13 @@ func (p *play) script() {
 	// The major incident: mail delays, raised to P1, accepted as major.
 	major := p.open("Wed 09:50", alice, incident.Open{Title: "Outbound mail delayed for all users", Caller: "cfo.office",
 		Service: "email", ConfigItem: "mx-1", Impact: 2, Urgency: 1})
+	// The monitoring marks mx-1 degraded, and the desk asks the CMDB what
+	// its failure affects.
+	p.at("Wed 09:52", "degrade mx-1", func(ctx context.Context) error {
+		_, err := d.CMDB.Do(ctx, monitor, cmdb.Degrade{ID: "mx-1", Reason: "Outbound queue disk full"})
+		return err
+	})
+	p.impact("Wed 09:52", "mx-1")
 	p.assign(major, "Wed 09:55", alice, "messaging", "gina")
 	p.do(major, "Wed 10:06", gina, func(id string) incident.Command {
 		return incident.Update{ID: id, Impact: 1, Note: "Every outbound message is queued: company-wide"}
@@ -563,6 +668,9 @@ func (p *play) script() {
 	changeStep := func(when, what string, by lifecycle.Actor, cmd func(id string) change.Command) {
 		p.changeDo(chg, when, what, by, cmd)
 	}
+	// Related-CI change conflicts: once change enablement reads the CMDB
+	// (see NewDesk), this change on mx-1 also meets what is booked on
+	// host-7, which mx-1 runs on; the place to show it is here.
 	p.at("Fri 10:00", "raise the emergency change", func(ctx context.Context) error {
 		id, err := prb(ctx)
 		if err != nil {
@@ -608,6 +716,10 @@ func (p *play) script() {
 	changeStep("Fri 18:40", "review", gina, func(id string) change.Command {
 		return change.Review{ID: id, Outcome: change.OutcomeSuccessfulWithIssues,
 			Notes: "Queue normal after the purge; the archive index needed a rebuild (the incident it caused)."}
+	})
+	p.at("Fri 18:40", "restore mx-1", func(ctx context.Context) error {
+		_, err := d.CMDB.Do(ctx, gina, cmdb.Restore{ID: "mx-1"})
+		return err
 	})
 	changeStep("Fri 18:45", "close", dave, func(id string) change.Command { return change.Close{ID: id} })
 	p.resolve(caused, "Mon 10:00", gina, incident.CodeResolvedByChange, "Rebuilt the archive index after the purge.")

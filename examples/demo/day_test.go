@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/cmdb"
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/problem"
@@ -94,8 +95,12 @@ func TestDayNotifications(t *testing.T) {
 			"change/closed":                   2,
 			"sla/" + sla.EventWarning:         10,
 			"sla/" + sla.EventBreached:        4,
+			"cmdb/created":                    8, // the inventory, by the configuration manager
+			"cmdb/related":                    9,
+			"cmdb/degrade":                    1, // mx-1, by the monitoring
+			"cmdb/restore":                    1, // mx-1, once the change purged its queue
 		}, got)
-		assert.Len(t, day.Events, 219)
+		assert.Len(t, day.Events, 238)
 	})
 
 	mail, printing, story := map[string]bool{}, map[string]bool{}, map[string]bool{}
@@ -347,9 +352,39 @@ func TestDayNotifications(t *testing.T) {
 		}, got)
 	})
 
+	t.Run("the CMDB's events, in delivery order", func(t *testing.T) {
+		var got []string
+		for _, e := range day.Events {
+			if e.Process == cmdb.Process {
+				got = append(got, day.stamp(e.Time)+" "+e.Subject+" "+e.Type+" "+e.Actor+" "+e.Data["type"]+" "+e.Data["child"])
+			}
+		}
+		assert.Equal(t, []string{
+			"Wed 08:00 email created carl  ",
+			"Wed 08:00 calendar created carl  ",
+			"Wed 08:00 mail-app created carl  ",
+			"Wed 08:00 cal-app created carl  ",
+			"Wed 08:00 mail-db created carl  ",
+			"Wed 08:00 mx-1 created carl  ",
+			"Wed 08:00 cal-1 created carl  ",
+			"Wed 08:00 host-7 created carl  ",
+			"Wed 08:00 email related carl depends_on mail-app",
+			"Wed 08:00 calendar related carl depends_on cal-app",
+			"Wed 08:00 mail-app related carl runs_on mx-1",
+			"Wed 08:00 mail-app related carl depends_on mail-db",
+			"Wed 08:00 cal-app related carl depends_on mail-app",
+			"Wed 08:00 cal-app related carl runs_on cal-1",
+			"Wed 08:00 mx-1 related carl runs_on host-7",
+			"Wed 08:00 cal-1 related carl runs_on host-7",
+			"Wed 08:00 mail-db related carl runs_on host-7",
+			"Wed 09:52 mx-1 degrade monitor  ",
+			"Fri 18:40 mx-1 restore gina  ",
+		}, got)
+	})
+
 	t.Run("every event checked once", func(t *testing.T) {
 		for _, e := range day.Events {
-			assert.True(t, story[e.Subject] || e.Process == sla.Process || e.Process == incident.Process,
+			assert.True(t, story[e.Subject] || e.Process == sla.Process || e.Process == incident.Process || e.Process == cmdb.Process,
 				"event %s is in none of the lists above", e.ID)
 		}
 	})
@@ -405,6 +440,51 @@ func details(e lifecycle.Notification) string {
 		return ""
 	}
 	return " " + strings.Join(kv, " ")
+}
+
+// TestDayImpact: during the mail outage the CMDB's impact analysis of
+// mx-1 reaches mail-app, then the business service email (Mail) and
+// cal-app, then Calendar, each by its shortest path; at the end every CI
+// is in service, mx-1 restored, with its history.
+func TestDayImpact(t *testing.T) {
+	day := played(t)
+	require.Len(t, day.Impacts, 1)
+	n := day.Impacts[0]
+	assert.Equal(t, "Wed 09:52", day.stamp(n.At))
+	assert.Equal(t, "mx-1", n.CI)
+	var cis []string
+	for _, a := range n.Impact.CIs {
+		cis = append(cis, fmt.Sprintf("%d %s %s", a.Depth, a.ID, strings.Join(a.Path, ">")))
+	}
+	assert.Equal(t, []string{
+		"1 mail-app mx-1>mail-app",
+		"2 cal-app mx-1>mail-app>cal-app",
+		"2 email mx-1>mail-app>email",
+		"3 calendar mx-1>mail-app>cal-app>calendar",
+	}, cis)
+	var services []string
+	for _, a := range n.Impact.Services {
+		services = append(services, a.Name+" "+string(a.Criticality))
+	}
+	assert.Equal(t, []string{"Mail critical", "Calendar high"}, services)
+	// The degraded event comes just before the analysis in the timeline.
+	require.Greater(t, n.Before, 0)
+	prev := day.Events[n.Before-1]
+	assert.Equal(t, "mx-1 degrade", prev.Subject+" "+prev.Type)
+
+	require.Len(t, day.CIs, 8)
+	for _, c := range day.CIs {
+		assert.Equal(t, cmdb.StatusOperational, c.Status, c.ID)
+		require.NotEmpty(t, c.History, c.ID)
+		assert.Equal(t, int(c.Version), len(c.History), c.ID)
+	}
+	mx := day.CIs[slices.IndexFunc(day.CIs, func(c *cmdb.CI) bool { return c.ID == "mx-1" })]
+	var trail []string
+	for _, r := range mx.History {
+		trail = append(trail, r.Event+" "+r.To+" "+r.Note)
+	}
+	assert.Equal(t, []string{"create operational ", "relate operational ", "degrade degraded Outbound queue disk full",
+		"restore operational "}, trail)
 }
 
 func TestDayStory(t *testing.T) {
@@ -799,6 +879,11 @@ func versions(t *testing.T, d *Desk) map[string]int64 {
 	for _, x := range chgs.Changes {
 		v[x.ID] = x.Version
 	}
+	cis, err := d.CMDB.List(ctx, cmdb.Filter{})
+	require.NoError(t, err)
+	for _, x := range cis.CIs {
+		v["cmdb/"+x.ID] = x.Version
+	}
 	return v
 }
 
@@ -809,7 +894,7 @@ func TestRedeliveryChangesNothing(t *testing.T) {
 	day := played(t)
 	d := day.desk
 	before, notified := versions(t, d), len(d.Events.Events())
-	require.Len(t, before, 37+75+2+2)
+	require.Len(t, before, 37+75+2+2+8)
 	relay := lifecycle.Fanout(d.Reactions...)
 	for _, e := range day.Events {
 		require.NoError(t, relay.Notify(context.Background(), e), e.ID)

@@ -1,6 +1,7 @@
 // Command demo plays five days of a service desk through the itsm library,
 // entirely in memory with a fake clock, and prints a timeline a person can
-// read: a major incident, the problem behind it, its known error and the
+// read: a major incident, the business services the CMDB's impact
+// analysis finds it affects, the problem behind it, its known error and the
 // emergency change that fixes it; a recurring fault an agent links to a
 // problem, whose known error a normal change fixes through the change
 // authority's approval and a review; SLA warnings and breaches across a US

@@ -10,6 +10,7 @@ import (
 	"time"
 	_ "time/tzdata" // the desk's zone, whatever the machine has installed
 
+	"github.com/itsmkit/itsm/cmdb"
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/problem"
@@ -77,6 +78,8 @@ func (p printer) header() {
 	p.f("      p1-response 15m, p1-resolution 4h (24x7, same warnings)\n")
 	p.f("Reactions: SLA breach -> escalation; resolved major incident -> problem; known error -> workaround\n")
 	p.f("offered to new incidents; change closed successfully -> problem resolved -> waiting incidents resolved.\n")
+	p.f("CMDB: Mail (critical) on mail-app on VM mx-1; Calendar (high) on cal-app (mailing via mail-app) on VM cal-1;\n")
+	p.f("      mx-1, cal-1 and mail-app's database mail-db on host-7.\n")
 	p.f("[system] marks what the library did by itself; !! marks an SLA breach, ! a warning.\n")
 }
 
@@ -94,14 +97,23 @@ func (p printer) timeline() {
 			shown[e.Value(sla.DataRecord)] = true
 		}
 	}
+	for _, n := range p.day.Impacts {
+		shown[n.CI] = true
+	}
 	p.f("\n== Timeline: the two stories (a major incident; a recurring fault), and every incident with an SLA warning or breach\n")
 	var lines []line
 	refusals := p.day.Refusals
+	impacts := p.day.Impacts
 	refused := func(before int) {
 		for len(refusals) > 0 && refusals[0].Before <= before {
 			r := refusals[0]
 			lines = append(lines, line{when: p.stamp(r.At), subject: r.Subject, text: "REFUSED: " + r.Err.Error()})
 			refusals = refusals[1:]
+		}
+		for len(impacts) > 0 && impacts[0].Before <= before {
+			n := impacts[0]
+			lines = append(lines, line{when: p.stamp(n.At), subject: n.CI, text: impactText(n.Impact)})
+			impacts = impacts[1:]
 		}
 	}
 	for i, e := range p.day.Events {
@@ -165,6 +177,19 @@ func (p printer) timeline() {
 		}
 		p.f("%s  %-10s %s\n", l.when, l.subject, text)
 	}
+}
+
+// impactText renders an impact analysis: the business services affected,
+// with their criticality and the path the failure takes to them.
+func impactText(im *cmdb.Impact) string {
+	var services []string
+	for _, s := range im.Services {
+		services = append(services, fmt.Sprintf("%s (%s; %s)", s.Name, s.Criticality, strings.Join(s.Path, " > ")))
+	}
+	if len(services) == 0 {
+		services = []string{"no business service"}
+	}
+	return fmt.Sprintf("impact analysis: affects %s; %d CIs in all", strings.Join(services, " and "), len(im.CIs))
 }
 
 // follows reports whether event e, of the same record and minute as the
@@ -289,8 +314,29 @@ func (p printer) describe(e lifecycle.Notification) string {
 		return "reviewed: " + strings.ReplaceAll(e.Data["outcome"], "_", " ") + by(e)
 	case "sla/" + sla.EventWarning, "sla/" + sla.EventBreached:
 		return p.slaEvent(e)
+	case "cmdb/created", "cmdb/related":
+		return "" // the header describes the CMDB
+	case "cmdb/" + string(cmdb.EventDegrade):
+		return "DEGRADED: " + p.ciNote(e) + by(e)
+	case "cmdb/" + string(cmdb.EventRestore):
+		return "restored to " + e.To + by(e)
 	}
 	return e.Process + " " + e.Type + by(e)
+}
+
+// ciNote returns the note of the CI's history record that e announces.
+func (p printer) ciNote(e lifecycle.Notification) string {
+	for _, c := range p.day.CIs {
+		if c.ID != e.Subject {
+			continue
+		}
+		for _, r := range c.History {
+			if int64(r.Seq) == e.Version {
+				return r.Note
+			}
+		}
+	}
+	return ""
 }
 
 func (p printer) slaEvent(e lifecycle.Notification) string {
@@ -426,6 +472,13 @@ func (p printer) summary() {
 	}
 	slices.Sort(stages)
 	p.f("Timers: %d (%s)\n", len(p.day.Timers), count(stages))
+	var statuses []string
+	relationships := 0
+	for _, c := range p.day.CIs {
+		statuses = append(statuses, string(c.Status))
+		relationships += len(c.Relationships)
+	}
+	p.f("CMDB: %d configuration items (%s), %d relationships\n", len(p.day.CIs), count(statuses), relationships)
 	var procs []string
 	for _, e := range p.day.Events {
 		procs = append(procs, e.Process)

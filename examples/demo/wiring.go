@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/rickar/cal/v2"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/itsmkit/itsm/change"
 	"github.com/itsmkit/itsm/change/changetest"
+	"github.com/itsmkit/itsm/cmdb"
+	"github.com/itsmkit/itsm/cmdb/cmdbtest"
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/incident/incidenttest"
 	"github.com/itsmkit/itsm/lifecycle"
@@ -39,7 +42,8 @@ const AutoCloseAfter = 72 * time.Hour
 
 // Desk is a whole service desk in memory: the incident, problem and change
 // services on their test kits' stores (the change service with the desk's
-// maintenance windows), the SLA engine, and the Bus that ties them together.
+// maintenance windows), the CMDB, the SLA engine, and the Bus that ties
+// them together.
 //
 // Every service notifies the same Bus, and so does the SLA engine (its
 // warnings and breaches). Subscribed to the Bus, in this order:
@@ -65,11 +69,27 @@ type Desk struct {
 	Incidents *incident.Service       // incident management
 	Problems  *problem.Service        // problem management, resolving incidents through Incidents
 	Changes   *change.Service         // change enablement, with the desk's windows
+	CMDB      *cmdb.Service           // configuration management, default classes and types; record CIs with RecordCI
 	SLA       *sla.Engine             // the SLA engine, with the desk's agreements
 	// Reactions are the Bus's subscribers after Events: the SLA engine,
 	// the incident reactor and the problem reactor. A host relaying an
 	// outbox would hand them the stored events.
 	Reactions []lifecycle.Notifier
+
+	ciMu   sync.Mutex // held by RecordCI while it records a CI
+	ciName string     // the ID of the CI RecordCI records
+}
+
+// RecordCI records a CI under the ID id. The demo's incidents and changes
+// name configuration items and services by short names (ConfigItem
+// "mx-1", Service "email"), so its CMDB keys them the same way, and impact
+// analysis starts from the name an incident gives.
+func (d *Desk) RecordCI(ctx context.Context, actor lifecycle.Actor, id string, n cmdb.NewCI) (*cmdb.CI, error) {
+	d.ciMu.Lock()
+	defer d.ciMu.Unlock()
+	d.ciName = id
+	defer func() { d.ciName = "" }()
+	return d.CMDB.Create(ctx, actor, n)
 }
 
 // NewDesk builds the desk with its clock standing at start.
@@ -111,6 +131,26 @@ func NewDesk(start time.Time) (*Desk, error) {
 	}); err != nil {
 		return nil, err
 	}
+	sequence := lifecycle.Sequence("CI", 7)
+	if d.CMDB, err = cmdb.New(cmdb.Config{
+		Store:    cmdbtest.NewStore(),
+		Notifier: d.Bus,
+		Clock:    d.Clock,
+		// RecordCI's ID, read under ciMu; a CI created otherwise is
+		// numbered.
+		IDs: func() string {
+			if d.ciName != "" {
+				return d.ciName
+			}
+			return sequence()
+		},
+	}); err != nil {
+		return nil, err
+	}
+	// Related-CI change conflicts: the change service is to read d.CMDB
+	// here (a change on mx-1 then also meets the changes booked on host-7,
+	// which it runs on) once change enablement takes configuration
+	// management.
 	if d.Changes, err = change.New(change.Config{
 		Store:    changetest.NewStore(),
 		Notifier: d.Bus,

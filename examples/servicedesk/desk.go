@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/cmdb"
+	"github.com/itsmkit/itsm/cmdb/cmdbtest"
 	"github.com/itsmkit/itsm/examples/sqlstore"
 	"github.com/itsmkit/itsm/incident"
 	"github.com/itsmkit/itsm/lifecycle"
@@ -66,6 +68,9 @@ type desk struct {
 	portfolio  *lifecycle.Portfolio
 	catalog    *request.Catalog
 	requests   *request.Service
+	cis        *cmdb.Service
+	ciStore    *cmdbtest.Store // in memory: see wireCMDB
+	ciClasses  *cmdb.Classes
 	engine     *sla.Engine
 	agreements []*sla.Agreement
 	relay      *sqlstore.Relay
@@ -149,6 +154,9 @@ func (d *desk) wire() error {
 		Store: d.db.Requests(), Catalog: d.catalog, Directory: d.opts.Policy.Directory,
 		Clock: d.clock, Interceptors: is,
 	}); err != nil {
+		return err
+	}
+	if err = d.wireCMDB(); err != nil {
 		return err
 	}
 	if d.engine, err = sla.New(sla.Config{Store: d.db.Timers(), Clock: d.clock, Agreements: d.agreements}); err != nil {

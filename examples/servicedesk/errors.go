@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/itsmkit/itsm/change"
+	"github.com/itsmkit/itsm/cmdb"
 	"github.com/itsmkit/itsm/lifecycle"
 	"github.com/itsmkit/itsm/request"
 )
@@ -116,8 +117,8 @@ type apiError struct {
 	Error string `json:"error"`
 	// Code says what went wrong, for programs: bad_request, too_large,
 	// validation, unauthenticated, forbidden, not_found,
-	// method_not_allowed, conflict, invalid_transition, schedule_conflict,
-	// internal.
+	// method_not_allowed, conflict, duplicate, in_use, invalid_transition,
+	// schedule_conflict, internal.
 	Code string `json:"code"`
 	// Field names the offending input (a JSON key, a header, a query
 	// parameter) when there is one.
@@ -131,6 +132,9 @@ type apiError struct {
 	// Conflicts lists the clashes that stopped a change from being
 	// scheduled.
 	Conflicts []change.Conflict `json:"conflicts,omitempty"`
+	// Dependents lists the CIs in service that depend on a CI that was
+	// not retired for them.
+	Dependents []string `json:"dependents,omitempty"`
 }
 
 // classify maps an error of the library, of a Store or of request decoding
@@ -142,6 +146,8 @@ type apiError struct {
 //	lifecycle.ErrNotFound              404
 //	lifecycle.ErrConflict              409 (stale If-Match or a concurrent writer): retry after a GET
 //	lifecycle.ErrForbidden             403
+//	*duplicateError                    409 duplicate (a relationship the CI holds already)
+//	cmdb.ErrInUse                      409 in_use, with the dependents (a CI retired under them)
 //	change.ErrScheduleConflict         422, with the conflicts
 //	lifecycle.ErrInvalidTransition     422, with from, event and allowed
 //	lifecycle.ErrValidation            400, with the field
@@ -153,6 +159,8 @@ func classify(err error) (int, apiError) {
 		ve  *lifecycle.ValidationError
 		te  *lifecycle.TransitionError
 		sce *change.ScheduleConflictError
+		dup *duplicateError
+		iu  *cmdb.InUseError
 	)
 	body := apiError{Error: err.Error()}
 	if errors.As(err, &ve) {
@@ -188,6 +196,13 @@ func classify(err error) (int, apiError) {
 	case errors.Is(err, lifecycle.ErrForbidden):
 		body.Code = "forbidden"
 		return http.StatusForbidden, body
+	case errors.As(err, &dup):
+		body.Code = "duplicate"
+		return http.StatusConflict, body
+	case errors.As(err, &iu):
+		body.Code = "in_use"
+		body.Dependents = iu.Dependents
+		return http.StatusConflict, body
 	case errors.As(err, &sce):
 		body.Code = "schedule_conflict"
 		body.Conflicts = sce.Conflicts

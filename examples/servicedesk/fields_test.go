@@ -213,6 +213,7 @@ func fixtures() map[string][]fixture {
 			improvement("approved", "approve"),
 		},
 		"requests": requestFixtures(),
+		"cis":      ciFixtures(),
 	}
 }
 
@@ -234,6 +235,8 @@ var walkBase = map[string]map[string]any{
 	"POST /problems/{id}/known-error":            {"root_cause": "rc", "workaround": "wa"},
 	"POST /problems/{id}/mark-duplicate":         {"original": "PRB-NONE"},
 	"POST /requests":                             {"lines": []map[string]any{{"item": "mouse"}}},
+	"POST /cis":                                  {"class": "vm", "name": "n"},
+	"POST /cis/{id}/relationships":               {"type": "runs_on", "child": "CI-NONE"},
 }
 
 // badValues returns JSON values that a field of type t is likely to

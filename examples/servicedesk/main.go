@@ -124,6 +124,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		log.Info("stopped")
 	}()
 	log.Info("database open", "dialect", d.db.Dialect(), "dsn", redact(c.dsn))
+	log.Warn("configuration items are kept in memory: lost when the desk stops, not shared between replicas")
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {

@@ -16,8 +16,8 @@ import (
 )
 
 // policy is the host's data that the -policy file may give: change
-// windows, standard change templates, change authorities and the business
-// calendar of the SLAs. Every part is optional; the zero policy
+// windows, standard change templates, change authorities, the business
+// calendar of the SLAs, the service catalogue and the configuration model. Every part is optional; the zero policy
 // is the library's defaults (no windows, no templates, the default CAB and
 // ECAB, 24×7).
 type policy struct {
@@ -37,6 +37,9 @@ type policy struct {
 	// Directory names the approvers of the catalogue items: people's
 	// managers and groups' members.
 	Directory directory `json:"directory,omitzero"`
+	// CMDB is the configuration model (class tree, relationship types)
+	// and the access rules of configuration management (see cis.go).
+	CMDB cmdbPolicy `json:"cmdb,omitzero"`
 }
 
 // loadPolicy reads a policy file; an empty path is the zero policy.

@@ -66,6 +66,7 @@ func (d *desk) routes() []route {
 	d.changeRoutes(&a)
 	d.serviceRoutes(&a)
 	d.requestRoutes(&a)
+	d.ciRoutes(&a)
 	a.handleFunc("GET /sla/{id}", d.slaStatus(itself(d.anyRecord)))
 	a.handleFunc("GET /agreements", d.listAgreements)
 	a.handleFunc("GET /healthz", d.health)
