@@ -62,8 +62,8 @@ func servicesText(c *Change) string {
 	return strings.Join(parts, ",")
 }
 
-// setServices records svcs as c's affected services when c's items are
-// no longer before: sorted by ID, each once (the widest impact kept).
+// setServices records svcs as c's affected services when c's items
+// differ from before: sorted by ID, each once (the widest impact kept).
 // Services given while the items stay as they were, services of a change
 // without items, a blank ID and an impact outside m are a
 // *lifecycle.ValidationError.

@@ -142,7 +142,7 @@ func (v *Vote) UnmarshalJSON(b []byte) error {
 //
 // A rejection decides at once under [ConsentAny] and [ConsentAll]. Under
 // [ConsentQuorum] it decides once the eligible approvers who have not
-// decided can no longer make up the quorum, or at once with Veto or when
+// decided cannot make up the quorum, or at once with Veto or when
 // a Role makes the panel's size unknown.
 type Panel struct {
 	Approvers []string // the named approvers (actor IDs)
